@@ -1,0 +1,29 @@
+import { Command } from 'commander';
+import * as consensusCommands from './commands/consensus.js';
+import * as gridCommands from './commands/grid.js';
+import * as ledgerCommands from './commands/ledger.js';
+import * as marketCommands from './commands/market.js';
+
+/** Each area adds its own commands and its `bench <area>` subcommand. */
+interface CommandArea {
+  register(program: Command): void;
+  registerBench(bench: Command): void;
+}
+
+const areas: CommandArea[] = [ledgerCommands, consensusCommands, gridCommands, marketCommands];
+
+export function buildProgram(): Command {
+  const program = new Command('gridshard')
+    .description('GridShard: a permissioned blockchain for distributed power trading')
+    .version('0.1.0');
+  const bench = program
+    .command('bench')
+    .description('benchmarks that print one JSON object of measured figures (medians over repeats)');
+  for (const area of areas) {
+    area.register(program);
+    area.registerBench(bench);
+  }
+  return program;
+}
+
+await buildProgram().parseAsync(process.argv);

@@ -1,0 +1,3 @@
+export { CodecError, type CodecErrorCode } from './errors.js';
+export { decodeExact, Reader } from './reader.js';
+export { Writer } from './writer.js';

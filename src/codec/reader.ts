@@ -1,0 +1,187 @@
+import { CodecError } from './errors.js';
+
+const textDecoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Canonical binary reader, the inverse of Writer. It refuses truncated input, trailing bytes
+ * (through `end()`), varints longer than needed, booleans other than 0/1 and invalid UTF-8, so
+ * that every accepted byte string is the one encoding of its value.
+ */
+export class Reader {
+  private offset = 0;
+  private readonly view: DataView;
+
+  constructor(private readonly bytes: Uint8Array) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  get position(): number {
+    return this.offset;
+  }
+
+  get remaining(): number {
+    return this.bytes.length - this.offset;
+  }
+
+  private need(count: number, what: string): void {
+    if (this.remaining < count) {
+      throw new CodecError('UNEXPECTED_END', `input ends inside ${what} at byte ${this.offset}`, {
+        offset: this.offset,
+        what,
+      });
+    }
+  }
+
+  u8(): number {
+    this.need(1, 'u8');
+    return this.bytes[this.offset++]!;
+  }
+
+  bool(): boolean {
+    const at = this.offset;
+    const value = this.u8();
+    if (value > 1) throw new CodecError('INVALID_VALUE', `boolean byte ${value} at ${at}`, { offset: at });
+    return value === 1;
+  }
+
+  u16(): number {
+    this.need(2, 'u16');
+    const value = this.view.getUint16(this.offset);
+    this.offset += 2;
+    return value;
+  }
+
+  u32(): number {
+    this.need(4, 'u32');
+    const value = this.view.getUint32(this.offset);
+    this.offset += 4;
+    return value;
+  }
+
+  u64(): number {
+    const at = this.offset;
+    const value = this.u64Big();
+    if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw new CodecError('OUT_OF_RANGE', `u64 at ${at} exceeds 2^53-1`, { offset: at });
+    }
+    return Number(value);
+  }
+
+  u64Big(): bigint {
+    this.need(8, 'u64');
+    const value = this.view.getBigUint64(this.offset);
+    this.offset += 8;
+    return value;
+  }
+
+  i64Big(): bigint {
+    this.need(8, 'i64');
+    const value = this.view.getBigInt64(this.offset);
+    this.offset += 8;
+    return value;
+  }
+
+  varuint(): number {
+    const start = this.offset;
+    let value = 0;
+    let scale = 1;
+    for (let index = 0; ; index++) {
+      if (index >= 8)
+        throw new CodecError('OUT_OF_RANGE', `varint at ${start} is too long`, { offset: start });
+      const byte = this.u8();
+      value += (byte & 0x7f) * scale;
+      if ((byte & 0x80) === 0) {
+        // A final zero byte after the first means a shorter encoding existed.
+        if (byte === 0 && index > 0) {
+          throw new CodecError('NON_MINIMAL', `varint at ${start} is not in its shortest form`, {
+            offset: start,
+          });
+        }
+        break;
+      }
+      scale *= 0x80;
+    }
+    if (!Number.isSafeInteger(value)) {
+      throw new CodecError('OUT_OF_RANGE', `varint at ${start} exceeds 2^53-1`, { offset: start });
+    }
+    return value;
+  }
+
+  fixedBytes(length: number): Uint8Array {
+    this.need(length, `${length} bytes`);
+    const out = this.bytes.slice(this.offset, this.offset + length);
+    this.offset += length;
+    return out;
+  }
+
+  bytesField(maxLength = Number.MAX_SAFE_INTEGER): Uint8Array {
+    const at = this.offset;
+    const length = this.varuint();
+    if (length > maxLength) {
+      throw new CodecError('OUT_OF_RANGE', `field at ${at} is ${length} bytes, limit ${maxLength}`, {
+        offset: at,
+        length,
+        maxLength,
+      });
+    }
+    return this.fixedBytes(length);
+  }
+
+  string(maxLength = Number.MAX_SAFE_INTEGER): string {
+    const at = this.offset;
+    const raw = this.bytesField(maxLength);
+    try {
+      return textDecoder.decode(raw);
+    } catch {
+      throw new CodecError('INVALID_VALUE', `string at ${at} is not valid UTF-8`, { offset: at });
+    }
+  }
+
+  optional<T>(read: (reader: this) => T): T | null {
+    return this.bool() ? read(this) : null;
+  }
+
+  array<T>(read: (reader: this) => T, maxCount = Number.MAX_SAFE_INTEGER): T[] {
+    const at = this.offset;
+    const count = this.varuint();
+    // Each element takes at least one byte, so a count beyond what remains is malformed input.
+    if (count > maxCount || count > this.remaining) {
+      throw new CodecError('OUT_OF_RANGE', `array at ${at} claims ${count} items`, { offset: at, count });
+    }
+    const items: T[] = [];
+    for (let i = 0; i < count; i++) items.push(read(this));
+    return items;
+  }
+
+  /** Reads a version byte and refuses versions this build does not know. */
+  version(supported: readonly number[], what: string): number {
+    const at = this.offset;
+    const version = this.u8();
+    if (!supported.includes(version)) {
+      throw new CodecError('UNKNOWN_VERSION', `${what} version ${version} is not supported`, {
+        offset: at,
+        version,
+        what,
+      });
+    }
+    return version;
+  }
+
+  /** Call after the last field: trailing bytes make the input non-canonical. */
+  end(): void {
+    if (this.remaining !== 0) {
+      throw new CodecError('TRAILING_BYTES', `${this.remaining} trailing bytes after offset ${this.offset}`, {
+        offset: this.offset,
+        trailing: this.remaining,
+      });
+    }
+  }
+}
+
+/** Decodes a whole byte string with `read`, insisting that nothing is left over. */
+export function decodeExact<T>(bytes: Uint8Array, read: (reader: Reader) => T): T {
+  const reader = new Reader(bytes);
+  const value = read(reader);
+  reader.end();
+  return value;
+}

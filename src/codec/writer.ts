@@ -1,0 +1,150 @@
+import { CodecError } from './errors.js';
+
+const textEncoder = new TextEncoder();
+const U64_MAX = (1n << 64n) - 1n;
+const I64_MIN = -(1n << 63n);
+const I64_MAX = (1n << 63n) - 1n;
+
+/**
+ * Canonical binary writer. Every value has exactly one encoding:
+ * fixed-width integers are big-endian; lengths and counts are unsigned LEB128 varints in their
+ * shortest form; booleans are 0x00 or 0x01; strings are UTF-8 with a varint byte length.
+ * The Reader rejects anything else, so decode(encode(x)) = x and encode(decode(b)) = b.
+ */
+export class Writer {
+  private buffer: Uint8Array;
+  private view: DataView;
+  private length = 0;
+
+  constructor(initialCapacity = 256) {
+    this.buffer = new Uint8Array(initialCapacity);
+    this.view = new DataView(this.buffer.buffer);
+  }
+
+  private reserve(extra: number): void {
+    const needed = this.length + extra;
+    if (needed <= this.buffer.length) return;
+    let capacity = this.buffer.length * 2;
+    while (capacity < needed) capacity *= 2;
+    const next = new Uint8Array(capacity);
+    next.set(this.buffer.subarray(0, this.length));
+    this.buffer = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  u8(value: number): this {
+    checkInteger(value, 0, 0xff, 'u8');
+    this.reserve(1);
+    this.buffer[this.length++] = value;
+    return this;
+  }
+
+  bool(value: boolean): this {
+    return this.u8(value ? 1 : 0);
+  }
+
+  u16(value: number): this {
+    checkInteger(value, 0, 0xffff, 'u16');
+    this.reserve(2);
+    this.view.setUint16(this.length, value);
+    this.length += 2;
+    return this;
+  }
+
+  u32(value: number): this {
+    checkInteger(value, 0, 0xffffffff, 'u32');
+    this.reserve(4);
+    this.view.setUint32(this.length, value);
+    this.length += 4;
+    return this;
+  }
+
+  /** A safe integer (0 … 2^53-1) as a fixed 8-byte big-endian field. */
+  u64(value: number): this {
+    checkInteger(value, 0, Number.MAX_SAFE_INTEGER, 'u64');
+    return this.u64Big(BigInt(value));
+  }
+
+  u64Big(value: bigint): this {
+    if (value < 0n || value > U64_MAX) throw outOfRange('u64', value);
+    this.reserve(8);
+    this.view.setBigUint64(this.length, value);
+    this.length += 8;
+    return this;
+  }
+
+  /** Signed 64-bit two's complement, for money balances that may go negative. */
+  i64Big(value: bigint): this {
+    if (value < I64_MIN || value > I64_MAX) throw outOfRange('i64', value);
+    this.reserve(8);
+    this.view.setBigInt64(this.length, value);
+    this.length += 8;
+    return this;
+  }
+
+  /** Unsigned LEB128 in its shortest form; safe integers only. */
+  varuint(value: number): this {
+    checkInteger(value, 0, Number.MAX_SAFE_INTEGER, 'varuint');
+    this.reserve(8);
+    let rest = value;
+    while (rest >= 0x80) {
+      this.buffer[this.length++] = (rest % 0x80) | 0x80;
+      rest = Math.floor(rest / 0x80);
+    }
+    this.buffer[this.length++] = rest;
+    return this;
+  }
+
+  /** Bytes whose length the schema fixes; no length prefix. */
+  fixedBytes(bytes: Uint8Array, expectedLength: number): this {
+    if (bytes.length !== expectedLength) {
+      throw new CodecError('INVALID_VALUE', `expected ${expectedLength} bytes, got ${bytes.length}`, {
+        expectedLength,
+        length: bytes.length,
+      });
+    }
+    this.reserve(bytes.length);
+    this.buffer.set(bytes, this.length);
+    this.length += bytes.length;
+    return this;
+  }
+
+  bytes(bytes: Uint8Array): this {
+    this.varuint(bytes.length);
+    return this.fixedBytes(bytes, bytes.length);
+  }
+
+  string(value: string): this {
+    return this.bytes(textEncoder.encode(value));
+  }
+
+  /** Absent as 0x00, present as 0x01 followed by the value. */
+  optional<T>(value: T | null | undefined, write: (writer: this, value: T) => void): this {
+    if (value === null || value === undefined) return this.u8(0);
+    this.u8(1);
+    write(this, value);
+    return this;
+  }
+
+  array<T>(items: readonly T[], write: (writer: this, item: T) => void): this {
+    this.varuint(items.length);
+    for (const item of items) write(this, item);
+    return this;
+  }
+
+  /** A copy of the bytes written so far. */
+  finish(): Uint8Array {
+    return this.buffer.slice(0, this.length);
+  }
+}
+
+function checkInteger(value: number, min: number, max: number, type: string): void {
+  if (!Number.isInteger(value) || value < min || value > max) throw outOfRange(type, value);
+}
+
+function outOfRange(type: string, value: number | bigint): CodecError {
+  return new CodecError('OUT_OF_RANGE', `${String(value)} does not fit ${type}`, {
+    type,
+    value: String(value),
+  });
+}

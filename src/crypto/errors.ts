@@ -1,0 +1,10 @@
+import { GridShardError } from '../errors.js';
+
+export type CryptoErrorCode =
+  | 'BAD_KEY_LENGTH'
+  | 'BAD_SIGNATURE_LENGTH'
+  | 'UNKNOWN_SCHEME'
+  | 'BAD_KEYSTORE'
+  | 'WRONG_PASSWORD';
+
+export class CryptoError extends GridShardError<CryptoErrorCode> {}

@@ -1,0 +1,3 @@
+export * from './ed25519.js';
+export { CryptoError, type CryptoErrorCode } from './errors.js';
+export * from './hash.js';
