@@ -1,0 +1,80 @@
+/**
+ * The boundary between a consensus protocol and everything around it. A protocol is a pure state
+ * machine per validator: inputs in (a peer's message, local transactions, a fired timer), effects
+ * out (messages to send, timers to arm, batches committed in order). It never reads a clock,
+ * draws randomness of its own, touches a socket or a disk: the time of each input is passed in,
+ * and the simulator or the node carries out the effects. Both protocols (the asynchronous DAG and
+ * the partially synchronous PBFT baseline) implement it, so one simulator and one node run either.
+ */
+
+/** Index of a validator in its shard's committee, 0 … n-1. */
+export type ValidatorIndex = number;
+
+export interface CommitteeMember {
+  readonly index: ValidatorIndex;
+  /** Raw 32-byte Ed25519 public key; it signs every message the validator sends. */
+  readonly publicKey: Uint8Array;
+}
+
+export interface Committee {
+  readonly shardId: number;
+  readonly epoch: number;
+  readonly members: readonly CommitteeMember[];
+}
+
+/** n = 3f + 1 + k: the largest f the committee tolerates. */
+export function maxFaulty(size: number): number {
+  return Math.floor((size - 1) / 3);
+}
+
+/** 2f + 1 signatures: any two quorums share an honest validator. */
+export function quorumSize(size: number): number {
+  return size - maxFaulty(size);
+}
+
+/** f + 1: at least one honest validator in any such set. */
+export function validitySize(size: number): number {
+  return maxFaulty(size) + 1;
+}
+
+/** One committed unit, delivered in the same order at every honest validator. */
+export interface CommittedBatch {
+  /** 0, 1, 2, … without gaps at each validator: the position in the total order. */
+  readonly sequence: number;
+  /** Protocol round (DAG) or view-and-sequence (PBFT) in which the batch was decided. */
+  readonly round: number;
+  /** The validator whose proposal carried these transactions. */
+  readonly proposer: ValidatorIndex;
+  readonly transactions: readonly Uint8Array[];
+  /**
+   * The round's random number for the block header: the common coin's value (DAG), or a hash of
+   * the decision (PBFT, which has no coin). 32 bytes.
+   */
+  readonly randomness: Uint8Array;
+  /** Canonical bytes of the proof that the batch was decided (certificate of the quorum). */
+  readonly evidence: Uint8Array;
+}
+
+export type ConsensusInput<Message> =
+  | { readonly kind: 'start' }
+  | { readonly kind: 'message'; readonly from: ValidatorIndex; readonly message: Message }
+  | { readonly kind: 'transactions'; readonly transactions: readonly Uint8Array[] }
+  | { readonly kind: 'timer'; readonly name: string };
+
+export type ConsensusEffect<Message> =
+  | { readonly kind: 'send'; readonly to: ValidatorIndex; readonly message: Message }
+  | { readonly kind: 'broadcast'; readonly message: Message }
+  /** Arms (or re-arms) the timer of that name to fire at `atMs` on the caller's clock. */
+  | { readonly kind: 'timer'; readonly name: string; readonly atMs: number }
+  | { readonly kind: 'commit'; readonly batch: CommittedBatch };
+
+export interface ConsensusCore<Message> {
+  readonly index: ValidatorIndex;
+  /** Feeds one input at time `nowMs`; returns the effects in the order they must be carried out. */
+  handle(input: ConsensusInput<Message>, nowMs: number): ConsensusEffect<Message>[];
+  /**
+   * What must survive a crash (written by the caller after each `handle`): restoring it gives a
+   * validator that never contradicts what it signed before the crash.
+   */
+  snapshot(): Uint8Array;
+}
