@@ -1,0 +1,19 @@
+/**
+ * The state a deterministic application (the market contracts) reads and writes while executing
+ * ordered transactions. Keys and values are canonical bytes. It is synchronous on purpose:
+ * execution is a pure function of (previous state, block), so the working set lives in memory
+ * and the store persists a block's writes in one atomic batch afterwards.
+ *
+ * Implementations: the ledger's authenticated state (a sparse Merkle tree whose root goes into
+ * the block header) and any in-memory map used by tests and the simulator.
+ */
+export interface KeyValueState {
+  get(key: Uint8Array): Uint8Array | undefined;
+  set(key: Uint8Array, value: Uint8Array): void;
+  delete(key: Uint8Array): void;
+}
+
+/** A state that commits to its whole content with a 32-byte root. */
+export interface AuthenticatedState extends KeyValueState {
+  root(): Uint8Array;
+}
