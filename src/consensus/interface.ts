@@ -78,3 +78,24 @@ export interface ConsensusCore<Message> {
    */
   snapshot(): Uint8Array;
 }
+
+/** What every validator of either protocol is created from. */
+export interface ValidatorInit {
+  readonly committee: Committee;
+  readonly index: ValidatorIndex;
+  /** 32-byte Ed25519 seed of this validator's signing key (matches committee.members[index]). */
+  readonly signingSeed: Uint8Array;
+  /** A `snapshot()` written before a crash, to resume from; absent on first start. */
+  readonly recovered?: Uint8Array;
+}
+
+/**
+ * A protocol as the simulator and the node see it: a validator factory and the canonical codec of
+ * its messages (decoders throw a typed CodecError on any malformed input).
+ */
+export interface ConsensusProtocol<Message, Init extends ValidatorInit = ValidatorInit> {
+  readonly name: string;
+  create(init: Init): ConsensusCore<Message>;
+  encodeMessage(message: Message): Uint8Array;
+  decodeMessage(bytes: Uint8Array): Message;
+}
