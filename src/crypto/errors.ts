@@ -2,6 +2,7 @@ import { GridShardError } from '../errors.js';
 
 export type CryptoErrorCode =
   | 'BAD_KEY_LENGTH'
+  | 'BAD_PUBLIC_KEY'
   | 'BAD_SIGNATURE_LENGTH'
   | 'UNKNOWN_SCHEME'
   | 'BAD_KEYSTORE'
