@@ -1,0 +1,166 @@
+import { sha256 } from '../../crypto/index.js';
+import type { CoinPublicKeys } from './dealer.js';
+import { proveDleq, verifyDleq } from './dleq.js';
+import { CoinError } from './errors.js';
+import {
+  GROUP_ORDER,
+  hashToGroup,
+  invert,
+  mod,
+  POINT_LENGTH,
+  Point,
+  pointFromBytes,
+  SCALAR_LENGTH,
+  scalarFromBytes,
+  scalarToBytes,
+} from './group.js';
+
+/**
+ * The Cachin–Kursawe–Shoup threshold Diffie–Hellman coin. Coin C's value is derived from
+ * H(C)^x where x is the dealt secret: any threshold (f + 1) of the shares H(C)^{x_i} give it by
+ * Lagrange interpolation in the exponent, and f shares (the adversary's) reveal nothing about it.
+ * Each share carries a DLEQ proof, so a bad share is detected and ignored.
+ */
+export const COIN_SHARE_LENGTH = POINT_LENGTH + 2 * SCALAR_LENGTH;
+export const COIN_VALUE_LENGTH = 32;
+
+const encoder = new TextEncoder();
+const NAME_DOMAIN = encoder.encode('gridshard/coin/name/v1');
+const VALUE_DOMAIN = encoder.encode('gridshard/coin/value/v1');
+
+/** The coin of one wave of one shard in one epoch: every honest node derives the same name. */
+export function coinName(shardId: number, epoch: number, wave: number): Uint8Array {
+  const out = new Uint8Array(NAME_DOMAIN.length + 16);
+  out.set(NAME_DOMAIN);
+  const view = new DataView(out.buffer);
+  view.setUint32(NAME_DOMAIN.length, shardId);
+  view.setUint32(NAME_DOMAIN.length + 4, epoch);
+  view.setBigUint64(NAME_DOMAIN.length + 8, BigInt(wave));
+  return out;
+}
+
+// Hash-to-group costs about as much as a scalar multiplication; every share of a coin uses the
+// same base point, so the last few are kept.
+const baseCache = new Map<string, Point>();
+function coinBase(name: Uint8Array): Point {
+  const key = Buffer.from(name).toString('hex');
+  let point = baseCache.get(key);
+  if (point === undefined) {
+    point = hashToGroup(name);
+    if (baseCache.size >= 256) baseCache.clear();
+    baseCache.set(key, point);
+  }
+  return point;
+}
+
+/** Validator `index`'s share of coin `name`: H(name)^{x_i} and its proof, 96 bytes. */
+export function createCoinShare(
+  secretShare: Uint8Array,
+  publicKeys: CoinPublicKeys,
+  index: number,
+  name: Uint8Array,
+): Uint8Array {
+  const secret = scalarFromBytes(secretShare, 'coin secret share');
+  if (secret === 0n) throw new CoinError('BAD_KEY', 'coin secret share is zero');
+  const verificationKey = publicKeys.verificationKeys[index];
+  if (verificationKey === undefined)
+    throw new CoinError('BAD_KEY', `no verification key for validator ${index}`, { index });
+  const h = coinBase(name);
+  const s = h.multiply(secret);
+  const proof = proveDleq(secret, pointFromBytes(verificationKey, 'verification key'), h, s);
+  const out = new Uint8Array(COIN_SHARE_LENGTH);
+  out.set(s.toBytes(), 0);
+  out.set(scalarToBytes(proof.challenge), POINT_LENGTH);
+  out.set(scalarToBytes(proof.response), POINT_LENGTH + SCALAR_LENGTH);
+  return out;
+}
+
+// A verification is a pure function of its inputs, so its result is cached: in one process
+// (the simulator, a benchmark) every validator checks the same shares.
+const verifyCache = new Map<string, boolean>();
+
+/** True when `share` is validator `index`'s correct share of coin `name`; false for any bad input. */
+export function verifyCoinShare(
+  publicKeys: CoinPublicKeys,
+  index: number,
+  name: Uint8Array,
+  share: Uint8Array,
+): boolean {
+  const verificationKey = publicKeys.verificationKeys[index];
+  if (verificationKey === undefined || share.length !== COIN_SHARE_LENGTH) return false;
+  const key = Buffer.from(sha256(name, verificationKey, share)).toString('hex');
+  const cached = verifyCache.get(key);
+  if (cached !== undefined) return cached;
+  let ok: boolean;
+  try {
+    const s = pointFromBytes(share.subarray(0, POINT_LENGTH), 'coin share');
+    const challenge = scalarFromBytes(
+      share.subarray(POINT_LENGTH, POINT_LENGTH + SCALAR_LENGTH),
+      'challenge',
+    );
+    const response = scalarFromBytes(share.subarray(POINT_LENGTH + SCALAR_LENGTH), 'response');
+    const v = pointFromBytes(verificationKey, 'verification key');
+    ok = !s.is0() && verifyDleq({ challenge, response }, v, coinBase(name), s);
+  } catch {
+    ok = false;
+  }
+  if (verifyCache.size >= 4096) verifyCache.clear();
+  verifyCache.set(key, ok);
+  return ok;
+}
+
+export interface IndexedShare {
+  readonly index: number;
+  readonly share: Uint8Array;
+}
+
+/**
+ * The coin value from `threshold` already verified shares of distinct validators (extra shares
+ * are ignored; which subset is used does not change the value).
+ */
+export function combineCoinShares(
+  publicKeys: CoinPublicKeys,
+  name: Uint8Array,
+  shares: readonly IndexedShare[],
+): Uint8Array {
+  const chosen: IndexedShare[] = [];
+  const seen = new Set<number>();
+  for (const item of shares) {
+    if (seen.has(item.index)) continue;
+    seen.add(item.index);
+    chosen.push(item);
+    if (chosen.length === publicKeys.threshold) break;
+  }
+  if (chosen.length < publicKeys.threshold) {
+    throw new CoinError(
+      'NOT_ENOUGH_SHARES',
+      `coin needs ${publicKeys.threshold} shares, got ${chosen.length}`,
+      {
+        needed: publicKeys.threshold,
+        got: chosen.length,
+      },
+    );
+  }
+  let sum = Point.ZERO;
+  for (const item of chosen) {
+    const xi = BigInt(item.index + 1);
+    let numerator = 1n;
+    let denominator = 1n;
+    for (const other of chosen) {
+      if (other.index === item.index) continue;
+      const xj = BigInt(other.index + 1);
+      numerator = (numerator * xj) % GROUP_ORDER;
+      denominator = mod(denominator * (xj - xi));
+    }
+    const lambda = mod(numerator * invert(denominator));
+    const s = pointFromBytes(item.share.subarray(0, POINT_LENGTH), 'coin share');
+    sum = sum.add(lambda === 0n ? Point.ZERO : s.multiplyUnsafe(lambda));
+  }
+  return sha256(VALUE_DOMAIN, name, sum.toBytes());
+}
+
+/** The validator a coin value elects: its first 8 bytes as an integer, mod n (bias < n / 2^64). */
+export function coinLeader(value: Uint8Array, size: number): number {
+  const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
+  return Number(view.getBigUint64(0) % BigInt(size));
+}

@@ -1,0 +1,12 @@
+export {
+  COIN_SHARE_LENGTH,
+  COIN_VALUE_LENGTH,
+  coinLeader,
+  coinName,
+  combineCoinShares,
+  createCoinShare,
+  type IndexedShare,
+  verifyCoinShare,
+} from './coin.js';
+export { type CoinDeal, type CoinPublicKeys, dealCoinKeys } from './dealer.js';
+export { CoinError, type CoinErrorCode } from './errors.js';
