@@ -1,0 +1,145 @@
+import { CodecError, decodeExact, type Reader, Writer } from '../../codec/index.js';
+import { sha256 } from '../../crypto/index.js';
+import { COIN_SHARE_LENGTH } from '../coin/index.js';
+import type { Certificate, DagMessage, Header, Vote, VoteSignature } from './types.js';
+
+/**
+ * Canonical bytes of DAG messages. A header's digest covers every field but the signature and
+ * names the vertex everywhere (parents, votes, certificates, fetches).
+ */
+export const DIGEST_LENGTH = 32;
+export const SIGNATURE_LENGTH = 64;
+const VERSION = 1;
+const MAX_PARENTS = 4096;
+const MAX_TRANSACTIONS = 100_000;
+const MAX_TRANSACTION_BYTES = 65_536;
+const MAX_VOTES = 4096;
+export const MAX_REQUEST_DIGESTS = 256;
+
+const TAG = { header: 1, vote: 2, certificate: 3, request: 4 } as const;
+const HEADER_DOMAIN = new TextEncoder().encode('gridshard/dag/header/v1');
+
+function writeDigest(w: Writer, digest: Uint8Array): void {
+  w.fixedBytes(digest, DIGEST_LENGTH);
+}
+
+function writeHeaderBody(w: Writer, header: Header): void {
+  w.varuint(header.author).varuint(header.round);
+  w.array(header.parents, writeDigest);
+  w.array(header.weakParents, writeDigest);
+  w.array(header.transactions, (ww, tx) => ww.bytes(tx));
+  w.optional(header.coinShare, (ww, share) => ww.fixedBytes(share, COIN_SHARE_LENGTH));
+}
+
+export function writeHeaderField(w: Writer, header: Header): void {
+  writeHeaderBody(w, header);
+  w.fixedBytes(header.signature, SIGNATURE_LENGTH);
+}
+
+export function readHeaderField(r: Reader): Header {
+  const author = r.varuint();
+  const round = r.varuint();
+  const parents = r.array((rr) => rr.fixedBytes(DIGEST_LENGTH), MAX_PARENTS);
+  const weakParents = r.array((rr) => rr.fixedBytes(DIGEST_LENGTH), MAX_PARENTS);
+  const transactions = r.array((rr) => rr.bytesField(MAX_TRANSACTION_BYTES), MAX_TRANSACTIONS);
+  const coinShare = r.optional((rr) => rr.fixedBytes(COIN_SHARE_LENGTH));
+  const signature = r.fixedBytes(SIGNATURE_LENGTH);
+  return { author, round, parents, weakParents, transactions, coinShare, signature };
+}
+
+function writeVotes(w: Writer, votes: readonly VoteSignature[]): void {
+  w.array(votes, (ww, v) => {
+    ww.varuint(v.voter);
+    ww.fixedBytes(v.signature, SIGNATURE_LENGTH);
+  });
+}
+
+function readVotes(r: Reader): VoteSignature[] {
+  return r.array((rr) => ({ voter: rr.varuint(), signature: rr.fixedBytes(SIGNATURE_LENGTH) }), MAX_VOTES);
+}
+
+export function writeCertificate(w: Writer, certificate: Certificate): void {
+  writeHeaderField(w, certificate.header);
+  writeVotes(w, certificate.votes);
+}
+
+export function readCertificate(r: Reader): Certificate {
+  const header = readHeaderField(r);
+  const votes = readVotes(r);
+  return { header, votes };
+}
+
+const digestCache = new WeakMap<Header, Uint8Array>();
+
+/** SHA-256 of the domain and the unsigned header; computed once per header object. */
+export function headerDigest(header: Header): Uint8Array {
+  let digest = digestCache.get(header);
+  if (digest === undefined) {
+    const w = new Writer(256);
+    writeHeaderBody(w, header);
+    digest = sha256(HEADER_DOMAIN, w.finish());
+    digestCache.set(header, digest);
+  }
+  return digest;
+}
+
+export function encodeDagMessage(message: DagMessage): Uint8Array {
+  const w = new Writer(512);
+  w.u8(VERSION).u8(TAG[message.type]);
+  switch (message.type) {
+    case 'header':
+      writeHeaderField(w, message.header);
+      break;
+    case 'vote':
+      writeVote(w, message.vote);
+      break;
+    case 'certificate':
+      writeCertificate(w, message.certificate);
+      break;
+    case 'request':
+      w.array(message.digests, writeDigest);
+      break;
+  }
+  return w.finish();
+}
+
+function writeVote(w: Writer, vote: Vote): void {
+  writeDigest(w, vote.headerDigest);
+  w.varuint(vote.voter);
+  w.fixedBytes(vote.signature, SIGNATURE_LENGTH);
+}
+
+/** Throws a CodecError on any malformed, non-canonical or oversized input. */
+export function decodeDagMessage(bytes: Uint8Array): DagMessage {
+  return decodeExact(bytes, (r) => {
+    r.version([VERSION], 'DAG message');
+    const at = r.position;
+    const tag = r.u8();
+    switch (tag) {
+      case TAG.header:
+        return { type: 'header', header: readHeaderField(r) };
+      case TAG.vote:
+        return {
+          type: 'vote',
+          vote: {
+            headerDigest: r.fixedBytes(DIGEST_LENGTH),
+            voter: r.varuint(),
+            signature: r.fixedBytes(SIGNATURE_LENGTH),
+          },
+        };
+      case TAG.certificate:
+        return { type: 'certificate', certificate: readCertificate(r) };
+      case TAG.request:
+        return {
+          type: 'request',
+          digests: r.array((rr) => rr.fixedBytes(DIGEST_LENGTH), MAX_REQUEST_DIGESTS),
+        };
+      default:
+        throw new CodecError('INVALID_VALUE', `unknown DAG message tag ${tag}`, { offset: at, tag });
+    }
+  });
+}
+
+export function digestKey(digest: Uint8Array): string {
+  return Buffer.from(digest.buffer, digest.byteOffset, digest.byteLength).toString('hex');
+}

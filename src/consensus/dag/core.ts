@@ -1,0 +1,754 @@
+import { Writer } from '../../codec/index.js';
+import {
+  type CoinPublicKeys,
+  coinLeader,
+  coinName,
+  combineCoinShares,
+  createCoinShare,
+  type IndexedShare,
+  verifyCoinShare,
+} from '../coin/index.js';
+import {
+  type CommittedBatch,
+  type Committee,
+  type ConsensusCore,
+  type ConsensusEffect,
+  type ConsensusInput,
+  quorumSize,
+  type ValidatorIndex,
+  validitySize,
+} from '../interface.js';
+import { DIGEST_LENGTH, digestKey, headerDigest, MAX_REQUEST_DIGESTS, SIGNATURE_LENGTH } from './codec.js';
+import { DagError } from './errors.js';
+import { headerSigningBytes, Signatures, voteSigningBytes } from './signing.js';
+import { type DagState, decodeState, encodeState } from './snapshot.js';
+import { DagStore } from './store.js';
+import {
+  type Certificate,
+  type DagConfig,
+  type DagMessage,
+  type DagValidatorInit,
+  DEFAULT_DAG_CONFIG,
+  type Header,
+  type VoteSignature,
+} from './types.js';
+import { isCoinRound, leaderRoundOf, supportRoundOf, waveOfCoinRound } from './waves.js';
+
+type Effect = ConsensusEffect<DagMessage>;
+
+const TIMER_PROPOSE = 'dag.propose';
+const TIMER_RESEND = 'dag.resend';
+
+interface PendingCertificate {
+  readonly certificate: Certificate;
+  readonly missing: Set<string>;
+}
+
+/**
+ * One validator of the certified DAG. Each round it proposes a header with a batch and references
+ * to 2f + 1 certificates of the previous round; peers vote once per (author, round); 2f + 1 votes
+ * make a certificate. Waves of two rounds: the coin, opened from shares carried by the headers of
+ * the round after the wave, elects the wave's leader after the fact; a leader with f + 1
+ * certified children is committed with every earlier leader it reaches, and their causal
+ * histories are ordered deterministically (Tusk's rule).
+ */
+export class DagCore implements ConsensusCore<DagMessage> {
+  readonly index: ValidatorIndex;
+  private readonly committee: Committee;
+  private readonly size: number;
+  private readonly quorum: number;
+  private readonly validity: number;
+  private readonly config: DagConfig;
+  private readonly signatures: Signatures;
+  private readonly coinKeys: CoinPublicKeys;
+  private readonly coinSecret: Uint8Array;
+
+  private readonly store: DagStore;
+  private readonly buffered = new Map<string, PendingCertificate>();
+  private readonly waitingOn = new Map<string, Set<string>>();
+  /** `author:round` → digest voted: an honest validator never votes twice for one slot. */
+  private readonly voted = new Map<string, string>();
+  private readonly committed = new Set<string>();
+  /** Vertices in the causal history of this validator's own headers (for weak references). */
+  private readonly referenced = new Set<string>();
+  private readonly coins = new Map<number, Uint8Array>();
+
+  private round = 0;
+  private ownHeader: Header | null = null;
+  private ownVotes = new Map<number, Uint8Array>();
+  private lastProposeAtMs = Number.NEGATIVE_INFINITY;
+  private proposeTimerAtMs: number | null = null;
+  private pending: Uint8Array[] = [];
+  private pendingHead = 0;
+  private lastCommittedWave = 0;
+  private gcRound = 0;
+  private nextSequence = 0;
+  private lastLeader: ValidatorIndex | null = null;
+  /** Transactions refused because the pending queue was full (back-pressure). */
+  refusedTransactions = 0;
+
+  constructor(init: DagValidatorInit) {
+    const members = init.committee.members;
+    if (members.length < 1 || !members.every((m, i) => m.index === i)) {
+      throw new DagError('BAD_INIT', 'committee members must be indexed 0 … n-1 in order');
+    }
+    if (!Number.isInteger(init.index) || init.index < 0 || init.index >= members.length) {
+      throw new DagError('BAD_INIT', `validator index ${init.index} is not in the committee`, {
+        index: init.index,
+      });
+    }
+    if (init.coinPublicKeys.verificationKeys.length !== members.length) {
+      throw new DagError('BAD_INIT', 'coin verification keys do not match the committee size');
+    }
+    this.index = init.index;
+    this.committee = init.committee;
+    this.size = members.length;
+    this.quorum = quorumSize(this.size);
+    this.validity = validitySize(this.size);
+    if (init.coinPublicKeys.threshold !== this.validity) {
+      throw new DagError('BAD_INIT', `coin threshold must be f + 1 = ${this.validity}`);
+    }
+    this.config = { ...DEFAULT_DAG_CONFIG, ...init.config };
+    if (this.config.gcDepthRounds < 4 || this.config.maxBatchTransactions < 1) {
+      throw new DagError('BAD_CONFIG', 'gcDepthRounds must be ≥ 4 and maxBatchTransactions ≥ 1');
+    }
+    this.signatures = Signatures.fromSeed(init.committee, init.signingSeed);
+    this.coinKeys = init.coinPublicKeys;
+    this.coinSecret = init.coinSecretShare;
+    this.store = new DagStore(this.quorum);
+    if (init.recovered !== undefined) this.restore(decodeState(init.recovered));
+  }
+
+  // ---- inputs -------------------------------------------------------------------------------
+
+  handle(input: ConsensusInput<DagMessage>, nowMs: number): Effect[] {
+    const out: Effect[] = [];
+    switch (input.kind) {
+      case 'start':
+        out.push({ kind: 'timer', name: TIMER_RESEND, atMs: nowMs + this.config.resendIntervalMs });
+        if (this.ownHeader !== null)
+          out.push({ kind: 'broadcast', message: { type: 'header', header: this.ownHeader } });
+        break;
+      case 'transactions':
+        this.enqueue(input.transactions);
+        break;
+      case 'timer':
+        if (input.name === TIMER_PROPOSE) this.proposeTimerAtMs = null;
+        else if (input.name === TIMER_RESEND) this.resend(nowMs, out);
+        break;
+      case 'message':
+        this.onMessage(input.from, input.message, out);
+        break;
+    }
+    this.tryAdvance(nowMs, out);
+    return out;
+  }
+
+  private enqueue(transactions: readonly Uint8Array[]): void {
+    for (const tx of transactions) {
+      if (this.pending.length - this.pendingHead >= this.config.maxPendingTransactions) {
+        this.refusedTransactions++;
+        continue;
+      }
+      this.pending.push(tx);
+    }
+  }
+
+  private onMessage(from: ValidatorIndex, message: DagMessage, out: Effect[]): void {
+    if (!Number.isInteger(from) || from < 0 || from >= this.size || from === this.index) return;
+    switch (message.type) {
+      case 'header':
+        this.onHeader(from, message.header, out);
+        break;
+      case 'vote':
+        this.onVote(from, message.vote.voter, message.vote.headerDigest, message.vote.signature, out);
+        break;
+      case 'certificate':
+        this.onCertificate(from, message.certificate, out);
+        break;
+      case 'request':
+        this.onRequest(from, message.digests, out);
+        break;
+    }
+  }
+
+  /** Retransmission: what a peer may have lost (a crash, a dropped link) is offered again. */
+  private resend(nowMs: number, out: Effect[]): void {
+    out.push({ kind: 'timer', name: TIMER_RESEND, atMs: nowMs + this.config.resendIntervalMs });
+    if (this.ownHeader !== null)
+      out.push({ kind: 'broadcast', message: { type: 'header', header: this.ownHeader } });
+    const latest = this.latestOwnCertificate();
+    if (latest !== undefined)
+      out.push({ kind: 'broadcast', message: { type: 'certificate', certificate: latest } });
+    const missing = [...this.waitingOn.keys()].slice(0, MAX_REQUEST_DIGESTS);
+    if (missing.length > 0) {
+      out.push({
+        kind: 'broadcast',
+        message: { type: 'request', digests: missing.map((k) => Buffer.from(k, 'hex')) },
+      });
+    }
+  }
+
+  private latestOwnCertificate(): Certificate | undefined {
+    for (let r = this.round; r >= Math.max(1, this.gcRound); r--) {
+      const certificate = this.store.at(r, this.index);
+      if (certificate !== undefined) return certificate;
+    }
+    return undefined;
+  }
+
+  // ---- headers and votes ----------------------------------------------------------------------
+
+  private headerIsWellFormed(header: Header): boolean {
+    if (!Number.isInteger(header.author) || header.author < 0 || header.author >= this.size) return false;
+    if (!Number.isSafeInteger(header.round) || header.round < 1) return false;
+    if (header.signature.length !== SIGNATURE_LENGTH) return false;
+    if (header.round === 1) {
+      if (header.parents.length !== 0 || header.weakParents.length !== 0) return false;
+    } else if (header.parents.length < this.quorum || header.parents.length > this.size) {
+      return false;
+    }
+    if (header.weakParents.length > this.size * this.config.gcDepthRounds) return false;
+    if ((header.coinShare !== null) !== isCoinRound(header.round)) return false;
+    if (header.transactions.length > this.config.maxBatchTransactions) return false;
+    const all = [...header.parents, ...header.weakParents];
+    if (all.some((d) => d.length !== DIGEST_LENGTH)) return false;
+    return new Set(all.map(digestKey)).size === all.length;
+  }
+
+  private onHeader(from: ValidatorIndex, header: Header, out: Effect[]): void {
+    // Headers travel from their author only; a copy relayed by anyone else is ignored.
+    if (header.author !== from || header.round < Math.max(1, this.gcRound)) return;
+    if (!this.headerIsWellFormed(header)) return;
+    const digest = headerDigest(header);
+    const key = digestKey(digest);
+    const slot = `${header.author}:${header.round}`;
+    const previous = this.voted.get(slot);
+    if (previous !== undefined && previous !== key) return; // equivocation: the first one keeps the vote
+    if (!this.signatures.verify(header.author, headerSigningBytes(this.committee, digest), header.signature))
+      return;
+    const missing: Uint8Array[] = [];
+    const parentAuthors = new Set<number>();
+    for (const parent of header.parents) {
+      const parentKey = digestKey(parent);
+      const certificate = this.store.get(parentKey);
+      if (certificate === undefined) {
+        if (!this.store.collected.has(parentKey)) missing.push(parent);
+        continue;
+      }
+      if (certificate.header.round !== header.round - 1) return;
+      parentAuthors.add(certificate.header.author);
+    }
+    for (const weak of header.weakParents) {
+      const weakKey = digestKey(weak);
+      const certificate = this.store.get(weakKey);
+      if (certificate === undefined) {
+        if (!this.store.collected.has(weakKey)) missing.push(weak);
+      } else if (certificate.header.round >= header.round - 1) {
+        return;
+      }
+    }
+    if (missing.length > 0) {
+      // Fetch what the author referenced; the author retransmits its header, and the vote follows.
+      out.push({
+        kind: 'send',
+        to: from,
+        message: { type: 'request', digests: missing.slice(0, MAX_REQUEST_DIGESTS) },
+      });
+      return;
+    }
+    if (
+      parentAuthors.size + (header.parents.length - countKnown(this.store, header.parents)) <
+      header.parents.length
+    ) {
+      return; // two parents of one author: not a valid vertex
+    }
+    this.voted.set(slot, key);
+    const signature = this.signatures.sign(voteSigningBytes(this.committee, digest));
+    out.push({
+      kind: 'send',
+      to: from,
+      message: { type: 'vote', vote: { headerDigest: digest, voter: this.index, signature } },
+    });
+  }
+
+  private onVote(
+    from: ValidatorIndex,
+    voter: number,
+    digest: Uint8Array,
+    signature: Uint8Array,
+    out: Effect[],
+  ): void {
+    if (voter !== from || this.ownHeader === null || this.ownVotes.has(voter)) return;
+    const ownDigest = headerDigest(this.ownHeader);
+    if (digestKey(digest) !== digestKey(ownDigest)) return;
+    if (!this.signatures.verify(voter, voteSigningBytes(this.committee, ownDigest), signature)) return;
+    this.ownVotes.set(voter, signature);
+    this.maybeCertify(out);
+  }
+
+  private maybeCertify(out: Effect[]): void {
+    if (this.ownHeader === null || this.ownVotes.size < this.quorum) return;
+    const votes: VoteSignature[] = [...this.ownVotes.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([v, s]) => ({ voter: v, signature: s }));
+    const certificate: Certificate = { header: this.ownHeader, votes };
+    this.ownHeader = null;
+    this.ownVotes = new Map();
+    this.accept(certificate, out);
+    out.push({ kind: 'broadcast', message: { type: 'certificate', certificate } });
+  }
+
+  // ---- certificates ---------------------------------------------------------------------------
+
+  /** 2f + 1 valid votes of distinct members on a well-formed, author-signed header. */
+  private certificateIsValid(certificate: Certificate): boolean {
+    const header = certificate.header;
+    if (!this.headerIsWellFormed(header)) return false;
+    if (certificate.votes.length < this.quorum || certificate.votes.length > this.size) return false;
+    const digest = headerDigest(header);
+    const voteBytes = voteSigningBytes(this.committee, digest);
+    const voters = new Set<number>();
+    for (const vote of certificate.votes) {
+      if (voters.has(vote.voter)) return false;
+      voters.add(vote.voter);
+      if (!this.signatures.verify(vote.voter, voteBytes, vote.signature)) return false;
+    }
+    return this.signatures.verify(
+      header.author,
+      headerSigningBytes(this.committee, digest),
+      header.signature,
+    );
+  }
+
+  private onCertificate(from: ValidatorIndex, certificate: Certificate, out: Effect[]): void {
+    const key = digestKey(headerDigest(certificate.header));
+    if (this.store.available(key) || this.buffered.has(key)) return;
+    if (!this.certificateIsValid(certificate)) return;
+    if (certificate.header.round < this.gcRound) {
+      // Too old to keep, but it proves its digest: children waiting on it may go on.
+      this.store.collected.set(key, certificate.header.round);
+      this.release(key, out);
+      return;
+    }
+    const missing = new Set<string>();
+    for (const parent of [...certificate.header.parents, ...certificate.header.weakParents]) {
+      const parentKey = digestKey(parent);
+      if (!this.store.available(parentKey)) missing.add(parentKey);
+    }
+    if (missing.size === 0) {
+      this.accept(certificate, out);
+      return;
+    }
+    if (this.buffered.size >= this.config.maxBufferedCertificates) return;
+    this.buffered.set(key, { certificate, missing });
+    const toFetch: Uint8Array[] = [];
+    for (const m of missing) {
+      let waiters = this.waitingOn.get(m);
+      if (waiters === undefined) {
+        waiters = new Set();
+        this.waitingOn.set(m, waiters);
+        if (!this.buffered.has(m)) toFetch.push(Buffer.from(m, 'hex'));
+      }
+      waiters.add(key);
+    }
+    if (toFetch.length > 0) {
+      out.push({
+        kind: 'send',
+        to: from,
+        message: { type: 'request', digests: toFetch.slice(0, MAX_REQUEST_DIGESTS) },
+      });
+    }
+  }
+
+  /** Inserts a causally complete certificate, then every buffered one it completes. */
+  private accept(certificate: Certificate, out: Effect[]): void {
+    const key = this.store.insert(certificate);
+    this.release(key, out);
+    this.tryCommit(out);
+  }
+
+  private release(key: string, out: Effect[]): void {
+    const waiters = this.waitingOn.get(key);
+    if (waiters === undefined) return;
+    this.waitingOn.delete(key);
+    for (const waiter of waiters) {
+      const entry = this.buffered.get(waiter);
+      if (entry === undefined) continue;
+      entry.missing.delete(key);
+      if (entry.missing.size === 0) {
+        this.buffered.delete(waiter);
+        if (entry.certificate.header.round >= this.gcRound) this.accept(entry.certificate, out);
+        else {
+          this.store.collected.set(waiter, entry.certificate.header.round);
+          this.release(waiter, out);
+        }
+      }
+    }
+  }
+
+  private onRequest(from: ValidatorIndex, digests: readonly Uint8Array[], out: Effect[]): void {
+    for (const digest of digests.slice(0, MAX_REQUEST_DIGESTS)) {
+      const certificate = this.store.get(digestKey(digest));
+      if (certificate !== undefined)
+        out.push({ kind: 'send', to: from, message: { type: 'certificate', certificate } });
+    }
+  }
+
+  // ---- proposing ------------------------------------------------------------------------------
+
+  /**
+   * Moves to the next round once this validator's own vertex of its round is certified and the
+   * DAG holds 2f + 1 certificates of that round, or jumps ahead when the DAG shows a quorum of a
+   * later round (after a crash or a partition), giving up its own uncertified header.
+   */
+  private tryAdvance(nowMs: number, out: Effect[]): void {
+    const target = this.store.quorumRound;
+    let nextRound: number;
+    if (this.round === 0 && target === 0) nextRound = 1;
+    else if (
+      target > this.round ||
+      (target === this.round && this.store.at(this.round, this.index) !== undefined)
+    ) {
+      nextRound = target + 1;
+    } else return;
+    const earliest = this.lastProposeAtMs + this.config.minRoundIntervalMs;
+    if (nowMs < earliest) {
+      if (this.proposeTimerAtMs !== earliest) {
+        this.proposeTimerAtMs = earliest;
+        out.push({ kind: 'timer', name: TIMER_PROPOSE, atMs: earliest });
+      }
+      return;
+    }
+    if (this.ownHeader !== null) {
+      // Only this validator can assemble its certificate, so an abandoned header is never certified.
+      this.requeue(this.ownHeader.transactions);
+      this.ownHeader = null;
+      this.ownVotes = new Map();
+    }
+    this.propose(nextRound, nowMs, out);
+  }
+
+  private propose(round: number, nowMs: number, out: Effect[]): void {
+    const parents = round === 1 ? [] : this.store.round(round - 1).map((c) => headerDigest(c.header));
+    const weakParents: Uint8Array[] = [];
+    if (round > 2) {
+      for (let r = Math.max(1, this.gcRound); r < round - 1; r++) {
+        for (const certificate of this.store.round(r)) {
+          const key = digestKey(headerDigest(certificate.header));
+          if (!this.referenced.has(key) && !this.committed.has(key))
+            weakParents.push(headerDigest(certificate.header));
+        }
+      }
+    }
+    const transactions = this.takeBatch();
+    const coinShare = isCoinRound(round) ? this.coinShareFor(waveOfCoinRound(round)) : null;
+    const unsigned = {
+      author: this.index,
+      round,
+      parents,
+      weakParents,
+      transactions,
+      coinShare,
+      signature: new Uint8Array(0),
+    };
+    const digest = headerDigest(unsigned);
+    const signature = this.signatures.sign(headerSigningBytes(this.committee, digest));
+    const header: Header = { ...unsigned, signature };
+    this.markReferenced([...parents, ...weakParents]);
+    this.round = round;
+    this.ownHeader = header;
+    this.ownVotes = new Map([
+      [this.index, this.signatures.sign(voteSigningBytes(this.committee, headerDigest(header)))],
+    ]);
+    this.voted.set(`${this.index}:${round}`, digestKey(headerDigest(header)));
+    this.lastProposeAtMs = nowMs;
+    out.push({ kind: 'broadcast', message: { type: 'header', header } });
+    this.maybeCertify(out);
+  }
+
+  private coinShareFor(wave: number): Uint8Array {
+    const name = coinName(this.committee.shardId, this.committee.epoch, wave);
+    return createCoinShare(this.coinSecret, this.coinKeys, this.index, name);
+  }
+
+  private takeBatch(): Uint8Array[] {
+    const batch: Uint8Array[] = [];
+    let bytes = 0;
+    while (this.pendingHead < this.pending.length && batch.length < this.config.maxBatchTransactions) {
+      const tx = this.pending[this.pendingHead]!;
+      if (batch.length > 0 && bytes + tx.length > this.config.maxBatchBytes) break;
+      batch.push(tx);
+      bytes += tx.length;
+      this.pendingHead++;
+    }
+    if (this.pendingHead > 4096 && this.pendingHead * 2 > this.pending.length) {
+      this.pending = this.pending.slice(this.pendingHead);
+      this.pendingHead = 0;
+    }
+    return batch;
+  }
+
+  private requeue(transactions: readonly Uint8Array[]): void {
+    if (transactions.length === 0) return;
+    this.pending = [...transactions, ...this.pending.slice(this.pendingHead)];
+    this.pendingHead = 0;
+  }
+
+  /** Adds the causal history of `roots` to the set this validator's headers already reach. */
+  private markReferenced(roots: readonly Uint8Array[]): void {
+    const stack = roots.map(digestKey);
+    while (stack.length > 0) {
+      const key = stack.pop()!;
+      if (this.referenced.has(key)) continue;
+      const certificate = this.store.get(key);
+      if (certificate === undefined) continue;
+      this.referenced.add(key);
+      for (const p of certificate.header.parents) stack.push(digestKey(p));
+      for (const p of certificate.header.weakParents) stack.push(digestKey(p));
+    }
+  }
+
+  // ---- committing -----------------------------------------------------------------------------
+
+  /** The wave's coin, opened from the first f + 1 valid shares in its coin round's certificates. */
+  private coin(wave: number): Uint8Array | undefined {
+    const known = this.coins.get(wave);
+    if (known !== undefined) return known;
+    const round = supportRoundOf(wave) + 1;
+    if (this.store.roundSize(round) < this.validity) return undefined;
+    const name = coinName(this.committee.shardId, this.committee.epoch, wave);
+    const shares: IndexedShare[] = [];
+    for (const certificate of this.store.round(round)) {
+      const share = certificate.header.coinShare;
+      if (share === null) continue;
+      // A share that fails its proof is ignored; the vertex carrying it stays in the DAG.
+      if (!verifyCoinShare(this.coinKeys, certificate.header.author, name, share)) continue;
+      shares.push({ index: certificate.header.author, share });
+      if (shares.length === this.validity) break;
+    }
+    if (shares.length < this.validity) return undefined;
+    const value = combineCoinShares(this.coinKeys, name, shares);
+    this.coins.set(wave, value);
+    return value;
+  }
+
+  private leaderOf(wave: number): Certificate | undefined {
+    const value = this.coin(wave);
+    if (value === undefined) return undefined;
+    return this.store.at(leaderRoundOf(wave), coinLeader(value, this.size));
+  }
+
+  private supportOf(leader: Certificate, wave: number): number {
+    const digest = digestKey(headerDigest(leader.header));
+    let support = 0;
+    for (const child of this.store.round(supportRoundOf(wave))) {
+      if (child.header.parents.some((p) => digestKey(p) === digest)) support++;
+    }
+    return support;
+  }
+
+  private tryCommit(out: Effect[]): void {
+    const highestWave = Math.floor((this.store.maxRound - 1) / 2);
+    for (let wave = highestWave; wave > this.lastCommittedWave; wave--) {
+      if (leaderRoundOf(wave) < this.gcRound) break;
+      const leader = this.leaderOf(wave);
+      if (leader === undefined || this.supportOf(leader, wave) < this.validity) continue;
+      this.commitChain(leader, wave, out);
+      return;
+    }
+  }
+
+  /** Commits `leader` after every earlier uncommitted leader it reaches by strong edges. */
+  private commitChain(leader: Certificate, wave: number, out: Effect[]): void {
+    const chain: { certificate: Certificate; wave: number }[] = [{ certificate: leader, wave }];
+    let current = leader;
+    for (let earlier = wave - 1; earlier > this.lastCommittedWave; earlier--) {
+      if (leaderRoundOf(earlier) < this.gcRound) break;
+      const candidate = this.leaderOf(earlier);
+      if (candidate !== undefined && this.strongPath(current, candidate)) {
+        chain.push({ certificate: candidate, wave: earlier });
+        current = candidate;
+      }
+    }
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const item = chain[i]!;
+      this.orderHistory(item.certificate, this.coins.get(item.wave)!, out);
+      this.lastLeader = item.certificate.header.author;
+      this.gcRound = Math.max(this.gcRound, item.certificate.header.round - this.config.gcDepthRounds);
+    }
+    this.lastCommittedWave = wave;
+    this.collectGarbage();
+  }
+
+  private strongPath(from: Certificate, to: Certificate): boolean {
+    const target = digestKey(headerDigest(to.header));
+    const targetRound = to.header.round;
+    const seen = new Set<string>();
+    let frontier = [from];
+    while (frontier.length > 0) {
+      const next: Certificate[] = [];
+      for (const certificate of frontier) {
+        if (certificate.header.round - 1 < targetRound) continue;
+        for (const parent of certificate.header.parents) {
+          const key = digestKey(parent);
+          if (key === target) return true;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          const found = this.store.get(key);
+          if (found !== undefined) next.push(found);
+        }
+      }
+      frontier = next;
+    }
+    return false;
+  }
+
+  /** The leader's not yet ordered history, sorted by (round, author): the same at every node. */
+  private orderHistory(leader: Certificate, randomness: Uint8Array, out: Effect[]): void {
+    const found: Certificate[] = [];
+    const stack = [leader];
+    const seen = new Set<string>([digestKey(headerDigest(leader.header))]);
+    while (stack.length > 0) {
+      const certificate = stack.pop()!;
+      found.push(certificate);
+      for (const parent of [...certificate.header.parents, ...certificate.header.weakParents]) {
+        const key = digestKey(parent);
+        if (seen.has(key) || this.committed.has(key)) continue;
+        seen.add(key);
+        const next = this.store.get(key);
+        if (next !== undefined && next.header.round >= this.gcRound) stack.push(next);
+      }
+    }
+    found.sort((a, b) => a.header.round - b.header.round || a.header.author - b.header.author);
+    for (const certificate of found) {
+      this.committed.add(digestKey(headerDigest(certificate.header)));
+      if (certificate.header.transactions.length === 0) continue;
+      const batch: CommittedBatch = {
+        sequence: this.nextSequence++,
+        round: certificate.header.round,
+        proposer: certificate.header.author,
+        transactions: certificate.header.transactions,
+        randomness,
+        evidence: certificateEvidence(certificate),
+      };
+      out.push({ kind: 'commit', batch });
+    }
+  }
+
+  /**
+   * Drops rounds below gcRound. Nothing below it is ever ordered by anyone (gcRound follows the
+   * committed leaders, the same everywhere), so this validator's own vertices dropped unordered
+   * give their transactions back to the queue: proposed again, they are committed exactly once.
+   */
+  private collectGarbage(): void {
+    const removed = this.store.collect(this.gcRound, this.config.gcDepthRounds);
+    for (const certificate of removed) {
+      const key = digestKey(headerDigest(certificate.header));
+      if (certificate.header.author === this.index && !this.committed.has(key)) {
+        this.requeue(certificate.header.transactions);
+      }
+      this.committed.delete(key);
+      this.referenced.delete(key);
+    }
+    for (const [slot, _] of this.voted) {
+      const round = Number(slot.slice(slot.indexOf(':') + 1));
+      if (round < this.gcRound) this.voted.delete(slot);
+    }
+    for (const [key, entry] of this.buffered) {
+      if (entry.certificate.header.round < this.gcRound) {
+        this.buffered.delete(key);
+        for (const m of entry.missing) this.waitingOn.get(m)?.delete(key);
+      }
+    }
+    for (const [key, waiters] of this.waitingOn) if (waiters.size === 0) this.waitingOn.delete(key);
+    for (const wave of this.coins.keys()) if (leaderRoundOf(wave) < this.gcRound) this.coins.delete(wave);
+  }
+
+  // ---- introspection and persistence ----------------------------------------------------------
+
+  /** The leader of the last committed wave (what a leader-targeting adversary can learn). */
+  lastCommittedLeader(): ValidatorIndex | null {
+    return this.lastLeader;
+  }
+
+  stats(): {
+    round: number;
+    dagSize: number;
+    buffered: number;
+    pending: number;
+    committedWave: number;
+    gcRound: number;
+  } {
+    return {
+      round: this.round,
+      dagSize: this.store.size(),
+      buffered: this.buffered.size,
+      pending: this.pending.length - this.pendingHead,
+      committedWave: this.lastCommittedWave,
+      gcRound: this.gcRound,
+    };
+  }
+
+  snapshot(): Uint8Array {
+    const certificates: Certificate[] = [];
+    for (const round of [...this.store.byRound.keys()].sort((a, b) => a - b))
+      certificates.push(...this.store.round(round));
+    const state: DagState = {
+      round: this.round,
+      lastProposeAtMs: Number.isFinite(this.lastProposeAtMs) ? this.lastProposeAtMs : -1,
+      ownHeader: this.ownHeader,
+      pending: this.pending.slice(this.pendingHead),
+      certificates,
+      committed: [...this.committed],
+      referenced: [...this.referenced],
+      collected: [...this.store.collected.entries()],
+      voted: [...this.voted.entries()],
+      coins: [...this.coins.entries()],
+      lastCommittedWave: this.lastCommittedWave,
+      gcRound: this.gcRound,
+      nextSequence: this.nextSequence,
+      lastLeader: this.lastLeader ?? -1,
+    };
+    return encodeState(state);
+  }
+
+  private restore(state: DagState): void {
+    this.round = state.round;
+    this.lastProposeAtMs = state.lastProposeAtMs < 0 ? Number.NEGATIVE_INFINITY : state.lastProposeAtMs;
+    this.ownHeader = state.ownHeader;
+    if (this.ownHeader !== null) {
+      this.ownVotes = new Map([
+        [this.index, this.signatures.sign(voteSigningBytes(this.committee, headerDigest(this.ownHeader)))],
+      ]);
+    }
+    this.pending = [...state.pending];
+    for (const certificate of state.certificates) this.store.insert(certificate);
+    for (const key of state.committed) this.committed.add(key);
+    for (const key of state.referenced) this.referenced.add(key);
+    for (const [key, round] of state.collected) this.store.collected.set(key, round);
+    for (const [slot, key] of state.voted) this.voted.set(slot, key);
+    for (const [wave, value] of state.coins) this.coins.set(wave, value);
+    this.lastCommittedWave = state.lastCommittedWave;
+    this.gcRound = state.gcRound;
+    this.nextSequence = state.nextSequence;
+    this.lastLeader = state.lastLeader < 0 ? null : state.lastLeader;
+  }
+}
+
+function countKnown(store: DagStore, digests: readonly Uint8Array[]): number {
+  let known = 0;
+  for (const d of digests) if (store.has(digestKey(d))) known++;
+  return known;
+}
+
+/** Commit evidence: the vertex digest and the 2f + 1 votes that certified it. */
+function certificateEvidence(certificate: Certificate): Uint8Array {
+  const w = new Writer(32 + certificate.votes.length * 66);
+  w.fixedBytes(headerDigest(certificate.header), DIGEST_LENGTH);
+  w.array(certificate.votes, (ww, v) => {
+    ww.varuint(v.voter);
+    ww.fixedBytes(v.signature, SIGNATURE_LENGTH);
+  });
+  return w.finish();
+}
