@@ -1,0 +1,70 @@
+import type { KeyObject } from 'node:crypto';
+import { Writer } from '../../codec/index.js';
+import {
+  ed25519PrivateKeyObject,
+  ed25519PublicKeyObject,
+  ed25519Sign,
+  ed25519Verify,
+  sha256,
+} from '../../crypto/index.js';
+import type { Committee } from '../interface.js';
+import { signingBytes } from './codec.js';
+import type { PbftMessage, UnsignedPbftMessage } from './messages.js';
+
+/**
+ * The committee's public keys as prepared KeyObjects (importing a key costs more than a verify),
+ * and this validator's own signing key.
+ */
+export class Keyring {
+  private readonly publicKeys: KeyObject[];
+  private readonly privateKey: KeyObject;
+
+  constructor(
+    readonly committee: Committee,
+    signingSeed: Uint8Array,
+  ) {
+    this.publicKeys = committee.members.map((member) => ed25519PublicKeyObject(member.publicKey));
+    this.privateKey = ed25519PrivateKeyObject(signingSeed);
+  }
+
+  get size(): number {
+    return this.publicKeys.length;
+  }
+
+  sign<M extends PbftMessage>(unsigned: Omit<M, 'signature'>): M {
+    const bytes = signingBytes(unsigned as UnsignedPbftMessage, this.committee.shardId, this.committee.epoch);
+    return { ...unsigned, signature: ed25519Sign(this.privateKey, bytes) } as M;
+  }
+
+  /** False for an unknown sender or a signature that does not verify. */
+  verify(message: PbftMessage): boolean {
+    const key = this.publicKeys[message.from];
+    if (key === undefined) return false;
+    const { signature, ...body } = message;
+    const bytes = signingBytes(body as UnsignedPbftMessage, this.committee.shardId, this.committee.epoch);
+    return ed25519Verify(key, bytes, signature);
+  }
+}
+
+const BATCH_DOMAIN = new TextEncoder().encode('gridshard/pbft/batch');
+const CHAIN_DOMAIN = new TextEncoder().encode('gridshard/pbft/chain');
+const RANDOMNESS_DOMAIN = new TextEncoder().encode('gridshard/pbft/randomness');
+
+/** The digest prepares and commits vote on: a hash of the batch's canonical transaction list. */
+export function batchDigest(transactions: readonly Uint8Array[]): Uint8Array {
+  const parts: Uint8Array[] = [BATCH_DOMAIN, new Writer(8).varuint(transactions.length).finish()];
+  for (const tx of transactions) parts.push(new Writer(8).varuint(tx.length).finish(), tx);
+  return sha256(...parts);
+}
+
+/** State digest before any batch: the start of the hash chain checkpoints agree on. */
+export const GENESIS_STATE_DIGEST = sha256(CHAIN_DOMAIN);
+
+export function chainDigest(previous: Uint8Array, batch: Uint8Array): Uint8Array {
+  return sha256(CHAIN_DOMAIN, previous, batch);
+}
+
+/** PBFT has no coin: a batch's randomness is a hash of the decision, the same at every validator. */
+export function decisionRandomness(view: number, sequence: number, digest: Uint8Array): Uint8Array {
+  return sha256(RANDOMNESS_DOMAIN, new Writer(16).u64(view).u64(sequence).finish(), digest);
+}
