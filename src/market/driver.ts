@@ -1,0 +1,81 @@
+import type { KeyObject } from 'node:crypto';
+import { ed25519KeyPairFromSeed, ed25519PrivateKeyObject } from '../crypto/index.js';
+import type { KeyValueState } from '../ledger/state-interface.js';
+import { type MarketAction, type MarketTransaction, signMarketTransaction } from './actions.js';
+import type { MarketError } from './errors.js';
+import { executeMarketTransaction, type MarketResult } from './executor.js';
+import type { MarketPlugins } from './handler-context.js';
+
+export interface Signer {
+  readonly publicKey: Uint8Array;
+  readonly privateKey: KeyObject;
+}
+
+export function signerFromSeed(seed: Uint8Array): Signer {
+  const pair = ed25519KeyPairFromSeed(seed);
+  return { publicKey: pair.publicKey, privateKey: ed25519PrivateKeyObject(pair.seed) };
+}
+
+/**
+ * Drives the market the way a chain would: each transaction is signed with the sender's next
+ * nonce and executed in its own block, block time advancing by a fixed step. For the simulator
+ * and tests; the node will feed blocks ordered by consensus instead.
+ */
+export class MarketDriver {
+  height = 0;
+  private readonly nonces = new Map<string, bigint>();
+  transactions = 0;
+  rejected = 0;
+
+  constructor(
+    readonly state: KeyValueState,
+    readonly chainId: string,
+    public blockTimeMs: number,
+    private readonly blockStepMs = 1000,
+    private readonly plugins?: MarketPlugins,
+  ) {}
+
+  sign(signer: Signer, action: MarketAction): MarketTransaction {
+    const name = Buffer.from(signer.publicKey).toString('hex');
+    const nonce = this.nonces.get(name) ?? 0n;
+    return signMarketTransaction(this.chainId, signer, nonce, action);
+  }
+
+  /** Executes a signed transaction; on success the signer's local nonce moves on. */
+  execute(tx: MarketTransaction): MarketResult {
+    this.height++;
+    this.blockTimeMs += this.blockStepMs;
+    this.transactions++;
+    const result = executeMarketTransaction(
+      this.state,
+      tx,
+      { chainId: this.chainId, blockTimeMs: this.blockTimeMs, height: this.height },
+      this.plugins,
+    );
+    if (result.ok) this.nonces.set(Buffer.from(tx.sender).toString('hex'), tx.nonce + 1n);
+    else this.rejected++;
+    return result;
+  }
+
+  /** Signs and executes; returns the result whether accepted or refused. */
+  submit(signer: Signer, action: MarketAction): MarketResult {
+    return this.execute(this.sign(signer, action));
+  }
+
+  /** Signs and executes, and throws the refusal: for steps that must succeed. */
+  must(signer: Signer, action: MarketAction): Record<string, unknown> {
+    const result = this.submit(signer, action);
+    if (!result.ok) throw result.error;
+    return result.detail;
+  }
+
+  /** Moves block time forward, e.g. past a gate closure or the end of delivery. */
+  advanceTo(blockTimeMs: number): void {
+    if (blockTimeMs > this.blockTimeMs) this.blockTimeMs = blockTimeMs;
+  }
+}
+
+export function expectError(result: MarketResult): MarketError {
+  if (result.ok) throw new Error(`expected a refusal, got success of ${result.type}`);
+  return result.error;
+}

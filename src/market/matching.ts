@@ -1,0 +1,186 @@
+import { toHex } from '../crypto/index.js';
+import type { MarketAction } from './actions.js';
+import { clearInterval } from './clearing.js';
+import type { GridLocation } from './grid-interface.js';
+import { type ActionDetail, type HandlerContext, requireCycle, requireMember } from './handler-context.js';
+import type { Cycle, Deal, Quotation } from './records.js';
+
+type Of<T extends MarketAction['type']> = Extract<MarketAction, { type: T }>;
+
+interface Side {
+  price: number[];
+  quantity: number[];
+  group: number[];
+  member: Uint8Array[];
+  project: number[];
+}
+
+const emptySide = (): Side => ({ price: [], quantity: [], group: [], member: [], project: [] });
+
+/** Location groups: one per distinct connection point, numbered in order of first appearance. */
+class Locations {
+  readonly points: GridLocation[] = [];
+  private readonly index = new Map<string, number>();
+
+  group(point: GridLocation): number {
+    const name = `${point.bus}/${point.voltageKv}`;
+    let found = this.index.get(name);
+    if (found === undefined) {
+      found = this.points.length;
+      this.points.push(point);
+      this.index.set(name, found);
+    }
+    return found;
+  }
+}
+
+/**
+ * Matches one round of a closed cycle. Direct quotations go through the double auction of each
+ * interval (every curve step is one order, in on-chain arrival order); entrusted and grid-purchase
+ * quantities become deals with the cycle's grid enterprise. Each interval's public summary
+ * (clearing price, volume, participants) is written to state.
+ */
+export function match(ctx: HandlerContext, action: Of<'match'>): ActionDetail {
+  requireMember(ctx, ['tradingCenter']);
+  const cycle = requireCycle(ctx, action.cycleId, ['closed']);
+  const { store, config } = ctx;
+  const gridMember = store.member(cycle.gridEnterprise)!;
+  const gridPoint = { bus: gridMember.bus, voltageKv: gridMember.voltageKv };
+  const locations = new Locations();
+  const books = Array.from({ length: cycle.intervals }, () => ({ bids: emptySide(), offers: emptySide() }));
+  const deals: Deal[] = [];
+  let orders = 0;
+
+  for (const ref of store.quoteRefs(cycle.cycleId, cycle.round)) {
+    const entry = store.quote(cycle.cycleId, ref.member, ref.quoteId)!;
+    if (entry.withdrawn || entry.quote === null) continue;
+    const member = store.member(ref.member)!;
+    if (member.status !== 'approved') continue;
+    const quote: Quotation = entry.quote;
+    const point =
+      quote.side === 'sell'
+        ? { bus: member.projects[quote.project]!.bus, voltageKv: member.projects[quote.project]!.voltageKv }
+        : { bus: member.bus, voltageKv: member.voltageKv };
+    const group = locations.group(point);
+    for (const curve of quote.curves) {
+      if (quote.mode !== 'direct') {
+        const energyWh = curve.steps.reduce((sum, step) => sum + step.energyWh, 0);
+        deals.push(gridDeal(ctx, cycle, quote, ref.member, curve.interval, energyWh, point, gridPoint));
+        orders++;
+        continue;
+      }
+      const side = quote.side === 'buy' ? books[curve.interval]!.bids : books[curve.interval]!.offers;
+      for (const step of curve.steps) {
+        side.price.push(step.pricePerKwh);
+        side.quantity.push(step.energyWh);
+        side.group.push(group);
+        side.member.push(ref.member);
+        side.project.push(quote.project);
+        orders++;
+      }
+    }
+  }
+
+  const fees = locations.points.map((seller) =>
+    locations.points.map((buyer) => ctx.plugins.crossingFees.feePerKwh(seller, buyer)),
+  );
+  let matchedWh = 0;
+  for (let interval = 0; interval < cycle.intervals; interval++) {
+    const { bids, offers } = books[interval]!;
+    const result = clearInterval(
+      {
+        bidPrice: bids.price,
+        bidQuantity: bids.quantity,
+        bidGroup: bids.group,
+        offerPrice: offers.price,
+        offerQuantity: offers.quantity,
+        offerGroup: offers.group,
+        crossingFee: fees,
+      },
+      config.pricing,
+    );
+    const participants = new Set<string>();
+    for (const pair of result.pairs) {
+      participants.add(toHex(bids.member[pair.bid]!));
+      participants.add(toHex(offers.member[pair.offer]!));
+      deals.push({
+        round: cycle.round,
+        interval,
+        mode: 'direct',
+        seller: offers.member[pair.offer]!,
+        project: offers.project[pair.offer]!,
+        buyer: bids.member[pair.bid]!,
+        matchedWh: pair.quantity,
+        energyWh: pair.quantity,
+        adjustmentReason: '',
+        sellerPricePerKwh: pair.sellerPricePerKwh,
+        buyerPricePerKwh: pair.buyerPricePerKwh,
+        feePerKwh: pair.feePerKwh,
+      });
+    }
+    matchedWh += result.clearedQuantity;
+    store.setSummary(cycle.cycleId, cycle.round, interval, {
+      clearingPricePerKwh: result.clearingPrice,
+      volumeWh: result.clearedQuantity,
+      participants: participants.size,
+    });
+  }
+
+  // Matched volume counts against capacity in later rounds, on both sides.
+  const matchedTotals = new Map<
+    string,
+    { member: Uint8Array; project: number; interval: number; wh: number }
+  >();
+  const addMatched = (member: Uint8Array, project: number, interval: number, wh: number) => {
+    const name = `${toHex(member)}/${project}/${interval}`;
+    const slot = matchedTotals.get(name) ?? { member, project, interval, wh: 0 };
+    slot.wh += wh;
+    matchedTotals.set(name, slot);
+  };
+  for (const deal of deals) {
+    store.addDeal(cycle.cycleId, deal);
+    addMatched(deal.seller, deal.project, deal.interval, deal.matchedWh);
+    if (deal.mode === 'direct') addMatched(deal.buyer, 0, deal.interval, deal.matchedWh);
+  }
+  for (const slot of matchedTotals.values()) {
+    const before = store.matchedWh(cycle.cycleId, slot.member, slot.project, slot.interval);
+    store.setMatchedWh(cycle.cycleId, slot.member, slot.project, slot.interval, before + slot.wh);
+  }
+  store.setCycle({ ...cycle, state: 'matched' });
+  return { cycleId: cycle.cycleId, round: cycle.round, orders, deals: deals.length, matchedWh };
+}
+
+/**
+ * The two grid-enterprise modes. Entrusted sale: the grid enterprise sells the output at the
+ * composite price and remits it less the crossing fee. Grid purchase: it buys at the benchmark
+ * price, no crossing fee, and the per-kWh subsidy is recorded in the contract and settlement.
+ */
+function gridDeal(
+  ctx: HandlerContext,
+  cycle: Cycle,
+  quote: Quotation,
+  seller: Uint8Array,
+  interval: number,
+  energyWh: number,
+  sellerPoint: GridLocation,
+  gridPoint: GridLocation,
+): Deal {
+  const { config } = ctx;
+  const entrusted = quote.mode === 'entrusted';
+  const fee = entrusted ? ctx.plugins.crossingFees.feePerKwh(sellerPoint, gridPoint) : 0;
+  const buyerPrice = entrusted ? config.compositePricePerKwh : config.benchmarkPricePerKwh;
+  return {
+    round: cycle.round,
+    interval,
+    mode: quote.mode,
+    seller,
+    project: quote.project,
+    buyer: cycle.gridEnterprise,
+    matchedWh: energyWh,
+    energyWh,
+    adjustmentReason: '',
+    sellerPricePerKwh: Math.max(0, buyerPrice - fee),
+    buyerPricePerKwh: Math.max(buyerPrice, fee),
+    feePerKwh: fee,
+  };
+}

@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import { Writer } from '../codec/index.js';
+import { sha256 } from '../crypto/index.js';
+import type { KeyValueState } from '../ledger/state-interface.js';
+
+/**
+ * Keys become latin1 strings: one UTF-16 unit per byte, so JavaScript string order is byte
+ * order and a Map can hold them without hex's doubling.
+ */
+export function keyString(key: Uint8Array): string {
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
+}
+
+export function keyBytes(key: string): Uint8Array {
+  return new Uint8Array(Buffer.from(key, 'latin1'));
+}
+
+/**
+ * The in-memory state for tests and the simulator. Its root is SHA-256 over the sorted key/value
+ * pairs, each written as varint length and bytes; the ledger's sparse Merkle tree replaces it
+ * behind the same interface.
+ */
+export class MemoryState implements KeyValueState {
+  private readonly entries = new Map<string, Uint8Array>();
+
+  get(key: Uint8Array): Uint8Array | undefined {
+    return this.entries.get(keyString(key));
+  }
+
+  set(key: Uint8Array, value: Uint8Array): void {
+    this.entries.set(keyString(key), value.slice());
+  }
+
+  delete(key: Uint8Array): void {
+    this.entries.delete(keyString(key));
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Sorted (key, value) pairs, for inspection and tests. */
+  *sortedEntries(): Generator<[Uint8Array, Uint8Array]> {
+    for (const key of [...this.entries.keys()].sort()) yield [keyBytes(key), this.entries.get(key)!];
+  }
+
+  root(): Uint8Array {
+    const hash = createHash('sha256');
+    for (const key of [...this.entries.keys()].sort()) {
+      const value = this.entries.get(key)!;
+      const keyRaw = Buffer.from(key, 'latin1');
+      hash.update(new Writer(16).varuint(keyRaw.length).finish());
+      hash.update(keyRaw);
+      hash.update(new Writer(16).varuint(value.length).finish());
+      hash.update(value);
+    }
+    return new Uint8Array(hash.digest());
+  }
+}
+
+/** The root of an empty state, for reference. */
+export const EMPTY_ROOT = sha256();

@@ -1,0 +1,136 @@
+import { CodecError, decodeExact, type Reader, Writer } from '../codec/index.js';
+
+/**
+ * Small combinators over the canonical Writer/Reader so each record and action is declared once
+ * as data and its TypeScript type is inferred from that declaration. Struct fields are written
+ * in declaration order; unions carry their variant as one tag byte (the variant's position).
+ */
+export interface Codec<T> {
+  write(writer: Writer, value: T): void;
+  read(reader: Reader): T;
+}
+
+export type Infer<C> = C extends Codec<infer T> ? T : never;
+
+export const u8: Codec<number> = { write: (w, v) => w.u8(v), read: (r) => r.u8() };
+export const varuint: Codec<number> = { write: (w, v) => w.varuint(v), read: (r) => r.varuint() };
+export const u64: Codec<number> = { write: (w, v) => w.u64(v), read: (r) => r.u64() };
+export const u64Big: Codec<bigint> = { write: (w, v) => w.u64Big(v), read: (r) => r.u64Big() };
+export const i64: Codec<bigint> = { write: (w, v) => w.i64Big(v), read: (r) => r.i64Big() };
+export const bool: Codec<boolean> = { write: (w, v) => w.bool(v), read: (r) => r.bool() };
+
+export function text(maxLength: number): Codec<string> {
+  return {
+    write: (w, v) => {
+      if (v.length > maxLength) {
+        throw new CodecError('OUT_OF_RANGE', `string longer than ${maxLength}`, { maxLength });
+      }
+      w.string(v);
+    },
+    read: (r) => r.string(maxLength * 4),
+  };
+}
+
+export function fixed(length: number): Codec<Uint8Array> {
+  return { write: (w, v) => w.fixedBytes(v, length), read: (r) => r.fixedBytes(length) };
+}
+
+export const key32 = fixed(32);
+export const hash32 = fixed(32);
+
+export function list<T>(item: Codec<T>, maxCount: number): Codec<T[]> {
+  return {
+    write: (w, v) => {
+      if (v.length > maxCount)
+        throw new CodecError('OUT_OF_RANGE', `more than ${maxCount} items`, { maxCount });
+      w.array(v, (ww, x) => item.write(ww, x));
+    },
+    read: (r) => r.array((rr) => item.read(rr), maxCount),
+  };
+}
+
+export function optional<T>(inner: Codec<T>): Codec<T | null> {
+  return {
+    write: (w, v) => w.optional(v, (ww, x) => inner.write(ww, x)),
+    read: (r) => r.optional((rr) => inner.read(rr)),
+  };
+}
+
+export function oneOf<const T extends string>(values: readonly T[]): Codec<T> {
+  return {
+    write: (w, v) => {
+      const index = values.indexOf(v);
+      if (index < 0) throw new CodecError('INVALID_VALUE', `unknown value ${String(v)}`, { value: v });
+      w.u8(index);
+    },
+    read: (r) => {
+      const at = r.position;
+      const index = r.u8();
+      if (index >= values.length) {
+        throw new CodecError('INVALID_VALUE', `enum tag ${index} at ${at} is unknown`, { offset: at });
+      }
+      return values[index]!;
+    },
+  };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a shape is any record of codecs.
+type Shape = Record<string, Codec<any>>;
+type FromShape<S extends Shape> = { [K in keyof S]: Infer<S[K]> };
+
+export function struct<S extends Shape>(shape: S): Codec<FromShape<S>> {
+  const entries = Object.entries(shape);
+  return {
+    write: (w, v) => {
+      for (const [name, codec] of entries) codec.write(w, (v as Record<string, unknown>)[name]);
+    },
+    read: (r) => {
+      const out: Record<string, unknown> = {};
+      for (const [name, codec] of entries) out[name] = codec.read(r);
+      return out as FromShape<S>;
+    },
+  };
+}
+
+type Variants = Record<string, Shape>;
+export type UnionOf<V extends Variants> = { [K in keyof V]: { type: K } & FromShape<V[K]> }[keyof V];
+
+/** A tagged union: `{type: name, ...fields}`, the tag byte being the variant's position. */
+export function union<V extends Variants>(variants: V): Codec<UnionOf<V>> {
+  const names = Object.keys(variants);
+  const bodies = names.map((name) => struct(variants[name]!));
+  return {
+    write: (w, v) => {
+      const index = names.indexOf(v.type as string);
+      if (index < 0) throw new CodecError('INVALID_VALUE', `unknown variant ${String(v.type)}`, {});
+      w.u8(index);
+      bodies[index]!.write(w, v);
+    },
+    read: (r) => {
+      const at = r.position;
+      const index = r.u8();
+      if (index >= names.length) {
+        throw new CodecError('INVALID_VALUE', `variant tag ${index} at ${at} is unknown`, { offset: at });
+      }
+      return { type: names[index], ...bodies[index]!.read(r) } as UnionOf<V>;
+    },
+  };
+}
+
+/** Whole-value bytes with a leading version byte, decoded exactly (no trailing bytes). */
+export function versioned<T>(version: number, codec: Codec<T>, what: string) {
+  return {
+    encode(value: T): Uint8Array {
+      const writer = new Writer(64);
+      writer.u8(version);
+      codec.write(writer, value);
+      return writer.finish();
+    },
+    decode(bytes: Uint8Array): T {
+      return decodeExact(bytes, (reader) => {
+        reader.version([version], what);
+        return codec.read(reader);
+      });
+    },
+  };
+}

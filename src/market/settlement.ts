@@ -1,0 +1,218 @@
+import { bytesEqual, toHex } from '../crypto/index.js';
+import type { MarketAction } from './actions.js';
+import { MarketError } from './errors.js';
+import {
+  type ActionDetail,
+  type HandlerContext,
+  moneyFor,
+  requireCycle,
+  requireMember,
+} from './handler-context.js';
+import type { Statement, StatementKind } from './records.js';
+import { STATEMENT_KINDS } from './records.js';
+
+type Of<T extends MarketAction['type']> = Extract<MarketAction, { type: T }>;
+
+/**
+ * Signed meter readings: the transaction's signature is the meter's signature. The signer is the
+ * cycle's grid enterprise or the meter key the participant registered. A reading is final and
+ * only accepted once its interval has ended (block time, not a clock).
+ */
+export function meterReadings(ctx: HandlerContext, action: Of<'meterReadings'>): ActionDetail {
+  const cycle = requireCycle(ctx, action.cycleId, ['contracted']);
+  const participant = ctx.store.member(action.participant);
+  if (participant === undefined) {
+    throw new MarketError('UNKNOWN_MEMBER', 'reading for an unregistered participant', {
+      member: toHex(action.participant),
+    });
+  }
+  const byMeterKey = participant.meterKey !== null && bytesEqual(participant.meterKey, ctx.sender);
+  if (!byMeterKey) {
+    requireMember(ctx, ['gridEnterprise']);
+    if (!bytesEqual(ctx.sender, cycle.gridEnterprise)) {
+      throw new MarketError(
+        'NOT_AUTHORISED',
+        "readings come from the cycle's grid enterprise or the meter key",
+        {},
+      );
+    }
+  }
+  const seen = new Set<number>();
+  for (const reading of action.readings) {
+    if (reading.interval >= cycle.intervals || seen.has(reading.interval)) {
+      throw new MarketError('BAD_ACTION', `reading for interval ${reading.interval} is outside or repeated`, {
+        field: 'interval',
+        interval: reading.interval,
+      });
+    }
+    seen.add(reading.interval);
+    const endMs = cycle.deliveryStartMs + (reading.interval + 1) * cycle.intervalMs;
+    if (ctx.context.blockTimeMs < endMs) {
+      throw new MarketError('BAD_ACTION', `interval ${reading.interval} has not ended yet`, {
+        field: 'interval',
+        interval: reading.interval,
+      });
+    }
+    if (ctx.store.meterWh(cycle.cycleId, action.participant, reading.interval) !== undefined) {
+      throw new MarketError('DUPLICATE', `interval ${reading.interval} already has a reading`, {
+        interval: reading.interval,
+      });
+    }
+    ctx.store.setMeterWh(cycle.cycleId, action.participant, reading.interval, reading.energyWh);
+  }
+  return { participant: toHex(action.participant), readings: action.readings.length };
+}
+
+interface Account {
+  member: Uint8Array;
+  lines: Map<StatementKind, { energyWh: number; amount: bigint }>;
+  contractedWh: number;
+  meteredWh: number;
+  deviationWh: number;
+  penalisedWh: number;
+  net: bigint;
+}
+
+/**
+ * Settlement, all in integer money units, as double entries (every debit has its credit, so the
+ * sum of all balances stays zero):
+ *   - contracted energy at the contract price, user to generator;
+ *   - the crossing fee at the contract's standard, user to grid enterprise;
+ *   - the grid-purchase subsidy, grid enterprise to generator;
+ *   - each participant's deviation (metered minus contracted, per interval) as imbalance with the
+ *     grid enterprise at the benchmark price; a missing reading counts as exactly the contract;
+ *   - the part of a deviation beyond the tolerance band pays the penalty rate to the grid enterprise.
+ * One statement per participant per cycle records energy and money per kind and the net.
+ */
+export function settle(ctx: HandlerContext, action: Of<'settle'>): ActionDetail {
+  requireMember(ctx, ['tradingCenter']);
+  const cycle = requireCycle(ctx, action.cycleId, ['contracted']);
+  const { store, config } = ctx;
+  const grid = cycle.gridEnterprise;
+  const accounts = new Map<string, Account>();
+  const account = (member: Uint8Array): Account => {
+    const name = toHex(member);
+    let found = accounts.get(name);
+    if (found === undefined) {
+      found = {
+        member,
+        lines: new Map(),
+        contractedWh: 0,
+        meteredWh: 0,
+        deviationWh: 0,
+        penalisedWh: 0,
+        net: 0n,
+      };
+      accounts.set(name, found);
+    }
+    return found;
+  };
+  const post = (target: Account, kind: StatementKind, energyWh: number, amount: bigint) => {
+    const line = target.lines.get(kind) ?? { energyWh: 0, amount: 0n };
+    line.energyWh += energyWh;
+    line.amount += amount;
+    target.lines.set(kind, line);
+    target.net += amount;
+  };
+  let transferred = 0n;
+  const transfer = (
+    from: Uint8Array,
+    to: Uint8Array,
+    amount: bigint,
+    energyWh: number,
+    fromKind: StatementKind,
+    toKind: StatementKind,
+  ) => {
+    if (bytesEqual(from, to)) return;
+    post(account(from), fromKind, energyWh, -amount);
+    post(account(to), toKind, energyWh, amount);
+    transferred += amount;
+  };
+  account(grid);
+
+  // Contracted energy per metered participant and interval.
+  const contracted = new Map<
+    string,
+    { member: Uint8Array; role: 'generator' | 'user'; byInterval: number[] }
+  >();
+  const addContracted = (member: Uint8Array, role: 'generator' | 'user', interval: number, wh: number) => {
+    const name = toHex(member);
+    let slot = contracted.get(name);
+    if (slot === undefined) {
+      slot = { member, role, byInterval: new Array<number>(cycle.intervals).fill(0) };
+      contracted.set(name, slot);
+    }
+    slot.byInterval[interval]! += wh;
+  };
+
+  const contractCount = store.contractCount(cycle.cycleId);
+  for (let n = 0; n < contractCount; n++) {
+    const c = store.contract(cycle.cycleId, n);
+    const energy = c.energyWh;
+    transfer(c.user, c.generator, moneyFor(c.pricePerKwh, energy), energy, 'energyPurchase', 'energySale');
+    transfer(c.user, grid, moneyFor(c.crossingFeePerKwh, energy), energy, 'crossingFee', 'crossingFee');
+    if (c.subsidyPerKwh > 0)
+      transfer(grid, c.generator, moneyFor(c.subsidyPerKwh, energy), energy, 'subsidy', 'subsidy');
+    addContracted(c.generator, 'generator', c.interval, energy);
+    if (c.mode === 'direct') addContracted(c.user, 'user', c.interval, energy);
+  }
+
+  for (const slot of contracted.values()) {
+    const target = account(slot.member);
+    for (let interval = 0; interval < cycle.intervals; interval++) {
+      const contractedWh = slot.byInterval[interval]!;
+      if (contractedWh === 0) continue;
+      const meteredWh = store.meterWh(cycle.cycleId, slot.member, interval) ?? contractedWh;
+      target.contractedWh += contractedWh;
+      target.meteredWh += meteredWh;
+      const deviation = meteredWh - contractedWh;
+      if (deviation === 0) continue;
+      const size = Math.abs(deviation);
+      target.deviationWh += size;
+      const money = moneyFor(config.benchmarkPricePerKwh, size);
+      // A generator short of its contract, or a user taking more, buys the difference from the
+      // grid enterprise; the opposite deviations sell it to the grid enterprise.
+      const participantPays = (slot.role === 'generator') === deviation < 0;
+      if (participantPays) transfer(slot.member, grid, money, size, 'imbalance', 'imbalance');
+      else transfer(grid, slot.member, money, size, 'imbalance', 'imbalance');
+      const toleranceWh = Math.floor((contractedWh * config.toleranceBps) / 10_000);
+      const penalisedWh = Math.max(0, size - toleranceWh);
+      if (penalisedWh > 0) {
+        target.penalisedWh += penalisedWh;
+        transfer(
+          slot.member,
+          grid,
+          moneyFor(config.penaltyPerKwh, penalisedWh),
+          penalisedWh,
+          'penalty',
+          'penalty',
+        );
+      }
+    }
+  }
+
+  let netSum = 0n;
+  for (const name of [...accounts.keys()].sort()) {
+    const acc = accounts.get(name)!;
+    const statement: Statement = {
+      cycleId: cycle.cycleId,
+      member: acc.member,
+      contractedWh: acc.contractedWh,
+      meteredWh: acc.meteredWh,
+      deviationWh: acc.deviationWh,
+      penalisedWh: acc.penalisedWh,
+      lines: STATEMENT_KINDS.filter((kind) => acc.lines.has(kind)).map((kind) => ({
+        kind,
+        energyWh: acc.lines.get(kind)!.energyWh,
+        amount: acc.lines.get(kind)!.amount,
+      })),
+      net: acc.net,
+    };
+    store.addStatement(statement);
+    store.setBalance(acc.member, store.balance(acc.member) + acc.net);
+    netSum += acc.net;
+  }
+  if (netSum !== 0n) throw new Error(`settlement of ${cycle.cycleId} does not balance: ${netSum}`);
+  store.setCycle({ ...cycle, state: 'settled' });
+  return { cycleId: cycle.cycleId, statements: accounts.size, transferred };
+}

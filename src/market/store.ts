@@ -1,0 +1,233 @@
+import { Writer } from '../codec/index.js';
+import type { KeyValueState } from '../ledger/state-interface.js';
+import {
+  balanceRecord,
+  type Contract,
+  type Cycle,
+  configRecord,
+  contractRecord,
+  cycleRecord,
+  type Deal,
+  dealRecord,
+  type IntervalSummary,
+  keyRecord,
+  type MarketConfig,
+  type Member,
+  memberRecord,
+  nonceRecord,
+  type QuoteEntry,
+  quoteEntryRecord,
+  quoteRefRecord,
+  type Statement,
+  statementRecord,
+  summaryRecord,
+  varuintRecord,
+} from './records.js';
+
+/**
+ * The market's key layout: one prefix byte per record kind, then the record's identity. Numbers
+ * are fixed-width big-endian so byte order is numeric order. Prefixes are never reused.
+ */
+const P = {
+  config: 0x01,
+  member: 0x02,
+  memberList: 0x03,
+  memberCount: 0x04,
+  nonce: 0x05,
+  cycle: 0x06,
+  quote: 0x07,
+  quoteList: 0x08,
+  quoteCount: 0x09,
+  matchedWh: 0x0a,
+  quotedWh: 0x0b,
+  deal: 0x0c,
+  dealCount: 0x0d,
+  contract: 0x0e,
+  contractCount: 0x0f,
+  summary: 0x10,
+  meter: 0x11,
+  balance: 0x12,
+  statement: 0x13,
+  statementList: 0x14,
+  statementCount: 0x15,
+} as const;
+
+type Part = string | number | Uint8Array;
+
+function key(prefix: number, ...parts: Part[]): Uint8Array {
+  const writer = new Writer(48);
+  writer.u8(prefix);
+  for (const part of parts) {
+    if (typeof part === 'string') writer.string(part);
+    else if (typeof part === 'number') writer.u32(part);
+    else writer.fixedBytes(part, part.length);
+  }
+  return writer.finish();
+}
+
+/** Typed access to every market record, over any KeyValueState (in-memory, overlay, ledger). */
+export class MarketStore {
+  constructor(readonly state: KeyValueState) {}
+
+  private read<T>(k: Uint8Array, record: { decode(bytes: Uint8Array): T }): T | undefined {
+    const bytes = this.state.get(k);
+    return bytes === undefined ? undefined : record.decode(bytes);
+  }
+
+  private counter(k: Uint8Array): number {
+    return this.read(k, varuintRecord) ?? 0;
+  }
+
+  /** Appends to a list kept as a counter plus one key per item (the state has no range scans). */
+  private append(countKey: Uint8Array, itemKey: (n: number) => Uint8Array, value: Uint8Array): number {
+    const n = this.counter(countKey);
+    this.state.set(itemKey(n), value);
+    this.state.set(countKey, varuintRecord.encode(n + 1));
+    return n;
+  }
+
+  config(): MarketConfig | undefined {
+    return this.read(key(P.config), configRecord);
+  }
+  setConfig(config: MarketConfig): void {
+    this.state.set(key(P.config), configRecord.encode(config));
+  }
+
+  member(memberKey: Uint8Array): Member | undefined {
+    return this.read(key(P.member, memberKey), memberRecord);
+  }
+  setMember(memberKey: Uint8Array, member: Member, isNew: boolean): void {
+    this.state.set(key(P.member, memberKey), memberRecord.encode(member));
+    if (isNew) {
+      this.append(key(P.memberCount), (n) => key(P.memberList, n), keyRecord.encode(memberKey));
+    }
+  }
+  memberKeys(): Uint8Array[] {
+    const count = this.counter(key(P.memberCount));
+    const out: Uint8Array[] = [];
+    for (let n = 0; n < count; n++) out.push(this.read(key(P.memberList, n), keyRecord)!);
+    return out;
+  }
+
+  nonce(sender: Uint8Array): bigint {
+    const value = this.read(key(P.nonce, sender), nonceRecord);
+    return value === undefined ? 0n : BigInt(value);
+  }
+  setNonce(sender: Uint8Array, next: bigint): void {
+    this.state.set(key(P.nonce, sender), nonceRecord.encode(Number(next)));
+  }
+
+  cycle(cycleId: string): Cycle | undefined {
+    return this.read(key(P.cycle, cycleId), cycleRecord);
+  }
+  setCycle(cycle: Cycle): void {
+    this.state.set(key(P.cycle, cycle.cycleId), cycleRecord.encode(cycle));
+  }
+
+  quote(cycleId: string, member: Uint8Array, quoteId: string): QuoteEntry | undefined {
+    return this.read(key(P.quote, cycleId, member, quoteId), quoteEntryRecord);
+  }
+  setQuote(cycleId: string, member: Uint8Array, quoteId: string, entry: QuoteEntry): void {
+    this.state.set(key(P.quote, cycleId, member, quoteId), quoteEntryRecord.encode(entry));
+  }
+  /** Records a new quote in the round's list; list order is the order of arrival on chain. */
+  listQuote(cycleId: string, round: number, member: Uint8Array, quoteId: string): void {
+    this.append(
+      key(P.quoteCount, cycleId, round),
+      (n) => key(P.quoteList, cycleId, round, n),
+      quoteRefRecord.encode({ member, quoteId }),
+    );
+  }
+  quoteRefs(cycleId: string, round: number): { member: Uint8Array; quoteId: string }[] {
+    const count = this.counter(key(P.quoteCount, cycleId, round));
+    const out: { member: Uint8Array; quoteId: string }[] = [];
+    for (let n = 0; n < count; n++) out.push(this.read(key(P.quoteList, cycleId, round, n), quoteRefRecord)!);
+    return out;
+  }
+
+  matchedWh(cycleId: string, member: Uint8Array, project: number, interval: number): number {
+    return this.counter(key(P.matchedWh, cycleId, member, project, interval));
+  }
+  setMatchedWh(cycleId: string, member: Uint8Array, project: number, interval: number, wh: number): void {
+    this.state.set(key(P.matchedWh, cycleId, member, project, interval), varuintRecord.encode(wh));
+  }
+  quotedWh(cycleId: string, round: number, member: Uint8Array, project: number, interval: number): number {
+    return this.counter(key(P.quotedWh, cycleId, round, member, project, interval));
+  }
+  setQuotedWh(
+    cycleId: string,
+    round: number,
+    member: Uint8Array,
+    project: number,
+    interval: number,
+    wh: number,
+  ): void {
+    this.state.set(key(P.quotedWh, cycleId, round, member, project, interval), varuintRecord.encode(wh));
+  }
+
+  dealCount(cycleId: string): number {
+    return this.counter(key(P.dealCount, cycleId));
+  }
+  deal(cycleId: string, n: number): Deal {
+    return this.read(key(P.deal, cycleId, n), dealRecord)!;
+  }
+  addDeal(cycleId: string, deal: Deal): number {
+    return this.append(key(P.dealCount, cycleId), (n) => key(P.deal, cycleId, n), dealRecord.encode(deal));
+  }
+  setDeal(cycleId: string, n: number, deal: Deal): void {
+    this.state.set(key(P.deal, cycleId, n), dealRecord.encode(deal));
+  }
+
+  contractCount(cycleId: string): number {
+    return this.counter(key(P.contractCount, cycleId));
+  }
+  contract(cycleId: string, n: number): Contract {
+    return this.read(key(P.contract, cycleId, n), contractRecord)!;
+  }
+  addContract(cycleId: string, contract: Contract): number {
+    return this.append(
+      key(P.contractCount, cycleId),
+      (n) => key(P.contract, cycleId, n),
+      contractRecord.encode(contract),
+    );
+  }
+
+  summary(cycleId: string, round: number, interval: number): IntervalSummary | undefined {
+    return this.read(key(P.summary, cycleId, round, interval), summaryRecord);
+  }
+  setSummary(cycleId: string, round: number, interval: number, summary: IntervalSummary): void {
+    this.state.set(key(P.summary, cycleId, round, interval), summaryRecord.encode(summary));
+  }
+
+  meterWh(cycleId: string, participant: Uint8Array, interval: number): number | undefined {
+    return this.read(key(P.meter, cycleId, participant, interval), varuintRecord);
+  }
+  setMeterWh(cycleId: string, participant: Uint8Array, interval: number, wh: number): void {
+    this.state.set(key(P.meter, cycleId, participant, interval), varuintRecord.encode(wh));
+  }
+
+  balance(member: Uint8Array): bigint {
+    return this.read(key(P.balance, member), balanceRecord) ?? 0n;
+  }
+  setBalance(member: Uint8Array, amount: bigint): void {
+    this.state.set(key(P.balance, member), balanceRecord.encode(amount));
+  }
+
+  statement(cycleId: string, member: Uint8Array): Statement | undefined {
+    return this.read(key(P.statement, cycleId, member), statementRecord);
+  }
+  addStatement(statement: Statement): void {
+    this.state.set(key(P.statement, statement.cycleId, statement.member), statementRecord.encode(statement));
+    this.append(
+      key(P.statementCount, statement.cycleId),
+      (n) => key(P.statementList, statement.cycleId, n),
+      keyRecord.encode(statement.member),
+    );
+  }
+  statementMembers(cycleId: string): Uint8Array[] {
+    const count = this.counter(key(P.statementCount, cycleId));
+    const out: Uint8Array[] = [];
+    for (let n = 0; n < count; n++) out.push(this.read(key(P.statementList, cycleId, n), keyRecord)!);
+    return out;
+  }
+}
