@@ -1,0 +1,19 @@
+/**
+ * The distribution-grid engine: model, MATPOWER and JSON import, AC power flow (sweep and
+ * Newton-Raphson), security check, congestion management and the network crossing fee. Pure and
+ * deterministic: no I/O, no clock, no randomness.
+ */
+export { GridError, type GridErrorCode } from './errors.js';
+export { GRID_FORMAT, GRID_FORMAT_VERSION, type GridDocument, gridFromJson, gridToJson } from './json.js';
+export { importMatpowerCase, type MatpowerImport, parseMatpowerCase } from './matpower.js';
+export type { Branch, Bus, BusType, Generator, Grid, Injection, Load, Substation } from './model.js';
+export {
+  type BranchResult,
+  type BusResult,
+  PowerFlowEngine,
+  type PowerFlowMethod,
+  type PowerFlowOptions,
+  type PowerFlowResult,
+  runPowerFlow,
+} from './powerflow.js';
+export { validateGrid } from './validate.js';

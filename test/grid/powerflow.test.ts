@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { type Grid, GridError, parseMatpowerCase, runPowerFlow } from '../../src/grid/index.js';
+import { fixtureText, ieee33 } from './helpers.js';
+
+/** Published AC power flow of the Baran & Wu feeder, slack at 1.0 pu. */
+const LOSS_KW = 202.68;
+const LOSS_KVAR = 135.14;
+const MIN_V = 0.9131;
+
+function withTieClosed(grid: Grid, from: number, to: number): Grid {
+  return {
+    ...grid,
+    branches: grid.branches.map((b) => (b.from === from && b.to === to ? { ...b, inService: true } : b)),
+  };
+}
+
+describe('AC power flow on the IEEE 33-bus feeder', () => {
+  for (const method of ['bfs', 'nr'] as const) {
+    it(`${method} reproduces the published losses and lowest voltage`, () => {
+      const result = runPowerFlow(ieee33(), { method });
+      assert.equal(result.method, method);
+      assert.equal(result.converged, true);
+      assert.ok(Math.abs(result.lossKw - LOSS_KW) / LOSS_KW < 0.0005, `lossKw ${result.lossKw}`);
+      assert.ok(Math.abs(result.lossKvar - LOSS_KVAR) / LOSS_KVAR < 0.0005, `lossKvar ${result.lossKvar}`);
+      assert.ok(Math.abs(result.minVoltagePu - MIN_V) <= 0.0001, `minVoltagePu ${result.minVoltagePu}`);
+      assert.equal(result.minVoltageBus, 18);
+      assert.equal(result.loadKw, 3715);
+      // Energy balance: the substation supplies the load and the losses.
+      assert.ok(Math.abs(result.substationKw - result.loadKw - result.lossKw) < 1e-6);
+    });
+  }
+
+  it('chooses the sweep for the radial feeder and both methods agree bus by bus', () => {
+    const sweep = runPowerFlow(ieee33());
+    const newton = runPowerFlow(ieee33(), { method: 'nr' });
+    assert.equal(sweep.method, 'bfs');
+    sweep.buses.forEach((bus, i) => {
+      assert.ok(Math.abs(bus.vmPu - newton.buses[i]!.vmPu) < 1e-9);
+      assert.ok(Math.abs(bus.vaDeg - newton.buses[i]!.vaDeg) < 1e-7);
+    });
+    sweep.branches.forEach((branch, i) => {
+      assert.ok(Math.abs(branch.pFromKw - newton.branches[i]!.pFromKw) < 1e-5);
+    });
+  });
+
+  it('solves the meshed feeder with a tie switch closed by Newton-Raphson', () => {
+    const meshed = withTieClosed(ieee33(), 18, 33);
+    const result = runPowerFlow(meshed);
+    assert.equal(result.method, 'nr');
+    assert.ok(result.iterations <= 6);
+    // Closing the 18-33 tie relieves the far end of the feeder: less loss, higher lowest voltage.
+    const radial = runPowerFlow(ieee33());
+    assert.ok(result.lossKw < radial.lossKw);
+    assert.ok(result.minVoltagePu > radial.minVoltagePu);
+    assert.throws(
+      () => runPowerFlow(meshed, { method: 'bfs' }),
+      (e: unknown) => {
+        return e instanceof GridError && e.code === 'METHOD_UNSUITABLE';
+      },
+    );
+  });
+
+  it('Newton-Raphson on a meshed grid agrees with the sweep when the loop carries nothing', () => {
+    // A tie of very high impedance closes a loop that carries almost no current: the meshed
+    // solution must approach the radial one.
+    const grid = ieee33();
+    const meshed: Grid = {
+      ...grid,
+      branches: grid.branches.map((b) =>
+        b.from === 12 && b.to === 22 ? { ...b, inService: true, rPu: 1e6, xPu: 1e6 } : b,
+      ),
+    };
+    const nr = runPowerFlow(meshed);
+    const bfs = runPowerFlow(grid);
+    assert.equal(nr.method, 'nr');
+    assert.ok(Math.abs(nr.lossKw - bfs.lossKw) < 1e-3);
+    for (const [i, bus] of nr.buses.entries()) assert.ok(Math.abs(bus.vmPu - bfs.buses[i]!.vmPu) < 1e-6);
+  });
+
+  it('closing every tie switch still converges and keeps the energy balance', () => {
+    const grid = ieee33();
+    const meshed: Grid = { ...grid, branches: grid.branches.map((b) => ({ ...b, inService: true })) };
+    const result = runPowerFlow(meshed);
+    assert.ok(Math.abs(result.substationKw - result.loadKw - result.lossKw) < 1e-6);
+  });
+
+  it('reports non-convergence as an error, not an answer', () => {
+    const grid = ieee33();
+    const heavy: Grid = {
+      ...grid,
+      loads: grid.loads.map((l) => ({ ...l, pKw: l.pKw * 12, qKvar: l.qKvar * 12 })),
+    };
+    for (const method of ['bfs', 'nr'] as const) {
+      assert.throws(
+        () => runPowerFlow(heavy, { method }),
+        (e: unknown) => {
+          return e instanceof GridError && e.code === 'NOT_CONVERGED';
+        },
+      );
+    }
+  });
+
+  it('adds schedule injections on top of the case loads', () => {
+    const base = runPowerFlow(ieee33());
+    const withPv = runPowerFlow(ieee33(), { injections: [{ bus: 18, pKw: 300 }] });
+    assert.ok(withPv.minVoltagePu > base.minVoltagePu);
+    assert.ok(withPv.substationKw < base.substationKw - 250);
+  });
+
+  it('refuses islands', () => {
+    const grid = ieee33();
+    const cut: Grid = {
+      ...grid,
+      branches: grid.branches.map((b) => (b.from === 17 && b.to === 18 ? { ...b, inService: false } : b)),
+    };
+    assert.throws(
+      () => runPowerFlow(cut),
+      (e: unknown) => e instanceof GridError && e.code === 'GRID_ISLANDED',
+    );
+  });
+
+  it('solves the five-bus fixture with a 1.02 pu source and a PV bus by Newton-Raphson', () => {
+    const grid = parseMatpowerCase(fixtureText('feeder5.m'));
+    const sweep = runPowerFlow(grid);
+    assert.ok(Math.abs(sweep.buses[0]!.vmPu - 1.02) < 1e-12);
+    const withPv: Grid = {
+      ...grid,
+      buses: grid.buses.map((b) => (b.id === 4 ? { ...b, type: 'pv' } : b)),
+      generators: [
+        ...grid.generators,
+        { bus: 4, pKw: 50, qKvar: 0, vSetPu: 1.0, inService: true, pMaxKw: 100, pMinKw: 0 },
+      ],
+    };
+    const result = runPowerFlow(withPv);
+    assert.equal(result.method, 'nr');
+    assert.ok(Math.abs(result.buses[3]!.vmPu - 1.0) < 1e-12);
+  });
+});
