@@ -3,6 +3,8 @@ import type { MarketAction } from './actions.js';
 import { MarketError } from './errors.js';
 import type { ScheduleEntry, ScheduleInterval } from './grid-interface.js';
 import { type ActionDetail, type HandlerContext, requireCycle, requireMember } from './handler-context.js';
+import { keyString } from './memory-state.js';
+import type { Contract } from './records.js';
 
 type Of<T extends MarketAction['type']> = Extract<MarketAction, { type: T }>;
 
@@ -19,6 +21,13 @@ export function check(ctx: HandlerContext, action: Of<'check'>): ActionDetail {
   const { store } = ctx;
   const count = store.dealCount(cycle.cycleId);
   const hours = cycle.intervalMs / 3_600_000;
+  const hexCache = new Map<string, string>();
+  const hex = (key: Uint8Array): string => {
+    const name = keyString(key);
+    let found = hexCache.get(name);
+    if (found === undefined) hexCache.set(name, (found = toHex(key)));
+    return found;
+  };
   const intervals: ScheduleEntry[][] = Array.from({ length: cycle.intervals }, () => []);
   for (let n = 0; n < count; n++) {
     const deal = store.deal(cycle.cycleId, n);
@@ -26,8 +35,8 @@ export function check(ctx: HandlerContext, action: Of<'check'>): ActionDetail {
     const buyer = store.member(deal.buyer)!;
     intervals[deal.interval]!.push({
       id: n,
-      seller: toHex(deal.seller),
-      buyer: toHex(deal.buyer),
+      seller: hex(deal.seller),
+      buyer: hex(deal.buyer),
       sellerBus: seller.projects[deal.project]?.bus ?? seller.bus,
       buyerBus: buyer.bus,
       energyWh: deal.energyWh,
@@ -79,12 +88,12 @@ export function contract(ctx: HandlerContext, action: Of<'contract'>): ActionDet
   const cycle = requireCycle(ctx, action.cycleId, ['checked']);
   const { store, config } = ctx;
   const count = store.dealCount(cycle.cycleId);
-  let contracts = 0;
+  const contracts: Contract[] = [];
   for (let n = 0; n < count; n++) {
     const deal = store.deal(cycle.cycleId, n);
     if (deal.energyWh === 0) continue;
     const termStartMs = cycle.deliveryStartMs + deal.interval * cycle.intervalMs;
-    store.addContract(cycle.cycleId, {
+    contracts.push({
       contractId: `${cycle.cycleId}/${n}`,
       cycleId: cycle.cycleId,
       deal: n,
@@ -104,8 +113,8 @@ export function contract(ctx: HandlerContext, action: Of<'contract'>): ActionDet
       penaltyPerKwh: config.penaltyPerKwh,
       adjustmentReason: deal.adjustmentReason,
     });
-    contracts++;
   }
+  store.addContracts(cycle.cycleId, contracts);
   store.setCycle({ ...cycle, state: 'contracted' });
-  return { cycleId: cycle.cycleId, contracts };
+  return { cycleId: cycle.cycleId, contracts: contracts.length };
 }

@@ -1,8 +1,8 @@
-import { toHex } from '../crypto/index.js';
 import type { MarketAction } from './actions.js';
 import { clearInterval } from './clearing.js';
 import type { GridLocation } from './grid-interface.js';
 import { type ActionDetail, type HandlerContext, requireCycle, requireMember } from './handler-context.js';
+import { keyString } from './memory-state.js';
 import type { Cycle, Deal, Quotation } from './records.js';
 
 type Of<T extends MarketAction['type']> = Extract<MarketAction, { type: T }>;
@@ -101,8 +101,8 @@ export function match(ctx: HandlerContext, action: Of<'match'>): ActionDetail {
     );
     const participants = new Set<string>();
     for (const pair of result.pairs) {
-      participants.add(toHex(bids.member[pair.bid]!));
-      participants.add(toHex(offers.member[pair.offer]!));
+      participants.add(keyString(bids.member[pair.bid]!));
+      participants.add(keyString(offers.member[pair.offer]!));
       deals.push({
         round: cycle.round,
         interval,
@@ -127,24 +127,28 @@ export function match(ctx: HandlerContext, action: Of<'match'>): ActionDetail {
   }
 
   // Matched volume counts against capacity in later rounds, on both sides.
-  const matchedTotals = new Map<
-    string,
-    { member: Uint8Array; project: number; interval: number; wh: number }
-  >();
+  const matchedTotals = new Map<string, { member: Uint8Array; project: number; byInterval: number[] }>();
   const addMatched = (member: Uint8Array, project: number, interval: number, wh: number) => {
-    const name = `${toHex(member)}/${project}/${interval}`;
-    const slot = matchedTotals.get(name) ?? { member, project, interval, wh: 0 };
-    slot.wh += wh;
-    matchedTotals.set(name, slot);
+    const name = `${keyString(member)}/${project}`;
+    let slot = matchedTotals.get(name);
+    if (slot === undefined) {
+      const before = store.matchedWh(cycle.cycleId, member, project);
+      slot = {
+        member,
+        project,
+        byInterval: Array.from({ length: cycle.intervals }, (_, i) => before[i] ?? 0),
+      };
+      matchedTotals.set(name, slot);
+    }
+    slot.byInterval[interval]! += wh;
   };
+  store.addDeals(cycle.cycleId, deals);
   for (const deal of deals) {
-    store.addDeal(cycle.cycleId, deal);
     addMatched(deal.seller, deal.project, deal.interval, deal.matchedWh);
     if (deal.mode === 'direct') addMatched(deal.buyer, 0, deal.interval, deal.matchedWh);
   }
   for (const slot of matchedTotals.values()) {
-    const before = store.matchedWh(cycle.cycleId, slot.member, slot.project, slot.interval);
-    store.setMatchedWh(cycle.cycleId, slot.member, slot.project, slot.interval, before + slot.wh);
+    store.setMatchedWh(cycle.cycleId, slot.member, slot.project, slot.byInterval);
   }
   store.setCycle({ ...cycle, state: 'matched' });
   return { cycleId: cycle.cycleId, round: cycle.round, orders, deals: deals.length, matchedWh };

@@ -92,10 +92,10 @@ function validateQuote(ctx: HandlerContext, cycle: Cycle, member: Member, quote:
   }
   const powerKw = member.role === 'generator' ? member.approvedKw[quote.project]! : member.maxLoadKw;
   const capacityWh = intervalCapacityWh(powerKw, cycle.intervalMs);
+  const matched = ctx.store.matchedWh(cycle.cycleId, ctx.sender, quote.project);
+  const quoted = ctx.store.quotedWh(cycle.cycleId, cycle.round, ctx.sender, quote.project);
   for (const [interval, energyWh] of energyByInterval(quote)) {
-    const already =
-      ctx.store.matchedWh(cycle.cycleId, ctx.sender, quote.project, interval) +
-      ctx.store.quotedWh(cycle.cycleId, cycle.round, ctx.sender, quote.project, interval);
+    const already = (matched[interval] ?? 0) + (quoted[interval] ?? 0);
     if (already + energyWh > capacityWh) {
       throw new MarketError(
         'CAPACITY_EXCEEDED',
@@ -108,17 +108,10 @@ function validateQuote(ctx: HandlerContext, cycle: Cycle, member: Member, quote:
 
 /** Adds (sign 1) or removes (sign -1) a quotation's volume from the round's quoted totals. */
 function countQuoted(ctx: HandlerContext, cycle: Cycle, quote: Quotation, sign: 1 | -1): void {
-  for (const [interval, energyWh] of energyByInterval(quote)) {
-    const current = ctx.store.quotedWh(cycle.cycleId, cycle.round, ctx.sender, quote.project, interval);
-    ctx.store.setQuotedWh(
-      cycle.cycleId,
-      cycle.round,
-      ctx.sender,
-      quote.project,
-      interval,
-      current + sign * energyWh,
-    );
-  }
+  const quoted = ctx.store.quotedWh(cycle.cycleId, cycle.round, ctx.sender, quote.project);
+  const byInterval = Array.from({ length: cycle.intervals }, (_, i) => quoted[i] ?? 0);
+  for (const [interval, energyWh] of energyByInterval(quote)) byInterval[interval]! += sign * energyWh;
+  ctx.store.setQuotedWh(cycle.cycleId, cycle.round, ctx.sender, quote.project, byInterval);
 }
 
 function requireNewQuote(ctx: HandlerContext, cycleId: string, quoteId: string): void {

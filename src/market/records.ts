@@ -205,6 +205,8 @@ export const statementCodec = struct({
 export type Statement = Infer<typeof statementCodec>;
 export const statementRecord = versioned(1, statementCodec, 'settlement statement');
 
+export const energyListRecord = versioned(1, list(varuint, 96), 'energy per interval');
+export const meterListRecord = versioned(1, list(optional(varuint), 96), 'meter readings');
 export const varuintRecord = versioned(1, varuint, 'counter');
 export const balanceRecord = versioned(1, i64, 'balance');
 export const nonceRecord = versioned(1, u64, 'nonce');

@@ -8,6 +8,7 @@ import {
   requireCycle,
   requireMember,
 } from './handler-context.js';
+import { keyString } from './memory-state.js';
 import type { Statement, StatementKind } from './records.js';
 import { STATEMENT_KINDS } from './records.js';
 
@@ -37,6 +38,8 @@ export function meterReadings(ctx: HandlerContext, action: Of<'meterReadings'>):
       );
     }
   }
+  const stored = ctx.store.meterWh(cycle.cycleId, action.participant);
+  const byInterval = Array.from({ length: cycle.intervals }, (_, i) => stored[i] ?? null);
   const seen = new Set<number>();
   for (const reading of action.readings) {
     if (reading.interval >= cycle.intervals || seen.has(reading.interval)) {
@@ -53,13 +56,14 @@ export function meterReadings(ctx: HandlerContext, action: Of<'meterReadings'>):
         interval: reading.interval,
       });
     }
-    if (ctx.store.meterWh(cycle.cycleId, action.participant, reading.interval) !== undefined) {
+    if (byInterval[reading.interval] !== null) {
       throw new MarketError('DUPLICATE', `interval ${reading.interval} already has a reading`, {
         interval: reading.interval,
       });
     }
-    ctx.store.setMeterWh(cycle.cycleId, action.participant, reading.interval, reading.energyWh);
+    byInterval[reading.interval] = reading.energyWh;
   }
+  ctx.store.setMeterWh(cycle.cycleId, action.participant, byInterval);
   return { participant: toHex(action.participant), readings: action.readings.length };
 }
 
@@ -91,7 +95,7 @@ export function settle(ctx: HandlerContext, action: Of<'settle'>): ActionDetail 
   const grid = cycle.gridEnterprise;
   const accounts = new Map<string, Account>();
   const account = (member: Uint8Array): Account => {
-    const name = toHex(member);
+    const name = keyString(member);
     let found = accounts.get(name);
     if (found === undefined) {
       found = {
@@ -136,7 +140,7 @@ export function settle(ctx: HandlerContext, action: Of<'settle'>): ActionDetail 
     { member: Uint8Array; role: 'generator' | 'user'; byInterval: number[] }
   >();
   const addContracted = (member: Uint8Array, role: 'generator' | 'user', interval: number, wh: number) => {
-    const name = toHex(member);
+    const name = keyString(member);
     let slot = contracted.get(name);
     if (slot === undefined) {
       slot = { member, role, byInterval: new Array<number>(cycle.intervals).fill(0) };
@@ -159,10 +163,11 @@ export function settle(ctx: HandlerContext, action: Of<'settle'>): ActionDetail 
 
   for (const slot of contracted.values()) {
     const target = account(slot.member);
+    const metered = store.meterWh(cycle.cycleId, slot.member);
     for (let interval = 0; interval < cycle.intervals; interval++) {
       const contractedWh = slot.byInterval[interval]!;
       if (contractedWh === 0) continue;
-      const meteredWh = store.meterWh(cycle.cycleId, slot.member, interval) ?? contractedWh;
+      const meteredWh = metered[interval] ?? contractedWh;
       target.contractedWh += contractedWh;
       target.meteredWh += meteredWh;
       const deviation = meteredWh - contractedWh;

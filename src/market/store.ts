@@ -9,11 +9,13 @@ import {
   cycleRecord,
   type Deal,
   dealRecord,
+  energyListRecord,
   type IntervalSummary,
   keyRecord,
   type MarketConfig,
   type Member,
   memberRecord,
+  meterListRecord,
   nonceRecord,
   type QuoteEntry,
   quoteEntryRecord,
@@ -54,15 +56,55 @@ const P = {
 
 type Part = string | number | Uint8Array;
 
-function key(prefix: number, ...parts: Part[]): Uint8Array {
-  const writer = new Writer(48);
-  writer.u8(prefix);
-  for (const part of parts) {
-    if (typeof part === 'string') writer.string(part);
-    else if (typeof part === 'number') writer.u32(part);
-    else writer.fixedBytes(part, part.length);
+// Identifiers (cycle and quote ids) repeat across thousands of keys: encode each once.
+const encodedText = new Map<string, Uint8Array>();
+function textPart(value: string): Uint8Array {
+  let found = encodedText.get(value);
+  if (found === undefined) {
+    found = new Writer(16).string(value).finish();
+    if (encodedText.size > 10_000) encodedText.clear();
+    encodedText.set(value, found);
   }
-  return writer.finish();
+  return found;
+}
+
+/** Prefix byte, then strings (varint length + UTF-8), u32 big-endian numbers and raw key bytes. */
+function key(prefix: number, ...parts: Part[]): Uint8Array {
+  let length = 1;
+  const encoded: Uint8Array[] = [];
+  for (const part of parts) {
+    if (typeof part === 'string') {
+      const bytes = textPart(part);
+      encoded.push(bytes);
+      length += bytes.length;
+    } else if (typeof part === 'number') {
+      if (!Number.isInteger(part) || part < 0 || part > 0xffffffff) throw new RangeError(`key part ${part}`);
+      length += 4;
+    } else {
+      length += part.length;
+    }
+  }
+  const out = new Uint8Array(length);
+  out[0] = prefix;
+  let offset = 1;
+  let next = 0;
+  for (const part of parts) {
+    if (typeof part === 'string') {
+      const bytes = encoded[next++]!;
+      out.set(bytes, offset);
+      offset += bytes.length;
+    } else if (typeof part === 'number') {
+      out[offset] = part >>> 24;
+      out[offset + 1] = (part >>> 16) & 0xff;
+      out[offset + 2] = (part >>> 8) & 0xff;
+      out[offset + 3] = part & 0xff;
+      offset += 4;
+    } else {
+      out.set(part, offset);
+      offset += part.length;
+    }
+  }
+  return out;
 }
 
 /** Typed access to every market record, over any KeyValueState (in-memory, overlay, ledger). */
@@ -72,6 +114,13 @@ export class MarketStore {
   private read<T>(k: Uint8Array, record: { decode(bytes: Uint8Array): T }): T | undefined {
     const bytes = this.state.get(k);
     return bytes === undefined ? undefined : record.decode(bytes);
+  }
+
+  /** Appends many items with one counter update. */
+  private appendMany(countKey: Uint8Array, itemKey: (n: number) => Uint8Array, values: Uint8Array[]): void {
+    const start = this.counter(countKey);
+    for (let i = 0; i < values.length; i++) this.state.set(itemKey(start + i), values[i]!);
+    this.state.set(countKey, varuintRecord.encode(start + values.length));
   }
 
   private counter(k: Uint8Array): number {
@@ -145,24 +194,25 @@ export class MarketStore {
     return out;
   }
 
-  matchedWh(cycleId: string, member: Uint8Array, project: number, interval: number): number {
-    return this.counter(key(P.matchedWh, cycleId, member, project, interval));
+  /** Energy matched so far in the cycle, per interval, for one member's project (0 for users). */
+  matchedWh(cycleId: string, member: Uint8Array, project: number): number[] {
+    return this.read(key(P.matchedWh, cycleId, member, project), energyListRecord) ?? [];
   }
-  setMatchedWh(cycleId: string, member: Uint8Array, project: number, interval: number, wh: number): void {
-    this.state.set(key(P.matchedWh, cycleId, member, project, interval), varuintRecord.encode(wh));
+  setMatchedWh(cycleId: string, member: Uint8Array, project: number, byInterval: number[]): void {
+    this.state.set(key(P.matchedWh, cycleId, member, project), energyListRecord.encode(byInterval));
   }
-  quotedWh(cycleId: string, round: number, member: Uint8Array, project: number, interval: number): number {
-    return this.counter(key(P.quotedWh, cycleId, round, member, project, interval));
+  /** Energy quoted in one round, per interval, for one member's project. */
+  quotedWh(cycleId: string, round: number, member: Uint8Array, project: number): number[] {
+    return this.read(key(P.quotedWh, cycleId, round, member, project), energyListRecord) ?? [];
   }
   setQuotedWh(
     cycleId: string,
     round: number,
     member: Uint8Array,
     project: number,
-    interval: number,
-    wh: number,
+    byInterval: number[],
   ): void {
-    this.state.set(key(P.quotedWh, cycleId, round, member, project, interval), varuintRecord.encode(wh));
+    this.state.set(key(P.quotedWh, cycleId, round, member, project), energyListRecord.encode(byInterval));
   }
 
   dealCount(cycleId: string): number {
@@ -170,6 +220,13 @@ export class MarketStore {
   }
   deal(cycleId: string, n: number): Deal {
     return this.read(key(P.deal, cycleId, n), dealRecord)!;
+  }
+  addDeals(cycleId: string, deals: readonly Deal[]): void {
+    this.appendMany(
+      key(P.dealCount, cycleId),
+      (n) => key(P.deal, cycleId, n),
+      deals.map((deal) => dealRecord.encode(deal)),
+    );
   }
   addDeal(cycleId: string, deal: Deal): number {
     return this.append(key(P.dealCount, cycleId), (n) => key(P.deal, cycleId, n), dealRecord.encode(deal));
@@ -183,6 +240,13 @@ export class MarketStore {
   }
   contract(cycleId: string, n: number): Contract {
     return this.read(key(P.contract, cycleId, n), contractRecord)!;
+  }
+  addContracts(cycleId: string, contracts: readonly Contract[]): void {
+    this.appendMany(
+      key(P.contractCount, cycleId),
+      (n) => key(P.contract, cycleId, n),
+      contracts.map((contract) => contractRecord.encode(contract)),
+    );
   }
   addContract(cycleId: string, contract: Contract): number {
     return this.append(
@@ -199,11 +263,12 @@ export class MarketStore {
     this.state.set(key(P.summary, cycleId, round, interval), summaryRecord.encode(summary));
   }
 
-  meterWh(cycleId: string, participant: Uint8Array, interval: number): number | undefined {
-    return this.read(key(P.meter, cycleId, participant, interval), varuintRecord);
+  /** Metered energy per interval of the cycle; null where no reading arrived yet. */
+  meterWh(cycleId: string, participant: Uint8Array): (number | null)[] {
+    return this.read(key(P.meter, cycleId, participant), meterListRecord) ?? [];
   }
-  setMeterWh(cycleId: string, participant: Uint8Array, interval: number, wh: number): void {
-    this.state.set(key(P.meter, cycleId, participant, interval), varuintRecord.encode(wh));
+  setMeterWh(cycleId: string, participant: Uint8Array, byInterval: (number | null)[]): void {
+    this.state.set(key(P.meter, cycleId, participant), meterListRecord.encode(byInterval));
   }
 
   balance(member: Uint8Array): bigint {

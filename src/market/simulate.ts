@@ -1,0 +1,436 @@
+import { toHex } from '../crypto/index.js';
+import { quoteCommitment } from './commitment.js';
+import { MarketDriver, type Signer, signerFromSeed } from './driver.js';
+import { initMarket } from './executor.js';
+import { MemoryState } from './memory-state.js';
+import { SplitMix64 } from './prng.js';
+import type { MarketConfig, Project, Quotation, TradingMode } from './records.js';
+import { MarketStore } from './store.js';
+
+export interface SimulationOptions {
+  readonly participants: number;
+  readonly intervals: number;
+  readonly seed: number;
+  /** Defaults to true: sealed commit/reveal quotations. */
+  readonly sealedBids?: boolean;
+  readonly pricing?: 'uniform' | 'payAsBid';
+}
+
+export interface SimulationReport {
+  participants: number;
+  generators: number;
+  users: number;
+  admitted: number;
+  refused: number;
+  intervals: number;
+  transactions: number;
+  rejectedTransactions: number;
+  orders: number;
+  deals: number;
+  contracts: number;
+  matchedWh: number;
+  contractedWh: number;
+  curtailedWh: number;
+  resubmittedQuotes: number;
+  averageClearingPricePerKwh: number | null;
+  moneyTransferred: string;
+  moneyConserved: boolean;
+  energyBalanced: boolean;
+  capacityRespected: boolean;
+  stateRoot: string;
+  stateEntries: number;
+  /** Generating the participants' key pairs, before the market starts. */
+  setupMs: number;
+  /** The whole cycle: every transaction signed and executed, registration to settlement. */
+  elapsedMs: number;
+}
+
+const HOUR_MS = 3_600_000;
+
+export function simulationConfig(operator: Uint8Array, buses: number, sealedBids = true): MarketConfig {
+  return {
+    marketId: 'sim-market',
+    sealedBids,
+    pricing: 'uniform',
+    resubmissionRounds: 1,
+    priceFloorPerKwh: 0,
+    priceCapPerKwh: 1500,
+    benchmarkPricePerKwh: 400,
+    subsidyPerKwh: 30,
+    compositePricePerKwh: 450,
+    toleranceBps: 300,
+    penaltyPerKwh: 100,
+    breachLiabilityBps: 1000,
+    sameBusFeePerKwh: 5,
+    feeLevels: [
+      { maxVoltageKv: 10, feePerKwh: 20 },
+      { maxVoltageKv: 35, feePerKwh: 40 },
+      { maxVoltageKv: 110, feePerKwh: 80 },
+    ],
+    // Every fourth bus is a weak feeder end with a tight export limit, to exercise curtailment.
+    busLimits: Array.from({ length: Math.ceil(buses / 4) }, (_, i) => ({ bus: i * 4, exportLimitKw: 2000 })),
+    operators: [operator],
+  };
+}
+
+interface Trader {
+  signer: Signer;
+  role: 'generator' | 'user';
+  projects: Project[];
+  maxLoadKw: number;
+  bus: number;
+  mode: TradingMode;
+  basePrice: number;
+  /** Quoted energy per interval (project 0 for generators), to find what stayed unmatched. */
+  quotedWh: number[];
+}
+
+/**
+ * Runs one whole trading cycle on the in-memory state: registration, audit, sealed quotations,
+ * matching, one resubmission round, security check, contracts, metering with random deviations
+ * and settlement; then checks the invariants. The same seed gives the same state root.
+ */
+export function simulateMarket(options: SimulationOptions): SimulationReport {
+  const setupStarted = performance.now();
+  const random = new SplitMix64(options.seed);
+  const { participants, intervals } = options;
+  const sealed = options.sealedBids ?? true;
+  const buses = Math.max(4, Math.ceil(participants / 25));
+  const state = new MemoryState();
+  const newSigner = () => signerFromSeed(random.bytes(32));
+  const operator = newSigner();
+  const tradingCenter = newSigner();
+  const gridEnterprise = newSigner();
+  const regulator = newSigner();
+  // Keys exist before the market does: generating them is set-up, not part of the cycle.
+  const traderSigners = Array.from({ length: participants }, newSigner);
+  const setupMs = performance.now() - setupStarted;
+  const started = performance.now();
+  const config = {
+    ...simulationConfig(operator.publicKey, buses, sealed),
+    pricing: options.pricing ?? 'uniform',
+  };
+  initMarket(state, config);
+  const driver = new MarketDriver(state, 'gridshard-sim', 1_700_000_000_000);
+  const store = new MarketStore(state);
+
+  for (const [signer, role, name] of [
+    [tradingCenter, 'tradingCenter', 'trading center'],
+    [gridEnterprise, 'gridEnterprise', 'grid enterprise'],
+    [regulator, 'regulator', 'regulator'],
+  ] as const) {
+    driver.must(signer, {
+      type: 'register',
+      role,
+      name,
+      bus: 0,
+      voltageKv: 110,
+      maxLoadKw: 0,
+      projects: [],
+      meterKey: null,
+    });
+    driver.must(operator, { type: 'audit', member: signer.publicKey, approve: true, note: '' });
+  }
+
+  const traders: Trader[] = [];
+  for (let i = 0; i < participants; i++) {
+    const role = random.next() < 0.4 ? 'generator' : 'user';
+    const bus = random.int(0, buses - 1);
+    const roll = random.next();
+    // Mostly small projects; a few large ones test the 20-50 MW rule, some of them refused.
+    const capacityKw = roll < 0.9 ? random.int(100, 3000) : roll < 0.97 ? random.int(20_500, 45_000) : 60_000;
+    const voltageKv = capacityKw > 20_000 ? (random.next() < 0.7 ? 110 : 220) : random.next() < 0.8 ? 10 : 35;
+    const projects: Project[] =
+      role === 'generator'
+        ? [
+            {
+              technology: random.pick(['pv', 'wind', 'storage', 'chp']),
+              capacityKw,
+              ownMaxLoadKw: random.int(0, Math.floor(capacityKw / 20)),
+              bus,
+              voltageKv,
+              absorbedLocally: random.next() < 0.8,
+            },
+          ]
+        : [];
+    const modeRoll = random.next();
+    traders.push({
+      signer: traderSigners[i]!,
+      role,
+      projects,
+      maxLoadKw: role === 'user' ? random.int(50, 2000) : 0,
+      bus,
+      mode: role === 'user' || modeRoll < 0.84 ? 'direct' : modeRoll < 0.92 ? 'entrusted' : 'gridPurchase',
+      basePrice: role === 'generator' ? random.int(280, 460) : random.int(380, 560),
+      quotedWh: new Array<number>(intervals).fill(0),
+    });
+  }
+  for (const trader of traders) {
+    driver.must(trader.signer, {
+      type: 'register',
+      role: trader.role,
+      name: `${trader.role}-${traders.indexOf(trader)}`,
+      bus: trader.bus,
+      voltageKv: 10,
+      maxLoadKw: trader.maxLoadKw,
+      projects: trader.projects,
+      meterKey: null,
+    });
+  }
+  let admitted = 0;
+  for (const trader of traders) {
+    const detail = driver.must(tradingCenter, {
+      type: 'audit',
+      member: trader.signer.publicKey,
+      approve: true,
+      note: '',
+    });
+    if (detail.status === 'approved') admitted++;
+  }
+  const active = traders.filter((t) => store.member(t.signer.publicKey)!.status === 'approved');
+
+  const cycleId = 'day-1';
+  const deliveryStartMs = driver.blockTimeMs + 24 * HOUR_MS;
+  driver.must(tradingCenter, {
+    type: 'openCycle',
+    cycleId,
+    intervals,
+    intervalMs: HOUR_MS,
+    deliveryStartMs,
+    gateClosureMs: driver.blockTimeMs + 4 * HOUR_MS,
+    gridEnterprise: gridEnterprise.publicKey,
+  });
+
+  let orders = 0;
+  let resubmittedQuotes = 0;
+  const runRound = (round: number) => {
+    const reveals: { trader: Trader; quoteId: string; quote: Quotation; salt: Uint8Array }[] = [];
+    for (const trader of active) {
+      const quote = buildQuote(trader, round, intervals, random, store, cycleId);
+      if (quote === null) continue;
+      const quoteId = `q${round}`;
+      orders += quote.curves.reduce((sum, curve) => sum + curve.steps.length, 0);
+      if (round > 0) resubmittedQuotes++;
+      if (sealed) {
+        const salt = random.bytes(32);
+        const commitment = quoteCommitment(trader.signer.publicKey, cycleId, quoteId, quote, salt);
+        driver.must(trader.signer, { type: 'commitQuote', cycleId, quoteId, commitment });
+        reveals.push({ trader, quoteId, quote, salt });
+      } else {
+        driver.must(trader.signer, { type: 'submitQuote', cycleId, quoteId, quote });
+      }
+    }
+    driver.advanceTo(store.cycle(cycleId)!.gateClosureMs);
+    driver.must(tradingCenter, { type: 'closeGate', cycleId });
+    for (const reveal of reveals) {
+      driver.must(reveal.trader.signer, {
+        type: 'revealQuote',
+        cycleId,
+        quoteId: reveal.quoteId,
+        quote: reveal.quote,
+        salt: reveal.salt,
+      });
+    }
+    driver.must(tradingCenter, { type: 'match', cycleId });
+  };
+  runRound(0);
+  driver.must(tradingCenter, { type: 'openRound', cycleId, gateClosureMs: driver.blockTimeMs + 2 * HOUR_MS });
+  runRound(1);
+  const checked = driver.must(gridEnterprise, { type: 'check', cycleId });
+  driver.must(tradingCenter, { type: 'contract', cycleId });
+
+  // Metering after delivery: each contracted participant's reading deviates by up to +-8 %.
+  driver.advanceTo(deliveryStartMs + intervals * HOUR_MS);
+  const contracted = contractedByParticipant(store, cycleId, intervals);
+  for (const [name, byInterval] of [...contracted.entries()].sort()) {
+    const readings = byInterval
+      .map((wh, interval) => ({
+        interval,
+        energyWh: Math.max(0, Math.round(wh * (0.92 + 0.16 * random.next()))),
+      }))
+      .filter((_, interval) => byInterval[interval]! > 0);
+    const participant = Uint8Array.from(Buffer.from(name, 'hex'));
+    driver.must(gridEnterprise, { type: 'meterReadings', cycleId, participant, readings });
+  }
+  const settled = driver.must(tradingCenter, { type: 'settle', cycleId });
+  const elapsedMs = performance.now() - started;
+
+  const checks = checkInvariants(store, cycleId, intervals, traders);
+  let matchedWh = 0;
+  for (let n = 0; n < store.dealCount(cycleId); n++) matchedWh += store.deal(cycleId, n).matchedWh;
+  let priceSum = 0;
+  let priceCount = 0;
+  for (let round = 0; round <= 1; round++) {
+    for (let interval = 0; interval < intervals; interval++) {
+      const summary = store.summary(cycleId, round, interval);
+      if (summary === undefined) continue;
+      if (summary.clearingPricePerKwh !== null) {
+        priceSum += summary.clearingPricePerKwh;
+        priceCount++;
+      }
+    }
+  }
+  return {
+    participants,
+    generators: traders.filter((t) => t.role === 'generator').length,
+    users: traders.filter((t) => t.role === 'user').length,
+    admitted,
+    refused: participants - admitted,
+    intervals,
+    transactions: driver.transactions,
+    rejectedTransactions: driver.rejected,
+    orders,
+    deals: store.dealCount(cycleId),
+    contracts: store.contractCount(cycleId),
+    matchedWh,
+    contractedWh: checks.contractedWh,
+    curtailedWh: Number(checked.curtailedWh),
+    resubmittedQuotes,
+    averageClearingPricePerKwh: priceCount === 0 ? null : Math.round(priceSum / priceCount),
+    moneyTransferred: String(settled.transferred),
+    moneyConserved: checks.moneyConserved,
+    energyBalanced: checks.energyBalanced,
+    capacityRespected: checks.capacityRespected,
+    stateRoot: toHex(state.root()),
+    stateEntries: state.size,
+    setupMs: Math.round(setupMs),
+    elapsedMs: Math.round(elapsedMs),
+  };
+}
+
+/**
+ * Round 0: every trader quotes every interval (generators a two-step curve, users one step).
+ * Round 1: what stayed unmatched is quoted again at a price moved towards the other side.
+ */
+function buildQuote(
+  trader: Trader,
+  round: number,
+  intervals: number,
+  random: SplitMix64,
+  store: MarketStore,
+  cycleId: string,
+): Quotation | null {
+  const side = trader.role === 'generator' ? 'sell' : 'buy';
+  const powerKw =
+    trader.role === 'generator' ? store.member(trader.signer.publicKey)!.approvedKw[0]! : trader.maxLoadKw;
+  const curves: Quotation['curves'] = [];
+  const direct = trader.mode === 'direct';
+  if (round > 0 && !direct) return null;
+  for (let interval = 0; interval < intervals; interval++) {
+    let energyWh: number;
+    if (round === 0) {
+      // A daily shape: PV peaks at noon, load in the evening; never above capacity.
+      const shape = 0.35 + 0.6 * Math.abs(Math.sin(((interval + (side === 'sell' ? 0 : 6)) * Math.PI) / 24));
+      energyWh = Math.floor(powerKw * 1000 * shape * (0.5 + 0.5 * random.next()));
+      trader.quotedWh[interval] = energyWh;
+    } else {
+      const matched = store.matchedWh(cycleId, trader.signer.publicKey, 0)[interval] ?? 0;
+      energyWh = Math.max(0, trader.quotedWh[interval]! - matched);
+    }
+    if (energyWh < 2) continue;
+    const shift = round === 0 ? 0 : side === 'sell' ? -40 : 40;
+    const price = direct ? Math.max(0, trader.basePrice + shift + random.int(-20, 20)) : 0;
+    const steps =
+      side === 'sell' && direct
+        ? [
+            { pricePerKwh: price, energyWh: Math.floor(energyWh / 2) },
+            { pricePerKwh: price + 30, energyWh: energyWh - Math.floor(energyWh / 2) },
+          ]
+        : [{ pricePerKwh: price, energyWh }];
+    curves.push({ interval, steps });
+  }
+  if (curves.length === 0) return null;
+  return { side, mode: trader.mode, project: 0, curves };
+}
+
+function contractedByParticipant(
+  store: MarketStore,
+  cycleId: string,
+  intervals: number,
+): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  const add = (member: Uint8Array, interval: number, wh: number) => {
+    const name = toHex(member);
+    const list = out.get(name) ?? new Array<number>(intervals).fill(0);
+    list[interval]! += wh;
+    out.set(name, list);
+  };
+  for (let n = 0; n < store.contractCount(cycleId); n++) {
+    const contract = store.contract(cycleId, n);
+    add(contract.generator, contract.interval, contract.energyWh);
+    if (contract.mode === 'direct') add(contract.user, contract.interval, contract.energyWh);
+  }
+  return out;
+}
+
+export interface InvariantReport {
+  moneyConserved: boolean;
+  energyBalanced: boolean;
+  capacityRespected: boolean;
+  contractedWh: number;
+}
+
+/**
+ * Money: every statement's lines add up to its net, and all nets (and all balances) sum to zero.
+ * Energy: per interval, energy sold equals energy bought in contracts, and each statement's
+ * metered energy equals contracted energy plus signed deviation accounted as imbalance.
+ * Capacity: nobody's contracted energy exceeds approved capacity (or maximum load) per interval.
+ */
+export function checkInvariants(
+  store: MarketStore,
+  cycleId: string,
+  intervals: number,
+  traders: readonly { signer: { publicKey: Uint8Array } }[],
+): InvariantReport {
+  const cycle = store.cycle(cycleId)!;
+  let moneyConserved = true;
+  let netSum = 0n;
+  for (const member of store.statementMembers(cycleId)) {
+    const statement = store.statement(cycleId, member)!;
+    const lineSum = statement.lines.reduce((sum, line) => sum + line.amount, 0n);
+    if (lineSum !== statement.net) moneyConserved = false;
+    netSum += statement.net;
+  }
+  let balanceSum = 0n;
+  for (const key of store.memberKeys()) balanceSum += store.balance(key);
+  if (netSum !== 0n || balanceSum !== 0n) moneyConserved = false;
+
+  const sold = new Array<number>(intervals).fill(0);
+  const bought = new Array<number>(intervals).fill(0);
+  const perMember = new Map<string, number[]>();
+  let contractedWh = 0;
+  for (let n = 0; n < store.contractCount(cycleId); n++) {
+    const c = store.contract(cycleId, n);
+    sold[c.interval]! += c.energyWh;
+    bought[c.interval]! += c.energyWh;
+    contractedWh += c.energyWh;
+    for (const key of c.mode === 'direct' ? [c.generator, c.user] : [c.generator]) {
+      const name = toHex(key);
+      const list = perMember.get(name) ?? new Array<number>(intervals).fill(0);
+      list[c.interval]! += c.energyWh;
+      perMember.set(name, list);
+    }
+  }
+  let energyBalanced = sold.every((wh, i) => wh === bought[i]);
+  for (const member of store.statementMembers(cycleId)) {
+    const statement = store.statement(cycleId, member)!;
+    if (statement.meteredWh !== statement.contractedWh) {
+      const imbalance = statement.lines.find((line) => line.kind === 'imbalance');
+      if (imbalance === undefined || imbalance.energyWh !== statement.deviationWh) energyBalanced = false;
+    }
+    if (Math.abs(statement.meteredWh - statement.contractedWh) > statement.deviationWh)
+      energyBalanced = false;
+  }
+
+  let capacityRespected = true;
+  for (const trader of traders) {
+    const member = store.member(trader.signer.publicKey);
+    const list = perMember.get(toHex(trader.signer.publicKey));
+    if (member === undefined || list === undefined) continue;
+    const powerKw =
+      member.role === 'generator' ? member.approvedKw.reduce((a, b) => a + b, 0) : member.maxLoadKw;
+    const capWh = Math.floor((powerKw * cycle.intervalMs) / 3600);
+    if (list.some((wh) => wh > capWh)) capacityRespected = false;
+  }
+  return { moneyConserved, energyBalanced, capacityRespected, contractedWh };
+}
