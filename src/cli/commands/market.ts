@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { DEFAULT_BENCH, runMarketBench } from '../../market/bench.js';
 import { MarketError } from '../../market/errors.js';
 import { clearPlainOrders, parseOrderFile } from '../../market/order-book.js';
-import { action, printJson } from '../output.js';
+import { simulateMarket } from '../../market/simulate.js';
+import { action, EXIT_CHECK_FAILED, printJson } from '../output.js';
 
 function readJsonFile(path: string): unknown {
   let text: string;
@@ -16,6 +18,24 @@ function readJsonFile(path: string): unknown {
   } catch (error) {
     throw new MarketError('BAD_INPUT', `${path} is not valid JSON: ${(error as Error).message}`, { path });
   }
+}
+
+/** Parses an integer option within bounds, or refuses with a typed error naming the option. */
+function intOption(
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new MarketError('BAD_INPUT', `--${name} must be an integer from ${min} to ${max}, got "${raw}"`, {
+      field: name,
+    });
+  }
+  return value;
 }
 
 export function register(program: Command): void {
@@ -34,6 +54,65 @@ export function register(program: Command): void {
         return 0;
       }),
     );
+
+  market
+    .command('simulate')
+    .description('run a whole trading cycle on the in-memory state and check its invariants')
+    .option('--participants <n>', 'generators and users', '50')
+    .option('--intervals <n>', 'intervals in the cycle (1-96)', '24')
+    .option('--seed <n>', 'seed of the generated market', '1')
+    .option('--open-bids', 'open quotations instead of sealed commit/reveal')
+    .option('--pay-as-bid', 'pay-as-bid pricing instead of uniform price')
+    .option('--json', 'print JSON (the only output format)')
+    .action(
+      action(
+        (options: {
+          participants?: string;
+          intervals?: string;
+          seed?: string;
+          openBids?: boolean;
+          payAsBid?: boolean;
+        }) => {
+          const report = simulateMarket({
+            participants: intOption('participants', options.participants, 50, 1, 100_000),
+            intervals: intOption('intervals', options.intervals, 24, 1, 96),
+            seed: intOption('seed', options.seed, 1, 0, Number.MAX_SAFE_INTEGER),
+            sealedBids: !options.openBids,
+            pricing: options.payAsBid ? 'payAsBid' : 'uniform',
+          });
+          printJson(report);
+          const healthy = report.moneyConserved && report.energyBalanced && report.capacityRespected;
+          return healthy ? 0 : EXIT_CHECK_FAILED;
+        },
+      ),
+    );
 }
 
-export function registerBench(_bench: Command): void {}
+export function registerBench(bench: Command): void {
+  bench
+    .command('market')
+    .description('clear100kOrdersMs (50,000 bids + 50,000 offers) and cycle1000x24Ms (whole cycle)')
+    .option('--repeats <n>', 'repeats of the clearing benchmark', String(DEFAULT_BENCH.repeats))
+    .option('--cycle-repeats <n>', 'repeats of the whole-cycle benchmark', String(DEFAULT_BENCH.cycleRepeats))
+    .option('--participants <n>', 'participants in the cycle benchmark', String(DEFAULT_BENCH.participants))
+    .option('--json', 'print JSON (the only output format)')
+    .action(
+      action((options: { repeats?: string; cycleRepeats?: string; participants?: string }) => {
+        printJson(
+          runMarketBench({
+            ...DEFAULT_BENCH,
+            repeats: intOption('repeats', options.repeats, DEFAULT_BENCH.repeats, 1, 100),
+            cycleRepeats: intOption('cycle-repeats', options.cycleRepeats, DEFAULT_BENCH.cycleRepeats, 1, 20),
+            participants: intOption(
+              'participants',
+              options.participants,
+              DEFAULT_BENCH.participants,
+              1,
+              100_000,
+            ),
+          }),
+        );
+        return 0;
+      }),
+    );
+}

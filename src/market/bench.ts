@@ -1,0 +1,82 @@
+import { clearInterval } from './clearing.js';
+import { SplitMix64 } from './prng.js';
+import { simulateMarket } from './simulate.js';
+
+export interface MarketBenchOptions {
+  readonly repeats: number;
+  readonly cycleRepeats: number;
+  readonly orders: number;
+  readonly participants: number;
+  readonly intervals: number;
+}
+
+export const DEFAULT_BENCH: MarketBenchOptions = {
+  repeats: 7,
+  cycleRepeats: 3,
+  orders: 100_000,
+  participants: 1000,
+  intervals: 24,
+};
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+const round1 = (value: number) => Math.round(value * 10) / 10;
+
+/**
+ * Two figures, medians over repeats: clearing one interval of half bids, half offers (prices
+ * 200..600, 1..10,000 Wh, seeded) and one whole simulated cycle. CPU time is reported next to
+ * wall time because the machine is shared: wall time includes waiting for a core.
+ */
+export function runMarketBench(options: MarketBenchOptions = DEFAULT_BENCH) {
+  const random = new SplitMix64(2026);
+  const half = Math.floor(options.orders / 2);
+  const draw = (min: number, max: number) => Array.from({ length: half }, () => random.int(min, max));
+  const book = {
+    bidPrice: draw(200, 600),
+    bidQuantity: draw(1, 10_000),
+    offerPrice: draw(200, 600),
+    offerQuantity: draw(1, 10_000),
+  };
+  const clearWall: number[] = [];
+  let clearedQuantity = 0;
+  let clearingPrice: number | null = null;
+  for (let i = 0; i < options.repeats; i++) {
+    const started = performance.now();
+    const result = clearInterval(book);
+    clearWall.push(performance.now() - started);
+    clearedQuantity = result.clearedQuantity;
+    clearingPrice = result.clearingPrice;
+  }
+
+  const cycleWall: number[] = [];
+  const cycleCpu: number[] = [];
+  let last: ReturnType<typeof simulateMarket> | undefined;
+  for (let i = 0; i < options.cycleRepeats; i++) {
+    const cpuBefore = process.cpuUsage();
+    last = simulateMarket({ participants: options.participants, intervals: options.intervals, seed: 1 });
+    const cpu = process.cpuUsage(cpuBefore);
+    cycleWall.push(last.elapsedMs);
+    // The simulation's set-up (key generation) is outside elapsedMs; subtract it from CPU too.
+    cycleCpu.push(Math.max(0, (cpu.user + cpu.system) / 1000 - last.setupMs));
+  }
+  return {
+    clear100kOrdersMs: round1(median(clearWall)),
+    clearOrders: half * 2,
+    clearClearedWh: clearedQuantity,
+    clearClearingPricePerKwh: clearingPrice,
+    cycle1000x24Ms: Math.round(median(cycleWall)),
+    cycleCpuApproxMs: Math.round(median(cycleCpu)),
+    cycleParticipants: options.participants,
+    cycleIntervals: options.intervals,
+    cycleTransactions: last?.transactions ?? 0,
+    cycleOrders: last?.orders ?? 0,
+    cycleContracts: last?.contracts ?? 0,
+    cycleStateRoot: last?.stateRoot ?? '',
+    repeats: { clear: options.repeats, cycle: options.cycleRepeats },
+    node: process.version,
+  };
+}
