@@ -1,5 +1,81 @@
 import type { Command } from 'commander';
+import {
+  ConsensusBenchError,
+  DEFAULT_BENCH_OPTIONS,
+  runConsensusBench,
+  runConsensusCompare,
+} from '../../bench/consensus/index.js';
+import { action, printJson } from '../output.js';
 
 export function register(_program: Command): void {}
 
-export function registerBench(_bench: Command): void {}
+interface BenchFlags {
+  protocol: string;
+  nodes: string;
+  scenario: string;
+  duration: string;
+  repeats: string;
+  latencyMs: string;
+  leaderDelayMs: string;
+  workers: string;
+  seed: string;
+  compare?: boolean;
+  all?: boolean;
+  json?: boolean;
+}
+
+function num(name: string, value: string): number {
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed)) {
+    throw new ConsensusBenchError('BAD_OPTION', `--${name} expects a number, got "${value}"`, {
+      name,
+      value,
+    });
+  }
+  return parsed;
+}
+
+export function registerBench(bench: Command): void {
+  const d = DEFAULT_BENCH_OPTIONS;
+  bench
+    .command('consensus')
+    .description(
+      'wall-clock consensus benchmark: n validators in one process, real timers, an in-memory network, ' +
+        'Ed25519-signed transactions verified by every validator on worker threads',
+    )
+    .option('--protocol <name>', 'dag | pbft', 'dag')
+    .option('--nodes <n>', 'validators', String(d.nodes))
+    .option('--scenario <name>', 'normal | leader-delay | crash-one', 'normal')
+    .option('--duration <seconds>', 'length of each run', String(d.durationS))
+    .option('--repeats <k>', 'runs per figure; the medians are printed', String(d.repeats))
+    .option('--latency-ms <ms>', 'one-way network latency', String(d.latencyMs))
+    .option(
+      '--leader-delay-ms <ms>',
+      'extra delay on every message from/to the targeted validator',
+      String(d.leaderDelayMs),
+    )
+    .option('--workers <k>', 'verification worker threads', String(d.workers))
+    .option('--seed <s>', 'seed of keys, jitter and genesis', String(d.seed))
+    .option('--compare', 'run dag and pbft under all three scenarios side by side')
+    .option('--all', 'same as --compare')
+    .option('--json', 'print JSON (the output is always one JSON object)')
+    .action(
+      action(async (flags: BenchFlags) => {
+        const overrides = {
+          nodes: num('nodes', flags.nodes),
+          durationS: num('duration', flags.duration),
+          repeats: num('repeats', flags.repeats),
+          latencyMs: num('latency-ms', flags.latencyMs),
+          leaderDelayMs: num('leader-delay-ms', flags.leaderDelayMs),
+          workers: num('workers', flags.workers),
+          seed: num('seed', flags.seed),
+        };
+        const result =
+          flags.compare || flags.all
+            ? await runConsensusCompare(overrides)
+            : await runConsensusBench(flags.protocol, flags.scenario, overrides);
+        printJson(result);
+        return 0;
+      }),
+    );
+}

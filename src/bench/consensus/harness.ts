@@ -1,0 +1,435 @@
+import { performance } from 'node:perf_hooks';
+import type {
+  ConsensusCore,
+  ConsensusEffect,
+  ConsensusInput,
+  ValidatorIndex,
+} from '../../consensus/interface.js';
+import { DeliveryHeap, Fifo } from './network.js';
+import type { BenchProtocol } from './protocols.js';
+import { percentile, round } from './stats.js';
+import { collectTransactions, TX_LENGTH, transactionNonce } from './transactions.js';
+import type { VerifyPool } from './verify-pool.js';
+
+export type Scenario = 'normal' | 'leader-delay' | 'crash-one';
+export const SCENARIOS: readonly Scenario[] = ['normal', 'leader-delay', 'crash-one'];
+
+export interface RunOptions {
+  readonly nodes: number;
+  readonly scenario: Scenario;
+  readonly durationS: number;
+  /** One-way network latency between validators, plus a seeded jitter of up to `jitterMs`. */
+  readonly latencyMs: number;
+  readonly jitterMs: number;
+  /** Extra delay the leader-delay adversary adds to each message from or to its target. */
+  readonly leaderDelayMs: number;
+  /** Client load: transactions kept in flight, in seconds of the verification bound. */
+  readonly inflightS: number;
+  /** Part of the run before measuring starts. */
+  readonly warmupS: number;
+  readonly calibrateMs: number;
+  readonly seed: number;
+}
+
+/** The benchmark's transactions, pre-signed before any timed window. */
+export interface SignedPool {
+  readonly bytes: Uint8Array;
+  readonly count: number;
+}
+
+export interface RunResult {
+  readonly protocol: string;
+  readonly scenario: Scenario;
+  readonly nodes: number;
+  readonly durationS: number;
+  readonly committedTx: number;
+  readonly committedTxPerSec: number;
+  readonly p50LatencyMs: number;
+  readonly p99LatencyMs: number;
+  readonly nativeVerifyPerSec: number;
+  readonly verifyWorkers: number;
+  readonly verificationsPerTx: number;
+  readonly verifyBoundTxPerSec: number;
+  readonly efficiency: number;
+  readonly heapStartMb: number;
+  readonly heapEndMb: number;
+  readonly maxCommitGapMs: number;
+  readonly roundMs: number;
+  readonly maxCommitGapRounds: number;
+  readonly adversaryTarget: string;
+  readonly crashedValidator: number | null;
+  readonly invalidTransactionsRefused: number;
+  readonly messages: number;
+}
+
+type Inbox =
+  | { kind: 'message'; from: ValidatorIndex; bytes: Uint8Array }
+  | { kind: 'client'; txs: Uint8Array[] };
+
+interface Validator {
+  readonly index: ValidatorIndex;
+  readonly core: ConsensusCore<unknown>;
+  alive: boolean;
+  /**
+   * Nonces this validator has verified: a signature cache, so a transaction seen again (relayed,
+   * re-proposed, inside a certificate) is not verified twice. Bounded, oldest out first.
+   */
+  readonly verified: Set<number>;
+  readonly timers: Map<string, NodeJS.Timeout>;
+  /** One inbox per sender (index n is the client), drained in order, senders independently. */
+  readonly inboxes: Fifo<Inbox>[];
+  readonly busy: boolean[];
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const mb = (bytes: number) => round(bytes / (1024 * 1024), 1);
+
+/**
+ * One wall-clock run: n validators of one protocol in this process, real timers, an in-memory
+ * network with latency, clients feeding pre-signed transactions, and every validator verifying
+ * every transaction (on the worker pool) before its core sees it, be it from a client or inside a
+ * peer's message.
+ */
+export async function runScenario(
+  bench: BenchProtocol,
+  options: RunOptions,
+  pool: VerifyPool,
+  signed: SignedPool,
+): Promise<RunResult> {
+  const n = options.nodes;
+  const random = mulberry32(options.seed);
+  const sample = signed.bytes.subarray(0, Math.min(signed.count, 512) * TX_LENGTH);
+  const nativeBefore = await pool.calibrate(sample, options.calibrateMs);
+
+  const genesisSeed = new Uint8Array(32).fill(options.seed & 0xff);
+  const inits = bench.genesis(n, genesisSeed);
+  const epoch = performance.now();
+  const now = () => performance.now() - epoch;
+  const validators: Validator[] = inits.map((init) => ({
+    index: init.index,
+    core: bench.protocol.create(init),
+    alive: true,
+    verified: new Set(),
+    timers: new Map(),
+    inboxes: Array.from({ length: n + 1 }, () => new Fifo<Inbox>()),
+    busy: new Array<boolean>(n + 1).fill(false),
+  }));
+
+  const verifyBound = nativeBefore / n;
+  const inflightCap = Math.max(256, Math.round(verifyBound * options.inflightS));
+  const inflight = new Map<number, { submitMs: number; node: ValidatorIndex }>();
+  const latencies: number[] = [];
+  const distinctVerified = new Set<number>();
+  const cacheCap = Math.min(signed.count, 4 * inflightCap + 20_000);
+  const commitTimes: number[] = [];
+  let windowOpen = false;
+  let minRound = Number.POSITIVE_INFINITY;
+  let maxRound = Number.NEGATIVE_INFINITY;
+  let committedTotal = 0;
+  let committedInWindow = 0;
+  let invalid = 0;
+  let messages = 0;
+  let lastCommitProposer: ValidatorIndex | null = null;
+  let crashed: number | null = null;
+  let stopped = false;
+
+  const network = new DeliveryHeap<{ to: ValidatorIndex; item: Inbox }>();
+  let wakeAt = Number.POSITIVE_INFINITY;
+  let wakeTimer: NodeJS.Timeout | undefined;
+
+  const live = () => validators.filter((v) => v.alive).map((v) => v.core);
+  const target = () =>
+    options.scenario === 'leader-delay' ? bench.target(live(), n, lastCommitProposer) : null;
+
+  function scheduleWake(): void {
+    const next = network.peekAt();
+    if (next === undefined || next >= wakeAt) return;
+    if (wakeTimer !== undefined) clearTimeout(wakeTimer);
+    wakeAt = next;
+    wakeTimer = setTimeout(deliverDue, Math.max(0, next - now()));
+  }
+
+  function deliverDue(): void {
+    wakeAt = Number.POSITIVE_INFINITY;
+    wakeTimer = undefined;
+    const t = now();
+    while ((network.peekAt() ?? Number.POSITIVE_INFINITY) <= t) {
+      const { to, item } = network.pop()!;
+      enqueue(validators[to]!, item.kind === 'message' ? item.from : n, item);
+    }
+    scheduleWake();
+  }
+
+  function send(
+    from: ValidatorIndex,
+    to: ValidatorIndex,
+    bytes: Uint8Array,
+    slow: ValidatorIndex | null,
+  ): void {
+    if (!validators[to]!.alive) return;
+    messages++;
+    let delay = options.latencyMs + random() * options.jitterMs;
+    if (slow !== null && (from === slow || to === slow)) delay += options.leaderDelayMs;
+    network.push(now() + delay, { to, item: { kind: 'message', from, bytes } });
+  }
+
+  function apply(v: Validator, effects: ConsensusEffect<unknown>[]): void {
+    let slow: ValidatorIndex | null | undefined;
+    for (const effect of effects) {
+      switch (effect.kind) {
+        case 'send':
+        case 'broadcast': {
+          if (slow === undefined) slow = target();
+          const bytes = bench.protocol.encodeMessage(effect.message);
+          if (effect.kind === 'send') {
+            if (effect.to !== v.index) send(v.index, effect.to, bytes, slow);
+          } else {
+            for (let to = 0; to < n; to++) if (to !== v.index) send(v.index, to, bytes, slow);
+          }
+          break;
+        }
+        case 'timer': {
+          const old = v.timers.get(effect.name);
+          if (old !== undefined) clearTimeout(old);
+          const name = effect.name;
+          v.timers.set(
+            name,
+            setTimeout(
+              () => {
+                v.timers.delete(name);
+                handle(v, { kind: 'timer', name });
+              },
+              Math.max(0, effect.atMs - now()),
+            ),
+          );
+          break;
+        }
+        case 'commit':
+          onCommit(v, effect.batch.transactions, effect.batch.round, effect.batch.proposer);
+          break;
+      }
+    }
+    scheduleWake();
+  }
+
+  function onCommit(v: Validator, txs: readonly Uint8Array[], round: number, proposer: ValidatorIndex): void {
+    lastCommitProposer = proposer;
+    const t = now();
+    let fresh = false;
+    for (const tx of txs) {
+      const nonce = transactionNonce(tx);
+      const entry = inflight.get(nonce);
+      if (entry === undefined) continue;
+      inflight.delete(nonce);
+      committedTotal++;
+      fresh = true;
+      if (windowOpen) {
+        committedInWindow++;
+        latencies.push(t - entry.submitMs);
+      }
+    }
+    if (fresh && windowOpen) {
+      commitTimes.push(t);
+      minRound = Math.min(minRound, round);
+      maxRound = Math.max(maxRound, round);
+    }
+  }
+
+  function handle(v: Validator, input: ConsensusInput<unknown>): void {
+    if (!v.alive || stopped) return;
+    apply(v, v.core.handle(input, now()));
+  }
+
+  function enqueue(v: Validator, lane: number, item: Inbox): void {
+    if (!v.alive) return;
+    v.inboxes[lane]!.push(item);
+    if (!v.busy[lane]) void drain(v, lane);
+  }
+
+  /** Verifies what a message or a client hands to the validator, then feeds its core, in order. */
+  async function drain(v: Validator, lane: number): Promise<void> {
+    v.busy[lane] = true;
+    const inbox = v.inboxes[lane]!;
+    for (let item = inbox.shift(); item !== undefined; item = inbox.shift()) {
+      if (!v.alive || stopped) break;
+      let input: ConsensusInput<unknown>;
+      const found: Uint8Array[] = [];
+      if (item.kind === 'client') {
+        found.push(...item.txs);
+        input = { kind: 'transactions', transactions: item.txs };
+      } else {
+        let message: unknown;
+        try {
+          message = bench.protocol.decodeMessage(item.bytes);
+        } catch {
+          continue;
+        }
+        collectTransactions(message, found);
+        input = { kind: 'message', from: item.from, message };
+      }
+      const unverified = found.filter((tx) => !v.verified.has(transactionNonce(tx)));
+      if (unverified.length > 0) {
+        const ok = await pool.verify(unverified);
+        if (!v.alive || stopped) break;
+        if (ok.includes(false)) {
+          // A forged transaction: the whole message is refused, as a validator would.
+          invalid++;
+          continue;
+        }
+        for (const tx of unverified) {
+          const nonce = transactionNonce(tx);
+          v.verified.add(nonce);
+          distinctVerified.add(nonce);
+        }
+        // Oldest entries out first (a Set iterates in insertion order).
+        for (const nonce of v.verified) {
+          if (v.verified.size <= cacheCap) break;
+          v.verified.delete(nonce);
+        }
+      }
+      handle(v, input);
+    }
+    v.busy[lane] = false;
+  }
+
+  // Clients: keep `inflightCap` transactions outstanding, spread over the live validators.
+  let cursor = 0;
+  let rr = 0;
+  const CHUNK = 64;
+  function submit(txs: Uint8Array[], submitMs?: number[]): void {
+    const alive = validators.filter((v) => v.alive);
+    if (alive.length === 0 || txs.length === 0) return;
+    const v = alive[rr++ % alive.length]!;
+    const t = now();
+    txs.forEach((tx, k) => {
+      inflight.set(transactionNonce(tx), { submitMs: submitMs?.[k] ?? t, node: v.index });
+    });
+    enqueue(v, n, { kind: 'client', txs });
+  }
+  function topUp(): void {
+    let guard = signed.count;
+    while (inflight.size < inflightCap && guard > 0) {
+      const chunk: Uint8Array[] = [];
+      while (chunk.length < CHUNK && guard-- > 0) {
+        const tx = signed.bytes.subarray(cursor * TX_LENGTH, (cursor + 1) * TX_LENGTH);
+        cursor = (cursor + 1) % signed.count;
+        // A pre-signed transaction is reused only once it has committed (long runs cycle the pool).
+        if (!inflight.has(transactionNonce(tx))) chunk.push(tx);
+      }
+      submit(chunk);
+    }
+  }
+
+  function crash(index: ValidatorIndex): void {
+    const v = validators[index]!;
+    v.alive = false;
+    crashed = index;
+    for (const timer of v.timers.values()) clearTimeout(timer);
+    v.timers.clear();
+    for (const inbox of v.inboxes) inbox.clear();
+    // Its clients resubmit elsewhere, keeping the first submission time.
+    const resubmit: { tx: Uint8Array; submitMs: number }[] = [];
+    for (let i = 0; i < signed.count; i++) {
+      const tx = signed.bytes.subarray(i * TX_LENGTH, (i + 1) * TX_LENGTH);
+      const entry = inflight.get(transactionNonce(tx));
+      if (entry !== undefined && entry.node === index) resubmit.push({ tx, submitMs: entry.submitMs });
+    }
+    for (let i = 0; i < resubmit.length; i += CHUNK) {
+      const part = resubmit.slice(i, i + CHUNK);
+      submit(
+        part.map((p) => p.tx),
+        part.map((p) => p.submitMs),
+      );
+    }
+  }
+
+  // ---- the timed run ----
+  const durationMs = options.durationS * 1000;
+  const warmupMs = Math.min(options.warmupS * 1000, durationMs / 4);
+  const verificationsBefore = pool.verifications;
+  for (const v of validators) handle(v, { kind: 'start' });
+  const client = setInterval(topUp, 2);
+  topUp();
+  let heapStart = 0;
+  let windowStart = 0;
+  await sleep(warmupMs);
+  heapStart = process.memoryUsage().heapUsed;
+  windowOpen = true;
+  windowStart = now();
+  if (options.scenario === 'crash-one') {
+    await sleep((durationMs - warmupMs) / 2);
+    crash(bench.target(live(), n, lastCommitProposer) ?? 0);
+    await sleep((durationMs - warmupMs) / 2);
+  } else {
+    await sleep(durationMs - warmupMs);
+  }
+  const windowEnd = now();
+  windowOpen = false;
+  const heapEnd = process.memoryUsage().heapUsed;
+  stopped = true;
+  clearInterval(client);
+  if (wakeTimer !== undefined) clearTimeout(wakeTimer);
+  network.clear();
+  for (const v of validators) {
+    for (const timer of v.timers.values()) clearTimeout(timer);
+    for (const inbox of v.inboxes) inbox.clear();
+  }
+  const verifications = pool.verifications - verificationsBefore;
+  // Let verification jobs still in flight finish before measuring the machine again.
+  await sleep(50);
+  const nativeAfter = await pool.calibrate(sample, options.calibrateMs);
+
+  // The higher of the two calibrations: the bound the run is measured against is not flattered.
+  const native = Math.max(nativeBefore, nativeAfter);
+  const windowMs = windowEnd - windowStart;
+  const rate = (committedInWindow * 1000) / windowMs;
+  const bound = native / n;
+  let maxGap = 0;
+  let previous = windowStart;
+  for (const t of [...commitTimes, windowEnd]) {
+    maxGap = Math.max(maxGap, t - previous);
+    previous = t;
+  }
+  const rounds = maxRound - minRound;
+  const roundMs = rounds > 0 ? windowMs / rounds : windowMs;
+  const targetNow = bench.target(live(), n, lastCommitProposer);
+  return {
+    protocol: bench.name,
+    scenario: options.scenario,
+    nodes: n,
+    durationS: options.durationS,
+    committedTx: committedInWindow,
+    committedTxPerSec: round(rate, 0),
+    p50LatencyMs: round(percentile(latencies, 50)),
+    p99LatencyMs: round(percentile(latencies, 99)),
+    nativeVerifyPerSec: round(native, 0),
+    verifyWorkers: pool.size,
+    verificationsPerTx: distinctVerified.size > 0 ? round(verifications / distinctVerified.size, 2) : 0,
+    verifyBoundTxPerSec: round(bound, 0),
+    efficiency: round(rate / bound, 3),
+    heapStartMb: mb(heapStart),
+    heapEndMb: mb(heapEnd),
+    maxCommitGapMs: round(maxGap),
+    roundMs: round(roundMs, 2),
+    maxCommitGapRounds: round(maxGap / roundMs, 2),
+    adversaryTarget:
+      options.scenario === 'normal' ? 'none' : `${bench.targetRule} (last: ${targetNow ?? 'none'})`,
+    crashedValidator: crashed,
+    invalidTransactionsRefused: invalid,
+    messages,
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
