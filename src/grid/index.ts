@@ -3,7 +3,25 @@
  * Newton-Raphson), security check, congestion management and the network crossing fee. Pure and
  * deterministic: no I/O, no clock, no randomness.
  */
+
+export {
+  type Adjustment,
+  type CongestionObjective,
+  type CongestionOptions,
+  type CongestionResult,
+  type IntervalResolution,
+  resolveCongestion,
+} from './congestion.js';
 export { GridError, type GridErrorCode } from './errors.js';
+export {
+  type CrossingFee,
+  type CrossingTariff,
+  crossingFee,
+  crossingFeePerKwh,
+  type TariffLevel,
+  tariffFromJson,
+} from './fee.js';
+export { loadHighs } from './highs.js';
 export { GRID_FORMAT, GRID_FORMAT_VERSION, type GridDocument, gridFromJson, gridToJson } from './json.js';
 export { importMatpowerCase, type MatpowerImport, parseMatpowerCase } from './matpower.js';
 export type { Branch, Bus, BusType, Generator, Grid, Injection, Load, Substation } from './model.js';
@@ -16,4 +34,18 @@ export {
   type PowerFlowResult,
   runPowerFlow,
 } from './powerflow.js';
+export {
+  type Schedule,
+  type ScheduleEntry,
+  scheduleFromJson,
+  validateSchedule,
+} from './schedule.js';
+export {
+  type IntervalCheck,
+  type SecurityOptions,
+  type SecurityReport,
+  securityCheck,
+  type Violation,
+  violationKey,
+} from './security.js';
 export { validateGrid } from './validate.js';

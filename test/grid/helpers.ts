@@ -12,3 +12,10 @@ export function ieee33(): Grid {
 
 /** Shared data that sits beside the checkout on development machines only. */
 export const SHARED_CASE33 = new URL('../../../shared/data/case33bw.m', import.meta.url);
+
+export function withRating(grid: Grid, from: number, to: number, rateKva: number): Grid {
+  return {
+    ...grid,
+    branches: grid.branches.map((b) => (b.from === from && b.to === to ? { ...b, rateKva } : b)),
+  };
+}

@@ -1,9 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { type Command, Option } from 'commander';
-import { GridError } from '../../grid/errors.js';
-import { type Grid, gridFromJson, gridToJson, importMatpowerCase, runPowerFlow } from '../../grid/index.js';
-import { action, printJson } from '../output.js';
+import { GridError, type GridErrorCode } from '../../grid/errors.js';
+import {
+  crossingFee,
+  type Grid,
+  gridFromJson,
+  gridToJson,
+  importMatpowerCase,
+  resolveCongestion,
+  runPowerFlow,
+  scheduleFromJson,
+  securityCheck,
+  tariffFromJson,
+  violationKey,
+} from '../../grid/index.js';
+import { action, EXIT_CHECK_FAILED, printJson } from '../output.js';
 
 /** Reads a grid from a MATPOWER `.m` case or the project's JSON grid document. */
 export function loadGridFile(path: string): Grid {
@@ -12,19 +24,19 @@ export function loadGridFile(path: string): Grid {
   return importMatpowerCase(text, basename(path).replace(/\.m$/, '')).grid;
 }
 
-function readInput(path: string, what: string): string {
+function readInput(path: string, what: string, code: GridErrorCode = 'GRID_INVALID'): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    throw new GridError('GRID_INVALID', `cannot read ${what} ${path}: ${(error as Error).message}`, { path });
+    throw new GridError(code, `cannot read ${what} ${path}: ${(error as Error).message}`, { path });
   }
 }
 
-function parseJson(text: string, path: string): unknown {
+function parseJson(text: string, path: string, code: GridErrorCode = 'GRID_INVALID'): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new GridError('GRID_INVALID', `${path} is not valid JSON: ${(error as Error).message}`, { path });
+    throw new GridError(code, `${path} is not valid JSON: ${(error as Error).message}`, { path });
   }
 }
 
@@ -51,6 +63,107 @@ export function register(program: Command): void {
             `loss ${result.lossKw.toFixed(2)} kW / ${result.lossKvar.toFixed(2)} kvar, ` +
             `lowest voltage ${result.minVoltagePu.toFixed(4)} pu at bus ${result.minVoltageBus}\n`,
         );
+        return 0;
+      }),
+    );
+
+  grid
+    .command('check')
+    .description('security check of a schedule; --resolve adjusts volumes to remove every violation')
+    .argument('<case>', 'MATPOWER .m case file or grid .json document')
+    .requiredOption(
+      '--schedule <file>',
+      'schedule JSON: { "entries": [{ participantId, bus, interval, netKw, pricePerKwh }] }',
+    )
+    .option('--resolve', 'run congestion management when the check fails')
+    .addOption(
+      new Option('--objective <objective>', 'what congestion management minimises')
+        .choices(['welfare', 'energy'])
+        .default('welfare'),
+    )
+    .addOption(
+      new Option('--method <method>', 'power flow solver').choices(['auto', 'bfs', 'nr']).default('auto'),
+    )
+    .option('--json', 'print one JSON object')
+    .action(
+      action(
+        async (
+          casePath: string,
+          opts: {
+            schedule: string;
+            resolve?: boolean;
+            objective: 'welfare' | 'energy';
+            method: 'auto' | 'bfs' | 'nr';
+            json?: boolean;
+          },
+        ) => {
+          const gridModel = loadGridFile(casePath);
+          const schedule = scheduleFromJson(
+            parseJson(
+              readInput(opts.schedule, 'schedule', 'SCHEDULE_INVALID'),
+              opts.schedule,
+              'SCHEDULE_INVALID',
+            ),
+          );
+          if (!opts.resolve) {
+            const report = securityCheck(gridModel, schedule, { method: opts.method });
+            if (opts.json) printJson(report);
+            else {
+              process.stdout.write(report.secure ? 'secure: no violations\n' : 'insecure:\n');
+              for (const v of report.violations)
+                process.stdout.write(`  interval ${v.interval}: ${violationKey(v)}\n`);
+            }
+            return report.secure ? 0 : EXIT_CHECK_FAILED;
+          }
+          const result = await resolveCongestion(gridModel, schedule, {
+            objective: opts.objective,
+            method: opts.method,
+          });
+          if (opts.json) {
+            printJson({
+              secure: result.after.secure,
+              violations: result.before.violations,
+              curtailedKw: result.curtailedKw,
+              curtailedWelfare: result.curtailedWelfare,
+              adjustments: result.adjustments,
+              intervals: result.intervals,
+              schedule: { entries: result.schedule },
+              check: result.after,
+            });
+          } else {
+            process.stdout.write(
+              `${result.before.violations.length} violations removed by curtailing ` +
+                `${result.curtailedKw.toFixed(3)} kW over ${result.adjustments.length} positions\n`,
+            );
+            for (const a of result.adjustments) {
+              process.stdout.write(
+                `  interval ${a.interval} ${a.participantId} at bus ${a.bus}: ${a.scheduledKw} -> ${a.adjustedKw} kW\n`,
+              );
+            }
+          }
+          return 0;
+        },
+      ),
+    );
+
+  grid
+    .command('fee')
+    .description('network crossing fee per kWh between two connection voltages')
+    .requiredOption('--tariff <file>', 'tariff JSON: { "levels": [{ name, maxKv, tdPricePerKwh }] }')
+    .requiredOption('--seller-kv <kv>', "seller's connection voltage, kV", Number)
+    .requiredOption('--buyer-kv <kv>', "buyer's connection voltage, kV", Number)
+    .option('--json', 'print one JSON object')
+    .action(
+      action((opts: { tariff: string; sellerKv: number; buyerKv: number; json?: boolean }) => {
+        const tariff = tariffFromJson(
+          parseJson(readInput(opts.tariff, 'tariff', 'TARIFF_INVALID'), opts.tariff, 'TARIFF_INVALID'),
+        );
+        const fee = crossingFee(tariff, opts.sellerKv, opts.buyerKv);
+        if (opts.json) printJson(fee);
+        else
+          process.stdout.write(
+            `${fee.feePerKwh} per kWh (buyer ${fee.buyerLevel}, highest ${fee.highestLevel})\n`,
+          );
         return 0;
       }),
     );

@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  type Grid,
+  GridError,
+  resolveCongestion,
+  type ScheduleEntry,
+  securityCheck,
+} from '../../src/grid/index.js';
+import { ieee33, withRating } from './helpers.js';
+
+/** Smallest total export at one bus that must be curtailed for the schedule to pass, by bisection on the AC check. */
+function minimumCurtailmentKw(grid: Grid, bus: number, exportKw: number): number {
+  const secureAt = (curtailKw: number) =>
+    securityCheck(grid, [
+      { participantId: 'x', bus, interval: 0, netKw: exportKw - curtailKw, pricePerKwh: 1 },
+    ]).secure;
+  let low = 0;
+  let high = exportKw;
+  assert.equal(secureAt(low), false);
+  assert.equal(secureAt(high), true);
+  while (high - low > 0.001) {
+    const mid = (low + high) / 2;
+    if (secureAt(mid)) high = mid;
+    else low = mid;
+  }
+  return high;
+}
+
+const exporters: ScheduleEntry[] = [
+  { participantId: 'pv-c', bus: 18, interval: 0, netKw: 900, pricePerKwh: 40 },
+  { participantId: 'pv-a', bus: 18, interval: 0, netKw: 300, pricePerKwh: 40 },
+  { participantId: 'pv-b', bus: 18, interval: 0, netKw: 600, pricePerKwh: 40 },
+  { participantId: 'pv-d', bus: 18, interval: 0, netKw: 1200, pricePerKwh: 40 },
+];
+
+describe('congestion management', () => {
+  it('removes a thermal overload curtailing no more than the AC minimum, shared pro rata', async () => {
+    const grid = withRating(ieee33(), 6, 7, 1500);
+    const before = securityCheck(grid, exporters);
+    assert.equal(before.secure, false);
+    const result = await resolveCongestion(grid, exporters, { objective: 'energy' });
+    assert.equal(result.after.secure, true);
+    const minimum = minimumCurtailmentKw(grid, 18, 3000);
+    assert.ok(result.curtailedKw >= minimum - 0.002, `${result.curtailedKw} < minimum ${minimum}`);
+    assert.ok(result.curtailedKw <= minimum * 1.001 + 0.005, `${result.curtailedKw} > minimum ${minimum}`);
+    // Equal participants share pro rata to their scheduled volumes, to the watt.
+    const byId = new Map(result.adjustments.map((a) => [a.participantId, a]));
+    for (const entry of exporters) {
+      const share = (result.curtailedKw * entry.netKw) / 3000;
+      assert.ok(Math.abs(byId.get(entry.participantId)!.curtailedKw - share) <= 0.0011);
+      assert.deepEqual(byId.get(entry.participantId)!.reasons, ['branch-thermal:6-7']);
+    }
+    // The output keeps the input order and only changes volumes.
+    assert.deepEqual(
+      result.schedule.map((e) => e.participantId),
+      exporters.map((e) => e.participantId),
+    );
+  });
+
+  it('curtails the cheaper position first under the welfare objective', async () => {
+    const grid = withRating(ieee33(), 6, 7, 1500);
+    const schedule: ScheduleEntry[] = [
+      { participantId: 'cheap', bus: 17, interval: 0, netKw: 1500, pricePerKwh: 20 },
+      { participantId: 'dear', bus: 18, interval: 0, netKw: 1500, pricePerKwh: 90 },
+    ];
+    const result = await resolveCongestion(grid, schedule);
+    assert.equal(result.after.secure, true);
+    const cheap = result.adjustments.find((a) => a.participantId === 'cheap');
+    assert.ok(cheap !== undefined && cheap.curtailedKw > 0);
+    assert.equal(
+      result.adjustments.find((a) => a.participantId === 'dear'),
+      undefined,
+      'the expensive position is not touched while the cheap one can still relieve the line',
+    );
+  });
+
+  it('removes an over-voltage and an under-voltage in separate intervals', async () => {
+    const base = ieee33();
+    const grid: Grid = {
+      ...base,
+      buses: base.buses.map((b) => (b.type === 'slack' ? b : { ...b, vMaxPu: 1.03 })),
+    };
+    const schedule: ScheduleEntry[] = [
+      { participantId: 'pv', bus: 33, interval: 0, netKw: 4000, pricePerKwh: 30 },
+      { participantId: 'load-a', bus: 18, interval: 1, netKw: -300, pricePerKwh: 50 },
+      { participantId: 'load-b', bus: 32, interval: 1, netKw: -300, pricePerKwh: 60 },
+    ];
+    const result = await resolveCongestion(grid, schedule);
+    assert.equal(result.before.intervals[0]!.violations[0]!.kind, 'voltage-high');
+    assert.equal(result.before.intervals[1]!.violations[0]!.kind, 'voltage-low');
+    assert.equal(result.after.secure, true);
+    const adjusted = new Map(result.schedule.map((e) => [`${e.interval}/${e.participantId}`, e.netKw]));
+    assert.ok(adjusted.get('0/pv')! < 4000 && adjusted.get('0/pv')! > 0);
+    // Buyers are curtailed towards zero, never turned into sellers.
+    assert.ok(adjusted.get('1/load-a')! <= 0 && adjusted.get('1/load-a')! > -300);
+  });
+
+  it('is deterministic to the byte', async () => {
+    const grid = withRating(ieee33(), 6, 7, 1500);
+    const first = await resolveCongestion(grid, exporters);
+    const second = await resolveCongestion(grid, [...exporters]);
+    assert.equal(JSON.stringify(first), JSON.stringify(second));
+  });
+
+  it('leaves a secure schedule untouched', async () => {
+    const schedule: ScheduleEntry[] = [
+      { participantId: 'pv', bus: 18, interval: 0, netKw: 100, pricePerKwh: 1 },
+    ];
+    const result = await resolveCongestion(ieee33(), schedule);
+    assert.deepEqual(result.adjustments, []);
+    assert.equal(result.schedule[0], schedule[0]);
+  });
+
+  it('reports a violation that no curtailment can remove', async () => {
+    // The line 1-2 carries the feeder's own load; no schedule position can bring it under 1 MVA.
+    const grid = withRating(ieee33(), 1, 2, 1000);
+    const schedule: ScheduleEntry[] = [
+      { participantId: 'pv', bus: 18, interval: 0, netKw: 100, pricePerKwh: 1 },
+    ];
+    await assert.rejects(resolveCongestion(grid, schedule), (e: unknown) => {
+      return e instanceof GridError && e.code === 'CONGESTION_INFEASIBLE';
+    });
+  });
+});
