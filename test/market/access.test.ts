@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { checkProjectAccess } from '../../src/market/access-rules.js';
+import { expectError } from '../../src/market/driver.js';
+import { offer, project, seedSigner, TestMarket } from './fixture.js';
+
+describe('access rules', () => {
+  it('admits <= 35 kV and <= 20 MW, at both boundaries', () => {
+    assert.equal(checkProjectAccess(project({ capacityKw: 20_000, voltageKv: 35 })).admitted, true);
+    assert.equal(checkProjectAccess(project({ capacityKw: 500, voltageKv: 10 })).admitted, true);
+  });
+
+  it('refuses a project of at most 20 MW connected above 35 kV', () => {
+    const decision = checkProjectAccess(project({ capacityKw: 10_000, voltageKv: 110 }));
+    assert.equal(decision.admitted, false);
+    assert.match(decision.admitted ? '' : decision.reason, /exceeds 35 kV/);
+  });
+
+  it('deducts the maximum own load before applying the 20 MW limit', () => {
+    const gross = project({ capacityKw: 24_000, ownMaxLoadKw: 5_000, voltageKv: 35, absorbedLocally: false });
+    const decision = checkProjectAccess(gross);
+    assert.equal(decision.admitted, true);
+    assert.equal(decision.netKw, 19_000);
+  });
+
+  it('admits 20-50 MW only at <= 110 kV and absorbed within the level', () => {
+    assert.equal(checkProjectAccess(project({ capacityKw: 30_000, voltageKv: 110 })).admitted, true);
+    assert.equal(checkProjectAccess(project({ capacityKw: 50_000, voltageKv: 35 })).admitted, true);
+    const notLocal = checkProjectAccess(
+      project({ capacityKw: 30_000, voltageKv: 110, absorbedLocally: false }),
+    );
+    assert.match(notLocal.admitted ? '' : notLocal.reason, /absorbed within/);
+    const tooHigh = checkProjectAccess(project({ capacityKw: 30_000, voltageKv: 220 }));
+    assert.match(tooHigh.admitted ? '' : tooHigh.reason, /<= 110 kV/);
+  });
+
+  it('refuses above 50 MW', () => {
+    const decision = checkProjectAccess(project({ capacityKw: 50_001, voltageKv: 110 }));
+    assert.match(decision.admitted ? '' : decision.reason, /exceeds 50 MW/);
+  });
+});
+
+describe('registration and audit on chain', () => {
+  it('records approval with the approved net capacity per project', () => {
+    const market = new TestMarket();
+    const gen = market.generator([project({ capacityKw: 3000, ownMaxLoadKw: 500 })]);
+    const member = market.store.member(gen.publicKey)!;
+    assert.equal(member.status, 'approved');
+    assert.deepEqual(member.approvedKw, [2500]);
+    assert.equal(member.reason, 'access rules met');
+  });
+
+  it('records a rejection with the broken rule as its reason, even if the auditor approves', () => {
+    const market = new TestMarket();
+    const gen = market.generator([project({ capacityKw: 60_000, voltageKv: 110 })]);
+    const member = market.store.member(gen.publicKey)!;
+    assert.equal(member.status, 'rejected');
+    assert.match(member.reason, /project 0 \(pv\): net capacity 60000 kW exceeds 50 MW/);
+  });
+
+  it("records the auditor's own refusal", () => {
+    const market = new TestMarket();
+    const gen = market.generator([project()], false);
+    market.driver.must(market.center, {
+      type: 'audit',
+      member: gen.publicKey,
+      approve: false,
+      note: 'papers missing',
+    });
+    const member = market.store.member(gen.publicKey)!;
+    assert.equal(member.status, 'rejected');
+    assert.equal(member.reason, 'papers missing');
+  });
+
+  it('lets only the trading center audit members and only an operator audit institutions', () => {
+    const market = new TestMarket();
+    const gen = market.generator([project()], false);
+    assert.equal(
+      expectError(
+        market.driver.submit(market.regulator, {
+          type: 'audit',
+          member: gen.publicKey,
+          approve: true,
+          note: '',
+        }),
+      ).code,
+      'NOT_AUTHORISED',
+    );
+    const center2 = seedSigner(77);
+    market.driver.must(center2, {
+      type: 'register',
+      role: 'tradingCenter',
+      name: 'second',
+      bus: 0,
+      voltageKv: 10,
+      maxLoadKw: 0,
+      projects: [],
+      meterKey: null,
+    });
+    assert.equal(
+      expectError(
+        market.driver.submit(market.center, {
+          type: 'audit',
+          member: center2.publicKey,
+          approve: true,
+          note: '',
+        }),
+      ).code,
+      'NOT_AUTHORISED',
+    );
+  });
+
+  it('stops a suspended member from quoting and lets a member exit', () => {
+    const market = new TestMarket();
+    const gen = market.generator([project()]);
+    market.openCycle();
+    market.driver.must(market.regulator, {
+      type: 'suspend',
+      member: gen.publicKey,
+      reason: 'meter tampering',
+    });
+    const refused = expectError(
+      market.driver.submit(gen, {
+        type: 'submitQuote',
+        cycleId: 'c1',
+        quoteId: 'q',
+        quote: offer(0, 300, 1000),
+      }),
+    );
+    assert.equal(refused.code, 'MEMBER_NOT_ACTIVE');
+    const user = market.user();
+    market.driver.must(user, { type: 'exit' });
+    assert.equal(market.store.member(user.publicKey)!.status, 'exited');
+  });
+});
