@@ -109,7 +109,8 @@ export class Reader {
 
   fixedBytes(length: number): Uint8Array {
     this.need(length, `${length} bytes`);
-    const out = this.bytes.slice(this.offset, this.offset + length);
+    // A copy even when the input is a Buffer (whose own slice would alias it).
+    const out = Uint8Array.prototype.slice.call(this.bytes, this.offset, this.offset + length);
     this.offset += length;
     return out;
   }

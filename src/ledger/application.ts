@@ -1,0 +1,83 @@
+import { decodeExact, type Reader } from '../codec/reader.js';
+import { Writer } from '../codec/writer.js';
+import { LedgerError } from './errors.js';
+import type { KeyValueState } from './state-interface.js';
+import type { Transaction } from './transaction.js';
+
+/**
+ * What the ledger asks of the application that executes ordered transactions. Determinism
+ * requirements, which every implementation must meet:
+ *  1. The outcome depends only on the state before, the transaction and the context.
+ *  2. No clock, no randomness other than `context.randomness`, no I/O.
+ *  3. Refusal is a thrown GridShardError; its code becomes the receipt and nothing is written.
+ */
+export interface TransactionContext {
+  readonly chainId: string;
+  readonly shardId: number;
+  readonly height: number;
+  readonly timestampMs: number;
+  readonly randomness: Uint8Array;
+  readonly txIndex: number;
+  readonly txHash: Uint8Array;
+}
+
+export interface Application {
+  /** The transaction types this application executes. */
+  readonly types: readonly string[];
+  execute(state: KeyValueState, tx: Transaction, context: TransactionContext): void;
+}
+
+/** Routes each transaction to the application that declares its type. */
+export class ApplicationRouter implements Application {
+  private readonly byType = new Map<string, Application>();
+
+  constructor(applications: readonly Application[]) {
+    for (const application of applications) {
+      for (const type of application.types) {
+        if (this.byType.has(type)) throw new Error(`two applications declare transaction type ${type}`);
+        this.byType.set(type, application);
+      }
+    }
+  }
+
+  get types(): string[] {
+    return [...this.byType.keys()].sort();
+  }
+
+  execute(state: KeyValueState, tx: Transaction, context: TransactionContext): void {
+    const application = this.byType.get(tx.type);
+    if (application === undefined) {
+      throw new LedgerError('UNKNOWN_TX_TYPE', `no contract executes transactions of type "${tx.type}"`, {
+        type: tx.type,
+      });
+    }
+    application.execute(state, tx, context);
+  }
+}
+
+/**
+ * A plain key-value contract: `kv.put` stores a value under a key of the sender's choosing, in the
+ * sender's own namespace. Generated chains and the ledger's tests and benchmarks use it.
+ */
+export const KV_PUT = 'kv.put';
+export const MAX_KV_KEY_LENGTH = 256;
+export const MAX_KV_VALUE_LENGTH = 4096;
+
+export function encodeKvPut(key: Uint8Array, value: Uint8Array): Uint8Array {
+  return new Writer(16 + key.length + value.length).bytes(key).bytes(value).finish();
+}
+
+export function kvStateKey(sender: Uint8Array, key: Uint8Array): Uint8Array {
+  return new Writer(8 + sender.length + key.length).string('kv').bytes(sender).bytes(key).finish();
+}
+
+export const keyValueApplication: Application = {
+  types: [KV_PUT],
+  execute(state, tx) {
+    const { key, value } = decodeExact(tx.payload, (reader: Reader) => ({
+      key: reader.bytesField(MAX_KV_KEY_LENGTH),
+      value: reader.bytesField(MAX_KV_VALUE_LENGTH),
+    }));
+    state.set(kvStateKey(tx.sender, key), value);
+  },
+};

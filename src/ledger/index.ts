@@ -1,0 +1,13 @@
+export * from './application.js';
+export * from './block.js';
+export { LedgerError, type LedgerErrorCode } from './errors.js';
+export * from './executor.js';
+export * from './generate.js';
+export * from './genesis.js';
+export * from './merkle.js';
+export { StateOverlay } from './overlay.js';
+export * from './sparse-merkle.js';
+export type { AuthenticatedState, KeyValueState } from './state-interface.js';
+export { type AppendOptions, LedgerStore, type StoredBlock } from './store.js';
+export * from './transaction.js';
+export * from './verify.js';

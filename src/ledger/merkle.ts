@@ -1,0 +1,111 @@
+import { bytesEqual } from '../crypto/hash.js';
+import { LedgerError } from './errors.js';
+
+/**
+ * The binary Merkle tree of a block's transactions, shaped as in RFC 6962 (Certificate
+ * Transparency): leaves and inner nodes are hashed with different one-byte prefixes, so a leaf can
+ * never pass for a node, and a list of n leaves splits at the largest power of two below n, so no
+ * leaf is duplicated to fill the tree (the duplicate-leaf ambiguity of Bitcoin's tree).
+ *
+ * An inclusion proof is the list of sibling hashes from the leaf up; a regulator checks one trade
+ * against a block header with log2(n) hashes.
+ */
+export type HashFunction = (...parts: Uint8Array[]) => Uint8Array;
+
+const LEAF_PREFIX = new Uint8Array([0]);
+const NODE_PREFIX = new Uint8Array([1]);
+
+export function merkleLeafHash(hash: HashFunction, leaf: Uint8Array): Uint8Array {
+  return hash(LEAF_PREFIX, leaf);
+}
+
+export function merkleNodeHash(hash: HashFunction, left: Uint8Array, right: Uint8Array): Uint8Array {
+  return hash(NODE_PREFIX, left, right);
+}
+
+/** Root over already-hashed leaves; the root of no leaves is the hash of the empty string. */
+export function merkleRootOfLeafHashes(hash: HashFunction, leafHashes: readonly Uint8Array[]): Uint8Array {
+  if (leafHashes.length === 0) return hash();
+  // Bottom-up, level by level: pairing left to right and carrying an odd last node up unchanged
+  // gives exactly the RFC 6962 split-at-power-of-two tree, without recursion.
+  let level = leafHashes.slice();
+  while (level.length > 1) {
+    const next: Uint8Array[] = [];
+    for (let i = 0; i + 1 < level.length; i += 2) next.push(merkleNodeHash(hash, level[i]!, level[i + 1]!));
+    if (level.length % 2 === 1) next.push(level[level.length - 1]!);
+    level = next;
+  }
+  return level[0]!;
+}
+
+export function merkleRoot(hash: HashFunction, leaves: readonly Uint8Array[]): Uint8Array {
+  return merkleRootOfLeafHashes(
+    hash,
+    leaves.map((leaf) => merkleLeafHash(hash, leaf)),
+  );
+}
+
+export interface MerkleInclusionProof {
+  readonly leafIndex: number;
+  readonly leafCount: number;
+  /** Sibling hashes from the leaf's level up to just below the root. */
+  readonly siblings: readonly Uint8Array[];
+}
+
+export function merkleInclusionProof(
+  hash: HashFunction,
+  leaves: readonly Uint8Array[],
+  leafIndex: number,
+): MerkleInclusionProof {
+  if (!Number.isInteger(leafIndex) || leafIndex < 0 || leafIndex >= leaves.length) {
+    throw new LedgerError('BAD_PROOF', `leaf index ${leafIndex} outside 0..${leaves.length - 1}`, {
+      leafIndex,
+    });
+  }
+  const siblings: Uint8Array[] = [];
+  let level = leaves.map((leaf) => merkleLeafHash(hash, leaf));
+  let index = leafIndex;
+  while (level.length > 1) {
+    const sibling = index ^ 1;
+    if (sibling < level.length) siblings.push(level[sibling]!);
+    const next: Uint8Array[] = [];
+    for (let i = 0; i + 1 < level.length; i += 2) next.push(merkleNodeHash(hash, level[i]!, level[i + 1]!));
+    if (level.length % 2 === 1) next.push(level[level.length - 1]!);
+    level = next;
+    index >>= 1;
+  }
+  return { leafIndex, leafCount: leaves.length, siblings };
+}
+
+/** Recomputes the root from a leaf and its proof; true when it equals the expected root. */
+export function verifyMerkleInclusion(
+  hash: HashFunction,
+  leaf: Uint8Array,
+  proof: MerkleInclusionProof,
+  expectedRoot: Uint8Array,
+): boolean {
+  const { leafIndex, leafCount, siblings } = proof;
+  if (
+    !Number.isInteger(leafCount) ||
+    !Number.isInteger(leafIndex) ||
+    leafIndex < 0 ||
+    leafIndex >= leafCount
+  ) {
+    return false;
+  }
+  let node = merkleLeafHash(hash, leaf);
+  let index = leafIndex;
+  let width = leafCount;
+  let used = 0;
+  while (width > 1) {
+    const sibling = index ^ 1;
+    if (sibling < width) {
+      const next = siblings[used++];
+      if (next === undefined) return false;
+      node = index % 2 === 0 ? merkleNodeHash(hash, node, next) : merkleNodeHash(hash, next, node);
+    }
+    index >>= 1;
+    width = Math.ceil(width / 2);
+  }
+  return used === siblings.length && bytesEqual(node, expectedRoot);
+}

@@ -1,0 +1,223 @@
+import { bytesEqual } from '../crypto/hash.js';
+import { LedgerError } from './errors.js';
+import type { HashFunction } from './merkle.js';
+import type { AuthenticatedState } from './state-interface.js';
+
+/**
+ * The authenticated state: a sparse Merkle tree over 256-bit paths (the hash of each key). Its root
+ * commits to every key/value pair, and a proof of log2(n) hashes shows that a key holds a value, or
+ * that it holds none.
+ *
+ * The tree is compacted: a subtree that holds a single leaf is represented by that leaf, wherever
+ * it sits, and an empty subtree hashes to 32 zero bytes. So a tree of n keys is about log2(n) deep,
+ * not 256, and an update costs about log2(n) hashes. Prefixes separate leaves (0x00) from inner
+ * nodes (0x01), so neither can be passed off as the other.
+ */
+
+export const EMPTY_SUBTREE = new Uint8Array(32);
+const LEAF_PREFIX = new Uint8Array([0]);
+const NODE_PREFIX = new Uint8Array([1]);
+
+interface Leaf {
+  readonly kind: 'leaf';
+  readonly path: Uint8Array;
+  readonly key: Uint8Array;
+  readonly value: Uint8Array;
+  readonly hash: Uint8Array;
+}
+
+interface Branch {
+  readonly kind: 'branch';
+  left: TreeNode | null;
+  right: TreeNode | null;
+  /** null while a descendant has changed since the last root computation. */
+  hash: Uint8Array | null;
+}
+
+type TreeNode = Leaf | Branch;
+
+function bitAt(path: Uint8Array, depth: number): 0 | 1 {
+  return ((path[depth >> 3]! >> (7 - (depth & 7))) & 1) as 0 | 1;
+}
+
+function keyId(key: Uint8Array): string {
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
+}
+
+/** What a proof ends on, below its last sibling. */
+export type StateProofTerminal =
+  | { readonly kind: 'empty' }
+  | { readonly kind: 'leaf'; readonly path: Uint8Array; readonly valueHash: Uint8Array };
+
+export interface StateProof {
+  /** Sibling hashes from the root downwards; their count is the depth of the terminal. */
+  readonly siblings: readonly Uint8Array[];
+  readonly terminal: StateProofTerminal;
+}
+
+export class SparseMerkleTree implements AuthenticatedState {
+  private rootNode: TreeNode | null = null;
+  private readonly values = new Map<string, Leaf>();
+
+  constructor(private readonly hash: HashFunction) {}
+
+  get size(): number {
+    return this.values.size;
+  }
+
+  get(key: Uint8Array): Uint8Array | undefined {
+    return this.values.get(keyId(key))?.value;
+  }
+
+  set(key: Uint8Array, value: Uint8Array): void {
+    const path = this.hash(key);
+    const leaf: Leaf = {
+      kind: 'leaf',
+      path,
+      key: new Uint8Array(key),
+      value: new Uint8Array(value),
+      hash: leafHash(this.hash, path, this.hash(value)),
+    };
+    this.values.set(keyId(key), leaf);
+    this.rootNode = this.insert(this.rootNode, leaf, 0);
+  }
+
+  delete(key: Uint8Array): void {
+    const id = keyId(key);
+    const existing = this.values.get(id);
+    if (existing === undefined) return;
+    this.values.delete(id);
+    this.rootNode = this.remove(this.rootNode, existing.path, 0);
+  }
+
+  root(): Uint8Array {
+    return this.rootNode === null ? EMPTY_SUBTREE : this.nodeHash(this.rootNode);
+  }
+
+  /** Every key/value pair, in no particular order. */
+  *entries(): IterableIterator<[Uint8Array, Uint8Array]> {
+    for (const leaf of this.values.values()) yield [leaf.key, leaf.value];
+  }
+
+  /** A membership proof when the key is present, a non-membership proof when it is not. */
+  prove(key: Uint8Array): StateProof {
+    const path = this.hash(key);
+    const siblings: Uint8Array[] = [];
+    let node = this.rootNode;
+    let depth = 0;
+    while (node !== null && node.kind === 'branch') {
+      const bit = bitAt(path, depth);
+      const sibling = bit === 0 ? node.right : node.left;
+      siblings.push(sibling === null ? EMPTY_SUBTREE : this.nodeHash(sibling));
+      node = bit === 0 ? node.left : node.right;
+      depth++;
+    }
+    if (node === null) return { siblings, terminal: { kind: 'empty' } };
+    return { siblings, terminal: { kind: 'leaf', path: node.path, valueHash: this.hash(node.value) } };
+  }
+
+  private insert(node: TreeNode | null, leaf: Leaf, depth: number): TreeNode {
+    if (node === null) return leaf;
+    if (node.kind === 'leaf') {
+      if (bytesEqual(node.path, leaf.path)) return leaf;
+      return this.split(node, leaf, depth);
+    }
+    if (bitAt(leaf.path, depth) === 0) node.left = this.insert(node.left, leaf, depth + 1);
+    else node.right = this.insert(node.right, leaf, depth + 1);
+    node.hash = null;
+    return node;
+  }
+
+  /** Two leaves in one slot: branches down to the first bit where their paths differ. */
+  private split(existing: Leaf, added: Leaf, depth: number): Branch {
+    const a = bitAt(existing.path, depth);
+    const b = bitAt(added.path, depth);
+    if (a === b) {
+      const child = this.split(existing, added, depth + 1);
+      return a === 0
+        ? { kind: 'branch', left: child, right: null, hash: null }
+        : { kind: 'branch', left: null, right: child, hash: null };
+    }
+    return a === 0
+      ? { kind: 'branch', left: existing, right: added, hash: null }
+      : { kind: 'branch', left: added, right: existing, hash: null };
+  }
+
+  private remove(node: TreeNode | null, path: Uint8Array, depth: number): TreeNode | null {
+    if (node === null) return null;
+    if (node.kind === 'leaf') return bytesEqual(node.path, path) ? null : node;
+    if (bitAt(path, depth) === 0) node.left = this.remove(node.left, path, depth + 1);
+    else node.right = this.remove(node.right, path, depth + 1);
+    node.hash = null;
+    // Keep the tree compact: a branch left with one leaf and nothing else becomes that leaf.
+    if (node.left === null && node.right === null) return null;
+    if (node.left === null && node.right?.kind === 'leaf') return node.right;
+    if (node.right === null && node.left?.kind === 'leaf') return node.left;
+    return node;
+  }
+
+  private nodeHash(node: TreeNode): Uint8Array {
+    if (node.kind === 'leaf') return node.hash;
+    if (node.hash === null) {
+      const left = node.left === null ? EMPTY_SUBTREE : this.nodeHash(node.left);
+      const right = node.right === null ? EMPTY_SUBTREE : this.nodeHash(node.right);
+      node.hash = this.hash(NODE_PREFIX, left, right);
+    }
+    return node.hash;
+  }
+}
+
+function leafHash(hash: HashFunction, path: Uint8Array, valueHash: Uint8Array): Uint8Array {
+  return hash(LEAF_PREFIX, path, valueHash);
+}
+
+/**
+ * Checks a proof against a root: that `key` holds `value`, or, with `value` undefined, that it
+ * holds nothing. Needs only the hash function, the root and the proof.
+ */
+export function verifyStateProof(
+  hash: HashFunction,
+  root: Uint8Array,
+  key: Uint8Array,
+  value: Uint8Array | undefined,
+  proof: StateProof,
+): boolean {
+  const path = hash(key);
+  const depth = proof.siblings.length;
+  if (depth > 256) return false;
+  let node: Uint8Array;
+  const { terminal } = proof;
+  if (terminal.kind === 'empty') {
+    if (value !== undefined) return false;
+    node = EMPTY_SUBTREE;
+  } else {
+    if (terminal.path.length !== 32 || terminal.valueHash.length !== 32) return false;
+    const samePath = bytesEqual(terminal.path, path);
+    if (value !== undefined) {
+      if (!samePath || !bytesEqual(terminal.valueHash, hash(value))) return false;
+    } else {
+      // Another key's leaf in this key's slot proves absence, if it really shares the slot's prefix.
+      if (samePath) return false;
+      for (let d = 0; d < depth; d++) if (bitAt(terminal.path, d) !== bitAt(path, d)) return false;
+    }
+    node = leafHash(hash, terminal.path, terminal.valueHash);
+  }
+  for (let d = depth - 1; d >= 0; d--) {
+    const sibling = proof.siblings[d]!;
+    if (sibling.length !== 32) return false;
+    node = bitAt(path, d) === 0 ? hash(NODE_PREFIX, node, sibling) : hash(NODE_PREFIX, sibling, node);
+  }
+  return bytesEqual(node, root);
+}
+
+export function assertStateProof(
+  hash: HashFunction,
+  root: Uint8Array,
+  key: Uint8Array,
+  value: Uint8Array | undefined,
+  proof: StateProof,
+): void {
+  if (!verifyStateProof(hash, root, key, value, proof)) {
+    throw new LedgerError('BAD_PROOF', 'state proof does not match the root', {});
+  }
+}

@@ -1,0 +1,116 @@
+import { decodeExact, type Reader } from '../codec/reader.js';
+import { Writer } from '../codec/writer.js';
+import { type Receipt, readReceipt } from './block.js';
+
+/**
+ * How the ledger lays its records out in LevelDB. Every key starts with one ASCII letter naming
+ * its kind; these letters are never reused for another kind.
+ *
+ *   M chain           → canonical chain parameters (block 0's evidence)
+ *   M head            → height u64 ‖ block hash, the last complete block
+ *   B height(u64 BE)  → block record: header bytes, transaction hashes, receipts
+ *   H block hash      → height u64 (index by hash, derived and checked by verify)
+ *   T tx hash         → height u64 ‖ index u32 ‖ transaction bytes
+ *   S state key       → value (the state after the head block)
+ */
+export enum RecordKind {
+  Meta = 0x4d,
+  Block = 0x42,
+  BlockByHash = 0x48,
+  Transaction = 0x54,
+  State = 0x53,
+}
+
+export const META_CHAIN = metaKey('chain');
+export const META_HEAD = metaKey('head');
+
+function metaKey(name: string): Uint8Array {
+  return new Uint8Array([RecordKind.Meta, ...new TextEncoder().encode(name)]);
+}
+
+function prefixed(kind: RecordKind, body: Uint8Array): Uint8Array {
+  const key = new Uint8Array(1 + body.length);
+  key[0] = kind;
+  key.set(body, 1);
+  return key;
+}
+
+export function heightBytes(height: number): Uint8Array {
+  const bytes = Buffer.alloc(8);
+  bytes.writeBigUInt64BE(BigInt(height));
+  return new Uint8Array(bytes);
+}
+
+export const blockKey = (height: number) => prefixed(RecordKind.Block, heightBytes(height));
+export const blockByHashKey = (hash: Uint8Array) => prefixed(RecordKind.BlockByHash, hash);
+export const transactionKey = (hash: Uint8Array) => prefixed(RecordKind.Transaction, hash);
+export const stateKey = (key: Uint8Array) => prefixed(RecordKind.State, key);
+
+export interface HeadRecord {
+  readonly height: number;
+  readonly hash: Uint8Array;
+}
+
+export function encodeHead(head: HeadRecord): Uint8Array {
+  return new Writer(48).u64(head.height).fixedBytes(head.hash, 32).finish();
+}
+
+export function decodeHead(bytes: Uint8Array): HeadRecord {
+  return decodeExact(bytes, (r: Reader) => ({ height: r.u64(), hash: r.fixedBytes(32) }));
+}
+
+export interface BlockRecord {
+  readonly headerBytes: Uint8Array;
+  readonly txHashes: Uint8Array[];
+  readonly receipts: Receipt[];
+}
+
+export const MAX_BLOCK_TRANSACTIONS = 100_000;
+
+export function encodeBlockRecord(record: BlockRecord): Uint8Array {
+  const writer = new Writer(record.headerBytes.length + 40 * record.txHashes.length + 16);
+  writer.bytes(record.headerBytes);
+  writer.varuint(record.txHashes.length);
+  for (const hash of record.txHashes) writer.fixedBytes(hash, 32);
+  writer.varuint(record.receipts.length);
+  for (const receipt of record.receipts) writer.bool(receipt.ok).string(receipt.code);
+  return writer.finish();
+}
+
+export function decodeBlockRecord(bytes: Uint8Array): BlockRecord {
+  return decodeExact(bytes, (r: Reader) => ({
+    headerBytes: r.bytesField(1024 * 1024),
+    txHashes: r.array((x) => x.fixedBytes(32), MAX_BLOCK_TRANSACTIONS),
+    receipts: r.array(readReceipt, MAX_BLOCK_TRANSACTIONS),
+  }));
+}
+
+export interface TransactionRecord {
+  readonly height: number;
+  readonly index: number;
+  readonly bytes: Uint8Array;
+}
+
+export function encodeTransactionRecord(record: TransactionRecord): Uint8Array {
+  return new Writer(16 + record.bytes.length)
+    .u64(record.height)
+    .u32(record.index)
+    .bytes(record.bytes)
+    .finish();
+}
+
+export function decodeTransactionRecord(bytes: Uint8Array): TransactionRecord {
+  return decodeExact(bytes, (r: Reader) => ({
+    height: r.u64(),
+    index: r.u32(),
+    bytes: r.bytesField(1024 * 1024),
+  }));
+}
+
+export function encodeHeight(height: number): Uint8Array {
+  return new Writer(8).u64(height).finish();
+}
+
+export function decodeHeight(bytes: Uint8Array): number {
+  return decodeExact(bytes, (r: Reader) => r.u64());
+}
