@@ -8,6 +8,7 @@ import {
 } from '../../src/market/actions.js';
 import { expectError } from '../../src/market/driver.js';
 import { executeMarketTransaction } from '../../src/market/executor.js';
+import type { Quotation } from '../../src/market/records.js';
 import { offer, project, seedSigner, TestMarket } from './fixture.js';
 
 const context = (market: TestMarket) => ({
@@ -66,7 +67,7 @@ describe('transaction execution', () => {
     market.openCycle();
     const root = toHex(market.state.root());
     // Interval 0 is valid, interval 1 exceeds 1000 kW x 1 h: the whole quotation is refused.
-    const quote = {
+    const quote: Quotation = {
       side: 'sell',
       mode: 'direct',
       project: 0,
@@ -74,13 +75,13 @@ describe('transaction execution', () => {
         { interval: 0, steps: [{ pricePerKwh: 300, energyWh: 1000 }] },
         { interval: 1, steps: [{ pricePerKwh: 300, energyWh: 1_000_001 }] },
       ],
-    } as const;
+    };
     const error = expectError(
       market.driver.submit(gen, {
         type: 'submitQuote',
         cycleId: 'c1',
         quoteId: 'q',
-        quote: { ...quote, curves: [...quote.curves] },
+        quote,
       }),
     );
     assert.equal(error.code, 'CAPACITY_EXCEEDED');
