@@ -1,10 +1,20 @@
 import type { KeyObject } from 'node:crypto';
 import { ed25519KeyPairFromSeed, ed25519PrivateKeyObject } from '../crypto/index.js';
 import type { KeyValueState } from '../ledger/state-interface.js';
-import { type MarketAction, type MarketTransaction, signMarketTransaction } from './actions.js';
+import {
+  type ExecutionContext,
+  type MarketAction,
+  type MarketTransaction,
+  signMarketTransaction,
+} from './actions.js';
 import type { MarketError } from './errors.js';
 import { executeMarketTransaction, type MarketResult } from './executor.js';
 import type { MarketPlugins } from './handler-context.js';
+
+export interface RecordedTransaction {
+  readonly tx: MarketTransaction;
+  readonly context: ExecutionContext;
+}
 
 export interface Signer {
   readonly publicKey: Uint8Array;
@@ -26,6 +36,8 @@ export class MarketDriver {
   private readonly nonces = new Map<string, bigint>();
   transactions = 0;
   rejected = 0;
+  /** Every executed transaction with its block context, when set to an array. */
+  log: RecordedTransaction[] | null = null;
 
   constructor(
     readonly state: KeyValueState,
@@ -46,12 +58,9 @@ export class MarketDriver {
     this.height++;
     this.blockTimeMs += this.blockStepMs;
     this.transactions++;
-    const result = executeMarketTransaction(
-      this.state,
-      tx,
-      { chainId: this.chainId, blockTimeMs: this.blockTimeMs, height: this.height },
-      this.plugins,
-    );
+    const context = { chainId: this.chainId, blockTimeMs: this.blockTimeMs, height: this.height };
+    this.log?.push({ tx, context });
+    const result = executeMarketTransaction(this.state, tx, context, this.plugins);
     if (result.ok) this.nonces.set(Buffer.from(tx.sender).toString('hex'), tx.nonce + 1n);
     else this.rejected++;
     return result;

@@ -1,6 +1,6 @@
 import { toHex } from '../crypto/index.js';
 import { quoteCommitment } from './commitment.js';
-import { MarketDriver, type Signer, signerFromSeed } from './driver.js';
+import { MarketDriver, type RecordedTransaction, type Signer, signerFromSeed } from './driver.js';
 import { initMarket } from './executor.js';
 import { MemoryState } from './memory-state.js';
 import { SplitMix64 } from './prng.js';
@@ -91,6 +91,16 @@ interface Trader {
  * and settlement; then checks the invariants. The same seed gives the same state root.
  */
 export function simulateMarket(options: SimulationOptions): SimulationReport {
+  return runSimulation(options).report;
+}
+
+/** The simulation with its final state and, if asked, every transaction in execution order. */
+export function runSimulation(options: SimulationOptions & { readonly record?: boolean }): {
+  report: SimulationReport;
+  state: MemoryState;
+  config: MarketConfig;
+  log: RecordedTransaction[];
+} {
   const setupStarted = performance.now();
   const random = new SplitMix64(options.seed);
   const { participants, intervals } = options;
@@ -112,6 +122,7 @@ export function simulateMarket(options: SimulationOptions): SimulationReport {
   };
   initMarket(state, config);
   const driver = new MarketDriver(state, 'gridshard-sim', 1_700_000_000_000);
+  if (options.record) driver.log = [];
   const store = new MarketStore(state);
 
   for (const [signer, role, name] of [
@@ -270,7 +281,7 @@ export function simulateMarket(options: SimulationOptions): SimulationReport {
       }
     }
   }
-  return {
+  const report: SimulationReport = {
     participants,
     generators: traders.filter((t) => t.role === 'generator').length,
     users: traders.filter((t) => t.role === 'user').length,
@@ -296,6 +307,7 @@ export function simulateMarket(options: SimulationOptions): SimulationReport {
     setupMs: Math.round(setupMs),
     elapsedMs: Math.round(elapsedMs),
   };
+  return { report, state, config, log: driver.log ?? [] };
 }
 
 /**
@@ -422,7 +434,33 @@ export function checkInvariants(
       energyBalanced = false;
   }
 
+  // Capacity is checked on matched volume (before any curtailment), per project and interval.
+  const matched = new Map<string, number[]>();
+  for (let n = 0; n < store.dealCount(cycleId); n++) {
+    const deal = store.deal(cycleId, n);
+    const sides =
+      deal.mode === 'direct'
+        ? [`${toHex(deal.seller)}/${deal.project}`, `${toHex(deal.buyer)}/0`]
+        : [`${toHex(deal.seller)}/${deal.project}`];
+    for (const name of sides) {
+      const list = matched.get(name) ?? new Array<number>(intervals).fill(0);
+      list[deal.interval]! += deal.matchedWh;
+      matched.set(name, list);
+    }
+  }
   let capacityRespected = true;
+  for (const trader of traders) {
+    const member = store.member(trader.signer.publicKey);
+    if (member === undefined) continue;
+    const projects = member.role === 'generator' ? member.approvedKw.length : 1;
+    for (let p = 0; p < projects; p++) {
+      const list = matched.get(`${toHex(trader.signer.publicKey)}/${p}`);
+      if (list === undefined) continue;
+      const powerKw = member.role === 'generator' ? member.approvedKw[p]! : member.maxLoadKw;
+      const capWh = Math.floor((powerKw * cycle.intervalMs) / 3600);
+      if (list.some((wh) => wh > capWh)) capacityRespected = false;
+    }
+  }
   for (const trader of traders) {
     const member = store.member(trader.signer.publicKey);
     const list = perMember.get(toHex(trader.signer.publicKey));
