@@ -1,6 +1,7 @@
+import type { Highs } from 'highs';
 import { GridError } from './errors.js';
-import { type LpSolver, loadHighs } from './highs.js';
-import { LpWriter } from './lp.js';
+import { loadHighs } from './highs.js';
+import { LpModel, solveLp } from './lp.js';
 import type { Grid } from './model.js';
 import { PowerFlowEngine, type PowerFlowMethod } from './powerflow.js';
 import type { Schedule, ScheduleEntry } from './schedule.js';
@@ -35,7 +36,7 @@ export interface CongestionOptions {
   /** Linearise-solve-recheck rounds per interval before giving up. */
   readonly maxRounds?: number;
   /** A HiGHS instance to use instead of the shared one. */
-  readonly solver?: LpSolver;
+  readonly solver?: Highs;
 }
 
 export interface Adjustment {
@@ -89,7 +90,7 @@ export async function resolveCongestion(
   const resolutions: IntervalResolution[] = [];
   const reasonsByInterval = new Map<number, string[]>();
   if (!before.secure) {
-    const solver = options.solver ?? (await loadHighs());
+    const highs = options.solver ?? (await loadHighs());
     const engine = new PowerFlowEngine(grid, options.method ?? 'auto');
     for (const check of before.intervals) {
       if (check.secure) continue;
@@ -99,7 +100,7 @@ export async function resolveCongestion(
         check.interval,
         check.violations,
         adjustedW,
-        solver,
+        highs,
         {
           objective: options.objective ?? 'welfare',
           maxRounds: options.maxRounds ?? DEFAULT_MAX_ROUNDS,
@@ -178,7 +179,7 @@ function resolveInterval(
   interval: number,
   violationsBefore: readonly Violation[],
   adjustedW: number[],
-  solver: LpSolver,
+  highs: Highs,
   settings: { objective: CongestionObjective; maxRounds: number },
 ): IntervalResolution {
   if (violationsBefore.some((v) => v.kind === 'not-converged')) {
@@ -252,60 +253,64 @@ function resolveInterval(
       sensitivities.set(b, row);
     }
 
-    const lp = new LpWriter();
+    const lp = new LpModel();
     const maxPrice = maxPriceOf(blocks);
+    // x_k: curtailment of block k, kW. Columns 0..K-1 in block order.
     blocks.forEach((block, k) => {
-      lp.objectiveTerm(blockCost(block, settings.objective, maxPrice), `x${k}`);
-      lp.bound(`x${k}`, 0, block.volumeW / 1000);
+      lp.addColumn(`x${k}`, blockCost(block, settings.objective, maxPrice), 0, block.volumeW / 1000);
     });
     // d_b: change of injection at bus b from the original schedule, kW.
+    const changeColumn = new Map<number, number>();
     const currentChange = new Map<number, number>();
     for (const b of blockBuses) {
-      const terms: [number, string][] = [[1, `d${b}`]];
+      changeColumn.set(b, lp.addColumn(`d${b}`, 0, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY));
+    }
+    for (const b of blockBuses) {
+      const terms: [number, number][] = [[changeColumn.get(b)!, 1]];
       let change = 0;
       blocks.forEach((block, k) => {
         if (block.busIndex !== b) return;
-        terms.push([block.direction, `x${k}`]);
+        terms.push([k, block.direction]);
         change -= (block.direction * block.curtailedW) / 1000;
       });
       currentChange.set(b, change);
-      lp.row(`bal${b}`, terms, '=', 0);
-      lp.free(`d${b}`);
+      lp.addRow(`bal${b}`, terms, 0, 0);
     }
     constraints.forEach((c, k) => {
       const scale = c.kind === 'vlow' || c.kind === 'vhigh' ? VOLTAGE_SCALE : 1;
-      const terms: [number, string][] = [];
+      const terms: [number, number][] = [];
       let offset = measuredValue(c, current);
       for (const b of blockBuses) {
         const s = sensitivities.get(b)![k]!;
         if (Math.abs(s) < 1e-12) continue;
-        terms.push([s * scale, `d${b}`]);
+        terms.push([changeColumn.get(b)!, s * scale]);
         offset -= s * currentChange.get(b)!;
       }
       const m = margin.get(c.key) ?? 0;
-      if (c.kind === 'vlow') lp.row(`c${k}`, terms, '>=', (c.limit + m - offset) * scale);
-      else lp.row(`c${k}`, terms, '<=', (c.limit - m - offset) * scale);
+      if (c.kind === 'vlow')
+        lp.addRow(c.key, terms, (c.limit + m - offset) * scale, Number.POSITIVE_INFINITY);
+      else lp.addRow(c.key, terms, Number.NEGATIVE_INFINITY, (c.limit - m - offset) * scale);
     });
-    const solution = solver.solve(lp.text(), { output_flag: false } as never);
-    if (solution.Status === 'Infeasible' || solution.Status === 'Primal infeasible or unbounded') {
+    const solution = solveLp(highs, lp);
+    if (solution.status === 'infeasible') {
       throw new GridError(
         'CONGESTION_INFEASIBLE',
         `interval ${interval}: curtailing every scheduled position cannot remove ${violations.map(violationKey).join(', ')}`,
         { interval, violations },
       );
     }
-    if (solution.Status !== 'Optimal') {
+    if (solution.status !== 'optimal') {
       throw new GridError(
         'SOLVER_FAILED',
-        `interval ${interval}: HiGHS ended with status ${solution.Status}`,
+        `interval ${interval}: HiGHS ended with model status ${solution.code}`,
         {
           interval,
-          status: solution.Status,
+          status: solution.code,
         },
       );
     }
     blocks.forEach((block, k) => {
-      const kw = solution.Columns[`x${k}`]?.Primal ?? 0;
+      const kw = solution.values[k]!;
       // Whole watts, rounded up so that rounding never undoes the relief.
       block.curtailedW = Math.min(block.volumeW, Math.max(0, Math.ceil(kw * 1000 - 1e-6)));
     });

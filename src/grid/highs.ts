@@ -27,5 +27,3 @@ export function loadHighs(): Promise<Highs> {
 }
 
 type HighsLoader = () => Promise<Highs>;
-
-export type LpSolver = Pick<Highs, 'solve'>;
