@@ -55,10 +55,13 @@ const actionVariants = {
   openRound: { cycleId, gateClosureMs: u64 },
   check: { cycleId },
   contract: { cycleId },
+  /** A batch from a meter data system: readings per participant and interval. */
   meterReadings: {
     cycleId,
-    participant: key32,
-    readings: list(struct({ interval: varuint, energyWh: varuint }), 96),
+    meters: list(
+      struct({ participant: key32, readings: list(struct({ interval: varuint, energyWh: varuint }), 96) }),
+      10_000,
+    ),
   },
   settle: { cycleId },
 };

@@ -15,56 +15,61 @@ import { STATEMENT_KINDS } from './records.js';
 type Of<T extends MarketAction['type']> = Extract<MarketAction, { type: T }>;
 
 /**
- * Signed meter readings: the transaction's signature is the meter's signature. The signer is the
- * cycle's grid enterprise or the meter key the participant registered. A reading is final and
- * only accepted once its interval has ended (block time, not a clock).
+ * Signed meter readings: the transaction's signature is the meter's signature. A batch may carry
+ * many participants; for each, the signer must be the cycle's grid enterprise or the meter key the
+ * participant registered. A reading is final and only accepted once its interval has ended
+ * (block time, not a clock).
  */
 export function meterReadings(ctx: HandlerContext, action: Of<'meterReadings'>): ActionDetail {
   const cycle = requireCycle(ctx, action.cycleId, ['contracted']);
-  const participant = ctx.store.member(action.participant);
-  if (participant === undefined) {
-    throw new MarketError('UNKNOWN_MEMBER', 'reading for an unregistered participant', {
-      member: toHex(action.participant),
-    });
-  }
-  const byMeterKey = participant.meterKey !== null && bytesEqual(participant.meterKey, ctx.sender);
-  if (!byMeterKey) {
-    requireMember(ctx, ['gridEnterprise']);
-    if (!bytesEqual(ctx.sender, cycle.gridEnterprise)) {
+  const gridSigner = bytesEqual(ctx.sender, cycle.gridEnterprise);
+  if (gridSigner) requireMember(ctx, ['gridEnterprise']);
+  let readings = 0;
+  for (const meter of action.meters) {
+    const participant = ctx.store.member(meter.participant);
+    if (participant === undefined) {
+      throw new MarketError('UNKNOWN_MEMBER', 'reading for an unregistered participant', {
+        member: toHex(meter.participant),
+      });
+    }
+    const byMeterKey = participant.meterKey !== null && bytesEqual(participant.meterKey, ctx.sender);
+    if (!gridSigner && !byMeterKey) {
       throw new MarketError(
         'NOT_AUTHORISED',
         "readings come from the cycle's grid enterprise or the meter key",
-        {},
+        {
+          member: toHex(meter.participant),
+        },
       );
     }
+    const stored = ctx.store.meterWh(cycle.cycleId, meter.participant);
+    const byInterval = Array.from({ length: cycle.intervals }, (_, i) => stored[i] ?? null);
+    for (const reading of meter.readings) {
+      if (reading.interval >= cycle.intervals) {
+        throw new MarketError('BAD_ACTION', `reading for interval ${reading.interval} is outside the cycle`, {
+          field: 'interval',
+          interval: reading.interval,
+        });
+      }
+      const endMs = cycle.deliveryStartMs + (reading.interval + 1) * cycle.intervalMs;
+      if (ctx.context.blockTimeMs < endMs) {
+        throw new MarketError('BAD_ACTION', `interval ${reading.interval} has not ended yet`, {
+          field: 'interval',
+          interval: reading.interval,
+        });
+      }
+      if (byInterval[reading.interval] !== null) {
+        throw new MarketError('DUPLICATE', `interval ${reading.interval} already has a reading`, {
+          member: toHex(meter.participant),
+          interval: reading.interval,
+        });
+      }
+      byInterval[reading.interval] = reading.energyWh;
+      readings++;
+    }
+    ctx.store.setMeterWh(cycle.cycleId, meter.participant, byInterval);
   }
-  const stored = ctx.store.meterWh(cycle.cycleId, action.participant);
-  const byInterval = Array.from({ length: cycle.intervals }, (_, i) => stored[i] ?? null);
-  const seen = new Set<number>();
-  for (const reading of action.readings) {
-    if (reading.interval >= cycle.intervals || seen.has(reading.interval)) {
-      throw new MarketError('BAD_ACTION', `reading for interval ${reading.interval} is outside or repeated`, {
-        field: 'interval',
-        interval: reading.interval,
-      });
-    }
-    seen.add(reading.interval);
-    const endMs = cycle.deliveryStartMs + (reading.interval + 1) * cycle.intervalMs;
-    if (ctx.context.blockTimeMs < endMs) {
-      throw new MarketError('BAD_ACTION', `interval ${reading.interval} has not ended yet`, {
-        field: 'interval',
-        interval: reading.interval,
-      });
-    }
-    if (byInterval[reading.interval] !== null) {
-      throw new MarketError('DUPLICATE', `interval ${reading.interval} already has a reading`, {
-        interval: reading.interval,
-      });
-    }
-    byInterval[reading.interval] = reading.energyWh;
-  }
-  ctx.store.setMeterWh(cycle.cycleId, action.participant, byInterval);
-  return { participant: toHex(action.participant), readings: action.readings.length };
+  return { meters: action.meters.length, readings };
 }
 
 interface Account {

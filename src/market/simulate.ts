@@ -252,16 +252,19 @@ export function runSimulation(options: SimulationOptions & { readonly record?: b
 
   // Metering after delivery: each contracted participant's reading deviates by up to +-8 %.
   driver.advanceTo(deliveryStartMs + intervals * HOUR_MS);
+  // The grid enterprise's meter data system sends readings in batches of 250 participants.
   const contracted = contractedByParticipant(store, cycleId, intervals);
-  for (const [name, byInterval] of [...contracted.entries()].sort()) {
-    const readings = byInterval
+  const meters = [...contracted.entries()].sort().map(([name, byInterval]) => ({
+    participant: Uint8Array.from(Buffer.from(name, 'hex')),
+    readings: byInterval
       .map((wh, interval) => ({
         interval,
         energyWh: Math.max(0, Math.round(wh * (0.92 + 0.16 * random.next()))),
       }))
-      .filter((_, interval) => byInterval[interval]! > 0);
-    const participant = Uint8Array.from(Buffer.from(name, 'hex'));
-    driver.must(gridEnterprise, { type: 'meterReadings', cycleId, participant, readings });
+      .filter((_, interval) => byInterval[interval]! > 0),
+  }));
+  for (let from = 0; from < meters.length; from += 250) {
+    driver.must(gridEnterprise, { type: 'meterReadings', cycleId, meters: meters.slice(from, from + 250) });
   }
   const settled = driver.must(tradingCenter, { type: 'settle', cycleId });
   const elapsedMs = performance.now() - started;

@@ -89,21 +89,18 @@ describe('direct trading, contract and settlement', () => {
     market.driver.must(market.grid, {
       type: 'meterReadings',
       cycleId: 'c1',
-      participant: gen.publicKey,
-      readings: [{ interval: 0, energyWh: 90_000 }],
+      meters: [{ participant: gen.publicKey, readings: [{ interval: 0, energyWh: 90_000 }] }],
     });
     const stranger = market.driver.submit(market.regulator, {
       type: 'meterReadings',
       cycleId: 'c1',
-      participant: user.publicKey,
-      readings: [{ interval: 0, energyWh: 1 }],
+      meters: [{ participant: user.publicKey, readings: [{ interval: 0, energyWh: 1 }] }],
     });
     assert.equal(expectError(stranger).code, 'NOT_AUTHORISED');
     market.driver.must(meter, {
       type: 'meterReadings',
       cycleId: 'c1',
-      participant: user.publicKey,
-      readings: [{ interval: 0, energyWh: 102_000 }],
+      meters: [{ participant: user.publicKey, readings: [{ interval: 0, energyWh: 102_000 }] }],
     });
     market.driver.must(market.center, { type: 'settle', cycleId: 'c1' });
 
@@ -150,8 +147,7 @@ describe('direct trading, contract and settlement', () => {
     const early = market.driver.submit(market.grid, {
       type: 'meterReadings',
       cycleId: 'c1',
-      participant: gen.publicKey,
-      readings: [{ interval: 0, energyWh: 1000 }],
+      meters: [{ participant: gen.publicKey, readings: [{ interval: 0, energyWh: 1000 }] }],
     });
     assert.match(expectError(early).message, /has not ended/);
   });
