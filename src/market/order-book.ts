@@ -25,6 +25,9 @@ export interface PlainClearing {
   readonly matches: PlainMatch[];
 }
 
+/** Two prices must add up exactly (the midpoint), so a price stays below 2^52. */
+export const MAX_PRICE = 2 ** 52;
+
 function orderLabel(raw: unknown, index: number): string {
   const id = typeof raw === 'object' && raw !== null ? (raw as { id?: unknown }).id : undefined;
   return typeof id === 'string' && id.length > 0 ? `order "${id}" (#${index})` : `order #${index}`;
@@ -43,6 +46,8 @@ export function parseOrderFile(input: unknown): PlainOrder[] {
   if (!Array.isArray(list)) throw bad('input must have an "orders" array', { field: 'orders' });
   const seen = new Set<string>();
   const orders: PlainOrder[] = [];
+  // Totals per side stay exact integers, so cleared quantities never lose precision.
+  const totals = { buy: 0, sell: 0 };
   list.forEach((raw: unknown, index) => {
     const label = orderLabel(raw, index);
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
@@ -63,11 +68,15 @@ export function parseOrderFile(input: unknown): PlainOrder[] {
     if (seen.has(id)) throw fieldError('id', 'duplicates an earlier order id');
     seen.add(id);
     if (side !== 'buy' && side !== 'sell') throw fieldError('side', 'must be "buy" or "sell"');
-    if (typeof price !== 'number' || !Number.isSafeInteger(price) || price < 0) {
-      throw fieldError('price', 'must be a non-negative integer (money units per kWh)');
+    if (typeof price !== 'number' || !Number.isSafeInteger(price) || price < 0 || price > MAX_PRICE) {
+      throw fieldError('price', `must be a non-negative integer up to ${MAX_PRICE} (money units per kWh)`);
     }
     if (typeof quantity !== 'number' || !Number.isSafeInteger(quantity) || quantity <= 0) {
       throw fieldError('quantity', 'must be a positive integer (Wh)');
+    }
+    totals[side] += quantity;
+    if (!Number.isSafeInteger(totals[side])) {
+      throw fieldError('quantity', `makes the ${side} total exceed ${Number.MAX_SAFE_INTEGER} Wh`);
     }
     orders.push({ id, side, price, quantity });
   });
