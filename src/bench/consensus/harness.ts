@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { type EventLoopUtilization, performance } from 'node:perf_hooks';
 import type {
   ConsensusCore,
   ConsensusEffect,
@@ -25,7 +25,7 @@ export interface RunOptions {
   readonly leaderDelayMs: number;
   /** Client load: transactions kept in flight, in seconds of the verification bound. */
   readonly inflightS: number;
-  /** Part of the run before measuring starts. */
+  /** Load before the measured window (which lasts `durationS`) opens. */
   readonly warmupS: number;
   readonly calibrateMs: number;
   readonly seed: number;
@@ -56,10 +56,17 @@ export interface RunResult {
   readonly maxCommitGapMs: number;
   readonly roundMs: number;
   readonly maxCommitGapRounds: number;
+  /** crash-one: the longest time without a commit from the crash to the end of the window. */
+  readonly maxGapAfterCrashMs: number | null;
+  readonly maxGapAfterCrashRounds: number | null;
   readonly adversaryTarget: string;
   readonly crashedValidator: number | null;
   readonly invalidTransactionsRefused: number;
   readonly messages: number;
+  /** Share of the window the verification workers spent verifying (1 = every worker always busy). */
+  readonly workersBusy: number;
+  /** Share of the window the main thread (all validators' state machines) was busy. */
+  readonly mainThreadBusy: number;
 }
 
 type Inbox =
@@ -279,7 +286,7 @@ export async function runScenario(
       }
       const unverified = found.filter((tx) => !v.verified.has(transactionNonce(tx)));
       if (unverified.length > 0) {
-        const ok = await pool.verify(unverified);
+        const ok = await pool.verify(unverified, item.kind === 'client' ? 'low' : 'high');
         if (!v.alive || stopped) break;
         if (ok.includes(false)) {
           // A forged transaction: the whole message is refused, as a validator would.
@@ -355,7 +362,7 @@ export async function runScenario(
 
   // ---- the timed run ----
   const durationMs = options.durationS * 1000;
-  const warmupMs = Math.min(options.warmupS * 1000, durationMs / 4);
+  const warmupMs = options.warmupS * 1000;
   const verificationsBefore = pool.verifications;
   for (const v of validators) handle(v, { kind: 'start' });
   const client = setInterval(topUp, 2);
@@ -366,15 +373,21 @@ export async function runScenario(
   heapStart = process.memoryUsage().heapUsed;
   windowOpen = true;
   windowStart = now();
+  const eluStart: EventLoopUtilization = performance.eventLoopUtilization();
+  const busyStart = pool.busyMs;
+  let crashAt: number | null = null;
   if (options.scenario === 'crash-one') {
-    await sleep((durationMs - warmupMs) / 2);
+    await sleep(durationMs / 2);
+    crashAt = now();
     crash(bench.target(live(), n, lastCommitProposer) ?? 0);
-    await sleep((durationMs - warmupMs) / 2);
+    await sleep(durationMs / 2);
   } else {
-    await sleep(durationMs - warmupMs);
+    await sleep(durationMs);
   }
   const windowEnd = now();
   windowOpen = false;
+  const elu = performance.eventLoopUtilization(eluStart);
+  const workersBusy = (pool.busyMs - busyStart) / ((windowEnd - windowStart) * pool.size);
   const heapEnd = process.memoryUsage().heapUsed;
   stopped = true;
   clearInterval(client);
@@ -385,8 +398,8 @@ export async function runScenario(
     for (const inbox of v.inboxes) inbox.clear();
   }
   const verifications = pool.verifications - verificationsBefore;
-  // Let verification jobs still in flight finish before measuring the machine again.
-  await sleep(50);
+  // Jobs of this run still queued must not run into the calibration or the next run.
+  await pool.quiesce();
   const nativeAfter = await pool.calibrate(sample, options.calibrateMs);
 
   // The higher of the two calibrations: the bound the run is measured against is not flattered.
@@ -394,12 +407,16 @@ export async function runScenario(
   const windowMs = windowEnd - windowStart;
   const rate = (committedInWindow * 1000) / windowMs;
   const bound = native / n;
-  let maxGap = 0;
-  let previous = windowStart;
-  for (const t of [...commitTimes, windowEnd]) {
-    maxGap = Math.max(maxGap, t - previous);
-    previous = t;
-  }
+  const maxGap = longestGap(commitTimes, windowStart, windowEnd);
+  // The pause the crash caused: from the crash to the end, gaps between commits.
+  const gapAfterCrash =
+    crashAt === null
+      ? null
+      : longestGap(
+          commitTimes.filter((t) => t >= crashAt),
+          crashAt,
+          windowEnd,
+        );
   const rounds = maxRound - minRound;
   const roundMs = rounds > 0 ? windowMs / rounds : windowMs;
   const targetNow = bench.target(live(), n, lastCommitProposer);
@@ -422,12 +439,27 @@ export async function runScenario(
     maxCommitGapMs: round(maxGap),
     roundMs: round(roundMs, 2),
     maxCommitGapRounds: round(maxGap / roundMs, 2),
+    maxGapAfterCrashMs: gapAfterCrash === null ? null : round(gapAfterCrash),
+    maxGapAfterCrashRounds: gapAfterCrash === null ? null : round(gapAfterCrash / roundMs, 2),
     adversaryTarget:
       options.scenario === 'normal' ? 'none' : `${bench.targetRule} (last: ${targetNow ?? 'none'})`,
     crashedValidator: crashed,
     invalidTransactionsRefused: invalid,
     messages,
+    workersBusy: round(workersBusy, 3),
+    mainThreadBusy: round(elu.utilization, 3),
   };
+}
+
+/** Longest interval without a commit between `from` and `to`, commits at sorted `times`. */
+function longestGap(times: readonly number[], from: number, to: number): number {
+  let longest = 0;
+  let previous = from;
+  for (const t of [...times, to]) {
+    longest = Math.max(longest, t - previous);
+    previous = t;
+  }
+  return longest;
 }
 
 function sleep(ms: number): Promise<void> {

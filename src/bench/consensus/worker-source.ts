@@ -26,11 +26,12 @@ function verifyAt(buf, off) {
 
 parentPort.on('message', (job) => {
   if (job.op === 'verify') {
+    const start = performance.now();
     const buf = Buffer.from(job.buffer);
     const count = buf.length / txLength;
     const ok = new Uint8Array(count);
     for (let i = 0; i < count; i++) ok[i] = verifyAt(buf, i * txLength) ? 1 : 0;
-    parentPort.postMessage({ id: job.id, ok }, [ok.buffer]);
+    parentPort.postMessage({ id: job.id, ok, ms: performance.now() - start }, [ok.buffer]);
   } else if (job.op === 'sign') {
     const out = Buffer.alloc(job.count * txLength);
     for (let i = 0; i < job.count; i++) {

@@ -18,6 +18,7 @@ interface BenchFlags {
   latencyMs: string;
   leaderDelayMs: string;
   workers: string;
+  inflightS: string;
   seed: string;
   compare?: boolean;
   all?: boolean;
@@ -54,6 +55,11 @@ export function registerBench(bench: Command): void {
       'extra delay on every message from/to the targeted validator',
       String(d.leaderDelayMs),
     )
+    .option(
+      '--inflight-s <seconds>',
+      'client transactions kept in flight, in seconds of the verification bound',
+      String(d.inflightS),
+    )
     .option('--workers <k>', 'verification worker threads', String(d.workers))
     .option('--seed <s>', 'seed of keys, jitter and genesis', String(d.seed))
     .option('--compare', 'run dag and pbft under all three scenarios side by side')
@@ -68,6 +74,7 @@ export function registerBench(bench: Command): void {
           latencyMs: num('latency-ms', flags.latencyMs),
           leaderDelayMs: num('leader-delay-ms', flags.leaderDelayMs),
           workers: num('workers', flags.workers),
+          inflightS: num('inflight-s', flags.inflightS),
           seed: num('seed', flags.seed),
         };
         const result =
