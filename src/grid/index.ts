@@ -22,6 +22,7 @@ export {
   tariffFromJson,
 } from './fee.js';
 export { loadHighs } from './highs.js';
+export { ieee33Feeder } from './ieee33.js';
 export { GRID_FORMAT, GRID_FORMAT_VERSION, type GridDocument, gridFromJson, gridToJson } from './json.js';
 export { importMatpowerCase, type MatpowerImport, parseMatpowerCase } from './matpower.js';
 export type { Branch, Bus, BusType, Generator, Grid, Injection, Load, Substation } from './model.js';
@@ -34,6 +35,7 @@ export {
   type PowerFlowResult,
   runPowerFlow,
 } from './powerflow.js';
+export { Prng } from './prng.js';
 export {
   type Schedule,
   type ScheduleEntry,
@@ -48,4 +50,5 @@ export {
   type Violation,
   violationKey,
 } from './security.js';
+export { ratedFeeder, syntheticRadialFeeder, syntheticSchedule } from './synthetic.js';
 export { validateGrid } from './validate.js';

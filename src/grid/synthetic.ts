@@ -81,3 +81,15 @@ export function syntheticSchedule(grid: Grid, count: number, seed = 1): Schedule
   }
   return entries;
 }
+
+/**
+ * The 33-bus feeder with thermal ratings: the trunk's first sections at 5 MVA, every other
+ * section at 1.2 MVA. With `syntheticSchedule(grid, 1000, 7)` the buyers beyond bus 6 overload
+ * the 6-7 section: the benchmark's congestion case.
+ */
+export function ratedFeeder(grid: Grid): Grid {
+  return {
+    ...grid,
+    branches: grid.branches.map((b) => ({ ...b, rateKva: b.from <= 5 && b.to <= 6 ? 5000 : 1200 })),
+  };
+}

@@ -137,3 +137,23 @@ describe('AC power flow on the IEEE 33-bus feeder', () => {
     assert.ok(Math.abs(result.buses[3]!.vmPu - 1.0) < 1e-12);
   });
 });
+
+describe('transformers and orientation', () => {
+  it('the sweep handles an off-nominal tap on a branch drawn from child to parent', () => {
+    const grid = parseMatpowerCase(fixtureText('feeder5.m'));
+    // Turn branch 2-5 into a transformer written 5 -> 2 with a 1.025 ratio and some charging.
+    const turned: Grid = {
+      ...grid,
+      branches: grid.branches.map((b) =>
+        b.from === 2 && b.to === 5 ? { ...b, from: 5, to: 2, tap: 1.025, shiftDeg: 2, bPu: 0.001 } : b,
+      ),
+    };
+    const sweep = runPowerFlow(turned, { method: 'bfs' });
+    const newton = runPowerFlow(turned, { method: 'nr' });
+    assert.ok(Math.abs(sweep.lossKw - newton.lossKw) < 1e-6);
+    for (const [i, bus] of sweep.buses.entries()) {
+      assert.ok(Math.abs(bus.vmPu - newton.buses[i]!.vmPu) < 1e-9);
+      assert.ok(Math.abs(bus.vaDeg - newton.buses[i]!.vaDeg) < 1e-7);
+    }
+  });
+});
