@@ -1,6 +1,6 @@
 import { sha256 } from '../../crypto/index.js';
 import type { CoinPublicKeys } from './dealer.js';
-import { proveDleq, verifyDleq } from './dleq.js';
+import { type EncodedPoint, proveDleq, verifyDleq } from './dleq.js';
 import { CoinError } from './errors.js';
 import {
   GROUP_ORDER,
@@ -41,16 +41,34 @@ export function coinName(shardId: number, epoch: number, wave: number): Uint8Arr
 
 // Hash-to-group costs about as much as a scalar multiplication; every share of a coin uses the
 // same base point, so the last few are kept.
-const baseCache = new Map<string, Point>();
-function coinBase(name: Uint8Array): Point {
+const baseCache = new Map<string, EncodedPoint>();
+function coinBase(name: Uint8Array): EncodedPoint {
   const key = Buffer.from(name).toString('hex');
-  let point = baseCache.get(key);
-  if (point === undefined) {
-    point = hashToGroup(name);
+  let base = baseCache.get(key);
+  if (base === undefined) {
+    const point = hashToGroup(name);
+    base = { point, bytes: point.toBytes() };
     if (baseCache.size >= 256) baseCache.clear();
-    baseCache.set(key, point);
+    baseCache.set(key, base);
   }
-  return point;
+  return base;
+}
+
+// Decoding a verification key costs a square root; the keys of a committee are decoded once.
+const keyCache = new WeakMap<CoinPublicKeys, (EncodedPoint | null)[]>();
+function verificationKey(publicKeys: CoinPublicKeys, index: number): EncodedPoint | null {
+  let keys = keyCache.get(publicKeys);
+  if (keys === undefined) {
+    keys = publicKeys.verificationKeys.map((bytes) => {
+      try {
+        return { point: pointFromBytes(bytes, 'verification key'), bytes };
+      } catch {
+        return null;
+      }
+    });
+    keyCache.set(publicKeys, keys);
+  }
+  return keys[index] ?? null;
 }
 
 /** Validator `index`'s share of coin `name`: H(name)^{x_i} and its proof, 96 bytes. */
@@ -62,14 +80,14 @@ export function createCoinShare(
 ): Uint8Array {
   const secret = scalarFromBytes(secretShare, 'coin secret share');
   if (secret === 0n) throw new CoinError('BAD_KEY', 'coin secret share is zero');
-  const verificationKey = publicKeys.verificationKeys[index];
-  if (verificationKey === undefined)
-    throw new CoinError('BAD_KEY', `no verification key for validator ${index}`, { index });
+  const v = verificationKey(publicKeys, index);
+  if (v === null) throw new CoinError('BAD_KEY', `no verification key for validator ${index}`, { index });
   const h = coinBase(name);
-  const s = h.multiply(secret);
-  const proof = proveDleq(secret, pointFromBytes(verificationKey, 'verification key'), h, s);
+  const point = h.point.multiply(secret);
+  const s = { point, bytes: point.toBytes() };
+  const proof = proveDleq(secret, v, h, s);
   const out = new Uint8Array(COIN_SHARE_LENGTH);
-  out.set(s.toBytes(), 0);
+  out.set(s.bytes, 0);
   out.set(scalarToBytes(proof.challenge), POINT_LENGTH);
   out.set(scalarToBytes(proof.response), POINT_LENGTH + SCALAR_LENGTH);
   return out;
@@ -86,21 +104,21 @@ export function verifyCoinShare(
   name: Uint8Array,
   share: Uint8Array,
 ): boolean {
-  const verificationKey = publicKeys.verificationKeys[index];
-  if (verificationKey === undefined || share.length !== COIN_SHARE_LENGTH) return false;
-  const key = Buffer.from(sha256(name, verificationKey, share)).toString('hex');
+  const v = verificationKey(publicKeys, index);
+  if (v === null || share.length !== COIN_SHARE_LENGTH) return false;
+  const key = Buffer.from(sha256(name, v.bytes, share)).toString('hex');
   const cached = verifyCache.get(key);
   if (cached !== undefined) return cached;
   let ok: boolean;
   try {
-    const s = pointFromBytes(share.subarray(0, POINT_LENGTH), 'coin share');
+    const sBytes = share.subarray(0, POINT_LENGTH);
+    const s = { point: pointFromBytes(sBytes, 'coin share'), bytes: sBytes };
     const challenge = scalarFromBytes(
       share.subarray(POINT_LENGTH, POINT_LENGTH + SCALAR_LENGTH),
       'challenge',
     );
     const response = scalarFromBytes(share.subarray(POINT_LENGTH + SCALAR_LENGTH), 'response');
-    const v = pointFromBytes(verificationKey, 'verification key');
-    ok = !s.is0() && verifyDleq({ challenge, response }, v, coinBase(name), s);
+    ok = !s.point.is0() && verifyDleq({ challenge, response }, v, coinBase(name), s);
   } catch {
     ok = false;
   }
@@ -141,6 +159,11 @@ export function combineCoinShares(
       },
     );
   }
+  const memoKey = Buffer.from(
+    sha256(name, ...chosen.flatMap((c) => [Uint8Array.of(c.index), c.share])),
+  ).toString('hex');
+  const memo = combineCache.get(memoKey);
+  if (memo !== undefined) return memo;
   let sum = Point.ZERO;
   for (const item of chosen) {
     const xi = BigInt(item.index + 1);
@@ -156,8 +179,14 @@ export function combineCoinShares(
     const s = pointFromBytes(item.share.subarray(0, POINT_LENGTH), 'coin share');
     sum = sum.add(lambda === 0n ? Point.ZERO : s.multiplyUnsafe(lambda));
   }
-  return sha256(VALUE_DOMAIN, name, sum.toBytes());
+  const value = sha256(VALUE_DOMAIN, name, sum.toBytes());
+  if (combineCache.size >= 1024) combineCache.clear();
+  combineCache.set(memoKey, value);
+  return value;
 }
+
+// Combining is a pure function of the shares: validators in one process share the result.
+const combineCache = new Map<string, Uint8Array>();
 
 /** The validator a coin value elects: its first 8 bytes as an integer, mod n (bias < n / 2^64). */
 export function coinLeader(value: Uint8Array, size: number): number {

@@ -13,24 +13,33 @@ export interface DleqProof {
 
 const DOMAIN = new TextEncoder().encode('gridshard/coin/dleq/v1');
 
-function challengeOf(v: Point, h: Point, s: Point, a: Point, b: Point): bigint {
-  return hashToScalar(DOMAIN, v.toBytes(), h.toBytes(), s.toBytes(), a.toBytes(), b.toBytes());
+/**
+ * A point together with its canonical encoding: encoding a ristretto255 point costs a field
+ * inversion, and the statement's points are encoded for every challenge.
+ */
+export interface EncodedPoint {
+  readonly point: Point;
+  readonly bytes: Uint8Array;
 }
 
-export function proveDleq(secret: bigint, v: Point, h: Point, s: Point): DleqProof {
-  const nonce = hashToScalar(DOMAIN, scalarToBytes(secret), h.toBytes()) || 1n;
+function challengeOf(v: EncodedPoint, h: EncodedPoint, s: EncodedPoint, a: Point, b: Point): bigint {
+  return hashToScalar(DOMAIN, v.bytes, h.bytes, s.bytes, a.toBytes(), b.toBytes());
+}
+
+export function proveDleq(secret: bigint, v: EncodedPoint, h: EncodedPoint, s: EncodedPoint): DleqProof {
+  const nonce = hashToScalar(DOMAIN, scalarToBytes(secret), h.bytes) || 1n;
   const a = Point.BASE.multiply(nonce);
-  const b = h.multiply(nonce);
+  const b = h.point.multiply(nonce);
   const challenge = challengeOf(v, h, s, a, b);
   return { challenge, response: mod(nonce + challenge * secret) };
 }
 
-export function verifyDleq(proof: DleqProof, v: Point, h: Point, s: Point): boolean {
+export function verifyDleq(proof: DleqProof, v: EncodedPoint, h: EncodedPoint, s: EncodedPoint): boolean {
   if (proof.challenge >= GROUP_ORDER || proof.response >= GROUP_ORDER) return false;
   // g^z · V^-c and H^z · S^-c reproduce the commitments exactly when the proof is honest.
   const negC = mod(-proof.challenge);
-  const a = mulBase(proof.response).add(mulAny(v, negC));
-  const b = mulAny(h, proof.response).add(mulAny(s, negC));
+  const a = mulBase(proof.response).add(mulAny(v.point, negC));
+  const b = mulAny(h.point, proof.response).add(mulAny(s.point, negC));
   return challengeOf(v, h, s, a, b) === proof.challenge;
 }
 

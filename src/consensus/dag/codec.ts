@@ -1,7 +1,8 @@
 import { CodecError, decodeExact, type Reader, Writer } from '../../codec/index.js';
 import { sha256 } from '../../crypto/index.js';
 import { COIN_SHARE_LENGTH } from '../coin/index.js';
-import type { Certificate, DagMessage, Header, Vote, VoteSignature } from './types.js';
+import type { CommittedBatch } from '../interface.js';
+import type { Certificate, Checkpoint, DagMessage, Header, ParentRef, Vote, VoteSignature } from './types.js';
 
 /**
  * Canonical bytes of DAG messages. A header's digest covers every field but the signature and
@@ -16,17 +17,84 @@ const MAX_TRANSACTION_BYTES = 65_536;
 const MAX_VOTES = 4096;
 export const MAX_REQUEST_DIGESTS = 256;
 
-const TAG = { header: 1, vote: 2, certificate: 3, request: 4 } as const;
+const TAG = {
+  header: 1,
+  vote: 2,
+  certificate: 3,
+  request: 4,
+  'sync-request': 5,
+  'sync-response': 6,
+} as const;
+const MAX_SYNC_BATCHES = 1024;
+const MAX_CHECKPOINTS = 16;
 const HEADER_DOMAIN = new TextEncoder().encode('gridshard/dag/header/v1');
 
 function writeDigest(w: Writer, digest: Uint8Array): void {
   w.fixedBytes(digest, DIGEST_LENGTH);
 }
 
+export function writeParentRef(w: Writer, ref: ParentRef): void {
+  w.varuint(ref.round);
+  writeDigest(w, ref.digest);
+}
+
+export function readParentRef(r: Reader): ParentRef {
+  return { round: r.varuint(), digest: r.fixedBytes(DIGEST_LENGTH) };
+}
+
+export function writeBatch(w: Writer, batch: CommittedBatch): void {
+  w.varuint(batch.sequence).varuint(batch.round).varuint(batch.proposer);
+  w.array(batch.transactions, (ww, tx) => ww.bytes(tx));
+  w.fixedBytes(batch.randomness, 32);
+  w.bytes(batch.evidence);
+}
+
+export function readBatch(r: Reader): CommittedBatch {
+  return {
+    sequence: r.varuint(),
+    round: r.varuint(),
+    proposer: r.varuint(),
+    transactions: r.array((rr) => rr.bytesField(MAX_TRANSACTION_BYTES), MAX_TRANSACTIONS),
+    randomness: r.fixedBytes(32),
+    evidence: r.bytesField(MAX_VOTES * 80),
+  };
+}
+
+export function writeCheckpoint(w: Writer, checkpoint: Checkpoint): void {
+  w.varuint(checkpoint.wave)
+    .varuint(checkpoint.nextSequence)
+    .varuint(checkpoint.gcRound)
+    .varuint(checkpoint.lastLeader);
+  w.array(checkpoint.committed, writeParentRef);
+}
+
+export function readCheckpoint(r: Reader): Checkpoint {
+  return {
+    wave: r.varuint(),
+    nextSequence: r.varuint(),
+    gcRound: r.varuint(),
+    lastLeader: r.varuint(),
+    committed: r.array(readParentRef, 1_000_000),
+  };
+}
+
+/** The checkpoint's canonical bytes, by which peers' copies are compared. */
+export function checkpointBytes(checkpoint: Checkpoint): Uint8Array {
+  const w = new Writer(1024);
+  writeCheckpoint(w, checkpoint);
+  return w.finish();
+}
+
+export function batchBytes(batch: CommittedBatch): Uint8Array {
+  const w = new Writer(256);
+  writeBatch(w, batch);
+  return w.finish();
+}
+
 function writeHeaderBody(w: Writer, header: Header): void {
   w.varuint(header.author).varuint(header.round);
   w.array(header.parents, writeDigest);
-  w.array(header.weakParents, writeDigest);
+  w.array(header.weakParents, writeParentRef);
   w.array(header.transactions, (ww, tx) => ww.bytes(tx));
   w.optional(header.coinShare, (ww, share) => ww.fixedBytes(share, COIN_SHARE_LENGTH));
 }
@@ -40,7 +108,7 @@ export function readHeaderField(r: Reader): Header {
   const author = r.varuint();
   const round = r.varuint();
   const parents = r.array((rr) => rr.fixedBytes(DIGEST_LENGTH), MAX_PARENTS);
-  const weakParents = r.array((rr) => rr.fixedBytes(DIGEST_LENGTH), MAX_PARENTS);
+  const weakParents = r.array(readParentRef, MAX_PARENTS);
   const transactions = r.array((rr) => rr.bytesField(MAX_TRANSACTION_BYTES), MAX_TRANSACTIONS);
   const coinShare = r.optional((rr) => rr.fixedBytes(COIN_SHARE_LENGTH));
   const signature = r.fixedBytes(SIGNATURE_LENGTH);
@@ -99,6 +167,13 @@ export function encodeDagMessage(message: DagMessage): Uint8Array {
     case 'request':
       w.array(message.digests, writeDigest);
       break;
+    case 'sync-request':
+      w.varuint(message.fromSequence).varuint(message.wave);
+      break;
+    case 'sync-response':
+      w.array(message.checkpoints, writeCheckpoint);
+      w.array(message.batches, writeBatch);
+      break;
   }
   return w.finish();
 }
@@ -133,6 +208,14 @@ export function decodeDagMessage(bytes: Uint8Array): DagMessage {
         return {
           type: 'request',
           digests: r.array((rr) => rr.fixedBytes(DIGEST_LENGTH), MAX_REQUEST_DIGESTS),
+        };
+      case TAG['sync-request']:
+        return { type: 'sync-request', fromSequence: r.varuint(), wave: r.varuint() };
+      case TAG['sync-response']:
+        return {
+          type: 'sync-response',
+          checkpoints: r.array(readCheckpoint, MAX_CHECKPOINTS),
+          batches: r.array(readBatch, MAX_SYNC_BATCHES),
         };
       default:
         throw new CodecError('INVALID_VALUE', `unknown DAG message tag ${tag}`, { offset: at, tag });

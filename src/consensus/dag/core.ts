@@ -18,18 +18,28 @@ import {
   type ValidatorIndex,
   validitySize,
 } from '../interface.js';
-import { DIGEST_LENGTH, digestKey, headerDigest, MAX_REQUEST_DIGESTS, SIGNATURE_LENGTH } from './codec.js';
+import {
+  batchBytes,
+  checkpointBytes,
+  DIGEST_LENGTH,
+  digestKey,
+  headerDigest,
+  MAX_REQUEST_DIGESTS,
+  SIGNATURE_LENGTH,
+} from './codec.js';
 import { DagError } from './errors.js';
 import { headerSigningBytes, Signatures, voteSigningBytes } from './signing.js';
 import { type DagState, decodeState, encodeState } from './snapshot.js';
 import { DagStore } from './store.js';
 import {
   type Certificate,
+  type Checkpoint,
   type DagConfig,
   type DagMessage,
   type DagValidatorInit,
   DEFAULT_DAG_CONFIG,
   type Header,
+  type ParentRef,
   type VoteSignature,
 } from './types.js';
 import { isCoinRound, leaderRoundOf, supportRoundOf, waveOfCoinRound } from './waves.js';
@@ -38,10 +48,18 @@ type Effect = ConsensusEffect<DagMessage>;
 
 const TIMER_PROPOSE = 'dag.propose';
 const TIMER_RESEND = 'dag.resend';
+const CHECKPOINTS_KEPT = 4;
+const SYNC_BATCHES_PER_RESPONSE = 512;
 
 interface PendingCertificate {
   readonly certificate: Certificate;
-  readonly missing: Set<string>;
+  /** Missing parent digest → the round the reference claims for it. */
+  readonly missing: Map<string, number>;
+}
+
+/** Strong parents (round - 1) and weak ones, each with the round the header claims. */
+function parentRefs(header: Header): ParentRef[] {
+  return [...header.parents.map((digest) => ({ round: header.round - 1, digest })), ...header.weakParents];
 }
 
 /**
@@ -68,7 +86,18 @@ export class DagCore implements ConsensusCore<DagMessage> {
   private readonly waitingOn = new Map<string, Set<string>>();
   /** `author:round` → digest voted: an honest validator never votes twice for one slot. */
   private readonly voted = new Map<string, string>();
-  private readonly committed = new Set<string>();
+  /** Ordered vertices still in the window: digest → round. */
+  private committed = new Map<string, number>();
+  /** The last few checkpoints, served to validators that fell behind. */
+  private checkpoints: Checkpoint[] = [];
+  private recentBatches: CommittedBatch[] = [];
+  /** While true, commits come from peers' agreed state instead of the local DAG. */
+  private syncing = false;
+  private readonly syncResponses = new Map<
+    number,
+    { checkpoints: readonly Checkpoint[]; batches: readonly CommittedBatch[] }
+  >();
+  private stuckTicks = 0;
   /** Vertices in the causal history of this validator's own headers (for weak references). */
   private readonly referenced = new Set<string>();
   private readonly coins = new Map<number, Uint8Array>();
@@ -169,6 +198,12 @@ export class DagCore implements ConsensusCore<DagMessage> {
       case 'request':
         this.onRequest(from, message.digests, out);
         break;
+      case 'sync-request':
+        this.onSyncRequest(from, message.fromSequence, message.wave, out);
+        break;
+      case 'sync-response':
+        this.onSyncResponse(from, message.checkpoints, message.batches, out);
+        break;
     }
   }
 
@@ -180,6 +215,15 @@ export class DagCore implements ConsensusCore<DagMessage> {
     const latest = this.latestOwnCertificate();
     if (latest !== undefined)
       out.push({ kind: 'broadcast', message: { type: 'certificate', certificate: latest } });
+    // Parents still missing a whole interval later were probably collected by the peers: ask for
+    // their commit state instead of the vertices.
+    this.stuckTicks = this.waitingOn.size > 0 ? this.stuckTicks + 1 : 0;
+    if (this.stuckTicks >= 2 || this.syncing) {
+      out.push({
+        kind: 'broadcast',
+        message: { type: 'sync-request', fromSequence: this.nextSequence, wave: this.lastCommittedWave },
+      });
+    }
     const missing = [...this.waitingOn.keys()].slice(0, MAX_REQUEST_DIGESTS);
     if (missing.length > 0) {
       out.push({
@@ -211,7 +255,8 @@ export class DagCore implements ConsensusCore<DagMessage> {
     if (header.weakParents.length > this.size * this.config.gcDepthRounds) return false;
     if ((header.coinShare !== null) !== isCoinRound(header.round)) return false;
     if (header.transactions.length > this.config.maxBatchTransactions) return false;
-    const all = [...header.parents, ...header.weakParents];
+    if (header.weakParents.some((w) => w.round >= header.round - 1)) return false;
+    const all = [...header.parents, ...header.weakParents.map((w) => w.digest)];
     if (all.some((d) => d.length !== DIGEST_LENGTH)) return false;
     return new Set(all.map(digestKey)).size === all.length;
   }
@@ -233,19 +278,19 @@ export class DagCore implements ConsensusCore<DagMessage> {
       const parentKey = digestKey(parent);
       const certificate = this.store.get(parentKey);
       if (certificate === undefined) {
-        if (!this.store.collected.has(parentKey)) missing.push(parent);
+        if (!this.isAvailable(parentKey, header.round - 1)) missing.push(parent);
         continue;
       }
       if (certificate.header.round !== header.round - 1) return;
       parentAuthors.add(certificate.header.author);
     }
     for (const weak of header.weakParents) {
-      const weakKey = digestKey(weak);
+      const weakKey = digestKey(weak.digest);
       const certificate = this.store.get(weakKey);
       if (certificate === undefined) {
-        if (!this.store.collected.has(weakKey)) missing.push(weak);
-      } else if (certificate.header.round >= header.round - 1) {
-        return;
+        if (!this.isAvailable(weakKey, weak.round)) missing.push(weak.digest);
+      } else if (certificate.header.round !== weak.round) {
+        return; // a reference that lies about the round of a vertex this validator holds
       }
     }
     if (missing.length > 0) {
@@ -331,10 +376,10 @@ export class DagCore implements ConsensusCore<DagMessage> {
       this.release(key, out);
       return;
     }
-    const missing = new Set<string>();
-    for (const parent of [...certificate.header.parents, ...certificate.header.weakParents]) {
-      const parentKey = digestKey(parent);
-      if (!this.store.available(parentKey)) missing.add(parentKey);
+    const missing = new Map<string, number>();
+    for (const ref of parentRefs(certificate.header)) {
+      const parentKey = digestKey(ref.digest);
+      if (!this.isAvailable(parentKey, ref.round)) missing.set(parentKey, ref.round);
     }
     if (missing.size === 0) {
       this.accept(certificate, out);
@@ -343,7 +388,7 @@ export class DagCore implements ConsensusCore<DagMessage> {
     if (this.buffered.size >= this.config.maxBufferedCertificates) return;
     this.buffered.set(key, { certificate, missing });
     const toFetch: Uint8Array[] = [];
-    for (const m of missing) {
+    for (const m of missing.keys()) {
       let waiters = this.waitingOn.get(m);
       if (waiters === undefined) {
         waiters = new Set();
@@ -359,6 +404,39 @@ export class DagCore implements ConsensusCore<DagMessage> {
         message: { type: 'request', digests: toFetch.slice(0, MAX_REQUEST_DIGESTS) },
       });
     }
+  }
+
+  /**
+   * A parent is no obstacle when it is in the DAG, known to be collected, or claimed below
+   * gcRound: the order never goes below gcRound, so what is there does not matter.
+   */
+  private isAvailable(key: string, claimedRound: number): boolean {
+    return claimedRound < this.gcRound || this.store.available(key);
+  }
+
+  /** After gcRound moves up, buffered certificates may no longer miss anything that matters. */
+  private recheckBuffered(out: Effect[]): void {
+    for (const [key, entry] of [...this.buffered]) {
+      if (!this.buffered.has(key)) continue;
+      if (entry.certificate.header.round < this.gcRound) {
+        this.buffered.delete(key);
+        for (const m of entry.missing.keys()) this.waitingOn.get(m)?.delete(key);
+        this.store.collected.set(key, entry.certificate.header.round);
+        this.release(key, out);
+        continue;
+      }
+      for (const [m, round] of [...entry.missing]) {
+        if (round < this.gcRound) {
+          entry.missing.delete(m);
+          this.waitingOn.get(m)?.delete(key);
+        }
+      }
+      if (entry.missing.size === 0) {
+        this.buffered.delete(key);
+        this.accept(entry.certificate, out);
+      }
+    }
+    for (const [key, waiters] of this.waitingOn) if (waiters.size === 0) this.waitingOn.delete(key);
   }
 
   /** Inserts a causally complete certificate, then every buffered one it completes. */
@@ -393,6 +471,101 @@ export class DagCore implements ConsensusCore<DagMessage> {
       if (certificate !== undefined)
         out.push({ kind: 'send', to: from, message: { type: 'certificate', certificate } });
     }
+  }
+
+  // ---- state sync -----------------------------------------------------------------------------
+
+  private onSyncRequest(from: ValidatorIndex, fromSequence: number, wave: number, out: Effect[]): void {
+    const latest = this.checkpoints[this.checkpoints.length - 1];
+    if (latest === undefined || latest.wave <= wave) return;
+    const first = this.recentBatches[0]?.sequence ?? this.nextSequence;
+    const start = Math.max(0, fromSequence - first);
+    const batches = this.recentBatches
+      .slice(start, start + SYNC_BATCHES_PER_RESPONSE)
+      .filter((b) => b.sequence >= fromSequence && b.sequence < latest.nextSequence);
+    out.push({
+      kind: 'send',
+      to: from,
+      message: { type: 'sync-response', checkpoints: this.checkpoints, batches },
+    });
+  }
+
+  /**
+   * Adopts the newest checkpoint that f + 1 peers sent identically (one of them is honest, and
+   * honest checkpoints of a wave are equal), after emitting the batches up to it, each also sent
+   * identically by f + 1 peers. What a validator commits this way is what it would have ordered.
+   */
+  private onSyncResponse(
+    from: ValidatorIndex,
+    checkpoints: readonly Checkpoint[],
+    batches: readonly CommittedBatch[],
+    out: Effect[],
+  ): void {
+    if (checkpoints.length > CHECKPOINTS_KEPT * 4 || batches.length > SYNC_BATCHES_PER_RESPONSE) return;
+    this.syncResponses.set(from, { checkpoints, batches });
+    const endorsements = new Map<string, { checkpoint: Checkpoint; senders: Set<number> }>();
+    for (const [sender, response] of this.syncResponses) {
+      for (const checkpoint of response.checkpoints) {
+        if (checkpoint.wave <= this.lastCommittedWave) continue;
+        const key = digestKey(checkpointBytes(checkpoint));
+        const entry = endorsements.get(key) ?? { checkpoint, senders: new Set<number>() };
+        entry.senders.add(sender);
+        endorsements.set(key, entry);
+      }
+    }
+    const agreed = [...endorsements.values()]
+      .filter((e) => e.senders.size >= this.validity)
+      .sort((a, b) => b.checkpoint.wave - a.checkpoint.wave)[0];
+    if (agreed === undefined) return;
+    const target = agreed.checkpoint;
+    while (this.nextSequence < target.nextSequence) {
+      const batch = this.agreedBatch(this.nextSequence);
+      if (batch === undefined) {
+        // Part of the way only: stop ordering locally until the rest arrives.
+        this.syncing = true;
+        return;
+      }
+      this.markOrdered(batch);
+      this.nextSequence++;
+      this.emit(batch, out);
+    }
+    if (this.nextSequence !== target.nextSequence) return;
+    this.adopt(target, out);
+  }
+
+  private agreedBatch(sequence: number): CommittedBatch | undefined {
+    const votes = new Map<string, { batch: CommittedBatch; count: number }>();
+    for (const response of this.syncResponses.values()) {
+      const batch = response.batches.find((b) => b.sequence === sequence);
+      if (batch === undefined) continue;
+      const key = digestKey(batchBytes(batch));
+      const entry = votes.get(key) ?? { batch, count: 0 };
+      entry.count++;
+      votes.set(key, entry);
+      if (entry.count >= this.validity) return entry.batch;
+    }
+    return undefined;
+  }
+
+  /** Marks the vertex a synced batch came from (its digest leads the evidence) as ordered. */
+  private markOrdered(batch: CommittedBatch): void {
+    if (batch.evidence.length >= DIGEST_LENGTH) {
+      this.committed.set(digestKey(batch.evidence.subarray(0, DIGEST_LENGTH)), batch.round);
+    }
+  }
+
+  private adopt(checkpoint: Checkpoint, out: Effect[]): void {
+    for (const ref of checkpoint.committed) this.committed.set(digestKey(ref.digest), ref.round);
+    this.lastCommittedWave = checkpoint.wave;
+    this.lastLeader = checkpoint.lastLeader;
+    this.gcRound = Math.max(this.gcRound, checkpoint.gcRound);
+    this.checkpoints = [checkpoint];
+    this.syncResponses.clear();
+    this.syncing = false;
+    this.stuckTicks = 0;
+    this.collectGarbage();
+    this.recheckBuffered(out);
+    this.tryCommit(out);
   }
 
   // ---- proposing ------------------------------------------------------------------------------
@@ -431,13 +604,13 @@ export class DagCore implements ConsensusCore<DagMessage> {
 
   private propose(round: number, nowMs: number, out: Effect[]): void {
     const parents = round === 1 ? [] : this.store.round(round - 1).map((c) => headerDigest(c.header));
-    const weakParents: Uint8Array[] = [];
+    const weakParents: ParentRef[] = [];
     if (round > 2) {
       for (let r = Math.max(1, this.gcRound); r < round - 1; r++) {
         for (const certificate of this.store.round(r)) {
           const key = digestKey(headerDigest(certificate.header));
           if (!this.referenced.has(key) && !this.committed.has(key))
-            weakParents.push(headerDigest(certificate.header));
+            weakParents.push({ round: r, digest: headerDigest(certificate.header) });
         }
       }
     }
@@ -455,7 +628,7 @@ export class DagCore implements ConsensusCore<DagMessage> {
     const digest = headerDigest(unsigned);
     const signature = this.signatures.sign(headerSigningBytes(this.committee, digest));
     const header: Header = { ...unsigned, signature };
-    this.markReferenced([...parents, ...weakParents]);
+    this.markReferenced([...parents, ...weakParents.map((w) => w.digest)]);
     this.round = round;
     this.ownHeader = header;
     this.ownVotes = new Map([
@@ -505,7 +678,7 @@ export class DagCore implements ConsensusCore<DagMessage> {
       if (certificate === undefined) continue;
       this.referenced.add(key);
       for (const p of certificate.header.parents) stack.push(digestKey(p));
-      for (const p of certificate.header.weakParents) stack.push(digestKey(p));
+      for (const p of certificate.header.weakParents) stack.push(digestKey(p.digest));
     }
   }
 
@@ -549,6 +722,7 @@ export class DagCore implements ConsensusCore<DagMessage> {
   }
 
   private tryCommit(out: Effect[]): void {
+    if (this.syncing) return;
     const highestWave = Math.floor((this.store.maxRound - 1) / 2);
     for (let wave = highestWave; wave > this.lastCommittedWave; wave--) {
       if (leaderRoundOf(wave) < this.gcRound) break;
@@ -576,9 +750,11 @@ export class DagCore implements ConsensusCore<DagMessage> {
       this.orderHistory(item.certificate, this.coins.get(item.wave)!, out);
       this.lastLeader = item.certificate.header.author;
       this.gcRound = Math.max(this.gcRound, item.certificate.header.round - this.config.gcDepthRounds);
+      this.recordCheckpoint(item.wave);
     }
     this.lastCommittedWave = wave;
     this.collectGarbage();
+    this.recheckBuffered(out);
   }
 
   private strongPath(from: Certificate, to: Certificate): boolean {
@@ -612,17 +788,19 @@ export class DagCore implements ConsensusCore<DagMessage> {
     while (stack.length > 0) {
       const certificate = stack.pop()!;
       found.push(certificate);
-      for (const parent of [...certificate.header.parents, ...certificate.header.weakParents]) {
-        const key = digestKey(parent);
+      // Claimed rounds decide what is below gcRound, so every validator walks the same vertices.
+      for (const ref of parentRefs(certificate.header)) {
+        if (ref.round < this.gcRound) continue;
+        const key = digestKey(ref.digest);
         if (seen.has(key) || this.committed.has(key)) continue;
         seen.add(key);
         const next = this.store.get(key);
-        if (next !== undefined && next.header.round >= this.gcRound) stack.push(next);
+        if (next !== undefined) stack.push(next);
       }
     }
     found.sort((a, b) => a.header.round - b.header.round || a.header.author - b.header.author);
     for (const certificate of found) {
-      this.committed.add(digestKey(headerDigest(certificate.header)));
+      this.committed.set(digestKey(headerDigest(certificate.header)), certificate.header.round);
       if (certificate.header.transactions.length === 0) continue;
       const batch: CommittedBatch = {
         sequence: this.nextSequence++,
@@ -632,8 +810,32 @@ export class DagCore implements ConsensusCore<DagMessage> {
         randomness,
         evidence: certificateEvidence(certificate),
       };
-      out.push({ kind: 'commit', batch });
+      this.emit(batch, out);
     }
+  }
+
+  private emit(batch: CommittedBatch, out: Effect[]): void {
+    this.recentBatches.push(batch);
+    if (this.recentBatches.length > this.config.retainedBatches) {
+      this.recentBatches = this.recentBatches.slice(-Math.floor(this.config.retainedBatches / 2));
+    }
+    out.push({ kind: 'commit', batch });
+  }
+
+  private recordCheckpoint(wave: number): void {
+    const committed: ParentRef[] = [];
+    for (const [key, round] of this.committed) {
+      if (round >= this.gcRound) committed.push({ round, digest: Buffer.from(key, 'hex') });
+    }
+    committed.sort((a, b) => a.round - b.round || Buffer.compare(a.digest, b.digest));
+    const checkpoint: Checkpoint = {
+      wave,
+      nextSequence: this.nextSequence,
+      gcRound: this.gcRound,
+      lastLeader: this.lastLeader ?? 0,
+      committed,
+    };
+    this.checkpoints = [...this.checkpoints.slice(-(CHECKPOINTS_KEPT - 1)), checkpoint];
   }
 
   /**
@@ -648,9 +850,9 @@ export class DagCore implements ConsensusCore<DagMessage> {
       if (certificate.header.author === this.index && !this.committed.has(key)) {
         this.requeue(certificate.header.transactions);
       }
-      this.committed.delete(key);
       this.referenced.delete(key);
     }
+    for (const [key, round] of this.committed) if (round < this.gcRound) this.committed.delete(key);
     for (const [slot, _] of this.voted) {
       const round = Number(slot.slice(slot.indexOf(':') + 1));
       if (round < this.gcRound) this.voted.delete(slot);
@@ -658,7 +860,7 @@ export class DagCore implements ConsensusCore<DagMessage> {
     for (const [key, entry] of this.buffered) {
       if (entry.certificate.header.round < this.gcRound) {
         this.buffered.delete(key);
-        for (const m of entry.missing) this.waitingOn.get(m)?.delete(key);
+        for (const m of entry.missing.keys()) this.waitingOn.get(m)?.delete(key);
       }
     }
     for (const [key, waiters] of this.waitingOn) if (waiters.size === 0) this.waitingOn.delete(key);
@@ -700,7 +902,9 @@ export class DagCore implements ConsensusCore<DagMessage> {
       ownHeader: this.ownHeader,
       pending: this.pending.slice(this.pendingHead),
       certificates,
-      committed: [...this.committed],
+      committed: [...this.committed.entries()],
+      checkpoints: this.checkpoints,
+      syncing: this.syncing,
       referenced: [...this.referenced],
       collected: [...this.store.collected.entries()],
       voted: [...this.voted.entries()],
@@ -724,7 +928,9 @@ export class DagCore implements ConsensusCore<DagMessage> {
     }
     this.pending = [...state.pending];
     for (const certificate of state.certificates) this.store.insert(certificate);
-    for (const key of state.committed) this.committed.add(key);
+    for (const [key, round] of state.committed) this.committed.set(key, round);
+    this.checkpoints = [...state.checkpoints];
+    this.syncing = state.syncing;
     for (const key of state.referenced) this.referenced.add(key);
     for (const [key, round] of state.collected) this.store.collected.set(key, round);
     for (const [slot, key] of state.voted) this.voted.set(slot, key);

@@ -3,12 +3,14 @@ import { COIN_VALUE_LENGTH } from '../coin/index.js';
 import {
   DIGEST_LENGTH,
   readCertificate,
+  readCheckpoint,
   readHeaderField,
   writeCertificate,
+  writeCheckpoint,
   writeHeaderField,
 } from './codec.js';
 import { DagError } from './errors.js';
-import type { Certificate, Header } from './types.js';
+import type { Certificate, Checkpoint, Header } from './types.js';
 
 /**
  * What a validator persists: enough to resume without ever signing a second header for a round
@@ -22,8 +24,8 @@ export interface DagState {
   readonly ownHeader: Header | null;
   readonly pending: readonly Uint8Array[];
   readonly certificates: readonly Certificate[];
-  /** Hex digests. */
-  readonly committed: readonly string[];
+  /** Hex digest → round of ordered vertices still in the window. */
+  readonly committed: readonly (readonly [string, number])[];
   readonly referenced: readonly string[];
   readonly collected: readonly (readonly [string, number])[];
   /** `author:round` → hex digest. */
@@ -34,6 +36,8 @@ export interface DagState {
   readonly nextSequence: number;
   /** -1 when no wave was committed yet. */
   readonly lastLeader: number;
+  readonly checkpoints: readonly Checkpoint[];
+  readonly syncing: boolean;
 }
 
 const VERSION = 1;
@@ -54,7 +58,10 @@ export function encodeState(state: DagState): Uint8Array {
   w.optional(state.ownHeader, writeHeaderField);
   w.array(state.pending, (ww, tx) => ww.bytes(tx));
   w.array(state.certificates, writeCertificate);
-  w.array(state.committed, writeKey);
+  w.array(state.committed, (ww, [key, round]) => {
+    writeKey(ww, key);
+    ww.varuint(round);
+  });
   w.array(state.referenced, writeKey);
   w.array(state.collected, (ww, [key, round]) => {
     writeKey(ww, key);
@@ -71,6 +78,8 @@ export function encodeState(state: DagState): Uint8Array {
   });
   w.varuint(state.lastCommittedWave).varuint(state.gcRound).varuint(state.nextSequence);
   w.varuint(state.lastLeader + 1);
+  w.array(state.checkpoints, writeCheckpoint);
+  w.bool(state.syncing);
   return w.finish();
 }
 
@@ -84,7 +93,7 @@ export function decodeState(bytes: Uint8Array): DagState {
       const ownHeader = r.optional(readHeaderField);
       const pending = r.array((rr) => rr.bytesField(65_536));
       const certificates = r.array(readCertificate);
-      const committed = r.array(readKey);
+      const committed = r.array((rr) => [readKey(rr), rr.varuint()] as const);
       const referenced = r.array(readKey);
       const collected = r.array((rr) => [readKey(rr), rr.varuint()] as const);
       const voted = r.array((rr) => {
@@ -97,7 +106,11 @@ export function decodeState(bytes: Uint8Array): DagState {
       const gcRound = r.varuint();
       const nextSequence = r.varuint();
       const lastLeader = r.varuint() - 1;
+      const checkpoints = r.array(readCheckpoint);
+      const syncing = r.bool();
       return {
+        checkpoints,
+        syncing,
         round,
         lastProposeAtMs,
         ownHeader,

@@ -1,5 +1,11 @@
 import type { CoinPublicKeys } from '../coin/index.js';
-import type { ValidatorIndex, ValidatorInit } from '../interface.js';
+import type { CommittedBatch, ValidatorIndex, ValidatorInit } from '../interface.js';
+
+/** A reference to an older vertex with the round its author claims for it. */
+export interface ParentRef {
+  readonly round: number;
+  readonly digest: Uint8Array;
+}
 
 /**
  * A vertex proposal: the author's batch for one round and its references. `parents` are
@@ -12,7 +18,7 @@ export interface Header {
   readonly author: ValidatorIndex;
   readonly round: number;
   readonly parents: readonly Uint8Array[];
-  readonly weakParents: readonly Uint8Array[];
+  readonly weakParents: readonly ParentRef[];
   readonly transactions: readonly Uint8Array[];
   readonly coinShare: Uint8Array | null;
   /** Ed25519 over the header digest. */
@@ -42,7 +48,27 @@ export type DagMessage =
   | { readonly type: 'vote'; readonly vote: Vote }
   | { readonly type: 'certificate'; readonly certificate: Certificate }
   /** Asks for certificates by digest: how a validator catches up on vertices it missed. */
-  | { readonly type: 'request'; readonly digests: readonly Uint8Array[] };
+  | { readonly type: 'request'; readonly digests: readonly Uint8Array[] }
+  /** A validator whose missing history was collected by its peers asks for their commit state. */
+  | { readonly type: 'sync-request'; readonly fromSequence: number; readonly wave: number }
+  | {
+      readonly type: 'sync-response';
+      readonly checkpoints: readonly Checkpoint[];
+      readonly batches: readonly CommittedBatch[];
+    };
+
+/**
+ * The commit state right after a wave's leader was ordered: the same at every honest validator,
+ * so f + 1 identical copies from peers prove it to a validator that fell behind.
+ */
+export interface Checkpoint {
+  readonly wave: number;
+  readonly nextSequence: number;
+  readonly gcRound: number;
+  readonly lastLeader: ValidatorIndex;
+  /** Ordered vertices at or above gcRound, sorted by round then digest. */
+  readonly committed: readonly ParentRef[];
+}
 
 export interface DagConfig {
   /** A validator proposes at most one vertex per this interval (batching under light load). */
@@ -57,6 +83,8 @@ export interface DagConfig {
   readonly gcDepthRounds: number;
   /** Certificates held while their parents are fetched. */
   readonly maxBufferedCertificates: number;
+  /** Recently committed batches kept to serve peers that fell behind. */
+  readonly retainedBatches: number;
 }
 
 export const DEFAULT_DAG_CONFIG: DagConfig = {
@@ -67,6 +95,7 @@ export const DEFAULT_DAG_CONFIG: DagConfig = {
   maxPendingTransactions: 100_000,
   gcDepthRounds: 50,
   maxBufferedCertificates: 4096,
+  retainedBatches: 2048,
 };
 
 export interface DagValidatorInit extends ValidatorInit {

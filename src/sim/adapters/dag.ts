@@ -54,7 +54,7 @@ export function dagAdapter(config?: DagValidatorInit['config']): ProtocolAdapter
           const header = resign({ ...message.certificate.header, transactions: [randomBytes(rng, 8)] }, init);
           return { type: 'certificate', certificate: forgedCertificate(header, init, rng) };
         }
-        case 'request':
+        default:
           return null;
       }
     },

@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  type DagCore,
+  DagError,
+  type DagMessage,
+  dagProtocol,
+  type Header,
+  headerDigest,
+  headerSigningBytes,
+} from '../../../src/consensus/dag/index.js';
+import { ed25519Sign } from '../../../src/crypto/index.js';
+import { Cluster, txs } from './harness.js';
+
+function votesIn(effects: { kind: string; message?: DagMessage }[]): number {
+  return effects.filter((e) => e.kind === 'send' && e.message?.type === 'vote').length;
+}
+
+describe('DAG core', () => {
+  it('commits the same sequence at every validator, each transaction once', () => {
+    const cluster = new Cluster(4);
+    cluster.start();
+    for (let i = 0; i < 4; i++) cluster.submit(i, txs(`v${i}`, 25));
+    cluster.run(3000);
+    const reference = cluster.committedTransactions(0);
+    assert.equal(reference.length, 100);
+    assert.equal(new Set(reference).size, 100);
+    for (let i = 1; i < 4; i++) assert.deepEqual(cluster.committedTransactions(i), reference);
+    cluster.commits[0]!.forEach((batch, k) => {
+      assert.equal(batch.sequence, k);
+      assert.equal(batch.randomness.length, 32);
+    });
+  });
+
+  it('keeps committing with one validator cut off, and the cut validator catches up', () => {
+    const cluster = new Cluster(4, 2);
+    cluster.cut.add(3);
+    cluster.start();
+    cluster.submit(0, txs('a', 20));
+    cluster.run(2000);
+    assert.equal(cluster.committedTransactions(0).length, 20);
+    assert.equal(cluster.committedTransactions(3).length, 0);
+    cluster.cut.delete(3);
+    cluster.submit(3, txs('b', 10));
+    cluster.run(6000);
+    const reference = cluster.committedTransactions(0);
+    assert.equal(reference.length, 30);
+    assert.deepEqual(cluster.committedTransactions(3), reference);
+  });
+
+  it('catches up from f + 1 matching checkpoints once peers collected the history it missed', () => {
+    const cluster = new Cluster(4, 9, { gcDepthRounds: 6, minRoundIntervalMs: 40 });
+    cluster.cut.add(3);
+    cluster.start();
+    cluster.submit(0, txs('early', 15));
+    cluster.run(1500);
+    const peer = cluster.cores[0]!.stats();
+    assert.ok(peer.gcRound > 2, `peers collected rounds below ${peer.gcRound}`);
+    cluster.cut.delete(3);
+    cluster.submit(3, txs('late', 5));
+    cluster.run(4500);
+    const reference = cluster.committedTransactions(0);
+    assert.equal(reference.length, 20);
+    assert.deepEqual(cluster.committedTransactions(3), reference);
+    // The path taken was state sync, not vertex fetching.
+    assert.ok(cluster.sent.some((m) => m.to === 3 && m.message.type === 'sync-response'));
+  });
+
+  it('garbage-collects old rounds so the DAG stays bounded on a long run', () => {
+    const cluster = new Cluster(4, 3, { gcDepthRounds: 10, minRoundIntervalMs: 10 });
+    cluster.start();
+    const sizes: number[] = [];
+    for (let step = 1; step <= 6; step++) {
+      cluster.submit(step % 4, txs(`s${step}`, 5));
+      cluster.run(step * 500);
+      sizes.push(cluster.cores[0]!.stats().dagSize);
+    }
+    const stats = cluster.cores[0]!.stats();
+    assert.ok(stats.round > 60, `round ${stats.round}`);
+    // Window of gcDepth rounds plus the uncommitted tail, times n, whatever the run length.
+    assert.ok(Math.max(...sizes) < 4 * 20, `sizes ${sizes.join(',')}`);
+    assert.equal(cluster.committedTransactions(0).length, 30);
+  });
+
+  it('votes once per author and round: a conflicting header gets no vote', () => {
+    const cluster = new Cluster(4, 4);
+    cluster.start();
+    const first = cluster.sent.find((s) => s.from === 0 && s.message.type === 'header')!.message as Extract<
+      DagMessage,
+      { type: 'header' }
+    >;
+    const fresh = dagProtocol.create(cluster.inits[1]!) as DagCore;
+    assert.equal(votesIn(fresh.handle({ kind: 'message', from: 0, message: first }, 0)), 1);
+    const unsigned: Header = { ...first.header, transactions: [new Uint8Array([1, 2, 3])] };
+    const conflicting: Header = {
+      ...unsigned,
+      signature: ed25519Sign(
+        cluster.inits[0]!.signingSeed,
+        headerSigningBytes(cluster.inits[0]!.committee, headerDigest(unsigned)),
+      ),
+    };
+    assert.equal(
+      votesIn(
+        fresh.handle({ kind: 'message', from: 0, message: { type: 'header', header: conflicting } }, 1),
+      ),
+      0,
+    );
+    // The same header again is answered with the same vote (the author may have lost it).
+    assert.equal(votesIn(fresh.handle({ kind: 'message', from: 0, message: first }, 2)), 1);
+  });
+
+  it('ignores headers with a bad signature, from a relay, or far in the future', () => {
+    const cluster = new Cluster(4, 5);
+    cluster.start();
+    const header = (
+      cluster.sent.find((s) => s.from === 0 && s.message.type === 'header')!.message as Extract<
+        DagMessage,
+        { type: 'header' }
+      >
+    ).header;
+    const core = dagProtocol.create(cluster.inits[1]!) as DagCore;
+    const badSig = { ...header, signature: new Uint8Array(64) };
+    assert.equal(
+      votesIn(core.handle({ kind: 'message', from: 0, message: { type: 'header', header: badSig } }, 0)),
+      0,
+    );
+    assert.equal(
+      votesIn(core.handle({ kind: 'message', from: 2, message: { type: 'header', header } }, 0)),
+      0,
+    );
+    const far = { ...header, round: 1_000_001, parents: header.parents };
+    assert.equal(
+      votesIn(core.handle({ kind: 'message', from: 0, message: { type: 'header', header: far } }, 0)),
+      0,
+    );
+    assert.equal(core.stats().dagSize, 0);
+  });
+
+  it('rejects certificates with forged or too few votes', () => {
+    const cluster = new Cluster(4, 6);
+    cluster.start();
+    cluster.run(200);
+    const certificate = cluster.sent.find((s) => s.message.type === 'certificate')!.message as Extract<
+      DagMessage,
+      { type: 'certificate' }
+    >;
+    const genuine = certificate.certificate;
+    const fresh = () => dagProtocol.create(cluster.inits[3]!) as DagCore;
+    const forged = {
+      ...genuine,
+      votes: genuine.votes.map((v, k) => (k === 0 ? { ...v, signature: new Uint8Array(64).fill(9) } : v)),
+    };
+    const a = fresh();
+    a.handle({ kind: 'message', from: 0, message: { type: 'certificate', certificate: forged } }, 0);
+    assert.equal(a.stats().dagSize, 0);
+    const b = fresh();
+    b.handle(
+      {
+        kind: 'message',
+        from: 0,
+        message: { type: 'certificate', certificate: { ...genuine, votes: genuine.votes.slice(0, 2) } },
+      },
+      0,
+    );
+    assert.equal(b.stats().dagSize, 0);
+    const duplicated = { ...genuine, votes: [genuine.votes[0]!, genuine.votes[0]!, genuine.votes[1]!] };
+    const c = fresh();
+    c.handle({ kind: 'message', from: 0, message: { type: 'certificate', certificate: duplicated } }, 0);
+    assert.equal(c.stats().dagSize, 0);
+    const d = fresh();
+    d.handle({ kind: 'message', from: 0, message: certificate }, 0);
+    assert.equal(d.stats().dagSize, 1);
+  });
+
+  it('resumes from a snapshot without losing or repeating commits', () => {
+    const cluster = new Cluster(4, 7);
+    cluster.start();
+    cluster.submit(2, txs('x', 10));
+    cluster.run(800);
+    const saved = cluster.cores[2]!.snapshot();
+    const restored = dagProtocol.create({ ...cluster.inits[2]!, recovered: saved }) as DagCore;
+    assert.deepEqual(restored.snapshot(), saved);
+    cluster.replace(2, restored);
+    cluster.feed(2, { kind: 'start' });
+    cluster.submit(2, txs('y', 10));
+    cluster.run(4000);
+    const reference = cluster.committedTransactions(0);
+    assert.equal(reference.length, 20);
+    assert.deepEqual(cluster.committedTransactions(2), reference);
+  });
+
+  it('refuses a corrupt snapshot and a bad init with typed errors', () => {
+    const cluster = new Cluster(4, 8);
+    assert.throws(
+      () => dagProtocol.create({ ...cluster.inits[0]!, recovered: new Uint8Array([1, 2, 3]) }),
+      DagError,
+    );
+    assert.throws(() => dagProtocol.create({ ...cluster.inits[0]!, index: 9 }), DagError);
+  });
+});
