@@ -56,12 +56,9 @@ export function runMarketBench(options: MarketBenchOptions = DEFAULT_BENCH) {
   const cycleCpu: number[] = [];
   let last: ReturnType<typeof simulateMarket> | undefined;
   for (let i = 0; i < options.cycleRepeats; i++) {
-    const cpuBefore = process.cpuUsage();
     last = simulateMarket({ participants: options.participants, intervals: options.intervals, seed: 1 });
-    const cpu = process.cpuUsage(cpuBefore);
     cycleWall.push(last.elapsedMs);
-    // The simulation's set-up (key generation) is outside elapsedMs; subtract it from CPU too.
-    cycleCpu.push(Math.max(0, (cpu.user + cpu.system) / 1000 - last.setupMs));
+    cycleCpu.push(last.elapsedCpuMs);
   }
   return {
     clear100kOrdersMs: round1(median(clearWall)),
@@ -69,7 +66,7 @@ export function runMarketBench(options: MarketBenchOptions = DEFAULT_BENCH) {
     clearClearedWh: clearedQuantity,
     clearClearingPricePerKwh: clearingPrice,
     cycle1000x24Ms: Math.round(median(cycleWall)),
-    cycleCpuApproxMs: Math.round(median(cycleCpu)),
+    cycleCpuMs: Math.round(median(cycleCpu)),
     cycleParticipants: options.participants,
     cycleIntervals: options.intervals,
     cycleTransactions: last?.transactions ?? 0,

@@ -43,6 +43,8 @@ export interface SimulationReport {
   setupMs: number;
   /** The whole cycle: every transaction signed and executed, registration to settlement. */
   elapsedMs: number;
+  /** Process CPU time over the same span; below elapsedMs when the machine's cores are contended. */
+  elapsedCpuMs: number;
 }
 
 const HOUR_MS = 3_600_000;
@@ -116,6 +118,7 @@ export function runSimulation(options: SimulationOptions & { readonly record?: b
   const traderSigners = Array.from({ length: participants }, newSigner);
   const setupMs = performance.now() - setupStarted;
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   const config = {
     ...simulationConfig(operator.publicKey, buses, sealed),
     pricing: options.pricing ?? 'uniform',
@@ -268,6 +271,7 @@ export function runSimulation(options: SimulationOptions & { readonly record?: b
   }
   const settled = driver.must(tradingCenter, { type: 'settle', cycleId });
   const elapsedMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuStarted);
 
   const checks = checkInvariants(store, cycleId, intervals, traders);
   let matchedWh = 0;
@@ -309,6 +313,7 @@ export function runSimulation(options: SimulationOptions & { readonly record?: b
     stateEntries: state.size,
     setupMs: Math.round(setupMs),
     elapsedMs: Math.round(elapsedMs),
+    elapsedCpuMs: Math.round((cpu.user + cpu.system) / 1000),
   };
   return { report, state, config, log: driver.log ?? [] };
 }

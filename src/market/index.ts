@@ -1,0 +1,26 @@
+/** The power-market smart contracts: what the node, the CLI and the tests use. */
+export { checkProjectAccess, netCapacityKw } from './access-rules.js';
+export {
+  type ExecutionContext,
+  type MarketAction,
+  type MarketActionType,
+  type MarketTransaction,
+  marketActionCodec,
+  marketTransactionRecord,
+  signingBytes,
+  signMarketTransaction,
+} from './actions.js';
+export { type ClearingResult, clearInterval, type OrderBook, type PricingRule } from './clearing.js';
+export { quoteCommitment } from './commitment.js';
+export { MarketDriver, type RecordedTransaction, type Signer, signerFromSeed } from './driver.js';
+export { MarketError, type MarketErrorCode } from './errors.js';
+export { executeMarketTransaction, initMarket, type MarketResult, pluginsFromConfig } from './executor.js';
+export { BusExportLimitChecker, VoltageLevelFeeTable } from './grid-doubles.js';
+export type * from './grid-interface.js';
+export type { MarketPlugins } from './handler-context.js';
+export { MemoryState } from './memory-state.js';
+export { clearPlainOrders, type PlainClearing, type PlainOrder, parseOrderFile } from './order-book.js';
+export { OverlayState } from './overlay.js';
+export * from './records.js';
+export { runSimulation, type SimulationReport, simulateMarket } from './simulate.js';
+export { MarketStore } from './store.js';
