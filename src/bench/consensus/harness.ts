@@ -238,6 +238,7 @@ export async function runScenario(
       const entry = inflight.get(nonce);
       if (entry === undefined) continue;
       inflight.delete(nonce);
+      outstanding[entry.node]!--;
       committedTotal++;
       fresh = true;
       if (windowOpen) {
@@ -309,31 +310,42 @@ export async function runScenario(
     v.busy[lane] = false;
   }
 
-  // Clients: keep `inflightCap` transactions outstanding, spread over the live validators.
+  /*
+   * Clients: each validator has its own clients, who keep an equal share of `inflightCap`
+   * transactions outstanding at it. Clients of a slow validator wait on it alone, as they would
+   * in a deployment; one shared window would let a single slow validator hold everyone's slots.
+   */
   let cursor = 0;
-  let rr = 0;
   const CHUNK = 64;
-  function submit(txs: Uint8Array[], submitMs?: number[]): void {
-    const alive = validators.filter((v) => v.alive);
-    if (alive.length === 0 || txs.length === 0) return;
-    const v = alive[rr++ % alive.length]!;
+  const outstanding = new Array<number>(n).fill(0);
+  function submit(v: Validator, txs: Uint8Array[], submitMs?: number[]): void {
+    if (txs.length === 0) return;
     const t = now();
     txs.forEach((tx, k) => {
       inflight.set(transactionNonce(tx), { submitMs: submitMs?.[k] ?? t, node: v.index });
     });
+    outstanding[v.index]! += txs.length;
     enqueue(v, n, { kind: 'client', txs });
   }
+  function nextChunk(): Uint8Array[] {
+    const chunk: Uint8Array[] = [];
+    for (let guard = signed.count; chunk.length < CHUNK && guard > 0; guard--) {
+      const tx = signed.bytes.subarray(cursor * TX_LENGTH, (cursor + 1) * TX_LENGTH);
+      cursor = (cursor + 1) % signed.count;
+      // A pre-signed transaction is reused only once it has committed (long runs cycle the pool).
+      if (!inflight.has(transactionNonce(tx))) chunk.push(tx);
+    }
+    return chunk;
+  }
   function topUp(): void {
-    let guard = signed.count;
-    while (inflight.size < inflightCap && guard > 0) {
-      const chunk: Uint8Array[] = [];
-      while (chunk.length < CHUNK && guard-- > 0) {
-        const tx = signed.bytes.subarray(cursor * TX_LENGTH, (cursor + 1) * TX_LENGTH);
-        cursor = (cursor + 1) % signed.count;
-        // A pre-signed transaction is reused only once it has committed (long runs cycle the pool).
-        if (!inflight.has(transactionNonce(tx))) chunk.push(tx);
+    const alive = validators.filter((v) => v.alive);
+    const share = inflightCap / Math.max(1, alive.length);
+    for (const v of alive) {
+      while (outstanding[v.index]! < share) {
+        const chunk = nextChunk();
+        if (chunk.length === 0) return;
+        submit(v, chunk);
       }
-      submit(chunk);
     }
   }
 
@@ -351,9 +363,12 @@ export async function runScenario(
       const entry = inflight.get(transactionNonce(tx));
       if (entry !== undefined && entry.node === index) resubmit.push({ tx, submitMs: entry.submitMs });
     }
-    for (let i = 0; i < resubmit.length; i += CHUNK) {
+    outstanding[index] = 0;
+    const alive = validators.filter((other) => other.alive);
+    for (let i = 0, k = 0; i < resubmit.length; i += CHUNK, k++) {
       const part = resubmit.slice(i, i + CHUNK);
       submit(
+        alive[k % alive.length]!,
         part.map((p) => p.tx),
         part.map((p) => p.submitMs),
       );
