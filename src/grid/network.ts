@@ -1,3 +1,4 @@
+import { cosSin } from './complex.js';
 import { GridError } from './errors.js';
 import type { Grid } from './model.js';
 import { validateGrid } from './validate.js';
@@ -123,8 +124,9 @@ export function compileNetwork(grid: Grid): Network {
     const ysRe = b.rPu / den;
     const ysIm = -b.xPu / den;
     const shift = (b.shiftDeg * Math.PI) / 180;
-    const tRe = b.tap * Math.cos(shift);
-    const tIm = b.tap * Math.sin(shift);
+    const [cShift, sShift] = cosSin(shift);
+    const tRe = b.tap * cShift;
+    const tIm = b.tap * sShift;
     const tt = b.tap * b.tap;
     // Ytt = ys + j b/2;  Yff = Ytt / |t|^2;  Yft = -ys / conj(t);  Ytf = -ys / t.
     branches.yttRe[j] = ysRe;

@@ -1,3 +1,4 @@
+import { cosSin, magnitude } from './complex.js';
 import { GridError } from './errors.js';
 import type { Grid, Injection } from './model.js';
 import { compileNetwork, type Network } from './network.js';
@@ -158,15 +159,17 @@ export class PowerFlowEngine {
         // The sweep starts flat at the slack voltage; Newton-Raphson from the case's values.
         const vm = this.method === 'bfs' ? net.vInit[net.slack]! : net.vInit[i]!;
         const va = this.method === 'bfs' ? net.aInitRad[net.slack]! : net.aInitRad[i]!;
-        vRe[i] = vm * Math.cos(va);
-        vIm[i] = vm * Math.sin(va);
+        const [c, sn] = cosSin(va);
+        vRe[i] = vm * c;
+        vIm[i] = vm * sn;
       }
     }
     // The slack (and PV magnitudes) are fixed by their set points whatever the starting point.
     const s = net.slack;
     const slackAngle = net.aInitRad[s]!;
-    vRe[s] = net.vInit[s]! * Math.cos(slackAngle);
-    vIm[s] = net.vInit[s]! * Math.sin(slackAngle);
+    const [cs, ss] = cosSin(slackAngle);
+    vRe[s] = net.vInit[s]! * cs;
+    vIm[s] = net.vInit[s]! * ss;
     let iterations: number;
     if (this.sweep !== null) {
       iterations = this.sweep.solve(p, q, vRe, vIm, tolerance, maxIterations ?? DEFAULT_MAX_ITERATIONS.bfs);
@@ -174,7 +177,7 @@ export class PowerFlowEngine {
       const vm = this.vmWork;
       const va = this.vaWork;
       for (let i = 0; i < n; i++) {
-        vm[i] = net.isPv[i] === 1 ? net.vInit[i]! : Math.hypot(vRe[i]!, vIm[i]!);
+        vm[i] = net.isPv[i] === 1 ? net.vInit[i]! : magnitude(vRe[i]!, vIm[i]!);
         va[i] = Math.atan2(vIm[i]!, vRe[i]!);
       }
       iterations = this.newton!.solve(p, q, vm, va, tolerance, maxIterations ?? DEFAULT_MAX_ITERATIONS.nr);
@@ -203,8 +206,8 @@ export class PowerFlowEngine {
         br.ytfRe[j]! * vRe[f]! - br.ytfIm[j]! * vIm[f]! + br.yttRe[j]! * vRe[t]! - br.yttIm[j]! * vIm[t]!;
       const itIm =
         br.ytfRe[j]! * vIm[f]! + br.ytfIm[j]! * vRe[f]! + br.yttRe[j]! * vIm[t]! + br.yttIm[j]! * vRe[t]!;
-      const sf = Math.hypot(vRe[f]!, vIm[f]!) * Math.hypot(ifRe, ifIm);
-      const st = Math.hypot(vRe[t]!, vIm[t]!) * Math.hypot(itRe, itIm);
+      const sf = magnitude(vRe[f]!, vIm[f]!) * magnitude(ifRe, ifIm);
+      const st = magnitude(vRe[t]!, vIm[t]!) * magnitude(itRe, itIm);
       out[j] = Math.max(sf, st) * base;
     }
   }
@@ -276,7 +279,7 @@ export class PowerFlowEngine {
     const pBus = new Float64Array(net.n);
     const qBus = new Float64Array(net.n);
     for (let i = 0; i < net.n; i++) {
-      const vm = Math.hypot(vRe[i]!, vIm[i]!);
+      const vm = magnitude(vRe[i]!, vIm[i]!);
       if (net.active[i] === 1) {
         if (vm < minV) {
           minV = vm;
@@ -314,8 +317,9 @@ export class PowerFlowEngine {
       // Series loss as MATPOWER reports it: |Vf/t - Vt|^2 / conj(z), charging excluded.
       const source = grid.branches[br.source[j]!]!;
       const shift = (source.shiftDeg * Math.PI) / 180;
-      const tRe = source.tap * Math.cos(shift);
-      const tIm = source.tap * Math.sin(shift);
+      const [cShift, sShift] = cosSin(shift);
+      const tRe = source.tap * cShift;
+      const tIm = source.tap * sShift;
       const tt = source.tap * source.tap;
       const vfRe = (vRe[f]! * tRe + vIm[f]! * tIm) / tt;
       const vfIm = (vIm[f]! * tRe - vRe[f]! * tIm) / tt;
@@ -325,7 +329,7 @@ export class PowerFlowEngine {
       const lossKvar = ((dv2 * source.xPu) / z2) * base;
       lossP += lossKw;
       lossQ += lossKvar;
-      const worst = Math.max(Math.hypot(pf, qf), Math.hypot(pt, qt)) * base;
+      const worst = Math.max(magnitude(pf, qf), magnitude(pt, qt)) * base;
       branches.push({
         index: br.source[j]!,
         from: net.ids[f]!,
@@ -340,7 +344,7 @@ export class PowerFlowEngine {
       });
     }
     for (let i = 0; i < net.n; i++) {
-      const vm = Math.hypot(vRe[i]!, vIm[i]!);
+      const vm = magnitude(vRe[i]!, vIm[i]!);
       const shuntP = net.gShunt[i]! * vm * vm;
       const shuntQ = -net.bShunt[i]! * vm * vm;
       buses.push({

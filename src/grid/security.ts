@@ -1,3 +1,4 @@
+import { magnitude } from './complex.js';
 import { GridError } from './errors.js';
 import type { Grid } from './model.js';
 import { PowerFlowEngine, type PowerFlowMethod, type PowerFlowState } from './powerflow.js';
@@ -90,9 +91,9 @@ export function measure(
   const branchKva = new Float64Array(engine.net.branches.count);
   engine.branchKva(state, branchKva);
   const vm = new Float64Array(engine.net.n);
-  for (let i = 0; i < vm.length; i++) vm[i] = Math.hypot(state.vRe[i]!, state.vIm[i]!);
+  for (let i = 0; i < vm.length; i++) vm[i] = magnitude(state.vRe[i]!, state.vIm[i]!);
   const [p, q] = engine.substationPower(state, extra);
-  return { state, branchKva, vm, substationKva: Math.hypot(p, q) };
+  return { state, branchKva, vm, substationKva: magnitude(p, q) };
 }
 
 export function violationsOf(engine: PowerFlowEngine, measures: Measures, interval: number): Violation[] {

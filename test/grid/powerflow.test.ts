@@ -157,3 +157,13 @@ describe('transformers and orientation', () => {
     }
   });
 });
+
+describe('bit-for-bit determinism of the sweep', () => {
+  it('gives the same IEEE 754 results as recorded: the sweep uses only correctly rounded operations', () => {
+    const result = runPowerFlow(ieee33(), { method: 'bfs' });
+    assert.equal(result.lossKw, 202.67712645343767);
+    assert.equal(result.lossKvar, 135.1409709717231);
+    assert.equal(result.minVoltagePu, 0.9130904793616594);
+    assert.equal(result.substationKw, 3917.67712643824);
+  });
+});

@@ -232,16 +232,16 @@ export function registerBench(bench: Command): void {
 
         const feeder10k = syntheticRadialFeeder(buses, seed);
         const pf10k = runPowerFlow(feeder10k);
-        const pf10kTimes = await timed(repeats, 2, 1, () => runPowerFlow(feeder10k));
+        const pf10kTimes = await timed(repeats, 5, 1, () => runPowerFlow(feeder10k));
         const engine = new PowerFlowEngine(feeder10k);
         const none = engine.injectionVector([]);
-        const solveTimes = await timed(repeats, 2, 1, () => engine.solve(none, null));
+        const solveTimes = await timed(repeats, 5, 1, () => engine.solve(none, null));
 
         const rated = ratedFeeder(feeder33);
         const schedule = syntheticSchedule(rated, participants, seed + 6);
         await loadHighs();
         const congestion = await resolveCongestion(rated, schedule);
-        const congestionTimes = await timed(repeats, 1, 1, () => resolveCongestion(rated, schedule));
+        const congestionTimes = await timed(repeats, 2, 1, () => resolveCongestion(rated, schedule));
 
         printJson({
           pf33Ms: round3(median(pf33Times)),
