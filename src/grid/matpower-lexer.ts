@@ -40,11 +40,6 @@ export function tokenize(text: string): Token[] {
       space = true;
       continue;
     }
-    if (ch === '%' || ch === '#') {
-      // A comment runs to the end of the line; the newline itself still ends the statement.
-      while (i < text.length && text[i] !== '\n') i++;
-      continue;
-    }
     if (text.startsWith('...', i)) {
       // Continuation: the statement goes on at the next line.
       while (i < text.length && text[i] !== '\n') i++;
@@ -87,6 +82,27 @@ export function tokenize(text: string): Token[] {
       i = j + 1;
       continue;
     }
+    if (ch === '%' && blockCommentStarts(text, i)) {
+      // %{ ... %} on lines of their own: a block comment, which may nest.
+      let depth = 0;
+      while (i < text.length) {
+        const end = text.indexOf('\n', i);
+        const lineText = text.slice(i, end < 0 ? text.length : end).trim();
+        if (lineText === '%{') depth++;
+        else if (lineText === '%}') depth--;
+        i = end < 0 ? text.length : end + 1;
+        line++;
+        if (depth === 0) break;
+      }
+      push('newline', '\n');
+      space = true;
+      continue;
+    }
+    if (ch === '%' || ch === '#') {
+      // A comment runs to the end of the line; the newline itself still ends the statement.
+      while (i < text.length && text[i] !== '\n') i++;
+      continue;
+    }
     const two = text.slice(i, i + 2);
     if (PUNCT2.includes(two)) {
       push('punct', two);
@@ -110,4 +126,12 @@ function startsString(tokens: readonly Token[], space: boolean): boolean {
   if (prev === undefined || prev.kind === 'newline') return true;
   if (prev.kind === 'number' || prev.kind === 'ident' || prev.kind === 'string') return space;
   return !(prev.text === ')' || prev.text === ']' || prev.text === '}' || prev.text === "'");
+}
+
+/** True when the `%` at `at` is a `%{` alone on its line (leading whitespace allowed). */
+function blockCommentStarts(text: string, at: number): boolean {
+  if (text[at + 1] !== '{') return false;
+  const lineStart = text.lastIndexOf('\n', at - 1) + 1;
+  const lineEnd = text.indexOf('\n', at);
+  return text.slice(lineStart, lineEnd < 0 ? text.length : lineEnd).trim() === '%{';
 }

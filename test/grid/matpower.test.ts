@@ -73,6 +73,15 @@ mpc.bus(:, QD) = mpc.bus(:, PD) * tan(acos(pf));
     assert.deepEqual(gridToJson(original), gridToJson(ieee33()));
   });
 
+  it('skips block comments and keeps % inside strings', () => {
+    const text = fixtureText('feeder5.m').replace(
+      "mpc.version = '2';",
+      "mpc.version = '2';\n%{\nmpc.baseMVA = 99;\n  %{\n  nested\n  %}\n%}\nmpc.note = 'load at 100 % of rating';",
+    );
+    const grid = parseMatpowerCase(text);
+    assert.equal(grid.baseMva, 1);
+  });
+
   it('names the statement it cannot interpret', () => {
     const text = `${fixtureText('feeder5.m')}\nmpc.bus(:, PD) = mpc.bus(:, PD) * rand(1);\n`;
     try {
