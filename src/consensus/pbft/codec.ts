@@ -56,7 +56,7 @@ function writeBody(w: Writer, m: UnsignedPbftMessage): void {
       writeTransactions(w, m.transactions);
       return;
     case 'pre-prepare':
-      w.varuint(m.view).varuint(m.sequence);
+      w.varuint(m.view).varuint(m.sequence).varuint(m.proposer);
       writeTransactions(w, m.transactions);
       return;
     case 'prepare':
@@ -83,7 +83,7 @@ function writeBody(w: Writer, m: UnsignedPbftMessage): void {
       w.varuint(m.fromSequence);
       return;
     case 'decided':
-      w.varuint(m.view).varuint(m.sequence);
+      w.varuint(m.view).varuint(m.sequence).varuint(m.proposer);
       writeTransactions(w, m.transactions);
       w.array(m.commits, writeMessage);
       return;
@@ -113,7 +113,14 @@ function readFields(r: Reader, type: PbftMessageType, from: number): UnsignedPbf
     case 'request':
       return { type, from, transactions: readTransactions(r) };
     case 'pre-prepare':
-      return { type, from, view: r.varuint(), sequence: r.varuint(), transactions: readTransactions(r) };
+      return {
+        type,
+        from,
+        view: r.varuint(),
+        sequence: r.varuint(),
+        proposer: r.varuint(),
+        transactions: readTransactions(r),
+      };
     case 'prepare':
     case 'commit':
       return { type, from, view: r.varuint(), sequence: r.varuint(), digest: r.fixedBytes(DIGEST_LENGTH) };
@@ -149,6 +156,7 @@ function readFields(r: Reader, type: PbftMessageType, from: number): UnsignedPbf
         from,
         view: r.varuint(),
         sequence: r.varuint(),
+        proposer: r.varuint(),
         transactions: readTransactions(r),
         commits: r.array((r2) => readTyped<CommitMessage>(r2, 'commit'), MAX_LIST),
       };

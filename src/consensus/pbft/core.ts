@@ -68,6 +68,7 @@ interface Slot {
 interface Decided {
   readonly view: number;
   readonly sequence: number;
+  readonly proposer: ValidatorIndex;
   readonly transactions: readonly Uint8Array[];
   readonly digest: Uint8Array;
   readonly commits: readonly CommitMessage[];
@@ -369,6 +370,7 @@ export class PbftReplica implements PbftCore {
         from: this.index,
         view: this.view,
         sequence: this.nextSequence++,
+        proposer: this.index,
         transactions: batch,
       });
       this.broadcast(pp);
@@ -397,6 +399,9 @@ export class PbftReplica implements PbftCore {
     if (m.from !== pbftPrimaryOf(m.view, this.n)) {
       throw new PbftError('UNKNOWN_SENDER', `pre-prepare for view ${m.view} from non-primary ${m.from}`);
     }
+    if (m.proposer !== m.from) {
+      throw new PbftError('BAD_PROOF', `a fresh pre-prepare names proposer ${m.proposer}, not its sender`);
+    }
     if (m.transactions.length > this.options.maxBatchTransactions) return;
     this.acceptPrePrepare(m);
   }
@@ -406,7 +411,7 @@ export class PbftReplica implements PbftCore {
     const slot = this.slotFor(pp.sequence);
     if (slot.prePrepare !== undefined) return;
     slot.prePrepare = pp;
-    slot.digest = batchDigest(pp.transactions);
+    slot.digest = batchDigest(pp.proposer, pp.transactions);
     if (pp.from !== this.index) {
       const prepare = this.keyring.sign<PrepareMessage>({
         type: 'prepare',
@@ -475,6 +480,7 @@ export class PbftReplica implements PbftCore {
     this.decided.set(sequence, {
       view: slot.view,
       sequence,
+      proposer: slot.prePrepare.proposer,
       transactions: slot.prePrepare.transactions,
       digest,
       commits: matching.sort(byFrom).slice(0, this.quorum),
@@ -515,9 +521,9 @@ export class PbftReplica implements PbftCore {
     const batch: CommittedBatch = {
       sequence,
       round: sequence,
-      proposer: pbftPrimaryOf(d.view, this.n),
+      proposer: d.proposer,
       transactions,
-      randomness: decisionRandomness(d.view, sequence, d.digest),
+      randomness: decisionRandomness(sequence, d.digest),
       evidence: encodeMessageList(d.commits),
     };
     this.out.push({ kind: 'commit', batch });
@@ -674,6 +680,7 @@ export class PbftReplica implements PbftCore {
         from: this.index,
         view: this.view,
         sequence: b.sequence,
+        proposer: b.proposer ?? this.index,
         transactions: b.transactions,
       }),
     );
@@ -720,7 +727,8 @@ export class PbftReplica implements PbftCore {
         pp.from !== m.from ||
         pp.view !== m.view ||
         pp.sequence !== b.sequence ||
-        !bytesEqual(batchDigest(pp.transactions), batchDigest(b.transactions)) ||
+        pp.proposer !== (b.proposer ?? m.from) ||
+        !bytesEqual(batchDigest(pp.proposer, pp.transactions), batchDigest(pp.proposer, b.transactions)) ||
         !this.keyring.verify(pp)
       ) {
         throw new PbftError(
@@ -796,6 +804,7 @@ export class PbftReplica implements PbftCore {
         from: this.index,
         view: d.view,
         sequence: d.sequence,
+        proposer: d.proposer,
         transactions: d.transactions,
         commits: d.commits,
       });
@@ -807,11 +816,12 @@ export class PbftReplica implements PbftCore {
     if (m.sequence < this.executed || this.decided.has(m.sequence)) return;
     const horizon = Math.max(this.fetchTarget, this.executed, this.stable.count) + this.options.windowSize;
     if (m.sequence >= horizon) return;
-    const digest = batchDigest(m.transactions);
+    const digest = batchDigest(m.proposer, m.transactions);
     checkCommitCertificate(this.keyring, m.view, m.sequence, digest, m.commits);
     this.decided.set(m.sequence, {
       view: m.view,
       sequence: m.sequence,
+      proposer: m.proposer,
       transactions: m.transactions,
       digest,
       commits: m.commits,
@@ -873,7 +883,7 @@ export class PbftReplica implements PbftCore {
     for (const pp of s.prePrepares) {
       const slot = this.slotFor(pp.sequence);
       slot.prePrepare = pp;
-      slot.digest = batchDigest(pp.transactions);
+      slot.digest = batchDigest(pp.proposer, pp.transactions);
       if (pp.from === this.index) for (const tx of pp.transactions) this.proposed.add(txKey(tx));
     }
     this.ownNewView = s.ownNewView ?? undefined;

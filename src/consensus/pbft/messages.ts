@@ -25,6 +25,11 @@ export interface PrePrepareMessage extends Signed {
   readonly type: 'pre-prepare';
   readonly view: number;
   readonly sequence: number;
+  /**
+   * The primary that first proposed this batch: `from` for a fresh proposal, kept unchanged when a
+   * new primary re-proposes a prepared batch, so every validator reports the same proposer.
+   */
+  readonly proposer: ValidatorIndex;
   readonly transactions: readonly Uint8Array[];
 }
 
@@ -89,6 +94,7 @@ export interface DecidedMessage extends Signed {
   readonly type: 'decided';
   readonly view: number;
   readonly sequence: number;
+  readonly proposer: ValidatorIndex;
   readonly transactions: readonly Uint8Array[];
   readonly commits: readonly CommitMessage[];
 }

@@ -62,7 +62,7 @@ export function checkPreparedProof(keyring: Keyring, proof: PreparedProof): Uint
   if (pp.from !== primary)
     throw bad(`pre-prepare of view ${pp.view} not from its primary`, { from: pp.from });
   if (!keyring.verify(pp)) throw bad('prepared proof holds a bad pre-prepare signature');
-  const digest = batchDigest(pp.transactions);
+  const digest = batchDigest(pp.proposer, pp.transactions);
   if (proof.prepares.length !== 2 * maxFaulty(n)) {
     throw bad(`prepared proof has ${proof.prepares.length} prepares, needs ${2 * maxFaulty(n)}`);
   }
@@ -116,7 +116,12 @@ export interface NewViewPlan {
   readonly stableDigest: Uint8Array;
   readonly checkpointProof: readonly CheckpointMessage[];
   /** Batches to re-propose, one per sequence from stableCount on (empty = a null batch). */
-  readonly batches: readonly { readonly sequence: number; readonly transactions: readonly Uint8Array[] }[];
+  readonly batches: readonly {
+    readonly sequence: number;
+    /** The original proposer, or null for a null batch (then the new primary proposes it). */
+    readonly proposer: number | null;
+    readonly transactions: readonly Uint8Array[];
+  }[];
 }
 
 /**
@@ -139,7 +144,8 @@ export function planNewView(viewChanges: readonly ViewChangeMessage[]): NewViewP
   }
   const batches = [];
   for (let sequence = base.stableCount; sequence < end; sequence++) {
-    batches.push({ sequence, transactions: best.get(sequence)?.transactions ?? [] });
+    const pp = best.get(sequence);
+    batches.push({ sequence, proposer: pp?.proposer ?? null, transactions: pp?.transactions ?? [] });
   }
   return {
     stableCount: base.stableCount,

@@ -50,9 +50,12 @@ const BATCH_DOMAIN = new TextEncoder().encode('gridshard/pbft/batch');
 const CHAIN_DOMAIN = new TextEncoder().encode('gridshard/pbft/chain');
 const RANDOMNESS_DOMAIN = new TextEncoder().encode('gridshard/pbft/randomness');
 
-/** The digest prepares and commits vote on: a hash of the batch's canonical transaction list. */
-export function batchDigest(transactions: readonly Uint8Array[]): Uint8Array {
-  const parts: Uint8Array[] = [BATCH_DOMAIN, new Writer(8).varuint(transactions.length).finish()];
+/** The digest prepares and commits vote on: the batch's proposer and canonical transaction list. */
+export function batchDigest(proposer: number, transactions: readonly Uint8Array[]): Uint8Array {
+  const parts: Uint8Array[] = [
+    BATCH_DOMAIN,
+    new Writer(16).varuint(proposer).varuint(transactions.length).finish(),
+  ];
   for (const tx of transactions) parts.push(new Writer(8).varuint(tx.length).finish(), tx);
   return sha256(...parts);
 }
@@ -64,7 +67,10 @@ export function chainDigest(previous: Uint8Array, batch: Uint8Array): Uint8Array
   return sha256(CHAIN_DOMAIN, previous, batch);
 }
 
-/** PBFT has no coin: a batch's randomness is a hash of the decision, the same at every validator. */
-export function decisionRandomness(view: number, sequence: number, digest: Uint8Array): Uint8Array {
-  return sha256(RANDOMNESS_DOMAIN, new Writer(16).u64(view).u64(sequence).finish(), digest);
+/**
+ * PBFT has no coin: a batch's randomness is a hash of its sequence and digest, the same at every
+ * validator whatever view each saw it decided in.
+ */
+export function decisionRandomness(sequence: number, digest: Uint8Array): Uint8Array {
+  return sha256(RANDOMNESS_DOMAIN, new Writer(8).u64(sequence).finish(), digest);
 }
