@@ -90,7 +90,19 @@ export function runCampaign(options: CampaignOptions, clock: () => number = () =
   };
 }
 
-/** The one command that replays a run. */
+/** The one command that replays a run (options left at their defaults are not repeated). */
 export function replayCommand(options: Omit<RunOptions, 'seed'>, seed: number): string {
-  return `npx gridshard sim --protocol ${options.protocol} --nodes ${options.nodes} --faulty ${options.faulty} --byzantine ${options.byzantine} --seeds 1 --seed-start ${seed} --json`;
+  const parts = [
+    `npx gridshard sim --protocol ${options.protocol} --nodes ${options.nodes} --faulty ${options.faulty}`,
+    `--byzantine ${options.byzantine} --seeds 1 --seed-start ${seed}`,
+  ];
+  if (options.transactions !== undefined && options.transactions !== 100)
+    parts.push(`--transactions ${options.transactions}`);
+  if (options.livenessBoundMs !== undefined && options.livenessBoundMs !== 30_000) {
+    parts.push(`--liveness-bound-ms ${options.livenessBoundMs}`);
+  }
+  if (options.wire) parts.push('--wire');
+  if (options.calm) parts.push('--calm');
+  parts.push('--json');
+  return parts.join(' ');
 }

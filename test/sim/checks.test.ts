@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { CommittedBatch } from '../../src/consensus/interface.js';
+import { InvariantChecker } from '../../src/sim/checks.js';
+
+const tx = (s: string) => new TextEncoder().encode(s);
+function batch(sequence: number, transactions: Uint8Array[], proposer = 0): CommittedBatch {
+  return {
+    sequence,
+    round: 1,
+    proposer,
+    transactions,
+    randomness: new Uint8Array(32),
+    evidence: new Uint8Array(0),
+  };
+}
+
+describe('invariant checker', () => {
+  it('accepts prefixes of one sequence and reports completion', () => {
+    const checker = new InvariantChecker([0, 1], 2);
+    checker.submitted(tx('a'), 0);
+    checker.submitted(tx('b'), 0);
+    checker.commit(0, batch(0, [tx('a')]), 10);
+    checker.commit(1, batch(0, [tx('a')]), 11);
+    assert.equal(checker.allCommitted(), false);
+    checker.commit(0, batch(1, [tx('b')]), 12);
+    checker.commit(1, batch(1, [tx('b')]), 13);
+    assert.equal(checker.allCommitted(), true);
+    assert.equal(checker.agreementViolated, false);
+    assert.equal(checker.validityViolated, false);
+    assert.equal(checker.committedEverywhere(), 2);
+  });
+
+  it('detects two validators committing different batches at one position', () => {
+    const checker = new InvariantChecker([0, 1], 2);
+    checker.submitted(tx('a'), 0);
+    checker.submitted(tx('b'), 0);
+    checker.commit(0, batch(0, [tx('a')]), 1);
+    checker.commit(1, batch(0, [tx('b')]), 1);
+    assert.equal(checker.agreementViolated, true);
+  });
+
+  it('detects a sequence gap', () => {
+    const checker = new InvariantChecker([0], 1);
+    checker.commit(0, batch(1, [tx('a')]), 1);
+    assert.equal(checker.agreementViolated, true);
+  });
+
+  it('detects a transaction committed twice', () => {
+    const checker = new InvariantChecker([0], 1);
+    checker.submitted(tx('a'), 0);
+    checker.commit(0, batch(0, [tx('a')]), 1);
+    checker.commit(0, batch(1, [tx('a')]), 2);
+    assert.equal(checker.validityViolated, true);
+  });
+
+  it('counts a different proposer for the same transactions as a metadata mismatch only', () => {
+    const checker = new InvariantChecker([0, 1], 2);
+    checker.submitted(tx('a'), 0);
+    checker.commit(0, batch(0, [tx('a')], 0), 1);
+    checker.commit(1, batch(0, [tx('a')], 1), 1);
+    assert.equal(checker.agreementViolated, false);
+    assert.equal(checker.metadataMismatches, 1);
+  });
+
+  it('lists who misses transactions', () => {
+    const checker = new InvariantChecker([0, 1], 2);
+    checker.submitted(tx('a'), 0);
+    checker.commit(0, batch(0, [tx('a')]), 1);
+    assert.deepEqual(checker.missingReport(), ['liveness: validator 1 committed 0 of 1 transactions']);
+  });
+});
