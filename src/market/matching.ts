@@ -142,7 +142,12 @@ export function match(ctx: HandlerContext, action: Of<'match'>): ActionDetail {
     }
     slot.byInterval[interval]! += wh;
   };
-  store.addDeals(cycle.cycleId, deals);
+  const byInterval: Deal[][] = Array.from({ length: cycle.intervals }, () => []);
+  for (const deal of deals) byInterval[deal.interval]!.push(deal);
+  byInterval.forEach((list, interval) => {
+    if (list.length > 0)
+      store.setDeals(cycle.cycleId, interval, [...store.deals(cycle.cycleId, interval), ...list]);
+  });
   for (const deal of deals) {
     addMatched(deal.seller, deal.project, deal.interval, deal.matchedWh);
     if (deal.mode === 'direct') addMatched(deal.buyer, 0, deal.interval, deal.matchedWh);

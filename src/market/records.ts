@@ -148,6 +148,8 @@ export const dealCodec = struct({
 });
 export type Deal = Infer<typeof dealCodec>;
 export const dealRecord = versioned(1, dealCodec, 'deal');
+/** All deals of one interval in one record: a cycle has tens of thousands of deals. */
+export const dealListRecord = versioned(1, list(dealCodec, 10_000_000), 'deals of an interval');
 
 export const contractCodec = struct({
   contractId: text(96),
@@ -171,6 +173,7 @@ export const contractCodec = struct({
 });
 export type Contract = Infer<typeof contractCodec>;
 export const contractRecord = versioned(1, contractCodec, 'contract');
+export const contractListRecord = versioned(1, list(contractCodec, 10_000_000), 'contracts of an interval');
 
 export const summaryCodec = struct({
   clearingPricePerKwh: optional(varuint),

@@ -154,9 +154,7 @@ export function settle(ctx: HandlerContext, action: Of<'settle'>): ActionDetail 
     slot.byInterval[interval]! += wh;
   };
 
-  const contractCount = store.contractCount(cycle.cycleId);
-  for (let n = 0; n < contractCount; n++) {
-    const c = store.contract(cycle.cycleId, n);
+  for (const c of store.allContracts(cycle.cycleId)) {
     const energy = c.energyWh;
     transfer(c.user, c.generator, moneyFor(c.pricePerKwh, energy), energy, 'energyPurchase', 'energySale');
     transfer(c.user, grid, moneyFor(c.crossingFeePerKwh, energy), energy, 'crossingFee', 'crossingFee');

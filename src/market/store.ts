@@ -5,10 +5,10 @@ import {
   type Contract,
   type Cycle,
   configRecord,
-  contractRecord,
+  contractListRecord,
   cycleRecord,
   type Deal,
-  dealRecord,
+  dealListRecord,
   energyListRecord,
   type IntervalSummary,
   keyRecord,
@@ -42,10 +42,9 @@ const P = {
   quoteCount: 0x09,
   matchedWh: 0x0a,
   quotedWh: 0x0b,
+  // 0x0c and 0x0e hold one list per interval; 0x0d and 0x0f are retired.
   deal: 0x0c,
-  dealCount: 0x0d,
   contract: 0x0e,
-  contractCount: 0x0f,
   summary: 0x10,
   meter: 0x11,
   balance: 0x12,
@@ -114,13 +113,6 @@ export class MarketStore {
   private read<T>(k: Uint8Array, record: { decode(bytes: Uint8Array): T }): T | undefined {
     const bytes = this.state.get(k);
     return bytes === undefined ? undefined : record.decode(bytes);
-  }
-
-  /** Appends many items with one counter update. */
-  private appendMany(countKey: Uint8Array, itemKey: (n: number) => Uint8Array, values: Uint8Array[]): void {
-    const start = this.counter(countKey);
-    for (let i = 0; i < values.length; i++) this.state.set(itemKey(start + i), values[i]!);
-    this.state.set(countKey, varuintRecord.encode(start + values.length));
   }
 
   private counter(k: Uint8Array): number {
@@ -215,45 +207,32 @@ export class MarketStore {
     this.state.set(key(P.quotedWh, cycleId, round, member, project), energyListRecord.encode(byInterval));
   }
 
-  dealCount(cycleId: string): number {
-    return this.counter(key(P.dealCount, cycleId));
+  /** Deals of one interval, in matching order (all rounds). */
+  deals(cycleId: string, interval: number): Deal[] {
+    return this.read(key(P.deal, cycleId, interval), dealListRecord) ?? [];
   }
-  deal(cycleId: string, n: number): Deal {
-    return this.read(key(P.deal, cycleId, n), dealRecord)!;
+  setDeals(cycleId: string, interval: number, deals: readonly Deal[]): void {
+    this.state.set(key(P.deal, cycleId, interval), dealListRecord.encode([...deals]));
   }
-  addDeals(cycleId: string, deals: readonly Deal[]): void {
-    this.appendMany(
-      key(P.dealCount, cycleId),
-      (n) => key(P.deal, cycleId, n),
-      deals.map((deal) => dealRecord.encode(deal)),
-    );
-  }
-  addDeal(cycleId: string, deal: Deal): number {
-    return this.append(key(P.dealCount, cycleId), (n) => key(P.deal, cycleId, n), dealRecord.encode(deal));
-  }
-  setDeal(cycleId: string, n: number, deal: Deal): void {
-    this.state.set(key(P.deal, cycleId, n), dealRecord.encode(deal));
+  /** Every deal of the cycle, interval by interval; a deal's position here is its id. */
+  allDeals(cycleId: string): Deal[] {
+    const intervals = this.cycle(cycleId)?.intervals ?? 0;
+    const out: Deal[] = [];
+    for (let interval = 0; interval < intervals; interval++) out.push(...this.deals(cycleId, interval));
+    return out;
   }
 
-  contractCount(cycleId: string): number {
-    return this.counter(key(P.contractCount, cycleId));
+  contracts(cycleId: string, interval: number): Contract[] {
+    return this.read(key(P.contract, cycleId, interval), contractListRecord) ?? [];
   }
-  contract(cycleId: string, n: number): Contract {
-    return this.read(key(P.contract, cycleId, n), contractRecord)!;
+  setContracts(cycleId: string, interval: number, contracts: readonly Contract[]): void {
+    this.state.set(key(P.contract, cycleId, interval), contractListRecord.encode([...contracts]));
   }
-  addContracts(cycleId: string, contracts: readonly Contract[]): void {
-    this.appendMany(
-      key(P.contractCount, cycleId),
-      (n) => key(P.contract, cycleId, n),
-      contracts.map((contract) => contractRecord.encode(contract)),
-    );
-  }
-  addContract(cycleId: string, contract: Contract): number {
-    return this.append(
-      key(P.contractCount, cycleId),
-      (n) => key(P.contract, cycleId, n),
-      contractRecord.encode(contract),
-    );
+  allContracts(cycleId: string): Contract[] {
+    const intervals = this.cycle(cycleId)?.intervals ?? 0;
+    const out: Contract[] = [];
+    for (let interval = 0; interval < intervals; interval++) out.push(...this.contracts(cycleId, interval));
+    return out;
   }
 
   summary(cycleId: string, round: number, interval: number): IntervalSummary | undefined {

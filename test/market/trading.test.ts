@@ -55,7 +55,7 @@ describe('direct trading, contract and settlement', () => {
     });
     market.checkAndContract();
     const cycle = market.store.cycle('c1')!;
-    const contract = market.store.contract('c1', 0);
+    const contract = market.store.allContracts('c1')[0]!;
     assert.deepEqual(
       {
         ...contract,
@@ -177,8 +177,8 @@ describe('direct trading, contract and settlement', () => {
       quote: bid(0, 400, 50_000),
     });
     market.closeAndMatch();
-    const deal = market.store.deal('c1', 0);
-    assert.equal(market.store.dealCount('c1'), 1);
+    const deal = market.store.allDeals('c1')[0]!;
+    assert.equal(market.store.allDeals('c1').length, 1);
     assert.equal(toHex(deal.seller), toHex(local.publicKey));
     assert.equal(deal.feePerKwh, 0);
   });
@@ -199,7 +199,7 @@ describe('direct trading, contract and settlement', () => {
     market.driver.must(b, { type: 'submitQuote', cycleId: 'c1', quoteId: 'b', quote: bid(0, 400, 50_000) });
     market.closeAndMatch();
     assert.deepEqual(
-      [market.store.deal('c1', 0).buyerPricePerKwh, market.store.deal('c1', 1).buyerPricePerKwh],
+      [market.store.allDeals('c1')[0]!.buyerPricePerKwh, market.store.allDeals('c1')[1]!.buyerPricePerKwh],
       [400, 350],
     );
   });
@@ -218,7 +218,7 @@ describe('grid-enterprise trading modes', () => {
     });
     market.closeAndMatch();
     market.checkAndContract();
-    const contract = market.store.contract('c1', 0);
+    const contract = market.store.allContracts('c1')[0]!;
     assert.equal(contract.mode, 'entrusted');
     assert.equal(toHex(contract.user), toHex(market.grid.publicKey));
     assert.equal(contract.pricePerKwh, 430); // composite 450 less the 10 kV fee of 20
@@ -240,7 +240,7 @@ describe('grid-enterprise trading modes', () => {
     });
     market.closeAndMatch();
     market.checkAndContract();
-    const contract = market.store.contract('c1', 0);
+    const contract = market.store.allContracts('c1')[0]!;
     assert.deepEqual(
       [contract.mode, contract.pricePerKwh, contract.crossingFeePerKwh, contract.subsidyPerKwh],
       ['gridPurchase', 400, 0, 30],
@@ -335,7 +335,7 @@ describe('resubmission rounds and capacity', () => {
     });
     assert.equal(expectError(third).code, 'WRONG_CYCLE_STATE');
     market.checkAndContract();
-    assert.equal(market.store.contractCount('c1'), 2);
+    assert.equal(market.store.allContracts('c1').length, 2);
   });
 
   it('refuses prices outside the cap and floor', () => {
@@ -373,12 +373,12 @@ describe('security check', () => {
     const checked = market.driver.must(market.grid, { type: 'check', cycleId: 'c1' });
     assert.deepEqual(checked, { cycleId: 'c1', violations: 1, adjustments: 2, curtailedWh: 50_000 });
     market.driver.must(market.center, { type: 'contract', cycleId: 'c1' });
-    const contracts = [market.store.contract('c1', 0), market.store.contract('c1', 1)];
+    const contracts = [market.store.allContracts('c1')[0]!, market.store.allContracts('c1')[1]!];
     assert.deepEqual(
       contracts.map((c) => c.energyWh),
       [30_000, 20_000],
     );
     for (const c of contracts) assert.match(c.adjustmentReason, /bus 1 export limit 50 kW exceeded/);
-    assert.equal(market.store.deal('c1', 0).matchedWh, 60_000);
+    assert.equal(market.store.allDeals('c1')[0]!.matchedWh, 60_000);
   });
 });
