@@ -1,4 +1,5 @@
 import { GridError } from './errors.js';
+import type { Grid } from './model.js';
 
 /**
  * Network crossing fee ("过网费") for a trade over the distribution network. The distributed
@@ -53,6 +54,21 @@ export function crossingFee(tariff: CrossingTariff, sellerKv: number, buyerKv: n
     buyerLevel: levels[buyer]!.name,
     highestLevel: levels[highest]!.name,
   };
+}
+
+/** The fee for a trade between two buses of a grid, at their base voltages. */
+export function crossingFeeBetweenBuses(
+  tariff: CrossingTariff,
+  grid: Grid,
+  sellerBus: number,
+  buyerBus: number,
+): CrossingFee {
+  const kvOf = (id: number, who: string) => {
+    const bus = grid.buses.find((b) => b.id === id);
+    if (bus === undefined) fail(`the ${who}'s bus ${id} is not in the grid`);
+    return bus.baseKv;
+  };
+  return crossingFee(tariff, kvOf(sellerBus, 'seller'), kvOf(buyerBus, 'buyer'));
 }
 
 /** Reads and checks a tariff document: `{ "levels": [{ name, maxKv, tdPricePerKwh }], ... }`. */

@@ -17,6 +17,7 @@ export {
   type CrossingFee,
   type CrossingTariff,
   crossingFee,
+  crossingFeeBetweenBuses,
   crossingFeePerKwh,
   type TariffLevel,
   tariffFromJson,

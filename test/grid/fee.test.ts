@@ -3,8 +3,10 @@ import { describe, it } from 'node:test';
 import {
   type CrossingTariff,
   crossingFee,
+  crossingFeeBetweenBuses,
   crossingFeePerKwh,
   GridError,
+  ieee33Feeder,
   tariffFromJson,
 } from '../../src/grid/index.js';
 
@@ -45,6 +47,17 @@ describe('network crossing fee', () => {
     close(crossingFeePerKwh(upstream, 10, 10), 0.2129 - 0.2029);
     // Never above the top level of the table.
     close(crossingFeePerKwh(upstream, 110, 110), 0);
+  });
+
+  it('prices a trade between two buses of a grid by their base voltages', () => {
+    const grid = ieee33Feeder();
+    const fee = crossingFeeBetweenBuses(tariff, grid, 18, 33);
+    assert.equal(fee.buyerLevel, '20 kV');
+    close(fee.feePerKwh, 0);
+    assert.throws(
+      () => crossingFeeBetweenBuses(tariff, grid, 18, 99),
+      (e: unknown) => e instanceof GridError && e.code === 'TARIFF_INVALID',
+    );
   });
 
   it('rejects tariffs and voltages it cannot price', () => {
