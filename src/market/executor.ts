@@ -132,6 +132,10 @@ export function executeMarketTransaction(
     if (!(tx.sender instanceof Uint8Array) || tx.sender.length !== 32) {
       throw new MarketError('BAD_SIGNATURE', 'sender must be a 32-byte Ed25519 public key', {});
     }
+    if (!(tx.signature instanceof Uint8Array)) {
+      throw new MarketError('BAD_SIGNATURE', 'signature must be 64 bytes', {});
+    }
+    if (typeof tx.nonce !== 'bigint') throw new MarketError('BAD_NONCE', 'nonce must be a bigint', {});
     let message: Uint8Array;
     try {
       message = signingBytes(context.chainId, tx.sender, tx.nonce, tx.action);

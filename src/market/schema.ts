@@ -17,22 +17,52 @@ export const varuint: Codec<number> = { write: (w, v) => w.varuint(v), read: (r)
 export const u64: Codec<number> = { write: (w, v) => w.u64(v), read: (r) => r.u64() };
 export const u64Big: Codec<bigint> = { write: (w, v) => w.u64Big(v), read: (r) => r.u64Big() };
 export const i64: Codec<bigint> = { write: (w, v) => w.i64Big(v), read: (r) => r.i64Big() };
-export const bool: Codec<boolean> = { write: (w, v) => w.bool(v), read: (r) => r.bool() };
+export const bool: Codec<boolean> = {
+  write: (w, v) => {
+    if (typeof v !== 'boolean') throw wrongType('a boolean', v);
+    w.bool(v);
+  },
+  read: (r) => r.bool(),
+};
+
+// Writers check JavaScript types too: an action built in memory must mean exactly what its
+// canonical bytes say, or signing one thing and executing another would be possible.
+function wrongType(expected: string, value: unknown): CodecError {
+  return new CodecError('INVALID_VALUE', `expected ${expected}, got ${typeof value}`, { expected });
+}
 
 export function text(maxLength: number): Codec<string> {
   return {
     write: (w, v) => {
+      if (typeof v !== 'string') throw wrongType('a string', v);
       if (v.length > maxLength) {
         throw new CodecError('OUT_OF_RANGE', `string longer than ${maxLength}`, { maxLength });
       }
       w.string(v);
     },
-    read: (r) => r.string(maxLength * 4),
+    read: (r) => {
+      const at = r.position;
+      const value = r.string(maxLength * 4);
+      // The writer's limit holds for decoded strings too, so every accepted value re-encodes.
+      if (value.length > maxLength) {
+        throw new CodecError('OUT_OF_RANGE', `string at ${at} longer than ${maxLength}`, {
+          offset: at,
+          maxLength,
+        });
+      }
+      return value;
+    },
   };
 }
 
 export function fixed(length: number): Codec<Uint8Array> {
-  return { write: (w, v) => w.fixedBytes(v, length), read: (r) => r.fixedBytes(length) };
+  return {
+    write: (w, v) => {
+      if (!(v instanceof Uint8Array)) throw wrongType(`${length} bytes`, v);
+      w.fixedBytes(v, length);
+    },
+    read: (r) => r.fixedBytes(length),
+  };
 }
 
 export const key32 = fixed(32);
@@ -41,6 +71,7 @@ export const hash32 = fixed(32);
 export function list<T>(item: Codec<T>, maxCount: number): Codec<T[]> {
   return {
     write: (w, v) => {
+      if (!Array.isArray(v)) throw wrongType('an array', v);
       if (v.length > maxCount)
         throw new CodecError('OUT_OF_RANGE', `more than ${maxCount} items`, { maxCount });
       w.array(v, (ww, x) => item.write(ww, x));

@@ -117,6 +117,19 @@ describe('transaction execution', () => {
       expectError(executeMarketTransaction(market.state, unencodable, context(market))).code,
       'BAD_ACTION',
     );
+    for (const action of [
+      { type: 'closeGate', cycleId: 42 },
+      { type: 'audit', member: 'not bytes', approve: true, note: '' },
+      { type: 'audit', member: new Uint8Array(32), approve: 1, note: '' },
+      { type: 'closeGate' },
+      { type: 'noSuchAction' },
+    ]) {
+      const wrongType = { ...unencodable, action } as unknown as MarketTransaction;
+      assert.equal(
+        expectError(executeMarketTransaction(market.state, wrongType, context(market))).code,
+        'BAD_ACTION',
+      );
+    }
     const shortKey: MarketTransaction = { ...unencodable, sender: new Uint8Array(31) };
     assert.equal(
       expectError(executeMarketTransaction(market.state, shortKey, context(market))).code,
