@@ -15,6 +15,7 @@ export { quoteCommitment } from './commitment.js';
 export { MarketDriver, type RecordedTransaction, type Signer, signerFromSeed } from './driver.js';
 export { MarketError, type MarketErrorCode } from './errors.js';
 export { executeMarketTransaction, initMarket, type MarketResult, pluginsFromConfig } from './executor.js';
+export { applyAdjustments, securityCheckProblems } from './grid-compliance.js';
 export { BusExportLimitChecker, VoltageLevelFeeTable } from './grid-doubles.js';
 export type * from './grid-interface.js';
 export type { MarketPlugins } from './handler-context.js';
