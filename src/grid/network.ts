@@ -84,8 +84,9 @@ export function compileNetwork(grid: Grid): Network {
     const i = at(gen.bus);
     pSpec[i]! += gen.pKw / base;
     qSpec[i]! += gen.qKvar / base;
-    // As in MATPOWER, the first in-service generator at a bus sets its voltage.
-    if (hasGen[i] === 0) vInit[i] = gen.vSetPu;
+    // MATPOWER assigns the set points of all in-service generators at once, so with several at
+    // one bus the last one listed sets its voltage.
+    vInit[i] = gen.vSetPu;
     hasGen[i] = 1;
   }
   const isPv = new Uint8Array(n);

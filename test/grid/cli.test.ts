@@ -16,8 +16,10 @@ async function run(args: string[]): Promise<{ code: number; out: string }> {
   const write = process.stdout.write.bind(process.stdout);
   const argv = process.argv;
   let out = '';
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    out += chunk.toString();
+  // Commands write strings; the test runner's own messages on stdout are bytes and pass through.
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+    if (typeof chunk !== 'string') return write(chunk, ...rest);
+    out += chunk;
     return true;
   }) as typeof process.stdout.write;
   // The shared action wrapper looks for --json in process.argv to format errors.
