@@ -40,8 +40,64 @@ function deriveKey(password: string, salt: Uint8Array, cost: ScryptCost): Buffer
   });
 }
 
-function associatedData(scheme: string, publicKey: string): Buffer {
-  return Buffer.from(`gridshard-keystore-v1|${scheme}|${publicKey}`);
+/**
+ * Seals any other 32-byte secret (a validator's coin-key share) the same way, under a `kind` that
+ * is authenticated with the public label, so one kind of file can never be opened as another.
+ */
+export interface SecretFile {
+  readonly version: 1;
+  readonly kind: string;
+  readonly publicKey: string;
+  readonly crypto: KeystoreFile['crypto'];
+}
+
+export function encryptSecretFile(
+  secret: Uint8Array,
+  kind: string,
+  publicKey: string,
+  password: string,
+  cost: ScryptCost = DEFAULT_SCRYPT_COST,
+): SecretFile {
+  return { version: 1, kind, publicKey, crypto: seal(secret, `${kind}|${publicKey}`, password, cost) };
+}
+
+export function decryptSecretFile(json: unknown, kind: string, password: string): Uint8Array {
+  const file = json as Partial<SecretFile> | null;
+  if (typeof file !== 'object' || file === null || file.kind !== kind)
+    throw badKeystore(`not a ${kind} file`);
+  parseKeystore({ ...file, scheme: 'ed25519-sha256' });
+  return open(file as SecretFile, `${kind}|${file.publicKey}`, password);
+}
+
+function seal(secret: Uint8Array, label: string, password: string, cost: ScryptCost): KeystoreFile['crypto'] {
+  const salt = randomBytes(32);
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', deriveKey(password, salt, cost), iv);
+  cipher.setAAD(Buffer.from(`gridshard-keystore-v1|${label}`));
+  const ciphertext = Buffer.concat([cipher.update(secret), cipher.final()]);
+  return {
+    kdf: 'scrypt',
+    kdfparams: { n: cost.n, r: cost.r, p: cost.p, salt: salt.toString('hex') },
+    cipher: 'aes-256-gcm',
+    iv: iv.toString('hex'),
+    ciphertext: ciphertext.toString('hex'),
+    tag: cipher.getAuthTag().toString('hex'),
+  };
+}
+
+function open(file: { crypto: KeystoreFile['crypto'] }, label: string, password: string): Uint8Array {
+  const c = file.crypto;
+  const key = deriveKey(password, hexField(c.kdfparams.salt, 'salt'), c.kdfparams);
+  const decipher = createDecipheriv('aes-256-gcm', key, hexField(c.iv, 'iv', 12));
+  decipher.setAAD(Buffer.from(`gridshard-keystore-v1|${label}`));
+  decipher.setAuthTag(hexField(c.tag, 'tag', 16));
+  try {
+    return new Uint8Array(
+      Buffer.concat([decipher.update(hexField(c.ciphertext, 'ciphertext', 32)), decipher.final()]),
+    );
+  } catch {
+    throw new CryptoError('WRONG_PASSWORD', 'keystore: wrong password, or the file was altered', {});
+  }
 }
 
 export function encryptKeystore(
@@ -51,24 +107,7 @@ export function encryptKeystore(
   cost: ScryptCost = DEFAULT_SCRYPT_COST,
 ): KeystoreFile {
   const publicKey = toHex(schemeById(scheme).publicKeyFromSeed(seed));
-  const salt = randomBytes(32);
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', deriveKey(password, salt, cost), iv);
-  cipher.setAAD(associatedData(scheme, publicKey));
-  const ciphertext = Buffer.concat([cipher.update(seed), cipher.final()]);
-  return {
-    version: 1,
-    scheme,
-    publicKey,
-    crypto: {
-      kdf: 'scrypt',
-      kdfparams: { n: cost.n, r: cost.r, p: cost.p, salt: salt.toString('hex') },
-      cipher: 'aes-256-gcm',
-      iv: iv.toString('hex'),
-      ciphertext: ciphertext.toString('hex'),
-      tag: cipher.getAuthTag().toString('hex'),
-    },
-  };
+  return { version: 1, scheme, publicKey, crypto: seal(seed, `${scheme}|${publicKey}`, password, cost) };
 }
 
 function badKeystore(message: string): CryptoError {
@@ -114,19 +153,7 @@ export function parseKeystore(json: unknown): KeystoreFile {
 /** Returns the 32-byte seed; WRONG_PASSWORD when the password (or any authenticated field) is wrong. */
 export function decryptKeystore(json: unknown, password: string): { scheme: SchemeId; seed: Uint8Array } {
   const file = parseKeystore(json);
-  const c = file.crypto;
-  const key = deriveKey(password, hexField(c.kdfparams.salt, 'salt'), c.kdfparams);
-  const decipher = createDecipheriv('aes-256-gcm', key, hexField(c.iv, 'iv', 12));
-  decipher.setAAD(associatedData(file.scheme, file.publicKey));
-  decipher.setAuthTag(hexField(c.tag, 'tag', 16));
-  let seed: Uint8Array;
-  try {
-    seed = new Uint8Array(
-      Buffer.concat([decipher.update(hexField(c.ciphertext, 'ciphertext', 32)), decipher.final()]),
-    );
-  } catch {
-    throw new CryptoError('WRONG_PASSWORD', 'keystore: wrong password, or the file was altered', {});
-  }
+  const seed = open(file, `${file.scheme}|${file.publicKey}`, password);
   if (toHex(schemeById(file.scheme).publicKeyFromSeed(seed)) !== file.publicKey) {
     throw badKeystore('the decrypted key does not match the public key');
   }

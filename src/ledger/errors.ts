@@ -6,6 +6,7 @@ export type LedgerErrorCode =
   | 'BAD_SIGNATURE'
   | 'BAD_PUBLIC_KEY'
   | 'BAD_NONCE'
+  | 'NONCE_TOO_FAR'
   | 'BAD_PARENT'
   | 'BAD_HEIGHT'
   | 'BAD_TX_ROOT'

@@ -1,30 +1,15 @@
-import { Writer } from '../codec/writer.js';
 import type { SignatureScheme } from '../crypto/scheme.js';
 import { isGridShardError } from '../errors.js';
 import type { Application } from './application.js';
 import { encodeReceipt, type Receipt } from './block.js';
 import { LedgerError } from './errors.js';
 import { merkleRoot } from './merkle.js';
+import { checkNonce, type NonceWindow, readNonceWindow, useNonce } from './nonces.js';
 import { StateOverlay } from './overlay.js';
-import type { AuthenticatedState, KeyValueState } from './state-interface.js';
+import type { AuthenticatedState } from './state-interface.js';
 import { checkTransaction, type Transaction } from './transaction.js';
 
-/** Where the ledger keeps each sender's next nonce, beside the application's own keys. */
-export function nonceStateKey(sender: Uint8Array): Uint8Array {
-  return new Writer(8 + sender.length).string('nonce').bytes(sender).finish();
-}
-
-export function readNonce(state: KeyValueState, sender: Uint8Array): bigint {
-  const stored = state.get(nonceStateKey(sender));
-  if (stored === undefined) return 0n;
-  return Buffer.from(stored).readBigUInt64BE(0);
-}
-
-function writeNonce(state: KeyValueState, sender: Uint8Array, nonce: bigint): void {
-  const bytes = Buffer.alloc(8);
-  bytes.writeBigUInt64BE(nonce);
-  state.set(nonceStateKey(sender), new Uint8Array(bytes));
-}
+export { nonceStateKey, readNonce } from './nonces.js';
 
 export interface BlockExecutionInput {
   readonly scheme: SignatureScheme;
@@ -61,8 +46,8 @@ function receiptOf(error: unknown): Receipt {
 /**
  * Executes a block's transactions in order against `state` and leaves `state` holding the result.
  * Each transaction runs in its own overlay: a refused one writes nothing but its receipt. A
- * transaction whose nonce is the sender's next one consumes it even when the contract refuses it,
- * so the same signed bytes can never execute twice.
+ * transaction with an unused nonce in the sender's window consumes it even when the contract
+ * refuses it, so the same signed bytes can never execute twice (src/ledger/nonces.ts).
  */
 export function executeBlock(state: AuthenticatedState, input: BlockExecutionInput): BlockExecution {
   const { scheme } = input;
@@ -73,23 +58,19 @@ export function executeBlock(state: AuthenticatedState, input: BlockExecutionInp
   const receipts: Receipt[] = [];
   const txHashes = input.encoded.map((bytes) => scheme.hash(bytes));
   input.transactions.forEach((tx, txIndex) => {
+    let window: NonceWindow;
     try {
       if (input.verifySignatures) checkTransaction(scheme, tx, input);
       else if (tx.chainId !== input.chainId || tx.shardId !== input.shardId) {
         throw new LedgerError('WRONG_CHAIN', 'transaction names another chain or shard', {});
       }
-      const expected = readNonce(blockOverlay, tx.sender);
-      if (tx.nonce !== expected) {
-        throw new LedgerError('BAD_NONCE', `nonce ${tx.nonce}, expected ${expected}`, {
-          nonce: tx.nonce,
-          expected,
-        });
-      }
+      window = readNonceWindow(blockOverlay, tx.sender);
+      checkNonce(window, tx.nonce);
     } catch (error) {
       receipts.push(receiptOf(error));
       return;
     }
-    writeNonce(blockOverlay, tx.sender, tx.nonce + 1n);
+    useNonce(blockOverlay, tx.sender, window, tx.nonce);
     const txOverlay = new StateOverlay(blockOverlay);
     try {
       input.application.execute(txOverlay, tx, {

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { sha256 } from '../../src/crypto/hash.js';
 import { ed25519Scheme } from '../../src/crypto/scheme.js';
 import { encodeKvPut, KV_PUT, keyValueApplication, kvStateKey } from '../../src/ledger/application.js';
+import { readNonce } from '../../src/ledger/executor.js';
 import { generateChain } from '../../src/ledger/generate.js';
 import { verifyMerkleInclusion } from '../../src/ledger/merkle.js';
 import { verifyStateProof } from '../../src/ledger/sparse-merkle.js';
@@ -43,12 +44,12 @@ describe('ledger store', () => {
       ['', ''],
     );
     const rootAfter1 = store.stateRoot;
-    const b2 = await store.append([first, put(5n, 'skip'), { ...put(2n, 'x'), chainId: 'other' }], {
+    const b2 = await store.append([first, put(300n, 'too far'), { ...put(2n, 'x'), chainId: 'other' }], {
       timestampMs: 3000,
     });
     assert.deepEqual(
       b2.receipts.map((r) => r.code),
-      ['BAD_NONCE', 'BAD_NONCE', 'WRONG_CHAIN'],
+      ['BAD_NONCE', 'NONCE_TOO_FAR', 'WRONG_CHAIN'],
     );
     assert.deepEqual(store.stateRoot, rootAfter1, 'refused transactions change nothing');
     assert.deepEqual(store.getState(kvStateKey(alice.publicKey, enc('meter'))), enc('two'));
@@ -69,6 +70,37 @@ describe('ledger store', () => {
     assert.deepEqual((await reopened.readBlockByHash(b2.hash))?.header.height, 2);
     await reopened.close();
     assert.equal((await verifyLedger(dir, keyValueApplication)).ok, true);
+  });
+
+  it('accepts unused nonces in any order inside the window and never the same one twice', async () => {
+    const store = await LedgerStore.create(freshDir(), params, keyValueApplication);
+    const bob = ed25519Scheme.signer(sha256(enc('bob')));
+    const put = (nonce: bigint) =>
+      signTransaction(bob, {
+        chainId: 'test',
+        shardId: 0,
+        type: KV_PUT,
+        payload: encodeKvPut(enc('k'), enc(`${nonce}`)),
+        nonce,
+      });
+    const first = await store.append([put(2n), put(0n), put(7n)], { timestampMs: 2000 });
+    assert.deepEqual(
+      first.receipts.map((r) => r.code),
+      ['', '', ''],
+    );
+    const second = await store.append([put(1n), put(2n), put(7n), put(0n), put(3n)], { timestampMs: 3000 });
+    assert.deepEqual(
+      second.receipts.map((r) => r.code),
+      ['', 'BAD_NONCE', 'BAD_NONCE', 'BAD_NONCE', ''],
+    );
+    const state = { get: (k: Uint8Array) => store.getState(k), set() {}, delete() {} };
+    assert.equal(readNonce(state, bob.publicKey), 4n, 'the window slid past 0..3; 7 stays marked');
+    const third = await store.append([put(7n), put(4n), put(4n + 256n)], { timestampMs: 4000 });
+    assert.deepEqual(
+      third.receipts.map((r) => r.code),
+      ['BAD_NONCE', '', ''],
+    );
+    await store.close();
   });
 
   it('refuses to create over an existing path and to open a missing one, with typed errors', async () => {
