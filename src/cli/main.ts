@@ -3,6 +3,7 @@ import * as consensusCommands from './commands/consensus.js';
 import * as gridCommands from './commands/grid.js';
 import * as ledgerCommands from './commands/ledger.js';
 import * as marketCommands from './commands/market.js';
+import * as nodeCommands from './commands/node.js';
 import * as simCommands from './commands/sim.js';
 
 /** Each area adds its own commands and its `bench <area>` subcommand. */
@@ -11,7 +12,14 @@ interface CommandArea {
   registerBench(bench: Command): void;
 }
 
-const areas: CommandArea[] = [ledgerCommands, consensusCommands, simCommands, gridCommands, marketCommands];
+const areas: CommandArea[] = [
+  ledgerCommands,
+  consensusCommands,
+  simCommands,
+  gridCommands,
+  marketCommands,
+  nodeCommands,
+];
 
 export function buildProgram(): Command {
   const program = new Command('gridshard')

@@ -1,0 +1,23 @@
+/** A token bucket per client address; old buckets are dropped so the table stays bounded. */
+export class RateLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(
+    private readonly perSecond: number,
+    private readonly maxClients = 10_000,
+  ) {}
+
+  take(client: string, nowMs: number): boolean {
+    let bucket = this.buckets.get(client);
+    if (bucket === undefined) {
+      if (this.buckets.size >= this.maxClients) this.buckets.clear();
+      bucket = { tokens: this.perSecond, at: nowMs };
+      this.buckets.set(client, bucket);
+    }
+    bucket.tokens = Math.min(this.perSecond, bucket.tokens + ((nowMs - bucket.at) * this.perSecond) / 1000);
+    bucket.at = nowMs;
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+}

@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { encryptKeystore, parseKeystore } from '../../crypto/keystore.js';
+import { SCHEME_IDS, type SchemeId } from '../../crypto/scheme.js';
+import { createNetworkFiles } from '../../node/devnet.js';
+import { NodeError } from '../../node/errors.js';
+import { runNode } from '../../node/run.js';
+import { action, EXIT_OK, printJson } from '../output.js';
+
+function intOption(name: string, raw: string, min: number, max: number): number {
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min || value > max) {
+    throw new NodeError('BAD_CONFIG', `--${name} must be an integer ${min}..${max}, got "${raw}"`, {});
+  }
+  return value;
+}
+
+function password(env: NodeJS.ProcessEnv): string {
+  const value = env.GRIDSHARD_PASSWORD;
+  if (value === undefined || value.length < 8) {
+    throw new NodeError(
+      'BAD_CONFIG',
+      'set GRIDSHARD_PASSWORD (8 characters or more) to encrypt the keys',
+      {},
+    );
+  }
+  return value;
+}
+
+export function register(program: Command): void {
+  const genesis = program.command('genesis').description('create the files a new network starts from');
+  genesis
+    .command('create')
+    .description(
+      'write genesis.json and, per validator, its config and encrypted keys (password from GRIDSHARD_PASSWORD)',
+    )
+    .requiredOption('--out <dir>', 'directory to create')
+    .option('--validators <n>', 'committee size (n ≥ 3f + 1)', '4')
+    .option('--chain-id <id>', 'chain id', 'gridshard-local')
+    .option('--host <ip>', 'address the validators listen on', '127.0.0.1')
+    .option('--p2p-port <port>', 'first validator’s libp2p port; the others follow', '7100')
+    .option('--api-port <port>', 'first validator’s API port; the others follow', '8080')
+    .option('--json', 'print the genesis as JSON')
+    .action(
+      action((options: Record<string, string | boolean>) => {
+        const out = String(options.out);
+        if (existsSync(out)) throw new NodeError('BAD_CONFIG', `${out} already exists`, {});
+        const created = createNetworkFiles({
+          dir: out,
+          chainId: String(options.chainId),
+          validators: intOption('validators', String(options.validators), 1, 100),
+          host: String(options.host),
+          p2pBasePort: intOption('p2p-port', String(options.p2pPort), 1, 65000),
+          apiBasePort: intOption('api-port', String(options.apiPort), 1, 65000),
+          password: password(process.env),
+          genesisTimeMs: Date.now(),
+        });
+        if (options.json) printJson(created);
+        else console.log(`wrote ${out}/genesis.json and ${created.validators.length} validator folders`);
+        return EXIT_OK;
+      }),
+    );
+
+  const keys = program.command('keys').description('encrypted keystores');
+  keys
+    .command('create')
+    .description('create a new key in an encrypted keystore file (password from GRIDSHARD_PASSWORD)')
+    .requiredOption('--out <file>', 'keystore file to write')
+    .option('--scheme <id>', `crypto scheme: ${SCHEME_IDS.join(' | ')}`, 'ed25519-sha256')
+    .action(
+      action((options: { out: string; scheme: string }) => {
+        if (!(SCHEME_IDS as readonly string[]).includes(options.scheme)) {
+          throw new NodeError('BAD_CONFIG', `--scheme must be one of ${SCHEME_IDS.join(', ')}`, {});
+        }
+        if (existsSync(options.out)) throw new NodeError('BAD_CONFIG', `${options.out} already exists`, {});
+        const file = encryptKeystore(
+          new Uint8Array(randomBytes(32)),
+          options.scheme as SchemeId,
+          password(process.env),
+        );
+        writeFileSync(options.out, JSON.stringify(file, null, 2), { mode: 0o600 });
+        console.log(`${file.scheme} ${file.publicKey} → ${options.out}`);
+        return EXIT_OK;
+      }),
+    );
+  keys
+    .command('list')
+    .description('list the keystores in a directory (public keys only; nothing is decrypted)')
+    .argument('<dir>', 'directory to scan (recursively one level)')
+    .option('--json', 'print JSON')
+    .action(
+      action((dir: string, options: { json?: boolean }) => {
+        const found: { file: string; scheme: string; publicKey: string }[] = [];
+        const scan = (folder: string, depth: number) => {
+          for (const entry of readdirSync(folder, { withFileTypes: true })) {
+            const path = join(folder, entry.name);
+            if (entry.isDirectory() && depth < 1) scan(path, depth + 1);
+            else if (entry.isFile() && entry.name.endsWith('.json')) {
+              try {
+                const file = parseKeystore(JSON.parse(readFileSync(path, 'utf8')));
+                found.push({ file: path, scheme: file.scheme, publicKey: file.publicKey });
+              } catch {
+                // not a keystore
+              }
+            }
+          }
+        };
+        scan(dir, 0);
+        if (options.json) printJson(found);
+        else for (const k of found) console.log(`${k.scheme}  ${k.publicKey}  ${k.file}`);
+        return EXIT_OK;
+      }),
+    );
+
+  const node = program.command('node').description('run a node');
+  node
+    .command('start')
+    .description('start a validator node with its API; stops cleanly on SIGINT/SIGTERM')
+    .requiredOption('--config <file>', 'node config (JSON)')
+    .option('--data-dir <dir>', 'override the data directory')
+    .option('--api-port <port>', 'override the API port')
+    .option('--log-level <level>', 'debug | info | warn | error')
+    .action(
+      action(async (options: { config: string; dataDir?: string; apiPort?: string; logLevel?: string }) => {
+        const running = await runNode(
+          options.config,
+          {
+            ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+            ...(options.apiPort === undefined
+              ? {}
+              : { apiPort: intOption('api-port', options.apiPort, 0, 65535) }),
+            ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel as 'info' }),
+          },
+          process.env,
+        );
+        await new Promise<void>((resolve) => {
+          const shutdown = () => {
+            void running.stop().then(resolve);
+          };
+          process.once('SIGINT', shutdown);
+          process.once('SIGTERM', shutdown);
+        });
+        return EXIT_OK;
+      }),
+    );
+}
+
+export function registerBench(_bench: Command): void {}

@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { dealCoinKeys } from '../consensus/coin/index.js';
+import { maxFaulty } from '../consensus/interface.js';
+import { toHex } from '../crypto/hash.js';
+import { encryptKeystore, encryptSecretFile, type ScryptCost } from '../crypto/keystore.js';
+import { ed25519Scheme } from '../crypto/scheme.js';
+import { coinPublicKeysToJson, type GenesisFile } from './genesis-file.js';
+
+export interface NetworkLayout {
+  readonly dir: string;
+  readonly chainId: string;
+  readonly validators: number;
+  readonly host: string;
+  readonly p2pBasePort: number;
+  readonly apiBasePort: number;
+  readonly password: string;
+  readonly genesisTimeMs: number;
+  readonly scryptCost?: ScryptCost;
+}
+
+/**
+ * Creates a whole network's files in one directory: genesis.json, and per validator a folder with
+ * its config, its encrypted signing key and its encrypted coin-key share. Keys come from the OS's
+ * random source and the coin key is dealt once, here; on separate hosts each folder is copied to
+ * its own machine (docs/OPERATIONS.md).
+ */
+export function createNetworkFiles(layout: NetworkLayout): GenesisFile {
+  const n = layout.validators;
+  const seeds = Array.from({ length: n }, () => new Uint8Array(randomBytes(32)));
+  const deal = dealCoinKeys(n, maxFaulty(n) + 1, new Uint8Array(randomBytes(32)));
+  const genesis: GenesisFile = {
+    version: 1,
+    chainId: layout.chainId,
+    shardId: 0,
+    scheme: 'ed25519-sha256',
+    genesisTimeMs: layout.genesisTimeMs,
+    validators: seeds.map((seed, index) => ({
+      index,
+      publicKey: toHex(ed25519Scheme.publicKeyFromSeed(seed)),
+      address: `/ip4/${layout.host}/tcp/${layout.p2pBasePort + index}`,
+      api: `http://${layout.host}:${layout.apiBasePort + index}`,
+    })),
+    coin: coinPublicKeysToJson(deal.publicKeys),
+  };
+  mkdirSync(layout.dir, { recursive: true });
+  writeFileSync(join(layout.dir, 'genesis.json'), `${JSON.stringify(genesis, null, 2)}\n`);
+  seeds.forEach((seed, index) => {
+    const folder = join(layout.dir, `validator-${index}`);
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(
+      join(folder, 'keystore.json'),
+      JSON.stringify(encryptKeystore(seed, 'ed25519-sha256', layout.password, layout.scryptCost)),
+      { mode: 0o600 },
+    );
+    writeFileSync(
+      join(folder, 'coin-share.json'),
+      JSON.stringify(
+        encryptSecretFile(
+          deal.secretShares[index]!,
+          'coin-share',
+          toHex(deal.publicKeys.verificationKeys[index]!),
+          layout.password,
+          layout.scryptCost,
+        ),
+      ),
+      { mode: 0o600 },
+    );
+    writeFileSync(
+      join(folder, 'config.json'),
+      `${JSON.stringify(
+        {
+          genesis: '../genesis.json',
+          dataDir: '.',
+          validatorIndex: index,
+          listen: [`/ip4/${layout.host}/tcp/${layout.p2pBasePort + index}`],
+          api: { host: layout.host, port: layout.apiBasePort + index },
+          keystore: 'keystore.json',
+          coinShare: 'coin-share.json',
+        },
+        null,
+        2,
+      )}\n`,
+    );
+  });
+  return genesis;
+}

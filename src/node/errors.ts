@@ -1,0 +1,15 @@
+import { GridShardError } from '../errors.js';
+
+export type NodeErrorCode =
+  | 'BAD_GENESIS'
+  | 'BAD_CONFIG'
+  | 'BAD_TRANSACTION'
+  | 'DUPLICATE_TRANSACTION'
+  | 'STALE_NONCE'
+  | 'NONCE_TOO_FAR'
+  | 'MEMPOOL_FULL'
+  | 'SENDER_LIMIT'
+  | 'NOT_A_VALIDATOR'
+  | 'NOT_FOUND';
+
+export class NodeError extends GridShardError<NodeErrorCode, Record<string, unknown>> {}

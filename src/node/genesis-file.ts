@@ -1,0 +1,103 @@
+import type { CoinPublicKeys } from '../consensus/coin/index.js';
+import type { Committee } from '../consensus/interface.js';
+import { fromHex, toHex } from '../crypto/hash.js';
+import type { ChainParameters } from '../ledger/genesis.js';
+import { validateChainParameters } from '../ledger/genesis.js';
+import { NodeError } from './errors.js';
+
+/**
+ * The genesis file every node of a chain starts from. It holds only public material: validator
+ * keys (which are also their libp2p identities), addresses, and the coin's verification keys.
+ * Each validator's secrets (signing key, coin share) live in its own encrypted keystores.
+ */
+export interface GenesisValidator {
+  readonly index: number;
+  /** Hex of the raw Ed25519 public key. */
+  readonly publicKey: string;
+  /** libp2p multiaddr without /p2p, e.g. /ip4/127.0.0.1/tcp/7001. */
+  readonly address: string;
+  /** Where its HTTP API listens, for clients and operators. */
+  readonly api: string;
+}
+
+export interface GenesisFile {
+  readonly version: 1;
+  readonly chainId: string;
+  readonly shardId: number;
+  readonly scheme: 'ed25519-sha256';
+  readonly genesisTimeMs: number;
+  readonly validators: readonly GenesisValidator[];
+  readonly coin: { readonly threshold: number; readonly verificationKeys: readonly string[] };
+}
+
+function bad(message: string): NodeError {
+  return new NodeError('BAD_GENESIS', `genesis: ${message}`, {});
+}
+
+function isHex(value: unknown, bytes: number): value is string {
+  return typeof value === 'string' && value.length === bytes * 2 && /^[0-9a-f]+$/.test(value);
+}
+
+/** Checks every field of a parsed genesis file; a typed BAD_GENESIS names the first bad one. */
+export function parseGenesis(json: unknown): GenesisFile {
+  const g = json as Partial<GenesisFile> | null;
+  if (typeof g !== 'object' || g === null) throw bad('not a JSON object');
+  if (g.version !== 1) throw bad(`unsupported version ${String(g.version)}`);
+  if (g.scheme !== 'ed25519-sha256') throw bad('the consensus committee needs scheme ed25519-sha256');
+  try {
+    validateChainParameters(chainParametersOf(g as GenesisFile));
+  } catch (error) {
+    throw bad((error as Error).message);
+  }
+  if (!Array.isArray(g.validators) || g.validators.length < 1 || g.validators.length > 100) {
+    throw bad('validators must be a list of 1 to 100 entries');
+  }
+  const seen = new Set<string>();
+  g.validators.forEach((v, i) => {
+    if (v?.index !== i) throw bad(`validators[${i}].index must be ${i}`);
+    if (!isHex(v.publicKey, 32)) throw bad(`validators[${i}].publicKey must be 64 hex characters`);
+    if (seen.has(v.publicKey)) throw bad(`validators[${i}] repeats a public key`);
+    seen.add(v.publicKey);
+    if (typeof v.address !== 'string' || !v.address.startsWith('/'))
+      throw bad(`validators[${i}].address must be a multiaddr`);
+    if (typeof v.api !== 'string' || !/^https?:\/\//.test(v.api))
+      throw bad(`validators[${i}].api must be an http(s) URL`);
+  });
+  const coin = g.coin;
+  if (
+    typeof coin !== 'object' ||
+    coin === null ||
+    !Number.isInteger(coin.threshold) ||
+    !Array.isArray(coin.verificationKeys) ||
+    coin.verificationKeys.length !== g.validators.length ||
+    !coin.verificationKeys.every((k) => isHex(k, 32))
+  ) {
+    throw bad('coin must hold a threshold and one 32-byte verification key per validator');
+  }
+  return g as GenesisFile;
+}
+
+export function chainParametersOf(genesis: GenesisFile): ChainParameters {
+  return {
+    chainId: genesis.chainId,
+    shardId: genesis.shardId,
+    scheme: genesis.scheme,
+    genesisTimeMs: genesis.genesisTimeMs,
+  };
+}
+
+export function committeeOf(genesis: GenesisFile): Committee {
+  return {
+    shardId: genesis.shardId,
+    epoch: 0,
+    members: genesis.validators.map((v) => ({ index: v.index, publicKey: fromHex(v.publicKey) })),
+  };
+}
+
+export function coinPublicKeysOf(genesis: GenesisFile): CoinPublicKeys {
+  return { threshold: genesis.coin.threshold, verificationKeys: genesis.coin.verificationKeys.map(fromHex) };
+}
+
+export function coinPublicKeysToJson(keys: CoinPublicKeys): GenesisFile['coin'] {
+  return { threshold: keys.threshold, verificationKeys: keys.verificationKeys.map(toHex) };
+}

@@ -1,0 +1,307 @@
+import { EventEmitter } from 'node:events';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type DagMessage, type DagValidatorInit, dagProtocol } from '../consensus/dag/index.js';
+import type { CommittedBatch, ConsensusCore, ConsensusEffect } from '../consensus/interface.js';
+import { toHex } from '../crypto/hash.js';
+import { ed25519Scheme } from '../crypto/scheme.js';
+import type { Application } from '../ledger/application.js';
+import { LedgerStore, type StoredBlock } from '../ledger/store.js';
+import { decodeTransaction, type Transaction } from '../ledger/transaction.js';
+import { ConsensusNetwork } from '../network/consensus-network.js';
+import type { NodeConfig } from './config.js';
+import { decodeBlockEvidence, encodeBlockEvidence } from './evidence.js';
+import { chainParametersOf, coinPublicKeysOf, committeeOf, type GenesisFile } from './genesis-file.js';
+import { Mempool } from './mempool.js';
+import { NodeMetrics } from './metrics.js';
+import { blockTime, readTimeMarker, timeMarker } from './time-marker.js';
+
+export interface NodeSecrets {
+  readonly signingSeed: Uint8Array;
+  readonly coinSecretShare: Uint8Array;
+}
+
+export interface NodeLogger {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+export interface NodeEvents {
+  block: [StoredBlock];
+}
+
+const SNAPSHOT_FILE = 'consensus.snapshot';
+const SNAPSHOT_INTERVAL_MS = 1000;
+
+/**
+ * One validator: the DAG consensus core driven by real timers and libp2p, a mempool in front of
+ * it, and a ledger behind it. Ordered batches become blocks, executed by the contracts and
+ * written atomically. Effects of the core are carried out in the order it returns them.
+ *
+ * Crash recovery: the ledger is the source of truth. Each block records the consensus sequence
+ * it came from; the consensus snapshot is written only when every batch the core has delivered
+ * is in the ledger, so a restart never skips a decision, and decisions the ledger already holds
+ * are recognised by their sequence and not applied twice.
+ */
+export class GridShardNode extends EventEmitter<NodeEvents> {
+  readonly metrics: NodeMetrics;
+  readonly mempool: Mempool;
+  private core!: ConsensusCore<DagMessage>;
+  private network!: ConsensusNetwork;
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly commitQueue: CommittedBatch[] = [];
+  private applying = false;
+  private appliedSequence = -1;
+  private feed: Uint8Array[] = [];
+  private feedScheduled = false;
+  private readonly submittedAt = new Map<string, number>();
+  private snapshotTimer: NodeJS.Timeout | null = null;
+  private expiryTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  readonly index: number;
+
+  private constructor(
+    readonly config: NodeConfig,
+    readonly genesis: GenesisFile,
+    readonly store: LedgerStore,
+    private readonly secrets: NodeSecrets,
+    private readonly log: NodeLogger,
+    private readonly now: () => number,
+  ) {
+    super();
+    if (config.validatorIndex === undefined || config.validatorIndex >= genesis.validators.length) {
+      throw new Error('a validator node needs a validatorIndex present in genesis');
+    }
+    this.index = config.validatorIndex;
+    this.mempool = new Mempool(ed25519Scheme, { chainId: genesis.chainId, shardId: genesis.shardId });
+    this.metrics = new NodeMetrics({
+      chainId: genesis.chainId,
+      shardId: genesis.shardId,
+      validator: this.index,
+    });
+  }
+
+  static async start(
+    config: NodeConfig,
+    genesis: GenesisFile,
+    secrets: NodeSecrets,
+    application: Application,
+    log: NodeLogger,
+    now: () => number = () => Date.now(),
+  ): Promise<GridShardNode> {
+    mkdirSync(config.dataDir, { recursive: true });
+    const ledgerDir = join(config.dataDir, 'ledger');
+    const store = existsSync(ledgerDir)
+      ? await LedgerStore.open(ledgerDir, application)
+      : await LedgerStore.create(ledgerDir, chainParametersOf(genesis), application);
+    const node = new GridShardNode(config, genesis, store, secrets, log, now);
+    await node.boot();
+    return node;
+  }
+
+  private async boot(): Promise<void> {
+    const head = this.store.headBlockHeader;
+    if (head.height > 0) this.appliedSequence = decodeBlockEvidence(head.evidence).sequence;
+    const snapshotPath = join(this.config.dataDir, SNAPSHOT_FILE);
+    const recovered = existsSync(snapshotPath) ? new Uint8Array(readFileSync(snapshotPath)) : undefined;
+    const init: DagValidatorInit = {
+      committee: committeeOf(this.genesis),
+      index: this.index,
+      signingSeed: this.secrets.signingSeed,
+      coinSecretShare: this.secrets.coinSecretShare,
+      coinPublicKeys: coinPublicKeysOf(this.genesis),
+      ...(recovered === undefined ? {} : { recovered }),
+    };
+    this.core = dagProtocol.create(init);
+    this.network = new ConsensusNetwork({
+      self: this.index,
+      signingSeed: this.secrets.signingSeed,
+      listen: this.config.listen,
+      peers: this.genesis.validators.map((v) => ({
+        index: v.index,
+        publicKey: Buffer.from(v.publicKey, 'hex'),
+        address: v.address,
+      })),
+      onMessage: (from, bytes) => this.onPeerBytes(from, bytes),
+    });
+    await this.network.start();
+    this.log.info(
+      {
+        height: head.height,
+        sequence: this.appliedSequence,
+        recovered: recovered !== undefined,
+        peerId: this.network.peerId,
+      },
+      'node started',
+    );
+    this.metrics.height.set(head.height);
+    this.apply(this.core.handle({ kind: 'start' }, this.now()));
+    this.snapshotTimer = setInterval(() => this.writeSnapshotIfSettled(), SNAPSHOT_INTERVAL_MS);
+    this.expiryTimer = setInterval(() => this.mempool.expire(this.now()), 10_000);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    if (this.snapshotTimer !== null) clearInterval(this.snapshotTimer);
+    if (this.expiryTimer !== null) clearInterval(this.expiryTimer);
+    await this.network.stop();
+    while (this.applying) await new Promise((resolve) => setTimeout(resolve, 5));
+    this.writeSnapshotIfSettled();
+    await this.store.close();
+  }
+
+  /** Admits a client's signed transaction (typed NodeError when refused) and hands it to consensus. */
+  submit(bytes: Uint8Array): { hash: string } {
+    const admitted = this.mempool.admit(
+      bytes,
+      { get: (k) => this.store.getState(k), set() {}, delete() {} },
+      this.now(),
+    );
+    const hash = toHex(admitted.hash);
+    this.submittedAt.set(hash, this.now());
+    this.metrics.mempoolSize.set(this.mempool.size);
+    this.feed.push(bytes);
+    if (!this.feedScheduled) {
+      this.feedScheduled = true;
+      setImmediate(() => this.flushFeed());
+    }
+    return { hash };
+  }
+
+  peers(): number[] {
+    return this.network.connectedPeers();
+  }
+
+  consensusCounters() {
+    return this.network.counters;
+  }
+
+  get lastAppliedSequence(): number {
+    return this.appliedSequence;
+  }
+
+  private flushFeed(): void {
+    this.feedScheduled = false;
+    if (this.stopped || this.feed.length === 0) return;
+    const transactions = [timeMarker(this.now()), ...this.feed];
+    this.feed = [];
+    this.apply(this.core.handle({ kind: 'transactions', transactions }, this.now()));
+  }
+
+  private onPeerBytes(from: number, bytes: Uint8Array): void {
+    if (this.stopped) return;
+    let message: DagMessage;
+    try {
+      message = dagProtocol.decodeMessage(bytes);
+    } catch {
+      this.metrics.badMessages.inc();
+      return;
+    }
+    this.metrics.messagesIn.inc();
+    this.apply(this.core.handle({ kind: 'message', from, message }, this.now()));
+  }
+
+  private apply(effects: ConsensusEffect<DagMessage>[]): void {
+    for (const effect of effects) {
+      switch (effect.kind) {
+        case 'send':
+          this.network.send(effect.to, dagProtocol.encodeMessage(effect.message));
+          break;
+        case 'broadcast':
+          this.network.broadcast(dagProtocol.encodeMessage(effect.message));
+          break;
+        case 'timer': {
+          const existing = this.timers.get(effect.name);
+          if (existing !== undefined) clearTimeout(existing);
+          const name = effect.name;
+          this.timers.set(
+            name,
+            setTimeout(
+              () => {
+                this.timers.delete(name);
+                if (!this.stopped) this.apply(this.core.handle({ kind: 'timer', name }, this.now()));
+              },
+              Math.max(0, effect.atMs - this.now()),
+            ),
+          );
+          break;
+        }
+        case 'commit':
+          this.metrics.round.set(effect.batch.round);
+          this.commitQueue.push(effect.batch);
+          break;
+      }
+    }
+    if (this.commitQueue.length > 0 && !this.applying) void this.drainCommits();
+  }
+
+  private async drainCommits(): Promise<void> {
+    this.applying = true;
+    try {
+      while (this.commitQueue.length > 0) {
+        const batch = this.commitQueue.shift()!;
+        if (batch.sequence <= this.appliedSequence) continue;
+        await this.applyBatch(batch);
+        this.appliedSequence = batch.sequence;
+      }
+    } catch (error) {
+      this.log.error({ error: String(error) }, 'applying a committed batch failed; stopping');
+      void this.stop();
+    } finally {
+      this.applying = false;
+    }
+  }
+
+  private async applyBatch(batch: CommittedBatch): Promise<void> {
+    const markers: number[] = [];
+    const transactions: Transaction[] = [];
+    for (const bytes of batch.transactions) {
+      const marker = readTimeMarker(bytes);
+      if (marker !== null) {
+        markers.push(marker);
+        continue;
+      }
+      try {
+        transactions.push(decodeTransaction(bytes, ed25519Scheme));
+      } catch {
+        // Undecodable bytes cannot be a transaction at any node: all skip them alike.
+        this.metrics.badTransactions.inc();
+      }
+    }
+    if (transactions.length === 0) return;
+    const previous = this.store.headBlockHeader;
+    const block = await this.store.append(transactions, {
+      timestampMs: blockTime(previous.timestampMs, markers),
+      randomness: batch.randomness,
+      evidence: encodeBlockEvidence(batch),
+      epoch: previous.epoch,
+    });
+    const now = this.now();
+    for (const hash of block.txHashes) {
+      this.mempool.committed(hash);
+      const id = toHex(hash);
+      const at = this.submittedAt.get(id);
+      if (at !== undefined) {
+        this.metrics.commitLatency.observe((now - at) / 1000);
+        this.submittedAt.delete(id);
+      }
+    }
+    this.metrics.height.set(block.header.height);
+    this.metrics.blocks.inc();
+    this.metrics.committedTransactions.inc(block.receipts.filter((r) => r.ok).length);
+    this.metrics.refusedTransactions.inc(block.receipts.filter((r) => !r.ok).length);
+    this.metrics.mempoolSize.set(this.mempool.size);
+    this.emit('block', block);
+  }
+
+  private writeSnapshotIfSettled(): void {
+    if (this.applying || this.commitQueue.length > 0) return;
+    const path = join(this.config.dataDir, SNAPSHOT_FILE);
+    const temporary = `${path}.tmp`;
+    writeFileSync(temporary, this.core.snapshot(), { flush: true });
+    renameSync(temporary, path);
+  }
+}

@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import pino from 'pino';
+import { buildApi } from '../api/server.js';
+import { decryptKeystore, decryptSecretFile } from '../crypto/keystore.js';
+import { ApplicationRouter, keyValueApplication } from '../ledger/application.js';
+import { type ConfigOverrides, loadNodeConfig, readPassword } from './config.js';
+import { NodeError } from './errors.js';
+import { parseGenesis } from './genesis-file.js';
+import { GridShardNode } from './node.js';
+
+function readJson(path: string, what: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new NodeError('BAD_CONFIG', `cannot read the ${what} at ${path}: ${(error as Error).message}`, {});
+  }
+}
+
+/** Starts a validator node and its API from a config file; resolves once both are up. */
+export async function runNode(configPath: string, overrides: ConfigOverrides, env: NodeJS.ProcessEnv) {
+  const config = loadNodeConfig(configPath, env, overrides);
+  const genesis = parseGenesis(readJson(config.genesis, 'genesis'));
+  const password = readPassword(config, env);
+  const { seed } = decryptKeystore(readJson(config.keystore, 'keystore'), password);
+  const coinSecretShare = decryptSecretFile(readJson(config.coinShare, 'coin share'), 'coin-share', password);
+  const log = pino({ level: config.logLevel, base: { validator: config.validatorIndex } });
+  const application = new ApplicationRouter([keyValueApplication]);
+  const node = await GridShardNode.start(
+    config,
+    genesis,
+    { signingSeed: seed, coinSecretShare },
+    application,
+    log,
+  );
+  const api = await buildApi(node, { host: config.apiHost, port: config.apiPort });
+  await api.listen({ host: config.apiHost, port: config.apiPort });
+  log.info({ api: `http://${config.apiHost}:${config.apiPort}` }, 'API listening');
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      log.info({}, 'stopping');
+      await api.close();
+      await node.stop();
+    })();
+    return stopping;
+  };
+  return { node, api, stop };
+}
