@@ -1,5 +1,6 @@
 import type { MarketAction } from './actions.js';
 import { clearInterval } from './clearing.js';
+import { MarketError } from './errors.js';
 import type { GridLocation } from './grid-interface.js';
 import { type ActionDetail, type HandlerContext, requireCycle, requireMember } from './handler-context.js';
 import { keyString } from './memory-state.js';
@@ -82,7 +83,7 @@ export function match(ctx: HandlerContext, action: Of<'match'>): ActionDetail {
   }
 
   const fees = locations.points.map((seller) =>
-    locations.points.map((buyer) => ctx.plugins.crossingFees.feePerKwh(seller, buyer)),
+    locations.points.map((buyer) => crossingFee(ctx, seller, buyer)),
   );
   let matchedWh = 0;
   for (let interval = 0; interval < cycle.intervals; interval++) {
@@ -159,6 +160,22 @@ export function match(ctx: HandlerContext, action: Of<'match'>): ActionDetail {
   return { cycleId: cycle.cycleId, round: cycle.round, orders, deals: deals.length, matchedWh };
 }
 
+/** A fee from the grid side must be a whole, non-negative money amount per kWh. */
+function crossingFee(ctx: HandlerContext, seller: GridLocation, buyer: GridLocation): number {
+  const fee = ctx.plugins.crossingFees.feePerKwh(seller, buyer);
+  if (!Number.isSafeInteger(fee) || fee < 0) {
+    throw new MarketError(
+      'BAD_INPUT',
+      `crossing fee table gave ${fee} from bus ${seller.bus} to bus ${buyer.bus}`,
+      {
+        seller,
+        buyer,
+      },
+    );
+  }
+  return fee;
+}
+
 /**
  * The two grid-enterprise modes. Entrusted sale: the grid enterprise sells the output at the
  * composite price and remits it less the crossing fee. Grid purchase: it buys at the benchmark
@@ -176,7 +193,7 @@ function gridDeal(
 ): Deal {
   const { config } = ctx;
   const entrusted = quote.mode === 'entrusted';
-  const fee = entrusted ? ctx.plugins.crossingFees.feePerKwh(sellerPoint, gridPoint) : 0;
+  const fee = entrusted ? crossingFee(ctx, sellerPoint, gridPoint) : 0;
   const buyerPrice = entrusted ? config.compositePricePerKwh : config.benchmarkPricePerKwh;
   return {
     round: cycle.round,
