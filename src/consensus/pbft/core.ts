@@ -129,6 +129,16 @@ export class PbftReplica implements PbftCore {
   private fetchArmed = false;
   private fetchPeer = 0;
   private fetchRequestedFrom = -1;
+  /** Fetches still to send without a known target: after a restart or a silent timeout. */
+  private probesLeft = 0;
+  private maxDecided = -1;
+  /** Highest sequence seen with 2f+1 matching commits, decided here or not. */
+  private maxCommittedSeen = -1;
+  /**
+   * Normal-case messages of a view we have not entered yet (the new-view is still on its way):
+   * held, bounded per sender, and replayed when we enter that view.
+   */
+  private early: (PrePrepareMessage | PrepareMessage | CommitMessage)[] = [];
   private recoveredStart: boolean;
 
   private now = 0;
@@ -244,10 +254,13 @@ export class PbftReplica implements PbftCore {
   private onStart(): void {
     if (this.recoveredStart) {
       this.recoveredStart = false;
-      // Whatever was decided while we were down comes back through fetch.
+      // Whatever was decided while we were down comes back through fetch: ask everyone now, then
+      // probe f+1 peers in turn in case they were still deciding.
       this.broadcast(
         this.keyring.sign<FetchMessage>({ type: 'fetch', from: this.index, fromSequence: this.executed }),
       );
+      this.probesLeft = this.f + 1;
+      this.armFetch();
       this.forwardPending();
     }
     this.updateViewTimer(false);
@@ -265,7 +278,9 @@ export class PbftReplica implements PbftCore {
     }
     if (fresh.length === 0) return;
     if (this.isPrimary()) this.tryPropose();
-    else if (!this.changing) this.sendRequest(fresh);
+    // Every validator learns of the request (also during a view change), so all of them time out
+    // on a primary that ignores it and the new primary has it.
+    else this.sendRequest(fresh, true);
     this.updateViewTimer(false);
   }
 
@@ -273,12 +288,24 @@ export class PbftReplica implements PbftCore {
     if (name === VIEW_TIMER) {
       if (this.viewDeadline === null || this.now < this.viewDeadline) return;
       this.viewDeadline = null;
-      if (this.changing || this.waitingForPrimary()) this.startViewChange(this.view + 1);
+      if (this.changing || this.waitingForPrimary()) {
+        // Waiting may also mean we missed decisions others made: ask a peer as well.
+        this.probesLeft = Math.max(this.probesLeft, 1);
+        this.armFetch();
+        this.startViewChange(this.view + 1);
+      }
       return;
     }
     if (name === FETCH_TIMER) {
       this.fetchArmed = false;
-      if (this.executed < this.fetchTarget) this.sendFetch();
+      const gap = Math.max(this.maxDecided, this.maxCommittedSeen) >= this.executed;
+      // A validator stuck in a view change keeps asking for decisions: if the others stayed in the
+      // old view and kept deciding, it still executes everything they decided.
+      if (this.executed < this.fetchTarget || gap || this.probesLeft > 0 || this.changing) {
+        if (this.executed >= this.fetchTarget && !gap && !this.changing) this.probesLeft--;
+        this.sendFetch();
+        this.armFetch();
+      }
     }
   }
 
@@ -338,7 +365,6 @@ export class PbftReplica implements PbftCore {
   }
 
   private onRequest(m: RequestMessage): void {
-    if (!this.isPrimary()) return;
     let added = false;
     for (const tx of m.transactions) {
       if (this.pending.size >= this.options.maxPendingTransactions) break;
@@ -347,7 +373,9 @@ export class PbftReplica implements PbftCore {
       this.pending.set(key, tx);
       added = true;
     }
-    if (added) this.tryPropose();
+    if (!added) return;
+    if (this.isPrimary()) this.tryPropose();
+    else this.updateViewTimer(false);
   }
 
   private tryPropose(): void {
@@ -395,6 +423,7 @@ export class PbftReplica implements PbftCore {
   }
 
   private onPrePrepare(m: PrePrepareMessage): void {
+    if (this.holdEarly(m)) return;
     if (this.changing || m.view !== this.view || !this.inWindow(m.sequence)) return;
     if (m.from !== pbftPrimaryOf(m.view, this.n)) {
       throw new PbftError('UNKNOWN_SENDER', `pre-prepare for view ${m.view} from non-primary ${m.from}`);
@@ -429,6 +458,7 @@ export class PbftReplica implements PbftCore {
 
   private onPrepare(m: PrepareMessage): void {
     if (m.view > this.view) this.noteAhead(m.from, m.view);
+    if (this.holdEarly(m)) return;
     if (this.changing || m.view !== this.view || !this.inWindow(m.sequence)) return;
     if (m.from === pbftPrimaryOf(m.view, this.n)) return;
     const slot = this.slotFor(m.sequence);
@@ -464,11 +494,51 @@ export class PbftReplica implements PbftCore {
 
   private onCommit(m: CommitMessage): void {
     if (m.view > this.view) this.noteAhead(m.from, m.view);
+    if (this.holdEarly(m)) return;
     if (this.changing || m.view !== this.view || !this.inWindow(m.sequence)) return;
     const slot = this.slotFor(m.sequence);
     if (slot.commits.has(m.from)) return;
     slot.commits.set(m.from, m);
     this.checkCommitted(m.sequence, slot);
+    if (m.sequence >= this.executed && !this.decided.has(m.sequence)) {
+      let same = 0;
+      for (const c of slot.commits.values()) if (bytesEqual(c.digest, m.digest)) same++;
+      // Others decided a batch we cannot (we missed its pre-prepare): fetch it if that lasts.
+      if (same >= this.quorum) {
+        this.maxCommittedSeen = Math.max(this.maxCommittedSeen, m.sequence);
+        this.armFetch();
+      }
+    }
+  }
+
+  private holdEarly(m: PrePrepareMessage | PrepareMessage | CommitMessage): boolean {
+    if (m.view < this.view || (m.view === this.view && !this.changing)) return false;
+    const limit = Math.ceil(((2 * this.n + 1) * this.options.windowSize) / this.n);
+    if (
+      m.view <= this.view + 2 &&
+      m.sequence >= this.stable.count &&
+      m.sequence < this.stable.count + 2 * this.options.windowSize &&
+      this.early.filter((e) => e.from === m.from).length < limit
+    ) {
+      this.early.push(m);
+    }
+    return true;
+  }
+
+  private replayEarly(): void {
+    const ready = this.early.filter((m) => m.view === this.view);
+    this.early = this.early.filter((m) => m.view > this.view);
+    for (const m of ready) {
+      try {
+        if (m.type === 'pre-prepare') this.onPrePrepare(m);
+        else if (m.type === 'prepare') this.onPrepare(m);
+        else this.onCommit(m);
+      } catch (error) {
+        if (!(error instanceof PbftError)) throw error;
+        this.rejected++;
+        this.rejection = error;
+      }
+    }
   }
 
   private checkCommitted(sequence: number, slot: Slot): void {
@@ -485,6 +555,7 @@ export class PbftReplica implements PbftCore {
       digest,
       commits: matching.sort(byFrom).slice(0, this.quorum),
     });
+    this.maxDecided = Math.max(this.maxDecided, sequence);
     this.executeReady();
   }
 
@@ -499,6 +570,9 @@ export class PbftReplica implements PbftCore {
     this.tryPropose();
     if (this.executed >= this.fetchTarget) this.fetchTarget = 0;
     else if (this.executed >= this.fetchRequestedFrom + this.options.fetchLimit) this.sendFetch();
+    // A later sequence decided while this one is not: if the gap outlives a retry period, we
+    // missed messages (a crash, a partition) and fetch the decisions instead of waiting forever.
+    if (this.maxDecided >= this.executed) this.armFetch();
   }
 
   private execute(d: Decided): void {
@@ -762,6 +836,7 @@ export class PbftReplica implements PbftCore {
     }
     if (primary) this.tryPropose();
     else this.forwardPending();
+    this.replayEarly();
     this.updateViewTimer(true);
   }
 
@@ -777,7 +852,16 @@ export class PbftReplica implements PbftCore {
 
   private behind(target: number): void {
     this.fetchTarget = Math.max(this.fetchTarget, target);
-    if (!this.fetchArmed) this.sendFetch();
+    if (!this.fetchArmed) {
+      this.sendFetch();
+      this.armFetch();
+    }
+  }
+
+  private armFetch(): void {
+    if (this.fetchArmed || this.n === 1) return;
+    this.fetchArmed = true;
+    this.out.push({ kind: 'timer', name: FETCH_TIMER, atMs: this.now + this.options.fetchRetryMs });
   }
 
   private sendFetch(): void {
@@ -791,8 +875,6 @@ export class PbftReplica implements PbftCore {
     this.fetchRequestedFrom = this.executed;
     this.out.push({ kind: 'send', to: this.fetchPeer, message: fetch });
     this.fetchPeer = (this.fetchPeer + 1) % this.n;
-    this.fetchArmed = true;
-    this.out.push({ kind: 'timer', name: FETCH_TIMER, atMs: this.now + this.options.fetchRetryMs });
   }
 
   private onFetch(m: FetchMessage): void {
@@ -826,6 +908,7 @@ export class PbftReplica implements PbftCore {
       digest,
       commits: m.commits,
     });
+    this.maxDecided = Math.max(this.maxDecided, m.sequence);
     // 2f+1 commits in a later view prove that view was entered; a validator back from a crash
     // follows it instead of waiting for a view change that will not come.
     if (m.view > this.view) {
@@ -835,6 +918,7 @@ export class PbftReplica implements PbftCore {
       this.slots.clear();
       this.proposed.clear();
       this.forwardPending();
+      this.replayEarly();
     }
     this.executeReady();
   }
@@ -847,10 +931,11 @@ export class PbftReplica implements PbftCore {
       this.tryPropose();
       return;
     }
-    this.sendRequest([...this.pending.values()]);
+    this.sendRequest([...this.pending.values()], false);
   }
 
-  private sendRequest(transactions: readonly Uint8Array[]): void {
+  /** To every validator for a new client request; to the primary alone when re-forwarding. */
+  private sendRequest(transactions: readonly Uint8Array[], toAll: boolean): void {
     const primary = pbftPrimaryOf(this.view, this.n);
     const size = this.options.maxBatchTransactions;
     for (let i = 0; i < transactions.length; i += size) {
@@ -859,7 +944,9 @@ export class PbftReplica implements PbftCore {
         from: this.index,
         transactions: transactions.slice(i, i + size),
       });
-      this.out.push({ kind: 'send', to: primary, message: request });
+      this.out.push(
+        toAll ? { kind: 'broadcast', message: request } : { kind: 'send', to: primary, message: request },
+      );
     }
   }
 
