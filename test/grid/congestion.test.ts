@@ -75,6 +75,31 @@ describe('congestion management', () => {
     );
   });
 
+  it('reaches the welfare optimum: the cheap position is used up before the dear one', async () => {
+    const grid = withRating(ieee33(), 6, 7, 1500);
+    const schedule: ScheduleEntry[] = [
+      { participantId: 'cheap', bus: 17, interval: 0, netKw: 200, pricePerKwh: 10 },
+      { participantId: 'dear', bus: 18, interval: 0, netKw: 2800, pricePerKwh: 60 },
+    ];
+    const result = await resolveCongestion(grid, schedule);
+    const byId = new Map(result.adjustments.map((a) => [a.participantId, a]));
+    assert.equal(byId.get('cheap')!.adjustedKw, 0);
+    // With the cheap seller gone, the least the dear one must give up, by bisection on the AC check.
+    const secureAt = (dearKw: number) =>
+      securityCheck(grid, [{ participantId: 'dear', bus: 18, interval: 0, netKw: dearKw, pricePerKwh: 60 }])
+        .secure;
+    let low = 0;
+    let high = 2800;
+    while (high - low > 0.001) {
+      const mid = (low + high) / 2;
+      if (secureAt(mid)) low = mid;
+      else high = mid;
+    }
+    const dearAdjusted = byId.get('dear')!.adjustedKw;
+    assert.ok(dearAdjusted <= low + 0.001, `${dearAdjusted} above the secure maximum ${low}`);
+    assert.ok(dearAdjusted >= low - 0.01, `${dearAdjusted} curtails more than needed (max ${low})`);
+  });
+
   it('removes an over-voltage and an under-voltage in separate intervals', async () => {
     const base = ieee33();
     const grid: Grid = {
