@@ -2,6 +2,7 @@ import { toHex } from '../crypto/index.js';
 import { quoteCommitment } from './commitment.js';
 import { MarketDriver, type RecordedTransaction, type Signer, signerFromSeed } from './driver.js';
 import { initMarket } from './executor.js';
+import { checkInvariants, contractedByParticipant } from './invariants.js';
 import { MemoryState } from './memory-state.js';
 import { SplitMix64 } from './prng.js';
 import type { MarketConfig, Project, Quotation, TradingMode } from './records.js';
@@ -375,119 +376,4 @@ function buildQuote(
   }
   if (curves.length === 0) return null;
   return { side, mode: trader.mode, project: 0, curves };
-}
-
-function contractedByParticipant(
-  store: MarketStore,
-  cycleId: string,
-  intervals: number,
-): Map<string, number[]> {
-  const out = new Map<string, number[]>();
-  const add = (member: Uint8Array, interval: number, wh: number) => {
-    const name = toHex(member);
-    const list = out.get(name) ?? new Array<number>(intervals).fill(0);
-    list[interval]! += wh;
-    out.set(name, list);
-  };
-  for (const contract of store.allContracts(cycleId)) {
-    add(contract.generator, contract.interval, contract.energyWh);
-    if (contract.mode === 'direct') add(contract.user, contract.interval, contract.energyWh);
-  }
-  return out;
-}
-
-export interface InvariantReport {
-  moneyConserved: boolean;
-  energyBalanced: boolean;
-  capacityRespected: boolean;
-  contractedWh: number;
-}
-
-/**
- * Money: every statement's lines add up to its net, and all nets (and all balances) sum to zero.
- * Energy: per interval, energy sold equals energy bought in contracts, and each statement's
- * metered energy equals contracted energy plus signed deviation accounted as imbalance.
- * Capacity: nobody's contracted energy exceeds approved capacity (or maximum load) per interval.
- */
-export function checkInvariants(
-  store: MarketStore,
-  cycleId: string,
-  intervals: number,
-  traders: readonly { signer: { publicKey: Uint8Array } }[],
-): InvariantReport {
-  const cycle = store.cycle(cycleId)!;
-  let moneyConserved = true;
-  let netSum = 0n;
-  for (const member of store.statementMembers(cycleId)) {
-    const statement = store.statement(cycleId, member)!;
-    const lineSum = statement.lines.reduce((sum, line) => sum + line.amount, 0n);
-    if (lineSum !== statement.net) moneyConserved = false;
-    netSum += statement.net;
-  }
-  let balanceSum = 0n;
-  for (const key of store.memberKeys()) balanceSum += store.balance(key);
-  if (netSum !== 0n || balanceSum !== 0n) moneyConserved = false;
-
-  const sold = new Array<number>(intervals).fill(0);
-  const bought = new Array<number>(intervals).fill(0);
-  const perMember = new Map<string, number[]>();
-  let contractedWh = 0;
-  for (const c of store.allContracts(cycleId)) {
-    sold[c.interval]! += c.energyWh;
-    bought[c.interval]! += c.energyWh;
-    contractedWh += c.energyWh;
-    for (const key of c.mode === 'direct' ? [c.generator, c.user] : [c.generator]) {
-      const name = toHex(key);
-      const list = perMember.get(name) ?? new Array<number>(intervals).fill(0);
-      list[c.interval]! += c.energyWh;
-      perMember.set(name, list);
-    }
-  }
-  let energyBalanced = sold.every((wh, i) => wh === bought[i]);
-  for (const member of store.statementMembers(cycleId)) {
-    const statement = store.statement(cycleId, member)!;
-    if (statement.meteredWh !== statement.contractedWh) {
-      const imbalance = statement.lines.find((line) => line.kind === 'imbalance');
-      if (imbalance === undefined || imbalance.energyWh !== statement.deviationWh) energyBalanced = false;
-    }
-    if (Math.abs(statement.meteredWh - statement.contractedWh) > statement.deviationWh)
-      energyBalanced = false;
-  }
-
-  // Capacity is checked on matched volume (before any curtailment), per project and interval.
-  const matched = new Map<string, number[]>();
-  for (const deal of store.allDeals(cycleId)) {
-    const sides =
-      deal.mode === 'direct'
-        ? [`${toHex(deal.seller)}/${deal.project}`, `${toHex(deal.buyer)}/0`]
-        : [`${toHex(deal.seller)}/${deal.project}`];
-    for (const name of sides) {
-      const list = matched.get(name) ?? new Array<number>(intervals).fill(0);
-      list[deal.interval]! += deal.matchedWh;
-      matched.set(name, list);
-    }
-  }
-  let capacityRespected = true;
-  for (const trader of traders) {
-    const member = store.member(trader.signer.publicKey);
-    if (member === undefined) continue;
-    const projects = member.role === 'generator' ? member.approvedKw.length : 1;
-    for (let p = 0; p < projects; p++) {
-      const list = matched.get(`${toHex(trader.signer.publicKey)}/${p}`);
-      if (list === undefined) continue;
-      const powerKw = member.role === 'generator' ? member.approvedKw[p]! : member.maxLoadKw;
-      const capWh = Math.floor((powerKw * cycle.intervalMs) / 3600);
-      if (list.some((wh) => wh > capWh)) capacityRespected = false;
-    }
-  }
-  for (const trader of traders) {
-    const member = store.member(trader.signer.publicKey);
-    const list = perMember.get(toHex(trader.signer.publicKey));
-    if (member === undefined || list === undefined) continue;
-    const powerKw =
-      member.role === 'generator' ? member.approvedKw.reduce((a, b) => a + b, 0) : member.maxLoadKw;
-    const capWh = Math.floor((powerKw * cycle.intervalMs) / 3600);
-    if (list.some((wh) => wh > capWh)) capacityRespected = false;
-  }
-  return { moneyConserved, energyBalanced, capacityRespected, contractedWh };
 }
