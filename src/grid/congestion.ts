@@ -235,7 +235,8 @@ function resolveInterval(
     // A limit that stays broken after re-linearising gets a margin of its own excess.
     for (const v of violations) {
       const excess = excessOf(v);
-      if (round > 3) margin.set(violationKey(v), (margin.get(violationKey(v)) ?? 0) + excess);
+      const key = constraintKey(v);
+      if (round > 3 && key !== null) margin.set(key, (margin.get(key) ?? 0) + excess);
     }
     watch(engine, current, watched);
 
@@ -432,7 +433,7 @@ function watch(engine: PowerFlowEngine, current: Measures, watched: Map<string, 
   for (let j = 0; j < br.count; j++) {
     const limit = br.rateKva[j]!;
     if (limit > 0 && current.branchKva[j]! >= FLOW_WATCH_FRACTION * limit) {
-      const key = `branch-thermal:${net.ids[br.from[j]!]}-${net.ids[br.to[j]!]}`;
+      const key = `flow_${br.source[j]}`;
       if (!watched.has(key)) watched.set(key, { key, kind: 'flow', index: j, limit });
     }
   }
@@ -441,18 +442,34 @@ function watch(engine: PowerFlowEngine, current: Measures, watched: Map<string, 
     const bus = engine.grid.buses[i]!;
     const vm = current.vm[i]!;
     if (vm <= bus.vMinPu + VOLTAGE_WATCH_PU) {
-      const key = `voltage-low:${bus.id}`;
+      const key = `vlow_${bus.id}`;
       if (!watched.has(key)) watched.set(key, { key, kind: 'vlow', index: i, limit: bus.vMinPu });
     }
     if (vm >= bus.vMaxPu - VOLTAGE_WATCH_PU) {
-      const key = `voltage-high:${bus.id}`;
+      const key = `vhigh_${bus.id}`;
       if (!watched.has(key)) watched.set(key, { key, kind: 'vhigh', index: i, limit: bus.vMaxPu });
     }
   }
   const capacity = engine.grid.substation.capacityKva;
   if (capacity > 0 && current.substationKva >= FLOW_WATCH_FRACTION * capacity) {
-    const key = `substation-capacity:${engine.grid.substation.bus}`;
+    const key = 'substation';
     if (!watched.has(key)) watched.set(key, { key, kind: 'substation', index: net.slack, limit: capacity });
+  }
+}
+
+/** The watched-constraint key a violation belongs to (branches by index, so parallel lines differ). */
+function constraintKey(v: Violation): string | null {
+  switch (v.kind) {
+    case 'branch-thermal':
+      return `flow_${v.branch}`;
+    case 'voltage-low':
+      return `vlow_${v.bus}`;
+    case 'voltage-high':
+      return `vhigh_${v.bus}`;
+    case 'substation-capacity':
+      return 'substation';
+    case 'not-converged':
+      return null;
   }
 }
 
