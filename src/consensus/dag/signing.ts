@@ -64,7 +64,7 @@ export class Signatures {
     const cached = Signatures.shared.get(cacheKey);
     if (cached !== undefined) return cached;
     const ok = ed25519Verify(key, bytes, signature);
-    if (Signatures.shared.size >= 50_000) Signatures.shared.clear();
+    if (Signatures.shared.size >= 20_000) Signatures.shared.clear();
     Signatures.shared.set(cacheKey, ok);
     return ok;
   }
