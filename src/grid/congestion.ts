@@ -46,6 +46,9 @@ export interface Adjustment {
   readonly scheduledKw: number;
   readonly adjustedKw: number;
   readonly curtailedKw: number;
+  /** The same volumes in whole watts, for state that only holds integers. */
+  readonly adjustedW: number;
+  readonly curtailedW: number;
   /** The limits broken in the interval before adjustment, e.g. `branch-thermal:5-6`. */
   readonly reasons: readonly string[];
 }
@@ -129,6 +132,8 @@ export async function resolveCongestion(
       scheduledKw: e.netKw,
       adjustedKw: adjusted[k]!.netKw,
       curtailedKw: curtailed,
+      adjustedW: adjustedW[k]!,
+      curtailedW: watts,
       reasons: reasonsByInterval.get(e.interval) ?? [],
     });
   });

@@ -19,6 +19,8 @@ export interface PowerFlowOptions {
 
 export interface BusResult {
   readonly id: number;
+  /** The bus's zone, which is the shard its participants belong to. */
+  readonly zone: string;
   readonly vmPu: number;
   readonly vaDeg: number;
   /** Net injection into the network at the bus (generation minus load), kW / kvar. */
@@ -349,6 +351,7 @@ export class PowerFlowEngine {
       const shuntQ = -net.bShunt[i]! * vm * vm;
       buses.push({
         id: net.ids[i]!,
+        zone: grid.buses[i]!.zone,
         vmPu: vm,
         vaDeg: (Math.atan2(vIm[i]!, vRe[i]!) * 180) / Math.PI,
         pKw: (pBus[i]! + shuntP) * base,
