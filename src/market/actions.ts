@@ -64,6 +64,10 @@ const actionVariants = {
     ),
   },
   settle: { cycleId },
+  /** Audit decisions published together by the trading center or an operator. */
+  auditBatch: {
+    decisions: list(struct({ member: key32, approve: bool, note: text(200) }), 10_000),
+  },
 };
 
 export const marketActionCodec = union(actionVariants);

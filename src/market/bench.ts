@@ -28,8 +28,8 @@ const round1 = (value: number) => Math.round(value * 10) / 10;
 
 /**
  * Two figures, medians over repeats: clearing one interval of half bids, half offers (prices
- * 200..600, 1..10,000 Wh, seeded) and one whole simulated trading cycle, open to settled, of
- * members admitted beforehand (their registration and audit are reported next to it). CPU time is reported next to
+ * 200..600, 1..10,000 Wh, seeded) and one whole simulated cycle, registration to settlement
+ * (the trading cycle proper, open to settled, is reported next to it). Key generation is set-up. CPU time is reported next to
  * wall time because the machine is shared: wall time includes waiting for a core.
  */
 export function runMarketBench(options: MarketBenchOptions = DEFAULT_BENCH) {
@@ -57,6 +57,7 @@ export function runMarketBench(options: MarketBenchOptions = DEFAULT_BENCH) {
   const cycleCpu: number[] = [];
   const accessWall: number[] = [];
   const totalWall: number[] = [];
+  const totalCpu: number[] = [];
   let last: ReturnType<typeof simulateMarket> | undefined;
   for (let i = 0; i < options.cycleRepeats; i++) {
     last = simulateMarket({ participants: options.participants, intervals: options.intervals, seed: 1 });
@@ -64,16 +65,19 @@ export function runMarketBench(options: MarketBenchOptions = DEFAULT_BENCH) {
     cycleCpu.push(last.cycleCpuMs);
     accessWall.push(last.accessMs);
     totalWall.push(last.elapsedMs);
+    totalCpu.push(last.elapsedCpuMs);
   }
   return {
     clear100kOrdersMs: round1(median(clearWall)),
     clearOrders: half * 2,
     clearClearedWh: clearedQuantity,
     clearClearingPricePerKwh: clearingPrice,
-    cycle1000x24Ms: Math.round(median(cycleWall)),
-    cycleCpuMs: Math.round(median(cycleCpu)),
-    accessAndCycle1000x24Ms: Math.round(median(totalWall)),
+    // The whole cycle as `market simulate` runs it: registration and audit, then open to settled.
+    cycle1000x24Ms: Math.round(median(totalWall)),
+    cycleCpuMs: Math.round(median(totalCpu)),
     access1000Ms: Math.round(median(accessWall)),
+    tradingCycle1000x24Ms: Math.round(median(cycleWall)),
+    tradingCycleCpuMs: Math.round(median(cycleCpu)),
     cycleParticipants: options.participants,
     cycleIntervals: options.intervals,
     cycleTransactions: last?.transactions ?? 0,

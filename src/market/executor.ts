@@ -9,7 +9,7 @@ import { MarketError } from './errors.js';
 import { BusExportLimitChecker, VoltageLevelFeeTable } from './grid-doubles.js';
 import type { ActionDetail, HandlerContext, MarketPlugins } from './handler-context.js';
 import { match } from './matching.js';
-import { audit, exit, register, suspend } from './members.js';
+import { audit, auditBatch, exit, register, suspend } from './members.js';
 import { OverlayState } from './overlay.js';
 import { amendQuote, commitQuote, revealQuote, submitQuote, withdrawQuote } from './quotes.js';
 import type { MarketConfig } from './records.js';
@@ -113,6 +113,8 @@ function dispatch(ctx: HandlerContext, action: MarketAction): ActionDetail {
       return meterReadings(ctx, action);
     case 'settle':
       return settle(ctx, action);
+    case 'auditBatch':
+      return auditBatch(ctx, action);
   }
 }
 

@@ -52,6 +52,22 @@ export function register(ctx: HandlerContext, action: Of<'register'>): ActionDet
  * The rules decide each project; the auditor may still refuse with its own note.
  */
 export function audit(ctx: HandlerContext, action: Of<'audit'>): ActionDetail {
+  return auditOne(ctx, action);
+}
+
+/** Many decisions in one transaction, all applied or (if any is refused) none. */
+export function auditBatch(ctx: HandlerContext, action: Of<'auditBatch'>): ActionDetail {
+  let approved = 0;
+  for (const decision of action.decisions) {
+    if (auditOne(ctx, decision).status === 'approved') approved++;
+  }
+  return { audited: action.decisions.length, approved };
+}
+
+function auditOne(
+  ctx: HandlerContext,
+  action: { member: Uint8Array; approve: boolean; note: string },
+): ActionDetail {
   const member = ctx.store.member(action.member);
   if (member === undefined) {
     throw new MarketError('UNKNOWN_MEMBER', 'audit of an unregistered key', { member: toHex(action.member) });

@@ -133,3 +133,31 @@ describe('registration and audit on chain', () => {
     assert.equal(market.store.member(user.publicKey)!.status, 'exited');
   });
 });
+
+describe('audit batches', () => {
+  it('applies every decision of a batch, or none when one is refused', () => {
+    const market = new TestMarket();
+    const a = market.generator([project()], false);
+    const b = market.generator([project({ capacityKw: 60_000, voltageKv: 110 })], false);
+    const stranger = seedSigner(4242);
+    const root = market.state.root();
+    const refused = market.driver.submit(market.center, {
+      type: 'auditBatch',
+      decisions: [
+        { member: a.publicKey, approve: true, note: '' },
+        { member: stranger.publicKey, approve: true, note: '' },
+      ],
+    });
+    assert.equal(expectError(refused).code, 'UNKNOWN_MEMBER');
+    assert.deepEqual(market.state.root(), root);
+    const detail = market.driver.must(market.center, {
+      type: 'auditBatch',
+      decisions: [
+        { member: a.publicKey, approve: true, note: '' },
+        { member: b.publicKey, approve: true, note: '' },
+      ],
+    });
+    assert.deepEqual(detail, { audited: 2, approved: 1 });
+    assert.equal(market.store.member(b.publicKey)!.status, 'rejected');
+  });
+});

@@ -53,6 +53,7 @@ const samples: MarketAction[] = [
     meters: [{ participant: key, readings: [{ interval: 0, energyWh: 7 }] }],
   },
   { type: 'settle', cycleId: 'c' },
+  { type: 'auditBatch', decisions: [{ member: key, approve: true, note: '' }] },
 ];
 
 describe('market action codec', () => {
