@@ -5,6 +5,7 @@ import * as ledgerCommands from './commands/ledger.js';
 import * as marketCommands from './commands/market.js';
 import * as nodeCommands from './commands/node.js';
 import * as simCommands from './commands/sim.js';
+import * as startCommands from './commands/start.js';
 
 /** Each area adds its own commands and its `bench <area>` subcommand. */
 interface CommandArea {
@@ -19,6 +20,7 @@ const areas: CommandArea[] = [
   gridCommands,
   marketCommands,
   nodeCommands,
+  startCommands,
 ];
 
 export function buildProgram(): Command {

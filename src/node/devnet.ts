@@ -18,6 +18,8 @@ export interface NetworkLayout {
   readonly password: string;
   readonly genesisTimeMs: number;
   readonly scryptCost?: ScryptCost;
+  /** Written into each config; the file itself is the caller's to create. */
+  readonly passwordFile?: string;
 }
 
 /**
@@ -78,6 +80,7 @@ export function createNetworkFiles(layout: NetworkLayout): GenesisFile {
           api: { host: layout.host, port: layout.apiBasePort + index },
           keystore: 'keystore.json',
           coinShare: 'coin-share.json',
+          ...(layout.passwordFile === undefined ? {} : { passwordFile: layout.passwordFile }),
         },
         null,
         2,

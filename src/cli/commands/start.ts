@@ -1,0 +1,136 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { DemoLoad } from '../../node/demo-load.js';
+import { createNetworkFiles } from '../../node/devnet.js';
+import { NodeError } from '../../node/errors.js';
+import { parseGenesis } from '../../node/genesis-file.js';
+import { Supervisor } from '../../node/supervisor.js';
+import { GridShardClient } from '../../sdk/client.js';
+import { action, EXIT_OK } from '../output.js';
+
+const DEVNET_PASSWORD = 'gridshard-devnet-password';
+
+export function register(program: Command): void {
+  program
+    .command('start')
+    .description('run the local devnet: 4 validator processes, their APIs and a demo load (Ctrl-C stops)')
+    .option('--dir <dir>', 'devnet directory (kept between runs)', 'devnet')
+    .option('--reset', 'delete the devnet directory and start a new chain')
+    .option('--port <port>', 'API port of validator 0; validator i listens on port + i', '8080')
+    .option('--p2p-port <port>', 'libp2p port of validator 0', '7100')
+    .option('--no-load', 'do not run the demo load generator')
+    .option('--duration <seconds>', 'stop by itself after this many seconds (0 = run until Ctrl-C)', '0')
+    .action(
+      action(
+        async (options: {
+          dir: string;
+          reset?: boolean;
+          port: string;
+          p2pPort: string;
+          load: boolean;
+          duration: string;
+        }) => {
+          const dir = resolve(options.dir);
+          const port = Number(options.port);
+          const p2pPort = Number(options.p2pPort);
+          const duration = Number(options.duration);
+          for (const [name, value] of [
+            ['port', port],
+            ['p2p-port', p2pPort],
+          ] as const) {
+            if (!Number.isInteger(value) || value < 1 || value > 65000) {
+              throw new NodeError('BAD_CONFIG', `--${name} must be a port 1..65000`, {});
+            }
+          }
+          if (!Number.isFinite(duration) || duration < 0)
+            throw new NodeError('BAD_CONFIG', '--duration must be ≥ 0', {});
+          if (options.reset && existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+          const fresh = !existsSync(join(dir, 'genesis.json'));
+          if (fresh) {
+            createNetworkFiles({
+              dir,
+              chainId: 'gridshard-devnet',
+              validators: 4,
+              host: '127.0.0.1',
+              p2pBasePort: p2pPort,
+              apiBasePort: port,
+              password: DEVNET_PASSWORD,
+              genesisTimeMs: Date.now(),
+              // A devnet's keys protect nothing; a cheaper scrypt lets four processes start fast.
+              scryptCost: { n: 2 ** 14, r: 8, p: 1 },
+              passwordFile: '../password',
+            });
+            writeFileSync(join(dir, 'password'), DEVNET_PASSWORD, { mode: 0o600 });
+          }
+          const genesis = parseGenesis(JSON.parse(readFileSync(join(dir, 'genesis.json'), 'utf8')));
+          const apis = genesis.validators.map((v) => v.api);
+          if (!fresh && apis[0] !== `http://127.0.0.1:${port}` && options.port !== '8080') {
+            console.log(`note: this devnet was created with its API at ${apis[0]}; --reset to change ports`);
+          }
+          const cli = [...process.execArgv, process.argv[1]!];
+          const supervisor = new Supervisor(dir, apis, cli, { ...process.env, GRIDSHARD_LOG_LEVEL: 'info' });
+          console.log(`${fresh ? 'created' : 'resuming'} devnet in ${dir} (chain ${genesis.chainId})`);
+          supervisor.startAll();
+          let load: DemoLoad | null = null;
+          let ticker: NodeJS.Timeout | null = null;
+          const stop = async () => {
+            if (ticker !== null) clearInterval(ticker);
+            await load?.stop();
+            console.log('stopping validators…');
+            await supervisor.stopAll();
+            console.log('stopped; `npm start` resumes this devnet, `npm start -- --reset` starts a new one');
+          };
+          try {
+            await supervisor.waitHealthy(120_000);
+          } catch (error) {
+            await stop();
+            throw new NodeError('BAD_CONFIG', (error as Error).message, {});
+          }
+          console.log('');
+          console.log('GridShard devnet is running');
+          genesis.validators.forEach((v) => {
+            console.log(
+              `  validator ${v.index}: API ${v.api}   p2p ${v.address}   log ${join(dir, `validator-${v.index}`, 'node.log')}`,
+            );
+          });
+          console.log(`  API docs:   ${apis[0]}/docs   (OpenAPI: ${apis[0]}/openapi.json)`);
+          console.log(`  metrics:    ${apis[0]}/metrics`);
+          console.log(`  events:     ${apis[0]}/api/v1/events`);
+          console.log('  Ctrl-C stops everything cleanly.');
+          console.log('');
+          if (options.load) {
+            load = new DemoLoad(genesis, apis, join(dir, 'demo-load.json'));
+            load.start();
+          }
+          const clients = apis.map((api) => new GridShardClient(api, 2000));
+          ticker = setInterval(async () => {
+            const heights = await Promise.all(
+              clients.map((c) =>
+                c.status().then(
+                  (s) => s.height,
+                  () => -1,
+                ),
+              ),
+            );
+            const root = await clients[0]!.status().then(
+              (s) => s.stateRoot.slice(0, 12),
+              () => '?',
+            );
+            console.log(
+              `heights ${heights.map((h) => (h < 0 ? 'down' : h)).join(' / ')}   state root ${root}…   ${load?.summary() ?? ''}`,
+            );
+          }, 5000);
+          await new Promise<void>((resolveRun) => {
+            process.once('SIGINT', resolveRun);
+            process.once('SIGTERM', resolveRun);
+            if (duration > 0) setTimeout(resolveRun, duration * 1000);
+          });
+          await stop();
+          return EXIT_OK;
+        },
+      ),
+    );
+}
+
+export function registerBench(_bench: Command): void {}
