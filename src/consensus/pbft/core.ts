@@ -132,6 +132,7 @@ export class PbftReplica implements PbftCore {
   /** Fetches still to send without a known target: after a restart or a silent timeout. */
   private probesLeft = 0;
   private maxDecided = -1;
+  private lastViewChangeSentMs = 0;
   /** Highest sequence seen with 2f+1 matching commits, decided here or not. */
   private maxCommittedSeen = -1;
   /**
@@ -301,6 +302,7 @@ export class PbftReplica implements PbftCore {
       const gap = Math.max(this.maxDecided, this.maxCommittedSeen) >= this.executed;
       // A validator stuck in a view change keeps asking for decisions: if the others stayed in the
       // old view and kept deciding, it still executes everything they decided.
+      if (this.changing) this.repeatViewChange();
       if (this.executed < this.fetchTarget || gap || this.probesLeft > 0 || this.changing) {
         if (this.executed >= this.fetchTarget && !gap && !this.changing) this.probesLeft--;
         this.sendFetch();
@@ -566,6 +568,9 @@ export class PbftReplica implements PbftCore {
       progressed = true;
     }
     if (!progressed) return;
+    // As in PBFT, the timeout doubles with every view change until a request executes again, so
+    // a network slower than the initial timeout still gets a view that lasts long enough.
+    this.viewChangeAttempts = 0;
     this.updateViewTimer(true);
     this.tryPropose();
     if (this.executed >= this.fetchTarget) this.fetchTarget = 0;
@@ -681,7 +686,7 @@ export class PbftReplica implements PbftCore {
       return;
     }
     if (this.viewDeadline !== null && !progress) return;
-    this.armViewTimer(this.options.viewTimeoutMs);
+    this.armViewTimer(this.options.viewTimeoutMs * 2 ** Math.min(this.viewChangeAttempts, 6));
   }
 
   private armViewTimer(delayMs: number): void {
@@ -712,10 +717,37 @@ export class PbftReplica implements PbftCore {
     });
     this.latestViewChange.set(this.index, vc);
     this.broadcast(vc);
-    // Each failed attempt doubles the wait, so eventually a view lasts long enough to succeed.
+    this.lastViewChangeSentMs = this.now;
+    this.armFetch();
+    this.viewDeadline = null;
+    this.maybeArmNewViewTimer();
+    this.maybeSendNewView();
+  }
+
+  /**
+   * A view change that waits long repeats its message: a validator that was down when it was
+   * first sent (or a primary still working in the old view) learns of it and can join.
+   */
+  private repeatViewChange(): void {
+    const own = this.latestViewChange.get(this.index);
+    if (own === undefined || own.newView !== this.view) return;
+    if (this.now - this.lastViewChangeSentMs < this.options.viewTimeoutMs) return;
+    this.lastViewChangeSentMs = this.now;
+    this.broadcast(own);
+  }
+
+  /**
+   * The new-view timer starts only once 2f+1 validators asked for this view, as in PBFT: a
+   * validator alone in a view change waits for the others instead of running ahead of them view
+   * after view. Each failed attempt doubles the wait, so eventually a view lasts long enough.
+   */
+  private maybeArmNewViewTimer(): void {
+    if (!this.changing || this.viewDeadline !== null) return;
+    let asking = 0;
+    for (const vc of this.latestViewChange.values()) if (vc.newView === this.view) asking++;
+    if (asking < this.quorum) return;
     const backoff = 2 ** Math.min(this.viewChangeAttempts - 1, 6);
     this.armViewTimer(this.options.viewTimeoutMs * backoff);
-    this.maybeSendNewView();
   }
 
   private onViewChange(m: ViewChangeMessage): void {
@@ -736,6 +768,7 @@ export class PbftReplica implements PbftCore {
       const target = ahead[this.f]!;
       if (target > this.view || !this.changing) this.startViewChange(Math.max(target, this.view + 1));
     }
+    this.maybeArmNewViewTimer();
     this.maybeSendNewView();
   }
 
@@ -819,7 +852,6 @@ export class PbftReplica implements PbftCore {
 
   private enterNewView(plan: NewViewPlan, prePrepares: readonly PrePrepareMessage[]): void {
     this.changing = false;
-    this.viewChangeAttempts = 0;
     this.viewDeadline = null;
     this.aheadSenders.clear();
     for (const [from, vc] of this.latestViewChange)
@@ -914,7 +946,6 @@ export class PbftReplica implements PbftCore {
     if (m.view > this.view) {
       this.view = m.view;
       this.changing = false;
-      this.viewChangeAttempts = 0;
       this.slots.clear();
       this.proposed.clear();
       this.forwardPending();
