@@ -382,3 +382,36 @@ describe('security check', () => {
     assert.equal(market.store.allDeals('c1')[0]!.matchedWh, 60_000);
   });
 });
+
+describe('cycle transitions', () => {
+  it('moves only along open -> closed -> matched -> checked -> contracted -> settled, on block time', () => {
+    const market = new TestMarket();
+    market.openCycle();
+    const c = 'c1';
+    const early = market.driver.submit(market.center, { type: 'closeGate', cycleId: c });
+    assert.equal(expectError(early).code, 'GATE_NOT_CLOSED');
+    for (const type of ['match', 'check', 'contract', 'settle'] as const) {
+      assert.equal(
+        expectError(market.driver.submit(market.center, { type, cycleId: c })).code,
+        'WRONG_CYCLE_STATE',
+      );
+    }
+    const duplicate = market.driver.submit(market.center, {
+      type: 'openCycle',
+      cycleId: c,
+      intervals: 1,
+      intervalMs: HOUR_MS,
+      deliveryStartMs: market.driver.blockTimeMs + 10 * HOUR_MS,
+      gateClosureMs: market.driver.blockTimeMs + HOUR_MS,
+      gridEnterprise: market.grid.publicKey,
+    });
+    assert.equal(expectError(duplicate).code, 'DUPLICATE');
+    market.closeAndMatch();
+    const states: string[] = [market.store.cycle(c)!.state];
+    for (const type of ['check', 'contract', 'settle'] as const) {
+      market.driver.must(market.center, { type, cycleId: c });
+      states.push(market.store.cycle(c)!.state);
+    }
+    assert.deepEqual(states, ['matched', 'checked', 'contracted', 'settled']);
+  });
+});
