@@ -30,8 +30,9 @@ export interface InvariantReport {
 
 /**
  * Money: every statement's lines add up to its net, and all nets (and all balances) sum to zero.
- * Energy: per interval, energy sold equals energy bought in contracts, and each statement's
- * metered energy equals contracted energy plus signed deviation accounted as imbalance.
+ * Energy: per interval, the published volume equals the matched deals and the contracts equal
+ * the checked deals; energy sold equals energy bought; every deviation is imbalance energy with
+ * the grid enterprise.
  * Capacity: nobody's contracted energy exceeds approved capacity (or maximum load) per interval.
  */
 export function checkInvariants(
@@ -53,13 +54,26 @@ export function checkInvariants(
   for (const key of store.memberKeys()) balanceSum += store.balance(key);
   if (netSum !== 0n || balanceSum !== 0n) moneyConserved = false;
 
-  const sold = new Array<number>(intervals).fill(0);
-  const bought = new Array<number>(intervals).fill(0);
+  // Energy is checked across records written by different steps: the public summaries (match),
+  // the deals (match, check), the contracts (contract) and the statements (settle).
+  let energyBalanced = true;
   const perMember = new Map<string, number[]>();
   let contractedWh = 0;
-  for (const c of store.allContracts(cycleId)) {
-    sold[c.interval]! += c.energyWh;
-    bought[c.interval]! += c.energyWh;
+  const deals = store.allDeals(cycleId);
+  const contracts = store.allContracts(cycleId);
+  for (let interval = 0; interval < intervals; interval++) {
+    for (let round = 0; round <= cycle.round; round++) {
+      const volume = deals
+        .filter((d) => d.interval === interval && d.round === round && d.mode === 'direct')
+        .reduce((sum, d) => sum + d.matchedWh, 0);
+      if ((store.summary(cycleId, round, interval)?.volumeWh ?? 0) !== volume) energyBalanced = false;
+    }
+  }
+  const dealWh = new Array<number>(intervals).fill(0);
+  for (const d of deals) dealWh[d.interval]! += d.energyWh;
+  const contractWh = new Array<number>(intervals).fill(0);
+  for (const c of contracts) {
+    contractWh[c.interval]! += c.energyWh;
     contractedWh += c.energyWh;
     for (const key of c.mode === 'direct' ? [c.generator, c.user] : [c.generator]) {
       const name = toHex(key);
@@ -68,15 +82,28 @@ export function checkInvariants(
       perMember.set(name, list);
     }
   }
-  let energyBalanced = sold.every((wh, i) => wh === bought[i]);
+  if (dealWh.some((wh, i) => wh !== contractWh[i])) energyBalanced = false;
+  // Sold equals bought; the grid enterprise's imbalance is every participant's deviation.
+  let soldWh = 0;
+  let boughtWh = 0;
+  let deviationWh = 0;
+  let gridImbalanceWh = 0;
+  const gridHex = toHex(cycle.gridEnterprise);
   for (const member of store.statementMembers(cycleId)) {
     const statement = store.statement(cycleId, member)!;
-    if (statement.meteredWh !== statement.contractedWh) {
-      const imbalance = statement.lines.find((line) => line.kind === 'imbalance');
-      if (imbalance === undefined || imbalance.energyWh !== statement.deviationWh) energyBalanced = false;
+    const line = (kind: string) => statement.lines.find((l) => l.kind === kind)?.energyWh ?? 0;
+    soldWh += line('energySale');
+    boughtWh += line('energyPurchase');
+    if (toHex(member) === gridHex) gridImbalanceWh = line('imbalance');
+    else {
+      deviationWh += statement.deviationWh;
+      if (line('imbalance') !== statement.deviationWh) energyBalanced = false;
+      if (Math.abs(statement.meteredWh - statement.contractedWh) > statement.deviationWh)
+        energyBalanced = false;
     }
-    if (Math.abs(statement.meteredWh - statement.contractedWh) > statement.deviationWh)
-      energyBalanced = false;
+  }
+  if (soldWh !== contractedWh || boughtWh !== contractedWh || gridImbalanceWh !== deviationWh) {
+    energyBalanced = false;
   }
 
   // Capacity is checked on matched volume (before any curtailment), per project and interval.

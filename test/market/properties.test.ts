@@ -4,9 +4,11 @@ import { toHex } from '../../src/crypto/index.js';
 import { type MarketTransaction, signMarketTransaction } from '../../src/market/actions.js';
 import { signerFromSeed } from '../../src/market/driver.js';
 import { executeMarketTransaction, initMarket } from '../../src/market/executor.js';
+import { checkInvariants } from '../../src/market/invariants.js';
 import { MemoryState } from '../../src/market/memory-state.js';
 import { SplitMix64 } from '../../src/market/prng.js';
 import { runSimulation, simulateMarket } from '../../src/market/simulate.js';
+import { MarketStore } from '../../src/market/store.js';
 
 // Small random markets over fixed seeds: each run is a whole sealed cycle with two rounds.
 const SEEDS = [1, 2, 3, 4, 5, 6];
@@ -28,6 +30,20 @@ describe('random markets', () => {
       assert.equal(report.capacityRespected, true);
     });
   }
+
+  it('the invariant checks notice a tampered contract and a tampered balance', () => {
+    const run = runSimulation({ participants: 20, intervals: 2, seed: 41 });
+    const store = new MarketStore(run.state);
+    const traders: { signer: { publicKey: Uint8Array } }[] = [];
+    assert.equal(checkInvariants(store, 'day-1', 2, traders).energyBalanced, true);
+    const interval = store.contracts('day-1', 0).length > 0 ? 0 : 1;
+    const [first, ...rest] = store.contracts('day-1', interval);
+    store.setContracts('day-1', interval, [{ ...first!, energyWh: first!.energyWh + 1 }, ...rest]);
+    assert.equal(checkInvariants(store, 'day-1', 2, traders).energyBalanced, false);
+    const someone = store.memberKeys()[0]!;
+    store.setBalance(someone, store.balance(someone) + 1n);
+    assert.equal(checkInvariants(store, 'day-1', 2, traders).moneyConserved, false);
+  });
 
   it('the same seed gives the same state root; another seed another', () => {
     const a = simulateMarket({ participants: 25, intervals: 3, seed: 11 });
