@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
+import { campaignOptionsFrom, type SimFlags } from '../../src/cli/commands/sim.js';
+import { SimError } from '../../src/sim/errors.js';
 
 function gridshard(...args: string[]) {
   return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
@@ -36,13 +38,32 @@ describe('sim command', () => {
     assert.deepEqual(report.failingSeeds, []);
   });
 
-  it('refuses a bad option with exit code 2 and a typed error', () => {
-    const run = gridshard('sim', '--protocol', 'dag', '--nodes', '4', '--faulty', '2', '--json');
-    assert.equal(run.status, 2);
-    assert.equal(JSON.parse(run.stdout).error.code, 'BAD_OPTIONS');
-    const unknown = gridshard('sim', '--byzantine', 'sneaky', '--json');
-    assert.equal(unknown.status, 2);
-    assert.equal(JSON.parse(unknown.stdout).error.code, 'UNKNOWN_STRATEGY');
+  it('refuses bad options with typed errors', () => {
+    const flags: SimFlags = {
+      protocol: 'dag',
+      nodes: '4',
+      faulty: '1',
+      byzantine: 'all',
+      seeds: '2',
+      seedStart: '1',
+      transactions: '100',
+      livenessBoundMs: '30000',
+    };
+    assert.equal(campaignOptionsFrom(flags).faulty, 1);
+    const code = (f: Partial<SimFlags>) => {
+      try {
+        campaignOptionsFrom({ ...flags, ...f });
+        return 'accepted';
+      } catch (error) {
+        assert.ok(error instanceof SimError);
+        return error.code;
+      }
+    };
+    assert.equal(code({ faulty: '2' }), 'BAD_OPTIONS');
+    assert.equal(code({ nodes: 'four' }), 'BAD_OPTIONS');
+    assert.equal(code({ seeds: '0' }), 'BAD_OPTIONS');
+    assert.equal(code({ protocol: 'raft' }), 'UNKNOWN_PROTOCOL');
+    assert.equal(code({ byzantine: 'sneaky' }), 'UNKNOWN_STRATEGY');
   });
 
   it('prints the seed and a replay command for a failing run and exits 1', () => {

@@ -13,14 +13,14 @@ function assertSurvived(result: RunResult): void {
 describe('dag survives every Byzantine strategy (n = 4, f = 1)', () => {
   for (const strategy of STRATEGIES) {
     it(strategy, () => {
-      for (const seed of [11, 12]) {
+      for (const seed of [11]) {
         const result = runSimulation({
           protocol: 'dag',
           nodes: 4,
           faulty: 1,
           byzantine: strategy,
           seed,
-          transactions: 40,
+          transactions: 30,
         });
         assert.deepEqual(result.strategies, [strategy]);
         assertSurvived(result);
@@ -31,14 +31,14 @@ describe('dag survives every Byzantine strategy (n = 4, f = 1)', () => {
 
 describe('dag with 7 validators and 2 Byzantine ones', () => {
   it('survives mixed strategies', () => {
-    for (const seed of [3, 4]) {
+    for (const seed of [3]) {
       const result = runSimulation({
         protocol: 'dag',
         nodes: 7,
         faulty: 2,
         byzantine: 'all',
         seed,
-        transactions: 40,
+        transactions: 30,
       });
       assert.equal(result.strategies.length, 2);
       assertSurvived(result);
@@ -55,7 +55,7 @@ describe('pbft keeps safety under every strategy', () => {
         faulty: 1,
         byzantine: strategy,
         seed: 20 + k,
-        transactions: 40,
+        transactions: 30,
       });
       const context = `${strategy}: ${result.problems.join('; ')}`;
       assert.equal(result.agreementOk, true, context);

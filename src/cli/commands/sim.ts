@@ -5,7 +5,7 @@ import { SimError } from '../../sim/errors.js';
 import { parseStrategy } from '../../sim/strategies.js';
 import { action, EXIT_CHECK_FAILED, EXIT_OK, printJson } from '../output.js';
 
-interface SimFlags {
+export interface SimFlags {
   protocol: string;
   nodes: string;
   faulty: string;
@@ -37,6 +37,23 @@ function protocolName(value: string): string {
   return value;
 }
 
+/** The campaign the flags ask for; bad values are typed SimErrors (exit code 2). */
+export function campaignOptionsFrom(flags: SimFlags): CampaignOptions {
+  const nodes = integer(flags.nodes, '--nodes', 1, 64);
+  return {
+    protocol: protocolName(flags.protocol),
+    nodes,
+    faulty: integer(flags.faulty, '--faulty', 0, Math.floor((nodes - 1) / 3)),
+    byzantine: parseStrategy(flags.byzantine),
+    seeds: integer(flags.seeds, '--seeds', 1, 1_000_000),
+    seedStart: integer(flags.seedStart, '--seed-start', 0, 2 ** 32 - 1),
+    transactions: integer(flags.transactions, '--transactions', 1, 100_000),
+    livenessBoundMs: integer(flags.livenessBoundMs, '--liveness-bound-ms', 1, 10_000_000),
+    wire: flags.wire === true,
+    calm: flags.calm === true,
+  };
+}
+
 export function register(program: Command): void {
   program
     .command('sim')
@@ -64,18 +81,8 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON object')
     .action(
       action((flags: SimFlags) => {
-        const nodes = integer(flags.nodes, '--nodes', 1, 64);
         const options: CampaignOptions = {
-          protocol: protocolName(flags.protocol),
-          nodes,
-          faulty: integer(flags.faulty, '--faulty', 0, Math.floor((nodes - 1) / 3)),
-          byzantine: parseStrategy(flags.byzantine),
-          seeds: integer(flags.seeds, '--seeds', 1, 1_000_000),
-          seedStart: integer(flags.seedStart, '--seed-start', 0, 2 ** 32 - 1),
-          transactions: integer(flags.transactions, '--transactions', 1, 100_000),
-          livenessBoundMs: integer(flags.livenessBoundMs, '--liveness-bound-ms', 1, 10_000_000),
-          wire: flags.wire === true,
-          calm: flags.calm === true,
+          ...campaignOptionsFrom(flags),
           onRun: (result) => {
             if (result.agreementOk && result.validityOk && result.livenessOk) return;
             process.stderr.write(

@@ -101,6 +101,8 @@ export class DagCore implements ConsensusCore<DagMessage> {
   /** Vertices in the causal history of this validator's own headers (for weak references). */
   private readonly referenced = new Set<string>();
   private readonly coins = new Map<number, Uint8Array>();
+  /** Headers whose parents are on their way, by author. */
+  private readonly waitingHeaders = new Map<number, { header: Header; from: ValidatorIndex }>();
 
   private round = 0;
   private ownHeader: Header | null = null;
@@ -294,7 +296,12 @@ export class DagCore implements ConsensusCore<DagMessage> {
       }
     }
     if (missing.length > 0) {
-      // Fetch what the author referenced; the author retransmits its header, and the vote follows.
+      // Usually the missing certificates are already on their way: the header waits for them
+      // (one per author, the latest), and they are also asked of the author in case they are not.
+      const waiting = this.waitingHeaders.get(header.author);
+      if (waiting === undefined || waiting.header.round <= header.round) {
+        this.waitingHeaders.set(header.author, { header, from });
+      }
       out.push({
         kind: 'send',
         to: from,
@@ -302,6 +309,7 @@ export class DagCore implements ConsensusCore<DagMessage> {
       });
       return;
     }
+    this.waitingHeaders.delete(header.author);
     if (
       parentAuthors.size + (header.parents.length - countKnown(this.store, header.parents)) <
       header.parents.length
@@ -443,7 +451,25 @@ export class DagCore implements ConsensusCore<DagMessage> {
   private accept(certificate: Certificate, out: Effect[]): void {
     const key = this.store.insert(certificate);
     this.release(key, out);
+    this.retryHeaders(out);
     this.tryCommit(out);
+  }
+
+  /** Votes for waiting headers whose parents have all arrived. */
+  private retryHeaders(out: Effect[]): void {
+    for (const [author, { header, from }] of [...this.waitingHeaders]) {
+      if (header.round < this.gcRound) {
+        this.waitingHeaders.delete(author);
+        continue;
+      }
+      const ready =
+        header.parents.every((p) => this.isAvailable(digestKey(p), header.round - 1)) &&
+        header.weakParents.every((w) => this.isAvailable(digestKey(w.digest), w.round));
+      if (ready) {
+        this.waitingHeaders.delete(author);
+        this.onHeader(from, header, out);
+      }
+    }
   }
 
   private release(key: string, out: Effect[]): void {

@@ -22,7 +22,7 @@ describe('DAG core', () => {
     const cluster = new Cluster(4);
     cluster.start();
     for (let i = 0; i < 4; i++) cluster.submit(i, txs(`v${i}`, 25));
-    cluster.run(2000);
+    cluster.run(1000);
     const reference = cluster.committedTransactions(0);
     assert.equal(reference.length, 100);
     assert.equal(new Set(reference).size, 100);
@@ -38,28 +38,28 @@ describe('DAG core', () => {
     cluster.cut.add(3);
     cluster.start();
     cluster.submit(0, txs('a', 20));
-    cluster.run(1200);
+    cluster.run(800);
     assert.equal(cluster.committedTransactions(0).length, 20);
     assert.equal(cluster.committedTransactions(3).length, 0);
     cluster.cut.delete(3);
     cluster.submit(3, txs('b', 10));
-    cluster.run(3500);
+    cluster.run(2000);
     const reference = cluster.committedTransactions(0);
     assert.equal(reference.length, 30);
     assert.deepEqual(cluster.committedTransactions(3), reference);
   });
 
   it('catches up from f + 1 matching checkpoints once peers collected the history it missed', () => {
-    const cluster = new Cluster(4, 9, { gcDepthRounds: 6, minRoundIntervalMs: 40 });
+    const cluster = new Cluster(4, 9, { gcDepthRounds: 6, minRoundIntervalMs: 50 });
     cluster.cut.add(3);
     cluster.start();
     cluster.submit(0, txs('early', 15));
-    cluster.run(1500);
+    cluster.run(1200);
     const peer = cluster.cores[0]!.stats();
     assert.ok(peer.gcRound > 2, `peers collected rounds below ${peer.gcRound}`);
     cluster.cut.delete(3);
     cluster.submit(3, txs('late', 5));
-    cluster.run(4500);
+    cluster.run(2500);
     const reference = cluster.committedTransactions(0);
     assert.equal(reference.length, 20);
     assert.deepEqual(cluster.committedTransactions(3), reference);
@@ -68,12 +68,12 @@ describe('DAG core', () => {
   });
 
   it('garbage-collects old rounds so the DAG stays bounded on a long run', () => {
-    const cluster = new Cluster(4, 3, { gcDepthRounds: 10, minRoundIntervalMs: 10 });
+    const cluster = new Cluster(4, 3, { gcDepthRounds: 10, minRoundIntervalMs: 20 });
     cluster.start();
     const sizes: number[] = [];
     for (let step = 1; step <= 6; step++) {
       cluster.submit(step % 4, txs(`s${step}`, 5));
-      cluster.run(step * 500);
+      cluster.run(step * 350);
       sizes.push(cluster.cores[0]!.stats().dagSize);
     }
     const stats = cluster.cores[0]!.stats();
@@ -92,7 +92,7 @@ describe('DAG core', () => {
     );
     cluster.start();
     cluster.submit(0, txs('c', 20));
-    cluster.run(2500);
+    cluster.run(1200);
     const badShares = cluster.sent.filter(
       (m) =>
         m.from === 1 && m.message.type === 'certificate' && m.message.certificate.header.coinShare !== null,
@@ -204,7 +204,7 @@ describe('DAG core', () => {
     cluster.replace(2, restored);
     cluster.feed(2, { kind: 'start' });
     cluster.submit(2, txs('y', 10));
-    cluster.run(2500);
+    cluster.run(1800);
     const reference = cluster.committedTransactions(0);
     assert.equal(reference.length, 20);
     assert.deepEqual(cluster.committedTransactions(2), reference);

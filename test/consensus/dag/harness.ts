@@ -25,7 +25,7 @@ export class Cluster {
   constructor(
     readonly n: number,
     seedByte = 1,
-    config: DagValidatorInit['config'] = { minRoundIntervalMs: 40 },
+    config: DagValidatorInit['config'] = { minRoundIntervalMs: 50 },
   ) {
     this.inits = dagGenesis(n, new Uint8Array(32).fill(seedByte), { config });
     this.cores = this.inits.map((init) => dagProtocol.create(init) as DagCore);
