@@ -74,7 +74,13 @@ export interface ApiOptions {
  * error is application/problem+json (RFC 9457).
  */
 export async function buildApi(node: GridShardNode, options: ApiOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: options.bodyLimitBytes ?? 256 * 1024 });
+  // Strict validation: no type coercion and no silent dropping of unknown fields; a request is
+  // either exactly right or refused with a problem answer.
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimitBytes ?? 256 * 1024,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  });
   const limiter = new RateLimiter(options.rateLimitPerSecond ?? 2000);
 
   await app.register(swagger, {
@@ -233,7 +239,7 @@ export async function buildApi(node: GridShardNode, options: ApiOptions): Promis
     },
   );
 
-  app.get<{ Params: { height: number } }>(
+  app.get<{ Params: { height: string } }>(
     '/api/v1/blocks/:height',
     {
       schema: {
@@ -241,16 +247,16 @@ export async function buildApi(node: GridShardNode, options: ApiOptions): Promis
         tags: ['chain'],
         params: {
           type: 'object',
-          properties: { height: { type: 'integer', minimum: 0 } },
+          properties: { height: { type: 'string', pattern: '^(0|[1-9][0-9]{0,14})$' } },
           required: ['height'],
         },
         response: { 200: blockSchema, ...errors },
       },
     },
     async (request, reply) => {
-      const block = await node.store.readBlock(request.params.height);
-      if (block === undefined)
-        return sendProblem(reply, 404, `no block at height ${request.params.height}`, 'NOT_FOUND');
+      const height = Number(request.params.height);
+      const block = await node.store.readBlock(height);
+      if (block === undefined) return sendProblem(reply, 404, `no block at height ${height}`, 'NOT_FOUND');
       return blockJson(block);
     },
   );

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { buildApi } from '../../src/api/server.js';
+import { dealCoinKeys } from '../../src/consensus/coin/index.js';
+import { sha256, toHex } from '../../src/crypto/hash.js';
+import { ed25519Scheme } from '../../src/crypto/scheme.js';
+import { ApplicationRouter, encodeKvPut, KV_PUT, keyValueApplication } from '../../src/ledger/application.js';
+import { encodeTransaction, signTransaction } from '../../src/ledger/transaction.js';
+import type { NodeConfig } from '../../src/node/config.js';
+import { coinPublicKeysToJson, type GenesisFile } from '../../src/node/genesis-file.js';
+import { GridShardNode } from '../../src/node/node.js';
+
+const root = mkdtempSync(join(tmpdir(), 'gridshard-api-test-'));
+const enc = (s: string) => new TextEncoder().encode(s);
+const seed = sha256(enc('single validator'));
+const deal = dealCoinKeys(1, 1, sha256(enc('coin')));
+const genesis: GenesisFile = {
+  version: 1,
+  chainId: 'api-test',
+  shardId: 0,
+  scheme: 'ed25519-sha256',
+  genesisTimeMs: 1_700_000_000_000,
+  validators: [
+    {
+      index: 0,
+      publicKey: toHex(ed25519Scheme.publicKeyFromSeed(seed)),
+      address: '/ip4/127.0.0.1/tcp/0',
+      api: 'http://127.0.0.1:0',
+    },
+  ],
+  coin: coinPublicKeysToJson(deal.publicKeys),
+};
+const config: NodeConfig = {
+  genesis: '',
+  dataDir: join(root, 'node'),
+  validatorIndex: 0,
+  listen: ['/ip4/127.0.0.1/tcp/0'],
+  apiHost: '127.0.0.1',
+  apiPort: 0,
+  keystore: '',
+  coinShare: '',
+  logLevel: 'error',
+};
+const quiet = { info() {}, warn() {}, error() {} };
+const alice = ed25519Scheme.signer(sha256(enc('alice')));
+const put = (nonce: bigint, overrides: Partial<{ chainId: string }> = {}) =>
+  signTransaction(alice, {
+    chainId: overrides.chainId ?? 'api-test',
+    shardId: 0,
+    type: KV_PUT,
+    payload: encodeKvPut(enc('meter'), enc(`${nonce}`)),
+    nonce,
+  });
+
+let node: GridShardNode;
+let api: FastifyInstance;
+
+async function waitForHeight(height: number): Promise<void> {
+  for (let i = 0; i < 400 && node.store.head.height < height; i++)
+    await new Promise((r) => setTimeout(r, 25));
+  assert.ok(node.store.head.height >= height, `height ${node.store.head.height} never reached ${height}`);
+}
+
+describe('node API', () => {
+  before(async () => {
+    node = await GridShardNode.start(
+      config,
+      genesis,
+      { signingSeed: seed, coinSecretShare: deal.secretShares[0]! },
+      new ApplicationRouter([keyValueApplication]),
+      quiet,
+    );
+    api = await buildApi(node, { host: '127.0.0.1', port: 0, rateLimitPerSecond: 1000 });
+  });
+  after(async () => {
+    await api.close();
+    await node.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('commits a submitted transaction and serves the block, the transaction with its proof, and state', async () => {
+    const tx = put(0n);
+    const response = await api.inject({
+      method: 'POST',
+      url: '/api/v1/tx',
+      payload: { tx: toHex(encodeTransaction(tx)) },
+    });
+    assert.equal(response.statusCode, 202, response.body);
+    const { hash } = response.json() as { hash: string };
+    await waitForHeight(1);
+    const found = await api.inject(`/api/v1/transactions/${hash}`);
+    assert.equal(found.statusCode, 200);
+    assert.equal(found.json().ok, true);
+    const block = await api.inject('/api/v1/blocks/1');
+    assert.equal(block.json().transactions[0].hash, hash);
+    const status = (await api.inject('/api/v1/status')).json();
+    assert.equal(status.height, 1);
+    const health = (await api.inject('/api/v1/health')).json();
+    assert.equal(health.status, 'ok');
+    const openapi = (await api.inject('/openapi.json')).json();
+    assert.ok(openapi.paths['/api/v1/tx'], 'the OpenAPI document lists the routes');
+    const metrics = await api.inject('/metrics');
+    assert.match(metrics.body, /gridshard_height\{[^}]*\} 1/);
+  });
+
+  it('refuses bad input with problem+json and changes nothing', async () => {
+    await waitForHeight(1);
+    const rootBefore = toHex(node.store.stateRoot);
+    const cases: [string, object | string, number, string?][] = [
+      ['malformed JSON', '{"tx": ', 400],
+      ['wrong type', { tx: 42 }, 400],
+      ['unknown field', { tx: 'ab', extra: 1 }, 400],
+      ['not hex', { tx: 'zz' }, 400],
+      ['garbage bytes', { tx: 'abcdef' }, 422, 'BAD_TRANSACTION'],
+      [
+        'wrong chain',
+        { tx: toHex(encodeTransaction(put(1n, { chainId: 'other' }))) },
+        422,
+        'BAD_TRANSACTION',
+      ],
+      ['bad signature', { tx: toHex(encodeTransaction({ ...put(1n), nonce: 2n })) }, 422, 'BAD_TRANSACTION'],
+      ['replayed nonce', { tx: toHex(encodeTransaction(put(0n))) }, 409, 'STALE_NONCE'],
+      ['oversize body', { tx: 'ab'.repeat(200_000) }, 413],
+    ];
+    for (const [name, payload, status, code] of cases) {
+      const response = await api.inject({
+        method: 'POST',
+        url: '/api/v1/tx',
+        headers: { 'content-type': 'application/json' },
+        payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+      });
+      assert.equal(response.statusCode, status, `${name}: ${response.body}`);
+      assert.match(String(response.headers['content-type']), /application\/problem\+json/, name);
+      const body = response.json();
+      assert.equal(body.status, status, name);
+      assert.ok(typeof body.detail === 'string' && body.detail.length > 0, name);
+      if (code !== undefined) assert.equal(body.code, code, name);
+    }
+    assert.equal((await api.inject('/api/v1/blocks/999')).statusCode, 404);
+    assert.equal((await api.inject('/api/v1/blocks/hash/xyz')).statusCode, 400);
+    assert.equal((await api.inject('/api/v1/nowhere')).statusCode, 404);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(toHex(node.store.stateRoot), rootBefore, 'no refused input changed the state');
+  });
+});
