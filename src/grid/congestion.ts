@@ -80,6 +80,15 @@ const SENSITIVITY_STEP_KW = 1;
 /** Elements this close to a limit are kept in the program even when not yet broken. */
 const FLOW_WATCH_FRACTION = 0.8;
 const VOLTAGE_WATCH_PU = 0.03;
+/**
+ * Every limit is aimed at from slightly inside, so that rounding curtailments to whole watts and
+ * the solver's feasibility tolerance cannot leave a sliver of excess: 20 VA, 1e-6 pu.
+ */
+const FLOW_MARGIN_KVA = 0.02;
+const VOLTAGE_MARGIN_PU = 1e-6;
+/** Smallest extra margin for a limit that stays broken. */
+const FLOW_STEP_KVA = 0.1;
+const VOLTAGE_STEP_PU = 1e-5;
 /** Voltage rows are written in units of 1e-4 pu so their coefficients are of order one. */
 const VOLTAGE_SCALE = 1e4;
 
@@ -237,11 +246,14 @@ function resolveInterval(
     } else if (round > settings.maxRounds) {
       break;
     }
-    // A limit that stays broken after re-linearising gets a margin of its own excess.
+    // A limit that stays broken after three re-linearisations gets a margin of its own, at least a
+    // step and doubling while it stays broken, so the rounds cannot stall on a sliver of excess.
     for (const v of violations) {
-      const excess = excessOf(v);
       const key = constraintKey(v);
-      if (round > 3 && key !== null) margin.set(key, (margin.get(key) ?? 0) + excess);
+      if (round <= 3 || key === null) continue;
+      const step = v.kind === 'voltage-low' || v.kind === 'voltage-high' ? VOLTAGE_STEP_PU : FLOW_STEP_KVA;
+      const now = margin.get(key) ?? 0;
+      margin.set(key, Math.max(2 * now, now + excessOf(v), step));
     }
     watch(engine, current, watched);
 
@@ -292,7 +304,7 @@ function resolveInterval(
         terms.push([changeColumn.get(b)!, s * scale]);
         offset -= s * currentChange.get(b)!;
       }
-      const m = margin.get(c.key) ?? 0;
+      const m = (margin.get(c.key) ?? 0) + (scale === 1 ? FLOW_MARGIN_KVA : VOLTAGE_MARGIN_PU);
       if (c.kind === 'vlow')
         lp.addRow(c.key, terms, (c.limit + m - offset) * scale, Number.POSITIVE_INFINITY);
       else lp.addRow(c.key, terms, Number.NEGATIVE_INFINITY, (c.limit - m - offset) * scale);
@@ -301,7 +313,7 @@ function resolveInterval(
     if (solution.status === 'infeasible') {
       throw new GridError(
         'CONGESTION_INFEASIBLE',
-        `interval ${interval}: curtailing every scheduled position cannot remove ${violations.map(violationKey).join(', ')}`,
+        `interval ${interval}: no curtailment of the scheduled positions removes ${violations.map(violationKey).join(', ')}`,
         { interval, violations },
       );
     }

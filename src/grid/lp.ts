@@ -109,11 +109,28 @@ export interface LpSolution {
   readonly values: Float64Array;
 }
 
-/** Solves a model with one HiGHS instance; the native model is always disposed. */
+/**
+ * Solves a model with one HiGHS instance; the native model is always disposed. When dual simplex
+ * ends without a verdict (HiGHS reports "unknown", which happens on nearly infeasible programs),
+ * the interior-point solver is asked once more, so that an infeasible program is reported as
+ * infeasible rather than as a solver failure.
+ */
 export function solveLp(highs: Highs, model: LpModel): LpSolution {
+  const first = solveWith(highs, model, {});
+  if (first.status !== 'failed') return first;
+  const second = solveWith(highs, model, { solver: 'ipm' });
+  return second.status === 'failed' ? first : second;
+}
+
+function solveWith(highs: Highs, model: LpModel, options: Record<string, string>): LpSolution {
   return highs.withModel(model.modelData(highs.infinity), (native): LpSolution => {
-    native.options.set({ output_flag: false });
-    native.run();
+    native.options.set({ output_flag: false, ...options });
+    try {
+      native.run();
+    } catch {
+      // HiGHS raises when a run ends in an error status; that is a failed solve, not a crash.
+      return { status: 'failed', code: -1, values: new Float64Array(model.columnCount) };
+    }
     const code = native.getModelStatus() as number;
     const codes = highs.constants.modelStatus;
     if (code === codes.optimal) {

@@ -97,7 +97,8 @@ describe('congestion management', () => {
     }
     const dearAdjusted = byId.get('dear')!.adjustedKw;
     assert.ok(dearAdjusted <= low + 0.001, `${dearAdjusted} above the secure maximum ${low}`);
-    assert.ok(dearAdjusted >= low - 0.01, `${dearAdjusted} curtails more than needed (max ${low})`);
+    // Limits are aimed at 20 VA inside, worth a few tens of watts here.
+    assert.ok(dearAdjusted >= low - 0.05, `${dearAdjusted} curtails more than needed (max ${low})`);
   });
 
   it('removes an over-voltage and an under-voltage in separate intervals', async () => {
