@@ -3,9 +3,13 @@ import { describe, it } from 'node:test';
 import {
   type Grid,
   GridError,
+  ieee33Feeder,
+  Prng,
   resolveCongestion,
+  runPowerFlow,
   type ScheduleEntry,
   securityCheck,
+  syntheticSchedule,
 } from '../../src/grid/index.js';
 import { ieee33, withRating } from './helpers.js';
 
@@ -147,5 +151,42 @@ describe('congestion management', () => {
     await assert.rejects(resolveCongestion(grid, schedule), (e: unknown) => {
       return e instanceof GridError && e.code === 'CONGESTION_INFEASIBLE';
     });
+  });
+});
+
+describe('congestion management over random cases', () => {
+  it('resolves every insecure case of a seeded family, shrinking positions towards zero only', async () => {
+    const base = ieee33Feeder();
+    const flows = new Map(
+      runPowerFlow(base).branches.map((b) => [b.index, Math.hypot(b.pFromKw, b.qFromKvar)] as const),
+    );
+    let insecure = 0;
+    for (let seed = 1; seed <= 12; seed++) {
+      const rng = new Prng(seed * 7919);
+      const grid: Grid = {
+        ...base,
+        buses: base.buses.map((b) => (b.type === 'slack' ? b : { ...b, vMaxPu: 1.05 })),
+        branches: base.branches.map((b, i) => ({
+          ...b,
+          rateKva: rng.next() < 0.3 ? Math.round((flows.get(i) ?? 0) * (1.05 + 0.5 * rng.next())) + 100 : 0,
+        })),
+        substation: { bus: 1, capacityKva: 5000 + rng.below(3000) },
+      };
+      const schedule = syntheticSchedule(grid, 20 + rng.below(300), seed).map((e) => ({
+        ...e,
+        netKw: e.netKw * (1 + rng.below(60)),
+        interval: rng.below(3),
+      }));
+      const result = await resolveCongestion(grid, schedule, {
+        objective: seed % 2 === 1 ? 'welfare' : 'energy',
+      });
+      if (!result.before.secure) insecure++;
+      assert.equal(result.after.secure, true, `seed ${seed}`);
+      for (const a of result.adjustments) {
+        assert.ok(Math.abs(a.adjustedKw) < Math.abs(a.scheduledKw), `seed ${seed} ${a.participantId}`);
+        assert.ok(a.adjustedKw === 0 || Math.sign(a.adjustedKw) === Math.sign(a.scheduledKw));
+      }
+    }
+    assert.ok(insecure >= 8, `only ${insecure} of the cases needed management`);
   });
 });
