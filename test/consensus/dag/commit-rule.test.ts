@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  coinLeader,
+  coinName,
+  combineCoinShares,
+  createCoinShare,
+} from '../../../src/consensus/coin/index.js';
+import {
+  type Certificate,
+  type DagCore,
+  type DagValidatorInit,
+  dagGenesis,
+  dagProtocol,
+  type Header,
+  headerDigest,
+  headerSigningBytes,
+  isCoinRound,
+  voteSigningBytes,
+  waveOfCoinRound,
+} from '../../../src/consensus/dag/index.js';
+import type { CommittedBatch } from '../../../src/consensus/interface.js';
+import { ed25519Sign } from '../../../src/crypto/index.js';
+
+/**
+ * Builds certified vertices by hand, round by round: `round(r, { author: [parent authors] })`.
+ * Every vertex carries one transaction named after it ("a1" is author 0's round-1 vertex).
+ */
+class DagBuilder {
+  readonly inits: DagValidatorInit[];
+  readonly vertices = new Map<string, Certificate>();
+
+  constructor(seedByte: number) {
+    this.inits = dagGenesis(4, new Uint8Array(32).fill(seedByte));
+  }
+
+  static label(author: number, round: number): string {
+    return `${'abcd'[author]}${round}`;
+  }
+
+  vertex(author: number, round: number, parents: number[]): Certificate {
+    const init = this.inits[author]!;
+    const coinShare = isCoinRound(round)
+      ? createCoinShare(
+          init.coinSecretShare,
+          init.coinPublicKeys,
+          author,
+          coinName(0, 0, waveOfCoinRound(round)),
+        )
+      : null;
+    const unsigned: Header = {
+      author,
+      round,
+      parents: parents.map((p) => headerDigest(this.vertices.get(DagBuilder.label(p, round - 1))!.header)),
+      weakParents: [],
+      transactions: [new TextEncoder().encode(DagBuilder.label(author, round))],
+      coinShare,
+      signature: new Uint8Array(64),
+    };
+    const digest = headerDigest(unsigned);
+    const header = {
+      ...unsigned,
+      signature: ed25519Sign(init.signingSeed, headerSigningBytes(init.committee, digest)),
+    };
+    const votes = this.inits.slice(0, 3).map((voter) => ({
+      voter: voter.index,
+      signature: ed25519Sign(voter.signingSeed, voteSigningBytes(voter.committee, headerDigest(header))),
+    }));
+    const certificate = { header, votes };
+    this.vertices.set(DagBuilder.label(author, round), certificate);
+    return certificate;
+  }
+
+  round(round: number, edges: Record<number, number[]>): Certificate[] {
+    return Object.entries(edges).map(([author, parents]) => this.vertex(Number(author), round, parents));
+  }
+
+  /** The leader of a wave as every validator computes it, from the coin round's shares. */
+  leader(wave: number): number {
+    const name = coinName(0, 0, wave);
+    const shares = this.inits.slice(0, 2).map((init) => ({
+      index: init.index,
+      share: createCoinShare(init.coinSecretShare, init.coinPublicKeys, init.index, name),
+    }));
+    return coinLeader(combineCoinShares(this.inits[0]!.coinPublicKeys, name, shares), 4);
+  }
+}
+
+function feed(core: DagCore, certificates: Certificate[]): CommittedBatch[] {
+  const commits: CommittedBatch[] = [];
+  for (const certificate of certificates) {
+    const from = certificate.header.author === 3 ? 0 : certificate.header.author;
+    for (const effect of core.handle(
+      { kind: 'message', from, message: { type: 'certificate', certificate } },
+      0,
+    )) {
+      if (effect.kind === 'commit') commits.push(effect.batch);
+    }
+  }
+  return commits;
+}
+
+const labels = (batches: CommittedBatch[]) => batches.map((b) => new TextDecoder().decode(b.transactions[0]));
+
+// Validator 3 observes; the DAGs are built from the other validators' vertices (and 3's in round 1).
+describe('commit rule on hand-built DAGs', () => {
+  it('commits a wave leader with f + 1 support once the coin opens, and only then', () => {
+    const dag = new DagBuilder(21);
+    const leader = dag.leader(1);
+    const all = [0, 1, 2, 3];
+    const core = dagProtocol.create(dag.inits[3]!) as DagCore;
+    assert.deepEqual(feed(core, dag.round(1, { 0: [], 1: [], 2: [], 3: [] })), []);
+    // Round 2: every vertex references every round-1 vertex, so the leader has full support.
+    assert.deepEqual(feed(core, dag.round(2, { 0: all, 1: all, 2: all })), []);
+    // One coin-round vertex: f shares, the coin is still closed.
+    assert.deepEqual(feed(core, [dag.vertex(0, 3, [0, 1, 2])]), []);
+    const committed = feed(core, [dag.vertex(1, 3, [0, 1, 2])]);
+    assert.deepEqual(labels(committed), [DagBuilder.label(leader, 1)]);
+    assert.equal(committed[0]!.sequence, 0);
+  });
+
+  it('skips a leader without f + 1 support, then orders it first through a later leader that reaches it', () => {
+    // Pick a genesis where the two leaders are distinct validators among 0 … 2.
+    let seed = 30;
+    let dag = new DagBuilder(seed);
+    while (dag.leader(1) === 3 || dag.leader(2) === 3 || dag.leader(1) === dag.leader(2))
+      dag = new DagBuilder(++seed);
+    const l1 = dag.leader(1);
+    const l2 = dag.leader(2);
+    const others = [0, 1, 2, 3].filter((a) => a !== l1);
+    const core = dagProtocol.create(dag.inits[3]!) as DagCore;
+    feed(core, dag.round(1, { 0: [], 1: [], 2: [], 3: [] }));
+    // Round 2: only l2's vertex references l1 (support 1 < f + 1).
+    const round2: Record<number, number[]> = {};
+    for (const a of [0, 1, 2]) round2[a] = a === l2 ? [0, 1, 2, 3] : others;
+    feed(core, dag.round(2, round2));
+    assert.deepEqual(feed(core, dag.round(3, { 0: [0, 1, 2], 1: [0, 1, 2], 2: [0, 1, 2] })), []);
+    feed(core, dag.round(4, { 0: [0, 1, 2], 1: [0, 1, 2], 2: [0, 1, 2] }));
+    const committed = labels(feed(core, dag.round(5, { 0: [0, 1, 2], 1: [0, 1, 2] })));
+    // Wave 1's leader comes first (its history is itself), then wave 2's leader's history by
+    // (round, author), ending with the leader.
+    assert.equal(committed[0], DagBuilder.label(l1, 1));
+    assert.equal(committed[committed.length - 1], DagBuilder.label(l2, 3));
+    const expectedRest = [
+      ...others.map((a) => DagBuilder.label(a, 1)),
+      ...[0, 1, 2].map((a) => DagBuilder.label(a, 2)),
+      DagBuilder.label(l2, 3),
+    ];
+    assert.deepEqual(committed.slice(1), expectedRest);
+  });
+});
