@@ -82,6 +82,8 @@ interface Validator {
    * re-proposed, inside a certificate) is not verified twice. Bounded, oldest out first.
    */
   readonly verified: Set<number>;
+  /** Verifications under way, by nonce. */
+  readonly verifying: Map<number, Promise<boolean>>;
   readonly timers: Map<string, NodeJS.Timeout>;
   /** One inbox per sender (index n is the client), drained in order, senders independently. */
   readonly inboxes: Fifo<Inbox>[];
@@ -127,6 +129,7 @@ export async function runScenario(
     core: bench.protocol.create(init),
     alive: true,
     verified: new Set(),
+    verifying: new Map(),
     timers: new Map(),
     inboxes: Array.from({ length: n + 1 }, () => new Fifo<Inbox>()),
     busy: new Array<boolean>(n + 1).fill(false),
@@ -285,24 +288,47 @@ export async function runScenario(
         collectTransactions(message, found);
         input = { kind: 'message', from: item.from, message };
       }
-      const unverified = found.filter((tx) => !v.verified.has(transactionNonce(tx)));
+      // Transactions another lane of this validator is verifying right now are awaited, not
+      // verified a second time.
+      const unverified: Uint8Array[] = [];
+      const awaited: Promise<boolean>[] = [];
+      for (const tx of found) {
+        const nonce = transactionNonce(tx);
+        if (v.verified.has(nonce)) continue;
+        const running = v.verifying.get(nonce);
+        if (running !== undefined) awaited.push(running);
+        else unverified.push(tx);
+      }
       if (unverified.length > 0) {
-        const ok = await pool.verify(unverified, item.kind === 'client' ? 'low' : 'high');
+        const job = pool.verify(unverified, item.kind === 'client' ? 'low' : 'high');
+        unverified.forEach((tx, k) => {
+          const nonce = transactionNonce(tx);
+          const one = job.then((ok) => ok[k] === true);
+          v.verifying.set(nonce, one);
+          awaited.push(one);
+        });
+        void job.then((ok) => {
+          unverified.forEach((tx, k) => {
+            const nonce = transactionNonce(tx);
+            v.verifying.delete(nonce);
+            if (ok[k] !== true) return;
+            v.verified.add(nonce);
+            distinctVerified.add(nonce);
+          });
+          // Oldest entries out first (a Set iterates in insertion order).
+          for (const nonce of v.verified) {
+            if (v.verified.size <= cacheCap) break;
+            v.verified.delete(nonce);
+          }
+        });
+      }
+      if (awaited.length > 0) {
+        const results = await Promise.all(awaited);
         if (!v.alive || stopped) break;
-        if (ok.includes(false)) {
+        if (results.includes(false)) {
           // A forged transaction: the whole message is refused, as a validator would.
           invalid++;
           continue;
-        }
-        for (const tx of unverified) {
-          const nonce = transactionNonce(tx);
-          v.verified.add(nonce);
-          distinctVerified.add(nonce);
-        }
-        // Oldest entries out first (a Set iterates in insertion order).
-        for (const nonce of v.verified) {
-          if (v.verified.size <= cacheCap) break;
-          v.verified.delete(nonce);
         }
       }
       handle(v, input);
