@@ -1,5 +1,5 @@
 import { GridError } from './errors.js';
-import type { Network } from './network.js';
+import { buildAdjacency, type Network } from './network.js';
 import { minimumDegreeOrder, SparseMatrix, solveSparse } from './sparse.js';
 
 /**
@@ -95,6 +95,11 @@ export class NewtonSolver {
   /**
    * Solves in place: vm/va hold the starting point (slack and PV magnitudes are their set points)
    * and receive the answer. Returns the iteration count; throws NOT_CONVERGED past the limit.
+   *
+   * Each Newton step is taken whole when it lowers the sum of squared mismatches and halved (up to
+   * five times) when it does not. Near the solution the whole step always wins, so convergence
+   * stays quadratic and the answer is the same; far from it (phase shifters seen from a flat
+   * start) the halving keeps a wild first step from throwing the iteration away.
    */
   solve(
     pSpec: Float64Array,
@@ -105,55 +110,118 @@ export class NewtonSolver {
     maxIterations: number,
   ): number {
     const n = this.net.n;
-    const vRe = new Float64Array(n);
-    const vIm = new Float64Array(n);
-    const iRe = new Float64Array(n);
-    const iIm = new Float64Array(n);
-    const mismatch = new Float64Array(this.variableCount);
+    const w = new NewtonWork(n, this.variableCount);
+    let norm = this.evaluate(pSpec, qSpec, vm, va, w);
+    const vmBase = new Float64Array(n);
+    const vaBase = new Float64Array(n);
     for (let iteration = 0; iteration <= maxIterations; iteration++) {
-      for (let i = 0; i < n; i++) {
-        vRe[i] = vm[i]! * Math.cos(va[i]!);
-        vIm[i] = vm[i]! * Math.sin(va[i]!);
-      }
-      let worst = 0;
-      for (let i = 0; i < n; i++) {
-        let re = 0;
-        let im = 0;
-        for (let q = this.yStart[i]!; q < this.yStart[i + 1]!; q++) {
-          const k = this.yCol[q]!;
-          re += this.yRe[q]! * vRe[k]! - this.yIm[q]! * vIm[k]!;
-          im += this.yRe[q]! * vIm[k]! + this.yIm[q]! * vRe[k]!;
-        }
-        iRe[i] = re;
-        iIm[i] = im;
-        const a = this.angleVar[i]!;
-        if (a < 0) continue;
-        // S = V·conj(I); the mismatch is computed minus specified.
-        const dp = vRe[i]! * re + vIm[i]! * im - pSpec[i]!;
-        mismatch[a] = dp;
-        worst = Math.max(worst, Math.abs(dp));
-        const m = this.magnitudeVar[i]!;
-        if (m >= 0) {
-          const dq = vIm[i]! * re - vRe[i]! * im - qSpec[i]!;
-          mismatch[m] = dq;
-          worst = Math.max(worst, Math.abs(dq));
-        }
-      }
-      if (Number.isNaN(worst) || !Number.isFinite(worst)) break;
-      if (worst < tolerance) return iteration;
+      if (!Number.isFinite(norm)) break;
+      if (w.worst < tolerance) return iteration;
       if (iteration === maxIterations) break;
-      const dx = solveSparse(this.jacobian(vm, vRe, vIm, iRe, iIm), mismatch, this.order);
-      for (let i = 0; i < n; i++) {
-        const a = this.angleVar[i]!;
-        if (a >= 0) va[i]! -= dx[a]!;
-        const m = this.magnitudeVar[i]!;
-        if (m >= 0) vm[i]! -= dx[m]!;
+      const dx = solveSparse(this.jacobian(vm, w.vRe, w.vIm, w.iRe, w.iIm), w.mismatch, this.order);
+      vmBase.set(vm);
+      vaBase.set(va);
+      let step = 1;
+      for (let halvings = 0; ; halvings++) {
+        for (let i = 0; i < n; i++) {
+          const a = this.angleVar[i]!;
+          if (a >= 0) va[i] = vaBase[i]! - step * dx[a]!;
+          const m = this.magnitudeVar[i]!;
+          if (m >= 0) vm[i] = vmBase[i]! - step * dx[m]!;
+        }
+        const next = this.evaluate(pSpec, qSpec, vm, va, w);
+        if (next < norm || halvings === 5) {
+          norm = next;
+          break;
+        }
+        step /= 2;
       }
     }
     throw new GridError('NOT_CONVERGED', `Newton-Raphson did not converge in ${maxIterations} iterations`, {
       method: 'nr',
       maxIterations,
     });
+  }
+
+  /**
+   * A starting point for flat cases: angles and magnitudes carried from the slack along a spanning
+   * tree through each transformer's ratio and phase shift. Without it a phase shifter between two
+   * flat buses starts with a mismatch of many per unit.
+   */
+  transformerStart(vm: Float64Array, va: Float64Array): void {
+    const net = this.net;
+    const br = net.branches;
+    const grid = net.grid;
+    let any = false;
+    for (let j = 0; j < br.count && !any; j++) {
+      const source = grid.branches[br.source[j]!]!;
+      any = source.tap !== 1 || source.shiftDeg !== 0;
+    }
+    if (!any) return;
+    const adjacency = buildAdjacency(net.n, br);
+    const seen = new Uint8Array(net.n);
+    const queue = [net.slack];
+    seen[net.slack] = 1;
+    for (let head = 0; head < queue.length; head++) {
+      const p = queue[head]!;
+      for (let e = adjacency.start[p]!; e < adjacency.start[p + 1]!; e++) {
+        const c = adjacency.neighbour[e]!;
+        if (seen[c] === 1) continue;
+        seen[c] = 1;
+        queue.push(c);
+        const source = grid.branches[br.source[adjacency.branch[e]!]!]!;
+        const shift = (source.shiftDeg * Math.PI) / 180;
+        const forward = br.from[adjacency.branch[e]!] === p;
+        // Vt = Vf / (tap∠shift) through the ideal transformer at the from end.
+        va[c] = forward ? va[p]! - shift : va[p]! + shift;
+        if (net.isPv[c] === 0) vm[c] = forward ? vm[p]! / source.tap : vm[p]! * source.tap;
+      }
+    }
+  }
+
+  /** Fills the work arrays at (vm, va); returns the sum of squared mismatches. */
+  private evaluate(
+    pSpec: Float64Array,
+    qSpec: Float64Array,
+    vm: Float64Array,
+    va: Float64Array,
+    w: NewtonWork,
+  ): number {
+    const n = this.net.n;
+    const { vRe, vIm, iRe, iIm, mismatch } = w;
+    for (let i = 0; i < n; i++) {
+      vRe[i] = vm[i]! * Math.cos(va[i]!);
+      vIm[i] = vm[i]! * Math.sin(va[i]!);
+    }
+    let worst = 0;
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      let re = 0;
+      let im = 0;
+      for (let q = this.yStart[i]!; q < this.yStart[i + 1]!; q++) {
+        const k = this.yCol[q]!;
+        re += this.yRe[q]! * vRe[k]! - this.yIm[q]! * vIm[k]!;
+        im += this.yRe[q]! * vIm[k]! + this.yIm[q]! * vRe[k]!;
+      }
+      iRe[i] = re;
+      iIm[i] = im;
+      const a = this.angleVar[i]!;
+      if (a < 0) continue;
+      // S = V·conj(I); the mismatch is computed minus specified.
+      const dp = vRe[i]! * re + vIm[i]! * im - pSpec[i]!;
+      mismatch[a] = dp;
+      worst = Math.max(worst, Math.abs(dp));
+      sum += dp * dp;
+      const m = this.magnitudeVar[i]!;
+      if (m >= 0) {
+        const dq = vIm[i]! * re - vRe[i]! * im - qSpec[i]!;
+        mismatch[m] = dq;
+        worst = Math.max(worst, Math.abs(dq));
+        sum += dq * dq;
+      }
+    }
+    w.worst = Number.isNaN(worst) ? Number.POSITIVE_INFINITY : worst;
+    return Number.isNaN(sum) ? Number.POSITIVE_INFINITY : sum;
   }
 
   /**
@@ -213,5 +281,23 @@ export class NewtonSolver {
       }
     }
     return jac;
+  }
+}
+
+/** Voltages, currents and mismatches at the current iterate. */
+class NewtonWork {
+  readonly vRe: Float64Array;
+  readonly vIm: Float64Array;
+  readonly iRe: Float64Array;
+  readonly iIm: Float64Array;
+  readonly mismatch: Float64Array;
+  worst = Number.POSITIVE_INFINITY;
+
+  constructor(n: number, variables: number) {
+    this.vRe = new Float64Array(n);
+    this.vIm = new Float64Array(n);
+    this.iRe = new Float64Array(n);
+    this.iIm = new Float64Array(n);
+    this.mismatch = new Float64Array(variables);
   }
 }

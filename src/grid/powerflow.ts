@@ -178,10 +178,14 @@ export class PowerFlowEngine {
     } else {
       const vm = this.vmWork;
       const va = this.vaWork;
+      let flat = true;
       for (let i = 0; i < n; i++) {
         vm[i] = net.isPv[i] === 1 ? net.vInit[i]! : magnitude(vRe[i]!, vIm[i]!);
         va[i] = Math.atan2(vIm[i]!, vRe[i]!);
+        if (i !== net.slack && net.active[i] === 1 && (vm[i] !== 1 || va[i] !== 0)) flat = false;
       }
+      // A flat case start is improved by carrying transformer ratios and shifts from the slack.
+      if (start === null && flat) this.newton!.transformerStart(vm, va);
       iterations = this.newton!.solve(p, q, vm, va, tolerance, maxIterations ?? DEFAULT_MAX_ITERATIONS.nr);
       for (let i = 0; i < n; i++) {
         if (net.active[i] === 0) continue;

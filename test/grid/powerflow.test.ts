@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type Grid, GridError, parseMatpowerCase, runPowerFlow } from '../../src/grid/index.js';
+import {
+  type Grid,
+  GridError,
+  Prng,
+  parseMatpowerCase,
+  runPowerFlow,
+  syntheticRadialFeeder,
+} from '../../src/grid/index.js';
 import { fixtureText, ieee33 } from './helpers.js';
 
 /** Published AC power flow of the Baran & Wu feeder, slack at 1.0 pu. */
@@ -165,5 +172,36 @@ describe('bit-for-bit determinism of the sweep', () => {
     assert.equal(result.lossKvar, 135.1409709717231);
     assert.equal(result.minVoltagePu, 0.9130904793616594);
     assert.equal(result.substationKw, 3917.67712643824);
+  });
+});
+
+describe('sweep and Newton-Raphson over random feeders', () => {
+  it('agree on seeded synthetic feeders with generation, shunts, charging and transformers', () => {
+    for (let seed = 1; seed <= 6; seed++) {
+      const rng = new Prng(seed);
+      const feeder = syntheticRadialFeeder(150 + rng.below(150), seed);
+      const grid: Grid = {
+        ...feeder,
+        // Some sections become transformers or cables with charging; some buses get capacitors.
+        branches: feeder.branches.map((b) => {
+          const roll = rng.next();
+          if (roll < 0.05) return { ...b, tap: 0.95 + 0.1 * rng.next(), shiftDeg: rng.between(-3, 3) };
+          if (roll < 0.15) return { ...b, bPu: rng.between(0, 0.002) };
+          return b;
+        }),
+        buses: feeder.buses.map((b) => (rng.next() < 0.05 ? { ...b, bsKvar: rng.between(50, 300) } : b)),
+      };
+      const injections = Array.from({ length: 10 }, () => ({
+        bus: 2 + rng.below(grid.buses.length - 1),
+        pKw: rng.between(-50, 200),
+      }));
+      const sweep = runPowerFlow(grid, { method: 'bfs', injections });
+      const newton = runPowerFlow(grid, { method: 'nr', injections });
+      assert.ok(Math.abs(sweep.lossKw - newton.lossKw) < 1e-6, `seed ${seed}`);
+      for (const [i, bus] of sweep.buses.entries()) {
+        assert.ok(Math.abs(bus.vmPu - newton.buses[i]!.vmPu) < 1e-9, `seed ${seed} bus ${bus.id}`);
+        assert.ok(Math.abs(bus.vaDeg - newton.buses[i]!.vaDeg) < 1e-6, `seed ${seed} bus ${bus.id}`);
+      }
+    }
   });
 });
