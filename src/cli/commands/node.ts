@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { runNetworkBenchmark } from '../../bench/network.js';
 import { encryptKeystore, parseKeystore } from '../../crypto/keystore.js';
 import { SCHEME_IDS, type SchemeId } from '../../crypto/scheme.js';
 import { createNetworkFiles } from '../../node/devnet.js';
@@ -147,4 +148,29 @@ export function register(program: Command): void {
     );
 }
 
-export function registerBench(_bench: Command): void {}
+export function registerBench(bench: Command): void {
+  bench
+    .command('network')
+    .description('4 validator processes on loopback; concurrent API clients submit signed transactions')
+    .option('--json', 'print JSON (always JSON)')
+    .option('--transactions <n>', 'transactions to submit', '5000')
+    .option('--concurrency <n>', 'concurrent clients', '64')
+    .option('--p2p-port <port>', 'first libp2p port', '7600')
+    .option('--api-port <port>', 'first API port', '8600')
+    .action(
+      action(
+        async (options: { transactions: string; concurrency: string; p2pPort: string; apiPort: string }) => {
+          printJson(
+            await runNetworkBenchmark({
+              transactions: intOption('transactions', options.transactions, 1, 1_000_000),
+              concurrency: intOption('concurrency', options.concurrency, 1, 1024),
+              p2pBasePort: intOption('p2p-port', options.p2pPort, 1, 65000),
+              apiBasePort: intOption('api-port', options.apiPort, 1, 65000),
+              cli: [...process.execArgv, process.argv[1]!],
+            }),
+          );
+          return EXIT_OK;
+        },
+      ),
+    );
+}

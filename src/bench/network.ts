@@ -1,0 +1,147 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sha256 } from '../crypto/hash.js';
+import { ed25519Scheme } from '../crypto/scheme.js';
+import { encodeKvPut, KV_PUT } from '../ledger/application.js';
+import { encodeTransaction, signTransaction } from '../ledger/transaction.js';
+import { createNetworkFiles } from '../node/devnet.js';
+import { Supervisor } from '../node/supervisor.js';
+import { GridShardClient } from '../sdk/client.js';
+import { median, round } from './stats.js';
+
+export interface NetworkBenchOptions {
+  readonly transactions: number;
+  readonly concurrency: number;
+  readonly p2pBasePort: number;
+  readonly apiBasePort: number;
+  /** How to start the command line in a child process (node flags and script). */
+  readonly cli: readonly string[];
+}
+
+function rssMb(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+    return round(kb / 1024, 1);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/**
+ * Starts a 4-validator network on loopback as separate processes, submits pre-signed transactions
+ * through the HTTP API from concurrent clients spread over the validators, and measures committed
+ * throughput and submission-to-commit latency (until the block holding the transaction can be
+ * read from validator 0's API).
+ */
+export async function runNetworkBenchmark(options: NetworkBenchOptions) {
+  const dir = mkdtempSync(join(tmpdir(), 'gridshard-bench-network-'));
+  const genesis = createNetworkFiles({
+    dir,
+    chainId: 'bench-network',
+    validators: 4,
+    host: '127.0.0.1',
+    p2pBasePort: options.p2pBasePort,
+    apiBasePort: options.apiBasePort,
+    password: 'bench-password',
+    genesisTimeMs: Date.now(),
+    scryptCost: { n: 2 ** 10, r: 8, p: 1 },
+    passwordFile: '../password',
+  });
+  writeFileSync(join(dir, 'password'), 'bench-password');
+  const apis = genesis.validators.map((v) => v.api);
+  const supervisor = new Supervisor(dir, apis, options.cli, { ...process.env, GRIDSHARD_LOG_LEVEL: 'warn' });
+  try {
+    supervisor.startAll();
+    await supervisor.waitHealthy(180_000);
+    const clients = apis.map((api) => new GridShardClient(api, 30_000));
+    const senders = Array.from({ length: 64 }, (_, i) =>
+      ed25519Scheme.signer(sha256(new TextEncoder().encode(`bench sender ${i}`))),
+    );
+    const signed = Array.from({ length: options.transactions }, (_, k) =>
+      encodeTransaction(
+        signTransaction(senders[k % senders.length]!, {
+          chainId: 'bench-network',
+          shardId: 0,
+          type: KV_PUT,
+          payload: encodeKvPut(
+            new TextEncoder().encode(`meter ${k % 5000}`),
+            new TextEncoder().encode(`${k}`),
+          ),
+          nonce: BigInt(Math.floor(k / senders.length)),
+        }),
+      ),
+    );
+    // Open loop: clients submit as fast as the API admits; a follower reads each new block from
+    // validator 0 and stamps the commit time of the transactions in it.
+    const submittedAt = new Map<string, number>();
+    const latencies: number[] = [];
+    let next = 0;
+    let refused = 0;
+    let submitting = true;
+    const started = performance.now();
+    const worker = async (w: number) => {
+      const client = clients[w % clients.length]!;
+      while (next < signed.length) {
+        const bytes = signed[next++]!;
+        const at = performance.now();
+        try {
+          submittedAt.set(await client.submit(bytes), at);
+        } catch {
+          refused++;
+        }
+      }
+    };
+    const follower = async () => {
+      let height = (await clients[0]!.status()).height;
+      const deadline = () => performance.now() - started > 300_000;
+      while ((submitting || latencies.length < submittedAt.size) && !deadline()) {
+        const block = await clients[0]!.block(height + 1);
+        if (block === null) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          continue;
+        }
+        height++;
+        const now = performance.now();
+        for (const tx of block.transactions as { hash: string }[]) {
+          const at = submittedAt.get(tx.hash);
+          if (at !== undefined) latencies.push(now - at);
+        }
+      }
+    };
+    const following = follower();
+    await Promise.all(Array.from({ length: options.concurrency }, (_, w) => worker(w)));
+    submitting = false;
+    await following;
+    const elapsedS = (performance.now() - started) / 1000;
+    const sorted = latencies.sort((a, b) => a - b);
+    const rss = supervisor.nodes.map((n) => rssMb(n.process?.pid));
+    const status = await clients[0]!.status();
+    return {
+      benchmark: 'network',
+      validators: 4,
+      transactions: options.transactions,
+      concurrency: options.concurrency,
+      committed: latencies.length,
+      refused,
+      committedTxPerSec: round(latencies.length / elapsedS, 1),
+      p50LatencyMs: round(percentile(sorted, 50), 1),
+      p99LatencyMs: round(percentile(sorted, 99), 1),
+      meanLatencyMs: round(sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length), 1),
+      rssMbPerNode: round(median(rss.filter((v) => Number.isFinite(v))), 1),
+      rssMbByNode: rss,
+      height: status.height,
+      elapsedS: round(elapsedS, 2),
+    };
+  } finally {
+    await supervisor.stopAll(5000);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
