@@ -28,6 +28,8 @@ export interface Network {
   readonly gShunt: Float64Array;
   readonly bShunt: Float64Array;
   readonly branches: CompiledBranches;
+  /** Bus-to-bus adjacency over the in-service branches. */
+  readonly adjacency: Adjacency;
   /** True when the in-service network is a tree rooted at the slack bus. */
   readonly radial: boolean;
   readonly pvCount: number;
@@ -140,7 +142,8 @@ export function compileNetwork(grid: Grid): Network {
     branches.ytfIm[j] = -(ysIm * tRe - ysRe * tIm) / tt;
   });
 
-  const active = reachable(n, slack, branches);
+  const adjacency = buildAdjacency(n, branches);
+  const active = reachable(n, slack, adjacency);
   let activeCount = 0;
   for (let i = 0; i < n; i++) {
     if (active[i] === 1) {
@@ -171,13 +174,13 @@ export function compileNetwork(grid: Grid): Network {
     gShunt,
     bShunt,
     branches,
+    adjacency,
     radial,
     pvCount,
   };
 }
 
-function reachable(n: number, root: number, branches: CompiledBranches): Uint8Array {
-  const adjacency = buildAdjacency(n, branches);
+function reachable(n: number, root: number, adjacency: Adjacency): Uint8Array {
   const seen = new Uint8Array(n);
   const stack = [root];
   seen[root] = 1;

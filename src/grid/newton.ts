@@ -1,5 +1,5 @@
 import { GridError } from './errors.js';
-import { buildAdjacency, type Network } from './network.js';
+import type { Network } from './network.js';
 import { minimumDegreeOrder, SparseMatrix, solveSparse } from './sparse.js';
 
 /**
@@ -158,7 +158,7 @@ export class NewtonSolver {
       any = source.tap !== 1 || source.shiftDeg !== 0;
     }
     if (!any) return;
-    const adjacency = buildAdjacency(net.n, br);
+    const adjacency = net.adjacency;
     const seen = new Uint8Array(net.n);
     const queue = [net.slack];
     seen[net.slack] = 1;

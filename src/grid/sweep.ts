@@ -1,5 +1,5 @@
 import { GridError } from './errors.js';
-import { buildAdjacency, type Network } from './network.js';
+import type { Network } from './network.js';
 
 /**
  * Backward/forward sweep for radial feeders. Each branch is a two-port seen from its parent bus:
@@ -51,7 +51,7 @@ export class SweepSolver {
     this.curRe = new Float64Array(n);
     this.curIm = new Float64Array(n);
     const br = net.branches;
-    const adjacency = buildAdjacency(n, br);
+    const adjacency = net.adjacency;
     const seen = new Uint8Array(n);
     let head = 0;
     let tail = 0;

@@ -232,7 +232,7 @@ export function registerBench(bench: Command): void {
 
         const feeder10k = syntheticRadialFeeder(buses, seed);
         const pf10k = runPowerFlow(feeder10k);
-        const pf10kTimes = await timed(repeats, 5, 1, () => runPowerFlow(feeder10k));
+        const pf10kTimes = await timed(repeats, 10, 1, () => runPowerFlow(feeder10k));
         const engine = new PowerFlowEngine(feeder10k);
         const none = engine.injectionVector([]);
         const solveTimes = await timed(repeats, 5, 1, () => engine.solve(none, null));
