@@ -66,5 +66,9 @@ export function intervalCapacityWh(powerKw: number, intervalMs: number): number 
 
 /** Money for `energyWh` at `pricePerKwh`, rounded down to a whole money unit. */
 export function moneyFor(pricePerKwh: number, energyWh: number): bigint {
+  const product = pricePerKwh * energyWh;
+  // Exact in doubles while the product is a safe integer: remainder, subtraction and the final
+  // division are then all exact. Larger products take the bigint path.
+  if (Number.isSafeInteger(product)) return BigInt((product - (product % 1000)) / 1000);
   return (BigInt(pricePerKwh) * BigInt(energyWh)) / 1000n;
 }
