@@ -67,6 +67,16 @@ export const FLOW_TOLERANCE_KVA = 1e-6;
 export function securityCheck(grid: Grid, schedule: Schedule, options: SecurityOptions = {}): SecurityReport {
   validateSchedule(grid, schedule);
   const engine = new PowerFlowEngine(grid, options.method ?? 'auto');
+  for (const entry of schedule) {
+    // A position on a bus cut off from the substation would silently go nowhere.
+    if (engine.net.active[engine.net.indexOf.get(entry.bus)!] === 0) {
+      throw new GridError(
+        'SCHEDULE_INVALID',
+        `schedule: participant ${entry.participantId} is at bus ${entry.bus}, which is not connected to the substation`,
+        { participantId: entry.participantId, bus: entry.bus },
+      );
+    }
+  }
   const intervals = scheduleIntervals(schedule).map(
     (interval) => checkInterval(engine, schedule, interval).check,
   );

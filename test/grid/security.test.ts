@@ -64,6 +64,13 @@ describe('security check', () => {
         { participantId: 'a', bus: 3, interval: 0, netKw: 1, pricePerKwh: 1 },
       ]),
     );
+    const withIsland = {
+      ...ieee33(),
+      buses: [...ieee33().buses, { ...ieee33().buses[1]!, id: 34, type: 'isolated' as const }],
+    };
+    bad(() =>
+      securityCheck(withIsland, [{ participantId: 'a', bus: 34, interval: 0, netKw: 1, pricePerKwh: 1 }]),
+    );
     assert.deepEqual(scheduleFromJson([{ participantId: 'a', bus: 2, netKw: -3 }]), [
       { participantId: 'a', bus: 2, interval: 0, netKw: -3, pricePerKwh: 0 },
     ]);
