@@ -25,6 +25,7 @@ import {
   digestKey,
   headerDigest,
   MAX_REQUEST_DIGESTS,
+  MAX_TRANSACTION_BYTES,
   SIGNATURE_LENGTH,
 } from './codec.js';
 import { DagError } from './errors.js';
@@ -177,6 +178,11 @@ export class DagCore implements ConsensusCore<DagMessage> {
 
   private enqueue(transactions: readonly Uint8Array[]): void {
     for (const tx of transactions) {
+      // A transaction no peer could decode would keep its header from ever being certified.
+      if (tx.length > MAX_TRANSACTION_BYTES) {
+        this.refusedTransactions++;
+        continue;
+      }
       if (this.pending.length - this.pendingHead >= this.config.maxPendingTransactions) {
         this.refusedTransactions++;
         continue;

@@ -210,6 +210,16 @@ describe('DAG core', () => {
     assert.deepEqual(cluster.committedTransactions(2), reference);
   });
 
+  it('refuses transactions no peer could decode and beyond the queue bound (back-pressure)', () => {
+    const cluster = new Cluster(4, 12, { maxPendingTransactions: 5 });
+    const core = cluster.cores[0]!;
+    core.handle({ kind: 'transactions', transactions: [new Uint8Array(70_000)] }, 0);
+    assert.equal(core.refusedTransactions, 1);
+    core.handle({ kind: 'transactions', transactions: txs('q', 8) }, 0);
+    assert.equal(core.refusedTransactions, 4);
+    assert.equal(core.stats().pending, 5);
+  });
+
   it('refuses a corrupt snapshot and a bad init with typed errors', () => {
     const cluster = new Cluster(4, 8);
     assert.throws(
