@@ -1,10 +1,11 @@
 import { decodeExact, type Reader } from '../codec/reader.js';
 import { Writer } from '../codec/writer.js';
+import { compareBytes } from '../crypto/hash.js';
 import { type SchemeId, type SignatureScheme, schemeById } from '../crypto/scheme.js';
 import { type BlockHeader, ZERO_HASH } from './block.js';
 import { LedgerError } from './errors.js';
 import { merkleRoot } from './merkle.js';
-import { EMPTY_SUBTREE } from './sparse-merkle.js';
+import { SparseMerkleTree } from './sparse-merkle.js';
 import { MAX_CHAIN_ID_LENGTH } from './transaction.js';
 
 /**
@@ -17,7 +18,19 @@ export interface ChainParameters {
   readonly shardId: number;
   readonly scheme: SchemeId;
   readonly genesisTimeMs: number;
+  /**
+   * The state before block 1, in strictly ascending key order (the contracts' genesis records,
+   * such as the market's configuration). Part of block 0, so every replica starts identical.
+   */
+  readonly initialState?: readonly StateEntry[];
 }
+
+export interface StateEntry {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array;
+}
+
+export const MAX_INITIAL_STATE_ENTRIES = 100_000;
 
 const GENESIS_VERSION = 1;
 
@@ -28,6 +41,7 @@ export function encodeChainParameters(params: ChainParameters): Uint8Array {
     .u32(params.shardId)
     .string(params.scheme)
     .u64(params.genesisTimeMs)
+    .array(params.initialState ?? [], (w, entry) => w.bytes(entry.key).bytes(entry.value))
     .finish();
 }
 
@@ -38,7 +52,12 @@ export function decodeChainParameters(bytes: Uint8Array): ChainParameters {
     const shardId = reader.u32();
     const scheme = schemeById(reader.string(32)).id;
     const genesisTimeMs = reader.u64();
-    return { chainId, shardId, scheme, genesisTimeMs };
+    const initialState = reader.array(
+      (r) => ({ key: r.bytesField(1024), value: r.bytesField(1024 * 1024) }),
+      MAX_INITIAL_STATE_ENTRIES,
+    );
+    checkInitialState(initialState);
+    return { chainId, shardId, scheme, genesisTimeMs, initialState };
   });
 }
 
@@ -61,6 +80,24 @@ export function validateChainParameters(params: ChainParameters): void {
     );
   }
   schemeById(params.scheme);
+  checkInitialState(params.initialState ?? []);
+}
+
+function checkInitialState(entries: readonly StateEntry[]): void {
+  for (let i = 1; i < entries.length; i++) {
+    if (compareBytes(entries[i - 1]!.key, entries[i]!.key) >= 0) {
+      throw new LedgerError('INVALID_PAYLOAD', 'initial state keys must be unique and in ascending order', {
+        index: i,
+      });
+    }
+  }
+}
+
+/** The state a chain starts from: its initial entries in a fresh authenticated tree. */
+export function genesisState(scheme: SignatureScheme, params: ChainParameters): SparseMerkleTree {
+  const tree = new SparseMerkleTree(scheme.hash);
+  for (const { key, value } of params.initialState ?? []) tree.set(key, value);
+  return tree;
 }
 
 export function genesisHeader(scheme: SignatureScheme, params: ChainParameters): BlockHeader {
@@ -74,7 +111,7 @@ export function genesisHeader(scheme: SignatureScheme, params: ChainParameters):
     txRoot: merkleRoot(scheme.hash, []),
     txCount: 0,
     receiptsRoot: merkleRoot(scheme.hash, []),
-    stateRoot: EMPTY_SUBTREE,
+    stateRoot: genesisState(scheme, params).root(),
     randomness: ZERO_HASH,
     evidence: encodeChainParameters(params),
   };

@@ -9,6 +9,7 @@ import {
   type ChainParameters,
   decodeChainParameters,
   genesisHeader,
+  genesisState,
   validateChainParameters,
 } from './genesis.js';
 import { type MerkleInclusionProof, merkleInclusionProof } from './merkle.js';
@@ -93,8 +94,14 @@ export class LedgerStore {
     const header = genesisHeader(scheme, params);
     const hash = blockHash(scheme, header);
     const head = { height: 0, hash };
+    const state = genesisState(scheme, params);
     await db.batch(
       [
+        ...(params.initialState ?? []).map(({ key, value }) => ({
+          type: 'put' as const,
+          key: stateKey(key),
+          value,
+        })),
         { type: 'put', key: META_CHAIN, value: header.evidence },
         {
           type: 'put',
@@ -106,7 +113,7 @@ export class LedgerStore {
       ],
       { sync: true },
     );
-    return new LedgerStore(db, params, scheme, application, head, header, new SparseMerkleTree(scheme.hash));
+    return new LedgerStore(db, params, scheme, application, head, header, state);
   }
 
   static async open(dir: string, application: Application): Promise<LedgerStore> {

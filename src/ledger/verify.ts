@@ -4,9 +4,9 @@ import { isGridShardError } from '../errors.js';
 import type { Application } from './application.js';
 import { type BlockHeader, blockHash, decodeBlockHeader, encodeBlockHeader, encodeReceipt } from './block.js';
 import { executeBlock } from './executor.js';
-import { type ChainParameters, decodeChainParameters, genesisHeader } from './genesis.js';
+import { type ChainParameters, decodeChainParameters, genesisHeader, genesisState } from './genesis.js';
 import { merkleRoot } from './merkle.js';
-import { SparseMerkleTree } from './sparse-merkle.js';
+import type { SparseMerkleTree } from './sparse-merkle.js';
 import { openDatabase } from './store.js';
 import {
   blockByHashKey,
@@ -103,7 +103,7 @@ export async function verifyLedger(
       });
       return finish();
     }
-    state = new SparseMerkleTree(scheme.hash);
+    state = genesisState(scheme, params);
     const expectedBlockHashes = new Set<string>();
     const expectedTransactions = new Set<string>();
     const firstPositions = new Map<string, { height: number; index: number }>();
@@ -205,7 +205,7 @@ export async function verifyLedger(
         if (!same(execution.stateRoot, header.stateRoot))
           bad(`block ${height}: state root does not match replay`);
       } else if (height === 0 && !same(state.root(), header.stateRoot)) {
-        bad('genesis state root is not the empty root');
+        bad('genesis state root does not match the initial state');
       }
       const byHash = await db.get(blockByHashKey(hash));
       if (byHash === undefined || decodeHeight(byHash) !== height) {

@@ -103,6 +103,30 @@ describe('ledger store', () => {
     await store.close();
   });
 
+  it('starts from an initial state committed in block 0, and refuses an unordered one', async () => {
+    const dir = freshDir();
+    const initialState = [
+      { key: enc('market/config'), value: enc('{"cap":1500}') },
+      { key: enc('market/operator'), value: enc('op-key') },
+    ];
+    const store = await LedgerStore.create(dir, { ...params, initialState }, keyValueApplication);
+    const genesisRoot = store.headBlockHeader.stateRoot;
+    assert.deepEqual(store.stateRoot, genesisRoot);
+    assert.deepEqual(store.getState(enc('market/operator')), enc('op-key'));
+    await store.close();
+    const report = await verifyLedger(dir, keyValueApplication);
+    assert.equal(report.ok, true, JSON.stringify(report.problems));
+    assert.equal(report.stateKeys, 2);
+    await assert.rejects(
+      LedgerStore.create(
+        freshDir(),
+        { ...params, initialState: [...initialState].reverse() },
+        keyValueApplication,
+      ),
+      { code: 'INVALID_PAYLOAD' },
+    );
+  });
+
   it('refuses to create over an existing path and to open a missing one, with typed errors', async () => {
     const dir = freshDir();
     await (await LedgerStore.create(dir, params, keyValueApplication)).close();
