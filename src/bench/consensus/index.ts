@@ -137,7 +137,10 @@ export interface CompareResult {
   readonly repeats: number;
   readonly leaderDelayMs: number;
   readonly runs: Record<string, RunResult | { unavailable: string }>;
-  readonly goals: Record<string, { measured: number | null; goal: string; met: boolean | null }>;
+  readonly goals: Record<
+    string,
+    { measured: number | null; throughputRatio?: number | null; goal: string; met: boolean | null }
+  >;
 }
 
 /** Both protocols under all three scenarios in one process, with the goals checked. */
@@ -155,34 +158,45 @@ export async function runConsensusCompare(overrides: Partial<BenchOptions> = {})
   }
   const { pool, signed } = await prepare(options, protocols.length * SCENARIOS.length);
   const runs: Record<string, RunResult | { unavailable: string }> = {};
+  // Repeats go round all six runs in turn, so a burst of other work on the machine falls on
+  // different scenarios rather than on all repeats of one.
+  const results = new Map<string, RunResult[]>();
   try {
-    for (const protocol of protocols) {
-      for (const scenario of SCENARIOS) {
-        const key = `${protocol.name}/${scenario}`;
-        runs[key] =
-          'unavailable' in protocol
-            ? { unavailable: protocol.unavailable }
-            : await runRepeats(protocol, options, scenario, pool, signed);
+    for (let k = 0; k < options.repeats; k++) {
+      for (const protocol of protocols) {
+        for (const scenario of SCENARIOS) {
+          const key = `${protocol.name}/${scenario}`;
+          if ('unavailable' in protocol) {
+            runs[key] = { unavailable: protocol.unavailable };
+            continue;
+          }
+          const list = results.get(key) ?? [];
+          list.push(
+            await runScenario(protocol, { ...options, scenario, seed: options.seed + k }, pool, signed),
+          );
+          results.set(key, list);
+        }
       }
     }
   } finally {
     await pool.close();
   }
+  for (const [key, list] of results) runs[key] = medianOf(list);
   const get = (key: string): RunResult | null => {
     const r = runs[key];
     return r !== undefined && !('unavailable' in r) ? r : null;
   };
-  const ratio = (a: RunResult | null, b: RunResult | null) =>
-    a === null || b === null || b.committedTxPerSec === 0
-      ? null
-      : round(a.committedTxPerSec / b.committedTxPerSec, 3);
+  const ratio = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined || b === 0 ? null : round(a / b, 3);
   const dagNormal = get('dag/normal');
   const dagDelay = get('dag/leader-delay');
   const dagCrash = get('dag/crash-one');
   const pbftNormal = get('pbft/normal');
   const pbftDelay = get('pbft/leader-delay');
-  const dagKeeps = ratio(dagDelay, dagNormal);
-  const pbftKeeps = ratio(pbftDelay, pbftNormal);
+  // Each run is measured against its own calibration, so on a shared machine the share of normal
+  // throughput is compared through efficiencies; the raw throughput ratio is printed beside it.
+  const dagKeeps = ratio(dagDelay?.efficiency, dagNormal?.efficiency);
+  const pbftKeeps = ratio(pbftDelay?.efficiency, pbftNormal?.efficiency);
   const goals = {
     dagNormalEfficiency: {
       measured: dagNormal?.efficiency ?? null,
@@ -191,10 +205,16 @@ export async function runConsensusCompare(overrides: Partial<BenchOptions> = {})
     },
     dagLeaderDelayKeepsOfNormal: {
       measured: dagKeeps,
-      goal: '>= 0.8',
+      throughputRatio: ratio(dagDelay?.committedTxPerSec, dagNormal?.committedTxPerSec),
+      goal: '>= 0.8 (efficiency under leader-delay / efficiency in normal)',
       met: dagKeeps === null ? null : dagKeeps >= 0.8,
     },
-    pbftLeaderDelayKeepsOfNormal: { measured: pbftKeeps, goal: 'reported (expected to collapse)', met: null },
+    pbftLeaderDelayKeepsOfNormal: {
+      measured: pbftKeeps,
+      throughputRatio: ratio(pbftDelay?.committedTxPerSec, pbftNormal?.committedTxPerSec),
+      goal: 'reported (expected to collapse)',
+      met: null,
+    },
     dagCrashOneMaxGapAfterCrashRounds: {
       measured: dagCrash?.maxGapAfterCrashRounds ?? null,
       goal: '<= 2 rounds',
