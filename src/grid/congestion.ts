@@ -14,6 +14,14 @@ import {
   violationKey,
   violationsOf,
 } from './security.js';
+import {
+  type Constraint,
+  chooseSensitivities,
+  linDistFlowSensitivities,
+  measuredSensitivities,
+  measuredValue,
+  type SensitivityMethod,
+} from './sensitivity.js';
 
 /**
  * Congestion ("blocking") management. When an interval's schedule breaks a limit, the volumes are
@@ -35,6 +43,8 @@ export interface CongestionOptions {
   readonly method?: PowerFlowMethod;
   /** Linearise-solve-recheck rounds per interval before giving up. */
   readonly maxRounds?: number;
+  /** How limits are linearised; `auto` measures on small cases and uses LinDistFlow on large radial ones. */
+  readonly sensitivities?: SensitivityMethod;
   /** A HiGHS instance to use instead of the shared one. */
   readonly solver?: Highs;
 }
@@ -75,8 +85,6 @@ export interface CongestionResult {
 const DEFAULT_MAX_ROUNDS = 12;
 /** Extra rounds that re-linearise at a feasible answer to curtail less. */
 const MAX_REFINEMENTS = 3;
-/** Perturbation for the measured sensitivities, kW. */
-const SENSITIVITY_STEP_KW = 1;
 /** Elements this close to a limit are kept in the program even when not yet broken. */
 const FLOW_WATCH_FRACTION = 0.8;
 const VOLTAGE_WATCH_PU = 0.03;
@@ -98,12 +106,14 @@ export async function resolveCongestion(
   options: CongestionOptions = {},
 ): Promise<CongestionResult> {
   const before = securityCheck(grid, schedule, { method: options.method ?? 'auto' });
+  const engine = new PowerFlowEngine(grid, options.method ?? 'auto');
+  // Refuse an unsuitable choice up front, not only when an interval happens to need it.
+  chooseSensitivities(options.sensitivities ?? 'auto', engine, 0);
   const adjustedW = schedule.map((e) => Math.round(e.netKw * 1000));
   const resolutions: IntervalResolution[] = [];
   const reasonsByInterval = new Map<number, string[]>();
   if (!before.secure) {
     const highs = options.solver ?? (await loadHighs());
-    const engine = new PowerFlowEngine(grid, options.method ?? 'auto');
     for (const check of before.intervals) {
       if (check.secure) continue;
       const resolution = resolveInterval(
@@ -116,6 +126,7 @@ export async function resolveCongestion(
         {
           objective: options.objective ?? 'welfare',
           maxRounds: options.maxRounds ?? DEFAULT_MAX_ROUNDS,
+          sensitivities: options.sensitivities ?? 'auto',
         },
       );
       resolutions.push(resolution);
@@ -180,13 +191,6 @@ interface Block {
   curtailedW: number;
 }
 
-interface Constraint {
-  readonly key: string;
-  readonly kind: 'flow' | 'vlow' | 'vhigh' | 'substation';
-  readonly index: number;
-  readonly limit: number;
-}
-
 function resolveInterval(
   engine: PowerFlowEngine,
   schedule: Schedule,
@@ -194,7 +198,7 @@ function resolveInterval(
   violationsBefore: readonly Violation[],
   adjustedW: number[],
   highs: Highs,
-  settings: { objective: CongestionObjective; maxRounds: number },
+  settings: { objective: CongestionObjective; maxRounds: number; sensitivities: SensitivityMethod },
 ): IntervalResolution {
   if (violationsBefore.some((v) => v.kind === 'not-converged')) {
     throw new GridError(
@@ -203,9 +207,9 @@ function resolveInterval(
       { interval },
     );
   }
-  const base = engine.grid.baseMva * 1000;
   const blocks = buildBlocks(engine, schedule, interval, adjustedW);
   const blockBuses = [...new Set(blocks.map((b) => b.busIndex))].sort((a, b) => a - b);
+  const sensitivityMethod = chooseSensitivities(settings.sensitivities, engine, blockBuses.length);
   const watched = new Map<string, Constraint>();
   const margin = new Map<string, number>();
   let start = null as Measures['state'] | null;
@@ -258,18 +262,11 @@ function resolveInterval(
     watch(engine, current, watched);
 
     // Sensitivities of every watched quantity to 1 kW more injection at each block bus.
-    const sensitivities = new Map<number, Float64Array>();
     const constraints = [...watched.values()];
-    for (const b of blockBuses) {
-      const p = extra.p.slice();
-      p[b]! += SENSITIVITY_STEP_KW / base;
-      const moved = measure(engine, { p, q: extra.q }, current.state);
-      const row = new Float64Array(constraints.length);
-      constraints.forEach((c, k) => {
-        row[k] = (measuredValue(c, moved) - measuredValue(c, current)) / SENSITIVITY_STEP_KW;
-      });
-      sensitivities.set(b, row);
-    }
+    const sensitivities =
+      sensitivityMethod === 'measured'
+        ? measuredSensitivities(engine, extra, current, constraints, blockBuses)
+        : linDistFlowSensitivities(engine, current, constraints, blockBuses);
 
     const lp = new LpModel();
     const maxPrice = maxPriceOf(blocks);
@@ -487,18 +484,6 @@ function constraintKey(v: Violation): string | null {
       return 'substation';
     case 'not-converged':
       return null;
-  }
-}
-
-function measuredValue(c: Constraint, m: Measures): number {
-  switch (c.kind) {
-    case 'flow':
-      return m.branchKva[c.index]!;
-    case 'vlow':
-    case 'vhigh':
-      return m.vm[c.index]!;
-    case 'substation':
-      return m.substationKva;
   }
 }
 

@@ -51,5 +51,6 @@ export {
   type Violation,
   violationKey,
 } from './security.js';
+export type { SensitivityMethod } from './sensitivity.js';
 export { ratedFeeder, syntheticRadialFeeder, syntheticSchedule } from './synthetic.js';
 export { validateGrid } from './validate.js';

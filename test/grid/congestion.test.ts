@@ -9,6 +9,7 @@ import {
   runPowerFlow,
   type ScheduleEntry,
   securityCheck,
+  syntheticRadialFeeder,
   syntheticSchedule,
 } from '../../src/grid/index.js';
 import { ieee33, withRating } from './helpers.js';
@@ -188,5 +189,56 @@ describe('congestion management over random cases', () => {
       }
     }
     assert.ok(insecure >= 8, `only ${insecure} of the cases needed management`);
+  });
+});
+
+describe('LinDistFlow sensitivities', () => {
+  it('remove the same overload, close to the AC minimum', async () => {
+    const grid = withRating(ieee33(), 6, 7, 1500);
+    const result = await resolveCongestion(grid, exporters, {
+      objective: 'energy',
+      sensitivities: 'lindistflow',
+    });
+    assert.equal(result.after.secure, true);
+    const measured = await resolveCongestion(grid, exporters, {
+      objective: 'energy',
+      sensitivities: 'measured',
+    });
+    // The losses LinDistFlow leaves out cost a little optimality, not security.
+    assert.ok(result.curtailedKw >= measured.curtailedKw - 0.01);
+    assert.ok(
+      result.curtailedKw <= measured.curtailedKw * 1.02,
+      `${result.curtailedKw} vs ${measured.curtailedKw}`,
+    );
+  });
+
+  it('resolve voltage limits on a larger synthetic feeder', async () => {
+    const feeder = syntheticRadialFeeder(2000, 4);
+    const grid: Grid = {
+      ...feeder,
+      buses: feeder.buses.map((b) => (b.type === 'slack' ? b : { ...b, vMaxPu: 1.01 })),
+    };
+    const schedule = syntheticSchedule(grid, 300, 5).map((e) => ({
+      ...e,
+      netKw: e.netKw > 0 ? e.netKw * 6 : e.netKw,
+    }));
+    const before = securityCheck(grid, schedule);
+    assert.equal(before.secure, false);
+    const result = await resolveCongestion(grid, schedule, { sensitivities: 'lindistflow' });
+    assert.equal(result.after.secure, true);
+  });
+
+  it('are refused on a meshed network', async () => {
+    const base = withRating(ieee33(), 6, 7, 1500);
+    const meshed: Grid = {
+      ...base,
+      branches: base.branches.map((b) => (b.from === 18 && b.to === 33 ? { ...b, inService: true } : b)),
+    };
+    await assert.rejects(
+      resolveCongestion(meshed, exporters, { sensitivities: 'lindistflow' }),
+      (e: unknown) => {
+        return e instanceof GridError && e.code === 'METHOD_UNSUITABLE';
+      },
+    );
   });
 });
