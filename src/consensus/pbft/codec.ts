@@ -1,4 +1,5 @@
 import { CodecError, decodeExact, type Reader, Writer } from '../../codec/index.js';
+import { transactionsDigest } from './digests.js';
 import type {
   CheckpointMessage,
   CommitMessage,
@@ -40,8 +41,12 @@ const TYPES_BY_CODE = new Map<number, PbftMessageType>(
   Object.entries(TYPE_CODES).map(([type, code]) => [code, type as PbftMessageType]),
 );
 
-function writeTransactions(w: Writer, transactions: readonly Uint8Array[]): void {
-  w.array(transactions, (w2, tx) => w2.bytes(tx));
+/** On the wire a message carries its transactions; what is signed carries only their digest. */
+type TransactionsForm = 'full' | 'digest';
+
+function writeTransactions(w: Writer, transactions: readonly Uint8Array[], form: TransactionsForm): void {
+  if (form === 'digest') w.fixedBytes(transactionsDigest(transactions), DIGEST_LENGTH);
+  else w.array(transactions, (w2, tx) => w2.bytes(tx));
 }
 
 function readTransactions(r: Reader): Uint8Array[] {
@@ -49,15 +54,15 @@ function readTransactions(r: Reader): Uint8Array[] {
 }
 
 /** The body: everything but the signature. */
-function writeBody(w: Writer, m: UnsignedPbftMessage): void {
+function writeBody(w: Writer, m: UnsignedPbftMessage, form: TransactionsForm = 'full'): void {
   w.u8(TYPE_CODES[m.type]).varuint(m.from);
   switch (m.type) {
     case 'request':
-      writeTransactions(w, m.transactions);
+      writeTransactions(w, m.transactions, form);
       return;
     case 'pre-prepare':
       w.varuint(m.view).varuint(m.sequence).varuint(m.proposer);
-      writeTransactions(w, m.transactions);
+      writeTransactions(w, m.transactions, form);
       return;
     case 'prepare':
     case 'commit':
@@ -84,7 +89,7 @@ function writeBody(w: Writer, m: UnsignedPbftMessage): void {
       return;
     case 'decided':
       w.varuint(m.view).varuint(m.sequence).varuint(m.proposer);
-      writeTransactions(w, m.transactions);
+      writeTransactions(w, m.transactions, form);
       w.array(m.commits, writeMessage);
       return;
   }
@@ -189,11 +194,14 @@ export function decodePbftMessage(bytes: Uint8Array): PbftMessage {
   });
 }
 
-/** What a signature covers: a domain tag, the committee's shard and epoch, and the body. */
+/**
+ * What a signature covers: a domain tag, the committee's shard and epoch, and the body with any
+ * transaction list replaced by its digest (nested messages stay whole).
+ */
 export function signingBytes(message: UnsignedPbftMessage, shardId: number, epoch: number): Uint8Array {
   const w = new Writer(128);
   w.string(SIGNING_DOMAIN).u32(shardId).u32(epoch);
-  writeBody(w, message);
+  writeBody(w, message, 'digest');
   return w.finish();
 }
 

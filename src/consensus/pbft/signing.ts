@@ -9,6 +9,7 @@ import {
 } from '../../crypto/index.js';
 import type { Committee } from '../interface.js';
 import { signingBytes } from './codec.js';
+import { transactionsDigest } from './digests.js';
 import type { PbftMessage, UnsignedPbftMessage } from './messages.js';
 
 /**
@@ -52,12 +53,7 @@ const RANDOMNESS_DOMAIN = new TextEncoder().encode('gridshard/pbft/randomness');
 
 /** The digest prepares and commits vote on: the batch's proposer and canonical transaction list. */
 export function batchDigest(proposer: number, transactions: readonly Uint8Array[]): Uint8Array {
-  const parts: Uint8Array[] = [
-    BATCH_DOMAIN,
-    new Writer(16).varuint(proposer).varuint(transactions.length).finish(),
-  ];
-  for (const tx of transactions) parts.push(new Writer(8).varuint(tx.length).finish(), tx);
-  return sha256(...parts);
+  return sha256(BATCH_DOMAIN, new Writer(8).varuint(proposer).finish(), transactionsDigest(transactions));
 }
 
 /** State digest before any batch: the start of the hash chain checkpoints agree on. */
