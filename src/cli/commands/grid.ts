@@ -90,6 +90,11 @@ export function register(program: Command): void {
     .addOption(
       new Option('--method <method>', 'power flow solver').choices(['auto', 'bfs', 'nr']).default('auto'),
     )
+    .addOption(
+      new Option('--sensitivities <how>', 'how limits are linearised for --resolve')
+        .choices(['auto', 'measured', 'lindistflow'])
+        .default('auto'),
+    )
     .option('--json', 'print one JSON object')
     .action(
       action(
@@ -100,6 +105,7 @@ export function register(program: Command): void {
             resolve?: boolean;
             objective: 'welfare' | 'energy';
             method: 'auto' | 'bfs' | 'nr';
+            sensitivities: 'auto' | 'measured' | 'lindistflow';
             json?: boolean;
           },
         ) => {
@@ -124,6 +130,7 @@ export function register(program: Command): void {
           const result = await resolveCongestion(gridModel, schedule, {
             objective: opts.objective,
             method: opts.method,
+            sensitivities: opts.sensitivities,
           });
           if (opts.json) {
             printJson({
