@@ -1,5 +1,5 @@
 /**
- * Small numeric helpers that keep the sweep path to correctly rounded IEEE operations
+ * Small numeric functions that keep the sweep path to correctly rounded IEEE operations
  * (+ − × ÷ √), so its results are the same bits on every conforming platform. Math.hypot, sin
  * and cos are approximations whose last bit may differ between engines: they are avoided where an
  * exact form exists (a zero angle, a magnitude).

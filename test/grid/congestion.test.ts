@@ -12,7 +12,7 @@ import {
   syntheticRadialFeeder,
   syntheticSchedule,
 } from '../../src/grid/index.js';
-import { ieee33, withRating } from './helpers.js';
+import { ieee33, withRating } from './cases.js';
 
 /** Smallest total export at one bus that must be curtailed for the schedule to pass, by bisection on the AC check. */
 function minimumCurtailmentKw(grid: Grid, bus: number, exportKw: number): number {

@@ -8,7 +8,7 @@ import {
   importMatpowerCase,
   parseMatpowerCase,
 } from '../../src/grid/index.js';
-import { fixtureText, ieee33, SHARED_CASE33 } from './helpers.js';
+import { fixtureText, ieee33, SHARED_CASE33 } from './cases.js';
 
 function errorCode(run: () => unknown): string {
   try {

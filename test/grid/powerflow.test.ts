@@ -8,7 +8,7 @@ import {
   runPowerFlow,
   syntheticRadialFeeder,
 } from '../../src/grid/index.js';
-import { fixtureText, ieee33 } from './helpers.js';
+import { fixtureText, ieee33 } from './cases.js';
 
 /** Published AC power flow of the Baran & Wu feeder, slack at 1.0 pu. */
 const LOSS_KW = 202.68;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GridError, type ScheduleEntry, scheduleFromJson, securityCheck } from '../../src/grid/index.js';
-import { ieee33, withRating } from './helpers.js';
+import { ieee33, withRating } from './cases.js';
 
 describe('security check', () => {
   it('passes a modest schedule on the base feeder', () => {

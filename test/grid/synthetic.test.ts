@@ -10,7 +10,7 @@ import {
   syntheticRadialFeeder,
   syntheticSchedule,
 } from '../../src/grid/index.js';
-import { ieee33 } from './helpers.js';
+import { ieee33 } from './cases.js';
 
 describe('built-in and synthetic cases', () => {
   it('the built-in 33-bus feeder is the fixture, number for number', () => {
