@@ -205,3 +205,23 @@ describe('sweep and Newton-Raphson over random feeders', () => {
     }
   });
 });
+
+describe('a transmission case with PV buses and line charging', () => {
+  it('matches the published AC power flow of the nine-bus system', () => {
+    const result = runPowerFlow(parseMatpowerCase(fixtureText('wscc9.m')));
+    assert.equal(result.method, 'nr');
+    // Published figures (as MATPOWER prints them): losses 4.641 MW and 48.38 MVAr, slack 71.64 MW.
+    assert.ok(Math.abs(result.lossKw - 4641) < 1);
+    assert.ok(Math.abs(result.lossKvar - 48380) < 10);
+    assert.ok(Math.abs(result.substationKw - 71640) < 10);
+    const angles = new Map(result.buses.map((b) => [b.id, b.vaDeg]));
+    for (const [bus, deg] of [
+      [2, 9.28],
+      [3, 4.665],
+      [4, -2.217],
+      [9, -3.989],
+    ] as const) {
+      assert.ok(Math.abs(angles.get(bus)! - deg) < 0.001, `bus ${bus}: ${angles.get(bus)}`);
+    }
+  });
+});
