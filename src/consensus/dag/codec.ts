@@ -65,6 +65,8 @@ export function writeCheckpoint(w: Writer, checkpoint: Checkpoint): void {
     .varuint(checkpoint.nextSequence)
     .varuint(checkpoint.gcRound)
     .varuint(checkpoint.lastLeader);
+  w.varuint(checkpoint.lastLeaderRound);
+  w.array(checkpoint.activity, (ww, round) => ww.varuint(round));
   w.array(checkpoint.committed, writeParentRef);
 }
 
@@ -74,6 +76,8 @@ export function readCheckpoint(r: Reader): Checkpoint {
     nextSequence: r.varuint(),
     gcRound: r.varuint(),
     lastLeader: r.varuint(),
+    lastLeaderRound: r.varuint(),
+    activity: r.array((rr) => rr.varuint(), MAX_VOTES),
     committed: r.array(readParentRef, 1_000_000),
   };
 }

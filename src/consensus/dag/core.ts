@@ -50,6 +50,7 @@ type Effect = ConsensusEffect<DagMessage>;
 const TIMER_PROPOSE = 'dag.propose';
 const TIMER_RESEND = 'dag.resend';
 const CHECKPOINTS_KEPT = 4;
+const ACTIVITY_WINDOW_ROUNDS = 4;
 const SYNC_BATCHES_PER_RESPONSE = 512;
 
 interface PendingCertificate {
@@ -116,6 +117,9 @@ export class DagCore implements ConsensusCore<DagMessage> {
   private gcRound = 0;
   private nextSequence = 0;
   private lastLeader: ValidatorIndex | null = null;
+  private lastLeaderRound = 0;
+  /** Per validator, the highest round of its vertices ordered so far (leader candidates). */
+  private activity: number[] = [];
   /** Transactions refused because the pending queue was full (back-pressure). */
   refusedTransactions = 0;
 
@@ -148,6 +152,7 @@ export class DagCore implements ConsensusCore<DagMessage> {
     this.coinKeys = init.coinPublicKeys;
     this.coinSecret = init.coinSecretShare;
     this.store = new DagStore(this.quorum);
+    this.activity = new Array(this.size).fill(0);
     if (init.recovered !== undefined) this.restore(decodeState(init.recovered));
   }
 
@@ -590,6 +595,8 @@ export class DagCore implements ConsensusCore<DagMessage> {
     for (const ref of checkpoint.committed) this.committed.set(digestKey(ref.digest), ref.round);
     this.lastCommittedWave = checkpoint.wave;
     this.lastLeader = checkpoint.lastLeader;
+    this.lastLeaderRound = checkpoint.lastLeaderRound;
+    this.activity = [...checkpoint.activity];
     this.gcRound = Math.max(this.gcRound, checkpoint.gcRound);
     this.checkpoints = [checkpoint];
     this.syncResponses.clear();
@@ -741,7 +748,23 @@ export class DagCore implements ConsensusCore<DagMessage> {
   private leaderOf(wave: number): Certificate | undefined {
     const value = this.coin(wave);
     if (value === undefined) return undefined;
-    return this.store.at(leaderRoundOf(wave), coinLeader(value, this.size));
+    const candidates = this.leaderCandidates();
+    return this.store.at(leaderRoundOf(wave), candidates[coinLeader(value, candidates.length)]!);
+  }
+
+  /**
+   * Validators the coin elects from: those with a vertex ordered within the last
+   * ACTIVITY_WINDOW_ROUNDS rounds before the last committed leader, or everyone when fewer than a
+   * quorum qualify. A crashed validator stops being elected (a wave it leads would commit
+   * nothing). The set depends only on the committed order, and the order advances one leader at
+   * a time, so every validator applies the same set to the same wave.
+   */
+  private leaderCandidates(): number[] {
+    const floor = this.lastLeaderRound - ACTIVITY_WINDOW_ROUNDS;
+    const active: number[] = [];
+    for (let author = 0; author < this.size; author++)
+      if (this.activity[author]! >= floor) active.push(author);
+    return active.length >= this.quorum ? active : Array.from({ length: this.size }, (_, i) => i);
   }
 
   private supportOf(leader: Certificate, wave: number): number {
@@ -754,37 +777,45 @@ export class DagCore implements ConsensusCore<DagMessage> {
   }
 
   private tryCommit(out: Effect[]): void {
-    if (this.syncing) return;
-    const highestWave = Math.floor((this.store.maxRound - 1) / 2);
-    for (let wave = highestWave; wave > this.lastCommittedWave; wave--) {
-      if (leaderRoundOf(wave) < this.gcRound) break;
-      const leader = this.leaderOf(wave);
-      if (leader === undefined || this.supportOf(leader, wave) < this.validity) continue;
-      this.commitChain(leader, wave, out);
-      return;
+    while (!this.syncing && this.commitNext(out)) {
+      // Each pass orders one leader; the candidates may change with it.
     }
   }
 
-  /** Commits `leader` after every earlier uncommitted leader it reaches by strong edges. */
-  private commitChain(leader: Certificate, wave: number, out: Effect[]): void {
-    const chain: { certificate: Certificate; wave: number }[] = [{ certificate: leader, wave }];
-    let current = leader;
+  /**
+   * Finds the highest wave whose leader has f + 1 support, walks back to the earliest uncommitted
+   * leader it reaches, and orders that one only: the leader candidates of later waves depend on
+   * it, so they are looked at again afterwards.
+   */
+  private commitNext(out: Effect[]): boolean {
+    const highestWave = Math.floor((this.store.maxRound - 1) / 2);
+    for (let wave = highestWave; wave > this.lastCommittedWave; wave--) {
+      if (leaderRoundOf(wave) < this.gcRound) return false;
+      const leader = this.leaderOf(wave);
+      if (leader === undefined || this.supportOf(leader, wave) < this.validity) continue;
+      this.commitEarliest(leader, wave, out);
+      return true;
+    }
+    return false;
+  }
+
+  /** Orders the earliest uncommitted leader that `leader` reaches by strong edges (or itself). */
+  private commitEarliest(leader: Certificate, wave: number, out: Effect[]): void {
+    let earliest = { certificate: leader, wave };
     for (let earlier = wave - 1; earlier > this.lastCommittedWave; earlier--) {
       if (leaderRoundOf(earlier) < this.gcRound) break;
       const candidate = this.leaderOf(earlier);
-      if (candidate !== undefined && this.strongPath(current, candidate)) {
-        chain.push({ certificate: candidate, wave: earlier });
-        current = candidate;
+      if (candidate !== undefined && this.strongPath(earliest.certificate, candidate)) {
+        earliest = { certificate: candidate, wave: earlier };
       }
     }
-    for (let i = chain.length - 1; i >= 0; i--) {
-      const item = chain[i]!;
-      this.orderHistory(item.certificate, this.coins.get(item.wave)!, out);
-      this.lastLeader = item.certificate.header.author;
-      this.gcRound = Math.max(this.gcRound, item.certificate.header.round - this.config.gcDepthRounds);
-      this.recordCheckpoint(item.wave);
-    }
-    this.lastCommittedWave = wave;
+    const { certificate } = earliest;
+    this.orderHistory(certificate, this.coins.get(earliest.wave)!, out);
+    this.lastLeader = certificate.header.author;
+    this.lastLeaderRound = certificate.header.round;
+    this.gcRound = Math.max(this.gcRound, certificate.header.round - this.config.gcDepthRounds);
+    this.lastCommittedWave = earliest.wave;
+    this.recordCheckpoint(earliest.wave);
     this.collectGarbage();
     this.recheckBuffered(out);
   }
@@ -833,6 +864,8 @@ export class DagCore implements ConsensusCore<DagMessage> {
     found.sort((a, b) => a.header.round - b.header.round || a.header.author - b.header.author);
     for (const certificate of found) {
       this.committed.set(digestKey(headerDigest(certificate.header)), certificate.header.round);
+      const author = certificate.header.author;
+      this.activity[author] = Math.max(this.activity[author]!, certificate.header.round);
       if (certificate.header.transactions.length === 0) continue;
       const batch: CommittedBatch = {
         sequence: this.nextSequence++,
@@ -865,6 +898,8 @@ export class DagCore implements ConsensusCore<DagMessage> {
       nextSequence: this.nextSequence,
       gcRound: this.gcRound,
       lastLeader: this.lastLeader ?? 0,
+      lastLeaderRound: this.lastLeaderRound,
+      activity: [...this.activity],
       committed,
     };
     this.checkpoints = [...this.checkpoints.slice(-(CHECKPOINTS_KEPT - 1)), checkpoint];
@@ -937,6 +972,8 @@ export class DagCore implements ConsensusCore<DagMessage> {
       committed: [...this.committed.entries()],
       checkpoints: this.checkpoints,
       syncing: this.syncing,
+      lastLeaderRound: this.lastLeaderRound,
+      activity: this.activity,
       referenced: [...this.referenced],
       collected: [...this.store.collected.entries()],
       voted: [...this.voted.entries()],
@@ -963,6 +1000,8 @@ export class DagCore implements ConsensusCore<DagMessage> {
     for (const [key, round] of state.committed) this.committed.set(key, round);
     this.checkpoints = [...state.checkpoints];
     this.syncing = state.syncing;
+    this.lastLeaderRound = state.lastLeaderRound;
+    if (state.activity.length === this.size) this.activity = [...state.activity];
     for (const key of state.referenced) this.referenced.add(key);
     for (const [key, round] of state.collected) this.store.collected.set(key, round);
     for (const [slot, key] of state.voted) this.voted.set(slot, key);

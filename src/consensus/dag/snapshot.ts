@@ -38,6 +38,8 @@ export interface DagState {
   readonly lastLeader: number;
   readonly checkpoints: readonly Checkpoint[];
   readonly syncing: boolean;
+  readonly lastLeaderRound: number;
+  readonly activity: readonly number[];
 }
 
 const VERSION = 1;
@@ -80,6 +82,8 @@ export function encodeState(state: DagState): Uint8Array {
   w.varuint(state.lastLeader + 1);
   w.array(state.checkpoints, writeCheckpoint);
   w.bool(state.syncing);
+  w.varuint(state.lastLeaderRound);
+  w.array(state.activity, (ww, round) => ww.varuint(round));
   return w.finish();
 }
 
@@ -108,7 +112,11 @@ export function decodeState(bytes: Uint8Array): DagState {
       const lastLeader = r.varuint() - 1;
       const checkpoints = r.array(readCheckpoint);
       const syncing = r.bool();
+      const lastLeaderRound = r.varuint();
+      const activity = r.array((rr) => rr.varuint());
       return {
+        lastLeaderRound,
+        activity,
         checkpoints,
         syncing,
         round,

@@ -66,6 +66,9 @@ export interface Checkpoint {
   readonly nextSequence: number;
   readonly gcRound: number;
   readonly lastLeader: ValidatorIndex;
+  readonly lastLeaderRound: number;
+  /** Per validator, the highest round of its vertices ordered so far. */
+  readonly activity: readonly number[];
   /** Ordered vertices at or above gcRound, sorted by round then digest. */
   readonly committed: readonly ParentRef[];
 }

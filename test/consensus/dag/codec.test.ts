@@ -41,6 +41,8 @@ describe('DAG message codec', () => {
             nextSequence: 9,
             gcRound: 3,
             lastLeader: 2,
+            lastLeaderRound: 7,
+            activity: [7, 6, 5, 0],
             committed: [{ round: 3, digest: new Uint8Array(32).fill(7) }],
           },
         ],
