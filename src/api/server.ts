@@ -5,6 +5,7 @@ import { fromHex, toHex } from '../crypto/hash.js';
 import { isGridShardError } from '../errors.js';
 import type { StoredBlock } from '../ledger/store.js';
 import type { GridShardNode } from '../node/node.js';
+import { registerMarketRoutes } from './market-routes.js';
 import { problemSchema, sendProblem } from './problem.js';
 import { RateLimiter } from './rate-limit.js';
 
@@ -463,6 +464,8 @@ export async function buildApi(node: GridShardNode, options: ApiOptions): Promis
       request.raw.on('close', () => node.off('block', onBlock));
     },
   );
+
+  registerMarketRoutes(app, node);
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     reply.type(node.metrics.registry.contentType);

@@ -19,6 +19,7 @@ export { applyAdjustments, securityCheckProblems } from './grid-compliance.js';
 export { BusExportLimitChecker, VoltageLevelFeeTable } from './grid-doubles.js';
 export type * from './grid-interface.js';
 export type { MarketPlugins } from './handler-context.js';
+export { MARKET_TX_TYPE, marketApplication, marketGenesisState } from './ledger-application.js';
 export { MemoryState } from './memory-state.js';
 export { clearPlainOrders, type PlainClearing, type PlainOrder, parseOrderFile } from './order-book.js';
 export { OverlayState } from './overlay.js';

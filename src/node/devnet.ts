@@ -6,7 +6,7 @@ import { maxFaulty } from '../consensus/interface.js';
 import { toHex } from '../crypto/hash.js';
 import { encryptKeystore, encryptSecretFile, type ScryptCost } from '../crypto/keystore.js';
 import { ed25519Scheme } from '../crypto/scheme.js';
-import { coinPublicKeysToJson, type GenesisFile } from './genesis-file.js';
+import { coinPublicKeysToJson, type GenesisFile, type MarketConfigJson } from './genesis-file.js';
 
 export interface NetworkLayout {
   readonly dir: string;
@@ -20,6 +20,8 @@ export interface NetworkLayout {
   readonly scryptCost?: ScryptCost;
   /** Written into each config; the file itself is the caller's to create. */
   readonly passwordFile?: string;
+  /** The market's genesis configuration, when the chain runs a market. */
+  readonly market?: MarketConfigJson;
 }
 
 /**
@@ -45,6 +47,7 @@ export function createNetworkFiles(layout: NetworkLayout): GenesisFile {
       api: `http://${layout.host}:${layout.apiBasePort + index}`,
     })),
     coin: coinPublicKeysToJson(deal.publicKeys),
+    ...(layout.market === undefined ? {} : { market: layout.market }),
   };
   mkdirSync(layout.dir, { recursive: true });
   writeFileSync(join(layout.dir, 'genesis.json'), `${JSON.stringify(genesis, null, 2)}\n`);

@@ -1,8 +1,11 @@
+import { Writer } from '../codec/writer.js';
 import type { CoinPublicKeys } from '../consensus/coin/index.js';
 import type { Committee } from '../consensus/interface.js';
 import { fromHex, toHex } from '../crypto/hash.js';
 import type { ChainParameters } from '../ledger/genesis.js';
 import { validateChainParameters } from '../ledger/genesis.js';
+import { marketGenesisState } from '../market/ledger-application.js';
+import { configCodec, type MarketConfig } from '../market/records.js';
 import { NodeError } from './errors.js';
 
 /**
@@ -28,6 +31,23 @@ export interface GenesisFile {
   readonly genesisTimeMs: number;
   readonly validators: readonly GenesisValidator[];
   readonly coin: { readonly threshold: number; readonly verificationKeys: readonly string[] };
+  /** The market's configuration (operators as hex keys); absent for a chain without a market. */
+  readonly market?: MarketConfigJson;
+}
+
+export type MarketConfigJson = Omit<MarketConfig, 'operators'> & { readonly operators: readonly string[] };
+
+export function marketConfigFromJson(json: MarketConfigJson): MarketConfig {
+  if (!Array.isArray(json.operators) || !json.operators.every((k) => isHex(k, 32))) {
+    throw bad('market.operators must be a list of 32-byte hex keys');
+  }
+  const config = { ...json, operators: json.operators.map(fromHex) } as MarketConfig;
+  try {
+    configCodec.write(new Writer(1024), config);
+  } catch (error) {
+    throw bad(`market: ${(error as Error).message}`);
+  }
+  return config;
 }
 
 function bad(message: string): NodeError {
@@ -74,6 +94,7 @@ export function parseGenesis(json: unknown): GenesisFile {
   ) {
     throw bad('coin must hold a threshold and one 32-byte verification key per validator');
   }
+  if (g.market !== undefined) marketConfigFromJson(g.market);
   return g as GenesisFile;
 }
 
@@ -83,6 +104,9 @@ export function chainParametersOf(genesis: GenesisFile): ChainParameters {
     shardId: genesis.shardId,
     scheme: genesis.scheme,
     genesisTimeMs: genesis.genesisTimeMs,
+    ...(genesis.market === undefined
+      ? {}
+      : { initialState: marketGenesisState(marketConfigFromJson(genesis.market)) }),
   };
 }
 

@@ -3,6 +3,7 @@ import pino from 'pino';
 import { buildApi } from '../api/server.js';
 import { decryptKeystore, decryptSecretFile } from '../crypto/keystore.js';
 import { ApplicationRouter, keyValueApplication } from '../ledger/application.js';
+import { marketApplication } from '../market/ledger-application.js';
 import { type ConfigOverrides, loadNodeConfig, readPassword } from './config.js';
 import { NodeError } from './errors.js';
 import { parseGenesis } from './genesis-file.js';
@@ -24,7 +25,7 @@ export async function runNode(configPath: string, overrides: ConfigOverrides, en
   const { seed } = decryptKeystore(readJson(config.keystore, 'keystore'), password);
   const coinSecretShare = decryptSecretFile(readJson(config.coinShare, 'coin share'), 'coin-share', password);
   const log = pino({ level: config.logLevel, base: { validator: config.validatorIndex } });
-  const application = new ApplicationRouter([keyValueApplication]);
+  const application = new ApplicationRouter([keyValueApplication, marketApplication()]);
   const node = await GridShardNode.start(
     config,
     genesis,

@@ -104,6 +104,32 @@ export class GridShardClient {
     }
   }
 
+  /** A trading cycle's state and public per-interval summaries; null when there is no such cycle. */
+  async marketCycle(cycleId: string): Promise<Record<string, unknown> | null> {
+    try {
+      return (
+        await this.request<Record<string, unknown>>(
+          'GET',
+          `/api/v1/market/cycles/${encodeURIComponent(cycleId)}`,
+        )
+      ).json;
+    } catch (error) {
+      if (error instanceof ClientError && error.data.status === 404) return null;
+      throw error;
+    }
+  }
+
+  /** A member's public registry entry; null when the key is not registered. */
+  async marketMember(publicKeyHex: string): Promise<Record<string, unknown> | null> {
+    try {
+      return (await this.request<Record<string, unknown>>('GET', `/api/v1/market/members/${publicKeyHex}`))
+        .json;
+    } catch (error) {
+      if (error instanceof ClientError && error.data.status === 404) return null;
+      throw error;
+    }
+  }
+
   async block(height: number): Promise<Record<string, unknown> | null> {
     try {
       return (await this.request<Record<string, unknown>>('GET', `/api/v1/blocks/${height}`)).json;

@@ -1,7 +1,8 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DemoLoad } from '../../node/demo-load.js';
+import { DemoMarket, demoMarketConfig, loadOrCreateDemoKeys } from '../../node/demo-market.js';
 import { createNetworkFiles } from '../../node/devnet.js';
 import { NodeError } from '../../node/errors.js';
 import { parseGenesis } from '../../node/genesis-file.js';
@@ -48,6 +49,8 @@ export function register(program: Command): void {
           if (options.reset && existsSync(dir)) rmSync(dir, { recursive: true, force: true });
           const fresh = !existsSync(join(dir, 'genesis.json'));
           if (fresh) {
+            mkdirSync(dir, { recursive: true });
+            const demoKeys = loadOrCreateDemoKeys(join(dir, 'demo-keys.json'));
             createNetworkFiles({
               dir,
               chainId: 'gridshard-devnet',
@@ -60,6 +63,7 @@ export function register(program: Command): void {
               // A devnet's keys protect nothing; a cheaper scrypt lets four processes start fast.
               scryptCost: { n: 2 ** 14, r: 8, p: 1 },
               passwordFile: '../password',
+              market: demoMarketConfig(demoKeys),
             });
             writeFileSync(join(dir, 'password'), DEVNET_PASSWORD, { mode: 0o600 });
           }
@@ -72,11 +76,12 @@ export function register(program: Command): void {
           const supervisor = new Supervisor(dir, apis, cli, { ...process.env, GRIDSHARD_LOG_LEVEL: 'info' });
           console.log(`${fresh ? 'created' : 'resuming'} devnet in ${dir} (chain ${genesis.chainId})`);
           supervisor.startAll();
-          let load: DemoLoad | null = null;
+          let load = null as DemoLoad | null;
+          let market = null as DemoMarket | null;
           let ticker: NodeJS.Timeout | null = null;
           const stop = async () => {
             if (ticker !== null) clearInterval(ticker);
-            await load?.stop();
+            await Promise.all([load?.stop(), market?.stop()]);
             console.log('stopping validators…');
             await supervisor.stopAll();
             console.log('stopped; `npm start` resumes this devnet, `npm start -- --reset` starts a new one');
@@ -102,6 +107,13 @@ export function register(program: Command): void {
           if (options.load) {
             load = new DemoLoad(genesis, apis, join(dir, 'demo-load.json'));
             load.start();
+            if (genesis.market !== undefined) {
+              const keys = loadOrCreateDemoKeys(join(dir, 'demo-keys.json'));
+              market = new DemoMarket(genesis, apis, keys, join(dir, 'demo-market.json'), (line) =>
+                console.log(line),
+              );
+              market.start();
+            }
           }
           const clients = apis.map((api) => new GridShardClient(api, 2000));
           ticker = setInterval(async () => {
@@ -118,7 +130,7 @@ export function register(program: Command): void {
               () => '?',
             );
             console.log(
-              `heights ${heights.map((h) => (h < 0 ? 'down' : h)).join(' / ')}   state root ${root}…   ${load?.summary() ?? ''}`,
+              `heights ${heights.map((h) => (h < 0 ? 'down' : h)).join(' / ')}   state root ${root}…   ${load?.summary() ?? ''}   ${market?.summary() ?? ''}`,
             );
           }, 5000);
           await new Promise<void>((resolveRun) => {

@@ -1,0 +1,397 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fromHex, toHex } from '../crypto/hash.js';
+import { ed25519Scheme, type Signer } from '../crypto/scheme.js';
+import { signTransaction } from '../ledger/transaction.js';
+import type { MarketAction } from '../market/actions.js';
+import { marketTransactionRecord, signMarketTransaction } from '../market/actions.js';
+import { quoteCommitment } from '../market/commitment.js';
+import { signerFromSeed } from '../market/driver.js';
+import { MARKET_TX_TYPE } from '../market/ledger-application.js';
+import type { MarketConfig, Project, Quotation } from '../market/records.js';
+import { GridShardClient } from '../sdk/client.js';
+import type { GenesisFile, MarketConfigJson } from './genesis-file.js';
+
+/**
+ * The devnet's demo market on the IEEE 33-bus feeder (12.66 kV, buses 1-33, the substation at bus
+ * 1): six distributed generators and six power users trade in short cycles of four 15-second
+ * intervals, through the real chain: registration and audit, sealed quotations, gate closure,
+ * reveal, matching, security check, tripartite contracts, metering and settlement, each step a
+ * signed transaction committed by the four validators.
+ */
+interface DemoParticipant {
+  readonly name: string;
+  readonly role: 'generator' | 'user';
+  readonly bus: number;
+  readonly powerKw: number;
+  readonly technology: string;
+  readonly basePricePerKwh: number;
+}
+
+const PARTICIPANTS: readonly DemoParticipant[] = [
+  { name: 'PV Bus 6', role: 'generator', bus: 6, powerKw: 600, technology: 'pv', basePricePerKwh: 330 },
+  { name: 'Wind Bus 13', role: 'generator', bus: 13, powerKw: 800, technology: 'wind', basePricePerKwh: 350 },
+  { name: 'PV Bus 18', role: 'generator', bus: 18, powerKw: 400, technology: 'pv', basePricePerKwh: 320 },
+  {
+    name: 'Storage Bus 22',
+    role: 'generator',
+    bus: 22,
+    powerKw: 500,
+    technology: 'storage',
+    basePricePerKwh: 420,
+  },
+  { name: 'CHP Bus 25', role: 'generator', bus: 25, powerKw: 700, technology: 'chp', basePricePerKwh: 390 },
+  { name: 'PV Bus 33', role: 'generator', bus: 33, powerKw: 300, technology: 'pv', basePricePerKwh: 310 },
+  { name: 'Factory Bus 8', role: 'user', bus: 8, powerKw: 900, technology: '', basePricePerKwh: 470 },
+  { name: 'Mall Bus 14', role: 'user', bus: 14, powerKw: 600, technology: '', basePricePerKwh: 450 },
+  { name: 'Campus Bus 17', role: 'user', bus: 17, powerKw: 500, technology: '', basePricePerKwh: 440 },
+  { name: 'Hospital Bus 24', role: 'user', bus: 24, powerKw: 700, technology: '', basePricePerKwh: 500 },
+  { name: 'Offices Bus 29', role: 'user', bus: 29, powerKw: 400, technology: '', basePricePerKwh: 430 },
+  { name: 'Homes Bus 31', role: 'user', bus: 31, powerKw: 350, technology: '', basePricePerKwh: 460 },
+];
+
+const INTERVALS = 4;
+const INTERVAL_MS = 15_000;
+
+export interface DemoKeys {
+  readonly operator: string;
+  readonly tradingCenter: string;
+  readonly gridEnterprise: string;
+  readonly regulator: string;
+  readonly participants: readonly string[];
+}
+
+/** Demo members' keys (seeds, hex). A devnet's keys protect nothing; they live in a plain file. */
+export function loadOrCreateDemoKeys(path: string): DemoKeys {
+  if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as DemoKeys;
+  const seed = () => toHex(new Uint8Array(randomBytes(32)));
+  const keys: DemoKeys = {
+    operator: seed(),
+    tradingCenter: seed(),
+    gridEnterprise: seed(),
+    regulator: seed(),
+    participants: PARTICIPANTS.map(seed),
+  };
+  writeFileSync(path, JSON.stringify(keys, null, 2), { mode: 0o600 });
+  return keys;
+}
+
+export function demoMarketConfig(keys: DemoKeys): MarketConfigJson {
+  const config: Omit<MarketConfig, 'operators'> = {
+    marketId: 'devnet-ieee33',
+    sealedBids: true,
+    pricing: 'uniform',
+    resubmissionRounds: 1,
+    priceFloorPerKwh: 0,
+    priceCapPerKwh: 1500,
+    benchmarkPricePerKwh: 400,
+    subsidyPerKwh: 30,
+    compositePricePerKwh: 450,
+    toleranceBps: 300,
+    penaltyPerKwh: 100,
+    breachLiabilityBps: 1000,
+    sameBusFeePerKwh: 5,
+    feeLevels: [
+      { maxVoltageKv: 10, feePerKwh: 20 },
+      { maxVoltageKv: 35, feePerKwh: 40 },
+    ],
+    // The feeder ends (18 and 33) are weak: their export is limited, which the check enforces.
+    busLimits: [
+      { bus: 18, exportLimitKw: 250 },
+      { bus: 33, exportLimitKw: 200 },
+    ],
+  };
+  return { ...config, operators: [toHex(ed25519Scheme.publicKeyFromSeed(fromHex(keys.operator)))] };
+}
+
+interface Actor {
+  readonly name: string;
+  readonly signer: ReturnType<typeof signerFromSeed>;
+  readonly envelopeSigner: Signer;
+  readonly client: GridShardClient;
+  marketNonce: bigint;
+  envelopeNonce: bigint;
+}
+
+interface NonceFile {
+  [publicKey: string]: { market: string; envelope: string };
+}
+
+export interface DemoEvent {
+  readonly message: string;
+}
+
+export class DemoMarket {
+  private readonly operator: Actor;
+  private readonly tradingCenter: Actor;
+  private readonly gridEnterprise: Actor;
+  private readonly regulator: Actor;
+  private readonly participants: { actor: Actor; spec: DemoParticipant }[];
+  private stopped = false;
+  private running: Promise<void> | null = null;
+  private cycles = 0;
+  private committed = 0;
+  private refused = 0;
+  private lastLine = '';
+
+  constructor(
+    private readonly genesis: GenesisFile,
+    apis: readonly string[],
+    keys: DemoKeys,
+    private readonly stateFile: string,
+    private readonly print: (line: string) => void,
+  ) {
+    let next = 0;
+    const saved: NonceFile = existsSync(stateFile)
+      ? (JSON.parse(readFileSync(stateFile, 'utf8')) as NonceFile)
+      : {};
+    const actor = (name: string, seedHex: string): Actor => {
+      const seed = fromHex(seedHex);
+      const signer = signerFromSeed(seed);
+      const nonces = saved[toHex(signer.publicKey)];
+      return {
+        name,
+        signer,
+        envelopeSigner: ed25519Scheme.signer(seed),
+        client: new GridShardClient(apis[next++ % apis.length]!, 10_000),
+        marketNonce: BigInt(nonces?.market ?? 0),
+        envelopeNonce: BigInt(nonces?.envelope ?? 0),
+      };
+    };
+    this.operator = actor('operator', keys.operator);
+    this.tradingCenter = actor('trading center', keys.tradingCenter);
+    this.gridEnterprise = actor('grid enterprise', keys.gridEnterprise);
+    this.regulator = actor('regulator', keys.regulator);
+    this.participants = PARTICIPANTS.map((spec, i) => ({
+      actor: actor(spec.name, keys.participants[i]!),
+      spec,
+    }));
+  }
+
+  start(): void {
+    this.running = this.run().catch((error: unknown) => {
+      this.print(`demo market stopped: ${(error as Error).message}`);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.running;
+    this.saveNonces();
+  }
+
+  summary(): string {
+    return `market: ${this.cycles} cycles settled, ${this.committed} market transactions, ${this.refused} refused${this.lastLine ? ` | ${this.lastLine}` : ''}`;
+  }
+
+  private saveNonces(): void {
+    const out: NonceFile = {};
+    for (const a of [
+      this.operator,
+      this.tradingCenter,
+      this.gridEnterprise,
+      this.regulator,
+      ...this.participants.map((p) => p.actor),
+    ]) {
+      out[toHex(a.signer.publicKey)] = {
+        market: a.marketNonce.toString(),
+        envelope: a.envelopeNonce.toString(),
+      };
+    }
+    writeFileSync(this.stateFile, JSON.stringify(out));
+  }
+
+  /** Signs, submits and waits for the block; returns the receipt code ('' when executed). */
+  private async send(actor: Actor, action: MarketAction): Promise<string> {
+    const marketTx = signMarketTransaction(this.genesis.chainId, actor.signer, actor.marketNonce, action);
+    const tx = signTransaction(actor.envelopeSigner, {
+      chainId: this.genesis.chainId,
+      shardId: this.genesis.shardId,
+      type: MARKET_TX_TYPE,
+      payload: marketTransactionRecord.encode(marketTx),
+      nonce: actor.envelopeNonce,
+    });
+    const hash = await actor.client.submit(tx);
+    actor.envelopeNonce++;
+    const committed = await actor.client.waitForTransaction(hash, 60_000, 50);
+    if (committed.ok) {
+      actor.marketNonce++;
+      this.committed++;
+    } else {
+      this.refused++;
+    }
+    return committed.code;
+  }
+
+  private async must(actor: Actor, action: MarketAction): Promise<void> {
+    const code = await this.send(actor, action);
+    // Already done in an earlier run of the devnet: the demo goes on.
+    if (code !== '' && code !== 'DUPLICATE')
+      throw new Error(`${actor.name}: ${action.type} refused with ${code}`);
+  }
+
+  private async chainTimeMs(): Promise<number> {
+    return (await this.tradingCenter.client.status()).timestampMs;
+  }
+
+  private async waitForChainTime(targetMs: number): Promise<void> {
+    while (!this.stopped && (await this.chainTimeMs()) < targetMs)
+      await new Promise((r) => setTimeout(r, 500));
+  }
+
+  private async run(): Promise<void> {
+    await this.admitMembers();
+    while (!this.stopped) await this.tradeCycle(`c${Date.now().toString(36)}`);
+  }
+
+  private async admitMembers(): Promise<void> {
+    const known = await this.tradingCenter.client.marketMember(
+      toHex(this.participants.at(-1)!.actor.signer.publicKey),
+    );
+    if (known?.status === 'approved') {
+      this.print('demo market: members already admitted in an earlier run');
+      return;
+    }
+    const institutions = [
+      [this.tradingCenter, 'tradingCenter'],
+      [this.gridEnterprise, 'gridEnterprise'],
+      [this.regulator, 'regulator'],
+    ] as const;
+    await Promise.all(
+      institutions.map(([actor, role]) =>
+        this.send(actor, {
+          type: 'register',
+          role,
+          name: actor.name,
+          bus: 1,
+          voltageKv: 110,
+          maxLoadKw: 0,
+          projects: [],
+          meterKey: null,
+        }),
+      ),
+    );
+    for (const [actor] of institutions) {
+      await this.send(this.operator, {
+        type: 'audit',
+        member: actor.signer.publicKey,
+        approve: true,
+        note: 'institution',
+      });
+    }
+    await Promise.all(
+      this.participants.map(({ actor, spec }) => {
+        const projects: Project[] =
+          spec.role === 'generator'
+            ? [
+                {
+                  technology: spec.technology,
+                  capacityKw: spec.powerKw,
+                  ownMaxLoadKw: 0,
+                  bus: spec.bus,
+                  voltageKv: 10,
+                  absorbedLocally: true,
+                },
+              ]
+            : [];
+        return this.send(actor, {
+          type: 'register',
+          role: spec.role,
+          name: spec.name,
+          bus: spec.bus,
+          voltageKv: 10,
+          maxLoadKw: spec.role === 'user' ? spec.powerKw : 0,
+          projects,
+          meterKey: null,
+        });
+      }),
+    );
+    await this.send(this.tradingCenter, {
+      type: 'auditBatch',
+      decisions: this.participants.map(({ actor }) => ({
+        member: actor.signer.publicKey,
+        approve: true,
+        note: 'demo',
+      })),
+    });
+    this.print('demo market: 3 institutions and 12 participants registered and approved on chain');
+  }
+
+  private quote(spec: DemoParticipant, cycle: number): Quotation {
+    const side = spec.role === 'generator' ? 'sell' : 'buy';
+    const curves = Array.from({ length: INTERVALS }, (_, interval) => {
+      const shape = 0.5 + 0.4 * Math.abs(Math.sin(((interval + cycle + spec.bus) * Math.PI) / 5));
+      const energyWh = Math.floor(((spec.powerKw * INTERVAL_MS) / 3600) * shape);
+      const price = spec.basePricePerKwh + ((cycle * 7 + interval * 13 + spec.bus) % 21) - 10;
+      return { interval, steps: [{ pricePerKwh: price, energyWh }] };
+    });
+    return { side, mode: 'direct', project: 0, curves };
+  }
+
+  private async tradeCycle(cycleId: string): Promise<void> {
+    const now = await this.chainTimeMs();
+    const gateClosureMs = now + 12_000;
+    const deliveryStartMs = now + 30_000;
+    await this.must(this.tradingCenter, {
+      type: 'openCycle',
+      cycleId,
+      intervals: INTERVALS,
+      intervalMs: INTERVAL_MS,
+      deliveryStartMs,
+      gateClosureMs,
+      gridEnterprise: this.gridEnterprise.signer.publicKey,
+    });
+    const reveals = await Promise.all(
+      this.participants.map(async ({ actor, spec }) => {
+        const quote = this.quote(spec, this.cycles);
+        const salt = new Uint8Array(randomBytes(32));
+        const commitment = quoteCommitment(actor.signer.publicKey, cycleId, 'q0', quote, salt);
+        const code = await this.send(actor, { type: 'commitQuote', cycleId, quoteId: 'q0', commitment });
+        return { actor, quote, salt, ok: code === '' };
+      }),
+    );
+    await this.waitForChainTime(gateClosureMs);
+    if (this.stopped) return;
+    await this.must(this.tradingCenter, { type: 'closeGate', cycleId });
+    await Promise.all(
+      reveals
+        .filter((r) => r.ok)
+        .map((r) =>
+          this.send(r.actor, { type: 'revealQuote', cycleId, quoteId: 'q0', quote: r.quote, salt: r.salt }),
+        ),
+    );
+    await this.must(this.tradingCenter, { type: 'match', cycleId });
+    await this.must(this.gridEnterprise, { type: 'check', cycleId });
+    await this.must(this.tradingCenter, { type: 'contract', cycleId });
+    const cycle = (await this.tradingCenter.client.marketCycle(cycleId)) ?? {};
+    const summaries = (cycle.summaries ?? []) as {
+      interval: number;
+      clearingPricePerKwh: number | null;
+      volumeWh: number;
+    }[];
+    const prices = summaries
+      .map((s) => (s.clearingPricePerKwh === null ? '-' : String(s.clearingPricePerKwh)))
+      .join('/');
+    this.lastLine = `cycle ${cycleId}: clearing prices ${prices} per kWh, ${Math.round(Number(cycle.contractedWh ?? 0) / 1000)} kWh contracted`;
+    this.print(`demo market: ${this.lastLine}; delivery runs for ${(INTERVALS * INTERVAL_MS) / 1000} s`);
+    await this.waitForChainTime(deliveryStartMs + INTERVALS * INTERVAL_MS);
+    if (this.stopped) return;
+    const meters = this.participants.map(({ actor, spec }, i) => ({
+      participant: actor.signer.publicKey,
+      readings: Array.from({ length: INTERVALS }, (_, interval) => ({
+        interval,
+        // Metered energy deviates from the quoted shape by -8 % … +8 %.
+        energyWh: Math.floor(
+          ((spec.powerKw * INTERVAL_MS) / 3600) *
+            (0.5 + 0.4 * Math.abs(Math.sin(((interval + this.cycles + spec.bus) * Math.PI) / 5))) *
+            (0.92 + ((i * 7 + interval * 3) % 17) / 100),
+        ),
+      })),
+    }));
+    await this.must(this.gridEnterprise, { type: 'meterReadings', cycleId, meters });
+    await this.must(this.tradingCenter, { type: 'settle', cycleId });
+    this.cycles++;
+    this.print(`demo market: cycle ${cycleId} metered and settled`);
+    this.saveNonces();
+  }
+}
