@@ -14,3 +14,35 @@ export function round(value: number, digits = 1): number {
   const scale = 10 ** digits;
   return Math.round(value * scale) / scale;
 }
+
+/**
+ * Latencies in 1 ms buckets up to 10 minutes (larger ones land in the last bucket): fixed memory
+ * however long the run, percentiles exact to the bucket width.
+ */
+export class LatencyHistogram {
+  private static readonly BUCKET_MS = 1;
+  private readonly counts = new Uint32Array(600_000);
+  private total = 0;
+
+  add(ms: number): void {
+    const bucket = Math.min(this.counts.length - 1, Math.max(0, Math.floor(ms / LatencyHistogram.BUCKET_MS)));
+    this.counts[bucket]!++;
+    this.total++;
+  }
+
+  get count(): number {
+    return this.total;
+  }
+
+  /** Nearest-rank percentile, as the upper edge of its bucket (0 when empty). */
+  percentile(p: number): number {
+    if (this.total === 0) return 0;
+    const rank = Math.max(1, Math.ceil((p / 100) * this.total));
+    let seen = 0;
+    for (let bucket = 0; bucket < this.counts.length; bucket++) {
+      seen += this.counts[bucket]!;
+      if (seen >= rank) return (bucket + 1) * LatencyHistogram.BUCKET_MS;
+    }
+    return this.counts.length * LatencyHistogram.BUCKET_MS;
+  }
+}
