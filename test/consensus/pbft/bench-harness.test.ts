@@ -30,8 +30,10 @@ describe('consensus benchmark harness', () => {
 
   it('runs pbft for a short window and reports the agreed figures', async () => {
     const result = await runConsensusBench('pbft', 'normal', {
-      durationS: 1.2,
-      warmupS: 0.2,
+      // Long enough for the first batches to commit on a busy machine; a small load keeps latency low.
+      durationS: 2,
+      warmupS: 0.5,
+      inflightS: 0.25,
       calibrateMs: 150,
       workers: 2,
     });
