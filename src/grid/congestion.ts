@@ -105,6 +105,25 @@ export async function resolveCongestion(
   schedule: Schedule,
   options: CongestionOptions = {},
 ): Promise<CongestionResult> {
+  const needsSolver =
+    options.solver === undefined &&
+    !securityCheck(grid, schedule, { method: options.method ?? 'auto' }).secure;
+  return resolveCongestionWith(grid, schedule, {
+    ...options,
+    ...(needsSolver ? { solver: await loadHighs() } : {}),
+  });
+}
+
+/**
+ * The same, synchronous, for callers that hold a loaded solver (`loadHighs()` once at start):
+ * contracts executing inside a block cannot wait. Without `solver`, a schedule that needs
+ * congestion management is an error.
+ */
+export function resolveCongestionWith(
+  grid: Grid,
+  schedule: Schedule,
+  options: CongestionOptions = {},
+): CongestionResult {
   const before = securityCheck(grid, schedule, { method: options.method ?? 'auto' });
   const engine = new PowerFlowEngine(grid, options.method ?? 'auto');
   // Refuse an unsuitable choice up front, not only when an interval happens to need it.
@@ -113,7 +132,14 @@ export async function resolveCongestion(
   const resolutions: IntervalResolution[] = [];
   const reasonsByInterval = new Map<number, string[]>();
   if (!before.secure) {
-    const highs = options.solver ?? (await loadHighs());
+    const highs = options.solver;
+    if (highs === undefined) {
+      throw new GridError(
+        'SOLVER_FAILED',
+        'congestion management needs a loaded HiGHS solver (loadHighs())',
+        {},
+      );
+    }
     for (const check of before.intervals) {
       if (check.secure) continue;
       const resolution = resolveInterval(

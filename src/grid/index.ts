@@ -11,6 +11,7 @@ export {
   type CongestionResult,
   type IntervalResolution,
   resolveCongestion,
+  resolveCongestionWith,
 } from './congestion.js';
 export { GridError, type GridErrorCode } from './errors.js';
 export {

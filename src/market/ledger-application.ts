@@ -2,6 +2,7 @@ import { bytesEqual } from '../crypto/hash.js';
 import { isGridShardError } from '../errors.js';
 import type { Application } from '../ledger/application.js';
 import type { StateEntry } from '../ledger/genesis.js';
+import type { KeyValueState } from '../ledger/state-interface.js';
 import { type MarketTransaction, marketTransactionRecord } from './actions.js';
 import { MarketError } from './errors.js';
 import { executeMarketTransaction, initMarket } from './executor.js';
@@ -18,7 +19,9 @@ export const MARKET_TX_TYPE = 'market';
  * market record on its own; the envelope must be signed by the same key, so one member cannot
  * carry another member's market transaction. Block time and height come from the block.
  */
-export function marketApplication(plugins?: MarketPlugins): Application {
+export function marketApplication(
+  plugins?: MarketPlugins | ((state: KeyValueState) => MarketPlugins | undefined),
+): Application {
   return {
     types: [MARKET_TX_TYPE],
     execute(state, tx, context) {
@@ -43,7 +46,7 @@ export function marketApplication(plugins?: MarketPlugins): Application {
         state,
         marketTx,
         { chainId: context.chainId, blockTimeMs: context.timestampMs, height: context.height },
-        plugins,
+        typeof plugins === 'function' ? plugins(state) : plugins,
       );
       if (!result.ok) throw result.error;
     },

@@ -22,6 +22,8 @@ export interface NetworkLayout {
   readonly passwordFile?: string;
   /** The market's genesis configuration, when the chain runs a market. */
   readonly market?: MarketConfigJson;
+  /** The grid its security check runs on (grid JSON document). */
+  readonly grid?: unknown;
 }
 
 /**
@@ -48,6 +50,7 @@ export function createNetworkFiles(layout: NetworkLayout): GenesisFile {
     })),
     coin: coinPublicKeysToJson(deal.publicKeys),
     ...(layout.market === undefined ? {} : { market: layout.market }),
+    ...(layout.grid === undefined ? {} : { grid: layout.grid }),
   };
   mkdirSync(layout.dir, { recursive: true });
   writeFileSync(join(layout.dir, 'genesis.json'), `${JSON.stringify(genesis, null, 2)}\n`);

@@ -1,12 +1,14 @@
 import { Writer } from '../codec/writer.js';
 import type { CoinPublicKeys } from '../consensus/coin/index.js';
 import type { Committee } from '../consensus/interface.js';
-import { fromHex, toHex } from '../crypto/hash.js';
-import type { ChainParameters } from '../ledger/genesis.js';
+import { compareBytes, fromHex, toHex } from '../crypto/hash.js';
+import { gridFromJson } from '../grid/json.js';
+import type { ChainParameters, StateEntry } from '../ledger/genesis.js';
 import { validateChainParameters } from '../ledger/genesis.js';
 import { marketGenesisState } from '../market/ledger-application.js';
 import { configCodec, type MarketConfig } from '../market/records.js';
 import { NodeError } from './errors.js';
+import { gridGenesisEntry } from './market-plugins.js';
 
 /**
  * The genesis file every node of a chain starts from. It holds only public material: validator
@@ -33,6 +35,8 @@ export interface GenesisFile {
   readonly coin: { readonly threshold: number; readonly verificationKeys: readonly string[] };
   /** The market's configuration (operators as hex keys); absent for a chain without a market. */
   readonly market?: MarketConfigJson;
+  /** The distribution grid the market's security check runs on, in the grid JSON format. */
+  readonly grid?: unknown;
 }
 
 export type MarketConfigJson = Omit<MarketConfig, 'operators'> & { readonly operators: readonly string[] };
@@ -95,6 +99,13 @@ export function parseGenesis(json: unknown): GenesisFile {
     throw bad('coin must hold a threshold and one 32-byte verification key per validator');
   }
   if (g.market !== undefined) marketConfigFromJson(g.market);
+  if (g.grid !== undefined) {
+    try {
+      gridFromJson(g.grid);
+    } catch (error) {
+      throw bad(`grid: ${(error as Error).message}`);
+    }
+  }
   return g as GenesisFile;
 }
 

@@ -2,11 +2,13 @@ import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { buildApi } from '../api/server.js';
 import { decryptKeystore, decryptSecretFile } from '../crypto/keystore.js';
+import { loadHighs } from '../grid/highs.js';
 import { ApplicationRouter, keyValueApplication } from '../ledger/application.js';
 import { marketApplication } from '../market/ledger-application.js';
 import { type ConfigOverrides, loadNodeConfig, readPassword } from './config.js';
 import { NodeError } from './errors.js';
 import { parseGenesis } from './genesis-file.js';
+import { marketPluginsFromState } from './market-plugins.js';
 import { GridShardNode } from './node.js';
 
 function readJson(path: string, what: string): unknown {
@@ -25,7 +27,11 @@ export async function runNode(configPath: string, overrides: ConfigOverrides, en
   const { seed } = decryptKeystore(readJson(config.keystore, 'keystore'), password);
   const coinSecretShare = decryptSecretFile(readJson(config.coinShare, 'coin share'), 'coin-share', password);
   const log = pino({ level: config.logLevel, base: { validator: config.validatorIndex } });
-  const application = new ApplicationRouter([keyValueApplication, marketApplication()]);
+  const highs = await loadHighs();
+  const application = new ApplicationRouter([
+    keyValueApplication,
+    marketApplication(marketPluginsFromState(highs)),
+  ]);
   const node = await GridShardNode.start(
     config,
     genesis,

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { gridToJson, ieee33Feeder } from '../../grid/index.js';
 import { DemoLoad } from '../../node/demo-load.js';
 import { DemoMarket, demoMarketConfig, loadOrCreateDemoKeys } from '../../node/demo-market.js';
 import { createNetworkFiles } from '../../node/devnet.js';
@@ -64,6 +65,7 @@ export function register(program: Command): void {
               scryptCost: { n: 2 ** 14, r: 8, p: 1 },
               passwordFile: '../password',
               market: demoMarketConfig(demoKeys),
+              grid: gridToJson(ieee33Feeder()),
             });
             writeFileSync(join(dir, 'password'), DEVNET_PASSWORD, { mode: 0o600 });
           }
