@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import * as benchAllCommands from './commands/bench-all.js';
 import * as consensusCommands from './commands/consensus.js';
 import * as gridCommands from './commands/grid.js';
 import * as ledgerCommands from './commands/ledger.js';
@@ -21,6 +22,7 @@ const areas: CommandArea[] = [
   marketCommands,
   nodeCommands,
   startCommands,
+  benchAllCommands,
 ];
 
 export function buildProgram(): Command {
