@@ -151,7 +151,6 @@ export async function runScenario(
   let windowOpen = false;
   let minRound = Number.POSITIVE_INFINITY;
   let maxRound = Number.NEGATIVE_INFINITY;
-  let committedTotal = 0;
   let committedInWindow = 0;
   let invalid = 0;
   let messages = 0;
@@ -231,14 +230,14 @@ export async function runScenario(
           break;
         }
         case 'commit':
-          onCommit(v, effect.batch.transactions, effect.batch.round, effect.batch.proposer);
+          onCommit(effect.batch.transactions, effect.batch.round, effect.batch.proposer);
           break;
       }
     }
     scheduleWake();
   }
 
-  function onCommit(v: Validator, txs: readonly Uint8Array[], round: number, proposer: ValidatorIndex): void {
+  function onCommit(txs: readonly Uint8Array[], round: number, proposer: ValidatorIndex): void {
     lastCommitProposer = proposer;
     const t = now();
     let fresh = false;
@@ -248,7 +247,6 @@ export async function runScenario(
       if (entry === undefined) continue;
       inflight.delete(nonce);
       outstanding[entry.node]!--;
-      committedTotal++;
       fresh = true;
       if (windowOpen) {
         committedInWindow++;

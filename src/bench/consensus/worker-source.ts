@@ -7,7 +7,7 @@
  * transactions and answers one byte per transaction; `calibrate` verifies in a tight loop for a
  * fixed time, which measures the machine's native verification rate on one core.
  */
-export const WORKER_SOURCE = String.raw`
+export const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const crypto = require('node:crypto');
 const SPKI = Buffer.from('302a300506032b6570032100', 'hex');
