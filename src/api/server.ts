@@ -262,6 +262,45 @@ export async function buildApi(node: GridShardNode, options: ApiOptions): Promis
     },
   );
 
+  app.get<{ Params: { height: string } }>(
+    '/api/v1/blocks/:height/transactions',
+    {
+      schema: {
+        summary: 'The canonical bytes of every transaction of a block, in order: what a follower re-executes',
+        tags: ['chain'],
+        params: {
+          type: 'object',
+          properties: { height: { type: 'string', pattern: '^(0|[1-9][0-9]{0,14})$' } },
+          required: ['height'],
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              height: { type: 'integer' },
+              hash: { type: 'string' },
+              transactions: { type: 'array', items: { type: 'string' } },
+            },
+          },
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const height = Number(request.params.height);
+      const block = await node.store.readBlock(height);
+      if (block === undefined) return sendProblem(reply, 404, `no block at height ${height}`, 'NOT_FOUND');
+      const transactions: string[] = [];
+      for (const hash of block.txHashes) {
+        const located = await node.store.readTransaction(hash);
+        if (located === undefined)
+          return sendProblem(reply, 404, `transaction ${toHex(hash)} missing`, 'NOT_FOUND');
+        transactions.push(toHex(located.bytes));
+      }
+      return { height, hash: toHex(block.hash), transactions };
+    },
+  );
+
   app.get<{ Params: { hash: string } }>(
     '/api/v1/blocks/hash/:hash',
     {

@@ -12,6 +12,7 @@ export type LedgerErrorCode =
   | 'BAD_TX_ROOT'
   | 'BAD_STATE_ROOT'
   | 'BAD_PROOF'
+  | 'BLOCK_MISMATCH'
   | 'UNKNOWN_TX_TYPE'
   | 'INVALID_PAYLOAD'
   | 'STORE_CLOSED'

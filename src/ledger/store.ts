@@ -58,6 +58,11 @@ export interface AppendOptions {
   readonly evidence?: Uint8Array;
   /** Default true: a store accepts nothing it has not checked. */
   readonly verifySignatures?: boolean;
+  /**
+   * When copying a chain: the hash the block must have. A block that executes to anything else is
+   * not written, and the store must be reopened (its in-memory state ran ahead).
+   */
+  readonly expectedHash?: Uint8Array;
 }
 
 /**
@@ -229,6 +234,13 @@ export class LedgerStore {
       evidence: options.evidence ?? new Uint8Array(0),
     };
     const hash = blockHash(this.scheme, header);
+    if (options.expectedHash !== undefined && !Buffer.from(hash).equals(options.expectedHash)) {
+      this.failed = true;
+      throw new LedgerError('BLOCK_MISMATCH', `block ${height} executes to another hash than expected`, {
+        height,
+        hash: Buffer.from(hash).toString('hex'),
+      });
+    }
     const head = { height, hash };
     const batch = this.db.batch();
     batch.put(

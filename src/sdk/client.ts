@@ -130,6 +130,23 @@ export class GridShardClient {
     }
   }
 
+  /** A block's transactions as canonical bytes, in order; null past the head. */
+  async blockTransactions(
+    height: number,
+  ): Promise<{ height: number; hash: string; transactions: string[] } | null> {
+    try {
+      return (
+        await this.request<{ height: number; hash: string; transactions: string[] }>(
+          'GET',
+          `/api/v1/blocks/${height}/transactions`,
+        )
+      ).json;
+    } catch (error) {
+      if (error instanceof ClientError && error.data.status === 404) return null;
+      throw error;
+    }
+  }
+
   async block(height: number): Promise<Record<string, unknown> | null> {
     try {
       return (await this.request<Record<string, unknown>>('GET', `/api/v1/blocks/${height}`)).json;

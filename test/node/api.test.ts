@@ -9,10 +9,14 @@ import { dealCoinKeys } from '../../src/consensus/coin/index.js';
 import { sha256, toHex } from '../../src/crypto/hash.js';
 import { ed25519Scheme } from '../../src/crypto/scheme.js';
 import { ApplicationRouter, encodeKvPut, KV_PUT, keyValueApplication } from '../../src/ledger/application.js';
+import { LedgerStore } from '../../src/ledger/store.js';
 import { encodeTransaction, signTransaction } from '../../src/ledger/transaction.js';
+import { verifyLedger } from '../../src/ledger/verify.js';
 import type { NodeConfig } from '../../src/node/config.js';
+import { followChain } from '../../src/node/follower.js';
 import { coinPublicKeysToJson, type GenesisFile } from '../../src/node/genesis-file.js';
 import { GridShardNode } from '../../src/node/node.js';
+import { GridShardClient } from '../../src/sdk/client.js';
 
 const root = mkdtempSync(join(tmpdir(), 'gridshard-api-test-'));
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -105,6 +109,42 @@ describe('node API', () => {
     assert.ok(openapi.paths['/api/v1/tx'], 'the OpenAPI document lists the routes');
     const metrics = await api.inject('/metrics');
     assert.match(metrics.body, /gridshard_height\{[^}]*\} 1/);
+  });
+
+  it('lets a common node copy the chain, re-executing every block to the same hash, and refuse a forged one', async () => {
+    await waitForHeight(1);
+    for (let nonce = 1n; nonce <= 3n; nonce++) node.submit(encodeTransaction(put(nonce)));
+    await waitForHeight(2);
+    const address = await api.listen({ host: '127.0.0.1', port: 0 });
+    const source = new GridShardClient(address);
+    const follower = await followChain({
+      genesis,
+      dataDir: join(root, 'follower'),
+      source,
+      application: new ApplicationRouter([keyValueApplication]),
+    });
+    assert.ok(follower.height >= 2);
+    assert.equal(follower.headHash, toHex((await node.store.readBlock(follower.height))!.hash));
+    assert.equal((await verifyLedger(join(root, 'follower'), keyValueApplication)).ok, true);
+
+    class ForgingSource extends GridShardClient {
+      override async blockTransactions(height: number) {
+        const real = await super.blockTransactions(height);
+        return real === null ? null : { ...real, transactions: real.transactions.slice(1) };
+      }
+    }
+    await assert.rejects(
+      followChain({
+        genesis,
+        dataDir: join(root, 'forged'),
+        source: new ForgingSource(address),
+        application: new ApplicationRouter([keyValueApplication]),
+      }),
+      { code: 'BLOCK_MISMATCH' },
+    );
+    const reopened = await LedgerStore.open(join(root, 'forged'), keyValueApplication);
+    assert.equal(reopened.head.height, 0, 'the forged block was not written');
+    await reopened.close();
   });
 
   it('refuses bad input with problem+json and changes nothing', async () => {

@@ -5,9 +5,16 @@ import type { Command } from 'commander';
 import { runNetworkBenchmark } from '../../bench/network.js';
 import { encryptKeystore, parseKeystore } from '../../crypto/keystore.js';
 import { SCHEME_IDS, type SchemeId } from '../../crypto/scheme.js';
+import { loadHighs } from '../../grid/highs.js';
+import { ApplicationRouter, keyValueApplication } from '../../ledger/application.js';
+import { marketApplication } from '../../market/ledger-application.js';
 import { createNetworkFiles } from '../../node/devnet.js';
 import { NodeError } from '../../node/errors.js';
+import { followChain } from '../../node/follower.js';
+import { parseGenesis } from '../../node/genesis-file.js';
+import { marketPluginsFromState } from '../../node/market-plugins.js';
 import { runNode } from '../../node/run.js';
+import { GridShardClient } from '../../sdk/client.js';
 import { action, EXIT_OK, printJson } from '../output.js';
 
 function intOption(name: string, raw: string, min: number, max: number): number {
@@ -116,6 +123,42 @@ export function register(program: Command): void {
     );
 
   const node = program.command('node').description('run a node');
+  node
+    .command('follow')
+    .description(
+      'common node: copy the chain from a validator’s API, re-executing every block to the same hash',
+    )
+    .requiredOption('--genesis <file>', 'the chain’s genesis.json')
+    .requiredOption('--data <dir>', 'ledger directory (created on first run, resumed after)')
+    .requiredOption('--from <url>', 'a validator’s API, e.g. http://127.0.0.1:8080')
+    .option('--until <height>', 'stop at this height')
+    .option('--json', 'print the result as JSON')
+    .action(
+      action(
+        async (options: { genesis: string; data: string; from: string; until?: string; json?: boolean }) => {
+          const genesis = parseGenesis(JSON.parse(readFileSync(options.genesis, 'utf8')));
+          const highs = await loadHighs();
+          const result = await followChain({
+            genesis,
+            dataDir: options.data,
+            source: new GridShardClient(options.from),
+            application: new ApplicationRouter([
+              keyValueApplication,
+              marketApplication(marketPluginsFromState(highs)),
+            ]),
+            ...(options.until === undefined
+              ? {}
+              : { until: intOption('until', options.until, 0, Number.MAX_SAFE_INTEGER) }),
+          });
+          if (options.json) printJson(result);
+          else
+            console.log(
+              `copied and re-executed ${result.blocksAdded} blocks; head ${result.height} ${result.headHash}`,
+            );
+          return EXIT_OK;
+        },
+      ),
+    );
   node
     .command('start')
     .description('start a validator node with its API; stops cleanly on SIGINT/SIGTERM')
