@@ -3,6 +3,7 @@ import { fromHex } from '../crypto/hash.js';
 import { MarketStore } from '../market/store.js';
 import type { GridShardNode } from '../node/node.js';
 import { problemSchema, sendProblem } from './problem.js';
+import { SessionTable } from './sessions.js';
 
 /** Records as JSON: keys and hashes as hex, 64-bit amounts as decimal strings. */
 function plain(value: unknown): unknown {
@@ -24,9 +25,166 @@ const anyObject = { type: 'object', additionalProperties: true } as const;
 /**
  * The market's public information release, read from the head state: cycles with their
  * per-interval summaries (clearing price, volume, participants), and the public part of the
- * member registry. Members' own orders, contracts and statements are private and not served here.
+ * member registry; and, behind a session (challenge signed with the member's key), a member's own
+ * contracts and settlement statements, which a regulator may read for every member.
  */
 export function registerMarketRoutes(app: FastifyInstance, node: GridShardNode): void {
+  const sessions = new SessionTable(node.genesis.chainId);
+
+  app.post(
+    '/api/v1/auth/challenge',
+    {
+      schema: {
+        summary: 'A single-use challenge to sign for a session (private reads)',
+        tags: ['auth'],
+        response: {
+          200: {
+            type: 'object',
+            properties: { challenge: { type: 'string' }, expiresAtMs: { type: 'integer' } },
+          },
+        },
+      },
+    },
+    async () => sessions.challenge(Date.now()),
+  );
+
+  app.post<{ Body: { publicKey: string; challenge: string; signature: string } }>(
+    '/api/v1/auth/session',
+    {
+      schema: {
+        summary: 'Exchange a signed challenge for a bearer token bound to the member’s key',
+        description:
+          'The signature is Ed25519 over the UTF-8 bytes of `gridshard/session/v1|<chainId>|<challenge>`.',
+        tags: ['auth'],
+        body: {
+          type: 'object',
+          properties: {
+            publicKey: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+            challenge: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+            signature: { type: 'string', pattern: '^[0-9a-f]{128}$' },
+          },
+          required: ['publicKey', 'challenge', 'signature'],
+          additionalProperties: false,
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              token: { type: 'string' },
+              expiresAtMs: { type: 'integer' },
+              role: { type: 'string' },
+            },
+          },
+          400: problemSchema,
+          401: problemSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { publicKey, challenge, signature } = request.body;
+      const opened = sessions.open(publicKey, challenge, signature, Date.now());
+      if (opened === null) {
+        node.metrics.apiRejected.inc({ reason: 'auth' });
+        return sendProblem(
+          reply,
+          401,
+          'unknown or expired challenge, or a signature that does not verify',
+          'UNAUTHENTICATED',
+        );
+      }
+      const member = marketAt(node).member(fromHex(publicKey));
+      return { token: opened.token, expiresAtMs: opened.session.expiresAtMs, role: member?.role ?? 'none' };
+    },
+  );
+
+  /** The member behind the bearer token, allowed to read `owner`'s private records: itself, or a regulator. */
+  const authorise = (
+    authorization: string | undefined,
+    owner: string,
+  ): { status: 401 | 403; detail: string } | null => {
+    const token = /^Bearer ([0-9a-f]{64})$/.exec(authorization ?? '')?.[1];
+    const session = token === undefined ? null : sessions.lookup(token, Date.now());
+    if (session === null)
+      return { status: 401, detail: 'a session token is required (POST /api/v1/auth/session)' };
+    if (session.publicKey === owner) return null;
+    const reader = marketAt(node).member(fromHex(session.publicKey));
+    if (reader?.role === 'regulator' && reader.status === 'approved') return null;
+    return { status: 403, detail: 'members read only their own private records; regulators read all' };
+  };
+
+  const privateParams = {
+    type: 'object',
+    properties: {
+      cycleId: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' },
+      key: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+    },
+    required: ['cycleId', 'key'],
+  } as const;
+  const privateErrors = {
+    400: problemSchema,
+    401: problemSchema,
+    403: problemSchema,
+    404: problemSchema,
+  } as const;
+
+  app.get<{ Params: { cycleId: string; key: string } }>(
+    '/api/v1/market/cycles/:cycleId/statements/:key',
+    {
+      schema: {
+        summary: 'A member’s settlement statement for a cycle (private: the member itself or a regulator)',
+        tags: ['market'],
+        security: [{ bearer: [] }],
+        params: privateParams,
+        response: { 200: anyObject, ...privateErrors },
+      },
+    },
+    async (request, reply) => {
+      const denied = authorise(request.headers.authorization, request.params.key);
+      if (denied !== null)
+        return sendProblem(
+          reply,
+          denied.status,
+          denied.detail,
+          denied.status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN',
+        );
+      const statement = marketAt(node).statement(request.params.cycleId, fromHex(request.params.key));
+      if (statement === undefined)
+        return sendProblem(reply, 404, 'no statement for this member and cycle', 'NOT_FOUND');
+      return plain(statement);
+    },
+  );
+
+  app.get<{ Params: { cycleId: string; key: string } }>(
+    '/api/v1/market/cycles/:cycleId/contracts/:key',
+    {
+      schema: {
+        summary:
+          'The tripartite contracts of a cycle in which the member is a party (private: the member or a regulator)',
+        tags: ['market'],
+        security: [{ bearer: [] }],
+        params: privateParams,
+        response: { 200: anyObject, ...privateErrors },
+      },
+    },
+    async (request, reply) => {
+      const denied = authorise(request.headers.authorization, request.params.key);
+      if (denied !== null)
+        return sendProblem(
+          reply,
+          denied.status,
+          denied.detail,
+          denied.status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN',
+        );
+      const key = request.params.key;
+      const contracts = marketAt(node)
+        .allContracts(request.params.cycleId)
+        .filter((c) =>
+          [c.generator, c.user, c.gridEnterprise].some((party) => Buffer.from(party).toString('hex') === key),
+        );
+      return plain({ cycleId: request.params.cycleId, member: key, contracts });
+    },
+  );
+
   app.get<{ Params: { cycleId: string } }>(
     '/api/v1/market/cycles/:cycleId',
     {

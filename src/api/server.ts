@@ -93,6 +93,7 @@ export async function buildApi(node: GridShardNode, options: ApiOptions): Promis
         description: 'Chain, network and transaction submission for one GridShard node.',
       },
       servers: [{ url: `http://${options.host}:${options.port}` }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });

@@ -5,14 +5,20 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../../src/api/server.js';
+import { sessionSigningBytes } from '../../src/api/sessions.js';
 import { dealCoinKeys } from '../../src/consensus/coin/index.js';
-import { sha256, toHex } from '../../src/crypto/hash.js';
+import { fromHex, sha256, toHex } from '../../src/crypto/hash.js';
 import { ed25519Scheme } from '../../src/crypto/scheme.js';
 import { ApplicationRouter, encodeKvPut, KV_PUT, keyValueApplication } from '../../src/ledger/application.js';
 import { LedgerStore } from '../../src/ledger/store.js';
 import { encodeTransaction, signTransaction } from '../../src/ledger/transaction.js';
 import { verifyLedger } from '../../src/ledger/verify.js';
+import type { MarketAction } from '../../src/market/actions.js';
+import { marketTransactionRecord, signMarketTransaction } from '../../src/market/actions.js';
+import { signerFromSeed } from '../../src/market/driver.js';
+import { MARKET_TX_TYPE, marketApplication } from '../../src/market/ledger-application.js';
 import type { NodeConfig } from '../../src/node/config.js';
+import { demoMarketConfig } from '../../src/node/demo-market.js';
 import { followChain } from '../../src/node/follower.js';
 import { coinPublicKeysToJson, type GenesisFile } from '../../src/node/genesis-file.js';
 import { GridShardNode } from '../../src/node/node.js';
@@ -37,6 +43,15 @@ const genesis: GenesisFile = {
     },
   ],
   coin: coinPublicKeysToJson(deal.publicKeys),
+  market: {
+    ...demoMarketConfig({
+      operator: toHex(sha256(enc('operator'))),
+      tradingCenter: '',
+      gridEnterprise: '',
+      regulator: '',
+      participants: [],
+    }),
+  },
 };
 const config: NodeConfig = {
   genesis: '',
@@ -75,7 +90,7 @@ describe('node API', () => {
       config,
       genesis,
       { signingSeed: seed, coinSecretShare: deal.secretShares[0]! },
-      new ApplicationRouter([keyValueApplication]),
+      new ApplicationRouter([keyValueApplication, marketApplication()]),
       quiet,
     );
     api = await buildApi(node, { host: '127.0.0.1', port: 0, rateLimitPerSecond: 1000 });
@@ -121,11 +136,19 @@ describe('node API', () => {
       genesis,
       dataDir: join(root, 'follower'),
       source,
-      application: new ApplicationRouter([keyValueApplication]),
+      application: new ApplicationRouter([keyValueApplication, marketApplication()]),
     });
     assert.ok(follower.height >= 2);
     assert.equal(follower.headHash, toHex((await node.store.readBlock(follower.height))!.hash));
-    assert.equal((await verifyLedger(join(root, 'follower'), keyValueApplication)).ok, true);
+    assert.equal(
+      (
+        await verifyLedger(
+          join(root, 'follower'),
+          new ApplicationRouter([keyValueApplication, marketApplication()]),
+        )
+      ).ok,
+      true,
+    );
 
     class ForgingSource extends GridShardClient {
       override async blockTransactions(height: number) {
@@ -138,13 +161,112 @@ describe('node API', () => {
         genesis,
         dataDir: join(root, 'forged'),
         source: new ForgingSource(address),
-        application: new ApplicationRouter([keyValueApplication]),
+        application: new ApplicationRouter([keyValueApplication, marketApplication()]),
       }),
       { code: 'BLOCK_MISMATCH' },
     );
-    const reopened = await LedgerStore.open(join(root, 'forged'), keyValueApplication);
+    const reopened = await LedgerStore.open(
+      join(root, 'forged'),
+      new ApplicationRouter([keyValueApplication, marketApplication()]),
+    );
     assert.equal(reopened.head.height, 0, 'the forged block was not written');
     await reopened.close();
+  });
+
+  it('serves private market records only to their member or a regulator, behind a signed session', async () => {
+    const operatorSeed = sha256(enc('operator'));
+    const regulatorSeed = sha256(enc('regulator'));
+    let envelopeNonce = 0n;
+    const sendMarket = async (seed: Uint8Array, marketNonce: bigint, action: MarketAction) => {
+      const marketTx = signMarketTransaction('api-test', signerFromSeed(seed), marketNonce, action);
+      const tx = signTransaction(ed25519Scheme.signer(seed), {
+        chainId: 'api-test',
+        shardId: 0,
+        type: MARKET_TX_TYPE,
+        payload: marketTransactionRecord.encode(marketTx),
+        nonce: envelopeNonce++,
+      });
+      const { hash } = node.submit(encodeTransaction(tx));
+      for (let i = 0; i < 400; i++) {
+        const found = await node.store.readTransaction(fromHex(hash));
+        if (found !== undefined) return;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      throw new Error('market transaction not committed');
+    };
+    const regulatorKey = ed25519Scheme.publicKeyFromSeed(regulatorSeed);
+    await sendMarket(regulatorSeed, 0n, {
+      type: 'register',
+      role: 'regulator',
+      name: 'regulator',
+      bus: 1,
+      voltageKv: 110,
+      maxLoadKw: 0,
+      projects: [],
+      meterKey: null,
+    });
+    await sendMarket(operatorSeed, 0n, { type: 'audit', member: regulatorKey, approve: true, note: '' });
+    const member = await api.inject(`/api/v1/market/members/${toHex(regulatorKey)}`);
+    assert.equal(member.json().status, 'approved');
+
+    const open = async (seed: Uint8Array) => {
+      const { challenge } = (await api.inject({ method: 'POST', url: '/api/v1/auth/challenge' })).json();
+      const signature = ed25519Scheme.signer(seed).sign(sessionSigningBytes('api-test', challenge));
+      const publicKey = toHex(ed25519Scheme.publicKeyFromSeed(seed));
+      const response = await api.inject({
+        method: 'POST',
+        url: '/api/v1/auth/session',
+        payload: { publicKey, challenge, signature: toHex(signature) },
+      });
+      return { response, challenge, publicKey };
+    };
+    const aliceSeed = sha256(enc('alice'));
+    const alice = await open(aliceSeed);
+    assert.equal(alice.response.statusCode, 200);
+    const aliceToken = alice.response.json().token as string;
+    const bobKey = toHex(ed25519Scheme.publicKeyFromSeed(sha256(enc('bob'))));
+    const read = (key: string, token?: string) =>
+      api.inject({
+        url: `/api/v1/market/cycles/c1/statements/${key}`,
+        headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+      });
+    assert.equal((await read(alice.publicKey)).statusCode, 401, 'no session');
+    assert.equal(
+      (await read(alice.publicKey, aliceToken)).statusCode,
+      404,
+      'own records: allowed (none yet)',
+    );
+    assert.equal((await read(bobKey, aliceToken)).statusCode, 403, 'another member’s records');
+    const regulator = await open(regulatorSeed);
+    assert.equal(regulator.response.json().role, 'regulator');
+    assert.equal(
+      (await read(bobKey, regulator.response.json().token)).statusCode,
+      404,
+      'a regulator reads everyone’s',
+    );
+    const replay = await api.inject({
+      method: 'POST',
+      url: '/api/v1/auth/session',
+      payload: {
+        publicKey: alice.publicKey,
+        challenge: alice.challenge,
+        signature: toHex(
+          ed25519Scheme.signer(aliceSeed).sign(sessionSigningBytes('api-test', alice.challenge)),
+        ),
+      },
+    });
+    assert.equal(replay.statusCode, 401, 'a challenge is single-use');
+    const { challenge } = (await api.inject({ method: 'POST', url: '/api/v1/auth/challenge' })).json();
+    const forged = await api.inject({
+      method: 'POST',
+      url: '/api/v1/auth/session',
+      payload: {
+        publicKey: bobKey,
+        challenge,
+        signature: toHex(ed25519Scheme.signer(aliceSeed).sign(sessionSigningBytes('api-test', challenge))),
+      },
+    });
+    assert.equal(forged.statusCode, 401, 'a signature by another key');
   });
 
   it('refuses bad input with problem+json and changes nothing', async () => {
