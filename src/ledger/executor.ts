@@ -27,6 +27,11 @@ export interface BlockExecutionInput {
    * them again, since a stored block is trusted for nothing.
    */
   readonly verifySignatures: boolean;
+  /**
+   * Transactions whose signature this process has already checked (by hash, hex), for instance on
+   * admission to its mempool: checking them again would only repeat the same computation.
+   */
+  readonly alreadyVerified?: (txHashHex: string) => boolean;
 }
 
 export interface BlockExecution {
@@ -60,7 +65,8 @@ export function executeBlock(state: AuthenticatedState, input: BlockExecutionInp
   input.transactions.forEach((tx, txIndex) => {
     let window: NonceWindow;
     try {
-      if (input.verifySignatures) checkTransaction(scheme, tx, input);
+      const known = input.alreadyVerified?.(Buffer.from(txHashes[txIndex]!).toString('hex')) ?? false;
+      if (input.verifySignatures && !known) checkTransaction(scheme, tx, input);
       else if (tx.chainId !== input.chainId || tx.shardId !== input.shardId) {
         throw new LedgerError('WRONG_CHAIN', 'transaction names another chain or shard', {});
       }

@@ -58,6 +58,8 @@ export interface AppendOptions {
   readonly evidence?: Uint8Array;
   /** Default true: a store accepts nothing it has not checked. */
   readonly verifySignatures?: boolean;
+  /** Signatures this process already checked (see BlockExecutionInput.alreadyVerified). */
+  readonly alreadyVerified?: (txHashHex: string) => boolean;
   /**
    * When copying a chain: the hash the block must have. A block that executes to anything else is
    * not written, and the store must be reopened (its in-memory state ran ahead).
@@ -218,6 +220,7 @@ export class LedgerStore {
       transactions,
       encoded,
       verifySignatures: options.verifySignatures ?? true,
+      ...(options.alreadyVerified === undefined ? {} : { alreadyVerified: options.alreadyVerified }),
     });
     const header: BlockHeader = {
       chainId: this.params.chainId,

@@ -55,6 +55,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
   private appliedSequence = -1;
   private feed: Uint8Array[] = [];
   private feedScheduled = false;
+  /** Hashes (hex) of transactions admitted here and not yet committed, with their admission time. */
   private readonly submittedAt = new Map<string, number>();
   private snapshotTimer: NodeJS.Timeout | null = null;
   private expiryTimer: NodeJS.Timeout | null = null;
@@ -138,7 +139,11 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     this.metrics.height.set(head.height);
     this.apply(this.core.handle({ kind: 'start' }, this.now()));
     this.snapshotTimer = setInterval(() => this.writeSnapshotIfSettled(), SNAPSHOT_INTERVAL_MS);
-    this.expiryTimer = setInterval(() => this.mempool.expire(this.now()), 10_000);
+    this.expiryTimer = setInterval(() => {
+      const now = this.now();
+      this.mempool.expire(now);
+      for (const [hash, at] of this.submittedAt) if (now - at > 120_000) this.submittedAt.delete(hash);
+    }, 10_000);
   }
 
   async stop(): Promise<void> {
@@ -278,6 +283,8 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
       randomness: batch.randomness,
       evidence: encodeBlockEvidence(batch),
       epoch: previous.epoch,
+      // Transactions admitted here had their signature checked then; the rest are checked now.
+      alreadyVerified: (hash) => this.submittedAt.has(hash),
     });
     const now = this.now();
     for (const hash of block.txHashes) {
