@@ -33,4 +33,4 @@ export { PbftError, type PbftErrorCode } from './errors.js';
 export { pbftGenesis, pbftPrimaryOf } from './genesis.js';
 export type * from './messages.js';
 export { DEFAULT_PBFT_OPTIONS, type PbftOptions } from './options.js';
-export { batchDigest, Keyring } from './signing.js';
+export { batchDigest, GENESIS_STATE_DIGEST, Keyring } from './signing.js';

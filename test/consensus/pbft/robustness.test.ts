@@ -2,13 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CodecError } from '../../../src/codec/index.js';
 import {
+  type CommitMessage,
   encodePbftMessage,
+  GENESIS_STATE_DIGEST,
   Keyring,
   type NewViewMessage,
   PbftError,
   type PbftMessage,
   type PrepareMessage,
   pbftProtocol,
+  type ViewChangeMessage,
 } from '../../../src/consensus/pbft/index.js';
 import { Cluster, tx } from './cluster.js';
 
@@ -88,6 +91,36 @@ describe('pbft input checks', () => {
     fresh.core(2).handle({ kind: 'message', from: nv.from, message: tampered }, 0);
     assert.equal(fresh.core(2).lastRejection?.code, 'BAD_PROOF');
     assert.equal(fresh.core(2).currentView, 0);
+  });
+  it('one validator asking for a far-future view or sequence moves nobody', () => {
+    const c = new Cluster(4, 35);
+    const byzantine = new Keyring(c.inits[3]!.committee, c.inits[3]!.signingSeed);
+    const vc = byzantine.sign<ViewChangeMessage>({
+      type: 'view-change',
+      from: 3,
+      newView: 1_000_000,
+      stableCount: 0,
+      stableDigest: GENESIS_STATE_DIGEST,
+      checkpointProof: [],
+      prepared: [],
+    });
+    const far = byzantine.sign<CommitMessage>({
+      type: 'commit',
+      from: 3,
+      view: 0,
+      sequence: 5_000_000,
+      digest: new Uint8Array(32),
+    });
+    for (const target of [0, 1, 2]) {
+      c.inject(target, 3, vc);
+      c.inject(target, 3, far);
+    }
+    for (let k = 0; k < 6; k++) c.submit(k % 3, [tx(`f${k}`)]);
+    c.run(3_000);
+    for (const i of [0, 1, 2]) {
+      assert.equal(c.core(i).currentView, 0);
+      assert.equal(c.log(i).length, 6);
+    }
   });
 });
 
