@@ -59,7 +59,21 @@ export function checkNonce(window: NonceWindow, nonce: bigint): void {
 }
 
 /** Marks `nonce` used (it must have passed checkNonce) and slides the window past used nonces. */
+const EMPTY_WINDOW = new Uint8Array(NONCE_WINDOW / 8);
+
+function encodeWindow(base: bigint, used: Uint8Array): Uint8Array {
+  return new Writer(48)
+    .u64Big(base)
+    .fixedBytes(used, NONCE_WINDOW / 8)
+    .finish();
+}
+
 export function useNonce(state: KeyValueState, sender: Uint8Array, window: NonceWindow, nonce: bigint): void {
+  // The common case: the sender's next nonce, nothing used out of order.
+  if (nonce === window.base && window.used.every((byte) => byte === 0)) {
+    state.set(nonceStateKey(sender), encodeWindow(nonce + 1n, EMPTY_WINDOW));
+    return;
+  }
   const bits = new Uint8Array(window.used);
   const offset = Number(nonce - window.base);
   bits[offset >> 3]! |= 1 << (offset & 7);
@@ -69,11 +83,5 @@ export function useNonce(state: KeyValueState, sender: Uint8Array, window: Nonce
   for (let i = shift; i < NONCE_WINDOW; i++) {
     if (((bits[i >> 3]! >> (i & 7)) & 1) === 1) next[(i - shift) >> 3]! |= 1 << ((i - shift) & 7);
   }
-  state.set(
-    nonceStateKey(sender),
-    new Writer(48)
-      .u64Big(window.base + BigInt(shift))
-      .fixedBytes(next, NONCE_WINDOW / 8)
-      .finish(),
-  );
+  state.set(nonceStateKey(sender), encodeWindow(window.base + BigInt(shift), next));
 }
