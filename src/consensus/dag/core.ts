@@ -105,6 +105,10 @@ export class DagCore implements ConsensusCore<DagMessage> {
   private readonly coins = new Map<number, Uint8Array>();
   /** Headers whose parents are on their way, by author. */
   private readonly waitingHeaders = new Map<number, { header: Header; from: ValidatorIndex }>();
+  /** When each missing digest was last asked for (pruned every retransmission interval). */
+  private readonly requestedAtMs = new Map<string, number>();
+  private readonly answeredAtMs = new Map<string, number>();
+  private nowMs = 0;
 
   private round = 0;
   private ownHeader: Header | null = null;
@@ -159,6 +163,7 @@ export class DagCore implements ConsensusCore<DagMessage> {
   // ---- inputs -------------------------------------------------------------------------------
 
   handle(input: ConsensusInput<DagMessage>, nowMs: number): Effect[] {
+    this.nowMs = nowMs;
     const out: Effect[] = [];
     switch (input.kind) {
       case 'start':
@@ -237,6 +242,9 @@ export class DagCore implements ConsensusCore<DagMessage> {
         message: { type: 'sync-request', fromSequence: this.nextSequence, wave: this.lastCommittedWave },
       });
     }
+    for (const cache of [this.requestedAtMs, this.answeredAtMs]) {
+      for (const [key, at] of cache) if (nowMs - at >= this.config.resendIntervalMs) cache.delete(key);
+    }
     const missing = [...this.waitingOn.keys()].slice(0, MAX_REQUEST_DIGESTS);
     if (missing.length > 0) {
       out.push({
@@ -277,6 +285,9 @@ export class DagCore implements ConsensusCore<DagMessage> {
   private onHeader(from: ValidatorIndex, header: Header, out: Effect[]): void {
     // Headers travel from their author only; a copy relayed by anyone else is ignored.
     if (header.author !== from || header.round < Math.max(1, this.gcRound)) return;
+    // A header far beyond anything certified here cannot be voted on; catching up goes through
+    // certificates and state sync, so it is ignored rather than fetched for.
+    if (header.round > Math.max(this.store.maxRound, this.round) + this.config.gcDepthRounds) return;
     if (!this.headerIsWellFormed(header)) return;
     const digest = headerDigest(header);
     const key = digestKey(digest);
@@ -313,11 +324,7 @@ export class DagCore implements ConsensusCore<DagMessage> {
       if (waiting === undefined || waiting.header.round <= header.round) {
         this.waitingHeaders.set(header.author, { header, from });
       }
-      out.push({
-        kind: 'send',
-        to: from,
-        message: { type: 'request', digests: missing.slice(0, MAX_REQUEST_DIGESTS) },
-      });
+      this.request(from, missing, out);
       return;
     }
     this.waitingHeaders.delete(header.author);
@@ -416,13 +423,25 @@ export class DagCore implements ConsensusCore<DagMessage> {
       }
       waiters.add(key);
     }
-    if (toFetch.length > 0) {
-      out.push({
-        kind: 'send',
-        to: from,
-        message: { type: 'request', digests: toFetch.slice(0, MAX_REQUEST_DIGESTS) },
-      });
+    this.request(from, toFetch, out);
+  }
+
+  /**
+   * Asks `to` for certificates, each digest at most once per retransmission interval: a peer
+   * that keeps referencing unknown vertices (a far-future flood) cannot turn every message into
+   * a request and every request into an answer.
+   */
+  private request(to: ValidatorIndex, digests: readonly Uint8Array[], out: Effect[]): void {
+    const fresh: Uint8Array[] = [];
+    for (const digest of digests) {
+      const key = digestKey(digest);
+      const last = this.requestedAtMs.get(key);
+      if (last !== undefined && this.nowMs - last < this.config.resendIntervalMs) continue;
+      this.requestedAtMs.set(key, this.nowMs);
+      fresh.push(digest);
+      if (fresh.length === MAX_REQUEST_DIGESTS) break;
     }
+    if (fresh.length > 0) out.push({ kind: 'send', to, message: { type: 'request', digests: fresh } });
   }
 
   /**
@@ -502,11 +521,17 @@ export class DagCore implements ConsensusCore<DagMessage> {
     }
   }
 
+  /** Answers with the certificates held, each at most once per peer per retransmission interval. */
   private onRequest(from: ValidatorIndex, digests: readonly Uint8Array[], out: Effect[]): void {
     for (const digest of digests.slice(0, MAX_REQUEST_DIGESTS)) {
-      const certificate = this.store.get(digestKey(digest));
-      if (certificate !== undefined)
-        out.push({ kind: 'send', to: from, message: { type: 'certificate', certificate } });
+      const key = digestKey(digest);
+      const certificate = this.store.get(key);
+      if (certificate === undefined) continue;
+      const answerKey = `${from}:${key}`;
+      const last = this.answeredAtMs.get(answerKey);
+      if (last !== undefined && this.nowMs - last < this.config.resendIntervalMs) continue;
+      this.answeredAtMs.set(answerKey, this.nowMs);
+      out.push({ kind: 'send', to: from, message: { type: 'certificate', certificate } });
     }
   }
 
