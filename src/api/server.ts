@@ -488,7 +488,12 @@ export async function buildApi(node: GridShardNode, options: ApiOptions): Promis
 
   app.get(
     '/api/v1/events',
-    { schema: { summary: 'Server-sent events: one `block` event per new block', tags: ['chain'] } },
+    {
+      schema: {
+        summary: 'Server-sent events: one `block` event per new block (header fields and transaction hashes)',
+        tags: ['chain'],
+      },
+    },
     (request, reply) => {
       reply.raw.writeHead(200, {
         'content-type': 'text/event-stream',
@@ -497,8 +502,9 @@ export async function buildApi(node: GridShardNode, options: ApiOptions): Promis
       });
       reply.raw.write(': connected\n\n');
       const onBlock = (block: StoredBlock) => {
-        const { transactions: _, ...summary } = blockJson(block);
-        reply.raw.write(`event: block\ndata: ${JSON.stringify(summary)}\n\n`);
+        const { transactions, ...summary } = blockJson(block);
+        const event = { ...summary, transactionHashes: transactions.map((t) => t.hash) };
+        reply.raw.write(`event: block\ndata: ${JSON.stringify(event)}\n\n`);
       };
       node.on('block', onBlock);
       request.raw.on('close', () => node.off('block', onBlock));

@@ -13,6 +13,8 @@ import { median, round } from './stats.js';
 export interface NetworkBenchOptions {
   readonly transactions: number;
   readonly concurrency: number;
+  /** Submissions per second in all (0: as fast as the API admits them). */
+  readonly ratePerSec: number;
   readonly p2pBasePort: number;
   readonly apiBasePort: number;
   /** How to start the command line in a child process (node flags and script). */
@@ -90,7 +92,13 @@ export async function runNetworkBenchmark(options: NetworkBenchOptions) {
     const worker = async (w: number) => {
       const client = clients[w % clients.length]!;
       while (next < signed.length) {
-        const bytes = signed[next++]!;
+        const k = next++;
+        const bytes = signed[k]!;
+        if (options.ratePerSec > 0) {
+          const due = started + (k * 1000) / options.ratePerSec;
+          const wait = due - performance.now();
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        }
         const at = performance.now();
         try {
           submittedAt.set(await client.submit(bytes), at);
@@ -99,22 +107,32 @@ export async function runNetworkBenchmark(options: NetworkBenchOptions) {
         }
       }
     };
+    // Blocks are followed on validator 0's event stream: each transaction's commit time is when
+    // the block holding it is announced there.
+    const events = await fetch(`${apis[0]}/api/v1/events`);
+    const reader = events.body!.getReader();
     const follower = async () => {
-      let height = (await clients[0]!.status()).height;
+      const decoder = new TextDecoder();
+      let buffered = '';
       const deadline = () => performance.now() - started > 300_000;
       while ((submitting || latencies.length < submittedAt.size) && !deadline()) {
-        const block = await clients[0]!.block(height + 1);
-        if (block === null) {
-          await new Promise((resolve) => setTimeout(resolve, 10));
-          continue;
-        }
-        height++;
+        const { value, done } = await reader.read();
+        if (done) break;
         const now = performance.now();
-        for (const tx of block.transactions as { hash: string }[]) {
-          const at = submittedAt.get(tx.hash);
-          if (at !== undefined) latencies.push(now - at);
+        buffered += decoder.decode(value, { stream: true });
+        const messages = buffered.split('\n\n');
+        buffered = messages.pop() ?? '';
+        for (const message of messages) {
+          const data = message.split('\n').find((line) => line.startsWith('data: '));
+          if (data === undefined) continue;
+          for (const hash of (JSON.parse(data.slice(6)) as { transactionHashes: string[] })
+            .transactionHashes) {
+            const at = submittedAt.get(hash);
+            if (at !== undefined) latencies.push(now - at);
+          }
         }
       }
+      await reader.cancel();
     };
     const following = follower();
     await Promise.all(Array.from({ length: options.concurrency }, (_, w) => worker(w)));
@@ -129,6 +147,7 @@ export async function runNetworkBenchmark(options: NetworkBenchOptions) {
       validators: 4,
       transactions: options.transactions,
       concurrency: options.concurrency,
+      offeredRatePerSec: options.ratePerSec === 0 ? 'unlimited' : options.ratePerSec,
       committed: latencies.length,
       refused,
       committedTxPerSec: round(latencies.length / elapsedS, 1),

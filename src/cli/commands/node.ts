@@ -198,15 +198,23 @@ export function registerBench(bench: Command): void {
     .option('--json', 'print JSON (always JSON)')
     .option('--transactions <n>', 'transactions to submit', '5000')
     .option('--concurrency <n>', 'concurrent clients', '64')
+    .option('--rate <tx-per-sec>', 'offered load in all (0: as fast as the API admits)', '0')
     .option('--p2p-port <port>', 'first libp2p port', '7600')
     .option('--api-port <port>', 'first API port', '8600')
     .action(
       action(
-        async (options: { transactions: string; concurrency: string; p2pPort: string; apiPort: string }) => {
+        async (options: {
+          transactions: string;
+          concurrency: string;
+          rate: string;
+          p2pPort: string;
+          apiPort: string;
+        }) => {
           printJson(
             await runNetworkBenchmark({
               transactions: intOption('transactions', options.transactions, 1, 1_000_000),
               concurrency: intOption('concurrency', options.concurrency, 1, 1024),
+              ratePerSec: intOption('rate', options.rate, 0, 1_000_000),
               p2pBasePort: intOption('p2p-port', options.p2pPort, 1, 65000),
               apiBasePort: intOption('api-port', options.apiPort, 1, 65000),
               cli: [...process.execArgv, process.argv[1]!],
