@@ -70,7 +70,9 @@ export class SparseMerkleTree implements AuthenticatedState {
   }
 
   set(key: Uint8Array, value: Uint8Array): void {
-    const path = this.hash(key);
+    const id = keyId(key);
+    // A key written before keeps its path: one hash saved on every update of an existing key.
+    const path = this.values.get(id)?.path ?? this.hash(key);
     const leaf: Leaf = {
       kind: 'leaf',
       path,
@@ -78,7 +80,7 @@ export class SparseMerkleTree implements AuthenticatedState {
       value: new Uint8Array(value),
       hash: leafHash(this.hash, path, this.hash(value)),
     };
-    this.values.set(keyId(key), leaf);
+    this.values.set(id, leaf);
     this.rootNode = this.insert(this.rootNode, leaf, 0);
   }
 
