@@ -101,15 +101,23 @@ export function registerMarketRoutes(app: FastifyInstance, node: GridShardNode):
   const authorise = (
     authorization: string | undefined,
     owner: string,
-  ): { status: 401 | 403; detail: string } | null => {
+  ): { status: 401 | 403; detail: string; code: 'UNAUTHENTICATED' | 'FORBIDDEN' } | null => {
     const token = /^Bearer ([0-9a-f]{64})$/.exec(authorization ?? '')?.[1];
     const session = token === undefined ? null : sessions.lookup(token, Date.now());
     if (session === null)
-      return { status: 401, detail: 'a session token is required (POST /api/v1/auth/session)' };
+      return {
+        status: 401,
+        detail: 'a session token is required (POST /api/v1/auth/session)',
+        code: 'UNAUTHENTICATED',
+      };
     if (session.publicKey === owner) return null;
     const reader = marketAt(node).member(fromHex(session.publicKey));
     if (reader?.role === 'regulator' && reader.status === 'approved') return null;
-    return { status: 403, detail: 'members read only their own private records; regulators read all' };
+    return {
+      status: 403,
+      detail: 'members read only their own private records; regulators read all',
+      code: 'FORBIDDEN',
+    };
   };
 
   const privateParams = {
@@ -140,13 +148,7 @@ export function registerMarketRoutes(app: FastifyInstance, node: GridShardNode):
     },
     async (request, reply) => {
       const denied = authorise(request.headers.authorization, request.params.key);
-      if (denied !== null)
-        return sendProblem(
-          reply,
-          denied.status,
-          denied.detail,
-          denied.status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN',
-        );
+      if (denied !== null) return sendProblem(reply, denied.status, denied.detail, denied.code);
       const statement = marketAt(node).statement(request.params.cycleId, fromHex(request.params.key));
       if (statement === undefined)
         return sendProblem(reply, 404, 'no statement for this member and cycle', 'NOT_FOUND');
@@ -168,13 +170,7 @@ export function registerMarketRoutes(app: FastifyInstance, node: GridShardNode):
     },
     async (request, reply) => {
       const denied = authorise(request.headers.authorization, request.params.key);
-      if (denied !== null)
-        return sendProblem(
-          reply,
-          denied.status,
-          denied.detail,
-          denied.status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN',
-        );
+      if (denied !== null) return sendProblem(reply, denied.status, denied.detail, denied.code);
       const key = request.params.key;
       const contracts = marketAt(node)
         .allContracts(request.params.cycleId)

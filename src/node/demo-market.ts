@@ -9,6 +9,7 @@ import { quoteCommitment } from '../market/commitment.js';
 import { signerFromSeed } from '../market/driver.js';
 import { MARKET_TX_TYPE } from '../market/ledger-application.js';
 import type { MarketConfig, Project, Quotation } from '../market/records.js';
+import { simulationConfig } from '../market/simulate.js';
 import { GridShardClient } from '../sdk/client.js';
 import type { GenesisFile, MarketConfigJson } from './genesis-file.js';
 
@@ -76,32 +77,24 @@ export function loadOrCreateDemoKeys(path: string): DemoKeys {
   return keys;
 }
 
+/** The simulator's market rules, on the 33-bus feeder, with the feeder's own fee levels and weak ends. */
 export function demoMarketConfig(keys: DemoKeys): MarketConfigJson {
-  const config: Omit<MarketConfig, 'operators'> = {
+  const operator = ed25519Scheme.publicKeyFromSeed(fromHex(keys.operator));
+  const config: MarketConfig = {
+    ...simulationConfig(operator, 33),
     marketId: 'devnet-ieee33',
-    sealedBids: true,
-    pricing: 'uniform',
-    resubmissionRounds: 1,
-    priceFloorPerKwh: 0,
-    priceCapPerKwh: 1500,
-    benchmarkPricePerKwh: 400,
-    subsidyPerKwh: 30,
-    compositePricePerKwh: 450,
-    toleranceBps: 300,
-    penaltyPerKwh: 100,
-    breachLiabilityBps: 1000,
-    sameBusFeePerKwh: 5,
     feeLevels: [
       { maxVoltageKv: 10, feePerKwh: 20 },
       { maxVoltageKv: 35, feePerKwh: 40 },
     ],
-    // The feeder ends (18 and 33) are weak: their export is limited, which the check enforces.
+    // The feeder ends (18 and 33) are weak: their export is limited, which the stand-in check
+    // enforces on a chain without a grid model.
     busLimits: [
       { bus: 18, exportLimitKw: 250 },
       { bus: 33, exportLimitKw: 200 },
     ],
   };
-  return { ...config, operators: [toHex(ed25519Scheme.publicKeyFromSeed(fromHex(keys.operator)))] };
+  return { ...config, operators: config.operators.map(toHex) };
 }
 
 interface Actor {
