@@ -40,7 +40,8 @@ describe('consensus benchmark harness', () => {
     assert.equal(result.protocol, 'pbft');
     assert.ok(result.committedTx > 0, 'something committed');
     assert.ok(result.nativeVerifyPerSec > 0);
-    assert.equal(result.verifyBoundTxPerSec, Math.round(result.nativeVerifyPerSec / 4));
+    // Both figures are rounded from the same unrounded rate, so they may differ by one unit.
+    assert.ok(Math.abs(result.verifyBoundTxPerSec - result.nativeVerifyPerSec / 4) <= 1);
     assert.ok(result.p99LatencyMs >= result.p50LatencyMs);
     // Each validator verifies a transaction at most once (those still in flight at the end were
     // verified by fewer than all 4).
