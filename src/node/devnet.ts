@@ -13,6 +13,11 @@ export interface NetworkLayout {
   readonly chainId: string;
   readonly validators: number;
   readonly host: string;
+  /**
+   * Per-validator addresses, for validators that each have their own interface (separate hosts,
+   * network namespaces); a validator without an entry uses `host`.
+   */
+  readonly hosts?: readonly string[];
   readonly p2pBasePort: number;
   readonly apiBasePort: number;
   readonly password: string;
@@ -36,6 +41,7 @@ export function createNetworkFiles(layout: NetworkLayout): GenesisFile {
   const n = layout.validators;
   const seeds = Array.from({ length: n }, () => new Uint8Array(randomBytes(32)));
   const deal = dealCoinKeys(n, maxFaulty(n) + 1, new Uint8Array(randomBytes(32)));
+  const hostOf = (index: number) => layout.hosts?.[index] ?? layout.host;
   const genesis: GenesisFile = {
     version: 1,
     chainId: layout.chainId,
@@ -45,8 +51,8 @@ export function createNetworkFiles(layout: NetworkLayout): GenesisFile {
     validators: seeds.map((seed, index) => ({
       index,
       publicKey: toHex(ed25519Scheme.publicKeyFromSeed(seed)),
-      address: `/ip4/${layout.host}/tcp/${layout.p2pBasePort + index}`,
-      api: `http://${layout.host}:${layout.apiBasePort + index}`,
+      address: `/ip4/${hostOf(index)}/tcp/${layout.p2pBasePort + index}`,
+      api: `http://${hostOf(index)}:${layout.apiBasePort + index}`,
     })),
     coin: coinPublicKeysToJson(deal.publicKeys),
     ...(layout.market === undefined ? {} : { market: layout.market }),
@@ -82,8 +88,8 @@ export function createNetworkFiles(layout: NetworkLayout): GenesisFile {
           genesis: '../genesis.json',
           dataDir: '.',
           validatorIndex: index,
-          listen: [`/ip4/${layout.host}/tcp/${layout.p2pBasePort + index}`],
-          api: { host: layout.host, port: layout.apiBasePort + index },
+          listen: [`/ip4/${hostOf(index)}/tcp/${layout.p2pBasePort + index}`],
+          api: { host: hostOf(index), port: layout.apiBasePort + index },
           keystore: 'keystore.json',
           coinShare: 'coin-share.json',
           ...(layout.passwordFile === undefined ? {} : { passwordFile: layout.passwordFile }),

@@ -3,6 +3,15 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { GridShardClient } from '../sdk/client.js';
 
+export interface SupervisorOptions {
+  /**
+   * A command each validator's process is started through, such as `ip netns exec NAME` to run it
+   * inside its own network namespace. It must exec the node in place, so that signals sent to the
+   * child reach the node itself.
+   */
+  readonly launcher?: (index: number) => readonly string[];
+}
+
 export interface SupervisedNode {
   readonly index: number;
   readonly api: string;
@@ -23,6 +32,7 @@ export class Supervisor {
     apis: readonly string[],
     private readonly cli: readonly string[],
     private readonly env: NodeJS.ProcessEnv,
+    private readonly options: SupervisorOptions = {},
   ) {
     this.nodes = apis.map((api, index) => ({ index, api, process: null, restarts: 0 }));
   }
@@ -31,14 +41,19 @@ export class Supervisor {
     const node = this.nodes[index]!;
     const folder = join(this.dir, `validator-${index}`);
     const log = createWriteStream(join(folder, 'node.log'), { flags: 'a' });
-    const child = spawn(
+    const command = [
+      ...(this.options.launcher?.(index) ?? []),
       process.execPath,
-      [...this.cli, 'node', 'start', '--config', join(folder, 'config.json')],
-      {
-        env: this.env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+      ...this.cli,
+      'node',
+      'start',
+      '--config',
+      join(folder, 'config.json'),
+    ];
+    const child = spawn(command[0]!, command.slice(1), {
+      env: this.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
     node.process = child;
