@@ -37,8 +37,8 @@ after(async () => {
     for (let i = 0; i < 4; i++) {
       const log = join(root, 'net', `validator-${i}`, 'node.log');
       if (!existsSync(log)) continue;
-      const tail = readFileSync(log, 'utf8').trimEnd().split('\n').slice(-15);
-      console.log(`--- validator ${i}, end of node.log\n${tail.join('\n')}`);
+      const tail = readFileSync(log, 'utf8').trimEnd().split('\n').slice(-15).join('\n');
+      console.log(`--- validator ${i}, end of node.log\n${tail === '' ? '(empty)' : tail}`);
     }
   }
   const left = topology?.destroy() ?? [];
@@ -46,6 +46,15 @@ after(async () => {
   if (left.length > 0) throw new Error(`left behind: ${left.join('; ')}`);
   if (stopped !== null && stopped !== undefined) throw stopped;
 });
+
+// Interrupted runs skip after(); the links and namespaces live in the kernel and would outlast us.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const node of supervisor?.nodes ?? []) node.process?.kill('SIGKILL');
+    topology?.destroy();
+    process.exit(130);
+  });
+}
 
 async function settled(
   clients: GridShardClient[],
