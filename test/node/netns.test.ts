@@ -52,6 +52,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     for (const node of supervisor?.nodes ?? []) node.process?.kill('SIGKILL');
     topology?.destroy();
+    if (root !== null) rmSync(root, { recursive: true, force: true, maxRetries: 3 });
     process.exit(130);
   });
 }
