@@ -53,6 +53,12 @@ export interface CommittedBatch {
   readonly randomness: Uint8Array;
   /** Canonical bytes of the proof that the batch was decided (certificate of the quorum). */
   readonly evidence: Uint8Array;
+  /**
+   * True on the last batch of one decision (a DAG leader's history, a PBFT slot). Every honest
+   * validator sees the same boundaries, so a ledger may cut one block per decision and still
+   * produce the same chain everywhere, whatever the local timing.
+   */
+  readonly endsCommit: boolean;
 }
 
 export type ConsensusInput<Message> =

@@ -32,6 +32,9 @@ export interface NodeEvents {
 }
 
 const SNAPSHOT_FILE = 'consensus.snapshot';
+/** A decision's batches go into one block, cut sooner only so that no block grows unbounded. */
+const MAX_BATCHES_PER_BLOCK = 256;
+const MAX_TRANSACTIONS_PER_BLOCK = 20_000;
 const SNAPSHOT_INTERVAL_MS = 1000;
 
 /**
@@ -246,11 +249,15 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
   private async drainCommits(): Promise<void> {
     this.applying = true;
     try {
-      while (this.commitQueue.length > 0) {
-        const batch = this.commitQueue.shift()!;
-        if (batch.sequence <= this.appliedSequence) continue;
-        await this.applyBatch(batch);
-        this.appliedSequence = batch.sequence;
+      for (;;) {
+        while (this.commitQueue.length > 0 && this.commitQueue[0]!.sequence <= this.appliedSequence) {
+          this.commitQueue.shift();
+        }
+        const cut = blockCut(this.commitQueue);
+        if (cut === 0) break;
+        const batches = this.commitQueue.splice(0, cut);
+        await this.applyBatches(batches);
+        this.appliedSequence = batches[batches.length - 1]!.sequence;
       }
     } catch (error) {
       this.log.error({ error: String(error) }, 'applying a committed batch failed; stopping');
@@ -260,10 +267,11 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     }
   }
 
-  private async applyBatch(batch: CommittedBatch): Promise<void> {
+  /** Executes the batches of one cut as one block (none when they hold no transaction). */
+  private async applyBatches(batches: readonly CommittedBatch[]): Promise<void> {
     const markers: number[] = [];
     const transactions: Transaction[] = [];
-    for (const bytes of batch.transactions) {
+    for (const bytes of batches.flatMap((b) => b.transactions)) {
       const marker = readTimeMarker(bytes);
       if (marker !== null) {
         markers.push(marker);
@@ -280,8 +288,8 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     const previous = this.store.headBlockHeader;
     const block = await this.store.append(transactions, {
       timestampMs: blockTime(previous.timestampMs, markers),
-      randomness: batch.randomness,
-      evidence: encodeBlockEvidence(batch),
+      randomness: batches[batches.length - 1]!.randomness,
+      evidence: encodeBlockEvidence(batches),
       epoch: previous.epoch,
       // Transactions admitted here had their signature checked then; the rest are checked now.
       alreadyVerified: (hash) => this.submittedAt.has(hash),
@@ -311,4 +319,23 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     writeFileSync(temporary, this.core.snapshot(), { flush: true });
     renameSync(temporary, path);
   }
+}
+
+/**
+ * How many batches from the front of the queue make the next block, or 0 while the decision they
+ * belong to is still incomplete. The rule reads only the ordered batches themselves (where each
+ * decision ends, how many batches and transactions), so every validator cuts the same blocks
+ * whatever its timing, and a block per decision rather than per batch keeps the fixed cost of a
+ * block (hashing, an fsync, announcing it) from bounding throughput.
+ */
+export function blockCut(queue: readonly CommittedBatch[]): number {
+  let transactions = 0;
+  for (let i = 0; i < queue.length; i++) {
+    const batch = queue[i]!;
+    transactions += batch.transactions.length;
+    if (batch.endsCommit || i + 1 >= MAX_BATCHES_PER_BLOCK || transactions >= MAX_TRANSACTIONS_PER_BLOCK) {
+      return i + 1;
+    }
+  }
+  return 0;
 }

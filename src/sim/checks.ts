@@ -50,16 +50,16 @@ export class InvariantChecker {
     const expected = this.canonical[position];
     if (expected === undefined) {
       this.canonical[position] = fingerprint;
-      this.canonicalMeta[position] = `${batch.round}/${batch.proposer}`;
+      this.canonicalMeta[position] = batchMetadata(batch);
     } else if (expected !== fingerprint) {
       this.fail('agreement', `validator ${node} committed a different batch at position ${position}`);
-    } else if (this.canonicalMeta[position] !== `${batch.round}/${batch.proposer}`) {
-      // Same transactions but another round or proposer in the header: not a safety violation,
-      // but block headers would differ, so it is counted and reported.
+    } else if (this.canonicalMeta[position] !== batchMetadata(batch)) {
+      // Same transactions but another round, proposer or decision boundary: not a safety
+      // violation, but block headers (or where blocks are cut) would differ, so it is reported.
       this.metadataMismatches++;
       if (this.problems.length < 10) {
         this.problems.push(
-          `metadata: validator ${node} reports round/proposer ${batch.round}/${batch.proposer} at position ${position}, others ${this.canonicalMeta[position]}`,
+          `metadata: validator ${node} reports round/proposer/end ${batchMetadata(batch)} at position ${position}, others ${this.canonicalMeta[position]}`,
         );
       }
     }
@@ -114,4 +114,8 @@ function lengthPrefix(tx: Uint8Array): Uint8Array {
   const out = new Uint8Array(4);
   new DataView(out.buffer).setUint32(0, tx.length);
   return out;
+}
+
+function batchMetadata(batch: CommittedBatch): string {
+  return `${batch.round}/${batch.proposer}/${batch.endsCommit}`;
 }

@@ -47,6 +47,7 @@ export function writeBatch(w: Writer, batch: CommittedBatch): void {
   w.array(batch.transactions, (ww, tx) => ww.bytes(tx));
   w.fixedBytes(batch.randomness, 32);
   w.bytes(batch.evidence);
+  w.bool(batch.endsCommit);
 }
 
 export function readBatch(r: Reader): CommittedBatch {
@@ -57,6 +58,7 @@ export function readBatch(r: Reader): CommittedBatch {
     transactions: r.array((rr) => rr.bytesField(MAX_TRANSACTION_BYTES), MAX_TRANSACTIONS),
     randomness: r.fixedBytes(32),
     evidence: r.bytesField(MAX_VOTES * 80),
+    endsCommit: r.bool(),
   };
 }
 

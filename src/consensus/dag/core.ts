@@ -887,7 +887,11 @@ export class DagCore implements ConsensusCore<DagMessage> {
       }
     }
     found.sort((a, b) => a.header.round - b.header.round || a.header.author - b.header.author);
-    for (const certificate of found) {
+    let lastWithTransactions = found.length - 1;
+    while (lastWithTransactions >= 0 && found[lastWithTransactions]!.header.transactions.length === 0) {
+      lastWithTransactions--;
+    }
+    for (const [position, certificate] of found.entries()) {
       this.committed.set(digestKey(headerDigest(certificate.header)), certificate.header.round);
       const author = certificate.header.author;
       this.activity[author] = Math.max(this.activity[author]!, certificate.header.round);
@@ -899,6 +903,7 @@ export class DagCore implements ConsensusCore<DagMessage> {
         transactions: certificate.header.transactions,
         randomness,
         evidence: certificateEvidence(certificate),
+        endsCommit: position === lastWithTransactions,
       };
       this.emit(batch, out);
     }

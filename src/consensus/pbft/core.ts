@@ -604,6 +604,7 @@ export class PbftReplica implements PbftCore {
       transactions,
       randomness: decisionRandomness(sequence, d.digest),
       evidence: encodeMessageList(d.commits),
+      endsCommit: true,
     };
     this.out.push({ kind: 'commit', batch });
     this.stateDigest = chainDigest(this.stateDigest, d.digest);

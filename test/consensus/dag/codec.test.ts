@@ -54,6 +54,7 @@ describe('DAG message codec', () => {
             transactions: [new Uint8Array([1, 2])],
             randomness: new Uint8Array(32),
             evidence: new Uint8Array(40),
+            endsCommit: true,
           },
         ],
       },
