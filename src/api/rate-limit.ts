@@ -7,7 +7,8 @@ export class RateLimiter {
     private readonly maxClients = 10_000,
   ) {}
 
-  take(client: string, nowMs: number): boolean {
+  /** Takes `count` tokens at once, or none when fewer are left (a batch is admitted whole or not). */
+  take(client: string, nowMs: number, count = 1): boolean {
     let bucket = this.buckets.get(client);
     if (bucket === undefined) {
       if (this.buckets.size >= this.maxClients) this.buckets.clear();
@@ -16,8 +17,8 @@ export class RateLimiter {
     }
     bucket.tokens = Math.min(this.perSecond, bucket.tokens + ((nowMs - bucket.at) * this.perSecond) / 1000);
     bucket.at = nowMs;
-    if (bucket.tokens < 1) return false;
-    bucket.tokens -= 1;
+    if (bucket.tokens < count) return false;
+    bucket.tokens -= count;
     return true;
   }
 }

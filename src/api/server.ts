@@ -469,20 +469,72 @@ export async function buildApi(node: GridShardNode, options: ApiOptions): Promis
       },
     },
     async (request, reply) => {
-      try {
-        const { hash } = node.submit(fromHex(request.body.tx));
-        return reply.status(202).send({ hash, status: 'pending' });
-      } catch (error) {
-        if (!isGridShardError(error)) throw error;
-        node.metrics.apiRejected.inc({ reason: error.code });
-        const status =
-          error.code === 'DUPLICATE_TRANSACTION' || error.code === 'STALE_NONCE'
-            ? 409
-            : error.code === 'MEMPOOL_FULL' || error.code === 'SENDER_LIMIT'
-              ? 503
-              : 422;
-        return sendProblem(reply, status, error.message, error.code);
+      const outcome = submitOne(node, request.body.tx);
+      if ('hash' in outcome) return reply.status(202).send(outcome);
+      return sendProblem(reply, outcome.status, outcome.detail, outcome.code);
+    },
+  );
+
+  app.post<{ Body: { txs: string[] } }>(
+    '/api/v1/txs',
+    {
+      // A gateway that relays many members' transactions sends them in one request; each is
+      // admitted or refused on its own, exactly as if it had come alone.
+      bodyLimit: 2 * 1024 * 1024,
+      schema: {
+        summary: 'Submit up to 1,000 signed transactions (canonical bytes, hex), each on its own',
+        tags: ['transactions'],
+        body: {
+          type: 'object',
+          properties: {
+            txs: {
+              type: 'array',
+              minItems: 1,
+              maxItems: MAX_TRANSACTIONS_PER_REQUEST,
+              items: { type: 'string', pattern: '^([0-9a-f]{2})+$', maxLength: 150_000 },
+            },
+          },
+          required: ['txs'],
+          additionalProperties: false,
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              accepted: { type: 'integer' },
+              results: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    hash: { type: 'string' },
+                    status: { type: 'string' },
+                    code: { type: 'string' },
+                    detail: { type: 'string' },
+                  },
+                },
+              },
+            },
+          },
+          ...errors,
+          413: problemSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { txs } = request.body;
+      // The request itself took one token; each further transaction takes one more.
+      if (txs.length > 1 && !limiter.take(request.ip, Date.now(), txs.length - 1)) {
+        node.metrics.apiRejected.inc({ reason: 'rate-limit' });
+        return sendProblem(reply, 429, 'too many transactions from this address; slow down', 'RATE_LIMITED');
       }
+      const results = txs.map((tx) => {
+        const outcome = submitOne(node, tx);
+        return 'hash' in outcome
+          ? outcome
+          : { status: 'refused', code: outcome.code, detail: outcome.detail };
+      });
+      return reply.send({ accepted: results.filter((r) => r.status === 'pending').length, results });
     },
   );
 
@@ -519,4 +571,27 @@ export async function buildApi(node: GridShardNode, options: ApiOptions): Promis
   });
 
   return app;
+}
+
+const MAX_TRANSACTIONS_PER_REQUEST = 1000;
+
+type SubmitOutcome =
+  | { readonly hash: string; readonly status: 'pending' }
+  | { readonly status: 409 | 422 | 503; readonly code: string; readonly detail: string };
+
+/** Admits one hex-encoded transaction, mapping a refusal to its HTTP status and code. */
+function submitOne(node: GridShardNode, hex: string): SubmitOutcome {
+  try {
+    return { hash: node.submit(fromHex(hex)).hash, status: 'pending' };
+  } catch (error) {
+    if (!isGridShardError(error)) throw error;
+    node.metrics.apiRejected.inc({ reason: error.code });
+    const status =
+      error.code === 'DUPLICATE_TRANSACTION' || error.code === 'STALE_NONCE'
+        ? 409
+        : error.code === 'MEMPOOL_FULL' || error.code === 'SENDER_LIMIT'
+          ? 503
+          : 422;
+    return { status, code: error.code, detail: error.message };
+  }
 }

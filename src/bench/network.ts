@@ -7,12 +7,14 @@ import { encodeKvPut, KV_PUT } from '../ledger/application.js';
 import { encodeTransaction, signTransaction } from '../ledger/transaction.js';
 import { createNetworkFiles } from '../node/devnet.js';
 import { Supervisor } from '../node/supervisor.js';
-import { GridShardClient } from '../sdk/client.js';
+import { ClientError, GridShardClient } from '../sdk/client.js';
 import { median, round } from './stats.js';
 
 export interface NetworkBenchOptions {
   readonly transactions: number;
   readonly concurrency: number;
+  /** Transactions per request: 1 posts each alone to /api/v1/tx, more go together to /api/v1/txs. */
+  readonly batch: number;
   /** Submissions per second in all (0: as fast as the API admits them). */
   readonly ratePerSec: number;
   readonly p2pBasePort: number;
@@ -31,6 +33,23 @@ function rssMb(pid: number | undefined): number {
     return Number.NaN;
   }
 }
+
+/** CPU time (user + system) a process has used so far, in milliseconds; NaN when unreadable. */
+function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    // Fields after the command name (which may hold spaces) start at index 2 of the split below.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** USER_HZ: 100 on every Linux architecture Node runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -87,23 +106,39 @@ export async function runNetworkBenchmark(options: NetworkBenchOptions) {
     const latencies: number[] = [];
     let next = 0;
     let refused = 0;
+    const refusals: Record<string, number> = {};
+    const refuse = (code: string, count: number) => {
+      refused += count;
+      refusals[code] = (refusals[code] ?? 0) + count;
+    };
     let submitting = true;
+    const pids = supervisor.nodes.map((n) => n.process?.pid);
+    const cpuBefore = pids.map(cpuMs);
+    const benchCpuBefore = process.cpuUsage();
     const started = performance.now();
     const worker = async (w: number) => {
       const client = clients[w % clients.length]!;
       while (next < signed.length) {
-        const k = next++;
-        const bytes = signed[k]!;
+        const first = next;
+        const end = Math.min(signed.length, first + options.batch);
+        next = end;
         if (options.ratePerSec > 0) {
-          const due = started + (k * 1000) / options.ratePerSec;
+          const due = started + (first * 1000) / options.ratePerSec;
           const wait = due - performance.now();
           if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         }
         const at = performance.now();
         try {
-          submittedAt.set(await client.submit(bytes), at);
-        } catch {
-          refused++;
+          if (options.batch === 1) {
+            submittedAt.set(await client.submit(signed[first]!), at);
+            continue;
+          }
+          for (const result of await client.submitMany(signed.slice(first, end))) {
+            if (result.status === 'pending') submittedAt.set(result.hash, at);
+            else refuse(result.code, 1);
+          }
+        } catch (error) {
+          refuse(error instanceof ClientError ? (error.data.code ?? error.code) : 'ERROR', end - first);
         }
       }
     };
@@ -139,6 +174,8 @@ export async function runNetworkBenchmark(options: NetworkBenchOptions) {
     submitting = false;
     await following;
     const elapsedS = (performance.now() - started) / 1000;
+    const nodeCpuMs = pids.map((pid, i) => cpuMs(pid) - cpuBefore[i]!);
+    const benchCpu = process.cpuUsage(benchCpuBefore);
     const sorted = latencies.sort((a, b) => a - b);
     const rss = supervisor.nodes.map((n) => rssMb(n.process?.pid));
     const status = await clients[0]!.status();
@@ -147,15 +184,22 @@ export async function runNetworkBenchmark(options: NetworkBenchOptions) {
       validators: 4,
       transactions: options.transactions,
       concurrency: options.concurrency,
+      transactionsPerRequest: options.batch,
       offeredRatePerSec: options.ratePerSec === 0 ? 'unlimited' : options.ratePerSec,
       committed: latencies.length,
       refused,
+      refusals,
       committedTxPerSec: round(latencies.length / elapsedS, 1),
       p50LatencyMs: round(percentile(sorted, 50), 1),
       p99LatencyMs: round(percentile(sorted, 99), 1),
       meanLatencyMs: round(sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length), 1),
       rssMbPerNode: round(median(rss.filter((v) => Number.isFinite(v))), 1),
       rssMbByNode: rss,
+      // CPU per committed transaction, all four validators together and the submitting clients
+      // apart: unlike throughput it hardly moves when other jobs share the machine.
+      nodeCpuMsPerTx: round(nodeCpuMs.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length), 3),
+      clientCpuMsPerTx: round((benchCpu.user + benchCpu.system) / 1000 / Math.max(1, latencies.length), 3),
+      nodeCpuShare: round(nodeCpuMs.reduce((a, b) => a + b, 0) / 1000 / elapsedS, 2),
       height: status.height,
       elapsedS: round(elapsedS, 2),
     };

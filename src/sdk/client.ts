@@ -31,6 +31,11 @@ export interface CommittedTransaction {
   readonly code: string;
 }
 
+/** One transaction's fate in a multi-transaction submission. */
+export type SubmitResult =
+  | { readonly status: 'pending'; readonly hash: string }
+  | { readonly status: 'refused'; readonly code: string; readonly detail: string };
+
 /** A typed client of one node's HTTP API. */
 export class GridShardClient {
   constructor(
@@ -81,6 +86,15 @@ export class GridShardClient {
   async submit(tx: Transaction | Uint8Array): Promise<string> {
     const bytes = tx instanceof Uint8Array ? tx : encodeTransaction(tx);
     return (await this.request<{ hash: string }>('POST', '/api/v1/tx', { tx: toHex(bytes) })).json.hash;
+  }
+
+  /**
+   * Submits up to 1,000 signed transactions in one request. Each is admitted or refused on its
+   * own; the answer lists them in order, a hash for each admitted one and a code for each refusal.
+   */
+  async submitMany(txs: readonly (Transaction | Uint8Array)[]): Promise<SubmitResult[]> {
+    const body = { txs: txs.map((tx) => toHex(tx instanceof Uint8Array ? tx : encodeTransaction(tx))) };
+    return (await this.request<{ results: SubmitResult[] }>('POST', '/api/v1/txs', body)).json.results;
   }
 
   async transaction(hash: string): Promise<CommittedTransaction | null> {

@@ -1,4 +1,10 @@
 export { ed25519Scheme, type Signer, sm2Scheme } from '../crypto/scheme.js';
 export { encodeKvPut, KV_PUT } from '../ledger/application.js';
 export { encodeTransaction, signTransaction, type Transaction } from '../ledger/transaction.js';
-export { ClientError, type CommittedTransaction, GridShardClient, type NodeStatus } from './client.js';
+export {
+  ClientError,
+  type CommittedTransaction,
+  GridShardClient,
+  type NodeStatus,
+  type SubmitResult,
+} from './client.js';

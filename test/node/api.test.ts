@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { RateLimiter } from '../../src/api/rate-limit.js';
 import { buildApi } from '../../src/api/server.js';
 import { sessionSigningBytes } from '../../src/api/sessions.js';
 import { dealCoinKeys } from '../../src/consensus/coin/index.js';
@@ -307,5 +308,65 @@ describe('node API', () => {
     assert.equal((await api.inject('/api/v1/nowhere')).statusCode, 404);
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(toHex(node.store.stateRoot), rootBefore, 'no refused input changed the state');
+  });
+
+  it('admits or refuses each transaction of a multi-transaction submission on its own', async () => {
+    const bob = ed25519Scheme.signer(sha256(enc('bob')));
+    const bobPut = (nonce: bigint) =>
+      signTransaction(bob, {
+        chainId: 'api-test',
+        shardId: 0,
+        type: KV_PUT,
+        payload: encodeKvPut(enc('bob meter'), enc(`${nonce}`)),
+        nonce,
+      });
+    const rootBefore = toHex(node.store.stateRoot);
+    const badRequests: [string, object][] = [
+      ['empty list', { txs: [] }],
+      ['too many', { txs: Array.from({ length: 1001 }, () => 'ab') }],
+      ['one item not hex', { txs: [toHex(encodeTransaction(bobPut(0n))), 'zz'] }],
+      ['unknown field', { txs: ['ab'], extra: true }],
+    ];
+    for (const [name, payload] of badRequests) {
+      const response = await api.inject({ method: 'POST', url: '/api/v1/txs', payload });
+      assert.equal(response.statusCode, 400, `${name}: ${response.body}`);
+      assert.match(String(response.headers['content-type']), /application\/problem\+json/, name);
+    }
+    assert.equal(node.mempool.size, 0, 'a request refused as a whole admitted nothing');
+    assert.equal(toHex(node.store.stateRoot), rootBefore);
+
+    const good = [0n, 1n, 2n].map((n) => toHex(encodeTransaction(bobPut(n))));
+    const forged = toHex(encodeTransaction({ ...bobPut(3n), nonce: 4n }));
+    const response = await api.inject({
+      method: 'POST',
+      url: '/api/v1/txs',
+      payload: { txs: [good[0], good[1], good[0], forged, good[2]] },
+    });
+    assert.equal(response.statusCode, 200, response.body);
+    const body = response.json() as {
+      accepted: number;
+      results: { status: string; hash?: string; code?: string }[];
+    };
+    assert.equal(body.accepted, 3);
+    assert.deepEqual(
+      body.results.map((r) => r.status === 'pending' || r.code),
+      [true, true, 'DUPLICATE_TRANSACTION', 'BAD_TRANSACTION', true],
+    );
+    for (const result of body.results.filter((r) => r.status === 'pending')) {
+      for (let i = 0; i < 400; i++) {
+        if ((await api.inject(`/api/v1/transactions/${result.hash}`)).statusCode === 200) break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      const found = await api.inject(`/api/v1/transactions/${result.hash}`);
+      assert.equal(found.json().ok, true, `${result.hash} committed`);
+    }
+  });
+
+  it('charges a multi-transaction submission one rate-limit token per transaction', () => {
+    const limiter = new RateLimiter(10);
+    assert.equal(limiter.take('client', 0, 11), false, 'more than the burst is refused whole');
+    assert.equal(limiter.take('client', 0, 10), true);
+    assert.equal(limiter.take('client', 0, 1), false);
+    assert.equal(limiter.take('client', 500, 5), true, 'half a second refills half the bucket');
   });
 });

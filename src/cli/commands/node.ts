@@ -199,6 +199,7 @@ export function registerBench(bench: Command): void {
     .option('--transactions <n>', 'transactions to submit', '5000')
     .option('--concurrency <n>', 'concurrent clients', '64')
     .option('--rate <tx-per-sec>', 'offered load in all (0: as fast as the API admits)', '0')
+    .option('--batch <n>', 'transactions per request (1: /api/v1/tx, more: /api/v1/txs)', '1')
     .option('--p2p-port <port>', 'first libp2p port', '7600')
     .option('--api-port <port>', 'first API port', '8600')
     .action(
@@ -207,6 +208,7 @@ export function registerBench(bench: Command): void {
           transactions: string;
           concurrency: string;
           rate: string;
+          batch: string;
           p2pPort: string;
           apiPort: string;
         }) => {
@@ -215,6 +217,7 @@ export function registerBench(bench: Command): void {
               transactions: intOption('transactions', options.transactions, 1, 1_000_000),
               concurrency: intOption('concurrency', options.concurrency, 1, 1024),
               ratePerSec: intOption('rate', options.rate, 0, 1_000_000),
+              batch: intOption('batch', options.batch, 1, 1000),
               p2pBasePort: intOption('p2p-port', options.p2pPort, 1, 65000),
               apiBasePort: intOption('api-port', options.apiPort, 1, 65000),
               cli: [...process.execArgv, process.argv[1]!],
