@@ -19,6 +19,12 @@ export interface NodeConfig {
   /** File holding the keystore password; GRIDSHARD_PASSWORD overrides it. */
   readonly passwordFile?: string;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * Shortest time between two of this validator's DAG rounds. Rounds are paced by the network
+   * and by this floor: a higher floor batches more transactions per vertex and spends less CPU on
+   * idle rounds (signatures, coin shares), a lower one shortens latency on an idle network.
+   */
+  readonly roundIntervalMs?: number;
 }
 
 export interface ConfigOverrides {
@@ -64,6 +70,7 @@ export function loadNodeConfig(
     'coinShare',
     'passwordFile',
     'logLevel',
+    'roundIntervalMs',
   ]);
   for (const key of Object.keys(raw)) if (!known.has(key)) throw bad(`unknown field "${key}"`);
   const base = dirname(resolve(path));
@@ -83,6 +90,17 @@ export function loadNodeConfig(
   const logLevel = overrides.logLevel ?? env.GRIDSHARD_LOG_LEVEL ?? raw.logLevel ?? 'info';
   if (!(LOG_LEVELS as readonly unknown[]).includes(logLevel))
     throw bad(`logLevel must be one of ${LOG_LEVELS.join(', ')}`);
+  const roundIntervalMs = env.GRIDSHARD_ROUND_INTERVAL_MS ?? raw.roundIntervalMs;
+  const roundInterval = typeof roundIntervalMs === 'string' ? Number(roundIntervalMs) : roundIntervalMs;
+  if (
+    roundInterval !== undefined &&
+    (typeof roundInterval !== 'number' ||
+      !Number.isInteger(roundInterval) ||
+      roundInterval < 1 ||
+      roundInterval > 10_000)
+  ) {
+    throw bad('roundIntervalMs must be an integer 1..10000');
+  }
   return {
     genesis: at(raw.genesis, 'genesis'),
     dataDir: overrides.dataDir ?? env.GRIDSHARD_DATA_DIR ?? at(raw.dataDir ?? '.', 'dataDir'),
@@ -95,6 +113,7 @@ export function loadNodeConfig(
     coinShare: at(raw.coinShare ?? 'coin-share.json', 'coinShare'),
     ...(raw.passwordFile === undefined ? {} : { passwordFile: at(raw.passwordFile, 'passwordFile') }),
     logLevel: logLevel as NodeConfig['logLevel'],
+    ...(roundInterval === undefined ? {} : { roundIntervalMs: roundInterval }),
   };
 }
 

@@ -35,6 +35,7 @@ const SNAPSHOT_FILE = 'consensus.snapshot';
 /** A decision's batches go into one block, cut sooner only so that no block grows unbounded. */
 const MAX_BATCHES_PER_BLOCK = 256;
 const MAX_TRANSACTIONS_PER_BLOCK = 20_000;
+const DEFAULT_ROUND_INTERVAL_MS = 10;
 const SNAPSHOT_INTERVAL_MS = 1000;
 
 /**
@@ -116,6 +117,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
       coinSecretShare: this.secrets.coinSecretShare,
       coinPublicKeys: coinPublicKeysOf(this.genesis),
       ...(recovered === undefined ? {} : { recovered }),
+      config: { minRoundIntervalMs: this.config.roundIntervalMs ?? DEFAULT_ROUND_INTERVAL_MS },
     };
     this.core = dagProtocol.create(init);
     this.network = new ConsensusNetwork({

@@ -756,12 +756,18 @@ export class DagCore implements ConsensusCore<DagMessage> {
     if (this.store.roundSize(round) < this.validity) return undefined;
     const name = coinName(this.committee.shardId, this.committee.epoch, wave);
     const shares: IndexedShare[] = [];
-    for (const certificate of this.store.round(round)) {
+    // Our own share needs no proof check (only our key signs our vertex), and each check skipped
+    // saves four scalar multiplications, so it goes first.
+    const certificates = [...this.store.round(round)].sort(
+      (a, b) => Number(b.header.author === this.index) - Number(a.header.author === this.index),
+    );
+    for (const certificate of certificates) {
       const share = certificate.header.coinShare;
       if (share === null) continue;
+      const author = certificate.header.author;
       // A share that fails its proof is ignored; the vertex carrying it stays in the DAG.
-      if (!verifyCoinShare(this.coinKeys, certificate.header.author, name, share)) continue;
-      shares.push({ index: certificate.header.author, share });
+      if (author !== this.index && !verifyCoinShare(this.coinKeys, author, name, share)) continue;
+      shares.push({ index: author, share });
       if (shares.length === this.validity) break;
     }
     if (shares.length < this.validity) return undefined;
