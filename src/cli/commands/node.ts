@@ -3,8 +3,9 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { runNetworkBenchmark } from '../../bench/network.js';
+import { toHex } from '../../crypto/hash.js';
 import { encryptKeystore, parseKeystore } from '../../crypto/keystore.js';
-import { SCHEME_IDS, type SchemeId } from '../../crypto/scheme.js';
+import { ed25519Scheme, SCHEME_IDS, type SchemeId } from '../../crypto/scheme.js';
 import { loadHighs } from '../../grid/highs.js';
 import { ApplicationRouter, keyValueApplication } from '../../ledger/application.js';
 import { marketApplication } from '../../market/ledger-application.js';
@@ -14,6 +15,7 @@ import { followChain } from '../../node/follower.js';
 import { parseGenesis } from '../../node/genesis-file.js';
 import { marketPluginsFromState } from '../../node/market-plugins.js';
 import { runNode } from '../../node/run.js';
+import { ChainWatcher, loadOrCreateNodeKey } from '../../node/watch.js';
 import { GridShardClient } from '../../sdk/client.js';
 import { action, EXIT_OK, printJson } from '../output.js';
 
@@ -48,6 +50,10 @@ export function register(program: Command): void {
     .option('--validators <n>', 'committee size (n ≥ 3f + 1)', '4')
     .option('--chain-id <id>', 'chain id', 'gridshard-local')
     .option('--host <ip>', 'address the validators listen on', '127.0.0.1')
+    .option(
+      '--hosts <list>',
+      'comma-separated IPv4 address per validator (separate machines), instead of --host',
+    )
     .option('--p2p-port <port>', 'first validator’s libp2p port; the others follow', '7100')
     .option('--api-port <port>', 'first validator’s API port; the others follow', '8080')
     .option('--json', 'print the genesis as JSON')
@@ -55,11 +61,14 @@ export function register(program: Command): void {
       action((options: Record<string, string | boolean>) => {
         const out = String(options.out);
         if (existsSync(out)) throw new NodeError('BAD_CONFIG', `${out} already exists`, {});
+        const validators = intOption('validators', String(options.validators), 1, 100);
+        const hosts = options.hosts === undefined ? undefined : hostList(String(options.hosts), validators);
         const created = createNetworkFiles({
           dir: out,
           chainId: String(options.chainId),
-          validators: intOption('validators', String(options.validators), 1, 100),
+          validators,
           host: String(options.host),
+          ...(hosts === undefined ? {} : { hosts }),
           p2pBasePort: intOption('p2p-port', String(options.p2pPort), 1, 65000),
           apiBasePort: intOption('api-port', String(options.apiPort), 1, 65000),
           password: password(process.env),
@@ -132,20 +141,77 @@ export function register(program: Command): void {
     .requiredOption('--data <dir>', 'ledger directory (created on first run, resumed after)')
     .requiredOption('--from <url>', 'a validator’s API, e.g. http://127.0.0.1:8080')
     .option('--until <height>', 'stop at this height')
+    .option(
+      '--watch',
+      'keep following: join the validators’ gossip as an observer and fetch each announced block (stops on SIGINT/SIGTERM)',
+    )
+    .option(
+      '--node-key <file>',
+      'the observer’s libp2p key (hex seed; created if missing)',
+      '<data>.node-key',
+    )
+    .option('--poll <seconds>', 'with --watch: follow anyway after this long without an announcement', '30')
     .option('--json', 'print the result as JSON')
     .action(
       action(
-        async (options: { genesis: string; data: string; from: string; until?: string; json?: boolean }) => {
+        async (options: {
+          genesis: string;
+          data: string;
+          from: string;
+          until?: string;
+          watch?: boolean;
+          nodeKey: string;
+          poll: string;
+          json?: boolean;
+        }) => {
           const genesis = parseGenesis(JSON.parse(readFileSync(options.genesis, 'utf8')));
           const highs = await loadHighs();
+          const application = new ApplicationRouter([
+            keyValueApplication,
+            marketApplication(marketPluginsFromState(highs)),
+          ]);
+          if (options.watch) {
+            if (options.until !== undefined)
+              throw new NodeError('BAD_CONFIG', '--until and --watch exclude each other', {});
+            const keyPath =
+              options.nodeKey === '<data>.node-key'
+                ? `${options.data.replace(/\/+$/, '')}.node-key`
+                : options.nodeKey;
+            const { seed, created } = loadOrCreateNodeKey(keyPath);
+            const publicKey = toHex(ed25519Scheme.publicKeyFromSeed(seed));
+            const listed = (genesis.observers ?? []).includes(publicKey);
+            console.error(
+              `observer key ${publicKey} (${created ? 'created in' : 'from'} ${keyPath})${listed ? '' : ': not in genesis observers, so validators will refuse the connection and only the poll runs'}`,
+            );
+            const watcher = await ChainWatcher.start({
+              genesis,
+              dataDir: options.data,
+              source: new GridShardClient(options.from),
+              application,
+              nodeSeed: seed,
+              pollMs: intOption('poll', options.poll, 1, 86_400) * 1000,
+              onFollow: (result, trigger) => {
+                if (result.blocksAdded === 0) return;
+                if (options.json) console.log(JSON.stringify({ ...result, trigger }));
+                else
+                  console.log(
+                    `+${result.blocksAdded} blocks (${trigger}); head ${result.height} ${result.headHash}`,
+                  );
+              },
+              log: { info() {}, warn: (fields, message) => console.error(message, JSON.stringify(fields)) },
+            });
+            await new Promise<void>((resolve) => {
+              process.once('SIGINT', resolve);
+              process.once('SIGTERM', resolve);
+            });
+            await watcher.stop();
+            return EXIT_OK;
+          }
           const result = await followChain({
             genesis,
             dataDir: options.data,
             source: new GridShardClient(options.from),
-            application: new ApplicationRouter([
-              keyValueApplication,
-              marketApplication(marketPluginsFromState(highs)),
-            ]),
+            application,
             ...(options.until === undefined
               ? {}
               : { until: intOption('until', options.until, 0, Number.MAX_SAFE_INTEGER) }),
@@ -227,4 +293,23 @@ export function registerBench(bench: Command): void {
         },
       ),
     );
+}
+
+/** One IPv4 address per validator (genesis names /ip4 multiaddrs), as many as there are validators. */
+function hostList(value: string, validators: number): string[] {
+  const hosts = value.split(',').map((h) => h.trim());
+  if (hosts.length !== validators) {
+    throw new NodeError(
+      'BAD_CONFIG',
+      `--hosts names ${hosts.length} addresses for ${validators} validators`,
+      {},
+    );
+  }
+  for (const host of hosts) {
+    const ipv4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+    if (ipv4 === null || !ipv4.slice(1).every((octet) => Number(octet) <= 255)) {
+      throw new NodeError('BAD_CONFIG', `--hosts: "${host}" is not an IPv4 address`, {});
+    }
+  }
+  return hosts;
 }
