@@ -93,6 +93,7 @@ export class DagCore implements ConsensusCore<DagMessage> {
   /** The last few checkpoints, served to validators that fell behind. */
   private checkpoints: Checkpoint[] = [];
   private recentBatches: CommittedBatch[] = [];
+  private recentBatchBytes = 0;
   /** While true, commits come from peers' agreed state instead of the local DAG. */
   private syncing = false;
   private readonly syncResponses = new Map<
@@ -917,8 +918,24 @@ export class DagCore implements ConsensusCore<DagMessage> {
 
   private emit(batch: CommittedBatch, out: Effect[]): void {
     this.recentBatches.push(batch);
-    if (this.recentBatches.length > this.config.retainedBatches) {
-      this.recentBatches = this.recentBatches.slice(-Math.floor(this.config.retainedBatches / 2));
+    this.recentBatchBytes += batchSize(batch);
+    // Bounded by count and by bytes: under load a batch holds up to a megabyte, and a window kept
+    // by count alone would then hold gigabytes for peers that may never ask.
+    if (
+      this.recentBatches.length > this.config.retainedBatches ||
+      this.recentBatchBytes > this.config.retainedBatchBytes
+    ) {
+      let keep = Math.max(1, Math.floor(this.recentBatches.length / 2));
+      let bytes = 0;
+      for (let i = this.recentBatches.length - 1; i >= this.recentBatches.length - keep; i--) {
+        bytes += batchSize(this.recentBatches[i]!);
+        if (bytes > this.config.retainedBatchBytes / 2) {
+          keep = this.recentBatches.length - i;
+          break;
+        }
+      }
+      this.recentBatches = this.recentBatches.slice(-keep);
+      this.recentBatchBytes = this.recentBatches.reduce((sum, b) => sum + batchSize(b), 0);
     }
     out.push({ kind: 'commit', batch });
   }
@@ -984,6 +1001,8 @@ export class DagCore implements ConsensusCore<DagMessage> {
     pending: number;
     committedWave: number;
     gcRound: number;
+    retainedBatches: number;
+    retainedBatchBytes: number;
   } {
     return {
       round: this.round,
@@ -992,6 +1011,8 @@ export class DagCore implements ConsensusCore<DagMessage> {
       pending: this.pending.length - this.pendingHead,
       committedWave: this.lastCommittedWave,
       gcRound: this.gcRound,
+      retainedBatches: this.recentBatches.length,
+      retainedBatchBytes: this.recentBatchBytes,
     };
   }
 
@@ -1064,4 +1085,10 @@ function certificateEvidence(certificate: Certificate): Uint8Array {
     ww.fixedBytes(v.signature, SIGNATURE_LENGTH);
   });
   return w.finish();
+}
+
+function batchSize(batch: CommittedBatch): number {
+  let bytes = batch.evidence.length + 64;
+  for (const tx of batch.transactions) bytes += tx.length;
+  return bytes;
 }

@@ -88,6 +88,8 @@ export interface DagConfig {
   readonly maxBufferedCertificates: number;
   /** Recently committed batches kept to serve peers that fell behind. */
   readonly retainedBatches: number;
+  /** The same window's bound in bytes of transactions. */
+  readonly retainedBatchBytes: number;
 }
 
 export const DEFAULT_DAG_CONFIG: DagConfig = {
@@ -99,6 +101,7 @@ export const DEFAULT_DAG_CONFIG: DagConfig = {
   gcDepthRounds: 50,
   maxBufferedCertificates: 4096,
   retainedBatches: 2048,
+  retainedBatchBytes: 32 * 1024 * 1024,
 };
 
 export interface DagValidatorInit extends ValidatorInit {

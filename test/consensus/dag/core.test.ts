@@ -83,6 +83,49 @@ describe('DAG core', () => {
     assert.equal(cluster.committedTransactions(0).length, 30);
   });
 
+  it('keeps the window of committed batches for lagging peers within its byte bound', () => {
+    const cluster = new Cluster(4, 5, { minRoundIntervalMs: 20, retainedBatchBytes: 4000 });
+    cluster.start();
+    const bytes: number[] = [];
+    for (let step = 1; step <= 12; step++) {
+      const payload = (k: number) => new TextEncoder().encode(`${step}-${k}-${'x'.repeat(90)}`);
+      cluster.submit(
+        step % 4,
+        Array.from({ length: 8 }, (_, k) => payload(k)),
+      );
+      cluster.run(step * 300);
+      bytes.push(cluster.cores[0]!.stats().retainedBatchBytes);
+    }
+    assert.equal(cluster.committedTransactions(0).length, 96);
+    // Twelve batches of ~1 kB each were committed; the window never holds more than its bound.
+    assert.ok(Math.max(...bytes) <= 4000, `retained bytes ${bytes.join(',')}`);
+    assert.ok(cluster.cores[0]!.stats().retainedBatches >= 1);
+  });
+
+  it('marks where each decision ends, identically at every validator', () => {
+    const cluster = new Cluster(4, 6);
+    cluster.start();
+    for (let step = 1; step <= 5; step++) {
+      for (let i = 0; i < 4; i++) cluster.submit(i, txs(`d${step}v${i}`, 3));
+      cluster.run(step * 400);
+    }
+    const ends = cluster.commits.map((batches) => batches.map((b) => b.endsCommit));
+    const shortest = Math.min(...ends.map((e) => e.length));
+    assert.ok(shortest >= 10, `batches committed ${shortest}`);
+    for (const e of ends) assert.deepEqual(e.slice(0, shortest), ends[0]!.slice(0, shortest));
+    const decisions = ends[0]!.filter(Boolean).length;
+    assert.ok(
+      decisions >= 2 && decisions < ends[0]!.length,
+      `${decisions} decisions over ${ends[0]!.length} batches`,
+    );
+    // Batches of one decision share the coin's value; a new decision starts after each end.
+    const batches = cluster.commits[0]!;
+    for (let k = 1; k < batches.length; k++) {
+      const sameDecision = !batches[k - 1]!.endsCommit;
+      if (sameDecision) assert.deepEqual(batches[k]!.randomness, batches[k - 1]!.randomness);
+    }
+  });
+
   it('opens the coin from the valid shares when a certified vertex carries a bad one', () => {
     const cluster = new Cluster(4, 10);
     const wrongDeal = dealCoinKeys(4, 2, new Uint8Array(32).fill(99));
