@@ -83,7 +83,9 @@ export async function runNetworkBenchmark(options: NetworkBenchOptions) {
     supervisor.startAll();
     await supervisor.waitHealthy(180_000);
     const clients = apis.map((api) => new GridShardClient(api, 30_000));
-    const senders = Array.from({ length: 64 }, (_, i) =>
+    // Enough senders that none runs more than 128 nonces ahead (the ledger accepts a window of 256).
+    const senderCount = Math.max(64, Math.ceil(options.transactions / 128));
+    const senders = Array.from({ length: senderCount }, (_, i) =>
       ed25519Scheme.signer(sha256(new TextEncoder().encode(`bench sender ${i}`))),
     );
     const signed = Array.from({ length: options.transactions }, (_, k) =>
