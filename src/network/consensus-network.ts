@@ -1,13 +1,10 @@
 import './polyfills.js';
-import { noise } from '@chainsafe/libp2p-noise';
-import { yamux } from '@chainsafe/libp2p-yamux';
-import type { Connection, Libp2p, Stream } from '@libp2p/interface';
-import { tcp } from '@libp2p/tcp';
+import type { Connection, Stream } from '@libp2p/interface';
 import { multiaddr } from '@multiformats/multiaddr';
-import { createLibp2p } from 'libp2p';
 import type { ValidatorIndex } from '../consensus/interface.js';
 import { NetworkError } from './errors.js';
 import { encodeFrame, FrameReader } from './frames.js';
+import { createHost, type GossipTopics, type GridShardHost } from './host.js';
 import { libp2pPrivateKey, peerIdOf } from './identity.js';
 
 export const CONSENSUS_PROTOCOL = '/gridshard/consensus/1.0.0';
@@ -25,6 +22,13 @@ export interface ConsensusNetworkInit {
   readonly signingSeed: Uint8Array;
   readonly listen: readonly string[];
   readonly peers: readonly PeerEndpoint[];
+  /**
+   * Raw Ed25519 keys of observers (common nodes) that may connect for gossip. They never get a
+   * consensus stream: that handler admits validator keys only.
+   */
+  readonly observers?: readonly Uint8Array[];
+  /** The gossip topics of this chain and shard; the host's gossipsub knows no others. */
+  readonly topics: GossipTopics;
   readonly onMessage: (from: ValidatorIndex, bytes: Uint8Array) => void;
   readonly maxFrameBytes?: number;
   /** Frames a peer may send per second before the rest are dropped (a token bucket, burst = rate). */
@@ -58,7 +62,8 @@ interface OutboundPeer {
  * Consensus messages between validators over js-libp2p (TCP, Noise, Yamux): one outbound stream
  * per peer carrying length-prefixed frames, re-dialled with back-off when it breaks. Inbound
  * streams are accepted only from the committee's own keys, frames are size- and rate-limited
- * per peer, and anything malformed closes that stream, never the node.
+ * per peer, and anything malformed closes that stream, never the node. The same host carries
+ * gossip (src/node/gossip.ts), for which listed observers may connect too.
  */
 export class ConsensusNetwork {
   readonly counters: NetworkCounters = {
@@ -71,9 +76,10 @@ export class ConsensusNetwork {
     rejectedPeers: 0,
     badFrames: 0,
   };
-  private node: Libp2p | null = null;
+  private node: GridShardHost | null = null;
   private readonly outbound = new Map<ValidatorIndex, OutboundPeer>();
   private readonly indexByPeerId = new Map<string, ValidatorIndex>();
+  private readonly observerIds = new Set<string>();
   private readonly buckets = new Map<ValidatorIndex, { tokens: number; at: number }>();
   private stopped = false;
   private readonly maxFrameBytes: number;
@@ -86,6 +92,7 @@ export class ConsensusNetwork {
     this.maxFramesPerSecond = init.maxFramesPerSecond ?? 20_000;
     this.maxQueuedFrames = init.maxQueuedFrames ?? 10_000;
     this.now = init.now ?? (() => Date.now());
+    for (const key of init.observers ?? []) this.observerIds.add(peerIdOf(key).toString());
     for (const peer of init.peers) {
       this.indexByPeerId.set(peerIdOf(peer.publicKey).toString(), peer.index);
       if (peer.index !== init.self) {
@@ -106,6 +113,11 @@ export class ConsensusNetwork {
     return this.node.peerId.toString();
   }
 
+  /** The libp2p host, for gossip on the same connections; null before start. */
+  get host(): GridShardHost | null {
+    return this.node;
+  }
+
   get listenAddresses(): string[] {
     return this.node?.getMultiaddrs().map(String) ?? [];
   }
@@ -117,20 +129,18 @@ export class ConsensusNetwork {
 
   async start(): Promise<void> {
     const privateKey = await libp2pPrivateKey(this.init.signingSeed);
-    this.node = await createLibp2p({
+    this.node = await createHost({
       privateKey,
-      addresses: { listen: [...this.init.listen] },
-      transports: [tcp()],
-      connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
-      connectionGater: {
-        // Only the committee may connect at all: the key is proven by the Noise handshake.
-        denyInboundEncryptedConnection: (peerId) => {
-          const denied = !this.indexByPeerId.has(peerId.toString());
-          if (denied) this.counters.rejectedPeers++;
-          return denied;
-        },
-        denyOutboundEncryptedConnection: (peerId) => !this.indexByPeerId.has(peerId.toString()),
+      listen: this.init.listen,
+      topics: this.init.topics,
+      // The committee and the listed observers may connect at all (the key is proven by the Noise
+      // handshake); which of them may send consensus frames is decided per stream below.
+      admits: (peerId) => {
+        const id = peerId.toString();
+        return this.indexByPeerId.has(id) || this.observerIds.has(id);
+      },
+      onRefused: () => {
+        this.counters.rejectedPeers++;
       },
     });
     await this.node.handle(

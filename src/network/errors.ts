@@ -5,6 +5,8 @@ export type NetworkErrorCode =
   | 'BAD_FRAME'
   | 'UNKNOWN_PEER'
   | 'NOT_STARTED'
-  | 'BAD_ADDRESS';
+  | 'BAD_ADDRESS'
+  | 'MESSAGE_TOO_LARGE'
+  | 'BAD_MESSAGE';
 
 export class NetworkError extends GridShardError<NetworkErrorCode, Record<string, unknown>> {}

@@ -37,6 +37,12 @@ export interface GenesisFile {
   readonly market?: MarketConfigJson;
   /** The distribution grid the market's security check runs on, in the grid JSON format. */
   readonly grid?: unknown;
+  /**
+   * Hex Ed25519 keys of observers: common nodes the validators let connect for gossip (block
+   * announcements, transactions), never for consensus. Not part of the chain's parameters, so the
+   * list can grow without changing block 0; every validator should hold the same list.
+   */
+  readonly observers?: readonly string[];
 }
 
 export type MarketConfigJson = Omit<MarketConfig, 'operators'> & { readonly operators: readonly string[] };
@@ -98,6 +104,16 @@ export function parseGenesis(json: unknown): GenesisFile {
   ) {
     throw bad('coin must hold a threshold and one 32-byte verification key per validator');
   }
+  if (g.observers !== undefined) {
+    if (!Array.isArray(g.observers) || g.observers.length > 1000) {
+      throw bad('observers must be a list of at most 1,000 keys');
+    }
+    g.observers.forEach((key, i) => {
+      if (!isHex(key, 32)) throw bad(`observers[${i}] must be 64 hex characters`);
+      if (seen.has(key)) throw bad(`observers[${i}] repeats a validator's or an observer's key`);
+      seen.add(key);
+    });
+  }
   if (g.market !== undefined) marketConfigFromJson(g.market);
   if (g.grid !== undefined) {
     try {
@@ -127,6 +143,10 @@ export function committeeOf(genesis: GenesisFile): Committee {
     epoch: 0,
     members: genesis.validators.map((v) => ({ index: v.index, publicKey: fromHex(v.publicKey) })),
   };
+}
+
+export function observerKeysOf(genesis: GenesisFile): Uint8Array[] {
+  return (genesis.observers ?? []).map(fromHex);
 }
 
 export function coinPublicKeysOf(genesis: GenesisFile): CoinPublicKeys {

@@ -15,6 +15,8 @@ export class NodeMetrics {
   readonly commitLatency: Histogram;
   readonly apiRequests: Counter;
   readonly apiRejected: Counter;
+  readonly gossipMessages: Counter;
+  readonly gossipProposed: Counter;
 
   constructor(labels: { chainId: string; shardId: number; validator: number }) {
     this.registry.setDefaultLabels({
@@ -83,6 +85,18 @@ export class NodeMetrics {
     this.apiRejected = new Counter({
       name: 'gridshard_api_rejected_total',
       help: 'HTTP API requests refused for bad input or rate limit',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.gossipMessages = new Counter({
+      name: 'gridshard_gossip_messages_total',
+      help: 'Gossip messages received, by topic (tx, blocks) and validation result (accept, ignore, reject)',
+      labelNames: ['topic', 'result'],
+      registers,
+    });
+    this.gossipProposed = new Counter({
+      name: 'gridshard_gossip_transactions_proposed_total',
+      help: 'Gossiped transactions this validator put in its batches: as the designated one, or after the timeout',
       labelNames: ['reason'],
       registers,
     });

@@ -9,10 +9,18 @@ import type { Application } from '../ledger/application.js';
 import { LedgerStore, type StoredBlock } from '../ledger/store.js';
 import { decodeTransaction, type Transaction } from '../ledger/transaction.js';
 import { ConsensusNetwork } from '../network/consensus-network.js';
+import { gossipTopics } from '../network/host.js';
 import type { NodeConfig } from './config.js';
 import { decodeBlockEvidence, encodeBlockEvidence } from './evidence.js';
-import { chainParametersOf, coinPublicKeysOf, committeeOf, type GenesisFile } from './genesis-file.js';
-import { Mempool } from './mempool.js';
+import {
+  chainParametersOf,
+  coinPublicKeysOf,
+  committeeOf,
+  type GenesisFile,
+  observerKeysOf,
+} from './genesis-file.js';
+import { NodeGossip } from './gossip.js';
+import { type AdmittedTransaction, Mempool } from './mempool.js';
 import { NodeMetrics } from './metrics.js';
 import { blockTime, readTimeMarker, timeMarker } from './time-marker.js';
 
@@ -53,6 +61,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
   readonly mempool: Mempool;
   private core!: ConsensusCore<DagMessage>;
   private network!: ConsensusNetwork;
+  private gossip: NodeGossip | null = null;
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly commitQueue: CommittedBatch[] = [];
   private applying = false;
@@ -129,9 +138,22 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
         publicKey: Buffer.from(v.publicKey, 'hex'),
         address: v.address,
       })),
+      observers: observerKeysOf(this.genesis),
+      topics: gossipTopics(this.genesis.chainId, this.genesis.shardId),
       onMessage: (from, bytes) => this.onPeerBytes(from, bytes),
     });
     await this.network.start();
+    this.gossip = new NodeGossip({
+      host: this.network.host!,
+      node: this,
+      chain: { chainId: this.genesis.chainId, shardId: this.genesis.shardId },
+      topics: gossipTopics(this.genesis.chainId, this.genesis.shardId),
+      validatorKeys: committeeOf(this.genesis).members.map((m) => m.publicKey),
+      observerKeys: observerKeysOf(this.genesis),
+      now: this.now,
+      log: this.log,
+    });
+    this.gossip.start();
     this.log.info(
       {
         height: head.height,
@@ -157,6 +179,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     for (const timer of this.timers.values()) clearTimeout(timer);
     if (this.snapshotTimer !== null) clearInterval(this.snapshotTimer);
     if (this.expiryTimer !== null) clearInterval(this.expiryTimer);
+    this.gossip?.stop();
     await this.network.stop();
     while (this.applying) await new Promise((resolve) => setTimeout(resolve, 5));
     this.writeSnapshotIfSettled();
@@ -165,20 +188,30 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
 
   /** Admits a client's signed transaction (typed NodeError when refused) and hands it to consensus. */
   submit(bytes: Uint8Array): { hash: string } {
+    const hash = toHex(this.admit(bytes).hash);
+    this.propose(hash, bytes);
+    return { hash };
+  }
+
+  /** The mempool's checks alone (typed NodeError when refused); gossip decides when to propose. */
+  admit(bytes: Uint8Array): AdmittedTransaction {
     const admitted = this.mempool.admit(
       bytes,
       { get: (k) => this.store.getState(k), set() {}, delete() {} },
       this.now(),
     );
-    const hash = toHex(admitted.hash);
-    this.submittedAt.set(hash, this.now());
     this.metrics.mempoolSize.set(this.mempool.size);
+    return admitted;
+  }
+
+  /** Puts an admitted transaction into this validator's next batch. */
+  propose(hash: string, bytes: Uint8Array): void {
+    this.submittedAt.set(hash, this.now());
     this.feed.push(bytes);
     if (!this.feedScheduled) {
       this.feedScheduled = true;
       setImmediate(() => this.flushFeed());
     }
-    return { hash };
   }
 
   peers(): number[] {

@@ -1,0 +1,219 @@
+import type { Message } from '@libp2p/gossipsub';
+import { TopicValidatorResult } from '@libp2p/gossipsub';
+import type { PeerId } from '@libp2p/interface';
+import { toHex } from '../crypto/hash.js';
+import type { StoredBlock } from '../ledger/store.js';
+import {
+  type ChainShard,
+  decodeBlockAnnouncement,
+  decodeTxGossip,
+  encodeBlockAnnouncement,
+} from '../network/gossip-messages.js';
+import type { GossipTopics, GridShardHost } from '../network/host.js';
+import { peerIdOf } from '../network/identity.js';
+import { NodeError } from './errors.js';
+import type { AdmittedTransaction } from './mempool.js';
+import type { NodeMetrics } from './metrics.js';
+
+/** How long the first stand-in for the designated validator waits for a gossiped transaction to be committed. */
+export const DEFAULT_FALLBACK_MS = 5000;
+/** Gossiped transactions waiting at one validator; the mempool's own limits bound them too. */
+const MAX_WAITING = 20_000;
+
+export type ProposeReason = 'designated' | 'fallback';
+
+/**
+ * Which validator proposes a gossiped transaction. Every validator receives it, so if all
+ * proposed it the DAG would order it n times (the copies would be refused by the nonce window,
+ * but each costs bandwidth and a block slot). One validator, picked from the hash's first byte,
+ * proposes it at once; the others keep it and propose it themselves only if it is not committed
+ * in time, so a silent or censoring designated validator delays it but cannot drop it. The
+ * deadlines are staggered (the next validator after the designated one waits one delay, the one
+ * after it two, …) so that one silent validator costs one stand-in, not n - 1 copies. A copy that
+ * is ordered anyway (a stand-in that lagged) is refused by the ledger as a used nonce.
+ */
+export class GossipTxRelay {
+  private readonly waiting = new Map<string, { readonly bytes: Uint8Array; readonly dueMs: number }>();
+
+  constructor(
+    private readonly options: {
+      readonly self: number;
+      readonly committeeSize: number;
+      readonly fallbackMs: number;
+      readonly propose: (hash: string, bytes: Uint8Array, reason: ProposeReason) => void;
+    },
+  ) {}
+
+  get waitingCount(): number {
+    return this.waiting.size;
+  }
+
+  static designated(hash: Uint8Array, committeeSize: number): number {
+    return hash[0]! % committeeSize;
+  }
+
+  received(hash: Uint8Array, bytes: Uint8Array, nowMs: number): void {
+    const id = toHex(hash);
+    const { self, committeeSize, fallbackMs } = this.options;
+    const designated = GossipTxRelay.designated(hash, committeeSize);
+    if (designated === self) {
+      this.options.propose(id, bytes, 'designated');
+      return;
+    }
+    const rank = (self - designated + committeeSize) % committeeSize;
+    if (this.waiting.size >= MAX_WAITING) {
+      // The oldest is the likeliest to have been committed already.
+      const oldest = this.waiting.keys().next().value;
+      if (oldest !== undefined) this.waiting.delete(oldest);
+    }
+    this.waiting.set(id, { bytes, dueMs: nowMs + rank * fallbackMs });
+  }
+
+  committed(hashes: readonly Uint8Array[]): void {
+    if (this.waiting.size === 0) return;
+    for (const hash of hashes) this.waiting.delete(toHex(hash));
+  }
+
+  /** Proposes what is past its deadline. */
+  tick(nowMs: number): void {
+    for (const [id, entry] of this.waiting) {
+      if (nowMs < entry.dueMs) continue;
+      this.waiting.delete(id);
+      this.options.propose(id, entry.bytes, 'fallback');
+    }
+  }
+}
+
+/** What the gossip layer needs of a validator node. */
+export interface GossipNode {
+  readonly index: number;
+  readonly metrics: NodeMetrics;
+  admit(bytes: Uint8Array): AdmittedTransaction;
+  propose(hash: string, bytes: Uint8Array): void;
+  on(event: 'block', listener: (block: StoredBlock) => void): unknown;
+  off(event: 'block', listener: (block: StoredBlock) => void): unknown;
+}
+
+export interface NodeGossipInit {
+  readonly host: GridShardHost;
+  readonly node: GossipNode;
+  readonly chain: ChainShard;
+  readonly topics: GossipTopics;
+  readonly validatorKeys: readonly Uint8Array[];
+  readonly observerKeys: readonly Uint8Array[];
+  readonly now: () => number;
+  readonly fallbackMs?: number;
+  readonly log: { warn(fields: object, message: string): void };
+}
+
+/** Peer ids allowed to author messages on a topic; a relay cannot forge an author under StrictSign. */
+export function authorIds(keys: readonly Uint8Array[]): Set<string> {
+  return new Set(keys.map((k) => peerIdOf(k).toString()));
+}
+
+export function authoredBy(message: Message, authors: ReadonlySet<string>): boolean {
+  return message.type === 'signed' && authors.has(message.from.toString());
+}
+
+/**
+ * A validator's side of gossip: it announces every block it writes, checks gossiped transactions
+ * exactly like API submissions (the mempool) and hands them to consensus through the relay, and
+ * relays block announcements of other validators to observers. Every message passes a topic
+ * validator first: garbage is rejected, which lowers the sender's gossipsub score, and counted.
+ */
+export class NodeGossip {
+  readonly relay: GossipTxRelay;
+  private readonly validators: Set<string>;
+  private readonly txAuthors: Set<string>;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly onBlock = (block: StoredBlock) => this.announce(block);
+
+  constructor(private readonly init: NodeGossipInit) {
+    this.validators = authorIds(init.validatorKeys);
+    this.txAuthors = new Set([...this.validators, ...authorIds(init.observerKeys)]);
+    this.relay = new GossipTxRelay({
+      self: init.node.index,
+      committeeSize: init.validatorKeys.length,
+      fallbackMs: init.fallbackMs ?? DEFAULT_FALLBACK_MS,
+      propose: (hash, bytes, reason) => {
+        init.node.metrics.gossipProposed.inc({ reason });
+        init.node.propose(hash, bytes);
+      },
+    });
+  }
+
+  start(): void {
+    const pubsub = this.init.host.services.pubsub;
+    pubsub.topicValidators.set(this.init.topics.tx, (_peer: PeerId, message: Message) =>
+      this.count('tx', this.validateTx(message)),
+    );
+    pubsub.topicValidators.set(this.init.topics.blocks, (_peer: PeerId, message: Message) =>
+      this.count('blocks', this.validateAnnouncement(message)),
+    );
+    pubsub.subscribe(this.init.topics.tx);
+    pubsub.subscribe(this.init.topics.blocks);
+    this.init.node.on('block', this.onBlock);
+    this.timer = setInterval(() => this.relay.tick(this.init.now()), 500);
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    this.init.node.off('block', this.onBlock);
+  }
+
+  private count(topic: 'tx' | 'blocks', result: TopicValidatorResult): TopicValidatorResult {
+    this.init.node.metrics.gossipMessages.inc({ topic, result });
+    return result;
+  }
+
+  private validateTx(message: Message): TopicValidatorResult {
+    if (!authoredBy(message, this.txAuthors)) return TopicValidatorResult.Reject;
+    let bytes: Uint8Array;
+    try {
+      bytes = decodeTxGossip(message.data);
+    } catch {
+      return TopicValidatorResult.Reject;
+    }
+    let admitted: AdmittedTransaction;
+    try {
+      admitted = this.init.node.admit(bytes);
+    } catch (error) {
+      // A malformed or badly signed transaction is the sender's fault; a duplicate, a used nonce
+      // or a full pool may be an honest race, so it is dropped without blame and not relayed.
+      if (error instanceof NodeError && error.code === 'BAD_TRANSACTION') return TopicValidatorResult.Reject;
+      if (!(error instanceof NodeError))
+        this.init.log.warn({ error: String(error) }, 'gossiped transaction failed');
+      return TopicValidatorResult.Ignore;
+    }
+    this.relay.received(admitted.hash, bytes, this.init.now());
+    return TopicValidatorResult.Accept;
+  }
+
+  private validateAnnouncement(message: Message): TopicValidatorResult {
+    if (!authoredBy(message, this.validators)) return TopicValidatorResult.Reject;
+    try {
+      decodeBlockAnnouncement(message.data, this.init.chain);
+    } catch {
+      return TopicValidatorResult.Reject;
+    }
+    return TopicValidatorResult.Accept;
+  }
+
+  private announce(block: StoredBlock): void {
+    this.relay.committed(block.txHashes);
+    const data = encodeBlockAnnouncement({
+      chainId: this.init.chain.chainId,
+      shardId: this.init.chain.shardId,
+      height: block.header.height,
+      blockHash: block.hash,
+      stateRoot: block.header.stateRoot,
+      txCount: block.header.txCount,
+      timestampMs: block.header.timestampMs,
+    });
+    this.init.host.services.pubsub.publish(this.init.topics.blocks, data).catch((error: unknown) => {
+      // An announcement is only a hint; followers still poll, so a failed publish is logged, not fatal.
+      this.init.log.warn({ error: String(error), height: block.header.height }, 'announcing a block failed');
+    });
+  }
+}
