@@ -1,4 +1,3 @@
-import { Writer } from '../../codec/index.js';
 import {
   type CoinPublicKeys,
   coinLeader,
@@ -29,6 +28,7 @@ import {
   SIGNATURE_LENGTH,
 } from './codec.js';
 import { DagError } from './errors.js';
+import { encodeCertificateEvidence } from './evidence.js';
 import { headerSigningBytes, Signatures, voteSigningBytes } from './signing.js';
 import { type DagState, decodeState, encodeState } from './snapshot.js';
 import { DagStore } from './store.js';
@@ -81,6 +81,7 @@ export class DagCore implements ConsensusCore<DagMessage> {
   private readonly config: DagConfig;
   private readonly signatures: Signatures;
   private readonly coinKeys: CoinPublicKeys;
+  private readonly acceptsEntry: ((entry: Uint8Array) => boolean) | undefined;
   private readonly coinSecret: Uint8Array;
 
   private readonly store: DagStore;
@@ -155,6 +156,7 @@ export class DagCore implements ConsensusCore<DagMessage> {
     }
     this.signatures = Signatures.fromSeed(init.committee, init.signingSeed);
     this.coinKeys = init.coinPublicKeys;
+    this.acceptsEntry = init.acceptsEntry;
     this.coinSecret = init.coinSecretShare;
     this.store = new DagStore(this.quorum);
     this.activity = new Array(this.size).fill(0);
@@ -189,8 +191,9 @@ export class DagCore implements ConsensusCore<DagMessage> {
 
   private enqueue(transactions: readonly Uint8Array[]): void {
     for (const tx of transactions) {
-      // A transaction no peer could decode would keep its header from ever being certified.
-      if (tx.length > MAX_TRANSACTION_BYTES) {
+      // A transaction no peer could decode or accept would keep its header from ever being
+      // certified, and every transaction proposed with it would wait in vain.
+      if (tx.length > MAX_TRANSACTION_BYTES || (this.acceptsEntry !== undefined && !this.acceptsEntry(tx))) {
         this.refusedTransactions++;
         continue;
       }
@@ -277,6 +280,7 @@ export class DagCore implements ConsensusCore<DagMessage> {
     if (header.weakParents.length > this.size * this.config.gcDepthRounds) return false;
     if ((header.coinShare !== null) !== isCoinRound(header.round)) return false;
     if (header.transactions.length > this.config.maxBatchTransactions) return false;
+    if (this.acceptsEntry !== undefined && !header.transactions.every(this.acceptsEntry)) return false;
     if (header.weakParents.some((w) => w.round >= header.round - 1)) return false;
     const all = [...header.parents, ...header.weakParents.map((w) => w.digest)];
     if (all.some((d) => d.length !== DIGEST_LENGTH)) return false;
@@ -909,7 +913,7 @@ export class DagCore implements ConsensusCore<DagMessage> {
         proposer: certificate.header.author,
         transactions: certificate.header.transactions,
         randomness,
-        evidence: certificateEvidence(certificate),
+        evidence: encodeCertificateEvidence(certificate),
         endsCommit: position === lastWithTransactions,
       };
       this.emit(batch, out);
@@ -1077,16 +1081,6 @@ function countKnown(store: DagStore, digests: readonly Uint8Array[]): number {
 }
 
 /** Commit evidence: the vertex digest and the 2f + 1 votes that certified it. */
-function certificateEvidence(certificate: Certificate): Uint8Array {
-  const w = new Writer(32 + certificate.votes.length * 66);
-  w.fixedBytes(headerDigest(certificate.header), DIGEST_LENGTH);
-  w.array(certificate.votes, (ww, v) => {
-    ww.varuint(v.voter);
-    ww.fixedBytes(v.signature, SIGNATURE_LENGTH);
-  });
-  return w.finish();
-}
-
 function batchSize(batch: CommittedBatch): number {
   let bytes = batch.evidence.length + 64;
   for (const tx of batch.transactions) bytes += tx.length;

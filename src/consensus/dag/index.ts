@@ -14,6 +14,12 @@ export const dagProtocol: ConsensusProtocol<DagMessage, DagValidatorInit> = {
 export { decodeDagMessage, digestKey, encodeDagMessage, headerDigest } from './codec.js';
 export { DagCore } from './core.js';
 export { DagError, type DagErrorCode } from './errors.js';
+export {
+  type CertificateEvidence,
+  decodeCertificateEvidence,
+  encodeCertificateEvidence,
+  verifyCertificateEvidence,
+} from './evidence.js';
 export { dagGenesis } from './genesis.js';
 export { headerSigningBytes, voteSigningBytes } from './signing.js';
 export {

@@ -109,4 +109,10 @@ export interface DagValidatorInit extends ValidatorInit {
   readonly coinSecretShare: Uint8Array;
   readonly coinPublicKeys: CoinPublicKeys;
   readonly config?: Partial<DagConfig>;
+  /**
+   * The application's structural check of one batch entry (no signatures, no state): a header
+   * holding an entry it refuses gets no vote, so every certified batch holds only entries the
+   * application can read. It must be deterministic and the same at every validator.
+   */
+  readonly acceptsEntry?: (entry: Uint8Array) => boolean;
 }

@@ -6,9 +6,12 @@ import {
   DagError,
   type DagMessage,
   dagProtocol,
+  decodeCertificateEvidence,
+  encodeCertificateEvidence,
   type Header,
   headerDigest,
   headerSigningBytes,
+  verifyCertificateEvidence,
 } from '../../../src/consensus/dag/index.js';
 import { ed25519Sign } from '../../../src/crypto/index.js';
 import { Cluster, txs } from './harness.js';
@@ -123,6 +126,62 @@ describe('DAG core', () => {
     for (let k = 1; k < batches.length; k++) {
       const sameDecision = !batches[k - 1]!.endsCommit;
       if (sameDecision) assert.deepEqual(batches[k]!.randomness, batches[k - 1]!.randomness);
+    }
+  });
+
+  it('gives every committed batch a certificate anyone can check against its transactions', () => {
+    const cluster = new Cluster(4, 7);
+    cluster.start();
+    for (let i = 0; i < 4; i++) cluster.submit(i, txs(`cert${i}`, 4));
+    cluster.run(2000);
+    const committee = cluster.inits[0]!.committee;
+    const batches = cluster.commits[0]!;
+    assert.ok(batches.length >= 4);
+    for (const batch of batches) {
+      const certificate = verifyCertificateEvidence(committee, batch.evidence, batch.transactions);
+      assert.equal(certificate.author, batch.proposer);
+      assert.equal(certificate.round, batch.round);
+      assert.ok(certificate.votes.length >= 3);
+    }
+    const batch = batches[0]!;
+    const altered = [...batch.transactions.slice(1), new TextEncoder().encode('inserted')];
+    assert.throws(() => verifyCertificateEvidence(committee, batch.evidence, altered), {
+      code: 'BAD_CERTIFICATE',
+    });
+    // Two of the three votes replaced by copies of the first: one distinct voter is no quorum.
+    const decoded = decodeCertificateEvidence(batch.evidence);
+    const first = decoded.votes[0]!;
+    const forged = encodeCertificateEvidence({
+      header: {
+        author: decoded.author,
+        round: decoded.round,
+        parents: decoded.parents,
+        weakParents: decoded.weakParents,
+        transactions: batch.transactions,
+        coinShare: decoded.coinShare,
+        signature: new Uint8Array(64),
+      },
+      votes: decoded.votes.map(() => first),
+    });
+    assert.throws(() => verifyCertificateEvidence(committee, forged, batch.transactions), /1 valid votes/);
+    assert.throws(() => verifyCertificateEvidence(committee, forged.subarray(1), batch.transactions), {
+      code: 'BAD_CERTIFICATE',
+    });
+  });
+
+  it('votes only for headers whose every entry the application accepts', () => {
+    const refuses = (entry: Uint8Array) => new TextDecoder().decode(entry) !== 'poison';
+    const cluster = new Cluster(4, 8);
+    // Validator 0 lacks the check (as a faulty one would) and proposes an entry the others refuse.
+    for (const [i, init] of cluster.inits.entries()) {
+      if (i > 0) cluster.replace(i, dagProtocol.create({ ...init, acceptsEntry: refuses }) as DagCore);
+    }
+    cluster.start();
+    cluster.submit(0, [new TextEncoder().encode('poison'), ...txs('with-poison', 2)]);
+    cluster.submit(1, txs('clean', 3));
+    cluster.run(3000);
+    for (let i = 1; i < 4; i++) {
+      assert.deepEqual(cluster.committedTransactions(i), ['clean-0', 'clean-1', 'clean-2'], `validator ${i}`);
     }
   });
 
