@@ -2,6 +2,7 @@ import { GridShardError } from '../errors.js';
 
 export type NodeErrorCode =
   | 'BAD_GENESIS'
+  | 'BAD_CERTIFICATE'
   | 'BAD_CONFIG'
   | 'BAD_TRANSACTION'
   | 'DUPLICATE_TRANSACTION'

@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { verifyCertificateEvidence } from '../consensus/dag/evidence.js';
+import type { Committee } from '../consensus/interface.js';
 import { fromHex, toHex } from '../crypto/hash.js';
 import { ed25519Scheme } from '../crypto/scheme.js';
 import type { Application } from '../ledger/application.js';
@@ -6,12 +8,17 @@ import { LedgerStore } from '../ledger/store.js';
 import { decodeTransaction } from '../ledger/transaction.js';
 import type { GridShardClient } from '../sdk/client.js';
 import { NodeError } from './errors.js';
-import { chainParametersOf, type GenesisFile } from './genesis-file.js';
+import { type BlockEvidence, batchEntries, decodeBlockEvidence } from './evidence.js';
+import { chainParametersOf, committeeOf, type GenesisFile } from './genesis-file.js';
 
 export interface FollowResult {
   readonly height: number;
   readonly headHash: string;
   readonly blocksAdded: number;
+  /** Batches whose quorum certificate was checked against the block's transactions. */
+  readonly certifiedBatches: number;
+  /** Blocks copied without a certificate check (old evidence that has no batch layout). */
+  readonly uncertifiedBlocks: number;
 }
 
 /**
@@ -21,8 +28,11 @@ export interface FollowResult {
  * commits to the previous block, the transactions, their receipts and the state root. A block
  * that differs is not written (BLOCK_MISMATCH), so the local ledger ends at the last good block.
  *
- * What it does not check yet: the consensus certificate inside the evidence (2f + 1 signatures),
- * so a follower trusts that its source's blocks were decided, not only well formed.
+ * Before a block is executed, every batch in it must carry a certificate of the genesis committee:
+ * the batch rebuilt from the block's transactions and the evidence's layout must hash to the
+ * vertex digest that 2f + 1 validators signed (BAD_CERTIFICATE otherwise). So a source cannot
+ * invent, alter or drop a transaction of a certified batch. What this does not prove is the order
+ * of the batches (that a leader's commit put them there); that needs the DAG itself.
  */
 export async function followChain(options: {
   readonly genesis: GenesisFile;
@@ -36,6 +46,9 @@ export async function followChain(options: {
     ? await LedgerStore.open(options.dataDir, options.application)
     : await LedgerStore.create(options.dataDir, params, options.application);
   let added = 0;
+  let certifiedBatches = 0;
+  let uncertifiedBlocks = 0;
+  const committee = committeeOf(options.genesis);
   try {
     const genesisAtSource = await options.source.block(0);
     if (genesisAtSource === null || genesisAtSource.hash !== toHex(await headHashAt(store, 0))) {
@@ -52,7 +65,11 @@ export async function followChain(options: {
       if (block === null) break;
       const raw = await options.source.blockTransactions(height);
       if (raw === null || raw.hash !== block.hash) break;
-      const transactions = raw.transactions.map((hex) => decodeTransaction(fromHex(hex), ed25519Scheme));
+      const rawBytes = raw.transactions.map((hex) => fromHex(hex));
+      const checked = checkCertificates(committee, height, fromHex(String(block.evidence)), rawBytes);
+      if (checked === null) uncertifiedBlocks++;
+      else certifiedBatches += checked;
+      const transactions = rawBytes.map((bytes) => decodeTransaction(bytes, ed25519Scheme));
       await store.append(transactions, {
         timestampMs: Number(block.timestampMs),
         epoch: Number(block.epoch),
@@ -62,7 +79,13 @@ export async function followChain(options: {
       });
       added++;
     }
-    return { height: store.head.height, headHash: toHex(store.head.hash), blocksAdded: added };
+    return {
+      height: store.head.height,
+      headHash: toHex(store.head.hash),
+      blocksAdded: added,
+      certifiedBatches,
+      uncertifiedBlocks,
+    };
   } finally {
     await store.close();
   }
@@ -72,4 +95,54 @@ async function headHashAt(store: LedgerStore, height: number): Promise<Uint8Arra
   const block = await store.readBlock(height);
   if (block === undefined) throw new NodeError('NOT_FOUND', `no block ${height} in the local ledger`, {});
   return block.hash;
+}
+
+/**
+ * Checks every batch certificate of a block against its transactions; returns how many batches
+ * were checked, or null for evidence without batch layouts (written before they existed).
+ */
+function checkCertificates(
+  committee: Committee,
+  height: number,
+  evidenceBytes: Uint8Array,
+  transactions: readonly Uint8Array[],
+): number | null {
+  let evidence: BlockEvidence;
+  try {
+    evidence = decodeBlockEvidence(evidenceBytes);
+  } catch (error) {
+    throw new NodeError(
+      'BAD_CERTIFICATE',
+      `block ${height}: evidence is malformed: ${(error as Error).message}`,
+      {
+        height,
+      },
+    );
+  }
+  if (evidence.batches.some((b) => b.layout === undefined)) return null;
+  const entries = batchEntries(evidence, transactions);
+  if (entries === null) {
+    throw new NodeError(
+      'BAD_CERTIFICATE',
+      `block ${height}: evidence does not account for its transactions`,
+      {
+        height,
+      },
+    );
+  }
+  evidence.batches.forEach((batch, i) => {
+    try {
+      const certificate = verifyCertificateEvidence(committee, batch.certificate, entries[i]!);
+      if (certificate.author !== batch.proposer || certificate.round !== batch.round) {
+        throw new Error(`it names validator ${certificate.author} in round ${certificate.round}`);
+      }
+    } catch (error) {
+      throw new NodeError(
+        'BAD_CERTIFICATE',
+        `block ${height}, batch ${batch.sequence}: ${(error as Error).message}`,
+        { height, sequence: batch.sequence },
+      );
+    }
+  });
+  return evidence.batches.length;
 }

@@ -44,6 +44,9 @@ const SNAPSHOT_FILE = 'consensus.snapshot';
 const MAX_BATCHES_PER_BLOCK = 256;
 const MAX_TRANSACTIONS_PER_BLOCK = 20_000;
 const DEFAULT_ROUND_INTERVAL_MS = 10;
+const MARKER_INTERVAL_MS = 100;
+/** Block evidence holds every batch's certificate; cut sooner than its size limit allows. */
+const MAX_EVIDENCE_BYTES_PER_BLOCK = 192 * 1024;
 const SNAPSHOT_INTERVAL_MS = 1000;
 
 /**
@@ -68,6 +71,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
   private appliedSequence = -1;
   private feed: Uint8Array[] = [];
   private feedScheduled = false;
+  private lastMarkerAtMs = Number.NEGATIVE_INFINITY;
   /** Hashes (hex) of transactions admitted here and not yet committed, with their admission time. */
   private readonly submittedAt = new Map<string, number>();
   private snapshotTimer: NodeJS.Timeout | null = null;
@@ -125,6 +129,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
       signingSeed: this.secrets.signingSeed,
       coinSecretShare: this.secrets.coinSecretShare,
       coinPublicKeys: coinPublicKeysOf(this.genesis),
+      acceptsEntry: isBatchEntry,
       ...(recovered === undefined ? {} : { recovered }),
       config: { minRoundIntervalMs: this.config.roundIntervalMs ?? DEFAULT_ROUND_INTERVAL_MS },
     };
@@ -229,7 +234,11 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
   private flushFeed(): void {
     this.feedScheduled = false;
     if (this.stopped || this.feed.length === 0) return;
-    const transactions = [timeMarker(this.now()), ...this.feed];
+    // One marker per interval is enough for block time, and each is stored in block evidence.
+    const now = this.now();
+    const marker = now - this.lastMarkerAtMs >= MARKER_INTERVAL_MS;
+    if (marker) this.lastMarkerAtMs = now;
+    const transactions = marker ? [timeMarker(now), ...this.feed] : this.feed;
     this.feed = [];
     this.apply(this.core.handle({ kind: 'transactions', transactions }, this.now()));
   }
@@ -306,6 +315,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
   private async applyBatches(batches: readonly CommittedBatch[]): Promise<void> {
     const markers: number[] = [];
     const transactions: Transaction[] = [];
+    const inBlock = new WeakSet<Uint8Array>();
     for (const bytes of batches.flatMap((b) => b.transactions)) {
       const marker = readTimeMarker(bytes);
       if (marker !== null) {
@@ -314,6 +324,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
       }
       try {
         transactions.push(decodeTransaction(bytes, ed25519Scheme));
+        inBlock.add(bytes);
       } catch {
         // Undecodable bytes cannot be a transaction at any node: all skip them alike.
         this.metrics.badTransactions.inc();
@@ -324,7 +335,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     const block = await this.store.append(transactions, {
       timestampMs: blockTime(previous.timestampMs, markers),
       randomness: batches[batches.length - 1]!.randomness,
-      evidence: encodeBlockEvidence(batches),
+      evidence: encodeBlockEvidence(batches, (entry) => inBlock.has(entry)),
       epoch: previous.epoch,
       // Transactions admitted here had their signature checked then; the rest are checked now.
       alreadyVerified: (hash) => this.submittedAt.has(hash),
@@ -365,12 +376,38 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
  */
 export function blockCut(queue: readonly CommittedBatch[]): number {
   let transactions = 0;
+  let evidenceBytes = 0;
   for (let i = 0; i < queue.length; i++) {
     const batch = queue[i]!;
     transactions += batch.transactions.length;
-    if (batch.endsCommit || i + 1 >= MAX_BATCHES_PER_BLOCK || transactions >= MAX_TRANSACTIONS_PER_BLOCK) {
+    evidenceBytes += evidenceBytesOf(batch);
+    const next = queue[i + 1];
+    if (
+      batch.endsCommit ||
+      i + 1 >= MAX_BATCHES_PER_BLOCK ||
+      transactions >= MAX_TRANSACTIONS_PER_BLOCK ||
+      (next !== undefined && evidenceBytes + evidenceBytesOf(next) > MAX_EVIDENCE_BYTES_PER_BLOCK)
+    ) {
       return i + 1;
     }
   }
   return 0;
+}
+
+/** An upper bound on a batch's share of block evidence: its certificate, layout and markers. */
+function evidenceBytesOf(batch: CommittedBatch): number {
+  let bytes = batch.evidence.length + 32;
+  for (const entry of batch.transactions) if (readTimeMarker(entry) !== null) bytes += entry.length + 8;
+  return bytes;
+}
+
+/** What a validator votes for: time markers and transactions that decode (signatures come later). */
+function isBatchEntry(entry: Uint8Array): boolean {
+  if (readTimeMarker(entry) !== null) return true;
+  try {
+    decodeTransaction(entry, ed25519Scheme);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -8,6 +8,7 @@ import { RateLimiter } from '../../src/api/rate-limit.js';
 import { buildApi } from '../../src/api/server.js';
 import { sessionSigningBytes } from '../../src/api/sessions.js';
 import { dealCoinKeys } from '../../src/consensus/coin/index.js';
+import { decodeCertificateEvidence } from '../../src/consensus/dag/index.js';
 import { fromHex, sha256, toHex } from '../../src/crypto/hash.js';
 import { ed25519Scheme } from '../../src/crypto/scheme.js';
 import { ApplicationRouter, encodeKvPut, KV_PUT, keyValueApplication } from '../../src/ledger/application.js';
@@ -20,6 +21,7 @@ import { signerFromSeed } from '../../src/market/driver.js';
 import { MARKET_TX_TYPE, marketApplication } from '../../src/market/ledger-application.js';
 import type { NodeConfig } from '../../src/node/config.js';
 import { demoMarketConfig } from '../../src/node/demo-market.js';
+import { decodeBlockEvidence, writeBlockEvidence } from '../../src/node/evidence.js';
 import { followChain } from '../../src/node/follower.js';
 import { coinPublicKeysToJson, type GenesisFile } from '../../src/node/genesis-file.js';
 import { GridShardNode } from '../../src/node/node.js';
@@ -151,27 +153,75 @@ describe('node API', () => {
       true,
     );
 
-    class ForgingSource extends GridShardClient {
+    assert.ok(follower.certifiedBatches >= 2, `${follower.certifiedBatches} batch certificates checked`);
+    assert.equal(follower.uncertifiedBlocks, 0);
+
+    // Sources that lie, each caught before anything is written.
+    class DroppingSource extends GridShardClient {
       override async blockTransactions(height: number) {
         const real = await super.blockTransactions(height);
         return real === null ? null : { ...real, transactions: real.transactions.slice(1) };
       }
     }
-    await assert.rejects(
-      followChain({
-        genesis,
-        dataDir: join(root, 'forged'),
-        source: new ForgingSource(address),
-        application: new ApplicationRouter([keyValueApplication, marketApplication()]),
-      }),
-      { code: 'BLOCK_MISMATCH' },
-    );
-    const reopened = await LedgerStore.open(
-      join(root, 'forged'),
-      new ApplicationRouter([keyValueApplication, marketApplication()]),
-    );
-    assert.equal(reopened.head.height, 0, 'the forged block was not written');
-    await reopened.close();
+    class SwappingSource extends GridShardClient {
+      // Another transaction, validly signed by the same member, in place of the certified one.
+      override async blockTransactions(height: number) {
+        const real = await super.blockTransactions(height);
+        if (real === null || height !== 1) return real;
+        return { ...real, transactions: [toHex(encodeTransaction(put(77n))), ...real.transactions.slice(1)] };
+      }
+    }
+    class VoteStrippingSource extends GridShardClient {
+      override async block(height: number) {
+        const real = await super.block(height);
+        if (real === null || height === 0) return real;
+        const evidence = decodeBlockEvidence(fromHex(String(real.evidence)));
+        const batches = evidence.batches.map((batch) => {
+          const certificate = decodeCertificateEvidence(batch.certificate);
+          const forged = new Uint8Array(batch.certificate.length - 65);
+          // The votes come last: dropping them leaves a certificate no quorum signed.
+          forged.set(batch.certificate.subarray(0, batch.certificate.length - 66));
+          forged[forged.length - 1] = 0;
+          assert.equal(certificate.votes.length, 1);
+          return { ...batch, certificate: forged };
+        });
+        return { ...real, evidence: toHex(writeBlockEvidence({ ...evidence, batches })) };
+      }
+    }
+    class RetimingSource extends GridShardClient {
+      // Certified transactions, but a header field changed: the re-executed block hashes differently.
+      override async block(height: number) {
+        const real = await super.block(height);
+        return real === null || height === 0 ? real : { ...real, timestampMs: Number(real.timestampMs) + 1 };
+      }
+    }
+    const liars: [string, GridShardClient, string, RegExp][] = [
+      ['dropping', new DroppingSource(address), 'BAD_CERTIFICATE', /does not account/],
+      ['swapping', new SwappingSource(address), 'BAD_CERTIFICATE', /not the ones the certificate covers/],
+      ['vote-stripping', new VoteStrippingSource(address), 'BAD_CERTIFICATE', /0 valid votes/],
+      ['retiming', new RetimingSource(address), 'BLOCK_MISMATCH', /./],
+    ];
+    for (const [name, source, code, message] of liars) {
+      await assert.rejects(
+        followChain({
+          genesis,
+          dataDir: join(root, `forged-${name}`),
+          source,
+          application: new ApplicationRouter([keyValueApplication, marketApplication()]),
+        }),
+        (error: Error & { code?: string }) => {
+          assert.equal(error.code, code, `${name}: ${error.message}`);
+          assert.match(error.message, message, name);
+          return true;
+        },
+      );
+      const reopened = await LedgerStore.open(
+        join(root, `forged-${name}`),
+        new ApplicationRouter([keyValueApplication, marketApplication()]),
+      );
+      assert.equal(reopened.head.height, 0, `${name}: the forged block was not written`);
+      await reopened.close();
+    }
   });
 
   it('serves private market records only to their member or a regulator, behind a signed session', async () => {
