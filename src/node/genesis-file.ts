@@ -1,14 +1,14 @@
+import { readFileSync } from 'node:fs';
 import { Writer } from '../codec/writer.js';
 import type { CoinPublicKeys } from '../consensus/coin/index.js';
 import type { Committee } from '../consensus/interface.js';
-import { compareBytes, fromHex, toHex } from '../crypto/hash.js';
+import { fromHex, toHex } from '../crypto/hash.js';
 import { gridFromJson } from '../grid/json.js';
-import type { ChainParameters, StateEntry } from '../ledger/genesis.js';
+import type { ChainParameters } from '../ledger/genesis.js';
 import { validateChainParameters } from '../ledger/genesis.js';
 import { marketGenesisState } from '../market/ledger-application.js';
 import { configCodec, type MarketConfig } from '../market/records.js';
 import { NodeError } from './errors.js';
-import { gridGenesisEntry } from './market-plugins.js';
 
 /**
  * The genesis file every node of a chain starts from. It holds only public material: validator
@@ -69,6 +69,17 @@ function isHex(value: unknown, bytes: number): value is string {
 }
 
 /** Checks every field of a parsed genesis file; a typed BAD_GENESIS names the first bad one. */
+/** Reads and checks a genesis file; a missing or unreadable file is a BAD_GENESIS error too. */
+export function readGenesisFile(path: string): GenesisFile {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw bad(`cannot read ${path}: ${(error as Error).message}`);
+  }
+  return parseGenesis(json);
+}
+
 export function parseGenesis(json: unknown): GenesisFile {
   const g = json as Partial<GenesisFile> | null;
   if (typeof g !== 'object' || g === null) throw bad('not a JSON object');

@@ -7,7 +7,7 @@ import { ApplicationRouter, keyValueApplication } from '../ledger/application.js
 import { marketApplication } from '../market/ledger-application.js';
 import { type ConfigOverrides, loadNodeConfig, readPassword } from './config.js';
 import { NodeError } from './errors.js';
-import { parseGenesis } from './genesis-file.js';
+import { readGenesisFile } from './genesis-file.js';
 import { marketPluginsFromState } from './market-plugins.js';
 import { GridShardNode } from './node.js';
 
@@ -22,7 +22,7 @@ function readJson(path: string, what: string): unknown {
 /** Starts a validator node and its API from a config file; resolves once both are up. */
 export async function runNode(configPath: string, overrides: ConfigOverrides, env: NodeJS.ProcessEnv) {
   const config = loadNodeConfig(configPath, env, overrides);
-  const genesis = parseGenesis(readJson(config.genesis, 'genesis'));
+  const genesis = readGenesisFile(config.genesis);
   const password = readPassword(config, env);
   const { seed } = decryptKeystore(readJson(config.keystore, 'keystore'), password);
   const coinSecretShare = decryptSecretFile(readJson(config.coinShare, 'coin share'), 'coin-share', password);

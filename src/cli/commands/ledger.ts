@@ -1,13 +1,11 @@
 import type { Command } from 'commander';
 import { runLedgerBenchmark } from '../../bench/ledger.js';
 import { SCHEME_IDS, type SchemeId } from '../../crypto/scheme.js';
-import { loadHighs } from '../../grid/highs.js';
 import { ApplicationRouter, keyValueApplication } from '../../ledger/application.js';
 import { LedgerError } from '../../ledger/errors.js';
 import { generateChain } from '../../ledger/generate.js';
 import { verifyLedger } from '../../ledger/verify.js';
 import { marketApplication } from '../../market/ledger-application.js';
-import { marketPluginsFromState } from '../../node/market-plugins.js';
 import { action, EXIT_CHECK_FAILED, EXIT_OK, printJson } from '../output.js';
 
 function integerOption(name: string, raw: string, min: number, max: number): number {

@@ -12,7 +12,7 @@ import { marketApplication } from '../../market/ledger-application.js';
 import { createNetworkFiles } from '../../node/devnet.js';
 import { NodeError } from '../../node/errors.js';
 import { followChain } from '../../node/follower.js';
-import { parseGenesis } from '../../node/genesis-file.js';
+import { readGenesisFile } from '../../node/genesis-file.js';
 import { marketPluginsFromState } from '../../node/market-plugins.js';
 import { runNode } from '../../node/run.js';
 import { ChainWatcher, loadOrCreateNodeKey } from '../../node/watch.js';
@@ -164,7 +164,7 @@ export function register(program: Command): void {
           poll: string;
           json?: boolean;
         }) => {
-          const genesis = parseGenesis(JSON.parse(readFileSync(options.genesis, 'utf8')));
+          const genesis = readGenesisFile(options.genesis);
           const highs = await loadHighs();
           const application = new ApplicationRouter([
             keyValueApplication,

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { gridToJson, ieee33Feeder } from '../../grid/index.js';
@@ -6,7 +6,7 @@ import { DemoLoad } from '../../node/demo-load.js';
 import { DemoMarket, demoMarketConfig, loadOrCreateDemoKeys } from '../../node/demo-market.js';
 import { createNetworkFiles } from '../../node/devnet.js';
 import { NodeError } from '../../node/errors.js';
-import { parseGenesis } from '../../node/genesis-file.js';
+import { readGenesisFile } from '../../node/genesis-file.js';
 import { Supervisor } from '../../node/supervisor.js';
 import { GridShardClient } from '../../sdk/client.js';
 import { action, EXIT_OK } from '../output.js';
@@ -69,7 +69,7 @@ export function register(program: Command): void {
             });
             writeFileSync(join(dir, 'password'), DEVNET_PASSWORD, { mode: 0o600 });
           }
-          const genesis = parseGenesis(JSON.parse(readFileSync(join(dir, 'genesis.json'), 'utf8')));
+          const genesis = readGenesisFile(join(dir, 'genesis.json'));
           const apis = genesis.validators.map((v) => v.api);
           if (!fresh && apis[0] !== `http://127.0.0.1:${port}` && options.port !== '8080') {
             console.log(`note: this devnet was created with its API at ${apis[0]}; --reset to change ports`);
