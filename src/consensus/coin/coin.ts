@@ -61,7 +61,8 @@ function verificationKey(publicKeys: CoinPublicKeys, index: number): EncodedPoin
   if (keys === undefined) {
     keys = publicKeys.verificationKeys.map((bytes) => {
       try {
-        return { point: pointFromBytes(bytes, 'verification key'), bytes };
+        // Every wave multiplies each key once more: a window table makes that about 4x cheaper.
+        return { point: pointFromBytes(bytes, 'verification key').precompute(8, false), bytes };
       } catch {
         return null;
       }
