@@ -76,6 +76,12 @@ export interface Checkpoint {
 export interface DagConfig {
   /** A validator proposes at most one vertex per this interval (batching under light load). */
   readonly minRoundIntervalMs: number;
+  /**
+   * The pace when no transaction waits anywhere (none queued here, every certified one ordered):
+   * rounds still run, so a validator that fell silent is noticed and the coin keeps turning, but
+   * slowly. The first transaction brings back the fast pace at once.
+   */
+  readonly idleRoundIntervalMs: number;
   /** Period of retransmission of the validator's own header and certificate and of fetches. */
   readonly resendIntervalMs: number;
   readonly maxBatchTransactions: number;
@@ -94,6 +100,7 @@ export interface DagConfig {
 
 export const DEFAULT_DAG_CONFIG: DagConfig = {
   minRoundIntervalMs: 10,
+  idleRoundIntervalMs: 500,
   resendIntervalMs: 500,
   maxBatchTransactions: 1000,
   maxBatchBytes: 1 << 20,

@@ -185,6 +185,26 @@ describe('DAG core', () => {
     }
   });
 
+  it('slows to the idle pace with nothing to order and speeds up at the first transaction', () => {
+    const cluster = new Cluster(4, 9, { minRoundIntervalMs: 20, idleRoundIntervalMs: 500 });
+    cluster.start();
+    cluster.run(5000);
+    const idleRounds = cluster.cores[0]!.stats().round;
+    // 5 s at one round per 500 ms, give or take the first rounds and message delays.
+    assert.ok(idleRounds >= 8 && idleRounds <= 13, `idle rounds ${idleRounds}`);
+    cluster.submit(2, txs('wake', 3));
+    const submittedAt = cluster.now;
+    let committedAt = Number.NaN;
+    for (let t = submittedAt + 20; t <= submittedAt + 2000 && Number.isNaN(committedAt); t += 20) {
+      cluster.run(t);
+      if (cluster.committedTransactions(0).length === 3) committedAt = cluster.now;
+    }
+    assert.ok(committedAt - submittedAt < 600, `committed ${committedAt - submittedAt} ms after submission`);
+    cluster.run(cluster.now + 5000);
+    const roundsAfter = cluster.cores[0]!.stats().round - idleRounds;
+    assert.ok(roundsAfter < 25, `back to the idle pace: ${roundsAfter} rounds in ~5.6 s`);
+  });
+
   it('opens the coin from the valid shares when a certified vertex carries a bad one', () => {
     const cluster = new Cluster(4, 10);
     const wrongDeal = dealCoinKeys(4, 2, new Uint8Array(32).fill(99));

@@ -27,7 +27,9 @@ export class Cluster {
     seedByte = 1,
     config: DagValidatorInit['config'] = { minRoundIntervalMs: 50 },
   ) {
-    this.inits = dagGenesis(n, new Uint8Array(32).fill(seedByte), { config });
+    // Mechanics tests run at one pace throughout unless they set the idle pace themselves.
+    const paced = { idleRoundIntervalMs: config?.minRoundIntervalMs ?? 10, ...config };
+    this.inits = dagGenesis(n, new Uint8Array(32).fill(seedByte), { config: paced });
     this.cores = this.inits.map((init) => dagProtocol.create(init) as DagCore);
     this.commits = this.cores.map(() => []);
     this.timers = this.cores.map(() => new Map());
