@@ -17,6 +17,7 @@ import type { NodeMetrics } from './metrics.js';
 
 /** How long the first stand-in for the designated validator waits for a gossiped transaction to be committed. */
 export const DEFAULT_FALLBACK_MS = 5000;
+export const DEFAULT_ANNOUNCE_GRACE_MS = 1000;
 /** Gossiped transactions waiting at one validator; the mempool's own limits bound them too. */
 const MAX_WAITING = 20_000;
 
@@ -103,6 +104,8 @@ export interface NodeGossipInit {
   readonly observerKeys: readonly Uint8Array[];
   readonly now: () => number;
   readonly fallbackMs?: number;
+  /** How long the other validators wait for the designated announcement of a block. */
+  readonly announceGraceMs?: number;
   readonly log: { warn(fields: object, message: string): void };
 }
 
@@ -116,7 +119,7 @@ export function authoredBy(message: Message, authors: ReadonlySet<string>): bool
 }
 
 /**
- * A validator's side of gossip: it announces every block it writes, checks gossiped transactions
+ * A validator's side of gossip: it announces blocks (see `blockWritten`), checks gossiped transactions
  * exactly like API submissions (the mempool) and hands them to consensus through the relay, and
  * relays block announcements of other validators to observers. Every message passes a topic
  * validator first: garbage is rejected, which lowers the sender's gossipsub score, and counted.
@@ -126,7 +129,10 @@ export class NodeGossip {
   private readonly validators: Set<string>;
   private readonly txAuthors: Set<string>;
   private timer: NodeJS.Timeout | null = null;
-  private readonly onBlock = (block: StoredBlock) => this.announce(block);
+  private readonly onBlock = (block: StoredBlock) => this.blockWritten(block);
+  /** Highest height announced by anyone (this validator included) as far as it knows. */
+  private announcedHeight = -1;
+  private standIn: { readonly block: StoredBlock; readonly timer: NodeJS.Timeout } | null = null;
 
   constructor(private readonly init: NodeGossipInit) {
     this.validators = authorIds(init.validatorKeys);
@@ -159,6 +165,8 @@ export class NodeGossip {
   stop(): void {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
+    if (this.standIn !== null) clearTimeout(this.standIn.timer);
+    this.standIn = null;
     this.init.node.off('block', this.onBlock);
   }
 
@@ -192,16 +200,50 @@ export class NodeGossip {
 
   private validateAnnouncement(message: Message): TopicValidatorResult {
     if (!authoredBy(message, this.validators)) return TopicValidatorResult.Reject;
+    let height: number;
     try {
-      decodeBlockAnnouncement(message.data, this.init.chain);
+      height = decodeBlockAnnouncement(message.data, this.init.chain).height;
     } catch {
       return TopicValidatorResult.Reject;
     }
+    this.announcedHeight = Math.max(this.announcedHeight, height);
     return TopicValidatorResult.Accept;
   }
 
-  private announce(block: StoredBlock): void {
+  /**
+   * One validator announces each block (the one at height mod n), so observers get it at once
+   * without every validator signing, sending and checking n copies. The others stand in: if no
+   * announcement of this height or a later one arrived within the grace period (the designated
+   * validator is down or slow; the next validator waits one period, the one after it two, …),
+   * it announces its latest block itself. An announcement names a
+   * height; an observer fetches everything up to it, so covering the latest block covers the rest.
+   */
+  private blockWritten(block: StoredBlock): void {
     this.relay.committed(block.txHashes);
+    const height = block.header.height;
+    const n = this.init.validatorKeys.length;
+    const designated = height % n;
+    if (designated === this.init.node.index) {
+      this.announce(block, 'designated');
+      return;
+    }
+    if (this.standIn !== null) clearTimeout(this.standIn.timer);
+    // Staggered like the transaction relay: one silent announcer costs one stand-in, not n - 1.
+    const timer = setTimeout(
+      () => {
+        this.standIn = null;
+        if (this.announcedHeight < height) this.announce(block, 'stand-in');
+      },
+      ((this.init.node.index - designated + n) % n) *
+        (this.init.announceGraceMs ?? DEFAULT_ANNOUNCE_GRACE_MS),
+    );
+    timer.unref();
+    this.standIn = { block, timer };
+  }
+
+  private announce(block: StoredBlock, role: 'designated' | 'stand-in'): void {
+    this.announcedHeight = Math.max(this.announcedHeight, block.header.height);
+    this.init.node.metrics.gossipAnnounced.inc({ role });
     const data = encodeBlockAnnouncement({
       chainId: this.init.chain.chainId,
       shardId: this.init.chain.shardId,

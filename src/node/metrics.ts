@@ -17,6 +17,7 @@ export class NodeMetrics {
   readonly apiRejected: Counter;
   readonly gossipMessages: Counter;
   readonly gossipProposed: Counter;
+  readonly gossipAnnounced: Counter;
 
   constructor(labels: { chainId: string; shardId: number; validator: number }) {
     this.registry.setDefaultLabels({
@@ -98,6 +99,12 @@ export class NodeMetrics {
       name: 'gridshard_gossip_transactions_proposed_total',
       help: 'Gossiped transactions this validator put in its batches: as the designated one, or after the timeout',
       labelNames: ['reason'],
+      registers,
+    });
+    this.gossipAnnounced = new Counter({
+      name: 'gridshard_gossip_blocks_announced_total',
+      help: 'Block announcements this validator published: as the designated announcer, or standing in for a silent one',
+      labelNames: ['role'],
       registers,
     });
   }

@@ -86,7 +86,7 @@ async function until(
 
 async function counter(
   node: GridShardNode,
-  metric: 'gossipMessages' | 'gossipProposed',
+  metric: 'gossipMessages' | 'gossipProposed' | 'gossipAnnounced',
   labels: Record<string, string>,
 ): Promise<number> {
   const { values } = await node.metrics[metric].get();
@@ -96,7 +96,7 @@ async function counter(
 }
 
 async function sum(
-  metric: 'gossipMessages' | 'gossipProposed',
+  metric: 'gossipMessages' | 'gossipProposed' | 'gossipAnnounced',
   labels: Record<string, string>,
   among = nodes,
 ): Promise<number> {
@@ -334,5 +334,22 @@ describe('gossip between validators and observers', () => {
     assert.equal(await counter(nodes[0]!, 'gossipProposed', { reason: 'fallback' }), 1);
     assert.equal(await sum('gossipProposed', { reason: 'fallback' }, live), 1);
     assert.deepEqual(await copiesOf(nodes[0]!, hash), [true]);
+
+    // Blocks whose announcer (height mod n) is the silent validator still reach the observer:
+    // the others stand in after the grace period.
+    let nonce = 0n;
+    while (nodes[0]!.store.head.height % N !== silent) {
+      const before = nodes[0]!.store.head.height;
+      nodes[nonce % 2n === 0n ? 1 : 2]!.submit(encodeTransaction(kvPut('erin', nonce)));
+      nonce++;
+      await until('a new block', () => nodes[0]!.store.head.height > before);
+    }
+    const head = nodes[0]!.store.head.height;
+    await until(
+      'a stand-in to announce the block',
+      async () => (await sum('gossipAnnounced', { role: 'stand-in' }, live)) >= 1,
+    );
+    await until('the observer to follow to a block only a stand-in announced', () => watcher!.height >= head);
+    assert.ok((await sum('gossipAnnounced', { role: 'designated' }, live)) >= 1);
   });
 });
