@@ -377,16 +377,18 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
 export function blockCut(queue: readonly CommittedBatch[]): number {
   let transactions = 0;
   let evidenceBytes = 0;
+  let batchBytes = queue.length > 0 ? evidenceBytesOf(queue[0]!) : 0;
   for (let i = 0; i < queue.length; i++) {
     const batch = queue[i]!;
     transactions += batch.transactions.length;
-    evidenceBytes += evidenceBytesOf(batch);
+    evidenceBytes += batchBytes;
     const next = queue[i + 1];
+    batchBytes = next === undefined ? 0 : evidenceBytesOf(next);
     if (
       batch.endsCommit ||
       i + 1 >= MAX_BATCHES_PER_BLOCK ||
       transactions >= MAX_TRANSACTIONS_PER_BLOCK ||
-      (next !== undefined && evidenceBytes + evidenceBytesOf(next) > MAX_EVIDENCE_BYTES_PER_BLOCK)
+      (next !== undefined && evidenceBytes + batchBytes > MAX_EVIDENCE_BYTES_PER_BLOCK)
     ) {
       return i + 1;
     }

@@ -4,20 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { fromHex, sha256, toHex } from '../../src/crypto/hash.js';
+import { fromHex, toHex } from '../../src/crypto/hash.js';
 import { ed25519Scheme } from '../../src/crypto/scheme.js';
-import { encodeKvPut, KV_PUT } from '../../src/ledger/application.js';
-import { signTransaction, transactionHash } from '../../src/ledger/transaction.js';
+import { transactionHash } from '../../src/ledger/transaction.js';
 import { createNetworkFiles } from '../../src/node/devnet.js';
 import { Supervisor } from '../../src/node/supervisor.js';
 import { GridShardClient, type NodeStatus } from '../../src/sdk/client.js';
+import { readingSubmitter, settled } from './load.js';
 import { freeSubnet, NetnsTopology, netnsUnavailable, runInNamespace } from './netns-helpers.js';
 
 // Names carry the process id so that parallel runs on one machine build separate topologies.
 const prefix = `gs${process.pid}`;
 const unavailable = netnsUnavailable(prefix);
 const cli = ['--import', 'tsx', fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))];
-const enc = (s: string) => new TextEncoder().encode(s);
+const _enc = (s: string) => new TextEncoder().encode(s);
 const CHAIN = 'netns-test';
 const CUT = 3;
 
@@ -55,29 +55,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (root !== null) rmSync(root, { recursive: true, force: true, maxRetries: 3 });
     process.exit(130);
   });
-}
-
-async function settled(
-  clients: GridShardClient[],
-  timeoutMs: number,
-  members: readonly number[],
-): Promise<NodeStatus[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const statuses = await Promise.all(members.map((i) => clients[i]!.status().catch(() => null)));
-    const ok = statuses.every(
-      (s) => s !== null && s.mempoolSize === 0 && s.headHash === statuses[0]?.headHash,
-    );
-    if (ok) return statuses as NodeStatus[];
-    if (Date.now() > deadline) {
-      throw new Error(
-        `validators ${members.join(', ')} did not converge: ${JSON.stringify(
-          statuses.map((s) => s && [s.height, s.mempoolSize, s.headHash.slice(0, 12)]),
-        )}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 describe('four validator processes, each in its own network namespace', () => {
@@ -129,27 +106,10 @@ describe('four validator processes, each in its own network namespace', () => {
     note(`validators answering on ${net.hosts.join(', ')}`);
     const clients = apis.map((api) => new GridShardClient(api, 10_000));
 
-    const senders = Array.from({ length: 10 }, (_, i) =>
-      ed25519Scheme.signer(sha256(enc(`netns sender ${i}`))),
-    );
     const submitted: string[] = [];
+    const submitReadings = readingSubmitter(clients, CHAIN, 'netns sender');
     const submitBatch = async (from: number, count: number, targets: readonly number[]) => {
-      const hashes: string[] = [];
-      for (let start = 0; start < count; start += 50) {
-        const chunk = Array.from({ length: Math.min(50, count - start) }, (_, j) => {
-          const k = from + start + j;
-          const sender = senders[k % senders.length]!;
-          const tx = signTransaction(sender, {
-            chainId: CHAIN,
-            shardId: 0,
-            type: KV_PUT,
-            payload: encodeKvPut(enc(`reading ${k}`), enc(`${k * 7} Wh`)),
-            nonce: BigInt(Math.floor(k / senders.length)),
-          });
-          return clients[targets[k % targets.length]!]!.submit(tx);
-        });
-        hashes.push(...(await Promise.all(chunk)));
-      }
+      const hashes = await submitReadings(from, count, targets);
       submitted.push(...hashes);
       return hashes;
     };
