@@ -72,7 +72,15 @@ export type ConsensusEffect<Message> =
   | { readonly kind: 'broadcast'; readonly message: Message }
   /** Arms (or re-arms) the timer of that name to fire at `atMs` on the caller's clock. */
   | { readonly kind: 'timer'; readonly name: string; readonly atMs: number }
-  | { readonly kind: 'commit'; readonly batch: CommittedBatch };
+  | { readonly kind: 'commit'; readonly batch: CommittedBatch }
+  /**
+   * Something this validator signed and is about to send (its header, a vote, a PBFT prepare,
+   * commit or view change). The caller makes the record durable before it carries out any later
+   * effect of the same list, and hands every record written since the last snapshot back through
+   * `ValidatorInit.signedLog` on restart: a validator killed between two snapshots then never
+   * signs a second, different statement for a slot it already signed (an honest equivocation).
+   */
+  | { readonly kind: 'persist-signed'; readonly record: Uint8Array };
 
 export interface ConsensusCore<Message> {
   readonly index: ValidatorIndex;
@@ -93,6 +101,11 @@ export interface ValidatorInit {
   readonly signingSeed: Uint8Array;
   /** A `snapshot()` written before a crash, to resume from; absent on first start. */
   readonly recovered?: Uint8Array;
+  /**
+   * The `persist-signed` records made durable since (or shortly before) that snapshot, in the
+   * order they were emitted. Replaying one the snapshot already holds changes nothing.
+   */
+  readonly signedLog?: readonly Uint8Array[];
 }
 
 /**

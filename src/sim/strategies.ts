@@ -82,7 +82,7 @@ export class ByzantineCore implements ConsensusCore<unknown> {
     const effects = this.inner.handle(input, nowMs);
     const out: Effect[] = [];
     for (const effect of effects) {
-      if (effect.kind === 'commit' || effect.kind === 'timer') {
+      if (effect.kind === 'commit' || effect.kind === 'timer' || effect.kind === 'persist-signed') {
         out.push(effect);
         continue;
       }
