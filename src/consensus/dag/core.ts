@@ -27,8 +27,10 @@ import {
   MAX_TRANSACTION_BYTES,
   SIGNATURE_LENGTH,
 } from './codec.js';
+import type { EquivocationProof } from './equivocation.js';
 import { DagError } from './errors.js';
 import { encodeCertificateEvidence } from './evidence.js';
+import { headerParents, parentRefs, strongParentsSound } from './parents.js';
 import { headerSigningBytes, Signatures, voteSigningBytes } from './signing.js';
 import { type DagState, decodeState, encodeState } from './snapshot.js';
 import { DagStore } from './store.js';
@@ -52,16 +54,13 @@ const TIMER_RESEND = 'dag.resend';
 const CHECKPOINTS_KEPT = 4;
 const ACTIVITY_WINDOW_ROUNDS = 4;
 const SYNC_BATCHES_PER_RESPONSE = 512;
+/** Proofs of equivocation kept for the layers above (one per author and round, the first ones). */
+const MAX_EQUIVOCATION_PROOFS = 256;
 
 interface PendingCertificate {
   readonly certificate: Certificate;
   /** Missing parent digest → the round the reference claims for it. */
   readonly missing: Map<string, number>;
-}
-
-/** Strong parents (round - 1) and weak ones, each with the round the header claims. */
-function parentRefs(header: Header): ParentRef[] {
-  return [...header.parents.map((digest) => ({ round: header.round - 1, digest })), ...header.weakParents];
 }
 
 /**
@@ -87,6 +86,14 @@ export class DagCore implements ConsensusCore<DagMessage> {
   private readonly store: DagStore;
   private readonly buffered = new Map<string, PendingCertificate>();
   private readonly waitingOn = new Map<string, Set<string>>();
+  /**
+   * Certificates found to lie about a parent (digest → their round), and every certificate that
+   * builds on one: never accepted, never fetched again, dropped with their round.
+   */
+  private readonly refused = new Map<string, number>();
+  /** Signed proof of each (author, round) for which two different certificates were seen. */
+  private readonly equivocationProofs: EquivocationProof[] = [];
+  private readonly equivocatingSlots = new Set<string>();
   /** `author:round` → digest voted: an honest validator never votes twice for one slot. */
   private readonly voted = new Map<string, string>();
   /** Ordered vertices still in the window: digest → round. */
@@ -300,47 +307,46 @@ export class DagCore implements ConsensusCore<DagMessage> {
     const key = digestKey(digest);
     const slot = `${header.author}:${header.round}`;
     const previous = this.voted.get(slot);
-    if (previous !== undefined && previous !== key) return; // equivocation: the first one keeps the vote
+    if (previous !== undefined && previous !== key) {
+      // Equivocation: the first header keeps the vote. Once that one is certified, the second,
+      // signed by the same author, completes a proof anyone can check.
+      const certified = this.store.at(header.round, header.author);
+      if (
+        certified !== undefined &&
+        this.signatures.verify(header.author, headerSigningBytes(this.committee, digest), header.signature)
+      ) {
+        this.recordEquivocation(certified, { header, votes: [] });
+      }
+      return;
+    }
     if (!this.signatures.verify(header.author, headerSigningBytes(this.committee, digest), header.signature))
       return;
-    const missing: Uint8Array[] = [];
-    const parentAuthors = new Set<number>();
-    for (const parent of header.parents) {
-      const parentKey = digestKey(parent);
-      const certificate = this.store.get(parentKey);
-      if (certificate === undefined) {
-        if (!this.isAvailable(parentKey, header.round - 1)) missing.push(parent);
-        continue;
-      }
-      if (certificate.header.round !== header.round - 1) return;
-      parentAuthors.add(certificate.header.author);
-    }
-    for (const weak of header.weakParents) {
-      const weakKey = digestKey(weak.digest);
-      const certificate = this.store.get(weakKey);
-      if (certificate === undefined) {
-        if (!this.isAvailable(weakKey, weak.round)) missing.push(weak.digest);
-      } else if (certificate.header.round !== weak.round) {
-        return; // a reference that lies about the round of a vertex this validator holds
-      }
-    }
-    if (missing.length > 0) {
+    // A vote is a promise that this vertex extends 2f + 1 real vertices of the previous round: a
+    // parent that is only known to have been collected, or whose round differs from the claim,
+    // does not count, and one that is unknown is fetched before anything is signed.
+    if (header.round - 1 < this.gcRound && header.round > 1) return; // its parents cannot be checked
+    const parents = headerParents(this.store, this.refused, this.gcRound, header);
+    if (parents.verdict === 'invalid') return;
+    if (parents.verdict === 'missing') {
       // Usually the missing certificates are already on their way: the header waits for them
       // (one per author, the latest), and they are also asked of the author in case they are not.
       const waiting = this.waitingHeaders.get(header.author);
       if (waiting === undefined || waiting.header.round <= header.round) {
         this.waitingHeaders.set(header.author, { header, from });
       }
-      this.request(from, missing, out);
+      this.request(
+        from,
+        [...parents.missing.keys()].map((k) => Buffer.from(k, 'hex')),
+        out,
+      );
       return;
     }
     this.waitingHeaders.delete(header.author);
-    if (
-      parentAuthors.size + (header.parents.length - countKnown(this.store, header.parents)) <
-      header.parents.length
-    ) {
-      return; // two parents of one author: not a valid vertex
-    }
+    if (!strongParentsSound(this.store, header, this.gcRound, this.quorum)) return;
+    // A share that fails its proof would make the certified vertex useless to every coin opening;
+    // checked before signing, a certificate proves f + 1 honest validators found the share valid.
+    if (header.coinShare !== null && !this.coinShareValid(header.author, header.round, header.coinShare))
+      return;
     this.voted.set(slot, key);
     const signature = this.signatures.sign(voteSigningBytes(this.committee, digest));
     out.push({
@@ -409,12 +415,13 @@ export class DagCore implements ConsensusCore<DagMessage> {
       this.release(key, out);
       return;
     }
-    const missing = new Map<string, number>();
-    for (const ref of parentRefs(certificate.header)) {
-      const parentKey = digestKey(ref.digest);
-      if (!this.isAvailable(parentKey, ref.round)) missing.set(parentKey, ref.round);
+    if (this.refused.has(key)) return;
+    const { verdict, missing } = headerParents(this.store, this.refused, this.gcRound, certificate.header);
+    if (verdict === 'invalid') {
+      this.refuse(key, certificate.header.round);
+      return;
     }
-    if (missing.size === 0) {
+    if (verdict === 'present') {
       this.accept(certificate, out);
       return;
     }
@@ -452,11 +459,27 @@ export class DagCore implements ConsensusCore<DagMessage> {
   }
 
   /**
-   * A parent is no obstacle when it is in the DAG, known to be collected, or claimed below
-   * gcRound: the order never goes below gcRound, so what is there does not matter.
+   * Marks a certificate as lying about its parents, and with it every buffered certificate that
+   * waits for it: none of them can ever enter the DAG, so none is kept or fetched again.
    */
-  private isAvailable(key: string, claimedRound: number): boolean {
-    return claimedRound < this.gcRound || this.store.available(key);
+  private refuse(key: string, round: number): void {
+    const stack: [string, number][] = [[key, round]];
+    while (stack.length > 0) {
+      const [next, nextRound] = stack.pop()!;
+      if (this.refused.has(next)) continue;
+      this.refused.set(next, nextRound);
+      const entry = this.buffered.get(next);
+      if (entry !== undefined) {
+        this.buffered.delete(next);
+        for (const m of entry.missing.keys()) this.waitingOn.get(m)?.delete(next);
+      }
+      const waiters = this.waitingOn.get(next);
+      this.waitingOn.delete(next);
+      for (const waiter of waiters ?? []) {
+        const waiting = this.buffered.get(waiter);
+        if (waiting !== undefined) stack.push([waiter, waiting.certificate.header.round]);
+      }
+    }
   }
 
   /** After gcRound moves up, buffered certificates may no longer miss anything that matters. */
@@ -484,8 +507,26 @@ export class DagCore implements ConsensusCore<DagMessage> {
     for (const [key, waiters] of this.waitingOn) if (waiters.size === 0) this.waitingOn.delete(key);
   }
 
-  /** Inserts a causally complete certificate, then every buffered one it completes. */
+  /**
+   * Inserts a causally complete certificate, then every buffered one it completes. Every path
+   * into the DAG ends here, so the parent rules are checked here once more whatever the path:
+   * each reference inside the window resolves to a vertex of the claimed round, and the strong
+   * parents are 2f + 1 vertices of distinct authors.
+   */
   private accept(certificate: Certificate, out: Effect[]): void {
+    const header = certificate.header;
+    const digest = digestKey(headerDigest(header));
+    const parents = headerParents(this.store, this.refused, this.gcRound, header);
+    if (parents.verdict !== 'present' || !strongParentsSound(this.store, header, this.gcRound, this.quorum)) {
+      this.refuse(digest, header.round);
+      return;
+    }
+    const holder = this.store.at(header.round, header.author);
+    if (holder !== undefined && digestKey(headerDigest(holder.header)) !== digest) {
+      // Two certificates for one slot: the first stays, the pair is kept as proof.
+      this.recordEquivocation(holder, certificate);
+      return;
+    }
     const key = this.store.insert(certificate);
     if (certificate.header.transactions.length > 0) this.awaitingOrder.add(key);
     this.release(key, out);
@@ -500,10 +541,7 @@ export class DagCore implements ConsensusCore<DagMessage> {
         this.waitingHeaders.delete(author);
         continue;
       }
-      const ready =
-        header.parents.every((p) => this.isAvailable(digestKey(p), header.round - 1)) &&
-        header.weakParents.every((w) => this.isAvailable(digestKey(w.digest), w.round));
-      if (ready) {
+      if (headerParents(this.store, this.refused, this.gcRound, header).verdict !== 'missing') {
         this.waitingHeaders.delete(author);
         this.onHeader(from, header, out);
       }
@@ -517,7 +555,17 @@ export class DagCore implements ConsensusCore<DagMessage> {
     for (const waiter of waiters) {
       const entry = this.buffered.get(waiter);
       if (entry === undefined) continue;
+      const claimedRound = entry.missing.get(key);
       entry.missing.delete(key);
+      // What arrived must be what the waiter claimed: a vertex of that round inside the window.
+      if (
+        claimedRound !== undefined &&
+        claimedRound >= this.gcRound &&
+        this.store.get(key)?.header.round !== claimedRound
+      ) {
+        this.refuse(waiter, entry.certificate.header.round);
+        continue;
+      }
       if (entry.missing.size === 0) {
         this.buffered.delete(waiter);
         if (entry.certificate.header.round >= this.gcRound) this.accept(entry.certificate, out);
@@ -727,6 +775,11 @@ export class DagCore implements ConsensusCore<DagMessage> {
     this.maybeCertify(out);
   }
 
+  private coinShareValid(author: number, round: number, share: Uint8Array): boolean {
+    const name = coinName(this.committee.shardId, this.committee.epoch, waveOfCoinRound(round));
+    return verifyCoinShare(this.coinKeys, author, name, share);
+  }
+
   private coinShareFor(wave: number): Uint8Array {
     const name = coinName(this.committee.shardId, this.committee.epoch, wave);
     return createCoinShare(this.coinSecret, this.coinKeys, this.index, name);
@@ -788,8 +841,8 @@ export class DagCore implements ConsensusCore<DagMessage> {
       const share = certificate.header.coinShare;
       if (share === null) continue;
       const author = certificate.header.author;
-      // A share that fails its proof is ignored; the vertex carrying it stays in the DAG.
-      if (author !== this.index && !verifyCoinShare(this.coinKeys, author, name, share)) continue;
+      // Certified shares were checked by the f + 1 honest voters among the certificate's 2f + 1,
+      // so they are not checked again here.
       shares.push({ index: author, share });
       if (shares.length === this.validity) break;
     }
@@ -995,6 +1048,7 @@ export class DagCore implements ConsensusCore<DagMessage> {
       this.referenced.delete(key);
     }
     for (const [key, round] of this.committed) if (round < this.gcRound) this.committed.delete(key);
+    for (const [key, round] of this.refused) if (round < this.gcRound) this.refused.delete(key);
     for (const [slot, _] of this.voted) {
       const round = Number(slot.slice(slot.indexOf(':') + 1));
       if (round < this.gcRound) this.voted.delete(slot);
@@ -1010,6 +1064,23 @@ export class DagCore implements ConsensusCore<DagMessage> {
   }
 
   // ---- introspection and persistence ----------------------------------------------------------
+
+  private recordEquivocation(first: Certificate, second: Certificate): void {
+    const slot = `${first.header.author}:${first.header.round}`;
+    if (this.equivocatingSlots.has(slot) || this.equivocationProofs.length >= MAX_EQUIVOCATION_PROOFS) return;
+    this.equivocatingSlots.add(slot);
+    this.equivocationProofs.push({
+      author: first.header.author,
+      round: first.header.round,
+      first: first.header,
+      second: second.header,
+    });
+  }
+
+  /** Proofs that a validator signed two certified vertices for one round (first seen first). */
+  equivocations(): readonly EquivocationProof[] {
+    return this.equivocationProofs;
+  }
 
   /** The leader of the last committed wave (what a leader-targeting adversary can learn). */
   lastCommittedLeader(): ValidatorIndex | null {
@@ -1093,12 +1164,6 @@ export class DagCore implements ConsensusCore<DagMessage> {
     this.nextSequence = state.nextSequence;
     this.lastLeader = state.lastLeader < 0 ? null : state.lastLeader;
   }
-}
-
-function countKnown(store: DagStore, digests: readonly Uint8Array[]): number {
-  let known = 0;
-  for (const d of digests) if (store.has(digestKey(d))) known++;
-  return known;
 }
 
 /** Commit evidence: the vertex digest and the 2f + 1 votes that certified it. */

@@ -13,6 +13,12 @@ export const dagProtocol: ConsensusProtocol<DagMessage, DagValidatorInit> = {
 
 export { decodeDagMessage, digestKey, encodeDagMessage, headerDigest } from './codec.js';
 export { DagCore } from './core.js';
+export {
+  decodeEquivocationProof,
+  type EquivocationProof,
+  encodeEquivocationProof,
+  verifyEquivocationProof,
+} from './equivocation.js';
 export { DagError, type DagErrorCode } from './errors.js';
 export {
   type CertificateEvidence,
