@@ -6,6 +6,7 @@ export type CryptoErrorCode =
   | 'BAD_SIGNATURE_LENGTH'
   | 'UNKNOWN_SCHEME'
   | 'BAD_KEYSTORE'
-  | 'WRONG_PASSWORD';
+  | 'WRONG_PASSWORD'
+  | 'BAD_SEALED_BOX';
 
 export class CryptoError extends GridShardError<CryptoErrorCode> {}

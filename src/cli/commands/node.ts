@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { runNetworkBenchmark } from '../../bench/network.js';
 import { toHex } from '../../crypto/hash.js';
-import { encryptKeystore, parseKeystore } from '../../crypto/keystore.js';
+import { decryptKeystore, encryptKeystore, parseKeystore } from '../../crypto/keystore.js';
 import { ed25519Scheme, SCHEME_IDS, type SchemeId } from '../../crypto/scheme.js';
 import { loadHighs } from '../../grid/highs.js';
 import { ApplicationRouter, keyValueApplication } from '../../ledger/application.js';
@@ -12,6 +12,12 @@ import { marketApplication } from '../../market/ledger-application.js';
 import { createNetworkFiles } from '../../node/devnet.js';
 import { NodeError } from '../../node/errors.js';
 import { followChain } from '../../node/follower.js';
+import {
+  assembleNetwork,
+  openCoinShare,
+  parseMembers,
+  writeAssembledNetwork,
+} from '../../node/genesis-assemble.js';
 import { readGenesisFile } from '../../node/genesis-file.js';
 import { marketPluginsFromState } from '../../node/market-plugins.js';
 import { runNode } from '../../node/run.js';
@@ -80,6 +86,43 @@ export function register(program: Command): void {
       }),
     );
 
+  genesis
+    .command('assemble')
+    .description(
+      'build genesis.json from validators’ public keys (each made its own with `keys create`) and seal each one its coin share',
+    )
+    .requiredOption(
+      '--members <file>',
+      'JSON list of { publicKey, address, api }, one per validator, in index order',
+    )
+    .requiredOption('--out <dir>', 'directory to create')
+    .option('--chain-id <id>', 'chain id', 'gridshard')
+    .option('--json', 'print the genesis as JSON')
+    .action(
+      action((options: { members: string; out: string; chainId: string; json?: boolean }) => {
+        if (existsSync(options.out)) throw new NodeError('BAD_CONFIG', `${options.out} already exists`, {});
+        let raw: unknown;
+        try {
+          raw = JSON.parse(readFileSync(options.members, 'utf8'));
+        } catch (error) {
+          throw new NodeError(
+            'BAD_CONFIG',
+            `cannot read ${options.members}: ${(error as Error).message}`,
+            {},
+          );
+        }
+        const network = assembleNetwork(parseMembers(raw), options.chainId, Date.now());
+        writeAssembledNetwork(options.out, network);
+        if (options.json) printJson(network.genesis);
+        else {
+          console.log(
+            `wrote ${options.out}/genesis.json and, per validator, config.json and coin-share.sealed.json`,
+          );
+        }
+        return EXIT_OK;
+      }),
+    );
+
   const keys = program.command('keys').description('encrypted keystores');
   keys
     .command('create')
@@ -99,6 +142,40 @@ export function register(program: Command): void {
         );
         writeFileSync(options.out, JSON.stringify(file, null, 2), { mode: 0o600 });
         console.log(`${file.scheme} ${file.publicKey} → ${options.out}`);
+        return EXIT_OK;
+      }),
+    );
+  keys
+    .command('open-share')
+    .description(
+      'open the coin share sealed to this validator’s key, check it against the genesis, keep it under the password',
+    )
+    .requiredOption('--keystore <file>', 'this validator’s keystore')
+    .requiredOption('--sealed <file>', 'coin-share.sealed.json from the assembler')
+    .requiredOption('--genesis <file>', 'the assembled genesis.json')
+    .requiredOption('--out <file>', 'encrypted coin share to write (the config’s coinShare)')
+    .action(
+      action((options: { keystore: string; sealed: string; genesis: string; out: string }) => {
+        if (existsSync(options.out)) throw new NodeError('BAD_CONFIG', `${options.out} already exists`, {});
+        const secret = password(process.env);
+        const readJson = (path: string): unknown => {
+          try {
+            return JSON.parse(readFileSync(path, 'utf8'));
+          } catch (error) {
+            throw new NodeError('BAD_CONFIG', `cannot read ${path}: ${(error as Error).message}`, {});
+          }
+        };
+        const keystore = readJson(options.keystore);
+        const { seed } = decryptKeystore(keystore, secret);
+        const opened = openCoinShare(
+          readGenesisFile(options.genesis),
+          seed,
+          parseKeystore(keystore).publicKey,
+          readJson(options.sealed),
+          secret,
+        );
+        writeFileSync(options.out, JSON.stringify(opened.file), { mode: 0o600 });
+        console.log(`validator ${opened.index}: coin share checked against the genesis → ${options.out}`);
         return EXIT_OK;
       }),
     );

@@ -1,6 +1,6 @@
 import { sha512 } from '@noble/hashes/sha2.js';
 import { CoinError } from './errors.js';
-import { bytesToBigBE, mod, Point, scalarToBytes } from './group.js';
+import { bytesToBigBE, mod, Point, scalarFromBytes, scalarToBytes } from './group.js';
 
 /** What every validator knows: the threshold and each validator's verification key g^{x_i}. */
 export interface CoinPublicKeys {
@@ -52,3 +52,9 @@ export function dealCoinKeys(size: number, threshold: number, seed: Uint8Array):
 // p(i) = 0 happens with probability about n / 2^252; multiply() refuses 0, so map it to a value
 // that is never a valid share instead of crashing (the dealing is then simply unusable).
 const ZERO_SHARE_GUARD = 1n;
+
+/** g^{x_i} for a share x_i: lets a validator check the share it received against the genesis. */
+export function verificationKeyOfShare(secretShare: Uint8Array): Uint8Array {
+  const value = scalarFromBytes(secretShare, 'coin share');
+  return Point.BASE.multiply(value === 0n ? ZERO_SHARE_GUARD : value).toBytes();
+}

@@ -8,5 +8,5 @@ export {
   type IndexedShare,
   verifyCoinShare,
 } from './coin.js';
-export { type CoinDeal, type CoinPublicKeys, dealCoinKeys } from './dealer.js';
+export { type CoinDeal, type CoinPublicKeys, dealCoinKeys, verificationKeyOfShare } from './dealer.js';
 export { CoinError, type CoinErrorCode } from './errors.js';
