@@ -14,6 +14,7 @@ import {
 import { sha256, toHex } from '../../src/crypto/hash.js';
 import { ed25519Scheme } from '../../src/crypto/scheme.js';
 import { type MarketConfigJson, marketConfigFromJson, parseGenesis } from '../../src/node/genesis-file.js';
+import { Prng } from '../../src/sim/prng.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const hex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
@@ -155,5 +156,24 @@ describe('Ed25519 signatures', () => {
       assert.equal(ed25519Verify(honest.publicKey, message, signature), false);
     }
     assert.equal(isCanonicalEd25519Signature(goodSignature.subarray(0, 63)), false);
+  });
+
+  it('compares S with L as a number would, and passes what honest signers produce', () => {
+    const prng = new Prng(8032);
+    for (let i = 0; i < 2000; i++) {
+      // Values near L exercise the byte-by-byte comparison at every position.
+      const s =
+        i % 2 === 0
+          ? L + BigInt(prng.range(-1000, 1000))
+          : fromLe(Uint8Array.from({ length: 32 }, () => prng.int(256)));
+      if (s < 0n || s >= 1n << 256n) continue;
+      assert.equal(isCanonicalEd25519Signature(withS(s)), s < L, s.toString(16));
+    }
+    for (let i = 0; i < 64; i++) {
+      const signed = enc(`message ${i}`);
+      const signature = ed25519Sign(honest.seed, signed);
+      assert.equal(isCanonicalEd25519Signature(signature), true);
+      assert.equal(ed25519Verify(honest.publicKey, signed, signature), true);
+    }
   });
 });
