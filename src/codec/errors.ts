@@ -4,6 +4,7 @@ export type CodecErrorCode =
   | 'UNEXPECTED_END'
   | 'TRAILING_BYTES'
   | 'NON_MINIMAL'
+  | 'NON_CANONICAL'
   | 'UNKNOWN_VERSION'
   | 'INVALID_VALUE'
   | 'OUT_OF_RANGE';

@@ -1,11 +1,14 @@
 import { CodecError } from './errors.js';
 
-const textDecoder = new TextDecoder('utf-8', { fatal: true });
+// fatal: invalid, overlong and surrogate sequences are errors, never U+FFFD. ignoreBOM: a leading
+// U+FEFF is kept as a character rather than silently dropped, so the decoded string re-encodes
+// to exactly the bytes that were read (a dropped mark would give one value two encodings).
+const textDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Canonical binary reader, the inverse of Writer. It refuses truncated input, trailing bytes
- * (through `end()`), varints longer than needed, booleans other than 0/1 and invalid UTF-8, so
- * that every accepted byte string is the one encoding of its value.
+ * (through `end()`), varints longer than needed, booleans other than 0/1 and invalid UTF-8 (with
+ * no byte-order mark stripped), so that every accepted byte string is the one encoding of its value.
  */
 export class Reader {
   private offset = 0;

@@ -1,6 +1,8 @@
 import { CodecError } from './errors.js';
 
 const textEncoder = new TextEncoder();
+// With the u flag a string is read by code points, so only unpaired surrogates are in Cs.
+const LONE_SURROGATE = /\p{Cs}/u;
 const U64_MAX = (1n << 64n) - 1n;
 const I64_MIN = -(1n << 63n);
 const I64_MAX = (1n << 63n) - 1n;
@@ -114,7 +116,14 @@ export class Writer {
     return this.fixedBytes(bytes, bytes.length);
   }
 
+  /**
+   * UTF-8 with a varint byte length. A lone surrogate is refused: the encoder would write U+FFFD
+   * for it, so the bytes would decode to another string than the one given.
+   */
   string(value: string): this {
+    if (LONE_SURROGATE.test(value)) {
+      throw new CodecError('INVALID_VALUE', 'string holds a lone UTF-16 surrogate', {});
+    }
     return this.bytes(textEncoder.encode(value));
   }
 

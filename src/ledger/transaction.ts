@@ -1,5 +1,7 @@
+import { CodecError } from '../codec/errors.js';
 import { decodeExact, type Reader } from '../codec/reader.js';
 import { Writer } from '../codec/writer.js';
+import { bytesEqual } from '../crypto/hash.js';
 import type { SignatureScheme, Signer } from '../crypto/scheme.js';
 import { LedgerError } from './errors.js';
 
@@ -32,11 +34,16 @@ export const MAX_PAYLOAD_LENGTH = 64 * 1024;
 const SIGNING_DOMAIN = new TextEncoder().encode('gridshard/tx/v1');
 
 function writeUnsigned(writer: Writer, tx: UnsignedTransaction): Writer {
-  if (tx.chainId.length === 0 || tx.chainId.length > MAX_CHAIN_ID_LENGTH) {
-    throw new LedgerError('INVALID_PAYLOAD', `chain id must be 1..${MAX_CHAIN_ID_LENGTH} characters`, {});
+  // Limits are in UTF-8 bytes, as the reader counts them, so whatever is written can be read back.
+  if (!withinUtf8Bytes(tx.chainId, MAX_CHAIN_ID_LENGTH)) {
+    throw new LedgerError('INVALID_PAYLOAD', `chain id must be 1..${MAX_CHAIN_ID_LENGTH} UTF-8 bytes`, {});
   }
-  if (tx.type.length === 0 || tx.type.length > MAX_TYPE_LENGTH) {
-    throw new LedgerError('INVALID_PAYLOAD', `transaction type must be 1..${MAX_TYPE_LENGTH} characters`, {});
+  if (!withinUtf8Bytes(tx.type, MAX_TYPE_LENGTH)) {
+    throw new LedgerError(
+      'INVALID_PAYLOAD',
+      `transaction type must be 1..${MAX_TYPE_LENGTH} UTF-8 bytes`,
+      {},
+    );
   }
   if (tx.payload.length > MAX_PAYLOAD_LENGTH) {
     throw new LedgerError('INVALID_PAYLOAD', `payload exceeds ${MAX_PAYLOAD_LENGTH} bytes`, {});
@@ -49,6 +56,11 @@ function writeUnsigned(writer: Writer, tx: UnsignedTransaction): Writer {
     .bytes(tx.payload)
     .bytes(tx.sender)
     .u64Big(tx.nonce);
+}
+
+function withinUtf8Bytes(value: string, max: number): boolean {
+  if (typeof value !== 'string' || value.length === 0) return false;
+  return Buffer.byteLength(value, 'utf8') <= max;
 }
 
 export function transactionSigningBytes(tx: UnsignedTransaction): Uint8Array {
@@ -72,37 +84,65 @@ export function encodeTransaction(tx: Transaction): Uint8Array {
 
 export function readTransaction(reader: Reader, scheme: SignatureScheme): Transaction {
   reader.version([TRANSACTION_VERSION], 'transaction');
-  const chainId = reader.string(MAX_CHAIN_ID_LENGTH);
+  const chainId = readName(reader, MAX_CHAIN_ID_LENGTH, 'chain id');
   const shardId = reader.u32();
-  const type = reader.string(MAX_TYPE_LENGTH);
+  const type = readName(reader, MAX_TYPE_LENGTH, 'transaction type');
   const payload = reader.bytesField(MAX_PAYLOAD_LENGTH);
+  const senderAt = reader.position;
   const sender = reader.bytesField(scheme.publicKeyLength);
   const nonce = reader.u64Big();
+  const signatureAt = reader.position;
   const signature = reader.bytesField(scheme.signatureLength);
   if (sender.length !== scheme.publicKeyLength) {
-    throw new LedgerError(
-      'BAD_PUBLIC_KEY',
+    throw new CodecError(
+      'INVALID_VALUE',
       `sender key must be ${scheme.publicKeyLength} bytes for ${scheme.id}`,
       {
+        offset: senderAt,
         length: sender.length,
       },
     );
   }
   if (signature.length !== scheme.signatureLength) {
-    throw new LedgerError(
-      'BAD_SIGNATURE',
+    throw new CodecError(
+      'INVALID_VALUE',
       `signature must be ${scheme.signatureLength} bytes for ${scheme.id}`,
-      {
-        length: signature.length,
-      },
+      { offset: signatureAt, length: signature.length },
     );
   }
   return { chainId, shardId, type, payload, sender, nonce, signature };
 }
 
-/** Decodes exactly one transaction; trailing bytes, bad lengths and unknown versions are typed errors. */
+/** The writer refuses an empty chain id or type, so the reader does too: what decodes re-encodes. */
+function readName(reader: Reader, maxBytes: number, what: string): string {
+  const at = reader.position;
+  const value = reader.string(maxBytes);
+  if (value.length === 0) throw new CodecError('INVALID_VALUE', `${what} at ${at} is empty`, { offset: at });
+  return value;
+}
+
+/**
+ * Decodes exactly one transaction. Every failure is a CodecError: truncation, trailing bytes,
+ * bad lengths, unknown versions, and any input that would not re-encode to exactly itself (the
+ * last is a guard: the field readers already refuse each such form), so a transaction has one
+ * encoding and therefore one hash.
+ */
 export function decodeTransaction(bytes: Uint8Array, scheme: SignatureScheme): Transaction {
-  return decodeExact(bytes, (reader) => readTransaction(reader, scheme));
+  const tx = decodeExact(bytes, (reader) => readTransaction(reader, scheme));
+  let again: Uint8Array;
+  try {
+    again = encodeTransaction(tx);
+  } catch (error) {
+    throw new CodecError(
+      'NON_CANONICAL',
+      `transaction cannot be re-encoded: ${(error as Error).message}`,
+      {},
+    );
+  }
+  if (!bytesEqual(again, bytes)) {
+    throw new CodecError('NON_CANONICAL', 'transaction does not re-encode to the bytes given', {});
+  }
+  return tx;
 }
 
 export function transactionHash(scheme: SignatureScheme, encoded: Uint8Array): Uint8Array {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Writer } from '../codec/writer.js';
 import type { CoinPublicKeys } from '../consensus/coin/index.js';
 import type { Committee } from '../consensus/interface.js';
+import { checkEd25519PublicKey } from '../crypto/ed25519.js';
 import { fromHex, toHex } from '../crypto/hash.js';
 import { gridFromJson } from '../grid/json.js';
 import type { ChainParameters } from '../ledger/genesis.js';
@@ -51,6 +52,7 @@ export function marketConfigFromJson(json: MarketConfigJson): MarketConfig {
   if (!Array.isArray(json.operators) || !json.operators.every((k) => isHex(k, 32))) {
     throw bad('market.operators must be a list of 32-byte hex keys');
   }
+  for (const [i, key] of json.operators.entries()) checkKey(key, `market.operators[${i}]`);
   const config = { ...json, operators: json.operators.map(fromHex) } as MarketConfig;
   try {
     configCodec.write(new Writer(1024), config);
@@ -62,6 +64,15 @@ export function marketConfigFromJson(json: MarketConfigJson): MarketConfig {
 
 function bad(message: string): NodeError {
   return new NodeError('BAD_GENESIS', `genesis: ${message}`, {});
+}
+
+/** A key that names a signer must be one that cannot sign for everyone (see crypto/ed25519.ts). */
+function checkKey(hex: string, where: string): void {
+  try {
+    checkEd25519PublicKey(fromHex(hex));
+  } catch (error) {
+    throw bad(`${where}: ${(error as Error).message}`);
+  }
 }
 
 function isHex(value: unknown, bytes: number): value is string {
@@ -97,6 +108,7 @@ export function parseGenesis(json: unknown): GenesisFile {
   g.validators.forEach((v, i) => {
     if (v?.index !== i) throw bad(`validators[${i}].index must be ${i}`);
     if (!isHex(v.publicKey, 32)) throw bad(`validators[${i}].publicKey must be 64 hex characters`);
+    checkKey(v.publicKey, `validators[${i}].publicKey`);
     if (seen.has(v.publicKey)) throw bad(`validators[${i}] repeats a public key`);
     seen.add(v.publicKey);
     if (typeof v.address !== 'string' || !v.address.startsWith('/'))
@@ -121,6 +133,7 @@ export function parseGenesis(json: unknown): GenesisFile {
     }
     g.observers.forEach((key, i) => {
       if (!isHex(key, 32)) throw bad(`observers[${i}] must be 64 hex characters`);
+      checkKey(key, `observers[${i}]`);
       if (seen.has(key)) throw bad(`observers[${i}] repeats a validator's or an observer's key`);
       seen.add(key);
     });

@@ -1,9 +1,14 @@
-import { toHex } from '../crypto/hash.js';
+import { bytesEqual, toHex } from '../crypto/hash.js';
 import type { SignatureScheme } from '../crypto/scheme.js';
 import { isGridShardError } from '../errors.js';
 import { checkNonce, readNonceWindow } from '../ledger/nonces.js';
 import type { KeyValueState } from '../ledger/state-interface.js';
-import { checkTransaction, decodeTransaction, type Transaction } from '../ledger/transaction.js';
+import {
+  checkTransaction,
+  decodeTransaction,
+  encodeTransaction,
+  type Transaction,
+} from '../ledger/transaction.js';
 import { NodeError } from './errors.js';
 
 export interface MempoolLimits {
@@ -24,6 +29,8 @@ export const DEFAULT_MEMPOOL_LIMITS: MempoolLimits = {
 
 interface PendingEntry {
   readonly sender: string;
+  /** `sender:nonce`, the slot this transaction holds. */
+  readonly slot: string;
   readonly admittedAtMs: number;
 }
 
@@ -37,10 +44,18 @@ export interface AdmittedTransaction {
  * The door for transactions from clients: it decodes, checks the chain, shard and signature,
  * refuses nonces already used or too far ahead, duplicates, and senders or totals over their
  * limits, each with a typed error. What passes goes to consensus; it leaves the pool once committed.
+ *
+ * It admits only bytes that are the canonical encoding of their transaction, and names the
+ * transaction by the hash of those bytes, which are the bytes the ledger stores: the hash a client
+ * is given is the one it will find in a block. It holds one transaction per (sender, nonce): a
+ * second, different transaction for a pending nonce could only fail at execution after taking
+ * block space, so it is refused (DUPLICATE_TRANSACTION) until the first commits or expires.
  */
 export class Mempool {
   private readonly pending = new Map<string, PendingEntry>();
   private readonly perSender = new Map<string, number>();
+  /** `sender:nonce` → id of the pending transaction holding that nonce. */
+  private readonly slots = new Map<string, string>();
 
   constructor(
     private readonly scheme: SignatureScheme,
@@ -70,10 +85,28 @@ export class Mempool {
       }
       throw error;
     }
-    const hash = this.scheme.hash(bytes);
+    // The ledger stores the re-encoded transaction; admitting only bytes equal to it keeps the
+    // returned hash and the stored one the same even if a decoder ever grew lenient.
+    const stored = encodeTransaction(tx);
+    if (!bytesEqual(stored, bytes)) {
+      throw new NodeError('BAD_TRANSACTION', 'NON_CANONICAL: transaction bytes are not canonical', {
+        cause: 'NON_CANONICAL',
+      });
+    }
+    const hash = this.scheme.hash(stored);
     const id = toHex(hash);
     if (this.pending.has(id))
       throw new NodeError('DUPLICATE_TRANSACTION', 'transaction is already pending', { hash: id });
+    const sender = toHex(tx.sender);
+    const slot = `${sender}:${tx.nonce}`;
+    const holder = this.slots.get(slot);
+    if (holder !== undefined) {
+      throw new NodeError(
+        'DUPLICATE_TRANSACTION',
+        `another transaction from this sender with nonce ${tx.nonce} is already pending`,
+        { hash: id, pending: holder, nonce: tx.nonce.toString() },
+      );
+    }
     try {
       checkNonce(readNonceWindow(state, tx.sender), tx.nonce);
     } catch (error) {
@@ -83,7 +116,6 @@ export class Mempool {
       }
       throw error;
     }
-    const sender = toHex(tx.sender);
     const count = this.perSender.get(sender) ?? 0;
     if (count >= this.limits.maxPendingPerSender) {
       throw new NodeError('SENDER_LIMIT', `sender has ${count} transactions pending`, { sender });
@@ -93,9 +125,10 @@ export class Mempool {
         size: this.pending.size,
       });
     }
-    this.pending.set(id, { sender, admittedAtMs: nowMs });
+    this.pending.set(id, { sender, slot, admittedAtMs: nowMs });
+    this.slots.set(slot, id);
     this.perSender.set(sender, count + 1);
-    return { hash, tx, bytes };
+    return { hash, tx, bytes: stored };
   }
 
   /** Called for every committed transaction hash. */
@@ -119,6 +152,7 @@ export class Mempool {
     const entry = this.pending.get(id);
     if (entry === undefined) return;
     this.pending.delete(id);
+    if (this.slots.get(entry.slot) === id) this.slots.delete(entry.slot);
     const left = (this.perSender.get(entry.sender) ?? 1) - 1;
     if (left <= 0) this.perSender.delete(entry.sender);
     else this.perSender.set(entry.sender, left);
