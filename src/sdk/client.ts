@@ -46,6 +46,15 @@ export interface RequestOptions {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * The same URLs, starting at `first`: clients built with successive `first` spread their requests
+ * over the validators while each can still fail over to all the others.
+ */
+export function urlsFrom(urls: readonly string[], first: number): string[] {
+  const start = ((first % urls.length) + urls.length) % urls.length;
+  return [...urls.slice(start), ...urls.slice(0, start)];
+}
+
 /** Waits `ms`, or rejects with ABORTED as soon as the signal fires. */
 export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -11,5 +11,6 @@ export {
   type NodeStatus,
   type RequestOptions,
   type SubmitResult,
+  urlsFrom,
 } from './client.js';
 export type { CommitWait } from './commit-wait.js';
