@@ -5,6 +5,7 @@ import { fromHex, toHex } from '../crypto/hash.js';
 import { isGridShardError } from '../errors.js';
 import type { StoredBlock } from '../ledger/store.js';
 import type { GridShardNode } from '../node/node.js';
+import { headFields, stateAnswer } from './committed-reads.js';
 import { registerMarketRoutes } from './market-routes.js';
 import { problemSchema, sendProblem } from './problem.js';
 import { RateLimiter } from './rate-limit.js';
@@ -188,10 +189,7 @@ export async function buildApi(node: GridShardNode, options: ApiOptions): Promis
       chainId: node.genesis.chainId,
       shardId: node.genesis.shardId,
       validatorIndex: node.index,
-      height: node.store.head.height,
-      headHash: toHex(node.store.head.hash),
-      stateRoot: toHex(node.store.stateRoot),
-      timestampMs: node.store.headBlockHeader.timestampMs,
+      ...headFields(node.store.committed),
       consensusSequence: node.lastAppliedSequence,
       mempoolSize: node.mempool.size,
       peers: node.peers(),
@@ -423,28 +421,7 @@ export async function buildApi(node: GridShardNode, options: ApiOptions): Promis
         },
       },
     },
-    async (request) => {
-      const key = fromHex(request.params.key);
-      const value = node.store.getState(key);
-      const proof = node.store.proveState(key);
-      return {
-        key: request.params.key,
-        value: value === undefined ? null : toHex(value),
-        stateRoot: toHex(node.store.stateRoot),
-        height: node.store.head.height,
-        proof: {
-          siblings: proof.siblings.map(toHex),
-          terminal:
-            proof.terminal.kind === 'empty'
-              ? { kind: 'empty' }
-              : {
-                  kind: 'leaf',
-                  path: toHex(proof.terminal.path),
-                  valueHash: toHex(proof.terminal.valueHash),
-                },
-        },
-      };
-    },
+    async (request) => stateAnswer(node.store.committed, request.params.key),
   );
 
   app.post<{ Body: { tx: string } }>(

@@ -1,5 +1,6 @@
 export * from './application.js';
 export * from './block.js';
+export { type CommittedView, committedView } from './committed-view.js';
 export { LedgerError, type LedgerErrorCode } from './errors.js';
 export * from './executor.js';
 export * from './generate.js';

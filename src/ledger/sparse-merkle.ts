@@ -32,6 +32,11 @@ interface Branch {
   right: TreeNode | null;
   /** null while a descendant has changed since the last root computation. */
   hash: Uint8Array | null;
+  /**
+   * The tree generation that created this branch. A branch from an earlier generation may be
+   * shared with a snapshot, so a change copies it instead of editing it in place.
+   */
+  readonly generation: number;
 }
 
 type TreeNode = Leaf | Branch;
@@ -55,9 +60,36 @@ export interface StateProof {
   readonly terminal: StateProofTerminal;
 }
 
+/**
+ * The tree as it was when `SparseMerkleTree.snapshot` was called: later changes to the tree copy
+ * the branches they touch, so this view keeps answering for the same root without copying the
+ * state. Reads walk the tree (one hash of the key, then about log2(n) steps).
+ */
+export class StateSnapshot {
+  constructor(
+    private readonly hash: HashFunction,
+    private readonly rootNode: TreeNode | null,
+    readonly root: Uint8Array,
+  ) {}
+
+  get(key: Uint8Array): Uint8Array | undefined {
+    const path = this.hash(key);
+    let node = this.rootNode;
+    for (let depth = 0; node !== null && node.kind === 'branch'; depth++) {
+      node = bitAt(path, depth) === 0 ? node.left : node.right;
+    }
+    return node !== null && bytesEqual(node.key, key) ? node.value : undefined;
+  }
+
+  prove(key: Uint8Array): StateProof {
+    return proveIn(this.hash, this.rootNode, key);
+  }
+}
+
 export class SparseMerkleTree implements AuthenticatedState {
   private rootNode: TreeNode | null = null;
   private readonly values = new Map<string, Leaf>();
+  private generation = 0;
 
   constructor(private readonly hash: HashFunction) {}
 
@@ -103,19 +135,31 @@ export class SparseMerkleTree implements AuthenticatedState {
 
   /** A membership proof when the key is present, a non-membership proof when it is not. */
   prove(key: Uint8Array): StateProof {
-    const path = this.hash(key);
-    const siblings: Uint8Array[] = [];
-    let node = this.rootNode;
-    let depth = 0;
-    while (node !== null && node.kind === 'branch') {
-      const bit = bitAt(path, depth);
-      const sibling = bit === 0 ? node.right : node.left;
-      siblings.push(sibling === null ? EMPTY_SUBTREE : this.nodeHash(sibling));
-      node = bit === 0 ? node.left : node.right;
-      depth++;
-    }
-    if (node === null) return { siblings, terminal: { kind: 'empty' } };
-    return { siblings, terminal: { kind: 'leaf', path: node.path, valueHash: this.hash(node.value) } };
+    return proveIn(this.hash, this.rootNode, key);
+  }
+
+  /**
+   * An immutable view of the tree as it is now. It costs the root computation and nothing else:
+   * from here on, a change copies each branch of an earlier generation on its path (about log2(n)
+   * small objects per changed key) rather than editing it, so the snapshot's branches stay as they
+   * are. The root is computed the same way with or without snapshots.
+   */
+  snapshot(): StateSnapshot {
+    const root = this.root();
+    this.generation++;
+    return new StateSnapshot(this.hash, this.rootNode, root);
+  }
+
+  /** The branch itself when this generation made it, otherwise a copy to edit. */
+  private own(node: Branch): Branch {
+    if (node.generation === this.generation) return node;
+    return {
+      kind: 'branch',
+      left: node.left,
+      right: node.right,
+      hash: node.hash,
+      generation: this.generation,
+    };
   }
 
   private insert(node: TreeNode | null, leaf: Leaf, depth: number): TreeNode {
@@ -124,49 +168,76 @@ export class SparseMerkleTree implements AuthenticatedState {
       if (bytesEqual(node.path, leaf.path)) return leaf;
       return this.split(node, leaf, depth);
     }
-    if (bitAt(leaf.path, depth) === 0) node.left = this.insert(node.left, leaf, depth + 1);
-    else node.right = this.insert(node.right, leaf, depth + 1);
-    node.hash = null;
-    return node;
+    const own = this.own(node);
+    if (bitAt(leaf.path, depth) === 0) own.left = this.insert(own.left, leaf, depth + 1);
+    else own.right = this.insert(own.right, leaf, depth + 1);
+    own.hash = null;
+    return own;
   }
 
   /** Two leaves in one slot: branches down to the first bit where their paths differ. */
   private split(existing: Leaf, added: Leaf, depth: number): Branch {
     const a = bitAt(existing.path, depth);
     const b = bitAt(added.path, depth);
+    const generation = this.generation;
     if (a === b) {
       const child = this.split(existing, added, depth + 1);
       return a === 0
-        ? { kind: 'branch', left: child, right: null, hash: null }
-        : { kind: 'branch', left: null, right: child, hash: null };
+        ? { kind: 'branch', left: child, right: null, hash: null, generation }
+        : { kind: 'branch', left: null, right: child, hash: null, generation };
     }
     return a === 0
-      ? { kind: 'branch', left: existing, right: added, hash: null }
-      : { kind: 'branch', left: added, right: existing, hash: null };
+      ? { kind: 'branch', left: existing, right: added, hash: null, generation }
+      : { kind: 'branch', left: added, right: existing, hash: null, generation };
   }
 
   private remove(node: TreeNode | null, path: Uint8Array, depth: number): TreeNode | null {
     if (node === null) return null;
     if (node.kind === 'leaf') return bytesEqual(node.path, path) ? null : node;
-    if (bitAt(path, depth) === 0) node.left = this.remove(node.left, path, depth + 1);
-    else node.right = this.remove(node.right, path, depth + 1);
-    node.hash = null;
+    const own = this.own(node);
+    if (bitAt(path, depth) === 0) own.left = this.remove(own.left, path, depth + 1);
+    else own.right = this.remove(own.right, path, depth + 1);
+    own.hash = null;
     // Keep the tree compact: a branch left with one leaf and nothing else becomes that leaf.
-    if (node.left === null && node.right === null) return null;
-    if (node.left === null && node.right?.kind === 'leaf') return node.right;
-    if (node.right === null && node.left?.kind === 'leaf') return node.left;
-    return node;
+    if (own.left === null && own.right === null) return null;
+    if (own.left === null && own.right?.kind === 'leaf') return own.right;
+    if (own.right === null && own.left?.kind === 'leaf') return own.left;
+    return own;
   }
 
   private nodeHash(node: TreeNode): Uint8Array {
-    if (node.kind === 'leaf') return node.hash;
-    if (node.hash === null) {
-      const left = node.left === null ? EMPTY_SUBTREE : this.nodeHash(node.left);
-      const right = node.right === null ? EMPTY_SUBTREE : this.nodeHash(node.right);
-      node.hash = this.hash(NODE_PREFIX, left, right);
-    }
-    return node.hash;
+    return nodeHash(this.hash, node);
   }
+}
+
+/**
+ * A node's hash, cached on branches. A branch shared with a snapshot was hashed before the
+ * snapshot was taken, so the cache is only ever filled on branches of the current generation.
+ */
+function nodeHash(hash: HashFunction, node: TreeNode): Uint8Array {
+  if (node.kind === 'leaf') return node.hash;
+  if (node.hash === null) {
+    const left = node.left === null ? EMPTY_SUBTREE : nodeHash(hash, node.left);
+    const right = node.right === null ? EMPTY_SUBTREE : nodeHash(hash, node.right);
+    node.hash = hash(NODE_PREFIX, left, right);
+  }
+  return node.hash;
+}
+
+function proveIn(hash: HashFunction, rootNode: TreeNode | null, key: Uint8Array): StateProof {
+  const path = hash(key);
+  const siblings: Uint8Array[] = [];
+  let node = rootNode;
+  let depth = 0;
+  while (node !== null && node.kind === 'branch') {
+    const bit = bitAt(path, depth);
+    const sibling = bit === 0 ? node.right : node.left;
+    siblings.push(sibling === null ? EMPTY_SUBTREE : nodeHash(hash, sibling));
+    node = bit === 0 ? node.left : node.right;
+    depth++;
+  }
+  if (node === null) return { siblings, terminal: { kind: 'empty' } };
+  return { siblings, terminal: { kind: 'leaf', path: node.path, valueHash: hash(node.value) } };
 }
 
 function leafHash(hash: HashFunction, path: Uint8Array, valueHash: Uint8Array): Uint8Array {

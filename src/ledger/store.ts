@@ -3,6 +3,7 @@ import { ClassicLevel } from 'classic-level';
 import { type SignatureScheme, schemeById } from '../crypto/scheme.js';
 import type { Application } from './application.js';
 import { type BlockHeader, blockHash, decodeBlockHeader, encodeBlockHeader, type Receipt } from './block.js';
+import { type CommittedView, committedView } from './committed-view.js';
 import { LedgerError } from './errors.js';
 import { executeBlock } from './executor.js';
 import {
@@ -65,6 +66,11 @@ export interface AppendOptions {
    * not written, and the store must be reopened (its in-memory state ran ahead).
    */
   readonly expectedHash?: Uint8Array;
+  /**
+   * Awaited once the block is executed and before it is written. Readers meanwhile still see the
+   * previous block; tests pause here to check that, and instrumentation may time the write.
+   */
+  readonly beforeWrite?: () => Promise<void>;
 }
 
 /**
@@ -75,6 +81,11 @@ export interface AppendOptions {
  *
  * The state is held in memory as a sparse Merkle tree, rebuilt from the `S` records at open and
  * checked against the head block's state root before the store is used.
+ *
+ * Reads go through `committed`, a view of the last block on disk and the state it produced (see
+ * committed-view.ts). A block executes on the working tree; the view moves to it in one
+ * assignment after its batch is written, so no reader sees a block's state before its header, nor
+ * anything of a block whose write failed.
  */
 export class LedgerStore {
   private appending: Promise<unknown> = Promise.resolve();
@@ -85,9 +96,9 @@ export class LedgerStore {
     readonly params: ChainParameters,
     readonly scheme: SignatureScheme,
     private readonly application: Application,
-    private headRecord: HeadRecord,
-    private headHeader: BlockHeader,
+    /** The working state: the committed one, plus the block being executed while one is. */
     private readonly state: SparseMerkleTree,
+    private view: CommittedView,
   ) {}
 
   static async create(dir: string, params: ChainParameters, application: Application): Promise<LedgerStore> {
@@ -120,7 +131,14 @@ export class LedgerStore {
       ],
       { sync: true },
     );
-    return new LedgerStore(db, params, scheme, application, head, header, state);
+    return new LedgerStore(
+      db,
+      params,
+      scheme,
+      application,
+      state,
+      committedView(header, hash, state.snapshot()),
+    );
   }
 
   static async open(dir: string, application: Application): Promise<LedgerStore> {
@@ -159,32 +177,41 @@ export class LedgerStore {
           },
         );
       }
-      return new LedgerStore(db, params, scheme, application, head, header, state);
+      const view = committedView(header, head.hash, state.snapshot());
+      return new LedgerStore(db, params, scheme, application, state, view);
     } catch (error) {
       await db.close();
       throw error;
     }
   }
 
+  /**
+   * The last block written and the state after it, immutable. A reader that needs more than one
+   * field (a head with its root, a value with its proof) takes this once and reads it alone.
+   */
+  get committed(): CommittedView {
+    return this.view;
+  }
+
   get head(): HeadRecord {
-    return this.headRecord;
+    return { height: this.view.height, hash: this.view.hash };
   }
 
   get headBlockHeader(): BlockHeader {
-    return this.headHeader;
+    return this.view.header;
   }
 
   get stateRoot(): Uint8Array {
-    return this.state.root();
+    return this.view.stateRoot;
   }
 
-  /** Reads the current state (after the head block). */
+  /** Reads the committed state (after the head block). */
   getState(key: Uint8Array): Uint8Array | undefined {
-    return this.state.get(key);
+    return this.view.getState(key);
   }
 
   proveState(key: Uint8Array): StateProof {
-    return this.state.prove(key);
+    return this.view.proveState(key);
   }
 
   /**
@@ -202,7 +229,7 @@ export class LedgerStore {
     options: AppendOptions,
   ): Promise<StoredBlock> {
     if (this.failed) throw new LedgerError('STORE_CLOSED', 'the store failed a write; reopen it', {});
-    const previous = this.headHeader;
+    const previous = this.view.header;
     const height = previous.height + 1;
     if (!Number.isSafeInteger(options.timestampMs) || options.timestampMs < previous.timestampMs) {
       throw new LedgerError('INVALID_PAYLOAD', `block time ${options.timestampMs} precedes its parent's`, {});
@@ -228,7 +255,7 @@ export class LedgerStore {
       height,
       epoch: options.epoch ?? previous.epoch,
       timestampMs: options.timestampMs,
-      previousHash: this.headRecord.hash,
+      previousHash: this.view.hash,
       txRoot: execution.txRoot,
       txCount: transactions.length,
       receiptsRoot: execution.receiptsRoot,
@@ -246,6 +273,8 @@ export class LedgerStore {
     }
     const head = { height, hash };
     const batch = this.db.batch();
+    // Taken before any await: the state after this block, whatever a reader does meanwhile.
+    const view = committedView(header, hash, this.state.snapshot());
     batch.put(
       blockKey(height),
       encodeBlockRecord({
@@ -273,14 +302,14 @@ export class LedgerStore {
     }
     batch.put(META_HEAD, encodeHead(head));
     try {
+      await options.beforeWrite?.();
       await batch.write({ sync: true });
     } catch (error) {
       // The in-memory state already holds this block; only a reopen brings memory and disk together.
       this.failed = true;
       throw error;
     }
-    this.headRecord = head;
-    this.headHeader = header;
+    this.view = view;
     return { header, hash, txHashes: execution.txHashes, receipts: execution.receipts };
   }
 

@@ -3,7 +3,7 @@ import { sha256 } from '../crypto/hash.js';
 import { ed25519Scheme, type Signer } from '../crypto/scheme.js';
 import { encodeKvPut, KV_PUT } from '../ledger/application.js';
 import { signTransaction } from '../ledger/transaction.js';
-import { GridShardClient } from '../sdk/client.js';
+import { GridShardClient, urlsFrom } from '../sdk/client.js';
 import type { GenesisFile } from './genesis-file.js';
 
 interface LoadState {
@@ -12,8 +12,8 @@ interface LoadState {
 
 /**
  * The devnet's demo traffic: meters on the IEEE 33-bus feeder report readings every few seconds,
- * each as a signed transaction sent to one validator. Nonces are kept in a file so a restarted
- * devnet goes on where it stopped.
+ * each as a signed transaction sent to one validator, or to the next one while it is down. Nonces
+ * are kept in a file so a restarted devnet goes on where it stopped.
  */
 export class DemoLoad {
   private readonly meters: { signer: Signer; bus: number; client: GridShardClient }[];
@@ -32,7 +32,8 @@ export class DemoLoad {
     this.meters = Array.from({ length: 8 }, (_, i) => ({
       signer: ed25519Scheme.signer(sha256(new TextEncoder().encode(`${genesis.chainId}/demo meter ${i}`))),
       bus: 2 + i * 4,
-      client: new GridShardClient(apis[i % apis.length]!, 5000),
+      // Meters start at different validators and fail over to the others.
+      client: new GridShardClient(urlsFrom(apis, i), 5000),
     }));
     try {
       const saved = JSON.parse(readFileSync(stateFile, 'utf8')) as LoadState;
@@ -44,7 +45,7 @@ export class DemoLoad {
 
   start(intervalMs = 2000): void {
     this.timer = setInterval(() => {
-      this.running = this.running.then(() => this.tick());
+      this.running = this.running.then(() => this.sendRound());
     }, intervalMs);
   }
 
@@ -60,7 +61,8 @@ export class DemoLoad {
     return `demo load: ${this.submitted} transactions sent, ${this.refused} refused`;
   }
 
-  private async tick(): Promise<void> {
+  /** One reading from every meter. */
+  async sendRound(): Promise<void> {
     this.round++;
     await Promise.all(
       this.meters.map(async (meter, i) => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fromHex, toHex } from '../crypto/hash.js';
 import { ed25519Scheme, type Signer } from '../crypto/scheme.js';
-import { signTransaction } from '../ledger/transaction.js';
+import { encodeTransaction, signTransaction } from '../ledger/transaction.js';
 import type { MarketAction } from '../market/actions.js';
 import { marketTransactionRecord, signMarketTransaction } from '../market/actions.js';
 import { quoteCommitment } from '../market/commitment.js';
@@ -10,7 +10,7 @@ import { signerFromSeed } from '../market/driver.js';
 import { MARKET_TX_TYPE } from '../market/ledger-application.js';
 import type { MarketConfig, Project, Quotation } from '../market/records.js';
 import { simulationConfig } from '../market/simulate.js';
-import { GridShardClient } from '../sdk/client.js';
+import { abortableSleep, ClientError, GridShardClient, urlsFrom } from '../sdk/client.js';
 import type { GenesisFile, MarketConfigJson } from './genesis-file.js';
 
 /**
@@ -53,6 +53,10 @@ const PARTICIPANTS: readonly DemoParticipant[] = [
 
 const INTERVALS = 4;
 const INTERVAL_MS = 15_000;
+/** How long one market transaction may take to reach a block before the step is retried. */
+const COMMIT_DEADLINE_MS = 60_000;
+const RETRY_PAUSE_MS = 1000;
+const MAX_RETRY_PAUSE_MS = 30_000;
 
 export interface DemoKeys {
   readonly operator: string;
@@ -104,10 +108,12 @@ interface Actor {
   readonly client: GridShardClient;
   marketNonce: bigint;
   envelopeNonce: bigint;
+  /** Signed bytes sent and not yet known to be in a block or refused; resent before anything else. */
+  unsettled: Uint8Array | null;
 }
 
 interface NonceFile {
-  [publicKey: string]: { market: string; envelope: string };
+  [publicKey: string]: { market: string; envelope: string; unsettled?: string };
 }
 
 export interface DemoEvent {
@@ -121,6 +127,8 @@ export class DemoMarket {
   private readonly regulator: Actor;
   private readonly participants: { actor: Actor; spec: DemoParticipant }[];
   private stopped = false;
+  private readonly abort = new AbortController();
+  private admitted = false;
   private running: Promise<void> | null = null;
   private cycles = 0;
   private committed = 0;
@@ -146,9 +154,11 @@ export class DemoMarket {
         name,
         signer,
         envelopeSigner: ed25519Scheme.signer(seed),
-        client: new GridShardClient(apis[next++ % apis.length]!, 10_000),
+        // Each actor starts at its own validator and fails over to the others.
+        client: new GridShardClient(urlsFrom(apis, next++), 10_000),
         marketNonce: BigInt(nonces?.market ?? 0),
         envelopeNonce: BigInt(nonces?.envelope ?? 0),
+        unsettled: nonces?.unsettled === undefined ? null : fromHex(nonces.unsettled),
       };
     };
     this.operator = actor('operator', keys.operator);
@@ -169,6 +179,7 @@ export class DemoMarket {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.abort.abort();
     await this.running;
     this.saveNonces();
   }
@@ -189,6 +200,7 @@ export class DemoMarket {
       out[toHex(a.signer.publicKey)] = {
         market: a.marketNonce.toString(),
         envelope: a.envelopeNonce.toString(),
+        ...(a.unsettled === null ? {} : { unsettled: toHex(a.unsettled) }),
       };
     }
     writeFileSync(this.stateFile, JSON.stringify(out));
@@ -196,24 +208,61 @@ export class DemoMarket {
 
   /** Signs, submits and waits for the block; returns the receipt code ('' when executed). */
   private async send(actor: Actor, action: MarketAction): Promise<string> {
+    // An earlier transaction of this actor may still commit; its nonces must be known first.
+    await this.settle(actor);
     const marketTx = signMarketTransaction(this.genesis.chainId, actor.signer, actor.marketNonce, action);
-    const tx = signTransaction(actor.envelopeSigner, {
-      chainId: this.genesis.chainId,
-      shardId: this.genesis.shardId,
-      type: MARKET_TX_TYPE,
-      payload: marketTransactionRecord.encode(marketTx),
-      nonce: actor.envelopeNonce,
-    });
-    const hash = await actor.client.submit(tx);
-    actor.envelopeNonce++;
-    const committed = await actor.client.waitForTransaction(hash, 60_000, 50);
-    if (committed.ok) {
-      actor.marketNonce++;
-      this.committed++;
-    } else {
-      this.refused++;
+    actor.unsettled = encodeTransaction(
+      signTransaction(actor.envelopeSigner, {
+        chainId: this.genesis.chainId,
+        shardId: this.genesis.shardId,
+        type: MARKET_TX_TYPE,
+        payload: marketTransactionRecord.encode(marketTx),
+        nonce: actor.envelopeNonce,
+      }),
+    );
+    return this.settle(actor);
+  }
+
+  /**
+   * Keeps the actor's unsettled transaction alive until it is in a block, through whichever
+   * validator answers (see docs/API.md, acknowledgement contract). Nonces move only on a known
+   * outcome: a transaction whose fate is unknown stays unsettled and is resent by the next call,
+   * so a late commit never leaves the actor's nonces behind the chain's.
+   */
+  private async settle(actor: Actor): Promise<string> {
+    if (actor.unsettled === null) return '';
+    try {
+      const committed = await actor.client.submitUntilCommitted(actor.unsettled, {
+        deadlineMs: COMMIT_DEADLINE_MS,
+        pollMs: 50,
+        resendAfterMs: 3000,
+        signal: this.abort.signal,
+      });
+      actor.unsettled = null;
+      actor.envelopeNonce++;
+      if (committed.ok) {
+        actor.marketNonce++;
+        this.committed++;
+      } else {
+        this.refused++;
+      }
+      return committed.code;
+    } catch (error) {
+      if (!(error instanceof ClientError)) throw error;
+      if (error.code === 'SUPERSEDED') {
+        actor.unsettled = null;
+        actor.envelopeNonce++;
+        this.refused++;
+        return 'SUPERSEDED';
+      }
+      if (error.code === 'HTTP_ERROR' && error.data.status === 422) {
+        // Refused on admission: the nonce was not used.
+        actor.unsettled = null;
+        this.refused++;
+        return error.data.code ?? 'REFUSED';
+      }
+      throw error;
     }
-    return committed.code;
   }
 
   private async must(actor: Actor, action: MarketAction): Promise<void> {
@@ -229,19 +278,37 @@ export class DemoMarket {
 
   private async waitForChainTime(targetMs: number): Promise<void> {
     while (!this.stopped && (await this.chainTimeMs()) < targetMs)
-      await new Promise((r) => setTimeout(r, 500));
+      await abortableSleep(500, this.abort.signal);
   }
 
+  /**
+   * A failed step (no validator reachable, a transaction not committed in time, a refusal) is
+   * reported and the demo tries again after a pause that grows while failures repeat: a devnet
+   * that loses a validator, or all of them for a while, gets its market back when they return.
+   */
   private async run(): Promise<void> {
-    await this.admitMembers();
-    while (!this.stopped) await this.tradeCycle(`c${Date.now().toString(36)}`);
+    let pauseMs = RETRY_PAUSE_MS;
+    while (!this.stopped) {
+      try {
+        if (!this.admitted) await this.admitMembers();
+        await this.tradeCycle(`c${Date.now().toString(36)}`);
+        pauseMs = RETRY_PAUSE_MS;
+      } catch (error) {
+        if (this.stopped) return;
+        this.print(`demo market: ${(error as Error).message}; trying again in ${pauseMs / 1000} s`);
+        await abortableSleep(pauseMs, this.abort.signal).catch(() => undefined);
+        pauseMs = Math.min(pauseMs * 2, MAX_RETRY_PAUSE_MS);
+      }
+    }
   }
 
-  private async admitMembers(): Promise<void> {
+  /** The first step: registers and approves the institutions and participants, unless done before. */
+  async admitMembers(): Promise<void> {
     const known = await this.tradingCenter.client.marketMember(
       toHex(this.participants.at(-1)!.actor.signer.publicKey),
     );
     if (known?.status === 'approved') {
+      this.admitted = true;
       this.print('demo market: members already admitted in an earlier run');
       return;
     }
@@ -307,6 +374,7 @@ export class DemoMarket {
         note: 'demo',
       })),
     });
+    this.admitted = true;
     this.print('demo market: 3 institutions and 12 participants registered and approved on chain');
   }
 
