@@ -1,6 +1,7 @@
 import { MarketDriver, type Signer, signerFromSeed } from '../../src/market/driver.js';
 import { initMarket } from '../../src/market/executor.js';
 import { MemoryState } from '../../src/market/memory-state.js';
+import { MARKET_PARAMETER_DEFAULTS } from '../../src/market/parameters.js';
 import type { MarketConfig, Project, Quotation } from '../../src/market/records.js';
 import { MarketStore } from '../../src/market/store.js';
 
@@ -17,10 +18,10 @@ export function seedSigner(n: number): Signer {
 
 export function testConfig(operator: Uint8Array, overrides: Partial<MarketConfig> = {}): MarketConfig {
   return {
+    ...MARKET_PARAMETER_DEFAULTS,
     marketId: 'test',
     sealedBids: false,
     pricing: 'uniform',
-    resubmissionRounds: 1,
     priceFloorPerKwh: 0,
     priceCapPerKwh: 1000,
     benchmarkPricePerKwh: 400,
