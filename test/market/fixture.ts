@@ -112,9 +112,13 @@ export class TestMarket {
       voltageKv: 10,
       maxLoadKw,
       projects: [],
-      meterKey,
+      meterKey: null,
     });
     this.driver.must(this.center, { type: 'audit', member: signer.publicKey, approve: true, note: '' });
+    // A meter is the grid enterprise's to bind, never the member's to choose.
+    if (meterKey !== null) {
+      this.driver.must(this.grid, { type: 'bindMeter', member: signer.publicKey, meterKey });
+    }
     return signer;
   }
 
