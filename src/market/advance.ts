@@ -30,7 +30,12 @@ export function advanceCycle(ctx: HandlerContext, action: Of<'advanceCycle'>): A
     const late = `deadline ${due.atMs} passed`;
     switch (due.step) {
       case 'closeGate':
-        closeGateNow(ctx, cycle, 'GATE_CLOSED_BY_DEADLINE', `${late}: the trading center did not close the gate`);
+        closeGateNow(
+          ctx,
+          cycle,
+          'GATE_CLOSED_BY_DEADLINE',
+          `${late}: the trading center did not close the gate`,
+        );
         break;
       case 'match':
         matchNow(ctx, cycle, 'MATCHED_BY_DEADLINE', `${late}: the trading center did not match`);
@@ -39,7 +44,12 @@ export function advanceCycle(ctx: HandlerContext, action: Of<'advanceCycle'>): A
         missedCheck(ctx, cycle);
         break;
       case 'contract':
-        contractNow(ctx, cycle, 'CONTRACTED_BY_DEADLINE', `${late}: the trading center did not write the contracts`);
+        contractNow(
+          ctx,
+          cycle,
+          'CONTRACTED_BY_DEADLINE',
+          `${late}: the trading center did not write the contracts`,
+        );
         break;
       case 'settle':
         settleNow(ctx, cycle, 'SETTLED_BY_DEADLINE', `${late}: missing readings count as the contract`);

@@ -1,6 +1,6 @@
 import { toHex } from '../crypto/index.js';
-import type { MarketAction } from './actions.js';
 import { isGridShardError } from '../errors.js';
+import type { MarketAction } from './actions.js';
 import { checkDeadlineMs, moveCycle } from './cycle-clock.js';
 import { MarketError } from './errors.js';
 import type { ScheduleInterval, SecurityCheckResult } from './grid-interface.js';
@@ -109,7 +109,8 @@ function runCheck(ctx: HandlerContext, cycle: Cycle): ActionDetail {
   if (traded.length > 0 && cancelled === traded.length) {
     moveCycle(ctx, cycle, 'cancelled', 'CHECK_FAILED', `every traded interval failed its security check`);
   } else {
-    const code = cancelled > 0 ? 'CHECKED_PARTLY_CANCELLED' : rechecked > 0 ? 'CHECKED_AFTER_RECHECK' : 'CHECKED';
+    const code =
+      cancelled > 0 ? 'CHECKED_PARTLY_CANCELLED' : rechecked > 0 ? 'CHECKED_AFTER_RECHECK' : 'CHECKED';
     const reason = `${cancelled} interval(s) cancelled, ${rechecked} re-checked`;
     moveCycle(ctx, cycle, 'checked', code, reason);
   }
@@ -156,14 +157,22 @@ function tryCheck(
     if (place === undefined || place.interval !== interval || before === undefined) {
       return { ok: false, code: 'BAD_ADJUSTMENT', message: `adjusted unknown trade ${adjustment.id}` };
     }
-    if (!Number.isSafeInteger(adjustment.energyWh) || adjustment.energyWh < 0 || adjustment.energyWh > before) {
+    if (
+      !Number.isSafeInteger(adjustment.energyWh) ||
+      adjustment.energyWh < 0 ||
+      adjustment.energyWh > before
+    ) {
       return { ok: false, code: 'BAD_ADJUSTMENT', message: `may only reduce trade ${adjustment.id}` };
     }
   }
   return {
     ok: true,
     violations: result.violations.length,
-    adjustments: result.adjustments.map((a) => ({ id: a.id, energyWh: a.energyWh, reason: String(a.reason) })),
+    adjustments: result.adjustments.map((a) => ({
+      id: a.id,
+      energyWh: a.energyWh,
+      reason: String(a.reason),
+    })),
   };
 }
 
@@ -255,12 +264,23 @@ export function missedCheck(ctx: HandlerContext, cycle: Cycle): ActionDetail {
         interval,
         deals.map((deal) => ({ ...deal, energyWh: 0, adjustmentReason: 'CHECK_MISSED: cancelled' })),
       );
-      outcomes.push({ interval, outcome: 'cancelled', code: 'CHECK_MISSED', reason: 'no security check before the deadline' });
+      outcomes.push({
+        interval,
+        outcome: 'cancelled',
+        code: 'CHECK_MISSED',
+        reason: 'no security check before the deadline',
+      });
     }
   }
   store.setIntervalOutcomes(cycle.cycleId, outcomes);
   if (config.missedCheckFallback === 'cancel' && traded > 0) {
-    moveCycle(ctx, cycle, 'cancelled', 'CHECK_MISSED', 'no security check before the deadline: cycle cancelled');
+    moveCycle(
+      ctx,
+      cycle,
+      'cancelled',
+      'CHECK_MISSED',
+      'no security check before the deadline: cycle cancelled',
+    );
     return { cycleId: cycle.cycleId, state: 'cancelled', intervals: traded };
   }
   moveCycle(

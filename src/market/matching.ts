@@ -49,11 +49,15 @@ export function match(ctx: HandlerContext, action: Of<'match'>): ActionDetail {
   const deadline = revealDeadlineMs(cycle, ctx.config);
   const unrevealed = unrevealedCount(ctx, cycle);
   if (unrevealed > 0 && ctx.context.blockTimeMs < deadline) {
-    throw new MarketError('NOT_DUE', `${unrevealed} sealed quotation(s) may still be revealed until ${deadline}`, {
-      cycleId: cycle.cycleId,
-      unrevealed,
-      deadlineMs: deadline,
-    });
+    throw new MarketError(
+      'NOT_DUE',
+      `${unrevealed} sealed quotation(s) may still be revealed until ${deadline}`,
+      {
+        cycleId: cycle.cycleId,
+        unrevealed,
+        deadlineMs: deadline,
+      },
+    );
   }
   return matchNow(ctx, cycle, 'MATCHED', 'matched by the trading center');
 }

@@ -14,7 +14,9 @@ export function bindMeter(ctx: HandlerContext, action: Of<'bindMeter'>): ActionD
   requireMember(ctx, ['gridEnterprise']);
   const member = ctx.store.member(action.member);
   if (member === undefined) {
-    throw new MarketError('UNKNOWN_MEMBER', 'meter for an unregistered key', { member: toHex(action.member) });
+    throw new MarketError('UNKNOWN_MEMBER', 'meter for an unregistered key', {
+      member: toHex(action.member),
+    });
   }
   if (member.role !== 'generator' && member.role !== 'user') {
     throw new MarketError('BAD_ACTION', `a ${member.role} has no meter in the market`, { field: 'member' });

@@ -1,5 +1,5 @@
 import { decodeExact, Writer } from '../codec/index.js';
-import { defaulted, MARKET_PARAMETER_DEFAULTS as D } from './parameters.js';
+import { MARKET_PARAMETER_DEFAULTS as D, defaulted } from './parameters.js';
 import {
   bool,
   type Codec,
@@ -113,7 +113,8 @@ export const configCodec = struct({
   meterWindowMs: defaulted(u64, D.meterWindowMs),
 });
 export type MarketConfig = Infer<typeof configCodec>;
-const configV1Codec = struct(configV1Shape);
+/** The layout of genesis configurations before the deadlines, still read. */
+export const configV1Codec = struct(configV1Shape);
 
 /** A configuration with every parameter a genesis document left out set to its default. */
 export function marketConfigWithDefaults(config: MarketConfig): MarketConfig {

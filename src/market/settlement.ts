@@ -53,7 +53,12 @@ export function meterReadings(ctx: HandlerContext, action: Of<'meterReadings'>):
         continue;
       }
       if (!gridSigner && !bytesEqual(binding!.member, meter.participant)) {
-        refuse(meter.participant, reading.interval, 'NOT_AUTHORISED', "the meter is bound to another participant");
+        refuse(
+          meter.participant,
+          reading.interval,
+          'NOT_AUTHORISED',
+          'the meter is bound to another participant',
+        );
         continue;
       }
       let slot = lists.get(name);

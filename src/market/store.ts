@@ -315,7 +315,8 @@ export class MarketStore {
   meterRejections(cycleId: string): MeterRejection[] {
     const count = Math.min(MAX_METER_REJECTIONS, this.meterRejectionCount(cycleId));
     const out: MeterRejection[] = [];
-    for (let n = 0; n < count; n++) out.push(this.read(key(P.meterRejection, cycleId, n), meterRejectionRecord)!);
+    for (let n = 0; n < count; n++)
+      out.push(this.read(key(P.meterRejection, cycleId, n), meterRejectionRecord)!);
     return out;
   }
 

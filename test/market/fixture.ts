@@ -1,5 +1,6 @@
 import { MarketDriver, type Signer, signerFromSeed } from '../../src/market/driver.js';
 import { initMarket } from '../../src/market/executor.js';
+import type { MarketPlugins } from '../../src/market/handler-context.js';
 import { MemoryState } from '../../src/market/memory-state.js';
 import { MARKET_PARAMETER_DEFAULTS } from '../../src/market/parameters.js';
 import type { MarketConfig, Project, Quotation } from '../../src/market/records.js';
@@ -62,9 +63,9 @@ export class TestMarket {
   readonly driver: MarketDriver;
   private next = 100;
 
-  constructor(overrides: Partial<MarketConfig> = {}) {
+  constructor(overrides: Partial<MarketConfig> = {}, plugins?: MarketPlugins) {
     initMarket(this.state, testConfig(this.operator.publicKey, overrides));
-    this.driver = new MarketDriver(this.state, 'test-chain', START_MS);
+    this.driver = new MarketDriver(this.state, 'test-chain', START_MS, 1000, plugins);
     for (const [signer, role] of [
       [this.center, 'tradingCenter'],
       [this.grid, 'gridEnterprise'],
