@@ -236,9 +236,9 @@ function matchedSchedule(
 }
 
 /**
- * No check came before the deadline. By the genesis rule, either every matched trade falls back
- * to grid purchase at the benchmark price (the rules' third mode: the grid enterprise buys the
- * generators' output; users buy as they would outside the market) or the cycle is cancelled.
+ * No check came before the deadline. By the genesis rule, either the matched direct trades fall
+ * back to grid purchase at the benchmark price (the rules' third mode: the grid enterprise buys
+ * the generators' output; users buy as they would outside the market) or the cycle is cancelled.
  */
 export function missedCheck(ctx: HandlerContext, cycle: Cycle): ActionDetail {
   const { store, config } = ctx;
@@ -305,9 +305,10 @@ export function contract(ctx: HandlerContext, action: Of<'contract'>): ActionDet
 }
 
 /**
- * The contracts themselves, by the trading center or, past its grace, by rule. An interval whose
- * check was missed under the grid-purchase fallback contracts each generator's matched volume
- * with the grid enterprise at the benchmark price.
+ * The contracts themselves, by the trading center or, past its grace, by rule. In an interval
+ * whose check was missed under the grid-purchase fallback, each direct trade becomes a contract
+ * of the generator with the grid enterprise at the benchmark price; trades that already were the
+ * grid enterprise's (entrusted, grid purchase) keep their terms.
  */
 export function contractNow(ctx: HandlerContext, cycle: Cycle, code: string, reason: string): ActionDetail {
   const { store, config } = ctx;
@@ -325,7 +326,7 @@ export function contractNow(ctx: HandlerContext, cycle: Cycle, code: string, rea
     for (const deal of store.deals(cycle.cycleId, interval)) {
       const n = id++;
       if (deal.energyWh === 0) continue;
-      if (fallback.has(interval)) {
+      if (fallback.has(interval) && deal.mode === 'direct') {
         contracts.push(gridPurchaseFallback(ctx, cycle, deal, n, interval, termStartMs));
         continue;
       }
