@@ -44,6 +44,14 @@ export function initMarket(state: KeyValueState, given: MarketConfig): void {
   if (config.recheckCutBps > 10_000 || config.recheckAttempts > 16) {
     throw new MarketError('BAD_CONFIG', 'recheckCutBps is at most 10000 and recheckAttempts at most 16', {});
   }
+  // A zero window would close before any transaction after the opening one could use it.
+  if (config.checkWindowMs === 0 || (config.sealedBids && config.revealWindowMs === 0)) {
+    throw new MarketError(
+      'BAD_CONFIG',
+      'checkWindowMs (and revealWindowMs with sealed bids) must be positive',
+      {},
+    );
+  }
   store.setConfig(config);
   for (const operator of config.operators) {
     store.setMember(

@@ -214,4 +214,18 @@ describe('genesis parameters', () => {
     assert.deepEqual(configRecord.decode(writer.finish()), { ...stored, ...MARKET_PARAMETER_DEFAULTS });
     assert.deepEqual(configRecord.decode(configRecord.encode(stored)), stored);
   });
+
+  it('refuses windows that could never be used and cuts beyond the whole', () => {
+    const operator = seedSigner(1).publicKey;
+    for (const overrides of [
+      { checkWindowMs: 0 },
+      { sealedBids: true, revealWindowMs: 0 },
+      { recheckCutBps: 10_001 },
+    ]) {
+      assert.throws(
+        () => initMarket(new MemoryState(), testConfig(operator, overrides)),
+        (e: Error & { code?: string }) => e.code === 'BAD_CONFIG',
+      );
+    }
+  });
 });
