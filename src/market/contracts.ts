@@ -61,8 +61,8 @@ function runCheck(ctx: HandlerContext, cycle: Cycle): ActionDetail {
       }
       failure = `${result.code}: ${result.message}`;
     }
-    touched.add(interval);
     if (answer === undefined) {
+      touched.add(interval);
       for (let i = 0; i < deals.length; i++) {
         curtailedWh += deals[i]!.energyWh;
         deals[i] = { ...deals[i]!, energyWh: 0, adjustmentReason: `CHECK_FAILED: ${failure}`.slice(0, 200) };
@@ -80,6 +80,7 @@ function runCheck(ctx: HandlerContext, cycle: Cycle): ActionDetail {
       const place = where[entry.id]!;
       const deal = deals[place.index]!;
       if (entry.energyWh === deal.energyWh) continue;
+      touched.add(interval);
       curtailedWh += deal.energyWh - entry.energyWh;
       deals[place.index] = { ...deal, energyWh: entry.energyWh, adjustmentReason: recheckNote.slice(0, 200) };
     }
@@ -88,6 +89,7 @@ function runCheck(ctx: HandlerContext, cycle: Cycle): ActionDetail {
       const deal = deals[place.index]!;
       curtailedWh += deal.energyWh - adjustment.energyWh;
       const reason = recheckNote === '' ? adjustment.reason : `${recheckNote}; ${adjustment.reason}`;
+      touched.add(interval);
       deals[place.index] = { ...deal, energyWh: adjustment.energyWh, adjustmentReason: reason.slice(0, 200) };
       adjustments++;
     }
