@@ -42,7 +42,10 @@ export function meterReadings(ctx: HandlerContext, action: Of<'meterReadings'>):
     ctx.store.addMeterRejection(cycle.cycleId, { participant, interval, signer: ctx.sender, code, reason });
   };
   // A batch may name a participant more than once; its readings accumulate in one list.
-  const lists = new Map<string, { participant: Uint8Array; byInterval: (number | null)[] }>();
+  const lists = new Map<
+    string,
+    { participant: Uint8Array; byInterval: (number | null)[]; changed: boolean }
+  >();
   for (const meter of action.meters) {
     const name = keyString(meter.participant);
     const known = lists.get(name);
@@ -67,6 +70,7 @@ export function meterReadings(ctx: HandlerContext, action: Of<'meterReadings'>):
         slot = {
           participant: meter.participant,
           byInterval: Array.from({ length: cycle.intervals }, (_, i) => stored[i] ?? null),
+          changed: false,
         };
         lists.set(name, slot);
       }
@@ -84,12 +88,13 @@ export function meterReadings(ctx: HandlerContext, action: Of<'meterReadings'>):
         continue;
       }
       slot.byInterval[reading.interval] = reading.energyWh;
+      slot.changed = true;
       accepted++;
     }
   }
   for (const name of [...lists.keys()].sort()) {
     const slot = lists.get(name)!;
-    ctx.store.setMeterWh(cycle.cycleId, slot.participant, slot.byInterval);
+    if (slot.changed) ctx.store.setMeterWh(cycle.cycleId, slot.participant, slot.byInterval);
   }
   return { meters: action.meters.length, readings: accepted, refused: refused.length, refusals: refused };
 }

@@ -154,7 +154,7 @@ describe('direct trading, contract and settlement', () => {
       (early.refusals as { code: string }[]).map((r) => r.code),
       ['NOT_DUE'],
     );
-    assert.deepEqual(market.store.meterWh('c1', gen.publicKey), [null, null]);
+    assert.deepEqual(market.store.meterWh('c1', gen.publicKey), []);
     assert.equal(market.store.meterRejections('c1')[0]!.code, 'NOT_DUE');
   });
 
