@@ -32,6 +32,7 @@ const actionVariants = {
     voltageKv: varuint,
     maxLoadKw: varuint,
     projects: list(projectCodec, 64),
+    /** Must be null: meters are bound by the grid enterprise (bindMeter). Kept so old payloads decode. */
     meterKey: optional(key32),
   },
   audit: { member: key32, approve: bool, note: text(200) },
@@ -68,6 +69,10 @@ const actionVariants = {
   auditBatch: {
     decisions: list(struct({ member: key32, approve: bool, note: text(200) }), 10_000),
   },
+  /** Performs, by the genesis rule, the step of a cycle whose deadline passed in block time. */
+  advanceCycle: { cycleId },
+  /** A grid enterprise binds a meter's key to a generator or user; null unbinds. */
+  bindMeter: { member: key32, meterKey: optional(key32) },
 };
 
 export const marketActionCodec = union(actionVariants);

@@ -1,16 +1,22 @@
 import { toHex } from '../crypto/index.js';
+import { isGridShardError } from '../errors.js';
 import type { MarketAction } from './actions.js';
+import { checkDeadlineMs, moveCycle } from './cycle-clock.js';
 import { MarketError } from './errors.js';
-import type { ScheduleInterval } from './grid-interface.js';
+import type { ScheduleInterval, SecurityCheckResult } from './grid-interface.js';
 import { type ActionDetail, type HandlerContext, requireCycle, requireMember } from './handler-context.js';
 import { keyString } from './memory-state.js';
-import type { Contract, Member } from './records.js';
+import type { Contract, Cycle, Deal, IntervalOutcome, Member } from './records.js';
 
 type Of<T extends MarketAction['type']> = Extract<MarketAction, { type: T }>;
 
 /**
- * The security check: the cycle's whole matched schedule goes to the grid check; every volume
- * it cuts is written back to its deal with the reason. An adjustment may only reduce a deal.
+ * The security check: the cycle's matched schedule goes to the grid check interval by interval;
+ * every volume it cuts is written back to its deal with the reason (an adjustment may only
+ * reduce a deal). An interval whose check fails with a typed error is re-checked with its trades
+ * cut by `recheckCutBps`, up to `recheckAttempts` times; if none passes, the interval's trades are
+ * cancelled with the failure as reason. A cycle with every traded interval cancelled is cancelled.
+ * Only the cycle's grid enterprise or the trading center runs it, and only before the deadline.
  */
 export function check(ctx: HandlerContext, action: Of<'check'>): ActionDetail {
   const cycle = requireCycle(ctx, action.cycleId, ['matched']);
@@ -18,6 +24,178 @@ export function check(ctx: HandlerContext, action: Of<'check'>): ActionDetail {
   if (signer.role === 'gridEnterprise' && toHex(ctx.sender) !== toHex(cycle.gridEnterprise)) {
     throw new MarketError('NOT_AUTHORISED', "only the cycle's grid enterprise runs its check", {});
   }
+  const deadline = checkDeadlineMs(cycle, ctx.config);
+  if (ctx.context.blockTimeMs >= deadline) {
+    throw new MarketError('DEADLINE_PASSED', `the security check was due before ${deadline}`, {
+      cycleId: cycle.cycleId,
+      deadlineMs: deadline,
+    });
+  }
+  return runCheck(ctx, cycle);
+}
+
+function runCheck(ctx: HandlerContext, cycle: Cycle): ActionDetail {
+  const { store, config } = ctx;
+  const { lists, schedule, where } = matchedSchedule(ctx, cycle);
+  let violations = 0;
+  let adjustments = 0;
+  let curtailedWh = 0;
+  const outcomes: IntervalOutcome[] = [];
+  const touched = new Set<number>();
+  for (const slice of schedule) {
+    const { interval } = slice;
+    if (slice.entries.length === 0) {
+      outcomes.push({ interval, outcome: 'secure', code: 'NO_TRADES', reason: '' });
+      continue;
+    }
+    const deals = lists[interval]!;
+    let probe = slice;
+    let failure = '';
+    let answer: CheckAnswer | undefined;
+    for (let attempt = 0; attempt <= config.recheckAttempts; attempt++) {
+      if (attempt > 0) probe = cutSlice(probe, config.recheckCutBps, cycle.intervalMs);
+      const result = tryCheck(ctx, probe, where, interval);
+      if (result.ok) {
+        answer = { ...result, attempt };
+        break;
+      }
+      failure = `${result.code}: ${result.message}`;
+    }
+    if (answer === undefined) {
+      touched.add(interval);
+      for (let i = 0; i < deals.length; i++) {
+        curtailedWh += deals[i]!.energyWh;
+        deals[i] = { ...deals[i]!, energyWh: 0, adjustmentReason: `CHECK_FAILED: ${failure}`.slice(0, 200) };
+      }
+      outcomes.push({ interval, outcome: 'cancelled', code: 'CHECK_FAILED', reason: failure.slice(0, 200) });
+      continue;
+    }
+    violations += answer.violations;
+    // Re-checked volumes first, then the adjustments the passing check made to them.
+    const recheckNote =
+      answer.attempt > 0
+        ? `RECHECKED: cut ${answer.attempt} time(s) by ${config.recheckCutBps} bps after ${failure}`
+        : '';
+    for (const entry of probe.entries) {
+      const place = where[entry.id]!;
+      const deal = deals[place.index]!;
+      if (entry.energyWh === deal.energyWh) continue;
+      touched.add(interval);
+      curtailedWh += deal.energyWh - entry.energyWh;
+      deals[place.index] = { ...deal, energyWh: entry.energyWh, adjustmentReason: recheckNote.slice(0, 200) };
+    }
+    for (const adjustment of answer.adjustments) {
+      const place = where[adjustment.id]!;
+      const deal = deals[place.index]!;
+      curtailedWh += deal.energyWh - adjustment.energyWh;
+      const reason = recheckNote === '' ? adjustment.reason : `${recheckNote}; ${adjustment.reason}`;
+      touched.add(interval);
+      deals[place.index] = { ...deal, energyWh: adjustment.energyWh, adjustmentReason: reason.slice(0, 200) };
+      adjustments++;
+    }
+    outcomes.push(
+      answer.attempt > 0
+        ? { interval, outcome: 'rechecked', code: 'RECHECKED', reason: recheckNote.slice(0, 200) }
+        : answer.adjustments.length > 0
+          ? { interval, outcome: 'adjusted', code: 'ADJUSTED', reason: '' }
+          : { interval, outcome: 'secure', code: 'SECURE', reason: '' },
+    );
+  }
+  for (const interval of [...touched].sort((a, b) => a - b)) {
+    store.setDeals(cycle.cycleId, interval, lists[interval]!);
+  }
+  store.setIntervalOutcomes(cycle.cycleId, outcomes);
+  const traded = outcomes.filter((o) => o.code !== 'NO_TRADES');
+  const cancelled = traded.filter((o) => o.outcome === 'cancelled').length;
+  const rechecked = traded.filter((o) => o.outcome === 'rechecked').length;
+  if (traded.length > 0 && cancelled === traded.length) {
+    moveCycle(ctx, cycle, 'cancelled', 'CHECK_FAILED', `every traded interval failed its security check`);
+  } else {
+    const code =
+      cancelled > 0 ? 'CHECKED_PARTLY_CANCELLED' : rechecked > 0 ? 'CHECKED_AFTER_RECHECK' : 'CHECKED';
+    const reason = `${cancelled} interval(s) cancelled, ${rechecked} re-checked`;
+    moveCycle(ctx, cycle, 'checked', code, reason);
+  }
+  return {
+    cycleId: cycle.cycleId,
+    violations,
+    adjustments,
+    curtailedWh,
+    rechecked,
+    cancelledIntervals: cancelled,
+  };
+}
+
+interface CheckAnswer {
+  violations: number;
+  adjustments: { id: number; energyWh: number; reason: string }[];
+  attempt: number;
+}
+
+/**
+ * One interval through the checker. A typed error (the grid engine's, e.g.
+ * CONGESTION_INFEASIBLE) or an adjustment that breaks the interface's rules is a failed check;
+ * any other exception is not a deterministic answer and refuses the transaction instead.
+ */
+function tryCheck(
+  ctx: HandlerContext,
+  slice: ScheduleInterval,
+  where: readonly { interval: number; index: number }[],
+  interval: number,
+):
+  | { ok: true; violations: number; adjustments: CheckAnswer['adjustments'] }
+  | { ok: false; code: string; message: string } {
+  let result: SecurityCheckResult;
+  try {
+    result = ctx.plugins.securityChecker.check([slice]);
+  } catch (error) {
+    if (isGridShardError(error)) return { ok: false, code: error.code, message: error.message };
+    throw error;
+  }
+  const energy = new Map(slice.entries.map((entry) => [entry.id, entry.energyWh]));
+  for (const adjustment of result.adjustments) {
+    const place = Number.isInteger(adjustment.id) ? where[adjustment.id] : undefined;
+    const before = energy.get(adjustment.id);
+    if (place === undefined || place.interval !== interval || before === undefined) {
+      return { ok: false, code: 'BAD_ADJUSTMENT', message: `adjusted unknown trade ${adjustment.id}` };
+    }
+    if (
+      !Number.isSafeInteger(adjustment.energyWh) ||
+      adjustment.energyWh < 0 ||
+      adjustment.energyWh > before
+    ) {
+      return { ok: false, code: 'BAD_ADJUSTMENT', message: `may only reduce trade ${adjustment.id}` };
+    }
+  }
+  return {
+    ok: true,
+    violations: result.violations.length,
+    adjustments: result.adjustments.map((a) => ({
+      id: a.id,
+      energyWh: a.energyWh,
+      reason: String(a.reason),
+    })),
+  };
+}
+
+/** Every trade of the interval cut by `cutBps`, rounded down to whole Wh. */
+function cutSlice(slice: ScheduleInterval, cutBps: number, intervalMs: number): ScheduleInterval {
+  const keep = 10_000 - Math.min(10_000, cutBps);
+  const hours = intervalMs / 3_600_000;
+  return {
+    ...slice,
+    entries: slice.entries.map((entry) => {
+      const energyWh = Math.floor((entry.energyWh * keep) / 10_000);
+      return { ...entry, energyWh, powerKw: energyWh / 1000 / hours };
+    }),
+  };
+}
+
+/** The cycle's deals as the check sees them; a deal's id is its position in the cycle. */
+function matchedSchedule(
+  ctx: HandlerContext,
+  cycle: Cycle,
+): { lists: Deal[][]; schedule: ScheduleInterval[]; where: { interval: number; index: number }[] } {
   const { store } = ctx;
   const hours = cycle.intervalMs / 3_600_000;
   const hexCache = new Map<string, string>();
@@ -35,7 +213,6 @@ export function check(ctx: HandlerContext, action: Of<'check'>): ActionDetail {
     if (found === undefined) members.set(name, (found = store.member(key)!));
     return found;
   };
-  // A deal's id is its position in the cycle, interval by interval.
   const lists = Array.from({ length: cycle.intervals }, (_, interval) =>
     store.deals(cycle.cycleId, interval),
   );
@@ -57,41 +234,65 @@ export function check(ctx: HandlerContext, action: Of<'check'>): ActionDetail {
       };
     }),
   }));
-  const result = ctx.plugins.securityChecker.check(schedule);
-  let curtailedWh = 0;
-  const touched = new Set<number>();
-  for (const adjustment of result.adjustments) {
-    const place = Number.isInteger(adjustment.id) ? where[adjustment.id] : undefined;
-    if (place === undefined) {
-      throw new MarketError('BAD_INPUT', `security check adjusted unknown trade ${adjustment.id}`, {});
+  return { lists, schedule, where };
+}
+
+/**
+ * No check came before the deadline. By the genesis rule, either the matched direct trades fall
+ * back to grid purchase at the benchmark price (the rules' third mode: the grid enterprise buys
+ * the generators' output; users buy as they would outside the market) or the cycle is cancelled.
+ */
+export function missedCheck(ctx: HandlerContext, cycle: Cycle): ActionDetail {
+  const { store, config } = ctx;
+  const outcomes: IntervalOutcome[] = [];
+  let traded = 0;
+  for (let interval = 0; interval < cycle.intervals; interval++) {
+    const deals = store.deals(cycle.cycleId, interval);
+    if (deals.length === 0) {
+      outcomes.push({ interval, outcome: 'secure', code: 'NO_TRADES', reason: '' });
+      continue;
     }
-    const deals = lists[place.interval]!;
-    const deal = deals[place.index]!;
-    if (
-      !Number.isSafeInteger(adjustment.energyWh) ||
-      adjustment.energyWh < 0 ||
-      adjustment.energyWh > deal.energyWh
-    ) {
-      throw new MarketError('BAD_INPUT', `security check may only reduce trade ${adjustment.id}`, {});
+    traded++;
+    if (config.missedCheckFallback === 'gridPurchase') {
+      outcomes.push({
+        interval,
+        outcome: 'gridPurchase',
+        code: 'CHECK_MISSED',
+        reason: 'no security check before the deadline: grid purchase at the benchmark price',
+      });
+    } else {
+      store.setDeals(
+        cycle.cycleId,
+        interval,
+        deals.map((deal) => ({ ...deal, energyWh: 0, adjustmentReason: 'CHECK_MISSED: cancelled' })),
+      );
+      outcomes.push({
+        interval,
+        outcome: 'cancelled',
+        code: 'CHECK_MISSED',
+        reason: 'no security check before the deadline',
+      });
     }
-    curtailedWh += deal.energyWh - adjustment.energyWh;
-    deals[place.index] = {
-      ...deal,
-      energyWh: adjustment.energyWh,
-      adjustmentReason: adjustment.reason.slice(0, 200),
-    };
-    touched.add(place.interval);
   }
-  for (const interval of [...touched].sort((a, b) => a - b)) {
-    store.setDeals(cycle.cycleId, interval, lists[interval]!);
+  store.setIntervalOutcomes(cycle.cycleId, outcomes);
+  if (config.missedCheckFallback === 'cancel' && traded > 0) {
+    moveCycle(
+      ctx,
+      cycle,
+      'cancelled',
+      'CHECK_MISSED',
+      'no security check before the deadline: cycle cancelled',
+    );
+    return { cycleId: cycle.cycleId, state: 'cancelled', intervals: traded };
   }
-  store.setCycle({ ...cycle, state: 'checked' });
-  return {
-    cycleId: cycle.cycleId,
-    violations: result.violations.length,
-    adjustments: result.adjustments.length,
-    curtailedWh,
-  };
+  moveCycle(
+    ctx,
+    cycle,
+    'checked',
+    'CHECK_MISSED',
+    'no security check before the deadline: matched volumes fall back to grid purchase at the benchmark price',
+  );
+  return { cycleId: cycle.cycleId, state: 'checked', intervals: traded };
 }
 
 /**
@@ -102,7 +303,23 @@ export function check(ctx: HandlerContext, action: Of<'check'>): ActionDetail {
 export function contract(ctx: HandlerContext, action: Of<'contract'>): ActionDetail {
   requireMember(ctx, ['tradingCenter']);
   const cycle = requireCycle(ctx, action.cycleId, ['checked']);
+  return contractNow(ctx, cycle, 'CONTRACTED', 'contracts written by the trading center');
+}
+
+/**
+ * The contracts themselves, by the trading center or, past its grace, by rule. In an interval
+ * whose check was missed under the grid-purchase fallback, each direct trade becomes a contract
+ * of the generator with the grid enterprise at the benchmark price; trades that already were the
+ * grid enterprise's (entrusted, grid purchase) keep their terms.
+ */
+export function contractNow(ctx: HandlerContext, cycle: Cycle, code: string, reason: string): ActionDetail {
   const { store, config } = ctx;
+  const fallback = new Set(
+    store
+      .intervalOutcomes(cycle.cycleId)
+      .filter((o) => o.outcome === 'gridPurchase')
+      .map((o) => o.interval),
+  );
   let id = 0;
   let written = 0;
   for (let interval = 0; interval < cycle.intervals; interval++) {
@@ -111,6 +328,10 @@ export function contract(ctx: HandlerContext, action: Of<'contract'>): ActionDet
     for (const deal of store.deals(cycle.cycleId, interval)) {
       const n = id++;
       if (deal.energyWh === 0) continue;
+      if (fallback.has(interval) && deal.mode === 'direct') {
+        contracts.push(gridPurchaseFallback(ctx, cycle, deal, n, interval, termStartMs));
+        continue;
+      }
       contracts.push({
         contractId: `${cycle.cycleId}/${n}`,
         cycleId: cycle.cycleId,
@@ -135,6 +356,37 @@ export function contract(ctx: HandlerContext, action: Of<'contract'>): ActionDet
     if (contracts.length > 0) store.setContracts(cycle.cycleId, interval, contracts);
     written += contracts.length;
   }
-  store.setCycle({ ...cycle, state: 'contracted' });
+  moveCycle(ctx, cycle, 'contracted', code, reason);
   return { cycleId: cycle.cycleId, contracts: written };
+}
+
+function gridPurchaseFallback(
+  ctx: HandlerContext,
+  cycle: Cycle,
+  deal: Deal,
+  n: number,
+  interval: number,
+  termStartMs: number,
+): Contract {
+  const { config } = ctx;
+  return {
+    contractId: `${cycle.cycleId}/${n}`,
+    cycleId: cycle.cycleId,
+    deal: n,
+    mode: 'gridPurchase',
+    generator: deal.seller,
+    user: cycle.gridEnterprise,
+    gridEnterprise: cycle.gridEnterprise,
+    interval,
+    termStartMs,
+    termEndMs: termStartMs + cycle.intervalMs,
+    energyWh: deal.energyWh,
+    pricePerKwh: config.benchmarkPricePerKwh,
+    crossingFeePerKwh: 0,
+    subsidyPerKwh: config.subsidyPerKwh,
+    breachLiabilityBps: config.breachLiabilityBps,
+    toleranceBps: config.toleranceBps,
+    penaltyPerKwh: config.penaltyPerKwh,
+    adjustmentReason: 'CHECK_MISSED: grid purchase at the benchmark price',
+  };
 }

@@ -1,7 +1,9 @@
 import { toHex } from '../crypto/index.js';
 import type { MarketAction } from './actions.js';
+import { checkDeadlineMs, moveCycle } from './cycle-clock.js';
 import { MarketError } from './errors.js';
 import { type ActionDetail, type HandlerContext, requireCycle, requireMember } from './handler-context.js';
+import type { Cycle } from './records.js';
 
 type Of<T extends MarketAction['type']> = Extract<MarketAction, { type: T }>;
 
@@ -39,6 +41,18 @@ export function openCycle(ctx: HandlerContext, action: Of<'openCycle'>): ActionD
     gateClosureMs: action.gateClosureMs,
     gridEnterprise: action.gridEnterprise,
     openedAtHeight: ctx.context.height,
+    stateSinceMs: ctx.context.blockTimeMs,
+    reasonCode: 'CYCLE_OPENED',
+    reason: '',
+  });
+  ctx.store.addTransition(action.cycleId, {
+    from: 'open',
+    to: 'open',
+    round: 0,
+    atMs: ctx.context.blockTimeMs,
+    height: ctx.context.height,
+    code: 'CYCLE_OPENED',
+    reason: '',
   });
   return { cycleId: action.cycleId, state: 'open', round: 0 };
 }
@@ -53,11 +67,20 @@ export function closeGate(ctx: HandlerContext, action: Of<'closeGate'>): ActionD
       gateClosureMs: cycle.gateClosureMs,
     });
   }
-  ctx.store.setCycle({ ...cycle, state: 'closed' });
+  return closeGateNow(ctx, cycle, 'GATE_CLOSED', 'closed by the trading center');
+}
+
+/** Gate closure itself, by the trading center or, past its grace, by rule. */
+export function closeGateNow(ctx: HandlerContext, cycle: Cycle, code: string, reason: string): ActionDetail {
+  moveCycle(ctx, cycle, 'closed', code, reason);
   return { cycleId: cycle.cycleId, state: 'closed', round: cycle.round };
 }
 
-/** A resubmission round: quantity left unmatched may be quoted again within the same cycle. */
+/**
+ * A resubmission round: quantity left unmatched may be quoted again within the same cycle. The
+ * rules let unmatched parties resubmit until matched or the gate closes; the configured count is
+ * only a safety cap, and a round must open before the check deadline.
+ */
 export function openRound(ctx: HandlerContext, action: Of<'openRound'>): ActionDetail {
   requireMember(ctx, ['tradingCenter']);
   const cycle = requireCycle(ctx, action.cycleId, ['matched']);
@@ -71,12 +94,22 @@ export function openRound(ctx: HandlerContext, action: Of<'openRound'>): ActionD
       },
     );
   }
+  const deadline = checkDeadlineMs(cycle, ctx.config);
+  if (ctx.context.blockTimeMs >= deadline) {
+    throw new MarketError('DEADLINE_PASSED', `the matched schedule's deadline passed at ${deadline}`, {
+      cycleId: cycle.cycleId,
+      deadlineMs: deadline,
+    });
+  }
   if (action.gateClosureMs <= ctx.context.blockTimeMs || action.gateClosureMs > cycle.deliveryStartMs) {
     throw new MarketError('BAD_ACTION', 'gate closure must lie after this block and before delivery', {
       field: 'gateClosureMs',
     });
   }
   const round = cycle.round + 1;
-  ctx.store.setCycle({ ...cycle, state: 'open', round, gateClosureMs: action.gateClosureMs });
+  moveCycle(ctx, cycle, 'open', 'ROUND_OPENED', `resubmission round ${round}`, {
+    round,
+    gateClosureMs: action.gateClosureMs,
+  });
   return { cycleId: cycle.cycleId, state: 'open', round, gridEnterprise: toHex(cycle.gridEnterprise) };
 }

@@ -21,6 +21,8 @@ export type MarketErrorCode =
   | 'PRICE_OUT_OF_RANGE'
   | 'COMMITMENT_MISMATCH'
   | 'SEALED_MARKET'
+  | 'DEADLINE_PASSED'
+  | 'NOT_DUE'
   | 'BAD_CONFIG';
 
 export class MarketError extends GridShardError<MarketErrorCode, { [key: string]: unknown }> {}

@@ -3,6 +3,7 @@ import { CodecError } from '../codec/index.js';
 import { ed25519PublicKeyObject, ed25519Verify } from '../crypto/index.js';
 import type { KeyValueState } from '../ledger/state-interface.js';
 import { type ExecutionContext, type MarketAction, type MarketTransaction, signingBytes } from './actions.js';
+import { advanceCycle } from './advance.js';
 import { check, contract } from './contracts.js';
 import { closeGate, openCycle, openRound } from './cycles.js';
 import { MarketError } from './errors.js';
@@ -10,9 +11,10 @@ import { BusExportLimitChecker, VoltageLevelFeeTable } from './grid-doubles.js';
 import type { ActionDetail, HandlerContext, MarketPlugins } from './handler-context.js';
 import { match } from './matching.js';
 import { audit, auditBatch, exit, register, suspend } from './members.js';
+import { bindMeter } from './meters.js';
 import { OverlayState } from './overlay.js';
 import { amendQuote, commitQuote, revealQuote, submitQuote, withdrawQuote } from './quotes.js';
-import type { MarketConfig } from './records.js';
+import { type MarketConfig, marketConfigWithDefaults } from './records.js';
 import { meterReadings, settle } from './settlement.js';
 import { MarketStore } from './store.js';
 
@@ -32,11 +34,23 @@ export function pluginsFromConfig(config: MarketConfig): MarketPlugins {
  * Genesis: writes the market's configuration and admits its operators, who then admit the
  * institutions (trading center, grid enterprise, regulator) by audit.
  */
-export function initMarket(state: KeyValueState, config: MarketConfig): void {
+export function initMarket(state: KeyValueState, given: MarketConfig): void {
   const store = new MarketStore(state);
+  const config = marketConfigWithDefaults(given);
   if (store.config() !== undefined) throw new MarketError('BAD_CONFIG', 'market already initialised', {});
   if (config.priceFloorPerKwh > config.priceCapPerKwh) {
     throw new MarketError('BAD_CONFIG', 'price floor above price cap', {});
+  }
+  if (config.recheckCutBps > 10_000 || config.recheckAttempts > 16) {
+    throw new MarketError('BAD_CONFIG', 'recheckCutBps is at most 10000 and recheckAttempts at most 16', {});
+  }
+  // A zero window would close before any transaction after the opening one could use it.
+  if (config.checkWindowMs === 0 || (config.sealedBids && config.revealWindowMs === 0)) {
+    throw new MarketError(
+      'BAD_CONFIG',
+      'checkWindowMs (and revealWindowMs with sealed bids) must be positive',
+      {},
+    );
   }
   store.setConfig(config);
   for (const operator of config.operators) {
@@ -115,6 +129,10 @@ function dispatch(ctx: HandlerContext, action: MarketAction): ActionDetail {
       return settle(ctx, action);
     case 'auditBatch':
       return auditBatch(ctx, action);
+    case 'advanceCycle':
+      return advanceCycle(ctx, action);
+    case 'bindMeter':
+      return bindMeter(ctx, action);
   }
 }
 

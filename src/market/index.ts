@@ -12,6 +12,13 @@ export {
 } from './actions.js';
 export { type ClearingResult, clearInterval, type OrderBook, type PricingRule } from './clearing.js';
 export { quoteCommitment } from './commitment.js';
+export {
+  checkDeadlineMs,
+  type DueStep,
+  deliveryEndMs,
+  nextDeadline,
+  revealDeadlineMs,
+} from './cycle-clock.js';
 export { MarketDriver, type RecordedTransaction, type Signer, signerFromSeed } from './driver.js';
 export { MarketError, type MarketErrorCode } from './errors.js';
 export { executeMarketTransaction, initMarket, type MarketResult, pluginsFromConfig } from './executor.js';
@@ -23,6 +30,7 @@ export { MARKET_TX_TYPE, marketApplication, marketGenesisState } from './ledger-
 export { MemoryState } from './memory-state.js';
 export { clearPlainOrders, type PlainClearing, type PlainOrder, parseOrderFile } from './order-book.js';
 export { OverlayState } from './overlay.js';
+export { MARKET_PARAMETER_DEFAULTS } from './parameters.js';
 export * from './records.js';
 export { runSimulation, type SimulationReport, simulateMarket } from './simulate.js';
 export { MarketStore } from './store.js';

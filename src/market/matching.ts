@@ -1,5 +1,6 @@
 import type { MarketAction } from './actions.js';
 import { clearInterval } from './clearing.js';
+import { moveCycle, revealDeadlineMs } from './cycle-clock.js';
 import { MarketError } from './errors.js';
 import type { GridLocation } from './grid-interface.js';
 import { type ActionDetail, type HandlerContext, requireCycle, requireMember } from './handler-context.js';
@@ -44,7 +45,37 @@ class Locations {
 export function match(ctx: HandlerContext, action: Of<'match'>): ActionDetail {
   requireMember(ctx, ['tradingCenter']);
   const cycle = requireCycle(ctx, action.cycleId, ['closed']);
+  // Matching before the reveal deadline would shut out members still entitled to reveal.
+  const deadline = revealDeadlineMs(cycle, ctx.config);
+  const unrevealed = unrevealedCount(ctx, cycle);
+  if (unrevealed > 0 && ctx.context.blockTimeMs < deadline) {
+    throw new MarketError(
+      'NOT_DUE',
+      `${unrevealed} sealed quotation(s) may still be revealed until ${deadline}`,
+      {
+        cycleId: cycle.cycleId,
+        unrevealed,
+        deadlineMs: deadline,
+      },
+    );
+  }
+  return matchNow(ctx, cycle, 'MATCHED', 'matched by the trading center');
+}
+
+/** Commitments of the current round that are neither revealed nor withdrawn. */
+function unrevealedCount(ctx: HandlerContext, cycle: Cycle): number {
+  let count = 0;
+  for (const ref of ctx.store.quoteRefs(cycle.cycleId, cycle.round)) {
+    const entry = ctx.store.quote(cycle.cycleId, ref.member, ref.quoteId)!;
+    if (!entry.withdrawn && entry.quote === null) count++;
+  }
+  return count;
+}
+
+/** The match itself, by the trading center or, past the deadline, by rule. */
+export function matchNow(ctx: HandlerContext, cycle: Cycle, code: string, reason: string): ActionDetail {
   const { store, config } = ctx;
+  let lapsed = 0;
   const gridMember = store.member(cycle.gridEnterprise)!;
   const gridPoint = { bus: gridMember.bus, voltageKv: gridMember.voltageKv };
   const locations = new Locations();
@@ -54,6 +85,7 @@ export function match(ctx: HandlerContext, action: Of<'match'>): ActionDetail {
 
   for (const ref of store.quoteRefs(cycle.cycleId, cycle.round)) {
     const entry = store.quote(cycle.cycleId, ref.member, ref.quoteId)!;
+    if (!entry.withdrawn && entry.quote === null) lapsed++;
     if (entry.withdrawn || entry.quote === null) continue;
     const member = store.member(ref.member)!;
     if (member.status !== 'approved') continue;
@@ -156,8 +188,9 @@ export function match(ctx: HandlerContext, action: Of<'match'>): ActionDetail {
   for (const slot of matchedTotals.values()) {
     store.setMatchedWh(cycle.cycleId, slot.member, slot.project, slot.byInterval);
   }
-  store.setCycle({ ...cycle, state: 'matched' });
-  return { cycleId: cycle.cycleId, round: cycle.round, orders, deals: deals.length, matchedWh };
+  const note = lapsed > 0 ? `; ${lapsed} sealed quotation(s) not revealed lapsed (QUOTE_NOT_REVEALED)` : '';
+  moveCycle(ctx, cycle, 'matched', code, `${reason}${note}`);
+  return { cycleId: cycle.cycleId, round: cycle.round, orders, deals: deals.length, matchedWh, lapsed };
 }
 
 /** A fee from the grid side must be a whole, non-negative money amount per kWh. */

@@ -16,6 +16,19 @@ export function register(ctx: HandlerContext, action: Of<'register'>): ActionDet
       member: toHex(ctx.sender),
     });
   }
+  // The member's meter is the grid enterprise's to name (bindMeter): a key of the member's own
+  // choosing would let it sign its own readings. The field stays in the payload so earlier
+  // transactions still decode.
+  if (action.meterKey !== null) {
+    throw new MarketError('BAD_ACTION', 'meter keys are bound by the grid enterprise (bindMeter)', {
+      field: 'meterKey',
+    });
+  }
+  if (ctx.store.meterBinding(ctx.sender) !== undefined) {
+    throw new MarketError('BAD_ACTION', 'this key is bound as a meter and cannot be a member', {
+      member: toHex(ctx.sender),
+    });
+  }
   if (action.role === 'generator' && action.projects.length === 0) {
     throw new MarketError('BAD_ACTION', 'a generation company registers at least one project', {
       field: 'projects',
@@ -39,7 +52,8 @@ export function register(ctx: HandlerContext, action: Of<'register'>): ActionDet
     maxLoadKw: action.maxLoadKw,
     projects: action.projects,
     approvedKw: action.projects.map(() => 0),
-    meterKey: action.meterKey,
+    // A re-registration keeps the meter its grid enterprise bound.
+    meterKey: existing?.meterKey ?? null,
     registeredAtHeight: ctx.context.height,
   };
   ctx.store.setMember(ctx.sender, member, existing === undefined);

@@ -1,6 +1,7 @@
 import { bytesEqual, toHex } from '../crypto/index.js';
 import type { MarketAction } from './actions.js';
 import { quoteCommitment } from './commitment.js';
+import { revealDeadlineMs } from './cycle-clock.js';
 import { MarketError } from './errors.js';
 import {
   type ActionDetail,
@@ -198,11 +199,21 @@ export function withdrawQuote(ctx: HandlerContext, action: Of<'withdrawQuote'>):
   return { quoteId: action.quoteId, withdrawn: true };
 }
 
-/** After gate closure: the quotation and salt must reproduce the stored commitment exactly. */
+/**
+ * After gate closure and before the reveal deadline: the quotation and salt must reproduce the
+ * stored commitment exactly. A commitment not revealed in time lapses and does not trade.
+ */
 export function revealQuote(ctx: HandlerContext, action: Of<'revealQuote'>): ActionDetail {
   requireSealed(ctx, true);
   const member = requireMember(ctx, TRADERS);
   const cycle = requireCycle(ctx, action.cycleId, ['closed']);
+  const deadline = revealDeadlineMs(cycle, ctx.config);
+  if (ctx.context.blockTimeMs >= deadline) {
+    throw new MarketError('DEADLINE_PASSED', `reveals of this round closed at ${deadline}`, {
+      cycleId: cycle.cycleId,
+      deadlineMs: deadline,
+    });
+  }
   const entry = requireCurrentQuote(ctx, cycle, action.quoteId);
   if (entry.quote !== null)
     throw new MarketError('DUPLICATE', 'quote already revealed', { quoteId: action.quoteId });

@@ -1,5 +1,8 @@
+import { decodeExact, Writer } from '../codec/index.js';
+import { MARKET_PARAMETER_DEFAULTS as D, defaulted } from './parameters.js';
 import {
   bool,
+  type Codec,
   hash32,
   type Infer,
   i64,
@@ -31,7 +34,16 @@ export type Role = (typeof ROLES)[number];
 export const MEMBER_STATUSES = ['pending', 'approved', 'rejected', 'suspended', 'exited'] as const;
 export type MemberStatus = (typeof MEMBER_STATUSES)[number];
 
-export const CYCLE_STATES = ['open', 'closed', 'matched', 'checked', 'contracted', 'settled'] as const;
+/** Append only: a state's position is its stored tag. `settled` and `cancelled` are final. */
+export const CYCLE_STATES = [
+  'open',
+  'closed',
+  'matched',
+  'checked',
+  'contracted',
+  'settled',
+  'cancelled',
+] as const;
 export type CycleState = (typeof CYCLE_STATES)[number];
 
 export const TRADING_MODES = ['direct', 'entrusted', 'gridPurchase'] as const;
@@ -69,12 +81,12 @@ export const memberRecord = versioned(1, memberCodec, 'member');
 export const feeLevelCodec = struct({ maxVoltageKv: varuint, feePerKwh: varuint });
 export const busLimitCodec = struct({ bus: varuint, exportLimitKw: varuint });
 
-export const configCodec = struct({
+const configV1Shape = {
   marketId: text(64),
   sealedBids: bool,
   pricing: oneOf(['uniform', 'payAsBid'] as const),
-  /** Extra matching rounds after the first, for quantity left unmatched. */
-  resubmissionRounds: varuint,
+  /** Safety cap on matching rounds after the first, for quantity left unmatched. */
+  resubmissionRounds: defaulted(varuint, D.resubmissionRounds),
   priceFloorPerKwh: varuint,
   priceCapPerKwh: varuint,
   benchmarkPricePerKwh: varuint,
@@ -88,11 +100,36 @@ export const configCodec = struct({
   feeLevels: list(feeLevelCodec, 16),
   busLimits: list(busLimitCodec, 4096),
   operators: list(key32, 16),
+};
+/** The cycle's deadlines and fallbacks (see parameters.ts); all default when left out. */
+export const configCodec = struct({
+  ...configV1Shape,
+  revealWindowMs: defaulted(u64, D.revealWindowMs),
+  stepGraceMs: defaulted(u64, D.stepGraceMs),
+  checkWindowMs: defaulted(u64, D.checkWindowMs),
+  recheckAttempts: defaulted(varuint, D.recheckAttempts),
+  recheckCutBps: defaulted(varuint, D.recheckCutBps),
+  missedCheckFallback: defaulted(oneOf(['gridPurchase', 'cancel'] as const), D.missedCheckFallback),
+  meterWindowMs: defaulted(u64, D.meterWindowMs),
 });
 export type MarketConfig = Infer<typeof configCodec>;
-export const configRecord = versioned(1, configCodec, 'market config');
+/** The layout of genesis configurations before the deadlines, still read. */
+export const configV1Codec = struct(configV1Shape);
 
-export const cycleCodec = struct({
+/** A configuration with every parameter a genesis document left out set to its default. */
+export function marketConfigWithDefaults(config: MarketConfig): MarketConfig {
+  const out = { ...config } as Record<string, unknown>;
+  for (const [name, value] of Object.entries(D)) if (out[name] === undefined) out[name] = value;
+  return out as MarketConfig;
+}
+
+export const configRecord = upgradable(2, configCodec, 'market config', {
+  version: 1,
+  codec: configV1Codec,
+  upgrade: (old) => marketConfigWithDefaults(old as MarketConfig),
+});
+
+const cycleV1Shape = {
   cycleId: text(64),
   state: oneOf(CYCLE_STATES),
   round: varuint,
@@ -102,9 +139,62 @@ export const cycleCodec = struct({
   gateClosureMs: u64,
   gridEnterprise: key32,
   openedAtHeight: u64,
+};
+export const cycleCodec = struct({
+  ...cycleV1Shape,
+  /** Block time at which the cycle entered its state: the anchor of the state's deadline. */
+  stateSinceMs: u64,
+  /** Reason code of the last transition, e.g. `CHECK_MISSED`; see the cycle's transitions. */
+  reasonCode: text(48),
+  reason: text(200),
 });
 export type Cycle = Infer<typeof cycleCodec>;
-export const cycleRecord = versioned(1, cycleCodec, 'cycle');
+export const cycleRecord = upgradable(2, cycleCodec, 'cycle', {
+  version: 1,
+  codec: struct(cycleV1Shape),
+  upgrade: (old) => ({ ...old, stateSinceMs: 0, reasonCode: '', reason: '' }),
+});
+
+/** One step of a cycle's state machine, with the block that made it and why. */
+export const transitionCodec = struct({
+  from: oneOf(CYCLE_STATES),
+  to: oneOf(CYCLE_STATES),
+  round: varuint,
+  atMs: u64,
+  height: u64,
+  code: text(48),
+  reason: text(200),
+});
+export type Transition = Infer<typeof transitionCodec>;
+export const transitionListRecord = versioned(1, list(transitionCodec, 100_000), 'cycle transitions');
+
+export const INTERVAL_OUTCOMES = ['secure', 'adjusted', 'rechecked', 'cancelled', 'gridPurchase'] as const;
+export type IntervalOutcomeKind = (typeof INTERVAL_OUTCOMES)[number];
+/** What the security check (or its fallback) made of one delivery interval. */
+export const intervalOutcomeCodec = struct({
+  interval: varuint,
+  outcome: oneOf(INTERVAL_OUTCOMES),
+  code: text(48),
+  reason: text(200),
+});
+export type IntervalOutcome = Infer<typeof intervalOutcomeCodec>;
+export const intervalOutcomeListRecord = versioned(1, list(intervalOutcomeCodec, 96), 'interval outcomes');
+
+/** A meter key bound to a member by a grid enterprise; readings it signs count for that member. */
+export const meterBindingCodec = struct({ member: key32, gridEnterprise: key32, boundAtHeight: u64 });
+export type MeterBinding = Infer<typeof meterBindingCodec>;
+export const meterBindingRecord = versioned(1, meterBindingCodec, 'meter binding');
+
+/** A meter reading the market refused, kept so the sender can see which and why. */
+export const meterRejectionCodec = struct({
+  participant: key32,
+  interval: varuint,
+  signer: key32,
+  code: text(32),
+  reason: text(120),
+});
+export type MeterRejection = Infer<typeof meterRejectionCodec>;
+export const meterRejectionRecord = versioned(1, meterRejectionCodec, 'meter rejection');
 
 export const stepCodec = struct({ pricePerKwh: varuint, energyWh: varuint });
 export const curveCodec = struct({ interval: varuint, steps: list(stepCodec, 16) });
@@ -214,3 +304,30 @@ export const varuintRecord = versioned(1, varuint, 'counter');
 export const balanceRecord = versioned(1, i64, 'balance');
 export const nonceRecord = versioned(1, u64, 'nonce');
 export const keyRecord = versioned(1, key32, 'member key');
+
+/**
+ * A record whose layout grew: written in the current version, read in the current or the one
+ * before, which is upgraded with the defaults of the fields it lacks.
+ */
+function upgradable<T, L>(
+  version: number,
+  codec: Codec<T>,
+  what: string,
+  legacy: { version: number; codec: Codec<L>; upgrade: (old: L) => T },
+) {
+  return {
+    encode(value: T): Uint8Array {
+      const writer = new Writer(512);
+      writer.u8(version);
+      codec.write(writer, value);
+      return writer.finish();
+    },
+    decode(bytes: Uint8Array): T {
+      return decodeExact(bytes, (reader) =>
+        reader.version([legacy.version, version], what) === version
+          ? codec.read(reader)
+          : legacy.upgrade(legacy.codec.read(reader)),
+      );
+    },
+  };
+}

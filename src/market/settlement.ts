@@ -1,5 +1,6 @@
 import { bytesEqual, toHex } from '../crypto/index.js';
 import type { MarketAction } from './actions.js';
+import { deliveryEndMs, moveCycle } from './cycle-clock.js';
 import { MarketError } from './errors.js';
 import {
   type ActionDetail,
@@ -9,67 +10,93 @@ import {
   requireMember,
 } from './handler-context.js';
 import { keyString } from './memory-state.js';
-import type { Statement, StatementKind } from './records.js';
+import type { Cycle, Statement, StatementKind } from './records.js';
 import { STATEMENT_KINDS } from './records.js';
 
 type Of<T extends MarketAction['type']> = Extract<MarketAction, { type: T }>;
 
 /**
- * Signed meter readings: the transaction's signature is the meter's signature. A batch may carry
- * many participants; for each, the signer must be the cycle's grid enterprise or the meter key the
- * participant registered. A reading is final and only accepted once its interval has ended
- * (block time, not a clock).
+ * Signed meter readings: the transaction's signature is the meter's signature. The signer is the
+ * cycle's grid enterprise or a meter key that grid enterprise bound to the participant
+ * (`bindMeter`); a member never chooses its own meter. A reading is final and only accepted once
+ * its interval has ended (block time, not a clock). Each reading stands on its own: the good ones
+ * are stored, each refused one is recorded with its reason, and one bad reading never sinks the
+ * batch. Only a signer who could sign no reading at all is refused outright.
  */
 export function meterReadings(ctx: HandlerContext, action: Of<'meterReadings'>): ActionDetail {
   const cycle = requireCycle(ctx, action.cycleId, ['contracted']);
   const gridSigner = bytesEqual(ctx.sender, cycle.gridEnterprise);
   if (gridSigner) requireMember(ctx, ['gridEnterprise']);
-  let readings = 0;
+  const binding = gridSigner ? undefined : ctx.store.meterBinding(ctx.sender);
+  if (!gridSigner && (binding === undefined || !bytesEqual(binding.gridEnterprise, cycle.gridEnterprise))) {
+    throw new MarketError(
+      'NOT_AUTHORISED',
+      "readings come from the cycle's grid enterprise or a meter it bound to a participant",
+      { signer: toHex(ctx.sender) },
+    );
+  }
+  let accepted = 0;
+  const refused: { participant: string; interval: number; code: string; reason: string }[] = [];
+  const refuse = (participant: Uint8Array, interval: number, code: string, reason: string) => {
+    refused.push({ participant: toHex(participant), interval, code, reason });
+    ctx.store.addMeterRejection(cycle.cycleId, { participant, interval, signer: ctx.sender, code, reason });
+  };
+  // A batch may name a participant more than once; its readings accumulate in one list.
+  const lists = new Map<
+    string,
+    { participant: Uint8Array; byInterval: (number | null)[]; changed: boolean }
+  >();
   for (const meter of action.meters) {
-    const participant = ctx.store.member(meter.participant);
-    if (participant === undefined) {
-      throw new MarketError('UNKNOWN_MEMBER', 'reading for an unregistered participant', {
-        member: toHex(meter.participant),
-      });
-    }
-    const byMeterKey = participant.meterKey !== null && bytesEqual(participant.meterKey, ctx.sender);
-    if (!gridSigner && !byMeterKey) {
-      throw new MarketError(
-        'NOT_AUTHORISED',
-        "readings come from the cycle's grid enterprise or the meter key",
-        {
-          member: toHex(meter.participant),
-        },
-      );
-    }
-    const stored = ctx.store.meterWh(cycle.cycleId, meter.participant);
-    const byInterval = Array.from({ length: cycle.intervals }, (_, i) => stored[i] ?? null);
+    const name = keyString(meter.participant);
+    const known = lists.get(name);
+    const member = known === undefined ? ctx.store.member(meter.participant) : undefined;
     for (const reading of meter.readings) {
+      if (known === undefined && member === undefined) {
+        refuse(meter.participant, reading.interval, 'UNKNOWN_MEMBER', 'not a registered participant');
+        continue;
+      }
+      if (!gridSigner && !bytesEqual(binding!.member, meter.participant)) {
+        refuse(
+          meter.participant,
+          reading.interval,
+          'NOT_AUTHORISED',
+          'the meter is bound to another participant',
+        );
+        continue;
+      }
+      let slot = lists.get(name);
+      if (slot === undefined) {
+        const stored = ctx.store.meterWh(cycle.cycleId, meter.participant);
+        slot = {
+          participant: meter.participant,
+          byInterval: Array.from({ length: cycle.intervals }, (_, i) => stored[i] ?? null),
+          changed: false,
+        };
+        lists.set(name, slot);
+      }
       if (reading.interval >= cycle.intervals) {
-        throw new MarketError('BAD_ACTION', `reading for interval ${reading.interval} is outside the cycle`, {
-          field: 'interval',
-          interval: reading.interval,
-        });
+        refuse(meter.participant, reading.interval, 'BAD_ACTION', 'interval outside the cycle');
+        continue;
       }
       const endMs = cycle.deliveryStartMs + (reading.interval + 1) * cycle.intervalMs;
       if (ctx.context.blockTimeMs < endMs) {
-        throw new MarketError('BAD_ACTION', `interval ${reading.interval} has not ended yet`, {
-          field: 'interval',
-          interval: reading.interval,
-        });
+        refuse(meter.participant, reading.interval, 'NOT_DUE', `interval ends at ${endMs}`);
+        continue;
       }
-      if (byInterval[reading.interval] !== null) {
-        throw new MarketError('DUPLICATE', `interval ${reading.interval} already has a reading`, {
-          member: toHex(meter.participant),
-          interval: reading.interval,
-        });
+      if (slot.byInterval[reading.interval] !== null) {
+        refuse(meter.participant, reading.interval, 'DUPLICATE', 'the interval already has a reading');
+        continue;
       }
-      byInterval[reading.interval] = reading.energyWh;
-      readings++;
+      slot.byInterval[reading.interval] = reading.energyWh;
+      slot.changed = true;
+      accepted++;
     }
-    ctx.store.setMeterWh(cycle.cycleId, meter.participant, byInterval);
   }
-  return { meters: action.meters.length, readings };
+  for (const name of [...lists.keys()].sort()) {
+    const slot = lists.get(name)!;
+    if (slot.changed) ctx.store.setMeterWh(cycle.cycleId, slot.participant, slot.byInterval);
+  }
+  return { meters: action.meters.length, readings: accepted, refused: refused.length, refusals: refused };
 }
 
 interface Account {
@@ -96,6 +123,18 @@ interface Account {
 export function settle(ctx: HandlerContext, action: Of<'settle'>): ActionDetail {
   requireMember(ctx, ['tradingCenter']);
   const cycle = requireCycle(ctx, action.cycleId, ['contracted']);
+  const endMs = deliveryEndMs(cycle);
+  if (ctx.context.blockTimeMs < endMs) {
+    throw new MarketError('NOT_DUE', `delivery ends at ${endMs}; settlement comes after it`, {
+      cycleId: cycle.cycleId,
+      deliveryEndMs: endMs,
+    });
+  }
+  return settleNow(ctx, cycle, 'SETTLED', 'settled by the trading center');
+}
+
+/** Settlement itself, by the trading center or, after the meter window, by rule. */
+export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reason: string): ActionDetail {
   const { store, config } = ctx;
   const grid = cycle.gridEnterprise;
   const accounts = new Map<string, Account>();
@@ -221,6 +260,6 @@ export function settle(ctx: HandlerContext, action: Of<'settle'>): ActionDetail 
     netSum += acc.net;
   }
   if (netSum !== 0n) throw new Error(`settlement of ${cycle.cycleId} does not balance: ${netSum}`);
-  store.setCycle({ ...cycle, state: 'settled' });
+  moveCycle(ctx, cycle, 'settled', code, reason);
   return { cycleId: cycle.cycleId, statements: accounts.size, transferred };
 }

@@ -4,6 +4,7 @@ import { MarketDriver, type RecordedTransaction, type Signer, signerFromSeed } f
 import { initMarket } from './executor.js';
 import { checkInvariants, contractedByParticipant } from './invariants.js';
 import { MemoryState } from './memory-state.js';
+import { MARKET_PARAMETER_DEFAULTS } from './parameters.js';
 import { SplitMix64 } from './prng.js';
 import type { MarketConfig, Project, Quotation, TradingMode } from './records.js';
 import { MarketStore } from './store.js';
@@ -57,10 +58,10 @@ const HOUR_MS = 3_600_000;
 
 export function simulationConfig(operator: Uint8Array, buses: number, sealedBids = true): MarketConfig {
   return {
+    ...MARKET_PARAMETER_DEFAULTS,
     marketId: 'sim-market',
     sealedBids,
     pricing: 'uniform',
-    resubmissionRounds: 1,
     priceFloorPerKwh: 0,
     priceCapPerKwh: 1500,
     benchmarkPricePerKwh: 400,

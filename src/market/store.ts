@@ -10,12 +10,18 @@ import {
   type Deal,
   dealListRecord,
   energyListRecord,
+  type IntervalOutcome,
   type IntervalSummary,
+  intervalOutcomeListRecord,
   keyRecord,
   type MarketConfig,
   type Member,
+  type MeterBinding,
+  type MeterRejection,
   memberRecord,
+  meterBindingRecord,
   meterListRecord,
+  meterRejectionRecord,
   nonceRecord,
   type QuoteEntry,
   quoteEntryRecord,
@@ -23,8 +29,13 @@ import {
   type Statement,
   statementRecord,
   summaryRecord,
+  type Transition,
+  transitionListRecord,
   varuintRecord,
 } from './records.js';
+
+/** Refused meter readings kept per cycle; beyond this only the count grows. */
+export const MAX_METER_REJECTIONS = 10_000;
 
 /**
  * The market's key layout: one prefix byte per record kind, then the record's identity. Numbers
@@ -51,6 +62,11 @@ const P = {
   statement: 0x13,
   statementList: 0x14,
   statementCount: 0x15,
+  meterBinding: 0x16,
+  meterRejectionCount: 0x17,
+  meterRejection: 0x18,
+  intervalOutcomes: 0x19,
+  transitions: 0x1a,
 } as const;
 
 type Part = string | number | Uint8Array;
@@ -273,5 +289,53 @@ export class MarketStore {
     const out: Uint8Array[] = [];
     for (let n = 0; n < count; n++) out.push(this.read(key(P.statementList, cycleId, n), keyRecord)!);
     return out;
+  }
+
+  /** The member and binding grid enterprise of a meter key, if a grid enterprise bound it. */
+  meterBinding(meterKey: Uint8Array): MeterBinding | undefined {
+    return this.read(key(P.meterBinding, meterKey), meterBindingRecord);
+  }
+  setMeterBinding(meterKey: Uint8Array, binding: MeterBinding | null): void {
+    if (binding === null) this.state.delete(key(P.meterBinding, meterKey));
+    else this.state.set(key(P.meterBinding, meterKey), meterBindingRecord.encode(binding));
+  }
+
+  /** Records a refused reading; past MAX_METER_REJECTIONS a cycle keeps only the count. */
+  addMeterRejection(cycleId: string, rejection: MeterRejection): void {
+    const countKey = key(P.meterRejectionCount, cycleId);
+    const n = this.counter(countKey);
+    if (n < MAX_METER_REJECTIONS) {
+      this.state.set(key(P.meterRejection, cycleId, n), meterRejectionRecord.encode(rejection));
+    }
+    this.state.set(countKey, varuintRecord.encode(n + 1));
+  }
+  meterRejectionCount(cycleId: string): number {
+    return this.counter(key(P.meterRejectionCount, cycleId));
+  }
+  meterRejections(cycleId: string): MeterRejection[] {
+    const count = Math.min(MAX_METER_REJECTIONS, this.meterRejectionCount(cycleId));
+    const out: MeterRejection[] = [];
+    for (let n = 0; n < count; n++)
+      out.push(this.read(key(P.meterRejection, cycleId, n), meterRejectionRecord)!);
+    return out;
+  }
+
+  /** What the security check or its fallback made of each interval, once the cycle is past `matched`. */
+  intervalOutcomes(cycleId: string): IntervalOutcome[] {
+    return this.read(key(P.intervalOutcomes, cycleId), intervalOutcomeListRecord) ?? [];
+  }
+  setIntervalOutcomes(cycleId: string, outcomes: readonly IntervalOutcome[]): void {
+    this.state.set(key(P.intervalOutcomes, cycleId), intervalOutcomeListRecord.encode([...outcomes]));
+  }
+
+  /** Every state change of a cycle, in order. */
+  transitions(cycleId: string): Transition[] {
+    return this.read(key(P.transitions, cycleId), transitionListRecord) ?? [];
+  }
+  addTransition(cycleId: string, transition: Transition): void {
+    this.state.set(
+      key(P.transitions, cycleId),
+      transitionListRecord.encode([...this.transitions(cycleId), transition]),
+    );
   }
 }

@@ -423,6 +423,12 @@ export class DemoMarket {
     );
     await this.must(this.tradingCenter, { type: 'match', cycleId });
     await this.must(this.gridEnterprise, { type: 'check', cycleId });
+    // A cycle whose every traded interval failed its security check ends cancelled: on to the next.
+    const checked = await this.tradingCenter.client.marketCycle(cycleId);
+    if (checked?.state === 'cancelled') {
+      this.print(`demo market: cycle ${cycleId} cancelled (${String(checked.reasonCode)})`);
+      return;
+    }
     await this.must(this.tradingCenter, { type: 'contract', cycleId });
     const cycle = (await this.tradingCenter.client.marketCycle(cycleId)) ?? {};
     const summaries = (cycle.summaries ?? []) as {

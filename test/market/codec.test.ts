@@ -54,6 +54,9 @@ const samples: MarketAction[] = [
   },
   { type: 'settle', cycleId: 'c' },
   { type: 'auditBatch', decisions: [{ member: key, approve: true, note: '' }] },
+  { type: 'advanceCycle', cycleId: 'c' },
+  { type: 'bindMeter', member: key, meterKey: key },
+  { type: 'bindMeter', member: key, meterKey: null },
 ];
 
 describe('market action codec', () => {
@@ -64,6 +67,14 @@ describe('market action codec', () => {
       assert.deepEqual(decoded, action);
       assert.equal(toHex(actionRecord.encode(decoded)), toHex(bytes));
     }
+  });
+
+  it('keeps the tags of earlier variants: an existing payload decodes as before', () => {
+    // Variants are appended only: register stays tag 0, auditBatch tag 17, the new ones after it.
+    assert.equal(actionRecord.encode(samples[0]!)[1], 0);
+    assert.equal(actionRecord.encode(samples.find((a) => a.type === 'auditBatch')!)[1], 17);
+    assert.equal(actionRecord.encode(samples.find((a) => a.type === 'advanceCycle')!)[1], 18);
+    assert.equal(actionRecord.encode(samples.find((a) => a.type === 'bindMeter')!)[1], 19);
   });
 
   it('refuses an unknown variant tag, an unknown enum value and trailing bytes', () => {

@@ -1,6 +1,8 @@
 import { MarketDriver, type Signer, signerFromSeed } from '../../src/market/driver.js';
 import { initMarket } from '../../src/market/executor.js';
+import type { MarketPlugins } from '../../src/market/handler-context.js';
 import { MemoryState } from '../../src/market/memory-state.js';
+import { MARKET_PARAMETER_DEFAULTS } from '../../src/market/parameters.js';
 import type { MarketConfig, Project, Quotation } from '../../src/market/records.js';
 import { MarketStore } from '../../src/market/store.js';
 
@@ -17,10 +19,10 @@ export function seedSigner(n: number): Signer {
 
 export function testConfig(operator: Uint8Array, overrides: Partial<MarketConfig> = {}): MarketConfig {
   return {
+    ...MARKET_PARAMETER_DEFAULTS,
     marketId: 'test',
     sealedBids: false,
     pricing: 'uniform',
-    resubmissionRounds: 1,
     priceFloorPerKwh: 0,
     priceCapPerKwh: 1000,
     benchmarkPricePerKwh: 400,
@@ -61,9 +63,9 @@ export class TestMarket {
   readonly driver: MarketDriver;
   private next = 100;
 
-  constructor(overrides: Partial<MarketConfig> = {}) {
+  constructor(overrides: Partial<MarketConfig> = {}, plugins?: MarketPlugins) {
     initMarket(this.state, testConfig(this.operator.publicKey, overrides));
-    this.driver = new MarketDriver(this.state, 'test-chain', START_MS);
+    this.driver = new MarketDriver(this.state, 'test-chain', START_MS, 1000, plugins);
     for (const [signer, role] of [
       [this.center, 'tradingCenter'],
       [this.grid, 'gridEnterprise'],
@@ -111,9 +113,13 @@ export class TestMarket {
       voltageKv: 10,
       maxLoadKw,
       projects: [],
-      meterKey,
+      meterKey: null,
     });
     this.driver.must(this.center, { type: 'audit', member: signer.publicKey, approve: true, note: '' });
+    // A meter is the grid enterprise's to bind, never the member's to choose.
+    if (meterKey !== null) {
+      this.driver.must(this.grid, { type: 'bindMeter', member: signer.publicKey, meterKey });
+    }
     return signer;
   }
 

@@ -175,6 +175,22 @@ describe('sealed quotations', () => {
       quote: offer(0, 300, 1000),
       salt: SALT_A,
     });
-    assert.equal(market.driver.must(market.center, { type: 'match', cycleId: 'c1' }).deals, 0);
+    // The user's commitment may still be revealed: matching waits for the reveal deadline.
+    const early = market.driver.submit(market.center, { type: 'match', cycleId: 'c1' });
+    assert.equal(expectError(early).code, 'NOT_DUE');
+    const deadline = market.store.cycle('c1')!.gateClosureMs + market.store.config()!.revealWindowMs;
+    market.driver.advanceTo(deadline);
+    const late = market.driver.submit(user, {
+      type: 'revealQuote',
+      cycleId: 'c1',
+      quoteId: 'q',
+      quote: bid(0, 400, 1000),
+      salt: SALT_A,
+    });
+    assert.equal(expectError(late).code, 'DEADLINE_PASSED');
+    const matched = market.driver.must(market.center, { type: 'match', cycleId: 'c1' });
+    assert.equal(matched.deals, 0);
+    assert.equal(matched.lapsed, 1);
+    assert.match(market.store.cycle('c1')!.reason, /QUOTE_NOT_REVEALED/);
   });
 });

@@ -85,7 +85,7 @@ describe('direct trading, contract and settlement', () => {
       },
     );
 
-    // The grid enterprise reads the generator; the user's own meter key signs the user's reading.
+    // The grid enterprise reads the generator; the meter it bound to the user signs the user's reading.
     market.driver.must(market.grid, {
       type: 'meterReadings',
       cycleId: 'c1',
@@ -134,7 +134,7 @@ describe('direct trading, contract and settlement', () => {
     assert.equal(market.store.cycle('c1')!.state, 'settled');
   });
 
-  it('refuses a meter reading before its interval has ended', () => {
+  it('refuses a meter reading before its interval has ended, reading by reading', () => {
     const market = new TestMarket();
     const gen = market.generator([project()]);
     const user = market.user();
@@ -144,12 +144,18 @@ describe('direct trading, contract and settlement', () => {
     market.closeAndMatch();
     market.driver.must(market.center, { type: 'check', cycleId: 'c1' });
     market.driver.must(market.center, { type: 'contract', cycleId: 'c1' });
-    const early = market.driver.submit(market.grid, {
+    const early = market.driver.must(market.grid, {
       type: 'meterReadings',
       cycleId: 'c1',
       meters: [{ participant: gen.publicKey, readings: [{ interval: 0, energyWh: 1000 }] }],
     });
-    assert.match(expectError(early).message, /has not ended/);
+    assert.equal(early.readings, 0);
+    assert.deepEqual(
+      (early.refusals as { code: string }[]).map((r) => r.code),
+      ['NOT_DUE'],
+    );
+    assert.deepEqual(market.store.meterWh('c1', gen.publicKey), []);
+    assert.equal(market.store.meterRejections('c1')[0]!.code, 'NOT_DUE');
   });
 
   it('prefers the nearer seller when price plus crossing fee ties', () => {
@@ -279,7 +285,7 @@ describe('grid-enterprise trading modes', () => {
 
 describe('resubmission rounds and capacity', () => {
   it('offers unmatched quantity a second round and counts earlier matches against capacity', () => {
-    const market = new TestMarket();
+    const market = new TestMarket({ resubmissionRounds: 1 });
     const gen = market.generator([project({ capacityKw: 100, bus: 1 })]);
     const small = market.user(1);
     const big = market.user(1);
@@ -327,7 +333,7 @@ describe('resubmission rounds and capacity', () => {
       volumeWh: 40_000,
       participants: 2,
     });
-    // The market allows one resubmission round only.
+    // This market caps resubmission at one round.
     const third = market.driver.submit(market.center, {
       type: 'openRound',
       cycleId: 'c1',
@@ -371,7 +377,14 @@ describe('security check', () => {
     });
     market.closeAndMatch();
     const checked = market.driver.must(market.grid, { type: 'check', cycleId: 'c1' });
-    assert.deepEqual(checked, { cycleId: 'c1', violations: 1, adjustments: 2, curtailedWh: 50_000 });
+    assert.deepEqual(checked, {
+      cycleId: 'c1',
+      violations: 1,
+      adjustments: 2,
+      curtailedWh: 50_000,
+      rechecked: 0,
+      cancelledIntervals: 0,
+    });
     market.driver.must(market.center, { type: 'contract', cycleId: 'c1' });
     const contracts = [market.store.allContracts('c1')[0]!, market.store.allContracts('c1')[1]!];
     assert.deepEqual(
@@ -408,10 +421,27 @@ describe('cycle transitions', () => {
     assert.equal(expectError(duplicate).code, 'DUPLICATE');
     market.closeAndMatch();
     const states: string[] = [market.store.cycle(c)!.state];
-    for (const type of ['check', 'contract', 'settle'] as const) {
+    for (const type of ['check', 'contract'] as const) {
       market.driver.must(market.center, { type, cycleId: c });
       states.push(market.store.cycle(c)!.state);
     }
+    const beforeDelivery = market.driver.submit(market.center, { type: 'settle', cycleId: c });
+    assert.equal(expectError(beforeDelivery).code, 'NOT_DUE');
+    const cycle = market.store.cycle(c)!;
+    market.driver.advanceTo(cycle.deliveryStartMs + cycle.intervals * cycle.intervalMs);
+    market.driver.must(market.center, { type: 'settle', cycleId: c });
+    states.push(market.store.cycle(c)!.state);
     assert.deepEqual(states, ['matched', 'checked', 'contracted', 'settled']);
+    assert.deepEqual(
+      market.store.transitions(c).map((t) => `${t.from}>${t.to}:${t.code}`),
+      [
+        'open>open:CYCLE_OPENED',
+        'open>closed:GATE_CLOSED',
+        'closed>matched:MATCHED',
+        'matched>checked:CHECKED',
+        'checked>contracted:CONTRACTED',
+        'contracted>settled:SETTLED',
+      ],
+    );
   });
 });

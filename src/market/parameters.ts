@@ -1,0 +1,41 @@
+import type { Codec } from './schema.js';
+
+/**
+ * Market parameters added to genesis after the first layout, with the value a genesis document
+ * gets when it leaves one out. Every deadline is a span of block time in milliseconds; nothing
+ * here reads a clock.
+ */
+export const MARKET_PARAMETER_DEFAULTS = {
+  /**
+   * Safety cap on resubmission rounds. The rules (section III.C.3) have unmatched parties
+   * resubmit until they are matched or the gate closes, so the default does not bind in practice:
+   * every round's gate must lie after its block and no later than delivery start.
+   */
+  resubmissionRounds: 100,
+  /** Sealed quotations are revealed from gate closure until gate closure plus this span. */
+  revealWindowMs: 1_800_000,
+  /** How long a due step (close gate, match, contract) may wait for the trading center before any member's `advanceCycle` performs it by rule. */
+  stepGraceMs: 900_000,
+  /** From matching, the span in which the security check must be executed. */
+  checkWindowMs: 3_600_000,
+  /** Re-checks of an interval whose check failed, each after cutting its trades by `recheckCutBps`. */
+  recheckAttempts: 3,
+  recheckCutBps: 5_000,
+  /** What a matched schedule whose check never came becomes: grid purchase at the benchmark price, or cancelled. */
+  missedCheckFallback: 'gridPurchase' as 'gridPurchase' | 'cancel',
+  /** After delivery ends, the span for meter readings; then settlement happens by rule. */
+  meterWindowMs: 86_400_000,
+} as const;
+
+export type MarketParameterName = keyof typeof MARKET_PARAMETER_DEFAULTS;
+
+/**
+ * A field that a genesis document may leave out: writing `undefined` writes the default, so a
+ * configuration written before the field existed still validates and executes the same way.
+ */
+export function defaulted<T>(codec: Codec<T>, fallback: T): Codec<T> {
+  return {
+    write: (w, v) => codec.write(w, v === undefined ? fallback : v),
+    read: (r) => codec.read(r),
+  };
+}
