@@ -96,35 +96,62 @@ export function shareCurtailment(
   adjustedW: number[],
 ): void {
   blocks.forEach((block, b) => {
-    const total = BigInt(curtailW[b]!);
-    const volume = BigInt(block.volumeW);
-    const shares = block.memberW.map((w) => (total * BigInt(w)) / volume);
-    const remainders = block.memberW.map((w) => (total * BigInt(w)) % volume);
-    let left = total - shares.reduce((sum, s) => sum + s, 0n);
-    if (left > 0n) {
-      const byRemainder = block.members
-        .map((_, k) => k)
-        .sort((a, c) => {
-          const ra = remainders[a]!;
-          const rc = remainders[c]!;
-          if (ra !== rc) return ra > rc ? -1 : 1;
-          return compareIds(
-            schedule[block.members[a]!]!.participantId,
-            schedule[block.members[c]!]!.participantId,
-          );
-        });
-      for (const k of byRemainder) {
-        if (left === 0n) break;
-        shares[k] = shares[k]! + 1n;
-        left -= 1n;
-      }
-    }
+    const shares = shareWatts(block.memberW, curtailW[b]!, block.volumeW, (x, y) =>
+      compareIds(schedule[block.members[x]!]!.participantId, schedule[block.members[y]!]!.participantId),
+    );
     block.members.forEach((position, k) => {
-      const left = block.memberW[k]! - Number(shares[k]!);
+      const left = block.memberW[k]! - shares[k]!;
       // A buyer curtailed to nothing holds 0, not -0.
       adjustedW[position] = left === 0 ? 0 : block.direction * left;
     });
   });
+}
+
+/**
+ * `total` watts shared pro rata to `weights` (which sum to `volume`), floors first, then one watt
+ * each to the largest remainders, ties broken by `tie`. Exact: in plain numbers while every product
+ * stays below 2^53, in big integers otherwise.
+ */
+function shareWatts(
+  weights: readonly number[],
+  total: number,
+  volume: number,
+  tie: (a: number, b: number) => number,
+): number[] {
+  if (total === 0) return weights.map(() => 0);
+  if (total === volume) return weights.slice();
+  const exact = weights.every((w) => w * total <= Number.MAX_SAFE_INTEGER);
+  const shares: number[] = [];
+  const remainders: (number | bigint)[] = [];
+  for (const w of weights) {
+    if (exact) {
+      const product = w * total;
+      const remainder = product % volume;
+      shares.push((product - remainder) / volume);
+      remainders.push(remainder);
+    } else {
+      const product = BigInt(w) * BigInt(total);
+      shares.push(Number(product / BigInt(volume)));
+      remainders.push(product % BigInt(volume));
+    }
+  }
+  let left = total - shares.reduce((sum, s) => sum + s, 0);
+  if (left > 0) {
+    const byRemainder = weights
+      .map((_, k) => k)
+      .sort((a, b) => {
+        const ra = remainders[a]!;
+        const rb = remainders[b]!;
+        if (ra !== rb) return ra > rb ? -1 : 1;
+        return tie(a, b);
+      });
+    for (const k of byRemainder) {
+      if (left === 0) break;
+      shares[k]! += 1;
+      left -= 1;
+    }
+  }
+  return shares;
 }
 
 /**

@@ -18,10 +18,11 @@ import { chooseSensitivities, type SensitivityMethod } from './sensitivity.js';
  * complete: it finds a secure schedule whenever one exists, and reports infeasibility only with
  * a proof.
  *
- * 1. Floor. The schedule with every adjustable position curtailed to zero is checked first. If
- *    even that is insecure, no curtailment can help (curtailing only moves positions towards
- *    zero), and that schedule with its violations is the error's payload. Otherwise it is the
- *    first secure point.
+ * 1. Floor. The schedule with every adjustable position curtailed to zero is checked first. When
+ *    it is secure it is the first secure point, and the answer can only get cheaper from there.
+ *    Infeasibility is reported only when it is insecure, with that schedule and its violations in
+ *    the error's payload (and only after the search below found nothing either: an insecure floor
+ *    alone proves nothing when sellers relieve a section the case's own load overloads).
  * 2. Linearise (sequential linear programming). From the schedule, the limits are linearised at
  *    the current AC point and HiGHS finds the cheapest curtailment meeting them; the AC check
  *    judges it; repeat while a limit is broken.
@@ -34,7 +35,8 @@ import { chooseSensitivities, type SensitivityMethod } from './sensitivity.js';
  *    costs less.
  * 5. Verify. The chosen point is shared among the members in whole watts and checked exactly as
  *    the final security check will check it (flat start, member positions); should that ever
- *    disagree with the block-level search, bisection towards the floor settles it.
+ *    disagree with the block-level search, an earlier secure point or bisection towards the floor
+ *    settles it.
  */
 
 export interface IntervalSettings {
@@ -150,11 +152,10 @@ export function resolveInterval(
   };
   const cost = (curtailW: readonly number[]) => curtailmentCost(blocks, curtailW, settings.objective);
 
-  // 1. Floor: the proof of infeasibility, or the first secure point.
+  // 1. Floor: the first secure point, or the evidence for an infeasibility verdict.
   const floorW = blocks.map((b) => b.volumeW);
   const floor = verify(floorW);
-  if (!floor.secure) throw infeasible(interval, floor, memberEntries(floorW).entries);
-  let secure = floor as SecurePoint;
+  const found: SecurePoint[] = floor.secure ? [floor as SecurePoint] : [];
 
   const ctx: LinearContext = {
     engine,
@@ -167,22 +168,34 @@ export function resolveInterval(
     margin: new Map(),
   };
   let rounds = 0;
+  const linearRounds = (from: Point): Point => {
+    let point = from;
+    for (let used = 1; !point.secure && point.measures !== null && used <= settings.maxRounds; used++) {
+      rounds++;
+      widenMargins(ctx.margin, point.violations, used);
+      const target = linearStep(ctx, point as SecurePoint);
+      if (target === null) break;
+      point = evaluate(target, point.measures.state);
+    }
+    return point;
+  };
 
   // 2. Sequential linear programming from the schedule.
-  let point = evaluate(
-    blocks.map(() => 0),
-    null,
+  let point = linearRounds(
+    evaluate(
+      blocks.map(() => 0),
+      null,
+    ),
   );
-  while (!point.secure && point.measures !== null && rounds < settings.maxRounds) {
-    rounds++;
-    widenMargins(ctx.margin, point.violations, rounds);
-    const target = linearStep(ctx, point as SecurePoint);
-    if (target === null) break;
-    point = evaluate(target, point.measures.state);
-  }
-  // 3. Bisection towards the last secure point when the linear rounds did not get there.
-  if (!point.secure) point = bisect(secure, point, evaluate);
-  if (cost(point.curtailW) < cost(secure.curtailW)) secure = point as SecurePoint;
+  // 3. Bisection towards the floor when the linear rounds did not get there.
+  if (!point.secure && floor.secure) point = bisect(floor as SecurePoint, point, evaluate);
+  // An insecure floor proves nothing by itself: sellers beyond a section overloaded by the case's
+  // own load relieve it, so zero is not the best they can do. Search once more from that side.
+  if (!point.secure && floor.measures !== null) point = linearRounds(floor);
+  if (!point.secure) throw infeasible(interval, floor, memberEntries(floorW).entries, point.violations);
+  let secure = point as SecurePoint;
+  if (floor.secure && cost(floor.curtailW) < cost(secure.curtailW)) secure = floor as SecurePoint;
+  found.push(secure);
 
   // 4. Refinement from the secure side.
   for (let r = 0; r < MAX_REFINEMENTS; r++) {
@@ -193,11 +206,18 @@ export function resolveInterval(
     if (!next.secure) next = bisect(secure, next, evaluate);
     if (cost(next.curtailW) >= cost(secure.curtailW) - COST_EPSILON) break;
     secure = next as SecurePoint;
+    found.push(secure);
   }
 
-  // 5. Verify as the final check will; a disagreement is settled between the floor and here.
-  let final = verify(secure.curtailW);
-  if (!final.secure) final = bisect(floor as SecurePoint, final, (w) => verify(w));
+  // 5. Verify as the final check will. Should the block-level search and the exact check ever
+  // disagree, the latest point that passes exactly stands, or bisection towards the floor.
+  let final: Point | null = null;
+  for (let k = found.length - 1; k >= 0 && final === null; k--) {
+    const exact = verify(found[k]!.curtailW);
+    if (exact.secure) final = exact;
+    else if (floor.secure) final = bisect(floor as SecurePoint, exact, (w) => verify(w));
+  }
+  if (final === null) throw infeasible(interval, floor, memberEntries(floorW).entries, point.violations);
   const { watts } = memberEntries(final.curtailW);
   for (const k of positions) adjustedW[k] = watts[k]!;
   return { rounds, bisections, curtailedW: final.curtailW.reduce((sum, w) => sum + w, 0) };
@@ -221,11 +241,17 @@ function solveOrNull(
   }
 }
 
-function infeasible(interval: number, floor: Point, entries: ScheduleEntry[]): GridError {
-  const keys = [...new Set(floor.violations.map(violationKey))].join(', ');
+function infeasible(
+  interval: number,
+  floor: Point,
+  entries: ScheduleEntry[],
+  violations: readonly Violation[],
+): GridError {
+  const keys = (list: readonly Violation[]) => [...new Set(list.map(violationKey))].join(', ');
   return new GridError(
     'CONGESTION_INFEASIBLE',
-    `interval ${interval}: even with every position curtailed to zero the network breaks ${keys}`,
-    { interval, floor: { entries, violations: floor.violations } },
+    `interval ${interval}: no curtailment found that removes ${keys(violations)}, and with every position ` +
+      `curtailed to zero the network breaks ${keys(floor.violations)}`,
+    { interval, violations, floor: { entries, violations: floor.violations } },
   );
 }

@@ -64,37 +64,25 @@ export function linearStep(
 
   const lp = new LpModel();
   const maxPrice = maxPriceOf(blocks);
-  // x_k: curtailment of block k, kW. Columns 0..K-1 in block order.
+  // x_k: curtailment of block k, kW. Curtailing 1 kW of a block changes its bus's injection by
+  // -direction kW, so each limit's row holds, per block, its bus's sensitivity times -direction.
   blocks.forEach((block, k) => {
     lp.addColumn(`x${k}`, blockCost(block, ctx.objective, maxPrice), 0, block.volumeW / 1000);
   });
-  // d_b: change of injection at bus b from the schedule, kW.
-  const changeColumn = new Map<number, number>();
-  const currentChange = new Map<number, number>();
-  for (const b of blockBuses) {
-    changeColumn.set(b, lp.addColumn(`d${b}`, 0, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY));
-  }
-  for (const b of blockBuses) {
-    const terms: [number, number][] = [[changeColumn.get(b)!, 1]];
-    let change = 0;
-    blocks.forEach((block, k) => {
-      if (block.busIndex !== b) return;
-      terms.push([k, block.direction]);
-      change -= (block.direction * at.curtailW[k]!) / 1000;
-    });
-    currentChange.set(b, change);
-    lp.addRow(`bal${b}`, terms, 0, 0);
-  }
-  constraints.forEach((c, k) => {
+  const busRow = new Map<number, Float64Array>();
+  for (const b of blockBuses) busRow.set(b, sensitivities.get(b)!);
+  constraints.forEach((c, j) => {
     const scale = c.kind === 'vlow' || c.kind === 'vhigh' ? VOLTAGE_SCALE : 1;
     const terms: [number, number][] = [];
+    // The linear model around the point: value + Σ s·(-direction)·(x - x_now).
     let offset = measuredValue(c, at.measures);
-    for (const b of blockBuses) {
-      const s = sensitivities.get(b)![k]!;
-      if (Math.abs(s) < 1e-12) continue;
-      terms.push([changeColumn.get(b)!, s * scale]);
-      offset -= s * currentChange.get(b)!;
-    }
+    blocks.forEach((block, k) => {
+      const s = busRow.get(block.busIndex)![j]!;
+      if (Math.abs(s) < 1e-12) return;
+      const coefficient = -block.direction * s;
+      terms.push([k, coefficient * scale]);
+      offset -= (coefficient * at.curtailW[k]!) / 1000;
+    });
     const m = (ctx.margin.get(c.key) ?? 0) + (scale === 1 ? FLOW_MARGIN_KVA : VOLTAGE_MARGIN_PU);
     if (c.kind === 'vlow') lp.addRow(c.key, terms, (c.limit + m - offset) * scale, Number.POSITIVE_INFINITY);
     else lp.addRow(c.key, terms, Number.NEGATIVE_INFINITY, (c.limit - m - offset) * scale);

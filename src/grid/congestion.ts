@@ -78,13 +78,9 @@ export async function resolveCongestion(
   schedule: Schedule,
   options: CongestionOptions = {},
 ): Promise<CongestionResult> {
-  const needsSolver =
-    options.solver === undefined &&
-    !securityCheck(grid, schedule, { method: options.method ?? 'auto' }).secure;
-  return resolveCongestionWith(grid, schedule, {
-    ...options,
-    ...(needsSolver ? { solver: await loadHighs() } : {}),
-  });
+  const before = securityCheck(grid, schedule, { method: options.method ?? 'auto' });
+  const solver = options.solver ?? (before.secure ? undefined : await loadHighs());
+  return resolveChecked(grid, schedule, solver === undefined ? options : { ...options, solver }, before);
 }
 
 /**
@@ -97,7 +93,20 @@ export function resolveCongestionWith(
   schedule: Schedule,
   options: CongestionOptions = {},
 ): CongestionResult {
-  const before = securityCheck(grid, schedule, { method: options.method ?? 'auto' });
+  return resolveChecked(
+    grid,
+    schedule,
+    options,
+    securityCheck(grid, schedule, { method: options.method ?? 'auto' }),
+  );
+}
+
+function resolveChecked(
+  grid: Grid,
+  schedule: Schedule,
+  options: CongestionOptions,
+  before: SecurityReport,
+): CongestionResult {
   const engine = new PowerFlowEngine(grid, options.method ?? 'auto');
   // Refuse an unsuitable choice up front, not only when an interval happens to need it.
   chooseSensitivities(options.sensitivities ?? 'auto', engine, 0);
