@@ -62,16 +62,14 @@ export function linearStep(
       ? measuredSensitivities(engine, at.extra, at.measures, constraints, blockBuses)
       : linDistFlowSensitivities(engine, at.measures, constraints, blockBuses);
 
-  const lp = new LpModel();
-  const maxPrice = maxPriceOf(blocks);
-  // x_k: curtailment of block k, kW. Curtailing 1 kW of a block changes its bus's injection by
-  // -direction kW, so each limit's row holds, per block, its bus's sensitivity times -direction.
-  blocks.forEach((block, k) => {
-    lp.addColumn(`x${k}`, blockCost(block, ctx.objective, maxPrice), 0, block.volumeW / 1000);
-  });
+  // Rows first, on block indices; a block that moves no watched limit is left out of the program
+  // and not curtailed at all (curtailing it would cost and relieve nothing).
   const busRow = new Map<number, Float64Array>();
   for (const b of blockBuses) busRow.set(b, sensitivities.get(b)!);
-  constraints.forEach((c, j) => {
+  const rows: { key: string; terms: [number, number][]; lower: number; upper: number }[] = [];
+  const used = new Uint8Array(blocks.length);
+  for (let j = 0; j < constraints.length; j++) {
+    const c = constraints[j]!;
     const scale = c.kind === 'vlow' || c.kind === 'vhigh' ? VOLTAGE_SCALE : 1;
     const terms: [number, number][] = [];
     // The linear model around the point: value + Σ s·(-direction)·(x - x_now).
@@ -81,16 +79,41 @@ export function linearStep(
       if (Math.abs(s) < 1e-12) return;
       const coefficient = -block.direction * s;
       terms.push([k, coefficient * scale]);
+      used[k] = 1;
       offset -= (coefficient * at.curtailW[k]!) / 1000;
     });
     const m = (ctx.margin.get(c.key) ?? 0) + (scale === 1 ? FLOW_MARGIN_KVA : VOLTAGE_MARGIN_PU);
-    if (c.kind === 'vlow') lp.addRow(c.key, terms, (c.limit + m - offset) * scale, Number.POSITIVE_INFINITY);
-    else lp.addRow(c.key, terms, Number.NEGATIVE_INFINITY, (c.limit - m - offset) * scale);
+    const lower = c.kind === 'vlow' ? (c.limit + m - offset) * scale : Number.NEGATIVE_INFINITY;
+    const upper = c.kind === 'vlow' ? Number.POSITIVE_INFINITY : (c.limit - m - offset) * scale;
+    if (terms.length === 0) {
+      // No block moves this limit: met or not, the program cannot change it.
+      if (lower > 0 || upper < 0) return null;
+      continue;
+    }
+    rows.push({ key: c.key, terms, lower, upper });
+  }
+  const lp = new LpModel();
+  const maxPrice = maxPriceOf(blocks);
+  // Columns: the curtailment of each block that moves a limit, kW.
+  const column = new Int32Array(blocks.length).fill(-1);
+  blocks.forEach((block, k) => {
+    if (used[k] === 0) return;
+    column[k] = lp.addColumn(`x${k}`, blockCost(block, ctx.objective, maxPrice), 0, block.volumeW / 1000);
   });
+  for (const row of rows) {
+    lp.addRow(
+      row.key,
+      row.terms.map(([k, value]) => [column[k]!, value]),
+      row.lower,
+      row.upper,
+    );
+  }
+  if (lp.columnCount === 0) return blocks.map(() => 0);
   const solution = solveLp(ctx.highs, lp);
   if (solution.status !== 'optimal') return null;
   return blocks.map((block, k) => {
-    const kw = solution.values[k]!;
+    if (column[k]! < 0) return 0;
+    const kw = solution.values[column[k]!]!;
     return Math.min(block.volumeW, Math.max(0, Math.ceil(kw * 1000 - 1e-6)));
   });
 }
