@@ -168,7 +168,9 @@ describe('branch resistance', () => {
   });
 
   it('refuses it from a grid document too, even on an open tie switch', () => {
-    const document = gridToJson(ieee33()) as { branches: { rPu: number; inService: boolean }[] };
+    const document = JSON.parse(JSON.stringify(gridToJson(ieee33()))) as {
+      branches: { rPu: number; inService: boolean }[];
+    };
     const tie = document.branches.findIndex((b) => !b.inService);
     document.branches[tie]!.rPu = -0.01;
     assert.equal(
