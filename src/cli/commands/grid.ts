@@ -317,6 +317,7 @@ export function registerBench(bench: Command): void {
             participants,
             violationsBefore: congestion.before.violations.map(violationKey),
             rounds: congestion.intervals.map((i) => i.rounds),
+            bisections: congestion.intervals.map((i) => i.bisections),
             curtailedKw: congestion.curtailedKw,
             adjustedPositions: congestion.adjustments.length,
             secureAfter: congestion.after.secure,
