@@ -27,7 +27,7 @@ export type { CongestionObjective };
 export interface CongestionOptions {
   readonly objective?: CongestionObjective;
   readonly method?: PowerFlowMethod;
-  /** Linearise-solve-recheck rounds per interval before giving up. */
+  /** Linearise-solve-recheck rounds per interval before bisection on the AC flow takes over. */
   readonly maxRounds?: number;
   /** How limits are linearised; `auto` measures on small cases and uses LinDistFlow on large radial ones. */
   readonly sensitivities?: SensitivityMethod;
