@@ -23,7 +23,8 @@ export class NewtonSolver {
   private readonly order: Int32Array;
   /**
    * The smallest power mismatch (per unit) that floating point can resolve on this network: a
-   * bus's mismatch is a sum of products Y_ik·V_k, whose rounding error grows with Σ_k |Y_ik|. A
+   * bus's mismatch is a sum of products Y_ik·V_k, whose rounding error grows with Σ_k |Y_ik|
+   * (taken as |Re| + |Im|, exact in floating point, so the floor is the same everywhere). A
    * near-zero impedance (a 1e-5 Ω jumper: 1.6e6 pu of admittance) puts that floor above 1e-10,
    * where no iteration can get below it. The requested tolerance is raised to this floor.
    */
@@ -102,7 +103,7 @@ export class NewtonSolver {
     for (let i = 0; i < n; i++) {
       let sum = 0;
       for (let q = this.yStart[i]!; q < this.yStart[i + 1]!; q++)
-        sum += Math.hypot(this.yRe[q]!, this.yIm[q]!);
+        sum += Math.abs(this.yRe[q]!) + Math.abs(this.yIm[q]!);
       widestRow = Math.max(widestRow, sum);
     }
     this.mismatchFloor = ROUNDOFF_FACTOR * Number.EPSILON * widestRow;
