@@ -7,6 +7,7 @@ import * as marketCommands from './commands/market.js';
 import * as nodeCommands from './commands/node.js';
 import * as simCommands from './commands/sim.js';
 import * as startCommands from './commands/start.js';
+import { exitQuietlyOnClosedStdout } from './output.js';
 
 /** Each area adds its own commands and its `bench <area>` subcommand. */
 interface CommandArea {
@@ -39,4 +40,5 @@ export function buildProgram(): Command {
   return program;
 }
 
+exitQuietlyOnClosedStdout();
 await buildProgram().parseAsync(process.argv);

@@ -5,6 +5,19 @@ export const EXIT_OK = 0;
 export const EXIT_CHECK_FAILED = 1;
 export const EXIT_BAD_INPUT = 2;
 
+/**
+ * A reader that stops early (`gridshard ... | head`) closes stdout; the next write fails with
+ * EPIPE. Nothing more can be shown to anyone, so the process ends quietly instead of printing a
+ * stack trace. Any other stdout error is still a crash.
+ */
+export function exitQuietlyOnClosedStdout(stream: NodeJS.WriteStream = process.stdout): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE')
+      process.exit(typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK);
+    throw error;
+  });
+}
+
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, jsonReplacer, 2)}\n`);
 }

@@ -21,9 +21,12 @@ export type GridErrorCode =
   | 'SINGULAR_JACOBIAN'
   /** A schedule document is malformed or refers to unknown buses. */
   | 'SCHEDULE_INVALID'
-  /** Congestion management found no adjustment that removes the violations. */
+  /**
+   * Congestion management found no adjustment that removes the violations, and the schedule with
+   * every position curtailed to zero is insecure too (it is in the payload as `floor`).
+   */
   | 'CONGESTION_INFEASIBLE'
-  /** The optimisation solver failed for a reason other than infeasibility. */
+  /** Congestion management needs the HiGHS solver and none was given, or it cannot be loaded. */
   | 'SOLVER_FAILED'
   /** A tariff table is malformed or does not cover a voltage level. */
   | 'TARIFF_INVALID';

@@ -4,6 +4,7 @@
  * deterministic: no I/O, no clock, no randomness.
  */
 
+export { caracas141Feeder } from './case141.js';
 export {
   type Adjustment,
   type CongestionObjective,
@@ -53,5 +54,10 @@ export {
   violationKey,
 } from './security.js';
 export type { SensitivityMethod } from './sensitivity.js';
-export { ratedFeeder, syntheticRadialFeeder, syntheticSchedule } from './synthetic.js';
+export {
+  congestedSyntheticCase,
+  ratedFeeder,
+  syntheticRadialFeeder,
+  syntheticSchedule,
+} from './synthetic.js';
 export { validateGrid } from './validate.js';

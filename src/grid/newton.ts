@@ -8,6 +8,9 @@ import { minimumDegreeOrder, SparseMatrix, solveSparse } from './sparse.js';
  * sparse from the bus admittance matrix with MATPOWER's derivative formulas and solved by the
  * sparse elimination in sparse.ts, with an ordering computed once per network.
  */
+/** Rounding error of a mismatch, in units of ε·Σ|Y|: a few ulps of the largest row sum. */
+const ROUNDOFF_FACTOR = 4;
+
 export class NewtonSolver {
   private readonly yStart: Int32Array;
   private readonly yCol: Int32Array;
@@ -18,6 +21,14 @@ export class NewtonSolver {
   private readonly magnitudeVar: Int32Array;
   private readonly variableCount: number;
   private readonly order: Int32Array;
+  /**
+   * The smallest power mismatch (per unit) that floating point can resolve on this network: a
+   * bus's mismatch is a sum of products Y_ik·V_k, whose rounding error grows with Σ_k |Y_ik|
+   * (taken as |Re| + |Im|, exact in floating point, so the floor is the same everywhere). A
+   * near-zero impedance (a 1e-5 Ω jumper: 1.6e6 pu of admittance) puts that floor above 1e-10,
+   * where no iteration can get below it. The requested tolerance is raised to this floor.
+   */
+  readonly mismatchFloor: number;
 
   constructor(private readonly net: Network) {
     const n = net.n;
@@ -88,6 +99,14 @@ export class NewtonSolver {
       if (net.isPv[i] === 0) this.magnitudeVar[i] = v++;
     }
     this.variableCount = v;
+    let widestRow = 0;
+    for (let i = 0; i < n; i++) {
+      let sum = 0;
+      for (let q = this.yStart[i]!; q < this.yStart[i + 1]!; q++)
+        sum += Math.abs(this.yRe[q]!) + Math.abs(this.yIm[q]!);
+      widestRow = Math.max(widestRow, sum);
+    }
+    this.mismatchFloor = ROUNDOFF_FACTOR * Number.EPSILON * widestRow;
     this.order = new Int32Array(v);
     for (let s = 0; s < v; s++) this.order[s] = s;
   }
@@ -110,13 +129,14 @@ export class NewtonSolver {
     maxIterations: number,
   ): number {
     const n = this.net.n;
+    const target = Math.max(tolerance, this.mismatchFloor);
     const w = new NewtonWork(n, this.variableCount);
     let norm = this.evaluate(pSpec, qSpec, vm, va, w);
     const vmBase = new Float64Array(n);
     const vaBase = new Float64Array(n);
     for (let iteration = 0; iteration <= maxIterations; iteration++) {
       if (!Number.isFinite(norm)) break;
-      if (w.worst < tolerance) return iteration;
+      if (w.worst < target) return iteration;
       if (iteration === maxIterations) break;
       const dx = solveSparse(this.jacobian(vm, w.vRe, w.vIm, w.iRe, w.iIm), w.mismatch, this.order);
       vmBase.set(vm);

@@ -110,6 +110,15 @@ export class PowerFlowEngine {
     this.vaWork = new Float64Array(n);
   }
 
+  /**
+   * Newton-Raphson's convergence test is the larger of the requested tolerance and this floor:
+   * the mismatch floating point can resolve on this network (0 for the sweep, which tests voltage
+   * changes instead).
+   */
+  get mismatchFloorPu(): number {
+    return this.newton?.mismatchFloor ?? 0;
+  }
+
   /** Per-unit active injection per bus index from a list of injections in kW. */
   injectionVector(injections: readonly Injection[]): { p: Float64Array; q: Float64Array } {
     const n = this.net.n;

@@ -1,6 +1,6 @@
 import { magnitude } from './complex.js';
 import { GridError } from './errors.js';
-import type { Grid } from './model.js';
+import type { Grid, Injection } from './model.js';
 import { PowerFlowEngine, type PowerFlowMethod, type PowerFlowState } from './powerflow.js';
 import { type Schedule, scheduleIntervals, validateSchedule } from './schedule.js';
 
@@ -77,8 +77,12 @@ export function securityCheck(grid: Grid, schedule: Schedule, options: SecurityO
       );
     }
   }
-  const intervals = scheduleIntervals(schedule).map(
-    (interval) => checkInterval(engine, schedule, interval).check,
+  // One pass to group the entries: a day of 96 intervals must not scan the schedule 96 times.
+  const byInterval = new Map<number, Injection[]>();
+  for (const interval of scheduleIntervals(schedule)) byInterval.set(interval, []);
+  for (const e of schedule) byInterval.get(e.interval)!.push({ bus: e.bus, pKw: e.netKw });
+  const intervals = [...byInterval].map(
+    ([interval, injections]) => checkInterval(engine, injections, interval).check,
   );
   const violations = intervals.flatMap((i) => i.violations);
   return { secure: violations.length === 0, intervals, violations };
@@ -148,22 +152,12 @@ export function violationsOf(engine: PowerFlowEngine, measures: Measures, interv
   return violations;
 }
 
-export function intervalInjections(
+function checkInterval(
   engine: PowerFlowEngine,
-  schedule: Schedule,
-  interval: number,
-): { p: Float64Array; q: Float64Array } {
-  return engine.injectionVector(
-    schedule.filter((e) => e.interval === interval).map((e) => ({ bus: e.bus, pKw: e.netKw })),
-  );
-}
-
-export function checkInterval(
-  engine: PowerFlowEngine,
-  schedule: Schedule,
+  injections: readonly Injection[],
   interval: number,
 ): { check: IntervalCheck; measures: Measures | null } {
-  const extra = intervalInjections(engine, schedule, interval);
+  const extra = engine.injectionVector(injections);
   let measures: Measures;
   try {
     measures = measure(engine, extra, null);

@@ -25,8 +25,12 @@ export interface Constraint {
   readonly limit: number;
 }
 
-/** Above this many bus-solves (buses with positions times buses), `auto` prefers LinDistFlow. */
-const MEASURED_WORK_LIMIT = 4_000_000;
+/**
+ * Above this much work per linearisation (buses with positions times buses: one power flow per
+ * bus with positions), `auto` prefers LinDistFlow on radial feeders. At 1,000 buses with
+ * positions on a 1,000-bus feeder measuring took seconds a round, LinDistFlow milliseconds.
+ */
+const MEASURED_WORK_LIMIT = 200_000;
 const STEP_KW = 1;
 
 export function chooseSensitivities(

@@ -1,4 +1,5 @@
 import type { Branch, Bus, Grid, Load } from './model.js';
+import { runPowerFlow } from './powerflow.js';
 import { Prng } from './prng.js';
 import type { ScheduleEntry } from './schedule.js';
 
@@ -92,4 +93,35 @@ export function ratedFeeder(grid: Grid): Grid {
     ...grid,
     branches: grid.branches.map((b) => ({ ...b, rateKva: b.from <= 5 && b.to <= 6 ? 5000 : 1200 })),
   };
+}
+
+/**
+ * A congested interval on a synthetic feeder, the same for the same arguments: one section in
+ * twenty (chosen by the seed) rated at 110 % of its base-case flow plus 1 kVA, and
+ * `syntheticSchedule` with its volumes scaled by 1/50 so that the participants' export is of the
+ * order of the feeder's own load (the synthetic feeder's loads are 0.1-0.6 kW a bus). The sellers
+ * crowding the far ends overload some rated sections: the benchmark's large congestion case.
+ */
+export function congestedSyntheticCase(
+  busCount: number,
+  participants: number,
+  seed = 1,
+): { grid: Grid; schedule: ScheduleEntry[] } {
+  const feeder = syntheticRadialFeeder(busCount, seed);
+  const flows = new Map(
+    runPowerFlow(feeder).branches.map((f) => [f.index, Math.hypot(f.pFromKw, f.qFromKvar)]),
+  );
+  const rng = new Prng(seed + 10);
+  const grid: Grid = {
+    ...feeder,
+    branches: feeder.branches.map((b, i) => {
+      const kva = flows.get(i) ?? 0;
+      return rng.next() < 0.05 ? { ...b, rateKva: Math.round(kva * 1.1 * 1000) / 1000 + 1 } : b;
+    }),
+  };
+  const schedule = syntheticSchedule(grid, participants, seed + 1).map((e) => ({
+    ...e,
+    netKw: Math.round(e.netKw * 20) / 1000,
+  }));
+  return { grid, schedule };
 }

@@ -41,6 +41,18 @@ export function validateGrid(grid: Grid): void {
       fail(`${what()}: every number must be finite`, { branch: index });
     }
     if (branch.from === branch.to) fail(`${what()} connects a bus to itself`, { branch: index });
+    // Series capacitors legitimately have negative reactance; a negative resistance only appears in
+    // reduced equivalents (a three-winding transformer's star legs), never in a physical feeder
+    // section, and it would make the section generate power: refused, in or out of service.
+    if (branch.rPu < 0) {
+      fail(`${what()}: resistance ${branch.rPu} pu is negative`, {
+        branch: index,
+        from: branch.from,
+        to: branch.to,
+        field: 'rPu',
+        value: branch.rPu,
+      });
+    }
     if (branch.inService && branch.rPu === 0 && branch.xPu === 0)
       fail(`${what()} has zero impedance`, { branch: index });
     if (!(branch.tap > 0)) fail(`${what()}: tap must be positive`, { branch: index });

@@ -19,3 +19,8 @@ export function withRating(grid: Grid, from: number, to: number, rateKva: number
     branches: grid.branches.map((b) => (b.from === from && b.to === to ? { ...b, rateKva } : b)),
   };
 }
+
+/** A grid document from the fixtures folder. */
+export function loadFixtureGrid(name: string): Grid {
+  return gridFromJson(JSON.parse(fixtureText(name)));
+}

@@ -69,6 +69,22 @@ describe('grid command line', () => {
     assert.equal(JSON.parse(failed.out).error.code, 'CASE_UNSUPPORTED');
   });
 
+  it('grid powerflow --method nr converges on the 141-bus feeder', async () => {
+    const { code, out } = await run([
+      'grid',
+      'powerflow',
+      fixture('case141.json'),
+      '--method',
+      'nr',
+      '--json',
+    ]);
+    assert.equal(code, 0);
+    const result = JSON.parse(out);
+    assert.equal(result.method, 'nr');
+    assert.equal(result.converged, true);
+    assert.ok(Math.abs(result.lossKw - 632.696) < 0.001, `${result.lossKw}`);
+  });
+
   it('grid check fails an overloaded schedule and --resolve adjusts it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gridshard-grid-'));
     const grid = JSON.parse((await import('node:fs')).readFileSync(fixture('ieee33.json'), 'utf8'));

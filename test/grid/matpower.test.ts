@@ -147,3 +147,41 @@ mpc.bus(:, QD) = mpc.bus(:, PD) * tan(acos(pf));
     );
   });
 });
+
+describe('branch resistance', () => {
+  it('refuses a negative resistance from a MATPOWER case, naming the branch', () => {
+    // Branch 2-3 of the fixture with -0.45 ohm instead of 0.45.
+    const text = fixtureText('feeder5.m').replace('\t2\t3\t0.45\t', '\t2\t3\t-0.45\t');
+    assert.notEqual(text, fixtureText('feeder5.m'));
+    try {
+      importMatpowerCase(text, 'feeder5');
+      assert.fail('expected GRID_INVALID');
+    } catch (error) {
+      assert.ok(error instanceof GridError);
+      assert.equal(error.code, 'GRID_INVALID');
+      assert.match(error.message, /branch 2 \(2-3\): resistance .* is negative/);
+      assert.deepEqual(
+        { branch: error.data.branch, from: error.data.from, to: error.data.to, field: error.data.field },
+        { branch: 1, from: 2, to: 3, field: 'rPu' },
+      );
+    }
+  });
+
+  it('refuses it from a grid document too, even on an open tie switch', () => {
+    const document = JSON.parse(JSON.stringify(gridToJson(ieee33()))) as {
+      branches: { rPu: number; inService: boolean }[];
+    };
+    const tie = document.branches.findIndex((b) => !b.inService);
+    document.branches[tie]!.rPu = -0.01;
+    assert.equal(
+      errorCode(() => gridFromJson(document)),
+      'GRID_INVALID',
+    );
+  });
+
+  it('accepts a negative reactance (a series capacitor)', () => {
+    const text = fixtureText('feeder5.m').replace('\t2\t3\t0.45\t0.35\t', '\t2\t3\t0.45\t-0.2\t');
+    assert.notEqual(text, fixtureText('feeder5.m'));
+    assert.ok(importMatpowerCase(text, 'feeder5').grid.branches[1]!.xPu < 0);
+  });
+});

@@ -3,12 +3,13 @@ import { describe, it } from 'node:test';
 import {
   type Grid,
   GridError,
+  PowerFlowEngine,
   Prng,
   parseMatpowerCase,
   runPowerFlow,
   syntheticRadialFeeder,
 } from '../../src/grid/index.js';
-import { fixtureText, ieee33 } from './cases.js';
+import { fixtureText, ieee33, loadFixtureGrid } from './cases.js';
 
 /** Published AC power flow of the Baran & Wu feeder, slack at 1.0 pu. */
 const LOSS_KW = 202.68;
@@ -223,5 +224,31 @@ describe('a transmission case with PV buses and line charging', () => {
     ] as const) {
       assert.ok(Math.abs(angles.get(bus)! - deg) < 0.001, `bus ${bus}: ${angles.get(bus)}`);
     }
+  });
+});
+
+describe('Newton-Raphson tolerance on a feeder with a near-zero impedance', () => {
+  // The 141-bus Caracas feeder (Khodr et al., 2008) has a 1e-5 ohm jumper (86-87): 1.6e6 pu of
+  // admittance, so a power mismatch below about 1e-9 pu cannot be resolved in floating point.
+  const grid = loadFixtureGrid('case141.json');
+
+  it('converges, raising the tolerance to the floor the network allows', () => {
+    const nr = runPowerFlow(grid, { method: 'nr' });
+    assert.ok(nr.iterations <= 5, `${nr.iterations} iterations`);
+    const bfs = runPowerFlow(grid, { method: 'bfs' });
+    for (let i = 0; i < nr.buses.length; i++) {
+      assert.ok(Math.abs(nr.buses[i]!.vmPu - bfs.buses[i]!.vmPu) < 1e-8, `bus ${nr.buses[i]!.id}`);
+    }
+    assert.ok(Math.abs(nr.lossKw - bfs.lossKw) < 1e-3);
+    assert.equal(nr.minVoltageBus, 87);
+  });
+
+  it('keeps 1e-10 pu where floating point allows it', () => {
+    const engine = new PowerFlowEngine(withTieClosed(ieee33(), 18, 33), 'nr');
+    const floor = engine.mismatchFloorPu;
+    assert.ok(floor < 1e-12, `${floor}`);
+    const heavy = new PowerFlowEngine(grid, 'nr');
+    const heavyFloor = heavy.mismatchFloorPu;
+    assert.ok(heavyFloor > 1e-10 && heavyFloor < 1e-8, `${heavyFloor}`);
   });
 });

@@ -3,6 +3,8 @@ import { basename } from 'node:path';
 import { type Command, Option } from 'commander';
 import { GridError, type GridErrorCode } from '../../grid/errors.js';
 import {
+  caracas141Feeder,
+  congestedSyntheticCase,
   crossingFee,
   type Grid,
   gridFromJson,
@@ -14,6 +16,7 @@ import {
   ratedFeeder,
   resolveCongestion,
   runPowerFlow,
+  type ScheduleEntry,
   scheduleFromJson,
   securityCheck,
   syntheticRadialFeeder,
@@ -214,12 +217,37 @@ async function timed(repeats: number, warmup: number, batch: number, run: () => 
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
+const LARGE_CONGESTION_BUSES = 1000;
+const LARGE_CONGESTION_PARTICIPANTS = 10_000;
+const DAY_INTERVALS = 96;
+const DAY_PARTICIPANTS = 40;
+
+/**
+ * A day of quarter-hour intervals on a feeder: the same participants every interval, sellers
+ * following a solar bell curve that peaks at noon, buyers steady: 40 participants, 3,840 entries,
+ * a full power flow and limit check per interval.
+ */
+function dailySchedule(grid: Grid, seed: number): ScheduleEntry[] {
+  const base = syntheticSchedule(grid, DAY_PARTICIPANTS, seed + 20);
+  const entries: ScheduleEntry[] = [];
+  for (let interval = 0; interval < DAY_INTERVALS; interval++) {
+    const hour = (interval + 0.5) / 4;
+    const sun = Math.max(0, Math.sin(((hour - 6) / 12) * Math.PI));
+    for (const e of base) {
+      const kw = e.netKw > 0 ? e.netKw * 60 * sun : e.netKw * 20;
+      entries.push({ ...e, interval, netKw: Math.round(kw * 1000) / 1000 });
+    }
+  }
+  return entries;
+}
+
 export function registerBench(bench: Command): void {
   bench
     .command('grid')
     .description(
       'grid engine: power flow on the IEEE 33-bus feeder and on a synthetic 10,000-bus radial feeder, ' +
-        'congestion management with 1,000 participants on the 33-bus feeder',
+        'congestion management with 1,000 participants on the 33-bus feeder and with 10,000 on a ' +
+        'synthetic 1,000-bus feeder, a 96-interval security check on the 141-bus feeder',
     )
     .option('--repeats <k>', 'measured runs per figure; medians are printed', '9')
     .option('--buses <n>', 'size of the synthetic radial feeder', '10000')
@@ -250,10 +278,23 @@ export function registerBench(bench: Command): void {
         const congestion = await resolveCongestion(rated, schedule);
         const congestionTimes = await timed(repeats, 2, 1, () => resolveCongestion(rated, schedule));
 
+        const large = congestedSyntheticCase(LARGE_CONGESTION_BUSES, LARGE_CONGESTION_PARTICIPANTS, seed);
+        const congestion10k = await resolveCongestion(large.grid, large.schedule);
+        const congestion10kTimes = await timed(repeats, 1, 1, () =>
+          resolveCongestion(large.grid, large.schedule),
+        );
+
+        const feeder141 = caracas141Feeder();
+        const day = dailySchedule(feeder141, seed);
+        const day141 = securityCheck(feeder141, day);
+        const security141Times = await timed(repeats, 3, 1, () => securityCheck(feeder141, day));
+
         printJson({
           pf33Ms: round3(median(pf33Times)),
           pf10kMs: round3(median(pf10kTimes)),
           congestion1kMs: round3(median(congestionTimes)),
+          congestion10kMs: round3(median(congestion10kTimes)),
+          security96x141Ms: round3(median(security141Times)),
           repeats,
           pf33: {
             method: pf33.method,
@@ -276,9 +317,26 @@ export function registerBench(bench: Command): void {
             participants,
             violationsBefore: congestion.before.violations.map(violationKey),
             rounds: congestion.intervals.map((i) => i.rounds),
+            bisections: congestion.intervals.map((i) => i.bisections),
             curtailedKw: congestion.curtailedKw,
             adjustedPositions: congestion.adjustments.length,
             secureAfter: congestion.after.secure,
+          },
+          congestion10k: {
+            buses: LARGE_CONGESTION_BUSES,
+            participants: LARGE_CONGESTION_PARTICIPANTS,
+            violationsBefore: congestion10k.before.violations.length,
+            rounds: congestion10k.intervals.map((i) => i.rounds),
+            bisections: congestion10k.intervals.map((i) => i.bisections),
+            curtailedKw: congestion10k.curtailedKw,
+            adjustedPositions: congestion10k.adjustments.length,
+            secureAfter: congestion10k.after.secure,
+          },
+          security96x141: {
+            intervals: day141.intervals.length,
+            entries: day.length,
+            insecureIntervals: day141.intervals.filter((i) => !i.secure).length,
+            violations: day141.violations.length,
           },
         });
         return 0;

@@ -13,10 +13,39 @@ function readJsonFile(path: string): unknown {
   } catch (error) {
     throw new MarketError('BAD_INPUT', `cannot read ${path}: ${(error as Error).message}`, { path });
   }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     throw new MarketError('BAD_INPUT', `${path} is not valid JSON: ${(error as Error).message}`, { path });
+  }
+  refuseNonFinite(value, path, '');
+  return value;
+}
+
+/**
+ * JSON.parse turns a number too large for a double (1e400) into Infinity, which later prints as
+ * null; refuse it here, naming where it is, before any check sees a value that was never written.
+ */
+function refuseNonFinite(value: unknown, path: string, at: string): void {
+  if (typeof value === 'number') {
+    if (Number.isFinite(value)) return;
+    const field = at.replace(/^.*[.[]/, '').replace(/]$/, '');
+    throw new MarketError(
+      'BAD_INPUT',
+      `${path}: ${at || 'the document'} is not a finite number (it is too large for a 64-bit float)`,
+      { path, at, field },
+    );
+  }
+  if (Array.isArray(value)) {
+    value.forEach((item, index) => {
+      refuseNonFinite(item, path, `${at}[${index}]`);
+    });
+    return;
+  }
+  if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value))
+      refuseNonFinite(item, path, at === '' ? key : `${at}.${key}`);
   }
 }
 
