@@ -16,13 +16,17 @@ export function round(value: number, digits = 1): number {
 }
 
 /**
- * Latencies in 1 ms buckets up to 10 minutes (larger ones land in the last bucket): fixed memory
- * however long the run, percentiles exact to the bucket width.
+ * Latencies in 1 ms buckets up to `capMs` (10 minutes unless told; larger ones land in the last
+ * bucket): fixed memory however long the run, percentiles exact to the bucket width.
  */
 export class LatencyHistogram {
   private static readonly BUCKET_MS = 1;
-  private readonly counts = new Uint32Array(600_000);
+  private readonly counts: Uint32Array;
   private total = 0;
+
+  constructor(capMs = 600_000) {
+    this.counts = new Uint32Array(Math.max(1, Math.ceil(capMs / LatencyHistogram.BUCKET_MS)));
+  }
 
   add(ms: number): void {
     const bucket = Math.min(this.counts.length - 1, Math.max(0, Math.floor(ms / LatencyHistogram.BUCKET_MS)));
