@@ -5,10 +5,10 @@ import type {
   ConsensusInput,
   ValidatorIndex,
 } from '../../consensus/interface.js';
-import { liveHeapBytes, mb } from './heap.js';
+import { type HeapSample, liveHeapBytes, mb, retained } from './heap.js';
 import { DeliveryHeap, Fifo } from './network.js';
 import type { BenchProtocol, ReliedOn } from './protocols.js';
-import { round } from './stats.js';
+import { mulberry32, round } from './stats.js';
 import { acrossValidators, CommitTally, type ValidatorFigures } from './tally.js';
 import { collectTransactions, TX_LENGTH, transactionNonce } from './transactions.js';
 import type { VerifyPool } from './verify-pool.js';
@@ -67,8 +67,11 @@ export interface RunResult {
   readonly slowestEfficiency: number;
   readonly heapStartMb: number;
   readonly heapEndMb: number;
-  /** With `heapEveryS`: seconds into the window and heap in use then (after a full collection). */
-  readonly heapSamples: { atS: number; mb: number }[];
+  /**
+   * With `heapEveryS`: seconds into the window, heap in use then (after a full collection), and
+   * what the validators retain for peers that lag, summed, when their cores report it.
+   */
+  readonly heapSamples: HeapSample[];
   readonly maxCommitGapMs: number;
   readonly slowestMaxCommitGapMs: number;
   readonly roundMs: number;
@@ -121,17 +124,6 @@ interface Validator {
   /** One inbox per sender (index n is the client), drained in order, senders independently. */
   readonly inboxes: Fifo<Inbox>[];
   readonly busy: boolean[];
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
@@ -490,7 +482,7 @@ export async function runScenario(
   const eluStart: EventLoopUtilization = performance.eventLoopUtilization();
   const busyStart = pool.busyMs;
   let crashAt: number | null = null;
-  const heapSamples: { atS: number; mb: number }[] = [];
+  const heapSamples: HeapSample[] = [];
   const marks: { atMs: number; kind: 'crash' | 'heap' }[] = [];
   if (options.scenario === 'crash-one') marks.push({ atMs: durationMs / 2, kind: 'crash' });
   const heapEveryMs = options.heapEveryS * 1000;
@@ -505,7 +497,11 @@ export async function runScenario(
       crash(targetNow() ?? 0);
     } else {
       const bytes = liveHeapBytes();
-      heapSamples.push({ atS: round((now() - windowStart) / 1000, 1), mb: mb(bytes) });
+      heapSamples.push({
+        atS: round((now() - windowStart) / 1000, 1),
+        mb: mb(bytes),
+        ...retained(validators.map((v) => v.core)),
+      });
     }
   }
   await sleep(windowStart + durationMs - now());
@@ -515,6 +511,10 @@ export async function runScenario(
   const elu = performance.eventLoopUtilization(eluStart);
   const workersBusy = (pool.busyMs - busyStart) / ((windowEnd - windowStart) * pool.size);
   const heapEnd = liveHeapBytes();
+  if (heapEveryMs > 0) {
+    const atS = round((windowEnd - windowStart) / 1000, 1);
+    heapSamples.push({ atS, mb: mb(heapEnd), ...retained(validators.map((v) => v.core)) });
+  }
   stopped = true;
   clearInterval(client);
   if (wakeTimer !== undefined) clearTimeout(wakeTimer);
