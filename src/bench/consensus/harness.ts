@@ -1,15 +1,15 @@
 import { type EventLoopUtilization, performance } from 'node:perf_hooks';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type {
   ConsensusCore,
   ConsensusEffect,
   ConsensusInput,
   ValidatorIndex,
 } from '../../consensus/interface.js';
+import { type HeapSample, liveHeapBytes, mb, retained } from './heap.js';
 import { DeliveryHeap, Fifo } from './network.js';
-import type { BenchProtocol } from './protocols.js';
-import { LatencyHistogram, round } from './stats.js';
+import type { BenchProtocol, ReliedOn } from './protocols.js';
+import { mulberry32, round } from './stats.js';
+import { acrossValidators, CommitTally, type ValidatorFigures } from './tally.js';
 import { collectTransactions, TX_LENGTH, transactionNonce } from './transactions.js';
 import type { VerifyPool } from './verify-pool.js';
 
@@ -31,6 +31,8 @@ export interface RunOptions {
   readonly warmupS: number;
   readonly calibrateMs: number;
   readonly seed: number;
+  /** Heap in use is also sampled every this many seconds of the window (0: start and end only). */
+  readonly heapEveryS: number;
 }
 
 /** The benchmark's transactions, pre-signed before any timed window. */
@@ -39,36 +41,68 @@ export interface SignedPool {
   readonly count: number;
 }
 
+/**
+ * Commit figures are counted at every honest validator (all but a crashed one) separately: a
+ * transaction counts for a validator when that validator commits it. Each figure is reported for
+ * the median validator and the slowest one.
+ */
 export interface RunResult {
   readonly protocol: string;
   readonly scenario: Scenario;
   readonly nodes: number;
   readonly durationS: number;
+  /** At the median validator. */
   readonly committedTx: number;
   readonly committedTxPerSec: number;
+  readonly slowestTxPerSec: number;
   readonly p50LatencyMs: number;
   readonly p99LatencyMs: number;
+  readonly slowestP50LatencyMs: number;
+  readonly slowestP99LatencyMs: number;
   readonly nativeVerifyPerSec: number;
   readonly verifyWorkers: number;
   readonly verificationsPerTx: number;
   readonly verifyBoundTxPerSec: number;
   readonly efficiency: number;
+  readonly slowestEfficiency: number;
   readonly heapStartMb: number;
   readonly heapEndMb: number;
+  /**
+   * With `heapEveryS`: seconds into the window, heap in use then (after a full collection), and
+   * what the validators retain for peers that lag, summed, when their cores report it.
+   */
+  readonly heapSamples: HeapSample[];
   readonly maxCommitGapMs: number;
+  readonly slowestMaxCommitGapMs: number;
   readonly roundMs: number;
   readonly maxCommitGapRounds: number;
   /** crash-one: the longest time without a commit from the crash to the end of the window. */
   readonly maxGapAfterCrashMs: number | null;
+  readonly slowestMaxGapAfterCrashMs: number | null;
   readonly maxGapAfterCrashRounds: number | null;
   readonly adversaryTarget: string;
+  /** How often the adversary's target moved to another validator during the run. */
+  readonly targetChanges: number;
   readonly crashedValidator: number | null;
+  readonly perValidator: ValidatorFigures[];
   readonly invalidTransactionsRefused: number;
   readonly messages: number;
   /** Share of the window the verification workers spent verifying (1 = every worker always busy). */
   readonly workersBusy: number;
   /** Share of the window the main thread (all validators' state machines) was busy. */
   readonly mainThreadBusy: number;
+}
+
+/** A client transaction not yet committed at every live validator. */
+interface Pending {
+  readonly tx: Uint8Array;
+  readonly submitMs: number;
+  /** The validator whose client submitted it (it waits for that validator's commit). */
+  node: ValidatorIndex;
+  released: boolean;
+  /** 1 where a validator has committed it. */
+  readonly committedBy: Uint8Array;
+  count: number;
 }
 
 type Inbox =
@@ -91,19 +125,6 @@ interface Validator {
   readonly inboxes: Fifo<Inbox>[];
   readonly busy: boolean[];
 }
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const mb = (bytes: number) => round(bytes / (1024 * 1024), 1);
 
 /**
  * One wall-clock run: n validators of one protocol in this process, real timers, an in-memory
@@ -139,22 +160,23 @@ export async function runScenario(
 
   const verifyBound = nativeBefore / n;
   const inflightCap = Math.max(256, Math.round(verifyBound * options.inflightS));
-  const inflight = new Map<number, { submitMs: number; node: ValidatorIndex }>();
+  const inflight = new Map<number, Pending>();
   // Constant-size bookkeeping, so a long run measures the protocol's heap and not the harness's.
-  const latencies = new LatencyHistogram();
+  const tallies = validators.map((v) => new CommitTally(v.index));
+  let aliveCount = n;
   const everVerified = new Uint8Array(signed.count);
   let distinctVerified = 0;
   // A transaction comes back within a few seconds (relayed, proposed, certified): the cache holds
   // about four seconds of the verification bound, so it reaches its size early in a run.
   const cacheCap = 2 * inflightCap + 4096;
-  const commitTimes: number[] = [];
   let windowOpen = false;
   let minRound = Number.POSITIVE_INFINITY;
   let maxRound = Number.NEGATIVE_INFINITY;
-  let committedInWindow = 0;
   let invalid = 0;
   let messages = 0;
-  let lastCommitProposer: ValidatorIndex | null = null;
+  /** Whom the protocol relies on, at the highest epoch any validator has shown. */
+  let relied: ReliedOn | null = null;
+  let targetChanges = 0;
   let crashed: number | null = null;
   let stopped = false;
 
@@ -162,9 +184,17 @@ export async function runScenario(
   let wakeAt = Number.POSITIVE_INFINITY;
   let wakeTimer: NodeJS.Timeout | undefined;
 
-  const live = () => validators.filter((v) => v.alive).map((v) => v.core);
-  const target = () =>
-    options.scenario === 'leader-delay' ? bench.target(live(), n, lastCommitProposer) : null;
+  const targetNow = (): ValidatorIndex | null => relied?.validator ?? null;
+  const delayed = () => (options.scenario === 'leader-delay' ? targetNow() : null);
+
+  /** The adversary learns whom the protocol relies on as soon as any validator shows it. */
+  function observe(v: Validator): void {
+    if (options.scenario === 'normal') return;
+    const seen = bench.reliedOn(v.core, n);
+    if (seen === null || (relied !== null && seen.epoch <= relied.epoch)) return;
+    if (relied !== null && relied.validator !== seen.validator) targetChanges++;
+    relied = seen;
+  }
 
   function scheduleWake(): void {
     const next = network.peekAt();
@@ -204,7 +234,7 @@ export async function runScenario(
       switch (effect.kind) {
         case 'send':
         case 'broadcast': {
-          if (slow === undefined) slow = target();
+          if (slow === undefined) slow = delayed();
           const bytes = bench.protocol.encodeMessage(effect.message);
           if (effect.kind === 'send') {
             if (effect.to !== v.index) send(v.index, effect.to, bytes, slow);
@@ -230,39 +260,52 @@ export async function runScenario(
           break;
         }
         case 'commit':
-          onCommit(effect.batch.transactions, effect.batch.round, effect.batch.proposer);
+          onCommit(v, effect.batch.transactions, effect.batch.round);
           break;
       }
     }
     scheduleWake();
   }
 
-  function onCommit(txs: readonly Uint8Array[], round: number, proposer: ValidatorIndex): void {
-    lastCommitProposer = proposer;
+  /** A transaction counts at each validator once, when that validator commits it. */
+  function onCommit(v: Validator, txs: readonly Uint8Array[], round: number): void {
     const t = now();
+    const tally = tallies[v.index]!;
     let fresh = false;
     for (const tx of txs) {
       const nonce = transactionNonce(tx);
       const entry = inflight.get(nonce);
-      if (entry === undefined) continue;
-      inflight.delete(nonce);
-      outstanding[entry.node]!--;
+      if (entry === undefined || entry.committedBy[v.index] === 1) continue;
+      entry.committedBy[v.index] = 1;
+      entry.count++;
       fresh = true;
-      if (windowOpen) {
-        committedInWindow++;
-        latencies.add(t - entry.submitMs);
-      }
+      if (windowOpen) tally.transaction(t - entry.submitMs);
+      if (entry.node === v.index && !entry.released) release(entry);
+      if (entry.count >= aliveCount && committedByAllAlive(entry)) inflight.delete(nonce);
     }
     if (fresh && windowOpen) {
-      commitTimes.push(t);
+      tally.commit(t);
       minRound = Math.min(minRound, round);
       maxRound = Math.max(maxRound, round);
     }
   }
 
+  /** The submitting client hears back from its own validator: its slot is free again. */
+  function release(entry: Pending): void {
+    entry.released = true;
+    outstanding[entry.node]!--;
+  }
+
+  function committedByAllAlive(entry: Pending): boolean {
+    for (const other of validators) if (other.alive && entry.committedBy[other.index] !== 1) return false;
+    return true;
+  }
+
   function handle(v: Validator, input: ConsensusInput<unknown>): void {
     if (!v.alive || stopped) return;
-    apply(v, v.core.handle(input, now()));
+    const effects = v.core.handle(input, now());
+    observe(v);
+    apply(v, effects);
   }
 
   function enqueue(v: Validator, lane: number, item: Inbox): void {
@@ -351,12 +394,19 @@ export async function runScenario(
   let cursor = 0;
   const CHUNK = 64;
   const outstanding = new Array<number>(n).fill(0);
-  function submit(v: Validator, txs: Uint8Array[], submitMs?: number[]): void {
+  function submit(v: Validator, txs: Uint8Array[]): void {
     if (txs.length === 0) return;
     const t = now();
-    txs.forEach((tx, k) => {
-      inflight.set(transactionNonce(tx), { submitMs: submitMs?.[k] ?? t, node: v.index });
-    });
+    for (const tx of txs) {
+      inflight.set(transactionNonce(tx), {
+        tx,
+        submitMs: t,
+        node: v.index,
+        released: false,
+        committedBy: new Uint8Array(n),
+        count: 0,
+      });
+    }
     outstanding[v.index]! += txs.length;
     enqueue(v, n, { kind: 'client', txs });
   }
@@ -385,27 +435,36 @@ export async function runScenario(
   function crash(index: ValidatorIndex): void {
     const v = validators[index]!;
     v.alive = false;
+    aliveCount--;
     crashed = index;
     for (const timer of v.timers.values()) clearTimeout(timer);
     v.timers.clear();
     for (const inbox of v.inboxes) inbox.clear();
-    // Its clients resubmit elsewhere, keeping the first submission time.
-    const resubmit: { tx: Uint8Array; submitMs: number }[] = [];
-    for (let i = 0; i < signed.count; i++) {
-      const tx = signed.bytes.subarray(i * TX_LENGTH, (i + 1) * TX_LENGTH);
-      const entry = inflight.get(transactionNonce(tx));
-      if (entry !== undefined && entry.node === index) resubmit.push({ tx, submitMs: entry.submitMs });
+    for (const tally of tallies) tally.crashed(now());
+    // Its clients resubmit what it had not committed elsewhere, keeping the first submission time.
+    const alive = validators.filter((other) => other.alive);
+    const resubmit: Uint8Array[][] = alive.map(() => []);
+    let k = 0;
+    for (const [nonce, entry] of inflight) {
+      if (committedByAllAlive(entry)) {
+        inflight.delete(nonce);
+        continue;
+      }
+      if (entry.node !== index || entry.released) continue;
+      const to = alive[k++ % alive.length]!;
+      entry.node = to.index;
+      if (entry.committedBy[to.index] === 1) entry.released = true;
+      else resubmit[alive.indexOf(to)]!.push(entry.tx);
     }
     outstanding[index] = 0;
-    const alive = validators.filter((other) => other.alive);
-    for (let i = 0, k = 0; i < resubmit.length; i += CHUNK, k++) {
-      const part = resubmit.slice(i, i + CHUNK);
-      submit(
-        alive[k % alive.length]!,
-        part.map((p) => p.tx),
-        part.map((p) => p.submitMs),
-      );
-    }
+    alive.forEach((to, i) => {
+      const txs = resubmit[i]!;
+      for (let at = 0; at < txs.length; at += CHUNK) {
+        const part = txs.slice(at, at + CHUNK);
+        outstanding[to.index]! += part.length;
+        enqueue(to, n, { kind: 'client', txs: part });
+      }
+    });
   }
 
   // ---- the timed run ----
@@ -415,28 +474,47 @@ export async function runScenario(
   for (const v of validators) handle(v, { kind: 'start' });
   const client = setInterval(topUp, 2);
   topUp();
-  let heapStart = 0;
-  let windowStart = 0;
   await sleep(warmupMs);
-  heapStart = liveHeapBytes();
+  const heapStart = liveHeapBytes();
   windowOpen = true;
-  windowStart = now();
+  const windowStart = now();
+  for (const tally of tallies) tally.open(windowStart);
   const eluStart: EventLoopUtilization = performance.eventLoopUtilization();
   const busyStart = pool.busyMs;
   let crashAt: number | null = null;
-  if (options.scenario === 'crash-one') {
-    await sleep(durationMs / 2);
-    crashAt = now();
-    crash(bench.target(live(), n, lastCommitProposer) ?? 0);
-    await sleep(durationMs / 2);
-  } else {
-    await sleep(durationMs);
+  const heapSamples: HeapSample[] = [];
+  const marks: { atMs: number; kind: 'crash' | 'heap' }[] = [];
+  if (options.scenario === 'crash-one') marks.push({ atMs: durationMs / 2, kind: 'crash' });
+  const heapEveryMs = options.heapEveryS * 1000;
+  if (heapEveryMs > 0) {
+    for (let at = heapEveryMs; at < durationMs; at += heapEveryMs) marks.push({ atMs: at, kind: 'heap' });
   }
+  marks.sort((a, b) => a.atMs - b.atMs);
+  for (const mark of marks) {
+    await sleep(windowStart + mark.atMs - now());
+    if (mark.kind === 'crash') {
+      crashAt = now();
+      crash(targetNow() ?? 0);
+    } else {
+      const bytes = liveHeapBytes();
+      heapSamples.push({
+        atS: round((now() - windowStart) / 1000, 1),
+        mb: mb(bytes),
+        ...retained(validators.map((v) => v.core)),
+      });
+    }
+  }
+  await sleep(windowStart + durationMs - now());
   const windowEnd = now();
   windowOpen = false;
+  for (const tally of tallies) tally.close(windowEnd);
   const elu = performance.eventLoopUtilization(eluStart);
   const workersBusy = (pool.busyMs - busyStart) / ((windowEnd - windowStart) * pool.size);
   const heapEnd = liveHeapBytes();
+  if (heapEveryMs > 0) {
+    const atS = round((windowEnd - windowStart) / 1000, 1);
+    heapSamples.push({ atS, mb: mb(heapEnd), ...retained(validators.map((v) => v.core)) });
+  }
   stopped = true;
   clearInterval(client);
   if (wakeTimer !== undefined) clearTimeout(wakeTimer);
@@ -453,75 +531,54 @@ export async function runScenario(
   // The higher of the two calibrations: the bound the run is measured against is not flattered.
   const native = Math.max(nativeBefore, nativeAfter);
   const windowMs = windowEnd - windowStart;
-  const rate = (committedInWindow * 1000) / windowMs;
   const bound = native / n;
-  const maxGap = longestGap(commitTimes, windowStart, windowEnd);
-  // The pause the crash caused: from the crash to the end, gaps between commits.
-  const gapAfterCrash =
-    crashAt === null
-      ? null
-      : longestGap(
-          commitTimes.filter((t) => t >= crashAt),
-          crashAt,
-          windowEnd,
-        );
+  const honest = acrossValidators(
+    tallies.filter((t) => validators[t.validator]!.alive),
+    windowMs,
+  );
   const rounds = maxRound - minRound;
   const roundMs = rounds > 0 ? windowMs / rounds : windowMs;
-  const targetNow = bench.target(live(), n, lastCommitProposer);
+  const target = targetNow() ?? 'none';
   return {
     protocol: bench.name,
     scenario: options.scenario,
     nodes: n,
     durationS: options.durationS,
-    committedTx: committedInWindow,
-    committedTxPerSec: round(rate, 0),
-    p50LatencyMs: round(latencies.percentile(50)),
-    p99LatencyMs: round(latencies.percentile(99)),
+    committedTx: honest.medianTx,
+    committedTxPerSec: honest.medianTxPerSec,
+    slowestTxPerSec: honest.slowestTxPerSec,
+    p50LatencyMs: honest.medianP50,
+    p99LatencyMs: honest.medianP99,
+    slowestP50LatencyMs: honest.slowestP50,
+    slowestP99LatencyMs: honest.slowestP99,
     nativeVerifyPerSec: round(native, 0),
     verifyWorkers: pool.size,
     verificationsPerTx: distinctVerified > 0 ? round(verifications / distinctVerified, 2) : 0,
     verifyBoundTxPerSec: round(bound, 0),
-    efficiency: round(rate / bound, 3),
+    efficiency: round(honest.medianTxPerSec / bound, 3),
+    slowestEfficiency: round(honest.slowestTxPerSec / bound, 3),
     heapStartMb: mb(heapStart),
     heapEndMb: mb(heapEnd),
-    maxCommitGapMs: round(maxGap),
+    heapSamples,
+    maxCommitGapMs: honest.medianGap,
+    slowestMaxCommitGapMs: honest.slowestGap,
     roundMs: round(roundMs, 2),
-    maxCommitGapRounds: round(maxGap / roundMs, 2),
-    maxGapAfterCrashMs: gapAfterCrash === null ? null : round(gapAfterCrash),
-    maxGapAfterCrashRounds: gapAfterCrash === null ? null : round(gapAfterCrash / roundMs, 2),
-    adversaryTarget:
-      options.scenario === 'normal' ? 'none' : `${bench.targetRule} (last: ${targetNow ?? 'none'})`,
+    maxCommitGapRounds: round(honest.medianGap / roundMs, 2),
+    maxGapAfterCrashMs: crashAt === null ? null : honest.medianGapAfterCrash,
+    slowestMaxGapAfterCrashMs: crashAt === null ? null : honest.slowestGapAfterCrash,
+    maxGapAfterCrashRounds:
+      crashAt === null || honest.medianGapAfterCrash === null
+        ? null
+        : round(honest.medianGapAfterCrash / roundMs, 2),
+    adversaryTarget: options.scenario === 'normal' ? 'none' : `${bench.targetRule} (last: ${target})`,
+    targetChanges,
     crashedValidator: crashed,
+    perValidator: honest.perValidator,
     invalidTransactionsRefused: invalid,
     messages,
     workersBusy: round(workersBusy, 3),
     mainThreadBusy: round(elu.utilization, 3),
   };
-}
-
-/**
- * Heap in use after a full collection, so start and end compare what is retained rather than
- * where the collector happened to be. `gc` is reached without a command-line flag.
- */
-let collect: (() => void) | undefined;
-function liveHeapBytes(): number {
-  if (collect === undefined) {
-    setFlagsFromString('--expose_gc');
-    collect = runInNewContext('gc') as () => void;
-  }
-  collect();
-  return process.memoryUsage().heapUsed;
-}
-
-/** Longest interval without a commit between `from` and `to`, commits at sorted `times`. */
-function longestGap(times: readonly number[], from: number, to: number): number {
-  let longest = 0;
-  let previous = from;
-  for (const t of [...times, to]) {
-    longest = Math.max(longest, t - previous);
-    previous = t;
-  }
-  return longest;
 }
 
 function sleep(ms: number): Promise<void> {

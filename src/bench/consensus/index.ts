@@ -32,6 +32,7 @@ export const DEFAULT_BENCH_OPTIONS: BenchOptions = {
   warmupS: 2,
   calibrateMs: 1000,
   seed: 1,
+  heapEveryS: 0,
   repeats: 1,
   workers: availableParallelism(),
 };
@@ -60,6 +61,7 @@ function check(options: BenchOptions): void {
   for (const [name, value] of [
     ['latency-ms', options.latencyMs],
     ['leader-delay-ms', options.leaderDelayMs],
+    ['heap-every', options.heapEveryS],
   ] as const) {
     if (!Number.isFinite(value) || value < 0) {
       throw new ConsensusBenchError('BAD_OPTION', `--${name} must be ≥ 0, got ${value}`, { name, value });
@@ -131,17 +133,58 @@ export async function runConsensusBench(
   }
 }
 
+/** The figures a side-by-side row shows, from one run (the median of its repeats). */
+export interface CompareRow {
+  readonly committedTxPerSec: number;
+  readonly slowestTxPerSec: number;
+  readonly efficiency: number;
+  readonly slowestEfficiency: number;
+  readonly p50LatencyMs: number;
+  readonly p99LatencyMs: number;
+  readonly slowestP99LatencyMs: number;
+  readonly maxCommitGapMs: number;
+  readonly maxGapAfterCrashMs: number | null;
+  readonly verifyBoundTxPerSec: number;
+}
+
 export interface CompareResult {
   readonly nodes: number;
   readonly durationS: number;
   readonly repeats: number;
   readonly leaderDelayMs: number;
   readonly runs: Record<string, RunResult | { unavailable: string }>;
+  /**
+   * Per scenario, both protocols' rows and DAG ÷ PBFT, all from this one invocation. Efficiency
+   * divides out each run's own calibration, so its ratio is the one to trust on a shared machine.
+   */
+  readonly sideBySide: Record<
+    string,
+    { dag: CompareRow | null; pbft: CompareRow | null; dagOverPbft: Record<string, number | null> }
+  >;
   readonly goals: Record<
     string,
     { measured: number | null; throughputRatio?: number | null; goal: string; met: boolean | null }
   >;
 }
+
+function row(r: RunResult | null): CompareRow | null {
+  if (r === null) return null;
+  return {
+    committedTxPerSec: r.committedTxPerSec,
+    slowestTxPerSec: r.slowestTxPerSec,
+    efficiency: r.efficiency,
+    slowestEfficiency: r.slowestEfficiency,
+    p50LatencyMs: r.p50LatencyMs,
+    p99LatencyMs: r.p99LatencyMs,
+    slowestP99LatencyMs: r.slowestP99LatencyMs,
+    maxCommitGapMs: r.maxCommitGapMs,
+    maxGapAfterCrashMs: r.maxGapAfterCrashMs,
+    verifyBoundTxPerSec: r.verifyBoundTxPerSec,
+  };
+}
+
+const ratio = (a: number | null | undefined, b: number | null | undefined) =>
+  a == null || b == null || b === 0 ? null : round(a / b, 3);
 
 /** Both protocols under all three scenarios in one process, with the goals checked. */
 export async function runConsensusCompare(overrides: Partial<BenchOptions> = {}): Promise<CompareResult> {
@@ -186,8 +229,22 @@ export async function runConsensusCompare(overrides: Partial<BenchOptions> = {})
     const r = runs[key];
     return r !== undefined && !('unavailable' in r) ? r : null;
   };
-  const ratio = (a: number | undefined, b: number | undefined) =>
-    a === undefined || b === undefined || b === 0 ? null : round(a / b, 3);
+  const sideBySide: CompareResult['sideBySide'] = {};
+  for (const scenario of SCENARIOS) {
+    const dag = row(get(`dag/${scenario}`));
+    const pbft = row(get(`pbft/${scenario}`));
+    sideBySide[scenario] = {
+      dag,
+      pbft,
+      dagOverPbft: {
+        committedTxPerSec: ratio(dag?.committedTxPerSec, pbft?.committedTxPerSec),
+        slowestTxPerSec: ratio(dag?.slowestTxPerSec, pbft?.slowestTxPerSec),
+        efficiency: ratio(dag?.efficiency, pbft?.efficiency),
+        p50LatencyMs: ratio(dag?.p50LatencyMs, pbft?.p50LatencyMs),
+        p99LatencyMs: ratio(dag?.p99LatencyMs, pbft?.p99LatencyMs),
+      },
+    };
+  }
   const dagNormal = get('dag/normal');
   const dagDelay = get('dag/leader-delay');
   const dagCrash = get('dag/crash-one');
@@ -227,6 +284,7 @@ export async function runConsensusCompare(overrides: Partial<BenchOptions> = {})
     repeats: options.repeats,
     leaderDelayMs: options.leaderDelayMs,
     runs,
+    sideBySide,
     goals,
   };
 }

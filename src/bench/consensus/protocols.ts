@@ -9,21 +9,26 @@ import { ConsensusBenchError } from './errors.js';
 
 export type ProtocolName = 'dag' | 'pbft';
 
-/** What the harness needs of a protocol: its factory, a genesis, and whom it relies on next. */
+/** Whom a protocol relies on, as one validator sees it: `epoch` orders the sightings. */
+export interface ReliedOn {
+  /** PBFT: the view. DAG: the wave whose coin elected the anchor. */
+  readonly epoch: number;
+  readonly validator: ValidatorIndex;
+}
+
+/** What the harness needs of a protocol: its factory, a genesis, and whom it relies on. */
 export interface BenchProtocol {
   readonly name: ProtocolName;
   readonly protocol: ConsensusProtocol<unknown, ValidatorInit>;
   genesis(n: number, seed: Uint8Array): ValidatorInit[];
   /**
-   * The validator the protocol depends on next, as the live validators see it, or null. The
-   * leader-delay adversary slows every message from and to it; crash-one crashes it.
+   * Asked of a validator after each input it handles: whom the protocol relies on now, as far as
+   * that validator shows it, or null. The harness follows the highest epoch any validator has
+   * shown: the leader-delay adversary slows every message from and to that validator, and
+   * crash-one crashes it.
    */
-  target(
-    live: readonly ConsensusCore<unknown>[],
-    n: number,
-    lastCommitProposer: ValidatorIndex | null,
-  ): ValidatorIndex | null;
-  /** How `target` is chosen, for the report. */
+  reliedOn(core: ConsensusCore<unknown>, n: number): ReliedOn | null;
+  /** How the target is chosen, for the report. */
   readonly targetRule: string;
 }
 
@@ -31,13 +36,11 @@ const pbft: BenchProtocol = {
   name: 'pbft',
   protocol: pbftProtocol as ConsensusProtocol<unknown, ValidatorInit>,
   genesis: (n, seed) => pbftGenesis(n, seed),
-  target(live, n) {
-    // The primary of the highest view any live validator is in: the one the others wait on.
-    let view = -1;
-    for (const core of live) view = Math.max(view, (core as PbftCore).currentView);
-    return view < 0 ? null : pbftPrimaryOf(view, n);
+  reliedOn(core, n) {
+    const view = (core as PbftCore).currentView;
+    return { epoch: view, validator: pbftPrimaryOf(view, n) };
   },
-  targetRule: 'primary of the highest current view among live validators',
+  targetRule: 'primary of the highest view any validator has entered',
 };
 
 interface DagModule {
@@ -45,8 +48,12 @@ interface DagModule {
   dagGenesis?: (n: number, seed: Uint8Array) => ValidatorInit[];
 }
 
-interface LeaderAware {
-  lastCommittedLeader?: () => ValidatorIndex | null;
+interface AnchorAware {
+  currentAnchor?: () => { wave: number; leader: ValidatorIndex } | null;
+}
+
+interface CoinKeyed {
+  readonly coinPublicKeys: { readonly threshold: number; readonly verificationKeys: readonly Uint8Array[] };
 }
 
 /**
@@ -71,17 +78,25 @@ async function loadDag(): Promise<BenchProtocol> {
   return {
     name: 'dag',
     protocol: dagProtocol,
-    genesis: (n, seed) => dagGenesis(n, seed),
-    target(live, _n, lastCommitProposer) {
-      // The coin elects a wave's leader only after the wave: the adversary goes after the leader it
-      // has just seen committed (the DAG core reports it), else the proposer of the last batch.
-      for (const core of live) {
-        const leader = (core as LeaderAware).lastCommittedLeader?.();
-        if (leader !== undefined && leader !== null) return leader;
+    // The coin keeps its decoded keys and share checks with the coin-key object a validator is
+    // given: each validator gets its own copy, so none profits from another's checks.
+    genesis: (n, seed) =>
+      dagGenesis(n, seed).map((init) => {
+        const keys = (init as unknown as CoinKeyed).coinPublicKeys;
+        return {
+          ...init,
+          coinPublicKeys: { threshold: keys.threshold, verificationKeys: [...keys.verificationKeys] },
+        } as ValidatorInit;
+      }),
+    reliedOn(core) {
+      const anchor = (core as AnchorAware).currentAnchor?.();
+      if (anchor === undefined) {
+        throw new ConsensusBenchError('PROTOCOL_UNAVAILABLE', 'the DAG core exposes no currentAnchor()');
       }
-      return lastCommitProposer;
+      return anchor === null ? null : { epoch: anchor.wave, validator: anchor.leader };
     },
-    targetRule: 'leader of the last committed wave (lastCommittedLeader of a live validator)',
+    targetRule:
+      'leader the coin elected for the latest wave whose coin any validator has opened (currentAnchor)',
   };
 }
 

@@ -16,13 +16,17 @@ export function round(value: number, digits = 1): number {
 }
 
 /**
- * Latencies in 1 ms buckets up to 10 minutes (larger ones land in the last bucket): fixed memory
- * however long the run, percentiles exact to the bucket width.
+ * Latencies in 1 ms buckets up to `capMs` (10 minutes unless told; larger ones land in the last
+ * bucket): fixed memory however long the run, percentiles exact to the bucket width.
  */
 export class LatencyHistogram {
   private static readonly BUCKET_MS = 1;
-  private readonly counts = new Uint32Array(600_000);
+  private readonly counts: Uint32Array;
   private total = 0;
+
+  constructor(capMs = 600_000) {
+    this.counts = new Uint32Array(Math.max(1, Math.ceil(capMs / LatencyHistogram.BUCKET_MS)));
+  }
 
   add(ms: number): void {
     const bucket = Math.min(this.counts.length - 1, Math.max(0, Math.floor(ms / LatencyHistogram.BUCKET_MS)));
@@ -45,4 +49,16 @@ export class LatencyHistogram {
     }
     return this.counts.length * LatencyHistogram.BUCKET_MS;
   }
+}
+
+/** A small seeded generator (mulberry32), so network jitter repeats from run to run. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

@@ -20,6 +20,7 @@ interface BenchFlags {
   workers: string;
   inflightS: string;
   seed: string;
+  heapEvery: string;
   compare?: boolean;
   all?: boolean;
   json?: boolean;
@@ -62,6 +63,11 @@ export function registerBench(bench: Command): void {
     )
     .option('--workers <k>', 'verification worker threads', String(d.workers))
     .option('--seed <s>', 'seed of keys, jitter and genesis', String(d.seed))
+    .option(
+      '--heap-every <seconds>',
+      'also sample the heap (after a full collection) every this many seconds of the window; 0: off',
+      String(d.heapEveryS),
+    )
     .option('--compare', 'run dag and pbft under all three scenarios side by side')
     .option('--all', 'same as --compare')
     .option('--json', 'print JSON (the output is always one JSON object)')
@@ -76,6 +82,7 @@ export function registerBench(bench: Command): void {
           workers: num('workers', flags.workers),
           inflightS: num('inflight-s', flags.inflightS),
           seed: num('seed', flags.seed),
+          heapEveryS: num('heap-every', flags.heapEvery),
         };
         const result =
           flags.compare || flags.all

@@ -39,27 +39,26 @@ export function coinName(shardId: number, epoch: number, wave: number): Uint8Arr
   return out;
 }
 
-// Hash-to-group costs about as much as a scalar multiplication; every share of a coin uses the
-// same base point, so the last few are kept.
-const baseCache = new Map<string, EncodedPoint>();
-function coinBase(name: Uint8Array): EncodedPoint {
-  const key = Buffer.from(name).toString('hex');
-  let base = baseCache.get(key);
-  if (base === undefined) {
-    const point = hashToGroup(name);
-    base = { point, bytes: point.toBytes() };
-    if (baseCache.size >= 256) baseCache.clear();
-    baseCache.set(key, base);
-  }
-  return base;
+/**
+ * What a validator keeps between coin operations: its committee's decoded verification keys, the
+ * last few coin base points, share checks and opened values. It belongs to the coin-key object the
+ * validator was given, so validators of one process that each hold their own object each pay for
+ * their own checks, as they would on separate machines.
+ */
+interface CoinMemo {
+  readonly keys: (EncodedPoint | null)[];
+  readonly bases: Map<string, EncodedPoint>;
+  readonly checked: Map<string, boolean>;
+  readonly combined: Map<string, Uint8Array>;
 }
 
-// Decoding a verification key costs a square root; the keys of a committee are decoded once.
-const keyCache = new WeakMap<CoinPublicKeys, (EncodedPoint | null)[]>();
-function verificationKey(publicKeys: CoinPublicKeys, index: number): EncodedPoint | null {
-  let keys = keyCache.get(publicKeys);
-  if (keys === undefined) {
-    keys = publicKeys.verificationKeys.map((bytes) => {
+const memos = new WeakMap<CoinPublicKeys, CoinMemo>();
+
+function memoOf(publicKeys: CoinPublicKeys): CoinMemo {
+  let memo = memos.get(publicKeys);
+  if (memo === undefined) {
+    // Decoding a verification key costs a square root; the keys of a committee are decoded once.
+    const keys = publicKeys.verificationKeys.map((bytes) => {
       try {
         // Every wave multiplies each key once more: a window table makes that about 4x cheaper.
         return { point: pointFromBytes(bytes, 'verification key').precompute(8, false), bytes };
@@ -67,9 +66,28 @@ function verificationKey(publicKeys: CoinPublicKeys, index: number): EncodedPoin
         return null;
       }
     });
-    keyCache.set(publicKeys, keys);
+    memo = { keys, bases: new Map(), checked: new Map(), combined: new Map() };
+    memos.set(publicKeys, memo);
   }
-  return keys[index] ?? null;
+  return memo;
+}
+
+// Hash-to-group costs about as much as a scalar multiplication; every share of a coin uses the
+// same base point, so the last few are kept.
+function coinBase(memo: CoinMemo, name: Uint8Array): EncodedPoint {
+  const key = Buffer.from(name).toString('hex');
+  let base = memo.bases.get(key);
+  if (base === undefined) {
+    const point = hashToGroup(name);
+    base = { point, bytes: point.toBytes() };
+    if (memo.bases.size >= 256) memo.bases.clear();
+    memo.bases.set(key, base);
+  }
+  return base;
+}
+
+function verificationKey(publicKeys: CoinPublicKeys, index: number): EncodedPoint | null {
+  return memoOf(publicKeys).keys[index] ?? null;
 }
 
 /** Validator `index`'s share of coin `name`: H(name)^{x_i} and its proof, 96 bytes. */
@@ -83,7 +101,7 @@ export function createCoinShare(
   if (secret === 0n) throw new CoinError('BAD_KEY', 'coin secret share is zero');
   const v = verificationKey(publicKeys, index);
   if (v === null) throw new CoinError('BAD_KEY', `no verification key for validator ${index}`, { index });
-  const h = coinBase(name);
+  const h = coinBase(memoOf(publicKeys), name);
   const point = h.point.multiply(secret);
   const s = { point, bytes: point.toBytes() };
   const proof = proveDleq(secret, v, h, s);
@@ -94,10 +112,6 @@ export function createCoinShare(
   return out;
 }
 
-// A verification is a pure function of its inputs, so its result is cached: in one process
-// (the simulator, a benchmark) every validator checks the same shares.
-const verifyCache = new Map<string, boolean>();
-
 /** True when `share` is validator `index`'s correct share of coin `name`; false for any bad input. */
 export function verifyCoinShare(
   publicKeys: CoinPublicKeys,
@@ -107,8 +121,9 @@ export function verifyCoinShare(
 ): boolean {
   const v = verificationKey(publicKeys, index);
   if (v === null || share.length !== COIN_SHARE_LENGTH) return false;
+  const memo = memoOf(publicKeys);
   const key = Buffer.from(sha256(name, v.bytes, share)).toString('hex');
-  const cached = verifyCache.get(key);
+  const cached = memo.checked.get(key);
   if (cached !== undefined) return cached;
   let ok: boolean;
   try {
@@ -119,12 +134,12 @@ export function verifyCoinShare(
       'challenge',
     );
     const response = scalarFromBytes(share.subarray(POINT_LENGTH + SCALAR_LENGTH), 'response');
-    ok = !s.point.is0() && verifyDleq({ challenge, response }, v, coinBase(name), s);
+    ok = !s.point.is0() && verifyDleq({ challenge, response }, v, coinBase(memo, name), s);
   } catch {
     ok = false;
   }
-  if (verifyCache.size >= 4096) verifyCache.clear();
-  verifyCache.set(key, ok);
+  if (memo.checked.size >= 4096) memo.checked.clear();
+  memo.checked.set(key, ok);
   return ok;
 }
 
@@ -163,8 +178,9 @@ export function combineCoinShares(
   const memoKey = Buffer.from(
     sha256(name, ...chosen.flatMap((c) => [Uint8Array.of(c.index), c.share])),
   ).toString('hex');
-  const memo = combineCache.get(memoKey);
-  if (memo !== undefined) return memo;
+  const memo = memoOf(publicKeys);
+  const known = memo.combined.get(memoKey);
+  if (known !== undefined) return known;
   let sum = Point.ZERO;
   for (const item of chosen) {
     const xi = BigInt(item.index + 1);
@@ -181,13 +197,10 @@ export function combineCoinShares(
     sum = sum.add(lambda === 0n ? Point.ZERO : s.multiplyUnsafe(lambda));
   }
   const value = sha256(VALUE_DOMAIN, name, sum.toBytes());
-  if (combineCache.size >= 1024) combineCache.clear();
-  combineCache.set(memoKey, value);
+  if (memo.combined.size >= 1024) memo.combined.clear();
+  memo.combined.set(memoKey, value);
   return value;
 }
-
-// Combining is a pure function of the shares: validators in one process share the result.
-const combineCache = new Map<string, Uint8Array>();
 
 /** The validator a coin value elects: its first 8 bytes as an integer, mod n (bias < n / 2^64). */
 export function coinLeader(value: Uint8Array, size: number): number {

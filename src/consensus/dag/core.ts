@@ -1164,6 +1164,20 @@ export class DagCore implements ConsensusCore<DagMessage> {
     this.nextSequence = state.nextSequence;
     this.lastLeader = state.lastLeader < 0 ? null : state.lastLeader;
   }
+
+  /**
+   * Read-only: the leader the coin elected for the latest wave whose coin is open here, which is
+   * what an adversary learns as soon as the coin opens (before that wave commits anywhere).
+   */
+  currentAnchor(): { wave: number; leader: ValidatorIndex } | null {
+    let wave = this.lastCommittedWave;
+    for (const opened of this.coins.keys()) wave = Math.max(wave, opened);
+    if (wave === this.lastCommittedWave) {
+      return this.lastLeader === null ? null : { wave, leader: this.lastLeader };
+    }
+    const candidates = this.leaderCandidates();
+    return { wave, leader: candidates[coinLeader(this.coins.get(wave)!, candidates.length)]! };
+  }
 }
 
 /** Commit evidence: the vertex digest and the 2f + 1 votes that certified it. */

@@ -34,11 +34,13 @@ export function voteSigningBytes(committee: Committee, digest: Uint8Array): Uint
 
 /**
  * Ed25519 keys of a committee, imported once, with a cache of verification results: a
- * certificate's votes are checked once per process however often the certificate arrives.
+ * certificate's votes are checked once per validator however often the certificate arrives.
+ * The cache belongs to this object, so validators sharing a process still each pay for their
+ * own checks, as they would on separate machines.
  */
 export class Signatures {
   private readonly publicKeys: KeyObject[];
-  private static readonly shared = new Map<string, boolean>();
+  private readonly checked = new Map<string, boolean>();
 
   constructor(
     readonly committee: Committee,
@@ -60,12 +62,11 @@ export class Signatures {
     if (key === undefined) return false;
     const member = this.committee.members[signer]!;
     const cacheKey = `${Buffer.from(member.publicKey).toString('hex')}${Buffer.from(bytes).toString('hex')}${Buffer.from(signature).toString('hex')}`;
-    // Verification is a pure function, so the cache is shared by every validator in the process.
-    const cached = Signatures.shared.get(cacheKey);
+    const cached = this.checked.get(cacheKey);
     if (cached !== undefined) return cached;
     const ok = ed25519Verify(key, bytes, signature);
-    if (Signatures.shared.size >= 20_000) Signatures.shared.clear();
-    Signatures.shared.set(cacheKey, ok);
+    if (this.checked.size >= 20_000) this.checked.clear();
+    this.checked.set(cacheKey, ok);
     return ok;
   }
 }

@@ -50,6 +50,30 @@ describe('consensus benchmark harness', () => {
       String(result.verificationsPerTx),
     );
     assert.equal(result.invalidTransactionsRefused, 0);
+    // Commits are counted at each of the 4 validators; the figures are the median and the slowest.
+    assert.deepEqual(
+      result.perValidator.map((f) => f.validator),
+      [0, 1, 2, 3],
+    );
+    const rates = result.perValidator.map((f) => f.txPerSec).sort((a, b) => a - b);
+    assert.equal(result.committedTxPerSec, rates[1]);
+    assert.equal(result.slowestTxPerSec, rates[0]);
+    assert.ok(result.slowestP99LatencyMs >= result.p99LatencyMs);
+  });
+
+  it('leaves a crashed validator out of the commit figures', async () => {
+    const result = await runConsensusBench('pbft', 'crash-one', {
+      durationS: 2,
+      warmupS: 0.5,
+      inflightS: 0.25,
+      calibrateMs: 150,
+      workers: 2,
+    });
+    assert.equal(typeof result.crashedValidator, 'number');
+    const counted = result.perValidator.map((f) => f.validator);
+    assert.equal(counted.length, 3);
+    assert.ok(!counted.includes(result.crashedValidator!));
+    assert.ok(result.perValidator.every((f) => f.maxGapAfterCrashMs !== null));
   });
 
   it('refuses an unknown scenario or protocol with a typed error', async () => {
