@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { ApiNode } from '../../src/api/interface.js';
 import type { ApiLimits } from '../../src/api/limits.js';
 import { buildApi } from '../../src/api/server.js';
@@ -164,7 +164,11 @@ export async function openSession(
 }
 
 /** A private read with a bearer token. */
-export function readStatement(api: FastifyInstance, key: string, token: string) {
+export function readStatement(
+  api: FastifyInstance,
+  key: string,
+  token: string,
+): Promise<LightMyRequestResponse> {
   return api.inject({
     url: `/api/v1/market/cycles/c1/statements/${key}`,
     headers: { authorization: `Bearer ${token}` },
