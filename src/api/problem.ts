@@ -89,6 +89,8 @@ const KNOWN: Record<string, [number, string, string]> = {
   FST_ERR_CTP_INVALID_JSON_BODY: [400, 'the request body is not valid JSON', 'MALFORMED_JSON'],
   FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'an application/json request body must not be empty', 'MALFORMED_JSON'],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'the content-length does not match the body', 'BAD_REQUEST'],
+  MALFORMED_JSON: [400, 'the request body is not valid JSON', 'MALFORMED_JSON'],
+  BAD_UTF8: [400, 'the request body is not valid UTF-8', 'BAD_UTF8'],
   FST_ERR_BAD_URL: [400, 'the URL is not valid percent-encoded UTF-8', 'BAD_URL'],
   FST_ERR_MAX_PARAM_LENGTH: [414, 'a path parameter is longer than any route accepts', 'URI_TOO_LONG'],
 };

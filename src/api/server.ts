@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { blockEvent, registerChainRoutes } from './chain-routes.js';
 import { EventHub, registerEventRoutes } from './events.js';
 import type { ApiNode } from './interface.js';
+import { installStrictJson } from './json-body.js';
 import { type ApiLimits, ConnectionGuard, clientKey, resolveLimits } from './limits.js';
 import { registerMarketRoutes } from './market-routes.js';
 import { clientErrorProblem, frameworkErrorProblem, installProblemHandling, sendProblem } from './problem.js';
@@ -59,6 +60,7 @@ export async function buildApi(node: ApiNode, options: ApiOptions): Promise<Fast
   const limiter = new RateLimiter(limits.rateLimitPerSecond);
 
   installProblemHandling(app, rejected);
+  installStrictJson(app);
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',

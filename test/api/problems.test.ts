@@ -70,15 +70,21 @@ describe('API errors are problem+json for every route and every kind of bad inpu
         );
       }
       if (methods.includes('POST')) {
-        const post = (payload: string, contentType = 'application/json') =>
+        const post = (payload: string | Buffer, contentType = 'application/json') =>
           t.api.inject({ method: 'POST', url: url(), headers: { 'content-type': contentType }, payload });
         assertProblem(await post(`{"${MARKER}": `), 400, `${path}: malformed JSON`);
-        assertProblem(await post(`{"tx": "\udc00${MARKER}"`), 400, `${path}: bad UTF-8 in JSON`);
+        const badUtf8 = Buffer.concat([
+          Buffer.from(`{"${MARKER}`),
+          Buffer.from([0xff, 0xfe]),
+          Buffer.from('": 1}'),
+        ]);
+        assertProblem(await post(badUtf8), 400, `${path}: invalid UTF-8 in the JSON body`);
         assertProblem(await post(MARKER, `text/${MARKER}`), 415, `${path}: media type`);
         assertProblem(await post(`"${MARKER.repeat(300_000)}"`), 413, `${path}: body too large`);
         if (path !== '/api/v1/auth/challenge') {
           assertProblem(await post('[]'), 400, `${path}: wrong shape`);
           assertProblem(await post(`{"${MARKER}": 1}`), 400, `${path}: unknown field`);
+          assertProblem(await post(`{"__proto__": {"${MARKER}": 1}}`), 400, `${path}: prototype key`);
         }
       }
     }
