@@ -57,7 +57,7 @@ export class SessionTable {
   private readonly used = new Map<string, number>();
   private usedFloorMs = Number.NEGATIVE_INFINITY;
   private readonly sessions = new Map<string, Held>();
-  /** Tokens of each holder, oldest first; may hold tokens already gone from `sessions`. */
+  /** Tokens of each holder with a session, oldest first; never larger than `sessions`. */
   private readonly holders = new Map<string, string[]>();
   private readonly counts = { member: 0, guest: 0 };
 
@@ -110,8 +110,8 @@ export class SessionTable {
     const holder = member ? `member:${publicKeyHex}` : `guest:${client}`;
     const share = member ? this.limits.sessionsPerMember : this.limits.guestSessionsPerClient;
     const pool = member ? this.limits.memberSessions : this.limits.guestSessions;
-    const held = this.live(holder, nowMs);
-    while (held.length >= share) this.revoke(held.shift()!);
+    let held = this.live(holder, nowMs);
+    while (held.length >= share) held = this.revoke(held[0]!);
     if (this.counts[kind] >= pool) this.sweep(kind, nowMs);
     if (this.counts[kind] >= pool) this.evictFromLargest(kind, nowMs);
     const token = toHex(new Uint8Array(randomBytes(32)));
@@ -123,7 +123,7 @@ export class SessionTable {
     };
     this.sessions.set(token, session);
     this.counts[kind]++;
-    this.holders.set(holder, [...this.live(holder, nowMs), token]);
+    this.holders.set(holder, [...(this.holders.get(holder) ?? []), token]);
     return { token, session: { publicKey: session.publicKey, expiresAtMs: session.expiresAtMs, kind } };
   }
 
@@ -165,25 +165,25 @@ export class SessionTable {
     return true;
   }
 
+  /** The holder's unexpired tokens, oldest first (expired ones are dropped on the way). */
   private live(holder: string, nowMs: number): string[] {
-    const tokens = this.holders.get(holder) ?? [];
-    const live: string[] = [];
-    for (const token of tokens) {
+    for (const token of this.holders.get(holder) ?? []) {
       const session = this.sessions.get(token);
-      if (session === undefined) continue;
-      if (session.expiresAtMs < nowMs) this.revoke(token);
-      else live.push(token);
+      if (session !== undefined && session.expiresAtMs < nowMs) this.revoke(token);
     }
-    if (live.length === 0) this.holders.delete(holder);
-    else this.holders.set(holder, live);
-    return live;
+    return this.holders.get(holder) ?? [];
   }
 
-  private revoke(token: string): void {
+  /** Ends a session; returns its holder's remaining tokens. */
+  private revoke(token: string): string[] {
     const session = this.sessions.get(token);
-    if (session === undefined) return;
+    if (session === undefined) return [];
     this.sessions.delete(token);
     this.counts[session.kind]--;
+    const rest = (this.holders.get(session.holder) ?? []).filter((t) => t !== token);
+    if (rest.length === 0) this.holders.delete(session.holder);
+    else this.holders.set(session.holder, rest);
+    return rest;
   }
 
   private sweep(kind: Session['kind'], nowMs: number): void {
@@ -193,12 +193,11 @@ export class SessionTable {
 
   private evictFromLargest(kind: Session['kind'], nowMs: number): void {
     let largest: string[] = [];
-    for (const holder of this.holders.keys()) {
+    for (const holder of [...this.holders.keys()]) {
       if (!holder.startsWith(`${kind}:`)) continue;
       const tokens = this.live(holder, nowMs);
       if (tokens.length > largest.length) largest = tokens;
     }
-    const oldest = largest.shift();
-    if (oldest !== undefined) this.revoke(oldest);
+    if (largest.length > 0) this.revoke(largest[0]!);
   }
 }

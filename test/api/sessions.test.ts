@@ -54,6 +54,26 @@ describe('API sessions and challenges under flooding', () => {
     assert.notEqual(answer(issued[5]!), null, 'a newer one is still answered');
   });
 
+  it('when the guest pool is full, the address holding the most loses its oldest session', () => {
+    const limits = { ...DEFAULT_API_LIMITS, guestSessions: 4, guestSessionsPerClient: 3 };
+    const table = new SessionTable(CHAIN_ID, limits);
+    const open = (client: string, label: string) => {
+      const seed = sha256(enc(label));
+      const { challenge } = table.challenge(client, 0);
+      const signature = ed25519Scheme.signer(seed).sign(sessionSigningBytes(CHAIN_ID, challenge));
+      const key = toHex(ed25519Scheme.publicKeyFromSeed(seed));
+      return table.open(client, key, challenge, toHex(signature), false, 0)!.token;
+    };
+    const [a1, a2, a3] = [open('a', 'k1'), open('a', 'k2'), open('a', 'k3')];
+    const b1 = open('b', 'k4');
+    const c1 = open('c', 'k5');
+    assert.equal(table.lookup(a1, 0), null, 'the largest holder lost its oldest');
+    for (const token of [a2, a3, b1, c1]) assert.notEqual(table.lookup(token, 0), null);
+    assert.equal(table.size.guest, 4);
+    assert.equal(table.lookup(b1, limits.sessionTtlMs + 1), null, 'sessions expire');
+    assert.equal(table.size.guest, 3);
+  });
+
   it('keeps a legitimate challenge valid through a flood of challenge requests, bound to its address', async () => {
     const issued = await t.api.inject({ method: 'POST', url: '/api/v1/auth/challenge' });
     const { challenge } = issued.json() as { challenge: string };
