@@ -1,9 +1,12 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { fromHex } from '../crypto/hash.js';
+import type { Member } from '../market/records.js';
 import { MarketStore } from '../market/store.js';
-import type { GridShardNode } from '../node/node.js';
+import type { ApiNode } from './interface.js';
+import { type ApiLimits, clientKey } from './limits.js';
 import { problemSchema, sendProblem } from './problem.js';
-import { SessionTable } from './sessions.js';
+import { RateLimiter } from './rate-limit.js';
+import { CHALLENGE_HEX_LENGTH, SessionTable } from './sessions.js';
 
 /** Records as JSON: keys and hashes as hex, 64-bit amounts as decimal strings. */
 function plain(value: unknown): unknown {
@@ -16,8 +19,21 @@ function plain(value: unknown): unknown {
   return value;
 }
 
-function marketAt(node: GridShardNode): MarketStore {
+function marketAt(node: ApiNode): MarketStore {
   return new MarketStore({ get: (key) => node.store.getState(key), set() {}, delete() {} });
+}
+
+/**
+ * A key the registry has admitted (approved, or suspended after approval): it gets session slots
+ * of its own. Pending, rejected and exited registrations, and unknown keys, share the guest pool.
+ */
+function admitted(member: Member | undefined): boolean {
+  return member !== undefined && (member.status === 'approved' || member.status === 'suspended');
+}
+
+/** The role the chain grants now: a registration's role counts only once it is approved. */
+export function grantedRole(member: Member | undefined): string {
+  return member !== undefined && member.status === 'approved' ? member.role : 'none';
 }
 
 const anyObject = { type: 'object', additionalProperties: true } as const;
@@ -28,29 +44,45 @@ const anyObject = { type: 'object', additionalProperties: true } as const;
  * member registry; and, behind a session (challenge signed with the member's key), a member's own
  * contracts and settlement statements, which a regulator may read for every member.
  */
-export function registerMarketRoutes(app: FastifyInstance, node: GridShardNode): void {
-  const sessions = new SessionTable(node.genesis.chainId);
+export function registerMarketRoutes(
+  app: FastifyInstance,
+  node: ApiNode,
+  limits: ApiLimits,
+  now: () => number,
+): void {
+  const sessions = new SessionTable(node.genesis.chainId, limits);
+  // Each session costs a signature check: the auth routes have a tighter budget of their own.
+  const authLimiter = new RateLimiter(limits.authRateLimitPerSecond);
+  const authRateLimit = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!authLimiter.take(clientKey(request.ip), now())) {
+      node.metrics.apiRejected.inc({ reason: 'auth-rate-limit' });
+      return sendProblem(reply, 429, 'too many authentication requests from this address', 'RATE_LIMITED');
+    }
+  };
 
   app.post(
     '/api/v1/auth/challenge',
     {
+      onRequest: authRateLimit,
       schema: {
-        summary: 'A single-use challenge to sign for a session (private reads)',
+        summary: 'A single-use challenge to sign for a session (private reads), valid from this address only',
         tags: ['auth'],
         response: {
           200: {
             type: 'object',
             properties: { challenge: { type: 'string' }, expiresAtMs: { type: 'integer' } },
           },
+          429: problemSchema,
         },
       },
     },
-    async () => sessions.challenge(Date.now()),
+    async (request) => sessions.challenge(clientKey(request.ip), now()),
   );
 
   app.post<{ Body: { publicKey: string; challenge: string; signature: string } }>(
     '/api/v1/auth/session',
     {
+      onRequest: authRateLimit,
       schema: {
         summary: 'Exchange a signed challenge for a bearer token bound to the member’s key',
         description:
@@ -60,7 +92,7 @@ export function registerMarketRoutes(app: FastifyInstance, node: GridShardNode):
           type: 'object',
           properties: {
             publicKey: { type: 'string', pattern: '^[0-9a-f]{64}$' },
-            challenge: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+            challenge: { type: 'string', pattern: `^[0-9a-f]{${CHALLENGE_HEX_LENGTH}}$` },
             signature: { type: 'string', pattern: '^[0-9a-f]{128}$' },
           },
           required: ['publicKey', 'challenge', 'signature'],
@@ -73,16 +105,26 @@ export function registerMarketRoutes(app: FastifyInstance, node: GridShardNode):
               token: { type: 'string' },
               expiresAtMs: { type: 'integer' },
               role: { type: 'string' },
+              status: { type: 'string' },
             },
           },
           400: problemSchema,
           401: problemSchema,
+          429: problemSchema,
         },
       },
     },
     async (request, reply) => {
       const { publicKey, challenge, signature } = request.body;
-      const opened = sessions.open(publicKey, challenge, signature, Date.now());
+      const member = marketAt(node).member(fromHex(publicKey));
+      const opened = sessions.open(
+        clientKey(request.ip),
+        publicKey,
+        challenge,
+        signature,
+        admitted(member),
+        now(),
+      );
       if (opened === null) {
         node.metrics.apiRejected.inc({ reason: 'auth' });
         return sendProblem(
@@ -92,8 +134,12 @@ export function registerMarketRoutes(app: FastifyInstance, node: GridShardNode):
           'UNAUTHENTICATED',
         );
       }
-      const member = marketAt(node).member(fromHex(publicKey));
-      return { token: opened.token, expiresAtMs: opened.session.expiresAtMs, role: member?.role ?? 'none' };
+      return {
+        token: opened.token,
+        expiresAtMs: opened.session.expiresAtMs,
+        role: grantedRole(member),
+        status: member?.status ?? 'unregistered',
+      };
     },
   );
 
@@ -103,7 +149,7 @@ export function registerMarketRoutes(app: FastifyInstance, node: GridShardNode):
     owner: string,
   ): { status: 401 | 403; detail: string; code: 'UNAUTHENTICATED' | 'FORBIDDEN' } | null => {
     const token = /^Bearer ([0-9a-f]{64})$/.exec(authorization ?? '')?.[1];
-    const session = token === undefined ? null : sessions.lookup(token, Date.now());
+    const session = token === undefined ? null : sessions.lookup(token, now());
     if (session === null)
       return {
         status: 401,
@@ -112,7 +158,7 @@ export function registerMarketRoutes(app: FastifyInstance, node: GridShardNode):
       };
     if (session.publicKey === owner) return null;
     const reader = marketAt(node).member(fromHex(session.publicKey));
-    if (reader?.role === 'regulator' && reader.status === 'approved') return null;
+    if (grantedRole(reader) === 'regulator') return null;
     return {
       status: 403,
       detail: 'members read only their own private records; regulators read all',

@@ -1,4 +1,7 @@
-/** A token bucket per client address; old buckets are dropped so the table stays bounded. */
+/**
+ * A token bucket per client address. The table is bounded: when full, the client seen least
+ * recently loses its bucket (and starts again with a full one), never everyone at once.
+ */
 export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
@@ -11,11 +14,20 @@ export class RateLimiter {
   take(client: string, nowMs: number, count = 1): boolean {
     let bucket = this.buckets.get(client);
     if (bucket === undefined) {
-      if (this.buckets.size >= this.maxClients) this.buckets.clear();
+      if (this.buckets.size >= this.maxClients) {
+        const stalest = this.buckets.keys().next().value;
+        if (stalest !== undefined) this.buckets.delete(stalest);
+      }
       bucket = { tokens: this.perSecond, at: nowMs };
-      this.buckets.set(client, bucket);
+    } else {
+      this.buckets.delete(client);
     }
-    bucket.tokens = Math.min(this.perSecond, bucket.tokens + ((nowMs - bucket.at) * this.perSecond) / 1000);
+    // Re-inserted on every use, so the map's order is least recently seen first.
+    this.buckets.set(client, bucket);
+    bucket.tokens = Math.min(
+      this.perSecond,
+      bucket.tokens + (Math.max(0, nowMs - bucket.at) * this.perSecond) / 1000,
+    );
     bucket.at = nowMs;
     if (bucket.tokens < count) return false;
     bucket.tokens -= count;

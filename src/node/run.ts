@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
+import { apiLimitsFromEnv } from '../api/limits.js';
 import { buildApi } from '../api/server.js';
 import { decryptKeystore, decryptSecretFile } from '../crypto/keystore.js';
 import { loadHighs } from '../grid/highs.js';
@@ -39,7 +40,11 @@ export async function runNode(configPath: string, overrides: ConfigOverrides, en
     application,
     log,
   );
-  const api = await buildApi(node, { host: config.apiHost, port: config.apiPort });
+  const api = await buildApi(node, {
+    host: config.apiHost,
+    port: config.apiPort,
+    limits: apiLimitsFromEnv(env),
+  });
   await api.listen({ host: config.apiHost, port: config.apiPort });
   log.info({ api: `http://${config.apiHost}:${config.apiPort}` }, 'API listening');
   let stopping: Promise<void> | null = null;

@@ -3,6 +3,7 @@ import { createPublicKey, verify } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { ED25519_TORSION_SUBGROUP, ed25519 } from '@noble/curves/ed25519.js';
 import { SessionTable, sessionSigningBytes } from '../../src/api/sessions.js';
+import { DEFAULT_API_LIMITS } from '../../src/api/limits.js';
 import {
   checkEd25519PublicKey,
   ed25519KeyPairFromSeed,
@@ -97,12 +98,12 @@ describe('Ed25519 keys', () => {
   });
 
   it('keeps a weak key out of sessions', () => {
-    const sessions = new SessionTable('c1');
-    const { challenge } = sessions.challenge(0);
-    assert.equal(sessions.open(toHex(identity), challenge, toHex(universal), 1), null);
-    const second = sessions.challenge(0).challenge;
+    const sessions = new SessionTable('c1', DEFAULT_API_LIMITS);
+    const { challenge } = sessions.challenge('client', 0);
+    assert.equal(sessions.open('client', toHex(identity), challenge, toHex(universal), true, 1), null);
+    const second = sessions.challenge('client', 0).challenge;
     const signature = ed25519Sign(honest.seed, sessionSigningBytes('c1', second));
-    assert.ok(sessions.open(toHex(honest.publicKey), second, toHex(signature), 1));
+    assert.ok(sessions.open('client', toHex(honest.publicKey), second, toHex(signature), true, 1));
   });
 
   it('keeps a weak key out of genesis: validators, observers and market operators', () => {

@@ -96,7 +96,7 @@ describe('node API', () => {
       new ApplicationRouter([keyValueApplication, marketApplication()]),
       quiet,
     );
-    api = await buildApi(node, { host: '127.0.0.1', port: 0, rateLimitPerSecond: 1000 });
+    api = await buildApi(node, { host: '127.0.0.1', port: 0, limits: { rateLimitPerSecond: 1000 } });
   });
   after(async () => {
     await api.close();

@@ -75,7 +75,7 @@ describe('the demo with its first validator down', () => {
       new ApplicationRouter([keyValueApplication, marketApplication()]),
       quiet,
     );
-    api = await buildApi(node, { host: '127.0.0.1', port: 0, rateLimitPerSecond: 1000 });
+    api = await buildApi(node, { host: '127.0.0.1', port: 0, limits: { rateLimitPerSecond: 1000 } });
     apis = [await deadUrl(), await api.listen({ host: '127.0.0.1', port: 0 })];
   });
   after(async () => {

@@ -1,0 +1,33 @@
+import type { LedgerStore, StoredBlock } from '../ledger/store.js';
+import type { GenesisFile } from '../node/genesis-file.js';
+import type { NodeMetrics } from '../node/metrics.js';
+
+/**
+ * What the API reads and calls on a node. A running GridShardNode is one; tests hand in the same
+ * pieces (a ledger store, metrics, an event source) without consensus or networking.
+ */
+export interface ApiNode {
+  readonly genesis: Pick<GenesisFile, 'chainId' | 'shardId' | 'validators'>;
+  readonly index: number;
+  readonly lastAppliedSequence: number;
+  readonly metrics: Pick<NodeMetrics, 'apiRequests' | 'apiRejected' | 'registry'>;
+  readonly mempool: { readonly size: number };
+  readonly store: Pick<
+    LedgerStore,
+    | 'committed'
+    | 'head'
+    | 'headBlockHeader'
+    | 'stateRoot'
+    | 'getState'
+    | 'proveState'
+    | 'readBlock'
+    | 'readBlockByHash'
+    | 'readTransaction'
+    | 'proveTransaction'
+  >;
+  peers(): number[];
+  /** Admits a signed transaction or throws a typed GridShardError saying why not. */
+  submit(bytes: Uint8Array): { hash: string };
+  on(event: 'block', listener: (block: StoredBlock) => void): unknown;
+  off(event: 'block', listener: (block: StoredBlock) => void): unknown;
+}
