@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { createPublicKey, verify } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { ED25519_TORSION_SUBGROUP, ed25519 } from '@noble/curves/ed25519.js';
-import { SessionTable, sessionSigningBytes } from '../../src/api/sessions.js';
 import { DEFAULT_API_LIMITS } from '../../src/api/limits.js';
+import { SessionTable, sessionSigningBytes } from '../../src/api/sessions.js';
 import {
   checkEd25519PublicKey,
   ed25519KeyPairFromSeed,
