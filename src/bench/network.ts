@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sha256 } from '../crypto/hash.js';
 import { ed25519Scheme } from '../crypto/scheme.js';
+import { createNetworkFiles } from '../devnet/devnet.js';
+import { Supervisor } from '../devnet/supervisor.js';
 import { encodeKvPut, KV_PUT } from '../ledger/application.js';
 import { encodeTransaction, signTransaction } from '../ledger/transaction.js';
-import { createNetworkFiles } from '../node/devnet.js';
-import { Supervisor } from '../node/supervisor.js';
 import { ClientError, GridShardClient } from '../sdk/client.js';
 import { median, round } from './stats.js';
 

@@ -1,4 +1,5 @@
 import { CodecError } from '../codec/errors.js';
+import { MAX_CHAIN_ID_LENGTH } from '../codec/limits.js';
 import { decodeExact, type Reader } from '../codec/reader.js';
 import { Writer } from '../codec/writer.js';
 import { bytesEqual } from '../crypto/hash.js';
@@ -25,7 +26,7 @@ export interface Transaction {
 export type UnsignedTransaction = Omit<Transaction, 'signature'>;
 
 export const TRANSACTION_VERSION = 1;
-export const MAX_CHAIN_ID_LENGTH = 64;
+export { MAX_CHAIN_ID_LENGTH } from '../codec/limits.js';
 export const MAX_TYPE_LENGTH = 64;
 export const MAX_PAYLOAD_LENGTH = 64 * 1024;
 

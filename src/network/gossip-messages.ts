@@ -1,5 +1,4 @@
-import { decodeExact, Writer } from '../codec/index.js';
-import { MAX_CHAIN_ID_LENGTH } from '../ledger/transaction.js';
+import { decodeExact, MAX_CHAIN_ID_LENGTH, Writer } from '../codec/index.js';
 import { NetworkError } from './errors.js';
 
 /**

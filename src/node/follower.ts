@@ -6,7 +6,7 @@ import { ed25519Scheme } from '../crypto/scheme.js';
 import type { Application } from '../ledger/application.js';
 import { LedgerStore } from '../ledger/store.js';
 import { decodeTransaction } from '../ledger/transaction.js';
-import type { GridShardClient } from '../sdk/client.js';
+import type { ChainSource } from './chain-source.js';
 import { NodeError } from './errors.js';
 import { type BlockEvidence, batchEntries, decodeBlockEvidence } from './evidence.js';
 import { chainParametersOf, committeeOf, type GenesisFile } from './genesis-file.js';
@@ -37,7 +37,7 @@ export interface FollowResult {
 export async function followChain(options: {
   readonly genesis: GenesisFile;
   readonly dataDir: string;
-  readonly source: GridShardClient;
+  readonly source: ChainSource;
   readonly application: Application;
   readonly until?: number;
 }): Promise<FollowResult> {

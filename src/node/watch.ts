@@ -7,7 +7,7 @@ import type { Application } from '../ledger/application.js';
 import { decodeBlockAnnouncement, encodeTxGossip } from '../network/gossip-messages.js';
 import { createHost, type GridShardHost, gossipTopics } from '../network/host.js';
 import { libp2pPrivateKey, peerIdOf } from '../network/identity.js';
-import type { GridShardClient } from '../sdk/client.js';
+import type { ChainSource } from './chain-source.js';
 import { NodeError } from './errors.js';
 import { type FollowResult, followChain } from './follower.js';
 import type { GenesisFile } from './genesis-file.js';
@@ -23,7 +23,7 @@ export interface WatchCounters {
 export interface WatchOptions {
   readonly genesis: GenesisFile;
   readonly dataDir: string;
-  readonly source: GridShardClient;
+  readonly source: ChainSource;
   readonly application: Application;
   /** The observer's Ed25519 seed; its public key must be in genesis `observers`. */
   readonly nodeSeed: Uint8Array;

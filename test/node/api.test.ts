@@ -20,7 +20,7 @@ import { marketTransactionRecord, signMarketTransaction } from '../../src/market
 import { signerFromSeed } from '../../src/market/driver.js';
 import { MARKET_TX_TYPE, marketApplication } from '../../src/market/ledger-application.js';
 import type { NodeConfig } from '../../src/node/config.js';
-import { demoMarketConfig } from '../../src/node/demo-market.js';
+import { demoMarketConfig } from '../../src/devnet/demo-market.js';
 import { decodeBlockEvidence, writeBlockEvidence } from '../../src/node/evidence.js';
 import { followChain } from '../../src/node/follower.js';
 import { coinPublicKeysToJson, type GenesisFile } from '../../src/node/genesis-file.js';

@@ -6,10 +6,10 @@ import { runNetworkBenchmark } from '../../bench/network.js';
 import { toHex } from '../../crypto/hash.js';
 import { decryptKeystore, encryptKeystore, parseKeystore } from '../../crypto/keystore.js';
 import { ed25519Scheme, SCHEME_IDS, type SchemeId } from '../../crypto/scheme.js';
+import { createNetworkFiles } from '../../devnet/devnet.js';
 import { loadHighs } from '../../grid/highs.js';
 import { ApplicationRouter, keyValueApplication } from '../../ledger/application.js';
 import { marketApplication } from '../../market/ledger-application.js';
-import { createNetworkFiles } from '../../node/devnet.js';
 import { NodeError } from '../../node/errors.js';
 import { followChain } from '../../node/follower.js';
 import {
@@ -20,10 +20,10 @@ import {
 } from '../../node/genesis-assemble.js';
 import { readGenesisFile } from '../../node/genesis-file.js';
 import { marketPluginsFromState } from '../../node/market-plugins.js';
-import { runNode } from '../../node/run.js';
 import { ChainWatcher, loadOrCreateNodeKey } from '../../node/watch.js';
 import { GridShardClient } from '../../sdk/client.js';
 import { action, EXIT_OK, printJson } from '../output.js';
+import { runNode } from '../run-node.js';
 
 function intOption(name: string, raw: string, min: number, max: number): number {
   const value = Number(raw);

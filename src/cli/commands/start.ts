@@ -1,13 +1,13 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { DemoLoad } from '../../devnet/demo-load.js';
+import { DemoMarket, demoMarketConfig, loadOrCreateDemoKeys } from '../../devnet/demo-market.js';
+import { createNetworkFiles } from '../../devnet/devnet.js';
+import { Supervisor } from '../../devnet/supervisor.js';
 import { gridToJson, ieee33Feeder } from '../../grid/index.js';
-import { DemoLoad } from '../../node/demo-load.js';
-import { DemoMarket, demoMarketConfig, loadOrCreateDemoKeys } from '../../node/demo-market.js';
-import { createNetworkFiles } from '../../node/devnet.js';
 import { NodeError } from '../../node/errors.js';
 import { readGenesisFile } from '../../node/genesis-file.js';
-import { Supervisor } from '../../node/supervisor.js';
 import { GridShardClient } from '../../sdk/client.js';
 import { action, EXIT_OK } from '../output.js';
 

@@ -6,11 +6,11 @@ import { decryptKeystore, decryptSecretFile } from '../crypto/keystore.js';
 import { loadHighs } from '../grid/highs.js';
 import { ApplicationRouter, keyValueApplication } from '../ledger/application.js';
 import { marketApplication } from '../market/ledger-application.js';
-import { type ConfigOverrides, loadNodeConfig, readPassword } from './config.js';
-import { NodeError } from './errors.js';
-import { readGenesisFile } from './genesis-file.js';
-import { marketPluginsFromState } from './market-plugins.js';
-import { GridShardNode } from './node.js';
+import { type ConfigOverrides, loadNodeConfig, readPassword } from '../node/config.js';
+import { NodeError } from '../node/errors.js';
+import { readGenesisFile } from '../node/genesis-file.js';
+import { marketPluginsFromState } from '../node/market-plugins.js';
+import { GridShardNode } from '../node/node.js';
 
 function readJson(path: string, what: string): unknown {
   try {

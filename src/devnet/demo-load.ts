@@ -3,8 +3,8 @@ import { sha256 } from '../crypto/hash.js';
 import { ed25519Scheme, type Signer } from '../crypto/scheme.js';
 import { encodeKvPut, KV_PUT } from '../ledger/application.js';
 import { signTransaction } from '../ledger/transaction.js';
+import type { GenesisFile } from '../node/genesis-file.js';
 import { GridShardClient, urlsFrom } from '../sdk/client.js';
-import type { GenesisFile } from './genesis-file.js';
 
 interface LoadState {
   nonces: Record<string, string>;

@@ -10,8 +10,8 @@ import { signerFromSeed } from '../market/driver.js';
 import { MARKET_TX_TYPE } from '../market/ledger-application.js';
 import type { MarketConfig, Project, Quotation } from '../market/records.js';
 import { simulationConfig } from '../market/simulate.js';
+import type { GenesisFile, MarketConfigJson } from '../node/genesis-file.js';
 import { abortableSleep, ClientError, GridShardClient, urlsFrom } from '../sdk/client.js';
-import type { GenesisFile, MarketConfigJson } from './genesis-file.js';
 
 /**
  * The devnet's demo market on the IEEE 33-bus feeder (12.66 kV, buses 1-33, the substation at bus

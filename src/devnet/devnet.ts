@@ -6,7 +6,7 @@ import { maxFaulty } from '../consensus/interface.js';
 import { toHex } from '../crypto/hash.js';
 import { encryptKeystore, encryptSecretFile, type ScryptCost } from '../crypto/keystore.js';
 import { ed25519Scheme } from '../crypto/scheme.js';
-import { coinPublicKeysToJson, type GenesisFile, type MarketConfigJson } from './genesis-file.js';
+import { coinPublicKeysToJson, type GenesisFile, type MarketConfigJson } from '../node/genesis-file.js';
 
 export interface NetworkLayout {
   readonly dir: string;

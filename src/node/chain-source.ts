@@ -1,0 +1,11 @@
+/**
+ * Where a common node reads a chain from: what it needs of a validator's API, and no more. The
+ * SDK's client is one; a test can hand in blocks from memory. Keeping the node on this small type
+ * instead of the SDK keeps the layers pointing one way (the SDK sits above the node).
+ */
+export interface ChainSource {
+  /** A block as the API serves it (`GET /api/v1/blocks/{height}`), or null past the head. */
+  block(height: number): Promise<Record<string, unknown> | null>;
+  /** A block's transactions as canonical hex bytes, or null past the head. */
+  blockTransactions(height: number): Promise<{ height: number; hash: string; transactions: string[] } | null>;
+}
