@@ -29,7 +29,7 @@ export function signerFromSeed(seed: Uint8Array): Signer {
 /**
  * Drives the market the way a chain would: each transaction is signed with the sender's next
  * nonce and executed in its own block, block time advancing by a fixed step. For the simulator
- * and tests; the node will feed blocks ordered by consensus instead.
+ * and tests; on a running chain the node feeds blocks ordered by consensus instead.
  */
 export class MarketDriver {
   height = 0;
