@@ -541,6 +541,7 @@ export async function buildApi(node: GridShardNode, options: ApiOptions): Promis
   );
 
   registerMarketRoutes(app, node);
+  await app.register((await import('./portal.js')).portalPlugin);
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     reply.type(node.metrics.registry.contentType);
