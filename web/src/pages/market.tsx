@@ -30,7 +30,10 @@ function Cycle({ cycleId }: { cycleId: string }) {
             <p>{t('noSummaries')}</p>
           ) : (
             <>
-              <PriceVolumeChart rows={c.summaries} title={t('chartTitle')} />
+              <PriceVolumeChart
+                rows={c.summaries}
+                labels={{ title: t('chartTitle'), volume: t('volume'), price: t('price') }}
+              />
               <div className="table-wrap">
                 <table>
                   <caption>{t('chartTitle')}</caption>

@@ -75,7 +75,7 @@ export function Overview() {
             <Field name={t('blocksSeen')}>{figures.blocks}</Field>
             <Field name={t('txPerSecond')}>{fmt(figures.txPerSecond, 1)}</Field>
             <Field name={t('blockInterval')}>{`${fmt(figures.meanBlockIntervalMs, 0)} ms`}</Field>
-            <Field name={t('arrivalDelay')}>{`${fmt(figures.lastArrivalDelayMs, 0)} ms`}</Field>
+            <Field name={t('blockTimeLag')}>{`${fmt(figures.blockTimeLagMs, 0)} ms`}</Field>
           </Fields>
           <p className="note">{t('throughputNote')}</p>
         </section>
