@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dictionaries, format, pickLocale } from '../../web/src/i18n/dict.js';
-import { throughput } from '../../web/src/lib/throughput.js';
+import { formatDuration, throughput } from '../../web/src/lib/throughput.js';
 import type { BlockEvent } from '../../web/src/lib/types.js';
 
 describe('portal language and live figures', () => {
@@ -39,5 +39,12 @@ describe('portal language and live figures', () => {
     assert.equal(three.txPerSecond, 15);
     assert.equal(three.meanBlockIntervalMs, 1_000);
     assert.equal(three.blockTimeLagMs, 2);
+    assert.deepEqual([850, 4_250, 600_000, 36_000_000, 95_000_000_000].map(formatDuration), [
+      '850 ms',
+      '4.3 s',
+      '10 min',
+      '10 h',
+      '1100 d',
+    ]);
   });
 });

@@ -42,7 +42,7 @@ const en = {
   txPerSecond: 'Transactions per second',
   blockInterval: 'Mean time between block arrivals',
   blockTimeLag: 'Newest block time behind this browser’s clock',
-  noBlocksYet: 'needs two blocks received',
+  noBlocksYet: 'waiting for blocks',
   stalled:
     'No block for {seconds} s: the chain may be stalled (it also waits while there is nothing to order).',
   validatorDown: 'Validator {index} is disconnected.',
@@ -195,7 +195,7 @@ const zh: Dictionary = {
   txPerSecond: '每秒交易数',
   blockInterval: '区块到达的平均间隔',
   blockTimeLag: '最新出块时间落后本浏览器时钟',
-  noBlocksYet: '需要收到两个区块',
+  noBlocksYet: '等待区块',
   stalled: '已有 {seconds} 秒没有新区块：链可能停滞（无交易可排序时也会等待）。',
   validatorDown: '验证节点 {index} 未连接。',
   liveOn: '实时更新已开启',

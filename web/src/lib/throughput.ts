@@ -30,3 +30,13 @@ export function throughput(received: readonly Received[]): Throughput {
     blockTimeLagMs,
   };
 }
+
+/** A duration in the largest unit that keeps it readable. */
+export function formatDuration(ms: number): string {
+  const abs = Math.abs(ms);
+  if (abs < 1_000) return `${Math.round(ms)} ms`;
+  if (abs < 120_000) return `${(ms / 1_000).toFixed(1)} s`;
+  if (abs < 7_200_000) return `${Math.round(ms / 60_000)} min`;
+  if (abs < 172_800_000) return `${Math.round(ms / 3_600_000)} h`;
+  return `${Math.round(ms / 86_400_000)} d`;
+}

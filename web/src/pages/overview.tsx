@@ -3,7 +3,7 @@ import { Field, Fields, formatTime, HashText, Loaded } from '../components/bits.
 import { useI18n } from '../i18n/i18n.js';
 import { api } from '../lib/api.js';
 import { useBlockStream } from '../lib/block-stream.js';
-import { throughput } from '../lib/throughput.js';
+import { formatDuration, throughput } from '../lib/throughput.js';
 import type { Network, Status } from '../lib/types.js';
 import { useAsync } from '../lib/use-async.js';
 import { Alerts } from './overview-alerts.js';
@@ -28,7 +28,6 @@ export function Overview() {
   const status = useAsync(() => api.get<Status>('/api/v1/status'), [tick], true);
   const network = useAsync(() => api.get<Network>('/api/v1/network'), [tick], true);
   const figures = throughput(stream.blocks);
-  const fmt = (n: number | null, digits: number) => (n === null ? t('noBlocksYet') : n.toFixed(digits));
 
   return (
     <>
@@ -73,9 +72,17 @@ export function Overview() {
           <h2 id="tp-h">{t('throughput')}</h2>
           <Fields>
             <Field name={t('blocksSeen')}>{figures.blocks}</Field>
-            <Field name={t('txPerSecond')}>{fmt(figures.txPerSecond, 1)}</Field>
-            <Field name={t('blockInterval')}>{`${fmt(figures.meanBlockIntervalMs, 0)} ms`}</Field>
-            <Field name={t('blockTimeLag')}>{`${fmt(figures.blockTimeLagMs, 0)} ms`}</Field>
+            <Field name={t('txPerSecond')}>
+              {figures.txPerSecond === null ? t('noBlocksYet') : figures.txPerSecond.toFixed(1)}
+            </Field>
+            <Field name={t('blockInterval')}>
+              {figures.meanBlockIntervalMs === null
+                ? t('noBlocksYet')
+                : formatDuration(figures.meanBlockIntervalMs)}
+            </Field>
+            <Field name={t('blockTimeLag')}>
+              {figures.blockTimeLagMs === null ? t('noBlocksYet') : formatDuration(figures.blockTimeLagMs)}
+            </Field>
           </Fields>
           <p className="note">{t('throughputNote')}</p>
         </section>
