@@ -210,17 +210,14 @@ describe('web portal in Chromium', { skip }, () => {
     );
     await page.goto(`${devnet.url}/`);
     await assertText(page.getByTestId('alert'), dictionaries['zh-CN'].validatorDown.replace('{index}', '1'));
-    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), true);
+    assert.equal(await page.evaluate('document.documentElement.scrollWidth <= innerWidth'), true);
     await shot(page, 'overview-alert-tablet-zh-CN');
     await page.getByLabel(dictionaries['zh-CN'].language).selectOption('en');
     await page.getByRole('link', { name: dictionaries.en.navExplorer }).waitFor();
     assert.equal(await page.locator('html').getAttribute('lang'), 'en');
     // Keyboard: the skip link is the first stop and leads to the content.
     await page.keyboard.press('Tab');
-    assert.equal(
-      await page.evaluate(() => document.activeElement?.textContent),
-      dictionaries.en.skipToContent,
-    );
+    assert.equal(await page.evaluate('document.activeElement?.textContent'), dictionaries.en.skipToContent);
     await context.close();
   });
 });

@@ -3,12 +3,7 @@
  * local time each arrived, from which the overview derives throughput and delays.
  */
 import { useSyncExternalStore } from 'react';
-import type { BlockEvent } from './types.js';
-
-export interface Received {
-  readonly block: BlockEvent;
-  readonly receivedAtMs: number;
-}
+import type { BlockEvent, Received } from './types.js';
 
 interface StreamState {
   readonly blocks: readonly Received[];

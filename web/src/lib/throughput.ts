@@ -3,7 +3,7 @@
  * Rates use the local arrival times: block timestamps come from consensus time markers and may lag
  * the wall clock (docs/NODE.md), which the last figure shows.
  */
-import type { Received } from './block-stream.js';
+import type { Received } from './types.js';
 
 export interface Throughput {
   readonly blocks: number;

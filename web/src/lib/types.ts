@@ -37,6 +37,12 @@ export interface BlockEvent extends HeaderFields {
   readonly transactionHashes: string[];
 }
 
+/** A block event and the local time this browser received it. */
+export interface Received {
+  readonly block: BlockEvent;
+  readonly receivedAtMs: number;
+}
+
 export interface TxDetail {
   readonly hash: string;
   readonly height: number;
