@@ -180,7 +180,7 @@ describe('web portal in Chromium', { skip }, () => {
     });
   }
 
-  it('switches language, warns of a disconnected validator, and fits a 1024-wide tablet', async () => {
+  it('switches language, warns of a disconnected validator and a stalled chain, and fits a 1024-wide tablet', async () => {
     const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1024, height: 768 } });
     const page = await context.newPage();
     await page.route('**/api/v1/network', (route) =>
@@ -208,8 +208,13 @@ describe('web portal in Chromium', { skip }, () => {
         },
       }),
     );
+    // The page's clock is the test's: half a minute without a block passes at once.
+    await page.clock.install();
     await page.goto(`${devnet.url}/`);
     await assertText(page.getByTestId('alert'), dictionaries['zh-CN'].validatorDown.replace('{index}', '1'));
+    assert.doesNotMatch((await page.getByTestId('alert').textContent()) ?? '', /30/);
+    await page.clock.fastForward(31_000);
+    await assertText(page.getByTestId('alert'), dictionaries['zh-CN'].stalled.split('{seconds}')[0]!);
     assert.equal(await page.evaluate('document.documentElement.scrollWidth <= innerWidth'), true);
     await shot(page, 'overview-alert-tablet-zh-CN');
     await page.getByLabel(dictionaries['zh-CN'].language).selectOption('en');
