@@ -18,7 +18,12 @@ import { ApplicationRouter, encodeKvPut, KV_PUT, keyValueApplication } from '../
 import { encodeTransaction, signTransaction } from '../../src/ledger/transaction.js';
 import { marketApplication } from '../../src/market/ledger-application.js';
 import type { NodeConfig } from '../../src/node/config.js';
-import { demoMarketConfig } from '../../src/node/demo-market.js';
+import {
+  type DemoKeys,
+  DemoMarket,
+  demoMarketConfig,
+  loadOrCreateDemoKeys,
+} from '../../src/node/demo-market.js';
 import { coinPublicKeysToJson, type GenesisFile } from '../../src/node/genesis-file.js';
 import { GridShardNode } from '../../src/node/node.js';
 
@@ -30,6 +35,10 @@ export interface Devnet {
   /** Submits a signed kv.put of `meter` = `value` and returns its hash once it is in a block. */
   put(value: string): Promise<string>;
   readonly sender: Uint8Array;
+  /** The demo market's member keys (seeds, hex), in the genesis's market configuration. */
+  readonly keys: DemoKeys;
+  /** Registers and approves the demo market's institutions and participants on the chain. */
+  admitMembers(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -45,6 +54,7 @@ export async function startDevnet(): Promise<Devnet> {
   const root = mkdtempSync(join(tmpdir(), 'gridshard-web-test-'));
   const seed = sha256(enc('portal validator'));
   const deal = dealCoinKeys(1, 1, sha256(enc('portal coin')));
+  const keys = loadOrCreateDemoKeys(join(root, 'demo-keys.json'));
   const genesis: GenesisFile = {
     version: 1,
     chainId: 'portal-devnet',
@@ -60,13 +70,7 @@ export async function startDevnet(): Promise<Devnet> {
       },
     ],
     coin: coinPublicKeysToJson(deal.publicKeys),
-    market: demoMarketConfig({
-      operator: toHex(sha256(enc('operator'))),
-      tradingCenter: '',
-      gridEnterprise: '',
-      regulator: '',
-      participants: [],
-    }),
+    market: demoMarketConfig(keys),
   };
   const config: NodeConfig = {
     genesis: '',
@@ -115,6 +119,12 @@ export async function startDevnet(): Promise<Devnet> {
     node,
     put,
     sender: member.publicKey,
+    keys,
+    async admitMembers() {
+      const market = new DemoMarket(genesis, [url], keys, join(root, 'demo-market.json'), () => {});
+      await market.admitMembers();
+      await market.stop();
+    },
     async stop() {
       await api.close();
       await node.stop();

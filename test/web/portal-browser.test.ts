@@ -183,6 +183,23 @@ describe('web portal in Chromium', { skip }, () => {
     });
   }
 
+  it('imports a market member’s key and signs in with the role the registry holds', async () => {
+    await devnet.admitMembers();
+    const t = dictionaries.en;
+    const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1366, height: 768 } });
+    const page = await context.newPage();
+    await page.goto(`${devnet.url}/keys`);
+    await page.locator('#import-label').fill('PV Bus 6');
+    await page.locator('#import-seed').fill(devnet.keys.participants[0]!);
+    await page.locator('#import-password').fill('portal password');
+    await page.getByRole('button', { name: t.import, exact: true }).click();
+    const row = page.locator('li.key').first();
+    await row.locator('input[type=password]').fill('portal password');
+    await row.getByRole('button', { name: t.signIn }).click();
+    await assertText(page.getByTestId('role'), t.roleReported.replace('{role}', 'generator'));
+    await context.close();
+  });
+
   it('switches language, warns of a disconnected validator and a stalled chain, and fits a 1024-wide tablet', async () => {
     const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1024, height: 768 } });
     const page = await context.newPage();
