@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { toHex } from '../../src/crypto/hash.js';
+import { decryptKeystore } from '../../src/crypto/keystore.js';
 import { kvStateKey } from '../../src/ledger/application.js';
 import { dictionaries, type Locale } from '../../web/src/i18n/dict.js';
 import { chromiumMissing, launchChromium, seriousViolations } from './browser.js';
@@ -183,7 +184,7 @@ describe('web portal in Chromium', { skip }, () => {
     });
   }
 
-  it('imports a market member’s key and signs in with the role the registry holds', async () => {
+  it('imports a market member’s key, signs in with the role the registry holds, and exports it for the command line', async () => {
     await devnet.admitMembers();
     const t = dictionaries.en;
     const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1366, height: 768 } });
@@ -197,6 +198,14 @@ describe('web portal in Chromium', { skip }, () => {
     await row.locator('input[type=password]').fill('portal password');
     await row.getByRole('button', { name: t.signIn }).click();
     await assertText(page.getByTestId('role'), t.roleReported.replace('{role}', 'generator'));
+    // The browser's export (scrypt N = 2^17) opens with the command line's own keystore code.
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: 120_000 }),
+      row.getByRole('button', { name: t.exportKeystore }).click(),
+    ]);
+    const file = JSON.parse(readFileSync((await download.path())!, 'utf8'));
+    assert.equal(file.crypto.kdfparams.n, 2 ** 17);
+    assert.equal(toHex(decryptKeystore(file, 'portal password').seed), devnet.keys.participants[0]);
     await context.close();
   });
 
