@@ -10,23 +10,24 @@ import { Alerts } from './overview-alerts.js';
 
 const REFRESH_MS = 5_000;
 
-/** Re-reads status and network when a block arrives, and every few seconds for peers and mempool. */
+/** A counter that moves every few seconds, so peers and mempool are re-read between blocks. */
 function useTick(): number {
-  const stream = useBlockStream();
   const [tick, setTick] = useState(0);
   useEffect(() => {
     const timer = setInterval(() => setTick((n) => n + 1), REFRESH_MS);
     return () => clearInterval(timer);
   }, []);
-  return tick + stream.blocks.length * 1_000_000;
+  return tick;
 }
 
 export function Overview() {
   const { t, locale } = useI18n();
   const tick = useTick();
   const stream = useBlockStream();
-  const status = useAsync(() => api.get<Status>('/api/v1/status'), [tick], true);
-  const network = useAsync(() => api.get<Network>('/api/v1/network'), [tick], true);
+  // Each new block, and each tick, re-reads status and network.
+  const head = stream.blocks[0]?.block.hash;
+  const status = useAsync(() => api.get<Status>('/api/v1/status'), [tick, head], true);
+  const network = useAsync(() => api.get<Network>('/api/v1/network'), [tick, head], true);
   const figures = throughput(stream.blocks);
 
   return (
