@@ -7,6 +7,7 @@ import type { ApiNode } from './interface.js';
 import { installStrictJson } from './json-body.js';
 import { type ApiLimits, ConnectionGuard, clientKey, resolveLimits } from './limits.js';
 import { registerMarketRoutes } from './market-routes.js';
+import { portalPlugin } from './portal.js';
 import { clientErrorProblem, frameworkErrorProblem, installProblemHandling, sendProblem } from './problem.js';
 import { RateLimiter } from './rate-limit.js';
 import { registerTransactionRoutes } from './tx-routes.js';
@@ -94,6 +95,7 @@ export async function buildApi(node: ApiNode, options: ApiOptions): Promise<Fast
   const hub = new EventHub(node, limits, blockEvent, (reason) => rejected(reason));
   registerEventRoutes(app, hub, rejected);
   registerMarketRoutes(app, node, limits, now);
+  await app.register(portalPlugin);
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     reply.type(node.metrics.registry.contentType);

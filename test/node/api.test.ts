@@ -11,6 +11,7 @@ import { dealCoinKeys } from '../../src/consensus/coin/index.js';
 import { decodeCertificateEvidence } from '../../src/consensus/dag/index.js';
 import { fromHex, sha256, toHex } from '../../src/crypto/hash.js';
 import { ed25519Scheme } from '../../src/crypto/scheme.js';
+import { demoMarketConfig } from '../../src/devnet/demo-market.js';
 import { ApplicationRouter, encodeKvPut, KV_PUT, keyValueApplication } from '../../src/ledger/application.js';
 import { LedgerStore } from '../../src/ledger/store.js';
 import { encodeTransaction, signTransaction } from '../../src/ledger/transaction.js';
@@ -20,7 +21,6 @@ import { marketTransactionRecord, signMarketTransaction } from '../../src/market
 import { signerFromSeed } from '../../src/market/driver.js';
 import { MARKET_TX_TYPE, marketApplication } from '../../src/market/ledger-application.js';
 import type { NodeConfig } from '../../src/node/config.js';
-import { demoMarketConfig } from '../../src/devnet/demo-market.js';
 import { decodeBlockEvidence, writeBlockEvidence } from '../../src/node/evidence.js';
 import { followChain } from '../../src/node/follower.js';
 import { coinPublicKeysToJson, type GenesisFile } from '../../src/node/genesis-file.js';

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { keyValueApplication } from '../../src/ledger/application.js';
-import { verifyLedger } from '../../src/ledger/verify.js';
 import { createNetworkFiles } from '../../src/devnet/devnet.js';
 import { Supervisor } from '../../src/devnet/supervisor.js';
+import { keyValueApplication } from '../../src/ledger/application.js';
+import { verifyLedger } from '../../src/ledger/verify.js';
 import { GridShardClient } from '../../src/sdk/client.js';
 import { readingSubmitter, settled } from './load.js';
 

@@ -1,0 +1,88 @@
+import { useEffect, useRef } from 'react';
+import type { Locale } from './i18n/dict.js';
+import { useI18n } from './i18n/i18n.js';
+import { BlockPage } from './pages/block.js';
+import { Blocks } from './pages/blocks.js';
+import { KeysPage } from './pages/keys.js';
+import { MarketPage } from './pages/market.js';
+import { Overview } from './pages/overview.js';
+import { StatePage } from './pages/state.js';
+import { TransactionPage } from './pages/transaction.js';
+import { Link, usePath } from './router.js';
+
+function page(path: string) {
+  const url = new URL(path, location.origin);
+  const p = url.pathname;
+  const block = /^\/blocks\/(\d{1,15})$/.exec(p);
+  if (block) return { section: '/blocks', view: <BlockPage height={Number(block[1])} /> };
+  const tx = /^\/tx\/([0-9a-f]{64})$/.exec(p);
+  if (tx) return { section: '/blocks', view: <TransactionPage hash={tx[1]!} /> };
+  if (p === '/blocks') return { section: '/blocks', view: <Blocks /> };
+  if (p === '/state')
+    return { section: '/state', view: <StatePage initialKey={url.searchParams.get('key') ?? ''} /> };
+  if (p === '/keys') return { section: '/keys', view: <KeysPage /> };
+  if (p === '/market')
+    return { section: '/market', view: <MarketPage initialCycle={url.searchParams.get('cycle') ?? ''} /> };
+  return { section: '/', view: <Overview /> };
+}
+
+export function App() {
+  const { t, locale, setLocale } = useI18n();
+  const path = usePath();
+  const { section, view } = page(path);
+  const main = useRef<HTMLElement>(null);
+  const first = useRef(true);
+
+  // After a page change, focus moves to the new content, as a full page load would.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on each change of path
+  useEffect(() => {
+    if (first.current) first.current = false;
+    else main.current?.focus();
+  }, [path]);
+  useEffect(() => {
+    document.title = t('appName');
+  }, [t]);
+
+  const nav: [string, string][] = [
+    ['/', t('navOverview')],
+    ['/blocks', t('navExplorer')],
+    ['/state', t('navState')],
+    ['/keys', t('navKeys')],
+    ['/market', t('navMarket')],
+  ];
+  return (
+    <>
+      <a className="skip" href="#main">
+        {t('skipToContent')}
+      </a>
+      <header className="top">
+        <span className="brand">{t('appName')}</span>
+        <nav aria-label={t('mainNav')}>
+          <ul>
+            {nav.map(([href, label]) => (
+              <li key={href}>
+                <Link href={href} aria-current={section === href ? 'page' : undefined}>
+                  {label}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <label className="lang">
+          <span>{t('language')}</span>
+          <select value={locale} onChange={(e) => setLocale(e.target.value as Locale)}>
+            <option value="zh-CN" lang="zh-CN">
+              中文
+            </option>
+            <option value="en" lang="en">
+              English
+            </option>
+          </select>
+        </label>
+      </header>
+      <main id="main" ref={main} tabIndex={-1}>
+        {view}
+      </main>
+    </>
+  );
+}
