@@ -66,8 +66,8 @@ export function buildAdversary(name: AdversaryName, context: AdversaryContext): 
   switch (name) {
     case 'colluding': {
       // Long enough for a few dozen waves: the attack needs the coin to pick a faulty author twice in a row.
-      const txWindowMs = context.txWindowMs ?? 6000;
-      const endMs = txWindowMs + 1000;
+      const txWindowMs = context.txWindowMs ?? 2000;
+      const endMs = txWindowMs + 500;
       const brain = context.adapter.brain({
         inits: context.inits,
         view: context.view,

@@ -41,6 +41,8 @@ export interface RunOptions {
   /** Called every `sampleEveryMs` of virtual time with the live cores (benchmarks). */
   readonly sampleEveryMs?: number;
   readonly onSample?: (nowMs: number, cores: readonly (ConsensusCore<unknown> | null)[]) => void;
+  /** A protocol adapter to use instead of the named protocol's (tests of the runner itself). */
+  readonly adapter?: ProtocolAdapter<unknown>;
 }
 
 export interface RunResult {
@@ -65,6 +67,15 @@ export interface RunResult {
   readonly latencyMaxMs: number;
   /** What the colluding brain carried out (which attacks reached honest validators). */
   readonly attacks: readonly string[];
+  /** Messages the network held back (released later, at the latest by its deadline). */
+  readonly heldMessages: number;
+  /** Restarts after a crash, and what each restart was given back. */
+  readonly restarts: readonly {
+    instance: number;
+    atMs: number;
+    fromSnapshot: boolean;
+    signedRecords: number;
+  }[];
   readonly problems: readonly string[];
 }
 
@@ -95,7 +106,7 @@ export function runSimulation(options: RunOptions): RunResult {
     throw new SimError('BAD_OPTIONS', 'twins needs at least one faulty identity to duplicate');
   const config =
     options.adversary === undefined ? undefined : protocolConfigFor(options.adversary, options.protocol);
-  const adapter = adapterFor(options.protocol, config);
+  const adapter = options.adapter ?? adapterFor(options.protocol, config);
   return new Simulation(adapter, options).run();
 }
 
@@ -124,6 +135,13 @@ class Simulation {
   private readonly durable: { snapshot?: Uint8Array; log: Uint8Array[] }[];
   private readonly attacks: string[] = [];
   private equivocationViolated = false;
+  private held = 0;
+  private readonly restarts: {
+    instance: number;
+    atMs: number;
+    fromSnapshot: boolean;
+    signedRecords: number;
+  }[] = [];
   private now = 0;
 
   constructor(
@@ -269,6 +287,8 @@ class Simulation {
       latencyP50Ms: latencies[Math.floor(latencies.length / 2)] ?? 0,
       latencyMaxMs: latencies[latencies.length - 1] ?? 0,
       attacks: [...this.attacks],
+      heldMessages: this.held,
+      restarts: this.restarts,
       problems,
     };
   }
@@ -322,6 +342,12 @@ class Simulation {
         const state = this.crashed.get(event.node);
         if (state === undefined || this.cores[event.node] !== null) return;
         const init = this.inits[this.identityOf[event.node]!]!;
+        this.restarts.push({
+          instance: event.node,
+          atMs: this.now,
+          fromSnapshot: state.recovered !== undefined,
+          signedRecords: state.signedLog.length,
+        });
         this.cores[event.node] = this.adapter.create({
           ...init,
           ...(state.recovered === undefined ? {} : { recovered: state.recovered }),
@@ -415,7 +441,10 @@ class Simulation {
         message: payload,
       };
       const times = this.network.route(envelope, this.now);
-      if (times === null) continue; // held by the network until it lets go
+      if (times === null) {
+        this.held++; // kept by the network until it lets go
+        continue;
+      }
       for (const at of times) this.queue.push(at, { kind: 'deliver', envelope });
     }
   }
