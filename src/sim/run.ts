@@ -102,8 +102,8 @@ export function runSimulation(options: RunOptions): RunResult {
       `--faulty must be 0 … ${maxFaulty(n)} for ${n} validators, got ${options.faulty}`,
     );
   }
-  if (options.adversary === 'twins' && options.faulty < 1)
-    throw new SimError('BAD_OPTIONS', 'twins needs at least one faulty identity to duplicate');
+  if ((options.adversary === 'twins' || options.adversary === 'colluding') && options.faulty < 1)
+    throw new SimError('BAD_OPTIONS', `the ${options.adversary} adversary needs --faulty of at least 1`);
   const config =
     options.adversary === undefined ? undefined : protocolConfigFor(options.adversary, options.protocol);
   const adapter = options.adapter ?? adapterFor(options.protocol, config);

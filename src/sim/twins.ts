@@ -23,7 +23,7 @@ export class TwinsNetwork implements Network {
   private readonly groupOf: Map<number, number>[];
 
   constructor(
-    private readonly scenario: TwinsScenario,
+    readonly scenario: TwinsScenario,
     private readonly rng: Prng,
     private readonly delayMaxMs: number,
   ) {

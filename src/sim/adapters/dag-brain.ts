@@ -215,15 +215,7 @@ export class DagBrain implements Brain {
     const unvoted =
       attempt.phase === 'forged' && !attempt.v?.certified && nowMs - attempt.forgedAt > VOTE_WAIT_MS;
     if (nowMs - attempt.startedAt > ATTEMPT_TIMEOUT_MS || !this.active() || unvoted) {
-      this.end(
-        `timed out (votes ${attempt.v?.votes.size}, certified ${attempt.v?.certified}, leader next ${this.leaderOf(attempt.wave + 1)}) ${JSON.stringify(
-          this.honest.map((id) => {
-            const c = this.context.view.core(id);
-            return c instanceof DagCore ? [id, c.stats()] : id;
-          }),
-        )}`,
-        out,
-      );
+      this.end(unvoted ? 'the forged vertex got no votes' : 'timed out', out);
       return;
     }
     if (attempt.phase === 'open' && this.deferred !== null) this.tryForge(attempt, out);
@@ -339,11 +331,7 @@ export class DagBrain implements Brain {
   }
 
   /** Ends the attempt: every hold lifts; a kept-back header goes out, and may start the next one. */
-  private end(reason: string, out?: Effect[]): void {
-    if (process.env.BRAIN_DEBUG)
-      console.error(
-        `attempt wave ${this.attempt?.wave} phase ${this.attempt?.phase}: ${reason} at ${this.context.view.now()}`,
-      );
+  private end(_reason: string, out?: Effect[]): void {
     this.attempt = null;
     // The lead's own core may resend what it proposed: nothing is kept back any more.
     this.suppressed.clear();

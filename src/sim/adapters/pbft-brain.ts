@@ -5,7 +5,7 @@ import type {
   ValidatorInit,
 } from '../../consensus/interface.js';
 import { batchDigest, type PbftMessage } from '../../consensus/pbft/index.js';
-import { resign } from './pbft.js';
+import { resign } from './pbft-craft.js';
 import type { Brain, BrainContext } from './types.js';
 
 type Effect = ConsensusEffect<unknown>;

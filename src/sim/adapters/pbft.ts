@@ -1,23 +1,10 @@
 import type { ValidatorInit } from '../../consensus/interface.js';
-import {
-  type PbftCore,
-  type PbftMessage,
-  pbftGenesis,
-  pbftProtocol,
-  signingBytes,
-  type UnsignedPbftMessage,
-} from '../../consensus/pbft/index.js';
-import { ed25519Sign } from '../../crypto/index.js';
+import { type PbftCore, type PbftMessage, pbftGenesis, pbftProtocol } from '../../consensus/pbft/index.js';
 import type { Prng } from '../prng.js';
 import { PbftBrain } from './pbft-brain.js';
+import { resign } from './pbft-craft.js';
 import { classifyPbft, pbftEquivocationMonitor } from './pbft-equivocation.js';
 import { flipBit, type ProtocolAdapter, randomBytes } from './types.js';
-
-export function resign<M extends PbftMessage>(message: M, init: ValidatorInit): M {
-  const { signature: _drop, ...unsigned } = message;
-  const bytes = signingBytes(unsigned as UnsignedPbftMessage, init.committee.shardId, init.committee.epoch);
-  return { ...message, signature: ed25519Sign(init.signingSeed, bytes) };
-}
 
 const FAR = 1_000_000;
 
