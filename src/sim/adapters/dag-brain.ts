@@ -75,7 +75,7 @@ export class DagBrain implements Brain {
   /** Inner headers never to be sent (replaced by a forged one). */
   private readonly suppressed = new Set<string>();
   private readonly leaders = new Map<number, number>();
-  private readonly ownShares = new Map<number, Uint8Array>();
+  private readonly ownShares = new Map<string, Uint8Array>();
   private rotation = 0;
   private fakeTx = 0;
 
@@ -312,20 +312,22 @@ export class DagBrain implements Brain {
     if (known !== undefined) return known;
     const honest = this.shares.get(wave);
     if (honest === undefined || honest.size === 0) return undefined;
+    // f faulty shares (the brain holds every faulty key) and one honest share make f + 1.
     const [index, share] = [...honest.entries()][0]!;
     const leader = electedLeader(this.inits.get(this.lead)!, wave, [
-      { index: this.lead, share: this.ownShare(wave) },
+      ...this.faulty.map((id) => ({ index: id, share: this.ownShare(wave, id) })),
       { index, share },
     ]);
     this.leaders.set(wave, leader);
     return leader;
   }
 
-  private ownShare(wave: number): Uint8Array {
-    let share = this.ownShares.get(wave);
+  private ownShare(wave: number, identity = this.lead): Uint8Array {
+    const key = `${identity}:${wave}`;
+    let share = this.ownShares.get(key);
     if (share === undefined) {
-      share = coinShareOf(this.inits.get(this.lead)!, wave);
-      this.ownShares.set(wave, share);
+      share = coinShareOf(this.inits.get(identity)!, wave);
+      this.ownShares.set(key, share);
     }
     return share;
   }
