@@ -131,7 +131,8 @@ export class DagBrain implements Brain {
       const key = headerKey(header);
       if (this.suppressed.has(key)) continue;
       proposed ||= identity === this.lead && header.author === this.lead;
-      if (this.onOwnHeader(identity, header, key, nowMs)) out.push(effect);
+      if (!this.onOwnHeader(identity, header, key, nowMs)) continue;
+      if (!this.equivocate(identity, header, out)) out.push(effect);
     }
     if (proposed) {
       // The lead's batches carry transactions of its own, so a vertex ordered in two places
@@ -139,6 +140,34 @@ export class DagBrain implements Brain {
       const tx = new TextEncoder().encode(`byzantine/${identity}/${this.fakeTx++}`);
       this.run(identity, { kind: 'transactions', transactions: [tx] }, nowMs, out);
     }
+  }
+
+  /**
+   * Between attempts, half of the lead's support-round headers go out in two versions: the real
+   * one to f + 1 honest validators (enough, with the faulty votes, to certify it) and a second,
+   * validly signed one with another batch to the rest, whose votes it then cannot use.
+   */
+  private equivocate(identity: number, header: Header, out: Effect[]): boolean {
+    if (identity !== this.lead || this.attempt !== null || header.round % 2 !== 0 || !this.active())
+      return false;
+    if (!this.context.rng.chance(0.5)) return false;
+    const honest = this.context.rng.shuffle([...this.honest]);
+    const f = this.faulty.length;
+    const first = honest.slice(0, f + 1);
+    const second = honest.slice(f + 1);
+    const { signature: _, ...unsigned } = header;
+    const junk = new TextEncoder().encode(`byzantine/${identity}/equivocation/${header.round}`);
+    const other = signHeader(this.inits.get(identity)!, {
+      ...unsigned,
+      transactions: [...header.transactions, junk],
+    });
+    for (const to of [...first, ...this.faulty.filter((id) => id !== identity)])
+      out.push({ kind: 'send', to, message: { type: 'header', header } });
+    for (const to of second) out.push({ kind: 'send', to, message: { type: 'header', header: other } });
+    this.attacks.push(
+      `round ${header.round}: two headers of ${identity}, to {${first.join(',')}} and {${second.join(',')}}`,
+    );
+    return true;
   }
 
   /** False when the header is kept back. */
@@ -231,8 +260,9 @@ export class DagBrain implements Brain {
         return core instanceof DagCore ? core.stats().committedWave : -1;
       };
       if (attempt.others.every((id) => progress(id) > attempt.wave) && progress(attempt.a) >= attempt.wave) {
+        const batch = this.certificates.get(attempt.t)?.transactions.length ?? 0;
         this.attacks.push(
-          `wave ${attempt.wave}: the coin elected the forged vertex for wave ${attempt.wave + 1}`,
+          `wave ${attempt.wave}: the coin elected the forged vertex for wave ${attempt.wave + 1}; validator ${attempt.a} committed T (${batch} transactions) directly, the others skip it`,
         );
         this.end('done', out);
       }
@@ -273,7 +303,9 @@ export class DagBrain implements Brain {
       round: support + 1,
       parents: [...parents, stale].map((k) => Buffer.from(k, 'hex')),
       weakParents: [],
-      transactions: [],
+      // A batch of its own: ordered before T by the others and after T by A, it makes the split
+      // visible whether or not the honest vertices between them carry transactions.
+      transactions: [new TextEncoder().encode(`byzantine/${this.lead}/forged/${attempt.wave}`)],
       coinShare: this.ownShare(attempt.wave),
     });
     const key = headerKey(header);
