@@ -73,6 +73,7 @@ function twinsExhaustive(flags: SimFlags): number {
       protocol: protocolName(flags.protocol),
       nodes: nodes as 4,
       seed,
+      // 59 runs: each gets 4 transactions unless --transactions says otherwise (100 is the flag's default).
       transactions: flags.transactions === '100' ? 4 : integer(flags.transactions, '--transactions', 1, 1000),
       phaseMs: 200,
       livenessBoundMs: integer(flags.livenessBoundMs, '--liveness-bound-ms', 1, 10_000_000),
