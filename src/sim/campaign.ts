@@ -1,7 +1,10 @@
+import { type AdversaryName, adversaryFor } from './adversary.js';
 import { type RunOptions, type RunResult, runSimulation } from './run.js';
 import type { Strategy } from './strategies.js';
 
-export interface CampaignOptions extends Omit<RunOptions, 'seed'> {
+export interface CampaignOptions extends Omit<RunOptions, 'seed' | 'adversary'> {
+  /** The adversary model of every run (`all` rotates through them by seed); none: the fault plan. */
+  readonly adversary?: AdversaryName | 'all';
   readonly seeds: number;
   readonly seedStart: number;
   /** Called after each run (progress, failure reports). */
@@ -13,11 +16,14 @@ export interface CampaignReport {
   readonly nodes: number;
   readonly faulty: number;
   readonly byzantine: Strategy | 'all';
+  readonly adversary: AdversaryName | 'all' | null;
   readonly seedStart: number;
   readonly runs: number;
   readonly agreementViolations: number;
   readonly validityViolations: number;
   readonly livenessFailures: number;
+  /** Runs in which an honest validator signed two conflicting statements for one slot. */
+  readonly equivocationViolations: number;
   readonly committedTx: number;
   readonly submittedTx: number;
   readonly failingSeeds: number[];
@@ -28,7 +34,12 @@ export interface CampaignReport {
   readonly recoveryP50Ms: number;
   readonly recoveryMaxMs: number;
   readonly runsByStrategy: Record<string, number>;
+  readonly runsByAdversary: Record<string, number>;
+  /** Runs in which the colluding brain got a forged vertex certified (it reached honest votes). */
+  readonly forgedCertified: number;
   readonly wallMs: number;
+  /** Seeds per minute of wall time. */
+  readonly seedsPerMinute: number;
 }
 
 function median(values: number[]): number {
@@ -43,6 +54,9 @@ export function runCampaign(options: CampaignOptions, clock: () => number = () =
   let agreementViolations = 0;
   let validityViolations = 0;
   let livenessFailures = 0;
+  let equivocationViolations = 0;
+  let forgedCertified = 0;
+  const runsByAdversary: Record<string, number> = {};
   let committedTx = 0;
   let submittedTx = 0;
   let metadataMismatches = 0;
@@ -53,11 +67,16 @@ export function runCampaign(options: CampaignOptions, clock: () => number = () =
   const runsByStrategy: Record<string, number> = {};
   for (let k = 0; k < options.seeds; k++) {
     const seed = options.seedStart + k;
-    const result = runSimulation({ ...options, seed });
+    const { adversary: choice, ...rest } = options;
+    const adversary = choice === undefined ? undefined : adversaryFor(choice, seed);
+    const result = runSimulation({ ...rest, seed, ...(adversary === undefined ? {} : { adversary }) });
     if (!result.agreementOk) agreementViolations++;
     if (!result.validityOk) validityViolations++;
     if (!result.livenessOk) livenessFailures++;
-    if (!result.agreementOk || !result.validityOk || !result.livenessOk) failingSeeds.push(seed);
+    if (!result.equivocationOk) equivocationViolations++;
+    if (!runPassed(result)) failingSeeds.push(seed);
+    if (adversary !== undefined) runsByAdversary[adversary] = (runsByAdversary[adversary] ?? 0) + 1;
+    if (result.attacks.some((a) => a.includes('certified forged'))) forgedCertified++;
     committedTx += result.committedTx;
     submittedTx += result.submittedTx;
     metadataMismatches += result.metadataMismatches;
@@ -72,11 +91,13 @@ export function runCampaign(options: CampaignOptions, clock: () => number = () =
     nodes: options.nodes,
     faulty: options.faulty,
     byzantine: options.byzantine,
+    adversary: options.adversary ?? null,
     seedStart: options.seedStart,
     runs: options.seeds,
     agreementViolations,
     validityViolations,
     livenessFailures,
+    equivocationViolations,
     committedTx,
     submittedTx,
     failingSeeds,
@@ -86,16 +107,29 @@ export function runCampaign(options: CampaignOptions, clock: () => number = () =
     recoveryP50Ms: median(recovery),
     recoveryMaxMs: Math.max(0, ...recovery),
     runsByStrategy,
+    runsByAdversary,
+    forgedCertified,
     wallMs: Math.round(clock() - started),
+    seedsPerMinute: seedsPerMinute(options.seeds, clock() - started),
   };
 }
 
+function seedsPerMinute(seeds: number, wallMs: number): number {
+  return wallMs > 0 ? Math.round((seeds * 60_000 * 10) / wallMs) / 10 : 0;
+}
+
+/** Every check held: agreement, validity, liveness and no honest equivocation. */
+export function runPassed(result: RunResult): boolean {
+  return result.agreementOk && result.validityOk && result.livenessOk && result.equivocationOk;
+}
+
 /** The one command that replays a run (options left at their defaults are not repeated). */
-export function replayCommand(options: Omit<RunOptions, 'seed'>, seed: number): string {
+export function replayCommand(options: Omit<CampaignOptions, 'seeds' | 'seedStart'>, seed: number): string {
   const parts = [
     `npx gridshard sim --protocol ${options.protocol} --nodes ${options.nodes} --faulty ${options.faulty}`,
-    `--byzantine ${options.byzantine} --seeds 1 --seed-start ${seed}`,
   ];
+  if (options.adversary !== undefined) parts.push(`--adversary ${adversaryFor(options.adversary, seed)}`);
+  parts.push(`--byzantine ${options.byzantine} --seeds 1 --seed-start ${seed}`);
   if (options.transactions !== undefined && options.transactions !== 100)
     parts.push(`--transactions ${options.transactions}`);
   if (options.livenessBoundMs !== undefined && options.livenessBoundMs !== 30_000) {

@@ -39,6 +39,14 @@ export class InvariantChecker {
 
   commit(node: number, batch: CommittedBatch, nowMs: number): void {
     const position = this.logLength[node]!;
+    if (batch.sequence < position && batch.sequence >= 0) {
+      // A validator restarted from an older snapshot commits again what its ledger already
+      // holds: the ledger keeps the first copy, and the replay must be that same batch.
+      if (this.canonical[batch.sequence] !== fingerprintOf(batch)) {
+        this.fail('agreement', `validator ${node} replayed a different batch at position ${batch.sequence}`);
+      }
+      return;
+    }
     if (batch.sequence !== position) {
       this.fail(
         'agreement',
@@ -46,7 +54,7 @@ export class InvariantChecker {
       );
     }
     // Agreement is about what is executed: the transactions, in order.
-    const fingerprint = toHex(sha256(...batch.transactions.flatMap((tx) => [lengthPrefix(tx), tx])));
+    const fingerprint = fingerprintOf(batch);
     const expected = this.canonical[position];
     if (expected === undefined) {
       this.canonical[position] = fingerprint;
@@ -108,6 +116,10 @@ export class InvariantChecker {
     else this.validityViolated = true;
     if (this.problems.length < 10) this.problems.push(`${kind}: ${message}`);
   }
+}
+
+function fingerprintOf(batch: CommittedBatch): string {
+  return toHex(sha256(...batch.transactions.flatMap((tx) => [lengthPrefix(tx), tx])));
 }
 
 function lengthPrefix(tx: Uint8Array): Uint8Array {

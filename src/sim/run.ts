@@ -6,13 +6,17 @@ import type {
 } from '../consensus/interface.js';
 import { maxFaulty } from '../consensus/interface.js';
 import { adapterFor } from './adapters/index.js';
-import type { ProtocolAdapter } from './adapters/types.js';
+import type { EquivocationMonitor, ProtocolAdapter } from './adapters/types.js';
+import type { AdversaryName, AdversarySetup, SimView } from './adversary.js';
+import { buildAdversary, protocolConfigFor } from './adversary-setup.js';
 import { InvariantChecker } from './checks.js';
 import { SimError } from './errors.js';
 import { EventQueue } from './event-queue.js';
 import { drawFaultPlan, type FaultPlan, faultsEndMs } from './faults.js';
+import { type Envelope, type Network, PlanNetwork } from './network.js';
 import { Prng } from './prng.js';
 import { ByzantineCore, type Strategy, strategyFor } from './strategies.js';
+import type { TwinsScenario } from './twins.js';
 
 export interface RunOptions {
   readonly protocol: string;
@@ -21,6 +25,10 @@ export interface RunOptions {
   readonly faulty: number;
   readonly byzantine: Strategy | 'all';
   readonly seed: number;
+  /** An adversary model instead of the seeded fault plan (the strategies still drive lone faulty nodes). */
+  readonly adversary?: AdversaryName;
+  /** The twins scenario to run (exhaustive enumeration); without it twins draws one from the seed. */
+  readonly twinsScenario?: TwinsScenario;
   readonly transactions?: number;
   /** Virtual time allowed after the last fault for every transaction to be committed everywhere. */
   readonly livenessBoundMs?: number;
@@ -33,15 +41,20 @@ export interface RunOptions {
   /** Called every `sampleEveryMs` of virtual time with the live cores (benchmarks). */
   readonly sampleEveryMs?: number;
   readonly onSample?: (nowMs: number, cores: readonly (ConsensusCore<unknown> | null)[]) => void;
+  /** A protocol adapter to use instead of the named protocol's (tests of the runner itself). */
+  readonly adapter?: ProtocolAdapter<unknown>;
 }
 
 export interface RunResult {
   readonly seed: number;
+  readonly adversary: AdversaryName | null;
   readonly strategies: readonly Strategy[];
   readonly faultyNodes: readonly number[];
   readonly agreementOk: boolean;
   readonly validityOk: boolean;
   readonly livenessOk: boolean;
+  /** No honest validator signed two conflicting statements for one slot. */
+  readonly equivocationOk: boolean;
   /** Batches whose transactions agree but whose reported round or proposer differ between validators. */
   readonly metadataMismatches: number;
   readonly submittedTx: number;
@@ -52,15 +65,29 @@ export interface RunResult {
   readonly events: number;
   readonly latencyP50Ms: number;
   readonly latencyMaxMs: number;
+  /** What the colluding brain carried out (which attacks reached honest validators). */
+  readonly attacks: readonly string[];
+  /** Messages the network held back (released later, at the latest by its deadline). */
+  readonly heldMessages: number;
+  /** Restarts after a crash, and what each restart was given back. */
+  readonly restarts: readonly {
+    instance: number;
+    atMs: number;
+    fromSnapshot: boolean;
+    signedRecords: number;
+  }[];
   readonly problems: readonly string[];
 }
 
 type SimEvent =
-  | { readonly kind: 'deliver'; readonly to: number; readonly from: number; readonly message: unknown }
+  | { readonly kind: 'deliver'; readonly envelope: Envelope }
   | { readonly kind: 'timer'; readonly to: number; readonly name: string; readonly incarnation: number }
   | { readonly kind: 'transactions'; readonly to: number; readonly tx: Uint8Array }
   | { readonly kind: 'crash'; readonly node: number }
-  | { readonly kind: 'restart'; readonly node: number };
+  | { readonly kind: 'restart'; readonly node: number }
+  | { readonly kind: 'snapshot' }
+  | { readonly kind: 'tick' }
+  | { readonly kind: 'flush' };
 
 const MAX_EVENTS = 3_000_000;
 
@@ -75,27 +102,47 @@ export function runSimulation(options: RunOptions): RunResult {
       `--faulty must be 0 … ${maxFaulty(n)} for ${n} validators, got ${options.faulty}`,
     );
   }
-  const adapter = adapterFor(options.protocol);
+  if ((options.adversary === 'twins' || options.adversary === 'colluding') && options.faulty < 1)
+    throw new SimError('BAD_OPTIONS', `the ${options.adversary} adversary needs --faulty of at least 1`);
+  const config =
+    options.adversary === undefined ? undefined : protocolConfigFor(options.adversary, options.protocol);
+  const adapter = options.adapter ?? adapterFor(options.protocol, config);
   return new Simulation(adapter, options).run();
 }
 
 class Simulation {
   private readonly n: number;
   private readonly rng: Prng;
-  private readonly netRng: Prng;
   private readonly queue = new EventQueue<SimEvent>();
   private readonly inits: ValidatorInit[];
+  /** Instance i runs identity identityOf[i]; instances n … are twins. */
+  private readonly identityOf: number[];
+  private readonly instancesOf: number[][];
   private readonly cores: (ConsensusCore<unknown> | null)[];
   private readonly honest: number[];
   private readonly faultyNodes: number[];
   private readonly strategies: Strategy[];
   private readonly plan: FaultPlan;
+  private readonly setup: AdversarySetup | null;
+  private readonly network: Network;
   private readonly checker: InvariantChecker;
+  private readonly monitor: EquivocationMonitor;
   private readonly timers: Map<string, number>[];
   private readonly incarnation: number[];
   private readonly targeting: boolean;
+  private readonly crashed = new Map<number, { recovered?: Uint8Array; signedLog: Uint8Array[] }>();
+  /** What each instance has made durable: its last periodic snapshot and the signed records since. */
+  private readonly durable: { snapshot?: Uint8Array; log: Uint8Array[] }[];
+  private readonly attacks: string[] = [];
+  private equivocationViolated = false;
+  private held = 0;
+  private readonly restarts: {
+    instance: number;
+    atMs: number;
+    fromSnapshot: boolean;
+    signedRecords: number;
+  }[] = [];
   private now = 0;
-  private target: number | null = null;
 
   constructor(
     private readonly adapter: ProtocolAdapter<unknown>,
@@ -103,7 +150,7 @@ class Simulation {
   ) {
     this.n = options.nodes;
     this.rng = new Prng(options.seed);
-    this.netRng = this.rng.fork(1);
+    const netRng = this.rng.fork(1);
     const genesisSeed = new Uint8Array(32);
     new DataView(genesisSeed.buffer).setUint32(0, options.seed >>> 0);
     this.inits = adapter.genesis(this.n, genesisSeed);
@@ -112,40 +159,91 @@ class Simulation {
     this.honest = order.slice(options.faulty).sort((a, b) => a - b);
     this.strategies = this.faultyNodes.map((_, j) => strategyFor(options.byzantine, options.seed, j));
     this.targeting =
-      this.strategies.includes('leader-targeting') ||
-      (options.faulty === 0 && options.byzantine === 'leader-targeting');
+      options.adversary === undefined &&
+      (this.strategies.includes('leader-targeting') ||
+        (options.faulty === 0 && options.byzantine === 'leader-targeting'));
     const drawn = drawFaultPlan(this.rng.fork(2), this.n, this.honest, this.targeting);
     const txWindowMs = options.txWindowMs ?? drawn.txWindowMs;
     this.plan = options.calm
       ? { ...drawn, partition: null, crash: null, dropProbability: 0, txWindowMs }
       : { ...drawn, txWindowMs };
-    this.checker = new InvariantChecker(this.honest, this.n);
-    this.timers = Array.from({ length: this.n }, () => new Map());
-    this.incarnation = new Array(this.n).fill(0);
     const byzantineRng = this.rng.fork(3);
-    this.cores = this.inits.map((init, i) => {
-      const j = this.faultyNodes.indexOf(i);
-      return j < 0
-        ? adapter.create(init)
-        : new ByzantineCore(this.strategies[j]!, adapter, init, byzantineRng.fork(i));
+    const view: SimView = {
+      n: this.n,
+      honest: this.honest,
+      faulty: this.faultyNodes,
+      now: () => this.now,
+      core: (instance) => this.cores[instance] ?? null,
+    };
+    this.setup =
+      options.adversary === undefined
+        ? null
+        : buildAdversary(options.adversary, {
+            adapter,
+            inits: this.inits,
+            view,
+            rng: this.rng.fork(5),
+            netRng,
+            honest: this.honest,
+            faulty: this.faultyNodes,
+            txWindowMs: options.txWindowMs,
+            twinsScenario: options.twinsScenario,
+            attacks: this.attacks,
+          });
+    this.network = this.setup?.network ?? new PlanNetwork(this.plan, netRng);
+    this.identityOf = [...Array.from({ length: this.n }, (_, i) => i), ...(this.setup?.twins ?? [])];
+    this.instancesOf = Array.from({ length: this.n }, () => []);
+    this.identityOf.forEach((identity, instance) => {
+      this.instancesOf[identity]!.push(instance);
     });
+    this.checker = new InvariantChecker(this.honest, this.n);
+    this.monitor = adapter.equivocationMonitor();
+    this.timers = this.identityOf.map(() => new Map());
+    this.incarnation = this.identityOf.map(() => 0);
+    this.durable = this.identityOf.map(() => ({ log: [] }));
+    this.cores = this.identityOf.map((identity, instance) => {
+      const init = this.inits[identity]!;
+      const j = this.faultyNodes.indexOf(identity);
+      if (j < 0 || this.setup?.name === 'twins') return adapter.create(init);
+      if (this.setup?.faultyCore !== undefined) return this.setup.faultyCore(init, adapter);
+      return new ByzantineCore(this.strategies[j]!, adapter, init, byzantineRng.fork(instance));
+    });
+  }
+
+  private get faultsEnd(): number {
+    return this.setup === null ? faultsEndMs(this.plan) : this.setup.endMs;
   }
 
   run(): RunResult {
     const txRng = this.rng.fork(4);
     const txCount = this.options.transactions ?? 100;
+    const txWindowMs = this.setup?.txWindowMs ?? this.plan.txWindowMs;
     for (let k = 0; k < txCount; k++) {
-      const at = Math.floor((k * this.plan.txWindowMs) / txCount);
+      const at = Math.floor((k * txWindowMs) / txCount);
       const tx = new TextEncoder().encode(`sim/${this.options.seed}/${k}/${txRng.next().toString(16)}`);
       this.queue.push(at, { kind: 'transactions', to: txRng.pick(this.honest), tx });
     }
-    if (this.plan.crash !== null) {
-      this.queue.push(this.plan.crash.atMs, { kind: 'crash', node: this.plan.crash.node });
-      this.queue.push(this.plan.crash.restartMs, { kind: 'restart', node: this.plan.crash.node });
+    const crashes =
+      this.setup?.crashes ??
+      (this.plan.crash === null
+        ? []
+        : [
+            {
+              instance: this.plan.crash.node,
+              atMs: this.plan.crash.atMs,
+              restartMs: this.plan.crash.restartMs,
+            },
+          ]);
+    for (const crash of crashes) {
+      this.queue.push(crash.atMs, { kind: 'crash', node: crash.instance });
+      this.queue.push(crash.restartMs, { kind: 'restart', node: crash.instance });
     }
-    for (let i = 0; i < this.n; i++) this.feed(i, { kind: 'start' });
+    if (this.setup?.lossyCrash) this.queue.push(this.setup.snapshotPeriodMs, { kind: 'snapshot' });
+    if (this.network.releaseAllAtMs > 0) this.queue.push(this.network.releaseAllAtMs, { kind: 'flush' });
+    if (this.network.tickMs !== undefined) this.queue.push(this.network.tickMs, { kind: 'tick' });
+    for (let i = 0; i < this.cores.length; i++) this.feed(i, { kind: 'start' });
 
-    const faultsEnd = faultsEndMs(this.plan);
+    const faultsEnd = this.faultsEnd;
     const deadline = faultsEnd + (this.options.livenessBoundMs ?? 30_000);
     let events = 0;
     let nextSampleAt = this.options.sampleEveryMs ?? Number.POSITIVE_INFINITY;
@@ -161,6 +259,7 @@ class Simulation {
         nextSampleAt += this.options.sampleEveryMs!;
       }
       this.dispatch(next.item);
+      for (const envelope of this.network.release(this.now)) this.deliverSoon(envelope);
       if (this.now >= faultsEnd && this.checker.submittedCount === txCount && this.checker.allCommitted()) {
         done = true;
         doneAt = this.now;
@@ -168,15 +267,17 @@ class Simulation {
       }
     }
     const latencies = [...this.checker.latenciesMs].sort((a, b) => a - b);
-    const problems = [...this.checker.problems];
+    const problems = [...this.checker.problems, ...this.equivocations];
     if (!done) problems.push(...this.checker.missingReport());
     return {
       seed: this.options.seed,
-      strategies: this.strategies,
+      adversary: this.setup?.name ?? null,
+      strategies: this.setup === null || this.setup.faultyCore === undefined ? this.strategies : [],
       faultyNodes: this.faultyNodes,
       agreementOk: !this.checker.agreementViolated,
       validityOk: !this.checker.validityViolated,
       livenessOk: done,
+      equivocationOk: !this.equivocationViolated,
       metadataMismatches: this.checker.metadataMismatches,
       submittedTx: this.checker.submittedCount,
       committedTx: this.checker.committedEverywhere(),
@@ -185,16 +286,23 @@ class Simulation {
       events,
       latencyP50Ms: latencies[Math.floor(latencies.length / 2)] ?? 0,
       latencyMaxMs: latencies[latencies.length - 1] ?? 0,
+      attacks: [...this.attacks],
+      heldMessages: this.held,
+      restarts: this.restarts,
       problems,
     };
   }
 
+  private readonly equivocations: string[] = [];
+
   private dispatch(event: SimEvent): void {
     switch (event.kind) {
-      case 'deliver':
-        if (this.cores[event.to] !== null)
-          this.feed(event.to, { kind: 'message', from: event.from, message: event.message });
+      case 'deliver': {
+        const { envelope } = event;
+        if (this.cores[envelope.to] !== null)
+          this.feed(envelope.to, { kind: 'message', from: envelope.fromId, message: envelope.message });
         return;
+      }
       case 'timer': {
         if (event.incarnation !== this.incarnation[event.to]) return;
         const timers = this.timers[event.to]!;
@@ -212,44 +320,88 @@ class Simulation {
         return;
       }
       case 'crash': {
-        // The snapshot is what the node wrote after its last handled input.
-        const core = this.cores[event.node]!;
-        this.crashed.set(event.node, core.snapshot());
+        const core = this.cores[event.node];
+        if (core === null || core === undefined) return;
+        if (this.setup?.lossyCrash) {
+          // What was durable at the crash: the last periodic snapshot and the signed records since.
+          const durable = this.durable[event.node]!;
+          this.crashed.set(event.node, {
+            ...(durable.snapshot === undefined ? {} : { recovered: durable.snapshot }),
+            signedLog: [...durable.log],
+          });
+        } else {
+          // The snapshot is what the node wrote after its last handled input.
+          this.crashed.set(event.node, { recovered: core.snapshot(), signedLog: [] });
+        }
         this.cores[event.node] = null;
         this.incarnation[event.node]!++;
         this.timers[event.node]!.clear();
         return;
       }
       case 'restart': {
-        const recovered = this.crashed.get(event.node)!;
-        this.cores[event.node] = this.adapter.create({ ...this.inits[event.node]!, recovered });
+        const state = this.crashed.get(event.node);
+        if (state === undefined || this.cores[event.node] !== null) return;
+        const init = this.inits[this.identityOf[event.node]!]!;
+        this.restarts.push({
+          instance: event.node,
+          atMs: this.now,
+          fromSnapshot: state.recovered !== undefined,
+          signedRecords: state.signedLog.length,
+        });
+        this.cores[event.node] = this.adapter.create({
+          ...init,
+          ...(state.recovered === undefined ? {} : { recovered: state.recovered }),
+          ...(state.signedLog.length === 0 ? {} : { signedLog: state.signedLog }),
+        });
         this.feed(event.node, { kind: 'start' });
         return;
       }
+      case 'snapshot': {
+        // Every live validator writes its state on a period, as the node does.
+        this.cores.forEach((core, instance) => {
+          if (core !== null) this.durable[instance] = { snapshot: core.snapshot(), log: [] };
+        });
+        if (this.now < this.faultsEnd)
+          this.queue.push(this.now + this.setup!.snapshotPeriodMs, { kind: 'snapshot' });
+        return;
+      }
+      case 'tick':
+        if (this.now < this.network.releaseAllAtMs)
+          this.queue.push(this.now + this.network.tickMs!, { kind: 'tick' });
+        return;
+      case 'flush':
+        for (const envelope of this.network.drain()) this.deliverSoon(envelope);
+        return;
     }
   }
-
-  private readonly crashed = new Map<number, Uint8Array>();
 
   private feed(node: number, input: ConsensusInput<unknown>): void {
     const core = this.cores[node];
     if (core === null || core === undefined) return;
     const effects = core.handle(input, this.now);
-    if (this.targeting)
-      this.target = this.adapter.reliedOn(this.honest.map((i) => this.cores[i]).filter(isCore));
+    if (this.targeting && this.network instanceof PlanNetwork) {
+      this.network.target = this.adapter.reliedOn(this.honest.map((i) => this.cores[i]).filter(isCore));
+    }
     this.apply(node, effects);
   }
 
   private apply(node: number, effects: readonly ConsensusEffect<unknown>[]): void {
+    const identity = this.identityOf[node]!;
+    const honest = this.honest.includes(identity);
     for (const effect of effects) {
       switch (effect.kind) {
         case 'send':
-          if (effect.to !== node && effect.to >= 0 && effect.to < this.n)
-            this.send(node, effect.to, effect.message);
+        case 'broadcast': {
+          this.monitor.observe(effect.message);
+          if (honest) this.checkSigned(identity, effect.message);
+          if (effect.kind === 'send') {
+            if (effect.to !== identity && effect.to >= 0 && effect.to < this.n)
+              this.sendTo(node, effect.to, effect.message);
+          } else {
+            for (let to = 0; to < this.n; to++) if (to !== identity) this.sendTo(node, to, effect.message);
+          }
           break;
-        case 'broadcast':
-          for (let to = 0; to < this.n; to++) if (to !== node) this.send(node, to, effect.message);
-          break;
+        }
         case 'timer':
           this.timers[node]!.set(effect.name, Math.max(this.now, effect.atMs));
           this.queue.push(Math.max(this.now, effect.atMs), {
@@ -260,31 +412,45 @@ class Simulation {
           });
           break;
         case 'commit':
-          if (this.honest.includes(node)) this.checker.commit(node, effect.batch, this.now);
+          if (honest) this.checker.commit(identity, effect.batch, this.now);
+          break;
+        case 'persist-signed':
+          this.durable[node]!.log.push(effect.record);
           break;
       }
     }
   }
 
-  private send(from: number, to: number, message: unknown): void {
-    const plan = this.plan;
-    const rng = this.netRng;
-    let delay = rng.range(plan.delayMinMs, plan.delayMaxMs);
-    if (rng.chance(plan.slowProbability)) delay += rng.int(plan.slowExtraMaxMs);
-    if (this.target !== null && (from === this.target || to === this.target)) delay += plan.targetDelayMs;
-    // A dropped packet is sent again by the link after its retransmission timeout.
-    while (rng.chance(plan.dropProbability)) delay += plan.retransmitMs;
-    let at = this.now + delay;
-    const partition = plan.partition;
-    if (partition !== null && this.now < partition.healMs && at >= partition.startMs) {
-      if (partition.side.has(from) !== partition.side.has(to))
-        at = Math.max(at, partition.healMs + rng.int(50));
-    }
+  private checkSigned(identity: number, message: unknown): void {
+    const problem = this.monitor.signed(identity, message);
+    if (problem === null) return;
+    this.equivocationViolated = true;
+    if (this.equivocations.length < 5) this.equivocations.push(`equivocation: ${problem}`);
+  }
+
+  /** Every instance of identity `to` but the sender itself gets its own copy. */
+  private sendTo(from: number, to: number, message: unknown): void {
     const payload = this.options.wire ? this.adapter.decode(this.adapter.encode(message)) : message;
-    this.queue.push(at, { kind: 'deliver', to, from, message: payload });
-    if (rng.chance(plan.duplicateProbability)) {
-      this.queue.push(at + rng.int(100), { kind: 'deliver', to, from, message: payload });
+    for (const instance of this.instancesOf[to]!) {
+      if (instance === from) continue;
+      const envelope: Envelope = {
+        from,
+        to: instance,
+        fromId: this.identityOf[from]!,
+        toId: to,
+        message: payload,
+      };
+      const times = this.network.route(envelope, this.now);
+      if (times === null) {
+        this.held++; // kept by the network until it lets go
+        continue;
+      }
+      for (const at of times) this.queue.push(at, { kind: 'deliver', envelope });
     }
+  }
+
+  private deliverSoon(envelope: Envelope): void {
+    this.queue.push(this.now + 1, { kind: 'deliver', envelope });
   }
 }
 

@@ -64,10 +64,55 @@ describe('invariant checker', () => {
     assert.equal(checker.metadataMismatches, 1);
   });
 
+  it('accepts a restarted validator replaying what its ledger holds, and flags a different replay', () => {
+    const checker = new InvariantChecker([0, 1], 2);
+    checker.submitted(tx('a'), 0);
+    checker.submitted(tx('b'), 0);
+    checker.commit(0, batch(0, [tx('a')]), 1);
+    checker.commit(0, batch(1, [tx('b')]), 2);
+    checker.commit(0, batch(1, [tx('b')]), 3);
+    assert.equal(checker.agreementViolated, false);
+    assert.equal(checker.validityViolated, false);
+    checker.commit(0, batch(0, [tx('b')]), 4);
+    assert.equal(checker.agreementViolated, true);
+  });
+
   it('lists who misses transactions', () => {
     const checker = new InvariantChecker([0, 1], 2);
     checker.submitted(tx('a'), 0);
     checker.commit(0, batch(0, [tx('a')]), 1);
     assert.deepEqual(checker.missingReport(), ['liveness: validator 1 committed 0 of 1 transactions']);
+  });
+});
+
+describe('honest equivocation monitors', () => {
+  it('flag a DAG validator signing two headers for one round, and votes for two headers of one slot', async () => {
+    const { dagAdapter } = await import('../../src/sim/adapters/index.js');
+    const { Prng } = await import('../../src/sim/prng.js');
+    const adapter = dagAdapter();
+    const inits = adapter.genesis(4, new Uint8Array(32));
+    const core = adapter.create(inits[0]!);
+    const header = core.handle({ kind: 'start' }, 0).find((e) => e.kind === 'broadcast');
+    assert.ok(header !== undefined && header.kind === 'broadcast');
+    const other = adapter.equivocate(header.message, inits[0]!, new Prng(1))!;
+    const monitor = adapter.equivocationMonitor();
+    assert.equal(monitor.signed(0, header.message), null);
+    assert.equal(monitor.signed(0, header.message), null);
+    assert.match(monitor.signed(0, other) ?? '', /two headers for round 1/);
+  });
+
+  it('flag a PBFT validator preparing two digests for one view and sequence', async () => {
+    const { pbftAdapter } = await import('../../src/sim/adapters/index.js');
+    const monitor = pbftAdapter().equivocationMonitor();
+    const prepare = (digest: number) => ({
+      type: 'prepare' as const,
+      from: 2,
+      view: 0,
+      sequence: 5,
+      digest: new Uint8Array(32).fill(digest),
+      signature: new Uint8Array(64),
+    });
+    assert.equal(monitor.signed(2, prepare(1)), null);
+    assert.match(monitor.signed(2, prepare(2)) ?? '', /prepares for two digests/);
   });
 });

@@ -64,6 +64,54 @@ describe('sim command', () => {
     assert.equal(code({ seeds: '0' }), 'BAD_OPTIONS');
     assert.equal(code({ protocol: 'raft' }), 'UNKNOWN_PROTOCOL');
     assert.equal(code({ byzantine: 'sneaky' }), 'UNKNOWN_STRATEGY');
+    assert.equal(code({ adversary: 'chaos' }), 'UNKNOWN_ADVERSARY');
+    assert.equal(campaignOptionsFrom({ ...flags, adversary: 'all' }).adversary, 'all');
+  });
+
+  it('runs an adversary model and reports honest equivocation with the other checks', () => {
+    const run = gridshard(
+      'sim',
+      '--protocol',
+      'pbft',
+      '--nodes',
+      '4',
+      '--faulty',
+      '1',
+      '--adversary',
+      'async',
+      '--seeds',
+      '1',
+      '--seed-start',
+      '2',
+      '--transactions',
+      '10',
+      '--json',
+    );
+    assert.equal(run.status, 0, run.stderr);
+    const report = JSON.parse(run.stdout);
+    assert.equal(report.adversary, 'async');
+    assert.equal(report.equivocationViolations, 0);
+    assert.equal(report.agreementViolations + report.validityViolations + report.livenessFailures, 0);
+    assert.equal(report.committedTx, 10);
+    assert.deepEqual(report.failingSeeds, []);
+  });
+
+  it('runs one exhaustive twins scenario by its index', () => {
+    const run = gridshard(
+      'sim',
+      '--protocol',
+      'pbft',
+      '--twins-exhaustive',
+      '--nodes',
+      '4',
+      '--twins-scenario',
+      '30',
+      '--json',
+    );
+    assert.equal(run.status, 0, run.stderr);
+    const report = JSON.parse(run.stdout);
+    assert.equal(report.scenarios, 1);
+    assert.equal(report.violations, 0);
   });
 
   it('prints the seed and a replay command for a failing run and exits 1', () => {

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
+import { parseAdversary } from '../../sim/adversary.js';
 import { runBench } from '../../sim/bench.js';
-import { type CampaignOptions, replayCommand, runCampaign } from '../../sim/campaign.js';
+import { type CampaignOptions, replayCommand, runCampaign, runPassed } from '../../sim/campaign.js';
 import { SimError } from '../../sim/errors.js';
 import { parseStrategy } from '../../sim/strategies.js';
+import { runTwinsExhaustive } from '../../sim/twins-campaign.js';
 import { action, EXIT_CHECK_FAILED, EXIT_OK, printJson } from '../output.js';
 
 export interface SimFlags {
@@ -10,6 +12,9 @@ export interface SimFlags {
   nodes: string;
   faulty: string;
   byzantine: string;
+  adversary?: string;
+  twinsExhaustive?: boolean;
+  twinsScenario?: string;
   seeds: string;
   seedStart: string;
   transactions: string;
@@ -51,7 +56,44 @@ export function campaignOptionsFrom(flags: SimFlags): CampaignOptions {
     livenessBoundMs: integer(flags.livenessBoundMs, '--liveness-bound-ms', 1, 10_000_000),
     wire: flags.wire === true,
     calm: flags.calm === true,
+    ...(flags.adversary === undefined ? {} : { adversary: parseAdversary(flags.adversary) }),
   };
+}
+
+/** `--twins-exhaustive`: every bounded twins scenario of n = 4 under one seed. */
+function twinsExhaustive(flags: SimFlags): number {
+  const nodes = integer(flags.nodes, '--nodes', 4, 4);
+  const only =
+    flags.twinsScenario === undefined
+      ? undefined
+      : integer(flags.twinsScenario, '--twins-scenario', 0, 10_000);
+  const seed = integer(flags.seedStart, '--seed-start', 0, 2 ** 32 - 1);
+  const report = runTwinsExhaustive(
+    {
+      protocol: protocolName(flags.protocol),
+      nodes: nodes as 4,
+      seed,
+      // 59 runs: each gets 4 transactions unless --transactions says otherwise (100 is the flag's default).
+      transactions: flags.transactions === '100' ? 4 : integer(flags.transactions, '--transactions', 1, 1000),
+      phaseMs: 200,
+      livenessBoundMs: integer(flags.livenessBoundMs, '--liveness-bound-ms', 1, 10_000_000),
+      ...(only === undefined ? {} : { only }),
+    },
+    () => performance.now(),
+  );
+  for (const failure of report.failing) {
+    process.stderr.write(
+      `twins scenario ${failure.index} failed (${failure.scenario}): ${failure.problems.join('; ')}\n` +
+        `  replay: npx gridshard sim --protocol ${report.protocol} --twins-exhaustive --nodes 4 --seed-start ${seed} --twins-scenario ${failure.index} --json\n`,
+    );
+  }
+  if (flags.json) printJson(report);
+  else {
+    process.stdout.write(
+      `${report.scenarios} twins scenarios of ${report.protocol} (n=4, twin ${report.twinIdentity}): ${report.violations} violations\n`,
+    );
+  }
+  return report.violations > 0 ? EXIT_CHECK_FAILED : EXIT_OK;
 }
 
 export function register(program: Command): void {
@@ -68,6 +110,12 @@ export function register(program: Command): void {
       'silent, equivocate, invalid-signature, bad-coin, flood-future, replay, leader-targeting, or all',
       'all',
     )
+    .option(
+      '--adversary <model>',
+      'colluding, twins, async, crash-loss, or all (rotates by seed); without it, the seeded fault plan',
+    )
+    .option('--twins-exhaustive', 'run every bounded twins scenario for n = 4 (59) under --seed-start')
+    .option('--twins-scenario <index>', 'with --twins-exhaustive: only this scenario (replay)')
     .option('--seeds <k>', 'number of seeds (runs)', '20')
     .option('--seed-start <s>', 'first seed', '1')
     .option('--transactions <count>', 'transactions handed to honest validators per run', '100')
@@ -81,12 +129,14 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON object')
     .action(
       action((flags: SimFlags) => {
+        if (flags.twinsExhaustive) return twinsExhaustive(flags);
         const options: CampaignOptions = {
           ...campaignOptionsFrom(flags),
           onRun: (result) => {
-            if (result.agreementOk && result.validityOk && result.livenessOk) return;
+            if (runPassed(result)) return;
+            const who = result.adversary ?? (result.strategies.join(',') || 'no faulty');
             process.stderr.write(
-              `seed ${result.seed} failed (${result.strategies.join(',') || 'no faulty'}): ${result.problems.join('; ')}\n` +
+              `seed ${result.seed} failed (${who}): ${result.problems.join('; ')}\n` +
                 `  replay: ${replayCommand(options, result.seed)}\n`,
             );
           },
@@ -97,10 +147,11 @@ export function register(program: Command): void {
           process.stdout.write(
             `${report.runs} runs of ${report.protocol} (n=${report.nodes}, faulty=${report.faulty}, ${report.byzantine}): ` +
               `${report.agreementViolations} agreement, ${report.validityViolations} validity violations, ` +
-              `${report.livenessFailures} liveness failures; ${report.committedTx} transactions committed everywhere\n`,
+              `${report.livenessFailures} liveness failures, ${report.equivocationViolations} honest equivocations; ` +
+              `${report.committedTx} transactions committed everywhere\n`,
           );
         }
-        const failed = report.agreementViolations + report.validityViolations + report.livenessFailures > 0;
+        const failed = report.failingSeeds.length > 0;
         return failed ? EXIT_CHECK_FAILED : EXIT_OK;
       }),
     );

@@ -13,6 +13,8 @@ import {
 import type { ValidatorInit } from '../../consensus/interface.js';
 import { ed25519Sign } from '../../crypto/index.js';
 import type { Prng } from '../prng.js';
+import { DagBrain } from './dag-brain.js';
+import { classifyDag, dagEquivocationMonitor } from './dag-equivocation.js';
 import { flipBit, type ProtocolAdapter, randomBytes } from './types.js';
 
 function resign(header: Omit<Header, 'signature'>, init: ValidatorInit): Header {
@@ -100,5 +102,9 @@ export function dagAdapter(config?: DagValidatorInit['config']): ProtocolAdapter
     },
     encode: dagProtocol.encodeMessage,
     decode: dagProtocol.decodeMessage,
+    classify: classifyDag,
+    equivocationMonitor: dagEquivocationMonitor,
+    brain: (context) => new DagBrain(context),
+    progress: (core) => (core instanceof DagCore ? core.stats().committedWave : 0),
   };
 }

@@ -6,10 +6,11 @@ import type { ProtocolAdapter } from './types.js';
 export const PROTOCOL_NAMES = ['dag', 'pbft'] as const;
 export type ProtocolName = (typeof PROTOCOL_NAMES)[number];
 
-export function adapterFor(name: string): ProtocolAdapter<unknown> {
+/** The adapter of a protocol; `config` overrides protocol settings (DAG) where an adversary needs it. */
+export function adapterFor(name: string, config?: Record<string, unknown>): ProtocolAdapter<unknown> {
   switch (name) {
     case 'dag':
-      return dagAdapter() as ProtocolAdapter<unknown>;
+      return dagAdapter(config) as ProtocolAdapter<unknown>;
     case 'pbft':
       return pbftAdapter() as ProtocolAdapter<unknown>;
     default:

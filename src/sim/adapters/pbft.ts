@@ -1,21 +1,10 @@
 import type { ValidatorInit } from '../../consensus/interface.js';
-import {
-  type PbftCore,
-  type PbftMessage,
-  pbftGenesis,
-  pbftProtocol,
-  signingBytes,
-  type UnsignedPbftMessage,
-} from '../../consensus/pbft/index.js';
-import { ed25519Sign } from '../../crypto/index.js';
+import { type PbftCore, type PbftMessage, pbftGenesis, pbftProtocol } from '../../consensus/pbft/index.js';
 import type { Prng } from '../prng.js';
+import { PbftBrain } from './pbft-brain.js';
+import { resign } from './pbft-craft.js';
+import { classifyPbft, pbftEquivocationMonitor } from './pbft-equivocation.js';
 import { flipBit, type ProtocolAdapter, randomBytes } from './types.js';
-
-function resign<M extends PbftMessage>(message: M, init: ValidatorInit): M {
-  const { signature: _drop, ...unsigned } = message;
-  const bytes = signingBytes(unsigned as UnsignedPbftMessage, init.committee.shardId, init.committee.epoch);
-  return { ...message, signature: ed25519Sign(init.signingSeed, bytes) };
-}
 
 const FAR = 1_000_000;
 
@@ -61,5 +50,9 @@ export function pbftAdapter(): ProtocolAdapter<PbftMessage> {
     },
     encode: pbftProtocol.encodeMessage,
     decode: pbftProtocol.decodeMessage,
+    classify: classifyPbft,
+    equivocationMonitor: pbftEquivocationMonitor,
+    brain: (context) => new PbftBrain(context),
+    progress: (core) => (core as PbftCore).executedCount,
   };
 }

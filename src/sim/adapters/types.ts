@@ -1,5 +1,58 @@
-import type { ConsensusCore, ValidatorIndex, ValidatorInit } from '../../consensus/interface.js';
+import type {
+  ConsensusCore,
+  ConsensusEffect,
+  ConsensusInput,
+  ValidatorIndex,
+  ValidatorInit,
+} from '../../consensus/interface.js';
+import type { SimView } from '../adversary.js';
 import type { Prng } from '../prng.js';
+
+/** What a scheduler may know of a message without understanding the protocol. */
+export interface MessageInfo {
+  /** DAG round, or PBFT sequence (view-change messages: the new view). */
+  readonly round: number;
+  /** Whose statement it carries (the header author, the voter, the PBFT sender). */
+  readonly author: number;
+  /** A proposal, a vote, a certificate or anything else (requests, sync, checkpoints). */
+  readonly kind: 'proposal' | 'vote' | 'certificate' | 'other';
+  /** It carries a coin share (DAG coin rounds). */
+  readonly coin: boolean;
+}
+
+/**
+ * Watches what one honest validator signs: `signed` returns a description of the conflict when
+ * the message contradicts something the same validator signed before, else null. `observe`
+ * sees every message in flight (a vote names a digest; the header behind it tells its slot).
+ */
+export interface EquivocationMonitor {
+  observe(message: unknown): void;
+  signed(identity: number, message: unknown): string | null;
+}
+
+/** The faulty identities' shared brain: their inputs, their outputs, and a say over the network. */
+export interface Brain {
+  handle(identity: number, input: ConsensusInput<unknown>, nowMs: number): ConsensusEffect<unknown>[];
+  snapshot(identity: number): Uint8Array;
+  /** Sees every message sent by anyone (before it is routed). */
+  observe(from: number, to: number, message: unknown): void;
+  /** True while the message must wait (the brain asks the network to hold it). */
+  holds(from: number, to: number, message: unknown): boolean;
+}
+
+export interface BrainContext {
+  readonly inits: readonly ValidatorInit[];
+  readonly view: SimView;
+  readonly rng: Prng;
+  /** Creates an honest core of the protocol (a faulty validator's well-behaved half). */
+  create(init: ValidatorInit): ConsensusCore<unknown>;
+  /** Where the brain reports each attack it carried out. */
+  readonly attacks: string[];
+  /** The brain attacks until then, and behaves afterwards (liveness is checked from there). */
+  readonly activeUntilMs: number;
+  /** The longest delay of a message the network does not hold. */
+  readonly maxDelayMs: number;
+}
 
 /**
  * What the simulator needs to know of a protocol beyond the common boundary: how to deal a
@@ -26,6 +79,14 @@ export interface ProtocolAdapter<M> {
   reliedOn(honest: readonly ConsensusCore<M>[]): ValidatorIndex | null;
   encode(message: M): Uint8Array;
   decode(bytes: Uint8Array): M;
+  /** Round, author and kind of a message, for schedulers that pick their targets. */
+  classify(message: M): MessageInfo | null;
+  /** A fresh monitor of honest equivocation for one run. */
+  equivocationMonitor(): EquivocationMonitor;
+  /** The colluding faulty validators' brain for this protocol. */
+  brain(context: BrainContext): Brain;
+  /** How far a validator has committed (DAG wave, PBFT executed batches), for schedulers. */
+  progress(core: ConsensusCore<M>): number;
 }
 
 /** Random bytes from the simulation's generator (never the OS's: runs must replay). */

@@ -1,0 +1,95 @@
+import {
+  coinLeader,
+  coinName,
+  combineCoinShares,
+  createCoinShare,
+  verifyCoinShare,
+} from '../../consensus/coin/index.js';
+import {
+  type Certificate,
+  type DagValidatorInit,
+  digestKey,
+  type Header,
+  headerDigest,
+  headerSigningBytes,
+  voteSigningBytes,
+} from '../../consensus/dag/index.js';
+import { ed25519Sign } from '../../crypto/index.js';
+
+/**
+ * Message crafting for the DAG with a faulty validator's real keys: what a Byzantine author can
+ * sign (any header, any vote, its coin shares) and what it can learn (a coin, once it holds f + 1
+ * shares counting its own).
+ */
+export function signHeader(init: DagValidatorInit, header: Omit<Header, 'signature'>): Header {
+  const unsigned: Header = { ...header, signature: new Uint8Array(64) };
+  const digest = headerDigest(unsigned);
+  return { ...header, signature: ed25519Sign(init.signingSeed, headerSigningBytes(init.committee, digest)) };
+}
+
+export function signVote(
+  init: DagValidatorInit,
+  digest: Uint8Array,
+): { voter: number; signature: Uint8Array } {
+  return {
+    voter: init.index,
+    signature: ed25519Sign(init.signingSeed, voteSigningBytes(init.committee, digest)),
+  };
+}
+
+export function coinShareOf(init: DagValidatorInit, wave: number): Uint8Array {
+  const name = coinName(init.committee.shardId, init.committee.epoch, wave);
+  return createCoinShare(init.coinSecretShare, init.coinPublicKeys, init.index, name);
+}
+
+export function shareIsValid(
+  init: DagValidatorInit,
+  author: number,
+  wave: number,
+  share: Uint8Array,
+): boolean {
+  const name = coinName(init.committee.shardId, init.committee.epoch, wave);
+  return verifyCoinShare(init.coinPublicKeys, author, name, share);
+}
+
+/**
+ * The validator the coin elects for `wave` from f + 1 shares, assuming every validator is a
+ * candidate (true while all of them have vertices ordered recently, as in a run where the faulty
+ * ones keep proposing).
+ */
+export function electedLeader(
+  init: DagValidatorInit,
+  wave: number,
+  shares: readonly { index: number; share: Uint8Array }[],
+): number {
+  const name = coinName(init.committee.shardId, init.committee.epoch, wave);
+  const value = combineCoinShares(init.coinPublicKeys, name, shares);
+  return coinLeader(value, init.committee.members.length);
+}
+
+export function certificateKey(certificate: Certificate): string {
+  return digestKey(headerDigest(certificate.header));
+}
+
+// Headers are immutable and the brain asks about the same ones for every message it routes.
+const keys = new WeakMap<Header, string>();
+const references = new WeakMap<Header, string[]>();
+
+export function headerKey(header: Header): string {
+  let key = keys.get(header);
+  if (key === undefined) {
+    key = digestKey(headerDigest(header));
+    keys.set(header, key);
+  }
+  return key;
+}
+
+/** Digests a header refers to, strong and weak. */
+export function referencedKeys(header: Header): string[] {
+  let refs = references.get(header);
+  if (refs === undefined) {
+    refs = [...header.parents.map(digestKey), ...header.weakParents.map((w) => digestKey(w.digest))];
+    references.set(header, refs);
+  }
+  return refs;
+}

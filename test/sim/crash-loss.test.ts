@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type {
+  ConsensusCore,
+  ConsensusEffect,
+  ConsensusInput,
+  ValidatorInit,
+} from '../../src/consensus/interface.js';
+import type { ProtocolAdapter } from '../../src/sim/adapters/types.js';
+import { runSimulation } from '../../src/sim/index.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+interface Started {
+  readonly index: number;
+  readonly recovered: number | null;
+  readonly signedLog: readonly string[];
+}
+
+/**
+ * A counter that signs one record every 100 ms: its state at any instant is the count, so what a
+ * restart gets back can be compared with what was durable at the crash.
+ */
+class Counter implements ConsensusCore<string> {
+  count = 0;
+  constructor(
+    readonly index: number,
+    init: ValidatorInit,
+    started: Started[],
+  ) {
+    if (init.recovered !== undefined) this.count = Number(decoder.decode(init.recovered));
+    const log = (init.signedLog ?? []).map((r) => decoder.decode(r));
+    for (const record of log) this.count = Math.max(this.count, Number(record.split(':')[1]));
+    started.push({
+      index,
+      recovered: init.recovered === undefined ? null : Number(decoder.decode(init.recovered)),
+      signedLog: log,
+    });
+  }
+
+  handle(input: ConsensusInput<string>, nowMs: number): ConsensusEffect<string>[] {
+    if (input.kind === 'start') return [{ kind: 'timer', name: 'tick', atMs: nowMs + 100 }];
+    if (input.kind !== 'timer') return [];
+    this.count++;
+    return [
+      { kind: 'persist-signed', record: encoder.encode(`${this.index}:${this.count}`) },
+      { kind: 'timer', name: 'tick', atMs: nowMs + 100 },
+    ];
+  }
+
+  snapshot(): Uint8Array {
+    return encoder.encode(String(this.count));
+  }
+}
+
+function counterAdapter(started: Started[]): ProtocolAdapter<unknown> {
+  return {
+    name: 'counter',
+    genesis: (n) => {
+      const members = Array.from({ length: n }, (_, index) => ({ index, publicKey: new Uint8Array(32) }));
+      const committee = { shardId: 0, epoch: 0, members };
+      return members.map((m) => ({ committee, index: m.index, signingSeed: new Uint8Array(32) }));
+    },
+    create: (init) => new Counter(init.index, init, started) as ConsensusCore<unknown>,
+    equivocate: () => null,
+    corrupt: () => null,
+    badCoinInit: () => null,
+    farFuture: () => null,
+    reliedOn: () => null,
+    encode: (m) => encoder.encode(String(m)),
+    decode: (b) => decoder.decode(b),
+    classify: () => null,
+    equivocationMonitor: () => ({ observe: () => {}, signed: () => null }),
+    brain: () => {
+      throw new Error('no brain for the counter');
+    },
+    progress: () => 0,
+  };
+}
+
+describe('crash with loss', () => {
+  it('restarts a validator from its last periodic snapshot plus every signed record since', () => {
+    let checked = 0;
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const started: Started[] = [];
+      const result = runSimulation({
+        protocol: 'counter',
+        adapter: counterAdapter(started),
+        nodes: 4,
+        faulty: 0,
+        byzantine: 'silent',
+        seed,
+        adversary: 'crash-loss',
+        transactions: 0,
+      });
+      // The first four starts are the initial ones; each restart adds one, in order.
+      result.restarts.forEach((restart, j) => {
+        const start = started[4 + j]!;
+        assert.equal(start.index, restart.instance);
+        const snapshotCount = start.recovered ?? 0;
+        const log = start.signedLog.map((r) => Number(r.split(':')[1]));
+        // The signed records continue the snapshot without a gap or a repeat.
+        assert.deepEqual(
+          log,
+          log.map((_, k) => snapshotCount + 1 + k),
+        );
+        assert.equal(restart.fromSnapshot, start.recovered !== null);
+        assert.equal(restart.signedRecords, log.length);
+        checked++;
+      });
+    }
+    assert.ok(checked >= 6, `only ${checked} restarts`);
+  });
+
+  it('a DAG validator restarts from durable state and the others carry on', () => {
+    const result = runSimulation({
+      protocol: 'dag',
+      nodes: 4,
+      faulty: 1,
+      byzantine: 'silent',
+      seed: 2,
+      adversary: 'crash-loss',
+      transactions: 20,
+    });
+    assert.ok(result.restarts.length > 0);
+    assert.equal(result.restarts[0]!.fromSnapshot, true);
+  });
+
+  it('no honest DAG or PBFT validator equivocates after a lossy restart', {
+    // Holds only once the cores emit persist-signed records and read ValidatorInit.signedLog:
+    // until then a validator restarted from a snapshot up to a second old signs a second header
+    // for a round it already proposed (DAG seed 2) or a second pre-prepare (PBFT seed 1).
+    todo: 'holds after the cores emit persist-signed records; then drop this todo',
+  }, () => {
+    for (const [protocol, seed] of [
+      ['dag', 2],
+      ['pbft', 1],
+    ] as const) {
+      const result = runSimulation({
+        protocol,
+        nodes: 4,
+        faulty: 1,
+        byzantine: 'silent',
+        seed,
+        adversary: 'crash-loss',
+        transactions: 50,
+      });
+      assert.equal(result.equivocationOk, true, `${protocol}: ${result.problems.join('; ')}`);
+      assert.equal(
+        result.agreementOk && result.validityOk,
+        true,
+        `${protocol}: ${result.problems.join('; ')}`,
+      );
+    }
+  });
+});
