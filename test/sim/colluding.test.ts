@@ -27,12 +27,10 @@ describe('colluding adversary against the DAG', () => {
     assert.equal(result.livenessOk, true, result.problems.join('; '));
   });
 
-  it('gets no forged vertex certified and breaks no agreement', {
-    // Holds only once the core checks that a collected parent really has the round a header
-    // claims for it (src/consensus/dag/core.ts isAvailable). On the unfixed core the honest
-    // validators vote for the forged vertex and, on this seed, commit two different orders.
-    todo: 'holds after the DAG core fix for collected parents is merged; then drop this todo',
-  }, () => {
+  it('gets no forged vertex certified and breaks no agreement', () => {
+    // The core refuses a parent known only as collected (src/consensus/dag/parents.ts); before
+    // that rule, the honest validators voted for the forged vertex and, on this seed, committed
+    // two different orders.
     // Long enough for wave 13, where the coin elects the forged vertex for wave 14.
     const result = runSimulation({ ...options, txWindowMs: 700, transactions: 20 });
     assert.equal(
