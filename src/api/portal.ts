@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, extname, join, posix, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendProblem } from './problem.js';
 
 /**
@@ -55,15 +55,23 @@ function sendFile(reply: FastifyReply, path: string, cacheControl: string): Fast
     .send(createReadStream(path));
 }
 
-export async function portalPlugin(app: FastifyInstance, options: PortalOptions): Promise<void> {
+/** Paths of the API itself: never answered with the portal's page. */
+export function isApiPath(path: string): boolean {
+  return API_PREFIXES.some((prefix) => path === prefix.replace(/\/$/, '') || path.startsWith(prefix));
+}
+
+/**
+ * The portal as the API's fallback for GET requests that match no route, so the portal never
+ * shadows the API's own answers (unknown routes, over-long parameters, wrong methods).
+ */
+export function portalFallback(
+  options: PortalOptions = {},
+): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> {
   const root = resolve(options.root ?? defaultPortalRoot());
   const index = join(root, 'index.html');
 
-  app.get('/*', { schema: { hide: true } }, async (request, reply) => {
+  return async (request, reply) => {
     const rawPath = request.url.split('?')[0] ?? '/';
-    if (API_PREFIXES.some((prefix) => rawPath === prefix.replace(/\/$/, '') || rawPath.startsWith(prefix)))
-      return sendProblem(reply, 404, `no route ${request.method} ${request.url}`, 'NO_ROUTE');
-
     let decoded: string;
     try {
       decoded = decodeURIComponent(rawPath);
@@ -86,14 +94,14 @@ export async function portalPlugin(app: FastifyInstance, options: PortalOptions)
     const relative = posix.normalize(decoded).replace(/^\/+/, '');
     const file = resolve(root, relative);
     if (file !== root && !file.startsWith(root + sep))
-      return sendProblem(reply, 404, `no file ${rawPath}`, 'NOT_FOUND');
+      return sendProblem(reply, 404, 'no such file', 'NOT_FOUND');
 
     if (relative !== '' && (await isFile(file))) {
       const hashed = relative.startsWith('assets/');
       return sendFile(reply, file, hashed ? HASHED_ASSET_CACHE : 'no-cache');
     }
     // A missing file is a 404; a path without an extension is a page of the portal's router.
-    if (extname(relative) !== '') return sendProblem(reply, 404, `no file ${rawPath}`, 'NOT_FOUND');
+    if (extname(relative) !== '') return sendProblem(reply, 404, 'no such file', 'NOT_FOUND');
     return sendFile(reply, index, 'no-cache');
-  });
+  };
 }

@@ -130,7 +130,15 @@ function routePattern(url: string): RegExp {
  * (`frameworkErrors`, wired by the caller), and errors the HTTP parser raises before a request
  * exists (timeouts, oversized headers).
  */
-export function installProblemHandling(app: FastifyInstance, onRejected: (reason: string) => void): void {
+export function installProblemHandling(
+  app: FastifyInstance,
+  onRejected: (reason: string) => void,
+  /** Answers GET requests outside the API that match no route (the web portal), if given. */
+  fallback?: {
+    readonly owns: (path: string) => boolean;
+    readonly handle: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
+  },
+): void {
   const routes: { pattern: RegExp; methods: string[] }[] = [];
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -143,6 +151,12 @@ export function installProblemHandling(app: FastifyInstance, onRejected: (reason
   });
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '';
+    if (
+      fallback !== undefined &&
+      (request.method === 'GET' || request.method === 'HEAD') &&
+      fallback.owns(path)
+    )
+      return fallback.handle(request, reply);
     const allowed = new Set<string>();
     for (const route of routes) if (route.pattern.test(path)) for (const m of route.methods) allowed.add(m);
     if (allowed.size > 0) {

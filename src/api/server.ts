@@ -7,7 +7,7 @@ import type { ApiNode } from './interface.js';
 import { installStrictJson } from './json-body.js';
 import { type ApiLimits, ConnectionGuard, clientKey, resolveLimits } from './limits.js';
 import { registerMarketRoutes } from './market-routes.js';
-import { portalPlugin } from './portal.js';
+import { isApiPath, type PortalOptions, portalFallback } from './portal.js';
 import { clientErrorProblem, frameworkErrorProblem, installProblemHandling, sendProblem } from './problem.js';
 import { RateLimiter } from './rate-limit.js';
 import { registerTransactionRoutes } from './tx-routes.js';
@@ -19,6 +19,8 @@ export interface ApiOptions {
   readonly limits?: Partial<ApiLimits>;
   /** The clock for rate limits, challenges and sessions. */
   readonly now?: () => number;
+  /** Where the built web portal is (dist/web by default). */
+  readonly portal?: PortalOptions;
 }
 
 /**
@@ -60,7 +62,10 @@ export async function buildApi(node: ApiNode, options: ApiOptions): Promise<Fast
   app.server.on('connection', (socket) => guard.admit(socket));
   const limiter = new RateLimiter(limits.rateLimitPerSecond);
 
-  installProblemHandling(app, rejected);
+  installProblemHandling(app, rejected, {
+    owns: (path) => !isApiPath(path),
+    handle: portalFallback(options.portal),
+  });
   installStrictJson(app);
   await app.register(swagger, {
     openapi: {
@@ -95,7 +100,6 @@ export async function buildApi(node: ApiNode, options: ApiOptions): Promise<Fast
   const hub = new EventHub(node, limits, blockEvent, (reason) => rejected(reason));
   registerEventRoutes(app, hub, rejected);
   registerMarketRoutes(app, node, limits, now);
-  await app.register(portalPlugin);
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     reply.type(node.metrics.registry.contentType);

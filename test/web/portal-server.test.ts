@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Fastify from 'fastify';
-import { portalPlugin } from '../../src/api/portal.js';
+import { isApiPath, portalFallback } from '../../src/api/portal.js';
+import { installProblemHandling } from '../../src/api/problem.js';
 
 const root = mkdtempSync(join(tmpdir(), 'gridshard-portal-'));
 const built = join(root, 'web');
@@ -15,9 +16,13 @@ writeFileSync(join(built, 'assets', 'index-abc123.css'), 'body{}');
 writeFileSync(join(root, 'secret.txt'), 'outside the build');
 
 async function serve(portalRoot: string) {
+  // Wired as the server wires it: the portal answers what no API route matches.
   const app = Fastify();
+  installProblemHandling(app, () => undefined, {
+    owns: (path) => !isApiPath(path),
+    handle: portalFallback({ root: portalRoot }),
+  });
   app.get('/api/v1/health', async () => ({ status: 'ok' }));
-  await app.register(portalPlugin, { root: portalRoot });
   return app;
 }
 
