@@ -39,6 +39,10 @@ export class Cluster {
   readonly cores: (PbftCore | null)[];
   readonly committed: CommittedBatch[][];
   readonly snapshots: (Uint8Array | undefined)[];
+  /** Per validator, every signed-log record it asked to make durable, in order. */
+  readonly records: Uint8Array[][];
+  /** Validators that die right after their next record: the rest of that effect list is lost. */
+  readonly crashAfterRecord = new Set<number>();
   now = 0;
   private queue: Event[] = [];
   private order = 0;
@@ -59,6 +63,7 @@ export class Cluster {
     this.cores = this.inits.map((init) => this.protocol.create(init));
     this.committed = this.inits.map(() => []);
     this.snapshots = this.inits.map(() => undefined);
+    this.records = this.inits.map(() => []);
     for (let i = 0; i < n; i++) this.apply(i, this.cores[i]!.handle({ kind: 'start' }, 0));
   }
 
@@ -117,6 +122,13 @@ export class Cluster {
           break;
         case 'commit':
           this.committed[i]!.push(effect.batch);
+          break;
+        case 'persist-signed':
+          this.records[i]!.push(effect.record);
+          if (this.crashAfterRecord.delete(i)) {
+            this.cores[i] = null;
+            return;
+          }
           break;
       }
     }
