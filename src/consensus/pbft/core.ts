@@ -489,7 +489,8 @@ export class PbftReplica implements PbftCore {
       prepares: matching.sort(byFrom).slice(0, 2 * this.f),
     };
     const existing = this.preparedProofs.get(sequence);
-    if (existing === undefined || existing.prePrepare.view <= slot.view) this.preparedProofs.set(sequence, proof);
+    if (existing === undefined || existing.prePrepare.view <= slot.view)
+      this.preparedProofs.set(sequence, proof);
     this.persist({ kind: 'commit', proof });
     const commit = this.keyring.sign<CommitMessage>({
       type: 'commit',
@@ -1079,7 +1080,10 @@ export class PbftReplica implements PbftCore {
       case 'commit': {
         const pp = record.proof.prePrepare;
         const existing = this.preparedProofs.get(pp.sequence);
-        if (pp.sequence >= this.stable.count && (existing === undefined || existing.prePrepare.view < pp.view))
+        if (
+          pp.sequence >= this.stable.count &&
+          (existing === undefined || existing.prePrepare.view < pp.view)
+        )
           this.preparedProofs.set(pp.sequence, record.proof);
         this.replayView(pp.view, false);
         if (!this.replayPrePrepare(pp)) break;

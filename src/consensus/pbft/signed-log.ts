@@ -71,7 +71,10 @@ export function decodePbftSignedRecord(bytes: Uint8Array): PbftSignedRecord {
           return { kind, view: r.varuint(), sequence: r.varuint(), digest: r.fixedBytes(DIGEST_LENGTH) };
         case 'commit': {
           const prePrepare = nestedMessage.readTyped<PrePrepareMessage>(r, 'pre-prepare');
-          const prepares = r.array((r2) => nestedMessage.readTyped<PrepareMessage>(r2, 'prepare'), MAX_PREPARES);
+          const prepares = r.array(
+            (r2) => nestedMessage.readTyped<PrepareMessage>(r2, 'prepare'),
+            MAX_PREPARES,
+          );
           return { kind, proof: { prePrepare, prepares } };
         }
         case 'view-change':
