@@ -264,6 +264,8 @@ export class PbftReplica implements PbftCore {
       );
       this.probesLeft = this.f + 1;
       this.armFetch();
+      // A new-view signed just before the crash may never have left: it goes out again as it was.
+      if (this.ownNewView?.view === this.view && !this.changing) this.broadcast(this.ownNewView);
       this.forwardPending();
     }
     this.updateViewTimer(false);
@@ -1137,7 +1139,15 @@ export class PbftReplica implements PbftCore {
       slot.prePrepare = pp;
       slot.digest = batchDigest(pp.proposer, pp.transactions);
     }
-    if (pp.from === this.index) for (const tx of pp.transactions) this.proposed.add(txKey(tx));
+    if (pp.from === this.index && pp.sequence >= this.executed) {
+      // The queue this proposal was taken from may be newer than the snapshot: if the proposal
+      // dies with this view, its transactions still go to the next primary.
+      for (const tx of pp.transactions) {
+        const key = txKey(tx);
+        this.proposed.add(key);
+        if (!this.recentCommitted.has(key)) this.pending.set(key, tx);
+      }
+    }
     return true;
   }
 }

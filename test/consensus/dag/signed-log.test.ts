@@ -121,7 +121,7 @@ describe('DAG signed log', () => {
     const effects = fresh.handle({ kind: 'start' }, 0);
     const recordAt = effects.findIndex((e) => e.kind === 'persist-signed');
     const headerAt = effects.findIndex((e) => e.kind === 'broadcast' && e.message.type === 'header');
-    assert.ok(recordAt >= 0 && recordAt < headerAt);
+    assert.ok(recordAt >= 0 && recordAt < headerAt, 'the record goes first');
   });
 
   it('replaying records an up-to-date snapshot already holds changes nothing', () => {
@@ -185,7 +185,7 @@ describe('DAG signed log', () => {
         const other = agreed.get(batch.sequence);
         if (other !== undefined) assert.deepEqual(batch.transactions, other, `sequence ${batch.sequence}`);
       }
-      assert.ok(Math.max(...cluster.commits[0]!.map((b) => b.sequence)) >= agreed.size - 2);
+      assert.ok(Math.max(...cluster.commits[0]!.map((b) => b.sequence)) >= agreed.size - 2, 'caught up');
     });
   }
 
@@ -237,7 +237,7 @@ describe('DAG signed log', () => {
         cluster.now + k,
       );
       assert.deepEqual(votesIn(effects), []);
-      assert.ok(!effects.some((e) => e.kind === 'persist-signed'));
+      assert.ok(!effects.some((e) => e.kind === 'persist-signed'), 'nothing new is signed');
     }
     const again = core.handle({ kind: 'message', from: 0, message: original }, cluster.now + 5);
     assert.deepEqual(votesIn(again), [digestKey(voted.digest)]);
@@ -249,7 +249,7 @@ describe('DAG signed log', () => {
     for (let i = 0; i < 4; i++) cluster.submit(i, txs(`w${i}`, 6));
     cluster.run(cluster.now + 1500);
     assertNoEquivocation(cluster, 1);
-    assert.ok(cluster.committedTransactions(1).length >= 48);
+    assert.ok(cluster.committedTransactions(1).length >= 48, 'progress');
     assert.deepEqual(cluster.committedTransactions(1), cluster.committedTransactions(2));
   });
 });

@@ -41,8 +41,11 @@ export class Cluster {
   readonly snapshots: (Uint8Array | undefined)[];
   /** Per validator, every signed-log record it asked to make durable, in order. */
   readonly records: Uint8Array[][];
-  /** Validators that die right after their next record: the rest of that effect list is lost. */
-  readonly crashAfterRecord = new Set<number>();
+  /**
+   * Validators that die right after a record this predicate picks: the rest of that effect list
+   * is lost, as in a crash between making the record durable and sending the statement.
+   */
+  readonly crashAfterRecord = new Map<number, (record: Uint8Array) => boolean>();
   now = 0;
   private queue: Event[] = [];
   private order = 0;
@@ -125,7 +128,8 @@ export class Cluster {
           break;
         case 'persist-signed':
           this.records[i]!.push(effect.record);
-          if (this.crashAfterRecord.delete(i)) {
+          if (this.crashAfterRecord.get(i)?.(effect.record)) {
+            this.crashAfterRecord.delete(i);
             this.cores[i] = null;
             return;
           }
