@@ -1,5 +1,15 @@
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { type DagMessage, type DagValidatorInit, dagProtocol } from '../consensus/dag/index.js';
 import type { CommittedBatch, ConsensusCore, ConsensusEffect } from '../consensus/interface.js';
@@ -22,6 +32,7 @@ import {
 import { NodeGossip } from './gossip.js';
 import { type AdmittedTransaction, Mempool } from './mempool.js';
 import { NodeMetrics } from './metrics.js';
+import { SignedLogFile } from './signed-log-file.js';
 import { blockTime, readTimeMarker, timeMarker } from './time-marker.js';
 
 export interface NodeSecrets {
@@ -40,6 +51,14 @@ export interface NodeEvents {
 }
 
 const SNAPSHOT_FILE = 'consensus.snapshot';
+/** What the validator signed since the snapshot was written (see signed-log-file.ts). */
+const SIGNED_LOG_FILE = 'consensus.signed-log';
+/**
+ * Tests only: when set, every header and vote this validator sends is also appended to
+ * SENT_CAPTURE_FILE in its data folder, so a test can check what it signed across kills.
+ */
+const SENT_CAPTURE_ENV = 'GRIDSHARD_TEST_SENT_CAPTURE';
+const SENT_CAPTURE_FILE = 'sent-capture.bin';
 /** A decision's batches go into one block, cut sooner only so that no block grows unbounded. */
 const MAX_BATCHES_PER_BLOCK = 256;
 const MAX_TRANSACTIONS_PER_BLOCK = 20_000;
@@ -77,6 +96,8 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
   private snapshotTimer: NodeJS.Timeout | null = null;
   private expiryTimer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private signedLog: SignedLogFile | null = null;
+  private sentCapture: number | null = null;
   readonly index: number;
 
   private constructor(
@@ -123,6 +144,14 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     if (head.height > 0) this.appliedSequence = decodeBlockEvidence(head.evidence).sequence;
     const snapshotPath = join(this.config.dataDir, SNAPSHOT_FILE);
     const recovered = existsSync(snapshotPath) ? new Uint8Array(readFileSync(snapshotPath)) : undefined;
+    const { file: signedLog, contents } = SignedLogFile.open(join(this.config.dataDir, SIGNED_LOG_FILE));
+    this.signedLog = signedLog;
+    if (contents.discardedBytes > 0) {
+      this.log.warn({ bytes: contents.discardedBytes }, 'dropped the torn tail of the signed log');
+    }
+    if (process.env[SENT_CAPTURE_ENV] === '1') {
+      this.sentCapture = openSync(join(this.config.dataDir, SENT_CAPTURE_FILE), 'a');
+    }
     const init: DagValidatorInit = {
       committee: committeeOf(this.genesis),
       index: this.index,
@@ -131,6 +160,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
       coinPublicKeys: coinPublicKeysOf(this.genesis),
       acceptsEntry: isBatchEntry,
       ...(recovered === undefined ? {} : { recovered }),
+      signedLog: contents.records,
       config: { minRoundIntervalMs: this.config.roundIntervalMs ?? DEFAULT_ROUND_INTERVAL_MS },
     };
     this.core = dagProtocol.create(init);
@@ -164,6 +194,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
         height: head.height,
         sequence: this.appliedSequence,
         recovered: recovered !== undefined,
+        signedRecords: contents.records.length,
         peerId: this.network.peerId,
       },
       'node started',
@@ -189,6 +220,8 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     while (this.applying) await new Promise((resolve) => setTimeout(resolve, 5));
     this.writeSnapshotIfSettled();
     await this.store.close();
+    this.signedLog?.close();
+    if (this.sentCapture !== null) closeSync(this.sentCapture);
   }
 
   /** Admits a client's signed transaction (typed NodeError when refused) and hands it to consensus. */
@@ -257,13 +290,26 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
   }
 
   private apply(effects: ConsensusEffect<DagMessage>[]): void {
+    // Every signature of this list is on disk before anything of the list is carried out: one
+    // sync per list rather than per record, and never a statement out ahead of its record.
+    const records: Uint8Array[] = [];
+    for (const effect of effects) if (effect.kind === 'persist-signed') records.push(effect.record);
+    if (records.length > 0) this.signedLog!.append(records);
     for (const effect of effects) {
       switch (effect.kind) {
-        case 'send':
-          this.network.send(effect.to, dagProtocol.encodeMessage(effect.message));
+        case 'send': {
+          const bytes = dagProtocol.encodeMessage(effect.message);
+          this.capture(effect.message, bytes);
+          this.network.send(effect.to, bytes);
           break;
-        case 'broadcast':
-          this.network.broadcast(dagProtocol.encodeMessage(effect.message));
+        }
+        case 'broadcast': {
+          const bytes = dagProtocol.encodeMessage(effect.message);
+          this.capture(effect.message, bytes);
+          this.network.broadcast(bytes);
+          break;
+        }
+        case 'persist-signed':
           break;
         case 'timer': {
           const existing = this.timers.get(effect.name);
@@ -364,6 +410,24 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     const temporary = `${path}.tmp`;
     writeFileSync(temporary, this.core.snapshot(), { flush: true });
     renameSync(temporary, path);
+    // The rename must be durable before the records it covers go: sync the folder, then empty
+    // the log. Nothing runs in between (all synchronous), so no record is lost in the gap.
+    const folder = openSync(this.config.dataDir, 'r');
+    try {
+      fsyncSync(folder);
+    } finally {
+      closeSync(folder);
+    }
+    this.signedLog?.reset();
+  }
+
+  /** Test capture of signed statements (see SENT_CAPTURE_ENV), written before they are sent. */
+  private capture(message: DagMessage, bytes: Uint8Array): void {
+    if (this.sentCapture === null || (message.type !== 'header' && message.type !== 'vote')) return;
+    const frame = Buffer.allocUnsafe(4 + bytes.length);
+    frame.writeUInt32BE(bytes.length, 0);
+    frame.set(bytes, 4);
+    writeSync(this.sentCapture, frame);
   }
 }
 
