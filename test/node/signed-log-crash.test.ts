@@ -68,7 +68,6 @@ describe('a validator killed with -9 while voting under load', () => {
     const clients = apis.map((api) => new GridShardClient(api, 10_000));
     const submit = readingSubmitter(clients, 'wal-test', 'meter');
     const random = prng(0x5eed);
-    const t0 = Date.now();
 
     let next = 0;
     for (let kill = 0; kill < 2; kill++) {
@@ -81,11 +80,9 @@ describe('a validator killed with -9 while voting under load', () => {
       await load;
       supervisor.start(VICTIM);
       await supervisor.waitHealthy(60_000);
-      console.error('cycle', kill, Date.now() - t0);
     }
     await submit(next, 100, [0, 1, 2]);
     const final = await settled(clients, 90_000);
-    console.error('settled', Date.now() - t0);
     assert.equal(new Set(final.map((s) => s.stateRoot)).size, 1, 'the restarted validator agrees');
     await supervisor.stopAll();
     supervisor = null;
