@@ -97,6 +97,14 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
   private expiryTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private signedLog: SignedLogFile | null = null;
+  /**
+   * Effect lists held until the signed log is synced up to their `written` count (the records
+   * of every list are written at once; one sync in flight covers all written before it began).
+   * Later lists queue behind them, so effects keep the order the core gave them.
+   */
+  private readonly heldEffects: { effects: ConsensusEffect<DagMessage>[]; written: number }[] = [];
+  private recordBatchesWritten = 0;
+  private signedLogSyncing = false;
   private sentCapture: number | null = null;
   readonly index: number;
 
@@ -289,12 +297,52 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     this.apply(this.core.handle({ kind: 'message', from, message }, this.now()));
   }
 
+  /**
+   * Every signature of a list is on disk before anything of the list is carried out, and so is
+   * every record of an earlier list. The sync runs off the event loop; lists that arrive during
+   * one wait for the next, which covers all of them (group commit).
+   */
   private apply(effects: ConsensusEffect<DagMessage>[]): void {
-    // Every signature of this list is on disk before anything of the list is carried out: one
-    // sync per list rather than per record, and never a statement out ahead of its record.
     const records: Uint8Array[] = [];
     for (const effect of effects) if (effect.kind === 'persist-signed') records.push(effect.record);
-    if (records.length > 0) this.signedLog!.append(records);
+    if (records.length === 0 && this.heldEffects.length === 0) {
+      this.carryOut(effects);
+      return;
+    }
+    if (records.length > 0) {
+      this.signedLog!.write(records);
+      this.recordBatchesWritten++;
+    }
+    this.heldEffects.push({ effects, written: this.recordBatchesWritten });
+    this.syncSignedLog();
+  }
+
+  private syncSignedLog(): void {
+    if (this.signedLogSyncing || this.stopped) return;
+    this.signedLogSyncing = true;
+    const covered = this.recordBatchesWritten;
+    const startedAt = performance.now();
+    this.signedLog!.sync().then(
+      () => {
+        this.metrics.signedLogSync.observe((performance.now() - startedAt) / 1000);
+        this.signedLogSyncing = false;
+        if (this.stopped) return;
+        while (this.heldEffects.length > 0 && this.heldEffects[0]!.written <= covered) {
+          this.carryOut(this.heldEffects.shift()!.effects);
+        }
+        if (this.heldEffects.length > 0) this.syncSignedLog();
+      },
+      (error: unknown) => {
+        this.signedLogSyncing = false;
+        if (this.stopped) return;
+        // Sending what may not be on disk could make this validator contradict itself later.
+        this.log.error({ error: String(error) }, 'syncing the signed log failed; stopping');
+        void this.stop();
+      },
+    );
+  }
+
+  private carryOut(effects: ConsensusEffect<DagMessage>[]): void {
     for (const effect of effects) {
       switch (effect.kind) {
         case 'send': {
@@ -405,7 +453,8 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
   }
 
   private writeSnapshotIfSettled(): void {
-    if (this.applying || this.commitQueue.length > 0) return;
+    // Held lists may carry commits the core counts as delivered and the ledger has not seen.
+    if (this.applying || this.commitQueue.length > 0 || this.heldEffects.length > 0) return;
     const path = join(this.config.dataDir, SNAPSHOT_FILE);
     const temporary = `${path}.tmp`;
     writeFileSync(temporary, this.core.snapshot(), { flush: true });

@@ -1,5 +1,6 @@
 import {
   closeSync,
+  fdatasync,
   fdatasyncSync,
   fstatSync,
   ftruncateSync,
@@ -115,11 +116,22 @@ export class SignedLogFile {
 
   /** Appends the records in one write and waits until they are on disk. */
   append(records: readonly Uint8Array[]): void {
+    this.write(records);
+    fdatasyncSync(this.openFd());
+  }
+
+  /** Appends the records in one write; they are durable once a later `sync()` resolves. */
+  write(records: readonly Uint8Array[]): void {
     const fd = this.openFd();
     const frames = frameRecords(records);
     let written = 0;
     while (written < frames.length) written += writeSync(fd, frames, written);
-    fdatasyncSync(fd);
+  }
+
+  /** Makes everything written so far durable, off the event loop. */
+  sync(): Promise<void> {
+    const fd = this.openFd();
+    return new Promise((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
   }
 
   /** Empties the log: call only once a snapshot covering every record in it is durable. */
