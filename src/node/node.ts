@@ -67,6 +67,7 @@ const MARKER_INTERVAL_MS = 100;
 /** Block evidence holds every batch's certificate; cut sooner than its size limit allows. */
 const MAX_EVIDENCE_BYTES_PER_BLOCK = 192 * 1024;
 const SNAPSHOT_INTERVAL_MS = 1000;
+const SNAPSHOT_RETRY_MS = 20;
 
 /**
  * One validator: the DAG consensus core driven by real timers and libp2p, a mempool in front of
@@ -105,6 +106,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
   private readonly heldEffects: { effects: ConsensusEffect<DagMessage>[]; written: number }[] = [];
   private recordBatchesWritten = 0;
   private signedLogSyncing = false;
+  private snapshotRetry: NodeJS.Timeout | null = null;
   private sentCapture: number | null = null;
   readonly index: number;
 
@@ -222,6 +224,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     this.stopped = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
     if (this.snapshotTimer !== null) clearInterval(this.snapshotTimer);
+    if (this.snapshotRetry !== null) clearTimeout(this.snapshotRetry);
     if (this.expiryTimer !== null) clearInterval(this.expiryTimer);
     this.gossip?.stop();
     await this.network.stop();
@@ -453,8 +456,16 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
   }
 
   private writeSnapshotIfSettled(): void {
-    // Held lists may carry commits the core counts as delivered and the ledger has not seen.
-    if (this.applying || this.commitQueue.length > 0 || this.heldEffects.length > 0) return;
+    if (this.applying || this.commitQueue.length > 0) return;
+    if (this.heldEffects.length > 0) {
+      // Held lists may carry commits the core counts as delivered and the ledger has not seen.
+      // They wait for one sync only: try again soon, or the log would grow until a quiet tick.
+      this.snapshotRetry ??= setTimeout(() => {
+        this.snapshotRetry = null;
+        if (!this.stopped) this.writeSnapshotIfSettled();
+      }, SNAPSHOT_RETRY_MS);
+      return;
+    }
     const path = join(this.config.dataDir, SNAPSHOT_FILE);
     const temporary = `${path}.tmp`;
     writeFileSync(temporary, this.core.snapshot(), { flush: true });
