@@ -77,7 +77,8 @@ const SNAPSHOT_RETRY_MS = 20;
  * Crash recovery: the ledger is the source of truth. Each block records the consensus sequence
  * it came from; the consensus snapshot is written only when every batch the core has delivered
  * is in the ledger, so a restart never skips a decision, and decisions the ledger already holds
- * are recognised by their sequence and not applied twice.
+ * are recognised by their sequence and not applied twice. What the core signs between two
+ * snapshots is kept in the signed log, synced before it is sent, and replayed on restart.
  */
 export class GridShardNode extends EventEmitter<NodeEvents> {
   readonly metrics: NodeMetrics;

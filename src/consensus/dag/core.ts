@@ -1118,14 +1118,13 @@ export class DagCore implements ConsensusCore<DagMessage> {
     if (author < 0 || author >= this.size || round < 1) {
       throw new DagError('BAD_SIGNED_LOG', `signed record for slot ${author}:${round} is out of range`);
     }
-    const slot = `${author}:${round}`;
-    if (round >= this.gcRound && !this.voted.has(slot)) this.voted.set(slot, digestKey(digest));
-    if (record.kind === 'vote') return;
-    const header = record.header;
-    if (author !== this.index) {
+    if (record.kind === 'header' && author !== this.index) {
       throw new DagError('BAD_SIGNED_LOG', `a header of validator ${author} in the log of ${this.index}`);
     }
-    if (round <= this.round) return;
+    const slot = `${author}:${round}`;
+    if (round >= this.gcRound && !this.voted.has(slot)) this.voted.set(slot, digestKey(digest));
+    if (record.kind === 'vote' || round <= this.round) return;
+    const header = record.header;
     this.round = round;
     this.ownHeader = header;
     this.ownVotes = new Map([[this.index, this.signatures.sign(voteSigningBytes(this.committee, digest))]]);
