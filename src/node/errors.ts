@@ -11,6 +11,8 @@ export type NodeErrorCode =
   | 'MEMPOOL_FULL'
   | 'SENDER_LIMIT'
   | 'NOT_A_VALIDATOR'
-  | 'NOT_FOUND';
+  | 'NOT_FOUND'
+  /** The signed log file is not one (its header is wrong), or it is used after being closed. */
+  | 'BAD_SIGNED_LOG';
 
 export class NodeError extends GridShardError<NodeErrorCode, Record<string, unknown>> {}

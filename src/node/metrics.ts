@@ -13,6 +13,7 @@ export class NodeMetrics {
   readonly messagesIn: Counter;
   readonly badMessages: Counter;
   readonly commitLatency: Histogram;
+  readonly signedLogSync: Histogram;
   readonly apiRequests: Counter;
   readonly apiRejected: Counter;
   readonly gossipMessages: Counter;
@@ -75,6 +76,12 @@ export class NodeMetrics {
       name: 'gridshard_commit_latency_seconds',
       help: 'From admission at this node to the block that holds the transaction',
       buckets: [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 2, 5, 10],
+      registers,
+    });
+    this.signedLogSync = new Histogram({
+      name: 'gridshard_signed_log_sync_seconds',
+      help: 'Each sync of the signed log, which the messages it covers wait for',
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1],
       registers,
     });
     this.apiRequests = new Counter({

@@ -1,5 +1,15 @@
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { type DagMessage, type DagValidatorInit, dagProtocol } from '../consensus/dag/index.js';
 import type { CommittedBatch, ConsensusCore, ConsensusEffect } from '../consensus/interface.js';
@@ -22,6 +32,7 @@ import {
 import { NodeGossip } from './gossip.js';
 import { type AdmittedTransaction, Mempool } from './mempool.js';
 import { NodeMetrics } from './metrics.js';
+import { SignedLogFile } from './signed-log-file.js';
 import { blockTime, readTimeMarker, timeMarker } from './time-marker.js';
 
 export interface NodeSecrets {
@@ -40,6 +51,14 @@ export interface NodeEvents {
 }
 
 const SNAPSHOT_FILE = 'consensus.snapshot';
+/** What the validator signed since the snapshot was written (see signed-log-file.ts). */
+const SIGNED_LOG_FILE = 'consensus.signed-log';
+/**
+ * Tests only: when set, every header and vote this validator sends is also appended to
+ * SENT_CAPTURE_FILE in its data folder, so a test can check what it signed across kills.
+ */
+const SENT_CAPTURE_ENV = 'GRIDSHARD_TEST_SENT_CAPTURE';
+const SENT_CAPTURE_FILE = 'sent-capture.bin';
 /** A decision's batches go into one block, cut sooner only so that no block grows unbounded. */
 const MAX_BATCHES_PER_BLOCK = 256;
 const MAX_TRANSACTIONS_PER_BLOCK = 20_000;
@@ -48,6 +67,7 @@ const MARKER_INTERVAL_MS = 100;
 /** Block evidence holds every batch's certificate; cut sooner than its size limit allows. */
 const MAX_EVIDENCE_BYTES_PER_BLOCK = 192 * 1024;
 const SNAPSHOT_INTERVAL_MS = 1000;
+const SNAPSHOT_RETRY_MS = 20;
 
 /**
  * One validator: the DAG consensus core driven by real timers and libp2p, a mempool in front of
@@ -57,7 +77,8 @@ const SNAPSHOT_INTERVAL_MS = 1000;
  * Crash recovery: the ledger is the source of truth. Each block records the consensus sequence
  * it came from; the consensus snapshot is written only when every batch the core has delivered
  * is in the ledger, so a restart never skips a decision, and decisions the ledger already holds
- * are recognised by their sequence and not applied twice.
+ * are recognised by their sequence and not applied twice. What the core signs between two
+ * snapshots is kept in the signed log, synced before it is sent, and replayed on restart.
  */
 export class GridShardNode extends EventEmitter<NodeEvents> {
   readonly metrics: NodeMetrics;
@@ -77,6 +98,17 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
   private snapshotTimer: NodeJS.Timeout | null = null;
   private expiryTimer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private signedLog: SignedLogFile | null = null;
+  /**
+   * Effect lists held until the signed log is synced up to their `written` count (the records
+   * of every list are written at once; one sync in flight covers all written before it began).
+   * Later lists queue behind them, so effects keep the order the core gave them.
+   */
+  private readonly heldEffects: { effects: ConsensusEffect<DagMessage>[]; written: number }[] = [];
+  private recordBatchesWritten = 0;
+  private signedLogSyncing = false;
+  private snapshotRetry: NodeJS.Timeout | null = null;
+  private sentCapture: number | null = null;
   readonly index: number;
 
   private constructor(
@@ -123,6 +155,14 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     if (head.height > 0) this.appliedSequence = decodeBlockEvidence(head.evidence).sequence;
     const snapshotPath = join(this.config.dataDir, SNAPSHOT_FILE);
     const recovered = existsSync(snapshotPath) ? new Uint8Array(readFileSync(snapshotPath)) : undefined;
+    const { file: signedLog, contents } = SignedLogFile.open(join(this.config.dataDir, SIGNED_LOG_FILE));
+    this.signedLog = signedLog;
+    if (contents.discardedBytes > 0) {
+      this.log.warn({ bytes: contents.discardedBytes }, 'dropped the torn tail of the signed log');
+    }
+    if (process.env[SENT_CAPTURE_ENV] === '1') {
+      this.sentCapture = openSync(join(this.config.dataDir, SENT_CAPTURE_FILE), 'a');
+    }
     const init: DagValidatorInit = {
       committee: committeeOf(this.genesis),
       index: this.index,
@@ -131,6 +171,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
       coinPublicKeys: coinPublicKeysOf(this.genesis),
       acceptsEntry: isBatchEntry,
       ...(recovered === undefined ? {} : { recovered }),
+      signedLog: contents.records,
       config: { minRoundIntervalMs: this.config.roundIntervalMs ?? DEFAULT_ROUND_INTERVAL_MS },
     };
     this.core = dagProtocol.create(init);
@@ -164,6 +205,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
         height: head.height,
         sequence: this.appliedSequence,
         recovered: recovered !== undefined,
+        signedRecords: contents.records.length,
         peerId: this.network.peerId,
       },
       'node started',
@@ -183,12 +225,15 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     this.stopped = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
     if (this.snapshotTimer !== null) clearInterval(this.snapshotTimer);
+    if (this.snapshotRetry !== null) clearTimeout(this.snapshotRetry);
     if (this.expiryTimer !== null) clearInterval(this.expiryTimer);
     this.gossip?.stop();
     await this.network.stop();
     while (this.applying) await new Promise((resolve) => setTimeout(resolve, 5));
     this.writeSnapshotIfSettled();
     await this.store.close();
+    this.signedLog?.close();
+    if (this.sentCapture !== null) closeSync(this.sentCapture);
   }
 
   /** Admits a client's signed transaction (typed NodeError when refused) and hands it to consensus. */
@@ -256,14 +301,67 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     this.apply(this.core.handle({ kind: 'message', from, message }, this.now()));
   }
 
+  /**
+   * Every signature of a list is on disk before anything of the list is carried out, and so is
+   * every record of an earlier list. The sync runs off the event loop; lists that arrive during
+   * one wait for the next, which covers all of them (group commit).
+   */
   private apply(effects: ConsensusEffect<DagMessage>[]): void {
+    const records: Uint8Array[] = [];
+    for (const effect of effects) if (effect.kind === 'persist-signed') records.push(effect.record);
+    if (records.length === 0 && this.heldEffects.length === 0) {
+      this.carryOut(effects);
+      return;
+    }
+    if (records.length > 0) {
+      this.signedLog!.write(records);
+      this.recordBatchesWritten++;
+    }
+    this.heldEffects.push({ effects, written: this.recordBatchesWritten });
+    this.syncSignedLog();
+  }
+
+  private syncSignedLog(): void {
+    if (this.signedLogSyncing || this.stopped) return;
+    this.signedLogSyncing = true;
+    const covered = this.recordBatchesWritten;
+    const startedAt = performance.now();
+    this.signedLog!.sync().then(
+      () => {
+        this.metrics.signedLogSync.observe((performance.now() - startedAt) / 1000);
+        this.signedLogSyncing = false;
+        if (this.stopped) return;
+        while (this.heldEffects.length > 0 && this.heldEffects[0]!.written <= covered) {
+          this.carryOut(this.heldEffects.shift()!.effects);
+        }
+        if (this.heldEffects.length > 0) this.syncSignedLog();
+      },
+      (error: unknown) => {
+        this.signedLogSyncing = false;
+        if (this.stopped) return;
+        // Sending what may not be on disk could make this validator contradict itself later.
+        this.log.error({ error: String(error) }, 'syncing the signed log failed; stopping');
+        void this.stop();
+      },
+    );
+  }
+
+  private carryOut(effects: ConsensusEffect<DagMessage>[]): void {
     for (const effect of effects) {
       switch (effect.kind) {
-        case 'send':
-          this.network.send(effect.to, dagProtocol.encodeMessage(effect.message));
+        case 'send': {
+          const bytes = dagProtocol.encodeMessage(effect.message);
+          this.capture(effect.message, bytes);
+          this.network.send(effect.to, bytes);
           break;
-        case 'broadcast':
-          this.network.broadcast(dagProtocol.encodeMessage(effect.message));
+        }
+        case 'broadcast': {
+          const bytes = dagProtocol.encodeMessage(effect.message);
+          this.capture(effect.message, bytes);
+          this.network.broadcast(bytes);
+          break;
+        }
+        case 'persist-signed':
           break;
         case 'timer': {
           const existing = this.timers.get(effect.name);
@@ -360,10 +458,37 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
 
   private writeSnapshotIfSettled(): void {
     if (this.applying || this.commitQueue.length > 0) return;
+    if (this.heldEffects.length > 0) {
+      // Held lists may carry commits the core counts as delivered and the ledger has not seen.
+      // They wait for one sync only: try again soon, or the log would grow until a quiet tick.
+      this.snapshotRetry ??= setTimeout(() => {
+        this.snapshotRetry = null;
+        if (!this.stopped) this.writeSnapshotIfSettled();
+      }, SNAPSHOT_RETRY_MS);
+      return;
+    }
     const path = join(this.config.dataDir, SNAPSHOT_FILE);
     const temporary = `${path}.tmp`;
     writeFileSync(temporary, this.core.snapshot(), { flush: true });
     renameSync(temporary, path);
+    // The rename must be durable before the records it covers go: sync the folder, then empty
+    // the log. Nothing runs in between (all synchronous), so no record is lost in the gap.
+    const folder = openSync(this.config.dataDir, 'r');
+    try {
+      fsyncSync(folder);
+    } finally {
+      closeSync(folder);
+    }
+    this.signedLog?.reset();
+  }
+
+  /** Test capture of signed statements (see SENT_CAPTURE_ENV), written before they are sent. */
+  private capture(message: DagMessage, bytes: Uint8Array): void {
+    if (this.sentCapture === null || (message.type !== 'header' && message.type !== 'vote')) return;
+    const frame = Buffer.allocUnsafe(4 + bytes.length);
+    frame.writeUInt32BE(bytes.length, 0);
+    frame.set(bytes, 4);
+    writeSync(this.sentCapture, frame);
   }
 }
 

@@ -31,6 +31,7 @@ import type { EquivocationProof } from './equivocation.js';
 import { DagError } from './errors.js';
 import { encodeCertificateEvidence } from './evidence.js';
 import { headerParents, parentRefs, strongParentsSound } from './parents.js';
+import { type DagSignedRecord, decodeDagSignedRecord, encodeDagSignedRecord } from './signed-log.js';
 import { headerSigningBytes, Signatures, voteSigningBytes } from './signing.js';
 import { type DagState, decodeState, encodeState } from './snapshot.js';
 import { DagStore } from './store.js';
@@ -170,6 +171,7 @@ export class DagCore implements ConsensusCore<DagMessage> {
     this.store = new DagStore(this.quorum);
     this.activity = new Array(this.size).fill(0);
     if (init.recovered !== undefined) this.restore(decodeState(init.recovered));
+    for (const record of init.signedLog ?? []) this.replaySigned(decodeDagSignedRecord(record));
   }
 
   // ---- inputs -------------------------------------------------------------------------------
@@ -349,6 +351,10 @@ export class DagCore implements ConsensusCore<DagMessage> {
       return;
     this.voted.set(slot, key);
     const signature = this.signatures.sign(voteSigningBytes(this.committee, digest));
+    if (previous === undefined) {
+      const record = { kind: 'vote', author: header.author, round: header.round, digest } as const;
+      out.push({ kind: 'persist-signed', record: encodeDagSignedRecord(record) });
+    }
     out.push({
       kind: 'send',
       to: from,
@@ -738,6 +744,8 @@ export class DagCore implements ConsensusCore<DagMessage> {
   }
 
   private propose(round: number, nowMs: number, out: Effect[]): void {
+    // A round whose header was signed (before a restart too) is never signed again.
+    if (round <= this.round) return;
     const parents = round === 1 ? [] : this.store.round(round - 1).map((c) => headerDigest(c.header));
     const weakParents: ParentRef[] = [];
     if (round > 2) {
@@ -771,6 +779,7 @@ export class DagCore implements ConsensusCore<DagMessage> {
     ]);
     this.voted.set(`${this.index}:${round}`, digestKey(headerDigest(header)));
     this.lastProposeAtMs = nowMs;
+    out.push({ kind: 'persist-signed', record: encodeDagSignedRecord({ kind: 'header', header }) });
     out.push({ kind: 'broadcast', message: { type: 'header', header } });
     this.maybeCertify(out);
   }
@@ -1163,6 +1172,39 @@ export class DagCore implements ConsensusCore<DagMessage> {
     this.gcRound = state.gcRound;
     this.nextSequence = state.nextSequence;
     this.lastLeader = state.lastLeader < 0 ? null : state.lastLeader;
+  }
+
+  /**
+   * Brings the state up to one signature made after the snapshot; a record the snapshot already
+   * covers changes nothing. A header of a later round becomes the current proposal, as if just
+   * made: `start` broadcasts it again and no other header is ever signed for its round. The
+   * snapshot's older uncertified header is dropped without giving back its transactions, since
+   * it may have been certified after the snapshot (a transaction lost here is submitted again;
+   * one ordered twice is not undone).
+   */
+  private replaySigned(record: DagSignedRecord): void {
+    const author = record.kind === 'header' ? record.header.author : record.author;
+    const round = record.kind === 'header' ? record.header.round : record.round;
+    const digest = record.kind === 'header' ? headerDigest(record.header) : record.digest;
+    if (author < 0 || author >= this.size || round < 1) {
+      throw new DagError('BAD_SIGNED_LOG', `signed record for slot ${author}:${round} is out of range`);
+    }
+    if (record.kind === 'header' && author !== this.index) {
+      throw new DagError('BAD_SIGNED_LOG', `a header of validator ${author} in the log of ${this.index}`);
+    }
+    const slot = `${author}:${round}`;
+    if (round >= this.gcRound && !this.voted.has(slot)) this.voted.set(slot, digestKey(digest));
+    if (record.kind === 'vote' || round <= this.round) return;
+    const header = record.header;
+    this.round = round;
+    this.ownHeader = header;
+    this.ownVotes = new Map([[this.index, this.signatures.sign(voteSigningBytes(this.committee, digest))]]);
+    this.markReferenced([...header.parents, ...header.weakParents.map((w) => w.digest)]);
+    const carried = new Set(header.transactions.map((tx) => Buffer.from(tx).toString('hex')));
+    this.pending = this.pending
+      .slice(this.pendingHead)
+      .filter((tx) => !carried.has(Buffer.from(tx).toString('hex')));
+    this.pendingHead = 0;
   }
 
   /**

@@ -34,6 +34,7 @@ import {
   type NewViewPlan,
   planNewView,
 } from './proofs.js';
+import { decodePbftSignedRecord, encodePbftSignedRecord, type PbftSignedRecord } from './signed-log.js';
 import { batchDigest, chainDigest, decisionRandomness, GENESIS_STATE_DIGEST, Keyring } from './signing.js';
 import { decodeSnapshot, encodeSnapshot, type PbftSnapshot } from './snapshot.js';
 
@@ -170,9 +171,10 @@ export class PbftReplica implements PbftCore {
     this.quorum = quorumSize(this.n);
     this.keyring = new Keyring(init.committee, init.signingSeed);
     this.fetchPeer = (this.index + 1) % this.n;
-    this.recoveredStart = init.recovered !== undefined;
+    this.recoveredStart = init.recovered !== undefined || (init.signedLog?.length ?? 0) > 0;
     if (init.recovered !== undefined)
       this.restore(decodeSnapshot(init.recovered, init.committee, this.index));
+    for (const record of init.signedLog ?? []) this.replaySigned(decodePbftSignedRecord(record));
   }
 
   get currentView(): number {
@@ -262,6 +264,8 @@ export class PbftReplica implements PbftCore {
       );
       this.probesLeft = this.f + 1;
       this.armFetch();
+      // A new-view signed just before the crash may never have left: it goes out again as it was.
+      if (this.ownNewView?.view === this.view && !this.changing) this.broadcast(this.ownNewView);
       this.forwardPending();
     }
     this.updateViewTimer(false);
@@ -403,6 +407,7 @@ export class PbftReplica implements PbftCore {
         proposer: this.index,
         transactions: batch,
       });
+      this.persist({ kind: 'pre-prepare', prePrepare: pp });
       this.broadcast(pp);
       this.acceptPrePrepare(pp);
     }
@@ -441,17 +446,23 @@ export class PbftReplica implements PbftCore {
   private acceptPrePrepare(pp: PrePrepareMessage): void {
     const slot = this.slotFor(pp.sequence);
     if (slot.prePrepare !== undefined) return;
+    const digest = batchDigest(pp.proposer, pp.transactions);
+    // A prepare replayed from the signed log binds the slot before its pre-prepare is seen again.
+    if (slot.digest !== undefined && !bytesEqual(slot.digest, digest)) return;
     slot.prePrepare = pp;
-    slot.digest = batchDigest(pp.proposer, pp.transactions);
-    if (pp.from !== this.index) {
+    slot.digest = digest;
+    const signed = slot.prepares.get(this.index);
+    if (signed !== undefined) this.broadcast(signed);
+    else if (pp.from !== this.index) {
       const prepare = this.keyring.sign<PrepareMessage>({
         type: 'prepare',
         from: this.index,
         view: this.view,
         sequence: pp.sequence,
-        digest: slot.digest,
+        digest,
       });
       slot.prepares.set(this.index, prepare);
+      this.persist({ kind: 'prepare', view: this.view, sequence: pp.sequence, digest });
       this.broadcast(prepare);
     }
     this.checkPrepared(pp.sequence, slot);
@@ -475,13 +486,14 @@ export class PbftReplica implements PbftCore {
     const matching = [...slot.prepares.values()].filter((p) => bytesEqual(p.digest, digest));
     if (matching.length < 2 * this.f) return;
     slot.preparedDone = true;
+    const proof: PreparedProof = {
+      prePrepare: slot.prePrepare,
+      prepares: matching.sort(byFrom).slice(0, 2 * this.f),
+    };
     const existing = this.preparedProofs.get(sequence);
-    if (existing === undefined || existing.prePrepare.view <= slot.view) {
-      this.preparedProofs.set(sequence, {
-        prePrepare: slot.prePrepare,
-        prepares: matching.sort(byFrom).slice(0, 2 * this.f),
-      });
-    }
+    if (existing === undefined || existing.prePrepare.view <= slot.view)
+      this.preparedProofs.set(sequence, proof);
+    this.persist({ kind: 'commit', proof });
     const commit = this.keyring.sign<CommitMessage>({
       type: 'commit',
       from: this.index,
@@ -717,6 +729,7 @@ export class PbftReplica implements PbftCore {
       prepared,
     });
     this.latestViewChange.set(this.index, vc);
+    this.persist({ kind: 'view-change', viewChange: vc });
     this.broadcast(vc);
     this.lastViewChangeSentMs = this.now;
     this.armFetch();
@@ -800,6 +813,7 @@ export class PbftReplica implements PbftCore {
       prePrepares,
     });
     this.ownNewView = nv;
+    this.persist({ kind: 'new-view', newView: nv });
     this.broadcast(nv);
     this.enterNewView(plan, prePrepares);
   }
@@ -986,6 +1000,11 @@ export class PbftReplica implements PbftCore {
     this.out.push({ kind: 'broadcast', message });
   }
 
+  /** Goes out before the statement it records: the caller makes it durable first. */
+  private persist(record: PbftSignedRecord): void {
+    this.out.push({ kind: 'persist-signed', record: encodePbftSignedRecord(record) });
+  }
+
   private restore(s: PbftSnapshot): void {
     this.view = s.view;
     this.changing = s.viewChanging;
@@ -1008,5 +1027,127 @@ export class PbftReplica implements PbftCore {
     this.ownNewView = s.ownNewView ?? undefined;
     for (const tx of s.pending) this.pending.set(txKey(tx), tx);
     for (const { key, sequence } of s.recentCommitted) this.recentCommitted.set(key, sequence);
+  }
+
+  /**
+   * Brings the state up to one signature made after the snapshot (a record the snapshot already
+   * covers changes nothing): the view it was made in, the slot it bound, the sequence it used.
+   * Nothing is sent here; `start` re-sends what peers may lack.
+   */
+  private replaySigned(record: PbftSignedRecord): void {
+    switch (record.kind) {
+      case 'view-change': {
+        const vc = record.viewChange;
+        this.checkOwn(vc.from);
+        this.replayView(vc.newView, true);
+        const own = this.latestViewChange.get(this.index);
+        if (this.view === vc.newView && (own === undefined || own.newView < vc.newView))
+          this.latestViewChange.set(this.index, vc);
+        break;
+      }
+      case 'new-view': {
+        const nv = record.newView;
+        this.checkOwn(nv.from);
+        this.replayView(nv.view, false);
+        if (this.view !== nv.view || this.ownNewView !== undefined) break;
+        this.ownNewView = nv;
+        for (const pp of nv.prePrepares) this.replayPrePrepare(pp);
+        const plan = planNewView(nv.viewChanges);
+        this.nextSequence = Math.max(this.nextSequence, plan.stableCount + plan.batches.length);
+        break;
+      }
+      case 'pre-prepare':
+        this.checkOwn(record.prePrepare.from);
+        this.replayView(record.prePrepare.view, false);
+        this.replayPrePrepare(record.prePrepare);
+        break;
+      case 'prepare': {
+        this.replayView(record.view, false);
+        if (record.view !== this.view || record.sequence < this.stable.count) break;
+        const slot = this.slotFor(record.sequence);
+        slot.digest ??= record.digest;
+        if (!slot.prepares.has(this.index)) {
+          const { view, sequence, digest } = record;
+          const prepare = this.keyring.sign<PrepareMessage>({
+            type: 'prepare',
+            from: this.index,
+            view,
+            sequence,
+            digest,
+          });
+          slot.prepares.set(this.index, prepare);
+        }
+        break;
+      }
+      case 'commit': {
+        const pp = record.proof.prePrepare;
+        const existing = this.preparedProofs.get(pp.sequence);
+        if (
+          pp.sequence >= this.stable.count &&
+          (existing === undefined || existing.prePrepare.view < pp.view)
+        )
+          this.preparedProofs.set(pp.sequence, record.proof);
+        this.replayView(pp.view, false);
+        if (!this.replayPrePrepare(pp)) break;
+        const slot = this.slotFor(pp.sequence);
+        for (const prepare of record.proof.prepares)
+          if (!slot.prepares.has(prepare.from)) slot.prepares.set(prepare.from, prepare);
+        slot.preparedDone = true;
+        if (!slot.commits.has(this.index) && slot.digest !== undefined) {
+          const commit = this.keyring.sign<CommitMessage>({
+            type: 'commit',
+            from: this.index,
+            view: pp.view,
+            sequence: pp.sequence,
+            digest: slot.digest,
+          });
+          slot.commits.set(this.index, commit);
+        }
+        break;
+      }
+    }
+  }
+
+  private checkOwn(from: ValidatorIndex): void {
+    if (from !== this.index)
+      throw new PbftError('BAD_SIGNED_LOG', `a message of validator ${from} in the log of ${this.index}`);
+  }
+
+  /** Moves forward only: a view entered is later than the same view still being changed to. */
+  private replayView(view: number, changing: boolean): void {
+    if (view < this.view || (view === this.view && (changing || !this.changing))) return;
+    if (view > this.view) {
+      this.slots.clear();
+      this.proposed.clear();
+      this.ownNewView = undefined;
+    }
+    this.view = view;
+    this.changing = changing;
+  }
+
+  /**
+   * Installs a pre-prepare of the current view; false when it belongs to another view or lies
+   * below the stable checkpoint. The upper end of the window is not checked: the snapshot's
+   * checkpoint may be older than the one the pre-prepare was accepted under.
+   */
+  private replayPrePrepare(pp: PrePrepareMessage): boolean {
+    if (pp.view !== this.view) return false;
+    if (pp.from === this.index) this.nextSequence = Math.max(this.nextSequence, pp.sequence + 1);
+    if (pp.sequence < this.stable.count) return false;
+    const slot = this.slotFor(pp.sequence);
+    if (slot.prePrepare === undefined) {
+      slot.prePrepare = pp;
+      slot.digest = batchDigest(pp.proposer, pp.transactions);
+    }
+    if (pp.from === this.index && pp.sequence >= this.executed) {
+      // The queue this proposal was taken from may be newer than the snapshot: if the proposal
+      // dies with this view, its transactions still go to the next primary.
+      for (const tx of pp.transactions) {
+        const key = txKey(tx);
+        this.proposed.add(key);
+        if (!this.recentCommitted.has(key)) this.pending.set(key, tx);
+      }
+    }
+    return true;
   }
 }

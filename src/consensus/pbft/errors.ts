@@ -10,6 +10,8 @@ export type PbftErrorCode =
   /** The validator init does not fit the committee (index, key or snapshot mismatch). */
   | 'BAD_INIT'
   /** A snapshot written by a different validator, committee or format. */
-  | 'BAD_SNAPSHOT';
+  | 'BAD_SNAPSHOT'
+  /** A record of the validator's own signed log that does not decode or belongs to someone else. */
+  | 'BAD_SIGNED_LOG';
 
 export class PbftError extends GridShardError<PbftErrorCode, { [key: string]: unknown }> {}

@@ -18,6 +18,14 @@ export class Cluster {
   readonly commits: CommittedBatch[][];
   readonly cut = new Set<number>();
   readonly sent: { from: number; to: number; message: DagMessage }[] = [];
+  /** Per validator, every signed-log record it asked to make durable, in order. */
+  readonly records: Uint8Array[][];
+  /**
+   * Validators that die right after a record this predicate picks: the rest of that effect list
+   * is lost, as in a crash between making the record durable and sending the statement.
+   */
+  readonly crashAfterRecord = new Map<number, (record: Uint8Array) => boolean>();
+  readonly down = new Set<number>();
   now = 0;
   private readonly queue = new EventQueue<{ to: number; input: ConsensusInput<DagMessage> }>();
   private readonly timers: Map<string, number>[];
@@ -32,6 +40,7 @@ export class Cluster {
     this.inits = dagGenesis(n, new Uint8Array(32).fill(seedByte), { config: paced });
     this.cores = this.inits.map((init) => dagProtocol.create(init) as DagCore);
     this.commits = this.cores.map(() => []);
+    this.records = this.cores.map(() => []);
     this.timers = this.cores.map(() => new Map());
   }
 
@@ -42,6 +51,7 @@ export class Cluster {
   }
 
   feed(i: number, input: ConsensusInput<DagMessage>): void {
+    if (this.down.has(i)) return;
     this.apply(i, this.cores[i]!.handle(input, this.now));
   }
 
@@ -52,6 +62,7 @@ export class Cluster {
   replace(i: number, core: DagCore): void {
     this.cores[i] = core;
     this.timers[i]!.clear();
+    this.down.delete(i);
   }
 
   private apply(i: number, effects: ConsensusEffect<DagMessage>[]): void {
@@ -69,6 +80,14 @@ export class Cluster {
           break;
         case 'commit':
           this.commits[i]!.push(effect.batch);
+          break;
+        case 'persist-signed':
+          this.records[i]!.push(effect.record);
+          if (this.crashAfterRecord.get(i)?.(effect.record)) {
+            this.crashAfterRecord.delete(i);
+            this.down.add(i);
+            return;
+          }
           break;
       }
     }

@@ -39,6 +39,13 @@ export class Cluster {
   readonly cores: (PbftCore | null)[];
   readonly committed: CommittedBatch[][];
   readonly snapshots: (Uint8Array | undefined)[];
+  /** Per validator, every signed-log record it asked to make durable, in order. */
+  readonly records: Uint8Array[][];
+  /**
+   * Validators that die right after a record this predicate picks: the rest of that effect list
+   * is lost, as in a crash between making the record durable and sending the statement.
+   */
+  readonly crashAfterRecord = new Map<number, (record: Uint8Array) => boolean>();
   now = 0;
   private queue: Event[] = [];
   private order = 0;
@@ -59,6 +66,7 @@ export class Cluster {
     this.cores = this.inits.map((init) => this.protocol.create(init));
     this.committed = this.inits.map(() => []);
     this.snapshots = this.inits.map(() => undefined);
+    this.records = this.inits.map(() => []);
     for (let i = 0; i < n; i++) this.apply(i, this.cores[i]!.handle({ kind: 'start' }, 0));
   }
 
@@ -117,6 +125,14 @@ export class Cluster {
           break;
         case 'commit':
           this.committed[i]!.push(effect.batch);
+          break;
+        case 'persist-signed':
+          this.records[i]!.push(effect.record);
+          if (this.crashAfterRecord.get(i)?.(effect.record)) {
+            this.crashAfterRecord.delete(i);
+            this.cores[i] = null;
+            return;
+          }
           break;
       }
     }
