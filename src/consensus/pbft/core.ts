@@ -294,6 +294,10 @@ export class PbftReplica implements PbftCore {
       if (this.viewDeadline === null || this.now < this.viewDeadline) return;
       this.viewDeadline = null;
       if (this.changing || this.waitingForPrimary()) {
+        // A request whose broadcast was lost leaves this validator the only one waiting, and a
+        // view change it starts alone never completes: everyone hears the requests again first,
+        // as PBFT's clients retransmit to all replicas.
+        this.rebroadcastPending();
         // Waiting may also mean we missed decisions others made: ask a peer as well.
         this.probesLeft = Math.max(this.probesLeft, 1);
         this.armFetch();
@@ -306,7 +310,10 @@ export class PbftReplica implements PbftCore {
       const gap = Math.max(this.maxDecided, this.maxCommittedSeen) >= this.executed;
       // A validator stuck in a view change keeps asking for decisions: if the others stayed in the
       // old view and kept deciding, it still executes everything they decided.
-      if (this.changing) this.repeatViewChange();
+      if (this.changing) {
+        this.repeatViewChange();
+        this.rebroadcastPending();
+      }
       if (this.executed < this.fetchTarget || gap || this.probesLeft > 0 || this.changing) {
         if (this.executed >= this.fetchTarget && !gap && !this.changing) this.probesLeft--;
         this.sendFetch();
@@ -970,6 +977,10 @@ export class PbftReplica implements PbftCore {
   }
 
   // ---- helpers ----
+
+  private rebroadcastPending(): void {
+    if (this.pending.size > 0) this.sendRequest([...this.pending.values()], true);
+  }
 
   private forwardPending(): void {
     if (this.changing || this.pending.size === 0) return;
