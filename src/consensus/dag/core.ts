@@ -431,6 +431,21 @@ export class DagCore implements ConsensusCore<DagMessage> {
       this.accept(certificate, out);
       return;
     }
+    this.bufferUntilParents(key, certificate, missing, from, out);
+  }
+
+  /**
+   * Holds a certificate until its missing parents arrive, asking `from` for them (or everyone,
+   * for a certificate no peer sent: this validator's own, when a restart from an older snapshot
+   * left its parents behind).
+   */
+  private bufferUntilParents(
+    key: string,
+    certificate: Certificate,
+    missing: Map<string, number>,
+    from: ValidatorIndex | null,
+    out: Effect[],
+  ): void {
     if (this.buffered.size >= this.config.maxBufferedCertificates) return;
     this.buffered.set(key, { certificate, missing });
     const toFetch: Uint8Array[] = [];
@@ -443,7 +458,12 @@ export class DagCore implements ConsensusCore<DagMessage> {
       }
       waiters.add(key);
     }
-    this.request(from, toFetch, out);
+    if (from !== null) this.request(from, toFetch, out);
+    else if (toFetch.length > 0)
+      out.push({
+        kind: 'broadcast',
+        message: { type: 'request', digests: toFetch.slice(0, MAX_REQUEST_DIGESTS) },
+      });
   }
 
   /**
@@ -517,13 +537,18 @@ export class DagCore implements ConsensusCore<DagMessage> {
    * Inserts a causally complete certificate, then every buffered one it completes. Every path
    * into the DAG ends here, so the parent rules are checked here once more whatever the path:
    * each reference inside the window resolves to a vertex of the claimed round, and the strong
-   * parents are 2f + 1 vertices of distinct authors.
+   * parents are 2f + 1 vertices of distinct authors. A certificate whose parents are not all here
+   * yet (this validator's own, after a restart from an older snapshot) waits for them.
    */
   private accept(certificate: Certificate, out: Effect[]): void {
     const header = certificate.header;
     const digest = digestKey(headerDigest(header));
     const parents = headerParents(this.store, this.refused, this.gcRound, header);
-    if (parents.verdict !== 'present' || !strongParentsSound(this.store, header, this.gcRound, this.quorum)) {
+    if (parents.verdict === 'missing') {
+      this.bufferUntilParents(digest, certificate, parents.missing, null, out);
+      return;
+    }
+    if (parents.verdict === 'invalid' || !strongParentsSound(this.store, header, this.gcRound, this.quorum)) {
       this.refuse(digest, header.round);
       return;
     }
