@@ -107,7 +107,7 @@ export function demoMarketConfig(keys: DemoKeys): MarketConfigJson {
       { bus: 33, exportLimitKw: 200 },
     ],
   };
-  return { ...config, operators: config.operators.map(toHex) };
+  return { ...config, operators: config.operators.map(toHex), subsidyAccount: toHex(config.subsidyAccount) };
 }
 
 interface Actor {
