@@ -83,7 +83,7 @@ export class TestMarket {
       });
       this.driver.must(this.operator, { type: 'audit', member: signer.publicKey, approve: true, note: '' });
     }
-    this.driver.must(this.grid, { type: 'consent', standing: true });
+    if (this.store.config()!.standingConsent) this.driver.must(this.grid, { type: 'consent', standing: true });
   }
 
   /**
