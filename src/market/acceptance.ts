@@ -5,12 +5,15 @@ import { type ActionDetail, type HandlerContext, requireCycle, requireMember } f
 import { keyString } from './memory-state.js';
 import {
   type Acceptance,
+  type Awaiting,
   CONTRACT_PARTIES,
   type Contract,
   type ContractParty,
   type ContractStatus,
+  type Cycle,
   type Member,
 } from './records.js';
+import type { MarketStore } from './store.js';
 
 type Of<T extends MarketAction['type']> = Extract<MarketAction, { type: T }>;
 
@@ -61,7 +64,6 @@ export function acceptancesAtWriting(
       if (member?.standingConsent == null || member.status !== 'approved') continue;
       acceptances.push({
         role,
-        party: key,
         how: 'standingConsent',
         atMs: ctx.context.blockTimeMs,
         height: ctx.context.height,
@@ -78,6 +80,48 @@ export function acceptancesAtWriting(
   };
 }
 
+/** Role bits of `awaitingCodec`: bit i is `CONTRACT_PARTIES[i]`. */
+function bitsOf(roles: readonly ContractParty[]): number {
+  return roles.reduce((bits, role) => bits | (1 << CONTRACT_PARTIES.indexOf(role)), 0);
+}
+function rolesOf(bits: number): ContractParty[] {
+  return CONTRACT_PARTIES.filter((_, i) => (bits & (1 << i)) !== 0);
+}
+
+/** Collects, while contracts are written, which party each pending contract waits for. */
+export class AwaitingIndex {
+  private readonly byParty = new Map<string, { party: Uint8Array; entries: Awaiting[] }>();
+  constructor(private readonly store: MarketStore) {}
+
+  add(contract: Contract): void {
+    const missing = missingParties(contract);
+    const bits = bitsOf(missing);
+    for (const role of missing) {
+      const party = partyKey(contract, role);
+      const name = keyString(party);
+      let slot = this.byParty.get(name);
+      if (slot === undefined) this.byParty.set(name, (slot = { party, entries: [] }));
+      const last = slot.entries.at(-1);
+      // One key may hold two roles of a contract (the grid enterprise as buyer and transmitter).
+      if (last?.deal === contract.deal) last.roles |= bitsOf([role]);
+      else
+        slot.entries.push({
+          deal: contract.deal,
+          interval: contract.interval,
+          roles: bitsOf([role]),
+          missing: bits,
+        });
+    }
+  }
+
+  write(cycleId: string): void {
+    for (const name of [...this.byParty.keys()].sort()) {
+      const slot = this.byParty.get(name)!;
+      this.store.setAwaiting(cycleId, slot.party, slot.entries);
+    }
+  }
+}
+
 /** Parses `cycleId/deal`; the deal number is the contract's position in the cycle. */
 function dealOf(cycleId: string, contractId: string): number | undefined {
   const prefix = `${cycleId}/`;
@@ -91,7 +135,10 @@ function dealOf(cycleId: string, contractId: string): number | undefined {
  * A party accepts contracts of a cycle that is `contracted`, each before its delivery interval
  * starts (block time). The sender must hold a party role of every named contract; its signature
  * covers all the roles it holds (in the entrusted and grid-purchase modes the grid enterprise is
- * also the buyer). All the named contracts are accepted or, if any is refused, none.
+ * also the buyer). All the named contracts are accepted or, if any is refused, none. The party's
+ * awaiting index says which contracts wait for it, so the interval lists are neither read nor
+ * rewritten; the signed acceptances are stored beside each contract (`MarketStore.contracts`
+ * shows them with it, and settlement folds them in).
  */
 export function acceptContracts(ctx: HandlerContext, action: Of<'acceptContracts'>): ActionDetail {
   requireMember(ctx, ['generator', 'user', 'gridEnterprise']);
@@ -99,63 +146,39 @@ export function acceptContracts(ctx: HandlerContext, action: Of<'acceptContracts
   if (action.contractIds.length === 0) {
     throw new MarketError('BAD_ACTION', 'name at least one contract', { field: 'contractIds' });
   }
-  const lists = new Map<number, Contract[]>();
-  const where = new Map<number, { interval: number; index: number }>();
-  const locate = (deal: number): { interval: number; index: number } | undefined => {
-    // Contracts are stored per interval in deal order; load intervals until the deal is passed.
-    for (let interval = 0; interval < cycle.intervals && !where.has(deal); interval++) {
-      if (lists.has(interval)) continue;
-      const contracts = ctx.store.contracts(cycle.cycleId, interval);
-      lists.set(interval, contracts);
-      for (const [index, c] of contracts.entries()) where.set(c.deal, { interval, index });
-    }
-    return where.get(deal);
-  };
+  const waiting = new Map(ctx.store.awaiting(cycle.cycleId, ctx.sender).map((entry) => [entry.deal, entry]));
   const seen = new Set<number>();
-  const touched = new Set<number>();
+  const writes: { deal: number; acceptances: Acceptance[] }[] = [];
   let binding = 0;
   for (const contractId of action.contractIds) {
     const deal = dealOf(cycle.cycleId, contractId);
-    const place = deal === undefined ? undefined : locate(deal);
-    if (deal === undefined || place === undefined) {
-      throw new MarketError('NOT_FOUND', `no contract "${contractId}" in cycle "${cycle.cycleId}"`, {
-        contractId,
-      });
-    }
+    const entry = deal === undefined ? undefined : waiting.get(deal);
+    if (deal === undefined || entry === undefined) throw refusal(ctx, cycle, contractId, deal);
     if (seen.has(deal)) {
       throw new MarketError('BAD_ACTION', `contract "${contractId}" named twice`, { contractId });
     }
     seen.add(deal);
-    const contracts = lists.get(place.interval)!;
-    const contract = contracts[place.index]!;
-    const roles = CONTRACT_PARTIES.filter((role) => bytesEqual(partyKey(contract, role), ctx.sender));
-    if (roles.length === 0) {
-      throw new MarketError('NOT_AUTHORISED', `not a party of contract "${contractId}"`, {
-        contractId,
-        member: toHex(ctx.sender),
-      });
-    }
-    if (ctx.context.blockTimeMs >= contract.termStartMs) {
+    const termStartMs = cycle.deliveryStartMs + entry.interval * cycle.intervalMs;
+    if (ctx.context.blockTimeMs >= termStartMs) {
       throw new MarketError(
         'DEADLINE_PASSED',
-        `contract "${contractId}" had to be accepted before its delivery start ${contract.termStartMs}`,
-        { contractId, deadlineMs: contract.termStartMs },
+        `contract "${contractId}" had to be accepted before its delivery start ${termStartMs}`,
+        { contractId, deadlineMs: termStartMs },
       );
     }
-    const have = new Set(contract.acceptances.map((a) => a.role));
-    const adding = roles.filter((role) => !have.has(role));
-    if (contract.status !== 'pending' || adding.length === 0) {
+    const signed = ctx.store.signedAcceptances(cycle.cycleId, deal);
+    const have = new Set(signed.map((a) => a.role));
+    const adding = rolesOf(entry.roles).filter((role) => !have.has(role));
+    if (adding.length === 0) {
       throw new MarketError('DUPLICATE', `contract "${contractId}" is already accepted by this party`, {
         contractId,
-        status: contract.status,
       });
     }
     const acceptances = [
-      ...contract.acceptances,
+      ...signed,
       ...adding.map(
         (role): Acceptance => ({
           role,
-          party: ctx.sender,
           how: 'signed',
           atMs: ctx.context.blockTimeMs,
           height: ctx.context.height,
@@ -164,18 +187,45 @@ export function acceptContracts(ctx: HandlerContext, action: Of<'acceptContracts
         }),
       ),
     ];
-    const status = statusOf(acceptances);
-    if (status === 'binding') binding++;
-    contracts[place.index] = {
-      ...contract,
-      acceptances,
-      status,
-      statusReason: status === 'binding' ? `accepted by all three parties at ${ctx.context.blockTimeMs}` : '',
-    };
-    touched.add(place.interval);
+    if (rolesOf(entry.missing).every((role) => acceptances.some((a) => a.role === role))) binding++;
+    writes.push({ deal, acceptances });
   }
-  for (const interval of [...touched].sort((a, b) => a - b)) {
-    ctx.store.setContracts(cycle.cycleId, interval, lists.get(interval)!);
+  for (const { deal, acceptances } of writes.sort((a, b) => a.deal - b.deal)) {
+    ctx.store.setSignedAcceptances(cycle.cycleId, deal, acceptances);
   }
   return { cycleId: cycle.cycleId, accepted: action.contractIds.length, binding };
+}
+
+/**
+ * Why a contract is not waiting for the sender: it does not exist, the sender is no party of it,
+ * or the sender accepted it already (by standing consent at writing). Only refusals read the
+ * interval lists.
+ */
+function refusal(
+  ctx: HandlerContext,
+  cycle: Cycle,
+  contractId: string,
+  deal: number | undefined,
+): MarketError {
+  const contract =
+    deal === undefined
+      ? undefined
+      : Array.from({ length: cycle.intervals }, (_, i) => i)
+          .flatMap((interval) => ctx.store.contracts(cycle.cycleId, interval))
+          .find((c) => c.deal === deal);
+  if (contract === undefined) {
+    return new MarketError('NOT_FOUND', `no contract "${contractId}" in cycle "${cycle.cycleId}"`, {
+      contractId,
+    });
+  }
+  if (!CONTRACT_PARTIES.some((role) => bytesEqual(partyKey(contract, role), ctx.sender))) {
+    return new MarketError('NOT_AUTHORISED', `not a party of contract "${contractId}"`, {
+      contractId,
+      member: toHex(ctx.sender),
+    });
+  }
+  return new MarketError('DUPLICATE', `contract "${contractId}" is already accepted by this party`, {
+    contractId,
+    status: contract.status,
+  });
 }

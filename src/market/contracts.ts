@@ -1,6 +1,6 @@
 import { toHex } from '../crypto/index.js';
 import { isGridShardError } from '../errors.js';
-import { acceptancesAtWriting } from './acceptance.js';
+import { AwaitingIndex, acceptancesAtWriting } from './acceptance.js';
 import type { MarketAction } from './actions.js';
 import { checkDeadlineMs, moveCycle } from './cycle-clock.js';
 import { MarketError } from './errors.js';
@@ -325,6 +325,7 @@ export function contractNow(ctx: HandlerContext, cycle: Cycle, code: string, rea
   let written = 0;
   let binding = 0;
   const members = new Map<string, Member | undefined>();
+  const awaiting = new AwaitingIndex(ctx.store);
   for (let interval = 0; interval < cycle.intervals; interval++) {
     const contracts: Contract[] = [];
     const termStartMs = cycle.deliveryStartMs + interval * cycle.intervalMs;
@@ -342,11 +343,14 @@ export function contractNow(ctx: HandlerContext, cycle: Cycle, code: string, rea
         members,
       );
       if (accepted.status === 'binding') binding++;
-      contracts.push({ ...terms, ...accepted });
+      const contract = { ...terms, ...accepted };
+      if (accepted.status === 'pending') awaiting.add(contract);
+      contracts.push(contract);
     }
     if (contracts.length > 0) store.setContracts(cycle.cycleId, interval, contracts);
     written += contracts.length;
   }
+  awaiting.write(cycle.cycleId);
   moveCycle(ctx, cycle, 'contracted', code, reason);
   return { cycleId: cycle.cycleId, contracts: written, binding };
 }

@@ -291,16 +291,16 @@ export type ContractStatus = (typeof CONTRACT_STATUSES)[number];
 /**
  * One party's acceptance: `signed` by its own `acceptContracts` transaction (whose signature and
  * nonce are kept, so anyone can check it against the chain), or by the `standingConsent` it gave
- * before the contract was written. `atMs` and `height` are the accepting block's.
+ * before the contract was written. `atMs` and `height` are the accepting block's. The party is the
+ * contract's key for the role (`partyKey` in acceptance.ts), so it is not repeated here.
  */
 export const acceptanceCodec = struct({
   role: oneOf(CONTRACT_PARTIES),
-  party: key32,
   how: oneOf(['signed', 'standingConsent'] as const),
   atMs: u64,
-  height: u64,
+  height: varuint,
   signature: optional(fixed(64)),
-  nonce: u64,
+  nonce: varuint,
 });
 export type Acceptance = Infer<typeof acceptanceCodec>;
 
@@ -321,6 +321,16 @@ const contractFromV1 = (old: Infer<typeof contractV1Codec>): Contract => ({
   status: 'binding',
   statusReason: 'written before party acceptance existed',
 });
+/** Acceptances signed after a contract was written, kept beside it until settlement folds them in. */
+export const acceptanceListRecord = versioned(1, list(acceptanceCodec, 3), 'signed acceptances');
+/**
+ * Per cycle and party, the contracts waiting for that party's signature: the deal, its interval,
+ * the party's roles still to accept and every role the contract still lacked when written (bit i
+ * is `CONTRACT_PARTIES[i]`). An acceptance reads this small record instead of the interval lists.
+ */
+export const awaitingCodec = struct({ deal: varuint, interval: varuint, roles: varuint, missing: varuint });
+export type Awaiting = Infer<typeof awaitingCodec>;
+export const awaitingListRecord = versioned(1, list(awaitingCodec, 10_000_000), 'contracts awaiting a party');
 export const contractRecord = upgradable(2, contractCodec, 'contract', [
   { version: 1, codec: contractV1Codec, upgrade: contractFromV1 },
 ]);

@@ -255,7 +255,9 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
       hold(c.generator, 'generator', c);
       if (c.mode === 'direct') hold(c.user, 'user', c);
     }
-    if (lapsed > 0) store.setContracts(cycle.cycleId, interval, list);
+    // Acceptances signed after writing are folded into the list, so the settled record is whole.
+    const signed = list.some((c) => c.acceptances.some((a) => a.how === 'signed'));
+    if (lapsed > 0 || signed) store.setContracts(cycle.cycleId, interval, list);
   }
 
   for (const slot of held.values()) {

@@ -1,7 +1,12 @@
 import { Writer } from '../codec/index.js';
 import type { KeyValueState } from '../ledger/state-interface.js';
 import {
+  type Acceptance,
+  type Awaiting,
+  acceptanceListRecord,
+  awaitingListRecord,
   balanceRecord,
+  CONTRACT_PARTIES,
   type Contract,
   type Cycle,
   configRecord,
@@ -67,6 +72,8 @@ const P = {
   meterRejection: 0x18,
   intervalOutcomes: 0x19,
   transitions: 0x1a,
+  awaiting: 0x1b,
+  signedAcceptances: 0x1c,
 } as const;
 
 type Part = string | number | Uint8Array;
@@ -238,8 +245,42 @@ export class MarketStore {
     return out;
   }
 
+  /**
+   * Contracts of one interval as they stand: a pending contract shows the acceptances its parties
+   * signed since it was written (kept beside the list, so an acceptance does not rewrite it).
+   */
   contracts(cycleId: string, interval: number): Contract[] {
-    return this.read(key(P.contract, cycleId, interval), contractListRecord) ?? [];
+    const list = this.read(key(P.contract, cycleId, interval), contractListRecord) ?? [];
+    for (let i = 0; i < list.length; i++) {
+      const contract = list[i]!;
+      if (contract.status !== 'pending') continue;
+      const signed = this.signedAcceptances(cycleId, contract.deal);
+      if (signed.length === 0) continue;
+      const acceptances = [...contract.acceptances, ...signed];
+      const binding = acceptances.length === CONTRACT_PARTIES.length;
+      list[i] = {
+        ...contract,
+        acceptances,
+        status: binding ? 'binding' : 'pending',
+        statusReason: binding
+          ? `accepted by all three parties at ${Math.max(...acceptances.map((a) => a.atMs))}`
+          : '',
+      };
+    }
+    return list;
+  }
+  signedAcceptances(cycleId: string, deal: number): Acceptance[] {
+    return this.read(key(P.signedAcceptances, cycleId, deal), acceptanceListRecord) ?? [];
+  }
+  setSignedAcceptances(cycleId: string, deal: number, acceptances: readonly Acceptance[]): void {
+    this.state.set(key(P.signedAcceptances, cycleId, deal), acceptanceListRecord.encode([...acceptances]));
+  }
+  /** The contracts of a cycle that wait for this party's signature (see `awaitingCodec`). */
+  awaiting(cycleId: string, party: Uint8Array): Awaiting[] {
+    return this.read(key(P.awaiting, cycleId, party), awaitingListRecord) ?? [];
+  }
+  setAwaiting(cycleId: string, party: Uint8Array, entries: readonly Awaiting[]): void {
+    this.state.set(key(P.awaiting, cycleId, party), awaitingListRecord.encode([...entries]));
   }
   setContracts(cycleId: string, interval: number, contracts: readonly Contract[]): void {
     this.state.set(key(P.contract, cycleId, interval), contractListRecord.encode([...contracts]));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ed25519PublicKeyObject, ed25519Verify, toHex } from '../../src/crypto/index.js';
+import { partyKey } from '../../src/market/acceptance.js';
 import { signingBytes } from '../../src/market/actions.js';
 import { expectError, type Signer } from '../../src/market/driver.js';
 import {
@@ -103,7 +104,13 @@ describe('contract acceptance', () => {
       assert.equal(contract.status, i === 2 ? 'binding' : 'pending');
       const acceptance = contract.acceptances[i]!;
       assert.deepEqual(
-        [acceptance.role, toHex(acceptance.party), acceptance.how, acceptance.atMs, acceptance.height],
+        [
+          acceptance.role,
+          toHex(partyKey(contract, acceptance.role)),
+          acceptance.how,
+          acceptance.atMs,
+          acceptance.height,
+        ],
         [role, toHex(signer.publicKey), 'signed', market.driver.blockTimeMs, market.driver.height],
       );
       // The stored signature is the party's own: it verifies against the chain's signing bytes.

@@ -83,7 +83,8 @@ export class TestMarket {
       });
       this.driver.must(this.operator, { type: 'audit', member: signer.publicKey, approve: true, note: '' });
     }
-    if (this.store.config()!.standingConsent) this.driver.must(this.grid, { type: 'consent', standing: true });
+    if (this.store.config()!.standingConsent)
+      this.driver.must(this.grid, { type: 'consent', standing: true });
   }
 
   /**

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { toHex } from '../../src/crypto/index.js';
+import { partyKey } from '../../src/market/acceptance.js';
 import { expectError } from '../../src/market/driver.js';
 import type { Quotation } from '../../src/market/records.js';
 import { bid, HOUR_MS, offer, project, seedSigner, TestMarket } from './fixture.js';
@@ -59,7 +60,7 @@ describe('direct trading, contract and settlement', () => {
     // All three parties gave standing consent, so the contract binds from the block that wrote it.
     const writtenAt = market.store.transitions('c1').find((t) => t.to === 'contracted')!.atMs;
     assert.deepEqual(
-      contract.acceptances.map((a) => [a.role, toHex(a.party), a.how, a.atMs]),
+      contract.acceptances.map((a) => [a.role, toHex(partyKey(contract, a.role)), a.how, a.atMs]),
       [
         ['generator', toHex(gen.publicKey), 'standingConsent', writtenAt],
         ['user', toHex(user.publicKey), 'standingConsent', writtenAt],
