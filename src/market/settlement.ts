@@ -1,5 +1,4 @@
 import { bytesEqual, toHex } from '../crypto/index.js';
-import { missingParties } from './acceptance.js';
 import type { MarketAction } from './actions.js';
 import { deliveryEndMs, moveCycle } from './cycle-clock.js';
 import { MarketError } from './errors.js';
@@ -14,6 +13,7 @@ import { breachesOf } from './liability.js';
 import { keyString } from './memory-state.js';
 import type { Contract, Cycle, LiabilityLine, Statement, StatementKind } from './records.js';
 import { STATEMENT_KINDS } from './records.js';
+import { lapseReason } from './store.js';
 
 type Of<T extends MarketAction['type']> = Extract<MarketAction, { type: T }>;
 
@@ -204,6 +204,7 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
   };
 
   const subsidyAccount = config.subsidyAccount;
+  let lapsedCount = 0;
   for (let interval = 0; interval < cycle.intervals; interval++) {
     const list = store.contracts(cycle.cycleId, interval);
     let lapsed = 0;
@@ -255,9 +256,9 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
       hold(c.generator, 'generator', c);
       if (c.mode === 'direct') hold(c.user, 'user', c);
     }
-    // Acceptances signed after writing are folded into the list, so the settled record is whole.
-    const signed = list.some((c) => c.acceptances.some((a) => a.how === 'signed'));
-    if (lapsed > 0 || signed) store.setContracts(cycle.cycleId, interval, list);
+    // Nothing is rewritten: once the cycle is settled, `MarketStore.contracts` shows a contract
+    // that never bound as lapsed, with the reason used here.
+    lapsedCount += lapsed;
   }
 
   for (const slot of held.values()) {
@@ -341,12 +342,5 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
   }
   if (netSum !== 0n) throw new Error(`settlement of ${cycle.cycleId} does not balance: ${netSum}`);
   moveCycle(ctx, cycle, 'settled', code, reason);
-  return { cycleId: cycle.cycleId, statements: accounts.size, transferred };
-}
-
-function lapseReason(contract: Contract): string {
-  return `LAPSED: not accepted before delivery start by ${missingParties(contract).join(', ')}; settled as grid purchase at the benchmark price`.slice(
-    0,
-    200,
-  );
+  return { cycleId: cycle.cycleId, statements: accounts.size, transferred, lapsed: lapsedCount };
 }

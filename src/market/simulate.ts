@@ -356,23 +356,16 @@ export function runSimulation(options: SimulationOptions & { readonly record?: b
   return { report, state, config, log: driver.log ?? [] };
 }
 
-/** Traders that sign their contracts one by one accept every contract naming them, in one batch. */
+/** Traders that sign their contracts accept every contract waiting for them, in one batch each. */
 function acceptBySignature(
   driver: MarketDriver,
   store: MarketStore,
   cycleId: string,
   traders: readonly Trader[],
 ): void {
-  const signing = new Map<string, { trader: Trader; ids: string[] }>();
   for (const trader of traders) {
-    if (trader.accepts === 'signed') signing.set(toHex(trader.signer.publicKey), { trader, ids: [] });
-  }
-  for (const contract of store.allContracts(cycleId)) {
-    for (const party of new Set([toHex(contract.generator), toHex(contract.user)])) {
-      signing.get(party)?.ids.push(contract.contractId);
-    }
-  }
-  for (const { trader, ids } of signing.values()) {
+    if (trader.accepts !== 'signed') continue;
+    const ids = store.awaiting(cycleId, trader.signer.publicKey).map((entry) => `${cycleId}/${entry.deal}`);
     for (let from = 0; from < ids.length; from += 10_000) {
       const contractIds = ids.slice(from, from + 10_000);
       driver.must(trader.signer, { type: 'acceptContracts', cycleId, contractIds });

@@ -39,6 +39,16 @@ import {
   varuintRecord,
 } from './records.js';
 
+/** Why a contract that never bound lapsed: the roles that had not accepted by delivery start. */
+export function lapseReason(contract: Contract): string {
+  const have = new Set(contract.acceptances.map((a) => a.role));
+  const missing = CONTRACT_PARTIES.filter((role) => !have.has(role));
+  return `LAPSED: not accepted before delivery start by ${missing.join(', ')}; settled as grid purchase at the benchmark price`.slice(
+    0,
+    200,
+  );
+}
+
 /** Refused meter readings kept per cycle; beyond this only the count grows. */
 export const MAX_METER_REJECTIONS = 10_000;
 
@@ -247,25 +257,34 @@ export class MarketStore {
 
   /**
    * Contracts of one interval as they stand: a pending contract shows the acceptances its parties
-   * signed since it was written (kept beside the list, so an acceptance does not rewrite it).
+   * signed since it was written (kept beside the list, so an acceptance does not rewrite it), and
+   * once the cycle is settled a contract that never bound shows as `lapsed` with its reason
+   * (settlement applied the lapse rule to it; the list itself is not rewritten).
    */
   contracts(cycleId: string, interval: number): Contract[] {
     const list = this.read(key(P.contract, cycleId, interval), contractListRecord) ?? [];
+    let settled: boolean | undefined;
     for (let i = 0; i < list.length; i++) {
-      const contract = list[i]!;
+      let contract = list[i]!;
       if (contract.status !== 'pending') continue;
       const signed = this.signedAcceptances(cycleId, contract.deal);
-      if (signed.length === 0) continue;
-      const acceptances = [...contract.acceptances, ...signed];
-      const binding = acceptances.length === CONTRACT_PARTIES.length;
-      list[i] = {
-        ...contract,
-        acceptances,
-        status: binding ? 'binding' : 'pending',
-        statusReason: binding
-          ? `accepted by all three parties at ${Math.max(...acceptances.map((a) => a.atMs))}`
-          : '',
-      };
+      if (signed.length > 0) {
+        const acceptances = [...contract.acceptances, ...signed];
+        const binding = acceptances.length === CONTRACT_PARTIES.length;
+        contract = {
+          ...contract,
+          acceptances,
+          status: binding ? 'binding' : 'pending',
+          statusReason: binding
+            ? `accepted by all three parties at ${Math.max(...acceptances.map((a) => a.atMs))}`
+            : '',
+        };
+      }
+      settled ??= this.cycle(cycleId)?.state === 'settled';
+      if (contract.status === 'pending' && settled) {
+        contract = { ...contract, status: 'lapsed', statusReason: lapseReason(contract) };
+      }
+      list[i] = contract;
     }
     return list;
   }

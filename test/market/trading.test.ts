@@ -96,7 +96,7 @@ describe('direct trading, contract and settlement', () => {
         adjustmentReason: '',
         acceptances: 3,
         status: 'binding',
-        statusReason: 'accepted by standing consent of all three parties',
+        statusReason: '',
       },
     );
 
