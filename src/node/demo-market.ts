@@ -507,7 +507,7 @@ export class DemoMarket {
     await this.must(this.tradingCenter, { type: 'settle', cycleId });
     this.cycles++;
     this.print(
-      `demo market: cycle ${cycleId} metered and settled (${SHORT_GENERATOR} delivered short in intervals ${SHORT_INTERVALS.join(', ')}: breach liability to its buyers)`,
+      `demo market: cycle ${cycleId} metered and settled (${SHORT_GENERATOR} metered a quarter of its quoted output in intervals ${SHORT_INTERVALS.join(', ')}; what it contracted there beyond the band owes breach liability)`,
     );
     this.saveNonces();
   }
