@@ -4,8 +4,10 @@ import { ed25519PublicKeyObject, ed25519Verify, toHex } from '../../src/crypto/i
 import { partyKey } from '../../src/market/acceptance.js';
 import { signingBytes } from '../../src/market/actions.js';
 import { expectError, type Signer } from '../../src/market/driver.js';
+import { MARKET_PARAMETER_DEFAULTS } from '../../src/market/parameters.js';
 import {
   type Contract,
+  configRecord,
   contractListRecord,
   memberRecord,
   type Quotation,
@@ -330,5 +332,14 @@ describe('contract acceptance', () => {
     assert.deepEqual(memberRecord.decode(asV1(memberRecord.encode(member), 1)), member);
     const statement = { ...market.store.statement('c1', t.gen.publicKey)!, liabilities: [] };
     assert.deepEqual(statementRecord.decode(asV1(statementRecord.encode(statement), 1)), statement);
+    // A version 2 configuration (before the subsidy account and standing consent) gets the defaults.
+    const config = market.store.config()!;
+    const v3 = configRecord.encode({ ...config, standingConsent: false });
+    const v2 = Uint8Array.from([2, ...v3.slice(1, -33)]);
+    assert.deepEqual(configRecord.decode(v2), {
+      ...config,
+      subsidyAccount: MARKET_PARAMETER_DEFAULTS.subsidyAccount,
+      standingConsent: true,
+    });
   });
 });
