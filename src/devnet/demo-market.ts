@@ -51,6 +51,13 @@ const PARTICIPANTS: readonly DemoParticipant[] = [
   { name: 'Homes Bus 31', role: 'user', bus: 31, powerKw: 350, technology: '', basePricePerKwh: 460 },
 ];
 
+/**
+ * This generator delivers well short of its contracts in these intervals of every cycle, so each
+ * settlement shows breach liability (docs/MARKET.md, Breach liability).
+ */
+const SHORT_GENERATOR = 'Wind Bus 13';
+const SHORT_INTERVALS: readonly number[] = [1, 3];
+
 const INTERVALS = 4;
 const INTERVAL_MS = 15_000;
 /** How long one market transaction may take to reach a block before the step is retried. */
@@ -107,7 +114,7 @@ export function demoMarketConfig(keys: DemoKeys): MarketConfigJson {
       { bus: 33, exportLimitKw: 200 },
     ],
   };
-  return { ...config, operators: config.operators.map(toHex) };
+  return { ...config, operators: config.operators.map(toHex), subsidyAccount: toHex(config.subsidyAccount) };
 }
 
 interface Actor {
@@ -390,6 +397,12 @@ export class DemoMarket {
         });
       }),
     );
+    // Every contract party accepts its tripartite contracts in advance, by standing consent.
+    await Promise.all(
+      [this.gridEnterprise, ...this.participants.map((p) => p.actor)].map((actor) =>
+        this.send(actor, { type: 'consent', standing: true }),
+      ),
+    );
     await this.send(this.tradingCenter, {
       type: 'auditBatch',
       decisions: this.participants.map(({ actor }) => ({
@@ -399,7 +412,9 @@ export class DemoMarket {
       })),
     });
     this.admitted = true;
-    this.print('demo market: 3 institutions and 12 participants registered and approved on chain');
+    this.print(
+      'demo market: 3 institutions and 12 participants registered and approved on chain, contract parties with standing consent',
+    );
   }
 
   private quote(spec: DemoParticipant, cycle: number): Quotation {
@@ -477,18 +492,23 @@ export class DemoMarket {
       participant: actor.signer.publicKey,
       readings: Array.from({ length: INTERVALS }, (_, interval) => ({
         interval,
-        // Metered energy deviates from the quoted shape by -8 % … +8 %.
+        // Metered energy deviates from the quoted shape by -8 % … +8 %; the short generator
+        // delivers a quarter of it in its short intervals, a breach of its binding contracts.
         energyWh: Math.floor(
           ((spec.powerKw * INTERVAL_MS) / 3600) *
             (0.5 + 0.4 * Math.abs(Math.sin(((interval + this.cycles + spec.bus) * Math.PI) / 5))) *
-            (0.92 + ((i * 7 + interval * 3) % 17) / 100),
+            (spec.name === SHORT_GENERATOR && SHORT_INTERVALS.includes(interval)
+              ? 0.25
+              : 0.92 + ((i * 7 + interval * 3) % 17) / 100),
         ),
       })),
     }));
     await this.must(this.gridEnterprise, { type: 'meterReadings', cycleId, meters });
     await this.must(this.tradingCenter, { type: 'settle', cycleId });
     this.cycles++;
-    this.print(`demo market: cycle ${cycleId} metered and settled`);
+    this.print(
+      `demo market: cycle ${cycleId} metered and settled (${SHORT_GENERATOR} metered a quarter of its quoted output in intervals ${SHORT_INTERVALS.join(', ')}; what it contracted there beyond the band owes breach liability)`,
+    );
     this.saveNonces();
   }
 }

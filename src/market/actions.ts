@@ -73,6 +73,13 @@ const actionVariants = {
   advanceCycle: { cycleId },
   /** A grid enterprise binds a meter's key to a generator or user; null unbinds. */
   bindMeter: { member: key32, meterKey: optional(key32) },
+  /**
+   * A generator, user or grid enterprise accepts the named contracts of a cycle: this
+   * transaction's signature is the party's signature on each of them.
+   */
+  acceptContracts: { cycleId, contractIds: list(text(96), 10_000) },
+  /** Standing consent to the contracts written for the sender from now on (false revokes it). */
+  consent: { standing: bool },
 };
 
 export const marketActionCodec = union(actionVariants);

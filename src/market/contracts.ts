@@ -1,5 +1,6 @@
 import { toHex } from '../crypto/index.js';
 import { isGridShardError } from '../errors.js';
+import { AwaitingIndex, acceptancesAtWriting } from './acceptance.js';
 import type { MarketAction } from './actions.js';
 import { checkDeadlineMs, moveCycle } from './cycle-clock.js';
 import { MarketError } from './errors.js';
@@ -313,7 +314,7 @@ export function contract(ctx: HandlerContext, action: Of<'contract'>): ActionDet
  * grid enterprise's (entrusted, grid purchase) keep their terms.
  */
 export function contractNow(ctx: HandlerContext, cycle: Cycle, code: string, reason: string): ActionDetail {
-  const { store, config } = ctx;
+  const { store } = ctx;
   const fallback = new Set(
     store
       .intervalOutcomes(cycle.cycleId)
@@ -322,42 +323,69 @@ export function contractNow(ctx: HandlerContext, cycle: Cycle, code: string, rea
   );
   let id = 0;
   let written = 0;
+  let binding = 0;
+  const members = new Map<string, Member | undefined>();
+  const awaiting = new AwaitingIndex(ctx.store);
   for (let interval = 0; interval < cycle.intervals; interval++) {
     const contracts: Contract[] = [];
     const termStartMs = cycle.deliveryStartMs + interval * cycle.intervalMs;
     for (const deal of store.deals(cycle.cycleId, interval)) {
       const n = id++;
       if (deal.energyWh === 0) continue;
-      if (fallback.has(interval) && deal.mode === 'direct') {
-        contracts.push(gridPurchaseFallback(ctx, cycle, deal, n, interval, termStartMs));
-        continue;
-      }
-      contracts.push({
-        contractId: `${cycle.cycleId}/${n}`,
-        cycleId: cycle.cycleId,
-        deal: n,
-        mode: deal.mode,
-        generator: deal.seller,
-        user: deal.buyer,
-        gridEnterprise: cycle.gridEnterprise,
-        interval,
+      const terms =
+        fallback.has(interval) && deal.mode === 'direct'
+          ? gridPurchaseFallback(ctx, cycle, deal, n, interval, termStartMs)
+          : directTerms(ctx, cycle, deal, n, interval, termStartMs);
+      const accepted = acceptancesAtWriting(
+        ctx,
+        { generator: terms.generator, user: terms.user, gridEnterprise: terms.gridEnterprise },
         termStartMs,
-        termEndMs: termStartMs + cycle.intervalMs,
-        energyWh: deal.energyWh,
-        pricePerKwh: deal.sellerPricePerKwh,
-        crossingFeePerKwh: deal.feePerKwh,
-        subsidyPerKwh: deal.mode === 'gridPurchase' ? config.subsidyPerKwh : 0,
-        breachLiabilityBps: config.breachLiabilityBps,
-        toleranceBps: config.toleranceBps,
-        penaltyPerKwh: config.penaltyPerKwh,
-        adjustmentReason: deal.adjustmentReason,
-      });
+        members,
+      );
+      if (accepted.status === 'binding') binding++;
+      const contract = { ...terms, ...accepted };
+      if (accepted.status === 'pending') awaiting.add(contract);
+      contracts.push(contract);
     }
     if (contracts.length > 0) store.setContracts(cycle.cycleId, interval, contracts);
     written += contracts.length;
   }
+  awaiting.write(cycle.cycleId);
   moveCycle(ctx, cycle, 'contracted', code, reason);
-  return { cycleId: cycle.cycleId, contracts: written };
+  return { cycleId: cycle.cycleId, contracts: written, binding };
+}
+
+type Terms = Omit<Contract, 'acceptances' | 'status' | 'statusReason'>;
+
+function directTerms(
+  ctx: HandlerContext,
+  cycle: Cycle,
+  deal: Deal,
+  n: number,
+  interval: number,
+  termStartMs: number,
+): Terms {
+  const { config } = ctx;
+  return {
+    contractId: `${cycle.cycleId}/${n}`,
+    cycleId: cycle.cycleId,
+    deal: n,
+    mode: deal.mode,
+    generator: deal.seller,
+    user: deal.buyer,
+    gridEnterprise: cycle.gridEnterprise,
+    interval,
+    termStartMs,
+    termEndMs: termStartMs + cycle.intervalMs,
+    energyWh: deal.energyWh,
+    pricePerKwh: deal.sellerPricePerKwh,
+    crossingFeePerKwh: deal.feePerKwh,
+    subsidyPerKwh: deal.mode === 'gridPurchase' ? config.subsidyPerKwh : 0,
+    breachLiabilityBps: config.breachLiabilityBps,
+    toleranceBps: config.toleranceBps,
+    penaltyPerKwh: config.penaltyPerKwh,
+    adjustmentReason: deal.adjustmentReason,
+  };
 }
 
 function gridPurchaseFallback(
@@ -367,7 +395,7 @@ function gridPurchaseFallback(
   n: number,
   interval: number,
   termStartMs: number,
-): Contract {
+): Terms {
   const { config } = ctx;
   return {
     contractId: `${cycle.cycleId}/${n}`,

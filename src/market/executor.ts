@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { CodecError } from '../codec/index.js';
 import { ed25519PublicKeyObject, ed25519Verify } from '../crypto/index.js';
 import type { KeyValueState } from '../ledger/state-interface.js';
+import { acceptContracts } from './acceptance.js';
 import { type ExecutionContext, type MarketAction, type MarketTransaction, signingBytes } from './actions.js';
 import { advanceCycle } from './advance.js';
 import { check, contract } from './contracts.js';
@@ -10,7 +11,7 @@ import { MarketError } from './errors.js';
 import { BusExportLimitChecker, VoltageLevelFeeTable } from './grid-doubles.js';
 import type { ActionDetail, HandlerContext, MarketPlugins } from './handler-context.js';
 import { match } from './matching.js';
-import { audit, auditBatch, exit, register, suspend } from './members.js';
+import { audit, auditBatch, consent, exit, register, suspend } from './members.js';
 import { bindMeter } from './meters.js';
 import { OverlayState } from './overlay.js';
 import { amendQuote, commitQuote, revealQuote, submitQuote, withdrawQuote } from './quotes.js';
@@ -68,6 +69,7 @@ export function initMarket(state: KeyValueState, given: MarketConfig): void {
         approvedKw: [],
         meterKey: null,
         registeredAtHeight: 0,
+        standingConsent: null,
       },
       true,
     );
@@ -133,6 +135,10 @@ function dispatch(ctx: HandlerContext, action: MarketAction): ActionDetail {
       return advanceCycle(ctx, action);
     case 'bindMeter':
       return bindMeter(ctx, action);
+    case 'acceptContracts':
+      return acceptContracts(ctx, action);
+    case 'consent':
+      return consent(ctx, action);
   }
 }
 
@@ -184,6 +190,8 @@ export function executeMarketTransaction(
     const ctx: HandlerContext = {
       store,
       sender: tx.sender,
+      signature: tx.signature,
+      nonce: tx.nonce,
       context,
       config,
       plugins: plugins ?? pluginsFromConfig(config),

@@ -15,6 +15,9 @@ export interface MarketPlugins {
 export interface HandlerContext {
   readonly store: MarketStore;
   readonly sender: Uint8Array;
+  /** The transaction's signature and nonce, kept where an action is the sender's signature on a record. */
+  readonly signature?: Uint8Array;
+  readonly nonce?: bigint;
   readonly context: ExecutionContext;
   readonly config: MarketConfig;
   readonly plugins: MarketPlugins;

@@ -29,7 +29,9 @@ export interface InvariantReport {
 }
 
 /**
- * Money: every statement's lines add up to its net, and all nets (and all balances) sum to zero.
+ * Money: every statement's lines add up to its net and its liability cases to its liability line;
+ * each kind of line (fee, subsidy, liability, ...) sums to zero across all statements, the grid
+ * enterprise's and the subsidy account's included; all nets (and all balances) sum to zero.
  * Energy: per interval, the published volume equals the matched deals and the contracts equal
  * the checked deals; energy sold equals energy bought; every deviation is imbalance energy with
  * the grid enterprise.
@@ -44,13 +46,24 @@ export function checkInvariants(
   const cycle = store.cycle(cycleId)!;
   let moneyConserved = true;
   let netSum = 0n;
+  const kindSums = new Map<string, bigint>();
   for (const member of store.statementMembers(cycleId)) {
     const statement = store.statement(cycleId, member)!;
     const lineSum = statement.lines.reduce((sum, line) => sum + line.amount, 0n);
     if (lineSum !== statement.net) moneyConserved = false;
     netSum += statement.net;
+    for (const line of statement.lines) {
+      // A sale is the other side of a purchase; every other kind is paid and received as itself.
+      const kind = line.kind === 'energySale' ? 'energyPurchase' : line.kind;
+      kindSums.set(kind, (kindSums.get(kind) ?? 0n) + line.amount);
+    }
+    const liabilitySum = statement.liabilities.reduce((sum, l) => sum + l.amount, 0n);
+    const liabilityLine = statement.lines.find((l) => l.kind === 'breachLiability')?.amount ?? 0n;
+    if (liabilitySum !== liabilityLine) moneyConserved = false;
   }
-  let balanceSum = 0n;
+  if ([...kindSums.values()].some((sum) => sum !== 0n)) moneyConserved = false;
+  // The state's subsidy account is no member but holds the other side of every subsidy.
+  let balanceSum = store.balance(store.config()!.subsidyAccount);
   for (const key of store.memberKeys()) balanceSum += store.balance(key);
   if (netSum !== 0n || balanceSum !== 0n) moneyConserved = false;
 

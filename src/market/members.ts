@@ -55,6 +55,8 @@ export function register(ctx: HandlerContext, action: Of<'register'>): ActionDet
     // A re-registration keeps the meter its grid enterprise bound.
     meterKey: existing?.meterKey ?? null,
     registeredAtHeight: ctx.context.height,
+    // A new registration starts without standing consent; the member gives it with `consent`.
+    standingConsent: null,
   };
   ctx.store.setMember(ctx.sender, member, existing === undefined);
   return { member: toHex(ctx.sender), status: 'pending' };
@@ -144,4 +146,43 @@ export function exit(ctx: HandlerContext): ActionDetail {
     false,
   );
   return { member: toHex(ctx.sender), status: 'exited' };
+}
+
+const CONTRACT_ROLES: readonly Role[] = ['generator', 'user', 'gridEnterprise'];
+
+/**
+ * Standing consent: a contract party (generator, user, grid enterprise) accepts in advance the
+ * tripartite contracts the market writes for it, from this block on; `standing: false` revokes it
+ * for contracts written afterwards. A member may give it as soon as it has registered (before its
+ * audit). Contracts already written keep the acceptances they were written with.
+ */
+export function consent(ctx: HandlerContext, action: Of<'consent'>): ActionDetail {
+  if (!ctx.config.standingConsent) {
+    throw new MarketError('BAD_ACTION', "this market's rules require each contract to be accepted", {
+      field: 'standing',
+    });
+  }
+  const member = ctx.store.member(ctx.sender);
+  if (member === undefined) {
+    throw new MarketError('UNKNOWN_MEMBER', 'consent from an unregistered key', {
+      member: toHex(ctx.sender),
+    });
+  }
+  if (!CONTRACT_ROLES.includes(member.role)) {
+    throw new MarketError('NOT_AUTHORISED', `a ${member.role} is not a contract party`, {
+      member: toHex(ctx.sender),
+      role: member.role,
+    });
+  }
+  if (member.status !== 'pending' && member.status !== 'approved') {
+    throw new MarketError('MEMBER_NOT_ACTIVE', `member is ${member.status}`, {
+      member: toHex(ctx.sender),
+      status: member.status,
+    });
+  }
+  const standingConsent = action.standing
+    ? { sinceMs: ctx.context.blockTimeMs, height: ctx.context.height }
+    : null;
+  ctx.store.setMember(ctx.sender, { ...member, standingConsent }, false);
+  return { member: toHex(ctx.sender), standingConsent: action.standing };
 }

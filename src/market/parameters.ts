@@ -1,4 +1,14 @@
+import { sha256 } from '../crypto/index.js';
 import type { Codec } from './schema.js';
+
+/**
+ * The state's subsidy account when a genesis document names none: a fixed hash, so it is the same
+ * on every chain and no one holds a signing key for it. It never sends transactions; settlement
+ * debits it for the subsidy the rules have the state pay on the grid enterprise's purchases.
+ */
+export const DEFAULT_SUBSIDY_ACCOUNT: Uint8Array = sha256(
+  new TextEncoder().encode('gridshard/market-subsidy-account'),
+);
 
 /**
  * Market parameters added to genesis after the first layout, with the value a genesis document
@@ -25,6 +35,16 @@ export const MARKET_PARAMETER_DEFAULTS = {
   missedCheckFallback: 'gridPurchase' as 'gridPurchase' | 'cancel',
   /** After delivery ends, the span for meter readings; then settlement happens by rule. */
   meterWindowMs: 86_400_000,
+  /**
+   * Who pays the grid-purchase subsidy (section II.B.b, mode 3: the state subsidises the grid
+   * enterprise's purchase): a well-known account whose balance goes negative by what it paid.
+   */
+  subsidyAccount: DEFAULT_SUBSIDY_ACCOUNT,
+  /**
+   * Whether a party's standing consent (the `consent` action) accepts the contracts written for it
+   * afterwards; when false every party accepts each contract with its own `acceptContracts`.
+   */
+  standingConsent: true as boolean,
 } as const;
 
 export type MarketParameterName = keyof typeof MARKET_PARAMETER_DEFAULTS;

@@ -3,6 +3,7 @@ import { MARKET_PARAMETER_DEFAULTS as D, defaulted } from './parameters.js';
 import {
   bool,
   type Codec,
+  fixed,
   hash32,
   type Infer,
   i64,
@@ -62,7 +63,7 @@ export const projectCodec = struct({
 });
 export type Project = Infer<typeof projectCodec>;
 
-export const memberCodec = struct({
+const memberV1Shape = {
   role: oneOf(ROLES),
   name: text(64),
   status: oneOf(MEMBER_STATUSES),
@@ -74,9 +75,18 @@ export const memberCodec = struct({
   approvedKw: list(varuint, 64),
   meterKey: optional(key32),
   registeredAtHeight: u64,
+};
+/** A party's standing acceptance of the contracts written for it, given by its `consent` action. */
+export const standingConsentCodec = struct({ sinceMs: u64, height: u64 });
+export const memberCodec = struct({
+  ...memberV1Shape,
+  /** Null when the member accepts each contract itself (`acceptContracts`). */
+  standingConsent: optional(standingConsentCodec),
 });
 export type Member = Infer<typeof memberCodec>;
-export const memberRecord = versioned(1, memberCodec, 'member');
+export const memberRecord = upgradable(2, memberCodec, 'member', [
+  { version: 1, codec: struct(memberV1Shape), upgrade: (old) => ({ ...old, standingConsent: null }) },
+]);
 
 export const feeLevelCodec = struct({ maxVoltageKv: varuint, feePerKwh: varuint });
 export const busLimitCodec = struct({ bus: varuint, exportLimitKw: varuint });
@@ -102,7 +112,7 @@ const configV1Shape = {
   operators: list(key32, 16),
 };
 /** The cycle's deadlines and fallbacks (see parameters.ts); all default when left out. */
-export const configCodec = struct({
+const configV2Shape = {
   ...configV1Shape,
   revealWindowMs: defaulted(u64, D.revealWindowMs),
   stepGraceMs: defaulted(u64, D.stepGraceMs),
@@ -111,6 +121,11 @@ export const configCodec = struct({
   recheckCutBps: defaulted(varuint, D.recheckCutBps),
   missedCheckFallback: defaulted(oneOf(['gridPurchase', 'cancel'] as const), D.missedCheckFallback),
   meterWindowMs: defaulted(u64, D.meterWindowMs),
+};
+export const configCodec = struct({
+  ...configV2Shape,
+  subsidyAccount: defaulted(key32, D.subsidyAccount),
+  standingConsent: defaulted(bool, D.standingConsent),
 });
 export type MarketConfig = Infer<typeof configCodec>;
 /** The layout of genesis configurations before the deadlines, still read. */
@@ -123,11 +138,14 @@ export function marketConfigWithDefaults(config: MarketConfig): MarketConfig {
   return out as MarketConfig;
 }
 
-export const configRecord = upgradable(2, configCodec, 'market config', {
-  version: 1,
-  codec: configV1Codec,
-  upgrade: (old) => marketConfigWithDefaults(old as MarketConfig),
-});
+export const configRecord = upgradable(3, configCodec, 'market config', [
+  { version: 1, codec: configV1Codec, upgrade: (old) => marketConfigWithDefaults(old as MarketConfig) },
+  {
+    version: 2,
+    codec: struct(configV2Shape),
+    upgrade: (old) => marketConfigWithDefaults(old as MarketConfig),
+  },
+]);
 
 const cycleV1Shape = {
   cycleId: text(64),
@@ -149,11 +167,13 @@ export const cycleCodec = struct({
   reason: text(200),
 });
 export type Cycle = Infer<typeof cycleCodec>;
-export const cycleRecord = upgradable(2, cycleCodec, 'cycle', {
-  version: 1,
-  codec: struct(cycleV1Shape),
-  upgrade: (old) => ({ ...old, stateSinceMs: 0, reasonCode: '', reason: '' }),
-});
+export const cycleRecord = upgradable(2, cycleCodec, 'cycle', [
+  {
+    version: 1,
+    codec: struct(cycleV1Shape),
+    upgrade: (old) => ({ ...old, stateSinceMs: 0, reasonCode: '', reason: '' }),
+  },
+]);
 
 /** One step of a cycle's state machine, with the block that made it and why. */
 export const transitionCodec = struct({
@@ -241,7 +261,7 @@ export const dealRecord = versioned(1, dealCodec, 'deal');
 /** All deals of one interval in one record: a cycle has tens of thousands of deals. */
 export const dealListRecord = versioned(1, list(dealCodec, 10_000_000), 'deals of an interval');
 
-export const contractCodec = struct({
+const contractV1Shape = {
   contractId: text(96),
   cycleId: text(64),
   deal: varuint,
@@ -260,10 +280,67 @@ export const contractCodec = struct({
   toleranceBps: varuint,
   penaltyPerKwh: varuint,
   adjustmentReason: text(200),
+};
+
+export const CONTRACT_PARTIES = ['generator', 'user', 'gridEnterprise'] as const;
+export type ContractParty = (typeof CONTRACT_PARTIES)[number];
+/** Append only. `binding` once all three parties accepted; `lapsed` if not by delivery start. */
+export const CONTRACT_STATUSES = ['pending', 'binding', 'lapsed'] as const;
+export type ContractStatus = (typeof CONTRACT_STATUSES)[number];
+
+/**
+ * One party's acceptance: `signed` by its own `acceptContracts` transaction (whose signature and
+ * nonce are kept, so anyone can check it against the chain), or by the `standingConsent` it gave
+ * before the contract was written. `atMs` and `height` are the accepting block's. The party is the
+ * contract's key for the role (`partyKey` in acceptance.ts), so it is not repeated here.
+ */
+export const acceptanceCodec = struct({
+  role: oneOf(CONTRACT_PARTIES),
+  how: oneOf(['signed', 'standingConsent'] as const),
+  atMs: u64,
+  height: varuint,
+  signature: optional(fixed(64)),
+  nonce: varuint,
+});
+export type Acceptance = Infer<typeof acceptanceCodec>;
+
+export const contractCodec = struct({
+  ...contractV1Shape,
+  /** One per party role, in the order they came; a role appears at most once. */
+  acceptances: list(acceptanceCodec, 3),
+  status: oneOf(CONTRACT_STATUSES),
+  /** Why the contract is in its status, e.g. the parties that had not accepted when it lapsed. */
+  statusReason: text(200),
 });
 export type Contract = Infer<typeof contractCodec>;
-export const contractRecord = versioned(1, contractCodec, 'contract');
-export const contractListRecord = versioned(1, list(contractCodec, 10_000_000), 'contracts of an interval');
+/** Contracts written before acceptance existed bound by being written; they read as binding. */
+const contractV1Codec = struct(contractV1Shape);
+const contractFromV1 = (old: Infer<typeof contractV1Codec>): Contract => ({
+  ...old,
+  acceptances: [],
+  status: 'binding',
+  statusReason: 'written before party acceptance existed',
+});
+/** Acceptances signed after a contract was written, kept beside it until settlement folds them in. */
+export const acceptanceListRecord = versioned(1, list(acceptanceCodec, 3), 'signed acceptances');
+/**
+ * Per cycle and party, the contracts waiting for that party's signature: the deal, its interval,
+ * the party's roles still to accept and every role the contract still lacked when written (bit i
+ * is `CONTRACT_PARTIES[i]`). An acceptance reads this small record instead of the interval lists.
+ */
+export const awaitingCodec = struct({ deal: varuint, interval: varuint, roles: varuint, missing: varuint });
+export type Awaiting = Infer<typeof awaitingCodec>;
+export const awaitingListRecord = versioned(1, list(awaitingCodec, 10_000_000), 'contracts awaiting a party');
+export const contractRecord = upgradable(2, contractCodec, 'contract', [
+  { version: 1, codec: contractV1Codec, upgrade: contractFromV1 },
+]);
+export const contractListRecord = upgradable(2, list(contractCodec, 10_000_000), 'contracts of an interval', [
+  {
+    version: 1,
+    codec: list(contractV1Codec, 10_000_000),
+    upgrade: (old) => old.map(contractFromV1),
+  },
+]);
 
 export const summaryCodec = struct({
   clearingPricePerKwh: optional(varuint),
@@ -280,11 +357,29 @@ export const STATEMENT_KINDS = [
   'imbalance',
   'penalty',
   'subsidy',
+  /** Breach liability paid or received under binding contracts; each case is in `liabilities`. */
+  'breachLiability',
+  /** A user buying a lapsed contract's energy from the grid enterprise at the composite price. */
+  'gridSupply',
 ] as const;
 export type StatementKind = (typeof STATEMENT_KINDS)[number];
 
 export const statementLineCodec = struct({ kind: oneOf(STATEMENT_KINDS), energyWh: varuint, amount: i64 });
-export const statementCodec = struct({
+/** One breach of one binding contract in one interval: who pays whom, how much and why. */
+export const liabilityLineCodec = struct({
+  contractId: text(96),
+  interval: varuint,
+  /** The other side of the payment: the payee on the payer's statement and the other way round. */
+  counterparty: key32,
+  code: oneOf(['NON_DELIVERY', 'NON_CONSUMPTION'] as const),
+  /** Contracted energy neither delivered nor covered by the tolerance band. */
+  energyWh: varuint,
+  /** Negative on the payer's statement, positive on the payee's. */
+  amount: i64,
+  reason: text(200),
+});
+export type LiabilityLine = Infer<typeof liabilityLineCodec>;
+const statementV1Shape = {
   cycleId: text(64),
   member: key32,
   contractedWh: varuint,
@@ -294,9 +389,16 @@ export const statementCodec = struct({
   lines: list(statementLineCodec, 16),
   /** Credit minus debit for the cycle; positive means the member receives money. */
   net: i64,
+};
+export const statementCodec = struct({
+  ...statementV1Shape,
+  /** The breach cases behind the `breachLiability` line, in contract order. */
+  liabilities: list(liabilityLineCodec, 1_000_000),
 });
 export type Statement = Infer<typeof statementCodec>;
-export const statementRecord = versioned(1, statementCodec, 'settlement statement');
+export const statementRecord = upgradable(2, statementCodec, 'settlement statement', [
+  { version: 1, codec: struct(statementV1Shape), upgrade: (old) => ({ ...old, liabilities: [] }) },
+]);
 
 export const energyListRecord = versioned(1, list(varuint, 96), 'energy per interval');
 export const meterListRecord = versioned(1, list(optional(varuint), 96), 'meter readings');
@@ -305,16 +407,20 @@ export const balanceRecord = versioned(1, i64, 'balance');
 export const nonceRecord = versioned(1, u64, 'nonce');
 export const keyRecord = versioned(1, key32, 'member key');
 
+interface Legacy<T> {
+  version: number;
+  // biome-ignore lint/suspicious/noExplicitAny: each earlier layout has its own type.
+  codec: Codec<any>;
+  // biome-ignore lint/suspicious/noExplicitAny: the upgrade takes that layout's value.
+  upgrade: (old: any) => T;
+}
+
 /**
- * A record whose layout grew: written in the current version, read in the current or the one
- * before, which is upgraded with the defaults of the fields it lacks.
+ * A record whose layout grew: written in the current version, read in the current or an earlier
+ * one, which is upgraded with the defaults of the fields it lacks.
  */
-function upgradable<T, L>(
-  version: number,
-  codec: Codec<T>,
-  what: string,
-  legacy: { version: number; codec: Codec<L>; upgrade: (old: L) => T },
-) {
+function upgradable<T>(version: number, codec: Codec<T>, what: string, legacies: readonly Legacy<T>[]) {
+  const versions = [...legacies.map((l) => l.version), version];
   return {
     encode(value: T): Uint8Array {
       const writer = new Writer(512);
@@ -323,11 +429,12 @@ function upgradable<T, L>(
       return writer.finish();
     },
     decode(bytes: Uint8Array): T {
-      return decodeExact(bytes, (reader) =>
-        reader.version([legacy.version, version], what) === version
-          ? codec.read(reader)
-          : legacy.upgrade(legacy.codec.read(reader)),
-      );
+      return decodeExact(bytes, (reader) => {
+        const found = reader.version(versions, what);
+        if (found === version) return codec.read(reader);
+        const legacy = legacies.find((l) => l.version === found)!;
+        return legacy.upgrade(legacy.codec.read(reader));
+      });
     },
   };
 }

@@ -9,9 +9,11 @@ import {
   requireCycle,
   requireMember,
 } from './handler-context.js';
+import { breachesOf } from './liability.js';
 import { keyString } from './memory-state.js';
-import type { Cycle, Statement, StatementKind } from './records.js';
+import type { Contract, Cycle, LiabilityLine, Statement, StatementKind } from './records.js';
 import { STATEMENT_KINDS } from './records.js';
+import { lapseReason } from './store.js';
 
 type Of<T extends MarketAction['type']> = Extract<MarketAction, { type: T }>;
 
@@ -102,6 +104,7 @@ export function meterReadings(ctx: HandlerContext, action: Of<'meterReadings'>):
 interface Account {
   member: Uint8Array;
   lines: Map<StatementKind, { energyWh: number; amount: bigint }>;
+  liabilities: LiabilityLine[];
   contractedWh: number;
   meteredWh: number;
   deviationWh: number;
@@ -111,14 +114,20 @@ interface Account {
 
 /**
  * Settlement, all in integer money units, as double entries (every debit has its credit, so the
- * sum of all balances stays zero):
- *   - contracted energy at the contract price, user to generator;
- *   - the crossing fee at the contract's standard, user to grid enterprise;
- *   - the grid-purchase subsidy, grid enterprise to generator;
+ * sum of all balances, the subsidy account's included, stays zero):
+ *   - a binding contract: its energy at the contract price, user to generator; the crossing fee
+ *     at the contract's standard, user to grid enterprise; in grid purchase, the subsidy from the
+ *     state's subsidy account to the grid enterprise (section II.B.b, mode 3);
+ *   - a contract not accepted by all three parties before delivery start lapses and its energy
+ *     falls back to grid purchase: the grid enterprise buys it at the benchmark price (subsidised
+ *     the same way), and a direct contract's user buys it from the grid enterprise at the
+ *     composite price, as in the entrusted mode's unified supply;
  *   - each participant's deviation (metered minus contracted, per interval) as imbalance with the
  *     grid enterprise at the benchmark price; a missing reading counts as exactly the contract;
- *   - the part of a deviation beyond the tolerance band pays the penalty rate to the grid enterprise.
- * One statement per participant per cycle records energy and money per kind and the net.
+ *   - the part of a deviation beyond the tolerance band pays the penalty rate to the grid enterprise;
+ *   - energy of a binding contract left undelivered or untaken beyond the band pays the contract's
+ *     breach liability to the other side (liability.ts), one line per contract and interval.
+ * One statement per account per cycle records energy and money per kind and the net.
  */
 export function settle(ctx: HandlerContext, action: Of<'settle'>): ActionDetail {
   requireMember(ctx, ['tradingCenter']);
@@ -145,6 +154,7 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
       found = {
         member,
         lines: new Map(),
+        liabilities: [],
         contractedWh: 0,
         meteredWh: 0,
         deviationWh: 0,
@@ -178,40 +188,111 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
   };
   account(grid);
 
-  // Contracted energy per metered participant and interval.
-  const contracted = new Map<
+  // Contracts per metered participant and interval, in contract order.
+  const held = new Map<
     string,
-    { member: Uint8Array; role: 'generator' | 'user'; byInterval: number[] }
+    { member: Uint8Array; role: 'generator' | 'user'; byInterval: Contract[][] }
   >();
-  const addContracted = (member: Uint8Array, role: 'generator' | 'user', interval: number, wh: number) => {
+  const hold = (member: Uint8Array, role: 'generator' | 'user', contract: Contract) => {
     const name = keyString(member);
-    let slot = contracted.get(name);
+    let slot = held.get(name);
     if (slot === undefined) {
-      slot = { member, role, byInterval: new Array<number>(cycle.intervals).fill(0) };
-      contracted.set(name, slot);
+      slot = { member, role, byInterval: Array.from({ length: cycle.intervals }, () => []) };
+      held.set(name, slot);
     }
-    slot.byInterval[interval]! += wh;
+    slot.byInterval[contract.interval]!.push(contract);
   };
 
-  for (const c of store.allContracts(cycle.cycleId)) {
-    const energy = c.energyWh;
-    transfer(c.user, c.generator, moneyFor(c.pricePerKwh, energy), energy, 'energyPurchase', 'energySale');
-    transfer(c.user, grid, moneyFor(c.crossingFeePerKwh, energy), energy, 'crossingFee', 'crossingFee');
-    if (c.subsidyPerKwh > 0)
-      transfer(grid, c.generator, moneyFor(c.subsidyPerKwh, energy), energy, 'subsidy', 'subsidy');
-    addContracted(c.generator, 'generator', c.interval, energy);
-    if (c.mode === 'direct') addContracted(c.user, 'user', c.interval, energy);
+  const subsidyAccount = config.subsidyAccount;
+  let lapsedCount = 0;
+  for (let interval = 0; interval < cycle.intervals; interval++) {
+    const list = store.contracts(cycle.cycleId, interval);
+    let lapsed = 0;
+    for (let i = 0; i < list.length; i++) {
+      let c = list[i]!;
+      const energy = c.energyWh;
+      if (c.status === 'binding') {
+        transfer(
+          c.user,
+          c.generator,
+          moneyFor(c.pricePerKwh, energy),
+          energy,
+          'energyPurchase',
+          'energySale',
+        );
+        transfer(c.user, grid, moneyFor(c.crossingFeePerKwh, energy), energy, 'crossingFee', 'crossingFee');
+        if (c.subsidyPerKwh > 0)
+          transfer(subsidyAccount, grid, moneyFor(c.subsidyPerKwh, energy), energy, 'subsidy', 'subsidy');
+      } else {
+        c = { ...c, status: 'lapsed', statusReason: lapseReason(c) };
+        list[i] = c;
+        lapsed++;
+        transfer(
+          grid,
+          c.generator,
+          moneyFor(config.benchmarkPricePerKwh, energy),
+          energy,
+          'energyPurchase',
+          'energySale',
+        );
+        if (config.subsidyPerKwh > 0)
+          transfer(
+            subsidyAccount,
+            grid,
+            moneyFor(config.subsidyPerKwh, energy),
+            energy,
+            'subsidy',
+            'subsidy',
+          );
+        transfer(
+          c.user,
+          grid,
+          moneyFor(config.compositePricePerKwh, energy),
+          energy,
+          'gridSupply',
+          'gridSupply',
+        );
+      }
+      hold(c.generator, 'generator', c);
+      if (c.mode === 'direct') hold(c.user, 'user', c);
+    }
+    // Nothing is rewritten: once the cycle is settled, `MarketStore.contracts` shows a contract
+    // that never bound as lapsed, with the reason used here.
+    lapsedCount += lapsed;
   }
 
-  for (const slot of contracted.values()) {
+  for (const slot of held.values()) {
     const target = account(slot.member);
     const metered = store.meterWh(cycle.cycleId, slot.member);
     for (let interval = 0; interval < cycle.intervals; interval++) {
-      const contractedWh = slot.byInterval[interval]!;
-      if (contractedWh === 0) continue;
+      const contracts = slot.byInterval[interval]!;
+      if (contracts.length === 0) continue;
+      const contractedWh = contracts.reduce((sum, c) => sum + c.energyWh, 0);
       const meteredWh = metered[interval] ?? contractedWh;
       target.contractedWh += contractedWh;
       target.meteredWh += meteredWh;
+      const toleranceWh = Math.floor((contractedWh * config.toleranceBps) / 10_000);
+      for (const breach of breachesOf(slot.role, contracts, meteredWh, toleranceWh, config.toleranceBps)) {
+        transfer(
+          slot.member,
+          breach.payee,
+          breach.amount,
+          breach.energyWh,
+          'breachLiability',
+          'breachLiability',
+        );
+        const line = (counterparty: Uint8Array, amount: bigint): LiabilityLine => ({
+          contractId: breach.contract.contractId,
+          interval,
+          counterparty,
+          code: breach.code,
+          energyWh: breach.energyWh,
+          amount,
+          reason: breach.reason,
+        });
+        target.liabilities.push(line(breach.payee, -breach.amount));
+        account(breach.payee).liabilities.push(line(slot.member, breach.amount));
+      }
       const deviation = meteredWh - contractedWh;
       if (deviation === 0) continue;
       const size = Math.abs(deviation);
@@ -222,7 +303,6 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
       const participantPays = (slot.role === 'generator') === deviation < 0;
       if (participantPays) transfer(slot.member, grid, money, size, 'imbalance', 'imbalance');
       else transfer(grid, slot.member, money, size, 'imbalance', 'imbalance');
-      const toleranceWh = Math.floor((contractedWh * config.toleranceBps) / 10_000);
       const penalisedWh = Math.max(0, size - toleranceWh);
       if (penalisedWh > 0) {
         target.penalisedWh += penalisedWh;
@@ -254,6 +334,7 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
         amount: acc.lines.get(kind)!.amount,
       })),
       net: acc.net,
+      liabilities: acc.liabilities,
     };
     store.addStatement(statement);
     store.setBalance(acc.member, store.balance(acc.member) + acc.net);
@@ -261,5 +342,5 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
   }
   if (netSum !== 0n) throw new Error(`settlement of ${cycle.cycleId} does not balance: ${netSum}`);
   moveCycle(ctx, cycle, 'settled', code, reason);
-  return { cycleId: cycle.cycleId, statements: accounts.size, transferred };
+  return { cycleId: cycle.cycleId, statements: accounts.size, transferred, lapsed: lapsedCount };
 }

@@ -30,6 +30,11 @@ export interface SimulationReport {
   orders: number;
   deals: number;
   contracts: number;
+  /** Contracts all three parties accepted (signed or by standing consent); the rest lapsed. */
+  bindingContracts: number;
+  lapsedContracts: number;
+  /** Breach cases settled (each one line on the payer's and one on the payee's statement). */
+  breaches: number;
   matchedWh: number;
   contractedWh: number;
   curtailedWh: number;
@@ -92,6 +97,8 @@ interface Trader {
   basePrice: number;
   /** Quoted energy per interval (project 0 for generators), to find what stayed unmatched. */
   quotedWh: number[];
+  /** How it accepts its contracts: standing consent, its own signature per contract, or never. */
+  accepts: 'consent' | 'signed' | 'never';
 }
 
 /**
@@ -152,6 +159,7 @@ export function runSimulation(options: SimulationOptions & { readonly record?: b
     });
     driver.must(operator, { type: 'audit', member: signer.publicKey, approve: true, note: '' });
   }
+  driver.must(gridEnterprise, { type: 'consent', standing: true });
 
   const traders: Trader[] = [];
   for (let i = 0; i < participants; i++) {
@@ -184,7 +192,13 @@ export function runSimulation(options: SimulationOptions & { readonly record?: b
       mode: role === 'user' || modeRoll < 0.84 ? 'direct' : modeRoll < 0.92 ? 'entrusted' : 'gridPurchase',
       basePrice: role === 'generator' ? random.int(280, 460) : random.int(380, 560),
       quotedWh: new Array<number>(intervals).fill(0),
+      accepts: 'consent',
     });
+  }
+  // Most parties consent at registration; some sign each contract; a few never accept.
+  for (const trader of traders) {
+    const roll = random.next();
+    trader.accepts = roll < 0.8 ? 'consent' : roll < 0.95 ? 'signed' : 'never';
   }
   for (const trader of traders) {
     driver.must(trader.signer, {
@@ -197,6 +211,7 @@ export function runSimulation(options: SimulationOptions & { readonly record?: b
       projects: trader.projects,
       meterKey: null,
     });
+    if (trader.accepts === 'consent') driver.must(trader.signer, { type: 'consent', standing: true });
   }
   // The trading center publishes its audit decisions in batches of 250.
   let admitted = 0;
@@ -260,6 +275,7 @@ export function runSimulation(options: SimulationOptions & { readonly record?: b
   runRound(1);
   const checked = driver.must(gridEnterprise, { type: 'check', cycleId });
   driver.must(tradingCenter, { type: 'contract', cycleId });
+  acceptBySignature(driver, store, cycleId, active);
 
   // Metering after delivery: each contracted participant's reading deviates by up to +-8 %.
   driver.advanceTo(deliveryStartMs + intervals * HOUR_MS);
@@ -311,6 +327,14 @@ export function runSimulation(options: SimulationOptions & { readonly record?: b
     orders,
     deals: deals.length,
     contracts: store.allContracts(cycleId).length,
+    bindingContracts: store.allContracts(cycleId).filter((c) => c.status === 'binding').length,
+    lapsedContracts: store.allContracts(cycleId).filter((c) => c.status === 'lapsed').length,
+    breaches: store
+      .statementMembers(cycleId)
+      .reduce(
+        (sum, m) => sum + store.statement(cycleId, m)!.liabilities.filter((l) => l.amount < 0n).length,
+        0,
+      ),
     matchedWh,
     contractedWh: checks.contractedWh,
     curtailedWh: Number(checked.curtailedWh),
@@ -330,6 +354,23 @@ export function runSimulation(options: SimulationOptions & { readonly record?: b
     elapsedCpuMs: Math.round((cpu.user + cpu.system) / 1000),
   };
   return { report, state, config, log: driver.log ?? [] };
+}
+
+/** Traders that sign their contracts accept every contract waiting for them, in one batch each. */
+function acceptBySignature(
+  driver: MarketDriver,
+  store: MarketStore,
+  cycleId: string,
+  traders: readonly Trader[],
+): void {
+  for (const trader of traders) {
+    if (trader.accepts !== 'signed') continue;
+    const ids = store.awaiting(cycleId, trader.signer.publicKey).map((entry) => `${cycleId}/${entry.deal}`);
+    for (let from = 0; from < ids.length; from += 10_000) {
+      const contractIds = ids.slice(from, from + 10_000);
+      driver.must(trader.signer, { type: 'acceptContracts', cycleId, contractIds });
+    }
+  }
 }
 
 /**

@@ -1,7 +1,12 @@
 import { Writer } from '../codec/index.js';
 import type { KeyValueState } from '../ledger/state-interface.js';
 import {
+  type Acceptance,
+  type Awaiting,
+  acceptanceListRecord,
+  awaitingListRecord,
   balanceRecord,
+  CONTRACT_PARTIES,
   type Contract,
   type Cycle,
   configRecord,
@@ -33,6 +38,16 @@ import {
   transitionListRecord,
   varuintRecord,
 } from './records.js';
+
+/** Why a contract that never bound lapsed: the roles that had not accepted by delivery start. */
+export function lapseReason(contract: Contract): string {
+  const have = new Set(contract.acceptances.map((a) => a.role));
+  const missing = CONTRACT_PARTIES.filter((role) => !have.has(role));
+  return `LAPSED: not accepted before delivery start by ${missing.join(', ')}; settled as grid purchase at the benchmark price`.slice(
+    0,
+    200,
+  );
+}
 
 /** Refused meter readings kept per cycle; beyond this only the count grows. */
 export const MAX_METER_REJECTIONS = 10_000;
@@ -67,6 +82,8 @@ const P = {
   meterRejection: 0x18,
   intervalOutcomes: 0x19,
   transitions: 0x1a,
+  awaiting: 0x1b,
+  signedAcceptances: 0x1c,
 } as const;
 
 type Part = string | number | Uint8Array;
@@ -238,8 +255,51 @@ export class MarketStore {
     return out;
   }
 
+  /**
+   * Contracts of one interval as they stand: a pending contract shows the acceptances its parties
+   * signed since it was written (kept beside the list, so an acceptance does not rewrite it), and
+   * once the cycle is settled a contract that never bound shows as `lapsed` with its reason
+   * (settlement applied the lapse rule to it; the list itself is not rewritten).
+   */
   contracts(cycleId: string, interval: number): Contract[] {
-    return this.read(key(P.contract, cycleId, interval), contractListRecord) ?? [];
+    const list = this.read(key(P.contract, cycleId, interval), contractListRecord) ?? [];
+    let settled: boolean | undefined;
+    for (let i = 0; i < list.length; i++) {
+      let contract = list[i]!;
+      if (contract.status !== 'pending') continue;
+      const signed = this.signedAcceptances(cycleId, contract.deal);
+      if (signed.length > 0) {
+        const acceptances = [...contract.acceptances, ...signed];
+        const binding = acceptances.length === CONTRACT_PARTIES.length;
+        contract = {
+          ...contract,
+          acceptances,
+          status: binding ? 'binding' : 'pending',
+          statusReason: binding
+            ? `accepted by all three parties at ${Math.max(...acceptances.map((a) => a.atMs))}`
+            : '',
+        };
+      }
+      settled ??= this.cycle(cycleId)?.state === 'settled';
+      if (contract.status === 'pending' && settled) {
+        contract = { ...contract, status: 'lapsed', statusReason: lapseReason(contract) };
+      }
+      list[i] = contract;
+    }
+    return list;
+  }
+  signedAcceptances(cycleId: string, deal: number): Acceptance[] {
+    return this.read(key(P.signedAcceptances, cycleId, deal), acceptanceListRecord) ?? [];
+  }
+  setSignedAcceptances(cycleId: string, deal: number, acceptances: readonly Acceptance[]): void {
+    this.state.set(key(P.signedAcceptances, cycleId, deal), acceptanceListRecord.encode([...acceptances]));
+  }
+  /** The contracts of a cycle that wait for this party's signature (see `awaitingCodec`). */
+  awaiting(cycleId: string, party: Uint8Array): Awaiting[] {
+    return this.read(key(P.awaiting, cycleId, party), awaitingListRecord) ?? [];
+  }
+  setAwaiting(cycleId: string, party: Uint8Array, entries: readonly Awaiting[]): void {
+    this.state.set(key(P.awaiting, cycleId, party), awaitingListRecord.encode([...entries]));
   }
   setContracts(cycleId: string, interval: number, contracts: readonly Contract[]): void {
     this.state.set(key(P.contract, cycleId, interval), contractListRecord.encode([...contracts]));

@@ -46,14 +46,25 @@ export interface GenesisFile {
   readonly observers?: readonly string[];
 }
 
-export type MarketConfigJson = Omit<MarketConfig, 'operators'> & { readonly operators: readonly string[] };
+/** Keys are hex in JSON; `subsidyAccount` may be left out (the well-known default account). */
+export type MarketConfigJson = Omit<MarketConfig, 'operators' | 'subsidyAccount'> & {
+  readonly operators: readonly string[];
+  readonly subsidyAccount?: string;
+};
 
 export function marketConfigFromJson(json: MarketConfigJson): MarketConfig {
   if (!Array.isArray(json.operators) || !json.operators.every((k) => isHex(k, 32))) {
     throw bad('market.operators must be a list of 32-byte hex keys');
   }
   for (const [i, key] of json.operators.entries()) checkKey(key, `market.operators[${i}]`);
-  const config = { ...json, operators: json.operators.map(fromHex) } as MarketConfig;
+  if (json.subsidyAccount !== undefined && !isHex(json.subsidyAccount, 32)) {
+    throw bad('market.subsidyAccount must be a 32-byte hex key');
+  }
+  const config = {
+    ...json,
+    operators: json.operators.map(fromHex),
+    subsidyAccount: json.subsidyAccount === undefined ? undefined : fromHex(json.subsidyAccount),
+  } as unknown as MarketConfig;
   try {
     configCodec.write(new Writer(1024), config);
   } catch (error) {

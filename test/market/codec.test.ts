@@ -57,6 +57,9 @@ const samples: MarketAction[] = [
   { type: 'advanceCycle', cycleId: 'c' },
   { type: 'bindMeter', member: key, meterKey: key },
   { type: 'bindMeter', member: key, meterKey: null },
+  { type: 'acceptContracts', cycleId: 'c', contractIds: ['c/0', 'c/17'] },
+  { type: 'consent', standing: true },
+  { type: 'consent', standing: false },
 ];
 
 describe('market action codec', () => {
@@ -75,6 +78,8 @@ describe('market action codec', () => {
     assert.equal(actionRecord.encode(samples.find((a) => a.type === 'auditBatch')!)[1], 17);
     assert.equal(actionRecord.encode(samples.find((a) => a.type === 'advanceCycle')!)[1], 18);
     assert.equal(actionRecord.encode(samples.find((a) => a.type === 'bindMeter')!)[1], 19);
+    assert.equal(actionRecord.encode(samples.find((a) => a.type === 'acceptContracts')!)[1], 20);
+    assert.equal(actionRecord.encode(samples.find((a) => a.type === 'consent')!)[1], 21);
   });
 
   it('refuses an unknown variant tag, an unknown enum value and trailing bytes', () => {

@@ -63,7 +63,7 @@ describe('transaction execution', () => {
 
   it('writes nothing, not even the nonce, when an action fails part-way', () => {
     const market = new TestMarket();
-    const gen = market.generator([project({ capacityKw: 1000 })]);
+    const gen = market.generator([project({ capacityKw: 1000 })], true, false);
     market.openCycle();
     const root = toHex(market.state.root());
     // Interval 0 is valid, interval 1 exceeds 1000 kW x 1 h: the whole quotation is refused.

@@ -83,10 +83,15 @@ export class TestMarket {
       });
       this.driver.must(this.operator, { type: 'audit', member: signer.publicKey, approve: true, note: '' });
     }
+    if (this.store.config()!.standingConsent)
+      this.driver.must(this.grid, { type: 'consent', standing: true });
   }
 
-  /** Registers (and by default admits) a generator with the given projects. */
-  generator(projects: Project[], admit = true): Signer {
+  /**
+   * Registers (and by default admits) a generator with the given projects. Like every party
+   * here, it gives standing consent to its contracts unless `consent` is false.
+   */
+  generator(projects: Project[], admit = true, consent = true): Signer {
     const signer = seedSigner(this.next++);
     this.driver.must(signer, {
       type: 'register',
@@ -98,12 +103,13 @@ export class TestMarket {
       projects,
       meterKey: null,
     });
+    if (consent) this.driver.must(signer, { type: 'consent', standing: true });
     if (admit)
       this.driver.must(this.center, { type: 'audit', member: signer.publicKey, approve: true, note: '' });
     return signer;
   }
 
-  user(bus = 1, maxLoadKw = 1000, meterKey: Uint8Array | null = null): Signer {
+  user(bus = 1, maxLoadKw = 1000, meterKey: Uint8Array | null = null, consent = true): Signer {
     const signer = seedSigner(this.next++);
     this.driver.must(signer, {
       type: 'register',
@@ -115,6 +121,7 @@ export class TestMarket {
       projects: [],
       meterKey: null,
     });
+    if (consent) this.driver.must(signer, { type: 'consent', standing: true });
     this.driver.must(this.center, { type: 'audit', member: signer.publicKey, approve: true, note: '' });
     // A meter is the grid enterprise's to bind, never the member's to choose.
     if (meterKey !== null) {

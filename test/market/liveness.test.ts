@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { toHex } from '../../src/crypto/index.js';
 import { GridError } from '../../src/grid/errors.js';
+import { partyKey } from '../../src/market/acceptance.js';
 import { quoteCommitment } from '../../src/market/commitment.js';
 import { nextDeadline } from '../../src/market/cycle-clock.js';
 import { MarketDriver, type Signer } from '../../src/market/driver.js';
@@ -24,7 +25,9 @@ import { HOUR_MS, project, START_MS, seedSigner, testConfig } from './fixture.js
  * fail (a typed infeasibility, possibly cured by a cut) or crash the transaction, a trading
  * center or grid enterprise that falls silent, transactions sent long after their deadline,
  * meter batches with bad readings. Every cycle must end `settled` or `cancelled` within a
- * bounded number of blocks, with money and energy conserved.
+ * bounded number of blocks, with money and energy conserved. Parties accept their contracts by
+ * standing consent (sometimes revoked), by signing them, or never: a contract not accepted by
+ * delivery start lapses and must not hold the cycle up.
  *
  * Replay one seed: MARKET_LIVENESS_SEED=<seed> node scripts/run-tests.mjs market/liveness
  */
@@ -94,10 +97,14 @@ const EXPECTED_REFUSALS = new Set([
   'CAPACITY_EXCEEDED',
 ]);
 
+type Accepts = 'consent' | 'signed' | 'never';
+
 interface Trader {
   signer: Signer;
   role: 'generator' | 'user';
   revealsLate: boolean;
+  /** How it accepts its contracts: standing consent, its own signed transaction, or never. */
+  accepts: Accepts;
 }
 
 interface Run {
@@ -111,6 +118,7 @@ interface Run {
   grid: Signer;
   regulator: Signer;
   traders: Trader[];
+  gridAccepts: Accepts;
   refusals: Map<string, number>;
   crashes: number;
 }
@@ -151,6 +159,7 @@ function setUp(seed: number): Run {
     grid,
     regulator,
     traders: [],
+    gridAccepts: random.pick(['consent', 'consent', 'signed', 'never'] as const),
     refusals: new Map(),
     crashes: 0,
   };
@@ -187,8 +196,11 @@ function setUp(seed: number): Run {
       meterKey: null,
     });
     must(run, center, { type: 'audit', member: signer.publicKey, approve: true, note: '' });
-    run.traders.push({ signer, role, revealsLate: false });
+    const accepts = random.pick(['consent', 'consent', 'signed', 'never'] as const);
+    if (accepts === 'consent') must(run, signer, { type: 'consent', standing: true });
+    run.traders.push({ signer, role, revealsLate: false, accepts });
   }
+  if (run.gridAccepts === 'consent') must(run, grid, { type: 'consent', standing: true });
   return run;
 }
 
@@ -273,6 +285,12 @@ function driveCycle(run: Run, cycleId: string): number {
     ]),
   );
   for (const trader of run.traders) trader.revealsLate = random.next() < 0.25;
+  // Now and then a party revokes its standing consent, or gives it, between cycles.
+  for (const trader of run.traders) {
+    if (trader.accepts === 'never' || random.next() >= 0.15) continue;
+    trader.accepts = trader.accepts === 'consent' ? 'signed' : 'consent';
+    must(run, trader.signer, { type: 'consent', standing: trader.accepts === 'consent' });
+  }
   const keeper = random.pick([run.regulator, grid, ...run.traders.map((t) => t.signer)]);
   const pending = new Map<string, { quote: Quotation; salt: Uint8Array; quoteId: string }>();
   const quoted = new Set<string>();
@@ -339,7 +357,23 @@ function driveCycle(run: Run, cycleId: string): number {
       moves.push(() => send(run, center, { type: 'contract', cycleId }));
     }
     if (cycle.state === 'contracted') {
-      if (readingsSent < 2)
+      const signers = [
+        ...run.traders.filter((t) => t.accepts === 'signed').map((t) => t.signer),
+        ...(run.gridAccepts === 'signed' ? [grid] : []),
+      ];
+      for (const signer of signers) {
+        // Usually in time; sometimes naming contracts whose delivery has started (refused).
+        const late = random.next() < 0.2;
+        const contractIds = unaccepted(run, cycleId, signer.publicKey, late ? Number.POSITIVE_INFINITY : now);
+        if (contractIds.length > 0)
+          moves.push(() => {
+            const result = send(run, signer, { type: 'acceptContracts', cycleId, contractIds });
+            if (result?.ok) seen.add('acceptance:signed');
+          });
+      }
+      // Two batches at random moments (often too early), and one more once delivery has ended.
+      const deliveryEnded = now >= cycle.deliveryStartMs + cycle.intervals * cycle.intervalMs;
+      if (readingsSent < 2 || (readingsSent < 3 && deliveryEnded))
         moves.push(() => {
           readingsSent++;
           sendReadings(run, cycleId, intervals);
@@ -357,6 +391,58 @@ function driveCycle(run: Run, cycleId: string): number {
     random.pick(moves)();
   }
   assert.fail(`cycle ${cycleId} still ${store.cycle(cycleId)!.state} after ${MAX_BLOCKS_PER_CYCLE} blocks`);
+}
+
+/** Contracts of the cycle naming `party` in a role it has not accepted, due to start after `before`. */
+function unaccepted(run: Run, cycleId: string, party: Uint8Array, before: number): string[] {
+  const name = toHex(party);
+  return run.store
+    .allContracts(cycleId)
+    .filter((c) => c.status === 'pending' && (before === Number.POSITIVE_INFINITY || before < c.termStartMs))
+    .filter((c) =>
+      (['generator', 'user', 'gridEnterprise'] as const).some(
+        (role) => toHex(partyKey(c, role)) === name && !c.acceptances.some((a) => a.role === role),
+      ),
+    )
+    .map((c) => c.contractId);
+}
+
+/** Every settled contract binds with three acceptances made before delivery, or lapsed with its reason. */
+function checkAcceptances(run: Run, cycleId: string): void {
+  const never = new Set(
+    run.traders.filter((t) => t.accepts === 'never').map((t) => toHex(t.signer.publicKey)),
+  );
+  if (run.gridAccepts === 'never') never.add(toHex(run.grid.publicKey));
+  for (const c of run.store.allContracts(cycleId)) {
+    seen.add(`contract:${c.status}`);
+    if (c.status === 'binding') {
+      assert.deepEqual(
+        c.acceptances.map((a) => a.role).sort(),
+        ['generator', 'gridEnterprise', 'user'],
+        'a binding contract has all three parties',
+      );
+      for (const a of c.acceptances) {
+        assert.ok(a.atMs < c.termStartMs, 'accepted before delivery start');
+        assert.equal(a.signature?.length ?? 0, a.how === 'signed' ? 64 : 0);
+        assert.ok(
+          !never.has(toHex(partyKey(c, a.role))),
+          'a party that never accepts is never recorded as accepting',
+        );
+      }
+    } else {
+      assert.equal(c.status, 'lapsed', 'no contract is left pending after settlement');
+      assert.match(c.statusReason, /^LAPSED: not accepted before delivery start by /);
+    }
+  }
+  for (const member of run.store.statementMembers(cycleId)) {
+    const statement = run.store.statement(cycleId, member)!;
+    for (const l of statement.liabilities) {
+      seen.add('breach');
+      const contract = run.store.allContracts(cycleId).find((c) => c.contractId === l.contractId)!;
+      assert.equal(contract.status, 'binding', 'only binding contracts carry breach liability');
+      assert.equal(contract.interval, l.interval);
+    }
+  }
 }
 
 /** The grid enterprise's meter batch: mostly good readings, with early, duplicate and unknown ones. */
@@ -391,9 +477,9 @@ function checkEnd(run: Run, cycleId: string): void {
     assert.equal(transitions[i]!.from, transitions[i - 1]!.to, 'transitions chain');
     assert.ok(transitions[i]!.atMs >= transitions[i - 1]!.atMs, 'in block time order');
   }
-  let balances = 0n;
+  let balances = store.balance(run.config.subsidyAccount);
   for (const key of store.memberKeys()) balances += store.balance(key);
-  assert.equal(balances, 0n, 'money is conserved');
+  assert.equal(balances, 0n, 'money is conserved, the subsidy account included');
   const deals = store.allDeals(cycleId);
   for (const deal of deals) assert.ok(deal.energyWh <= deal.matchedWh, 'no deal grows');
   const outcomes = store.intervalOutcomes(cycleId);
@@ -409,7 +495,8 @@ function checkEnd(run: Run, cycleId: string): void {
     return;
   }
   const report = checkInvariants(store, cycleId, cycle.intervals, run.traders);
-  assert.equal(report.moneyConserved, true, 'statements add up and sum to zero');
+  assert.equal(report.moneyConserved, true, 'statements add up and every kind of line sums to zero');
+  checkAcceptances(run, cycleId);
   assert.equal(report.energyBalanced, true, 'energy balances');
   assert.equal(report.capacityRespected, true, 'capacity respected');
   for (const outcome of outcomes) {
@@ -472,6 +559,11 @@ describe('the market never wedges', () => {
         'interval:gridPurchase',
         'interval:cancelled',
         'interval:rechecked',
+        'contract:binding',
+        'contract:lapsed',
+        'acceptance:signed',
+        'breach',
+        'refused:DEADLINE_PASSED',
       ]) {
         assert.ok(seen.has(expected), `no seed produced ${expected}`);
       }

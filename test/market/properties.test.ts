@@ -31,6 +31,35 @@ describe('random markets', () => {
     });
   }
 
+  it('liability, fee and subsidy lines sum to zero across all accounts, grid enterprise and subsidy account included', () => {
+    const seen = new Set<string>();
+    for (const seed of [51, 52, 53, 54]) {
+      const run = runSimulation({ participants: 40, intervals: 3, seed, sealedBids: seed % 2 === 0 });
+      const store = new MarketStore(run.state);
+      const sums = new Map<string, bigint>();
+      const subsidyAccount = toHex(run.config.subsidyAccount);
+      for (const member of store.statementMembers('day-1')) {
+        const statement = store.statement('day-1', member)!;
+        if (toHex(member) === subsidyAccount) seen.add('subsidyAccount');
+        for (const line of statement.lines) {
+          const kind = line.kind === 'energySale' ? 'energyPurchase' : line.kind;
+          sums.set(kind, (sums.get(kind) ?? 0n) + line.amount);
+          seen.add(line.kind);
+        }
+        // Each breach case is one line on the payer's statement and its mirror on the payee's.
+        const cases = statement.liabilities.reduce((sum, l) => sum + l.amount, 0n);
+        assert.equal(cases, statement.lines.find((l) => l.kind === 'breachLiability')?.amount ?? 0n);
+      }
+      for (const [kind, sum] of sums) assert.equal(sum, 0n, `seed ${seed}: ${kind} lines sum to zero`);
+      let balances = store.balance(run.config.subsidyAccount);
+      for (const key of store.memberKeys()) balances += store.balance(key);
+      assert.equal(balances, 0n);
+      assert.ok(run.report.breaches > 0 && run.report.lapsedContracts > 0 && run.report.bindingContracts > 0);
+    }
+    for (const kind of ['breachLiability', 'crossingFee', 'subsidy', 'gridSupply', 'subsidyAccount'])
+      assert.ok(seen.has(kind), `no seed produced ${kind}`);
+  });
+
   it('the invariant checks notice a tampered contract and a tampered balance', () => {
     const run = runSimulation({ participants: 20, intervals: 2, seed: 41 });
     const store = new MarketStore(run.state);

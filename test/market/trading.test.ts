@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { toHex } from '../../src/crypto/index.js';
+import { partyKey } from '../../src/market/acceptance.js';
 import { expectError } from '../../src/market/driver.js';
 import type { Quotation } from '../../src/market/records.js';
 import { bid, HOUR_MS, offer, project, seedSigner, TestMarket } from './fixture.js';
@@ -56,9 +57,20 @@ describe('direct trading, contract and settlement', () => {
     market.checkAndContract();
     const cycle = market.store.cycle('c1')!;
     const contract = market.store.allContracts('c1')[0]!;
+    // All three parties gave standing consent, so the contract binds from the block that wrote it.
+    const writtenAt = market.store.transitions('c1').find((t) => t.to === 'contracted')!.atMs;
+    assert.deepEqual(
+      contract.acceptances.map((a) => [a.role, toHex(partyKey(contract, a.role)), a.how, a.atMs]),
+      [
+        ['generator', toHex(gen.publicKey), 'standingConsent', writtenAt],
+        ['user', toHex(user.publicKey), 'standingConsent', writtenAt],
+        ['gridEnterprise', toHex(market.grid.publicKey), 'standingConsent', writtenAt],
+      ],
+    );
     assert.deepEqual(
       {
         ...contract,
+        acceptances: contract.acceptances.length,
         generator: toHex(contract.generator),
         user: toHex(contract.user),
         gridEnterprise: toHex(contract.gridEnterprise),
@@ -82,6 +94,9 @@ describe('direct trading, contract and settlement', () => {
         toleranceBps: 500,
         penaltyPerKwh: 100,
         adjustmentReason: '',
+        acceptances: 3,
+        status: 'binding',
+        statusReason: '',
       },
     );
 
@@ -104,14 +119,31 @@ describe('direct trading, contract and settlement', () => {
     });
     market.driver.must(market.center, { type: 'settle', cycleId: 'c1' });
 
-    // Generator: 10,000 Wh short, 5,000 within the 5 % band, 5,000 penalised.
+    // Generator: 10,000 Wh short, 5,000 within the 5 % band, 5,000 penalised; the same 5,000 Wh
+    // left undelivered under a binding contract owe the user 10 % of their value at 340.
     const g = lines(market, gen.publicKey);
     assert.deepEqual(g.lines, {
       energySale: [100_000, 34_000n],
       imbalance: [10_000, -4_000n],
       penalty: [5_000, -500n],
+      breachLiability: [5_000, -170n],
     });
-    assert.equal(g.net, 29_500n);
+    assert.equal(g.net, 29_330n);
+    assert.deepEqual(
+      g.statement.liabilities.map((l) => [
+        l.contractId,
+        l.interval,
+        toHex(l.counterparty),
+        l.code,
+        l.energyWh,
+        l.amount,
+      ]),
+      [['c1/0', 0, toHex(user.publicKey), 'NON_DELIVERY', 5_000, -170n]],
+    );
+    assert.match(
+      g.statement.liabilities[0]!.reason,
+      /^NON_DELIVERY: the generator delivered 5000 Wh less than contract c1\/0/,
+    );
     assert.deepEqual(
       [g.statement.contractedWh, g.statement.meteredWh, g.statement.deviationWh, g.statement.penalisedWh],
       [100_000, 90_000, 10_000, 5_000],
@@ -122,7 +154,12 @@ describe('direct trading, contract and settlement', () => {
       energyPurchase: [100_000, -34_000n],
       crossingFee: [100_000, -2_000n],
       imbalance: [2_000, -800n],
+      breachLiability: [5_000, 170n],
     });
+    assert.deepEqual(
+      u.statement.liabilities.map((l) => [l.contractId, toHex(l.counterparty), l.code, l.amount]),
+      [['c1/0', toHex(gen.publicKey), 'NON_DELIVERY', 170n]],
+    );
     const grid = lines(market, market.grid.publicKey);
     assert.deepEqual(grid.lines, {
       crossingFee: [100_000, 2_000n],
@@ -130,7 +167,7 @@ describe('direct trading, contract and settlement', () => {
       penalty: [5_000, 500n],
     });
     assert.equal(g.net + u.net + grid.net, 0n);
-    assert.equal(market.store.balance(gen.publicKey), 29_500n);
+    assert.equal(market.store.balance(gen.publicKey), 29_330n);
     assert.equal(market.store.cycle('c1')!.state, 'settled');
   });
 
@@ -234,7 +271,7 @@ describe('grid-enterprise trading modes', () => {
     assert.equal(lines(market, market.grid.publicKey).net, -21_500n);
   });
 
-  it('grid purchase: bought at the benchmark price with the per-kWh subsidy recorded and paid', () => {
+  it('grid purchase: bought at the benchmark price, the state subsidising the grid enterprise', () => {
     const market = new TestMarket();
     const gen = market.generator([project({ bus: 1 })]);
     market.openCycle();
@@ -252,10 +289,17 @@ describe('grid-enterprise trading modes', () => {
       ['gridPurchase', 400, 0, 30],
     );
     market.driver.must(market.center, { type: 'settle', cycleId: 'c1' });
-    assert.deepEqual(lines(market, gen.publicKey).lines, {
-      energySale: [50_000, 20_000n],
+    // The generator gets the benchmark price; the subsidy goes from the state's subsidy account
+    // to the grid enterprise whose purchase it supports (section II.B.b, mode 3).
+    assert.deepEqual(lines(market, gen.publicKey).lines, { energySale: [50_000, 20_000n] });
+    const subsidyAccount = market.store.config()!.subsidyAccount;
+    assert.deepEqual(lines(market, market.grid.publicKey).lines, {
+      energyPurchase: [50_000, -20_000n],
       subsidy: [50_000, 1_500n],
     });
+    assert.deepEqual(lines(market, subsidyAccount).lines, { subsidy: [50_000, -1_500n] });
+    assert.equal(market.store.balance(subsidyAccount), -1_500n);
+    assert.equal(market.store.balance(market.grid.publicKey), -18_500n);
   });
 
   it('refuses a price in a grid-enterprise mode and a bid in any mode but direct', () => {

@@ -94,7 +94,10 @@ describe('the demo with its first validator down', () => {
     const client = new GridShardClient(apis);
     for (const participant of keys.participants) {
       const key = toHex(ed25519Scheme.publicKeyFromSeed(Buffer.from(participant, 'hex')));
-      assert.equal((await client.marketMember(key))?.status, 'approved', key);
+      const member = await client.marketMember(key);
+      assert.equal(member?.status, 'approved', key);
+      // Each party accepts its contracts by the standing consent it gave at registration.
+      assert.ok(member?.standingConsent, `${key} has standing consent`);
     }
     await market.stop();
   });

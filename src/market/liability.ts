@@ -1,0 +1,63 @@
+import type { Contract } from './records.js';
+
+/**
+ * Breach liability (section II.B.a: the tripartite contract stipulates the liability for breach).
+ * A party of a binding contract that leaves part of it unperformed (a generator that does not
+ * deliver, a user that does not take) owes the other side `breachLiabilityBps` of the value of
+ * the unperformed energy at the contract price, the rate written into the contract.
+ */
+export interface Breach {
+  readonly contract: Contract;
+  readonly code: 'NON_DELIVERY' | 'NON_CONSUMPTION';
+  /** Contracted energy neither performed nor covered by the tolerance band. */
+  readonly energyWh: number;
+  readonly amount: bigint;
+  readonly payee: Uint8Array;
+  readonly reason: string;
+}
+
+/** `bps` of the value of `energyWh` at `pricePerKwh`, rounded down to a whole money unit. */
+export function liabilityFor(pricePerKwh: number, energyWh: number, bps: number): bigint {
+  return (BigInt(pricePerKwh) * BigInt(energyWh) * BigInt(bps)) / 10_000_000n;
+}
+
+/**
+ * The breaches of one participant in one interval. What it performed (metered energy, plus the
+ * tolerance band, which the rules do not count as a breach) is applied to its contracts in
+ * contract order; what each contract is left short of is that contract's breach. Contracts that
+ * are not binding take their share of the performance but carry no liability: no party signed
+ * them.
+ */
+export function breachesOf(
+  role: 'generator' | 'user',
+  contracts: readonly Contract[],
+  performedWh: number,
+  toleranceWh: number,
+  toleranceBps: number,
+): Breach[] {
+  const out: Breach[] = [];
+  let cover = performedWh + toleranceWh;
+  for (const contract of contracts) {
+    const served = Math.min(cover, contract.energyWh);
+    cover -= served;
+    const shortWh = contract.energyWh - served;
+    if (shortWh === 0 || contract.status !== 'binding') continue;
+    const amount = liabilityFor(contract.pricePerKwh, shortWh, contract.breachLiabilityBps);
+    if (amount === 0n) continue;
+    const code = role === 'generator' ? 'NON_DELIVERY' : 'NON_CONSUMPTION';
+    const verb = role === 'generator' ? 'delivered' : 'took';
+    out.push({
+      contract,
+      code,
+      energyWh: shortWh,
+      amount,
+      payee: role === 'generator' ? contract.user : contract.generator,
+      reason:
+        `${code}: the ${role} ${verb} ${shortWh} Wh less than contract ${contract.contractId} (interval ${contract.interval}) beyond the ${toleranceBps} bps band; ${contract.breachLiabilityBps} bps of value at ${contract.pricePerKwh}/kWh`.slice(
+          0,
+          200,
+        ),
+    });
+  }
+  return out;
+}
