@@ -105,6 +105,7 @@ export class TestNode extends EventEmitter<{ block: [StoredBlock] }> implements 
       approvedKw: [],
       meterKey: null,
       registeredAtHeight: 0,
+      standingConsent: null,
     };
     market.setMember(key, member, market.member(key) === undefined);
   }
