@@ -59,7 +59,11 @@ export function crossingFeePerKwh(
   return crossingFee(tariff, seller, buyer).feePerKwh;
 }
 
-export function crossingFee(tariff: CrossingTariff, seller: ConnectionPoint, buyer: ConnectionPoint): CrossingFee {
+export function crossingFee(
+  tariff: CrossingTariff,
+  seller: ConnectionPoint,
+  buyer: ConnectionPoint,
+): CrossingFee {
   const levels = checkedLevels(tariff);
   const s = levelIndex(levels, seller.kv, 'seller');
   const b = levelIndex(levels, buyer.kv, 'buyer');
@@ -113,7 +117,8 @@ export function tariffFromJson(value: unknown): CrossingTariff {
   });
   const steps = doc.levelsBetweenBuses;
   if (steps !== undefined && typeof steps !== 'number') fail('levelsBetweenBuses must be a number');
-  const tariff: CrossingTariff = steps === undefined ? { levels } : { levels, levelsBetweenBuses: steps as number };
+  const tariff: CrossingTariff =
+    steps === undefined ? { levels } : { levels, levelsBetweenBuses: steps as number };
   checkTariff(tariff);
   return tariff;
 }

@@ -10,8 +10,16 @@
  * Nearest-first: every order may carry a location group, and `crossingFee[offerGroup][bidGroup]`
  * is added to the offer's price when the two are compared. For each bid the walk takes the offer
  * with the lowest price plus fee; an equal sum goes to the lower fee (the nearer seller), then to
- * the earlier offer. With no fee matrix (or all fees zero) this is exactly the rule above.
+ * the earlier offer. With no fee matrix (or all fees zero) this is exactly the rule above. An
+ * offer group may be barred from a bid group (`allowed`): the walk never pairs them.
+ *
+ * The walk decides the price and how much every order trades. Who trades with whom is then decided
+ * by the priority of the trading rules (`priority-pairing.ts`): each seller first supplies users
+ * who can absorb all its remaining output, then the nearest. Prices, volumes and every order's
+ * traded quantity stay those of the walk.
  */
+import { pairByPriority } from './priority-pairing.js';
+
 export type PricingRule = 'uniform' | 'payAsBid';
 
 export interface OrderBook {
@@ -24,6 +32,11 @@ export interface OrderBook {
   readonly offerGroup?: ArrayLike<number>;
   /** Fee per kWh indexed [offerGroup][bidGroup]; omitted means zero everywhere. */
   readonly crossingFee?: readonly (readonly number[])[];
+  /** Whether an offer group may sell to a bid group, indexed like the fee; omitted means always. */
+  readonly allowed?: readonly (readonly boolean[])[];
+  /** Who placed each bid (a user) and each offer (a project); omitted means one owner per order. */
+  readonly bidOwner?: ArrayLike<number>;
+  readonly offerOwner?: ArrayLike<number>;
 }
 
 export interface ClearingPair {
@@ -44,6 +57,11 @@ export interface ClearingResult {
   readonly clearingPrice: number | null;
   readonly clearedQuantity: number;
   readonly pairs: ClearingPair[];
+  /**
+   * `priority`: pairs follow the rules' priority. `walk`: with locational fees the priority could
+   * not place every traded quantity within its bid, so the walk's own pairs stand.
+   */
+  readonly pairing: 'priority' | 'walk';
 }
 
 /** Indices 0..n-1 sorted by price (stable: Array.prototype.sort keeps input order on ties). */
@@ -64,6 +82,7 @@ export function clearInterval(book: OrderBook, pricing: PricingRule = 'uniform')
   const heads = new Array<number>(groupCount).fill(0);
   const offerLeft = Float64Array.from(book.offerQuantity);
   const fees = book.crossingFee;
+  const allowed = book.allowed;
 
   const pairs: { bid: number; offer: number; quantity: number; fee: number; offerEffective: number }[] = [];
   let lastBidPrice = 0;
@@ -88,6 +107,7 @@ export function clearInterval(book: OrderBook, pricing: PricingRule = 'uniform')
         const offer = queue[head]!;
         const price = book.offerPrice[offer]!;
         if (price < cheapestHead) cheapestHead = price;
+        if (allowed && allowed[g]?.[bidGroup] === false) continue;
         const fee = fees ? (fees[g]?.[bidGroup] ?? 0) : 0;
         const effective = price + fee;
         if (
@@ -116,11 +136,16 @@ export function clearInterval(book: OrderBook, pricing: PricingRule = 'uniform')
     if (bidLeft > 0 && (cheapestHead === Number.POSITIVE_INFINITY || bidPrice < cheapestHead)) break;
   }
 
-  if (pairs.length === 0) return { clearingPrice: null, clearedQuantity: 0, pairs: [] };
+  if (pairs.length === 0) return { clearingPrice: null, clearedQuantity: 0, pairs: [], pairing: 'priority' };
   const clearingPrice = Math.floor((lastBidPrice + lastOfferEffective) / 2);
+  const prioritised = pairByPriority(book, pricing, clearingPrice, bids, pairs);
+  if (prioritised !== null) {
+    return { clearingPrice, clearedQuantity: cleared, pairs: prioritised, pairing: 'priority' };
+  }
   return {
     clearingPrice,
     clearedQuantity: cleared,
+    pairing: 'walk',
     pairs: pairs.map((pair) => {
       // Uniform: everyone trades at the clearing price, raised to the pair's offer price plus
       // fee where locational fees made the walk non-monotone, so no seller is paid below its

@@ -25,6 +25,13 @@ export const MARKET_PARAMETER_DEFAULTS = {
   missedCheckFallback: 'gridPurchase' as 'gridPurchase' | 'cancel',
   /** After delivery ends, the span for meter readings; then settlement happens by rule. */
   meterWindowMs: 86_400_000,
+  /**
+   * The crossing tariff by voltage level (money units per kWh) that `src/grid/fee.ts` prices trades
+   * with; empty: no crossing fee.
+   */
+  tariffLevels: [] as { maxVoltageKv: number; tdPricePerKwh: number }[],
+  /** Levels the lower of two connections on different buses climbs to reach the other. */
+  levelsBetweenBuses: 0,
 } as const;
 
 export type MarketParameterName = keyof typeof MARKET_PARAMETER_DEFAULTS;

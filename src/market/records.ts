@@ -78,7 +78,10 @@ export const memberCodec = struct({
 export type Member = Infer<typeof memberCodec>;
 export const memberRecord = versioned(1, memberCodec, 'member');
 
+/** Retired: the crossing fee comes from `tariffLevels`; kept so earlier configurations decode. */
 export const feeLevelCodec = struct({ maxVoltageKv: varuint, feePerKwh: varuint });
+/** One voltage level of the crossing tariff: its T&D price in money units per kWh (see `src/grid/fee.ts`). */
+export const tariffLevelCodec = struct({ maxVoltageKv: varuint, tdPricePerKwh: varuint });
 export const busLimitCodec = struct({ bus: varuint, exportLimitKw: varuint });
 
 const configV1Shape = {
@@ -96,7 +99,9 @@ const configV1Shape = {
   toleranceBps: varuint,
   penaltyPerKwh: varuint,
   breachLiabilityBps: varuint,
+  /** Retired (must be 0): see `tariffLevels`. */
   sameBusFeePerKwh: varuint,
+  /** Retired (must be empty): see `tariffLevels`. */
   feeLevels: list(feeLevelCodec, 16),
   busLimits: list(busLimitCodec, 4096),
   operators: list(key32, 16),
@@ -111,6 +116,10 @@ export const configCodec = struct({
   recheckCutBps: defaulted(varuint, D.recheckCutBps),
   missedCheckFallback: defaulted(oneOf(['gridPurchase', 'cancel'] as const), D.missedCheckFallback),
   meterWindowMs: defaulted(u64, D.meterWindowMs),
+  /** The crossing tariff: T&D price per voltage level; empty means no crossing fee. */
+  tariffLevels: defaulted(list(tariffLevelCodec, 16), D.tariffLevels),
+  /** Levels the lower of two connections on different buses climbs to reach the other. */
+  levelsBetweenBuses: defaulted(varuint, D.levelsBetweenBuses),
 });
 export type MarketConfig = Infer<typeof configCodec>;
 /** The layout of genesis configurations before the deadlines, still read. */

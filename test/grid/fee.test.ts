@@ -83,7 +83,9 @@ describe('network crossing fee', () => {
         assert.ok(far.levelsAboveSeller >= near.levelsAboveSeller, `round ${round}`);
       }
     } catch (error) {
-      console.error(`fee property failed with seed ${seed}; replay: GRID_FEE_SEED=${seed} node scripts/run-tests.mjs grid/fee`);
+      console.error(
+        `fee property failed with seed ${seed}; replay: GRID_FEE_SEED=${seed} node scripts/run-tests.mjs grid/fee`,
+      );
       throw error;
     }
   });

@@ -46,14 +46,20 @@ describe('access rules', () => {
     const large = checkProjectAccess(project({ capacityKw: 24_000, ownMaxLoadKw: 5_000, voltageKv: 110 }));
     assert.equal(large.admitted && large.rule, LARGE_RULE);
     assert.equal(large.netKw, 19_000);
-    assert.equal(mustAbsorbLocally(project({ capacityKw: 24_000, ownMaxLoadKw: 5_000, voltageKv: 110 })), true);
+    assert.equal(
+      mustAbsorbLocally(project({ capacityKw: 24_000, ownMaxLoadKw: 5_000, voltageKv: 110 })),
+      true,
+    );
     // 55 MW with 10 MW own load: 45 MW net no longer fits 50 MW, nothing is deducted above 20 MW.
     const over = checkProjectAccess(project({ capacityKw: 55_000, ownMaxLoadKw: 10_000, voltageKv: 110 }));
     assert.match(over.admitted ? '' : over.reason, /exceeds 50 MW/);
     // 60 MW with 45 MW own load at 35 kV: 15 MW after own load, a small project.
     const small = checkProjectAccess(project({ capacityKw: 60_000, ownMaxLoadKw: 45_000, voltageKv: 35 }));
     assert.equal(small.admitted && small.rule, SMALL_RULE);
-    assert.equal(mustAbsorbLocally(project({ capacityKw: 60_000, ownMaxLoadKw: 45_000, voltageKv: 35 })), false);
+    assert.equal(
+      mustAbsorbLocally(project({ capacityKw: 60_000, ownMaxLoadKw: 45_000, voltageKv: 35 })),
+      false,
+    );
   });
 
   it('agrees with the rules as written on random projects (seeded property)', () => {
@@ -69,7 +75,12 @@ describe('access rules', () => {
       const net = Math.max(0, p.capacityKw - p.ownMaxLoadKw);
       const small = net > 0 && p.voltageKv <= 35 && net <= 20_000;
       const large =
-        !small && net > 0 && p.capacityKw > 20_000 && p.capacityKw <= 50_000 && p.voltageKv <= 110 && p.absorbedLocally;
+        !small &&
+        net > 0 &&
+        p.capacityKw > 20_000 &&
+        p.capacityKw <= 50_000 &&
+        p.voltageKv <= 110 &&
+        p.absorbedLocally;
       const decision = checkProjectAccess(p);
       if (decision.admitted !== (small || large)) {
         console.error(

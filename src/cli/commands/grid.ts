@@ -171,7 +171,11 @@ export function register(program: Command): void {
     )
     .requiredOption('--seller-kv <kv>', "seller's connection voltage, kV", Number)
     .requiredOption('--buyer-kv <kv>', "buyer's connection voltage, kV", Number)
-    .option('--seller-bus <bus>', "seller's bus (the same bus as the buyer's crosses no level between buses)", Number)
+    .option(
+      '--seller-bus <bus>',
+      "seller's bus (the same bus as the buyer's crosses no level between buses)",
+      Number,
+    )
     .option('--buyer-bus <bus>', "buyer's bus", Number)
     .option('--json', 'print one JSON object')
     .action(
