@@ -63,8 +63,11 @@ export function pairByPriority(
     }
   }
   for (const group of groups) {
-    group.tree = new SegmentTree(group.ids.length);
-    group.ids.forEach((bid, i) => group.tree!.set(i, ownerLeft.get(bidOwnerOf(bid))!));
+    const tree = new SegmentTree(group.ids.length);
+    group.ids.forEach((bid, i) => {
+      tree.set(i, ownerLeft.get(bidOwnerOf(bid))!);
+    });
+    group.tree = tree;
   }
   const refresh = (bid: number) => {
     const owner = bidOwnerOf(bid);
