@@ -204,7 +204,7 @@ describe('genesis parameters', () => {
     initMarket(state, old);
     const stored = new MarketStore(state).config()!;
     for (const [name, value] of Object.entries(MARKET_PARAMETER_DEFAULTS)) {
-      assert.equal(stored[name as keyof MarketConfig], value, name);
+      assert.deepEqual(stored[name as keyof MarketConfig], value, name);
     }
     // A version 1 record (the layout before the deadlines) still decodes, with the defaults.
     const writer = new Writer(256);

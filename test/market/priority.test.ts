@@ -2,9 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { toHex } from '../../src/crypto/index.js';
 import { clearInterval, type OrderBook } from '../../src/market/clearing.js';
+import { TariffFeeTable } from '../../src/market/crossing-tariff.js';
+import { MarketError } from '../../src/market/errors.js';
+import { initMarket } from '../../src/market/executor.js';
+import { MemoryState } from '../../src/market/memory-state.js';
 import { SplitMix64 } from '../../src/market/prng.js';
-import type { Quotation } from '../../src/market/records.js';
-import { bid, offer, project, seedSigner, TestMarket } from './fixture.js';
+import type { MarketConfig, Quotation } from '../../src/market/records.js';
+import { bid, offer, project, seedSigner, TestMarket, testConfig } from './fixture.js';
 
 /** Trading rules, paper §II.B.a: nearest users, users who absorb all the output first, 20-50 MW within the level. */
 
@@ -113,6 +117,41 @@ function lexicallyBefore(a: number[], b: number[]): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]!;
   return false;
 }
+
+describe('crossing tariff on chain', () => {
+  it('prices with the grid rule and refuses the retired flat table and bad tariffs at genesis', () => {
+    const config = testConfig(seedSigner(1).publicKey);
+    const table = new TariffFeeTable(config);
+    assert.deepEqual(table.crossing({ bus: 1, voltageKv: 10 }, { bus: 2, voltageKv: 10 }), {
+      feePerKwh: 20,
+      levelsAboveSeller: 1,
+    });
+    assert.equal(table.crossing({ bus: 1, voltageKv: 10 }, { bus: 1, voltageKv: 10 }).feePerKwh, 0);
+    // Above the top level: priced at the top level; 0 kV: at the lowest.
+    assert.equal(table.crossing({ bus: 1, voltageKv: 220 }, { bus: 2, voltageKv: 0 }).feePerKwh, 40);
+    assert.equal(
+      new TariffFeeTable({ tariffLevels: [], levelsBetweenBuses: 1 }).crossing(
+        { bus: 1, voltageKv: 10 },
+        { bus: 2, voltageKv: 10 },
+      ).feePerKwh,
+      0,
+    );
+    const refused = (overrides: Partial<MarketConfig>) =>
+      assert.throws(
+        () => initMarket(new MemoryState(), { ...config, ...overrides }),
+        (e: unknown) => e instanceof MarketError && e.code === 'BAD_CONFIG',
+      );
+    refused({ feeLevels: [{ maxVoltageKv: 10, feePerKwh: 20 }] });
+    refused({ sameBusFeePerKwh: 5 });
+    refused({ tariffLevels: [{ maxVoltageKv: 0, tdPricePerKwh: 1 }] });
+    refused({
+      tariffLevels: [
+        { maxVoltageKv: 10, tdPricePerKwh: 1 },
+        { maxVoltageKv: 10, tdPricePerKwh: 2 },
+      ],
+    });
+  });
+});
 
 /** The priority pairing written directly, from each order's traded quantity. */
 function referencePairing(book: OrderBook, price: number, traded: { bids: number[]; offers: number[] }) {
