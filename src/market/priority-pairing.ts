@@ -1,4 +1,4 @@
-import type { ClearingPair, OrderBook, PricingRule } from './clearing.js';
+import { type ClearingPair, type OrderBook, type PricingRule, sortedIndices } from './clearing.js';
 
 /**
  * Who trades with whom, once the double auction has fixed the price and how much every order
@@ -25,111 +25,130 @@ export function pairByPriority(
   pricing: PricingRule,
   clearingPrice: number,
   bidOrder: readonly number[],
-  walk: readonly { bid: number; offer: number; quantity: number }[],
+  bidTraded: Float64Array,
+  offerTraded: Float64Array,
 ): ClearingPair[] | null {
-  const bidLeft = new Float64Array(book.bidPrice.length);
-  const offerLeft = new Float64Array(book.offerPrice.length);
-  for (const pair of walk) {
-    bidLeft[pair.bid]! += pair.quantity;
-    offerLeft[pair.offer]! += pair.quantity;
-  }
-  const bidGroupOf = (i: number) => book.bidGroup?.[i] ?? 0;
-  const offerGroupOf = (i: number) => book.offerGroup?.[i] ?? 0;
-  const bidOwnerOf = (i: number) => book.bidOwner?.[i] ?? i;
-  const offerOwnerOf = (i: number) => book.offerOwner?.[i] ?? i;
+  const bidGroups = book.bidGroup;
+  const offerGroups = book.offerGroup;
+  const bidOwner = denseOwners(book.bidOwner, bidTraded.length);
+  const offerOwner = denseOwners(book.offerOwner, offerTraded.length);
 
   // Traded bids per group, in bid priority (price descending, then arrival: the walk's order).
+  // Everything below is indexed by a bid's position in its group, so the pairing mostly reads
+  // the front of a few short arrays.
   let groupCount = 0;
-  for (const bid of bidOrder) if (bidLeft[bid]! > 0) groupCount = Math.max(groupCount, bidGroupOf(bid) + 1);
-  const groups: { ids: number[]; prices: number[]; tree: SegmentTree | null }[] = Array.from(
-    { length: groupCount },
-    () => ({ ids: [], prices: [], tree: null }),
-  );
-  const position = new Int32Array(book.bidPrice.length);
-  const ownerLeft = new Map<number, number>();
-  const ownerBids = book.bidOwner ? new Map<number, number[]>() : null;
+  const sizes: number[] = [];
   for (const bid of bidOrder) {
-    if (bidLeft[bid]! === 0) continue;
-    const group = groups[bidGroupOf(bid)]!;
-    position[bid] = group.ids.length;
-    group.ids.push(bid);
-    group.prices.push(book.bidPrice[bid]!);
-    const owner = bidOwnerOf(bid);
-    ownerLeft.set(owner, (ownerLeft.get(owner) ?? 0) + bidLeft[bid]!);
-    if (ownerBids) {
-      const list = ownerBids.get(owner);
-      if (list) list.push(bid);
-      else ownerBids.set(owner, [bid]);
-    }
+    if (bidTraded[bid]! === 0) continue;
+    const g = bidGroups?.[bid] ?? 0;
+    while (groupCount <= g) sizes[groupCount++] = 0;
+    sizes[g]!++;
+  }
+  const groups = sizes.map((size) => ({
+    ids: new Int32Array(size),
+    prices: new Float64Array(size),
+    left: new Float64Array(size),
+    owner: new Int32Array(size),
+    tree: new SegmentTree(size),
+  }));
+  const fill = new Int32Array(groupCount);
+  const ownerLeft = new Float64Array(bidOwner.count);
+  for (const bid of bidOrder) {
+    if (bidTraded[bid]! === 0) continue;
+    const g = bidGroups?.[bid] ?? 0;
+    const group = groups[g]!;
+    const k = fill[g]!++;
+    group.ids[k] = bid;
+    group.prices[k] = book.bidPrice[bid]!;
+    group.left[k] = bidTraded[bid]!;
+    group.owner[k] = bidOwner.of[bid]!;
+    if (!bidOwner.identity) ownerLeft[bidOwner.of[bid]!]! += bidTraded[bid]!;
   }
   for (const group of groups) {
-    const tree = new SegmentTree(group.ids.length);
-    group.ids.forEach((bid, i) => {
-      tree.set(i, ownerLeft.get(bidOwnerOf(bid))!);
-    });
-    group.tree = tree;
-  }
-  const refresh = (bid: number) => {
-    const owner = bidOwnerOf(bid);
-    const left = ownerLeft.get(owner)!;
-    for (const b of ownerBids?.get(owner) ?? [bid]) {
-      groups[bidGroupOf(b)]!.tree!.set(position[b]!, bidLeft[b]! > 0 ? left : 0);
+    for (let k = 0; k < group.ids.length; k++) {
+      group.tree.set(k, bidOwner.identity ? group.left[k]! : ownerLeft[group.owner[k]!]!);
     }
-  };
-
-  const offers: number[] = [];
-  const projectLeft = new Map<number, number>();
-  for (let i = 0; i < offerLeft.length; i++) {
-    if (offerLeft[i]! === 0) continue;
-    offers.push(i);
-    const owner = offerOwnerOf(i);
-    projectLeft.set(owner, (projectLeft.get(owner) ?? 0) + offerLeft[i]!);
   }
-  offers.sort((a, b) => book.offerPrice[a]! - book.offerPrice[b]! || a - b);
+  // Where each owner's traded bids sit, to refresh what each of them can absorb.
+  const ownerSlots = bidOwner.identity ? null : slotsByOwner(groups, bidOwner.count);
+
+  const traded: number[] = [];
+  const projectLeft = new Float64Array(offerOwner.count);
+  for (let i = 0; i < offerTraded.length; i++) {
+    if (offerTraded[i]! === 0) continue;
+    traded.push(i);
+    if (!offerOwner.identity) projectLeft[offerOwner.of[i]!]! += offerTraded[i]!;
+  }
+  const offers = sortedIndices(book.offerPrice, false, traded);
 
   const fees = book.crossingFee;
   const allowed = book.allowed;
+  const uniform = pricing === 'uniform';
   const pairs: ClearingPair[] = [];
   for (const offer of offers) {
     const offerPrice = book.offerPrice[offer]!;
-    const g = offerGroupOf(offer);
-    const project = offerOwnerOf(offer);
-    while (offerLeft[offer]! > 0) {
-      const output = projectLeft.get(project)!;
-      let best = -1;
+    const g = offerGroups?.[offer] ?? 0;
+    const project = offerOwner.of[offer]!;
+    let remaining = offerTraded[offer]!;
+    while (remaining > 0) {
+      // Without owners the project's remaining output is this offer's.
+      const output = offerOwner.identity ? remaining : projectLeft[project]!;
+      let bestGroup = -1;
+      let bestSlot = 0;
       let bestAbsorbs = false;
       let bestFee = 0;
       for (let h = 0; h < groupCount; h++) {
         if (allowed && allowed[g]?.[h] === false) continue;
         const group = groups[h]!;
         const fee = fees ? (fees[g]?.[h] ?? 0) : 0;
-        const need = pricing === 'uniform' ? Math.max(clearingPrice, offerPrice + fee) : offerPrice + fee;
+        const need = uniform ? Math.max(clearingPrice, offerPrice + fee) : offerPrice + fee;
         const reach = prefixAtLeast(group.prices, need);
-        let index = group.tree!.first(reach, output);
-        const absorbs = index >= 0;
-        if (!absorbs) index = group.tree!.first(reach, 1);
-        if (index < 0) continue;
-        const bid = group.ids[index]!;
-        if (best < 0 || better(absorbs, fee, bid, bestAbsorbs, bestFee, best, book)) {
-          best = bid;
+        let slot = group.tree.first(reach, output);
+        const absorbs = slot >= 0;
+        if (!absorbs) slot = group.tree.first(reach, 1);
+        if (slot < 0) continue;
+        if (
+          bestGroup < 0 ||
+          better(
+            absorbs,
+            fee,
+            group.prices[slot]!,
+            group.ids[slot]!,
+            bestAbsorbs,
+            bestFee,
+            groups[bestGroup]!,
+            bestSlot,
+          )
+        ) {
+          bestGroup = h;
+          bestSlot = slot;
           bestAbsorbs = absorbs;
           bestFee = fee;
         }
       }
-      if (best < 0) return null;
-      const quantity = Math.min(offerLeft[offer]!, bidLeft[best]!);
-      offerLeft[offer]! -= quantity;
-      bidLeft[best]! -= quantity;
-      projectLeft.set(project, output - quantity);
-      const owner = bidOwnerOf(best);
-      ownerLeft.set(owner, ownerLeft.get(owner)! - quantity);
-      refresh(best);
-      const buyerPrice =
-        pricing === 'uniform'
-          ? Math.max(clearingPrice, offerPrice + bestFee)
-          : Math.floor((book.bidPrice[best]! + offerPrice + bestFee) / 2);
+      if (bestGroup < 0) return null;
+      const group = groups[bestGroup]!;
+      const quantity = Math.min(remaining, group.left[bestSlot]!);
+      remaining -= quantity;
+      group.left[bestSlot]! -= quantity;
+      if (ownerSlots === null) group.tree.set(bestSlot, group.left[bestSlot]!);
+      else {
+        const owner = group.owner[bestSlot]!;
+        ownerLeft[owner]! -= quantity;
+        const left = ownerLeft[owner]!;
+        for (let k = ownerSlots.start[owner]!; k < ownerSlots.start[owner + 1]!; k++) {
+          const other = groups[ownerSlots.group[k]!]!;
+          const slot = ownerSlots.slot[k]!;
+          other.tree.set(slot, other.left[slot]! > 0 ? left : 0);
+        }
+      }
+      if (!offerOwner.identity) projectLeft[project]! -= quantity;
+      const bid = group.ids[bestSlot]!;
+      const buyerPrice = uniform
+        ? Math.max(clearingPrice, offerPrice + bestFee)
+        : Math.floor((book.bidPrice[bid]! + offerPrice + bestFee) / 2);
       pairs.push({
-        bid: best,
+        bid,
         offer,
         quantity,
         feePerKwh: bestFee,
@@ -141,26 +160,71 @@ export function pairByPriority(
   return pairs;
 }
 
+interface Owners {
+  /** Dense owner number of each order. */
+  readonly of: Int32Array;
+  readonly count: number;
+  /** Every order is its own owner. */
+  readonly identity: boolean;
+}
+
+function denseOwners(given: ArrayLike<number> | undefined, count: number): Owners {
+  const of = new Int32Array(count);
+  if (given === undefined) {
+    for (let i = 0; i < count; i++) of[i] = i;
+    return { of, count, identity: true };
+  }
+  const dense = new Map<number, number>();
+  for (let i = 0; i < count; i++) {
+    let id = dense.get(given[i]!);
+    if (id === undefined) {
+      id = dense.size;
+      dense.set(given[i]!, id);
+    }
+    of[i] = id;
+  }
+  return { of, count: dense.size, identity: false };
+}
+
+/** Every owner's (group, slot) places, as one list with a start offset per owner. */
+function slotsByOwner(groups: readonly { owner: Int32Array }[], owners: number) {
+  const start = new Int32Array(owners + 1);
+  for (const group of groups) for (const owner of group.owner) start[owner + 1]!++;
+  for (let o = 0; o < owners; o++) start[o + 1]! += start[o]!;
+  const next = start.slice(0, owners);
+  const total = start[owners]!;
+  const groupOf = new Int32Array(total);
+  const slotOf = new Int32Array(total);
+  groups.forEach((group, g) => {
+    group.owner.forEach((owner, slot) => {
+      const k = next[owner]!++;
+      groupOf[k] = g;
+      slotOf[k] = slot;
+    });
+  });
+  return { start, group: groupOf, slot: slotOf };
+}
+
 /** Absorbs-all first, then the lower fee, then the higher bid price, then the earlier bid. */
 function better(
   absorbs: boolean,
   fee: number,
+  price: number,
   bid: number,
   bestAbsorbs: boolean,
   bestFee: number,
-  best: number,
-  book: OrderBook,
+  bestGroup: { prices: Float64Array; ids: Int32Array },
+  bestSlot: number,
 ): boolean {
   if (absorbs !== bestAbsorbs) return absorbs;
   if (fee !== bestFee) return fee < bestFee;
-  const price = book.bidPrice[bid]!;
-  const bestPrice = book.bidPrice[best]!;
+  const bestPrice = bestGroup.prices[bestSlot]!;
   if (price !== bestPrice) return price > bestPrice;
-  return bid < best;
+  return bid < bestGroup.ids[bestSlot]!;
 }
 
 /** How many of `prices` (descending) are at least `need`. */
-function prefixAtLeast(prices: readonly number[], need: number): number {
+function prefixAtLeast(prices: Float64Array, need: number): number {
   let lo = 0;
   let hi = prices.length;
   while (lo < hi) {
@@ -195,15 +259,31 @@ class SegmentTree {
 
   /** The first index below `limit` whose value is at least `need` (need > 0), or -1. */
   first(limit: number, need: number): number {
-    if (limit <= 0 || this.max[1]! < need) return -1;
-    return this.descend(1, 0, this.size, limit, need);
-  }
-
-  private descend(node: number, lo: number, span: number, limit: number, need: number): number {
-    if (lo >= limit || this.max[node]! < need) return -1;
-    if (span === 1) return lo;
-    const half = span >> 1;
-    const left = this.descend(2 * node, lo, half, limit, need);
-    return left >= 0 ? left : this.descend(2 * node + 1, lo + half, half, limit, need);
+    const max = this.max;
+    if (limit <= 0 || max[1]! < need) return -1;
+    // Walk down, preferring the left child; when a subtree fails, climb to the next right sibling.
+    let node = 1;
+    let lo = 0;
+    let span = this.size;
+    for (;;) {
+      // Nodes are visited left to right: past the limit nothing further can qualify.
+      if (lo >= limit) return -1;
+      if (max[node]! >= need) {
+        if (span === 1) return lo;
+        node *= 2;
+        span >>= 1;
+        continue;
+      }
+      // Climb while this node is a right child, then step to the right sibling.
+      while (node & 1) {
+        node >>= 1;
+        span *= 2;
+        lo -= span / 2;
+        if (node === 1) return -1;
+      }
+      if (node === 1) return -1;
+      node += 1;
+      lo += span;
+    }
   }
 }

@@ -239,8 +239,8 @@ describe('priority pairing on random located books (seeded property)', () => {
           total += pair.quantity;
         }
         assert.equal(total, result.clearedQuantity);
-        traded.bids.forEach((q, i) => assert.ok(q <= book.bidQuantity[i]!));
-        traded.offers.forEach((q, i) => assert.ok(q <= book.offerQuantity[i]!));
+        for (const [i, q] of traded.bids.entries()) assert.ok(q <= book.bidQuantity[i]!);
+        for (const [i, q] of traded.offers.entries()) assert.ok(q <= book.offerQuantity[i]!);
         // Owners never change what the walk trades: the same book without them clears alike.
         const plain = clearInterval({ ...book, bidOwner: undefined, offerOwner: undefined });
         assert.equal(plain.clearingPrice, result.clearingPrice);
