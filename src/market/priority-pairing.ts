@@ -52,7 +52,7 @@ export function pairByPriority(
     tree: new SegmentTree(size),
   }));
   const fill = new Int32Array(groupCount);
-  const ownerLeft = new Float64Array(bidOwner.count);
+  const ownerLeft = new Float64Array(bidOwner.identity ? 0 : bidOwner.count);
   for (const bid of bidOrder) {
     if (bidTraded[bid]! === 0) continue;
     const g = bidGroups?.[bid] ?? 0;
@@ -61,25 +61,29 @@ export function pairByPriority(
     group.ids[k] = bid;
     group.prices[k] = book.bidPrice[bid]!;
     group.left[k] = bidTraded[bid]!;
-    group.owner[k] = bidOwner.of[bid]!;
+    group.owner[k] = bidOwner.identity ? bid : bidOwner.of[bid]!;
     if (!bidOwner.identity) ownerLeft[bidOwner.of[bid]!]! += bidTraded[bid]!;
   }
   for (const group of groups) {
-    for (let k = 0; k < group.ids.length; k++) {
-      group.tree.set(k, bidOwner.identity ? group.left[k]! : ownerLeft[group.owner[k]!]!);
-    }
+    group.tree.build(
+      (k) => (bidOwner.identity ? group.left[k]! : ownerLeft[group.owner[k]!]!),
+      group.ids.length,
+    );
   }
   // Where each owner's traded bids sit, to refresh what each of them can absorb.
   const ownerSlots = bidOwner.identity ? null : slotsByOwner(groups, bidOwner.count);
 
   const traded: number[] = [];
-  const projectLeft = new Float64Array(offerOwner.count);
+  const projectLeft = new Float64Array(offerOwner.identity ? 0 : offerOwner.count);
   for (let i = 0; i < offerTraded.length; i++) {
     if (offerTraded[i]! === 0) continue;
     traded.push(i);
     if (!offerOwner.identity) projectLeft[offerOwner.of[i]!]! += offerTraded[i]!;
   }
   const offers = sortedIndices(book.offerPrice, false, traded);
+  if (groupCount <= 1 && bidOwner.identity && offerOwner.identity && !book.crossingFee && !book.allowed) {
+    return groupCount === 0 ? [] : pairPlain(book, pricing, clearingPrice, groups[0]!, offers, offerTraded);
+  }
 
   const fees = book.crossingFee;
   const allowed = book.allowed;
@@ -88,7 +92,7 @@ export function pairByPriority(
   for (const offer of offers) {
     const offerPrice = book.offerPrice[offer]!;
     const g = offerGroups?.[offer] ?? 0;
-    const project = offerOwner.of[offer]!;
+    const project = offerOwner.identity ? offer : offerOwner.of[offer]!;
     let remaining = offerTraded[offer]!;
     while (remaining > 0) {
       // Without owners the project's remaining output is this offer's.
@@ -160,6 +164,54 @@ export function pairByPriority(
   return pairs;
 }
 
+/**
+ * The same rule for a book without locations, fees or owners (every plain order book): one
+ * group, every order its own party, every pair allowed and affordable. The fallback to "the first
+ * bid with anything left" is a pointer that only moves forward.
+ */
+function pairPlain(
+  book: OrderBook,
+  pricing: PricingRule,
+  clearingPrice: number,
+  group: { ids: Int32Array; left: Float64Array; tree: SegmentTree },
+  offers: readonly number[],
+  offerTraded: Float64Array,
+): ClearingPair[] {
+  const { ids, left, tree } = group;
+  const reach = ids.length;
+  let head = 0;
+  const pairs: ClearingPair[] = [];
+  for (const offer of offers) {
+    const offerPrice = book.offerPrice[offer]!;
+    let remaining = offerTraded[offer]!;
+    while (remaining > 0) {
+      while (left[head] === 0) head++;
+      // Every slot before `head` is spent, so a head that absorbs the rest is the first that does.
+      let slot = left[head]! >= remaining ? head : tree.first(reach, remaining);
+      if (slot < 0) slot = head;
+      const quantity = Math.min(remaining, left[slot]!);
+      remaining -= quantity;
+      left[slot]! -= quantity;
+      tree.set(slot, left[slot]!);
+      const bid = ids[slot]!;
+      const buyerPrice =
+        pricing === 'uniform' ? clearingPrice : Math.floor((book.bidPrice[bid]! + offerPrice) / 2);
+      pairs.push({
+        bid,
+        offer,
+        quantity,
+        feePerKwh: 0,
+        buyerPricePerKwh: buyerPrice,
+        sellerPricePerKwh: buyerPrice,
+      });
+    }
+  }
+  return pairs;
+}
+
+/** Stands for "owner = order" (never read: every reader checks `identity` first). */
+const IDENTITY = new Int32Array(0);
+
 interface Owners {
   /** Dense owner number of each order. */
   readonly of: Int32Array;
@@ -169,11 +221,8 @@ interface Owners {
 }
 
 function denseOwners(given: ArrayLike<number> | undefined, count: number): Owners {
+  if (given === undefined) return { of: IDENTITY, count, identity: true };
   const of = new Int32Array(count);
-  if (given === undefined) {
-    for (let i = 0; i < count; i++) of[i] = i;
-    return { of, count, identity: true };
-  }
   const dense = new Map<number, number>();
   for (let i = 0; i < count; i++) {
     let id = dense.get(given[i]!);
@@ -245,6 +294,14 @@ class SegmentTree {
     while (size < count) size *= 2;
     this.size = size;
     this.max = new Float64Array(2 * size);
+  }
+
+  /** Sets the first `count` leaves at once, then every inner node bottom-up. */
+  build(value: (index: number) => number, count: number): void {
+    const max = this.max;
+    for (let i = 0; i < count; i++) max[this.size + i] = value(i);
+    for (let node = this.size - 1; node >= 1; node--)
+      max[node] = Math.max(max[2 * node]!, max[2 * node + 1]!);
   }
 
   set(index: number, value: number): void {
