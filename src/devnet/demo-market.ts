@@ -103,10 +103,12 @@ export function demoMarketConfig(keys: DemoKeys): MarketConfigJson {
     stepGraceMs: 5_000,
     checkWindowMs: 10_000,
     meterWindowMs: 30_000,
-    feeLevels: [
-      { maxVoltageKv: 10, feePerKwh: 20 },
-      { maxVoltageKv: 35, feePerKwh: 40 },
+    // Two buses of the feeder meet at 35 kV: 60 - 40 = 20 per kWh; one bus pays nothing.
+    tariffLevels: [
+      { maxVoltageKv: 10, tdPricePerKwh: 60 },
+      { maxVoltageKv: 35, tdPricePerKwh: 40 },
     ],
+    levelsBetweenBuses: 1,
     // The feeder ends (18 and 33) are weak: their export is limited, which the stand-in check
     // enforces on a chain without a grid model.
     busLimits: [

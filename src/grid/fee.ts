@@ -2,57 +2,83 @@ import { GridError } from './errors.js';
 import type { Grid } from './model.js';
 
 /**
- * Network crossing fee ("过网费") for a trade over the distribution network. The distributed
- * generation trading rules set it, until a regulator publishes its own, as the transmission and
- * distribution (T&D) price of the buyer's voltage level minus the T&D price of the highest
- * voltage level the trade involves. Higher levels carry lower T&D prices, so a trade that stays
- * low in the network pays less than a trade that climbs to the substation.
+ * The network crossing fee ("过网费") of a trade over the distribution network: the one rule the
+ * market executes on chain and `gridshard grid fee` prints.
+ *
+ * The trading rules (paper §II.B.a) have the grid enterprise collect a crossing fee by a
+ * government-approved standard and have a project trade with the nearest users; the fee is tied to
+ * the transmission and distribution (T&D) price of voltage levels (§II.B.b, mode 3). The standard
+ * applied here: the fee is the T&D price of the buyer's voltage level minus the T&D price of the
+ * highest voltage level the energy crosses between the two connection points. Higher levels carry
+ * lower T&D prices, so energy that stays low in the network (the nearest users) pays least.
+ *
+ * Every price is an integer number of money units per kWh (the market's unit), so the fee is an
+ * integer difference and the same on every machine. Voltages are only compared, never computed.
  */
 export interface TariffLevel {
   /** Name of the level, e.g. "10 kV". */
   readonly name: string;
   /** Highest nominal voltage the level covers, kV; a connection belongs to the first level that covers it. */
   readonly maxKv: number;
-  /** Public-network T&D price of the level, per kWh, in the tariff's currency unit. */
+  /** T&D price of the level: integer money units per kWh. */
   readonly tdPricePerKwh: number;
 }
 
 export interface CrossingTariff {
   readonly levels: readonly TariffLevel[];
   /**
-   * Levels to climb above the higher of the two connection levels to reach the highest level the
-   * trade involves: 0 when a trade between two 10 kV connections stays at 10 kV, 1 when it is
-   * taken to pass through the upstream substation. Default 0.
+   * Levels the lower of two connections on different buses climbs to reach the other: 1 means two
+   * 10 kV buses meet through the 35 kV level above them. Energy between connections on one bus
+   * crosses no level above the higher connection. Default 0 (only the connection levels count).
    */
-  readonly levelsAboveConnection?: number;
+  readonly levelsBetweenBuses?: number;
+}
+
+/** A connection point: its voltage and, when known, its bus (unknown buses count as different). */
+export interface ConnectionPoint {
+  readonly kv: number;
+  readonly bus?: number;
 }
 
 export interface CrossingFee {
+  /** Integer money units per kWh, never negative. */
   readonly feePerKwh: number;
   readonly sellerLevel: string;
   readonly buyerLevel: string;
   readonly highestLevel: string;
+  /** Levels climbed above the seller's own level (0: the energy stays within the seller's level). */
+  readonly levelsAboveSeller: number;
 }
 
-/** The fee per kWh for a trade between connection points at `sellerKv` and `buyerKv`. */
-export function crossingFeePerKwh(tariff: CrossingTariff, sellerKv: number, buyerKv: number): number {
-  return crossingFee(tariff, sellerKv, buyerKv).feePerKwh;
+/** The fee per kWh (money units) for a trade between two connection points. */
+export function crossingFeePerKwh(
+  tariff: CrossingTariff,
+  seller: ConnectionPoint,
+  buyer: ConnectionPoint,
+): number {
+  return crossingFee(tariff, seller, buyer).feePerKwh;
 }
 
-export function crossingFee(tariff: CrossingTariff, sellerKv: number, buyerKv: number): CrossingFee {
+export function crossingFee(
+  tariff: CrossingTariff,
+  seller: ConnectionPoint,
+  buyer: ConnectionPoint,
+): CrossingFee {
   const levels = checkedLevels(tariff);
-  const seller = levelIndex(levels, sellerKv, 'seller');
-  const buyer = levelIndex(levels, buyerKv, 'buyer');
-  const steps = tariff.levelsAboveConnection ?? 0;
-  if (!Number.isSafeInteger(steps) || steps < 0) fail('levelsAboveConnection must be a non-negative integer');
-  const highest = Math.min(Math.max(seller, buyer) + steps, levels.length - 1);
-  const fee = levels[buyer]!.tdPricePerKwh - levels[highest]!.tdPricePerKwh;
+  const s = levelIndex(levels, seller.kv, 'seller');
+  const b = levelIndex(levels, buyer.kv, 'buyer');
+  const steps = tariff.levelsBetweenBuses ?? 0;
+  const sameBus = seller.bus !== undefined && seller.bus === buyer.bus;
+  const climbed = sameBus ? 0 : Math.min(s, b) + steps;
+  const highest = Math.min(Math.max(s, b, climbed), levels.length - 1);
+  const fee = levels[b]!.tdPricePerKwh - levels[highest]!.tdPricePerKwh;
   return {
     // The rule never pays the buyer for using the network.
     feePerKwh: Math.max(0, fee),
-    sellerLevel: levels[seller]!.name,
-    buyerLevel: levels[buyer]!.name,
+    sellerLevel: levels[s]!.name,
+    buyerLevel: levels[b]!.name,
     highestLevel: levels[highest]!.name,
+    levelsAboveSeller: highest - s,
   };
 }
 
@@ -63,19 +89,20 @@ export function crossingFeeBetweenBuses(
   sellerBus: number,
   buyerBus: number,
 ): CrossingFee {
-  const kvOf = (id: number, who: string) => {
+  const pointOf = (id: number, who: string): ConnectionPoint => {
     const bus = grid.buses.find((b) => b.id === id);
     if (bus === undefined) fail(`the ${who}'s bus ${id} is not in the grid`);
-    return bus.baseKv;
+    return { kv: bus.baseKv, bus: id };
   };
-  return crossingFee(tariff, kvOf(sellerBus, 'seller'), kvOf(buyerBus, 'buyer'));
+  return crossingFee(tariff, pointOf(sellerBus, 'seller'), pointOf(buyerBus, 'buyer'));
 }
 
-/** Reads and checks a tariff document: `{ "levels": [{ name, maxKv, tdPricePerKwh }], ... }`. */
+/** Reads and checks a tariff document: `{ "levels": [{ name, maxKv, tdPricePerKwh }], "levelsBetweenBuses"? }`. */
 export function tariffFromJson(value: unknown): CrossingTariff {
   if (typeof value !== 'object' || value === null) fail('a tariff is an object with a "levels" array');
   const doc = value as Record<string, unknown>;
   if (!Array.isArray(doc.levels)) fail('a tariff is an object with a "levels" array');
+  if ('levelsAboveConnection' in doc) fail('"levelsAboveConnection" is now "levelsBetweenBuses"');
   const levels = (doc.levels as unknown[]).map((item, i): TariffLevel => {
     if (typeof item !== 'object' || item === null) fail(`levels[${i}] must be an object`);
     const l = item as Record<string, unknown>;
@@ -88,22 +115,31 @@ export function tariffFromJson(value: unknown): CrossingTariff {
       tdPricePerKwh: l.tdPricePerKwh as number,
     };
   });
-  const steps = doc.levelsAboveConnection;
-  if (steps !== undefined && typeof steps !== 'number') fail('levelsAboveConnection must be a number');
+  const steps = doc.levelsBetweenBuses;
+  if (steps !== undefined && typeof steps !== 'number') fail('levelsBetweenBuses must be a number');
   const tariff: CrossingTariff =
-    steps === undefined ? { levels } : { levels, levelsAboveConnection: steps as number };
-  checkedLevels(tariff);
+    steps === undefined ? { levels } : { levels, levelsBetweenBuses: steps as number };
+  checkTariff(tariff);
   return tariff;
+}
+
+/** Throws `TARIFF_INVALID` naming the first problem of a tariff. */
+export function checkTariff(tariff: CrossingTariff): void {
+  checkedLevels(tariff);
 }
 
 function checkedLevels(tariff: CrossingTariff): TariffLevel[] {
   if (tariff.levels.length === 0) fail('the tariff has no voltage levels');
+  const steps = tariff.levelsBetweenBuses ?? 0;
+  if (!Number.isSafeInteger(steps) || steps < 0) fail('levelsBetweenBuses must be a non-negative integer');
   const levels = [...tariff.levels].sort((a, b) => a.maxKv - b.maxKv);
   levels.forEach((level, i) => {
     if (!(level.maxKv > 0) || !Number.isFinite(level.maxKv))
       fail(`level ${level.name}: maxKv must be positive`);
-    if (!Number.isFinite(level.tdPricePerKwh) || level.tdPricePerKwh < 0) {
-      fail(`level ${level.name}: tdPricePerKwh must be a finite non-negative number`);
+    if (!Number.isSafeInteger(level.tdPricePerKwh) || level.tdPricePerKwh < 0) {
+      fail(
+        `level ${level.name}: tdPricePerKwh must be a non-negative integer (money units per kWh), not ${level.tdPricePerKwh}`,
+      );
     }
     if (i > 0 && levels[i - 1]!.maxKv === level.maxKv) fail(`two levels end at ${level.maxKv} kV`);
   });

@@ -16,8 +16,10 @@ export {
 } from './congestion.js';
 export { GridError, type GridErrorCode } from './errors.js';
 export {
+  type ConnectionPoint,
   type CrossingFee,
   type CrossingTariff,
+  checkTariff,
   crossingFee,
   crossingFeeBetweenBuses,
   crossingFeePerKwh,

@@ -10,8 +10,16 @@
  * Nearest-first: every order may carry a location group, and `crossingFee[offerGroup][bidGroup]`
  * is added to the offer's price when the two are compared. For each bid the walk takes the offer
  * with the lowest price plus fee; an equal sum goes to the lower fee (the nearer seller), then to
- * the earlier offer. With no fee matrix (or all fees zero) this is exactly the rule above.
+ * the earlier offer. With no fee matrix (or all fees zero) this is exactly the rule above. An
+ * offer group may be barred from a bid group (`allowed`): the walk never pairs them.
+ *
+ * The walk decides the price and how much every order trades. Who trades with whom is then decided
+ * by the priority of the trading rules (`priority-pairing.ts`): each seller first supplies users
+ * who can absorb all its remaining output, then the nearest. Prices, volumes and every order's
+ * traded quantity stay those of the walk.
  */
+import { pairByPriority } from './priority-pairing.js';
+
 export type PricingRule = 'uniform' | 'payAsBid';
 
 export interface OrderBook {
@@ -24,6 +32,11 @@ export interface OrderBook {
   readonly offerGroup?: ArrayLike<number>;
   /** Fee per kWh indexed [offerGroup][bidGroup]; omitted means zero everywhere. */
   readonly crossingFee?: readonly (readonly number[])[];
+  /** Whether an offer group may sell to a bid group, indexed like the fee; omitted means always. */
+  readonly allowed?: readonly (readonly boolean[])[];
+  /** Who placed each bid (a user) and each offer (a project); omitted means one owner per order. */
+  readonly bidOwner?: ArrayLike<number>;
+  readonly offerOwner?: ArrayLike<number>;
 }
 
 export interface ClearingPair {
@@ -44,13 +57,45 @@ export interface ClearingResult {
   readonly clearingPrice: number | null;
   readonly clearedQuantity: number;
   readonly pairs: ClearingPair[];
+  /**
+   * `priority`: pairs follow the rules' priority. `walk`: with locational fees the priority could
+   * not place every traded quantity within its bid, so the walk's own pairs stand.
+   */
+  readonly pairing: 'priority' | 'walk';
 }
 
-/** Indices 0..n-1 sorted by price (stable: Array.prototype.sort keeps input order on ties). */
-function sortedIndices(price: ArrayLike<number>, descending: boolean, subset?: number[]): number[] {
+/**
+ * Indices sorted by price, equal prices in index order (the order Array.prototype.sort, being
+ * stable, gives with a price comparator). Prices that are non-negative integers small enough for
+ * `price × count + index` to stay exact (every market price) sort as single numbers in a typed
+ * array, without a comparator call per comparison; anything else takes the comparator.
+ */
+export function sortedIndices(price: ArrayLike<number>, descending: boolean, subset?: number[]): number[] {
   const indices = subset ?? Array.from({ length: price.length }, (_, i) => i);
-  if (descending) indices.sort((a, b) => price[b]! - price[a]!);
-  else indices.sort((a, b) => price[a]! - price[b]!);
+  const count = price.length;
+  let max = 0;
+  let integral = true;
+  for (let k = 0; k < indices.length; k++) {
+    const p = price[indices[k]!]!;
+    if (!(Number.isSafeInteger(p) && p >= 0)) {
+      integral = false;
+      break;
+    }
+    if (p > max) max = p;
+  }
+  if (integral && (max + 1) * count <= Number.MAX_SAFE_INTEGER) {
+    const keys = new Float64Array(indices.length);
+    for (let k = 0; k < indices.length; k++) {
+      const i = indices[k]!;
+      const p = price[i]!;
+      keys[k] = (descending ? max - p : p) * count + i;
+    }
+    keys.sort();
+    for (let k = 0; k < keys.length; k++) indices[k] = keys[k]! % count;
+    return indices;
+  }
+  if (descending) indices.sort((a, b) => price[b]! - price[a]! || a - b);
+  else indices.sort((a, b) => price[a]! - price[b]! || a - b);
   return indices;
 }
 
@@ -64,8 +109,19 @@ export function clearInterval(book: OrderBook, pricing: PricingRule = 'uniform')
   const heads = new Array<number>(groupCount).fill(0);
   const offerLeft = Float64Array.from(book.offerQuantity);
   const fees = book.crossingFee;
+  const allowed = book.allowed;
 
-  const pairs: { bid: number; offer: number; quantity: number; fee: number; offerEffective: number }[] = [];
+  // The walk's pairs as parallel arrays: they stand only when the priority pairing cannot.
+  const pairBid: number[] = [];
+  const pairOffer: number[] = [];
+  const pairQuantity: number[] = [];
+  const pairFee: number[] = [];
+  const pairEffective: number[] = [];
+  const bidTraded = new Float64Array(book.bidPrice.length);
+  // Without fees or barred pairs the priority pairing always completes: the walk's pairs are not kept.
+  const keepPairs =
+    book.allowed !== undefined || (fees?.some((row) => row.some((fee) => fee !== 0)) ?? false);
+  let pairCount = 0;
   let lastBidPrice = 0;
   let lastOfferEffective = 0;
   let cleared = 0;
@@ -88,6 +144,7 @@ export function clearInterval(book: OrderBook, pricing: PricingRule = 'uniform')
         const offer = queue[head]!;
         const price = book.offerPrice[offer]!;
         if (price < cheapestHead) cheapestHead = price;
+        if (allowed && allowed[g]?.[bidGroup] === false) continue;
         const fee = fees ? (fees[g]?.[bidGroup] ?? 0) : 0;
         const effective = price + fee;
         if (
@@ -106,37 +163,56 @@ export function clearInterval(book: OrderBook, pricing: PricingRule = 'uniform')
       bidLeft -= quantity;
       offerLeft[bestOffer]! -= quantity;
       if (offerLeft[bestOffer] === 0) heads[bestGroup]!++;
-      pairs.push({ bid, offer: bestOffer, quantity, fee: bestFee, offerEffective: bestEffective });
+      pairCount++;
+      if (keepPairs) {
+        pairBid.push(bid);
+        pairOffer.push(bestOffer);
+        pairQuantity.push(quantity);
+        pairFee.push(bestFee);
+        pairEffective.push(bestEffective);
+      }
       lastBidPrice = bidPrice;
       lastOfferEffective = bestEffective;
       cleared += quantity;
     }
+    bidTraded[bid] = book.bidQuantity[bid]! - bidLeft;
     // Fees are never negative, so once a bid is below every remaining offer price no later
     // (lower) bid can match either: the walk ends, exactly as the plain rule ends.
     if (bidLeft > 0 && (cheapestHead === Number.POSITIVE_INFINITY || bidPrice < cheapestHead)) break;
   }
 
-  if (pairs.length === 0) return { clearingPrice: null, clearedQuantity: 0, pairs: [] };
+  if (pairCount === 0) return { clearingPrice: null, clearedQuantity: 0, pairs: [], pairing: 'priority' };
   const clearingPrice = Math.floor((lastBidPrice + lastOfferEffective) / 2);
+  const offerTraded = new Float64Array(offerLeft.length);
+  for (let i = 0; i < offerLeft.length; i++) offerTraded[i] = book.offerQuantity[i]! - offerLeft[i]!;
+  const prioritised = pairByPriority(book, pricing, clearingPrice, bids, bidTraded, offerTraded);
+  if (prioritised !== null) {
+    return { clearingPrice, clearedQuantity: cleared, pairs: prioritised, pairing: 'priority' };
+  }
+  // Unreachable without fees: every traded bid covers the price every traded offer lies below.
+  if (!keepPairs) throw new Error('priority pairing failed on a book without fees');
   return {
     clearingPrice,
     clearedQuantity: cleared,
-    pairs: pairs.map((pair) => {
+    pairing: 'walk',
+    pairs: pairBid.map((bid, k) => {
+      const offerEffective = pairEffective[k]!;
+      const fee = pairFee[k]!;
       // Uniform: everyone trades at the clearing price, raised to the pair's offer price plus
       // fee where locational fees made the walk non-monotone, so no seller is paid below its
       // offer. Matched bids never fall below the last one, so no buyer pays above its bid.
       // Pay-as-bid: each pair at the midpoint of its own bid and fee-adjusted offer.
       const buyerPrice =
         pricing === 'uniform'
-          ? Math.max(clearingPrice, pair.offerEffective)
-          : Math.floor((book.bidPrice[pair.bid]! + pair.offerEffective) / 2);
+          ? Math.max(clearingPrice, offerEffective)
+          : Math.floor((book.bidPrice[bid]! + offerEffective) / 2);
       return {
-        bid: pair.bid,
-        offer: pair.offer,
-        quantity: pair.quantity,
-        feePerKwh: pair.fee,
+        bid,
+        offer: pairOffer[k]!,
+        quantity: pairQuantity[k]!,
+        feePerKwh: fee,
         buyerPricePerKwh: buyerPrice,
-        sellerPricePerKwh: buyerPrice - pair.fee,
+        sellerPricePerKwh: buyerPrice - fee,
       };
     }),
   };

@@ -6,9 +6,10 @@ import { acceptContracts } from './acceptance.js';
 import { type ExecutionContext, type MarketAction, type MarketTransaction, signingBytes } from './actions.js';
 import { advanceCycle } from './advance.js';
 import { check, contract } from './contracts.js';
+import { checkCrossingConfig, TariffFeeTable } from './crossing-tariff.js';
 import { closeGate, openCycle, openRound } from './cycles.js';
 import { MarketError } from './errors.js';
-import { BusExportLimitChecker, VoltageLevelFeeTable } from './grid-doubles.js';
+import { BusExportLimitChecker } from './grid-doubles.js';
 import type { ActionDetail, HandlerContext, MarketPlugins } from './handler-context.js';
 import { match } from './matching.js';
 import { audit, auditBatch, consent, exit, register, suspend } from './members.js';
@@ -26,7 +27,7 @@ export type MarketResult =
 /** The grid doubles configured on chain; the grid engine replaces them behind the same interfaces. */
 export function pluginsFromConfig(config: MarketConfig): MarketPlugins {
   return {
-    crossingFees: new VoltageLevelFeeTable(config.feeLevels, config.sameBusFeePerKwh),
+    crossingFees: new TariffFeeTable(config),
     securityChecker: new BusExportLimitChecker(config.busLimits),
   };
 }
@@ -53,6 +54,7 @@ export function initMarket(state: KeyValueState, given: MarketConfig): void {
       {},
     );
   }
+  checkCrossingConfig(config);
   store.setConfig(config);
   for (const operator of config.operators) {
     store.setMember(

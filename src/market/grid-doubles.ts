@@ -1,7 +1,5 @@
 import type {
   Adjustment,
-  CrossingFeeTable,
-  GridLocation,
   ScheduleInterval,
   SecurityChecker,
   SecurityCheckResult,
@@ -9,34 +7,10 @@ import type {
 } from './grid-interface.js';
 
 /**
- * Stand-ins for the grid engine with the same contracts: a crossing-fee table by voltage level
- * and a per-bus export limit with pro-rata curtailment. Their parameters live in the market
- * config on chain, so every node computes the same answers.
- */
-export class VoltageLevelFeeTable implements CrossingFeeTable {
-  /** Levels sorted by voltage; the fee of the first level whose maximum covers the voltage. */
-  private readonly levels: { maxVoltageKv: number; feePerKwh: number }[];
-
-  constructor(
-    levels: readonly { maxVoltageKv: number; feePerKwh: number }[],
-    private readonly sameBusFeePerKwh: number,
-  ) {
-    this.levels = [...levels].sort((a, b) => a.maxVoltageKv - b.maxVoltageKv);
-  }
-
-  /**
-   * Energy that stays on one bus pays the same-bus fee; otherwise it pays the fee of the highest
-   * voltage level it must pass through, that of the higher of the two connection voltages.
-   */
-  feePerKwh(seller: GridLocation, buyer: GridLocation): number {
-    if (seller.bus === buyer.bus) return this.sameBusFeePerKwh;
-    const voltage = Math.max(seller.voltageKv, buyer.voltageKv);
-    const level = this.levels.find((entry) => voltage <= entry.maxVoltageKv) ?? this.levels.at(-1);
-    return level?.feePerKwh ?? 0;
-  }
-}
-
-/**
+ * A stand-in for the grid engine's security check with the same contract; its limits live in the
+ * market config on chain, so every node computes the same answers. (The crossing fee has no
+ * stand-in: the market applies the grid engine's rule itself, see `crossing-tariff.ts`.)
+ *
  * Each listed bus may export at most `exportLimitKw`. When an interval's trades from a bus exceed
  * it, every trade from that bus is cut in proportion (rounded down to whole Wh), and the check
  * reports the violation it resolved.

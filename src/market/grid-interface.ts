@@ -8,9 +8,16 @@ export interface GridLocation {
   readonly voltageKv: number;
 }
 
-/** Network crossing fee per kWh for energy from a seller's to a buyer's connection point. */
+/** What energy from a seller's to a buyer's connection point crosses, and what it costs. */
+export interface Crossing {
+  /** Network crossing fee, integer money units per kWh. */
+  readonly feePerKwh: number;
+  /** Voltage levels the energy climbs above the seller's own (0: it stays within the seller's level). */
+  readonly levelsAboveSeller: number;
+}
+
 export interface CrossingFeeTable {
-  feePerKwh(seller: GridLocation, buyer: GridLocation): number;
+  crossing(seller: GridLocation, buyer: GridLocation): Crossing;
 }
 
 /** One matched trade of one interval, as the security check sees it. */

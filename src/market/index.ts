@@ -12,6 +12,7 @@ export {
 } from './actions.js';
 export { type ClearingResult, clearInterval, type OrderBook, type PricingRule } from './clearing.js';
 export { quoteCommitment } from './commitment.js';
+export { checkCrossingConfig, TariffFeeTable } from './crossing-tariff.js';
 export {
   checkDeadlineMs,
   type DueStep,
@@ -23,7 +24,7 @@ export { MarketDriver, type RecordedTransaction, type Signer, signerFromSeed } f
 export { MarketError, type MarketErrorCode } from './errors.js';
 export { executeMarketTransaction, initMarket, type MarketResult, pluginsFromConfig } from './executor.js';
 export { applyAdjustments, securityCheckProblems } from './grid-compliance.js';
-export { BusExportLimitChecker, VoltageLevelFeeTable } from './grid-doubles.js';
+export { BusExportLimitChecker } from './grid-doubles.js';
 export type * from './grid-interface.js';
 export type { MarketPlugins } from './handler-context.js';
 export { MARKET_TX_TYPE, marketApplication, marketGenesisState } from './ledger-application.js';

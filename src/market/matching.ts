@@ -1,8 +1,9 @@
+import { mustAbsorbLocally } from './access-rules.js';
 import type { MarketAction } from './actions.js';
 import { clearInterval } from './clearing.js';
 import { moveCycle, revealDeadlineMs } from './cycle-clock.js';
 import { MarketError } from './errors.js';
-import type { GridLocation } from './grid-interface.js';
+import type { Crossing, GridLocation } from './grid-interface.js';
 import { type ActionDetail, type HandlerContext, requireCycle, requireMember } from './handler-context.js';
 import { keyString } from './memory-state.js';
 import type { Cycle, Deal, Quotation } from './records.js';
@@ -15,21 +16,42 @@ interface Side {
   group: number[];
   member: Uint8Array[];
   project: number[];
+  /** The user (bids) or the member's project (offers) behind each order. */
+  owner: number[];
 }
 
-const emptySide = (): Side => ({ price: [], quantity: [], group: [], member: [], project: [] });
+const emptySide = (): Side => ({ price: [], quantity: [], group: [], member: [], project: [], owner: [] });
 
-/** Location groups: one per distinct connection point, numbered in order of first appearance. */
+/**
+ * Location groups: one per distinct connection point, numbered in order of first appearance. The
+ * sellers of a 20-50 MW project form groups of their own, whose energy must stay within their
+ * voltage level.
+ */
 class Locations {
   readonly points: GridLocation[] = [];
+  readonly localOnly: boolean[] = [];
   private readonly index = new Map<string, number>();
 
-  group(point: GridLocation): number {
-    const name = `${point.bus}/${point.voltageKv}`;
+  group(point: GridLocation, localOnly = false): number {
+    const name = `${point.bus}/${point.voltageKv}/${localOnly ? 'L' : ''}`;
     let found = this.index.get(name);
     if (found === undefined) {
       found = this.points.length;
       this.points.push(point);
+      this.localOnly.push(localOnly);
+      this.index.set(name, found);
+    }
+    return found;
+  }
+}
+
+/** Small numbers for the parties behind orders, in order of first appearance. */
+class Owners {
+  private readonly index = new Map<string, number>();
+  of(name: string): number {
+    let found = this.index.get(name);
+    if (found === undefined) {
+      found = this.index.size;
       this.index.set(name, found);
     }
     return found;
@@ -79,6 +101,7 @@ export function matchNow(ctx: HandlerContext, cycle: Cycle, code: string, reason
   const gridMember = store.member(cycle.gridEnterprise)!;
   const gridPoint = { bus: gridMember.bus, voltageKv: gridMember.voltageKv };
   const locations = new Locations();
+  const owners = new Owners();
   const books = Array.from({ length: cycle.intervals }, () => ({ bids: emptySide(), offers: emptySide() }));
   const deals: Deal[] = [];
   let orders = 0;
@@ -90,11 +113,12 @@ export function matchNow(ctx: HandlerContext, cycle: Cycle, code: string, reason
     const member = store.member(ref.member)!;
     if (member.status !== 'approved') continue;
     const quote: Quotation = entry.quote;
-    const point =
-      quote.side === 'sell'
-        ? { bus: member.projects[quote.project]!.bus, voltageKv: member.projects[quote.project]!.voltageKv }
-        : { bus: member.bus, voltageKv: member.voltageKv };
-    const group = locations.group(point);
+    const project = quote.side === 'sell' ? member.projects[quote.project]! : null;
+    const point = project
+      ? { bus: project.bus, voltageKv: project.voltageKv }
+      : { bus: member.bus, voltageKv: member.voltageKv };
+    const group = locations.group(point, project !== null && mustAbsorbLocally(project));
+    const owner = owners.of(`${keyString(ref.member)}/${quote.side === 'sell' ? quote.project : 'buy'}`);
     for (const curve of quote.curves) {
       if (quote.mode !== 'direct') {
         const energyWh = curve.steps.reduce((sum, step) => sum + step.energyWh, 0);
@@ -109,13 +133,19 @@ export function matchNow(ctx: HandlerContext, cycle: Cycle, code: string, reason
         side.group.push(group);
         side.member.push(ref.member);
         side.project.push(quote.project);
+        side.owner.push(owner);
         orders++;
       }
     }
   }
 
-  const fees = locations.points.map((seller) =>
-    locations.points.map((buyer) => crossingFee(ctx, seller, buyer)),
+  const crossings = locations.points.map((seller) =>
+    locations.points.map((buyer) => crossing(ctx, seller, buyer)),
+  );
+  const fees = crossings.map((row) => row.map((c) => c.feePerKwh));
+  // A 20-50 MW project's energy is absorbed within its own voltage level (paper §II.B.a).
+  const allowed = crossings.map((row, g) =>
+    row.map((c) => !locations.localOnly[g] || c.levelsAboveSeller === 0),
   );
   let matchedWh = 0;
   for (let interval = 0; interval < cycle.intervals; interval++) {
@@ -129,6 +159,9 @@ export function matchNow(ctx: HandlerContext, cycle: Cycle, code: string, reason
         offerQuantity: offers.quantity,
         offerGroup: offers.group,
         crossingFee: fees,
+        allowed,
+        bidOwner: bids.owner,
+        offerOwner: offers.owner,
       },
       config.pricing,
     );
@@ -194,19 +227,17 @@ export function matchNow(ctx: HandlerContext, cycle: Cycle, code: string, reason
 }
 
 /** A fee from the grid side must be a whole, non-negative money amount per kWh. */
-function crossingFee(ctx: HandlerContext, seller: GridLocation, buyer: GridLocation): number {
-  const fee = ctx.plugins.crossingFees.feePerKwh(seller, buyer);
-  if (!Number.isSafeInteger(fee) || fee < 0) {
+function crossing(ctx: HandlerContext, seller: GridLocation, buyer: GridLocation): Crossing {
+  const answer = ctx.plugins.crossingFees.crossing(seller, buyer);
+  const whole = (n: number) => Number.isSafeInteger(n) && n >= 0;
+  if (!whole(answer.feePerKwh) || !whole(answer.levelsAboveSeller)) {
     throw new MarketError(
       'BAD_INPUT',
-      `crossing fee table gave ${fee} from bus ${seller.bus} to bus ${buyer.bus}`,
-      {
-        seller,
-        buyer,
-      },
+      `crossing fee table gave ${answer.feePerKwh} (${answer.levelsAboveSeller} levels up) from bus ${seller.bus} to bus ${buyer.bus}`,
+      { seller, buyer },
     );
   }
-  return fee;
+  return answer;
 }
 
 /**
@@ -226,7 +257,7 @@ function gridDeal(
 ): Deal {
   const { config } = ctx;
   const entrusted = quote.mode === 'entrusted';
-  const fee = entrusted ? crossingFee(ctx, sellerPoint, gridPoint) : 0;
+  const fee = entrusted ? crossing(ctx, sellerPoint, gridPoint).feePerKwh : 0;
   const buyerPrice = entrusted ? config.compositePricePerKwh : config.benchmarkPricePerKwh;
   return {
     round: cycle.round,

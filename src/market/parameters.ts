@@ -45,6 +45,13 @@ export const MARKET_PARAMETER_DEFAULTS = {
    * afterwards; when false every party accepts each contract with its own `acceptContracts`.
    */
   standingConsent: true as boolean,
+  /**
+   * The crossing tariff by voltage level (money units per kWh) that `src/grid/fee.ts` prices trades
+   * with; empty: no crossing fee.
+   */
+  tariffLevels: [] as { maxVoltageKv: number; tdPricePerKwh: number }[],
+  /** Levels the lower of two connections on different buses climbs to reach the other. */
+  levelsBetweenBuses: 0,
 } as const;
 
 export type MarketParameterName = keyof typeof MARKET_PARAMETER_DEFAULTS;

@@ -88,7 +88,10 @@ export const memberRecord = upgradable(2, memberCodec, 'member', [
   { version: 1, codec: struct(memberV1Shape), upgrade: (old) => ({ ...old, standingConsent: null }) },
 ]);
 
+/** Retired: the crossing fee comes from `tariffLevels`; kept so earlier configurations decode. */
 export const feeLevelCodec = struct({ maxVoltageKv: varuint, feePerKwh: varuint });
+/** One voltage level of the crossing tariff: its T&D price in money units per kWh (see `src/grid/fee.ts`). */
+export const tariffLevelCodec = struct({ maxVoltageKv: varuint, tdPricePerKwh: varuint });
 export const busLimitCodec = struct({ bus: varuint, exportLimitKw: varuint });
 
 const configV1Shape = {
@@ -106,7 +109,9 @@ const configV1Shape = {
   toleranceBps: varuint,
   penaltyPerKwh: varuint,
   breachLiabilityBps: varuint,
+  /** Retired (must be 0): see `tariffLevels`. */
   sameBusFeePerKwh: varuint,
+  /** Retired (must be empty): see `tariffLevels`. */
   feeLevels: list(feeLevelCodec, 16),
   busLimits: list(busLimitCodec, 4096),
   operators: list(key32, 16),
@@ -126,6 +131,10 @@ export const configCodec = struct({
   ...configV2Shape,
   subsidyAccount: defaulted(key32, D.subsidyAccount),
   standingConsent: defaulted(bool, D.standingConsent),
+  /** The crossing tariff: T&D price per voltage level; empty means no crossing fee. */
+  tariffLevels: defaulted(list(tariffLevelCodec, 16), D.tariffLevels),
+  /** Levels the lower of two connections on different buses climbs to reach the other. */
+  levelsBetweenBuses: defaulted(varuint, D.levelsBetweenBuses),
 });
 export type MarketConfig = Infer<typeof configCodec>;
 /** The layout of genesis configurations before the deadlines, still read. */

@@ -75,12 +75,15 @@ export function simulationConfig(operator: Uint8Array, buses: number, sealedBids
     toleranceBps: 300,
     penaltyPerKwh: 100,
     breachLiabilityBps: 1000,
-    sameBusFeePerKwh: 5,
-    feeLevels: [
-      { maxVoltageKv: 10, feePerKwh: 20 },
-      { maxVoltageKv: 35, feePerKwh: 40 },
-      { maxVoltageKv: 110, feePerKwh: 80 },
+    sameBusFeePerKwh: 0,
+    feeLevels: [],
+    // T&D price by voltage level; two buses meet one level above the lower connection.
+    tariffLevels: [
+      { maxVoltageKv: 10, tdPricePerKwh: 120 },
+      { maxVoltageKv: 35, tdPricePerKwh: 100 },
+      { maxVoltageKv: 110, tdPricePerKwh: 60 },
     ],
+    levelsBetweenBuses: 1,
     // Every fourth bus is a weak feeder end with a tight export limit, to exercise curtailment.
     busLimits: Array.from({ length: Math.ceil(buses / 4) }, (_, i) => ({ bus: i * 4, exportLimitKw: 2000 })),
     operators: [operator],

@@ -85,6 +85,31 @@ describe('grid command line', () => {
     assert.ok(Math.abs(result.lossKw - 632.696) < 0.001, `${result.lossKw}`);
   });
 
+  it('grid fee prints the integer fee of the one rule, and refuses a tariff in yuan', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gridshard-fee-'));
+    const tariffPath = join(dir, 'tariff.json');
+    writeFileSync(
+      tariffPath,
+      JSON.stringify({
+        levels: [
+          { name: '10 kV', maxKv: 10, tdPricePerKwh: 60 },
+          { name: '35 kV', maxKv: 35, tdPricePerKwh: 40 },
+        ],
+        levelsBetweenBuses: 1,
+      }),
+    );
+    const base = ['grid', 'fee', '--tariff', tariffPath, '--seller-kv', '10', '--buyer-kv', '10'];
+    const apart = await run([...base, '--seller-bus', '1', '--buyer-bus', '2', '--json']);
+    assert.equal(apart.code, 0);
+    assert.equal(JSON.parse(apart.out).feePerKwh, 20);
+    const together = await run([...base, '--seller-bus', '1', '--buyer-bus', '1', '--json']);
+    assert.equal(JSON.parse(together.out).feePerKwh, 0);
+    writeFileSync(tariffPath, JSON.stringify({ levels: [{ maxKv: 10, tdPricePerKwh: 0.06 }] }));
+    const yuan = await run([...base, '--json']);
+    assert.equal(yuan.code, 2);
+    assert.equal(JSON.parse(yuan.out).error.code, 'TARIFF_INVALID');
+  });
+
   it('grid check fails an overloaded schedule and --resolve adjusts it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gridshard-grid-'));
     const grid = JSON.parse((await import('node:fs')).readFileSync(fixture('ieee33.json'), 'utf8'));

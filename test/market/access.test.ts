@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkProjectAccess } from '../../src/market/access-rules.js';
+import {
+  checkProjectAccess,
+  LARGE_RULE,
+  mustAbsorbLocally,
+  SMALL_RULE,
+} from '../../src/market/access-rules.js';
 import { expectError } from '../../src/market/driver.js';
+import { SplitMix64 } from '../../src/market/prng.js';
 import { offer, project, seedSigner, TestMarket } from './fixture.js';
 
 describe('access rules', () => {
@@ -34,6 +40,59 @@ describe('access rules', () => {
     assert.match(tooHigh.admitted ? '' : tooHigh.reason, /<= 110 kV/);
   });
 
+  it('deducts own load only in the <= 20 MW tier (paper II.B.a)', () => {
+    // 24 MW with 5 MW own load at 110 kV: not a small project (110 kV), so the 20-50 MW rule
+    // applies to the whole 24 MW and admits it; the project may sell its net 19 MW.
+    const large = checkProjectAccess(project({ capacityKw: 24_000, ownMaxLoadKw: 5_000, voltageKv: 110 }));
+    assert.equal(large.admitted && large.rule, LARGE_RULE);
+    assert.equal(large.netKw, 19_000);
+    assert.equal(
+      mustAbsorbLocally(project({ capacityKw: 24_000, ownMaxLoadKw: 5_000, voltageKv: 110 })),
+      true,
+    );
+    // 55 MW with 10 MW own load: 45 MW net no longer fits 50 MW, nothing is deducted above 20 MW.
+    const over = checkProjectAccess(project({ capacityKw: 55_000, ownMaxLoadKw: 10_000, voltageKv: 110 }));
+    assert.match(over.admitted ? '' : over.reason, /exceeds 50 MW/);
+    // 60 MW with 45 MW own load at 35 kV: 15 MW after own load, a small project.
+    const small = checkProjectAccess(project({ capacityKw: 60_000, ownMaxLoadKw: 45_000, voltageKv: 35 }));
+    assert.equal(small.admitted && small.rule, SMALL_RULE);
+    assert.equal(
+      mustAbsorbLocally(project({ capacityKw: 60_000, ownMaxLoadKw: 45_000, voltageKv: 35 })),
+      false,
+    );
+  });
+
+  it('agrees with the rules as written on random projects (seeded property)', () => {
+    const seed = Number(process.env.MARKET_ACCESS_SEED ?? 5);
+    const random = new SplitMix64(seed);
+    for (let round = 0; round < 5000; round++) {
+      const p = project({
+        capacityKw: random.int(1, 70_000),
+        ownMaxLoadKw: random.next() < 0.5 ? 0 : random.int(0, 40_000),
+        voltageKv: [1, 10, 35, 66, 110, 220][random.int(0, 5)]!,
+        absorbedLocally: random.next() < 0.5,
+      });
+      const net = Math.max(0, p.capacityKw - p.ownMaxLoadKw);
+      const small = net > 0 && p.voltageKv <= 35 && net <= 20_000;
+      const large =
+        !small &&
+        net > 0 &&
+        p.capacityKw > 20_000 &&
+        p.capacityKw <= 50_000 &&
+        p.voltageKv <= 110 &&
+        p.absorbedLocally;
+      const decision = checkProjectAccess(p);
+      if (decision.admitted !== (small || large)) {
+        console.error(
+          `access property failed with seed ${seed}, project ${JSON.stringify(p)}; replay: MARKET_ACCESS_SEED=${seed} node scripts/run-tests.mjs market/access`,
+        );
+      }
+      assert.equal(decision.admitted, small || large);
+      assert.equal(decision.netKw, net);
+      assert.equal(mustAbsorbLocally(p), large);
+    }
+  });
+
   it('refuses above 50 MW', () => {
     const decision = checkProjectAccess(project({ capacityKw: 50_001, voltageKv: 110 }));
     assert.match(decision.admitted ? '' : decision.reason, /exceeds 50 MW/);
@@ -55,7 +114,7 @@ describe('registration and audit on chain', () => {
     const gen = market.generator([project({ capacityKw: 60_000, voltageKv: 110 })]);
     const member = market.store.member(gen.publicKey)!;
     assert.equal(member.status, 'rejected');
-    assert.match(member.reason, /project 0 \(pv\): net capacity 60000 kW exceeds 50 MW/);
+    assert.match(member.reason, /project 0 \(pv\): capacity 60000 kW exceeds 50 MW/);
   });
 
   it("records the auditor's own refusal", () => {

@@ -41,6 +41,50 @@ function referenceClear(orders: PlainOrder[]) {
   };
 }
 
+/** Quantity traded by every order id, sorted. */
+function tradedByOrder(matches: readonly { buy: string; sell: string; quantity: number }[]) {
+  const traded = new Map<string, number>();
+  for (const m of matches) {
+    traded.set(m.buy, (traded.get(m.buy) ?? 0) + m.quantity);
+    traded.set(m.sell, (traded.get(m.sell) ?? 0) + m.quantity);
+  }
+  return [...traded.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+}
+
+/**
+ * The rules' priority written directly for plain books (no fees, every order its own party):
+ * sellers in price order (then arrival) give their traded quantity first to a buyer who can
+ * absorb all of it, then to the higher bid, then the earlier one.
+ */
+function referencePairing(orders: PlainOrder[], cleared: ReturnType<typeof referenceClear>) {
+  const traded = new Map(tradedByOrder(cleared.matches));
+  const bids = orders
+    .filter((o) => o.side === 'buy')
+    .map((o, i) => ({ ...o, i, left: traded.get(o.id) ?? 0 }));
+  const offers = orders
+    .filter((o) => o.side === 'sell')
+    .map((o, i) => ({ ...o, i, left: traded.get(o.id) ?? 0 }))
+    .filter((o) => o.left > 0)
+    .sort((a, b) => a.price - b.price || a.i - b.i);
+  const matches: { buy: string; sell: string; quantity: number; price: number }[] = [];
+  for (const offer of offers) {
+    while (offer.left > 0) {
+      const open = bids.filter((b) => b.left > 0);
+      const rank = (b: (typeof open)[number]) => [b.left >= offer.left ? 0 : 1, -b.price, b.i];
+      open.sort((a, b) => {
+        const [x, y] = [rank(a), rank(b)];
+        return x[0]! - y[0]! || x[1]! - y[1]! || x[2]! - y[2]!;
+      });
+      const bid = open[0]!;
+      const quantity = Math.min(bid.left, offer.left);
+      bid.left -= quantity;
+      offer.left -= quantity;
+      matches.push({ buy: bid.id, sell: offer.id, quantity, price: cleared.clearingPrice! });
+    }
+  }
+  return matches;
+}
+
 describe('uniform-price rule', () => {
   it('pairs best bid with best offer and clears at the floored midpoint of the last pair', () => {
     const result = clearPlainOrders([
@@ -92,7 +136,9 @@ describe('uniform-price rule', () => {
     assert.equal(result.clearedQuantity, 7);
   });
 
-  it('agrees with a direct reference implementation on random books', () => {
+  it("agrees with a direct reference on random books: price, volume and each order's quantity", () => {
+    // The pairing itself follows the priority rule (checked below), so it is compared with the
+    // reference pairing, not with the walk's best-bid-best-offer pairs.
     const random = new SplitMix64(7);
     for (let round = 0; round < 300; round++) {
       const orders: PlainOrder[] = [];
@@ -102,7 +148,12 @@ describe('uniform-price rule', () => {
           order(`o${i}`, random.next() < 0.5 ? 'buy' : 'sell', random.int(90, 110), random.int(1, 50)),
         );
       }
-      assert.deepEqual(clearPlainOrders(orders), referenceClear(orders));
+      const result = clearPlainOrders(orders);
+      const reference = referenceClear(orders);
+      assert.equal(result.clearingPrice, reference.clearingPrice);
+      assert.equal(result.clearedQuantity, reference.clearedQuantity);
+      assert.deepEqual(tradedByOrder(result.matches), tradedByOrder(reference.matches));
+      assert.deepEqual(result.matches, referencePairing(orders, reference));
     }
   });
 

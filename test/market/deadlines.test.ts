@@ -3,10 +3,11 @@ import { describe, it } from 'node:test';
 import { Writer } from '../../src/codec/index.js';
 import { toHex } from '../../src/crypto/index.js';
 import { GridError } from '../../src/grid/errors.js';
+import { TariffFeeTable } from '../../src/market/crossing-tariff.js';
 import { nextDeadline } from '../../src/market/cycle-clock.js';
 import { expectError } from '../../src/market/driver.js';
 import { initMarket } from '../../src/market/executor.js';
-import { BusExportLimitChecker, VoltageLevelFeeTable } from '../../src/market/grid-doubles.js';
+import { BusExportLimitChecker } from '../../src/market/grid-doubles.js';
 import type { ScheduleInterval, SecurityChecker } from '../../src/market/grid-interface.js';
 import { MemoryState } from '../../src/market/memory-state.js';
 import { MARKET_PARAMETER_DEFAULTS } from '../../src/market/parameters.js';
@@ -31,9 +32,7 @@ class InfeasibleAbove implements SecurityChecker {
 function marketWith(checker: SecurityChecker | null, overrides: Partial<MarketConfig> = {}) {
   const config = testConfig(seedSigner(1).publicKey, overrides);
   const plugins =
-    checker === null
-      ? undefined
-      : { crossingFees: new VoltageLevelFeeTable(config.feeLevels, 0), securityChecker: checker };
+    checker === null ? undefined : { crossingFees: new TariffFeeTable(config), securityChecker: checker };
   const market = new TestMarket(overrides, plugins);
   const gen = market.generator([project({ bus: 1 })]);
   const user = market.user(1);

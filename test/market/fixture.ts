@@ -32,10 +32,14 @@ export function testConfig(operator: Uint8Array, overrides: Partial<MarketConfig
     penaltyPerKwh: 100,
     breachLiabilityBps: 1000,
     sameBusFeePerKwh: 0,
-    feeLevels: [
-      { maxVoltageKv: 10, feePerKwh: 20 },
-      { maxVoltageKv: 35, feePerKwh: 40 },
+    feeLevels: [],
+    // Two 10 kV buses meet at 35 kV: fee 60 - 40 = 20; on one bus nothing is crossed: fee 0.
+    tariffLevels: [
+      { maxVoltageKv: 10, tdPricePerKwh: 60 },
+      { maxVoltageKv: 35, tdPricePerKwh: 40 },
+      { maxVoltageKv: 110, tdPricePerKwh: 20 },
     ],
+    levelsBetweenBuses: 1,
     busLimits: [],
     operators: [operator],
     ...overrides,

@@ -4,10 +4,11 @@ import { toHex } from '../../src/crypto/index.js';
 import { GridError } from '../../src/grid/errors.js';
 import { partyKey } from '../../src/market/acceptance.js';
 import { quoteCommitment } from '../../src/market/commitment.js';
+import { TariffFeeTable } from '../../src/market/crossing-tariff.js';
 import { nextDeadline } from '../../src/market/cycle-clock.js';
 import { MarketDriver, type Signer } from '../../src/market/driver.js';
 import { initMarket, type MarketResult } from '../../src/market/executor.js';
-import { BusExportLimitChecker, VoltageLevelFeeTable } from '../../src/market/grid-doubles.js';
+import { BusExportLimitChecker } from '../../src/market/grid-doubles.js';
 import type {
   ScheduleInterval,
   SecurityChecker,
@@ -144,7 +145,7 @@ function setUp(seed: number): Run {
   initMarket(state, config);
   const chaos = new ChaosChecker(new BusExportLimitChecker(config.busLimits));
   const plugins = {
-    crossingFees: new VoltageLevelFeeTable(config.feeLevels, config.sameBusFeePerKwh),
+    crossingFees: new TariffFeeTable(config),
     securityChecker: chaos,
   };
   const driver = new MarketDriver(state, 'liveness-chain', START_MS, 1000, plugins);

@@ -164,24 +164,52 @@ export function register(program: Command): void {
 
   grid
     .command('fee')
-    .description('network crossing fee per kWh between two connection voltages')
-    .requiredOption('--tariff <file>', 'tariff JSON: { "levels": [{ name, maxKv, tdPricePerKwh }] }')
+    .description('network crossing fee per kWh (integer money units) between two connection points')
+    .requiredOption(
+      '--tariff <file>',
+      'tariff JSON: { "levels": [{ name, maxKv, tdPricePerKwh (integer money units) }], "levelsBetweenBuses"? }',
+    )
     .requiredOption('--seller-kv <kv>', "seller's connection voltage, kV", Number)
     .requiredOption('--buyer-kv <kv>', "buyer's connection voltage, kV", Number)
+    .option(
+      '--seller-bus <bus>',
+      "seller's bus (the same bus as the buyer's crosses no level between buses)",
+      Number,
+    )
+    .option('--buyer-bus <bus>', "buyer's bus", Number)
     .option('--json', 'print one JSON object')
     .action(
-      action((opts: { tariff: string; sellerKv: number; buyerKv: number; json?: boolean }) => {
-        const tariff = tariffFromJson(
-          parseJson(readInput(opts.tariff, 'tariff', 'TARIFF_INVALID'), opts.tariff, 'TARIFF_INVALID'),
-        );
-        const fee = crossingFee(tariff, opts.sellerKv, opts.buyerKv);
-        if (opts.json) printJson(fee);
-        else
-          process.stdout.write(
-            `${fee.feePerKwh} per kWh (buyer ${fee.buyerLevel}, highest ${fee.highestLevel})\n`,
+      action(
+        (opts: {
+          tariff: string;
+          sellerKv: number;
+          buyerKv: number;
+          sellerBus?: number;
+          buyerBus?: number;
+          json?: boolean;
+        }) => {
+          const tariff = tariffFromJson(
+            parseJson(readInput(opts.tariff, 'tariff', 'TARIFF_INVALID'), opts.tariff, 'TARIFF_INVALID'),
           );
-        return 0;
-      }),
+          const point = (kv: number, bus: number | undefined, who: string) => {
+            if (bus !== undefined && (!Number.isSafeInteger(bus) || bus < 0)) {
+              throw new GridError('TARIFF_INVALID', `--${who}-bus must be a non-negative integer`, { bus });
+            }
+            return bus === undefined ? { kv } : { kv, bus };
+          };
+          const fee = crossingFee(
+            tariff,
+            point(opts.sellerKv, opts.sellerBus, 'seller'),
+            point(opts.buyerKv, opts.buyerBus, 'buyer'),
+          );
+          if (opts.json) printJson(fee);
+          else
+            process.stdout.write(
+              `${fee.feePerKwh} per kWh (buyer ${fee.buyerLevel}, highest ${fee.highestLevel})\n`,
+            );
+          return 0;
+        },
+      ),
     );
 
   grid
