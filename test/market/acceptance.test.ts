@@ -332,10 +332,11 @@ describe('contract acceptance', () => {
     assert.deepEqual(memberRecord.decode(asV1(memberRecord.encode(member), 1)), member);
     const statement = { ...market.store.statement('c1', t.gen.publicKey)!, liabilities: [] };
     assert.deepEqual(statementRecord.decode(asV1(statementRecord.encode(statement), 1)), statement);
-    // A version 2 configuration (before the subsidy account and standing consent) gets the defaults.
-    const config = market.store.config()!;
+    // A version 2 configuration (before the subsidy account, standing consent and the crossing
+    // tariff) gets the defaults. With an empty tariff the version 3 tail is 32 + 1 + 1 + 1 bytes.
+    const config = { ...market.store.config()!, tariffLevels: [], levelsBetweenBuses: 0 };
     const v3 = configRecord.encode({ ...config, standingConsent: false });
-    const v2 = Uint8Array.from([2, ...v3.slice(1, -33)]);
+    const v2 = Uint8Array.from([2, ...v3.slice(1, -35)]);
     assert.deepEqual(configRecord.decode(v2), {
       ...config,
       subsidyAccount: MARKET_PARAMETER_DEFAULTS.subsidyAccount,
