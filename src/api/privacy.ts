@@ -1,5 +1,11 @@
 import { fromHex, toHex } from '../crypto/hash.js';
-import { contractListRecord, dealListRecord, type Member, meterRejectionRecord } from '../market/records.js';
+import {
+  type Contract,
+  contractListRecord,
+  dealListRecord,
+  type Member,
+  meterRejectionRecord,
+} from '../market/records.js';
 import { MARKET_KEY_PREFIX as P } from '../market/store.js';
 import type { SessionTable } from './sessions.js';
 
@@ -34,7 +40,7 @@ const PARTIES_IN_VALUE: ReadonlyMap<number, (value: Uint8Array) => Uint8Array[][
   [P.deal, (value) => dealListRecord.decode(value).map((d) => [d.seller, d.buyer])],
   [
     P.contract,
-    (value) => contractListRecord.decode(value).map((c) => [c.generator, c.user, c.gridEnterprise]),
+    (value) => contractListRecord.decode(value).map((c: Contract) => [c.generator, c.user, c.gridEnterprise]),
   ],
   [P.meterRejection, (value) => [[meterRejectionRecord.decode(value).participant]]],
 ]);
