@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { fromHex, toHex } from '../crypto/hash.js';
 import type { StoredBlock } from '../ledger/store.js';
-import { headFields, stateAnswer } from './committed-reads.js';
+import { headFields, stateAnswer, stateProofAnswer } from './committed-reads.js';
 import type { ApiNode } from './interface.js';
+import { type PrivateReadGate, visibilityOf } from './privacy.js';
 import { problemSchema, sendProblem } from './problem.js';
 
 const HASH_PATTERN = '^[0-9a-f]{64}$';
@@ -65,7 +66,7 @@ export function blockEvent(block: StoredBlock): string {
 }
 
 /** Node status and the chain itself: blocks, transactions and state, each with its proof. */
-export function registerChainRoutes(app: FastifyInstance, node: ApiNode): void {
+export function registerChainRoutes(app: FastifyInstance, node: ApiNode, gate: PrivateReadGate): void {
   const errors = { 400: problemSchema, 404: problemSchema, 429: problemSchema } as const;
 
   app.get(
@@ -317,17 +318,38 @@ export function registerChainRoutes(app: FastifyInstance, node: ApiNode): void {
     },
   );
 
+  const stateKeyParams = {
+    type: 'object',
+    properties: { key: { type: 'string', pattern: '^([0-9a-f]{2}){1,512}$' } },
+    required: ['key'],
+  } as const;
+  const proofSchema = {
+    type: 'object',
+    properties: {
+      siblings: { type: 'array', items: { type: 'string' } },
+      terminal: {
+        type: 'object',
+        properties: {
+          kind: { type: 'string' },
+          path: { type: 'string' },
+          valueHash: { type: 'string' },
+        },
+      },
+    },
+  } as const;
+
   app.get<{ Params: { key: string } }>(
     '/api/v1/state/:key',
     {
       schema: {
         summary: 'A state value with its membership or non-membership proof against the head state root',
+        description:
+          'Keys of members’ private market records (statements, balances, contract and deal terms, quotes, ' +
+          'meter readings) answer only to a session of a party or an approved regulator; their proof alone ' +
+          'is public at /api/v1/state/{key}/proof.',
         tags: ['chain'],
-        params: {
-          type: 'object',
-          properties: { key: { type: 'string', pattern: '^([0-9a-f]{2}){1,512}$' } },
-          required: ['key'],
-        },
+        security: [{}, { bearer: [] }],
+        params: stateKeyParams,
         response: {
           200: {
             type: 'object',
@@ -336,26 +358,52 @@ export function registerChainRoutes(app: FastifyInstance, node: ApiNode): void {
               value: { type: 'string', nullable: true },
               stateRoot: { type: 'string' },
               height: { type: 'integer' },
-              proof: {
-                type: 'object',
-                properties: {
-                  siblings: { type: 'array', items: { type: 'string' } },
-                  terminal: {
-                    type: 'object',
-                    properties: {
-                      kind: { type: 'string' },
-                      path: { type: 'string' },
-                      valueHash: { type: 'string' },
-                    },
-                  },
-                },
-              },
+              proof: proofSchema,
+            },
+          },
+          ...errors,
+          401: problemSchema,
+          403: problemSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      // One view for the decision and the answer, so both concern the same block.
+      const view = node.store.committed;
+      const visibility = visibilityOf(
+        fromHex(request.params.key),
+        view.getState(fromHex(request.params.key)),
+      );
+      if (visibility.kind === 'private') {
+        const denied = gate.check(request.headers.authorization, visibility.readers);
+        if (denied !== null) return sendProblem(reply, denied.status, denied.detail, denied.code);
+      }
+      return stateAnswer(view, request.params.key);
+    },
+  );
+
+  app.get<{ Params: { key: string } }>(
+    '/api/v1/state/:key/proof',
+    {
+      schema: {
+        summary:
+          'The membership or non-membership proof of a state key, without its value (public for every key)',
+        tags: ['chain'],
+        params: stateKeyParams,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              key: { type: 'string' },
+              stateRoot: { type: 'string' },
+              height: { type: 'integer' },
+              proof: proofSchema,
             },
           },
           ...errors,
         },
       },
     },
-    async (request) => stateAnswer(node.store.committed, request.params.key),
+    async (request) => stateProofAnswer(node.store.committed, request.params.key),
   );
 }

@@ -18,12 +18,19 @@ export function headFields(view: CommittedView) {
 
 /** The answer of `/api/v1/state/:key`: the value and its proof against the root of `height`. */
 export function stateAnswer(view: CommittedView, keyHex: string) {
-  const key = fromHex(keyHex);
-  const value = view.getState(key);
-  const proof = view.proveState(key);
+  const value = view.getState(fromHex(keyHex));
+  const { proof, ...head } = stateProofAnswer(view, keyHex);
+  return { ...head, value: value === undefined ? null : toHex(value), proof };
+}
+
+/**
+ * The answer of `/api/v1/state/:key/proof`: the proof without the value. A membership proof
+ * names the hash of the value, never the value, so it is public even for private keys.
+ */
+export function stateProofAnswer(view: CommittedView, keyHex: string) {
+  const proof = view.proveState(fromHex(keyHex));
   return {
     key: keyHex,
-    value: value === undefined ? null : toHex(value),
     stateRoot: toHex(view.stateRoot),
     height: view.height,
     proof: {

@@ -4,9 +4,10 @@ import type { Member } from '../market/records.js';
 import { MarketStore } from '../market/store.js';
 import type { ApiNode } from './interface.js';
 import { type ApiLimits, clientKey } from './limits.js';
+import { grantedRole, type PrivateReadGate } from './privacy.js';
 import { problemSchema, sendProblem } from './problem.js';
 import { RateLimiter } from './rate-limit.js';
-import { CHALLENGE_HEX_LENGTH, SessionTable } from './sessions.js';
+import { CHALLENGE_HEX_LENGTH } from './sessions.js';
 
 /** Records as JSON: keys and hashes as hex, 64-bit amounts as decimal strings. */
 function plain(value: unknown): unknown {
@@ -19,7 +20,7 @@ function plain(value: unknown): unknown {
   return value;
 }
 
-function marketAt(node: ApiNode): MarketStore {
+export function marketAt(node: ApiNode): MarketStore {
   return new MarketStore({ get: (key) => node.store.getState(key), set() {}, delete() {} });
 }
 
@@ -31,10 +32,7 @@ function admitted(member: Member | undefined): boolean {
   return member !== undefined && (member.status === 'approved' || member.status === 'suspended');
 }
 
-/** The role the chain grants now: a registration's role counts only once it is approved. */
-export function grantedRole(member: Member | undefined): string {
-  return member !== undefined && member.status === 'approved' ? member.role : 'none';
-}
+export { grantedRole } from './privacy.js';
 
 const anyObject = { type: 'object', additionalProperties: true } as const;
 
@@ -49,8 +47,9 @@ export function registerMarketRoutes(
   node: ApiNode,
   limits: ApiLimits,
   now: () => number,
+  gate: PrivateReadGate,
 ): void {
-  const sessions = new SessionTable(node.genesis.chainId, limits);
+  const sessions = gate.sessions;
   // Each session costs a signature check: the auth routes have a tighter budget of their own.
   const authLimiter = new RateLimiter(limits.authRateLimitPerSecond);
   const authRateLimit = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -144,27 +143,7 @@ export function registerMarketRoutes(
   );
 
   /** The member behind the bearer token, allowed to read `owner`'s private records: itself, or a regulator. */
-  const authorise = (
-    authorization: string | undefined,
-    owner: string,
-  ): { status: 401 | 403; detail: string; code: 'UNAUTHENTICATED' | 'FORBIDDEN' } | null => {
-    const token = /^Bearer ([0-9a-f]{64})$/.exec(authorization ?? '')?.[1];
-    const session = token === undefined ? null : sessions.lookup(token, now());
-    if (session === null)
-      return {
-        status: 401,
-        detail: 'a session token is required (POST /api/v1/auth/session)',
-        code: 'UNAUTHENTICATED',
-      };
-    if (session.publicKey === owner) return null;
-    const reader = marketAt(node).member(fromHex(session.publicKey));
-    if (grantedRole(reader) === 'regulator') return null;
-    return {
-      status: 403,
-      detail: 'members read only their own private records; regulators read all',
-      code: 'FORBIDDEN',
-    };
-  };
+  const authorise = (authorization: string | undefined, owner: string) => gate.check(authorization, [owner]);
 
   const privateParams = {
     type: 'object',

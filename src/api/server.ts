@@ -6,10 +6,12 @@ import { EventHub, registerEventRoutes } from './events.js';
 import type { ApiNode } from './interface.js';
 import { installStrictJson } from './json-body.js';
 import { type ApiLimits, ConnectionGuard, clientKey, resolveLimits } from './limits.js';
-import { registerMarketRoutes } from './market-routes.js';
+import { marketAt, registerMarketRoutes } from './market-routes.js';
 import { isApiPath, type PortalOptions, portalFallback } from './portal.js';
+import { PrivateReadGate } from './privacy.js';
 import { clientErrorProblem, frameworkErrorProblem, installProblemHandling, sendProblem } from './problem.js';
 import { RateLimiter } from './rate-limit.js';
+import { SessionTable } from './sessions.js';
 import { registerTransactionRoutes } from './tx-routes.js';
 
 export interface ApiOptions {
@@ -95,11 +97,13 @@ export async function buildApi(node: ApiNode, options: ApiOptions): Promise<Fast
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  registerChainRoutes(app, node);
+  const sessions = new SessionTable(node.genesis.chainId, limits);
+  const gate = new PrivateReadGate(sessions, (key) => marketAt(node).member(key), now);
+  registerChainRoutes(app, node, gate);
   registerTransactionRoutes(app, node, limits, limiter, now);
   const hub = new EventHub(node, limits, blockEvent, (reason) => rejected(reason));
   registerEventRoutes(app, hub, rejected);
-  registerMarketRoutes(app, node, limits, now);
+  registerMarketRoutes(app, node, limits, now, gate);
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     reply.type(node.metrics.registry.contentType);

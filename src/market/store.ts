@@ -85,6 +85,8 @@ const P = {
   awaiting: 0x1b,
   signedAcceptances: 0x1c,
 } as const;
+/** The prefix bytes, read by the API to decide who may read a raw state value. */
+export const MARKET_KEY_PREFIX = P;
 
 type Part = string | number | Uint8Array;
 

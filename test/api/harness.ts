@@ -9,8 +9,10 @@ import { buildApi } from '../../src/api/server.js';
 import { sessionSigningBytes } from '../../src/api/sessions.js';
 import { sha256, toHex } from '../../src/crypto/hash.js';
 import { ed25519Scheme } from '../../src/crypto/scheme.js';
-import { ApplicationRouter, keyValueApplication } from '../../src/ledger/application.js';
+import { type Application, ApplicationRouter, keyValueApplication } from '../../src/ledger/application.js';
+import type { KeyValueState } from '../../src/ledger/state-interface.js';
 import { LedgerStore, type StoredBlock } from '../../src/ledger/store.js';
+import { signTransaction } from '../../src/ledger/transaction.js';
 import { marketApplication } from '../../src/market/ledger-application.js';
 import type { Member, MemberStatus, Role } from '../../src/market/records.js';
 import { MarketStore } from '../../src/market/store.js';
@@ -38,6 +40,22 @@ const genesis: GenesisFile = {
   coin: { threshold: 1, publicKeys: [] } as unknown as GenesisFile['coin'],
 };
 
+const SEED_TX = 'harness.seed';
+const seedSigner = ed25519Scheme.signer(sha256(enc('harness seed')));
+
+/**
+ * Writes records into the ledger's state as a committed block, the way a contract would: each
+ * `harness.seed` transaction (empty payload, so its bytes reveal nothing) runs the next queued
+ * writer against the block's state, and the block's state root and proofs cover the records.
+ */
+class SeedApplication implements Application {
+  readonly types = [SEED_TX];
+  readonly queued: ((state: KeyValueState) => void)[] = [];
+  execute(state: KeyValueState): void {
+    this.queued.shift()?.(state);
+  }
+}
+
 /**
  * The pieces of a node the API uses, without consensus or networking: a real ledger store at
  * genesis, a real mempool and metrics, registry entries written straight into the state the API
@@ -52,7 +70,12 @@ export class TestNode extends EventEmitter<{ block: [StoredBlock] }> implements 
   private readonly overlay = new Map<string, Uint8Array>();
   readonly store: ApiNode['store'];
 
-  constructor(private readonly ledger: LedgerStore) {
+  private seedNonce = 0n;
+
+  constructor(
+    private readonly ledger: LedgerStore,
+    private readonly seeds: SeedApplication = new SeedApplication(),
+  ) {
     super();
     const overlay = this.overlay;
     this.store = {
@@ -110,6 +133,36 @@ export class TestNode extends EventEmitter<{ block: [StoredBlock] }> implements 
     market.setMember(key, member, market.member(key) === undefined);
   }
 
+  /**
+   * Runs `write` on a market store over the next block's state and commits that block; returns
+   * the keys written (hex), so a test can read them back through the API.
+   */
+  async commitMarket(write: (market: MarketStore) => void): Promise<{ keys: string[]; block: StoredBlock }> {
+    const keys: string[] = [];
+    this.seeds.queued.push((state) =>
+      write(
+        new MarketStore({
+          get: (k) => state.get(k),
+          set: (k, v) => {
+            keys.push(toHex(k));
+            state.set(k, v);
+          },
+          delete: (k) => state.delete(k),
+        }),
+      ),
+    );
+    const tx = signTransaction(seedSigner, {
+      chainId: CHAIN_ID,
+      shardId: 0,
+      type: SEED_TX,
+      payload: new Uint8Array(0),
+      nonce: this.seedNonce++,
+    });
+    const block = await this.ledger.append([tx], { timestampMs: genesis.genesisTimeMs + 1000 });
+    if (block.receipts[0]?.ok !== true) throw new Error(`seed block refused: ${block.receipts[0]?.code}`);
+    return { keys: [...new Set(keys)], block };
+  }
+
   /** The genesis block, re-announced as a new block of the given size (transaction hashes). */
   async announce(transactionCount = 0): Promise<void> {
     const genesisBlock = (await this.ledger.readBlock(0))!;
@@ -126,12 +179,13 @@ export interface TestApi {
 
 export async function startTestApi(limits: Partial<ApiLimits> = {}, now?: () => number): Promise<TestApi> {
   const root = mkdtempSync(join(tmpdir(), 'gridshard-api-edge-'));
+  const seeds = new SeedApplication();
   const ledger = await LedgerStore.create(
     join(root, 'ledger'),
     chainParametersOf(genesis),
-    new ApplicationRouter([keyValueApplication, marketApplication()]),
+    new ApplicationRouter([keyValueApplication, marketApplication(), seeds]),
   );
-  const node = new TestNode(ledger);
+  const node = new TestNode(ledger, seeds);
   const api = await buildApi(node, { host: '127.0.0.1', port: 0, limits, ...(now ? { now } : {}) });
   return {
     api,
