@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fromHex, toHex } from '../crypto/hash.js';
 import { ed25519Scheme, type Signer } from '../crypto/scheme.js';
+import { ieee33Feeder } from '../grid/ieee33.js';
+import type { Grid } from '../grid/model.js';
 import { encodeTransaction, signTransaction } from '../ledger/transaction.js';
 import type { MarketAction } from '../market/actions.js';
 import { marketTransactionRecord, signMarketTransaction } from '../market/actions.js';
@@ -62,6 +64,8 @@ const INTERVALS = 4;
 const INTERVAL_MS = 15_000;
 /** How long one market transaction may take to reach a block before the step is retried. */
 const COMMIT_DEADLINE_MS = 60_000;
+/** Rating of the two rated laterals of the demo feeder (see demoGrid). */
+const DEMO_LATERAL_RATING_KVA = 200;
 /** `advanceCycle` is tried this often, this many times, which covers the demo's longest deadline. */
 const ADVANCE_PAUSE_MS = 2000;
 const ADVANCE_ATTEMPTS = 30;
@@ -92,6 +96,23 @@ export function loadOrCreateDemoKeys(path: string): DemoKeys {
 }
 
 /** The simulator's market rules, on the 33-bus feeder, with the feeder's own fee levels and weak ends. */
+/**
+ * The demo's feeder: IEEE 33-bus with thermal ratings on the two laterals that end at a demo
+ * generator (17-18 and 32-33), low enough that a sunny interval's export overloads them, so the
+ * security check curtails on chain and the adjustment and its reason show in the cycle.
+ */
+export function demoGrid(): Grid {
+  const grid = ieee33Feeder();
+  const rated = new Map([
+    ['17-18', DEMO_LATERAL_RATING_KVA],
+    ['32-33', DEMO_LATERAL_RATING_KVA],
+  ]);
+  return {
+    ...grid,
+    branches: grid.branches.map((b) => ({ ...b, rateKva: rated.get(`${b.from}-${b.to}`) ?? b.rateKva })),
+  };
+}
+
 export function demoMarketConfig(keys: DemoKeys): MarketConfigJson {
   const operator = ed25519Scheme.publicKeyFromSeed(fromHex(keys.operator));
   const config: MarketConfig = {

@@ -2,10 +2,10 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DemoLoad } from '../../devnet/demo-load.js';
-import { DemoMarket, demoMarketConfig, loadOrCreateDemoKeys } from '../../devnet/demo-market.js';
+import { DemoMarket, demoGrid, demoMarketConfig, loadOrCreateDemoKeys } from '../../devnet/demo-market.js';
 import { createNetworkFiles } from '../../devnet/devnet.js';
 import { Supervisor } from '../../devnet/supervisor.js';
-import { gridToJson, ieee33Feeder } from '../../grid/index.js';
+import { gridToJson } from '../../grid/index.js';
 import { NodeError } from '../../node/errors.js';
 import { readGenesisFile } from '../../node/genesis-file.js';
 import { GridShardClient } from '../../sdk/client.js';
@@ -65,7 +65,7 @@ export function register(program: Command): void {
               scryptCost: { n: 2 ** 14, r: 8, p: 1 },
               passwordFile: '../password',
               market: demoMarketConfig(demoKeys),
-              grid: gridToJson(ieee33Feeder()),
+              grid: gridToJson(demoGrid()),
             });
             writeFileSync(join(dir, 'password'), DEVNET_PASSWORD, { mode: 0o600 });
           }
