@@ -181,7 +181,7 @@ export function FeederDiagram({
                   className={`feeder-bus ${status}`}
                 />
               )}
-              <text x={bus.x} y={bus.y - 14} textAnchor="middle" className="feeder-id">
+              <text x={bus.x + 8} y={bus.y - 10} className="feeder-id">
                 {bus.id}
               </text>
             </g>

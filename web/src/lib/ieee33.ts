@@ -49,7 +49,7 @@ const LINES: readonly (readonly [number, number, boolean])[] = [
 
 export const STEP = 46;
 const X0 = 30;
-const ROW = [50, 140, 220];
+const ROW = [70, 160, 240];
 
 /** The main feeder on the first row; each lateral on a row below, starting under its branching bus. */
 function place(id: number): [number, number] {
@@ -70,13 +70,20 @@ export const FEEDER_LINES: readonly DiagramLine[] = LINES.map(([from, to, inServ
   inService,
 }));
 
-export const DIAGRAM_WIDTH = X0 * 2 + 17 * STEP;
-export const DIAGRAM_HEIGHT = 260;
+export const DIAGRAM_WIDTH = X0 * 2 + 17 * STEP + 24;
+export const DIAGRAM_HEIGHT = 270;
 
-/** An in-service line runs down from its upstream bus, then along its row; a tie is a straight dash. */
+/**
+ * An in-service line runs down from its upstream bus, then along its row. A tie between buses of
+ * one row arcs clear of the row (above the main feeder, below a lateral); other ties are straight.
+ */
 export function linePath(line: DiagramLine): string {
   const a = BUSES[line.from - 1]!;
   const b = BUSES[line.to - 1]!;
-  if (!line.inService || a.y === b.y) return `M${a.x},${a.y} L${b.x},${b.y}`;
-  return `M${a.x},${a.y} L${a.x},${b.y} L${b.x},${b.y}`;
+  if (line.inService) {
+    return a.y === b.y ? `M${a.x},${a.y} L${b.x},${b.y}` : `M${a.x},${a.y} L${a.x},${b.y} L${b.x},${b.y}`;
+  }
+  if (a.y !== b.y) return `M${a.x},${a.y} L${b.x},${b.y}`;
+  const bend = a.y === ROW[0] ? -110 : 70;
+  return `M${a.x},${a.y} Q${(a.x + b.x) / 2},${a.y + bend} ${b.x},${b.y}`;
 }
