@@ -2,9 +2,11 @@
  * Debian's Chromium driven by playwright-core (no browser download): found at /usr/bin/chromium or
  * GRIDSHARD_CHROMIUM; when absent the browser tests skip and say why.
  */
+
+import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.GRIDSHARD_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -48,4 +50,14 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   const violations = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) =>
     r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })))`)) as AxeViolation[];
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** Waits until `locator` shows `expected` (live pages update after the first paint). */
+export async function assertText(locator: Locator, expected: string) {
+  for (let i = 0; i < 200; i++) {
+    const text = (await locator.textContent({ timeout: 10_000 })) ?? '';
+    if (text.includes(expected)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`"${await locator.textContent()}" never showed "${expected}"`);
 }

@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { defaultPortalRoot } from '../../src/api/portal.js';
 import { buildApi } from '../../src/api/server.js';
 import { dealCoinKeys } from '../../src/consensus/coin/index.js';
-import { sha256, toHex } from '../../src/crypto/hash.js';
+import { fromHex, sha256, toHex } from '../../src/crypto/hash.js';
 import { ed25519Scheme } from '../../src/crypto/scheme.js';
 import {
   type DemoKeys,
@@ -21,8 +21,16 @@ import {
   loadOrCreateDemoKeys,
 } from '../../src/devnet/demo-market.js';
 import { ApplicationRouter, encodeKvPut, KV_PUT, keyValueApplication } from '../../src/ledger/application.js';
+import { readNonce } from '../../src/ledger/nonces.js';
 import { encodeTransaction, signTransaction } from '../../src/ledger/transaction.js';
-import { marketApplication } from '../../src/market/ledger-application.js';
+import {
+  type MarketAction,
+  marketTransactionRecord,
+  signMarketTransaction,
+} from '../../src/market/actions.js';
+import { signerFromSeed } from '../../src/market/driver.js';
+import { MARKET_TX_TYPE, marketApplication } from '../../src/market/ledger-application.js';
+import { MarketStore } from '../../src/market/store.js';
 import type { NodeConfig } from '../../src/node/config.js';
 import { coinPublicKeysToJson, type GenesisFile } from '../../src/node/genesis-file.js';
 import { GridShardNode } from '../../src/node/node.js';
@@ -37,6 +45,8 @@ export interface Devnet {
   readonly sender: Uint8Array;
   /** The demo market's member keys (seeds, hex), in the genesis's market configuration. */
   readonly keys: DemoKeys;
+  /** Signs `action` with the member whose seed is given, submits it and returns its hash once in a block. */
+  market(seedHex: string, action: MarketAction): Promise<string>;
   /** Registers and approves the demo market's institutions and participants on the chain. */
   admitMembers(): Promise<void>;
   stop(): Promise<void>;
@@ -96,16 +106,7 @@ export async function startDevnet(): Promise<Devnet> {
   const member = ed25519Scheme.signer(sha256(enc('meter owner')));
   let nonce = 0n;
 
-  const put = async (value: string) => {
-    const bytes = encodeTransaction(
-      signTransaction(member, {
-        chainId: genesis.chainId,
-        shardId: 0,
-        type: KV_PUT,
-        payload: encodeKvPut(enc('meter'), enc(value)),
-        nonce: nonce++,
-      }),
-    );
+  const committed = async (bytes: Uint8Array) => {
     const hash = node.submit(bytes).hash;
     for (let i = 0; i < 800; i++) {
       if ((await node.store.readTransaction(Buffer.from(hash, 'hex'))) !== undefined) return hash;
@@ -113,11 +114,46 @@ export async function startDevnet(): Promise<Devnet> {
     }
     throw new Error(`transaction ${hash} never committed`);
   };
+  const put = (value: string) =>
+    committed(
+      encodeTransaction(
+        signTransaction(member, {
+          chainId: genesis.chainId,
+          shardId: 0,
+          type: KV_PUT,
+          payload: encodeKvPut(enc('meter'), enc(value)),
+          nonce: nonce++,
+        }),
+      ),
+    );
+  const market = (seedHex: string, action: MarketAction) => {
+    const seed = fromHex(seedHex);
+    const signer = signerFromSeed(seed);
+    const state = { get: (k: Uint8Array) => node.store.getState(k), set() {}, delete() {} };
+    const marketTx = signMarketTransaction(
+      genesis.chainId,
+      signer,
+      new MarketStore(state).nonce(signer.publicKey),
+      action,
+    );
+    return committed(
+      encodeTransaction(
+        signTransaction(ed25519Scheme.signer(seed), {
+          chainId: genesis.chainId,
+          shardId: 0,
+          type: MARKET_TX_TYPE,
+          payload: marketTransactionRecord.encode(marketTx),
+          nonce: readNonce(state, signer.publicKey),
+        }),
+      ),
+    );
+  };
 
   return {
     url,
     node,
     put,
+    market,
     sender: member.publicKey,
     keys,
     async admitMembers() {

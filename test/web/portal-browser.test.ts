@@ -9,7 +9,7 @@ import { toHex } from '../../src/crypto/hash.js';
 import { decryptKeystore } from '../../src/crypto/keystore.js';
 import { kvStateKey } from '../../src/ledger/application.js';
 import { dictionaries, type Locale } from '../../web/src/i18n/dict.js';
-import { chromiumMissing, launchChromium, seriousViolations } from './browser.js';
+import { assertText, chromiumMissing, launchChromium, seriousViolations } from './browser.js';
 import { type Devnet, ensurePortalBuilt, startDevnet } from './devnet.js';
 
 // The portal in Debian's Chromium against one live validator: the overview shows the real chain,
@@ -255,12 +255,3 @@ describe('web portal in Chromium', { skip }, () => {
     await context.close();
   });
 });
-
-async function assertText(locator: import('playwright-core').Locator, expected: string) {
-  for (let i = 0; i < 200; i++) {
-    const text = (await locator.textContent({ timeout: 10_000 })) ?? '';
-    if (text.includes(expected)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`"${await locator.textContent()}" never showed "${expected}"`);
-}

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { lazy, Suspense, useEffect, useRef } from 'react';
 import type { Locale } from './i18n/dict.js';
 import { useI18n } from './i18n/i18n.js';
 import { BlockPage } from './pages/block.js';
@@ -9,6 +9,11 @@ import { Overview } from './pages/overview.js';
 import { StatePage } from './pages/state.js';
 import { TransactionPage } from './pages/transaction.js';
 import { Link, usePath } from './router.js';
+
+// The role views load on first visit, so the overview's first load stays small.
+const GridPage = lazy(() => import('./pages/grid.js').then((m) => ({ default: m.GridPage })));
+const TracePage = lazy(() => import('./pages/trace.js').then((m) => ({ default: m.TracePage })));
+const TradingPage = lazy(() => import('./pages/trading.js').then((m) => ({ default: m.TradingPage })));
 
 function page(path: string) {
   const url = new URL(path, location.origin);
@@ -23,6 +28,15 @@ function page(path: string) {
   if (p === '/keys') return { section: '/keys', view: <KeysPage /> };
   if (p === '/market')
     return { section: '/market', view: <MarketPage initialCycle={url.searchParams.get('cycle') ?? ''} /> };
+  const q = (name: string) => url.searchParams.get(name) ?? '';
+  if (p === '/grid')
+    return {
+      section: '/grid',
+      view: <GridPage initialCycle={q('cycle')} initialInterval={q('interval')} key={url.search} />,
+    };
+  if (p === '/trace') return { section: '/trace', view: <TracePage initialTx={q('tx')} key={url.search} /> };
+  if (p === '/trading')
+    return { section: '/trading', view: <TradingPage initialCycle={q('cycle')} key={url.search} /> };
   return { section: '/', view: <Overview /> };
 }
 
@@ -49,6 +63,9 @@ export function App() {
     ['/state', t('navState')],
     ['/keys', t('navKeys')],
     ['/market', t('navMarket')],
+    ['/trading', t('navTrading')],
+    ['/grid', t('navGrid')],
+    ['/trace', t('navTrace')],
   ];
   return (
     <>
@@ -81,7 +98,7 @@ export function App() {
         </label>
       </header>
       <main id="main" ref={main} tabIndex={-1}>
-        {view}
+        <Suspense fallback={<p aria-busy="true">{t('loading')}</p>}>{view}</Suspense>
       </main>
     </>
   );

@@ -1,4 +1,6 @@
 /** Every string the portal shows, in English and Simplified Chinese; `{name}` marks a value. */
+import { rolesEn, rolesZh } from './dict-roles.js';
+
 const en = {
   appName: 'GridShard portal',
   skipToContent: 'Skip to content',
@@ -148,6 +150,7 @@ const en = {
   net: 'Net amount',
   noStatement: 'No statement for you in this cycle yet.',
   noContracts: 'You are party to no contract in this cycle.',
+  ...rolesEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -296,6 +299,7 @@ const zh: Dictionary = {
   net: '净额',
   noStatement: '本周期暂无您的结算单。',
   noContracts: '您在本周期没有合同。',
+  ...rolesZh,
 };
 
 export const dictionaries = { en: en as Dictionary, 'zh-CN': zh } as const;

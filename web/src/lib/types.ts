@@ -73,3 +73,16 @@ export interface CycleAnswer {
   readonly contracts: number;
   readonly [field: string]: unknown;
 }
+
+/** The cycle record the cycle endpoint spreads into its answer (src/market/records.ts, `Cycle`). */
+export interface CycleRecord extends CycleAnswer {
+  readonly state: string;
+  readonly intervalMs: number;
+  readonly deliveryStartMs: number;
+  readonly gateClosureMs: number;
+  readonly gridEnterprise: string;
+  readonly openedAtHeight: number;
+  readonly stateSinceMs?: number;
+  readonly reasonCode?: string;
+  readonly reason?: string;
+}

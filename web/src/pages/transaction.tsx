@@ -70,6 +70,12 @@ export function TransactionPage({ hash }: { hash: string }) {
                   <Field name={t('chainId')}>{envelope.chainId}</Field>
                   <Field name={t('type')}>
                     <code>{envelope.type}</code>
+                    {envelope.type === 'market' && (
+                      <>
+                        {' '}
+                        <Link href={`/trace?tx=${tx.hash}`}>{t('navTrace')}</Link>
+                      </>
+                    )}
                   </Field>
                   <Field name={t('sender')}>
                     <HashText value={toHex(envelope.sender)} />
