@@ -101,6 +101,7 @@ export function register(program: Command): void {
               `  validator ${v.index}: API ${v.api}   p2p ${v.address}   log ${join(dir, `validator-${v.index}`, 'node.log')}`,
             );
           });
+          console.log(`  portal:     ${apis[0]}/   (every validator serves it; docs/USER-GUIDE.md)`);
           console.log(`  API docs:   ${apis[0]}/docs   (OpenAPI: ${apis[0]}/openapi.json)`);
           console.log(`  metrics:    ${apis[0]}/metrics`);
           console.log(`  events:     ${apis[0]}/api/v1/events`);
