@@ -28,7 +28,8 @@ import { GridShardClient } from '../../src/sdk/client.js';
 const root = mkdtempSync(join(tmpdir(), 'gridshard-gossip-test-'));
 const enc = (s: string) => new TextEncoder().encode(s);
 // Ports from the process id, so parallel runs on one machine do not collide.
-const p2pBase = 33_000 + (process.pid % 500) * 8;
+// Above the kernel's ephemeral range (32768–60999), where outgoing connections could take a port first.
+const p2pBase = 61_000 + (process.pid % 500) * 8;
 const N = 4;
 const chainId = 'gossip-test';
 const topics = gossipTopics(chainId, 0);

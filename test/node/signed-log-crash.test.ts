@@ -14,7 +14,8 @@ import { readingSubmitter, settled } from './load.js';
 const root = mkdtempSync(join(tmpdir(), 'gridshard-signed-log-crash-'));
 const cli = ['--import', 'tsx', fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))];
 // Ports from the process id, clear of the other multi-process tests' ranges.
-const p2pBase = 31_000 + (process.pid % 400) * 10;
+// Below the kernel's ephemeral range (32768 and up), where outgoing connections could take a port first.
+const p2pBase = 11_000 + (process.pid % 400) * 10;
 const apiBase = p2pBase + 5_000;
 const VICTIM = 3;
 
