@@ -19,6 +19,9 @@ export class InvariantChecker {
   readonly problems: string[] = [];
   agreementViolated = false;
   validityViolated = false;
+  /** Second commits of transactions a client had sent again (refused by a ledger's nonce). */
+  duplicatesAfterResend = 0;
+  private readonly resentKeys = new Set<string>();
 
   constructor(
     private readonly honest: readonly number[],
@@ -31,6 +34,20 @@ export class InvariantChecker {
 
   submitted(tx: Uint8Array, atMs: number): void {
     this.submittedAt.set(toHex(tx), atMs);
+  }
+
+  /**
+   * A client sent these bytes again (docs/API.md, acknowledgement contract): a second commit of
+   * them is what a ledger refuses on its nonce, so it is counted, not a validity violation.
+   */
+  resent(tx: Uint8Array): void {
+    this.resentKeys.add(toHex(tx));
+  }
+
+  /** True once any honest validator committed the transaction. */
+  committedAnywhere(tx: Uint8Array): boolean {
+    const key = toHex(tx);
+    return this.honest.some((i) => this.seenAt[i]!.has(key));
   }
 
   get submittedCount(): number {
@@ -78,6 +95,10 @@ export class InvariantChecker {
       const submittedAt = this.submittedAt.get(key);
       if (submittedAt === undefined) continue; // a Byzantine validator's own transaction
       if (seen.has(key)) {
+        if (this.resentKeys.has(key)) {
+          this.duplicatesAfterResend++;
+          continue;
+        }
         this.fail(
           'validity',
           `validator ${node} committed a transaction twice (positions ${seen.get(key)} and ${position})`,

@@ -85,11 +85,15 @@ type SimEvent =
   | { readonly kind: 'transactions'; readonly to: number; readonly tx: Uint8Array }
   | { readonly kind: 'crash'; readonly node: number }
   | { readonly kind: 'restart'; readonly node: number }
+  /** Clients of a validator that lost its queue in a crash send their transactions again. */
+  | { readonly kind: 'resend'; readonly node: number }
   | { readonly kind: 'snapshot' }
   | { readonly kind: 'tick' }
   | { readonly kind: 'flush' };
 
 const MAX_EVENTS = 3_000_000;
+/** How long after a lossy restart a client waits before sending an uncommitted transaction again. */
+const CLIENT_RESEND_AFTER_MS = 1000;
 
 /** One simulated run: everything follows from the options and the seed. */
 export function runSimulation(options: RunOptions): RunResult {
@@ -131,6 +135,8 @@ class Simulation {
   private readonly incarnation: number[];
   private readonly targeting: boolean;
   private readonly crashed = new Map<number, { recovered?: Uint8Array; signedLog: Uint8Array[] }>();
+  /** Each client transaction and the validator it was last handed to. */
+  private readonly handedTo = new Map<string, { node: number; tx: Uint8Array }>();
   /** What each instance has made durable: its last periodic snapshot and the signed records since. */
   private readonly durable: { snapshot?: Uint8Array; log: Uint8Array[] }[];
   private readonly attacks: string[] = [];
@@ -316,7 +322,24 @@ class Simulation {
         let to = event.to;
         if (this.cores[to] === null) to = this.honest.find((i) => this.cores[i] !== null) ?? to;
         this.checker.submitted(event.tx, this.now);
+        this.handedTo.set(Buffer.from(event.tx).toString('hex'), { node: to, tx: event.tx });
         if (this.cores[to] !== null) this.feed(to, { kind: 'transactions', transactions: [event.tx] });
+        return;
+      }
+      case 'resend': {
+        // A validator acknowledges a transaction from memory; one that lost its queue in a crash
+        // loses what it had not yet proposed, and the client sends the same bytes again to
+        // another validator, as the SDK does (docs/API.md, acknowledgement contract).
+        const others = this.honest.filter((i) => i !== event.node && this.cores[i] !== null);
+        if (others.length === 0) return;
+        let k = 0;
+        for (const [key, handed] of this.handedTo) {
+          if (handed.node !== event.node || this.checker.committedAnywhere(handed.tx)) continue;
+          const to = others[k++ % others.length]!;
+          this.handedTo.set(key, { node: to, tx: handed.tx });
+          this.checker.resent(handed.tx);
+          this.feed(to, { kind: 'transactions', transactions: [handed.tx] });
+        }
         return;
       }
       case 'crash': {
@@ -354,6 +377,8 @@ class Simulation {
           ...(state.signedLog.length === 0 ? {} : { signedLog: state.signedLog }),
         });
         this.feed(event.node, { kind: 'start' });
+        if (this.setup?.lossyCrash)
+          this.queue.push(this.now + CLIENT_RESEND_AFTER_MS, { kind: 'resend', node: event.node });
         return;
       }
       case 'snapshot': {
