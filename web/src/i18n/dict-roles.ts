@@ -37,6 +37,8 @@ export const rolesEn = {
   flaggedTitle: 'Elements the check named',
   adjustedDeals: 'Deals adjusted in interval {interval}',
   noAdjustedDeals: 'No deal of this interval was adjusted.',
+  dealsPrivate:
+    'The deals of an interval are private to their parties and the regulator: sign in as one of them to see which were adjusted.',
   seller: 'Seller',
   buyer: 'Buyer',
   afterCheckWh: 'After the check (Wh)',
@@ -134,6 +136,7 @@ export const rolesZh: Record<keyof typeof rolesEn, string> = {
   flaggedTitle: '校核指出的元件',
   adjustedDeals: '时段 {interval} 中被调整的成交',
   noAdjustedDeals: '本时段没有成交被调整。',
+  dealsPrivate: '时段成交仅对交易双方和监管机构可见：请以其中一方身份登录后查看被调整的成交。',
   seller: '卖方',
   buyer: '买方',
   afterCheckWh: '校核后电量（Wh）',

@@ -9,8 +9,9 @@ export interface ProvenValue {
   readonly check: Check;
 }
 
-export async function readProven(keyHex: string): Promise<ProvenValue> {
-  const answer = await api.get<StateAnswer>(`/api/v1/state/${keyHex}`);
+/** `token`: a session, for records private to their parties and the regulator. */
+export async function readProven(keyHex: string, token?: string): Promise<ProvenValue> {
+  const answer = await api.get<StateAnswer>(`/api/v1/state/${keyHex}`, token);
   const block = await api.get<Block>(`/api/v1/blocks/${answer.height}`);
   return { value: answer.value, height: answer.height, check: checkState(answer, block) };
 }

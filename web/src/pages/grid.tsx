@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { HashText, Loaded } from '../components/bits.js';
 import { FeederDiagram, FeederLegend, type Selection, useFeederLabels } from '../components/feeder.js';
 import { useI18n } from '../i18n/i18n.js';
-import { api } from '../lib/api.js';
+import { ApiError, api } from '../lib/api.js';
 import { readProven } from '../lib/chain-read.js';
 import { BUSES, FEEDER_LINES } from '../lib/ieee33.js';
 import {
@@ -16,6 +16,7 @@ import {
   outcomesKey,
   readReason,
 } from '../lib/market-state.js';
+import { useSession } from '../lib/session-store.js';
 import type { CycleRecord } from '../lib/types.js';
 import { useAsync } from '../lib/use-async.js';
 import { navigate } from '../router.js';
@@ -27,23 +28,38 @@ interface CheckView {
   readonly cycle: CycleRecord;
   readonly outcome: IntervalOutcome | undefined;
   readonly adjusted: Deal[];
+  /** True when the deal list is private to its parties and the regulator (not signed in as one). */
+  readonly dealsPrivate: boolean;
   readonly flags: Flags | null;
 }
 
-async function load(cycleId: string, interval: number): Promise<CheckView> {
+/** A private record read without the right session: null instead of an error for the page. */
+async function readIfAllowed(keyHex: string, token: string | undefined) {
+  try {
+    return await readProven(keyHex, token);
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) return null;
+    throw error;
+  }
+}
+
+async function load(cycleId: string, interval: number, token: string | undefined): Promise<CheckView> {
   const cycle = await api.get<CycleRecord>(`/api/v1/market/cycles/${cycleId}`);
   const [outcomes, deals] = await Promise.all([
     readProven(outcomesKey(cycleId)),
-    readProven(dealsKey(cycleId, interval)),
+    readIfAllowed(dealsKey(cycleId, interval), token),
   ]);
+  const dealsPrivate = deals === null;
   const outcome =
     outcomes.value === null ? undefined : decodeOutcomes(outcomes.value).find((o) => o.interval === interval);
   const adjusted =
-    deals.value === null ? [] : decodeDeals(deals.value).filter((d) => d.adjustmentReason !== '');
-  if (outcome === undefined) return { cycle, outcome, adjusted, flags: null };
+    deals === null || deals.value === null
+      ? []
+      : decodeDeals(deals.value).filter((d) => d.adjustmentReason !== '');
+  if (outcome === undefined) return { cycle, outcome, adjusted, dealsPrivate, flags: null };
   const flags = readReason(outcome.reason, emptyFlags());
   for (const deal of adjusted) readReason(deal.adjustmentReason, flags);
-  return { cycle, outcome, adjusted, flags };
+  return { cycle, outcome, adjusted, dealsPrivate, flags };
 }
 
 function Flagged({ flags }: { flags: Flags }) {
@@ -68,12 +84,14 @@ function Flagged({ flags }: { flags: Flags }) {
   );
 }
 
-function AdjustedDeals({ deals, interval }: { deals: Deal[]; interval: number }) {
+function AdjustedDeals({ deals, interval, hidden }: { deals: Deal[]; interval: number; hidden: boolean }) {
   const { t } = useI18n();
   return (
     <section aria-labelledby="adjusted-h">
       <h2 id="adjusted-h">{t('adjustedDeals', { interval })}</h2>
-      {deals.length === 0 ? (
+      {hidden ? (
+        <p>{t('dealsPrivate')}</p>
+      ) : deals.length === 0 ? (
         <p>{t('noAdjustedDeals')}</p>
       ) : (
         <div className="table-wrap">
@@ -129,7 +147,8 @@ function SelectionNote({ selected, flags }: { selected: Selection | null; flags:
 function Checked({ cycleId, interval }: { cycleId: string; interval: number }) {
   const { t } = useI18n();
   const [selected, setSelected] = useState<Selection | null>(null);
-  const result = useAsync(() => load(cycleId, interval), [cycleId, interval]);
+  const session = useSession();
+  const result = useAsync(() => load(cycleId, interval, session?.token), [cycleId, interval, session?.token]);
   return (
     <Loaded result={result}>
       {(v) => (
@@ -150,7 +169,7 @@ function Checked({ cycleId, interval }: { cycleId: string; interval: number }) {
           <p className="note">{t('gridNoValues')}</p>
           <FeederLegend />
           {v.flags !== null && <Flagged flags={v.flags} />}
-          <AdjustedDeals deals={v.adjusted} interval={interval} />
+          <AdjustedDeals deals={v.adjusted} interval={interval} hidden={v.dealsPrivate} />
         </>
       )}
     </Loaded>
