@@ -124,6 +124,8 @@ export class DagCore implements ConsensusCore<DagMessage> {
 
   private round = 0;
   private ownHeader: Header | null = null;
+  /** The own header was taken back from the signed log (it may be certified already). */
+  private ownHeaderFromLog = false;
   private ownVotes = new Map<number, Uint8Array>();
   private lastProposeAtMs = Number.NEGATIVE_INFINITY;
   private proposeTimerAtMs: number | null = null;
@@ -750,8 +752,11 @@ export class DagCore implements ConsensusCore<DagMessage> {
       return;
     }
     if (this.ownHeader !== null) {
-      // Only this validator can assemble its certificate, so an abandoned header is never certified.
-      this.requeue(this.ownHeader.transactions);
+      // Only this validator can assemble its certificate, so an abandoned header is never certified:
+      // its transactions go back to the queue. A header taken back from the signed log after a
+      // crash is the exception: it may have been certified before the crash (the votes are not
+      // logged), so its transactions are not proposed again; a client resends what was lost.
+      if (!this.ownHeaderFromLog) this.requeue(this.ownHeader.transactions);
       this.ownHeader = null;
       this.ownVotes = new Map();
     }
@@ -799,6 +804,7 @@ export class DagCore implements ConsensusCore<DagMessage> {
     this.markReferenced([...parents, ...weakParents.map((w) => w.digest)]);
     this.round = round;
     this.ownHeader = header;
+    this.ownHeaderFromLog = false;
     this.ownVotes = new Map([
       [this.index, this.signatures.sign(voteSigningBytes(this.committee, headerDigest(header)))],
     ]);
@@ -1223,6 +1229,7 @@ export class DagCore implements ConsensusCore<DagMessage> {
     const header = record.header;
     this.round = round;
     this.ownHeader = header;
+    this.ownHeaderFromLog = true;
     this.ownVotes = new Map([[this.index, this.signatures.sign(voteSigningBytes(this.committee, digest))]]);
     this.markReferenced([...header.parents, ...header.weakParents.map((w) => w.digest)]);
     const carried = new Set(header.transactions.map((tx) => Buffer.from(tx).toString('hex')));
