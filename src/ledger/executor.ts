@@ -6,8 +6,9 @@ import { LedgerError } from './errors.js';
 import { merkleRoot } from './merkle.js';
 import { checkNonce, type NonceWindow, readNonceWindow, useNonce } from './nonces.js';
 import { StateOverlay } from './overlay.js';
+import type { SignedTransaction } from './signed-transaction.js';
 import type { AuthenticatedState } from './state-interface.js';
-import { checkTransaction, type Transaction } from './transaction.js';
+import { checkTransaction } from './transaction.js';
 
 export { nonceStateKey, readNonce } from './nonces.js';
 
@@ -19,19 +20,13 @@ export interface BlockExecutionInput {
   readonly height: number;
   readonly timestampMs: number;
   readonly randomness: Uint8Array;
-  readonly transactions: readonly Transaction[];
-  /** Canonical bytes of each transaction, in the same order. */
-  readonly encoded: readonly Uint8Array[];
+  /** Each carries its bytes, hash and whether this process already checked its signature. */
+  readonly transactions: readonly SignedTransaction[];
   /**
-   * Re-check every signature. The node checks them before ordering; replay and `verify` check
-   * them again, since a stored block is trusted for nothing.
+   * Check the signature of every transaction this process has not checked already. Replay and
+   * `verify` pass transactions marked unchecked, since a stored block is trusted for nothing.
    */
   readonly verifySignatures: boolean;
-  /**
-   * Transactions whose signature this process has already checked (by hash, hex), for instance on
-   * admission to its mempool: checking them again would only repeat the same computation.
-   */
-  readonly alreadyVerified?: (txHashHex: string) => boolean;
 }
 
 export interface BlockExecution {
@@ -56,17 +51,13 @@ function receiptOf(error: unknown): Receipt {
  */
 export function executeBlock(state: AuthenticatedState, input: BlockExecutionInput): BlockExecution {
   const { scheme } = input;
-  if (input.transactions.length !== input.encoded.length) {
-    throw new LedgerError('INVALID_PAYLOAD', 'transactions and their encodings differ in count', {});
-  }
   const blockOverlay = new StateOverlay(state);
   const receipts: Receipt[] = [];
-  const txHashes = input.encoded.map((bytes) => scheme.hash(bytes));
-  input.transactions.forEach((tx, txIndex) => {
+  const txHashes = input.transactions.map((signed) => signed.hash);
+  input.transactions.forEach(({ tx, signatureChecked }, txIndex) => {
     let window: NonceWindow;
     try {
-      const known = input.alreadyVerified?.(Buffer.from(txHashes[txIndex]!).toString('hex')) ?? false;
-      if (input.verifySignatures && !known) checkTransaction(scheme, tx, input);
+      if (input.verifySignatures && !signatureChecked) checkTransaction(scheme, tx, input);
       else if (tx.chainId !== input.chainId || tx.shardId !== input.shardId) {
         throw new LedgerError('WRONG_CHAIN', 'transaction names another chain or shard', {});
       }

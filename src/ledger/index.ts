@@ -1,5 +1,6 @@
 export * from './application.js';
 export * from './block.js';
+export * from './chain-state.js';
 export { type CommittedView, committedView } from './committed-view.js';
 export { LedgerError, type LedgerErrorCode } from './errors.js';
 export * from './executor.js';
@@ -7,8 +8,9 @@ export * from './generate.js';
 export * from './genesis.js';
 export * from './merkle.js';
 export { StateOverlay } from './overlay.js';
+export * from './signed-transaction.js';
 export * from './sparse-merkle.js';
-export type { AuthenticatedState, KeyValueState } from './state-interface.js';
+export type { AuthenticatedState, KeyValueState, ReadableState } from './state-interface.js';
 export { type AppendOptions, LedgerStore, type StoredBlock } from './store.js';
 export * from './transaction.js';
 export * from './verify.js';

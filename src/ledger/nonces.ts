@@ -1,7 +1,7 @@
 import { decodeExact, type Reader } from '../codec/reader.js';
 import { Writer } from '../codec/writer.js';
 import { LedgerError } from './errors.js';
-import type { KeyValueState } from './state-interface.js';
+import type { KeyValueState, ReadableState } from './state-interface.js';
 
 /**
  * Replay protection with a window. Each sender has a base (every nonce below it is used) and a
@@ -22,14 +22,14 @@ export function nonceStateKey(sender: Uint8Array): Uint8Array {
   return new Writer(8 + sender.length).string('nonce').bytes(sender).finish();
 }
 
-export function readNonceWindow(state: KeyValueState, sender: Uint8Array): NonceWindow {
+export function readNonceWindow(state: ReadableState, sender: Uint8Array): NonceWindow {
   const stored = state.get(nonceStateKey(sender));
   if (stored === undefined) return { base: 0n, used: new Uint8Array(NONCE_WINDOW / 8) };
   return decodeExact(stored, (r: Reader) => ({ base: r.u64Big(), used: r.fixedBytes(NONCE_WINDOW / 8) }));
 }
 
 /** The lowest nonce the sender has not used. */
-export function readNonce(state: KeyValueState, sender: Uint8Array): bigint {
+export function readNonce(state: ReadableState, sender: Uint8Array): bigint {
   return readNonceWindow(state, sender).base;
 }
 

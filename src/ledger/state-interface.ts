@@ -7,8 +7,11 @@
  * Implementations: the ledger's authenticated state (a sparse Merkle tree whose root goes into
  * the block header) and any in-memory map used by tests and the simulator.
  */
-export interface KeyValueState {
+export interface ReadableState {
   get(key: Uint8Array): Uint8Array | undefined;
+}
+
+export interface KeyValueState extends ReadableState {
   set(key: Uint8Array, value: Uint8Array): void;
   delete(key: Uint8Array): void;
 }

@@ -3,17 +3,12 @@ import { ClassicLevel } from 'classic-level';
 import { type SignatureScheme, schemeById } from '../crypto/scheme.js';
 import type { Application } from './application.js';
 import { type BlockHeader, blockHash, decodeBlockHeader, encodeBlockHeader, type Receipt } from './block.js';
-import { type CommittedView, committedView } from './committed-view.js';
+import { ChainState, type ExecutedBlock, type ExecuteOptions, genesisChain } from './chain-state.js';
+import type { CommittedView } from './committed-view.js';
 import { LedgerError } from './errors.js';
-import { executeBlock } from './executor.js';
-import {
-  type ChainParameters,
-  decodeChainParameters,
-  genesisHeader,
-  genesisState,
-  validateChainParameters,
-} from './genesis.js';
+import { type ChainParameters, decodeChainParameters, validateChainParameters } from './genesis.js';
 import { type MerkleInclusionProof, merkleInclusionProof } from './merkle.js';
+import { isSignedTransaction, type SignedTransaction, signedTransactionOf } from './signed-transaction.js';
 import { SparseMerkleTree, type StateProof } from './sparse-merkle.js';
 import {
   blockByHashKey,
@@ -33,7 +28,7 @@ import {
   stateKey,
   transactionKey,
 } from './store-layout.js';
-import { encodeTransaction, type Transaction } from './transaction.js';
+import type { Transaction } from './transaction.js';
 
 export type Database = ClassicLevel<Uint8Array, Uint8Array>;
 
@@ -52,15 +47,7 @@ export interface StoredBlock {
   readonly receipts: Receipt[];
 }
 
-export interface AppendOptions {
-  readonly timestampMs: number;
-  readonly epoch?: number;
-  readonly randomness?: Uint8Array;
-  readonly evidence?: Uint8Array;
-  /** Default true: a store accepts nothing it has not checked. */
-  readonly verifySignatures?: boolean;
-  /** Signatures this process already checked (see BlockExecutionInput.alreadyVerified). */
-  readonly alreadyVerified?: (txHashHex: string) => boolean;
+export interface AppendOptions extends ExecuteOptions {
   /**
    * When copying a chain: the hash the block must have. A block that executes to anything else is
    * not written, and the store must be reopened (its in-memory state ran ahead).
@@ -79,25 +66,28 @@ export interface AppendOptions {
  * batch is atomic, so a process killed at any moment leaves the last complete block and its
  * state, never a half-written one.
  *
+ * Execution is not the store's: `chain` (a ChainState, pure) executes blocks on the working
+ * state, and `commit` writes one executed block (the Commit half of the FinalizeBlock/Commit
+ * split). A validator executes through `chain` and commits here; `append` does both for callers
+ * that hold a block's transactions in hand (copying a chain, tools, tests).
+ *
  * The state is held in memory as a sparse Merkle tree, rebuilt from the `S` records at open and
  * checked against the head block's state root before the store is used.
  *
  * Reads go through `committed`, a view of the last block on disk and the state it produced (see
- * committed-view.ts). A block executes on the working tree; the view moves to it in one
- * assignment after its batch is written, so no reader sees a block's state before its header, nor
- * anything of a block whose write failed.
+ * committed-view.ts). The view moves to a block in one assignment after its batch is written, so
+ * no reader sees a block's state before its header, nor anything of a block whose write failed.
  */
 export class LedgerStore {
-  private appending: Promise<unknown> = Promise.resolve();
+  private writing: Promise<unknown> = Promise.resolve();
   private failed = false;
 
   private constructor(
     private readonly db: Database,
     readonly params: ChainParameters,
     readonly scheme: SignatureScheme,
-    private readonly application: Application,
-    /** The working state: the committed one, plus the block being executed while one is. */
-    private readonly state: SparseMerkleTree,
+    /** The executing state: the committed one, plus blocks executed and not yet written. */
+    readonly chain: ChainState,
     private view: CommittedView,
   ) {}
 
@@ -106,13 +96,12 @@ export class LedgerStore {
     if (existsSync(dir)) {
       throw new LedgerError('STORE_EXISTS', `${dir} already exists; choose an empty path`, { dir });
     }
-    const scheme = schemeById(params.scheme);
+    const chain = genesisChain(params, application);
+    const header = chain.executedHeader;
+    const hash = chain.executedHash;
     const db = openDatabase(dir, true);
     await db.open();
-    const header = genesisHeader(scheme, params);
-    const hash = blockHash(scheme, header);
     const head = { height: 0, hash };
-    const state = genesisState(scheme, params);
     await db.batch(
       [
         ...(params.initialState ?? []).map(({ key, value }) => ({
@@ -131,14 +120,7 @@ export class LedgerStore {
       ],
       { sync: true },
     );
-    return new LedgerStore(
-      db,
-      params,
-      scheme,
-      application,
-      state,
-      committedView(header, hash, state.snapshot()),
-    );
+    return new LedgerStore(db, params, chain.scheme, chain, chain.view());
   }
 
   static async open(dir: string, application: Application): Promise<LedgerStore> {
@@ -177,8 +159,8 @@ export class LedgerStore {
           },
         );
       }
-      const view = committedView(header, head.hash, state.snapshot());
-      return new LedgerStore(db, params, scheme, application, state, view);
+      const chain = new ChainState(params, scheme, application, state, { header, hash: head.hash });
+      return new LedgerStore(db, params, scheme, chain, chain.view());
     } catch (error) {
       await db.close();
       throw error;
@@ -215,102 +197,101 @@ export class LedgerStore {
   }
 
   /**
-   * Executes the transactions as the next block and writes it. Appends are serialised: a second
-   * call waits for the first.
+   * Executes the transactions as the next block and writes it. Appends are serialised with every
+   * other write: a second call waits for the first.
    */
-  append(transactions: readonly Transaction[], options: AppendOptions): Promise<StoredBlock> {
-    const next = this.appending.then(() => this.appendNow(transactions, options));
-    this.appending = next.catch(() => undefined);
+  append(
+    transactions: readonly (Transaction | SignedTransaction)[],
+    options: AppendOptions,
+  ): Promise<StoredBlock> {
+    const next = this.writing.then(() => this.appendNow(transactions, options));
+    this.writing = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * Writes a block `chain` executed. Blocks must be committed in the order they were executed;
+   * writes are serialised, so a caller may execute ahead and commit without awaiting each.
+   */
+  commit(block: ExecutedBlock, beforeWrite?: () => Promise<void>): Promise<StoredBlock> {
+    const next = this.writing.then(() => this.write(block, beforeWrite));
+    this.writing = next.catch(() => undefined);
     return next;
   }
 
   private async appendNow(
-    transactions: readonly Transaction[],
+    transactions: readonly (Transaction | SignedTransaction)[],
     options: AppendOptions,
   ): Promise<StoredBlock> {
     if (this.failed) throw new LedgerError('STORE_CLOSED', 'the store failed a write; reopen it', {});
-    const previous = this.view.header;
-    const height = previous.height + 1;
-    if (!Number.isSafeInteger(options.timestampMs) || options.timestampMs < previous.timestampMs) {
-      throw new LedgerError('INVALID_PAYLOAD', `block time ${options.timestampMs} precedes its parent's`, {});
-    }
-    const encoded = transactions.map(encodeTransaction);
-    const randomness = options.randomness ?? new Uint8Array(32);
-    const execution = executeBlock(this.state, {
-      scheme: this.scheme,
-      application: this.application,
-      chainId: this.params.chainId,
-      shardId: this.params.shardId,
-      height,
-      timestampMs: options.timestampMs,
-      randomness,
-      transactions,
-      encoded,
-      verifySignatures: options.verifySignatures ?? true,
-      ...(options.alreadyVerified === undefined ? {} : { alreadyVerified: options.alreadyVerified }),
-    });
-    const header: BlockHeader = {
-      chainId: this.params.chainId,
-      shardId: this.params.shardId,
-      height,
-      epoch: options.epoch ?? previous.epoch,
-      timestampMs: options.timestampMs,
-      previousHash: this.view.hash,
-      txRoot: execution.txRoot,
-      txCount: transactions.length,
-      receiptsRoot: execution.receiptsRoot,
-      stateRoot: execution.stateRoot,
-      randomness,
-      evidence: options.evidence ?? new Uint8Array(0),
-    };
-    const hash = blockHash(this.scheme, header);
-    if (options.expectedHash !== undefined && !Buffer.from(hash).equals(options.expectedHash)) {
+    const signed = transactions.map((t) =>
+      isSignedTransaction(t) ? t : signedTransactionOf(t, this.scheme),
+    );
+    const block = this.chain.execute(signed, options);
+    if (options.expectedHash !== undefined && !Buffer.from(block.hash).equals(options.expectedHash)) {
       this.failed = true;
-      throw new LedgerError('BLOCK_MISMATCH', `block ${height} executes to another hash than expected`, {
-        height,
-        hash: Buffer.from(hash).toString('hex'),
-      });
+      throw new LedgerError(
+        'BLOCK_MISMATCH',
+        `block ${block.header.height} executes to another hash than expected`,
+        {
+          height: block.header.height,
+          hash: Buffer.from(block.hash).toString('hex'),
+        },
+      );
     }
-    const head = { height, hash };
+    return this.write(block, options.beforeWrite);
+  }
+
+  private async write(block: ExecutedBlock, beforeWrite?: () => Promise<void>): Promise<StoredBlock> {
+    if (this.failed) throw new LedgerError('STORE_CLOSED', 'the store failed a write; reopen it', {});
+    const { header, hash } = block;
+    const height = header.height;
+    if (height !== this.view.height + 1) {
+      this.failed = true;
+      throw new LedgerError(
+        'INVALID_PAYLOAD',
+        `block ${height} does not follow the head ${this.view.height}`,
+        {
+          height,
+        },
+      );
+    }
     const batch = this.db.batch();
-    // Taken before any await: the state after this block, whatever a reader does meanwhile.
-    const view = committedView(header, hash, this.state.snapshot());
     batch.put(
       blockKey(height),
       encodeBlockRecord({
         headerBytes: encodeBlockHeader(header),
-        txHashes: execution.txHashes,
-        receipts: execution.receipts,
+        txHashes: block.txHashes,
+        receipts: block.receipts,
       }),
     );
     batch.put(blockByHashKey(hash), encodeHeight(height));
     // The index keeps a transaction's first position. The same bytes can be ordered again (two
     // validators proposed it); the copy is refused on its nonce and must not move the index.
     const indexed = new Set<string>();
-    for (const [index, bytes] of encoded.entries()) {
-      const txHash = execution.txHashes[index]!;
+    for (const [index, { bytes }] of block.transactions.entries()) {
+      const txHash = block.txHashes[index]!;
       const id = Buffer.from(txHash).toString('hex');
       if (indexed.has(id)) continue;
       indexed.add(id);
-      if (!execution.receipts[index]!.ok && (await this.db.get(transactionKey(txHash))) !== undefined)
-        continue;
+      if (!block.receipts[index]!.ok && (await this.db.get(transactionKey(txHash))) !== undefined) continue;
       batch.put(transactionKey(txHash), encodeTransactionRecord({ height, index, bytes }));
     }
-    for (const { key, value } of execution.changes) {
+    for (const { key, value } of block.changes) {
       if (value === null) batch.del(stateKey(key));
       else batch.put(stateKey(key), value);
     }
-    batch.put(META_HEAD, encodeHead(head));
+    batch.put(META_HEAD, encodeHead({ height, hash }));
     try {
-      await options.beforeWrite?.();
+      await beforeWrite?.();
       await batch.write({ sync: true });
     } catch (error) {
       // The in-memory state already holds this block; only a reopen brings memory and disk together.
       this.failed = true;
       throw error;
     }
-    this.view = view;
-    return { header, hash, txHashes: execution.txHashes, receipts: execution.receipts };
+    this.view = block.view;
+    return { header, hash, txHashes: block.txHashes, receipts: block.receipts };
   }
 
   async readBlock(height: number): Promise<StoredBlock | undefined> {
@@ -350,7 +331,7 @@ export class LedgerStore {
   }
 
   async close(): Promise<void> {
-    await this.appending;
+    await this.writing;
     await this.db.close();
   }
 }

@@ -6,6 +6,7 @@ import { type BlockHeader, blockHash, decodeBlockHeader, encodeBlockHeader, enco
 import { executeBlock } from './executor.js';
 import { type ChainParameters, decodeChainParameters, genesisHeader, genesisState } from './genesis.js';
 import { merkleRoot } from './merkle.js';
+import type { SignedTransaction } from './signed-transaction.js';
 import type { SparseMerkleTree } from './sparse-merkle.js';
 import { openDatabase } from './store.js';
 import {
@@ -20,7 +21,7 @@ import {
   RecordKind,
   transactionKey,
 } from './store-layout.js';
-import { decodeTransaction, type Transaction } from './transaction.js';
+import { decodeTransaction } from './transaction.js';
 
 export type ProblemKind = 'storage' | 'meta' | 'block' | 'transaction' | 'index' | 'state' | 'unknown-record';
 
@@ -148,8 +149,7 @@ export async function verifyLedger(
       if (!same(merkleRoot(scheme.hash, record.txHashes), header.txRoot)) {
         bad(`block ${height}: transaction Merkle root does not match the header`);
       }
-      const txs: Transaction[] = [];
-      const encoded: Uint8Array[] = [];
+      const txs: SignedTransaction[] = [];
       for (const [index, txHash] of record.txHashes.entries()) {
         const txKey = transactionKey(txHash);
         expectedTransactions.add(toHex(txHash));
@@ -175,8 +175,7 @@ export async function verifyLedger(
             continue;
           }
           const tx = decodeTransaction(located.bytes, scheme);
-          txs.push(tx);
-          encoded.push(located.bytes);
+          txs.push({ tx, bytes: located.bytes, hash: txHash, signatureChecked: false });
         } catch (error) {
           bad(`transaction ${toHex(txHash)} of block ${height}: ${describe(error)}`, 'transaction', txKey);
         }
@@ -192,7 +191,6 @@ export async function verifyLedger(
           timestampMs: header.timestampMs,
           randomness: header.randomness,
           transactions: txs,
-          encoded,
           // Replay checks every signature again: one that fails must carry its refusal receipt.
           verifySignatures: true,
         });

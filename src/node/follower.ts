@@ -6,9 +6,9 @@ import { ed25519Scheme } from '../crypto/scheme.js';
 import type { Application } from '../ledger/application.js';
 import { LedgerStore } from '../ledger/store.js';
 import { decodeTransaction } from '../ledger/transaction.js';
+import { type BlockEvidence, batchEntries, decodeBlockEvidence } from '../validator/evidence.js';
 import type { ChainSource } from './chain-source.js';
 import { NodeError } from './errors.js';
-import { type BlockEvidence, batchEntries, decodeBlockEvidence } from './evidence.js';
 import { chainParametersOf, committeeOf, type GenesisFile } from './genesis-file.js';
 
 export interface FollowResult {

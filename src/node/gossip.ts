@@ -11,8 +11,8 @@ import {
 } from '../network/gossip-messages.js';
 import type { GossipTopics, GridShardHost } from '../network/host.js';
 import { peerIdOf } from '../network/identity.js';
-import { NodeError } from './errors.js';
-import type { AdmittedTransaction } from './mempool.js';
+import { AdmissionError } from '../validator/errors.js';
+import type { AdmittedTransaction } from '../validator/mempool.js';
 import type { NodeMetrics } from './metrics.js';
 
 /** How long the first stand-in for the designated validator waits for a gossiped transaction to be committed. */
@@ -33,15 +33,15 @@ export type ProposeReason = 'designated' | 'fallback';
  * after it two, …) so that one silent validator costs one stand-in, not n - 1 copies. A copy that
  * is ordered anyway (a stand-in that lagged) is refused by the ledger as a used nonce.
  */
-export class GossipTxRelay {
-  private readonly waiting = new Map<string, { readonly bytes: Uint8Array; readonly dueMs: number }>();
+export class GossipTxRelay<Item = Uint8Array> {
+  private readonly waiting = new Map<string, { readonly item: Item; readonly dueMs: number }>();
 
   constructor(
     private readonly options: {
       readonly self: number;
       readonly committeeSize: number;
       readonly fallbackMs: number;
-      readonly propose: (hash: string, bytes: Uint8Array, reason: ProposeReason) => void;
+      readonly propose: (hash: string, item: Item, reason: ProposeReason) => void;
     },
   ) {}
 
@@ -53,12 +53,12 @@ export class GossipTxRelay {
     return hash[0]! % committeeSize;
   }
 
-  received(hash: Uint8Array, bytes: Uint8Array, nowMs: number): void {
+  received(hash: Uint8Array, item: Item, nowMs: number): void {
     const id = toHex(hash);
     const { self, committeeSize, fallbackMs } = this.options;
     const designated = GossipTxRelay.designated(hash, committeeSize);
     if (designated === self) {
-      this.options.propose(id, bytes, 'designated');
+      this.options.propose(id, item, 'designated');
       return;
     }
     const rank = (self - designated + committeeSize) % committeeSize;
@@ -67,7 +67,7 @@ export class GossipTxRelay {
       const oldest = this.waiting.keys().next().value;
       if (oldest !== undefined) this.waiting.delete(oldest);
     }
-    this.waiting.set(id, { bytes, dueMs: nowMs + rank * fallbackMs });
+    this.waiting.set(id, { item, dueMs: nowMs + rank * fallbackMs });
   }
 
   committed(hashes: readonly Uint8Array[]): void {
@@ -80,7 +80,7 @@ export class GossipTxRelay {
     for (const [id, entry] of this.waiting) {
       if (nowMs < entry.dueMs) continue;
       this.waiting.delete(id);
-      this.options.propose(id, entry.bytes, 'fallback');
+      this.options.propose(id, entry.item, 'fallback');
     }
   }
 }
@@ -90,7 +90,7 @@ export interface GossipNode {
   readonly index: number;
   readonly metrics: NodeMetrics;
   admit(bytes: Uint8Array): AdmittedTransaction;
-  propose(hash: string, bytes: Uint8Array): void;
+  propose(admitted: AdmittedTransaction): void;
   on(event: 'block', listener: (block: StoredBlock) => void): unknown;
   off(event: 'block', listener: (block: StoredBlock) => void): unknown;
 }
@@ -125,7 +125,7 @@ export function authoredBy(message: Message, authors: ReadonlySet<string>): bool
  * validator first: garbage is rejected, which lowers the sender's gossipsub score, and counted.
  */
 export class NodeGossip {
-  readonly relay: GossipTxRelay;
+  readonly relay: GossipTxRelay<AdmittedTransaction>;
   private readonly validators: Set<string>;
   private readonly txAuthors: Set<string>;
   private timer: NodeJS.Timeout | null = null;
@@ -137,13 +137,13 @@ export class NodeGossip {
   constructor(private readonly init: NodeGossipInit) {
     this.validators = authorIds(init.validatorKeys);
     this.txAuthors = new Set([...this.validators, ...authorIds(init.observerKeys)]);
-    this.relay = new GossipTxRelay({
+    this.relay = new GossipTxRelay<AdmittedTransaction>({
       self: init.node.index,
       committeeSize: init.validatorKeys.length,
       fallbackMs: init.fallbackMs ?? DEFAULT_FALLBACK_MS,
-      propose: (hash, bytes, reason) => {
+      propose: (_hash, admitted, reason) => {
         init.node.metrics.gossipProposed.inc({ reason });
-        init.node.propose(hash, bytes);
+        init.node.propose(admitted);
       },
     });
   }
@@ -189,12 +189,13 @@ export class NodeGossip {
     } catch (error) {
       // A malformed or badly signed transaction is the sender's fault; a duplicate, a used nonce
       // or a full pool may be an honest race, so it is dropped without blame and not relayed.
-      if (error instanceof NodeError && error.code === 'BAD_TRANSACTION') return TopicValidatorResult.Reject;
-      if (!(error instanceof NodeError))
+      if (error instanceof AdmissionError && error.code === 'BAD_TRANSACTION')
+        return TopicValidatorResult.Reject;
+      if (!(error instanceof AdmissionError))
         this.init.log.warn({ error: String(error) }, 'gossiped transaction failed');
       return TopicValidatorResult.Ignore;
     }
-    this.relay.received(admitted.hash, bytes, this.init.now());
+    this.relay.received(admitted.hash, admitted, this.init.now());
     return TopicValidatorResult.Accept;
   }
 

@@ -37,6 +37,14 @@ export interface CampaignReport {
   readonly runsByAdversary: Record<string, number>;
   /** Runs in which the colluding brain got a forged vertex certified (it reached honest votes). */
   readonly forgedCertified: number;
+  /** With `--execute`: blocks and state agreement of whole validators, summed over the runs. */
+  readonly execution?: {
+    readonly blocks: number;
+    readonly executedTx: number;
+    readonly refusedTx: number;
+    readonly stateRootDivergences: number;
+    readonly finalStateMismatches: number;
+  };
   readonly wallMs: number;
   /** Seeds per minute of wall time. */
   readonly seedsPerMinute: number;
@@ -65,6 +73,13 @@ export function runCampaign(options: CampaignOptions, clock: () => number = () =
   const latencyMax: number[] = [];
   const recovery: number[] = [];
   const runsByStrategy: Record<string, number> = {};
+  const execution = {
+    blocks: 0,
+    executedTx: 0,
+    refusedTx: 0,
+    stateRootDivergences: 0,
+    finalStateMismatches: 0,
+  };
   for (let k = 0; k < options.seeds; k++) {
     const seed = options.seedStart + k;
     const { adversary: choice, ...rest } = options;
@@ -84,6 +99,13 @@ export function runCampaign(options: CampaignOptions, clock: () => number = () =
     latencyMax.push(result.latencyMaxMs);
     if (result.livenessOk) recovery.push(result.recoveryMs);
     for (const s of result.strategies) runsByStrategy[s] = (runsByStrategy[s] ?? 0) + 1;
+    if (result.execution !== undefined) {
+      execution.blocks += result.execution.blocks;
+      execution.executedTx += result.execution.executedTx;
+      execution.refusedTx += result.execution.refusedTx;
+      execution.stateRootDivergences += result.execution.stateRootDivergences;
+      execution.finalStateMismatches += result.execution.finalStateMismatches;
+    }
     options.onRun?.(result);
   }
   return {
@@ -109,6 +131,7 @@ export function runCampaign(options: CampaignOptions, clock: () => number = () =
     runsByStrategy,
     runsByAdversary,
     forgedCertified,
+    ...(options.execute ? { execution } : {}),
     wallMs: Math.round(clock() - started),
     seedsPerMinute: seedsPerMinute(options.seeds, clock() - started),
   };
@@ -120,7 +143,10 @@ function seedsPerMinute(seeds: number, wallMs: number): number {
 
 /** Every check held: agreement, validity, liveness and no honest equivocation. */
 export function runPassed(result: RunResult): boolean {
-  return result.agreementOk && result.validityOk && result.livenessOk && result.equivocationOk;
+  const stateAgrees =
+    result.execution === undefined ||
+    (result.execution.stateRootDivergences === 0 && result.execution.finalStateMismatches === 0);
+  return result.agreementOk && result.validityOk && result.livenessOk && result.equivocationOk && stateAgrees;
 }
 
 /** The one command that replays a run (options left at their defaults are not repeated). */
@@ -130,6 +156,7 @@ export function replayCommand(options: Omit<CampaignOptions, 'seeds' | 'seedStar
   ];
   if (options.adversary !== undefined) parts.push(`--adversary ${adversaryFor(options.adversary, seed)}`);
   parts.push(`--byzantine ${options.byzantine} --seeds 1 --seed-start ${seed}`);
+  if (options.execute) parts.push('--execute');
   if (options.transactions !== undefined && options.transactions !== 100)
     parts.push(`--transactions ${options.transactions}`);
   if (options.livenessBoundMs !== undefined && options.livenessBoundMs !== 30_000) {

@@ -5,6 +5,8 @@ import type {
   ValidatorInit,
 } from '../consensus/interface.js';
 import { maxFaulty } from '../consensus/interface.js';
+import type { ValidatorEffect, ValidatorInput } from '../validator/types.js';
+import type { Validator } from '../validator/validator.js';
 import { adapterFor } from './adapters/index.js';
 import type { EquivocationMonitor, ProtocolAdapter } from './adapters/types.js';
 import type { AdversaryName, AdversarySetup, SimView } from './adversary.js';
@@ -12,6 +14,7 @@ import { buildAdversary, protocolConfigFor } from './adversary-setup.js';
 import { InvariantChecker } from './checks.js';
 import { SimError } from './errors.js';
 import { EventQueue } from './event-queue.js';
+import { type ExecutionReport, SimExecution } from './execution.js';
 import { drawFaultPlan, type FaultPlan, faultsEndMs } from './faults.js';
 import { type Envelope, type Network, PlanNetwork } from './network.js';
 import { Prng } from './prng.js';
@@ -43,6 +46,11 @@ export interface RunOptions {
   readonly onSample?: (nowMs: number, cores: readonly (ConsensusCore<unknown> | null)[]) => void;
   /** A protocol adapter to use instead of the named protocol's (tests of the runner itself). */
   readonly adapter?: ProtocolAdapter<unknown>;
+  /**
+   * Run whole validators (src/validator): signed ledger transactions through mempool, consensus,
+   * block cut and execution, with the honest validators' blocks compared root by root.
+   */
+  readonly execute?: boolean;
 }
 
 export interface RunResult {
@@ -77,6 +85,8 @@ export interface RunResult {
     signedRecords: number;
   }[];
   readonly problems: readonly string[];
+  /** With `execute`: blocks, executed transactions and state agreement. */
+  readonly execution?: ExecutionReport;
 }
 
 type SimEvent =
@@ -123,6 +133,9 @@ class Simulation {
   private readonly identityOf: number[];
   private readonly instancesOf: number[][];
   private readonly cores: (ConsensusCore<unknown> | null)[];
+  /** With `execute`: the whole validator around each honest instance's core. */
+  private readonly validators: (Validator<unknown> | null)[];
+  private readonly execution: SimExecution | null;
   private readonly honest: number[];
   private readonly faultyNodes: number[];
   private readonly strategies: Strategy[];
@@ -207,9 +220,12 @@ class Simulation {
     this.timers = this.identityOf.map(() => new Map());
     this.incarnation = this.identityOf.map(() => 0);
     this.durable = this.identityOf.map(() => ({ log: [] }));
+    this.execution = options.execute ? new SimExecution(options.seed) : null;
+    this.validators = this.identityOf.map(() => null);
     this.cores = this.identityOf.map((identity, instance) => {
       const init = this.inits[identity]!;
       const j = this.faultyNodes.indexOf(identity);
+      if (j < 0 && this.execution !== null) return this.startValidator(instance, init);
       if (j < 0 || this.setup?.name === 'twins') return adapter.create(init);
       if (this.setup?.faultyCore !== undefined) return this.setup.faultyCore(init, adapter);
       return new ByzantineCore(this.strategies[j]!, adapter, init, byzantineRng.fork(instance));
@@ -226,7 +242,8 @@ class Simulation {
     const txWindowMs = this.setup?.txWindowMs ?? this.plan.txWindowMs;
     for (let k = 0; k < txCount; k++) {
       const at = Math.floor((k * txWindowMs) / txCount);
-      const tx = new TextEncoder().encode(`sim/${this.options.seed}/${k}/${txRng.next().toString(16)}`);
+      const tag = `sim/${this.options.seed}/${k}/${txRng.next().toString(16)}`;
+      const tx = this.execution?.transaction(k, tag) ?? new TextEncoder().encode(tag);
       this.queue.push(at, { kind: 'transactions', to: txRng.pick(this.honest), tx });
     }
     const crashes =
@@ -275,6 +292,8 @@ class Simulation {
     const latencies = [...this.checker.latenciesMs].sort((a, b) => a - b);
     const problems = [...this.checker.problems, ...this.equivocations];
     if (!done) problems.push(...this.checker.missingReport());
+    const execution = this.execution?.report(this.honest);
+    if (execution !== undefined) problems.push(...execution.problems);
     return {
       seed: this.options.seed,
       adversary: this.setup?.name ?? null,
@@ -296,6 +315,9 @@ class Simulation {
       heldMessages: this.held,
       restarts: this.restarts,
       problems,
+      ...(execution === undefined
+        ? {}
+        : { execution: done ? execution : { ...execution, finalStateMismatches: 0 } }),
     };
   }
 
@@ -353,9 +375,23 @@ class Simulation {
             signedLog: [...durable.log],
           });
         } else {
-          // The snapshot is what the node wrote after its last handled input.
-          this.crashed.set(event.node, { recovered: core.snapshot(), signedLog: [] });
+          // The snapshot is what the node wrote after its last handled input; a whole validator
+          // writes one only when settled, and otherwise has its last one and the records since.
+          const validator = this.validators[event.node];
+          const settled =
+            validator === null || validator === undefined ? core.snapshot() : validator.snapshot();
+          const durable = this.durable[event.node]!;
+          this.crashed.set(
+            event.node,
+            settled !== null
+              ? { recovered: settled, signedLog: [] }
+              : {
+                  ...(durable.snapshot === undefined ? {} : { recovered: durable.snapshot }),
+                  signedLog: [...durable.log],
+                },
+          );
         }
+        this.validators[event.node] = null;
         this.cores[event.node] = null;
         this.incarnation[event.node]!++;
         this.timers[event.node]!.clear();
@@ -371,11 +407,15 @@ class Simulation {
           fromSnapshot: state.recovered !== undefined,
           signedRecords: state.signedLog.length,
         });
-        this.cores[event.node] = this.adapter.create({
+        const restored = {
           ...init,
           ...(state.recovered === undefined ? {} : { recovered: state.recovered }),
           ...(state.signedLog.length === 0 ? {} : { signedLog: state.signedLog }),
-        });
+        };
+        this.cores[event.node] =
+          this.execution !== null && this.honest.includes(this.identityOf[event.node]!)
+            ? this.startValidator(event.node, restored)
+            : this.adapter.create(restored);
         this.feed(event.node, { kind: 'start' });
         if (this.setup?.lossyCrash)
           this.queue.push(this.now + CLIENT_RESEND_AFTER_MS, { kind: 'resend', node: event.node });
@@ -384,7 +424,12 @@ class Simulation {
       case 'snapshot': {
         // Every live validator writes its state on a period, as the node does.
         this.cores.forEach((core, instance) => {
-          if (core !== null) this.durable[instance] = { snapshot: core.snapshot(), log: [] };
+          if (core === null) return;
+          const validator = this.validators[instance];
+          const snapshot =
+            validator === null || validator === undefined ? core.snapshot() : validator.snapshot();
+          // An unsettled validator writes nothing this time; its log keeps growing until it does.
+          if (snapshot !== null) this.durable[instance] = { snapshot, log: [] };
         });
         if (this.now < this.faultsEnd)
           this.queue.push(this.now + this.setup!.snapshotPeriodMs, { kind: 'snapshot' });
@@ -400,14 +445,34 @@ class Simulation {
     }
   }
 
+  /** A whole validator for an honest instance; returns its consensus core (the adversary's view). */
+  private startValidator(instance: number, init: ValidatorInit): ConsensusCore<unknown> {
+    let core: ConsensusCore<unknown> | null = null;
+    this.validators[instance] = this.execution!.validator(instance, (acceptsEntry) => {
+      core = this.adapter.create({ ...init, acceptsEntry } as ValidatorInit);
+      return core;
+    });
+    return core!;
+  }
+
   private feed(node: number, input: ConsensusInput<unknown>): void {
     const core = this.cores[node];
     if (core === null || core === undefined) return;
+    const validator = this.validators[node];
+    if (validator !== null && validator !== undefined) {
+      this.feedValidator(node, validator, input);
+      this.retarget();
+      return;
+    }
     const effects = core.handle(input, this.now);
+    this.retarget();
+    this.apply(node, effects);
+  }
+
+  private retarget(): void {
     if (this.targeting && this.network instanceof PlanNetwork) {
       this.network.target = this.adapter.reliedOn(this.honest.map((i) => this.cores[i]).filter(isCore));
     }
-    this.apply(node, effects);
   }
 
   private apply(node: number, effects: readonly ConsensusEffect<unknown>[]): void {
@@ -443,6 +508,57 @@ class Simulation {
           this.durable[node]!.log.push(effect.record);
           break;
       }
+    }
+  }
+
+  /** Client transactions go through the validator's mempool, as at the node's API. */
+  private feedValidator(node: number, validator: Validator<unknown>, input: ConsensusInput<unknown>): void {
+    let mapped: ValidatorInput<unknown>;
+    if (input.kind === 'transactions') {
+      const admitted = [];
+      for (const bytes of input.transactions) {
+        try {
+          admitted.push(validator.admit(bytes, this.now));
+        } catch {
+          // Refused (a copy already pending or committed): the client's other copy stands.
+        }
+      }
+      mapped = { kind: 'propose', transactions: admitted };
+    } else mapped = input;
+    const effects = validator.handle(mapped, this.now);
+    this.applyValidator(node, validator, effects);
+  }
+
+  private applyValidator(
+    node: number,
+    validator: Validator<unknown>,
+    effects: readonly ValidatorEffect<unknown>[],
+  ): void {
+    const identity = this.identityOf[node]!;
+    const consensus: ConsensusEffect<unknown>[] = [];
+    const answers: ValidatorInput<unknown>[] = [];
+    for (const effect of effects) {
+      switch (effect.kind) {
+        case 'ordered':
+          consensus.push({ kind: 'commit', batch: effect.batch });
+          break;
+        case 'persist-signed':
+          // Durable at once in the simulator (its loss at a crash is the crash-loss model's).
+          for (const record of effect.records) consensus.push({ kind: 'persist-signed', record });
+          answers.push({ kind: 'signed-durable', ticket: effect.ticket });
+          break;
+        case 'write-block':
+          this.execution!.executed(identity, effect.block);
+          answers.push({ kind: 'block-durable', height: effect.block.header.height });
+          break;
+        default:
+          consensus.push(effect);
+      }
+    }
+    this.apply(node, consensus);
+    for (const answer of answers) {
+      if (this.validators[node] !== validator) return; // crashed meanwhile
+      this.applyValidator(node, validator, validator.handle(answer, this.now));
     }
   }
 

@@ -21,6 +21,7 @@ export interface SimFlags {
   livenessBoundMs: string;
   wire?: boolean;
   calm?: boolean;
+  execute?: boolean;
   json?: boolean;
 }
 
@@ -56,6 +57,7 @@ export function campaignOptionsFrom(flags: SimFlags): CampaignOptions {
     livenessBoundMs: integer(flags.livenessBoundMs, '--liveness-bound-ms', 1, 10_000_000),
     wire: flags.wire === true,
     calm: flags.calm === true,
+    execute: flags.execute === true,
     ...(flags.adversary === undefined ? {} : { adversary: parseAdversary(flags.adversary) }),
   };
 }
@@ -126,6 +128,10 @@ export function register(program: Command): void {
     )
     .option('--wire', 'pass every message through its codec')
     .option('--calm', 'no partitions, crashes or drops (delays only)')
+    .option(
+      '--execute',
+      'whole validators: signed ledger transactions through mempool, consensus, block cut and execution; honest state roots compared block by block',
+    )
     .option('--json', 'print one JSON object')
     .action(
       action((flags: SimFlags) => {
@@ -148,7 +154,11 @@ export function register(program: Command): void {
             `${report.runs} runs of ${report.protocol} (n=${report.nodes}, faulty=${report.faulty}, ${report.byzantine}): ` +
               `${report.agreementViolations} agreement, ${report.validityViolations} validity violations, ` +
               `${report.livenessFailures} liveness failures, ${report.equivocationViolations} honest equivocations; ` +
-              `${report.committedTx} transactions committed everywhere\n`,
+              `${report.committedTx} transactions committed everywhere` +
+              (report.execution === undefined
+                ? ''
+                : `; ${report.execution.blocks} blocks, ${report.execution.executedTx} transactions executed, ${report.execution.stateRootDivergences} state-root divergences`) +
+              '\n',
           );
         }
         const failed = report.failingSeeds.length > 0;

@@ -9,7 +9,7 @@ import { encodeKvPut, KV_PUT, keyValueApplication } from '../../src/ledger/appli
 import type { KeyValueState } from '../../src/ledger/state-interface.js';
 import { LedgerStore } from '../../src/ledger/store.js';
 import { encodeTransaction, signTransaction, type Transaction } from '../../src/ledger/transaction.js';
-import { DEFAULT_MEMPOOL_LIMITS, Mempool } from '../../src/node/mempool.js';
+import { DEFAULT_MEMPOOL_LIMITS, Mempool } from '../../src/validator/mempool.js';
 
 const root = mkdtempSync(join(tmpdir(), 'gridshard-mempool-test-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Writer } from '../../src/codec/index.js';
 import type { CommittedBatch } from '../../src/consensus/interface.js';
-import { decodeBlockEvidence, encodeBlockEvidence } from '../../src/node/evidence.js';
-import { blockCut } from '../../src/node/node.js';
+import { blockCut } from '../../src/validator/block-cut.js';
+import { decodeBlockEvidence, encodeBlockEvidence } from '../../src/validator/evidence.js';
 
 function batch(sequence: number, transactions: number, endsCommit: boolean): CommittedBatch {
   return {

@@ -2,14 +2,15 @@ import { bytesEqual, toHex } from '../crypto/hash.js';
 import type { SignatureScheme } from '../crypto/scheme.js';
 import { isGridShardError } from '../errors.js';
 import { checkNonce, readNonceWindow } from '../ledger/nonces.js';
-import type { KeyValueState } from '../ledger/state-interface.js';
+import type { SignedTransaction } from '../ledger/signed-transaction.js';
+import type { ReadableState } from '../ledger/state-interface.js';
 import {
   checkTransaction,
   decodeTransaction,
   encodeTransaction,
   type Transaction,
 } from '../ledger/transaction.js';
-import { NodeError } from './errors.js';
+import { AdmissionError } from './errors.js';
 
 export interface MempoolLimits {
   /** Transactions admitted and not yet committed, in total. */
@@ -34,11 +35,8 @@ interface PendingEntry {
   readonly admittedAtMs: number;
 }
 
-export interface AdmittedTransaction {
-  readonly hash: Uint8Array;
-  readonly tx: Transaction;
-  readonly bytes: Uint8Array;
-}
+/** What admission returns: the transaction decoded once, its signature checked here. */
+export type AdmittedTransaction = SignedTransaction;
 
 /**
  * The door for transactions from clients: it decodes, checks the chain, shard and signature,
@@ -67,9 +65,9 @@ export class Mempool {
     return this.pending.size;
   }
 
-  admit(bytes: Uint8Array, state: KeyValueState, nowMs: number): AdmittedTransaction {
+  admit(bytes: Uint8Array, state: ReadableState, nowMs: number): AdmittedTransaction {
     if (bytes.length > this.limits.maxTransactionBytes) {
-      throw new NodeError(
+      throw new AdmissionError(
         'BAD_TRANSACTION',
         `transaction of ${bytes.length} bytes exceeds ${this.limits.maxTransactionBytes}`,
         {},
@@ -81,7 +79,7 @@ export class Mempool {
       checkTransaction(this.scheme, tx, this.chain);
     } catch (error) {
       if (isGridShardError(error)) {
-        throw new NodeError('BAD_TRANSACTION', `${error.code}: ${error.message}`, { cause: error.code });
+        throw new AdmissionError('BAD_TRANSACTION', `${error.code}: ${error.message}`, { cause: error.code });
       }
       throw error;
     }
@@ -89,19 +87,19 @@ export class Mempool {
     // returned hash and the stored one the same even if a decoder ever grew lenient.
     const stored = encodeTransaction(tx);
     if (!bytesEqual(stored, bytes)) {
-      throw new NodeError('BAD_TRANSACTION', 'NON_CANONICAL: transaction bytes are not canonical', {
+      throw new AdmissionError('BAD_TRANSACTION', 'NON_CANONICAL: transaction bytes are not canonical', {
         cause: 'NON_CANONICAL',
       });
     }
     const hash = this.scheme.hash(stored);
     const id = toHex(hash);
     if (this.pending.has(id))
-      throw new NodeError('DUPLICATE_TRANSACTION', 'transaction is already pending', { hash: id });
+      throw new AdmissionError('DUPLICATE_TRANSACTION', 'transaction is already pending', { hash: id });
     const sender = toHex(tx.sender);
     const slot = `${sender}:${tx.nonce}`;
     const holder = this.slots.get(slot);
     if (holder !== undefined) {
-      throw new NodeError(
+      throw new AdmissionError(
         'DUPLICATE_TRANSACTION',
         `another transaction from this sender with nonce ${tx.nonce} is already pending`,
         { hash: id, pending: holder, nonce: tx.nonce.toString() },
@@ -112,23 +110,23 @@ export class Mempool {
     } catch (error) {
       if (isGridShardError(error)) {
         const code = error.code === 'BAD_NONCE' ? 'STALE_NONCE' : 'NONCE_TOO_FAR';
-        throw new NodeError(code, error.message, { nonce: tx.nonce.toString() });
+        throw new AdmissionError(code, error.message, { nonce: tx.nonce.toString() });
       }
       throw error;
     }
     const count = this.perSender.get(sender) ?? 0;
     if (count >= this.limits.maxPendingPerSender) {
-      throw new NodeError('SENDER_LIMIT', `sender has ${count} transactions pending`, { sender });
+      throw new AdmissionError('SENDER_LIMIT', `sender has ${count} transactions pending`, { sender });
     }
     if (this.pending.size >= this.limits.maxPending) {
-      throw new NodeError('MEMPOOL_FULL', 'too many pending transactions; retry later', {
+      throw new AdmissionError('MEMPOOL_FULL', 'too many pending transactions; retry later', {
         size: this.pending.size,
       });
     }
     this.pending.set(id, { sender, slot, admittedAtMs: nowMs });
     this.slots.set(slot, id);
     this.perSender.set(sender, count + 1);
-    return { hash, tx, bytes: stored };
+    return { tx, bytes: stored, hash, signatureChecked: true };
   }
 
   /** Called for every committed transaction hash. */

@@ -1,0 +1,126 @@
+import type { ConsensusCore } from '../consensus/interface.js';
+import { sha256, toHex } from '../crypto/hash.js';
+import { ed25519Scheme, type Signer } from '../crypto/scheme.js';
+import { encodeKvPut, KV_PUT, keyValueApplication } from '../ledger/application.js';
+import { type ChainState, type ExecutedBlock, genesisChain } from '../ledger/chain-state.js';
+import { encodeTransaction, signTransaction } from '../ledger/transaction.js';
+import { Validator } from '../validator/validator.js';
+
+const encoder = new TextEncoder();
+export const SIM_CHAIN_ID = 'sim';
+/** Clients sign the workload; each keeps its own nonce sequence, so blocks exercise the nonce window. */
+const CLIENTS = 8;
+
+export interface ExecutionReport {
+  /** The highest block any honest validator executed. */
+  readonly blocks: number;
+  /** Transactions executed with a successful receipt (counted once, on the agreed chain). */
+  readonly executedTx: number;
+  /** Transactions refused at execution on the agreed chain (a resent copy, a replay). */
+  readonly refusedTx: number;
+  /** Heights where two honest validators executed blocks with different roots. */
+  readonly stateRootDivergences: number;
+  /** Honest validators that ended at another height or state root than the rest. */
+  readonly finalStateMismatches: number;
+  readonly problems: readonly string[];
+}
+
+/**
+ * Whole validators inside the simulator (`--execute`): each honest instance runs the same
+ * `Validator` the node runs (mempool, block cut, execution) over an in-memory chain that
+ * survives its crashes, as its disk would. The workload is signed key-value transactions from a
+ * few clients; the check is that every honest validator executes the same blocks to the same
+ * state, block by block.
+ */
+export class SimExecution {
+  private readonly signers: Signer[];
+  private readonly nonces: bigint[];
+  private readonly chains = new Map<number, ChainState>();
+  /** Height → the roots the first honest validator reached there. */
+  private readonly canonical = new Map<number, { roots: string; ok: number; refused: number }>();
+  private readonly lastBlock = new Map<number, { height: number; stateRoot: string }>();
+  private divergences = 0;
+  private readonly problems: string[] = [];
+
+  constructor(seed: number) {
+    this.signers = Array.from({ length: CLIENTS }, (_, i) =>
+      ed25519Scheme.signer(sha256(encoder.encode(`gridshard/sim/client/${seed}/${i}`))),
+    );
+    this.nonces = this.signers.map(() => 0n);
+  }
+
+  /** The k-th client transaction: a signed `kv.put` from client k mod CLIENTS, next nonce. */
+  transaction(k: number, tag: string): Uint8Array {
+    const client = k % CLIENTS;
+    const nonce = this.nonces[client]!;
+    this.nonces[client] = nonce + 1n;
+    return encodeTransaction(
+      signTransaction(this.signers[client]!, {
+        chainId: SIM_CHAIN_ID,
+        shardId: 0,
+        type: KV_PUT,
+        payload: encodeKvPut(encoder.encode(`meter/${k % 5}`), encoder.encode(tag)),
+        nonce,
+      }),
+    );
+  }
+
+  /** A validator for `instance` over its chain (created at genesis once, kept across restarts). */
+  validator<M>(
+    instance: number,
+    createCore: (acceptsEntry: (entry: Uint8Array) => boolean) => ConsensusCore<M>,
+  ): Validator<M> {
+    let chain = this.chains.get(instance);
+    if (chain === undefined) {
+      chain = genesisChain(
+        { chainId: SIM_CHAIN_ID, shardId: 0, scheme: 'ed25519-sha256', genesisTimeMs: 0 },
+        keyValueApplication,
+      );
+      this.chains.set(instance, chain);
+    }
+    return new Validator<M>({ chain, createCore });
+  }
+
+  /** An honest validator executed `block`: it must match what every other one executed there. */
+  executed(identity: number, block: ExecutedBlock): void {
+    const { header } = block;
+    const roots = `${toHex(header.stateRoot)}/${toHex(header.txRoot)}/${toHex(header.receiptsRoot)}/${header.timestampMs}`;
+    const known = this.canonical.get(header.height);
+    if (known === undefined) {
+      const ok = block.receipts.filter((r) => r.ok).length;
+      this.canonical.set(header.height, { roots, ok, refused: block.receipts.length - ok });
+    } else if (known.roots !== roots) {
+      this.divergences++;
+      if (this.problems.length < 5)
+        this.problems.push(
+          `state: validator ${identity} executed block ${header.height} to ${roots}, another honest validator to ${known.roots}`,
+        );
+    }
+    this.lastBlock.set(identity, { height: header.height, stateRoot: toHex(header.stateRoot) });
+  }
+
+  report(honest: readonly number[]): ExecutionReport {
+    const finals = honest.map((i) => this.lastBlock.get(i) ?? { height: 0, stateRoot: 'genesis' });
+    const tally = new Map<string, number>();
+    for (const f of finals)
+      tally.set(`${f.height}/${f.stateRoot}`, (tally.get(`${f.height}/${f.stateRoot}`) ?? 0) + 1);
+    const most = Math.max(0, ...tally.values());
+    const problems = [...this.problems];
+    if (tally.size > 1)
+      problems.push(`state: honest validators ended at ${[...tally.keys()].join(', ')} (height/state root)`);
+    let executedTx = 0;
+    let refusedTx = 0;
+    for (const entry of this.canonical.values()) {
+      executedTx += entry.ok;
+      refusedTx += entry.refused;
+    }
+    return {
+      blocks: Math.max(0, ...this.canonical.keys()),
+      executedTx,
+      refusedTx,
+      stateRootDivergences: this.divergences,
+      finalStateMismatches: finals.length - most,
+      problems,
+    };
+  }
+}

@@ -1,0 +1,227 @@
+import type { CommittedBatch, ConsensusCore, ConsensusEffect } from '../consensus/interface.js';
+import type { ChainState, ExecutedBlock } from '../ledger/chain-state.js';
+import type { CommittedView } from '../ledger/committed-view.js';
+import type { SignedTransaction } from '../ledger/signed-transaction.js';
+import { blockCut } from './block-cut.js';
+import { EntryReader } from './entries.js';
+import { decodeBlockEvidence, encodeBlockEvidence } from './evidence.js';
+import { type AdmittedTransaction, DEFAULT_MEMPOOL_LIMITS, Mempool, type MempoolLimits } from './mempool.js';
+import { blockTime, timeMarker } from './time-marker.js';
+import type { ValidatorEffect, ValidatorInput } from './types.js';
+
+/** One marker per interval is enough for block time, and each is stored in block evidence. */
+export const DEFAULT_MARKER_INTERVAL_MS = 100;
+
+export interface ValidatorOptions<Message> {
+  /**
+   * Builds the consensus core (either protocol). The validator hands it the check of what it may
+   * vote for: batch entries this validator can read.
+   */
+  readonly createCore: (acceptsEntry: (entry: Uint8Array) => boolean) => ConsensusCore<Message>;
+  /** The chain at its durable head: nothing executed and unwritten. */
+  readonly chain: ChainState;
+  readonly mempoolLimits?: MempoolLimits;
+  readonly markerIntervalMs?: number;
+}
+
+interface HeldEffect<Message> {
+  readonly effect: ValidatorEffect<Message>;
+  /** Released once the signed log is durable up to this ticket. */
+  readonly ticket: number;
+}
+
+/**
+ * One validator as a state machine with no I/O: the consensus core, the mempool in front of it,
+ * and behind it the block cut and execution on the chain's working state. Inputs and effects are
+ * plain data (types.ts); the libp2p node and the simulator are two shells that carry the effects
+ * out, one with sockets, timers and LevelDB, the other with a seeded event queue and memory.
+ *
+ * Two durability rules live here, so both shells obey them alike:
+ * - nothing this validator signed leaves before it is durable: messages and timers that follow a
+ *   `persist-signed` effect are held until `signed-durable` comes back for its ticket;
+ * - the consensus snapshot may be written only when every batch the core delivered is in a
+ *   durable block (`snapshot()` returns null otherwise), so a restart never skips a decision.
+ *   Decisions the chain already holds are recognised by their sequence and not executed twice.
+ */
+export class Validator<Message> {
+  readonly mempool: Mempool;
+  readonly index: number;
+  private readonly core: ConsensusCore<Message>;
+  private readonly entries: EntryReader;
+  private readonly chain: ChainState;
+  private readonly markerIntervalMs: number;
+  private readonly orderedQueue: CommittedBatch[] = [];
+  /** Blocks executed and not yet durable, by height. */
+  private readonly unwritten = new Map<number, ExecutedBlock>();
+  private readonly held: HeldEffect<Message>[] = [];
+  private executedSequence: number;
+  private view: CommittedView;
+  private lastMarkerAtMs = Number.NEGATIVE_INFINITY;
+  private ticketsIssued = 0;
+  private ticketsDurable = 0;
+
+  constructor(options: ValidatorOptions<Message>) {
+    this.chain = options.chain;
+    this.entries = new EntryReader(options.chain.scheme);
+    this.core = options.createCore((entry) => this.entries.accepts(entry));
+    this.index = this.core.index;
+    this.mempool = new Mempool(
+      options.chain.scheme,
+      { chainId: options.chain.params.chainId, shardId: options.chain.params.shardId },
+      options.mempoolLimits ?? DEFAULT_MEMPOOL_LIMITS,
+    );
+    this.markerIntervalMs = options.markerIntervalMs ?? DEFAULT_MARKER_INTERVAL_MS;
+    const head = options.chain.executedHeader;
+    this.executedSequence = head.height > 0 ? decodeBlockEvidence(head.evidence).sequence : -1;
+    this.view = options.chain.view();
+  }
+
+  /** The last durable block and the state after it. */
+  get committed(): CommittedView {
+    return this.view;
+  }
+
+  /** The last consensus sequence executed into a block (or skipped as empty). */
+  get lastExecutedSequence(): number {
+    return this.executedSequence;
+  }
+
+  /**
+   * The mempool's checks against the durable state (a typed AdmissionError when refused). An
+   * admitted transaction still has to be proposed (`propose` input) to reach consensus.
+   */
+  admit(bytes: Uint8Array, nowMs: number): AdmittedTransaction {
+    const admitted = this.mempool.admit(bytes, { get: (key) => this.view.getState(key) }, nowMs);
+    this.entries.remember(admitted);
+    return admitted;
+  }
+
+  /** Forgets admitted transactions that waited too long (their senders may resend). */
+  expire(nowMs: number): number {
+    return this.mempool.expire(nowMs);
+  }
+
+  /**
+   * The consensus snapshot when it is safe to write (every delivered batch in a durable block,
+   * nothing held), else null: try again after the next input.
+   */
+  snapshot(): Uint8Array | null {
+    if (this.orderedQueue.length > 0 || this.unwritten.size > 0 || this.held.length > 0) return null;
+    return this.core.snapshot();
+  }
+
+  handle(input: ValidatorInput<Message>, nowMs: number): ValidatorEffect<Message>[] {
+    switch (input.kind) {
+      case 'start':
+      case 'message':
+      case 'timer':
+        return this.fromCore(this.core.handle(input, nowMs));
+      case 'propose':
+        return this.propose(input.transactions, nowMs);
+      case 'signed-durable':
+        return this.release(input.ticket);
+      case 'block-durable':
+        this.blockDurable(input.height);
+        return [];
+    }
+  }
+
+  private propose(transactions: readonly SignedTransaction[], nowMs: number): ValidatorEffect<Message>[] {
+    if (transactions.length === 0) return [];
+    const entries = transactions.map((t) => t.bytes);
+    if (nowMs - this.lastMarkerAtMs >= this.markerIntervalMs) {
+      this.lastMarkerAtMs = nowMs;
+      entries.unshift(timeMarker(nowMs));
+    }
+    return this.fromCore(this.core.handle({ kind: 'transactions', transactions: entries }, nowMs));
+  }
+
+  private fromCore(effects: readonly ConsensusEffect<Message>[]): ValidatorEffect<Message>[] {
+    const out: ValidatorEffect<Message>[] = [];
+    const records: Uint8Array[] = [];
+    for (const effect of effects) if (effect.kind === 'persist-signed') records.push(effect.record);
+    if (records.length > 0) {
+      this.ticketsIssued++;
+      out.push({ kind: 'persist-signed', records, ticket: this.ticketsIssued });
+    }
+    // A list with records waits for them; a later list waits behind it, keeping the core's order.
+    const hold = records.length > 0 || this.held.length > 0;
+    for (const effect of effects) {
+      switch (effect.kind) {
+        case 'persist-signed':
+          break;
+        case 'commit':
+          // Deciding is not signing: execution need not wait for the signed log.
+          this.orderedQueue.push(effect.batch);
+          out.push({ kind: 'ordered', batch: effect.batch });
+          break;
+        default:
+          if (hold) this.held.push({ effect, ticket: this.ticketsIssued });
+          else out.push(effect);
+      }
+    }
+    this.executeReady(out);
+    return out;
+  }
+
+  private release(ticket: number): ValidatorEffect<Message>[] {
+    this.ticketsDurable = Math.max(this.ticketsDurable, Math.min(ticket, this.ticketsIssued));
+    const out: ValidatorEffect<Message>[] = [];
+    while (this.held.length > 0 && this.held[0]!.ticket <= this.ticketsDurable) {
+      out.push(this.held.shift()!.effect);
+    }
+    return out;
+  }
+
+  private blockDurable(height: number): void {
+    for (const [h, block] of this.unwritten) {
+      if (h > height) continue;
+      this.unwritten.delete(h);
+      if (block.header.height > this.view.height) this.view = block.view;
+    }
+  }
+
+  /** Cuts and executes every complete block at the front of the ordered queue. */
+  private executeReady(out: ValidatorEffect<Message>[]): void {
+    for (;;) {
+      while (this.orderedQueue.length > 0 && this.orderedQueue[0]!.sequence <= this.executedSequence) {
+        this.orderedQueue.shift(); // a replay of what the chain already holds
+      }
+      const cut = blockCut(this.orderedQueue);
+      if (cut === 0) return;
+      const batches = this.orderedQueue.splice(0, cut);
+      const written = this.execute(batches);
+      this.executedSequence = batches[batches.length - 1]!.sequence;
+      if (written !== null) out.push(written);
+    }
+  }
+
+  /** Executes the batches of one cut as one block (none when they hold no transaction). */
+  private execute(batches: readonly CommittedBatch[]): ValidatorEffect<Message> | null {
+    const markers: number[] = [];
+    const transactions: SignedTransaction[] = [];
+    const inBlock = new WeakSet<Uint8Array>();
+    let skippedEntries = 0;
+    for (const batch of batches) {
+      for (const bytes of batch.transactions) {
+        const entry = this.entries.entry(bytes);
+        if (entry.kind === 'marker') markers.push(entry.timeMs);
+        else if (entry.kind === 'transaction') {
+          transactions.push(entry.signed);
+          inBlock.add(bytes);
+        } else skippedEntries++;
+      }
+    }
+    if (transactions.length === 0) return null;
+    const previous = this.chain.executedHeader;
+    const block = this.chain.execute(transactions, {
+      timestampMs: blockTime(previous.timestampMs, markers),
+      randomness: batches[batches.length - 1]!.randomness,
+      evidence: encodeBlockEvidence(batches, (entry) => inBlock.has(entry)),
+      epoch: previous.epoch,
+    });
+    for (const hash of block.txHashes) this.mempool.committed(hash);
+    this.unwritten.set(block.header.height, block);
+    return { kind: 'write-block', block, skippedEntries };
+  }
+}
