@@ -171,7 +171,7 @@ describe('the SDK and /openapi.json agree', () => {
     for (const operation of serverOnly)
       assert.ok(!reached.has(operation), `${operation} is server-only yet called`);
 
-    const declared = Object.values(ROUTES);
+    const declared: RouteDeclaration[] = Object.values(ROUTES);
     assert.deepEqual(
       declared
         .filter((route) => !route.undocumented)
