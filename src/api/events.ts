@@ -1,8 +1,9 @@
-import type { FastifyInstance } from 'fastify';
 import type { StoredBlock } from '../ledger/store.js';
+import { ROUTES } from '../routes/index.js';
 import type { ApiNode } from './interface.js';
 import { type ApiLimits, clientKey } from './limits.js';
-import { problemSchema, sendProblem } from './problem.js';
+import { sendProblem } from './problem.js';
+import type { RouteServer } from './route-server.js';
 
 /** Where a stream's bytes go: an HTTP response, or a stand-in in tests. */
 export interface StreamSink {
@@ -122,41 +123,27 @@ export class EventHub {
   }
 }
 
-export function registerEventRoutes(
-  app: FastifyInstance,
-  hub: EventHub,
-  onRefused: (reason: string) => void,
-) {
-  app.addHook('preClose', async () => hub.close());
-  app.get(
-    '/api/v1/events',
-    {
-      schema: {
-        summary: 'Server-sent events: one `block` event per new block (header fields and transaction hashes)',
-        tags: ['chain'],
-        response: { 429: problemSchema, 503: problemSchema },
-      },
-    },
-    (request, reply) => {
-      const client = clientKey(request.ip);
-      const refusal = hub.refusal(client);
-      if (refusal === 'per-client') {
-        onRefused('event-streams-per-client');
-        return sendProblem(reply, 429, 'too many event streams from this address', 'TOO_MANY_STREAMS');
-      }
-      if (refusal === 'total') {
-        onRefused('event-streams');
-        return sendProblem(reply, 503, 'this node serves no more event streams now', 'STREAMS_FULL');
-      }
-      reply.hijack();
-      reply.raw.writeHead(200, {
-        'content-type': 'text/event-stream',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-      });
-      reply.raw.write(': connected\n\n');
-      const detach = hub.attach(client, reply.raw);
-      reply.raw.on('close', detach);
-    },
-  );
+export function registerEventRoutes(server: RouteServer, hub: EventHub, onRefused: (reason: string) => void) {
+  server.app.addHook('preClose', async () => hub.close());
+  server.serve(ROUTES.events, (request, reply) => {
+    const client = clientKey(request.ip);
+    const refusal = hub.refusal(client);
+    if (refusal === 'per-client') {
+      onRefused('event-streams-per-client');
+      return sendProblem(reply, 429, 'too many event streams from this address', 'TOO_MANY_STREAMS');
+    }
+    if (refusal === 'total') {
+      onRefused('event-streams');
+      return sendProblem(reply, 503, 'this node serves no more event streams now', 'STREAMS_FULL');
+    }
+    reply.hijack();
+    reply.raw.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    });
+    reply.raw.write(': connected\n\n');
+    const detach = hub.attach(client, reply.raw);
+    reply.raw.on('close', detach);
+  });
 }

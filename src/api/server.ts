@@ -1,7 +1,9 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { operationKey, ROUTES } from '../routes/index.js';
 import { blockEvent, registerChainRoutes } from './chain-routes.js';
+import { ApiError } from './errors.js';
 import { EventHub, registerEventRoutes } from './events.js';
 import type { ApiNode } from './interface.js';
 import { installStrictJson } from './json-body.js';
@@ -11,6 +13,7 @@ import { isApiPath, type PortalOptions, portalFallback } from './portal.js';
 import { PrivateReadGate } from './privacy.js';
 import { clientErrorProblem, frameworkErrorProblem, installProblemHandling, sendProblem } from './problem.js';
 import { RateLimiter } from './rate-limit.js';
+import { RouteServer } from './route-server.js';
 import { SessionTable } from './sessions.js';
 import { registerTransactionRoutes } from './tx-routes.js';
 
@@ -32,8 +35,9 @@ export interface ApiOptions {
 const MAX_PARAM_LENGTH = 1024;
 
 /**
- * The node's HTTP API (Fastify): routes are declared with JSON schemas, which validate requests
- * and produce the OpenAPI 3 document at /openapi.json and the interactive docs at /docs. Every
+ * The node's HTTP API (Fastify): every route is declared once as data in src/routes, whose JSON
+ * schemas validate requests and produce the OpenAPI 3 document at /openapi.json and the
+ * interactive docs at /docs; the handlers live in the files that own them here. Every
  * error is application/problem+json (RFC 9457). The edge is bounded everywhere: request and
  * header timeouts, connections, requests and event streams per client address, sessions per key
  * and per address (see limits.ts and docs/SECURITY.md).
@@ -96,19 +100,43 @@ export async function buildApi(node: ApiNode, options: ApiOptions): Promise<Fast
     });
   });
 
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // Each session costs a signature check: the `auth` class has a tighter budget of its own.
+  const authLimiter = new RateLimiter(limits.authRateLimitPerSecond);
+  const authRateLimit = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!authLimiter.take(clientKey(request.ip), now())) {
+      rejected('auth-rate-limit');
+      return sendProblem(reply, 429, 'too many authentication requests from this address', 'RATE_LIMITED');
+    }
+  };
   const sessions = new SessionTable(node.genesis.chainId, limits);
   const gate = new PrivateReadGate(sessions, (key) => marketAt(node).member(key), now);
-  registerChainRoutes(app, node, gate);
-  registerTransactionRoutes(app, node, limits, limiter, now);
-  const hub = new EventHub(node, limits, blockEvent, (reason) => rejected(reason));
-  registerEventRoutes(app, hub, rejected);
-  registerMarketRoutes(app, node, limits, now, gate);
+  const server = new RouteServer(app, {
+    authRateLimit,
+    batchBodyLimitBytes: limits.batchBodyLimitBytes,
+    gate,
+  });
 
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  server.serve(ROUTES.openapi, async () => app.swagger());
+  registerChainRoutes(server, node, gate);
+  registerTransactionRoutes(server, node, limiter, now);
+  const hub = new EventHub(node, limits, blockEvent, (reason) => rejected(reason));
+  registerEventRoutes(server, hub, rejected);
+  registerMarketRoutes(server, node, now, sessions);
+  server.serve(ROUTES.metrics, async (_request, reply) => {
     reply.type(node.metrics.registry.contentType);
     return node.metrics.registry.metrics();
   });
+
+  const unserved = server.unserved(ROUTES);
+  if (unserved.length > 0) {
+    throw new ApiError(
+      'ROUTE_NOT_SERVED',
+      `declared routes without a handler: ${unserved.map(operationKey)}`,
+      {
+        routes: unserved.map(operationKey),
+      },
+    );
+  }
 
   return app;
 }

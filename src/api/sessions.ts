@@ -1,7 +1,10 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { fromHex, toHex } from '../crypto/hash.js';
 import { ed25519Scheme } from '../crypto/scheme.js';
+import { CHALLENGE_HEX_LENGTH, sessionSigningBytes } from '../routes/index.js';
 import type { ApiLimits } from './limits.js';
+
+export { CHALLENGE_HEX_LENGTH, sessionSigningBytes } from '../routes/index.js';
 
 /**
  * Sessions for private reads. A client asks for a challenge, signs it with its key and gets a
@@ -19,16 +22,10 @@ import type { ApiLimits } from './limits.js';
  * its share loses its own oldest session; a full pool loses the oldest session of whoever holds
  * the most. A client minting throw-away keys thus only ever evicts itself, and never a member.
  */
-const SESSION_DOMAIN = 'gridshard/session/v1';
 const CHALLENGE_DOMAIN = 'gridshard/challenge/v1';
 const NONCE_BYTES = 16;
-const MAC_BYTES = 32;
-/** Hex length of a challenge: nonce, 8-byte expiry, MAC. */
-export const CHALLENGE_HEX_LENGTH = (NONCE_BYTES + 8 + MAC_BYTES) * 2;
-
-export function sessionSigningBytes(chainId: string, challenge: string): Uint8Array {
-  return new TextEncoder().encode(`${SESSION_DOMAIN}|${chainId}|${challenge}`);
-}
+// The nonce, the 8-byte expiry and the HMAC-SHA256 make the CHALLENGE_HEX_LENGTH that the
+// session route declares.
 
 export interface Session {
   readonly publicKey: string;

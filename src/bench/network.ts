@@ -7,6 +7,7 @@ import { createNetworkFiles } from '../devnet/devnet.js';
 import { Supervisor } from '../devnet/supervisor.js';
 import { encodeKvPut, KV_PUT } from '../ledger/application.js';
 import { encodeTransaction, signTransaction } from '../ledger/transaction.js';
+import { fillPath, ROUTES } from '../routes/index.js';
 import { ClientError, GridShardClient } from '../sdk/client.js';
 import { median, round } from './stats.js';
 
@@ -146,7 +147,7 @@ export async function runNetworkBenchmark(options: NetworkBenchOptions) {
     };
     // Blocks are followed on validator 0's event stream: each transaction's commit time is when
     // the block holding it is announced there.
-    const events = await fetch(`${apis[0]}/api/v1/events`);
+    const events = await fetch(`${apis[0]}${fillPath(ROUTES.events, {})}`);
     const reader = events.body!.getReader();
     const follower = async () => {
       const decoder = new TextDecoder();

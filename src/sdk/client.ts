@@ -1,36 +1,36 @@
 import { toHex } from '../crypto/hash.js';
-import { ed25519Scheme } from '../crypto/scheme.js';
+import { ed25519Scheme, type Signer } from '../crypto/scheme.js';
 import { encodeTransaction, type Transaction } from '../ledger/transaction.js';
+import {
+  type BodyOf,
+  fillPath,
+  type PathParamName,
+  ROUTES,
+  type RouteDeclaration,
+  sessionSigningBytes,
+} from '../routes/index.js';
+import type {
+  BlockTransactions,
+  CommittedTransaction,
+  NodeHealth,
+  NodeStatus,
+  ProvenStateKey,
+  Session,
+  ShardNetwork,
+  StateValue,
+  SubmitResult,
+} from './answers.js';
 import { type CommitWait, waitUntilCommitted } from './commit-wait.js';
 import { ClientError } from './errors.js';
 
+export type * from './answers.js';
 export { ClientError, type ClientErrorCode } from './errors.js';
 
-export interface NodeStatus {
-  readonly chainId: string;
-  readonly shardId: number;
-  readonly validatorIndex: number;
-  readonly height: number;
-  readonly headHash: string;
-  readonly stateRoot: string;
-  readonly timestampMs: number;
-  readonly consensusSequence: number;
-  readonly mempoolSize: number;
-  readonly peers: number[];
-}
-
-export interface CommittedTransaction {
-  readonly hash: string;
-  readonly height: number;
-  readonly index: number;
-  readonly ok: boolean;
-  readonly code: string;
-}
-
-/** One transaction's fate in a multi-transaction submission. */
-export type SubmitResult =
-  | { readonly status: 'pending'; readonly hash: string }
-  | { readonly status: 'refused'; readonly code: string; readonly detail: string };
+/** What a request of a route carries: its path parameters and its body, typed by its schemas. */
+type RouteInput<R extends RouteDeclaration> = ([PathParamName<R['path']>] extends [never]
+  ? { readonly params?: undefined }
+  : { readonly params: Readonly<Record<PathParamName<R['path']>, string | number>> }) &
+  (BodyOf<R> extends undefined ? { readonly body?: undefined } : { readonly body: BodyOf<R> });
 
 export interface ClientOptions {
   /** Limit of one HTTP request to one node (default 10 s). */
@@ -44,6 +44,8 @@ export interface ClientOptions {
 
 export interface RequestOptions {
   readonly signal?: AbortSignal;
+  /** A session token (`openSession`), for private reads. */
+  readonly token?: string;
 }
 
 /**
@@ -110,12 +112,19 @@ export class GridShardClient {
     this.preferred = (this.preferred + 1) % this.baseUrls.length;
   }
 
-  private async request<T>(
-    method: 'GET' | 'POST',
-    path: string,
-    body?: unknown,
+  /**
+   * Sends one request of a declared route: its method, its path with the parameters filled in,
+   * the body its schema types, and the session token when given.
+   */
+  private async request<R extends RouteDeclaration, T>(
+    route: R,
+    input: RouteInput<R>,
     options: RequestOptions = {},
-  ): Promise<{ status: number; json: T }> {
+  ): Promise<T> {
+    const path = fillPath(route, (input.params ?? {}) as Record<PathParamName<R['path']>, string | number>);
+    const headers: Record<string, string> = {};
+    if (input.body !== undefined) headers['content-type'] = 'application/json';
+    if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
     const failures: string[] = [];
     for (let attempt = 0; attempt < this.baseUrls.length; attempt++) {
       const index = (this.preferred + attempt) % this.baseUrls.length;
@@ -125,9 +134,9 @@ export class GridShardClient {
       let response: Response;
       try {
         response = await fetch(`${url}${path}`, {
-          method,
-          headers: body === undefined ? {} : { 'content-type': 'application/json' },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          method: route.method,
+          headers,
+          ...(input.body === undefined ? {} : { body: JSON.stringify(input.body) }),
           signal: options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]),
         });
       } catch (error) {
@@ -138,10 +147,24 @@ export class GridShardClient {
       this.preferred = index;
       return this.answer<T>(response);
     }
-    throw new ClientError('UNREACHABLE', `${method} ${path}: ${failures.join('; ')}`, {});
+    throw new ClientError('UNREACHABLE', `${route.method} ${path}: ${failures.join('; ')}`, {});
   }
 
-  private async answer<T>(response: Response) {
+  /** The answer of a read, or null when the node answers 404 (no such block, transaction, …). */
+  private async found<R extends RouteDeclaration, T>(
+    route: R,
+    input: RouteInput<R>,
+    options: RequestOptions = {},
+  ): Promise<T | null> {
+    try {
+      return await this.request<R, T>(route, input, options);
+    } catch (error) {
+      if (error instanceof ClientError && error.data.status === 404) return null;
+      throw error;
+    }
+  }
+
+  private async answer<T>(response: Response): Promise<T> {
     const json = (await response.json().catch(() => ({}))) as T & { detail?: string; code?: string };
     if (response.status >= 400) {
       throw new ClientError(
@@ -154,11 +177,20 @@ export class GridShardClient {
         },
       );
     }
-    return { status: response.status, json };
+    return json;
   }
 
   async status(options: RequestOptions = {}): Promise<NodeStatus> {
-    return (await this.request<NodeStatus>('GET', '/api/v1/status', undefined, options)).json;
+    return this.request(ROUTES.status, {}, options);
+  }
+
+  async health(options: RequestOptions = {}): Promise<NodeHealth> {
+    return this.request(ROUTES.health, {}, options);
+  }
+
+  /** The shard's validators, their roles and addresses, and which the node is connected to. */
+  async network(options: RequestOptions = {}): Promise<ShardNetwork> {
+    return this.request(ROUTES.network, {}, options);
   }
 
   /**
@@ -167,9 +199,9 @@ export class GridShardClient {
    * stops before proposing it. Use `submitUntilCommitted` when the transaction must not be lost.
    */
   async submit(tx: Transaction | Uint8Array, options: RequestOptions = {}): Promise<string> {
-    const bytes = tx instanceof Uint8Array ? tx : encodeTransaction(tx);
-    const body = { tx: toHex(bytes) };
-    return (await this.request<{ hash: string }>('POST', '/api/v1/tx', body, options)).json.hash;
+    const body = { tx: toHex(bytesOf(tx)) };
+    return (await this.request<typeof ROUTES.submit, { hash: string }>(ROUTES.submit, { body }, options))
+      .hash;
   }
 
   /**
@@ -187,7 +219,7 @@ export class GridShardClient {
     tx: Transaction | Uint8Array,
     options: CommitWait = {},
   ): Promise<CommittedTransaction> {
-    const bytes = tx instanceof Uint8Array ? tx : encodeTransaction(tx);
+    const bytes = bytesOf(tx);
     return waitUntilCommitted(
       {
         hash: toHex(this.hashOf(bytes)),
@@ -206,18 +238,14 @@ export class GridShardClient {
    * own; the answer lists them in order, a hash for each admitted one and a code for each refusal.
    */
   async submitMany(txs: readonly (Transaction | Uint8Array)[]): Promise<SubmitResult[]> {
-    const body = { txs: txs.map((tx) => toHex(tx instanceof Uint8Array ? tx : encodeTransaction(tx))) };
-    return (await this.request<{ results: SubmitResult[] }>('POST', '/api/v1/txs', body)).json.results;
+    const body = { txs: txs.map((tx) => toHex(bytesOf(tx))) };
+    type Answer = { results: SubmitResult[] };
+    return (await this.request<typeof ROUTES.submitMany, Answer>(ROUTES.submitMany, { body })).results;
   }
 
+  /** A committed transaction and its receipt; null while it is in no block. */
   async transaction(hash: string, options: RequestOptions = {}): Promise<CommittedTransaction | null> {
-    try {
-      const path = `/api/v1/transactions/${hash}`;
-      return (await this.request<CommittedTransaction>('GET', path, undefined, options)).json;
-    } catch (error) {
-      if (error instanceof ClientError && error.data.status === 404) return null;
-      throw error;
-    }
+    return this.found(ROUTES.transaction, { params: { hash } }, options);
   }
 
   /** Polls until the transaction is in a block. */
@@ -232,55 +260,85 @@ export class GridShardClient {
     }
   }
 
-  /** A trading cycle's state and public per-interval summaries; null when there is no such cycle. */
-  async marketCycle(cycleId: string): Promise<Record<string, unknown> | null> {
-    try {
-      return (
-        await this.request<Record<string, unknown>>(
-          'GET',
-          `/api/v1/market/cycles/${encodeURIComponent(cycleId)}`,
-        )
-      ).json;
-    } catch (error) {
-      if (error instanceof ClientError && error.data.status === 404) return null;
-      throw error;
-    }
+  /** A block with its transactions' hashes and receipts; null past the head. */
+  async block(height: number, options: RequestOptions = {}): Promise<Record<string, unknown> | null> {
+    return this.found(ROUTES.block, { params: { height } }, options);
   }
 
-  /** A member's public registry entry; null when the key is not registered. */
-  async marketMember(publicKeyHex: string): Promise<Record<string, unknown> | null> {
-    try {
-      return (await this.request<Record<string, unknown>>('GET', `/api/v1/market/members/${publicKeyHex}`))
-        .json;
-    } catch (error) {
-      if (error instanceof ClientError && error.data.status === 404) return null;
-      throw error;
-    }
+  async blockByHash(hash: string, options: RequestOptions = {}): Promise<Record<string, unknown> | null> {
+    return this.found(ROUTES.blockByHash, { params: { hash } }, options);
   }
 
   /** A block's transactions as canonical bytes, in order; null past the head. */
-  async blockTransactions(
-    height: number,
-  ): Promise<{ height: number; hash: string; transactions: string[] } | null> {
-    try {
-      return (
-        await this.request<{ height: number; hash: string; transactions: string[] }>(
-          'GET',
-          `/api/v1/blocks/${height}/transactions`,
-        )
-      ).json;
-    } catch (error) {
-      if (error instanceof ClientError && error.data.status === 404) return null;
-      throw error;
-    }
+  async blockTransactions(height: number, options: RequestOptions = {}): Promise<BlockTransactions | null> {
+    return this.found(ROUTES.blockTransactions, { params: { height } }, options);
   }
 
-  async block(height: number): Promise<Record<string, unknown> | null> {
-    try {
-      return (await this.request<Record<string, unknown>>('GET', `/api/v1/blocks/${height}`)).json;
-    } catch (error) {
-      if (error instanceof ClientError && error.data.status === 404) return null;
-      throw error;
-    }
+  /**
+   * A state value (hex key) with its proof against the head state root. A member's private
+   * record needs the token of a session of one of its parties or of an approved regulator.
+   */
+  async state(key: string, options: RequestOptions = {}): Promise<StateValue> {
+    return this.request(ROUTES.state, { params: { key } }, options);
   }
+
+  /** The proof of a state key without its value: public for every key. */
+  async stateProof(key: string, options: RequestOptions = {}): Promise<ProvenStateKey> {
+    return this.request(ROUTES.stateProof, { params: { key } }, options);
+  }
+
+  /**
+   * Opens a session for private reads: asks for a challenge, signs it with the member's key and
+   * exchanges it for a bearer token (pass it as `token` to the private reads). A challenge and
+   * its token are valid at the validator that issued them only, so both requests and the reads
+   * that use the token go to the validator that answered the first.
+   */
+  async openSession(signer: Signer, chainId: string, options: RequestOptions = {}): Promise<Session> {
+    const issued = await this.request<typeof ROUTES.authChallenge, { challenge: string }>(
+      ROUTES.authChallenge,
+      {},
+      options,
+    );
+    const body = {
+      publicKey: toHex(signer.publicKey),
+      challenge: issued.challenge,
+      signature: toHex(signer.sign(sessionSigningBytes(chainId, issued.challenge))),
+    };
+    return this.request(ROUTES.authSession, { body }, options);
+  }
+
+  /** A trading cycle's state and public per-interval summaries; null when there is no such cycle. */
+  async marketCycle(cycleId: string, options: RequestOptions = {}): Promise<Record<string, unknown> | null> {
+    return this.found(ROUTES.cycle, { params: { cycleId } }, options);
+  }
+
+  /** A member's public registry entry; null when the key is not registered. */
+  async marketMember(
+    publicKeyHex: string,
+    options: RequestOptions = {},
+  ): Promise<Record<string, unknown> | null> {
+    return this.found(ROUTES.member, { params: { key: publicKeyHex } }, options);
+  }
+
+  /** A member's settlement statement for a cycle (a session of the member or of a regulator); null when none. */
+  async marketStatement(
+    cycleId: string,
+    publicKeyHex: string,
+    options: RequestOptions & { readonly token: string },
+  ): Promise<Record<string, unknown> | null> {
+    return this.found(ROUTES.statement, { params: { cycleId, key: publicKeyHex } }, options);
+  }
+
+  /** The contracts of a cycle the member is a party to (a session of the member or of a regulator). */
+  async marketContracts(
+    cycleId: string,
+    publicKeyHex: string,
+    options: RequestOptions & { readonly token: string },
+  ): Promise<Record<string, unknown>> {
+    return this.request(ROUTES.contracts, { params: { cycleId, key: publicKeyHex } }, options);
+  }
+}
+
+function bytesOf(tx: Transaction | Uint8Array): Uint8Array {
+  return tx instanceof Uint8Array ? tx : encodeTransaction(tx);
 }

@@ -1,0 +1,209 @@
+import type { RouteDeclaration } from './declare.js';
+import {
+  blockSchema,
+  fields,
+  hashParams,
+  heightParams,
+  problemSchema,
+  stateKeyParams,
+  stateProofSchema,
+} from './schema.js';
+
+/** Node status and the chain itself: blocks, transactions and state, each with its proof. */
+
+const { string, integer, boolean, strings } = fields;
+/** The refusals every read by parameter may answer. */
+const readErrors = { 400: problemSchema, 404: problemSchema, 429: problemSchema } as const;
+
+export const health = {
+  method: 'GET',
+  path: '/api/v1/health',
+  summary: 'Liveness and the node’s view of the chain',
+  tags: ['node'],
+  auth: 'public',
+  rateLimit: 'request',
+  response: {
+    200: {
+      type: 'object',
+      properties: { status: string, height: integer, peers: integer, validators: integer },
+    },
+  },
+} as const satisfies RouteDeclaration;
+
+export const status = {
+  method: 'GET',
+  path: '/api/v1/status',
+  summary: 'Chain head, consensus progress, mempool and peers of this node',
+  tags: ['node'],
+  auth: 'public',
+  rateLimit: 'request',
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        chainId: string,
+        shardId: integer,
+        validatorIndex: integer,
+        height: integer,
+        headHash: string,
+        stateRoot: string,
+        timestampMs: integer,
+        consensusSequence: integer,
+        mempoolSize: integer,
+        peers: { type: 'array', items: integer },
+      },
+    },
+  },
+} as const satisfies RouteDeclaration;
+
+export const network = {
+  method: 'GET',
+  path: '/api/v1/network',
+  summary: 'Validators of the shard, their roles and addresses',
+  tags: ['network'],
+  auth: 'public',
+  rateLimit: 'request',
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        shardId: integer,
+        validators: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              index: integer,
+              publicKey: string,
+              address: string,
+              api: string,
+              role: string,
+              connected: boolean,
+            },
+          },
+        },
+      },
+    },
+  },
+} as const satisfies RouteDeclaration;
+
+export const block = {
+  method: 'GET',
+  path: '/api/v1/blocks/{height}',
+  summary: 'A block by height',
+  tags: ['chain'],
+  auth: 'public',
+  rateLimit: 'request',
+  params: heightParams,
+  response: { 200: blockSchema, ...readErrors },
+} as const satisfies RouteDeclaration;
+
+export const blockTransactions = {
+  method: 'GET',
+  path: '/api/v1/blocks/{height}/transactions',
+  summary: 'The canonical bytes of every transaction of a block, in order: what a follower re-executes',
+  tags: ['chain'],
+  auth: 'public',
+  rateLimit: 'request',
+  params: heightParams,
+  response: {
+    200: { type: 'object', properties: { height: integer, hash: string, transactions: strings } },
+    ...readErrors,
+  },
+} as const satisfies RouteDeclaration;
+
+export const blockByHash = {
+  method: 'GET',
+  path: '/api/v1/blocks/hash/{hash}',
+  summary: 'A block by hash',
+  tags: ['chain'],
+  auth: 'public',
+  rateLimit: 'request',
+  params: hashParams,
+  response: { 200: blockSchema, ...readErrors },
+} as const satisfies RouteDeclaration;
+
+export const transaction = {
+  method: 'GET',
+  path: '/api/v1/transactions/{hash}',
+  summary: 'A committed transaction, its receipt and its Merkle proof against the block header',
+  tags: ['chain'],
+  auth: 'public',
+  rateLimit: 'request',
+  params: hashParams,
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        hash: string,
+        height: integer,
+        index: integer,
+        bytes: string,
+        ok: boolean,
+        code: string,
+        txRoot: string,
+        proof: {
+          type: 'object',
+          properties: { leafIndex: integer, leafCount: integer, siblings: strings },
+        },
+      },
+    },
+    ...readErrors,
+  },
+} as const satisfies RouteDeclaration;
+
+export const state = {
+  method: 'GET',
+  path: '/api/v1/state/{key}',
+  summary: 'A state value with its membership or non-membership proof against the head state root',
+  description:
+    'Keys of members’ private market records (statements, balances, contract and deal terms, quotes, ' +
+    'meter readings) answer only to a session of a party or an approved regulator; their proof alone ' +
+    'is public at /api/v1/state/{key}/proof.',
+  tags: ['chain'],
+  auth: 'private-keys',
+  rateLimit: 'request',
+  params: stateKeyParams,
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        key: string,
+        value: { type: 'string', nullable: true },
+        stateRoot: string,
+        height: integer,
+        proof: stateProofSchema,
+      },
+    },
+    ...readErrors,
+    401: problemSchema,
+    403: problemSchema,
+  },
+} as const satisfies RouteDeclaration;
+
+export const stateProof = {
+  method: 'GET',
+  path: '/api/v1/state/{key}/proof',
+  summary: 'The membership or non-membership proof of a state key, without its value (public for every key)',
+  tags: ['chain'],
+  auth: 'public',
+  rateLimit: 'request',
+  params: stateKeyParams,
+  response: {
+    200: {
+      type: 'object',
+      properties: { key: string, stateRoot: string, height: integer, proof: stateProofSchema },
+    },
+    ...readErrors,
+  },
+} as const satisfies RouteDeclaration;
+
+export const events = {
+  method: 'GET',
+  path: '/api/v1/events',
+  summary: 'Server-sent events: one `block` event per new block (header fields and transaction hashes)',
+  tags: ['chain'],
+  auth: 'public',
+  rateLimit: 'request',
+  response: { 429: problemSchema, 503: problemSchema },
+} as const satisfies RouteDeclaration;

@@ -1,0 +1,120 @@
+import type { AnswerOf, ROUTES, RouteDeclaration } from '../routes/index.js';
+
+/**
+ * The answers the client returns. Each names only fields its route declares (src/routes), which
+ * `AnswersDeclared` checks at compile time: a field renamed or dropped on the server breaks the
+ * build of the client, not its callers at run time. An answer may name fewer fields than are served.
+ */
+
+export interface NodeStatus {
+  readonly chainId: string;
+  readonly shardId: number;
+  readonly validatorIndex: number;
+  readonly height: number;
+  readonly headHash: string;
+  readonly stateRoot: string;
+  readonly timestampMs: number;
+  readonly consensusSequence: number;
+  readonly mempoolSize: number;
+  readonly peers: number[];
+}
+
+export interface NodeHealth {
+  readonly status: string;
+  readonly height: number;
+  readonly peers: number;
+  readonly validators: number;
+}
+
+export interface ShardNetwork {
+  readonly shardId: number;
+  readonly validators: {
+    readonly index: number;
+    readonly publicKey: string;
+    readonly address: string;
+    readonly api: string;
+    readonly role: string;
+    readonly connected: boolean;
+  }[];
+}
+
+export interface CommittedTransaction {
+  readonly hash: string;
+  readonly height: number;
+  readonly index: number;
+  readonly ok: boolean;
+  readonly code: string;
+}
+
+export interface BlockTransactions {
+  readonly height: number;
+  readonly hash: string;
+  readonly transactions: string[];
+}
+
+/** A sparse-Merkle proof: a leaf's path and value hash, or `empty` for a key that is absent. */
+export interface StateProof {
+  readonly siblings: string[];
+  readonly terminal: { readonly kind: string; readonly path?: string; readonly valueHash?: string };
+}
+
+export interface ProvenStateKey {
+  readonly key: string;
+  readonly stateRoot: string;
+  readonly height: number;
+  readonly proof: StateProof;
+}
+
+export interface StateValue extends ProvenStateKey {
+  /** The value in hex; null when the key is absent (the proof then shows its absence). */
+  readonly value: string | null;
+}
+
+export interface Session {
+  readonly token: string;
+  readonly expiresAtMs: number;
+  /** The role the chain grants the key now (`none` unless its registration is approved). */
+  readonly role: string;
+  /** The registration's status, or `unregistered`. */
+  readonly status: string;
+}
+
+/** One transaction's fate in a multi-transaction submission. */
+export type SubmitResult =
+  | { readonly status: 'pending'; readonly hash: string }
+  | { readonly status: 'refused'; readonly code: string; readonly detail: string };
+
+/** True when every member of T names only fields of A (the answer the declaration infers). */
+type Within<T, A> = T extends unknown
+  ? [Exclude<keyof T, keyof NonNullable<A>>] extends [never]
+    ? true
+    : false
+  : never;
+type Answer<R extends RouteDeclaration, Status extends number> = NonNullable<AnswerOf<R, Status>>;
+type ItemOf<A> = NonNullable<A> extends readonly (infer I)[] ? I : never;
+type Holds<T extends true> = T;
+
+/** Fails to compile when an answer type names a field its route does not declare. */
+export type AnswersDeclared = [
+  Holds<Within<NodeStatus, Answer<typeof ROUTES.status, 200>>>,
+  Holds<Within<NodeHealth, Answer<typeof ROUTES.health, 200>>>,
+  Holds<Within<ShardNetwork, Answer<typeof ROUTES.network, 200>>>,
+  Holds<Within<ShardNetwork['validators'][number], ItemOf<Answer<typeof ROUTES.network, 200>['validators']>>>,
+  Holds<Within<CommittedTransaction, Answer<typeof ROUTES.transaction, 200>>>,
+  Holds<Within<BlockTransactions, Answer<typeof ROUTES.blockTransactions, 200>>>,
+  Holds<Within<ProvenStateKey, Answer<typeof ROUTES.stateProof, 200>>>,
+  Holds<Within<StateProof, Answer<typeof ROUTES.stateProof, 200>['proof']>>,
+  Holds<
+    Within<StateProof['terminal'], NonNullable<Answer<typeof ROUTES.stateProof, 200>['proof']>['terminal']>
+  >,
+  Holds<Within<StateValue, Answer<typeof ROUTES.state, 200>>>,
+  Holds<Within<Session, Answer<typeof ROUTES.authSession, 200>>>,
+  Holds<Within<{ readonly hash: string }, Answer<typeof ROUTES.submit, 202>>>,
+  Holds<
+    Within<
+      { readonly accepted: number; readonly results: SubmitResult[] },
+      Answer<typeof ROUTES.submitMany, 200>
+    >
+  >,
+  Holds<Within<SubmitResult, ItemOf<Answer<typeof ROUTES.submitMany, 200>['results']>>>,
+];
