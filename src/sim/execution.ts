@@ -1,7 +1,7 @@
 import type { ConsensusCore } from '../consensus/interface.js';
 import { sha256, toHex } from '../crypto/hash.js';
 import { ed25519Scheme, type Signer } from '../crypto/scheme.js';
-import { encodeKvPut, KV_PUT, keyValueApplication } from '../ledger/application.js';
+import { type Application, encodeKvPut, KV_PUT, keyValueApplication } from '../ledger/application.js';
 import { type ChainState, type ExecutedBlock, genesisChain } from '../ledger/chain-state.js';
 import { encodeTransaction, signTransaction } from '../ledger/transaction.js';
 import { Validator } from '../validator/validator.js';
@@ -42,7 +42,11 @@ export class SimExecution {
   private divergences = 0;
   private readonly problems: string[] = [];
 
-  constructor(seed: number) {
+  constructor(
+    seed: number,
+    /** The application each instance executes with (tests plant a nondeterministic one). */
+    private readonly applicationOf: (instance: number) => Application = () => keyValueApplication,
+  ) {
     this.signers = Array.from({ length: CLIENTS }, (_, i) =>
       ed25519Scheme.signer(sha256(encoder.encode(`gridshard/sim/client/${seed}/${i}`))),
     );
@@ -74,7 +78,7 @@ export class SimExecution {
     if (chain === undefined) {
       chain = genesisChain(
         { chainId: SIM_CHAIN_ID, shardId: 0, scheme: 'ed25519-sha256', genesisTimeMs: 0 },
-        keyValueApplication,
+        this.applicationOf(instance),
       );
       this.chains.set(instance, chain);
     }

@@ -5,6 +5,7 @@ import type {
   ValidatorInit,
 } from '../consensus/interface.js';
 import { maxFaulty } from '../consensus/interface.js';
+import type { Application } from '../ledger/application.js';
 import type { ValidatorEffect, ValidatorInput } from '../validator/types.js';
 import type { Validator } from '../validator/validator.js';
 import { adapterFor } from './adapters/index.js';
@@ -51,6 +52,8 @@ export interface RunOptions {
    * block cut and execution, with the honest validators' blocks compared root by root.
    */
   readonly execute?: boolean;
+  /** With `execute`: the application of each instance (default: the key-value application). */
+  readonly executionApplication?: (instance: number) => Application;
 }
 
 export interface RunResult {
@@ -220,7 +223,7 @@ class Simulation {
     this.timers = this.identityOf.map(() => new Map());
     this.incarnation = this.identityOf.map(() => 0);
     this.durable = this.identityOf.map(() => ({ log: [] }));
-    this.execution = options.execute ? new SimExecution(options.seed) : null;
+    this.execution = options.execute ? new SimExecution(options.seed, options.executionApplication) : null;
     this.validators = this.identityOf.map(() => null);
     this.cores = this.identityOf.map((identity, instance) => {
       const init = this.inits[identity]!;
