@@ -9,6 +9,8 @@ const en = {
   navState: 'State',
   navKeys: 'Keys and sign-in',
   navMarket: 'Market',
+  navAccess: 'Market access',
+  navQuotes: 'Quotations',
   language: 'Language',
   mainNav: 'Main',
   loading: 'Loading…',
@@ -149,6 +151,7 @@ const en = {
   statement: 'Statement',
   net: 'Net amount',
   noStatement: 'No statement for you in this cycle yet.',
+  downloadCsv: 'Download statement as CSV',
   noContracts: 'You are party to no contract in this cycle.',
   ...rolesEn,
 } as const;
@@ -164,6 +167,8 @@ const zh: Dictionary = {
   navState: '状态',
   navKeys: '密钥与登录',
   navMarket: '市场',
+  navAccess: '市场准入',
+  navQuotes: '报价',
   language: '语言',
   mainNav: '主导航',
   loading: '加载中…',
@@ -298,6 +303,7 @@ const zh: Dictionary = {
   statement: '结算单',
   net: '净额',
   noStatement: '本周期暂无您的结算单。',
+  downloadCsv: '下载结算单（CSV）',
   noContracts: '您在本周期没有合同。',
   ...rolesZh,
 };

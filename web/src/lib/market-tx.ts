@@ -74,6 +74,7 @@ export type OwnAction =
       readonly quote: Quotation | null;
     }
   | { readonly type: 'withdrawQuote'; readonly cycleId: string; readonly quoteId: string }
+  | { readonly type: 'advanceCycle'; readonly cycleId: string }
   | {
       readonly type: 'revealQuote';
       readonly cycleId: string;
@@ -128,6 +129,9 @@ export function encodeAction(action: OwnAction): Uint8Array {
       break;
     case 'withdrawQuote':
       w.string(action.cycleId).string(action.quoteId);
+      break;
+    case 'advanceCycle':
+      w.string(action.cycleId);
       break;
     case 'revealQuote':
       w.string(action.cycleId).string(action.quoteId);
