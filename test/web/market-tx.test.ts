@@ -74,7 +74,7 @@ function portalBytes(action: OwnAction, marketNonce: bigint, ledgerNonce: bigint
 
 describe('market transactions signed by the portal', () => {
   it('writes the same bytes as the node for every action a member sends', () => {
-    const commitment = chainCommitment(member, 'c-1', 'q-1', quote, salt);
+    const commitment = chainCommitment(member, 'c-1', 'q-1', structuredClone(quote) as never, salt);
     assert.equal(toHex(quoteCommitment(member, 'c-1', 'q-1', quote, salt)), toHex(commitment));
     const project = {
       technology: 'pv',
