@@ -83,7 +83,7 @@ export const tradeEn = {
   cycleHeading: 'Cycle {id}: {state}, round {round}',
   gatesTitle: 'Gates',
   gatesNote:
-    'Time left by this browser’s clock. The chain decides by the time of the block a transaction lands in; the newest block’s time is {time}.',
+    'The chain judges every gate by block time. Time left counts from the time the next block would carry: this browser’s clock, but never more than 60 s after the newest block ({time}).',
   gate: 'Gate',
   time: 'Time',
   timeLeft: 'Time left',
@@ -248,7 +248,8 @@ export const tradeZh: Record<TradeKey, string> = {
   unlockToQuote: '请先在上方解锁签名密钥再报价。',
   cycleHeading: '周期 {id}：{state}，第 {round} 轮',
   gatesTitle: '关键时间点',
-  gatesNote: '剩余时间按本浏览器时钟估算。链以交易所在区块的时间为准；最新区块时间为 {time}。',
+  gatesNote:
+    '链按区块时间判断每个时间点。剩余时间从下一个区块将携带的时间算起：即本浏览器的时钟，但不超过最新区块时间（{time}）之后 60 秒。',
   gate: '时间点',
   time: '时间',
   timeLeft: '剩余时间',

@@ -20,7 +20,7 @@ import type { CycleRecord, Status } from '../lib/types.js';
 import { useAsync } from '../lib/use-async.js';
 import { navigate } from '../router.js';
 import { QuoteForm } from './quote-form.js';
-import { Gates, RevealWarnings, useNow } from './quote-gates.js';
+import { Gates, nextBlockTimeMs, RevealWarnings, useNow } from './quote-gates.js';
 import { QuoteList } from './quote-list.js';
 
 const CYCLE_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -64,7 +64,7 @@ function QuoteDesk({ cycleId, signer }: { cycleId: string; signer: SigningKey })
   const tt = useTradeText();
   const [tick, setTick] = useState(0);
   const result = useAsync(() => load(cycleId, signer), [cycleId, signer.publicKey, tick], true);
-  const now = useNow();
+  const clock = useNow();
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<{ what: string; receipt: Receipt } | null>(null);
   const [error, setError] = useState<Error | null>(null);
@@ -129,84 +129,93 @@ function QuoteDesk({ cycleId, signer }: { cycleId: string; signer: SigningKey })
 
   return (
     <Loaded result={result}>
-      {(d) => (
-        <>
-          <h2>{tt('cycleHeading', { id: d.cycle.cycleId, state: d.cycle.state, round: d.cycle.round })}</h2>
-          <Gates desk={d} now={now} />
-          {outcome !== null && (
-            <p className={outcome.receipt.ok ? 'good' : 'error'} role="status" data-testid="quote-receipt">
-              {outcome.receipt.ok
-                ? tt('actionDone', { what: outcome.what, height: outcome.receipt.height })
-                : tt('actionRefused', { what: outcome.what, code: outcome.receipt.code })}{' '}
-              <HashText value={outcome.receipt.hash} />
-            </p>
-          )}
-          {error !== null && <ErrorNote error={error} />}
-          {!mayQuote(d.member) ? (
-            <p className="note" data-testid="no-quote-actions">
-              {tt('noQuoteActions', {
-                role: d.member?.role ?? tt('unregistered'),
-                status: d.member?.status ?? '—',
-              })}
-            </p>
-          ) : (
-            <>
-              <RevealWarnings
-                desk={d}
-                now={now}
-                onBackup={() =>
-                  download(
-                    `reveals-${signer.publicKey.slice(0, 8)}.json`,
-                    JSON.stringify(listReveals(localStorage, signer.publicKey), null, 2),
-                    'application/json',
-                  )
-                }
-                onRestore={async (file) => {
-                  restoreReveals(localStorage, await file.text());
-                  setTick((n) => n + 1);
-                }}
-                onAdvance={() => act(tt('actAdvance'), async () => ({ type: 'advanceCycle', cycleId }))}
-                busy={busy}
-              />
-              <QuoteList
-                desk={d}
-                now={now}
-                busy={busy}
-                onAmend={async (quoteId, kept) => {
-                  const opened = await openReveal(kept, signer.seed);
-                  if (opened !== null) setEditing({ quoteId, quote: opened.quote });
-                }}
-                onWithdraw={(quoteId) =>
-                  act(tt('actWithdraw'), async () => ({ type: 'withdrawQuote', cycleId, quoteId }))
-                }
-                onReveal={(quoteId, kept) =>
-                  act(tt('actReveal'), async () => {
-                    const opened = await openReveal(kept, signer.seed);
-                    if (opened === null) throw new Error(tt('revealUnreadable'));
-                    return { type: 'revealQuote', cycleId, quoteId, quote: opened.quote, salt: opened.salt };
-                  })
-                }
-                onForget={(quoteId) => {
-                  dropReveal(localStorage, { member: signer.publicKey, cycleId, quoteId });
-                  setTick((n) => n + 1);
-                }}
-              />
-              {d.cycle.state === 'open' && now < d.cycle.gateClosureMs && d.member !== null && (
-                <QuoteForm
-                  key={editing?.quoteId ?? 'new'}
-                  cycle={d.cycle}
-                  rules={d.rules}
-                  member={d.member}
-                  editing={editing}
+      {(d) => {
+        const now = nextBlockTimeMs(d.chainTimeMs, clock);
+        return (
+          <>
+            <h2>{tt('cycleHeading', { id: d.cycle.cycleId, state: d.cycle.state, round: d.cycle.round })}</h2>
+            <Gates desk={d} now={now} />
+            {outcome !== null && (
+              <p className={outcome.receipt.ok ? 'good' : 'error'} role="status" data-testid="quote-receipt">
+                {outcome.receipt.ok
+                  ? tt('actionDone', { what: outcome.what, height: outcome.receipt.height })
+                  : tt('actionRefused', { what: outcome.what, code: outcome.receipt.code })}{' '}
+                <HashText value={outcome.receipt.hash} />
+              </p>
+            )}
+            {error !== null && <ErrorNote error={error} />}
+            {!mayQuote(d.member) ? (
+              <p className="note" data-testid="no-quote-actions">
+                {tt('noQuoteActions', {
+                  role: d.member?.role ?? tt('unregistered'),
+                  status: d.member?.status ?? '—',
+                })}
+              </p>
+            ) : (
+              <>
+                <RevealWarnings
+                  desk={d}
+                  now={now}
+                  onBackup={() =>
+                    download(
+                      `reveals-${signer.publicKey.slice(0, 8)}.json`,
+                      JSON.stringify(listReveals(localStorage, signer.publicKey), null, 2),
+                      'application/json',
+                    )
+                  }
+                  onRestore={async (file) => {
+                    restoreReveals(localStorage, await file.text());
+                    setTick((n) => n + 1);
+                  }}
+                  onAdvance={() => act(tt('actAdvance'), async () => ({ type: 'advanceCycle', cycleId }))}
                   busy={busy}
-                  onSubmit={(quoteId, quote) => submit(d, quoteId, quote)}
-                  onCancel={() => setEditing(null)}
                 />
-              )}
-            </>
-          )}
-        </>
-      )}
+                <QuoteList
+                  desk={d}
+                  now={now}
+                  busy={busy}
+                  onAmend={async (quoteId, kept) => {
+                    const opened = await openReveal(kept, signer.seed);
+                    if (opened !== null) setEditing({ quoteId, quote: opened.quote });
+                  }}
+                  onWithdraw={(quoteId) =>
+                    act(tt('actWithdraw'), async () => ({ type: 'withdrawQuote', cycleId, quoteId }))
+                  }
+                  onReveal={(quoteId, kept) =>
+                    act(tt('actReveal'), async () => {
+                      const opened = await openReveal(kept, signer.seed);
+                      if (opened === null) throw new Error(tt('revealUnreadable'));
+                      return {
+                        type: 'revealQuote',
+                        cycleId,
+                        quoteId,
+                        quote: opened.quote,
+                        salt: opened.salt,
+                      };
+                    })
+                  }
+                  onForget={(quoteId) => {
+                    dropReveal(localStorage, { member: signer.publicKey, cycleId, quoteId });
+                    setTick((n) => n + 1);
+                  }}
+                />
+                {d.cycle.state === 'open' && now < d.cycle.gateClosureMs && d.member !== null && (
+                  <QuoteForm
+                    key={editing?.quoteId ?? 'new'}
+                    cycle={d.cycle}
+                    rules={d.rules}
+                    member={d.member}
+                    editing={editing}
+                    busy={busy}
+                    onSubmit={(quoteId, quote) => submit(d, quoteId, quote)}
+                    onCancel={() => setEditing(null)}
+                  />
+                )}
+              </>
+            )}
+          </>
+        );
+      }}
     </Loaded>
   );
 }
