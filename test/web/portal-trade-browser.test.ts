@@ -111,6 +111,7 @@ describe('member trading journeys in Chromium', { skip }, () => {
       const refusal = '55000 kW exceeds 50 MW (own load is deducted only for projects of at most 20 MW)';
       await assertText(page.getByTestId('project-1-decision'), refusal);
       await assertText(page.getByTestId('project-1-decision'), tt.accessOver50);
+      await check(page, 'access form', `access-form-${locale}`);
       await page.getByRole('button', { name: tt.signAndApply }).click();
       await assertText(page.getByTestId('access-status'), tt.statusPending);
       assert.equal(store().member(fromHex(publicKey))?.status, 'pending');
@@ -176,6 +177,11 @@ describe('member trading journeys in Chromium', { skip }, () => {
       assert.equal(sealed?.quote, null, 'nothing but the commitment is on chain before the gate');
       await check(page, 'quotes sealed', `quotes-sealed-${locale}`);
 
+      assert.equal(
+        (await page.locator('#quote-id').inputValue()) === 'q-1',
+        false,
+        'the form is cleared after sending',
+      );
       await page.getByRole('button', { name: format(tt.amend, { id: 'q-1' }) }).click();
       await page.getByLabel(format(tt.stepEnergy, { n: 1 })).fill('1200');
       await page.getByRole('button', { name: tt.sealAndSend }).click();

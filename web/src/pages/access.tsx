@@ -290,7 +290,9 @@ function MemberStatus({ m }: { m: PublicMember }) {
         >
           {tt(STATUS_TEXT[m.status] ?? 'statusPending')}
         </strong>{' '}
-        · {m.name} · {m.role} · {tt('registeredAt', { height: m.registeredAtHeight })}
+        · {m.name} ·{' '}
+        {m.role === 'generator' ? tt('roleGenerator') : m.role === 'user' ? tt('roleUser') : m.role} ·{' '}
+        {tt('registeredAt', { height: m.registeredAtHeight })}
       </p>
       {m.status === 'pending' && <p className="note">{tt('followingAudit')}</p>}
       {m.reason !== '' && <p data-testid="access-reason">{tt('auditReason', { reason: m.reason })}</p>}

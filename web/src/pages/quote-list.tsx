@@ -49,35 +49,41 @@ export function QuoteList(props: {
                   <th scope="row">{kept.quoteId}</th>
                   <td>{chain?.round ?? '—'}</td>
                   <td data-testid="quote-status">{tt(STATUS_TEXT[status])}</td>
-                  <td className="inline-form">
-                    {live && beforeGate && (
-                      <>
+                  <td>
+                    <div className="inline-form">
+                      {live && beforeGate && (
+                        <>
+                          <button
+                            type="button"
+                            disabled={busy}
+                            onClick={() => props.onAmend(kept.quoteId, kept)}
+                          >
+                            {tt('amend', { id: kept.quoteId })}
+                          </button>
+                          <button
+                            type="button"
+                            disabled={busy}
+                            onClick={() => props.onWithdraw(kept.quoteId)}
+                          >
+                            {tt('withdraw', { id: kept.quoteId })}
+                          </button>
+                        </>
+                      )}
+                      {status === 'sealed' && revealOpen && (
                         <button
                           type="button"
                           disabled={busy}
-                          onClick={() => props.onAmend(kept.quoteId, kept)}
+                          onClick={() => props.onReveal(kept.quoteId, kept)}
                         >
-                          {tt('amend', { id: kept.quoteId })}
+                          {tt('reveal', { id: kept.quoteId })}
                         </button>
-                        <button type="button" disabled={busy} onClick={() => props.onWithdraw(kept.quoteId)}>
-                          {tt('withdraw', { id: kept.quoteId })}
+                      )}
+                      {!live && (
+                        <button type="button" className="quiet" onClick={() => props.onForget(kept.quoteId)}>
+                          {tt('forget', { id: kept.quoteId })}
                         </button>
-                      </>
-                    )}
-                    {status === 'sealed' && revealOpen && (
-                      <button
-                        type="button"
-                        disabled={busy}
-                        onClick={() => props.onReveal(kept.quoteId, kept)}
-                      >
-                        {tt('reveal', { id: kept.quoteId })}
-                      </button>
-                    )}
-                    {!live && (
-                      <button type="button" className="quiet" onClick={() => props.onForget(kept.quoteId)}>
-                        {tt('forget', { id: kept.quoteId })}
-                      </button>
-                    )}
+                      )}
+                    </div>
                   </td>
                 </tr>
               );

@@ -69,6 +69,8 @@ function QuoteDesk({ cycleId, signer }: { cycleId: string; signer: SigningKey })
   const [outcome, setOutcome] = useState<{ what: string; receipt: Receipt } | null>(null);
   const [error, setError] = useState<Error | null>(null);
   const [editing, setEditing] = useState<{ quoteId: string; quote: Quotation } | null>(null);
+  // A quotation sent clears the form for the next one.
+  const [sent, setSent] = useState(0);
   useEffect(() => {
     const timer = setInterval(() => setTick((n) => n + 1), REFRESH_MS);
     return () => clearInterval(timer);
@@ -119,7 +121,11 @@ function QuoteDesk({ cycleId, signer }: { cycleId: string; signer: SigningKey })
           : { type: 'commitQuote', cycleId, quoteId, commitment };
       },
       (r) => {
-        if (r.ok) return setEditing(null);
+        if (r.ok) {
+          setEditing(null);
+          setSent((n) => n + 1);
+          return;
+        }
         // Refused: what the chain holds is unchanged, so is what this browser keeps for it.
         if (previous === undefined) dropReveal(localStorage, at);
         else restoreReveals(localStorage, JSON.stringify([previous]));
@@ -201,7 +207,7 @@ function QuoteDesk({ cycleId, signer }: { cycleId: string; signer: SigningKey })
                 />
                 {d.cycle.state === 'open' && now < d.cycle.gateClosureMs && d.member !== null && (
                   <QuoteForm
-                    key={editing?.quoteId ?? 'new'}
+                    key={editing?.quoteId ?? `new-${sent}`}
                     cycle={d.cycle}
                     rules={d.rules}
                     member={d.member}
