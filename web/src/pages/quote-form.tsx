@@ -85,7 +85,8 @@ export function QuoteForm(props: {
     setRows(rows.map((r, j) => (j === i ? { ...r, [field]: value } : r)));
   const quote = toQuotation(rows, side, mode, side === 'sell' ? project : 0);
   const problems = quote === null ? [] : checkQuotation(quote, member, props.cycle, props.rules);
-  const ok = quote !== null && problems.length === 0 && /^.{1,64}$/u.test(quoteId);
+  // The chain counts a quote id in UTF-16 units, at most 64.
+  const ok = quote !== null && problems.length === 0 && quoteId.length >= 1 && quoteId.length <= 64;
   const fixedPrice = mode !== 'direct';
 
   return (
