@@ -24,7 +24,7 @@ const SCREENSHOTS = process.env.GRIDSHARD_SCREENSHOTS ?? join(tmpdir(), 'gridsha
 const PASSWORD = 'portal password';
 /** Long enough that a loaded machine cannot miss it; the demo's 10 s is for its own bots. */
 const REVEAL_WINDOW_MS = 600_000;
-const GATE_IN_MS = 300_000;
+const GATE_IN_MS = 600_000;
 const skip = chromiumMissing();
 if (skip) console.log(`# ${skip}`);
 
@@ -131,7 +131,7 @@ describe('member trading journeys in Chromium', { skip }, () => {
       // Seal → amend → reveal, in a cycle whose gate closes shortly.
       const cycleId = `trade-${locale}`;
       // Gates are block time, which on this test chain (an old genesis) runs far behind the clock
-      // and moves at most 60 s per block: five blocks from now the gate has passed.
+      // and moves at most 60 s per block: ten blocks from now the gate has passed.
       const chainTimeMs = Number(devnet.node.store.headBlockHeader.timestampMs);
       const gateClosureMs = chainTimeMs + GATE_IN_MS;
       await devnet.market(devnet.keys.tradingCenter, {
@@ -188,6 +188,16 @@ describe('member trading journeys in Chromium', { skip }, () => {
       await assertText(page.getByTestId('quote-receipt'), tt.actAmend);
       const amended = store().quote(cycleId, fromHex(publicKey), 'q-1');
       assert.notDeepEqual(amended?.commitment, sealed?.commitment);
+
+      // A second quotation, withdrawn before the gate: its kept reveal is no longer needed.
+      await page.locator('#quote-id').fill('q-2');
+      await page.getByLabel(format(tt.stepPrice, { n: 1 })).fill('390');
+      await page.getByLabel(format(tt.stepEnergy, { n: 1 })).fill('100');
+      await page.getByRole('button', { name: tt.sealAndSend }).click();
+      await assertText(page.locator('[data-quote="q-2"] [data-testid="quote-status"]'), tt.qSealed);
+      await page.getByRole('button', { name: format(tt.withdraw, { id: 'q-2' }) }).click();
+      await assertText(page.locator('[data-quote="q-2"] [data-testid="quote-status"]'), tt.qWithdrawn);
+      assert.equal(store().quote(cycleId, fromHex(publicKey), 'q-2')?.withdrawn, true);
 
       // The gate: the trading center closes it once block time has passed it.
       for (let i = 0; i < 20 && store().cycle(cycleId)?.state === 'open'; i++) {
