@@ -32,7 +32,11 @@ import { signerFromSeed } from '../../src/market/driver.js';
 import { MARKET_TX_TYPE, marketApplication } from '../../src/market/ledger-application.js';
 import { MarketStore } from '../../src/market/store.js';
 import type { NodeConfig } from '../../src/node/config.js';
-import { coinPublicKeysToJson, type GenesisFile } from '../../src/node/genesis-file.js';
+import {
+  coinPublicKeysToJson,
+  type GenesisFile,
+  type MarketConfigJson,
+} from '../../src/node/genesis-file.js';
 import { GridShardNode } from '../../src/node/node.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -60,7 +64,8 @@ export function ensurePortalBuilt(): void {
   if (built.status !== 0) throw new Error('npm run build:web failed');
 }
 
-export async function startDevnet(): Promise<Devnet> {
+/** `market`: genesis market parameters that replace the demo's (e.g. a longer reveal window). */
+export async function startDevnet(options: { market?: Partial<MarketConfigJson> } = {}): Promise<Devnet> {
   const root = mkdtempSync(join(tmpdir(), 'gridshard-web-test-'));
   const seed = sha256(enc('portal validator'));
   const deal = dealCoinKeys(1, 1, sha256(enc('portal coin')));
@@ -80,7 +85,7 @@ export async function startDevnet(): Promise<Devnet> {
       },
     ],
     coin: coinPublicKeysToJson(deal.publicKeys),
-    market: demoMarketConfig(keys),
+    market: { ...demoMarketConfig(keys), ...options.market },
   };
   const config: NodeConfig = {
     genesis: '',

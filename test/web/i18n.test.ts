@@ -1,21 +1,25 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dictionaries, format, pickLocale } from '../../web/src/i18n/dict.js';
+import { tradeDictionaries } from '../../web/src/i18n/trade-dict.js';
 import { formatDuration, throughput } from '../../web/src/lib/throughput.js';
 import type { BlockEvent } from '../../web/src/lib/types.js';
 
 describe('portal language and live figures', () => {
-  it('has every string in both languages, with the same placeholders', () => {
-    const en = dictionaries.en;
-    const zh = dictionaries['zh-CN'];
-    assert.deepEqual(Object.keys(zh).sort(), Object.keys(en).sort());
-    const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
-    for (const key of Object.keys(en) as (keyof typeof en)[]) {
-      assert.ok(zh[key].length > 0, key);
-      assert.deepEqual(placeholders(zh[key]), placeholders(en[key]), key);
-    }
-    assert.equal(format('Block {height}', { height: 7 }), 'Block 7');
-  });
+  for (const [name, en, zh] of [
+    ['portal', dictionaries.en, dictionaries['zh-CN']],
+    ['trading pages', tradeDictionaries.en, tradeDictionaries['zh-CN']],
+  ] as const)
+    it(`has every string of the ${name} in both languages, with the same placeholders`, () => {
+      assert.deepEqual(Object.keys(zh).sort(), Object.keys(en).sort());
+      const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+      for (const key of Object.keys(en)) {
+        const [e, z] = [(en as Record<string, string>)[key]!, (zh as Record<string, string>)[key]!];
+        assert.ok(z.length > 0, key);
+        assert.deepEqual(placeholders(z), placeholders(e), key);
+      }
+      assert.equal(format('Block {height}', { height: 7 }), 'Block 7');
+    });
 
   it('chooses Chinese when the browser prefers it, English otherwise', () => {
     assert.equal(pickLocale(['zh-CN', 'en-US']), 'zh-CN');

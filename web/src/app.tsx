@@ -14,6 +14,9 @@ import { Link, usePath } from './router.js';
 const GridPage = lazy(() => import('./pages/grid.js').then((m) => ({ default: m.GridPage })));
 const TracePage = lazy(() => import('./pages/trace.js').then((m) => ({ default: m.TracePage })));
 const TradingPage = lazy(() => import('./pages/trading.js').then((m) => ({ default: m.TradingPage })));
+// So do the members' own trading pages (access application, quotations).
+const AccessPage = lazy(() => import('./pages/access.js').then((m) => ({ default: m.AccessPage })));
+const QuotesPage = lazy(() => import('./pages/quotes.js').then((m) => ({ default: m.QuotesPage })));
 
 function page(path: string) {
   const url = new URL(path, location.origin);
@@ -35,6 +38,9 @@ function page(path: string) {
       view: <GridPage initialCycle={q('cycle')} initialInterval={q('interval')} key={url.search} />,
     };
   if (p === '/trace') return { section: '/trace', view: <TracePage initialTx={q('tx')} key={url.search} /> };
+  if (p === '/access') return { section: '/access', view: <AccessPage /> };
+  if (p === '/quotes')
+    return { section: '/quotes', view: <QuotesPage initialCycle={q('cycle')} key={url.search} /> };
   if (p === '/trading')
     return { section: '/trading', view: <TradingPage initialCycle={q('cycle')} key={url.search} /> };
   return { section: '/', view: <Overview /> };
@@ -63,6 +69,8 @@ export function App() {
     ['/state', t('navState')],
     ['/keys', t('navKeys')],
     ['/market', t('navMarket')],
+    ['/access', t('navAccess')],
+    ['/quotes', t('navQuotes')],
     ['/trading', t('navTrading')],
     ['/grid', t('navGrid')],
     ['/trace', t('navTrace')],

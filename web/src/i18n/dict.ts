@@ -9,6 +9,8 @@ const en = {
   navState: 'State',
   navKeys: 'Keys and sign-in',
   navMarket: 'Market',
+  navAccess: 'Registration',
+  navQuotes: 'Quotations',
   language: 'Language',
   mainNav: 'Main',
   loading: 'Loading…',
@@ -149,6 +151,9 @@ const en = {
   statement: 'Statement',
   net: 'Net amount',
   noStatement: 'No statement for you in this cycle yet.',
+  downloadCsv: 'Download statement as CSV',
+  removeKeyWithReveals:
+    'This browser keeps {n} reveal(s) of sealed quotations that only this key opens. Removed, the key takes them with it, and an unrevealed commitment lapses. Remove it anyway?',
   noContracts: 'You are party to no contract in this cycle.',
   ...rolesEn,
 } as const;
@@ -164,6 +169,8 @@ const zh: Dictionary = {
   navState: '状态',
   navKeys: '密钥与登录',
   navMarket: '市场',
+  navAccess: '注册准入',
+  navQuotes: '报价',
   language: '语言',
   mainNav: '主导航',
   loading: '加载中…',
@@ -298,6 +305,9 @@ const zh: Dictionary = {
   statement: '结算单',
   net: '净额',
   noStatement: '本周期暂无您的结算单。',
+  downloadCsv: '下载结算单（CSV）',
+  removeKeyWithReveals:
+    '本浏览器保存着 {n} 份只有该密钥才能打开的密封报价揭示内容。删除密钥后这些内容将无法使用，未揭示的承诺值将失效。仍要删除吗？',
   noContracts: '您在本周期没有合同。',
   ...rolesZh,
 };

@@ -23,6 +23,11 @@ export function setSession(session: Session | null): void {
   for (const listener of listeners) listener();
 }
 
+/** The session now, outside React. */
+export function currentSession(): Session | null {
+  return current !== null && current.expiresAtMs > Date.now() ? current : null;
+}
+
 export function useSession(): Session | null {
   return useSyncExternalStore(
     (listener) => {

@@ -3,6 +3,7 @@ import { ErrorNote, formatTime, HashText } from '../components/bits.js';
 import { useI18n } from '../i18n/i18n.js';
 import { api } from '../lib/api.js';
 import { exportKeystore } from '../lib/keystore.js';
+import { listReveals } from '../lib/reveal-store.js';
 import { signIn } from '../lib/session.js';
 import { setSession, useSession } from '../lib/session-store.js';
 import type { Status } from '../lib/types.js';
@@ -80,6 +81,9 @@ function KeyRow({ entry, onChange }: { entry: VaultEntry; onChange: (message: st
           type="button"
           className="quiet"
           onClick={() => {
+            // Reveals kept for sealed quotations open only with this key: removing it loses them.
+            const kept = listReveals(localStorage, entry.publicKey).length;
+            if (kept > 0 && !confirm(t('removeKeyWithReveals', { n: kept }))) return;
             removeKey(localStorage, entry.publicKey);
             onChange('');
           }}

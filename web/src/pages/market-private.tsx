@@ -4,11 +4,17 @@ import { ApiError, api } from '../lib/api.js';
 import type { Session } from '../lib/session.js';
 import { useAsync } from '../lib/use-async.js';
 
-interface Statement {
-  readonly contractedWh: number;
-  readonly meteredWh: number;
-  readonly net: string;
-  readonly lines: { kind: string; energyWh: number; amount: string }[];
+type Statement = import('../lib/statement-csv.js').StatementJson;
+
+/** The CSV writer loads on first use, so it stays out of the first load. */
+async function downloadCsv(statement: Statement) {
+  const { statementCsv } = await import('../lib/statement-csv.js');
+  const url = URL.createObjectURL(new Blob([statementCsv(statement)], { type: 'text/csv;charset=utf-8' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = `statement-${statement.cycleId}-${statement.member.slice(0, 8)}.csv`;
+  a.click();
+  URL.revokeObjectURL(url);
 }
 
 interface Contracts {
@@ -39,13 +45,18 @@ export function MyRecords({ cycleId, session }: { cycleId: string; session: Sess
           {statement === null ? (
             <p>{t('noStatement')}</p>
           ) : (
-            <Fields>
-              <Field name={t('contractedWh')}>{statement.contractedWh}</Field>
-              <Field name={t('net')}>{statement.net}</Field>
-              {statement.lines.map((l) => (
-                <Field key={l.kind} name={l.kind}>{`${l.energyWh} Wh · ${l.amount}`}</Field>
-              ))}
-            </Fields>
+            <>
+              <Fields>
+                <Field name={t('contractedWh')}>{statement.contractedWh}</Field>
+                <Field name={t('net')}>{statement.net}</Field>
+                {statement.lines.map((l) => (
+                  <Field key={l.kind} name={l.kind}>{`${l.energyWh} Wh · ${l.amount}`}</Field>
+                ))}
+              </Fields>
+              <button type="button" onClick={() => downloadCsv(statement)}>
+                {t('downloadCsv')}
+              </button>
+            </>
           )}
           <h3>{t('contracts')}</h3>
           {contracts.length === 0 ? (
