@@ -152,4 +152,22 @@ describe('crash with loss', () => {
       );
     }
   });
+
+  it('a PBFT primary entering a view behind the checkpoint does not propose before the plan is in (seed 7)', () => {
+    // Seed 7: validator 1 restarts, becomes primary of view 1, and adopts the new view's
+    // checkpoint; the window moved and it proposed sequence 23 at once, then the plan handed
+    // sequence 23 out again and it signed a second pre-prepare for it.
+    const result = runSimulation({
+      protocol: 'pbft',
+      nodes: 4,
+      faulty: 1,
+      byzantine: 'all',
+      seed: 7,
+      adversary: 'crash-loss',
+    });
+    assert.ok(
+      result.equivocationOk && result.agreementOk && result.livenessOk,
+      `replay: npx gridshard sim --protocol pbft --nodes 4 --faulty 1 --adversary crash-loss --seeds 1 --seed-start 7 --json; ${result.problems.join('; ')}`,
+    );
+  });
 });

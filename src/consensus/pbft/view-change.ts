@@ -270,16 +270,19 @@ export class ViewChange {
 
   private enterNewView(plan: NewViewPlan, prePrepares: readonly PrePrepareMessage[]): void {
     const { state, ctx } = this.c;
-    state.changing = false;
     this.viewDeadline = null;
     this.c.clearAhead();
     for (const [from, vc] of this.latestViewChange)
       if (vc.newView <= state.view) this.latestViewChange.delete(from);
+    // Still changing while the plan goes in: adopting the checkpoint moves the window, and a
+    // primary that proposed from there would use a sequence the plan then hands out again (two
+    // pre-prepares for one slot of one view, signed by an honest primary).
     if (plan.stableCount > state.stable.count) {
       checkCheckpointProof(ctx.keyring, plan.stableCount, plan.stableDigest, plan.checkpointProof);
       this.c.adoptStable({ count: plan.stableCount, digest: plan.stableDigest, proof: plan.checkpointProof });
     }
     state.nextSequence = Math.max(state.executed, plan.stableCount + plan.batches.length);
+    state.changing = false;
     this.c.resume(prePrepares, pbftPrimaryOf(state.view, ctx.n) === ctx.index);
     this.updateViewTimer(true);
   }
