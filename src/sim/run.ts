@@ -5,16 +5,16 @@ import type {
   ValidatorInit,
 } from '../consensus/interface.js';
 import { maxFaulty } from '../consensus/interface.js';
+import { EventQueue } from '../kit/event-queue.js';
+import { Prng } from '../kit/prng.js';
 import { adapterFor } from './adapters/index.js';
 import type { EquivocationMonitor, ProtocolAdapter } from './adapters/types.js';
 import type { AdversaryName, AdversarySetup, SimView } from './adversary.js';
 import { buildAdversary, protocolConfigFor } from './adversary-setup.js';
 import { InvariantChecker } from './checks.js';
 import { SimError } from './errors.js';
-import { EventQueue } from './event-queue.js';
 import { drawFaultPlan, type FaultPlan, faultsEndMs } from './faults.js';
 import { type Envelope, type Network, PlanNetwork } from './network.js';
-import { Prng } from './prng.js';
 import { ByzantineCore, type Strategy, strategyFor } from './strategies.js';
 import type { TwinsScenario } from './twins.js';
 
