@@ -1,6 +1,6 @@
 import { Prng } from '../kit/prng.js';
-import { clearInterval } from './clearing.js';
-import { simulateMarket } from './simulate.js';
+import { clearInterval } from '../market/clearing.js';
+import { simulateMarket } from '../market/simulate.js';
 
 export interface MarketBenchOptions {
   readonly repeats: number;
