@@ -33,7 +33,7 @@ describe('random markets', () => {
 
   it('liability, fee and subsidy lines sum to zero across all accounts, grid enterprise and subsidy account included', () => {
     const seen = new Set<string>();
-    for (const seed of [51, 52, 53, 54]) {
+    for (const seed of [52, 53, 54, 55]) {
       const run = runSimulation({ participants: 40, intervals: 3, seed, sealedBids: seed % 2 === 0 });
       const store = new MarketStore(run.state);
       const sums = new Map<string, bigint>();
