@@ -40,7 +40,6 @@ export {
   type PowerFlowResult,
   runPowerFlow,
 } from './powerflow.js';
-export { Prng } from './prng.js';
 export {
   type Schedule,
   type ScheduleEntry,

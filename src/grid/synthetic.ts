@@ -1,6 +1,6 @@
+import { Prng } from '../kit/prng.js';
 import type { Branch, Bus, Grid, Load } from './model.js';
 import { runPowerFlow } from './powerflow.js';
-import { Prng } from './prng.js';
 import type { ScheduleEntry } from './schedule.js';
 
 /**
@@ -31,7 +31,7 @@ export function syntheticRadialFeeder(busCount: number, seed = 1): Grid {
       vaDeg: 0,
     });
     if (id === 1) continue;
-    const parent = id === 2 || rng.next() < 0.6 ? id - 1 : 1 + rng.below(id - 1);
+    const parent = id === 2 || rng.float() < 0.6 ? id - 1 : 1 + rng.int(id - 1);
     branches.push({
       from: parent,
       to: id,
@@ -69,15 +69,15 @@ export function syntheticSchedule(grid: Grid, count: number, seed = 1): Schedule
   const prices = [30, 35, 40, 45, 50, 60];
   const entries: ScheduleEntry[] = [];
   for (let k = 0; k < count; k++) {
-    const seller = rng.next() < 0.6;
-    const bus = seller ? farBuses[rng.below(farBuses.length)]! : loadBuses[rng.below(loadBuses.length)]!;
+    const seller = rng.float() < 0.6;
+    const bus = seller ? farBuses[rng.int(farBuses.length)]! : loadBuses[rng.int(loadBuses.length)]!;
     const netKw = Math.round(rng.between(1, seller ? 9 : 4) * 1000) / 1000;
     entries.push({
       participantId: `p${String(k).padStart(4, '0')}`,
       bus,
       interval: 0,
       netKw: seller ? netKw : -netKw,
-      pricePerKwh: prices[rng.below(prices.length)]!,
+      pricePerKwh: prices[rng.int(prices.length)]!,
     });
   }
   return entries;
@@ -116,7 +116,7 @@ export function congestedSyntheticCase(
     ...feeder,
     branches: feeder.branches.map((b, i) => {
       const kva = flows.get(i) ?? 0;
-      return rng.next() < 0.05 ? { ...b, rateKva: Math.round(kva * 1.1 * 1000) / 1000 + 1 } : b;
+      return rng.float() < 0.05 ? { ...b, rateKva: Math.round(kva * 1.1 * 1000) / 1000 + 1 } : b;
     }),
   };
   const schedule = syntheticSchedule(grid, participants, seed + 1).map((e) => ({

@@ -6,11 +6,18 @@ export { LedgerError, type LedgerErrorCode } from './errors.js';
 export * from './executor.js';
 export * from './generate.js';
 export * from './genesis.js';
+export { keyBytes, keyString } from './key-string.js';
 export * from './merkle.js';
 export { StateOverlay } from './overlay.js';
 export * from './signed-transaction.js';
 export * from './sparse-merkle.js';
-export type { AuthenticatedState, KeyValueState, ReadableState } from './state-interface.js';
+export {
+  type AuthenticatedState,
+  isStringKeyed,
+  type KeyValueState,
+  type ReadableState,
+  type StringKeyedState,
+} from './state-interface.js';
 export { type AppendOptions, LedgerStore, type StoredBlock } from './store.js';
 export * from './transaction.js';
 export * from './verify.js';

@@ -20,3 +20,22 @@ export interface KeyValueState extends ReadableState {
 export interface AuthenticatedState extends KeyValueState {
   root(): Uint8Array;
 }
+
+/**
+ * A state also addressed by key strings (`keyString`), so an overlay on top of it converts each
+ * key once rather than on every read and again at commit. Values passed in are taken over.
+ */
+export interface StringKeyedState extends KeyValueState {
+  getByString(key: string): Uint8Array | undefined;
+  setByString(key: string, value: Uint8Array): void;
+  deleteByString(key: string): void;
+}
+
+export function isStringKeyed(state: KeyValueState): state is StringKeyedState {
+  const candidate = state as Partial<StringKeyedState>;
+  return (
+    typeof candidate.getByString === 'function' &&
+    typeof candidate.setByString === 'function' &&
+    typeof candidate.deleteByString === 'function'
+  );
+}

@@ -1,8 +1,8 @@
 import { bytesEqual, toHex } from '../crypto/index.js';
+import { keyString } from '../ledger/key-string.js';
 import type { MarketAction } from './actions.js';
 import { MarketError } from './errors.js';
 import { type ActionDetail, type HandlerContext, requireCycle, requireMember } from './handler-context.js';
-import { keyString } from './memory-state.js';
 import {
   type Acceptance,
   type Awaiting,

@@ -1,12 +1,12 @@
 import { toHex } from '../crypto/index.js';
 import { isGridShardError } from '../errors.js';
+import { keyString } from '../ledger/key-string.js';
 import { AwaitingIndex, acceptancesAtWriting } from './acceptance.js';
 import type { MarketAction } from './actions.js';
 import { checkDeadlineMs, moveCycle } from './cycle-clock.js';
 import { MarketError } from './errors.js';
 import type { ScheduleInterval, SecurityCheckResult } from './grid-interface.js';
 import { type ActionDetail, type HandlerContext, requireCycle, requireMember } from './handler-context.js';
-import { keyString } from './memory-state.js';
 import type { Contract, Cycle, Deal, IntervalOutcome, Member } from './records.js';
 
 type Of<T extends MarketAction['type']> = Extract<MarketAction, { type: T }>;

@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { CodecError } from '../codec/index.js';
 import { ed25519PublicKeyObject, ed25519Verify } from '../crypto/index.js';
+import { StateOverlay } from '../ledger/overlay.js';
 import type { KeyValueState } from '../ledger/state-interface.js';
 import { acceptContracts } from './acceptance.js';
 import { type ExecutionContext, type MarketAction, type MarketTransaction, signingBytes } from './actions.js';
@@ -14,7 +15,6 @@ import type { ActionDetail, HandlerContext, MarketPlugins } from './handler-cont
 import { match } from './matching.js';
 import { audit, auditBatch, consent, exit, register, suspend } from './members.js';
 import { bindMeter } from './meters.js';
-import { OverlayState } from './overlay.js';
 import { amendQuote, commitQuote, revealQuote, submitQuote, withdrawQuote } from './quotes.js';
 import { type MarketConfig, marketConfigWithDefaults } from './records.js';
 import { meterReadings, settle } from './settlement.js';
@@ -178,7 +178,7 @@ export function executeMarketTransaction(
     if (!ed25519Verify(publicKeyObject(tx.sender), message, tx.signature)) {
       throw new MarketError('BAD_SIGNATURE', 'signature does not verify for this sender and chain', {});
     }
-    const overlay = new OverlayState(state);
+    const overlay = new StateOverlay(state);
     const store = new MarketStore(overlay);
     const config = store.config();
     if (config === undefined) throw new MarketError('BAD_CONFIG', 'market not initialised', {});
@@ -200,7 +200,7 @@ export function executeMarketTransaction(
     };
     const detail = dispatch(ctx, tx.action);
     store.setNonce(tx.sender, expected + 1n);
-    overlay.commit();
+    overlay.commitTo();
     return { ok: true, type: tx.action.type, detail };
   } catch (error) {
     if (error instanceof MarketError) return { ok: false, error };

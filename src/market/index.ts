@@ -30,7 +30,6 @@ export type { MarketPlugins } from './handler-context.js';
 export { MARKET_TX_TYPE, marketApplication, marketGenesisState } from './ledger-application.js';
 export { MemoryState } from './memory-state.js';
 export { clearPlainOrders, type PlainClearing, type PlainOrder, parseOrderFile } from './order-book.js';
-export { OverlayState } from './overlay.js';
 export { MARKET_PARAMETER_DEFAULTS } from './parameters.js';
 export * from './records.js';
 export { runSimulation, type SimulationReport, simulateMarket } from './simulate.js';

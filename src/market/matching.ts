@@ -1,3 +1,4 @@
+import { keyString } from '../ledger/key-string.js';
 import { mustAbsorbLocally } from './access-rules.js';
 import type { MarketAction } from './actions.js';
 import { clearInterval } from './clearing.js';
@@ -5,7 +6,6 @@ import { moveCycle, revealDeadlineMs } from './cycle-clock.js';
 import { MarketError } from './errors.js';
 import type { Crossing, GridLocation } from './grid-interface.js';
 import { type ActionDetail, type HandlerContext, requireCycle, requireMember } from './handler-context.js';
-import { keyString } from './memory-state.js';
 import type { Cycle, Deal, Quotation } from './records.js';
 
 type Of<T extends MarketAction['type']> = Extract<MarketAction, { type: T }>;

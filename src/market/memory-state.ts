@@ -1,28 +1,15 @@
 import { createHash } from 'node:crypto';
 import { Writer } from '../codec/index.js';
 import { sha256 } from '../crypto/index.js';
-import type { KeyValueState } from '../ledger/state-interface.js';
-
-/**
- * Keys become latin1 strings: one UTF-16 unit per byte, so JavaScript string order is byte
- * order and a Map can hold them without hex's doubling.
- */
-export function keyString(key: Uint8Array): string {
-  // Short keys (all of the market's) convert fastest through fromCharCode.
-  if (key.length <= 256) return String.fromCharCode.apply(null, key as unknown as number[]);
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
-}
-
-export function keyBytes(key: string): Uint8Array {
-  return new Uint8Array(Buffer.from(key, 'latin1'));
-}
+import { keyBytes, keyString } from '../ledger/key-string.js';
+import type { StringKeyedState } from '../ledger/state-interface.js';
 
 /**
  * The in-memory state for tests and the simulator. Its root is SHA-256 over the sorted key/value
  * pairs, each written as varint length and bytes; the ledger's sparse Merkle tree replaces it
  * behind the same interface.
  */
-export class MemoryState implements KeyValueState {
+export class MemoryState implements StringKeyedState {
   private readonly entries = new Map<string, Uint8Array>();
 
   get(key: Uint8Array): Uint8Array | undefined {

@@ -1,4 +1,5 @@
 import { bytesEqual, toHex } from '../crypto/index.js';
+import { keyString } from '../ledger/key-string.js';
 import type { MarketAction } from './actions.js';
 import { deliveryEndMs, moveCycle } from './cycle-clock.js';
 import { MarketError } from './errors.js';
@@ -10,7 +11,6 @@ import {
   requireMember,
 } from './handler-context.js';
 import { breachesOf } from './liability.js';
-import { keyString } from './memory-state.js';
 import type { Contract, Cycle, LiabilityLine, Statement, StatementKind } from './records.js';
 import { STATEMENT_KINDS } from './records.js';
 import { lapseReason } from './store.js';

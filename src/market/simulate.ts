@@ -1,11 +1,11 @@
 import { toHex } from '../crypto/index.js';
+import { Prng } from '../kit/prng.js';
 import { quoteCommitment } from './commitment.js';
 import { MarketDriver, type RecordedTransaction, type Signer, signerFromSeed } from './driver.js';
 import { initMarket } from './executor.js';
 import { checkInvariants, contractedByParticipant } from './invariants.js';
 import { MemoryState } from './memory-state.js';
 import { MARKET_PARAMETER_DEFAULTS } from './parameters.js';
-import { SplitMix64 } from './prng.js';
 import type { MarketConfig, Project, Quotation, TradingMode } from './records.js';
 import { MarketStore } from './store.js';
 
@@ -121,7 +121,7 @@ export function runSimulation(options: SimulationOptions & { readonly record?: b
   log: RecordedTransaction[];
 } {
   const setupStarted = performance.now();
-  const random = new SplitMix64(options.seed);
+  const random = new Prng(options.seed);
   const { participants, intervals } = options;
   const sealed = options.sealedBids ?? true;
   const buses = Math.max(4, Math.ceil(participants / 25));
@@ -166,41 +166,43 @@ export function runSimulation(options: SimulationOptions & { readonly record?: b
 
   const traders: Trader[] = [];
   for (let i = 0; i < participants; i++) {
-    const role = random.next() < 0.4 ? 'generator' : 'user';
-    const bus = random.int(0, buses - 1);
-    const roll = random.next();
+    const role = random.float() < 0.4 ? 'generator' : 'user';
+    const bus = random.range(0, buses - 1);
+    const roll = random.float();
     // Mostly small projects; a few large ones test the 20-50 MW rule, some of them refused.
-    const capacityKw = roll < 0.9 ? random.int(100, 3000) : roll < 0.97 ? random.int(20_500, 45_000) : 60_000;
-    const voltageKv = capacityKw > 20_000 ? (random.next() < 0.7 ? 110 : 220) : random.next() < 0.8 ? 10 : 35;
+    const capacityKw =
+      roll < 0.9 ? random.range(100, 3000) : roll < 0.97 ? random.range(20_500, 45_000) : 60_000;
+    const voltageKv =
+      capacityKw > 20_000 ? (random.float() < 0.7 ? 110 : 220) : random.float() < 0.8 ? 10 : 35;
     const projects: Project[] =
       role === 'generator'
         ? [
             {
               technology: random.pick(['pv', 'wind', 'storage', 'chp']),
               capacityKw,
-              ownMaxLoadKw: random.int(0, Math.floor(capacityKw / 20)),
+              ownMaxLoadKw: random.range(0, Math.floor(capacityKw / 20)),
               bus,
               voltageKv,
-              absorbedLocally: random.next() < 0.8,
+              absorbedLocally: random.float() < 0.8,
             },
           ]
         : [];
-    const modeRoll = random.next();
+    const modeRoll = random.float();
     traders.push({
       signer: traderSigners[i]!,
       role,
       projects,
-      maxLoadKw: role === 'user' ? random.int(50, 2000) : 0,
+      maxLoadKw: role === 'user' ? random.range(50, 2000) : 0,
       bus,
       mode: role === 'user' || modeRoll < 0.84 ? 'direct' : modeRoll < 0.92 ? 'entrusted' : 'gridPurchase',
-      basePrice: role === 'generator' ? random.int(280, 460) : random.int(380, 560),
+      basePrice: role === 'generator' ? random.range(280, 460) : random.range(380, 560),
       quotedWh: new Array<number>(intervals).fill(0),
       accepts: 'consent',
     });
   }
   // Most parties consent at registration; some sign each contract; a few never accept.
   for (const trader of traders) {
-    const roll = random.next();
+    const roll = random.float();
     trader.accepts = roll < 0.8 ? 'consent' : roll < 0.95 ? 'signed' : 'never';
   }
   for (const trader of traders) {
@@ -289,7 +291,7 @@ export function runSimulation(options: SimulationOptions & { readonly record?: b
     readings: byInterval
       .map((wh, interval) => ({
         interval,
-        energyWh: Math.max(0, Math.round(wh * (0.92 + 0.16 * random.next()))),
+        energyWh: Math.max(0, Math.round(wh * (0.92 + 0.16 * random.float()))),
       }))
       .filter((_, interval) => byInterval[interval]! > 0),
   }));
@@ -384,7 +386,7 @@ function buildQuote(
   trader: Trader,
   round: number,
   intervals: number,
-  random: SplitMix64,
+  random: Prng,
   store: MarketStore,
   cycleId: string,
 ): Quotation | null {
@@ -399,7 +401,7 @@ function buildQuote(
     if (round === 0) {
       // A daily shape: PV peaks at noon, load in the evening; never above capacity.
       const shape = 0.35 + 0.6 * Math.abs(Math.sin(((interval + (side === 'sell' ? 0 : 6)) * Math.PI) / 24));
-      energyWh = Math.floor(powerKw * 1000 * shape * (0.5 + 0.5 * random.next()));
+      energyWh = Math.floor(powerKw * 1000 * shape * (0.5 + 0.5 * random.float()));
       trader.quotedWh[interval] = energyWh;
     } else {
       const matched = store.matchedWh(cycleId, trader.signer.publicKey, 0)[interval] ?? 0;
@@ -407,7 +409,7 @@ function buildQuote(
     }
     if (energyWh < 2) continue;
     const shift = round === 0 ? 0 : side === 'sell' ? -40 : 40;
-    const price = direct ? Math.max(0, trader.basePrice + shift + random.int(-20, 20)) : 0;
+    const price = direct ? Math.max(0, trader.basePrice + shift + random.range(-20, 20)) : 0;
     const steps =
       side === 'sell' && direct
         ? [

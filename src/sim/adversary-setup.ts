@@ -1,4 +1,5 @@
 import type { ValidatorInit } from '../consensus/interface.js';
+import type { Prng } from '../kit/prng.js';
 import type { ProtocolAdapter } from './adapters/types.js';
 import {
   type AdversaryName,
@@ -10,7 +11,6 @@ import {
 import { AsyncNetwork } from './async-network.js';
 import { BrainNetwork } from './brain-network.js';
 import { PlanNetwork } from './network.js';
-import type { Prng } from './prng.js';
 import { randomTwinsScenario, TwinsNetwork, type TwinsScenario } from './twins.js';
 
 export interface AdversaryContext {

@@ -1,8 +1,8 @@
 import type { ConsensusCore } from '../consensus/interface.js';
+import type { Prng } from '../kit/prng.js';
 import type { MessageInfo, ProtocolAdapter } from './adapters/types.js';
 import type { SimView } from './adversary.js';
 import { type Envelope, HeldPool, type Network } from './network.js';
-import type { Prng } from './prng.js';
 
 /**
  * An asynchronous scheduler: the adversary, not a delay distribution, orders delivery. Every

@@ -1,6 +1,6 @@
+import type { Prng } from '../kit/prng.js';
 import type { Brain } from './adapters/types.js';
 import { type Envelope, HeldPool, type Network } from './network.js';
-import type { Prng } from './prng.js';
 
 /**
  * The network as the colluding validators' accomplice: short random delays, except that any

@@ -1,4 +1,4 @@
-import type { Prng } from './prng.js';
+import type { Prng } from '../kit/prng.js';
 
 /**
  * The network adversary of one run, drawn from the seed: link delays with a heavy tail,

@@ -1,5 +1,5 @@
+import type { Prng } from '../kit/prng.js';
 import type { FaultPlan } from './faults.js';
-import type { Prng } from './prng.js';
 
 /** One message between two running instances (a twinned identity has two). */
 export interface Envelope {

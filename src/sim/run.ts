@@ -5,6 +5,8 @@ import type {
   ValidatorInit,
 } from '../consensus/interface.js';
 import { maxFaulty } from '../consensus/interface.js';
+import { EventQueue } from '../kit/event-queue.js';
+import { Prng } from '../kit/prng.js';
 import type { Application } from '../ledger/application.js';
 import type { ValidatorEffect, ValidatorInput } from '../validator/types.js';
 import type { Validator } from '../validator/validator.js';
@@ -14,11 +16,9 @@ import type { AdversaryName, AdversarySetup, SimView } from './adversary.js';
 import { buildAdversary, protocolConfigFor } from './adversary-setup.js';
 import { InvariantChecker } from './checks.js';
 import { SimError } from './errors.js';
-import { EventQueue } from './event-queue.js';
 import { type ExecutionReport, SimExecution } from './execution.js';
 import { drawFaultPlan, type FaultPlan, faultsEndMs } from './faults.js';
 import { type Envelope, type Network, PlanNetwork } from './network.js';
-import { Prng } from './prng.js';
 import { ByzantineCore, type Strategy, strategyFor } from './strategies.js';
 import type { TwinsScenario } from './twins.js';
 

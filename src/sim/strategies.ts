@@ -4,9 +4,9 @@ import type {
   ConsensusInput,
   ValidatorInit,
 } from '../consensus/interface.js';
+import type { Prng } from '../kit/prng.js';
 import type { ProtocolAdapter } from './adapters/types.js';
 import { SimError } from './errors.js';
-import type { Prng } from './prng.js';
 
 /** What a faulty validator does. `leader-targeting` is a silent validator plus a network adversary. */
 export const STRATEGIES = [

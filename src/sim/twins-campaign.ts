@@ -1,4 +1,4 @@
-import { Prng } from './prng.js';
+import { Prng } from '../kit/prng.js';
 import { runSimulation } from './run.js';
 import { describeTwinsScenario, exhaustiveTwinsScenarios } from './twins.js';
 

@@ -1,5 +1,5 @@
+import type { Prng } from '../kit/prng.js';
 import type { Envelope, Network } from './network.js';
-import type { Prng } from './prng.js';
 
 /**
  * Twins (Bano et al., 2021): each faulty identity runs as two honest instances with the same keys,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeExact, type Reader, Writer } from '../../src/codec/index.js';
-import { seededRandom } from '../ledger/random.js';
+import { Prng } from '../../src/kit/prng.js';
 
 interface Sample {
   flag: boolean;
@@ -53,7 +53,7 @@ function read(reader: Reader): Sample {
 
 describe('canonical codec', () => {
   it('round-trips 500 seeded random records byte for byte', () => {
-    const random = seededRandom(42);
+    const random = new Prng(42);
     const words = ['kWh', 'Wh', '电力', 'ünïcode', '', 'bus 18'];
     for (let i = 0; i < 500; i++) {
       const sample: Sample = {

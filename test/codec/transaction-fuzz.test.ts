@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import { CodecError } from '../../src/codec/errors.js';
 import { bytesEqual, sha256, toHex } from '../../src/crypto/hash.js';
 import { ed25519Scheme } from '../../src/crypto/scheme.js';
+import { Prng } from '../../src/kit/prng.js';
 import { decodeTransaction, encodeTransaction, signTransaction } from '../../src/ledger/transaction.js';
-import { Prng } from '../../src/sim/prng.js';
 
 /**
  * Seeded mutation fuzzing of the transaction decoder. Each case draws from its own generator,

@@ -24,8 +24,8 @@ import {
   pbftProtocol,
   VIEW_TIMER,
 } from '../../src/consensus/pbft/index.js';
-import { EventQueue } from '../../src/sim/event-queue.js';
-import { prng } from './pbft/cluster.js';
+import { EventQueue } from '../../src/kit/event-queue.js';
+import { Prng } from '../../src/kit/prng.js';
 
 /** One message a validator put on the wire (before the network decides its fate). */
 export interface Sent<M> {
@@ -151,7 +151,8 @@ export class ComplianceCluster<M> {
     readonly n: number,
     seed: number,
   ) {
-    this.random = prng(seed);
+    const generator = new Prng(seed);
+    this.random = () => generator.float();
     this.inits = subject.genesis(n, seed);
     this.cores = this.inits.map((init) => subject.protocol.create(init));
     this.commits = this.inits.map(() => []);

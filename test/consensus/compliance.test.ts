@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CodecError } from '../../src/codec/index.js';
 import type { CommittedBatch, ConsensusInput } from '../../src/consensus/interface.js';
+import { Prng } from '../../src/kit/prng.js';
 import {
   ComplianceCluster,
   dagSubject,
@@ -9,7 +10,6 @@ import {
   type Subject,
   transactions,
 } from './compliance-harness.js';
-import { prng } from './pbft/cluster.js';
 
 /**
  * What every `ConsensusCore` must do, whatever the protocol: the same suite runs against the DAG
@@ -139,7 +139,8 @@ function complianceSuite<M>(subject: Subject<M>): void {
       cluster.start();
       cluster.submit(0, transactions('g', 4));
       cluster.run(20_000, () => cluster.allCommitted(4));
-      const random = prng(7);
+      const generator = new Prng(7);
+      const random = () => generator.float();
       const encoded = cluster.sent.slice(-200).map((s) => subject.protocol.encodeMessage(s.message));
       const candidates: Uint8Array[] = [];
       for (let k = 0; k < 200; k++) {

@@ -14,8 +14,8 @@ import {
 } from '../../src/crypto/ed25519.js';
 import { sha256, toHex } from '../../src/crypto/hash.js';
 import { ed25519Scheme } from '../../src/crypto/scheme.js';
+import { Prng } from '../../src/kit/prng.js';
 import { type MarketConfigJson, marketConfigFromJson, parseGenesis } from '../../src/node/genesis-file.js';
-import { Prng } from '../../src/sim/prng.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const hex = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));

@@ -4,12 +4,12 @@ import {
   type Grid,
   GridError,
   importMatpowerCase,
-  Prng,
   resolveCongestion,
   runPowerFlow,
   type ScheduleEntry,
   securityCheck,
 } from '../../src/grid/index.js';
+import { Prng } from '../../src/kit/prng.js';
 import { fixtureText, ieee33, loadFixtureGrid } from './cases.js';
 
 /**
@@ -33,13 +33,13 @@ const bases: { name: string; grid: Grid }[] = [
 ];
 
 function randomFeeder(rng: Prng): { name: string; grid: Grid } {
-  const { name, grid: base } = bases[rng.below(bases.length)]!;
+  const { name, grid: base } = bases[rng.int(bases.length)]!;
   // Sometimes close a tie switch, so meshed feeders (Newton-Raphson) are covered too.
   const ties = base.branches.flatMap((b, i) => (b.inService ? [] : [i]));
-  const closed = ties.length > 0 && rng.next() < 0.3 ? ties[rng.below(ties.length)]! : -1;
+  const closed = ties.length > 0 && rng.float() < 0.3 ? ties[rng.int(ties.length)]! : -1;
   const flows = runPowerFlow(base).branches;
-  const vMax = [1.03, 1.05, 1.1][rng.below(3)]!;
-  const vMin = [0.9, 0.92, 0.95][rng.below(3)]!;
+  const vMax = [1.03, 1.05, 1.1][rng.int(3)]!;
+  const vMin = [0.9, 0.92, 0.95][rng.int(3)]!;
   const grid: Grid = {
     ...base,
     buses: base.buses.map((b) =>
@@ -51,26 +51,26 @@ function randomFeeder(rng: Prng): { name: string; grid: Grid } {
       return {
         ...b,
         inService: b.inService || i === closed,
-        rateKva: rng.next() < 0.3 ? Math.round(kva * rng.between(1.05, 2)) + 50 + rng.below(500) : 0,
+        rateKva: rng.float() < 0.3 ? Math.round(kva * rng.between(1.05, 2)) + 50 + rng.int(500) : 0,
       };
     }),
-    substation: { ...base.substation, capacityKva: rng.next() < 0.5 ? 0 : 5_000 + rng.below(30_000) },
+    substation: { ...base.substation, capacityKva: rng.float() < 0.5 ? 0 : 5_000 + rng.int(30_000) },
   };
   return { name: `${name}${closed >= 0 ? `+tie${closed}` : ''}`, grid };
 }
 
 function randomOffers(rng: Prng, grid: Grid): ScheduleEntry[] {
   const buses = grid.buses.filter((b) => b.type !== 'slack' && b.baseKv <= MAX_ACCESS_KV).map((b) => b.id);
-  const count = 1 + rng.below(10);
+  const count = 1 + rng.int(10);
   const prices = [0, 20, 40, 60];
   return Array.from({ length: count }, (_, k) => {
     const kw = Math.max(1, Math.round(rng.between(0, MAX_PROJECT_KW)));
     return {
       participantId: `p${k}`,
-      bus: buses[rng.below(buses.length)]!,
-      interval: rng.below(2),
-      netKw: rng.next() < 0.6 ? kw : -kw,
-      pricePerKwh: prices[rng.below(prices.length)]!,
+      bus: buses[rng.int(buses.length)]!,
+      interval: rng.int(2),
+      netKw: rng.float() < 0.6 ? kw : -kw,
+      pricePerKwh: prices[rng.int(prices.length)]!,
     };
   });
 }

@@ -4,7 +4,6 @@ import {
   type Grid,
   GridError,
   ieee33Feeder,
-  Prng,
   resolveCongestion,
   runPowerFlow,
   type ScheduleEntry,
@@ -12,6 +11,7 @@ import {
   syntheticRadialFeeder,
   syntheticSchedule,
 } from '../../src/grid/index.js';
+import { Prng } from '../../src/kit/prng.js';
 import { ieee33, withRating } from './cases.js';
 
 /** Smallest total export at one bus that must be curtailed for the schedule to pass, by bisection on the AC check. */
@@ -169,14 +169,14 @@ describe('congestion management over random cases', () => {
         buses: base.buses.map((b) => (b.type === 'slack' ? b : { ...b, vMaxPu: 1.05 })),
         branches: base.branches.map((b, i) => ({
           ...b,
-          rateKva: rng.next() < 0.3 ? Math.round((flows.get(i) ?? 0) * (1.05 + 0.5 * rng.next())) + 100 : 0,
+          rateKva: rng.float() < 0.3 ? Math.round((flows.get(i) ?? 0) * (1.05 + 0.5 * rng.float())) + 100 : 0,
         })),
-        substation: { bus: 1, capacityKva: 5000 + rng.below(3000) },
+        substation: { bus: 1, capacityKva: 5000 + rng.int(3000) },
       };
-      const schedule = syntheticSchedule(grid, 20 + rng.below(300), seed).map((e) => ({
+      const schedule = syntheticSchedule(grid, 20 + rng.int(300), seed).map((e) => ({
         ...e,
-        netKw: e.netKw * (1 + rng.below(60)),
-        interval: rng.below(3),
+        netKw: e.netKw * (1 + rng.int(60)),
+        interval: rng.int(3),
       }));
       const result = await resolveCongestion(grid, schedule, {
         objective: seed % 2 === 1 ? 'welfare' : 'energy',

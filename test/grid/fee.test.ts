@@ -9,7 +9,7 @@ import {
   ieee33Feeder,
   tariffFromJson,
 } from '../../src/grid/index.js';
-import { SplitMix64 } from '../../src/market/prng.js';
+import { Prng } from '../../src/kit/prng.js';
 
 /** An illustrative table in integer money units per kWh: higher voltage, lower T&D price. */
 const tariff: CrossingTariff = {
@@ -58,26 +58,26 @@ describe('network crossing fee', () => {
 
   it('nearest is cheapest: the fee never falls as the energy climbs (seeded property)', () => {
     const seed = Number(process.env.GRID_FEE_SEED ?? 11);
-    const random = new SplitMix64(seed);
+    const random = new Prng(seed);
     try {
       for (let round = 0; round < 2000; round++) {
-        const levels = Array.from({ length: random.int(1, 6) }, (_, i) => ({
+        const levels = Array.from({ length: random.range(1, 6) }, (_, i) => ({
           name: `L${i}`,
           maxKv: (i + 1) * 10,
           tdPricePerKwh: 0,
         }));
         // T&D prices fall as the level rises.
-        let price = random.int(0, 1000);
+        let price = random.range(0, 1000);
         for (let i = levels.length - 1; i >= 0; i--) {
           levels[i]!.tdPricePerKwh = price;
-          price += random.int(0, 50);
+          price += random.range(0, 50);
         }
         const top = levels.length * 10;
-        const point = () => kv(random.int(1, top), random.int(0, 3));
+        const point = () => kv(random.range(1, top), random.range(0, 3));
         const seller = point();
         const buyer = point();
         const near = crossingFee({ levels, levelsBetweenBuses: 0 }, seller, buyer);
-        const far = crossingFee({ levels, levelsBetweenBuses: random.int(1, 3) }, seller, buyer);
+        const far = crossingFee({ levels, levelsBetweenBuses: random.range(1, 3) }, seller, buyer);
         assert.ok(Number.isSafeInteger(near.feePerKwh) && near.feePerKwh >= 0);
         assert.ok(far.feePerKwh >= near.feePerKwh, `round ${round}`);
         assert.ok(far.levelsAboveSeller >= near.levelsAboveSeller, `round ${round}`);

@@ -4,11 +4,11 @@ import {
   type Grid,
   GridError,
   PowerFlowEngine,
-  Prng,
   parseMatpowerCase,
   runPowerFlow,
   syntheticRadialFeeder,
 } from '../../src/grid/index.js';
+import { Prng } from '../../src/kit/prng.js';
 import { fixtureText, ieee33, loadFixtureGrid } from './cases.js';
 
 /** Published AC power flow of the Baran & Wu feeder, slack at 1.0 pu. */
@@ -180,20 +180,20 @@ describe('sweep and Newton-Raphson over random feeders', () => {
   it('agree on seeded synthetic feeders with generation, shunts, charging and transformers', () => {
     for (let seed = 1; seed <= 6; seed++) {
       const rng = new Prng(seed);
-      const feeder = syntheticRadialFeeder(150 + rng.below(150), seed);
+      const feeder = syntheticRadialFeeder(150 + rng.int(150), seed);
       const grid: Grid = {
         ...feeder,
         // Some sections become transformers or cables with charging; some buses get capacitors.
         branches: feeder.branches.map((b) => {
-          const roll = rng.next();
-          if (roll < 0.05) return { ...b, tap: 0.95 + 0.1 * rng.next(), shiftDeg: rng.between(-3, 3) };
+          const roll = rng.float();
+          if (roll < 0.05) return { ...b, tap: 0.95 + 0.1 * rng.float(), shiftDeg: rng.between(-3, 3) };
           if (roll < 0.15) return { ...b, bPu: rng.between(0, 0.002) };
           return b;
         }),
-        buses: feeder.buses.map((b) => (rng.next() < 0.05 ? { ...b, bsKvar: rng.between(50, 300) } : b)),
+        buses: feeder.buses.map((b) => (rng.float() < 0.05 ? { ...b, bsKvar: rng.between(50, 300) } : b)),
       };
       const injections = Array.from({ length: 10 }, () => ({
-        bus: 2 + rng.below(grid.buses.length - 1),
+        bus: 2 + rng.int(grid.buses.length - 1),
         pKw: rng.between(-50, 200),
       }));
       const sweep = runPowerFlow(grid, { method: 'bfs', injections });

@@ -5,7 +5,6 @@ import {
   congestedSyntheticCase,
   gridToJson,
   ieee33Feeder,
-  Prng,
   ratedFeeder,
   resolveCongestion,
   runPowerFlow,
@@ -18,25 +17,6 @@ import { ieee33, loadFixtureGrid } from './cases.js';
 describe('built-in and synthetic cases', () => {
   it('the built-in 33-bus feeder is the fixture, number for number', () => {
     assert.deepEqual(gridToJson(ieee33Feeder()), gridToJson(ieee33()));
-  });
-
-  it('the generator repeats itself for a seed and differs between seeds', () => {
-    const a = new Prng(42);
-    const b = new Prng(42);
-    const c = new Prng(43);
-    const seqA = Array.from({ length: 5 }, () => a.nextUint32());
-    assert.deepEqual(
-      seqA,
-      Array.from({ length: 5 }, () => b.nextUint32()),
-    );
-    assert.notDeepEqual(
-      seqA,
-      Array.from({ length: 5 }, () => c.nextUint32()),
-    );
-    for (let i = 0; i < 1000; i++) {
-      const x = a.next();
-      assert.ok(x >= 0 && x < 1);
-    }
   });
 
   it('the synthetic 10,000-bus feeder is radial, solved by the sweep, and agrees with Newton-Raphson', () => {

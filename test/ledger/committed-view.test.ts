@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { sha256 } from '../../src/crypto/hash.js';
 import { ed25519Scheme } from '../../src/crypto/scheme.js';
+import { Prng } from '../../src/kit/prng.js';
 import { encodeKvPut, KV_PUT, keyValueApplication, kvStateKey } from '../../src/ledger/application.js';
 import { SparseMerkleTree, type StateSnapshot, verifyStateProof } from '../../src/ledger/sparse-merkle.js';
 import { LedgerStore } from '../../src/ledger/store.js';
 import { signTransaction } from '../../src/ledger/transaction.js';
-import { seededRandom } from './random.js';
 
 const root = mkdtempSync(join(tmpdir(), 'gridshard-view-test-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -18,7 +18,7 @@ const params = { chainId: 'test', shardId: 0, scheme: 'ed25519-sha256' as const,
 
 describe('state snapshots', () => {
   it('keep their root, values and proofs while the tree changes, and leave the root computation as it was', () => {
-    const random = seededRandom(7);
+    const random = new Prng(7);
     const tree = new SparseMerkleTree(sha256);
     const plain = new SparseMerkleTree(sha256);
     const taken: { snapshot: StateSnapshot; values: Map<number, Uint8Array> }[] = [];
@@ -26,7 +26,7 @@ describe('state snapshots', () => {
     for (let step = 0; step < 3000; step++) {
       const k = random.int(400);
       const key = enc(`key-${k}`);
-      if (random.next() < 0.25) {
+      if (random.float() < 0.25) {
         tree.delete(key);
         plain.delete(key);
         current.delete(k);

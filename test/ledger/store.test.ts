@@ -7,6 +7,7 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { sha256 } from '../../src/crypto/hash.js';
 import { ed25519Scheme } from '../../src/crypto/scheme.js';
+import { Prng } from '../../src/kit/prng.js';
 import { encodeKvPut, KV_PUT, keyValueApplication, kvStateKey } from '../../src/ledger/application.js';
 import { readNonce } from '../../src/ledger/executor.js';
 import { generateChain } from '../../src/ledger/generate.js';
@@ -15,7 +16,6 @@ import { verifyStateProof } from '../../src/ledger/sparse-merkle.js';
 import { LedgerStore, openDatabase } from '../../src/ledger/store.js';
 import { signTransaction } from '../../src/ledger/transaction.js';
 import { verifyLedger } from '../../src/ledger/verify.js';
-import { seededRandom } from './random.js';
 
 const root = mkdtempSync(join(tmpdir(), 'gridshard-store-test-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -162,7 +162,7 @@ describe('tamper detection', () => {
     const dir = freshDir();
     await generateChain({ dir, blocks: 4, txsPerBlock: 12, seed: 11 });
     assert.equal((await verifyLedger(dir, keyValueApplication)).ok, true);
-    const random = seededRandom(2024);
+    const random = new Prng(2024);
     const trials = 60;
     for (let trial = 0; trial < trials; trial++) {
       const db = openDatabase(dir, false);
@@ -223,7 +223,7 @@ describe('crash safety', () => {
   it('reopens consistent after kill -9 at arbitrary moments during appends', async () => {
     const dir = freshDir();
     const child = fileURLToPath(new URL('./fixtures/append-forever.ts', import.meta.url));
-    const random = seededRandom(77);
+    const random = new Prng(77);
     let lastReported = 0;
     for (let kill = 0; kill < 4; kill++) {
       const proc = spawn(process.execPath, ['--import', 'tsx', child, dir], {

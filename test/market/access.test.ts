@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Prng } from '../../src/kit/prng.js';
 import {
   checkProjectAccess,
   LARGE_RULE,
@@ -7,7 +8,6 @@ import {
   SMALL_RULE,
 } from '../../src/market/access-rules.js';
 import { expectError } from '../../src/market/driver.js';
-import { SplitMix64 } from '../../src/market/prng.js';
 import { offer, project, seedSigner, TestMarket } from './fixture.js';
 
 describe('access rules', () => {
@@ -64,13 +64,13 @@ describe('access rules', () => {
 
   it('agrees with the rules as written on random projects (seeded property)', () => {
     const seed = Number(process.env.MARKET_ACCESS_SEED ?? 5);
-    const random = new SplitMix64(seed);
+    const random = new Prng(seed);
     for (let round = 0; round < 5000; round++) {
       const p = project({
-        capacityKw: random.int(1, 70_000),
-        ownMaxLoadKw: random.next() < 0.5 ? 0 : random.int(0, 40_000),
-        voltageKv: [1, 10, 35, 66, 110, 220][random.int(0, 5)]!,
-        absorbedLocally: random.next() < 0.5,
+        capacityKw: random.range(1, 70_000),
+        ownMaxLoadKw: random.float() < 0.5 ? 0 : random.range(0, 40_000),
+        voltageKv: [1, 10, 35, 66, 110, 220][random.range(0, 5)]!,
+        absorbedLocally: random.float() < 0.5,
       });
       const net = Math.max(0, p.capacityKw - p.ownMaxLoadKw);
       const small = net > 0 && p.voltageKv <= 35 && net <= 20_000;

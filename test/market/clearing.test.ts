@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Prng } from '../../src/kit/prng.js';
 import { clearInterval } from '../../src/market/clearing.js';
 import { MarketError } from '../../src/market/errors.js';
 import { clearPlainOrders, type PlainOrder, parseOrderFile } from '../../src/market/order-book.js';
-import { SplitMix64 } from '../../src/market/prng.js';
 
 const order = (id: string, side: 'buy' | 'sell', price: number, quantity: number): PlainOrder => ({
   id,
@@ -139,13 +139,13 @@ describe('uniform-price rule', () => {
   it("agrees with a direct reference on random books: price, volume and each order's quantity", () => {
     // The pairing itself follows the priority rule (checked below), so it is compared with the
     // reference pairing, not with the walk's best-bid-best-offer pairs.
-    const random = new SplitMix64(7);
+    const random = new Prng(7);
     for (let round = 0; round < 300; round++) {
       const orders: PlainOrder[] = [];
-      const count = random.int(0, 40);
+      const count = random.range(0, 40);
       for (let i = 0; i < count; i++) {
         orders.push(
-          order(`o${i}`, random.next() < 0.5 ? 'buy' : 'sell', random.int(90, 110), random.int(1, 50)),
+          order(`o${i}`, random.float() < 0.5 ? 'buy' : 'sell', random.range(90, 110), random.range(1, 50)),
         );
       }
       const result = clearPlainOrders(orders);

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { toHex } from '../../src/crypto/index.js';
+import { Prng } from '../../src/kit/prng.js';
+import { StateOverlay } from '../../src/ledger/overlay.js';
 import { type MarketAction, marketActionCodec } from '../../src/market/actions.js';
 import { applyAdjustments, securityCheckProblems } from '../../src/market/grid-compliance.js';
 import { BusExportLimitChecker } from '../../src/market/grid-doubles.js';
 import type { ScheduleInterval } from '../../src/market/grid-interface.js';
 import { MemoryState } from '../../src/market/memory-state.js';
-import { OverlayState } from '../../src/market/overlay.js';
-import { SplitMix64 } from '../../src/market/prng.js';
 import { versioned } from '../../src/market/schema.js';
 import { bid, offer, project } from './fixture.js';
 
@@ -95,10 +95,10 @@ describe('market action codec', () => {
 
 describe('in-memory state and overlay', () => {
   it('gives a root that depends on content only, not on insertion order', () => {
-    const random = new SplitMix64(5);
+    const random = new Prng(5);
     const pairs = Array.from({ length: 200 }, () => [
-      random.bytes(random.int(1, 40)),
-      random.bytes(random.int(0, 200)),
+      random.bytes(random.range(1, 40)),
+      random.bytes(random.range(0, 200)),
     ]);
     const a = new MemoryState();
     const b = new MemoryState();
@@ -116,13 +116,13 @@ describe('in-memory state and overlay', () => {
     base.set(new Uint8Array([1]), new Uint8Array([10]));
     base.set(new Uint8Array([2]), new Uint8Array([20]));
     const before = toHex(base.root());
-    const overlay = new OverlayState(base);
+    const overlay = new StateOverlay(base);
     overlay.set(new Uint8Array([1]), new Uint8Array([11]));
     overlay.delete(new Uint8Array([2]));
     assert.deepEqual(overlay.get(new Uint8Array([1])), new Uint8Array([11]));
     assert.equal(overlay.get(new Uint8Array([2])), undefined);
     assert.equal(toHex(base.root()), before);
-    overlay.commit();
+    overlay.commitTo();
     assert.deepEqual(base.get(new Uint8Array([1])), new Uint8Array([11]));
     assert.equal(base.get(new Uint8Array([2])), undefined);
   });
@@ -130,7 +130,7 @@ describe('in-memory state and overlay', () => {
 
 describe('security checker contract', () => {
   it('the bus-limit double satisfies it and resolves the violations it reports', () => {
-    const random = new SplitMix64(17);
+    const random = new Prng(17);
     const checker = new BusExportLimitChecker([
       { bus: 0, exportLimitKw: 100 },
       { bus: 2, exportLimitKw: 40 },
@@ -140,12 +140,12 @@ describe('security checker contract', () => {
       interval,
       intervalMs: 3_600_000,
       entries: Array.from({ length: 12 }, () => {
-        const energyWh = random.int(1, 30_000);
+        const energyWh = random.range(1, 30_000);
         return {
           id: id++,
           seller: 'a',
           buyer: 'b',
-          sellerBus: random.int(0, 3),
+          sellerBus: random.range(0, 3),
           buyerBus: 1,
           energyWh,
           powerKw: energyWh / 1000,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { toHex } from '../../src/crypto/index.js';
 import { GridError } from '../../src/grid/errors.js';
+import { Prng } from '../../src/kit/prng.js';
 import { partyKey } from '../../src/market/acceptance.js';
 import { quoteCommitment } from '../../src/market/commitment.js';
 import { TariffFeeTable } from '../../src/market/crossing-tariff.js';
@@ -17,7 +18,6 @@ import type {
 import type { MarketAction, MarketConfig, Quotation } from '../../src/market/index.js';
 import { checkInvariants } from '../../src/market/invariants.js';
 import { MemoryState } from '../../src/market/memory-state.js';
-import { SplitMix64 } from '../../src/market/prng.js';
 import { MarketStore } from '../../src/market/store.js';
 import { HOUR_MS, project, START_MS, seedSigner, testConfig } from './fixture.js';
 
@@ -109,7 +109,7 @@ interface Trader {
 }
 
 interface Run {
-  random: SplitMix64;
+  random: Prng;
   state: MemoryState;
   store: MarketStore;
   driver: MarketDriver;
@@ -125,19 +125,19 @@ interface Run {
 }
 
 function setUp(seed: number): Run {
-  const random = new SplitMix64(seed);
+  const random = new Prng(seed);
   const operator = seedSigner(1);
   const center = seedSigner(2);
   const grid = seedSigner(3);
   const regulator = seedSigner(4);
   const config = testConfig(operator.publicKey, {
-    sealedBids: random.next() < 0.5,
-    busLimits: [{ bus: 1, exportLimitKw: random.int(50, 400) }],
-    revealWindowMs: random.int(1, 30) * MINUTE_MS,
-    stepGraceMs: random.int(1, 20) * MINUTE_MS,
-    checkWindowMs: random.int(5, 60) * MINUTE_MS,
-    meterWindowMs: random.int(10, 240) * MINUTE_MS,
-    recheckAttempts: random.int(0, 3),
+    sealedBids: random.float() < 0.5,
+    busLimits: [{ bus: 1, exportLimitKw: random.range(50, 400) }],
+    revealWindowMs: random.range(1, 30) * MINUTE_MS,
+    stepGraceMs: random.range(1, 20) * MINUTE_MS,
+    checkWindowMs: random.range(5, 60) * MINUTE_MS,
+    meterWindowMs: random.range(10, 240) * MINUTE_MS,
+    recheckAttempts: random.range(0, 3),
     recheckCutBps: random.pick([2_500, 5_000, 10_000]),
     missedCheckFallback: random.pick(['gridPurchase', 'cancel'] as const),
   });
@@ -181,7 +181,7 @@ function setUp(seed: number): Run {
     });
     must(run, operator, { type: 'audit', member: signer.publicKey, approve: true, note: '' });
   }
-  const count = random.int(2, 6);
+  const count = random.range(2, 6);
   for (let i = 0; i < count; i++) {
     const role = i % 2 === 0 ? 'generator' : 'user';
     const signer = seedSigner(100 + i);
@@ -189,11 +189,13 @@ function setUp(seed: number): Run {
       type: 'register',
       role,
       name: role,
-      bus: random.int(1, 3),
+      bus: random.range(1, 3),
       voltageKv: 10,
-      maxLoadKw: role === 'user' ? random.int(100, 800) : 0,
+      maxLoadKw: role === 'user' ? random.range(100, 800) : 0,
       projects:
-        role === 'generator' ? [project({ bus: random.int(1, 3), capacityKw: random.int(100, 800) })] : [],
+        role === 'generator'
+          ? [project({ bus: random.range(1, 3), capacityKw: random.range(100, 800) })]
+          : [],
       meterKey: null,
     });
     must(run, center, { type: 'audit', member: signer.publicKey, approve: true, note: '' });
@@ -234,7 +236,7 @@ function must(run: Run, signer: Signer, action: MarketAction): void {
 function quoteFor(run: Run, trader: Trader, intervals: number): Quotation {
   const member = run.store.member(trader.signer.publicKey)!;
   const powerKw = trader.role === 'generator' ? member.approvedKw[0]! : member.maxLoadKw;
-  const mode = trader.role === 'generator' && run.random.next() < 0.2 ? 'gridPurchase' : 'direct';
+  const mode = trader.role === 'generator' && run.random.float() < 0.2 ? 'gridPurchase' : 'direct';
   const curves = Array.from({ length: intervals }, (_, interval) => ({
     interval,
     steps: [
@@ -243,9 +245,9 @@ function quoteFor(run: Run, trader: Trader, intervals: number): Quotation {
           mode !== 'direct'
             ? 0
             : trader.role === 'generator'
-              ? run.random.int(250, 420)
-              : run.random.int(330, 500),
-        energyWh: Math.max(1, Math.floor(powerKw * 1000 * 0.3 * run.random.next())),
+              ? run.random.range(250, 420)
+              : run.random.range(330, 500),
+        energyWh: Math.max(1, Math.floor(powerKw * 1000 * 0.3 * run.random.float())),
       },
     ],
   }));
@@ -255,15 +257,15 @@ function quoteFor(run: Run, trader: Trader, intervals: number): Quotation {
 /** Drives one cycle to its end and checks every property; returns the number of blocks it took. */
 function driveCycle(run: Run, cycleId: string): number {
   const { random, store, driver, center, grid } = run;
-  const intervals = random.int(1, 3);
-  const gate = driver.blockTimeMs + random.int(10, 120) * MINUTE_MS;
+  const intervals = random.range(1, 3);
+  const gate = driver.blockTimeMs + random.range(10, 120) * MINUTE_MS;
   driver.advanceTo(driver.blockTimeMs);
   must(run, center, {
     type: 'openCycle',
     cycleId,
     intervals,
     intervalMs: HOUR_MS,
-    deliveryStartMs: gate + random.int(1, 6) * HOUR_MS,
+    deliveryStartMs: gate + random.range(1, 6) * HOUR_MS,
     gateClosureMs: gate,
     gridEnterprise: grid.publicKey,
   });
@@ -277,18 +279,18 @@ function driveCycle(run: Run, cycleId: string): number {
     'contracted',
     'open',
   ]);
-  const gridSilent = random.next() < 0.3;
-  run.chaos.thresholdWh = random.int(0, 200_000);
+  const gridSilent = random.float() < 0.3;
+  run.chaos.thresholdWh = random.range(0, 200_000);
   run.chaos.plan = new Map(
     Array.from({ length: intervals }, (_, i) => [
       i,
       random.pick(['ok', 'ok', 'infeasibleAbove', 'infeasible', 'crash'] as const),
     ]),
   );
-  for (const trader of run.traders) trader.revealsLate = random.next() < 0.25;
+  for (const trader of run.traders) trader.revealsLate = random.float() < 0.25;
   // Now and then a party revokes its standing consent, or gives it, between cycles.
   for (const trader of run.traders) {
-    if (trader.accepts === 'never' || random.next() >= 0.15) continue;
+    if (trader.accepts === 'never' || random.float() >= 0.15) continue;
     trader.accepts = trader.accepts === 'consent' ? 'signed' : 'consent';
     must(run, trader.signer, { type: 'consent', standing: trader.accepts === 'consent' });
   }
@@ -311,7 +313,7 @@ function driveCycle(run: Run, cycleId: string): number {
     }
   };
   // Most traders quote at once; the others quote at random later, some after the gate.
-  for (const trader of run.traders) if (random.next() < 0.85) quote(trader, 0);
+  for (const trader of run.traders) if (random.float() < 0.85) quote(trader, 0);
 
   for (let block = 0; block < MAX_BLOCKS_PER_CYCLE; block++) {
     const cycle = store.cycle(cycleId)!;
@@ -319,9 +321,9 @@ function driveCycle(run: Run, cycleId: string): number {
     if (cycle.state === centerSilentFrom) centerSilent = true;
     // Time passes: mostly seconds to minutes, sometimes far past the next deadline.
     const due = nextDeadline(cycle, run.config);
-    const roll = random.next();
-    if (roll < 0.15 && due !== null) driver.advanceTo(due.atMs + random.int(0, 30) * MINUTE_MS);
-    else driver.advanceTo(driver.blockTimeMs + random.int(1, roll < 0.8 ? 300 : 3_600) * 1000);
+    const roll = random.float();
+    if (roll < 0.15 && due !== null) driver.advanceTo(due.atMs + random.range(0, 30) * MINUTE_MS);
+    else driver.advanceTo(driver.blockTimeMs + random.range(1, roll < 0.8 ? 300 : 3_600) * 1000);
     const now = driver.blockTimeMs + 1000; // the next transaction's block time
 
     const moves: (() => void)[] = [];
@@ -347,8 +349,8 @@ function driveCycle(run: Run, cycleId: string): number {
       if (!centerSilent) moves.push(() => send(run, center, { type: 'match', cycleId }));
     }
     if (cycle.state === 'matched') {
-      if (!centerSilent && cycle.round < 2 && random.next() < 0.3) {
-        const gateClosureMs = now + random.int(5, 90) * MINUTE_MS;
+      if (!centerSilent && cycle.round < 2 && random.float() < 0.3) {
+        const gateClosureMs = now + random.range(5, 90) * MINUTE_MS;
         moves.push(() => send(run, center, { type: 'openRound', cycleId, gateClosureMs }));
       }
       if (!gridSilent) moves.push(() => send(run, grid, { type: 'check', cycleId }));
@@ -364,7 +366,7 @@ function driveCycle(run: Run, cycleId: string): number {
       ];
       for (const signer of signers) {
         // Usually in time; sometimes naming contracts whose delivery has started (refused).
-        const late = random.next() < 0.2;
+        const late = random.float() < 0.2;
         const contractIds = unaccepted(run, cycleId, signer.publicKey, late ? Number.POSITIVE_INFINITY : now);
         if (contractIds.length > 0)
           moves.push(() => {
@@ -453,8 +455,8 @@ function sendReadings(run: Run, cycleId: string, intervals: number): void {
     participant: trader.signer.publicKey,
     readings: Array.from({ length: intervals }, (_, interval) => ({
       interval,
-      energyWh: random.int(0, 300_000),
-    })).filter(() => random.next() < 0.8),
+      energyWh: random.range(0, 300_000),
+    })).filter(() => random.float() < 0.8),
   }));
   meters.push({ participant: seedSigner(999).publicKey, readings: [{ interval: 0, energyWh: 5 }] });
   const before = run.store.meterRejectionCount(cycleId);

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { toHex } from '../../src/crypto/index.js';
+import { Prng } from '../../src/kit/prng.js';
 import { clearInterval, type OrderBook } from '../../src/market/clearing.js';
 import { TariffFeeTable } from '../../src/market/crossing-tariff.js';
 import { MarketError } from '../../src/market/errors.js';
 import { initMarket } from '../../src/market/executor.js';
 import { MemoryState } from '../../src/market/memory-state.js';
-import { SplitMix64 } from '../../src/market/prng.js';
 import type { MarketConfig, Quotation } from '../../src/market/records.js';
 import { bid, offer, project, seedSigner, TestMarket, testConfig } from './fixture.js';
 
@@ -191,29 +191,29 @@ function referencePairing(book: OrderBook, price: number, traded: { bids: number
 describe('priority pairing on random located books (seeded property)', () => {
   it('keeps the auction exact and pairs by the rule', () => {
     const seed = Number(process.env.MARKET_PRIORITY_SEED ?? 3);
-    const random = new SplitMix64(seed);
+    const random = new Prng(seed);
     let prioritised = 0;
     let walked = 0;
     let round = 0;
     try {
       for (round = 0; round < 400; round++) {
-        const groups = random.int(1, 4);
-        const bids = random.int(0, 25);
-        const offers = random.int(0, 25);
+        const groups = random.range(1, 4);
+        const bids = random.range(0, 25);
+        const offers = random.range(0, 25);
         const book: OrderBook = {
-          bidPrice: Array.from({ length: bids }, () => random.int(90, 130)),
-          bidQuantity: Array.from({ length: bids }, () => random.int(1, 50)),
-          bidGroup: Array.from({ length: bids }, () => random.int(0, groups - 1)),
-          bidOwner: Array.from({ length: bids }, () => random.int(0, 8)),
-          offerPrice: Array.from({ length: offers }, () => random.int(80, 120)),
-          offerQuantity: Array.from({ length: offers }, () => random.int(1, 50)),
-          offerGroup: Array.from({ length: offers }, () => random.int(0, groups - 1)),
-          offerOwner: Array.from({ length: offers }, () => random.int(0, 8)),
+          bidPrice: Array.from({ length: bids }, () => random.range(90, 130)),
+          bidQuantity: Array.from({ length: bids }, () => random.range(1, 50)),
+          bidGroup: Array.from({ length: bids }, () => random.range(0, groups - 1)),
+          bidOwner: Array.from({ length: bids }, () => random.range(0, 8)),
+          offerPrice: Array.from({ length: offers }, () => random.range(80, 120)),
+          offerQuantity: Array.from({ length: offers }, () => random.range(1, 50)),
+          offerGroup: Array.from({ length: offers }, () => random.range(0, groups - 1)),
+          offerOwner: Array.from({ length: offers }, () => random.range(0, 8)),
           crossingFee: Array.from({ length: groups }, (_, g) =>
-            Array.from({ length: groups }, (_, h) => (g === h ? 0 : random.int(0, 15))),
+            Array.from({ length: groups }, (_, h) => (g === h ? 0 : random.range(0, 15))),
           ),
           allowed: Array.from({ length: groups }, (_, g) =>
-            Array.from({ length: groups }, (_, h) => g === h || random.next() < 0.7),
+            Array.from({ length: groups }, (_, h) => g === h || random.float() < 0.7),
           ),
         };
         const result = clearInterval(book);

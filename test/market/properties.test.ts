@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { toHex } from '../../src/crypto/index.js';
+import { Prng } from '../../src/kit/prng.js';
 import { type MarketTransaction, signMarketTransaction } from '../../src/market/actions.js';
 import { signerFromSeed } from '../../src/market/driver.js';
 import { executeMarketTransaction, initMarket } from '../../src/market/executor.js';
 import { checkInvariants } from '../../src/market/invariants.js';
 import { MemoryState } from '../../src/market/memory-state.js';
-import { SplitMix64 } from '../../src/market/prng.js';
 import { runSimulation, simulateMarket } from '../../src/market/simulate.js';
 import { MarketStore } from '../../src/market/store.js';
 
@@ -33,7 +33,7 @@ describe('random markets', () => {
 
   it('liability, fee and subsidy lines sum to zero across all accounts, grid enterprise and subsidy account included', () => {
     const seen = new Set<string>();
-    for (const seed of [51, 52, 53, 54]) {
+    for (const seed of [52, 53, 54, 55]) {
       const run = runSimulation({ participants: 40, intervals: 3, seed, sealedBids: seed % 2 === 0 });
       const store = new MarketStore(run.state);
       const sums = new Map<string, bigint>();
@@ -93,7 +93,7 @@ describe('random markets', () => {
 
   it('refuses every replayed and every foreign-signed transaction without changing state', () => {
     const run = runSimulation({ participants: 20, intervals: 2, seed: 31, record: true });
-    const random = new SplitMix64(9_031);
+    const random = new Prng(9_031);
     const root = toHex(run.state.root());
     const mallory = signerFromSeed(random.bytes(32));
     for (let i = 0; i < 40; i++) {

@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { type DagMessage, dagProtocol, digestKey, headerDigest } from '../../src/consensus/dag/index.js';
 import { createNetworkFiles } from '../../src/devnet/devnet.js';
 import { Supervisor } from '../../src/devnet/supervisor.js';
+import { Prng } from '../../src/kit/prng.js';
 import { GridShardClient } from '../../src/sdk/client.js';
-import { prng } from '../consensus/pbft/cluster.js';
 import { readingSubmitter, settled } from './load.js';
 
 const root = mkdtempSync(join(tmpdir(), 'gridshard-signed-log-crash-'));
@@ -68,14 +68,14 @@ describe('a validator killed with -9 while voting under load', () => {
     await supervisor.waitHealthy(120_000);
     const clients = apis.map((api) => new GridShardClient(api, 10_000));
     const submit = readingSubmitter(clients, 'wal-test', 'meter');
-    const random = prng(0x5eed);
+    const random = new Prng(0x5eed);
 
     let next = 0;
     for (let kill = 0; kill < 2; kill++) {
       // Load goes through the validators that stay up; the victim votes on every header of it.
       const load = submit(next, 300, [0, 1, 2]);
       next += 300;
-      await sleep(150 + Math.floor(random() * 700));
+      await sleep(150 + random.int(700));
       supervisor.kill(VICTIM, 'SIGKILL');
       while (supervisor.nodes[VICTIM]!.process !== null) await sleep(20);
       await load;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ed25519Scheme } from '../../src/crypto/scheme.js';
+import { Prng } from '../../src/kit/prng.js';
 import { encodeTransaction, signTransaction } from '../../src/ledger/transaction.js';
 import { checkProjectAccess as chainAccess } from '../../src/market/access-rules.js';
 import {
@@ -10,7 +11,6 @@ import {
 } from '../../src/market/actions.js';
 import { quoteCommitment as chainCommitment } from '../../src/market/commitment.js';
 import { signerFromSeed } from '../../src/market/driver.js';
-import { SplitMix64 } from '../../src/market/prng.js';
 import { configRecord, type Statement, statementRecord } from '../../src/market/records.js';
 import { simulationConfig } from '../../src/market/simulate.js';
 import { checkProjectAccess, checkRegistration } from '../../web/src/lib/access-rules.js';
@@ -169,17 +169,17 @@ describe('market transactions signed by the portal', () => {
   });
 
   it('decides every project as the audit does (5,000 seeded projects)', () => {
-    const rng = new SplitMix64(2026);
+    const rng = new Prng(2026);
     const kv = [0.4, 10, 20, 35, 66, 110, 220].map(Math.round);
     for (let i = 0; i < 5_000; i++) {
-      const capacityKw = rng.int(0, 70_000);
+      const capacityKw = rng.range(0, 70_000);
       const project = {
         technology: 'pv',
         capacityKw,
-        ownMaxLoadKw: rng.next() < 0.3 ? rng.int(0, capacityKw + 1000) : 0,
+        ownMaxLoadKw: rng.float() < 0.3 ? rng.range(0, capacityKw + 1000) : 0,
         bus: 1,
-        voltageKv: kv[rng.int(0, kv.length - 1)]!,
-        absorbedLocally: rng.next() < 0.5,
+        voltageKv: kv[rng.range(0, kv.length - 1)]!,
+        absorbedLocally: rng.float() < 0.5,
       };
       const ours = checkProjectAccess(project);
       const chain = chainAccess(project);

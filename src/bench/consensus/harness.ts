@@ -5,10 +5,12 @@ import type {
   ConsensusInput,
   ValidatorIndex,
 } from '../../consensus/interface.js';
+import { EventQueue } from '../../kit/event-queue.js';
+import { Prng } from '../../kit/prng.js';
+import { Fifo } from './fifo.js';
 import { type HeapSample, liveHeapBytes, mb, retained } from './heap.js';
-import { DeliveryHeap, Fifo } from './network.js';
 import type { BenchProtocol, ReliedOn } from './protocols.js';
-import { mulberry32, round } from './stats.js';
+import { round } from './stats.js';
 import { acrossValidators, CommitTally, type ValidatorFigures } from './tally.js';
 import { collectTransactions, TX_LENGTH, transactionNonce } from './transactions.js';
 import type { VerifyPool } from './verify-pool.js';
@@ -139,7 +141,7 @@ export async function runScenario(
   signed: SignedPool,
 ): Promise<RunResult> {
   const n = options.nodes;
-  const random = mulberry32(options.seed);
+  const random = new Prng(options.seed);
   const sample = signed.bytes.subarray(0, Math.min(signed.count, 512) * TX_LENGTH);
   const nativeBefore = await pool.calibrate(sample, options.calibrateMs);
 
@@ -180,7 +182,7 @@ export async function runScenario(
   let crashed: number | null = null;
   let stopped = false;
 
-  const network = new DeliveryHeap<{ to: ValidatorIndex; item: Inbox }>();
+  const network = new EventQueue<{ to: ValidatorIndex; item: Inbox }>();
   let wakeAt = Number.POSITIVE_INFINITY;
   let wakeTimer: NodeJS.Timeout | undefined;
 
@@ -209,7 +211,7 @@ export async function runScenario(
     wakeTimer = undefined;
     const t = now();
     while ((network.peekAt() ?? Number.POSITIVE_INFINITY) <= t) {
-      const { to, item } = network.pop()!;
+      const { to, item } = network.pop()!.item;
       enqueue(validators[to]!, item.kind === 'message' ? item.from : n, item);
     }
     scheduleWake();
@@ -223,7 +225,7 @@ export async function runScenario(
   ): void {
     if (!validators[to]!.alive) return;
     messages++;
-    let delay = options.latencyMs + random() * options.jitterMs;
+    let delay = options.latencyMs + random.float() * options.jitterMs;
     if (slow !== null && (from === slow || to === slow)) delay += options.leaderDelayMs;
     network.push(now() + delay, { to, item: { kind: 'message', from, bytes } });
   }

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { Fifo } from './network.js';
+import { Fifo } from './fifo.js';
 import { CLIENT_COUNT, type ClientKeys, TX_LENGTH, TX_MAGIC, TX_SIGNED_LENGTH } from './transactions.js';
 import { WORKER_SOURCE } from './worker-source.js';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { DEFAULT_BENCH, runMarketBench } from '../../market/bench.js';
+import { DEFAULT_BENCH, runMarketBench } from '../../bench/market.js';
 import { MarketError } from '../../market/errors.js';
 import { clearPlainOrders, parseOrderFile } from '../../market/order-book.js';
 import { simulateMarket } from '../../market/simulate.js';

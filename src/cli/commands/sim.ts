@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
+import { runSimBench } from '../../bench/sim.js';
 import { parseAdversary } from '../../sim/adversary.js';
-import { runBench } from '../../sim/bench.js';
 import { type CampaignOptions, replayCommand, runCampaign, runPassed } from '../../sim/campaign.js';
 import { SimError } from '../../sim/errors.js';
 import { parseStrategy } from '../../sim/strategies.js';
@@ -178,7 +178,7 @@ export function registerBench(bench: Command): void {
     .option('--json', 'print one JSON object')
     .action(
       action((flags: { seeds: string; longMs: string; json?: boolean }) => {
-        const report = runBench({
+        const report = runSimBench({
           seeds: integer(flags.seeds, '--seeds', 1, 10_000),
           longRunMs: integer(flags.longMs, '--long-ms', 1000, 10_000_000),
           clock: () => performance.now(),

@@ -12,7 +12,7 @@ import {
 } from '../../consensus/dag/index.js';
 import type { ValidatorInit } from '../../consensus/interface.js';
 import { ed25519Sign } from '../../crypto/index.js';
-import type { Prng } from '../prng.js';
+import type { Prng } from '../../kit/prng.js';
 import { DagBrain } from './dag-brain.js';
 import { classifyDag, dagEquivocationMonitor } from './dag-equivocation.js';
 import { flipBit, type ProtocolAdapter, randomBytes } from './types.js';

@@ -1,6 +1,6 @@
 import type { ValidatorInit } from '../../consensus/interface.js';
 import { type PbftCore, type PbftMessage, pbftGenesis, pbftProtocol } from '../../consensus/pbft/index.js';
-import type { Prng } from '../prng.js';
+import type { Prng } from '../../kit/prng.js';
 import { PbftBrain } from './pbft-brain.js';
 import { resign } from './pbft-craft.js';
 import { classifyPbft, pbftEquivocationMonitor } from './pbft-equivocation.js';

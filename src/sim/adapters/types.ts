@@ -5,8 +5,8 @@ import type {
   ValidatorIndex,
   ValidatorInit,
 } from '../../consensus/interface.js';
+import type { Prng } from '../../kit/prng.js';
 import type { SimView } from '../adversary.js';
-import type { Prng } from '../prng.js';
 
 /** What a scheduler may know of a message without understanding the protocol. */
 export interface MessageInfo {

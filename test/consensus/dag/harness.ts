@@ -6,7 +6,7 @@ import {
   dagProtocol,
 } from '../../../src/consensus/dag/index.js';
 import type { CommittedBatch, ConsensusEffect, ConsensusInput } from '../../../src/consensus/interface.js';
-import { EventQueue } from '../../../src/sim/event-queue.js';
+import { EventQueue } from '../../../src/kit/event-queue.js';
 
 /**
  * A small in-order network for unit tests: fixed per-link delays, a switch to cut a validator

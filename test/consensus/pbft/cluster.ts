@@ -6,22 +6,10 @@ import {
   type PbftOptions,
   pbftGenesis,
 } from '../../../src/consensus/pbft/index.js';
-
-/** A small seeded generator (mulberry32), so every test run schedules the same way. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { EventQueue } from '../../../src/kit/event-queue.js';
+import { Prng } from '../../../src/kit/prng.js';
 
 interface Event {
-  readonly at: number;
-  readonly order: number;
   readonly to: number;
   readonly from?: number;
   readonly bytes?: Uint8Array;
@@ -47,10 +35,9 @@ export class Cluster {
    */
   readonly crashAfterRecord = new Map<number, (record: Uint8Array) => boolean>();
   now = 0;
-  private queue: Event[] = [];
-  private order = 0;
+  private readonly queue = new EventQueue<Event>();
   private readonly timers = new Map<string, number>();
-  private readonly random: () => number;
+  private readonly random: Prng;
   /** Returns false to drop a message on the wire. */
   filter: (from: number, to: number, message: PbftMessage) => boolean = () => true;
 
@@ -60,7 +47,7 @@ export class Cluster {
     options: Partial<PbftOptions> = {},
     readonly latencyMs: [number, number] = [1, 10],
   ) {
-    this.random = prng(seed);
+    this.random = new Prng(seed);
     this.protocol = createPbftProtocol(options);
     this.inits = pbftGenesis(n, new Uint8Array(32).fill(seed & 0xff));
     this.cores = this.inits.map((init) => this.protocol.create(init));
@@ -99,15 +86,15 @@ export class Cluster {
     this.apply(to, this.core(to).handle({ kind: 'message', from, message }, this.now));
   }
 
-  private push(event: Omit<Event, 'order'>): void {
-    this.queue.push({ ...event, order: this.order++ });
+  private push(at: number, event: Event): void {
+    this.queue.push(at, event);
   }
 
   private send(from: number, to: number, message: PbftMessage): void {
     if (!this.filter(from, to, message)) return;
     const [lo, hi] = this.latencyMs;
     const bytes = this.protocol.encodeMessage(message);
-    this.push({ at: this.now + lo + this.random() * (hi - lo), to, from, bytes });
+    this.push(this.now + lo + this.random.float() * (hi - lo), { to, from, bytes });
   }
 
   apply(i: number, effects: ConsensusEffect<PbftMessage>[]): void {
@@ -121,7 +108,7 @@ export class Cluster {
           break;
         case 'timer':
           this.timers.set(`${i}/${effect.name}`, effect.atMs);
-          this.push({ at: effect.atMs, to: i, timer: effect.name });
+          this.push(effect.atMs, { to: i, timer: effect.name });
           break;
         case 'commit':
           this.committed[i]!.push(effect.batch);
@@ -142,21 +129,14 @@ export class Cluster {
 
   /** Runs events in time order until `untilMs` or until `done()` holds. */
   run(untilMs: number, done: () => boolean = () => false): void {
-    while (this.queue.length > 0 && !done()) {
-      let best = 0;
-      for (let k = 1; k < this.queue.length; k++) {
-        const a = this.queue[k]!;
-        const b = this.queue[best]!;
-        if (a.at < b.at || (a.at === b.at && a.order < b.order)) best = k;
-      }
-      const event = this.queue[best]!;
-      if (event.at > untilMs) break;
-      this.queue.splice(best, 1);
-      this.now = Math.max(this.now, event.at);
+    while (this.queue.size > 0 && !done()) {
+      if (this.queue.peekAt()! > untilMs) break;
+      const { at, item: event } = this.queue.pop()!;
+      this.now = Math.max(this.now, at);
       const core = this.cores[event.to];
       if (core === null || core === undefined) continue;
       if (event.timer !== undefined) {
-        if (this.timers.get(`${event.to}/${event.timer}`) !== event.at) continue;
+        if (this.timers.get(`${event.to}/${event.timer}`) !== at) continue;
         this.apply(event.to, core.handle({ kind: 'timer', name: event.timer }, this.now));
       } else {
         const message = this.protocol.decodeMessage(event.bytes!);

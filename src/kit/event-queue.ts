@@ -1,6 +1,6 @@
 /**
- * A binary min-heap of timed events. Ties break by insertion order, so the schedule is a pure
- * function of the seed.
+ * A binary min-heap of timed events. Ties break by insertion order, so a schedule built from a
+ * seed pops in the same order on every run.
  */
 export class EventQueue<T> {
   private readonly heap: { at: number; seq: number; item: T }[] = [];
@@ -8,6 +8,11 @@ export class EventQueue<T> {
 
   get size(): number {
     return this.heap.length;
+  }
+
+  /** Time of the next event, without taking it. */
+  peekAt(): number | undefined {
+    return this.heap[0]?.at;
   }
 
   push(at: number, item: T): void {
@@ -42,6 +47,11 @@ export class EventQueue<T> {
       }
     }
     return { at: top.at, item: top.item };
+  }
+
+  /** Drops every queued event; the tie order of later pushes still follows insertion. */
+  clear(): void {
+    this.heap.length = 0;
   }
 }
 

@@ -1,6 +1,6 @@
 import { DagCore } from '../consensus/dag/index.js';
-import { runCampaign } from './campaign.js';
-import { runSimulation } from './run.js';
+import { runCampaign } from '../sim/campaign.js';
+import { runSimulation } from '../sim/run.js';
 
 export interface SimBenchOptions {
   readonly seeds: number;
@@ -18,7 +18,7 @@ function median(values: number[]): number {
  * strategy in turn), and a long calm DAG run under steady load, sampled for the size of its DAG
  * window and the process heap, to show garbage collection keeps memory flat.
  */
-export function runBench(options: SimBenchOptions): Record<string, unknown> {
+export function runSimBench(options: SimBenchOptions): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const protocol of ['dag', 'pbft']) {
     const walls: number[] = [];

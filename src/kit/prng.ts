@@ -1,6 +1,10 @@
 /**
  * xoshiro128** seeded through splitmix32: a small, fast generator whose whole stream follows from
- * one integer seed, so every simulated run replays exactly.
+ * one integer seed, so every simulated run, generated case and benchmark schedule replays exactly.
+ *
+ * The stream is fixed: the simulator's replay commands and the seeds quoted in the docs depend on
+ * every draw below (including `d | 1` at seeding and the 32-bit `float`), so changing any of them
+ * changes which runs those seeds name.
  */
 export class Prng {
   private a: number;
@@ -36,7 +40,7 @@ export class Prng {
     return result;
   }
 
-  /** Uniform in [0, 1). */
+  /** Uniform in [0, 1), in steps of 2^-32. */
   float(): number {
     return this.next() / 4294967296;
   }
@@ -46,9 +50,14 @@ export class Prng {
     return Math.floor(this.float() * bound);
   }
 
-  /** Uniform integer in [low, high]. */
+  /** Uniform integer in [low, high], both inclusive. */
   range(low: number, high: number): number {
     return low + this.int(high - low + 1);
+  }
+
+  /** Uniform real in [low, high). */
+  between(low: number, high: number): number {
+    return low + (high - low) * this.float();
   }
 
   chance(probability: number): boolean {
@@ -59,12 +68,26 @@ export class Prng {
     return items[this.int(items.length)]!;
   }
 
+  /** Shuffles in place (Fisher–Yates) and returns the same array. */
   shuffle<T>(items: T[]): T[] {
     for (let i = items.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
       [items[i], items[j]] = [items[j]!, items[i]!];
     }
     return items;
+  }
+
+  /** `length` bytes, four from each draw, least significant first. */
+  bytes(length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    for (let i = 0; i < length; i += 4) {
+      let word = this.next();
+      for (let j = i; j < Math.min(i + 4, length); j++) {
+        out[j] = word & 0xff;
+        word >>>= 8;
+      }
+    }
+    return out;
   }
 
   /** A derived generator, so adding draws in one component does not shift another's stream. */

@@ -1,6 +1,6 @@
-import { clearInterval } from './clearing.js';
-import { SplitMix64 } from './prng.js';
-import { simulateMarket } from './simulate.js';
+import { Prng } from '../kit/prng.js';
+import { clearInterval } from '../market/clearing.js';
+import { simulateMarket } from '../market/simulate.js';
 
 export interface MarketBenchOptions {
   readonly repeats: number;
@@ -33,9 +33,9 @@ const round1 = (value: number) => Math.round(value * 10) / 10;
  * wall time because the machine is shared: wall time includes waiting for a core.
  */
 export function runMarketBench(options: MarketBenchOptions = DEFAULT_BENCH) {
-  const random = new SplitMix64(2026);
+  const random = new Prng(2026);
   const half = Math.floor(options.orders / 2);
-  const draw = (min: number, max: number) => Array.from({ length: half }, () => random.int(min, max));
+  const draw = (min: number, max: number) => Array.from({ length: half }, () => random.range(min, max));
   const book = {
     bidPrice: draw(200, 600),
     bidQuantity: draw(1, 10_000),
