@@ -18,6 +18,7 @@ import {
   batchDigest,
   encodePbftMessage,
   FETCH_TIMER,
+  HEARTBEAT_TIMER,
   type PbftMessage,
   type PrePrepareMessage,
   pbftGenesis,
@@ -94,7 +95,7 @@ export const pbftSubject: Subject<PbftMessage> = {
   name: 'pbft',
   protocol: pbftProtocol,
   genesis: (n, seed) => pbftGenesis(n, new Uint8Array(32).fill(seed)),
-  timers: [VIEW_TIMER, FETCH_TIMER],
+  timers: [VIEW_TIMER, FETCH_TIMER, HEARTBEAT_TIMER],
   statements(sent, signer) {
     const signed = collect();
     const prePrepare = (pp: PrePrepareMessage) =>

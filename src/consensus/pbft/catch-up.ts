@@ -5,6 +5,8 @@ import type { ReplicaContext, ReplicaIO, ReplicaState } from './replica-state.js
 import { batchDigest } from './signing.js';
 
 export const FETCH_TIMER = 'pbft/fetch';
+/** The idle pull: one fetch to the next peer in turn, so a decision missed in a lull is found. */
+export const HEARTBEAT_TIMER = 'pbft/heartbeat';
 
 /** What catch-up needs from the rest of the replica. */
 export interface CatchUpComponents {
@@ -57,6 +59,18 @@ export class CatchUp {
   /** At least one fetch goes out even without a known gap (the primary may be silent). */
   probe(): void {
     this.probesLeft = Math.max(this.probesLeft, 1);
+  }
+
+  /**
+   * A validator that missed a decision while the network was cut and then fell quiet has no gap to
+   * notice: nothing later is decided and no client retransmits. Every heartbeat it asks one peer
+   * (in turn) for what follows its last executed batch; a peer with nothing newer sends nothing.
+   */
+  heartbeat(): void {
+    const { ctx, io } = this.c;
+    if (ctx.n === 1 || ctx.options.heartbeatMs <= 0) return;
+    this.sendFetch();
+    io.push({ kind: 'timer', name: HEARTBEAT_TIMER, atMs: io.now() + ctx.options.heartbeatMs });
   }
 
   /** A sequence was decided here. */

@@ -8,7 +8,7 @@ import {
   type ValidatorIndex,
   type ValidatorInit,
 } from '../interface.js';
-import { CatchUp, FETCH_TIMER } from './catch-up.js';
+import { CatchUp, FETCH_TIMER, HEARTBEAT_TIMER } from './catch-up.js';
 import { Checkpoints } from './checkpoints.js';
 import { encodeMessageList } from './codec.js';
 import { EarlyMessages } from './early-messages.js';
@@ -40,7 +40,7 @@ import { batchDigest, chainDigest, decisionRandomness, Keyring } from './signing
 import { decodeSnapshot, encodeSnapshot, type PbftSnapshot } from './snapshot.js';
 import { VIEW_TIMER, ViewChange } from './view-change.js';
 
-export { FETCH_TIMER } from './catch-up.js';
+export { FETCH_TIMER, HEARTBEAT_TIMER } from './catch-up.js';
 export type { PbftCore } from './interface.js';
 export { VIEW_TIMER } from './view-change.js';
 
@@ -195,6 +195,7 @@ export class PbftReplica implements PbftCore {
       case 'timer':
         if (input.name === VIEW_TIMER) this.viewChange.onViewTimer();
         else if (input.name === FETCH_TIMER) this.catchUp.onFetchTimer();
+        else if (input.name === HEARTBEAT_TIMER) this.catchUp.heartbeat();
         break;
       case 'message':
         try {
@@ -248,6 +249,8 @@ export class PbftReplica implements PbftCore {
     }
     this.viewChange.updateViewTimer(false);
     this.tryPropose();
+    if (this.ctx.options.heartbeatMs > 0 && this.ctx.n > 1)
+      this.io.push({ kind: 'timer', name: HEARTBEAT_TIMER, atMs: this.now + this.ctx.options.heartbeatMs });
   }
 
   private onTransactions(transactions: readonly Uint8Array[]): void {

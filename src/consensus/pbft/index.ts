@@ -28,7 +28,7 @@ export function createPbftProtocol(options: Partial<PbftOptions> = {}): PbftProt
 export const pbftProtocol: PbftProtocol = createPbftProtocol();
 
 export { decodePbftMessage, encodePbftMessage, signingBytes } from './codec.js';
-export { FETCH_TIMER, type PbftCore, PbftReplica, VIEW_TIMER } from './core.js';
+export { FETCH_TIMER, HEARTBEAT_TIMER, type PbftCore, PbftReplica, VIEW_TIMER } from './core.js';
 export { PbftError, type PbftErrorCode } from './errors.js';
 export { pbftGenesis, pbftPrimaryOf } from './genesis.js';
 export type * from './messages.js';

@@ -22,6 +22,8 @@ export interface PbftOptions {
   readonly retainBatches: number;
   /** Pending client transactions held at most; more are refused (back-pressure). */
   readonly maxPendingTransactions: number;
+  /** Period of the idle pull for missed decisions (one fetch to one peer); 0 turns it off. */
+  readonly heartbeatMs: number;
 }
 
 export const DEFAULT_PBFT_OPTIONS: PbftOptions = {
@@ -34,4 +36,5 @@ export const DEFAULT_PBFT_OPTIONS: PbftOptions = {
   fetchLimit: 16,
   retainBatches: 128,
   maxPendingTransactions: 200_000,
+  heartbeatMs: 2000,
 };
