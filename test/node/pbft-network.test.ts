@@ -16,8 +16,9 @@ import { readingSubmitter } from './load.js';
 
 const root = mkdtempSync(join(tmpdir(), 'gridshard-pbft-network-test-'));
 const cli = ['--import', 'tsx', fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))];
-// Ports from the process id, away from network.test.ts's range, so parallel runs do not collide.
-const p2pBase = 31_000 + (process.pid % 400) * 10;
+// Ports from the process id, so parallel runs do not collide: network.test.ts takes the first four
+// of each ten, this test the next four, all below the ephemeral range (32768 on).
+const p2pBase = 21_005 + (process.pid % 400) * 10;
 const apiBase = p2pBase + 5_000;
 
 let supervisor: Supervisor | null = null;
