@@ -76,7 +76,6 @@ const LATENCY_WINDOW_MS = 120_000;
 export class GridShardNode extends EventEmitter<NodeEvents> {
   readonly metrics: NodeMetrics;
   private validator!: Validator<unknown>;
-  private protocol!: NodeProtocol<unknown>;
   private network!: ConsensusNetwork;
   private gossip: NodeGossip | null = null;
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -102,6 +101,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     readonly genesis: GenesisFile,
     readonly store: LedgerStore,
     private readonly secrets: NodeSecrets,
+    private readonly protocol: NodeProtocol<unknown>,
     private readonly log: NodeLogger,
     private readonly now: () => number,
   ) {
@@ -125,12 +125,17 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     log: NodeLogger,
     now: () => number = () => Date.now(),
   ): Promise<GridShardNode> {
+    // Checked before anything is opened: a DAG validator without its coin share stops here.
+    const protocol = nodeProtocolOf(genesis, {
+      ...(secrets.coinSecretShare === undefined ? {} : { coinSecretShare: secrets.coinSecretShare }),
+      minRoundIntervalMs: config.roundIntervalMs ?? DEFAULT_ROUND_INTERVAL_MS,
+    });
     mkdirSync(config.dataDir, { recursive: true });
     const ledgerDir = join(config.dataDir, 'ledger');
     const store = existsSync(ledgerDir)
       ? await LedgerStore.open(ledgerDir, application)
       : await LedgerStore.create(ledgerDir, chainParametersOf(genesis), application);
-    const node = new GridShardNode(config, genesis, store, secrets, log, now);
+    const node = new GridShardNode(config, genesis, store, secrets, protocol, log, now);
     await node.boot();
     return node;
   }
@@ -151,13 +156,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     if (process.env[SENT_CAPTURE_ENV] === '1') {
       this.sentCapture = openSync(join(this.config.dataDir, SENT_CAPTURE_FILE), 'a');
     }
-    const protocol = nodeProtocolOf(this.genesis, {
-      ...(this.secrets.coinSecretShare === undefined
-        ? {}
-        : { coinSecretShare: this.secrets.coinSecretShare }),
-      minRoundIntervalMs: this.config.roundIntervalMs ?? DEFAULT_ROUND_INTERVAL_MS,
-    });
-    this.protocol = protocol;
+    const protocol = this.protocol;
     this.validator = new Validator<unknown>({
       chain: this.store.chain,
       createCore: (acceptsEntry) =>
