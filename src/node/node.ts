@@ -16,6 +16,7 @@ import type { Application } from '../ledger/application.js';
 import type { ExecutedBlock } from '../ledger/chain-state.js';
 import { LedgerStore, type StoredBlock } from '../ledger/store.js';
 import { ConsensusNetwork } from '../network/consensus-network.js';
+import { NetworkError } from '../network/errors.js';
 import { gossipTopics } from '../network/host.js';
 import type { AdmittedTransaction } from '../validator/mempool.js';
 import type { ValidatorEffect, ValidatorInput } from '../validator/types.js';
@@ -302,13 +303,13 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
         case 'send': {
           const bytes = this.protocol.encode(effect.message);
           this.capture(effect.message, bytes);
-          this.network.send(effect.to, bytes);
+          this.transmit(() => this.network.send(effect.to, bytes), bytes.length);
           break;
         }
         case 'broadcast': {
           const bytes = this.protocol.encode(effect.message);
           this.capture(effect.message, bytes);
-          this.network.broadcast(bytes);
+          this.transmit(() => this.network.broadcast(bytes), bytes.length);
           break;
         }
         case 'persist-signed':
@@ -327,6 +328,20 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
           this.writeBlock(effect.block);
           break;
       }
+    }
+  }
+
+  /**
+   * A message larger than a consensus frame is dropped with a warning instead of stopping the
+   * node: a PBFT view change carries every batch prepared in the window, which under load can
+   * outgrow the frame limit. Its protocol retries (the view timer fires again) or moves on.
+   */
+  private transmit(send: () => void, bytes: number): void {
+    try {
+      send();
+    } catch (error) {
+      if (!(error instanceof NetworkError) || error.code !== 'FRAME_TOO_LARGE') throw error;
+      this.log.warn({ bytes }, 'a consensus message exceeds the frame limit; not sent');
     }
   }
 
