@@ -8,7 +8,7 @@ import { ApplicationRouter, keyValueApplication } from '../ledger/application.js
 import { marketApplication } from '../market/ledger-application.js';
 import { type ConfigOverrides, loadNodeConfig, readPassword } from '../node/config.js';
 import { NodeError } from '../node/errors.js';
-import { readGenesisFile } from '../node/genesis-file.js';
+import { consensusOf, readGenesisFile } from '../node/genesis-file.js';
 import { marketPluginsFromState } from '../node/market-plugins.js';
 import { GridShardNode } from '../node/node.js';
 
@@ -26,7 +26,11 @@ export async function runNode(configPath: string, overrides: ConfigOverrides, en
   const genesis = readGenesisFile(config.genesis);
   const password = readPassword(config, env);
   const { seed } = decryptKeystore(readJson(config.keystore, 'keystore'), password);
-  const coinSecretShare = decryptSecretFile(readJson(config.coinShare, 'coin share'), 'coin-share', password);
+  // Only the DAG has a coin; a PBFT validator signs with its keystore's key alone.
+  const coinSecretShare =
+    consensusOf(genesis) === 'dag'
+      ? decryptSecretFile(readJson(config.coinShare, 'coin share'), 'coin-share', password)
+      : undefined;
   const log = pino({ level: config.logLevel, base: { validator: config.validatorIndex } });
   const highs = await loadHighs();
   const application = new ApplicationRouter([
@@ -36,7 +40,7 @@ export async function runNode(configPath: string, overrides: ConfigOverrides, en
   const node = await GridShardNode.start(
     config,
     genesis,
-    { signingSeed: seed, coinSecretShare },
+    { signingSeed: seed, ...(coinSecretShare === undefined ? {} : { coinSecretShare }) },
     application,
     log,
   );

@@ -6,7 +6,12 @@ import { maxFaulty } from '../consensus/interface.js';
 import { toHex } from '../crypto/hash.js';
 import { encryptKeystore, encryptSecretFile, type ScryptCost } from '../crypto/keystore.js';
 import { ed25519Scheme } from '../crypto/scheme.js';
-import { coinPublicKeysToJson, type GenesisFile, type MarketConfigJson } from '../node/genesis-file.js';
+import {
+  type ConsensusName,
+  coinPublicKeysToJson,
+  type GenesisFile,
+  type MarketConfigJson,
+} from '../node/genesis-file.js';
 
 export interface NetworkLayout {
   readonly dir: string;
@@ -25,6 +30,8 @@ export interface NetworkLayout {
   readonly scryptCost?: ScryptCost;
   /** Written into each config; the file itself is the caller's to create. */
   readonly passwordFile?: string;
+  /** The chain's consensus protocol (default the DAG); PBFT validators get no coin share. */
+  readonly consensus?: ConsensusName;
   /** The market's genesis configuration, when the chain runs a market. */
   readonly market?: MarketConfigJson;
   /** The grid its security check runs on (grid JSON document). */
@@ -33,17 +40,20 @@ export interface NetworkLayout {
 
 /**
  * Creates a whole network's files in one directory: genesis.json, and per validator a folder with
- * its config, its encrypted signing key and its encrypted coin-key share. Keys come from the OS's
- * random source and the coin key is dealt once, here; on separate hosts each folder is copied to
- * its own machine (docs/OPERATIONS.md).
+ * its config, its encrypted signing key and (DAG only) its encrypted coin-key share. Keys come
+ * from the OS's random source and the coin key is dealt once, here; on separate hosts each folder
+ * is copied to its own machine (docs/OPERATIONS.md).
  */
 export function createNetworkFiles(layout: NetworkLayout): GenesisFile {
   const n = layout.validators;
   const seeds = Array.from({ length: n }, () => new Uint8Array(randomBytes(32)));
-  const deal = dealCoinKeys(n, maxFaulty(n) + 1, new Uint8Array(randomBytes(32)));
+  const consensus = layout.consensus ?? 'dag';
+  const deal =
+    consensus === 'dag' ? dealCoinKeys(n, maxFaulty(n) + 1, new Uint8Array(randomBytes(32))) : null;
   const hostOf = (index: number) => layout.hosts?.[index] ?? layout.host;
   const genesis: GenesisFile = {
     version: 1,
+    consensus,
     chainId: layout.chainId,
     shardId: 0,
     scheme: 'ed25519-sha256',
@@ -54,7 +64,7 @@ export function createNetworkFiles(layout: NetworkLayout): GenesisFile {
       address: `/ip4/${hostOf(index)}/tcp/${layout.p2pBasePort + index}`,
       api: `http://${hostOf(index)}:${layout.apiBasePort + index}`,
     })),
-    coin: coinPublicKeysToJson(deal.publicKeys),
+    ...(deal === null ? {} : { coin: coinPublicKeysToJson(deal.publicKeys) }),
     ...(layout.market === undefined ? {} : { market: layout.market }),
     ...(layout.grid === undefined ? {} : { grid: layout.grid }),
   };
@@ -68,19 +78,21 @@ export function createNetworkFiles(layout: NetworkLayout): GenesisFile {
       JSON.stringify(encryptKeystore(seed, 'ed25519-sha256', layout.password, layout.scryptCost)),
       { mode: 0o600 },
     );
-    writeFileSync(
-      join(folder, 'coin-share.json'),
-      JSON.stringify(
-        encryptSecretFile(
-          deal.secretShares[index]!,
-          'coin-share',
-          toHex(deal.publicKeys.verificationKeys[index]!),
-          layout.password,
-          layout.scryptCost,
+    if (deal !== null) {
+      writeFileSync(
+        join(folder, 'coin-share.json'),
+        JSON.stringify(
+          encryptSecretFile(
+            deal.secretShares[index]!,
+            'coin-share',
+            toHex(deal.publicKeys.verificationKeys[index]!),
+            layout.password,
+            layout.scryptCost,
+          ),
         ),
-      ),
-      { mode: 0o600 },
-    );
+        { mode: 0o600 },
+      );
+    }
     writeFileSync(
       join(folder, 'config.json'),
       `${JSON.stringify(
@@ -91,7 +103,7 @@ export function createNetworkFiles(layout: NetworkLayout): GenesisFile {
           listen: [`/ip4/${hostOf(index)}/tcp/${layout.p2pBasePort + index}`],
           api: { host: hostOf(index), port: layout.apiBasePort + index },
           keystore: 'keystore.json',
-          coinShare: 'coin-share.json',
+          ...(deal === null ? {} : { coinShare: 'coin-share.json' }),
           ...(layout.passwordFile === undefined ? {} : { passwordFile: layout.passwordFile }),
         },
         null,

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { verifyCertificateEvidence } from '../consensus/dag/evidence.js';
 import type { Committee } from '../consensus/interface.js';
+import { verifyCommitEvidence } from '../consensus/pbft/evidence.js';
 import { fromHex, toHex } from '../crypto/hash.js';
 import { ed25519Scheme } from '../crypto/scheme.js';
 import type { Application } from '../ledger/application.js';
@@ -9,7 +10,13 @@ import { decodeTransaction } from '../ledger/transaction.js';
 import { type BlockEvidence, batchEntries, decodeBlockEvidence } from '../validator/evidence.js';
 import type { ChainSource } from './chain-source.js';
 import { NodeError } from './errors.js';
-import { chainParametersOf, committeeOf, type GenesisFile } from './genesis-file.js';
+import {
+  type ConsensusName,
+  chainParametersOf,
+  committeeOf,
+  consensusOf,
+  type GenesisFile,
+} from './genesis-file.js';
 
 export interface FollowResult {
   readonly height: number;
@@ -28,11 +35,13 @@ export interface FollowResult {
  * commits to the previous block, the transactions, their receipts and the state root. A block
  * that differs is not written (BLOCK_MISMATCH), so the local ledger ends at the last good block.
  *
- * Before a block is executed, every batch in it must carry a certificate of the genesis committee:
- * the batch rebuilt from the block's transactions and the evidence's layout must hash to the
- * vertex digest that 2f + 1 validators signed (BAD_CERTIFICATE otherwise). So a source cannot
- * invent, alter or drop a transaction of a certified batch. What this does not prove is the order
- * of the batches (that a leader's commit put them there); that needs the DAG itself.
+ * Before a block is executed, every batch in it must carry a certificate of the genesis committee,
+ * in the chain's protocol: the batch rebuilt from the block's transactions and the evidence's
+ * layout must hash to the digest that 2f + 1 validators signed (BAD_CERTIFICATE otherwise): the
+ * vertex digest they voted for (DAG), or the batch digest they committed to at that sequence
+ * (PBFT). So a source cannot invent, alter or drop a transaction of a certified batch. Under the
+ * DAG this does not prove the order of the batches (that a leader's commit put them there); that
+ * needs the DAG itself. PBFT commits name their sequence, so there the order is proven too.
  */
 export async function followChain(options: {
   readonly genesis: GenesisFile;
@@ -49,6 +58,7 @@ export async function followChain(options: {
   let certifiedBatches = 0;
   let uncertifiedBlocks = 0;
   const committee = committeeOf(options.genesis);
+  const consensus = consensusOf(options.genesis);
   try {
     const genesisAtSource = await options.source.block(0);
     if (genesisAtSource === null || genesisAtSource.hash !== toHex(await headHashAt(store, 0))) {
@@ -66,7 +76,13 @@ export async function followChain(options: {
       const raw = await options.source.blockTransactions(height);
       if (raw === null || raw.hash !== block.hash) break;
       const rawBytes = raw.transactions.map((hex) => fromHex(hex));
-      const checked = checkCertificates(committee, height, fromHex(String(block.evidence)), rawBytes);
+      const checked = checkCertificates(
+        consensus,
+        committee,
+        height,
+        fromHex(String(block.evidence)),
+        rawBytes,
+      );
       if (checked === null) uncertifiedBlocks++;
       else certifiedBatches += checked;
       const transactions = rawBytes.map((bytes) => decodeTransaction(bytes, ed25519Scheme));
@@ -102,6 +118,7 @@ async function headHashAt(store: LedgerStore, height: number): Promise<Uint8Arra
  * were checked, or null for evidence without batch layouts (written before they existed).
  */
 function checkCertificates(
+  consensus: ConsensusName,
   committee: Committee,
   height: number,
   evidenceBytes: Uint8Array,
@@ -132,6 +149,15 @@ function checkCertificates(
   }
   evidence.batches.forEach((batch, i) => {
     try {
+      if (consensus === 'pbft') {
+        // A PBFT batch's round is its sequence in PBFT's own order, which the commits sign.
+        verifyCommitEvidence(committee, batch.certificate, {
+          sequence: batch.round,
+          proposer: batch.proposer,
+          transactions: entries[i]!,
+        });
+        return;
+      }
       const certificate = verifyCertificateEvidence(committee, batch.certificate, entries[i]!);
       if (certificate.author !== batch.proposer || certificate.round !== batch.round) {
         throw new Error(`it names validator ${certificate.author} in round ${certificate.round}`);

@@ -123,7 +123,7 @@ export function openCoinShare(
     throw new NodeError('BAD_CONFIG', `key ${publicKey} is not a validator of ${genesis.chainId}`, {});
   }
   const share = openWithEd25519Seed(signingSeed, sealed, COIN_SHARE_SEAL_CONTEXT);
-  const expected = genesis.coin.verificationKeys[validator.index];
+  const expected = genesis.coin?.verificationKeys[validator.index];
   const actual = toHex(verificationKeyOfShare(share));
   if (actual !== expected) {
     throw new NodeError(

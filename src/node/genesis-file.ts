@@ -13,8 +13,9 @@ import { NodeError } from './errors.js';
 
 /**
  * The genesis file every node of a chain starts from. It holds only public material: validator
- * keys (which are also their libp2p identities), addresses, and the coin's verification keys.
- * Each validator's secrets (signing key, coin share) live in its own encrypted keystores.
+ * keys (which are also their libp2p identities), addresses, the consensus protocol, and (for the
+ * DAG) the coin's verification keys. Each validator's secrets (signing key, coin share) live in
+ * its own encrypted keystores.
  */
 export interface GenesisValidator {
   readonly index: number;
@@ -26,14 +27,21 @@ export interface GenesisValidator {
   readonly api: string;
 }
 
+/** The chain's consensus protocol: every validator of a chain runs the same one. */
+export type ConsensusName = 'dag' | 'pbft';
+export const CONSENSUS_NAMES: readonly ConsensusName[] = ['dag', 'pbft'];
+
 export interface GenesisFile {
   readonly version: 1;
+  /** Absent in files written before the choice existed: those chains run the DAG. */
+  readonly consensus?: ConsensusName;
   readonly chainId: string;
   readonly shardId: number;
   readonly scheme: 'ed25519-sha256';
   readonly genesisTimeMs: number;
   readonly validators: readonly GenesisValidator[];
-  readonly coin: { readonly threshold: number; readonly verificationKeys: readonly string[] };
+  /** The threshold coin's public keys: required by the DAG, absent (or ignored) under PBFT. */
+  readonly coin?: { readonly threshold: number; readonly verificationKeys: readonly string[] };
   /** The market's configuration (operators as hex keys); absent for a chain without a market. */
   readonly market?: MarketConfigJson;
   /** The distribution grid the market's security check runs on, in the grid JSON format. */
@@ -127,14 +135,20 @@ export function parseGenesis(json: unknown): GenesisFile {
     if (typeof v.api !== 'string' || !/^https?:\/\//.test(v.api))
       throw bad(`validators[${i}].api must be an http(s) URL`);
   });
+  if (g.consensus !== undefined && !(CONSENSUS_NAMES as readonly unknown[]).includes(g.consensus)) {
+    throw bad(`consensus must be one of ${CONSENSUS_NAMES.join(', ')}, got ${JSON.stringify(g.consensus)}`);
+  }
   const coin = g.coin;
+  // PBFT has no coin; a coin section in its genesis is still checked, so no file carries junk.
+  const coinOptional = coin === undefined && g.consensus === 'pbft';
   if (
-    typeof coin !== 'object' ||
-    coin === null ||
-    !Number.isInteger(coin.threshold) ||
-    !Array.isArray(coin.verificationKeys) ||
-    coin.verificationKeys.length !== g.validators.length ||
-    !coin.verificationKeys.every((k) => isHex(k, 32))
+    !coinOptional &&
+    (typeof coin !== 'object' ||
+      coin === null ||
+      !Number.isInteger(coin.threshold) ||
+      !Array.isArray(coin.verificationKeys) ||
+      coin.verificationKeys.length !== g.validators.length ||
+      !coin.verificationKeys.every((k) => isHex(k, 32)))
   ) {
     throw bad('coin must hold a threshold and one 32-byte verification key per validator');
   }
@@ -184,7 +198,12 @@ export function observerKeysOf(genesis: GenesisFile): Uint8Array[] {
   return (genesis.observers ?? []).map(fromHex);
 }
 
+export function consensusOf(genesis: GenesisFile): ConsensusName {
+  return genesis.consensus ?? 'dag';
+}
+
 export function coinPublicKeysOf(genesis: GenesisFile): CoinPublicKeys {
+  if (genesis.coin === undefined) throw bad('the DAG needs a coin section');
   return { threshold: genesis.coin.threshold, verificationKeys: genesis.coin.verificationKeys.map(fromHex) };
 }
 

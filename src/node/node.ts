@@ -11,31 +11,27 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { type DagMessage, type DagValidatorInit, dagProtocol } from '../consensus/dag/index.js';
 import { toHex } from '../crypto/hash.js';
 import type { Application } from '../ledger/application.js';
 import type { ExecutedBlock } from '../ledger/chain-state.js';
 import { LedgerStore, type StoredBlock } from '../ledger/store.js';
 import { ConsensusNetwork } from '../network/consensus-network.js';
+import { NetworkError } from '../network/errors.js';
 import { gossipTopics } from '../network/host.js';
 import type { AdmittedTransaction } from '../validator/mempool.js';
 import type { ValidatorEffect, ValidatorInput } from '../validator/types.js';
 import { Validator } from '../validator/validator.js';
 import type { NodeConfig } from './config.js';
-import {
-  chainParametersOf,
-  coinPublicKeysOf,
-  committeeOf,
-  type GenesisFile,
-  observerKeysOf,
-} from './genesis-file.js';
+import { chainParametersOf, committeeOf, type GenesisFile, observerKeysOf } from './genesis-file.js';
 import { NodeGossip } from './gossip.js';
 import { NodeMetrics } from './metrics.js';
+import { type NodeProtocol, nodeProtocolOf } from './node-protocol.js';
 import { SignedLogFile } from './signed-log-file.js';
 
 export interface NodeSecrets {
   readonly signingSeed: Uint8Array;
-  readonly coinSecretShare: Uint8Array;
+  /** The DAG's threshold-coin share; a PBFT validator has none. */
+  readonly coinSecretShare?: Uint8Array;
 }
 
 export interface NodeLogger {
@@ -52,7 +48,8 @@ const SNAPSHOT_FILE = 'consensus.snapshot';
 /** What the validator signed since the snapshot was written (see signed-log-file.ts). */
 const SIGNED_LOG_FILE = 'consensus.signed-log';
 /**
- * Tests only: when set, every header and vote this validator sends is also appended to
+ * Tests only: when set, every message carrying a statement this validator signed (DAG headers and
+ * votes; PBFT pre-prepares, prepares, commits, view-changes and new-views) is also appended to
  * SENT_CAPTURE_FILE in its data folder, so a test can check what it signed across kills.
  */
 const SENT_CAPTURE_ENV = 'GRIDSHARD_TEST_SENT_CAPTURE';
@@ -66,6 +63,8 @@ const LATENCY_WINDOW_MS = 120_000;
 /**
  * The validator shell: the sans-IO validator (src/validator: consensus, mempool, block cut,
  * execution) carried out with real timers, libp2p, the signed log file and the LevelDB ledger.
+ * The consensus protocol is the one genesis names (DAG or PBFT); the shell only carries its
+ * messages, timers and signed records, which both protocols emit through the same effects.
  * Effects are carried out in the order the validator returns them; the durable writes it asks
  * for (signed records, blocks) are answered with an input when they are on disk.
  *
@@ -77,7 +76,7 @@ const LATENCY_WINDOW_MS = 120_000;
  */
 export class GridShardNode extends EventEmitter<NodeEvents> {
   readonly metrics: NodeMetrics;
-  private validator!: Validator<DagMessage>;
+  private validator!: Validator<unknown>;
   private network!: ConsensusNetwork;
   private gossip: NodeGossip | null = null;
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -103,6 +102,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     readonly genesis: GenesisFile,
     readonly store: LedgerStore,
     private readonly secrets: NodeSecrets,
+    private readonly protocol: NodeProtocol<unknown>,
     private readonly log: NodeLogger,
     private readonly now: () => number,
   ) {
@@ -126,12 +126,17 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     log: NodeLogger,
     now: () => number = () => Date.now(),
   ): Promise<GridShardNode> {
+    // Checked before anything is opened: a DAG validator without its coin share stops here.
+    const protocol = nodeProtocolOf(genesis, {
+      ...(secrets.coinSecretShare === undefined ? {} : { coinSecretShare: secrets.coinSecretShare }),
+      minRoundIntervalMs: config.roundIntervalMs ?? DEFAULT_ROUND_INTERVAL_MS,
+    });
     mkdirSync(config.dataDir, { recursive: true });
     const ledgerDir = join(config.dataDir, 'ledger');
     const store = existsSync(ledgerDir)
       ? await LedgerStore.open(ledgerDir, application)
       : await LedgerStore.create(ledgerDir, chainParametersOf(genesis), application);
-    const node = new GridShardNode(config, genesis, store, secrets, log, now);
+    const node = new GridShardNode(config, genesis, store, secrets, protocol, log, now);
     await node.boot();
     return node;
   }
@@ -152,22 +157,20 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     if (process.env[SENT_CAPTURE_ENV] === '1') {
       this.sentCapture = openSync(join(this.config.dataDir, SENT_CAPTURE_FILE), 'a');
     }
-    this.validator = new Validator<DagMessage>({
+    const protocol = this.protocol;
+    this.validator = new Validator<unknown>({
       chain: this.store.chain,
-      createCore: (acceptsEntry) => {
-        const init: DagValidatorInit = {
-          committee: committeeOf(this.genesis),
-          index: this.index,
-          signingSeed: this.secrets.signingSeed,
-          coinSecretShare: this.secrets.coinSecretShare,
-          coinPublicKeys: coinPublicKeysOf(this.genesis),
+      createCore: (acceptsEntry) =>
+        protocol.createCore(
+          {
+            committee: committeeOf(this.genesis),
+            index: this.index,
+            signingSeed: this.secrets.signingSeed,
+            ...(recovered === undefined ? {} : { recovered }),
+            signedLog: contents.records,
+          },
           acceptsEntry,
-          ...(recovered === undefined ? {} : { recovered }),
-          signedLog: contents.records,
-          config: { minRoundIntervalMs: this.config.roundIntervalMs ?? DEFAULT_ROUND_INTERVAL_MS },
-        };
-        return dagProtocol.create(init);
-      },
+        ),
     });
     this.network = new ConsensusNetwork({
       self: this.index,
@@ -201,6 +204,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
         recovered: recovered !== undefined,
         signedRecords: contents.records.length,
         peerId: this.network.peerId,
+        consensus: protocol.name,
       },
       'node started',
     );
@@ -277,9 +281,9 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
 
   private onPeerBytes(from: number, bytes: Uint8Array): void {
     if (this.stopped) return;
-    let message: DagMessage;
+    let message: unknown;
     try {
-      message = dagProtocol.decodeMessage(bytes);
+      message = this.protocol.decode(bytes);
     } catch {
       this.metrics.badMessages.inc();
       return;
@@ -288,24 +292,24 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     this.handle({ kind: 'message', from, message });
   }
 
-  private handle(input: ValidatorInput<DagMessage>): void {
+  private handle(input: ValidatorInput<unknown>): void {
     if (this.stopped) return;
     this.carryOut(this.validator.handle(input, this.now()));
   }
 
-  private carryOut(effects: readonly ValidatorEffect<DagMessage>[]): void {
+  private carryOut(effects: readonly ValidatorEffect<unknown>[]): void {
     for (const effect of effects) {
       switch (effect.kind) {
         case 'send': {
-          const bytes = dagProtocol.encodeMessage(effect.message);
+          const bytes = this.protocol.encode(effect.message);
           this.capture(effect.message, bytes);
-          this.network.send(effect.to, bytes);
+          this.transmit(() => this.network.send(effect.to, bytes), bytes.length);
           break;
         }
         case 'broadcast': {
-          const bytes = dagProtocol.encodeMessage(effect.message);
+          const bytes = this.protocol.encode(effect.message);
           this.capture(effect.message, bytes);
-          this.network.broadcast(bytes);
+          this.transmit(() => this.network.broadcast(bytes), bytes.length);
           break;
         }
         case 'persist-signed':
@@ -324,6 +328,20 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
           this.writeBlock(effect.block);
           break;
       }
+    }
+  }
+
+  /**
+   * A message larger than a consensus frame is dropped with a warning instead of stopping the
+   * node: a PBFT view change carries every batch prepared in the window, which under load can
+   * outgrow the frame limit. Its protocol retries (the view timer fires again) or moves on.
+   */
+  private transmit(send: () => void, bytes: number): void {
+    try {
+      send();
+    } catch (error) {
+      if (!(error instanceof NetworkError) || error.code !== 'FRAME_TOO_LARGE') throw error;
+      this.log.warn({ bytes }, 'a consensus message exceeds the frame limit; not sent');
     }
   }
 
@@ -432,8 +450,8 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
   }
 
   /** Test capture of signed statements (see SENT_CAPTURE_ENV), written before they are sent. */
-  private capture(message: DagMessage, bytes: Uint8Array): void {
-    if (this.sentCapture === null || (message.type !== 'header' && message.type !== 'vote')) return;
+  private capture(message: unknown, bytes: Uint8Array): void {
+    if (this.sentCapture === null || !this.protocol.isSignedStatement(message)) return;
     const frame = Buffer.allocUnsafe(4 + bytes.length);
     frame.writeUInt32BE(bytes.length, 0);
     frame.set(bytes, 4);

@@ -18,7 +18,7 @@ import {
   parseMembers,
   writeAssembledNetwork,
 } from '../../node/genesis-assemble.js';
-import { readGenesisFile } from '../../node/genesis-file.js';
+import { CONSENSUS_NAMES, type ConsensusName, readGenesisFile } from '../../node/genesis-file.js';
 import { marketPluginsFromState } from '../../node/market-plugins.js';
 import { ChainWatcher, loadOrCreateNodeKey } from '../../node/watch.js';
 import { GridShardClient } from '../../sdk/client.js';
@@ -62,11 +62,20 @@ export function register(program: Command): void {
     )
     .option('--p2p-port <port>', 'first validator’s libp2p port; the others follow', '7100')
     .option('--api-port <port>', 'first validator’s API port; the others follow', '8080')
+    .option('--consensus <protocol>', `consensus protocol: ${CONSENSUS_NAMES.join(' | ')}`, 'dag')
     .option('--json', 'print the genesis as JSON')
     .action(
       action((options: Record<string, string | boolean>) => {
         const out = String(options.out);
         if (existsSync(out)) throw new NodeError('BAD_CONFIG', `${out} already exists`, {});
+        const consensus = String(options.consensus);
+        if (!(CONSENSUS_NAMES as readonly string[]).includes(consensus)) {
+          throw new NodeError(
+            'BAD_CONFIG',
+            `--consensus must be one of ${CONSENSUS_NAMES.join(', ')}, got "${consensus}"`,
+            {},
+          );
+        }
         const validators = intOption('validators', String(options.validators), 1, 100);
         const hosts = options.hosts === undefined ? undefined : hostList(String(options.hosts), validators);
         const created = createNetworkFiles({
@@ -79,6 +88,7 @@ export function register(program: Command): void {
           apiBasePort: intOption('api-port', String(options.apiPort), 1, 65000),
           password: password(process.env),
           genesisTimeMs: Date.now(),
+          consensus: consensus as ConsensusName,
         });
         if (options.json) printJson(created);
         else console.log(`wrote ${out}/genesis.json and ${created.validators.length} validator folders`);

@@ -10,9 +10,9 @@ import {
 } from '../interface.js';
 import { CatchUp, FETCH_TIMER, HEARTBEAT_TIMER } from './catch-up.js';
 import { Checkpoints } from './checkpoints.js';
-import { encodeMessageList } from './codec.js';
 import { EarlyMessages } from './early-messages.js';
 import { PbftError } from './errors.js';
+import { type DroppedEntry, encodeCommitEvidence } from './evidence.js';
 import { pbftPrimaryOf } from './genesis.js';
 import type { PbftCore } from './interface.js';
 import type {
@@ -525,11 +525,15 @@ export class PbftReplica implements PbftCore {
       s.recentCommitted.delete(key);
     }
     const transactions: Uint8Array[] = [];
-    for (const tx of d.transactions) {
+    const dropped: DroppedEntry[] = [];
+    for (const [position, tx] of d.transactions.entries()) {
       const key = txKey(tx);
       s.pending.delete(key);
       s.proposed.delete(key);
-      if (s.recentCommitted.has(key)) continue;
+      if (s.recentCommitted.has(key)) {
+        dropped.push({ position, bytes: tx });
+        continue;
+      }
       s.recentCommitted.set(key, sequence);
       transactions.push(tx);
     }
@@ -539,7 +543,7 @@ export class PbftReplica implements PbftCore {
       proposer: d.proposer,
       transactions,
       randomness: decisionRandomness(sequence, d.digest),
-      evidence: encodeMessageList(d.commits),
+      evidence: encodeCommitEvidence(d.commits, dropped),
       endsCommit: true,
     };
     this.out.push({ kind: 'commit', batch });

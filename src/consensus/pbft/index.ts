@@ -30,6 +30,14 @@ export const pbftProtocol: PbftProtocol = createPbftProtocol();
 export { decodePbftMessage, encodePbftMessage, signingBytes } from './codec.js';
 export { FETCH_TIMER, HEARTBEAT_TIMER, type PbftCore, PbftReplica, VIEW_TIMER } from './core.js';
 export { PbftError, type PbftErrorCode } from './errors.js';
+export {
+  type CommitEvidence,
+  type DroppedEntry,
+  decodeCommitEvidence,
+  encodeCommitEvidence,
+  type VerifiedCommit,
+  verifyCommitEvidence,
+} from './evidence.js';
 export { pbftGenesis, pbftPrimaryOf } from './genesis.js';
 export type * from './messages.js';
 export { DEFAULT_PBFT_OPTIONS, type PbftOptions } from './options.js';

@@ -1,0 +1,80 @@
+import { type DagMessage, type DagValidatorInit, dagProtocol } from '../consensus/dag/index.js';
+import type { ConsensusCore, ValidatorInit } from '../consensus/interface.js';
+import { type PbftMessage, pbftProtocol } from '../consensus/pbft/index.js';
+import { NodeError } from './errors.js';
+import { type ConsensusName, coinPublicKeysOf, consensusOf, type GenesisFile } from './genesis-file.js';
+
+/**
+ * What the node needs from the chain's consensus protocol, whichever genesis names: a core built
+ * from the common init, the wire codec, and which messages carry a statement this validator
+ * signed (for the test capture of sent statements).
+ */
+export interface NodeProtocol<Message> {
+  readonly name: ConsensusName;
+  createCore(init: ValidatorInit, acceptsEntry: (entry: Uint8Array) => boolean): ConsensusCore<Message>;
+  encode(message: Message): Uint8Array;
+  /** Throws a CodecError on malformed bytes. */
+  decode(bytes: Uint8Array): Message;
+  isSignedStatement(message: Message): boolean;
+}
+
+export interface ProtocolSettings {
+  /** The DAG's coin share; PBFT has no coin. */
+  readonly coinSecretShare?: Uint8Array;
+  /** The DAG's shortest round interval. */
+  readonly minRoundIntervalMs: number;
+}
+
+/** The protocol genesis names, set up for this validator. */
+export function nodeProtocolOf(genesis: GenesisFile, settings: ProtocolSettings): NodeProtocol<unknown> {
+  const name = consensusOf(genesis);
+  if (name === 'pbft') return pbftNodeProtocol() as NodeProtocol<unknown>;
+  const share = settings.coinSecretShare;
+  if (share === undefined) {
+    throw new NodeError('BAD_CONFIG', 'a DAG validator needs its coin share (config coinShare)', {});
+  }
+  return dagNodeProtocol(genesis, share, settings.minRoundIntervalMs) as NodeProtocol<unknown>;
+}
+
+function dagNodeProtocol(
+  genesis: GenesisFile,
+  coinSecretShare: Uint8Array,
+  minRoundIntervalMs: number,
+): NodeProtocol<DagMessage> {
+  const coinPublicKeys = coinPublicKeysOf(genesis);
+  return {
+    name: 'dag',
+    createCore: (init, acceptsEntry) => {
+      const dagInit: DagValidatorInit = {
+        ...init,
+        coinSecretShare,
+        coinPublicKeys,
+        acceptsEntry,
+        config: { minRoundIntervalMs },
+      };
+      return dagProtocol.create(dagInit);
+    },
+    encode: dagProtocol.encodeMessage,
+    decode: dagProtocol.decodeMessage,
+    isSignedStatement: (message) => message.type === 'header' || message.type === 'vote',
+  };
+}
+
+/**
+ * Every PBFT validator of a chain must run the same options; the node uses the defaults. The
+ * validator's entry filter is applied when batches are executed, so the core does not need it.
+ */
+function pbftNodeProtocol(): NodeProtocol<PbftMessage> {
+  return {
+    name: 'pbft',
+    createCore: (init) => pbftProtocol.create(init),
+    encode: pbftProtocol.encodeMessage,
+    decode: pbftProtocol.decodeMessage,
+    isSignedStatement: (message) =>
+      message.type === 'pre-prepare' ||
+      message.type === 'prepare' ||
+      message.type === 'commit' ||
+      message.type === 'view-change' ||
+      message.type === 'new-view',
+  };
+}

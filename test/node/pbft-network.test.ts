@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { createNetworkFiles } from '../../src/devnet/devnet.js';
+import { Supervisor } from '../../src/devnet/supervisor.js';
+import { keyValueApplication } from '../../src/ledger/application.js';
+import { verifyLedger } from '../../src/ledger/verify.js';
+import { NodeError } from '../../src/node/errors.js';
+import { followChain } from '../../src/node/follower.js';
+import type { NodeStatus } from '../../src/sdk/answers.js';
+import { GridShardClient } from '../../src/sdk/client.js';
+import { readingSubmitter } from './load.js';
+
+const root = mkdtempSync(join(tmpdir(), 'gridshard-pbft-network-test-'));
+const cli = ['--import', 'tsx', fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))];
+// Ports from the process id, so parallel runs do not collide: network.test.ts takes the first four
+// of each ten, this test the next four, all below the ephemeral range (32768 on).
+const p2pBase = 21_005 + (process.pid % 400) * 10;
+const apiBase = p2pBase + 5_000;
+
+let supervisor: Supervisor | null = null;
+after(async () => {
+  await supervisor?.stopAll(5000);
+  rmSync(root, { recursive: true, force: true });
+});
+
+/**
+ * Waits until every validator holds the same height and state root, with an empty mempool. Not
+ * the same head hash: under PBFT each block's evidence holds the 2f + 1 commits that validator
+ * collected, so the hashes differ from one validator to another (docs/NODE.md).
+ */
+async function agreed(clients: readonly GridShardClient[], timeoutMs: number): Promise<NodeStatus[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const statuses = await Promise.all(clients.map((c) => c.status().catch(() => null)));
+    const first = statuses[0];
+    const ok =
+      first !== null &&
+      first !== undefined &&
+      statuses.every(
+        (s) =>
+          s !== null && s.mempoolSize === 0 && s.height === first.height && s.stateRoot === first.stateRoot,
+      );
+    if (ok) return statuses as NodeStatus[];
+    if (Date.now() > deadline) {
+      throw new Error(
+        `validators did not agree: ${JSON.stringify(statuses.map((s) => s && [s.height, s.mempoolSize]))}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe('four PBFT validator processes', () => {
+  it('commit API-submitted transactions identically, and a follower copies and verifies the chain', async () => {
+    const dir = join(root, 'net');
+    const genesis = createNetworkFiles({
+      dir,
+      chainId: 'pbft-net-test',
+      validators: 4,
+      host: '127.0.0.1',
+      p2pBasePort: p2pBase,
+      apiBasePort: apiBase,
+      password: 'test-password',
+      genesisTimeMs: Date.now(),
+      scryptCost: { n: 2 ** 10, r: 8, p: 1 },
+      passwordFile: '../password',
+      consensus: 'pbft',
+    });
+    writeFileSync(join(dir, 'password'), 'test-password');
+    const apis = genesis.validators.map((v) => v.api);
+    supervisor = new Supervisor(dir, apis, cli, { ...process.env, GRIDSHARD_LOG_LEVEL: 'warn' });
+    supervisor.startAll();
+    await supervisor.waitHealthy(120_000);
+    const clients = apis.map((api) => new GridShardClient(api, 10_000));
+
+    const submitted = await readingSubmitter(clients, 'pbft-net-test', 'pbft sender')(0, 400, [0, 1, 2, 3]);
+    const statuses = await agreed(clients, 120_000);
+    for (const hash of submitted.filter((_, i) => i % 37 === 0)) {
+      for (const client of [clients[0]!, clients[3]!]) {
+        assert.equal(
+          (await client.transaction(hash))?.ok,
+          true,
+          `transaction ${hash} committed and executed`,
+        );
+      }
+    }
+    // Every validator holds the same blocks' transactions in the same order.
+    for (const height of [1, Math.ceil(statuses[0]!.height / 2), statuses[0]!.height]) {
+      const lists = await Promise.all(clients.map((c) => c.blockTransactions(height)));
+      for (const list of lists)
+        assert.deepEqual(list?.transactions, lists[0]?.transactions, `block ${height}`);
+    }
+
+    // A common node copies validator 2's chain, checking every batch's commit certificate.
+    const followed = await followChain({
+      genesis,
+      dataDir: join(root, 'follower'),
+      source: clients[2]!,
+      application: keyValueApplication,
+      until: statuses[0]!.height,
+    });
+    assert.equal(followed.height, statuses[0]!.height);
+    assert.equal(followed.uncertifiedBlocks, 0);
+    assert.ok(followed.certifiedBatches >= followed.height);
+    const report = await verifyLedger(join(root, 'follower'), keyValueApplication);
+    assert.equal(report.ok, true, JSON.stringify(report.problems));
+    assert.equal(report.stateRoot, statuses[0]!.stateRoot);
+    assert.equal(report.transactions, 400);
+
+    // A source that swaps one transaction of a certified batch is refused before anything is written.
+    const withTransactions = await findBlockWithTransactions(clients[1]!, statuses[0]!.height);
+    const tampered = {
+      block: (height: number) => clients[1]!.block(height),
+      blockTransactions: async (height: number) => {
+        const answer = await clients[1]!.blockTransactions(height);
+        if (answer === null || height !== withTransactions) return answer;
+        const [first, ...rest] = answer.transactions;
+        // The signature's last byte changed: the batch digest the commits signed no longer matches.
+        const changed = `${first!.slice(0, -2)}${first!.endsWith('00') ? '01' : '00'}`;
+        return { ...answer, transactions: [changed, ...rest] };
+      },
+    };
+    await assert.rejects(
+      followChain({
+        genesis,
+        dataDir: join(root, 'tampered'),
+        source: tampered,
+        application: keyValueApplication,
+      }),
+      (e: unknown) => e instanceof NodeError && e.code === 'BAD_CERTIFICATE',
+    );
+
+    await supervisor.stopAll();
+    supervisor = null;
+    for (let i = 0; i < 4; i++) {
+      const ledger = await verifyLedger(join(dir, `validator-${i}`, 'ledger'), keyValueApplication);
+      assert.equal(ledger.ok, true, `validator ${i}: ${JSON.stringify(ledger.problems)}`);
+      assert.equal(ledger.stateRoot, statuses[0]!.stateRoot);
+    }
+  });
+});
+
+async function findBlockWithTransactions(client: GridShardClient, head: number): Promise<number> {
+  for (let height = 1; height <= head; height++) {
+    if (((await client.blockTransactions(height))?.transactions.length ?? 0) > 0) return height;
+  }
+  throw new Error('no block holds a transaction');
+}
