@@ -1,6 +1,6 @@
-import type { SignatureScheme } from '../crypto/scheme.js';
 import { Reader } from '../codec/reader.js';
 import { Writer } from '../codec/writer.js';
+import type { SignatureScheme } from '../crypto/scheme.js';
 import { isGridShardError } from '../errors.js';
 import type { Application } from './application.js';
 import { encodeReceipt, type Receipt } from './block.js';

@@ -62,11 +62,25 @@ export class MarketDriver {
     return signMarketTransaction(this.chainId, signer, nonce, action);
   }
 
-  /** Executes a signed transaction; on success the signer's local nonce moves on. */
+  /** Executes a signed transaction in a block of its own; on success the signer's local nonce moves on. */
   execute(tx: MarketTransaction): MarketResult {
+    const context = this.beginBlock();
+    this.transactions++;
+    this.log?.push({ tx, context });
+    const result = executeMarketTransaction(this.state, tx, context, this.plugins);
+    if (result.ok) this.nonces.set(Buffer.from(tx.sender).toString('hex'), tx.nonce + 1n);
+    else this.rejected++;
+    return result;
+  }
+
+  /** A block without transactions: only its begin-block work runs, when `runDeadlines` is set. */
+  emptyBlock(): void {
+    this.beginBlock();
+  }
+
+  private beginBlock(): ExecutionContext {
     this.height++;
     this.blockTimeMs += this.blockStepMs;
-    this.transactions++;
     const context = { chainId: this.chainId, blockTimeMs: this.blockTimeMs, height: this.height };
     if (this.runDeadlines) {
       const overlay = new StateOverlay(this.state);
@@ -78,11 +92,7 @@ export class MarketDriver {
       }
     }
     this.onBlockStart?.();
-    this.log?.push({ tx, context });
-    const result = executeMarketTransaction(this.state, tx, context, this.plugins);
-    if (result.ok) this.nonces.set(Buffer.from(tx.sender).toString('hex'), tx.nonce + 1n);
-    else this.rejected++;
-    return result;
+    return context;
   }
 
   /** Signs and executes; returns the result whether accepted or refused. */
