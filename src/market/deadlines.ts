@@ -33,14 +33,15 @@ export type DeadlineOutcome =
 export function runDueDeadlines(
   state: KeyValueState,
   context: ExecutionContext,
-  plugins?: MarketPlugins,
+  /** The grid answers, or how to get them: only asked for when a cycle is due. */
+  plugins?: MarketPlugins | (() => MarketPlugins | undefined),
 ): DeadlineOutcome[] {
   const store = new MarketStore(state);
   const earliest = store.earliestDeadlineMs();
   if (earliest === undefined || context.blockTimeMs < earliest) return [];
   const config = store.config();
   if (config === undefined) return [];
-  const resolved = plugins ?? pluginsFromConfig(config);
+  const resolved = (typeof plugins === 'function' ? plugins() : plugins) ?? pluginsFromConfig(config);
   const due = store
     .deadlines()
     .filter((entry) => entry.atMs <= context.blockTimeMs)

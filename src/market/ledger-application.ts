@@ -57,7 +57,7 @@ export function marketApplication(
       runDueDeadlines(
         state,
         { chainId: context.chainId, blockTimeMs: context.timestampMs, height: context.height },
-        typeof plugins === 'function' ? plugins(state) : plugins,
+        () => (typeof plugins === 'function' ? plugins(state) : plugins),
       );
     },
   };
