@@ -8,6 +8,28 @@ export interface MarketBenchOptions {
   readonly orders: number;
   readonly participants: number;
   readonly intervals: number;
+  /** Also run one cycle of 10,000 participants × 96 intervals (minutes of CPU, so opt-in). */
+  readonly large?: boolean;
+}
+
+/** The large cycle's shape and its goal: one day-ahead cycle of a big market, within 30 s. */
+export const LARGE_CYCLE = { participants: 10_000, intervals: 96, goalMs: 30_000 } as const;
+
+/** One whole cycle of 10,000 participants × 96 intervals, as `market simulate` runs it, once. */
+export function runLargeCycle() {
+  const report = simulateMarket({
+    participants: LARGE_CYCLE.participants,
+    intervals: LARGE_CYCLE.intervals,
+    seed: 1,
+  });
+  return {
+    cycle10000x96Ms: Math.round(report.elapsedMs),
+    cycle10000x96CpuMs: Math.round(report.elapsedCpuMs),
+    tradingCycle10000x96Ms: Math.round(report.cycleMs),
+    cycle10000x96GoalMs: LARGE_CYCLE.goalMs,
+    cycle10000x96Transactions: report.transactions,
+    cycle10000x96Contracts: report.contracts,
+  };
 }
 
 export const DEFAULT_BENCH: MarketBenchOptions = {
@@ -84,6 +106,7 @@ export function runMarketBench(options: MarketBenchOptions = DEFAULT_BENCH) {
     cycleOrders: last?.orders ?? 0,
     cycleContracts: last?.contracts ?? 0,
     cycleStateRoot: last?.stateRoot ?? '',
+    ...(options.large === true ? runLargeCycle() : {}),
     repeats: { clear: options.repeats, cycle: options.cycleRepeats },
     node: process.version,
   };

@@ -66,7 +66,7 @@ const INTERVAL_MS = 15_000;
 const COMMIT_DEADLINE_MS = 60_000;
 /** Rating of the two rated laterals of the demo feeder (see demoGrid). */
 const DEMO_LATERAL_RATING_KVA = 200;
-/** `advanceCycle` is tried this often, this many times, which covers the demo's longest deadline. */
+/** The cycle's state is read this often, this many times, which covers the demo's longest deadline. */
 const ADVANCE_PAUSE_MS = 2000;
 const ADVANCE_ATTEMPTS = 30;
 const RETRY_PAUSE_MS = 1000;
@@ -312,18 +312,16 @@ export class DemoMarket {
   }
 
   /**
-   * Sends `advanceCycle` until the cycle leaves `state` (its deadline passed and the market's rule
-   * moved it): what any member does when the party due to act stays silent or was refused.
+   * Waits until the cycle leaves `state`: the chain moves it by the market's rule at the first
+   * block past its deadline (the market's begin-block work), so nobody needs to send anything.
    */
   private async advanceWhenDue(cycleId: string, state: string): Promise<void> {
     for (let attempt = 0; attempt < ADVANCE_ATTEMPTS && !this.stopped; attempt++) {
       const cycle = await this.tradingCenter.client.marketCycle(cycleId);
       if (cycle?.state !== state) return;
-      const code = await this.send(this.tradingCenter, { type: 'advanceCycle', cycleId });
-      if (code === '') continue;
       await abortableSleep(ADVANCE_PAUSE_MS, this.abort.signal);
     }
-    throw new Error(`cycle ${cycleId} is still ${state} after ${ADVANCE_ATTEMPTS} attempts to advance it`);
+    throw new Error(`cycle ${cycleId} is still ${state} after ${ADVANCE_ATTEMPTS} reads past its deadline`);
   }
 
   private async chainTimeMs(): Promise<number> {

@@ -21,17 +21,29 @@ export interface TransactionContext {
   readonly txHash: Uint8Array;
 }
 
+/** What a block gives the begin-block hook: the block's identity, time and randomness. */
+export type BlockContext = Omit<TransactionContext, 'txIndex' | 'txHash'>;
+
 export interface Application {
   /** The transaction types this application executes. */
   readonly types: readonly string[];
   execute(state: KeyValueState, tx: Transaction, context: TransactionContext): void;
+  /**
+   * Runs once per block before its transactions, under the same determinism requirements: work
+   * that block time alone triggers (deadlines nobody sends a transaction for). Its writes enter
+   * the block's state like a transaction's. If it throws, the executor drops all of its writes
+   * for that block and records the failure (src/ledger/executor.ts), and the block goes on.
+   */
+  beginBlock?(state: KeyValueState, context: BlockContext): void;
 }
 
 /** Routes each transaction to the application that declares its type. */
 export class ApplicationRouter implements Application {
   private readonly byType = new Map<string, Application>();
+  private readonly hooked: Application[];
 
   constructor(applications: readonly Application[]) {
+    this.hooked = [...new Set(applications)].filter((application) => application.beginBlock !== undefined);
     for (const application of applications) {
       for (const type of application.types) {
         if (this.byType.has(type)) throw new Error(`two applications declare transaction type ${type}`);
@@ -52,6 +64,14 @@ export class ApplicationRouter implements Application {
       });
     }
     application.execute(state, tx, context);
+  }
+
+  /**
+   * Each routed application's hook, in the order the applications were given. They share one
+   * fate: if one throws, the executor drops the writes of all of them for that block.
+   */
+  beginBlock(state: KeyValueState, context: BlockContext): void {
+    for (const application of this.hooked) application.beginBlock!(state, context);
   }
 }
 

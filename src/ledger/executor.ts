@@ -1,3 +1,5 @@
+import { Reader } from '../codec/reader.js';
+import { Writer } from '../codec/writer.js';
 import type { SignatureScheme } from '../crypto/scheme.js';
 import { isGridShardError } from '../errors.js';
 import type { Application } from './application.js';
@@ -7,7 +9,7 @@ import { merkleRoot } from './merkle.js';
 import { checkNonce, type NonceWindow, readNonceWindow, useNonce } from './nonces.js';
 import { StateOverlay } from './overlay.js';
 import type { SignedTransaction } from './signed-transaction.js';
-import type { AuthenticatedState } from './state-interface.js';
+import type { AuthenticatedState, ReadableState } from './state-interface.js';
 import { checkTransaction } from './transaction.js';
 
 export { nonceStateKey, readNonce } from './nonces.js';
@@ -37,6 +39,24 @@ export interface BlockExecution {
   readonly stateRoot: Uint8Array;
   /** Every key the block changed, in key order; null deletes. */
   readonly changes: { key: Uint8Array; value: Uint8Array | null }[];
+  /** The begin-block hook's outcome; null when the application has none. */
+  readonly beginBlock: Receipt | null;
+}
+
+/** Where the last refused begin-block hook is recorded: its height, code and the running count. */
+export const BEGIN_BLOCK_FAILURE_KEY = new Writer(16).string('begin-block').finish();
+
+export interface BeginBlockFailure {
+  readonly height: number;
+  readonly code: string;
+  readonly failures: number;
+}
+
+export function readBeginBlockFailure(state: ReadableState): BeginBlockFailure | undefined {
+  const bytes = state.get(BEGIN_BLOCK_FAILURE_KEY);
+  if (bytes === undefined) return undefined;
+  const reader = new Reader(bytes);
+  return { height: reader.u64(), code: reader.string(64), failures: reader.u64() };
 }
 
 function receiptOf(error: unknown): Receipt {
@@ -44,7 +64,38 @@ function receiptOf(error: unknown): Receipt {
 }
 
 /**
+ * The application's begin-block hook, in its own overlay. A hook that throws must not stop the
+ * chain: its writes for this block are dropped, the failure is recorded in state (so every node
+ * agrees on it through the state root) and the transactions execute as usual.
+ */
+function runBeginBlock(blockOverlay: StateOverlay, input: BlockExecutionInput): Receipt | null {
+  const { application } = input;
+  if (application.beginBlock === undefined) return null;
+  const hookOverlay = new StateOverlay(blockOverlay);
+  try {
+    application.beginBlock(hookOverlay, {
+      chainId: input.chainId,
+      shardId: input.shardId,
+      height: input.height,
+      timestampMs: input.timestampMs,
+      randomness: input.randomness,
+    });
+    hookOverlay.commitTo(blockOverlay);
+    return { ok: true, code: '' };
+  } catch (error) {
+    const receipt = receiptOf(error);
+    const failures = (readBeginBlockFailure(blockOverlay)?.failures ?? 0) + 1;
+    blockOverlay.set(
+      BEGIN_BLOCK_FAILURE_KEY,
+      new Writer(32).u64(input.height).string(receipt.code.slice(0, 64)).u64(failures).finish(),
+    );
+    return receipt;
+  }
+}
+
+/**
  * Executes a block's transactions in order against `state` and leaves `state` holding the result.
+ * The application's begin-block hook, if any, runs first.
  * Each transaction runs in its own overlay: a refused one writes nothing but its receipt. A
  * transaction with an unused nonce in the sender's window consumes it even when the contract
  * refuses it, so the same signed bytes can never execute twice (src/ledger/nonces.ts).
@@ -54,6 +105,7 @@ export function executeBlock(state: AuthenticatedState, input: BlockExecutionInp
   const blockOverlay = new StateOverlay(state);
   const receipts: Receipt[] = [];
   const txHashes = input.transactions.map((signed) => signed.hash);
+  const beginBlock = runBeginBlock(blockOverlay, input);
   input.transactions.forEach(({ tx, signatureChecked }, txIndex) => {
     let window: NonceWindow;
     try {
@@ -94,5 +146,6 @@ export function executeBlock(state: AuthenticatedState, input: BlockExecutionInp
     receiptsRoot: merkleRoot(scheme.hash, receipts.map(encodeReceipt)),
     stateRoot: state.root(),
     changes,
+    beginBlock,
   };
 }

@@ -1,16 +1,16 @@
 import type { MarketAction } from './actions.js';
 import { contractNow, missedCheck } from './contracts.js';
-import { nextDeadline } from './cycle-clock.js';
+import { type DueStep, nextDeadline } from './cycle-clock.js';
 import { closeGateNow } from './cycles.js';
 import { MarketError } from './errors.js';
 import { type ActionDetail, type HandlerContext, requireCycle, requireMember } from './handler-context.js';
 import { matchNow } from './matching.js';
-import { CYCLE_STATES, ROLES } from './records.js';
+import { CYCLE_STATES, type Cycle, ROLES } from './records.js';
 import { settleNow } from './settlement.js';
 
 type Of<T extends MarketAction['type']> = Extract<MarketAction, { type: T }>;
 
-/** A cycle passes through at most this many deadlines in one transaction. */
+/** A cycle passes through at most this many deadlines in one transaction or block. */
 const MAX_STEPS = 8;
 
 /**
@@ -18,12 +18,33 @@ const MAX_STEPS = 8;
  * that was due is performed by the genesis rule (close the gate, match with what was revealed,
  * fall back from a missed security check, write the contracts, settle with missing readings
  * counted as the contract). The sender chooses nothing, so who sends it does not matter; the
- * transaction is refused when no deadline has passed.
+ * transaction is refused (NOT_DUE, nothing written) when no deadline has passed. On a ledger the
+ * begin-block hook has already performed every due step before the block's transactions run, so
+ * there this transaction is refused as NOT_DUE unless the hook's per-block bound left it due.
  */
 export function advanceCycle(ctx: HandlerContext, action: Of<'advanceCycle'>): ActionDetail {
   requireMember(ctx, ROLES);
-  let cycle = requireCycle(ctx, action.cycleId, CYCLE_STATES);
-  const steps: string[] = [];
+  const steps = advanceDue(ctx, requireCycle(ctx, action.cycleId, CYCLE_STATES));
+  const cycle = ctx.store.cycle(action.cycleId)!;
+  if (steps.length === 0) {
+    const due = nextDeadline(cycle, ctx.config);
+    throw new MarketError(
+      'NOT_DUE',
+      due === null ? `cycle "${cycle.cycleId}" is ${cycle.state}` : `nothing is due before ${due.atMs}`,
+      { cycleId: cycle.cycleId, state: cycle.state, dueAtMs: due?.atMs ?? null },
+    );
+  }
+  return { cycleId: cycle.cycleId, state: cycle.state, steps };
+}
+
+/**
+ * Performs every step of the cycle whose deadline has passed at this block's time, in order, and
+ * returns them (none when nothing is due). The transaction above and the begin-block hook
+ * (src/market/deadlines.ts) both come here, so the rules exist once.
+ */
+export function advanceDue(ctx: HandlerContext, start: Cycle): DueStep[] {
+  let cycle = start;
+  const steps: DueStep[] = [];
   for (let i = 0; i < MAX_STEPS; i++) {
     const due = nextDeadline(cycle, ctx.config);
     if (due === null || ctx.context.blockTimeMs < due.atMs) break;
@@ -58,13 +79,5 @@ export function advanceCycle(ctx: HandlerContext, action: Of<'advanceCycle'>): A
     steps.push(due.step);
     cycle = ctx.store.cycle(cycle.cycleId)!;
   }
-  if (steps.length === 0) {
-    const due = nextDeadline(cycle, ctx.config);
-    throw new MarketError(
-      'NOT_DUE',
-      due === null ? `cycle "${cycle.cycleId}" is ${cycle.state}` : `nothing is due before ${due.atMs}`,
-      { cycleId: cycle.cycleId, state: cycle.state, dueAtMs: due?.atMs ?? null },
-    );
-  }
-  return { cycleId: cycle.cycleId, state: cycle.state, steps };
+  return steps;
 }

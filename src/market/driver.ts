@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { ed25519KeyPairFromSeed, ed25519PrivateKeyObject } from '../crypto/index.js';
+import { StateOverlay } from '../ledger/overlay.js';
 import type { KeyValueState } from '../ledger/state-interface.js';
 import {
   type ExecutionContext,
@@ -7,6 +8,7 @@ import {
   type MarketTransaction,
   signMarketTransaction,
 } from './actions.js';
+import { runDueDeadlines } from './deadlines.js';
 import type { MarketError } from './errors.js';
 import { executeMarketTransaction, type MarketResult } from './executor.js';
 import type { MarketPlugins } from './handler-context.js';
@@ -38,6 +40,13 @@ export class MarketDriver {
   rejected = 0;
   /** Every executed transaction with its block context, when set to an array. */
   log: RecordedTransaction[] | null = null;
+  /**
+   * Run the ledger's begin-block work (due deadlines) at each block before its transaction, as
+   * a chain does; a throw there drops that work for the block, as the ledger's executor does.
+   */
+  runDeadlines = false;
+  /** Called at each block once its begin-block work is done, before its transaction. */
+  onBlockStart: (() => void) | null = null;
 
   constructor(
     readonly state: KeyValueState,
@@ -53,17 +62,37 @@ export class MarketDriver {
     return signMarketTransaction(this.chainId, signer, nonce, action);
   }
 
-  /** Executes a signed transaction; on success the signer's local nonce moves on. */
+  /** Executes a signed transaction in a block of its own; on success the signer's local nonce moves on. */
   execute(tx: MarketTransaction): MarketResult {
-    this.height++;
-    this.blockTimeMs += this.blockStepMs;
+    const context = this.beginBlock();
     this.transactions++;
-    const context = { chainId: this.chainId, blockTimeMs: this.blockTimeMs, height: this.height };
     this.log?.push({ tx, context });
     const result = executeMarketTransaction(this.state, tx, context, this.plugins);
     if (result.ok) this.nonces.set(Buffer.from(tx.sender).toString('hex'), tx.nonce + 1n);
     else this.rejected++;
     return result;
+  }
+
+  /** A block without transactions: only its begin-block work runs, when `runDeadlines` is set. */
+  emptyBlock(): void {
+    this.beginBlock();
+  }
+
+  private beginBlock(): ExecutionContext {
+    this.height++;
+    this.blockTimeMs += this.blockStepMs;
+    const context = { chainId: this.chainId, blockTimeMs: this.blockTimeMs, height: this.height };
+    if (this.runDeadlines) {
+      const overlay = new StateOverlay(this.state);
+      try {
+        runDueDeadlines(overlay, context, this.plugins);
+        overlay.commitTo();
+      } catch {
+        // Dropped for this block, as on the ledger.
+      }
+    }
+    this.onBlockStart?.();
+    return context;
   }
 
   /** Signs and executes; returns the result whether accepted or refused. */

@@ -20,6 +20,12 @@ export {
   nextDeadline,
   revealDeadlineMs,
 } from './cycle-clock.js';
+export {
+  DEADLINE_RETRY_MS,
+  type DeadlineOutcome,
+  MAX_DUE_CYCLES_PER_BLOCK,
+  runDueDeadlines,
+} from './deadlines.js';
 export { MarketDriver, type RecordedTransaction, type Signer, signerFromSeed } from './driver.js';
 export { MarketError, type MarketErrorCode } from './errors.js';
 export { executeMarketTransaction, initMarket, type MarketResult, pluginsFromConfig } from './executor.js';

@@ -4,6 +4,7 @@ import type { Application } from '../ledger/application.js';
 import type { StateEntry } from '../ledger/genesis.js';
 import type { KeyValueState } from '../ledger/state-interface.js';
 import { type MarketTransaction, marketTransactionRecord } from './actions.js';
+import { runDueDeadlines } from './deadlines.js';
 import { MarketError } from './errors.js';
 import { executeMarketTransaction, initMarket } from './executor.js';
 import type { MarketPlugins } from './handler-context.js';
@@ -18,6 +19,8 @@ export const MARKET_TX_TYPE = 'market';
  * the ledger's envelope and keeps its own signature and nonce, so a regulator can check any
  * market record on its own; the envelope must be signed by the same key, so one member cannot
  * carry another member's market transaction. Block time and height come from the block.
+ * Before each block's transactions, every cycle whose deadline has passed moves by its genesis
+ * rule (`runDueDeadlines`), so no cycle waits for someone to send `advanceCycle`.
  */
 export function marketApplication(
   plugins?: MarketPlugins | ((state: KeyValueState) => MarketPlugins | undefined),
@@ -49,6 +52,13 @@ export function marketApplication(
         typeof plugins === 'function' ? plugins(state) : plugins,
       );
       if (!result.ok) throw result.error;
+    },
+    beginBlock(state, context) {
+      runDueDeadlines(
+        state,
+        { chainId: context.chainId, blockTimeMs: context.timestampMs, height: context.height },
+        () => (typeof plugins === 'function' ? plugins(state) : plugins),
+      );
     },
   };
 }

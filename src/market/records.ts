@@ -197,6 +197,12 @@ export const transitionCodec = struct({
 export type Transition = Infer<typeof transitionCodec>;
 export const transitionListRecord = versioned(1, list(transitionCodec, 100_000), 'cycle transitions');
 
+/** A cycle's next deadline in the deadline index, which is kept earliest first. */
+export const deadlineEntryCodec = struct({ atMs: u64, cycleId: text(64) });
+export type DeadlineEntry = Infer<typeof deadlineEntryCodec>;
+export const deadlineListRecord = versioned(1, list(deadlineEntryCodec, 1_000_000), 'deadline index');
+export const deadlineHeadRecord = versioned(1, u64, 'earliest deadline');
+
 export const INTERVAL_OUTCOMES = ['secure', 'adjusted', 'rechecked', 'cancelled', 'gridPurchase'] as const;
 export type IntervalOutcomeKind = (typeof INTERVAL_OUTCOMES)[number];
 /** What the security check (or its fallback) made of one delivery interval. */

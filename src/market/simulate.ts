@@ -136,8 +136,14 @@ export function runSimulation(options: SimulationOptions & { readonly record?: b
   const setupMs = performance.now() - setupStarted;
   const started = performance.now();
   const cpuStarted = process.cpuUsage();
+  // Every transaction is a block a second apart: the windows that take one transaction per
+  // participant (quoting before the gate, revealing after it) grow with the market beyond the
+  // defaults, which fit up to 1,200 participants.
+  const windowMs = (atLeastMs: number) => Math.max(atLeastMs, participants * 1500);
+  const base = simulationConfig(operator.publicKey, buses, sealed);
   const config = {
-    ...simulationConfig(operator.publicKey, buses, sealed),
+    ...base,
+    revealWindowMs: windowMs(base.revealWindowMs),
     pricing: options.pricing ?? 'uniform',
   };
   initMarket(state, config);
@@ -239,7 +245,7 @@ export function runSimulation(options: SimulationOptions & { readonly record?: b
     intervals,
     intervalMs: HOUR_MS,
     deliveryStartMs,
-    gateClosureMs: driver.blockTimeMs + 4 * HOUR_MS,
+    gateClosureMs: driver.blockTimeMs + windowMs(4 * HOUR_MS),
     gridEnterprise: gridEnterprise.publicKey,
   });
 
@@ -276,7 +282,11 @@ export function runSimulation(options: SimulationOptions & { readonly record?: b
     driver.must(tradingCenter, { type: 'match', cycleId });
   };
   runRound(0);
-  driver.must(tradingCenter, { type: 'openRound', cycleId, gateClosureMs: driver.blockTimeMs + 2 * HOUR_MS });
+  driver.must(tradingCenter, {
+    type: 'openRound',
+    cycleId,
+    gateClosureMs: driver.blockTimeMs + windowMs(2 * HOUR_MS),
+  });
   runRound(1);
   const checked = driver.must(gridEnterprise, { type: 'check', cycleId });
   driver.must(tradingCenter, { type: 'contract', cycleId });

@@ -1,5 +1,6 @@
 import { Writer } from '../codec/index.js';
 import type { KeyValueState } from '../ledger/state-interface.js';
+import { nextDeadline } from './cycle-clock.js';
 import {
   type Acceptance,
   type Awaiting,
@@ -12,7 +13,10 @@ import {
   configRecord,
   contractListRecord,
   cycleRecord,
+  type DeadlineEntry,
   type Deal,
+  deadlineHeadRecord,
+  deadlineListRecord,
   dealListRecord,
   energyListRecord,
   type IntervalOutcome,
@@ -84,6 +88,8 @@ const P = {
   transitions: 0x1a,
   awaiting: 0x1b,
   signedAcceptances: 0x1c,
+  deadlines: 0x1d,
+  deadlineHead: 0x1e,
 } as const;
 /** The prefix bytes, read by the API to decide who may read a raw state value. */
 export const MARKET_KEY_PREFIX = P;
@@ -198,6 +204,41 @@ export class MarketStore {
   }
   setCycle(cycle: Cycle): void {
     this.state.set(key(P.cycle, cycle.cycleId), cycleRecord.encode(cycle));
+    this.indexDeadline(cycle);
+  }
+
+  /**
+   * The deadline index: every cycle not yet final with its next deadline, earliest first, and
+   * that earliest time under its own key, so a block with nothing due reads one small record.
+   * Every write of a cycle keeps it in step (the state has no range scans to find due cycles).
+   */
+  deadlines(): DeadlineEntry[] {
+    return this.read(key(P.deadlines), deadlineListRecord) ?? [];
+  }
+  earliestDeadlineMs(): number | undefined {
+    return this.read(key(P.deadlineHead), deadlineHeadRecord);
+  }
+  /** Puts the cycle in the index at its next deadline, or takes it out once final. */
+  indexDeadline(cycle: Cycle): void {
+    const config = this.config();
+    if (config !== undefined) this.setDeadline(cycle.cycleId, nextDeadline(cycle, config)?.atMs ?? null);
+  }
+  /** Files the cycle under `atMs` (null removes it); ties go in cycle id order. */
+  setDeadline(cycleId: string, atMs: number | null): void {
+    const list = this.deadlines().filter((entry) => entry.cycleId !== cycleId);
+    if (atMs !== null) {
+      const at = list.findIndex(
+        (entry) => entry.atMs > atMs || (entry.atMs === atMs && entry.cycleId > cycleId),
+      );
+      list.splice(at === -1 ? list.length : at, 0, { atMs, cycleId });
+    }
+    if (list.length === 0) {
+      this.state.delete(key(P.deadlines));
+      this.state.delete(key(P.deadlineHead));
+    } else {
+      this.state.set(key(P.deadlines), deadlineListRecord.encode(list));
+      this.state.set(key(P.deadlineHead), deadlineHeadRecord.encode(list[0]!.atMs));
+    }
   }
 
   quote(cycleId: string, member: Uint8Array, quoteId: string): QuoteEntry | undefined {

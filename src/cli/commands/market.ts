@@ -124,24 +124,34 @@ export function registerBench(bench: Command): void {
     .option('--repeats <n>', 'repeats of the clearing benchmark', String(DEFAULT_BENCH.repeats))
     .option('--cycle-repeats <n>', 'repeats of the whole-cycle benchmark', String(DEFAULT_BENCH.cycleRepeats))
     .option('--participants <n>', 'participants in the cycle benchmark', String(DEFAULT_BENCH.participants))
+    .option('--large', 'also cycle10000x96Ms: one cycle of 10,000 participants × 96 intervals (minutes)')
     .option('--json', 'print JSON (the only output format)')
     .action(
-      action((options: { repeats?: string; cycleRepeats?: string; participants?: string }) => {
-        printJson(
-          runMarketBench({
-            ...DEFAULT_BENCH,
-            repeats: intOption('repeats', options.repeats, DEFAULT_BENCH.repeats, 1, 100),
-            cycleRepeats: intOption('cycle-repeats', options.cycleRepeats, DEFAULT_BENCH.cycleRepeats, 1, 20),
-            participants: intOption(
-              'participants',
-              options.participants,
-              DEFAULT_BENCH.participants,
-              1,
-              100_000,
-            ),
-          }),
-        );
-        return 0;
-      }),
+      action(
+        (options: { repeats?: string; cycleRepeats?: string; participants?: string; large?: boolean }) => {
+          printJson(
+            runMarketBench({
+              ...DEFAULT_BENCH,
+              large: options.large === true,
+              repeats: intOption('repeats', options.repeats, DEFAULT_BENCH.repeats, 1, 100),
+              cycleRepeats: intOption(
+                'cycle-repeats',
+                options.cycleRepeats,
+                DEFAULT_BENCH.cycleRepeats,
+                1,
+                20,
+              ),
+              participants: intOption(
+                'participants',
+                options.participants,
+                DEFAULT_BENCH.participants,
+                1,
+                100_000,
+              ),
+            }),
+          );
+          return 0;
+        },
+      ),
     );
 }
