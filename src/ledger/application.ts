@@ -1,7 +1,7 @@
 import { decodeExact, type Reader } from '../codec/reader.js';
 import { Writer } from '../codec/writer.js';
 import { LedgerError } from './errors.js';
-import type { KeyValueState } from './state-interface.js';
+import type { KeyValueState, ReadableState } from './state-interface.js';
 import type { Transaction } from './transaction.js';
 
 /**
@@ -35,6 +35,12 @@ export interface Application {
    * for that block and records the failure (src/ledger/executor.ts), and the block goes on.
    */
   beginBlock?(state: KeyValueState, context: BlockContext): void;
+  /**
+   * The earliest block time at which `beginBlock` has work in this state (null: none). A
+   * validator with nothing else to order proposes a time marker then, and cuts a block without
+   * transactions once the ordered markers reach it, so deadlines act on an idle chain too.
+   */
+  nextDueMs?(state: ReadableState): number | null;
 }
 
 /** Routes each transaction to the application that declares its type. */
@@ -72,6 +78,15 @@ export class ApplicationRouter implements Application {
    */
   beginBlock(state: KeyValueState, context: BlockContext): void {
     for (const application of this.hooked) application.beginBlock!(state, context);
+  }
+
+  nextDueMs(state: ReadableState): number | null {
+    let earliest: number | null = null;
+    for (const application of this.hooked) {
+      const due = application.nextDueMs?.(state) ?? null;
+      if (due !== null && (earliest === null || due < earliest)) earliest = due;
+    }
+    return earliest;
   }
 }
 

@@ -71,6 +71,11 @@ export class ChainState {
     return this.head.hash;
   }
 
+  /** When the application's begin-block work next falls due in the executed state (or null). */
+  nextDueMs(): number | null {
+    return this.application.nextDueMs?.(this.state) ?? null;
+  }
+
   /** A view of the last executed block over a snapshot of the state it produced. */
   view(): CommittedView {
     return committedView(this.head.header, this.head.hash, this.state.snapshot());

@@ -2,7 +2,7 @@ import { bytesEqual } from '../crypto/hash.js';
 import { isGridShardError } from '../errors.js';
 import type { Application } from '../ledger/application.js';
 import type { StateEntry } from '../ledger/genesis.js';
-import type { KeyValueState } from '../ledger/state-interface.js';
+import type { KeyValueState, ReadableState } from '../ledger/state-interface.js';
 import { type MarketTransaction, marketTransactionRecord } from './actions.js';
 import { runDueDeadlines } from './deadlines.js';
 import { MarketError } from './errors.js';
@@ -10,6 +10,7 @@ import { executeMarketTransaction, initMarket } from './executor.js';
 import type { MarketPlugins } from './handler-context.js';
 import { MemoryState } from './memory-state.js';
 import type { MarketConfig } from './records.js';
+import { MarketStore } from './store.js';
 
 /** The ledger transaction type whose payload is a signed market transaction. */
 export const MARKET_TX_TYPE = 'market';
@@ -53,6 +54,9 @@ export function marketApplication(
       );
       if (!result.ok) throw result.error;
     },
+    nextDueMs(state) {
+      return new MarketStore(readOnly(state)).earliestDeadlineMs() ?? null;
+    },
     beginBlock(state, context) {
       runDueDeadlines(
         state,
@@ -68,4 +72,17 @@ export function marketGenesisState(config: MarketConfig): StateEntry[] {
   const state = new MemoryState();
   initMarket(state, config);
   return [...state.sortedEntries()].map(([key, value]) => ({ key, value }));
+}
+
+/** A state to read through the market store; asking when work is due never writes. */
+function readOnly(state: ReadableState): KeyValueState {
+  return {
+    get: (key) => state.get(key),
+    set() {
+      throw new TypeError('a read-only market state was written');
+    },
+    delete() {
+      throw new TypeError('a read-only market state was written');
+    },
+  };
 }

@@ -11,6 +11,12 @@ import type { ValidatorEffect, ValidatorInput } from './types.js';
 
 /** One marker per interval is enough for block time, and each is stored in block evidence. */
 export const DEFAULT_MARKER_INTERVAL_MS = 100;
+/**
+ * The validator's own timer (consensus timers have other names): application work falls due.
+ * While it stays due the validator proposes a lone time marker this often.
+ */
+export const DUE_TIMER = 'validator/due';
+export const DUE_RETRY_MS = 1000;
 
 export interface ValidatorOptions<Message> {
   /**
@@ -59,6 +65,10 @@ export class Validator<Message> {
   private lastMarkerAtMs = Number.NEGATIVE_INFINITY;
   private ticketsIssued = 0;
   private ticketsDurable = 0;
+  /** When the application's begin-block work next falls due, per the executed state. */
+  private dueAtMs: number | null;
+  /** The time the due timer is armed for (null: not armed). */
+  private dueTimerAtMs: number | null = null;
 
   constructor(options: ValidatorOptions<Message>) {
     this.chain = options.chain;
@@ -74,6 +84,7 @@ export class Validator<Message> {
     const head = options.chain.executedHeader;
     this.executedSequence = head.height > 0 ? decodeBlockEvidence(head.evidence).sequence : -1;
     this.view = options.chain.view();
+    this.dueAtMs = options.chain.nextDueMs();
   }
 
   /** The last durable block and the state after it. */
@@ -112,10 +123,12 @@ export class Validator<Message> {
 
   handle(input: ValidatorInput<Message>, nowMs: number): ValidatorEffect<Message>[] {
     switch (input.kind) {
+      case 'timer':
+        if (input.name === DUE_TIMER) return this.onDueTimer(nowMs);
+        return this.fromCore(this.core.handle(input, nowMs), nowMs);
       case 'start':
       case 'message':
-      case 'timer':
-        return this.fromCore(this.core.handle(input, nowMs));
+        return this.fromCore(this.core.handle(input, nowMs), nowMs);
       case 'propose':
         return this.propose(input.transactions, nowMs);
       case 'signed-durable':
@@ -133,10 +146,38 @@ export class Validator<Message> {
       this.lastMarkerAtMs = nowMs;
       entries.unshift(timeMarker(nowMs));
     }
-    return this.fromCore(this.core.handle({ kind: 'transactions', transactions: entries }, nowMs));
+    return this.fromCore(this.core.handle({ kind: 'transactions', transactions: entries }, nowMs), nowMs);
   }
 
-  private fromCore(effects: readonly ConsensusEffect<Message>[]): ValidatorEffect<Message>[] {
+  /**
+   * Application work is due (a market deadline): time has to reach the chain even if nobody sends
+   * a transaction, so the validator proposes a marker of its clock alone, and again while the
+   * work stays due (the block that does it moves `dueAtMs` on).
+   */
+  private onDueTimer(nowMs: number): ValidatorEffect<Message>[] {
+    this.dueTimerAtMs = null;
+    if (this.dueAtMs === null) return [];
+    if (nowMs < this.dueAtMs) return this.armDue(nowMs);
+    this.lastMarkerAtMs = nowMs;
+    const effects = this.fromCore(
+      this.core.handle({ kind: 'transactions', transactions: [timeMarker(nowMs)] }, nowMs),
+      nowMs,
+    );
+    this.dueTimerAtMs = nowMs + DUE_RETRY_MS;
+    effects.push({ kind: 'timer', name: DUE_TIMER, atMs: this.dueTimerAtMs });
+    return effects;
+  }
+
+  /** Arms the due timer for the current due time, unless it is armed for it already. */
+  private armDue(nowMs: number): ValidatorEffect<Message>[] {
+    if (this.dueAtMs === null) return [];
+    const atMs = Math.max(nowMs, this.dueAtMs);
+    if (this.dueTimerAtMs !== null && this.dueTimerAtMs <= atMs) return [];
+    this.dueTimerAtMs = atMs;
+    return [{ kind: 'timer', name: DUE_TIMER, atMs }];
+  }
+
+  private fromCore(effects: readonly ConsensusEffect<Message>[], nowMs: number): ValidatorEffect<Message>[] {
     const out: ValidatorEffect<Message>[] = [];
     const records: Uint8Array[] = [];
     for (const effect of effects) if (effect.kind === 'persist-signed') records.push(effect.record);
@@ -161,6 +202,7 @@ export class Validator<Message> {
       }
     }
     this.executeReady(out);
+    out.push(...this.armDue(nowMs));
     return out;
   }
 
@@ -212,15 +254,19 @@ export class Validator<Message> {
         } else skippedEntries++;
       }
     }
-    if (transactions.length === 0) return null;
     const previous = this.chain.executedHeader;
+    const timestampMs = blockTime(previous.timestampMs, markers);
+    // A cut without transactions is a block only when its time reaches work the application has
+    // due; the rule reads the executed state and the ordered markers, the same at every validator.
+    if (transactions.length === 0 && (this.dueAtMs === null || timestampMs < this.dueAtMs)) return null;
     const block = this.chain.execute(transactions, {
-      timestampMs: blockTime(previous.timestampMs, markers),
+      timestampMs,
       randomness: batches[batches.length - 1]!.randomness,
       evidence: encodeBlockEvidence(batches, (entry) => inBlock.has(entry)),
       epoch: previous.epoch,
     });
     for (const hash of block.txHashes) this.mempool.committed(hash);
+    this.dueAtMs = this.chain.nextDueMs();
     this.unwritten.set(block.header.height, block);
     return { kind: 'write-block', block, skippedEntries };
   }

@@ -8,13 +8,13 @@ import type {
 } from '../../src/consensus/interface.js';
 import { sha256 } from '../../src/crypto/hash.js';
 import { ed25519Scheme } from '../../src/crypto/scheme.js';
-import { encodeKvPut, KV_PUT, keyValueApplication } from '../../src/ledger/application.js';
+import { type Application, encodeKvPut, KV_PUT, keyValueApplication } from '../../src/ledger/application.js';
 import { type ChainState, genesisChain } from '../../src/ledger/chain-state.js';
 import { encodeTransaction, signTransaction } from '../../src/ledger/transaction.js';
 import { EntryReader } from '../../src/validator/entries.js';
 import { timeMarker } from '../../src/validator/time-marker.js';
 import type { ValidatorEffect } from '../../src/validator/types.js';
-import { Validator } from '../../src/validator/validator.js';
+import { DUE_TIMER, Validator } from '../../src/validator/validator.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const alice = ed25519Scheme.signer(sha256(enc('alice')));
@@ -167,5 +167,47 @@ describe('validator', () => {
     assert.equal(mine.signed.signatureChecked, true);
     assert.equal(theirs.signed.signatureChecked, false, 'a peer copy is verified at execution');
     assert.equal(reader.entry(copy), theirs, 'read once');
+  });
+
+  it('brings time to the chain when application work falls due, and cuts an empty block only then', () => {
+    const ran = enc('deadline ran');
+    const deadlines: Application = {
+      types: [],
+      execute: () => {
+        throw new Error('no transactions in this chain');
+      },
+      beginBlock: (state, context) => {
+        if (context.timestampMs >= 5000) state.set(ran, enc(String(context.timestampMs)));
+      },
+      nextDueMs: (state) => (state.get(ran) === undefined ? 5000 : null),
+    };
+    const state = genesisChain(
+      { chainId: 'unit', shardId: 0, scheme: 'ed25519-sha256', genesisTimeMs: 1000 },
+      deadlines,
+    );
+    const { validator, core } = validatorOn(state);
+    assert.deepEqual(validator.handle({ kind: 'start' }, 1000), [
+      { kind: 'timer', name: DUE_TIMER, atMs: 5000 },
+    ]);
+    // Ordered markers short of the due time make no block.
+    core().next = [{ kind: 'commit', batch: batch(0, [timeMarker(4000)]) }];
+    assert.deepEqual(kinds(validator.handle({ kind: 'message', from: 1, message: 'x' }, 4000)), ['ordered']);
+    // Due: the validator proposes its clock alone, and keeps doing so while the work is due.
+    const fired = validator.handle({ kind: 'timer', name: DUE_TIMER }, 5000);
+    const proposal = core().inputs.at(-1);
+    assert.ok(proposal?.kind === 'transactions');
+    assert.deepEqual(proposal.transactions, [timeMarker(5000)]);
+    assert.deepEqual(fired.at(-1), { kind: 'timer', name: DUE_TIMER, atMs: 6000 });
+    core().next = [{ kind: 'commit', batch: batch(1, [timeMarker(5000)]) }];
+    const effects = validator.handle({ kind: 'message', from: 1, message: 'y' }, 5100);
+    const written = effects.find((e) => e.kind === 'write-block');
+    assert.ok(written?.kind === 'write-block', 'a block without transactions, because work was due');
+    assert.equal(written.block.header.txCount, 0);
+    assert.equal(written.block.header.timestampMs, 5000);
+    assert.deepEqual(written.block.view.getState(ran), enc('5000'));
+    // Done: the retry finds nothing due and proposes nothing.
+    const before = core().inputs.length;
+    assert.deepEqual(validator.handle({ kind: 'timer', name: DUE_TIMER }, 6000), []);
+    assert.equal(core().inputs.length, before);
   });
 });
