@@ -30,11 +30,11 @@ function joined(parts: Uint8Array[]): Uint8Array {
 
 /**
  * Hashes the concatenation of `parts` with the one-shot `crypto.hash`. The digest is asked for as a
- * latin1 string (one character per byte) and copied into a new array: on Node 20 that is several
+ * 'binary' (latin1) string, one character per byte, and copied into a new array: on Node 20 that is several
  * times cheaper than asking for a Buffer, which allocates a fresh off-heap store per digest.
  */
 function digest(algorithm: 'sha256' | 'sm3', parts: Uint8Array[]): Uint8Array {
-  const text = oneShotHash(algorithm, parts.length === 1 ? parts[0]! : joined(parts), 'latin1');
+  const text = oneShotHash(algorithm, parts.length === 1 ? parts[0]! : joined(parts), 'binary');
   const out = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
   return out;
