@@ -4,24 +4,40 @@ import { hash as oneShotHash } from 'node:crypto';
 export const HASH_LENGTH = 32;
 
 /**
- * Hashes the concatenation of `parts`. The one-shot `crypto.hash` over one joined buffer costs about
- * half of a streaming createHash/update/digest for the short inputs that Merkle trees hash.
+ * One reusable input buffer per total length, for the short multi-part inputs that Merkle trees hash
+ * (a prefix and two child hashes, a prefix, a path and a value hash). `crypto.hash` reads its input
+ * synchronously and keeps nothing, so the buffers can be reused; a fresh one per call cost more
+ * than the digest itself.
+ */
+const MAX_REUSED_INPUT = 256;
+const inputBuffers: (Uint8Array | undefined)[] = [];
+
+function joined(parts: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  let data = length <= MAX_REUSED_INPUT ? inputBuffers[length] : undefined;
+  if (data === undefined) {
+    data = new Uint8Array(length);
+    if (length <= MAX_REUSED_INPUT) inputBuffers[length] = data;
+  }
+  let offset = 0;
+  for (const part of parts) {
+    data.set(part, offset);
+    offset += part.length;
+  }
+  return data;
+}
+
+/**
+ * Hashes the concatenation of `parts` with the one-shot `crypto.hash`. The digest is asked for as a
+ * 'binary' (latin1) string, one character per byte, and copied into a new array: on Node 20 that is several
+ * times cheaper than asking for a Buffer, which allocates a fresh off-heap store per digest.
  */
 function digest(algorithm: 'sha256' | 'sm3', parts: Uint8Array[]): Uint8Array {
-  let data: Uint8Array;
-  if (parts.length === 1) data = parts[0]!;
-  else {
-    let length = 0;
-    for (const part of parts) length += part.length;
-    data = new Uint8Array(length);
-    let offset = 0;
-    for (const part of parts) {
-      data.set(part, offset);
-      offset += part.length;
-    }
-  }
-  const out = oneShotHash(algorithm, data, 'buffer');
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  const text = oneShotHash(algorithm, parts.length === 1 ? parts[0]! : joined(parts), 'binary');
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
 }
 
 export function sha256(...parts: Uint8Array[]): Uint8Array {

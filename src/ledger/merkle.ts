@@ -23,7 +23,14 @@ export function merkleNodeHash(hash: HashFunction, left: Uint8Array, right: Uint
   return hash(NODE_PREFIX, left, right);
 }
 
-/** Root over already-hashed leaves; the root of no leaves is the hash of the empty string. */
+/**
+ * Root over already-hashed leaves; the root of no leaves is the hash of the empty string.
+ *
+ * Equal neighbours are hashed once: a pair made of the same two objects as the pair before it has
+ * the same parent, which is then reused. A block's receipts are mostly the same few bytes (most
+ * transactions succeed), so their leaves share one hash object (`merkleRoot`) and each level of
+ * the receipts tree costs a hash or two instead of one per pair.
+ */
 export function merkleRootOfLeafHashes(hash: HashFunction, leafHashes: readonly Uint8Array[]): Uint8Array {
   if (leafHashes.length === 0) return hash();
   // Bottom-up, level by level: pairing left to right and carrying an odd last node up unchanged
@@ -31,18 +38,42 @@ export function merkleRootOfLeafHashes(hash: HashFunction, leafHashes: readonly 
   let level = leafHashes.slice();
   while (level.length > 1) {
     const next: Uint8Array[] = [];
-    for (let i = 0; i + 1 < level.length; i += 2) next.push(merkleNodeHash(hash, level[i]!, level[i + 1]!));
+    let lastLeft: Uint8Array | null = null;
+    let lastRight: Uint8Array | null = null;
+    let lastParent: Uint8Array | null = null;
+    for (let i = 0; i + 1 < level.length; i += 2) {
+      const left = level[i]!;
+      const right = level[i + 1]!;
+      if (left !== lastLeft || right !== lastRight) {
+        lastLeft = left;
+        lastRight = right;
+        lastParent = merkleNodeHash(hash, left, right);
+      }
+      next.push(lastParent!);
+    }
     if (level.length % 2 === 1) next.push(level[level.length - 1]!);
     level = next;
   }
   return level[0]!;
 }
 
+/** Leaf hashes, one hash object shared by each run of equal consecutive leaves. */
+function leafHashesOf(hash: HashFunction, leaves: readonly Uint8Array[]): Uint8Array[] {
+  const hashes: Uint8Array[] = [];
+  let previous: Uint8Array | null = null;
+  let previousHash: Uint8Array | null = null;
+  for (const leaf of leaves) {
+    if (previous === null || !bytesEqual(previous, leaf)) {
+      previous = leaf;
+      previousHash = merkleLeafHash(hash, leaf);
+    }
+    hashes.push(previousHash!);
+  }
+  return hashes;
+}
+
 export function merkleRoot(hash: HashFunction, leaves: readonly Uint8Array[]): Uint8Array {
-  return merkleRootOfLeafHashes(
-    hash,
-    leaves.map((leaf) => merkleLeafHash(hash, leaf)),
-  );
+  return merkleRootOfLeafHashes(hash, leafHashesOf(hash, leaves));
 }
 
 export interface MerkleInclusionProof {
@@ -63,7 +94,7 @@ export function merkleInclusionProof(
     });
   }
   const siblings: Uint8Array[] = [];
-  let level = leaves.map((leaf) => merkleLeafHash(hash, leaf));
+  let level = leafHashesOf(hash, leaves);
   let index = leafIndex;
   while (level.length > 1) {
     const sibling = index ^ 1;

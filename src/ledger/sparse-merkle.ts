@@ -1,7 +1,8 @@
 import { bytesEqual } from '../crypto/hash.js';
 import { LedgerError } from './errors.js';
+import { keyBytes, keyString } from './key-string.js';
 import type { HashFunction } from './merkle.js';
-import type { AuthenticatedState } from './state-interface.js';
+import type { AuthenticatedState, StringKeyedState } from './state-interface.js';
 
 /**
  * The authenticated state: a sparse Merkle tree over 256-bit paths (the hash of each key). Its root
@@ -12,6 +13,11 @@ import type { AuthenticatedState } from './state-interface.js';
  * it sits, and an empty subtree hashes to 32 zero bytes. So a tree of n keys is about log2(n) deep,
  * not 256, and an update costs about log2(n) hashes. Prefixes separate leaves (0x00) from inner
  * nodes (0x01), so neither can be passed off as the other.
+ *
+ * Hashing waits for `root()` (or a proof): a write only places its leaf and marks the branches
+ * above it stale, so a key written several times is hashed once, and a branch on the paths of
+ * several changed keys is hashed once per root, after all of them. The path of a key is hashed
+ * when the key is first written and kept while the key exists.
  */
 
 export const EMPTY_SUBTREE = new Uint8Array(32);
@@ -23,7 +29,12 @@ interface Leaf {
   readonly path: Uint8Array;
   readonly key: Uint8Array;
   readonly value: Uint8Array;
-  readonly hash: Uint8Array;
+  /**
+   * H(value) and the leaf hash, filled when first needed. A leaf never changes (a write makes a
+   * new one), so a leaf shared with a snapshot may fill them at any time.
+   */
+  valueHash: Uint8Array | null;
+  hash: Uint8Array | null;
 }
 
 interface Branch {
@@ -43,10 +54,6 @@ type TreeNode = Leaf | Branch;
 
 function bitAt(path: Uint8Array, depth: number): 0 | 1 {
   return ((path[depth >> 3]! >> (7 - (depth & 7))) & 1) as 0 | 1;
-}
-
-function keyId(key: Uint8Array): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
 }
 
 /** What a proof ends on, below its last sibling. */
@@ -86,7 +93,7 @@ export class StateSnapshot {
   }
 }
 
-export class SparseMerkleTree implements AuthenticatedState {
+export class SparseMerkleTree implements AuthenticatedState, StringKeyedState {
   private rootNode: TreeNode | null = null;
   private readonly values = new Map<string, Leaf>();
   private generation = 0;
@@ -98,29 +105,37 @@ export class SparseMerkleTree implements AuthenticatedState {
   }
 
   get(key: Uint8Array): Uint8Array | undefined {
-    return this.values.get(keyId(key))?.value;
+    return this.values.get(keyString(key))?.value;
   }
 
   set(key: Uint8Array, value: Uint8Array): void {
-    const id = keyId(key);
-    // A key written before keeps its path: one hash saved on every update of an existing key.
-    const path = this.values.get(id)?.path ?? this.hash(key);
-    const leaf: Leaf = {
-      kind: 'leaf',
-      path,
-      key: new Uint8Array(key),
-      value: new Uint8Array(value),
-      hash: leafHash(this.hash, path, this.hash(value)),
-    };
-    this.values.set(id, leaf);
-    this.rootNode = this.insert(this.rootNode, leaf, 0);
+    this.setByString(keyString(key), new Uint8Array(value));
   }
 
   delete(key: Uint8Array): void {
-    const id = keyId(key);
-    const existing = this.values.get(id);
+    this.deleteByString(keyString(key));
+  }
+
+  /** Reads by key string (`keyString`): what an overlay on this tree passes, with no conversion. */
+  getByString(name: string): Uint8Array | undefined {
+    return this.values.get(name)?.value;
+  }
+
+  /** Writes by key string; `value` is taken over, not copied. */
+  setByString(name: string, value: Uint8Array): void {
+    // A key written before keeps its path and key bytes: no hash and no conversion on an update.
+    const existing = this.values.get(name);
+    const key = existing?.key ?? keyBytes(name);
+    const path = existing?.path ?? this.hash(key);
+    const leaf: Leaf = { kind: 'leaf', path, key, value, valueHash: null, hash: null };
+    this.values.set(name, leaf);
+    this.rootNode = this.insert(this.rootNode, leaf, 0);
+  }
+
+  deleteByString(name: string): void {
+    const existing = this.values.get(name);
     if (existing === undefined) return;
-    this.values.delete(id);
+    this.values.delete(name);
     this.rootNode = this.remove(this.rootNode, existing.path, 0);
   }
 
@@ -211,11 +226,15 @@ export class SparseMerkleTree implements AuthenticatedState {
 }
 
 /**
- * A node's hash, cached on branches. A branch shared with a snapshot was hashed before the
- * snapshot was taken, so the cache is only ever filled on branches of the current generation.
+ * A node's hash, cached on the node. A branch shared with a snapshot was hashed before the
+ * snapshot was taken, so a branch's cache is only ever filled in the current generation; a leaf's
+ * may be filled later, by a proof, since its content never changes.
  */
 function nodeHash(hash: HashFunction, node: TreeNode): Uint8Array {
-  if (node.kind === 'leaf') return node.hash;
+  if (node.kind === 'leaf') {
+    if (node.hash === null) node.hash = leafHash(hash, node.path, valueHashOf(hash, node));
+    return node.hash;
+  }
   if (node.hash === null) {
     const left = node.left === null ? EMPTY_SUBTREE : nodeHash(hash, node.left);
     const right = node.right === null ? EMPTY_SUBTREE : nodeHash(hash, node.right);
@@ -237,7 +256,12 @@ function proveIn(hash: HashFunction, rootNode: TreeNode | null, key: Uint8Array)
     depth++;
   }
   if (node === null) return { siblings, terminal: { kind: 'empty' } };
-  return { siblings, terminal: { kind: 'leaf', path: node.path, valueHash: hash(node.value) } };
+  return { siblings, terminal: { kind: 'leaf', path: node.path, valueHash: valueHashOf(hash, node) } };
+}
+
+function valueHashOf(hash: HashFunction, leaf: Leaf): Uint8Array {
+  if (leaf.valueHash === null) leaf.valueHash = hash(leaf.value);
+  return leaf.valueHash;
 }
 
 function leafHash(hash: HashFunction, path: Uint8Array, valueHash: Uint8Array): Uint8Array {

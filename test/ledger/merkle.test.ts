@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sha256, toHex } from '../../src/crypto/hash.js';
+import { Prng } from '../../src/kit/prng.js';
 import {
   merkleInclusionProof,
   merkleLeafHash,
@@ -24,6 +25,40 @@ describe('transaction Merkle tree', () => {
   it('matches the RFC 6962 recursive definition for every size up to 70', () => {
     for (let n = 0; n <= 70; n++)
       assert.equal(toHex(merkleRoot(sha256, leaves(n))), toHex(referenceRoot(leaves(n))), `n=${n}`);
+  });
+
+  it('matches the reference when leaves repeat, as the receipts of a block mostly do', () => {
+    const prng = new Prng(5);
+    const kinds = [
+      new Uint8Array([1, 0]),
+      new Uint8Array([0, 9, 66, 65, 68]),
+      new Uint8Array([0, 3, 66, 65, 68]),
+    ];
+    for (let n = 1; n <= 70; n++) {
+      // Long runs of one receipt with an occasional other one, and an all-equal list.
+      const items = Array.from({ length: n }, () => kinds[prng.int(8) === 0 ? 1 + prng.int(2) : 0]!);
+      assert.equal(toHex(merkleRoot(sha256, items)), toHex(referenceRoot(items)), `n=${n}`);
+      const same = Array.from({ length: n }, () => kinds[0]!);
+      assert.equal(toHex(merkleRoot(sha256, same)), toHex(referenceRoot(same)), `same n=${n}`);
+      const index = prng.int(n);
+      const proof = merkleInclusionProof(sha256, items, index);
+      assert.equal(verifyMerkleInclusion(sha256, items[index]!, proof, merkleRoot(sha256, items)), true);
+    }
+  });
+
+  it('hashes a run of equal leaves once per level', () => {
+    let calls = 0;
+    const counting = (...parts: Uint8Array[]) => {
+      calls++;
+      return sha256(...parts);
+    };
+    const ok = new Uint8Array([1, 0]);
+    merkleRoot(
+      counting,
+      Array.from({ length: 1000 }, () => ok),
+    );
+    // One leaf hash, then one parent per level (10 levels for 1,000 leaves, plus the odd carries).
+    assert.ok(calls <= 1 + 2 * 10, `calls=${calls}`);
   });
 
   it('proves every leaf of trees of many sizes', () => {

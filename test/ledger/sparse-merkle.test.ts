@@ -88,4 +88,76 @@ describe('sparse Merkle state', () => {
     tree.set(enc('k5'), enc('changed'));
     assert.equal(verifyStateProof(sha256, tree.root(), enc('k5'), enc('v5'), proof), false);
   });
+  it('keeps the state-root format: fixed content has the roots it has always had', () => {
+    const expected = {
+      sha256: 'ea2266b5fc1f6e5bcdee2032b818eab0cc2ebab44402a97b321a6eb319ecd660',
+      sm3: 'ccdcd096cd8ea2627a5205cfe7f0e6512278293137926aeaa98990a3e7976eb9',
+    };
+    for (const [name, hash] of [
+      ['sha256', sha256],
+      ['sm3', sm3],
+    ] as const) {
+      const tree = new SparseMerkleTree(hash);
+      for (let i = 0; i < 50; i++) tree.set(enc(`meter/${i}`), enc(`${i * 7} Wh`));
+      for (let i = 0; i < 50; i += 3) tree.delete(enc(`meter/${i}`));
+      tree.set(enc('meter/1'), enc('updated'));
+      assert.equal(toHex(tree.root()), expected[name], name);
+    }
+  });
+
+  it('hashes at root time only what changed: each key path once, each value once, shared branches once', () => {
+    let calls = 0;
+    const counting = (...parts: Uint8Array[]) => {
+      calls++;
+      return sha256(...parts);
+    };
+    const tree = new SparseMerkleTree(counting);
+    const plain = new SparseMerkleTree(sha256);
+    for (let i = 0; i < 1000; i++) {
+      tree.set(enc(`account/${i}`), enc('0'));
+      plain.set(enc(`account/${i}`), enc('0'));
+    }
+    tree.root();
+    // Existing keys rewritten many times: no path hash, and nothing hashed before the root.
+    calls = 0;
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 10; i++) tree.set(enc(`account/${i}`), enc(`${round}`));
+    }
+    assert.equal(calls, 0);
+    for (let i = 0; i < 10; i++) plain.set(enc(`account/${i}`), enc('4'));
+    assert.equal(toHex(tree.root()), toHex(plain.root()));
+    // Ten leaves (a value hash and a leaf hash each) and the branches above them, each once:
+    // at most 10 paths of about log2(1000) + a few branches, far fewer where the paths meet.
+    assert.ok(calls >= 20 && calls <= 20 + 10 * 16, `calls=${calls}`);
+    // A root with nothing changed hashes nothing; a proof reuses the cached value hash.
+    calls = 0;
+    tree.root();
+    const proof = tree.prove(enc('account/3'));
+    assert.equal(calls, 1); // the proof hashes the key to find its path, nothing else
+    assert.equal(verifyStateProof(sha256, tree.root(), enc('account/3'), enc('4'), proof), true);
+  });
+
+  it('reads and writes by key string as by bytes, and takes string-keyed values over', () => {
+    const byBytes = new SparseMerkleTree(sha256);
+    const byString = new SparseMerkleTree(sha256);
+    for (let i = 0; i < 200; i++) {
+      const key = enc(`k/${i}\u00ff`);
+      byBytes.set(key, enc(`v${i}`));
+      byString.setByString(String.fromCharCode(...key), enc(`v${i}`));
+    }
+    byBytes.delete(enc('k/7\u00ff'));
+    byString.deleteByString(String.fromCharCode(...enc('k/7\u00ff')));
+    assert.equal(toHex(byBytes.root()), toHex(byString.root()));
+    assert.equal(byString.get(enc('k/7\u00ff')), undefined);
+    assert.deepEqual(byString.getByString(String.fromCharCode(...enc('k/8\u00ff'))), enc('v8'));
+    assert.deepEqual(
+      [...byString.entries()].map(([k]) => toHex(k)).sort(),
+      [...byBytes.entries()].map(([k]) => toHex(k)).sort(),
+    );
+    // Bytes written through `set` are copied: changing the caller's array changes nothing.
+    const value = enc('mutable');
+    byBytes.set(enc('x'), value);
+    value[0] = 0;
+    assert.deepEqual(byBytes.get(enc('x')), enc('mutable'));
+  });
 });
