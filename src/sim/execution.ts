@@ -10,8 +10,8 @@ import {
   keyValueApplication,
 } from '../ledger/application.js';
 import { type ChainState, type ExecutedBlock, genesisChain } from '../ledger/chain-state.js';
-import { encodeTransaction, signTransaction } from '../ledger/transaction.js';
 import type { ReadableState } from '../ledger/state-interface.js';
+import { encodeTransaction, signTransaction } from '../ledger/transaction.js';
 import { marketApplication } from '../market/ledger-application.js';
 import { Validator } from '../validator/validator.js';
 import { type Conservation, marketConservation } from './conservation.js';
@@ -92,6 +92,7 @@ export class SimExecution {
         state: (instance) => this.stateOf(instance),
         executed: (instance, sender, nonce) =>
           this.executedBy.get(instance)?.has(`${toHex(sender)}/${nonce}`) ?? false,
+        blockTimeMs: (instance) => this.chains.get(instance)?.executedHeader.timestampMs ?? 0,
       },
       honest,
     );

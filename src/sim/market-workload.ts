@@ -1,7 +1,7 @@
 import { sha256, toHex } from '../crypto/hash.js';
-import { ed25519Scheme, type Signer as EnvelopeSigner } from '../crypto/scheme.js';
-import { gridToJson } from '../grid/json.js';
+import { type Signer as EnvelopeSigner, ed25519Scheme } from '../crypto/scheme.js';
 import { ieee33Feeder } from '../grid/ieee33.js';
+import { gridToJson } from '../grid/json.js';
 import type { StateEntry } from '../ledger/genesis.js';
 import type { ReadableState } from '../ledger/state-interface.js';
 import { encodeTransaction, signTransaction } from '../ledger/transaction.js';
@@ -29,30 +29,31 @@ const INTERVAL_MS = 1000;
 
 /**
  * One short trading cycle in virtual time (block time is virtual time through the proposers' time
- * markers). Every step is placed well after the one it needs, and every deadline is short, so a
- * step that consensus delays past its deadline is taken over by rule through the members'
- * `advanceCycle`, and the cycle ends settled within the run.
+ * markers). Each step has the earliest time its client considers it; the client then waits until
+ * what the step needs is in its validator's state (see `send` in `schedule`). The trading center
+ * sets the gate and delivery from the block time it reads when it opens the cycle, and every
+ * deadline is short, so a step that consensus delays too long is taken over by rule through the
+ * members' `advanceCycle` and the cycle ends settled within the run.
  */
 const T = {
   register: 0,
-  admitInstitutions: 300,
-  admitTraders: 600,
-  open: 900,
-  gateClosure: 1800,
-  commit: 1200,
-  closeGate: 1900,
-  reveal: 2100,
-  match: 2500,
-  check: 2800,
-  contract: 3100,
-  deliveryStart: 2600,
-  meter: 4700,
-  settle: 5000,
+  admitInstitutions: 200,
+  admitTraders: 400,
+  cycle: 600,
   /** `advanceCycle` from here on, every ADVANCE_EVERY_MS, ADVANCES times. */
-  advance: 6300,
+  advance: 8600,
 } as const;
+/** The gate closes this long after the block time the trading center reads; delivery starts later. */
+const GATE_AFTER_MS = 2000;
+const DELIVERY_AFTER_GATE_MS = 2000;
 const ADVANCE_EVERY_MS = 700;
+/** Sealed quotations are revealed for this long after gate closure; matching waits for the end. */
+const REVEAL_WINDOW_MS = 1500;
+/** Settlement waits this long past delivery end for the readings. */
+const READINGS_PAUSE_MS = 400;
 const ADVANCES = 6;
+/** How long after its earliest time a client waits for what its step needs before sending it anyway. */
+const MAX_WAIT_MS = 9000;
 
 interface Trader {
   readonly name: string;
@@ -85,6 +86,8 @@ interface Actor {
 export interface MarketChainReader {
   state(instance: number): ReadableState;
   executed(instance: number, sender: Uint8Array, envelopeNonce: bigint): boolean;
+  /** The block time of the last block the validator executed. */
+  blockTimeMs(instance: number): number;
 }
 
 export function simMarketConfig(operator: Uint8Array): MarketConfig {
@@ -92,7 +95,7 @@ export function simMarketConfig(operator: Uint8Array): MarketConfig {
     ...simulationConfig(operator, 33),
     marketId: 'sim-ieee33',
     // Deadlines of a cycle that lasts seconds of virtual time (see T).
-    revealWindowMs: 1000,
+    revealWindowMs: REVEAL_WINDOW_MS,
     stepGraceMs: 500,
     checkWindowMs: 1000,
     meterWindowMs: 1500,
@@ -143,7 +146,8 @@ export class MarketWorkload {
     this.salt = (trader) => sha256(encoder.encode(`gridshard/sim/market/${seed}/salt/${trader}`));
     // Metered energy is the contract's, off by up to ±6 % (a byte of a seeded hash).
     this.deviation = (trader, interval) =>
-      0.94 + (0.12 * sha256(encoder.encode(`gridshard/sim/market/${seed}/meter/${trader}/${interval}`))[0]!) / 255;
+      0.94 +
+      (0.12 * sha256(encoder.encode(`gridshard/sim/market/${seed}/meter/${trader}/${interval}`))[0]!) / 255;
   }
 
   /** The chain's state before block 1: the market's genesis records and the grid model, in key order. */
@@ -168,8 +172,47 @@ export class MarketWorkload {
       },
     );
     const out: PlannedTransaction[] = [];
-    const send = (atMs: number, actor: Actor, action: (state: ReadableState) => MarketAction) =>
-      out.push({ atMs, to: actor.home, tx: (instance) => this.sign(reader, instance, actor, action) });
+    /**
+     * A client hands a step over once its own earlier transactions are executed at its validator
+     * and what the step needs is there (`ready`), as the devnet's demo market waits for each
+     * commit; after MAX_WAIT_MS it sends anyway and takes the refusal.
+     */
+    const send = (
+      atMs: number,
+      actor: Actor,
+      action: (state: ReadableState, blockTimeMs: number) => MarketAction,
+      ready?: (store: MarketStore, blockTimeMs: number) => boolean,
+    ) =>
+      out.push({
+        atMs,
+        to: actor.home,
+        tx: (instance, nowMs) => {
+          const state = reader.state(instance);
+          // The client's clock: blocks are cut only when there is something to order, so the last
+          // block's time can lag; the block that takes this step is stamped about now.
+          const blockTimeMs = Math.max(nowMs, reader.blockTimeMs(instance));
+          const waiting =
+            nowMs < atMs + MAX_WAIT_MS &&
+            (actor.signed.some(
+              (s) => !reader.executed(instance, actor.envelope.publicKey, s.envelopeNonce),
+            ) ||
+              (ready !== undefined && !ready(new MarketStore(readOnly(state)), blockTimeMs)));
+          return waiting ? null : this.sign(reader, instance, actor, action(state, blockTimeMs));
+        },
+      });
+    const approved = (key: Uint8Array) => (store: MarketStore) => store.member(key)?.status === 'approved';
+    const registered = (keys: Uint8Array[]) => (store: MarketStore) =>
+      keys.every((key) => store.member(key) !== undefined);
+    const inState = (state: string) => (store: MarketStore) => store.cycle(SIM_CYCLE_ID)?.state === state;
+    /** The cycle is in `state` and the validator's block time has passed `at` of the cycle. */
+    const past =
+      (state: string, at: (cycle: { gateClosureMs: number; deliveryStartMs: number }) => number) =>
+      (store: MarketStore, blockTimeMs: number) => {
+        const cycle = store.cycle(SIM_CYCLE_ID);
+        return cycle?.state === state && blockTimeMs >= at(cycle);
+      };
+    const deliveryEnd = (cycle: { deliveryStartMs: number }) =>
+      cycle.deliveryStartMs + SIM_INTERVALS * INTERVAL_MS;
     const cycleId = SIM_CYCLE_ID;
     const tc = this.tradingCenter;
     const ge = this.gridEnterprise;
@@ -184,39 +227,77 @@ export class MarketWorkload {
       send(T.register, actor, () => ({ type: 'consent', standing: true }));
     });
     for (const who of [tc, ge]) {
-      send(T.admitInstitutions, this.operator, () => ({
-        type: 'audit',
-        member: who.market.publicKey,
-        approve: true,
-        note: '',
-      }));
+      send(
+        T.admitInstitutions,
+        this.operator,
+        () => ({ type: 'audit', member: who.market.publicKey, approve: true, note: '' }),
+        registered([who.market.publicKey]),
+      );
     }
     send(T.admitInstitutions, ge, () => ({ type: 'consent', standing: true }));
-    send(T.admitTraders, tc, () => ({
-      type: 'auditBatch',
-      decisions: this.traders.map(({ actor }) => ({ member: actor.market.publicKey, approve: true, note: '' })),
-    }));
-    send(T.open, tc, () => ({
-      type: 'openCycle',
-      cycleId,
-      intervals: SIM_INTERVALS,
-      intervalMs: INTERVAL_MS,
-      deliveryStartMs: T.deliveryStart,
-      gateClosureMs: T.gateClosure,
-      gridEnterprise: ge.market.publicKey,
-    }));
+    const traderKeys = this.traders.map(({ actor }) => actor.market.publicKey);
+    send(
+      T.admitTraders,
+      tc,
+      () => ({
+        type: 'auditBatch',
+        decisions: traderKeys.map((member) => ({ member, approve: true, note: '' })),
+      }),
+      (store) => approved(tc.market.publicKey)(store) && registered(traderKeys)(store),
+    );
+    send(
+      T.cycle,
+      tc,
+      (_, blockTimeMs) => ({
+        type: 'openCycle',
+        cycleId,
+        intervals: SIM_INTERVALS,
+        intervalMs: INTERVAL_MS,
+        deliveryStartMs: blockTimeMs + GATE_AFTER_MS + DELIVERY_AFTER_GATE_MS,
+        gateClosureMs: blockTimeMs + GATE_AFTER_MS,
+        gridEnterprise: ge.market.publicKey,
+      }),
+      (store) => approved(tc.market.publicKey)(store) && traderKeys.every((key) => approved(key)(store)),
+    );
+    const open = inState('open');
     this.traders.forEach(({ actor }, i) => {
       const quote = this.quote(i);
       const commitment = quoteCommitment(actor.market.publicKey, cycleId, 'q0', quote, this.salt(i));
-      send(T.commit, actor, () => ({ type: 'commitQuote', cycleId, quoteId: 'q0', commitment }));
-      send(T.reveal, actor, () => ({ type: 'revealQuote', cycleId, quoteId: 'q0', quote, salt: this.salt(i) }));
+      send(T.cycle, actor, () => ({ type: 'commitQuote', cycleId, quoteId: 'q0', commitment }), open);
+      send(
+        T.cycle,
+        actor,
+        () => ({ type: 'revealQuote', cycleId, quoteId: 'q0', quote, salt: this.salt(i) }),
+        inState('closed'),
+      );
     });
-    send(T.closeGate, tc, () => ({ type: 'closeGate', cycleId }));
-    send(T.match, tc, () => ({ type: 'match', cycleId }));
-    send(T.check, ge, () => ({ type: 'check', cycleId }));
-    send(T.contract, tc, () => ({ type: 'contract', cycleId }));
-    send(T.meter, ge, (state) => ({ type: 'meterReadings', cycleId, meters: this.readings(state) }));
-    send(T.settle, tc, () => ({ type: 'settle', cycleId }));
+    send(
+      T.cycle,
+      tc,
+      () => ({ type: 'closeGate', cycleId }),
+      past('open', (c) => c.gateClosureMs),
+    );
+    // Matching waits for the reveal window to end: then no quotation that could still come is shut out.
+    send(
+      T.cycle,
+      tc,
+      () => ({ type: 'match', cycleId }),
+      past('closed', (c) => c.gateClosureMs + REVEAL_WINDOW_MS),
+    );
+    send(T.cycle, ge, () => ({ type: 'check', cycleId }), inState('matched'));
+    send(T.cycle, tc, () => ({ type: 'contract', cycleId }), inState('checked'));
+    send(
+      T.cycle,
+      ge,
+      (state) => ({ type: 'meterReadings', cycleId, meters: this.readings(state) }),
+      past('contracted', deliveryEnd),
+    );
+    send(
+      T.cycle,
+      tc,
+      () => ({ type: 'settle', cycleId }),
+      past('contracted', (c) => deliveryEnd(c) + READINGS_PAUSE_MS),
+    );
     for (let k = 0; k < ADVANCES; k++) {
       const { actor } = this.traders[k % this.traders.length]!;
       send(T.advance + k * ADVANCE_EVERY_MS, actor, () => ({ type: 'advanceCycle', cycleId }));
@@ -263,21 +344,17 @@ export class MarketWorkload {
    * Signs `action` for `actor` as its client would now: the market nonce it reads from the
    * validator, moved on by its transactions that validator has not executed yet.
    */
-  private sign(
-    reader: MarketChainReader,
-    instance: number,
-    actor: Actor,
-    action: (state: ReadableState) => MarketAction,
-  ): Uint8Array {
+  private sign(reader: MarketChainReader, instance: number, actor: Actor, action: MarketAction): Uint8Array {
     const state = reader.state(instance);
     const committed = new MarketStore(readOnly(state)).nonce(actor.market.publicKey);
     const inFlight = actor.signed.filter(
-      (s) => s.marketNonce >= committed && !reader.executed(instance, actor.envelope.publicKey, s.envelopeNonce),
+      (s) =>
+        s.marketNonce >= committed && !reader.executed(instance, actor.envelope.publicKey, s.envelopeNonce),
     ).length;
     const marketNonce = committed + BigInt(inFlight);
     const envelopeNonce = actor.envelopeNonce++;
     actor.signed.push({ envelopeNonce, marketNonce });
-    const marketTx = signMarketTransaction(this.chainId, actor.market, marketNonce, action(state));
+    const marketTx = signMarketTransaction(this.chainId, actor.market, marketNonce, action);
     return encodeTransaction(
       signTransaction(actor.envelope, {
         chainId: this.chainId,

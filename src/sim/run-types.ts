@@ -1,8 +1,8 @@
 import type { ConsensusCore } from '../consensus/interface.js';
 import type { Application } from '../ledger/application.js';
+import type { ProtocolAdapter } from './adapters/types.js';
 import type { AdversaryName } from './adversary.js';
 import type { ExecutionReport } from './execution.js';
-import type { ProtocolAdapter } from './adapters/types.js';
 import type { Strategy } from './strategies.js';
 import type { TwinsScenario } from './twins.js';
 import type { WorkloadName } from './workload.js';
@@ -81,4 +81,3 @@ export interface RunResult {
   /** With `execute`: blocks, executed transactions and state agreement. */
   readonly execution?: ExecutionReport;
 }
-

@@ -7,21 +7,20 @@ import type {
 import { maxFaulty } from '../consensus/interface.js';
 import { EventQueue } from '../kit/event-queue.js';
 import { Prng } from '../kit/prng.js';
-import type { Application } from '../ledger/application.js';
 import type { ValidatorEffect, ValidatorInput } from '../validator/types.js';
 import type { Validator } from '../validator/validator.js';
 import { adapterFor } from './adapters/index.js';
 import type { EquivocationMonitor, ProtocolAdapter } from './adapters/types.js';
-import type { AdversaryName, AdversarySetup, SimView } from './adversary.js';
+import type { AdversarySetup, SimView } from './adversary.js';
 import { buildAdversary, protocolConfigFor } from './adversary-setup.js';
 import { InvariantChecker } from './checks.js';
 import { SimError } from './errors.js';
-import type { RunOptions, RunResult } from './run-types.js';
 import { SimExecution } from './execution.js';
 import { drawFaultPlan, type FaultPlan, faultsEndMs } from './faults.js';
 import { type Envelope, type Network, PlanNetwork } from './network.js';
+import type { RunOptions, RunResult } from './run-types.js';
 import { ByzantineCore, type Strategy, strategyFor } from './strategies.js';
-import { kvSchedule, type PlannedTransaction } from './workload.js';
+import { CLIENT_WAIT_MS, kvSchedule, type PlannedTransaction } from './workload.js';
 
 export type { RunOptions, RunResult } from './run-types.js';
 
@@ -179,8 +178,13 @@ class Simulation {
     const txWindowMs = this.setup?.txWindowMs ?? this.plan.txWindowMs;
     const planned =
       this.execution?.schedule(this.options.transactions ?? 100, txWindowMs, txRng, this.honest) ??
-      kvSchedule(this.options.seed, this.options.transactions ?? 100, txWindowMs, txRng, this.honest, (_, tag) =>
-        new TextEncoder().encode(tag),
+      kvSchedule(
+        this.options.seed,
+        this.options.transactions ?? 100,
+        txWindowMs,
+        txRng,
+        this.honest,
+        (_, tag) => new TextEncoder().encode(tag),
       );
     for (const { atMs, to, tx } of planned) this.queue.push(atMs, { kind: 'transactions', to, tx });
     const txCount = planned.length;
@@ -281,7 +285,11 @@ class Simulation {
         // A client whose validator is down hands the transaction to another honest one.
         let to = event.to;
         if (this.cores[to] === null) to = this.honest.find((i) => this.cores[i] !== null) ?? to;
-        const tx = typeof event.tx === 'function' ? event.tx(to) : event.tx;
+        const tx = typeof event.tx === 'function' ? event.tx(to, this.now) : event.tx;
+        if (tx === null) {
+          this.queue.push(this.now + CLIENT_WAIT_MS, event);
+          return;
+        }
         this.checker.submitted(tx, this.now);
         this.handedTo.set(Buffer.from(tx).toString('hex'), { node: to, tx });
         if (this.cores[to] !== null) this.feed(to, { kind: 'transactions', transactions: [tx] });

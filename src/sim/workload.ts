@@ -5,14 +5,17 @@ export const WORKLOADS: readonly WorkloadName[] = ['kv', 'market'];
 
 /**
  * One client transaction of a run: when it is handed over, to which validator, and its bytes, or
- * how the client signs it at that moment after reading its state from the validator it is about
- * to hand it to (the instance given), as a client of the API reads its nonce first.
+ * how the client signs it at that moment after reading the state of the validator it is about to
+ * hand it to (the instance given), as a client of the API reads its nonce first. A client that is
+ * still waiting for what the step needs answers null and is asked again CLIENT_WAIT_MS later.
  */
 export interface PlannedTransaction {
   readonly atMs: number;
   readonly to: number;
-  readonly tx: Uint8Array | ((instance: number) => Uint8Array);
+  readonly tx: Uint8Array | ((instance: number, nowMs: number) => Uint8Array | null);
 }
+
+export const CLIENT_WAIT_MS = 100;
 
 /**
  * The key-value workload: `count` transactions evenly over the window, each to a drawn honest

@@ -1,15 +1,15 @@
 import type { Command } from 'commander';
 import { runSimBench } from '../../bench/sim.js';
-import { parseAdversary } from '../../sim/adversary.js';
-import { type CampaignOptions, replayCommand, runCampaign, runPassed } from '../../sim/campaign.js';
-import { SimError } from '../../sim/errors.js';
-import { WORKLOADS, type WorkloadName } from '../../sim/workload.js';
 import { loadHighs } from '../../grid/highs.js';
 import { type Application, ApplicationRouter, keyValueApplication } from '../../ledger/application.js';
 import { marketApplication } from '../../market/ledger-application.js';
 import { marketPluginsFromState } from '../../node/market-plugins.js';
+import { parseAdversary } from '../../sim/adversary.js';
+import { type CampaignOptions, replayCommand, runCampaign, runPassed } from '../../sim/campaign.js';
+import { SimError } from '../../sim/errors.js';
 import { parseStrategy } from '../../sim/strategies.js';
 import { runTwinsExhaustive } from '../../sim/twins-campaign.js';
+import { WORKLOADS, type WorkloadName } from '../../sim/workload.js';
 import { action, EXIT_CHECK_FAILED, EXIT_OK, printJson } from '../output.js';
 
 export interface SimFlags {
