@@ -44,6 +44,10 @@ export interface CampaignReport {
     readonly refusedTx: number;
     readonly stateRootDivergences: number;
     readonly finalStateMismatches: number;
+    /** Market workload: broken money or energy conservation, summed over the runs. */
+    readonly conservationViolations: number;
+    /** Market workload: runs whose trading cycle ended settled. */
+    readonly settledCycles?: number;
   };
   readonly wallMs: number;
   /** Seeds per minute of wall time. */
@@ -79,7 +83,9 @@ export function runCampaign(options: CampaignOptions, clock: () => number = () =
     refusedTx: 0,
     stateRootDivergences: 0,
     finalStateMismatches: 0,
+    conservationViolations: 0,
   };
+  let settledCycles = 0;
   for (let k = 0; k < options.seeds; k++) {
     const seed = options.seedStart + k;
     const { adversary: choice, ...rest } = options;
@@ -105,6 +111,8 @@ export function runCampaign(options: CampaignOptions, clock: () => number = () =
       execution.refusedTx += result.execution.refusedTx;
       execution.stateRootDivergences += result.execution.stateRootDivergences;
       execution.finalStateMismatches += result.execution.finalStateMismatches;
+      execution.conservationViolations += result.execution.conservationViolations;
+      if (result.execution.market?.cycleState === 'settled') settledCycles++;
     }
     options.onRun?.(result);
   }
@@ -131,7 +139,9 @@ export function runCampaign(options: CampaignOptions, clock: () => number = () =
     runsByStrategy,
     runsByAdversary,
     forgedCertified,
-    ...(options.execute ? { execution } : {}),
+    ...(options.execute
+      ? { execution: options.workload === 'market' ? { ...execution, settledCycles } : execution }
+      : {}),
     wallMs: Math.round(clock() - started),
     seedsPerMinute: seedsPerMinute(options.seeds, clock() - started),
   };
@@ -141,11 +151,13 @@ function seedsPerMinute(seeds: number, wallMs: number): number {
   return wallMs > 0 ? Math.round((seeds * 60_000 * 10) / wallMs) / 10 : 0;
 }
 
-/** Every check held: agreement, validity, liveness and no honest equivocation. */
+/** Every check held: agreement, validity, liveness, no honest equivocation; with `execute`, state and conservation. */
 export function runPassed(result: RunResult): boolean {
   const stateAgrees =
     result.execution === undefined ||
-    (result.execution.stateRootDivergences === 0 && result.execution.finalStateMismatches === 0);
+    (result.execution.stateRootDivergences === 0 &&
+      result.execution.finalStateMismatches === 0 &&
+      result.execution.conservationViolations === 0);
   return result.agreementOk && result.validityOk && result.livenessOk && result.equivocationOk && stateAgrees;
 }
 
@@ -157,6 +169,7 @@ export function replayCommand(options: Omit<CampaignOptions, 'seeds' | 'seedStar
   if (options.adversary !== undefined) parts.push(`--adversary ${adversaryFor(options.adversary, seed)}`);
   parts.push(`--byzantine ${options.byzantine} --seeds 1 --seed-start ${seed}`);
   if (options.execute) parts.push('--execute');
+  if (options.execute && options.workload === 'market') parts.push('--workload market');
   if (options.transactions !== undefined && options.transactions !== 100)
     parts.push(`--transactions ${options.transactions}`);
   if (options.livenessBoundMs !== undefined && options.livenessBoundMs !== 30_000) {

@@ -1,10 +1,22 @@
 import type { ConsensusCore } from '../consensus/interface.js';
 import { sha256, toHex } from '../crypto/hash.js';
 import { ed25519Scheme, type Signer } from '../crypto/scheme.js';
-import { type Application, encodeKvPut, KV_PUT, keyValueApplication } from '../ledger/application.js';
+import type { Prng } from '../kit/prng.js';
+import {
+  type Application,
+  ApplicationRouter,
+  encodeKvPut,
+  KV_PUT,
+  keyValueApplication,
+} from '../ledger/application.js';
 import { type ChainState, type ExecutedBlock, genesisChain } from '../ledger/chain-state.js';
+import type { ReadableState } from '../ledger/state-interface.js';
 import { encodeTransaction, signTransaction } from '../ledger/transaction.js';
+import { marketApplication } from '../market/ledger-application.js';
 import { Validator } from '../validator/validator.js';
+import { type Conservation, marketConservation } from './conservation.js';
+import { MarketWorkload } from './market-workload.js';
+import { kvSchedule, type PlannedTransaction, type WorkloadName } from './workload.js';
 
 const encoder = new TextEncoder();
 export const SIM_CHAIN_ID = 'sim';
@@ -22,6 +34,13 @@ export interface ExecutionReport {
   readonly stateRootDivergences: number;
   /** Honest validators that ended at another height or state root than the rest. */
   readonly finalStateMismatches: number;
+  /**
+   * Market workload: conservation laws broken on the agreed final state, plus honest validators
+   * at that state whose conservation figures differ from it (0 for the key-value workload).
+   */
+  readonly conservationViolations: number;
+  /** Market workload: the cycle as the agreed final state has it. */
+  readonly market?: Omit<Conservation, 'violations'>;
   readonly problems: readonly string[];
 }
 
@@ -41,16 +60,47 @@ export class SimExecution {
   private readonly lastBlock = new Map<number, { height: number; stateRoot: string }>();
   private divergences = 0;
   private readonly problems: string[] = [];
+  private readonly market: MarketWorkload | null;
+  /** Market workload: per validator, the envelopes it executed (sender/nonce), which clients read. */
+  private readonly executedBy = new Map<number, Set<string>>();
+  private readonly applicationOf: (instance: number) => Application;
 
   constructor(
-    seed: number,
+    private readonly seed: number,
     /** The application each instance executes with (tests plant a nondeterministic one). */
-    private readonly applicationOf: (instance: number) => Application = () => keyValueApplication,
+    applicationOf?: (instance: number) => Application,
+    workload: WorkloadName = 'kv',
   ) {
+    this.market = workload === 'market' ? new MarketWorkload(seed, SIM_CHAIN_ID) : null;
+    const standard =
+      this.market === null
+        ? keyValueApplication
+        : new ApplicationRouter([keyValueApplication, marketApplication()]);
+    this.applicationOf = applicationOf ?? (() => standard);
     this.signers = Array.from({ length: CLIENTS }, (_, i) =>
       ed25519Scheme.signer(sha256(encoder.encode(`gridshard/sim/client/${seed}/${i}`))),
     );
     this.nonces = this.signers.map(() => 0n);
+  }
+
+  /** The run's client transactions: `count` key-value puts over the window, or the market's cycle. */
+  schedule(count: number, windowMs: number, rng: Prng, honest: readonly number[]): PlannedTransaction[] {
+    if (this.market === null)
+      return kvSchedule(this.seed, count, windowMs, rng, honest, (k, tag) => this.transaction(k, tag));
+    return this.market.schedule(
+      {
+        state: (instance) => this.stateOf(instance),
+        executed: (instance, sender, nonce) =>
+          this.executedBy.get(instance)?.has(`${toHex(sender)}/${nonce}`) ?? false,
+        blockTimeMs: (instance) => this.chains.get(instance)?.executedHeader.timestampMs ?? 0,
+      },
+      honest,
+    );
+  }
+
+  private stateOf(instance: number): ReadableState {
+    const view = this.chains.get(instance)?.view();
+    return { get: (key) => view?.getState(key) };
   }
 
   /** The k-th client transaction: a signed `kv.put` from client k mod CLIENTS, next nonce. */
@@ -77,7 +127,13 @@ export class SimExecution {
     let chain = this.chains.get(instance);
     if (chain === undefined) {
       chain = genesisChain(
-        { chainId: SIM_CHAIN_ID, shardId: 0, scheme: 'ed25519-sha256', genesisTimeMs: 0 },
+        {
+          chainId: SIM_CHAIN_ID,
+          shardId: 0,
+          scheme: 'ed25519-sha256',
+          genesisTimeMs: 0,
+          ...(this.market === null ? {} : { initialState: this.market.genesisState() }),
+        },
         this.applicationOf(instance),
       );
       this.chains.set(instance, chain);
@@ -101,6 +157,11 @@ export class SimExecution {
         );
     }
     this.lastBlock.set(identity, { height: header.height, stateRoot: toHex(header.stateRoot) });
+    if (this.market !== null) {
+      let seen = this.executedBy.get(identity);
+      if (seen === undefined) this.executedBy.set(identity, (seen = new Set()));
+      for (const { tx } of block.transactions) seen.add(`${toHex(tx.sender)}/${tx.nonce}`);
+    }
   }
 
   report(honest: readonly number[]): ExecutionReport {
@@ -118,13 +179,44 @@ export class SimExecution {
       executedTx += entry.ok;
       refusedTx += entry.refused;
     }
+    const conservation = this.conservation(honest, finals, tally, most, problems);
     return {
       blocks: Math.max(0, ...this.canonical.keys()),
       executedTx,
       refusedTx,
       stateRootDivergences: this.divergences,
       finalStateMismatches: finals.length - most,
+      conservationViolations: conservation?.count ?? 0,
+      ...(conservation === undefined ? {} : { market: conservation.agreed }),
       problems,
     };
+  }
+
+  /**
+   * Market workload: conservation on the agreed final state (the one most honest validators
+   * reached), evaluated at each honest validator there; every broken law counts, and so does a
+   * validator whose figures differ from the first one's.
+   */
+  private conservation(
+    honest: readonly number[],
+    finals: readonly { height: number; stateRoot: string }[],
+    tally: ReadonlyMap<string, number>,
+    most: number,
+    problems: string[],
+  ): { count: number; agreed: Omit<Conservation, 'violations'> } | undefined {
+    if (this.market === null) return undefined;
+    const agreedFinal = [...tally.entries()].find(([, count]) => count === most)?.[0];
+    const at = honest.filter((_, k) => `${finals[k]!.height}/${finals[k]!.stateRoot}` === agreedFinal);
+    const reports = at.map((i) => marketConservation(this.stateOf(i), this.market!.traderKeys()));
+    const first = reports[0] ?? { cycleState: 'none', contractedWh: 0, settledMoney: '0', violations: [] };
+    let count = first.violations.length;
+    for (const v of first.violations) problems.push(`conservation: validator ${at[0]}: ${v}`);
+    reports.forEach((report, k) => {
+      if (JSON.stringify(report) === JSON.stringify(first)) return;
+      count++;
+      problems.push(`conservation: validator ${at[k]} computes other figures than validator ${at[0]}`);
+    });
+    const { violations: _, ...agreed } = first;
+    return { count, agreed };
   }
 }

@@ -7,95 +7,27 @@ import type {
 import { maxFaulty } from '../consensus/interface.js';
 import { EventQueue } from '../kit/event-queue.js';
 import { Prng } from '../kit/prng.js';
-import type { Application } from '../ledger/application.js';
 import type { ValidatorEffect, ValidatorInput } from '../validator/types.js';
 import type { Validator } from '../validator/validator.js';
 import { adapterFor } from './adapters/index.js';
 import type { EquivocationMonitor, ProtocolAdapter } from './adapters/types.js';
-import type { AdversaryName, AdversarySetup, SimView } from './adversary.js';
+import type { AdversarySetup, SimView } from './adversary.js';
 import { buildAdversary, protocolConfigFor } from './adversary-setup.js';
 import { InvariantChecker } from './checks.js';
 import { SimError } from './errors.js';
-import { type ExecutionReport, SimExecution } from './execution.js';
+import { SimExecution } from './execution.js';
 import { drawFaultPlan, type FaultPlan, faultsEndMs } from './faults.js';
 import { type Envelope, type Network, PlanNetwork } from './network.js';
+import type { RunOptions, RunResult } from './run-types.js';
 import { ByzantineCore, type Strategy, strategyFor } from './strategies.js';
-import type { TwinsScenario } from './twins.js';
+import { CLIENT_WAIT_MS, kvSchedule, type PlannedTransaction } from './workload.js';
 
-export interface RunOptions {
-  readonly protocol: string;
-  readonly nodes: number;
-  /** Byzantine validators (at most f). */
-  readonly faulty: number;
-  readonly byzantine: Strategy | 'all';
-  readonly seed: number;
-  /** An adversary model instead of the seeded fault plan (the strategies still drive lone faulty nodes). */
-  readonly adversary?: AdversaryName;
-  /** The twins scenario to run (exhaustive enumeration); without it twins draws one from the seed. */
-  readonly twinsScenario?: TwinsScenario;
-  readonly transactions?: number;
-  /** Virtual time allowed after the last fault for every transaction to be committed everywhere. */
-  readonly livenessBoundMs?: number;
-  /** Pass every message through its encoder and decoder (slower; exercises the codec). */
-  readonly wire?: boolean;
-  /** Turn off the network faults (delays stay), for a clean baseline. */
-  readonly calm?: boolean;
-  /** Transactions are spread over this much virtual time (default 1500 ms). */
-  readonly txWindowMs?: number;
-  /** Called every `sampleEveryMs` of virtual time with the live cores (benchmarks). */
-  readonly sampleEveryMs?: number;
-  readonly onSample?: (nowMs: number, cores: readonly (ConsensusCore<unknown> | null)[]) => void;
-  /** A protocol adapter to use instead of the named protocol's (tests of the runner itself). */
-  readonly adapter?: ProtocolAdapter<unknown>;
-  /**
-   * Run whole validators (src/validator): signed ledger transactions through mempool, consensus,
-   * block cut and execution, with the honest validators' blocks compared root by root.
-   */
-  readonly execute?: boolean;
-  /** With `execute`: the application of each instance (default: the key-value application). */
-  readonly executionApplication?: (instance: number) => Application;
-}
-
-export interface RunResult {
-  readonly seed: number;
-  readonly adversary: AdversaryName | null;
-  readonly strategies: readonly Strategy[];
-  readonly faultyNodes: readonly number[];
-  readonly agreementOk: boolean;
-  readonly validityOk: boolean;
-  readonly livenessOk: boolean;
-  /** No honest validator signed two conflicting statements for one slot. */
-  readonly equivocationOk: boolean;
-  /** Batches whose transactions agree but whose reported round or proposer differ between validators. */
-  readonly metadataMismatches: number;
-  readonly submittedTx: number;
-  readonly committedTx: number;
-  readonly virtualMs: number;
-  /** Virtual time from the end of the faults until the last transaction was committed everywhere. */
-  readonly recoveryMs: number;
-  readonly events: number;
-  readonly latencyP50Ms: number;
-  readonly latencyMaxMs: number;
-  /** What the colluding brain carried out (which attacks reached honest validators). */
-  readonly attacks: readonly string[];
-  /** Messages the network held back (released later, at the latest by its deadline). */
-  readonly heldMessages: number;
-  /** Restarts after a crash, and what each restart was given back. */
-  readonly restarts: readonly {
-    instance: number;
-    atMs: number;
-    fromSnapshot: boolean;
-    signedRecords: number;
-  }[];
-  readonly problems: readonly string[];
-  /** With `execute`: blocks, executed transactions and state agreement. */
-  readonly execution?: ExecutionReport;
-}
+export type { RunOptions, RunResult } from './run-types.js';
 
 type SimEvent =
   | { readonly kind: 'deliver'; readonly envelope: Envelope }
   | { readonly kind: 'timer'; readonly to: number; readonly name: string; readonly incarnation: number }
-  | { readonly kind: 'transactions'; readonly to: number; readonly tx: Uint8Array }
+  | { readonly kind: 'transactions'; readonly to: number; readonly tx: PlannedTransaction['tx'] }
   | { readonly kind: 'crash'; readonly node: number }
   | { readonly kind: 'restart'; readonly node: number }
   /** Clients of a validator that lost its queue in a crash send their transactions again. */
@@ -223,7 +155,9 @@ class Simulation {
     this.timers = this.identityOf.map(() => new Map());
     this.incarnation = this.identityOf.map(() => 0);
     this.durable = this.identityOf.map(() => ({ log: [] }));
-    this.execution = options.execute ? new SimExecution(options.seed, options.executionApplication) : null;
+    this.execution = options.execute
+      ? new SimExecution(options.seed, options.executionApplication, options.workload)
+      : null;
     this.validators = this.identityOf.map(() => null);
     this.cores = this.identityOf.map((identity, instance) => {
       const init = this.inits[identity]!;
@@ -241,14 +175,19 @@ class Simulation {
 
   run(): RunResult {
     const txRng = this.rng.fork(4);
-    const txCount = this.options.transactions ?? 100;
     const txWindowMs = this.setup?.txWindowMs ?? this.plan.txWindowMs;
-    for (let k = 0; k < txCount; k++) {
-      const at = Math.floor((k * txWindowMs) / txCount);
-      const tag = `sim/${this.options.seed}/${k}/${txRng.next().toString(16)}`;
-      const tx = this.execution?.transaction(k, tag) ?? new TextEncoder().encode(tag);
-      this.queue.push(at, { kind: 'transactions', to: txRng.pick(this.honest), tx });
-    }
+    const planned =
+      this.execution?.schedule(this.options.transactions ?? 100, txWindowMs, txRng, this.honest) ??
+      kvSchedule(
+        this.options.seed,
+        this.options.transactions ?? 100,
+        txWindowMs,
+        txRng,
+        this.honest,
+        (_, tag) => new TextEncoder().encode(tag),
+      );
+    for (const { atMs, to, tx } of planned) this.queue.push(atMs, { kind: 'transactions', to, tx });
+    const txCount = planned.length;
     const crashes =
       this.setup?.crashes ??
       (this.plan.crash === null
@@ -346,9 +285,14 @@ class Simulation {
         // A client whose validator is down hands the transaction to another honest one.
         let to = event.to;
         if (this.cores[to] === null) to = this.honest.find((i) => this.cores[i] !== null) ?? to;
-        this.checker.submitted(event.tx, this.now);
-        this.handedTo.set(Buffer.from(event.tx).toString('hex'), { node: to, tx: event.tx });
-        if (this.cores[to] !== null) this.feed(to, { kind: 'transactions', transactions: [event.tx] });
+        const tx = typeof event.tx === 'function' ? event.tx(to, this.now) : event.tx;
+        if (tx === null) {
+          this.queue.push(this.now + CLIENT_WAIT_MS, event);
+          return;
+        }
+        this.checker.submitted(tx, this.now);
+        this.handedTo.set(Buffer.from(tx).toString('hex'), { node: to, tx });
+        if (this.cores[to] !== null) this.feed(to, { kind: 'transactions', transactions: [tx] });
         return;
       }
       case 'resend': {

@@ -66,6 +66,10 @@ describe('sim command', () => {
     assert.equal(code({ byzantine: 'sneaky' }), 'UNKNOWN_STRATEGY');
     assert.equal(code({ adversary: 'chaos' }), 'UNKNOWN_ADVERSARY');
     assert.equal(campaignOptionsFrom({ ...flags, adversary: 'all' }).adversary, 'all');
+    assert.equal(code({ workload: 'stocks', execute: true }), 'BAD_OPTIONS');
+    assert.equal(code({ workload: 'market' }), 'BAD_OPTIONS', 'the market workload needs --execute');
+    assert.equal(campaignOptionsFrom({ ...flags, execute: true, workload: 'market' }).workload, 'market');
+    assert.equal(campaignOptionsFrom(flags).workload, 'kv');
   });
 
   it('runs an adversary model and reports honest equivocation with the other checks', () => {

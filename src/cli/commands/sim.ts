@@ -1,10 +1,15 @@
 import type { Command } from 'commander';
 import { runSimBench } from '../../bench/sim.js';
+import { loadHighs } from '../../grid/highs.js';
+import { type Application, ApplicationRouter, keyValueApplication } from '../../ledger/application.js';
+import { marketApplication } from '../../market/ledger-application.js';
+import { marketPluginsFromState } from '../../node/market-plugins.js';
 import { parseAdversary } from '../../sim/adversary.js';
 import { type CampaignOptions, replayCommand, runCampaign, runPassed } from '../../sim/campaign.js';
 import { SimError } from '../../sim/errors.js';
 import { parseStrategy } from '../../sim/strategies.js';
 import { runTwinsExhaustive } from '../../sim/twins-campaign.js';
+import { WORKLOADS, type WorkloadName } from '../../sim/workload.js';
 import { action, EXIT_CHECK_FAILED, EXIT_OK, printJson } from '../output.js';
 
 export interface SimFlags {
@@ -22,6 +27,7 @@ export interface SimFlags {
   wire?: boolean;
   calm?: boolean;
   execute?: boolean;
+  workload?: string;
   json?: boolean;
 }
 
@@ -43,6 +49,24 @@ function protocolName(value: string): string {
   return value;
 }
 
+function workloadName(value: string | undefined, execute: boolean): WorkloadName {
+  if (value === undefined) return 'kv';
+  if (!(WORKLOADS as readonly string[]).includes(value))
+    throw new SimError('BAD_OPTIONS', `--workload must be kv or market, got "${value}"`, { value });
+  if (value === 'market' && !execute)
+    throw new SimError('BAD_OPTIONS', '--workload market needs --execute (it runs the market contracts)', {});
+  return value as WorkloadName;
+}
+
+/**
+ * The application the node runs (src/cli/run-node.ts): key-value and the market contracts, whose
+ * plugins are the grid engine's security check and congestion management on the chain's grid model.
+ */
+async function nodeApplication(): Promise<Application> {
+  const highs = await loadHighs();
+  return new ApplicationRouter([keyValueApplication, marketApplication(marketPluginsFromState(highs))]);
+}
+
 /** The campaign the flags ask for; bad values are typed SimErrors (exit code 2). */
 export function campaignOptionsFrom(flags: SimFlags): CampaignOptions {
   const nodes = integer(flags.nodes, '--nodes', 1, 64);
@@ -58,6 +82,7 @@ export function campaignOptionsFrom(flags: SimFlags): CampaignOptions {
     wire: flags.wire === true,
     calm: flags.calm === true,
     execute: flags.execute === true,
+    workload: workloadName(flags.workload, flags.execute === true),
     ...(flags.adversary === undefined ? {} : { adversary: parseAdversary(flags.adversary) }),
   };
 }
@@ -132,12 +157,20 @@ export function register(program: Command): void {
       '--execute',
       'whole validators: signed ledger transactions through mempool, consensus, block cut and execution; honest state roots compared block by block',
     )
+    .option(
+      '--workload <name>',
+      'with --execute: kv (signed key-value puts) or market (one trading cycle with conservation checks)',
+      'kv',
+    )
     .option('--json', 'print one JSON object')
     .action(
-      action((flags: SimFlags) => {
+      action(async (flags: SimFlags) => {
         if (flags.twinsExhaustive) return twinsExhaustive(flags);
+        const campaign = campaignOptionsFrom(flags);
+        const application = campaign.workload === 'market' ? await nodeApplication() : undefined;
         const options: CampaignOptions = {
-          ...campaignOptionsFrom(flags),
+          ...campaign,
+          ...(application === undefined ? {} : { executionApplication: () => application }),
           onRun: (result) => {
             if (runPassed(result)) return;
             const who = result.adversary ?? (result.strategies.join(',') || 'no faulty');
@@ -157,7 +190,7 @@ export function register(program: Command): void {
               `${report.committedTx} transactions committed everywhere` +
               (report.execution === undefined
                 ? ''
-                : `; ${report.execution.blocks} blocks, ${report.execution.executedTx} transactions executed, ${report.execution.stateRootDivergences} state-root divergences`) +
+                : `; ${report.execution.blocks} blocks, ${report.execution.executedTx} transactions executed, ${report.execution.stateRootDivergences} state-root divergences, ${report.execution.conservationViolations} conservation violations`) +
               '\n',
           );
         }
