@@ -17,8 +17,8 @@ import { marketApplication } from '../../src/market/ledger-application.js';
 import type { Member, MemberStatus, Role } from '../../src/market/records.js';
 import { MarketStore } from '../../src/market/store.js';
 import { chainParametersOf, type GenesisFile } from '../../src/node/genesis-file.js';
-import { Mempool } from '../../src/validator/mempool.js';
 import { NodeMetrics } from '../../src/node/metrics.js';
+import { Mempool } from '../../src/validator/mempool.js';
 
 export const CHAIN_ID = 'api-edge-test';
 export const enc = (s: string) => new TextEncoder().encode(s);

@@ -21,11 +21,11 @@ import { marketTransactionRecord, signMarketTransaction } from '../../src/market
 import { signerFromSeed } from '../../src/market/driver.js';
 import { MARKET_TX_TYPE, marketApplication } from '../../src/market/ledger-application.js';
 import type { NodeConfig } from '../../src/node/config.js';
-import { decodeBlockEvidence, writeBlockEvidence } from '../../src/validator/evidence.js';
 import { followChain } from '../../src/node/follower.js';
 import { coinPublicKeysToJson, type GenesisFile } from '../../src/node/genesis-file.js';
 import { GridShardNode } from '../../src/node/node.js';
 import { GridShardClient } from '../../src/sdk/client.js';
+import { decodeBlockEvidence, writeBlockEvidence } from '../../src/validator/evidence.js';
 
 const root = mkdtempSync(join(tmpdir(), 'gridshard-api-test-'));
 const enc = (s: string) => new TextEncoder().encode(s);
