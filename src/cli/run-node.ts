@@ -4,12 +4,10 @@ import { apiLimitsFromEnv } from '../api/limits.js';
 import { buildApi } from '../api/server.js';
 import { decryptKeystore, decryptSecretFile } from '../crypto/keystore.js';
 import { loadHighs } from '../grid/highs.js';
-import { ApplicationRouter, keyValueApplication } from '../ledger/application.js';
-import { marketApplication } from '../market/ledger-application.js';
+import { chainApplication } from '../market/grid-plugins.js';
 import { type ConfigOverrides, loadNodeConfig, readPassword } from '../node/config.js';
 import { NodeError } from '../node/errors.js';
 import { consensusOf, readGenesisFile } from '../node/genesis-file.js';
-import { marketPluginsFromState } from '../node/market-plugins.js';
 import { GridShardNode } from '../node/node.js';
 
 function readJson(path: string, what: string): unknown {
@@ -32,11 +30,7 @@ export async function runNode(configPath: string, overrides: ConfigOverrides, en
       ? decryptSecretFile(readJson(config.coinShare, 'coin share'), 'coin-share', password)
       : undefined;
   const log = pino({ level: config.logLevel, base: { validator: config.validatorIndex } });
-  const highs = await loadHighs();
-  const application = new ApplicationRouter([
-    keyValueApplication,
-    marketApplication(marketPluginsFromState(highs)),
-  ]);
+  const application = chainApplication(await loadHighs());
   const node = await GridShardNode.start(
     config,
     genesis,

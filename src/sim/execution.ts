@@ -1,20 +1,16 @@
+import type { Highs } from 'highs';
 import type { ConsensusCore } from '../consensus/interface.js';
 import { sha256, toHex } from '../crypto/hash.js';
 import { ed25519Scheme, type Signer } from '../crypto/scheme.js';
 import type { Prng } from '../kit/prng.js';
-import {
-  type Application,
-  ApplicationRouter,
-  encodeKvPut,
-  KV_PUT,
-  keyValueApplication,
-} from '../ledger/application.js';
+import { type Application, encodeKvPut, KV_PUT, keyValueApplication } from '../ledger/application.js';
 import { type ChainState, type ExecutedBlock, genesisChain } from '../ledger/chain-state.js';
 import type { ReadableState } from '../ledger/state-interface.js';
 import { encodeTransaction, signTransaction } from '../ledger/transaction.js';
-import { marketApplication } from '../market/ledger-application.js';
+import { chainApplication } from '../market/grid-plugins.js';
 import { Validator } from '../validator/validator.js';
 import { type Conservation, marketConservation } from './conservation.js';
+import { SimError } from './errors.js';
 import { MarketWorkload } from './market-workload.js';
 import { kvSchedule, type PlannedTransaction, type WorkloadName } from './workload.js';
 
@@ -67,16 +63,14 @@ export class SimExecution {
 
   constructor(
     private readonly seed: number,
-    /** The application each instance executes with (tests plant a nondeterministic one). */
+    /** The application each instance executes with, instead of the standard one (tests plant a bad one). */
     applicationOf?: (instance: number) => Application,
     workload: WorkloadName = 'kv',
+    /** The solver of the grid engine's congestion management, for the market workload. */
+    highs?: Highs,
   ) {
     this.market = workload === 'market' ? new MarketWorkload(seed, SIM_CHAIN_ID) : null;
-    const standard =
-      this.market === null
-        ? keyValueApplication
-        : new ApplicationRouter([keyValueApplication, marketApplication()]);
-    this.applicationOf = applicationOf ?? (() => standard);
+    this.applicationOf = applicationOf ?? standardApplication(this.market !== null, highs);
     this.signers = Array.from({ length: CLIENTS }, (_, i) =>
       ed25519Scheme.signer(sha256(encoder.encode(`gridshard/sim/client/${seed}/${i}`))),
     );
@@ -219,4 +213,21 @@ export class SimExecution {
     const { violations: _, ...agreed } = first;
     return { count, agreed };
   }
+}
+
+/**
+ * Key-value puts need only the key-value application; the market workload executes with the
+ * node's own application (`chainApplication`), whose market checks schedules with the grid engine
+ * on the grid model in the run's genesis, so it needs the solver.
+ */
+function standardApplication(market: boolean, highs: Highs | undefined): (instance: number) => Application {
+  if (!market) return () => keyValueApplication;
+  if (highs === undefined)
+    throw new SimError(
+      'BAD_OPTIONS',
+      'the market workload executes with the grid engine: pass the HiGHS solver (highs, from loadHighs())',
+      {},
+    );
+  const application = chainApplication(highs);
+  return () => application;
 }

@@ -8,6 +8,7 @@ import { encodeTransaction, signTransaction } from '../ledger/transaction.js';
 import { type MarketAction, marketTransactionRecord, signMarketTransaction } from '../market/actions.js';
 import { quoteCommitment } from '../market/commitment.js';
 import { type Signer, signerFromSeed } from '../market/driver.js';
+import { gridGenesisEntry } from '../market/grid-plugins.js';
 import { contractedByParticipant } from '../market/invariants.js';
 import { MARKET_TX_TYPE, marketGenesisState } from '../market/ledger-application.js';
 import type { MarketConfig, Quotation } from '../market/records.js';
@@ -16,12 +17,6 @@ import { MarketStore } from '../market/store.js';
 import type { PlannedTransaction } from './workload.js';
 
 const encoder = new TextEncoder();
-
-/**
- * The key under which the node's market plugins find the chain's grid model
- * (`GRID_STATE_KEY` of src/node/market-plugins.ts; a test holds the two equal).
- */
-export const SIM_GRID_STATE_KEY = encoder.encode('grid/model');
 
 export const SIM_CYCLE_ID = 'sim-cycle';
 export const SIM_INTERVALS = 2;
@@ -152,10 +147,7 @@ export class MarketWorkload {
 
   /** The chain's state before block 1: the market's genesis records and the grid model, in key order. */
   genesisState(): StateEntry[] {
-    const entries = [
-      ...marketGenesisState(this.config),
-      { key: SIM_GRID_STATE_KEY, value: encoder.encode(JSON.stringify(gridToJson(ieee33Feeder()))) },
-    ];
+    const entries = [...marketGenesisState(this.config), gridGenesisEntry(gridToJson(ieee33Feeder()))];
     return entries.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
   }
 

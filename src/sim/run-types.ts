@@ -1,3 +1,4 @@
+import type { Highs } from 'highs';
 import type { ConsensusCore } from '../consensus/interface.js';
 import type { Application } from '../ledger/application.js';
 import type { ProtocolAdapter } from './adapters/types.js';
@@ -38,10 +39,17 @@ export interface RunOptions {
    */
   readonly execute?: boolean;
   /**
-   * With `execute`: the application of each instance (default: the key-value application, or for
-   * the market workload the market contracts with the stand-in checks of their configuration).
+   * With `execute`: the application of each instance instead of the standard one, which is the
+   * key-value application, or for the market workload the node's own application
+   * (`chainApplication` of src/market/grid-plugins.ts). A test hook: tests plant a bad one.
    */
   readonly executionApplication?: (instance: number) => Application;
+  /**
+   * With the market workload: the HiGHS solver the node's application checks schedules with
+   * (`loadHighs()` of src/grid). It loads asynchronously and runs are synchronous, so the caller
+   * loads it once; without it (and without `executionApplication`) the run is refused.
+   */
+  readonly highs?: Highs;
   /** With `execute`: what clients send, `kv` (default) or one trading cycle of the market. */
   readonly workload?: WorkloadName;
 }

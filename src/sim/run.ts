@@ -156,7 +156,7 @@ class Simulation {
     this.incarnation = this.identityOf.map(() => 0);
     this.durable = this.identityOf.map(() => ({ log: [] }));
     this.execution = options.execute
-      ? new SimExecution(options.seed, options.executionApplication, options.workload)
+      ? new SimExecution(options.seed, options.executionApplication, options.workload, options.highs)
       : null;
     this.validators = this.identityOf.map(() => null);
     this.cores = this.identityOf.map((identity, instance) => {

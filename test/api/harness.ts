@@ -9,11 +9,12 @@ import { buildApi } from '../../src/api/server.js';
 import { sessionSigningBytes } from '../../src/api/sessions.js';
 import { sha256, toHex } from '../../src/crypto/hash.js';
 import { ed25519Scheme } from '../../src/crypto/scheme.js';
-import { type Application, ApplicationRouter, keyValueApplication } from '../../src/ledger/application.js';
+import { loadHighs } from '../../src/grid/highs.js';
+import type { Application } from '../../src/ledger/application.js';
 import type { KeyValueState } from '../../src/ledger/state-interface.js';
 import { LedgerStore, type StoredBlock } from '../../src/ledger/store.js';
 import { signTransaction } from '../../src/ledger/transaction.js';
-import { marketApplication } from '../../src/market/ledger-application.js';
+import { chainApplication } from '../../src/market/grid-plugins.js';
 import type { Member, MemberStatus, Role } from '../../src/market/records.js';
 import { MarketStore } from '../../src/market/store.js';
 import { chainParametersOf, type GenesisFile } from '../../src/node/genesis-file.js';
@@ -183,7 +184,7 @@ export async function startTestApi(limits: Partial<ApiLimits> = {}, now?: () => 
   const ledger = await LedgerStore.create(
     join(root, 'ledger'),
     chainParametersOf(genesis),
-    new ApplicationRouter([keyValueApplication, marketApplication(), seeds]),
+    chainApplication(await loadHighs(), [seeds]),
   );
   const node = new TestNode(ledger, seeds);
   const api = await buildApi(node, { host: '127.0.0.1', port: 0, limits, ...(now ? { now } : {}) });

@@ -1,27 +1,48 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import type { Highs } from 'highs';
 import { loadHighs } from '../../src/grid/highs.js';
-import { type Application, ApplicationRouter, keyValueApplication } from '../../src/ledger/application.js';
-import { marketApplication } from '../../src/market/ledger-application.js';
+import { gridFromJson, ieee33Feeder } from '../../src/grid/index.js';
+import type { Application } from '../../src/ledger/application.js';
+import { chainApplication, GRID_STATE_KEY } from '../../src/market/grid-plugins.js';
 import { MarketStore } from '../../src/market/store.js';
-import { GRID_STATE_KEY, marketPluginsFromState } from '../../src/node/market-plugins.js';
-import { replayCommand, runCampaign, runSimulation } from '../../src/sim/index.js';
-import { SIM_GRID_STATE_KEY } from '../../src/sim/market-workload.js';
+import { replayCommand, runCampaign, runSimulation, SimError } from '../../src/sim/index.js';
+import { MarketWorkload } from '../../src/sim/market-workload.js';
 
+let highs: Highs;
 /** The application the node runs (src/cli/run-node.ts), with the grid engine's security check. */
 let nodeApplication: Application;
 
 before(async () => {
-  const highs = await loadHighs();
-  nodeApplication = new ApplicationRouter([
-    keyValueApplication,
-    marketApplication(marketPluginsFromState(highs)),
-  ]);
+  highs = await loadHighs();
+  nodeApplication = chainApplication(highs);
 });
 
 describe('simulator market workload (--execute --workload market)', () => {
   it('puts the grid model where the node finds it', () => {
-    assert.deepEqual(SIM_GRID_STATE_KEY, GRID_STATE_KEY);
+    const entry = new MarketWorkload(1, 'sim')
+      .genesisState()
+      .find((e) => Buffer.compare(Buffer.from(e.key), Buffer.from(GRID_STATE_KEY)) === 0);
+    assert.ok(entry !== undefined, 'the genesis holds a grid model');
+    const grid = gridFromJson(JSON.parse(new TextDecoder().decode(entry.value)));
+    assert.equal(grid.buses.length, ieee33Feeder().buses.length);
+  });
+
+  it('refuses to run without the solver the grid check needs', () => {
+    assert.throws(
+      () =>
+        runSimulation({
+          protocol: 'dag',
+          nodes: 4,
+          faulty: 0,
+          byzantine: 'all',
+          seed: 1,
+          calm: true,
+          execute: true,
+          workload: 'market',
+        }),
+      (error: unknown) => error instanceof SimError && error.code === 'BAD_OPTIONS',
+    );
   });
 
   it('settles one trading cycle with money and energy conserved under every adversary (4/1)', () => {
@@ -35,7 +56,7 @@ describe('simulator market workload (--execute --workload market)', () => {
       seedStart: 1,
       execute: true,
       workload: 'market',
-      executionApplication: () => nodeApplication,
+      highs,
     } as const;
     const report = runCampaign(options);
     assert.deepEqual(

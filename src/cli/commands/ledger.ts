@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { runLedgerBenchmark } from '../../bench/ledger.js';
 import { SCHEME_IDS, type SchemeId } from '../../crypto/scheme.js';
-import { ApplicationRouter, keyValueApplication } from '../../ledger/application.js';
+import { loadHighs } from '../../grid/highs.js';
 import { LedgerError } from '../../ledger/errors.js';
 import { generateChain } from '../../ledger/generate.js';
 import { verifyLedger } from '../../ledger/verify.js';
-import { marketApplication } from '../../market/ledger-application.js';
+import { chainApplication } from '../../market/grid-plugins.js';
 import { action, EXIT_CHECK_FAILED, EXIT_OK, printJson } from '../output.js';
 
 function integerOption(name: string, raw: string, min: number, max: number): number {
@@ -67,10 +67,8 @@ export function register(program: Command): void {
     .option('--json', 'print the report as JSON')
     .action(
       action(async (options: { data: string; json?: boolean }) => {
-        const report = await verifyLedger(
-          options.data,
-          new ApplicationRouter([keyValueApplication, marketApplication()]),
-        );
+        // The node's own application: a chain with a grid model replays its AC security check.
+        const report = await verifyLedger(options.data, chainApplication(await loadHighs()));
         if (options.json) printJson(report);
         else if (report.ok) {
           console.log(

@@ -8,8 +8,7 @@ import { decryptKeystore, encryptKeystore, parseKeystore } from '../../crypto/ke
 import { ed25519Scheme, SCHEME_IDS, type SchemeId } from '../../crypto/scheme.js';
 import { createNetworkFiles } from '../../devnet/devnet.js';
 import { loadHighs } from '../../grid/highs.js';
-import { ApplicationRouter, keyValueApplication } from '../../ledger/application.js';
-import { marketApplication } from '../../market/ledger-application.js';
+import { chainApplication } from '../../market/grid-plugins.js';
 import { NodeError } from '../../node/errors.js';
 import { followChain } from '../../node/follower.js';
 import {
@@ -19,7 +18,6 @@ import {
   writeAssembledNetwork,
 } from '../../node/genesis-assemble.js';
 import { CONSENSUS_NAMES, type ConsensusName, readGenesisFile } from '../../node/genesis-file.js';
-import { marketPluginsFromState } from '../../node/market-plugins.js';
 import { ChainWatcher, loadOrCreateNodeKey } from '../../node/watch.js';
 import { GridShardClient } from '../../sdk/client.js';
 import { action, EXIT_OK, printJson } from '../output.js';
@@ -252,11 +250,7 @@ export function register(program: Command): void {
           json?: boolean;
         }) => {
           const genesis = readGenesisFile(options.genesis);
-          const highs = await loadHighs();
-          const application = new ApplicationRouter([
-            keyValueApplication,
-            marketApplication(marketPluginsFromState(highs)),
-          ]);
+          const application = chainApplication(await loadHighs());
           if (options.watch) {
             if (options.until !== undefined)
               throw new NodeError('BAD_CONFIG', '--until and --watch exclude each other', {});

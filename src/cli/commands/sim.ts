@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
 import { runSimBench } from '../../bench/sim.js';
 import { loadHighs } from '../../grid/highs.js';
-import { type Application, ApplicationRouter, keyValueApplication } from '../../ledger/application.js';
-import { marketApplication } from '../../market/ledger-application.js';
-import { marketPluginsFromState } from '../../node/market-plugins.js';
 import { parseAdversary } from '../../sim/adversary.js';
 import { type CampaignOptions, replayCommand, runCampaign, runPassed } from '../../sim/campaign.js';
 import { SimError } from '../../sim/errors.js';
@@ -56,15 +53,6 @@ function workloadName(value: string | undefined, execute: boolean): WorkloadName
   if (value === 'market' && !execute)
     throw new SimError('BAD_OPTIONS', '--workload market needs --execute (it runs the market contracts)', {});
   return value as WorkloadName;
-}
-
-/**
- * The application the node runs (src/cli/run-node.ts): key-value and the market contracts, whose
- * plugins are the grid engine's security check and congestion management on the chain's grid model.
- */
-async function nodeApplication(): Promise<Application> {
-  const highs = await loadHighs();
-  return new ApplicationRouter([keyValueApplication, marketApplication(marketPluginsFromState(highs))]);
 }
 
 /** The campaign the flags ask for; bad values are typed SimErrors (exit code 2). */
@@ -167,10 +155,11 @@ export function register(program: Command): void {
       action(async (flags: SimFlags) => {
         if (flags.twinsExhaustive) return twinsExhaustive(flags);
         const campaign = campaignOptionsFrom(flags);
-        const application = campaign.workload === 'market' ? await nodeApplication() : undefined;
+        // The simulator builds the node's application itself; HiGHS loads asynchronously, so here.
+        const highs = campaign.workload === 'market' ? await loadHighs() : undefined;
         const options: CampaignOptions = {
           ...campaign,
-          ...(application === undefined ? {} : { executionApplication: () => application }),
+          ...(highs === undefined ? {} : { highs }),
           onRun: (result) => {
             if (runPassed(result)) return;
             const who = result.adversary ?? (result.strategies.join(',') || 'no faulty');

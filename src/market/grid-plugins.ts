@@ -1,12 +1,14 @@
 import type { Highs } from 'highs';
 import { sha256, toHex } from '../crypto/hash.js';
 import { type Grid, gridFromJson } from '../grid/index.js';
+import { type Application, ApplicationRouter, keyValueApplication } from '../ledger/application.js';
 import type { StateEntry } from '../ledger/genesis.js';
 import type { KeyValueState } from '../ledger/state-interface.js';
-import { pluginsFromConfig } from '../market/executor.js';
-import type { MarketPlugins } from '../market/handler-context.js';
-import { MarketStore } from '../market/store.js';
+import { pluginsFromConfig } from './executor.js';
 import { GridSecurityChecker } from './grid-security.js';
+import type { MarketPlugins } from './handler-context.js';
+import { marketApplication } from './ledger-application.js';
+import { MarketStore } from './store.js';
 
 /**
  * Which grid a chain's market checks its schedules against is itself chain state: the grid
@@ -42,4 +44,18 @@ export function marketPluginsFromState(highs: Highs): (state: KeyValueState) => 
       securityChecker: new GridSecurityChecker(grid, highs),
     };
   };
+}
+
+/**
+ * The application every GridShard chain executes: key-value and the market contracts with the
+ * plugins the chain's state names. One function, so the validator, the common node, `verify`, the
+ * simulator and the tests all run the same code; `extra` applications (test fixtures) are routed
+ * after them.
+ */
+export function chainApplication(highs: Highs, extra: readonly Application[] = []): Application {
+  return new ApplicationRouter([
+    keyValueApplication,
+    marketApplication(marketPluginsFromState(highs)),
+    ...extra,
+  ]);
 }

@@ -4,7 +4,7 @@ import type { Highs } from 'highs';
 import { type Grid, ieee33Feeder, loadHighs, securityCheck } from '../../src/grid/index.js';
 import { applyAdjustments, securityCheckProblems } from '../../src/market/grid-compliance.js';
 import type { ScheduleInterval } from '../../src/market/grid-interface.js';
-import { GridSecurityChecker } from '../../src/node/grid-security.js';
+import { GridSecurityChecker } from '../../src/market/grid-security.js';
 
 const HOUR_MS = 3_600_000;
 
