@@ -42,8 +42,7 @@ export const analysisEn = {
   volumeWh: 'Volume (Wh)',
   participants: 'Participants',
   checkOutcome: 'Security check',
-  noZones:
-    'The market has no zones yet: every figure is for the whole market, one row per interval.',
+  noZones: 'The market has no zones yet: every figure is for the whole market, one row per interval.',
   publicTable: 'Prices and volumes',
   publicNote: 'Published for every interval; the latest round that cleared it.',
   privateTable: 'Contracts, crossing fees, deviations and congestion',
@@ -67,9 +66,11 @@ export type AnalysisKey = keyof typeof analysisEn;
 
 const analysisZh: Record<AnalysisKey, string> = {
   curvesTitle: '供需曲线',
-  curvesIntro: '某一时段的阶梯形供给与需求曲线，依据关闸后揭示的报价绘制，并标出两条曲线的交点：出清价格与出清电量。',
+  curvesIntro:
+    '某一时段的阶梯形供给与需求曲线，依据关闸后揭示的报价绘制，并标出两条曲线的交点：出清价格与出清电量。',
   analysisTitle: '周期分析',
-  analysisIntro: '按时段列出周期的价格、电量、过网费、偏差（计量与合同）和阻塞调整。每张表均可下载为 CSV，数字与页面一致。',
+  analysisIntro:
+    '按时段列出周期的价格、电量、过网费、偏差（计量与合同）和阻塞调整。每张表均可下载为 CSV，数字与页面一致。',
   toAnalysis: '本周期的周期分析',
   toCurves: '本周期的供需曲线',
   interval: '时段',
@@ -107,7 +108,8 @@ const analysisZh: Record<AnalysisKey, string> = {
   privateTable: '合同、过网费、偏差与阻塞',
   privateNote:
     '依据每个时段的成交记录和各方的计量读数。过网费：合同电量应付的过网费，按结算规则逐笔向下取整。偏差：有计量读数的各方的计量电量减去合同电量。',
-  privateNeedsRegulator: '成交记录和计量读数仅对其当事方和监管机构可见（API 的隐私规则）；请以监管机构身份登录后查看此表。',
+  privateNeedsRegulator:
+    '成交记录和计量读数仅对其当事方和监管机构可见（API 的隐私规则）；请以监管机构身份登录后查看此表。',
   deals: '成交笔数',
   matchedWh: '撮合电量（Wh）',
   contractedWh: '合同电量（Wh）',
@@ -120,4 +122,7 @@ const analysisZh: Record<AnalysisKey, string> = {
   downloadCsv: '下载 CSV：{table}',
 };
 
-export const analysisDictionaries = { en: analysisEn as Record<AnalysisKey, string>, 'zh-CN': analysisZh } as const;
+export const analysisDictionaries = {
+  en: analysisEn as Record<AnalysisKey, string>,
+  'zh-CN': analysisZh,
+} as const;

@@ -39,7 +39,8 @@ export function moneyFor(perKwh: number, energyWh: number): bigint {
 /** The summary of the latest round that has one for `interval` (rounds re-match what failed). */
 export function latestSummary(cycle: CycleAnswer, interval: number): IntervalSummary | undefined {
   let found: IntervalSummary | undefined;
-  for (const s of cycle.summaries) if (s.interval === interval && (found === undefined || s.round > found.round)) found = s;
+  for (const s of cycle.summaries)
+    if (s.interval === interval && (found === undefined || s.round > found.round)) found = s;
   return found;
 }
 

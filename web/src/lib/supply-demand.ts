@@ -67,7 +67,8 @@ function steps(orders: readonly Order[]): CurveStep[] {
     if (o.quantity <= 0) continue;
     const last = out[out.length - 1];
     // Adjacent orders at one price are one step of the curve.
-    if (last !== undefined && last.price === o.price) out[out.length - 1] = { ...last, toWh: at + o.quantity };
+    if (last !== undefined && last.price === o.price)
+      out[out.length - 1] = { ...last, toWh: at + o.quantity };
     else out.push({ price: o.price, fromWh: at, toWh: at + o.quantity });
     at += o.quantity;
   }
@@ -111,5 +112,7 @@ export function clearingPoint(book: Book): ClearingPoint {
     lastOffer = offer.price;
     matched = true;
   }
-  return matched ? { price: Math.floor((lastBid + lastOffer) / 2), volumeWh: volume } : { price: null, volumeWh: 0 };
+  return matched
+    ? { price: Math.floor((lastBid + lastOffer) / 2), volumeWh: volume }
+    : { price: null, volumeWh: 0 };
 }
