@@ -1,6 +1,16 @@
 /** A figures table with its CSV download: the cells shown are the cells written (table-csv.ts). */
 import { useAnalysisText } from '../i18n/analysis-text.js';
-import { cellText, download, type Table, tableCsv } from '../lib/table-csv.js';
+import { cellText, type Table, tableCsv } from '../lib/table-csv.js';
+
+/** Offers `text` as a file download. */
+export function download(name: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  URL.revokeObjectURL(url);
+}
 
 export function DataTable({
   table,

@@ -19,13 +19,3 @@ export function tableCsv(table: Table): string {
   const lines = [table.columns, ...table.rows.map((row) => row.map(cellText))];
   return `${lines.map((line) => line.map(field).join(',')).join('\r\n')}\r\n`;
 }
-
-/** Offers `text` as a file download. */
-export function download(name: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  URL.revokeObjectURL(url);
-}
