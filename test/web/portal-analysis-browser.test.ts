@@ -156,11 +156,11 @@ describe('market analysis views in Chromium', { skip }, () => {
       ] as const) {
         const table = page.getByTestId(testId);
         await table.waitFor();
-        const shown = (await table
-          .locator('tbody tr')
-          .evaluateAll(
-            `(rows) => rows.map((r) => [...r.children].map((c) => c.textContent === '—' ? '' : c.textContent))`,
-          )) as string[][];
+        const shown: string[][] = [];
+        for (const row of await table.locator('tbody tr').all()) {
+          // The page shows a dash where the CSV has an empty field.
+          shown.push((await row.locator('th, td').allTextContents()).map((c) => (c === '—' ? '' : c)));
+        }
         const [download] = await Promise.all([
           page.waitForEvent('download', { timeout: 60_000 }),
           page.getByRole('button', { name: format(a.downloadCsv, { table: caption }) }).click(),
