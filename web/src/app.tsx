@@ -13,6 +13,8 @@ import { Link, usePath } from './router.js';
 // The role views load on first visit, so the overview's first load stays small.
 const GridPage = lazy(() => import('./pages/grid.js').then((m) => ({ default: m.GridPage })));
 const TracePage = lazy(() => import('./pages/trace.js').then((m) => ({ default: m.TracePage })));
+const CurvesPage = lazy(() => import('./pages/curves.js').then((m) => ({ default: m.CurvesPage })));
+const AnalysisPage = lazy(() => import('./pages/analysis.js').then((m) => ({ default: m.AnalysisPage })));
 const TradingPage = lazy(() => import('./pages/trading.js').then((m) => ({ default: m.TradingPage })));
 // So do the members' own trading pages (access application, quotations).
 const AccessPage = lazy(() => import('./pages/access.js').then((m) => ({ default: m.AccessPage })));
@@ -43,6 +45,13 @@ function page(path: string) {
     return { section: '/quotes', view: <QuotesPage initialCycle={q('cycle')} key={url.search} /> };
   if (p === '/trading')
     return { section: '/trading', view: <TradingPage initialCycle={q('cycle')} key={url.search} /> };
+  if (p === '/curves')
+    return {
+      section: '/curves',
+      view: <CurvesPage initialCycle={q('cycle')} initialInterval={q('interval')} key={url.search} />,
+    };
+  if (p === '/analysis')
+    return { section: '/analysis', view: <AnalysisPage initialCycle={q('cycle')} key={url.search} /> };
   return { section: '/', view: <Overview /> };
 }
 
@@ -72,6 +81,8 @@ export function App() {
     ['/access', t('navAccess')],
     ['/quotes', t('navQuotes')],
     ['/trading', t('navTrading')],
+    ['/curves', t('navCurves')],
+    ['/analysis', t('navAnalysis')],
     ['/grid', t('navGrid')],
     ['/trace', t('navTrace')],
   ];

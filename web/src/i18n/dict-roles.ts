@@ -3,6 +3,8 @@ export const rolesEn = {
   navGrid: 'Grid',
   navTrace: 'Regulator trace',
   navTrading: 'Trading center',
+  navCurves: 'Supply & demand',
+  navAnalysis: 'Analysis',
   // grid enterprise
   gridTitle: 'Feeder single-line diagram',
   gridIntro:
@@ -104,6 +106,8 @@ export const rolesZh: Record<keyof typeof rolesEn, string> = {
   navGrid: '电网',
   navTrace: '监管追溯',
   navTrading: '交易中心',
+  navCurves: '供需曲线',
+  navAnalysis: '周期分析',
   gridTitle: '馈线单线图',
   gridIntro:
     '开发网市场所配置的 IEEE 33 节点馈线，依据门户自带的副本绘制：API 不提供链上的电网模型。选择交易周期与交割时段后，母线与线路按该时段安全校核的结果着色。',

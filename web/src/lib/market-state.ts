@@ -57,6 +57,9 @@ export interface Deal {
   readonly matchedWh: number;
   readonly energyWh: number;
   readonly adjustmentReason: string;
+  readonly sellerPricePerKwh: number;
+  readonly buyerPricePerKwh: number;
+  readonly feePerKwh: number;
 }
 
 function oneOf<T extends string>(r: Reader, values: readonly T[]): T {
@@ -120,10 +123,22 @@ export const decodeDeals = (hex: string): Deal[] =>
       const matchedWh = r.varuint();
       const energyWh = r.varuint();
       const adjustmentReason = text(r, 200);
-      r.varuint(); // seller price
-      r.varuint(); // buyer price
-      r.varuint(); // fee
-      return { round, interval, mode, seller, buyer, matchedWh, energyWh, adjustmentReason };
+      const sellerPricePerKwh = r.varuint();
+      const buyerPricePerKwh = r.varuint();
+      const feePerKwh = r.varuint();
+      return {
+        round,
+        interval,
+        mode,
+        seller,
+        buyer,
+        matchedWh,
+        energyWh,
+        adjustmentReason,
+        sellerPricePerKwh,
+        buyerPricePerKwh,
+        feePerKwh,
+      };
     },
     10_000_000,
   );

@@ -143,6 +143,10 @@ function Intervals({ v }: { v: Loaded_ }) {
     <section aria-labelledby="intervals-h">
       <h2 id="intervals-h">{t('intervalsTitle')}</h2>
       <p className="note">{t('supplyDemandNote')}</p>
+      <p>
+        <Link href={`/curves?cycle=${q}&interval=0`}>{t('navCurves')}</Link> ·{' '}
+        <Link href={`/analysis?cycle=${q}`}>{t('navAnalysis')}</Link>
+      </p>
       <div className="table-wrap">
         <table data-testid="intervals">
           <thead>
