@@ -1,14 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { sha256 } from '../crypto/hash.js';
 import { ed25519Scheme } from '../crypto/scheme.js';
-import { createNetworkFiles } from '../devnet/devnet.js';
-import { Supervisor } from '../devnet/supervisor.js';
+import { TEST_NETWORK_CONNECTIONS_PER_CLIENT, TestNetwork } from '../devnet/test-network.js';
 import { encodeKvPut, KV_PUT } from '../ledger/application.js';
 import { encodeTransaction, signTransaction } from '../ledger/transaction.js';
 import { fillPath, ROUTES } from '../routes/index.js';
-import { ClientError, GridShardClient } from '../sdk/client.js';
+import { ClientError } from '../sdk/client.js';
 import { median, round } from './stats.js';
 
 export interface NetworkBenchOptions {
@@ -64,26 +61,18 @@ function percentile(sorted: number[], p: number): number {
  * read from validator 0's API).
  */
 export async function runNetworkBenchmark(options: NetworkBenchOptions) {
-  const dir = mkdtempSync(join(tmpdir(), 'gridshard-bench-network-'));
-  const genesis = createNetworkFiles({
-    dir,
+  const network = new TestNetwork({
     chainId: 'bench-network',
-    validators: 4,
-    host: '127.0.0.1',
+    cli: options.cli,
     p2pBasePort: options.p2pBasePort,
     apiBasePort: options.apiBasePort,
-    password: 'bench-password',
-    genesisTimeMs: Date.now(),
-    scryptCost: { n: 2 ** 10, r: 8, p: 1 },
-    passwordFile: '../password',
+    clientTimeoutMs: 30_000,
+    // Every worker may hold a connection to one validator, next to the event stream and status reads.
+    connectionsPerClient: Math.max(TEST_NETWORK_CONNECTIONS_PER_CLIENT, options.concurrency + 16),
   });
-  writeFileSync(join(dir, 'password'), 'bench-password');
-  const apis = genesis.validators.map((v) => v.api);
-  const supervisor = new Supervisor(dir, apis, options.cli, { ...process.env, GRIDSHARD_LOG_LEVEL: 'warn' });
+  const { apis, clients, supervisor } = network;
   try {
-    supervisor.startAll();
-    await supervisor.waitHealthy(180_000);
-    const clients = apis.map((api) => new GridShardClient(api, 30_000));
+    await network.start(180_000);
     // Enough senders that none runs more than 128 nonces ahead (the ledger accepts a window of 256).
     const senderCount = Math.max(64, Math.ceil(options.transactions / 128));
     const senders = Array.from({ length: senderCount }, (_, i) =>
@@ -207,7 +196,7 @@ export async function runNetworkBenchmark(options: NetworkBenchOptions) {
       elapsedS: round(elapsedS, 2),
     };
   } finally {
-    await supervisor.stopAll(5000);
-    rmSync(dir, { recursive: true, force: true });
+    await network.stop(5000);
+    network.remove();
   }
 }

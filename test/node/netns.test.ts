@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { fromHex, toHex } from '../../src/crypto/hash.js';
 import { ed25519Scheme } from '../../src/crypto/scheme.js';
-import { createNetworkFiles } from '../../src/devnet/devnet.js';
-import { Supervisor } from '../../src/devnet/supervisor.js';
+import { sourceCli, TestNetwork } from '../../src/devnet/test-network.js';
 import { transactionHash } from '../../src/ledger/transaction.js';
 import { GridShardClient, type NodeStatus } from '../../src/sdk/client.js';
 import { readingSubmitter, settled } from './load.js';
@@ -16,31 +14,23 @@ import { freeSubnet, NetnsTopology, netnsUnavailable, runInNamespace } from './n
 // Names carry the process id so that parallel runs on one machine build separate topologies.
 const prefix = `gs${process.pid}`;
 const unavailable = netnsUnavailable(prefix);
-const cli = ['--import', 'tsx', fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))];
 const _enc = (s: string) => new TextEncoder().encode(s);
 const CHAIN = 'netns-test';
 const CUT = 3;
 
 let root: string | null = null;
 let topology: NetnsTopology | null = null;
-let supervisor: Supervisor | null = null;
+let network: TestNetwork | null = null;
 let passed = false;
 
 after(async () => {
   // Stopping the validators may fail; the namespaces and links must go regardless.
-  const stopped = await supervisor?.stopAll(5000).then(
+  const stopped = await network?.stop(5000).then(
     () => null,
     (error: unknown) => error,
   );
   // The validators' logs go with the temporary folder, so a failure shows their last lines first.
-  if (!passed && root !== null) {
-    for (let i = 0; i < 4; i++) {
-      const log = join(root, 'net', `validator-${i}`, 'node.log');
-      if (!existsSync(log)) continue;
-      const tail = readFileSync(log, 'utf8').trimEnd().split('\n').slice(-15).join('\n');
-      console.log(`--- validator ${i}, end of node.log\n${tail === '' ? '(empty)' : tail}`);
-    }
-  }
+  if (!passed && network !== null) console.log(network.logTails());
   const left = topology?.destroy() ?? [];
   if (root !== null) rmSync(root, { recursive: true, force: true });
   if (left.length > 0) throw new Error(`left behind: ${left.join('; ')}`);
@@ -50,7 +40,7 @@ after(async () => {
 // Interrupted runs skip after(); the links and namespaces live in the kernel and would outlast us.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    for (const node of supervisor?.nodes ?? []) node.process?.kill('SIGKILL');
+    for (const node of network?.supervisor.nodes ?? []) node.process?.kill('SIGKILL');
     topology?.destroy();
     if (root !== null) rmSync(root, { recursive: true, force: true, maxRetries: 3 });
     process.exit(130);
@@ -73,38 +63,23 @@ describe('four validator processes, each in its own network namespace', () => {
     topology.create();
     const net = topology;
 
-    const dir = join(root, 'net');
     // Each validator owns its address, so the devnet's ports can be reused without colliding.
-    const genesis = createNetworkFiles({
-      dir,
+    network = new TestNetwork({
+      dir: join(root, 'net'),
       chainId: CHAIN,
-      validators: 4,
-      host: '127.0.0.1',
+      cli: sourceCli(),
       hosts: net.hosts,
+      launcher: (i) => net.launcher(i),
       p2pBasePort: 7100,
       apiBasePort: 8080,
-      password: 'test-password',
-      genesisTimeMs: Date.now(),
-      scryptCost: { n: 2 ** 10, r: 8, p: 1 },
-      passwordFile: '../password',
     });
-    writeFileSync(join(dir, 'password'), 'test-password');
-    const apis = genesis.validators.map((v) => v.api);
+    const { apis, clients } = network;
     assert.deepEqual(
       apis,
       net.hosts.map((h, i) => `http://${h}:${8080 + i}`),
     );
-    supervisor = new Supervisor(
-      dir,
-      apis,
-      cli,
-      { ...process.env, GRIDSHARD_LOG_LEVEL: 'warn' },
-      { launcher: (i) => net.launcher(i) },
-    );
-    supervisor.startAll();
-    await supervisor.waitHealthy(60_000);
+    await network.start(60_000);
     note(`validators answering on ${net.hosts.join(', ')}`);
-    const clients = apis.map((api) => new GridShardClient(api, 10_000));
 
     const submitted: string[] = [];
     const submitReadings = readingSubmitter(clients, CHAIN, 'netns sender');
@@ -190,7 +165,7 @@ describe('four validator processes, each in its own network namespace', () => {
 
     // The reconnected validator's own index answers for every transaction, including those
     // committed while it was cut off.
-    // In groups well below the API's connections per client address (64).
+    // In groups, well below the connections the validators accept from one client address.
     for (let start = 0; start < submitted.length; start += 16) {
       const found = await Promise.all(
         submitted.slice(start, start + 16).map((h) => clients[CUT]!.transaction(h)),

@@ -1,29 +1,28 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { createNetworkFiles } from '../../src/devnet/devnet.js';
-import { Supervisor } from '../../src/devnet/supervisor.js';
+import { sourceCli, TestNetwork } from '../../src/devnet/test-network.js';
 import { keyValueApplication } from '../../src/ledger/application.js';
 import { verifyLedger } from '../../src/ledger/verify.js';
 import { NodeError } from '../../src/node/errors.js';
 import { followChain } from '../../src/node/follower.js';
 import type { NodeStatus } from '../../src/sdk/answers.js';
-import { GridShardClient } from '../../src/sdk/client.js';
+import type { GridShardClient } from '../../src/sdk/client.js';
 import { readingSubmitter } from './load.js';
 
 const root = mkdtempSync(join(tmpdir(), 'gridshard-pbft-network-test-'));
-const cli = ['--import', 'tsx', fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))];
 // Ports from the process id, so parallel runs do not collide: network.test.ts takes the first four
 // of each ten, this test the next four, all below the ephemeral range (32768 on).
 const p2pBase = 21_005 + (process.pid % 400) * 10;
 const apiBase = p2pBase + 5_000;
 
-let supervisor: Supervisor | null = null;
+let network: TestNetwork | null = null;
+let passed = false;
 after(async () => {
-  await supervisor?.stopAll(5000);
+  await network?.stop(5000);
+  if (!passed && network !== null) console.log(network.logTails());
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -56,26 +55,16 @@ async function agreed(clients: readonly GridShardClient[], timeoutMs: number): P
 
 describe('four PBFT validator processes', () => {
   it('commit API-submitted transactions identically, and a follower copies and verifies the chain', async () => {
-    const dir = join(root, 'net');
-    const genesis = createNetworkFiles({
-      dir,
+    network = new TestNetwork({
+      dir: join(root, 'net'),
       chainId: 'pbft-net-test',
-      validators: 4,
-      host: '127.0.0.1',
+      cli: sourceCli(),
       p2pBasePort: p2pBase,
       apiBasePort: apiBase,
-      password: 'test-password',
-      genesisTimeMs: Date.now(),
-      scryptCost: { n: 2 ** 10, r: 8, p: 1 },
-      passwordFile: '../password',
       consensus: 'pbft',
     });
-    writeFileSync(join(dir, 'password'), 'test-password');
-    const apis = genesis.validators.map((v) => v.api);
-    supervisor = new Supervisor(dir, apis, cli, { ...process.env, GRIDSHARD_LOG_LEVEL: 'warn' });
-    supervisor.startAll();
-    await supervisor.waitHealthy(120_000);
-    const clients = apis.map((api) => new GridShardClient(api, 10_000));
+    const { genesis, clients } = network;
+    await network.start(120_000);
 
     const submitted = await readingSubmitter(clients, 'pbft-net-test', 'pbft sender')(0, 400, [0, 1, 2, 3]);
     const statuses = await agreed(clients, 120_000);
@@ -134,13 +123,13 @@ describe('four PBFT validator processes', () => {
       (e: unknown) => e instanceof NodeError && e.code === 'BAD_CERTIFICATE',
     );
 
-    await supervisor.stopAll();
-    supervisor = null;
+    await network.stop(10_000);
     for (let i = 0; i < 4; i++) {
-      const ledger = await verifyLedger(join(dir, `validator-${i}`, 'ledger'), keyValueApplication);
+      const ledger = await verifyLedger(join(network.validatorDir(i), 'ledger'), keyValueApplication);
       assert.equal(ledger.ok, true, `validator ${i}: ${JSON.stringify(ledger.problems)}`);
       assert.equal(ledger.stateRoot, statuses[0]!.stateRoot);
     }
+    passed = true;
   });
 });
 
