@@ -113,8 +113,9 @@ describe('a validator killed with -9 while voting under load', () => {
         const headers = [...signed.keys()].filter((s) => s.startsWith('header')).length;
         const votes = signed.size - headers;
         // Enough signing around the kills for the check above to mean something; how much depends
-        // on the machine's pace (the capture ends at a frame cut by a kill).
-        assert.ok(headers >= 3 && votes >= 20, `the victim took part: ${headers} headers, ${votes} votes`);
+        // on the machine's pace (the capture ends at a frame cut by a kill, and a quiet machine
+        // orders the same load in fewer, larger rounds: 5 headers and 16 votes were seen there).
+        assert.ok(headers >= 3 && votes >= 10, `the victim took part: ${headers} headers, ${votes} votes`);
       }
     }
   });
