@@ -4,12 +4,6 @@ export type NodeErrorCode =
   | 'BAD_GENESIS'
   | 'BAD_CERTIFICATE'
   | 'BAD_CONFIG'
-  | 'BAD_TRANSACTION'
-  | 'DUPLICATE_TRANSACTION'
-  | 'STALE_NONCE'
-  | 'NONCE_TOO_FAR'
-  | 'MEMPOOL_FULL'
-  | 'SENDER_LIMIT'
   | 'NOT_A_VALIDATOR'
   | 'NOT_FOUND'
   /** The signed log file is not one (its header is wrong), or it is used after being closed. */
