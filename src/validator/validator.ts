@@ -219,6 +219,10 @@ export class Validator<Message> {
     for (const [h, block] of this.unwritten) {
       if (h > height) continue;
       this.unwritten.delete(h);
+      // The mempool lets a transaction go only when readers can find it in a block: an empty
+      // pool then means everything admitted here is on disk, and a resubmission in between
+      // is refused as a duplicate rather than admitted against the state before the block.
+      for (const hash of block.txHashes) this.mempool.committed(hash);
       if (block.header.height > this.view.height) this.view = block.view;
     }
   }
@@ -265,7 +269,6 @@ export class Validator<Message> {
       evidence: encodeBlockEvidence(batches, (entry) => inBlock.has(entry)),
       epoch: previous.epoch,
     });
-    for (const hash of block.txHashes) this.mempool.committed(hash);
     this.dueAtMs = this.chain.nextDueMs();
     this.unwritten.set(block.header.height, block);
     return { kind: 'write-block', block, skippedEntries };

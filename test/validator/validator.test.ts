@@ -120,12 +120,17 @@ describe('validator', () => {
     assert.equal(written.block.header.height, 1);
     assert.equal(written.block.header.timestampMs, 1500, 'block time from the marker');
     assert.deepEqual(written.block.receipts, [{ ok: true, code: '' }]);
-    assert.equal(validator.mempool.size, 0, 'the executed transaction left the mempool');
     assert.equal(validator.snapshot(), null, 'the block is not durable yet');
     assert.equal(validator.committed.height, 0, 'readers still see genesis');
+    // Until readers can find it in a block, the transaction is still pending: an empty mempool
+    // never hides a transaction that no reader can see yet, and its resubmission is a duplicate.
+    assert.equal(validator.mempool.size, 1, 'executed but not durable: still pending');
+    assert.throws(() => validator.admit(put(0n, 'one'), 1650), { code: 'DUPLICATE_TRANSACTION' });
     validator.handle({ kind: 'block-durable', height: 1 }, 1700);
     assert.notEqual(validator.snapshot(), null);
     assert.equal(validator.committed.height, 1);
+    assert.equal(validator.mempool.size, 0, 'the durable transaction left the mempool');
+    assert.throws(() => validator.admit(put(0n, 'one'), 1750), { code: 'STALE_NONCE' });
     // A restarted core delivers the decision again: it is recognised by its sequence.
     const again = validatorOn(state);
     assert.equal(again.validator.lastExecutedSequence, 0);
