@@ -1,0 +1,13 @@
+import { GridShardError } from '../errors.js';
+
+export type ShardingErrorCode =
+  /** A zone map that does not split the feeder into contiguous, disjoint zones covering every bus. */
+  | 'BAD_ZONE_MAP'
+  /** A bus the zone map does not place. */
+  | 'UNKNOWN_BUS'
+  /** A commit proof that does not prove its statement for the committee it is checked against. */
+  | 'BAD_COMMIT_PROOF'
+  /** An attestation whose signer, statement or signature is wrong. */
+  | 'BAD_ATTESTATION';
+
+export class ShardingError extends GridShardError<ShardingErrorCode, Record<string, unknown>> {}
