@@ -1,6 +1,7 @@
 import { fromHex, toHex } from '../crypto/hash.js';
 import type { StoredBlock } from '../ledger/store.js';
 import { ROUTES } from '../routes/index.js';
+import { decodeCommitProof } from '../sharding/index.js';
 import { headFields, stateAnswer, stateProofAnswer } from './committed-reads.js';
 import type { ApiNode } from './interface.js';
 import { type PrivateReadGate, visibilityOf } from './privacy.js';
@@ -88,6 +89,23 @@ export function registerChainRoutes(server: RouteServer, node: ApiNode, gate: Pr
       transactions.push(toHex(located.bytes));
     }
     return { height, hash: toHex(block.hash), transactions };
+  });
+
+  server.serve(ROUTES.commitProof, async (request, reply) => {
+    const height = Number(request.params.height);
+    const bytes = await node.store.readCommitProof(height);
+    if (bytes === undefined)
+      return sendProblem(reply, 404, `no commit proof for block ${height} at this node yet`, 'NOT_FOUND');
+    const proof = decodeCommitProof(bytes);
+    return {
+      height,
+      shardId: proof.statement.shardId,
+      epoch: proof.statement.epoch,
+      blockHash: toHex(proof.statement.blockHash),
+      stateRoot: toHex(proof.statement.stateRoot),
+      signers: proof.signatures.map((s) => s.signer),
+      proof: toHex(bytes),
+    };
   });
 
   server.serve(ROUTES.blockByHash, async (request, reply) => {

@@ -24,6 +24,7 @@ export interface ApiNode {
     | 'readBlockByHash'
     | 'readTransaction'
     | 'proveTransaction'
+    | 'readCommitProof'
   >;
   peers(): number[];
   /** Admits a signed transaction or throws a typed GridShardError saying why not. */

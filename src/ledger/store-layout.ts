@@ -12,6 +12,7 @@ import { type Receipt, readReceipt } from './block.js';
  *   H block hash      → height u64 (index by hash, derived and checked by verify)
  *   T tx hash         → height u64 ‖ index u32 ‖ transaction bytes
  *   S state key       → value (the state after the head block)
+ *   F height(u64 BE)  → the block's commit proof (quorum signatures, src/sharding), when one is known
  */
 export enum RecordKind {
   Meta = 0x4d,
@@ -19,6 +20,7 @@ export enum RecordKind {
   BlockByHash = 0x48,
   Transaction = 0x54,
   State = 0x53,
+  CommitProof = 0x46,
 }
 
 export const META_CHAIN = metaKey('chain');
@@ -44,6 +46,7 @@ export function heightBytes(height: number): Uint8Array {
 export const blockKey = (height: number) => prefixed(RecordKind.Block, heightBytes(height));
 export const blockByHashKey = (hash: Uint8Array) => prefixed(RecordKind.BlockByHash, hash);
 export const transactionKey = (hash: Uint8Array) => prefixed(RecordKind.Transaction, hash);
+export const commitProofKey = (height: number) => prefixed(RecordKind.CommitProof, heightBytes(height));
 export const stateKey = (key: Uint8Array) => prefixed(RecordKind.State, key);
 
 export interface HeadRecord {

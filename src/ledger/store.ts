@@ -13,6 +13,7 @@ import { SparseMerkleTree, type StateProof } from './sparse-merkle.js';
 import {
   blockByHashKey,
   blockKey,
+  commitProofKey,
   decodeBlockRecord,
   decodeHead,
   decodeHeight,
@@ -328,6 +329,23 @@ export class LedgerStore {
     const block = await this.readBlock(located.height);
     if (block === undefined) return undefined;
     return { block, proof: merkleInclusionProof(this.scheme.hash, block.txHashes, located.index) };
+  }
+
+  /**
+   * Keeps the commit proof of a stored block (its bytes, checked by the caller against the
+   * committee and the block). A later proof of the same height replaces it: any valid one proves
+   * the same block, since two quorums of one committee cannot sign two blocks for a height.
+   */
+  async putCommitProof(height: number, proof: Uint8Array): Promise<void> {
+    if (height < 1 || height > this.view.height)
+      throw new LedgerError('BAD_HEIGHT', `no stored block at height ${height} to attach a commit proof to`, {
+        height,
+      });
+    await this.db.put(commitProofKey(height), proof);
+  }
+
+  async readCommitProof(height: number): Promise<Uint8Array | undefined> {
+    return this.db.get(commitProofKey(height));
   }
 
   async close(): Promise<void> {

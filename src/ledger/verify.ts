@@ -23,7 +23,25 @@ import {
 } from './store-layout.js';
 import { decodeTransaction } from './transaction.js';
 
-export type ProblemKind = 'storage' | 'meta' | 'block' | 'transaction' | 'index' | 'state' | 'unknown-record';
+export type ProblemKind =
+  | 'storage'
+  | 'meta'
+  | 'block'
+  | 'transaction'
+  | 'index'
+  | 'state'
+  | 'commit-proof'
+  | 'unknown-record';
+
+/**
+ * Checks a stored commit proof against its block; the message of what is wrong, or null. The
+ * ledger stores proofs as bytes it does not read: the caller knows the committee (src/sharding).
+ */
+export type CommitProofCheck = (
+  height: number,
+  proof: Uint8Array,
+  block: { readonly hash: Uint8Array; readonly stateRoot: Uint8Array },
+) => string | null;
 
 export interface VerifyProblem {
   readonly kind: ProblemKind;
@@ -65,7 +83,7 @@ function same(a: Uint8Array, b: Uint8Array): boolean {
 export async function verifyLedger(
   dir: string,
   application: Application,
-  options: { maxProblems?: number } = {},
+  options: { maxProblems?: number; checkCommitProof?: CommitProofCheck } = {},
 ): Promise<VerifyReport> {
   const maxProblems = options.maxProblems ?? 20;
   const problems: VerifyProblem[] = [];
@@ -106,6 +124,7 @@ export async function verifyLedger(
     }
     state = genesisState(scheme, params);
     const expectedBlockHashes = new Set<string>();
+    const blockAt = new Map<number, { hash: Uint8Array; stateRoot: Uint8Array }>();
     const expectedTransactions = new Set<string>();
     const firstPositions = new Map<string, { height: number; index: number }>();
     let previous: { header: BlockHeader; hash: Uint8Array } | null = null;
@@ -128,6 +147,7 @@ export async function verifyLedger(
       }
       const hash = blockHash(scheme, header);
       expectedBlockHashes.add(toHex(hash));
+      blockAt.set(height, { hash, stateRoot: header.stateRoot });
       if (header.height !== height) bad(`block stored at height ${height} says height ${header.height}`);
       if (header.chainId !== params.chainId || header.shardId !== params.shardId) {
         bad(`block ${height} names chain ${header.chainId} shard ${header.shardId}`);
@@ -259,6 +279,24 @@ export async function verifyLedger(
       } else if (kind === RecordKind.Transaction) {
         if (!expectedTransactions.has(toHex(body))) {
           report({ kind: 'transaction', key: toHex(key), message: 'transaction record not in any block' });
+        }
+      } else if (kind === RecordKind.CommitProof) {
+        const block =
+          body.length === 8 ? blockAt.get(Number(Buffer.from(body).readBigUInt64BE())) : undefined;
+        if (block === undefined) {
+          report({
+            kind: 'commit-proof',
+            key: toHex(key),
+            message: 'commit proof for a block not in the chain',
+          });
+        } else {
+          const problem = options.checkCommitProof?.(
+            Number(Buffer.from(body).readBigUInt64BE()),
+            value,
+            block,
+          );
+          if (problem !== null && problem !== undefined)
+            report({ kind: 'commit-proof', key: toHex(key), message: problem });
         }
       } else if (!(same(key, META_CHAIN) || same(key, META_HEAD))) {
         report({ kind: 'unknown-record', key: toHex(key), message: 'record of unknown kind' });

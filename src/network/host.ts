@@ -16,13 +16,16 @@ export const MAX_GOSSIP_RPC_BYTES = 512 * 1024;
 export interface GossipTopics {
   readonly tx: string;
   readonly blocks: string;
+  /** Validators' signed commit statements, from which every node builds commit proofs. */
+  readonly attestations: string;
 }
 
-/** One pair of topics per chain and shard, so nodes of other chains never share a mesh by accident. */
+/** One set of topics per chain and shard, so nodes of other chains never share a mesh by accident. */
 export function gossipTopics(chainId: string, shardId: number): GossipTopics {
   return {
     tx: `/gridshard/${chainId}/${shardId}/tx/1`,
     blocks: `/gridshard/${chainId}/${shardId}/blocks/1`,
+    attestations: `/gridshard/${chainId}/${shardId}/attestations/1`,
   };
 }
 
@@ -60,7 +63,7 @@ function topicScore(): TopicScoreParams {
  * not only who relayed it; peer exchange is off because the peer set comes from genesis.
  */
 export async function createHost(init: HostInit): Promise<GridShardHost> {
-  const topics = [init.topics.tx, init.topics.blocks];
+  const topics = [init.topics.tx, init.topics.blocks, init.topics.attestations];
   return createLibp2p({
     privateKey: init.privateKey,
     addresses: { listen: [...init.listen] },

@@ -13,6 +13,7 @@ import type { GossipTopics, GridShardHost } from '../network/host.js';
 import { peerIdOf } from '../network/identity.js';
 import { AdmissionError } from '../validator/errors.js';
 import type { AdmittedTransaction } from '../validator/mempool.js';
+import { type AttestationVerdict, CommitFinality, type FinalityInit } from './finality.js';
 import type { NodeMetrics } from './metrics.js';
 
 /** How long the first stand-in for the designated validator waits for a gossiped transaction to be committed. */
@@ -106,8 +107,16 @@ export interface NodeGossipInit {
   readonly fallbackMs?: number;
   /** How long the other validators wait for the designated announcement of a block. */
   readonly announceGraceMs?: number;
-  readonly log: { warn(fields: object, message: string): void };
+  readonly log: FinalityInit['log'];
+  /** What commit proofs need: the committee, this validator's key and the store that keeps them. */
+  readonly finality: Pick<FinalityInit, 'committee' | 'signingSeed' | 'store'>;
 }
+
+const VERDICT: Record<AttestationVerdict, TopicValidatorResult> = {
+  accept: TopicValidatorResult.Accept,
+  ignore: TopicValidatorResult.Ignore,
+  reject: TopicValidatorResult.Reject,
+};
 
 /** Peer ids allowed to author messages on a topic; a relay cannot forge an author under StrictSign. */
 export function authorIds(keys: readonly Uint8Array[]): Set<string> {
@@ -126,6 +135,7 @@ export function authoredBy(message: Message, authors: ReadonlySet<string>): bool
  */
 export class NodeGossip {
   readonly relay: GossipTxRelay<AdmittedTransaction>;
+  readonly finality: CommitFinality;
   private readonly validators: Set<string>;
   private readonly txAuthors: Set<string>;
   private timer: NodeJS.Timeout | null = null;
@@ -146,6 +156,18 @@ export class NodeGossip {
         init.node.propose(admitted);
       },
     });
+    this.finality = new CommitFinality({
+      ...init.finality,
+      chainId: init.chain.chainId,
+      index: init.node.index,
+      metrics: init.node.metrics,
+      log: init.log,
+      publish: (bytes) => {
+        init.host.services.pubsub.publish(init.topics.attestations, bytes).catch((error: unknown) => {
+          init.log.warn({ error: String(error) }, 'publishing a commit attestation failed');
+        });
+      },
+    });
   }
 
   start(): void {
@@ -156,8 +178,17 @@ export class NodeGossip {
     pubsub.topicValidators.set(this.init.topics.blocks, (_peer: PeerId, message: Message) =>
       this.count('blocks', this.validateAnnouncement(message)),
     );
+    pubsub.topicValidators.set(this.init.topics.attestations, (_peer: PeerId, message: Message) =>
+      this.count(
+        'attestations',
+        authoredBy(message, this.validators)
+          ? VERDICT[this.finality.received(message.data)]
+          : TopicValidatorResult.Reject,
+      ),
+    );
     pubsub.subscribe(this.init.topics.tx);
     pubsub.subscribe(this.init.topics.blocks);
+    pubsub.subscribe(this.init.topics.attestations);
     this.init.node.on('block', this.onBlock);
     this.timer = setInterval(() => this.relay.tick(this.init.now()), 500);
   }
@@ -170,7 +201,7 @@ export class NodeGossip {
     this.init.node.off('block', this.onBlock);
   }
 
-  private count(topic: 'tx' | 'blocks', result: TopicValidatorResult): TopicValidatorResult {
+  private count(topic: 'tx' | 'blocks' | 'attestations', result: TopicValidatorResult): TopicValidatorResult {
     this.init.node.metrics.gossipMessages.inc({ topic, result });
     return result;
   }
@@ -221,6 +252,7 @@ export class NodeGossip {
    */
   private blockWritten(block: StoredBlock): void {
     this.relay.committed(block.txHashes);
+    this.finality.blockWritten(block);
     const height = block.header.height;
     const n = this.init.validatorKeys.length;
     const designated = height % n;

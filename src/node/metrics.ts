@@ -19,6 +19,8 @@ export class NodeMetrics {
   readonly gossipMessages: Counter;
   readonly gossipProposed: Counter;
   readonly gossipAnnounced: Counter;
+  readonly commitProofHeight: Gauge;
+  readonly finalityConflicts: Counter;
 
   constructor(labels: { chainId: string; shardId: number; validator: number }) {
     this.registry.setDefaultLabels({
@@ -112,6 +114,17 @@ export class NodeMetrics {
       name: 'gridshard_gossip_blocks_announced_total',
       help: 'Block announcements this validator published: as the designated announcer, or standing in for a silent one',
       labelNames: ['role'],
+      registers,
+    });
+    this.commitProofHeight = new Gauge({
+      name: 'gridshard_commit_proof_height',
+      help: 'Highest block this node holds a commit proof for (2f + 1 signatures of the committee)',
+      registers,
+    });
+    this.finalityConflicts = new Counter({
+      name: 'gridshard_finality_conflicts_total',
+      help: 'A validator signed two blocks for one height (double), or a quorum signed another block than ours (mismatch)',
+      labelNames: ['kind'],
       registers,
     });
   }

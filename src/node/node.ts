@@ -195,6 +195,11 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
       observerKeys: observerKeysOf(this.genesis),
       now: this.now,
       log: this.log,
+      finality: {
+        committee: committeeOf(this.genesis),
+        signingSeed: this.secrets.signingSeed,
+        store: this.store,
+      },
     });
     this.gossip.start();
     this.log.info(

@@ -112,6 +112,32 @@ export const blockTransactions = {
   },
 } as const satisfies RouteDeclaration;
 
+export const commitProof = {
+  method: 'GET',
+  path: '/api/v1/blocks/{height}/commit-proof',
+  summary:
+    'The quorum of committee signatures over (chain, shard, epoch, height, block hash, state root) that makes a block final for anyone holding the committee’s keys; 404 until this node has collected it',
+  tags: ['chain'],
+  auth: 'public',
+  rateLimit: 'request',
+  params: heightParams,
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        height: integer,
+        shardId: integer,
+        epoch: integer,
+        blockHash: string,
+        stateRoot: string,
+        signers: { type: 'array', items: integer },
+        proof: string,
+      },
+    },
+    ...readErrors,
+  },
+} as const satisfies RouteDeclaration;
+
 export const blockByHash = {
   method: 'GET',
   path: '/api/v1/blocks/hash/{hash}',

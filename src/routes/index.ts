@@ -33,6 +33,7 @@ export const ROUTES = {
   network: chain.network,
   block: chain.block,
   blockTransactions: chain.blockTransactions,
+  commitProof: chain.commitProof,
   blockByHash: chain.blockByHash,
   transaction: chain.transaction,
   state: chain.state,

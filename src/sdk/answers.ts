@@ -52,6 +52,17 @@ export interface BlockTransactions {
   readonly transactions: string[];
 }
 
+/** A block's commit proof: `proof` is its canonical bytes (hex), checkable with the committee's keys. */
+export interface CommitProofAnswer {
+  readonly height: number;
+  readonly shardId: number;
+  readonly epoch: number;
+  readonly blockHash: string;
+  readonly stateRoot: string;
+  readonly signers: number[];
+  readonly proof: string;
+}
+
 /** A sparse-Merkle proof: a leaf's path and value hash, or `empty` for a key that is absent. */
 export interface StateProof {
   readonly siblings: string[];
@@ -102,6 +113,7 @@ export type AnswersDeclared = [
   Holds<Within<ShardNetwork['validators'][number], ItemOf<Answer<typeof ROUTES.network, 200>['validators']>>>,
   Holds<Within<CommittedTransaction, Answer<typeof ROUTES.transaction, 200>>>,
   Holds<Within<BlockTransactions, Answer<typeof ROUTES.blockTransactions, 200>>>,
+  Holds<Within<CommitProofAnswer, Answer<typeof ROUTES.commitProof, 200>>>,
   Holds<Within<ProvenStateKey, Answer<typeof ROUTES.stateProof, 200>>>,
   Holds<Within<StateProof, Answer<typeof ROUTES.stateProof, 200>['proof']>>,
   Holds<

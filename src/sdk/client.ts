@@ -11,6 +11,7 @@ import {
 } from '../routes/index.js';
 import type {
   BlockTransactions,
+  CommitProofAnswer,
   CommittedTransaction,
   NodeHealth,
   NodeStatus,
@@ -272,6 +273,11 @@ export class GridShardClient {
   /** A block's transactions as canonical bytes, in order; null past the head. */
   async blockTransactions(height: number, options: RequestOptions = {}): Promise<BlockTransactions | null> {
     return this.found(ROUTES.blockTransactions, { params: { height } }, options);
+  }
+
+  /** The block's commit proof (2f + 1 committee signatures); null while this node has not collected it. */
+  async commitProof(height: number, options: RequestOptions = {}): Promise<CommitProofAnswer | null> {
+    return this.found(ROUTES.commitProof, { params: { height } }, options);
   }
 
   /**

@@ -183,3 +183,38 @@ export function decodeCommitProof(bytes: Uint8Array): CommitProof {
     return { statement, signatures };
   });
 }
+
+const ATTESTATION_VERSION = 1;
+/** Version, statement (chain id up to 64 bytes, shard, epoch, height, two hashes), signer, signature. */
+export const MAX_ATTESTATION_BYTES =
+  1 + 1 + MAX_CHAIN_ID_LENGTH + 4 + 8 + 8 + 32 + 32 + 5 + ED25519_SIGNATURE_LENGTH;
+
+/** One validator's signed statement as it travels between nodes. */
+export function encodeAttestation(attestation: Attestation): Uint8Array {
+  const writer = new Writer(MAX_ATTESTATION_BYTES).u8(ATTESTATION_VERSION);
+  writeStatement(writer, attestation.statement);
+  return writer
+    .varuint(attestation.signer)
+    .fixedBytes(attestation.signature, ED25519_SIGNATURE_LENGTH)
+    .finish();
+}
+
+/** Decodes strictly (CodecError); the signature is checked by `verifyAttestation`. */
+export function decodeAttestation(bytes: Uint8Array): Attestation {
+  if (bytes.length > MAX_ATTESTATION_BYTES)
+    throw new CodecError(
+      'OUT_OF_RANGE',
+      `attestation of ${bytes.length} bytes exceeds ${MAX_ATTESTATION_BYTES}`,
+      {
+        length: bytes.length,
+      },
+    );
+  return decodeExact(bytes, (reader) => {
+    reader.version([ATTESTATION_VERSION], 'attestation');
+    const statement = readStatement(reader);
+    const signer = reader.varuint();
+    if (signer >= MAX_COMMITTEE_SIZE)
+      throw new CodecError('OUT_OF_RANGE', `signer ${signer} exceeds any committee`, { signer });
+    return { statement, signer, signature: reader.fixedBytes(ED25519_SIGNATURE_LENGTH) };
+  });
+}

@@ -98,6 +98,7 @@ export class TestNode extends EventEmitter<{ block: [StoredBlock] }> implements 
       readBlockByHash: (hash) => ledger.readBlockByHash(hash),
       readTransaction: (hash) => ledger.readTransaction(hash),
       proveTransaction: (hash) => ledger.proveTransaction(hash),
+      readCommitProof: (height) => ledger.readCommitProof(height),
     };
   }
 
@@ -165,6 +166,11 @@ export class TestNode extends EventEmitter<{ block: [StoredBlock] }> implements 
   }
 
   /** The genesis block, re-announced as a new block of the given size (transaction hashes). */
+  /** Stores a commit proof as the node does once it has checked one. */
+  putCommitProof(height: number, proof: Uint8Array): Promise<void> {
+    return this.ledger.putCommitProof(height, proof);
+  }
+
   async announce(transactionCount = 0): Promise<void> {
     const genesisBlock = (await this.ledger.readBlock(0))!;
     const txHashes = Array.from({ length: transactionCount }, (_, i) => sha256(enc(`tx ${i}`)));

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { sha256 } from '../../src/crypto/hash.js';
+import { sha256, toHex } from '../../src/crypto/hash.js';
 import { ed25519Scheme } from '../../src/crypto/scheme.js';
 import { Prng } from '../../src/kit/prng.js';
 import { encodeKvPut, KV_PUT, keyValueApplication, kvStateKey } from '../../src/ledger/application.js';
@@ -154,6 +154,49 @@ describe('ledger store', () => {
       assert.equal(reports[0]!.stateRoot, reports[1]!.stateRoot);
       assert.equal(reports[0]!.scheme, scheme);
     }
+  });
+  it('keeps commit proofs beside their blocks, and verify checks each with the caller’s check', async () => {
+    const dir = freshDir();
+    const store = await LedgerStore.create(dir, params, keyValueApplication);
+    const carol = ed25519Scheme.signer(sha256(enc('carol')));
+    const b1 = await store.append(
+      [
+        signTransaction(carol, {
+          chainId: 'test',
+          shardId: 0,
+          type: KV_PUT,
+          payload: encodeKvPut(enc('k'), enc('v')),
+          nonce: 0n,
+        }),
+      ],
+      { timestampMs: 2000 },
+    );
+    await assert.rejects(store.putCommitProof(2, enc('proof of a block not written')), {
+      code: 'BAD_HEIGHT',
+    });
+    await assert.rejects(store.putCommitProof(0, enc('genesis needs none')), { code: 'BAD_HEIGHT' });
+    await store.putCommitProof(1, enc('proof 1'));
+    assert.equal(toHex((await store.readCommitProof(1))!), toHex(enc('proof 1')));
+    assert.equal(await store.readCommitProof(2), undefined);
+    await store.close();
+    const seen: string[] = [];
+    const report = await verifyLedger(dir, keyValueApplication, {
+      checkCommitProof: (height, proof, block) => {
+        seen.push(`${height} ${new TextDecoder().decode(proof)} ${toHex(block.hash) === toHex(b1.hash)}`);
+        return null;
+      },
+    });
+    assert.equal(report.ok, true, JSON.stringify(report.problems));
+    assert.deepEqual(seen, ['1 proof 1 true']);
+    const refused = await verifyLedger(dir, keyValueApplication, {
+      checkCommitProof: () => 'signed by strangers',
+    });
+    assert.deepEqual(
+      refused.problems.map((p) => [p.kind, p.message]),
+      [['commit-proof', 'signed by strangers']],
+    );
+    // Without a check, a proof is still accounted for as a known record.
+    assert.equal((await verifyLedger(dir, keyValueApplication)).ok, true);
   });
 });
 

@@ -40,6 +40,7 @@ describe('gossip topics', () => {
     assert.deepEqual(gossipTopics('gridshard-devnet', 0), {
       tx: '/gridshard/gridshard-devnet/0/tx/1',
       blocks: '/gridshard/gridshard-devnet/0/blocks/1',
+      attestations: '/gridshard/gridshard-devnet/0/attestations/1',
     });
   });
 });

@@ -19,11 +19,17 @@ import { createHost, type GridShardHost, gossipTopics } from '../../src/network/
 import { libp2pPrivateKey, peerIdOf } from '../../src/network/identity.js';
 import type { NodeConfig } from '../../src/node/config.js';
 import type { GenesisFile } from '../../src/node/genesis-file.js';
-import { coinPublicKeysToJson } from '../../src/node/genesis-file.js';
+import { coinPublicKeysToJson, committeeOf } from '../../src/node/genesis-file.js';
 import { GossipTxRelay } from '../../src/node/gossip.js';
 import { GridShardNode } from '../../src/node/node.js';
 import { ChainWatcher } from '../../src/node/watch.js';
 import { GridShardClient } from '../../src/sdk/client.js';
+import {
+  decodeCommitProof,
+  encodeAttestation,
+  signCommitStatement,
+  verifyCommitProof,
+} from '../../src/sharding/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'gridshard-gossip-test-'));
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -182,6 +188,31 @@ describe('gossip between validators and observers', () => {
     assert.ok((await sum('gossipMessages', { topic: 'blocks', result: 'accept' })) >= 1);
   });
 
+  it('collects a commit proof for every block at every validator, which the genesis committee verifies', async () => {
+    nodes[3]!.submit(encodeTransaction(kvPut('frank', 0n)));
+    await until('height 2 everywhere', () => nodes.every((n) => n.store.head.height >= 2));
+    const committee = committeeOf(genesis);
+    for (const node of nodes) {
+      for (const height of [1, 2]) {
+        await until(
+          `the proof of block ${height} at validator ${node.index}`,
+          async () => (await node.store.readCommitProof(height)) !== undefined,
+        );
+        const proof = decodeCommitProof((await node.store.readCommitProof(height))!);
+        verifyCommitProof(proof, committee);
+        const block = (await node.store.readBlock(height))!;
+        assert.equal(toHex(proof.statement.blockHash), toHex(block.hash));
+        assert.equal(toHex(proof.statement.stateRoot), toHex(block.header.stateRoot));
+        assert.ok(proof.signatures.length >= 3, 'a quorum of four');
+      }
+      assert.ok((await node.metrics.commitProofHeight.get()).values[0]!.value >= 2);
+    }
+    // Each validator signed each block once; the others accepted every copy.
+    assert.ok(
+      (await sum('gossipMessages', { topic: 'attestations', result: 'accept' })) >= 2 * N * (N - 1) - N,
+    );
+  });
+
   it('commits a transaction gossiped by an observer exactly once, proposed by its designated validator', async () => {
     const tx = kvPut('bob', 0n);
     const hash = hashOf(tx);
@@ -213,6 +244,7 @@ describe('gossip between validators and observers', () => {
     const pubsub = intruder.services.pubsub;
     pubsub.subscribe(topics.tx);
     pubsub.subscribe(topics.blocks);
+    pubsub.subscribe(topics.attestations);
     await Promise.all(
       genesis.validators
         .slice(0, 2)
@@ -239,17 +271,31 @@ describe('gossip between validators and observers', () => {
     });
     const wrongVersion = forgedAnnouncement.slice();
     wrongVersion[0] = 7;
+    // A statement signed with the intruder's own key in the name of validator 1.
+    const statement = {
+      chainId,
+      shardId: 0,
+      epoch: 0,
+      height: head.height,
+      blockHash: new Uint8Array(32),
+      stateRoot: new Uint8Array(32),
+    };
+    const forgedAttestation = encodeAttestation(
+      signCommitStatement(statement, 1, (m) => ed25519Scheme.signer(intruderSeed).sign(m)),
+    );
     const sent = [
       pubsub.publish(topics.tx, enc('definitely not a transaction')),
       pubsub.publish(topics.tx, encodeTxGossip(badlySigned)),
       pubsub.publish(topics.blocks, wrongVersion),
       // Well formed, but only validators may announce blocks.
       pubsub.publish(topics.blocks, forgedAnnouncement),
+      pubsub.publish(topics.attestations, enc('not an attestation')),
+      pubsub.publish(topics.attestations, forgedAttestation),
     ];
     for (const result of await Promise.all(sent)) assert.equal(result.recipients.length, 2);
     await until(
-      'both validators to reject all four',
-      async () => (await sum('gossipMessages', { result: 'reject' })) - before >= 8,
+      'both validators to reject all six',
+      async () => (await sum('gossipMessages', { result: 'reject' })) - before >= 12,
     );
     const intruderId = intruder.peerId.toString();
     // The score lives inside gossipsub (its public interface does not expose it) in the node's host.

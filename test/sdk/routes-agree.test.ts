@@ -10,6 +10,7 @@ import {
   SERVER_ONLY,
 } from '../../src/routes/index.js';
 import { GridShardClient } from '../../src/sdk/client.js';
+import { encodeCommitProof, signCommitStatement } from '../../src/sharding/index.js';
 import { CHAIN_ID, enc, startTestApi, type TestApi } from '../api/harness.js';
 
 /**
@@ -117,6 +118,29 @@ describe('the SDK and /openapi.json agree', () => {
       block: () => client.block(block.header.height),
       blockByHash: () => client.blockByHash(blockHash),
       blockTransactions: () => client.blockTransactions(block.header.height),
+      commitProof: async () => {
+        assert.equal(await client.commitProof(block.header.height), null, 'none collected yet');
+        const statement = {
+          chainId: CHAIN_ID,
+          shardId: 0,
+          epoch: 0,
+          height: block.header.height,
+          blockHash: block.hash,
+          stateRoot: block.header.stateRoot,
+        };
+        const proof = encodeCommitProof({
+          statement,
+          signatures: [0, 1, 2].map((i) => ({
+            signer: i,
+            signature: signCommitStatement(statement, i, (m) => signer.sign(m)).signature,
+          })),
+        });
+        await t.node.putCommitProof(block.header.height, proof);
+        const answer = await client.commitProof(block.header.height);
+        assert.deepEqual(answer?.signers, [0, 1, 2]);
+        assert.equal(answer?.proof, toHex(proof));
+        assert.equal(answer?.blockHash, blockHash);
+      },
       state: () => client.state('ab'),
       stateProof: () => client.stateProof('ab'),
       openSession: async () => {

@@ -1,11 +1,15 @@
 import type { Command } from 'commander';
 import { runLedgerBenchmark } from '../../bench/ledger.js';
+import type { Committee } from '../../consensus/interface.js';
+import { bytesEqual } from '../../crypto/hash.js';
 import { SCHEME_IDS, type SchemeId } from '../../crypto/scheme.js';
 import { loadHighs } from '../../grid/highs.js';
 import { LedgerError } from '../../ledger/errors.js';
 import { generateChain } from '../../ledger/generate.js';
-import { verifyLedger } from '../../ledger/verify.js';
+import { type CommitProofCheck, verifyLedger } from '../../ledger/verify.js';
 import { chainApplication } from '../../market/grid-plugins.js';
+import { committeeOf, readGenesisFile } from '../../node/genesis-file.js';
+import { decodeCommitProof, verifyCommitProof } from '../../sharding/index.js';
 import { action, EXIT_CHECK_FAILED, EXIT_OK, printJson } from '../output.js';
 
 function integerOption(name: string, raw: string, min: number, max: number): number {
@@ -64,11 +68,19 @@ export function register(program: Command): void {
       'check every stored block, transaction, signature, index and state record (exit 1 on any fault)',
     )
     .requiredOption('--data <dir>', 'ledger directory')
+    .option(
+      '--genesis <file>',
+      "the chain's genesis file: check every stored commit proof against its committee",
+    )
     .option('--json', 'print the report as JSON')
     .action(
-      action(async (options: { data: string; json?: boolean }) => {
+      action(async (options: { data: string; genesis?: string; json?: boolean }) => {
+        const committee =
+          options.genesis === undefined ? null : committeeOf(readGenesisFile(options.genesis));
         // The node's own application: a chain with a grid model replays its AC security check.
-        const report = await verifyLedger(options.data, chainApplication(await loadHighs()));
+        const report = await verifyLedger(options.data, chainApplication(await loadHighs()), {
+          ...(committee === null ? {} : { checkCommitProof: commitProofCheck(committee) }),
+        });
         if (options.json) printJson(report);
         else if (report.ok) {
           console.log(
@@ -106,4 +118,21 @@ export function registerBench(bench: Command): void {
         return EXIT_OK;
       }),
     );
+}
+
+/** A stored proof must decode, verify against the committee, and name the block stored at its height. */
+function commitProofCheck(committee: Committee): CommitProofCheck {
+  return (height, bytes, block) => {
+    try {
+      const proof = decodeCommitProof(bytes);
+      verifyCommitProof(proof, committee);
+      const { statement } = proof;
+      if (statement.height !== height) return `proof of height ${statement.height} stored at ${height}`;
+      if (!bytesEqual(statement.blockHash, block.hash) || !bytesEqual(statement.stateRoot, block.stateRoot))
+        return 'the quorum signed another block than the one stored';
+      return null;
+    } catch (error) {
+      return `commit proof is bad: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  };
 }
