@@ -1,12 +1,12 @@
 /** The power-market smart contracts: what the node, the CLI and the tests use. */
 export { checkProjectAccess, netCapacityKw } from './access-rules.js';
 export {
-  type ExecutionContext,
-  type MarketAction,
-  type MarketActionType,
   decodeMarketPayload,
+  type ExecutionContext,
   encodeMarketPayload,
   MARKET_PAYLOAD_VERSION,
+  type MarketAction,
+  type MarketActionType,
   marketActionCodec,
   type TransactionContext,
 } from './actions.js';

@@ -3,7 +3,6 @@ import { MARKET_PARAMETER_DEFAULTS as D, defaulted } from './parameters.js';
 import {
   bool,
   type Codec,
-  fixed,
   hash32,
   type Infer,
   i64,

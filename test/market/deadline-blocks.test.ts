@@ -5,8 +5,8 @@ import { ed25519Scheme } from '../../src/crypto/scheme.js';
 import { ApplicationRouter, keyValueApplication } from '../../src/ledger/application.js';
 import { genesisChain } from '../../src/ledger/chain-state.js';
 import type { CommittedView } from '../../src/ledger/committed-view.js';
-import { signedTransactionOf } from '../../src/ledger/signed-transaction.js';
 import { merkleInclusionProof, verifyMerkleInclusion } from '../../src/ledger/merkle.js';
+import { signedTransactionOf } from '../../src/ledger/signed-transaction.js';
 import { checkTransaction, decodeTransaction } from '../../src/ledger/transaction.js';
 import { partyKey } from '../../src/market/acceptance.js';
 import { decodeMarketPayload, type MarketAction } from '../../src/market/actions.js';
@@ -241,7 +241,11 @@ describe('deadlines move by blocks alone', () => {
       checkTransaction(ed25519Scheme, tx, { chainId: CHAIN, shardId: 0 });
       assert.equal(toHex(tx.sender), toHex(partyKey(c, a.role)), 'signed by the party of the role');
       assert.equal(tx.type, MARKET_TX_TYPE);
-      assert.deepEqual(decodeMarketPayload(tx.payload), { type: 'acceptContracts', cycleId: 'c1', contractIds });
+      assert.deepEqual(decodeMarketPayload(tx.payload), {
+        type: 'acceptContracts',
+        cycleId: 'c1',
+        contractIds,
+      });
       assert.equal(a.height, block.header.height);
     }
   });

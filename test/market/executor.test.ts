@@ -5,12 +5,12 @@ import { toHex } from '../../src/crypto/index.js';
 import {
   decodeMarketPayload,
   encodeMarketPayload,
-  type MarketAction,
   MARKET_PAYLOAD_VERSION,
+  type MarketAction,
   marketActionCodec,
 } from '../../src/market/actions.js';
-import { MarketError } from '../../src/market/errors.js';
 import { expectError } from '../../src/market/driver.js';
+import { MarketError } from '../../src/market/errors.js';
 import { executeMarketAction } from '../../src/market/executor.js';
 import { MARKET_TX_TYPE, marketApplication } from '../../src/market/ledger-application.js';
 import type { Quotation } from '../../src/market/records.js';
@@ -140,7 +140,10 @@ describe('market payload', () => {
       [Uint8Array.from([...bytes, 0]), 'TRAILING_BYTES'],
       [Uint8Array.from([3, ...bytes.slice(1)]), 'UNKNOWN_VERSION'],
       [Uint8Array.from([0, ...bytes.slice(1)]), 'UNKNOWN_VERSION'],
-      [Uint8Array.from([1, ...new Uint8Array(32), ...new Uint8Array(8), ...bytes.slice(1)]), 'UNKNOWN_VERSION'],
+      [
+        Uint8Array.from([1, ...new Uint8Array(32), ...new Uint8Array(8), ...bytes.slice(1)]),
+        'UNKNOWN_VERSION',
+      ],
       [bytes.slice(0, -1), 'UNEXPECTED_END'],
       [Uint8Array.from([MARKET_PAYLOAD_VERSION, 200]), 'INVALID_VALUE'],
       [new Uint8Array(0), 'TRUNCATED'],
