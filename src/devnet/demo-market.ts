@@ -4,12 +4,11 @@ import { fromHex, toHex } from '../crypto/hash.js';
 import { ed25519Scheme, type Signer } from '../crypto/scheme.js';
 import { ieee33Feeder } from '../grid/ieee33.js';
 import type { Grid } from '../grid/model.js';
-import { encodeTransaction, signTransaction } from '../ledger/transaction.js';
+import { encodeTransaction } from '../ledger/transaction.js';
 import type { MarketAction } from '../market/actions.js';
-import { marketTransactionRecord, signMarketTransaction } from '../market/actions.js';
 import { quoteCommitment } from '../market/commitment.js';
 import { signerFromSeed } from '../market/driver.js';
-import { MARKET_TX_TYPE } from '../market/ledger-application.js';
+import { signMarketEnvelope } from '../market/ledger-application.js';
 import type { MarketConfig, Project, Quotation } from '../market/records.js';
 import { simulationConfig } from '../market/simulate.js';
 import type { GenesisFile, MarketConfigJson } from '../node/genesis-file.js';
@@ -145,14 +144,13 @@ interface Actor {
   readonly signer: ReturnType<typeof signerFromSeed>;
   readonly envelopeSigner: Signer;
   readonly client: GridShardClient;
-  marketNonce: bigint;
   envelopeNonce: bigint;
   /** Signed bytes sent and not yet known to be in a block or refused; resent before anything else. */
   unsettled: Uint8Array | null;
 }
 
 interface NonceFile {
-  [publicKey: string]: { market: string; envelope: string; unsettled?: string };
+  [publicKey: string]: { envelope: string; unsettled?: string };
 }
 
 export interface DemoEvent {
@@ -195,7 +193,6 @@ export class DemoMarket {
         envelopeSigner: ed25519Scheme.signer(seed),
         // Each actor starts at its own validator and fails over to the others.
         client: new GridShardClient(urlsFrom(apis, next++), 10_000),
-        marketNonce: BigInt(nonces?.market ?? 0),
         envelopeNonce: BigInt(nonces?.envelope ?? 0),
         unsettled: nonces?.unsettled === undefined ? null : fromHex(nonces.unsettled),
       };
@@ -237,7 +234,6 @@ export class DemoMarket {
       ...this.participants.map((p) => p.actor),
     ]) {
       out[toHex(a.signer.publicKey)] = {
-        market: a.marketNonce.toString(),
         envelope: a.envelopeNonce.toString(),
         ...(a.unsettled === null ? {} : { unsettled: toHex(a.unsettled) }),
       };
@@ -247,17 +243,14 @@ export class DemoMarket {
 
   /** Signs, submits and waits for the block; returns the receipt code ('' when executed). */
   private async send(actor: Actor, action: MarketAction): Promise<string> {
-    // An earlier transaction of this actor may still commit; its nonces must be known first.
+    // An earlier transaction of this actor may still commit; its nonce must be known first.
     await this.settle(actor);
-    const marketTx = signMarketTransaction(this.genesis.chainId, actor.signer, actor.marketNonce, action);
     actor.unsettled = encodeTransaction(
-      signTransaction(actor.envelopeSigner, {
-        chainId: this.genesis.chainId,
-        shardId: this.genesis.shardId,
-        type: MARKET_TX_TYPE,
-        payload: marketTransactionRecord.encode(marketTx),
-        nonce: actor.envelopeNonce,
-      }),
+      signMarketEnvelope(
+        actor.envelopeSigner,
+        { chainId: this.genesis.chainId, shardId: this.genesis.shardId, nonce: actor.envelopeNonce },
+        action,
+      ),
     );
     return this.settle(actor);
   }
@@ -266,7 +259,7 @@ export class DemoMarket {
    * Keeps the actor's unsettled transaction alive until it is in a block, through whichever
    * validator answers (see docs/API.md, acknowledgement contract). Nonces move only on a known
    * outcome: a transaction whose fate is unknown stays unsettled and is resent by the next call,
-   * so a late commit never leaves the actor's nonces behind the chain's.
+   * so a late commit never leaves the actor's nonce behind the chain's.
    */
   private async settle(actor: Actor): Promise<string> {
     if (actor.unsettled === null) return '';
@@ -279,12 +272,9 @@ export class DemoMarket {
       });
       actor.unsettled = null;
       actor.envelopeNonce++;
-      if (committed.ok) {
-        actor.marketNonce++;
-        this.committed++;
-      } else {
-        this.refused++;
-      }
+      // The envelope's nonce is used whether the market executed the action or refused it.
+      if (committed.ok) this.committed++;
+      else this.refused++;
       return committed.code;
     } catch (error) {
       if (!(error instanceof ClientError)) throw error;

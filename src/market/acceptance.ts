@@ -67,8 +67,7 @@ export function acceptancesAtWriting(
         how: 'standingConsent',
         atMs: ctx.context.blockTimeMs,
         height: ctx.context.height,
-        signature: null,
-        nonce: 0,
+        txHash: null,
       });
     }
   }
@@ -134,8 +133,9 @@ function dealOf(cycleId: string, contractId: string): number | undefined {
 
 /**
  * A party accepts contracts of a cycle that is `contracted`, each before its delivery interval
- * starts (block time). The sender must hold a party role of every named contract; its signature
- * covers all the roles it holds (in the entrusted and grid-purchase modes the grid enterprise is
+ * starts (block time). The sender must hold a party role of every named contract; the signature
+ * of the ledger transaction carrying the action (named by its hash in each acceptance) covers all
+ * the roles it holds (in the entrusted and grid-purchase modes the grid enterprise is
  * also the buyer). All the named contracts are accepted or, if any is refused, none. The party's
  * awaiting index says which contracts wait for it, so the interval lists are neither read nor
  * rewritten; the signed acceptances are stored beside each contract (`MarketStore.contracts`
@@ -183,8 +183,7 @@ export function acceptContracts(ctx: HandlerContext, action: Of<'acceptContracts
           how: 'signed',
           atMs: ctx.context.blockTimeMs,
           height: ctx.context.height,
-          signature: ctx.signature ?? null,
-          nonce: Number(ctx.nonce ?? 0n),
+          txHash: ctx.txHash ?? null,
         }),
       ),
     ];

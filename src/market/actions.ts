@@ -1,6 +1,5 @@
-import type { KeyObject } from 'node:crypto';
-import { Writer } from '../codec/index.js';
-import { ed25519Sign } from '../crypto/index.js';
+import { CodecError } from '../codec/index.js';
+import { MarketError } from './errors.js';
 import { projectCodec, quotationCodec, ROLES } from './records.js';
 import {
   bool,
@@ -14,7 +13,6 @@ import {
   text,
   type UnionOf,
   u64,
-  u64Big,
   union,
   varuint,
   versioned,
@@ -23,7 +21,7 @@ import {
 const cycleId = text(64);
 const quoteId = text(64);
 
-/** Every market transaction's payload. The tag byte is the variant's position: append only. */
+/** Every market action. The tag byte is the variant's position: append only. */
 const actionVariants = {
   register: {
     role: oneOf(ROLES),
@@ -74,8 +72,8 @@ const actionVariants = {
   /** A grid enterprise binds a meter's key to a generator or user; null unbinds. */
   bindMeter: { member: key32, meterKey: optional(key32) },
   /**
-   * A generator, user or grid enterprise accepts the named contracts of a cycle: this
-   * transaction's signature is the party's signature on each of them.
+   * A generator, user or grid enterprise accepts the named contracts of a cycle: the signature
+   * of the ledger transaction that carries it is the party's signature on each of them.
    */
   acceptContracts: { cycleId, contractIds: list(text(96), 10_000) },
   /** Standing consent to the contracts written for the sender from now on (false revokes it). */
@@ -86,50 +84,63 @@ export const marketActionCodec = union(actionVariants);
 export type MarketAction = UnionOf<typeof actionVariants>;
 export type MarketActionType = MarketAction['type'];
 
-export interface MarketTransaction {
-  /** Ed25519 public key of the signer, 32 bytes. */
-  readonly sender: Uint8Array;
-  readonly nonce: bigint;
-  readonly action: MarketAction;
-  /** Ed25519 over `signingBytes(chainId, sender, nonce, action)`, 64 bytes. */
-  readonly signature: Uint8Array;
-}
-
+/** The block a market action executes in. */
 export interface ExecutionContext {
   readonly chainId: string;
   readonly blockTimeMs: number;
   readonly height: number;
 }
 
-const SIGNING_DOMAIN = 'gridshard/market-tx';
-const TX_VERSION = 1;
-
-/** The exact bytes a sender signs: domain, version, chain, sender, nonce, action. */
-export function signingBytes(
-  chainId: string,
-  sender: Uint8Array,
-  nonce: bigint,
-  action: MarketAction,
-): Uint8Array {
-  const writer = new Writer(128);
-  writer.string(SIGNING_DOMAIN).u8(TX_VERSION).string(chainId).fixedBytes(sender, 32).u64Big(nonce);
-  marketActionCodec.write(writer, action);
-  return writer.finish();
+/**
+ * One ledger transaction's context as the market sees it: its block, and the hash of the ledger
+ * transaction that carried the action. The hash is how a market record names the transaction its
+ * sender signed: the envelope's signature and the block's transaction root prove it.
+ */
+export interface TransactionContext extends ExecutionContext {
+  readonly txHash: Uint8Array;
 }
 
-export function signMarketTransaction(
-  chainId: string,
-  signer: { publicKey: Uint8Array; privateKey: KeyObject | Uint8Array },
-  nonce: bigint,
-  action: MarketAction,
-): MarketTransaction {
-  const signature = ed25519Sign(signer.privateKey, signingBytes(chainId, signer.publicKey, nonce, action));
-  return { sender: signer.publicKey, nonce, action, signature };
+/**
+ * The payload version. Version 1 was a market transaction with its own sender, nonce and
+ * signature inside the envelope; it is no longer read (docs/MARKET.md, transaction format).
+ */
+export const MARKET_PAYLOAD_VERSION = 2;
+const RETIRED_PAYLOAD_VERSION = 1;
+
+const payloadRecord = versioned(MARKET_PAYLOAD_VERSION, marketActionCodec, 'market payload');
+
+/**
+ * The payload of a ledger transaction of type `market`: a version byte and the action. Who sends
+ * it, the nonce and the signature are the envelope's (src/ledger/transaction.ts).
+ */
+export function encodeMarketPayload(action: MarketAction): Uint8Array {
+  try {
+    return payloadRecord.encode(action);
+  } catch (error) {
+    throw payloadError(error, 'action cannot be encoded');
+  }
 }
 
-/** The transaction's own wire form, which the ledger's envelope will later carry as payload. */
-export const marketTransactionRecord = versioned(
-  TX_VERSION,
-  struct({ sender: key32, nonce: u64Big, action: marketActionCodec, signature: fixed(64) }),
-  'market transaction',
-);
+/** Decodes exactly one market payload; every refusal is a MarketError `BAD_PAYLOAD`. */
+export function decodeMarketPayload(bytes: Uint8Array): MarketAction {
+  if (!(bytes instanceof Uint8Array) || bytes.length === 0) {
+    throw new MarketError('BAD_PAYLOAD', 'market payload is empty', { cause: 'TRUNCATED' });
+  }
+  if (bytes[0] === RETIRED_PAYLOAD_VERSION) {
+    throw new MarketError(
+      'BAD_PAYLOAD',
+      'market payload version 1 (a separately signed market transaction) is no longer read; the chain predates the single-envelope format and must be reset',
+      { cause: 'UNKNOWN_VERSION', version: RETIRED_PAYLOAD_VERSION },
+    );
+  }
+  try {
+    return payloadRecord.decode(bytes);
+  } catch (error) {
+    throw payloadError(error, 'payload is not a market action');
+  }
+}
+
+function payloadError(error: unknown, what: string): unknown {
+  if (!(error instanceof CodecError)) return error;
+  return new MarketError('BAD_PAYLOAD', `${what}: ${error.message}`, { cause: error.code });
+}

@@ -1,45 +1,49 @@
 import type { KeyObject } from 'node:crypto';
-import { ed25519KeyPairFromSeed, ed25519PrivateKeyObject } from '../crypto/index.js';
+import { Writer } from '../codec/index.js';
+import { ed25519KeyPairFromSeed, ed25519PrivateKeyObject, sha256 } from '../crypto/index.js';
 import { StateOverlay } from '../ledger/overlay.js';
 import type { KeyValueState } from '../ledger/state-interface.js';
-import {
-  type ExecutionContext,
-  type MarketAction,
-  type MarketTransaction,
-  signMarketTransaction,
-} from './actions.js';
+import type { ExecutionContext, MarketAction, TransactionContext } from './actions.js';
 import { runDueDeadlines } from './deadlines.js';
 import type { MarketError } from './errors.js';
-import { executeMarketTransaction, type MarketResult } from './executor.js';
+import { executeMarketAction, type MarketResult } from './executor.js';
 import type { MarketPlugins } from './handler-context.js';
 
-export interface RecordedTransaction {
-  readonly tx: MarketTransaction;
-  readonly context: ExecutionContext;
+/** One executed action with its sender and transaction context, enough to replay it. */
+export interface RecordedAction {
+  readonly sender: Uint8Array;
+  readonly action: MarketAction;
+  readonly context: TransactionContext;
 }
 
+/** A member's key pair; the driver only needs the public key, a chain's envelope the private one. */
 export interface Signer {
   readonly publicKey: Uint8Array;
   readonly privateKey: KeyObject;
 }
+
+/** Who sends an action through the driver: a public key, or anything that carries one. */
+export type Actor = Uint8Array | { readonly publicKey: Uint8Array };
 
 export function signerFromSeed(seed: Uint8Array): Signer {
   const pair = ed25519KeyPairFromSeed(seed);
   return { publicKey: pair.publicKey, privateKey: ed25519PrivateKeyObject(pair.seed) };
 }
 
+const senderOf = (actor: Actor) => (actor instanceof Uint8Array ? actor : actor.publicKey);
+
 /**
- * Drives the market the way a chain would: each transaction is signed with the sender's next
- * nonce and executed in its own block, block time advancing by a fixed step. For the simulator
- * and tests; on a running chain the node feeds blocks ordered by consensus instead.
+ * Drives the market the way a chain would, without the ledger: each action runs in a block of
+ * its own, block time advancing by a fixed step. The sender is taken as authenticated, which on a
+ * chain the ledger's envelope does (signature and nonce); here nothing is signed. For the
+ * simulator and tests; on a running chain the node feeds blocks ordered by consensus instead.
  */
 export class MarketDriver {
   height = 0;
-  private readonly nonces = new Map<string, bigint>();
   transactions = 0;
   rejected = 0;
-  /** Every executed transaction with its block context, when set to an array. */
-  log: RecordedTransaction[] | null = null;
+  /** Every executed action with its context, when set to an array. */
+  log: RecordedAction[] | null = null;
   /**
    * Run the ledger's begin-block work (due deadlines) at each block before its transaction, as
    * a chain does; a throw there drops that work for the block, as the ledger's executor does.
@@ -56,26 +60,44 @@ export class MarketDriver {
     private readonly plugins?: MarketPlugins,
   ) {}
 
-  sign(signer: Signer, action: MarketAction): MarketTransaction {
-    const name = Buffer.from(signer.publicKey).toString('hex');
-    const nonce = this.nonces.get(name) ?? 0n;
-    return signMarketTransaction(this.chainId, signer, nonce, action);
+  /** Executes `action` for `actor` in a block of its own; returns the result, accepted or refused. */
+  submit(actor: Actor, action: MarketAction): MarketResult {
+    const sender = senderOf(actor);
+    const block = this.beginBlock();
+    const context: TransactionContext = { ...block, txHash: this.txHash(sender) };
+    this.transactions++;
+    this.log?.push({ sender, action, context });
+    const result = executeMarketAction(this.state, sender, action, context, this.plugins);
+    if (!result.ok) this.rejected++;
+    return result;
   }
 
-  /** Executes a signed transaction in a block of its own; on success the signer's local nonce moves on. */
-  execute(tx: MarketTransaction): MarketResult {
-    const context = this.beginBlock();
-    this.transactions++;
-    this.log?.push({ tx, context });
-    const result = executeMarketTransaction(this.state, tx, context, this.plugins);
-    if (result.ok) this.nonces.set(Buffer.from(tx.sender).toString('hex'), tx.nonce + 1n);
-    else this.rejected++;
-    return result;
+  /** Executes and throws the refusal: for steps that must succeed. */
+  must(actor: Actor, action: MarketAction): Record<string, unknown> {
+    const result = this.submit(actor, action);
+    if (!result.ok) throw result.error;
+    return result.detail;
   }
 
   /** A block without transactions: only its begin-block work runs, when `runDeadlines` is set. */
   emptyBlock(): void {
     this.beginBlock();
+  }
+
+  /** Moves block time forward, e.g. past a gate closure or the end of delivery. */
+  advanceTo(blockTimeMs: number): void {
+    if (blockTimeMs > this.blockTimeMs) this.blockTimeMs = blockTimeMs;
+  }
+
+  /**
+   * Stands in for the ledger transaction's hash: one transaction per block, so chain, height and
+   * sender name it uniquely within a run.
+   */
+  private txHash(sender: Uint8Array): Uint8Array {
+    return sha256(
+      new Writer(96).string('gridshard/market-driver-tx').string(this.chainId).u64(this.height).finish(),
+      sender,
+    );
   }
 
   private beginBlock(): ExecutionContext {
@@ -93,23 +115,6 @@ export class MarketDriver {
     }
     this.onBlockStart?.();
     return context;
-  }
-
-  /** Signs and executes; returns the result whether accepted or refused. */
-  submit(signer: Signer, action: MarketAction): MarketResult {
-    return this.execute(this.sign(signer, action));
-  }
-
-  /** Signs and executes, and throws the refusal: for steps that must succeed. */
-  must(signer: Signer, action: MarketAction): Record<string, unknown> {
-    const result = this.submit(signer, action);
-    if (!result.ok) throw result.error;
-    return result.detail;
-  }
-
-  /** Moves block time forward, e.g. past a gate closure or the end of delivery. */
-  advanceTo(blockTimeMs: number): void {
-    if (blockTimeMs > this.blockTimeMs) this.blockTimeMs = blockTimeMs;
   }
 }
 

@@ -7,8 +7,8 @@ import { GridShardError } from '../errors.js';
 export type MarketErrorCode =
   | 'BAD_INPUT'
   | 'BAD_ACTION'
-  | 'BAD_SIGNATURE'
-  | 'BAD_NONCE'
+  | 'BAD_PAYLOAD'
+  | 'BAD_SENDER'
   | 'NOT_AUTHORISED'
   | 'UNKNOWN_MEMBER'
   | 'MEMBER_NOT_ACTIVE'

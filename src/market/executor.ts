@@ -1,10 +1,8 @@
-import type { KeyObject } from 'node:crypto';
-import { CodecError } from '../codec/index.js';
-import { ed25519PublicKeyObject, ed25519Verify } from '../crypto/index.js';
+import { CodecError, Writer } from '../codec/index.js';
 import { StateOverlay } from '../ledger/overlay.js';
 import type { KeyValueState } from '../ledger/state-interface.js';
 import { acceptContracts } from './acceptance.js';
-import { type ExecutionContext, type MarketAction, type MarketTransaction, signingBytes } from './actions.js';
+import { type MarketAction, marketActionCodec, type TransactionContext } from './actions.js';
 import { advanceCycle } from './advance.js';
 import { check, contract } from './contracts.js';
 import { checkCrossingConfig, TariffFeeTable } from './crossing-tariff.js';
@@ -78,23 +76,6 @@ export function initMarket(state: KeyValueState, given: MarketConfig): void {
   }
 }
 
-// Public keys are parsed once; a hot market sees the same senders again and again.
-const keyCache = new Map<string, KeyObject>();
-function publicKeyObject(sender: Uint8Array): KeyObject {
-  const name = Buffer.from(sender).toString('latin1');
-  let found = keyCache.get(name);
-  if (found === undefined) {
-    try {
-      found = ed25519PublicKeyObject(sender);
-    } catch {
-      throw new MarketError('BAD_SIGNATURE', 'sender is not a valid Ed25519 public key', {});
-    }
-    if (keyCache.size > 100_000) keyCache.clear();
-    keyCache.set(name, found);
-  }
-  return found;
-}
-
 function dispatch(ctx: HandlerContext, action: MarketAction): ActionDetail {
   switch (action.type) {
     case 'register':
@@ -145,63 +126,67 @@ function dispatch(ctx: HandlerContext, action: MarketAction): ActionDetail {
 }
 
 /**
- * Executes one market transaction: verifies the signature over (chainId, sender, nonce, action)
- * and the sender's next nonce, then runs the action against a staged overlay. Success commits
- * every write (and the nonce); any refusal commits none, so the state is exactly as before.
- * The result depends only on the state, the transaction and the block context.
+ * Executes one market action for `sender`, whom the caller has authenticated: on a chain, the
+ * ledger checked the envelope's signature, chain, shard and nonce before the market sees it
+ * (src/market/ledger-application.ts). An action built in memory must be one its canonical bytes
+ * say exactly, so it is encoded first and refused (BAD_ACTION) if it cannot be. The action runs
+ * against a staged overlay; success commits every write, any refusal commits none, so the state
+ * is exactly as before. The result depends only on the state, the sender, the action and the
+ * transaction's context.
  */
-export function executeMarketTransaction(
+export function executeMarketAction(
   state: KeyValueState,
-  tx: MarketTransaction,
-  context: ExecutionContext,
+  sender: Uint8Array,
+  action: MarketAction,
+  context: TransactionContext,
   plugins?: MarketPlugins,
 ): MarketResult {
   try {
-    if (!(tx.sender instanceof Uint8Array) || tx.sender.length !== 32) {
-      throw new MarketError('BAD_SIGNATURE', 'sender must be a 32-byte Ed25519 public key', {});
-    }
-    if (!(tx.signature instanceof Uint8Array)) {
-      throw new MarketError('BAD_SIGNATURE', 'signature must be 64 bytes', {});
-    }
-    if (typeof tx.nonce !== 'bigint') throw new MarketError('BAD_NONCE', 'nonce must be a bigint', {});
-    let message: Uint8Array;
-    try {
-      message = signingBytes(context.chainId, tx.sender, tx.nonce, tx.action);
-    } catch (error) {
-      if (error instanceof CodecError) {
-        throw new MarketError('BAD_ACTION', `action cannot be encoded: ${error.message}`, {
+    marketActionCodec.write(new Writer(256), action);
+  } catch (error) {
+    if (error instanceof CodecError) {
+      return {
+        ok: false,
+        error: new MarketError('BAD_ACTION', `action cannot be encoded: ${error.message}`, {
           cause: error.code,
-        });
-      }
-      throw error;
+        }),
+      };
     }
-    if (!ed25519Verify(publicKeyObject(tx.sender), message, tx.signature)) {
-      throw new MarketError('BAD_SIGNATURE', 'signature does not verify for this sender and chain', {});
+    return { ok: false, error: new MarketError('BAD_ACTION', 'action cannot be encoded', {}) };
+  }
+  return executeDecodedAction(state, sender, action, context, plugins);
+}
+
+/**
+ * `executeMarketAction` for an action decoded from its canonical bytes (a ledger payload), which
+ * therefore needs no encoding check.
+ */
+export function executeDecodedAction(
+  state: KeyValueState,
+  sender: Uint8Array,
+  action: MarketAction,
+  context: TransactionContext,
+  plugins?: MarketPlugins,
+): MarketResult {
+  try {
+    if (!(sender instanceof Uint8Array) || sender.length !== 32) {
+      throw new MarketError('BAD_SENDER', 'a market sender is a 32-byte Ed25519 public key', {});
     }
     const overlay = new StateOverlay(state);
     const store = new MarketStore(overlay);
     const config = store.config();
     if (config === undefined) throw new MarketError('BAD_CONFIG', 'market not initialised', {});
-    const expected = store.nonce(tx.sender);
-    if (tx.nonce !== expected) {
-      throw new MarketError('BAD_NONCE', `nonce ${tx.nonce} is not the next one (${expected})`, {
-        nonce: String(tx.nonce),
-        expected: String(expected),
-      });
-    }
     const ctx: HandlerContext = {
       store,
-      sender: tx.sender,
-      signature: tx.signature,
-      nonce: tx.nonce,
-      context,
+      sender,
+      txHash: context.txHash,
+      context: { chainId: context.chainId, blockTimeMs: context.blockTimeMs, height: context.height },
       config,
       plugins: plugins ?? pluginsFromConfig(config),
     };
-    const detail = dispatch(ctx, tx.action);
-    store.setNonce(tx.sender, expected + 1n);
+    const detail = dispatch(ctx, action);
     overlay.commitTo();
-    return { ok: true, type: tx.action.type, detail };
+    return { ok: true, type: action.type, detail };
   } catch (error) {
     if (error instanceof MarketError) return { ok: false, error };
     if (error instanceof CodecError) {

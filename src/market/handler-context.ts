@@ -11,13 +11,15 @@ export interface MarketPlugins {
   readonly securityChecker: SecurityChecker;
 }
 
-/** What one action handler sees: the staged store, who signed, the block's context. */
+/** What one action handler sees: the staged store, the authenticated sender, the block's context. */
 export interface HandlerContext {
   readonly store: MarketStore;
   readonly sender: Uint8Array;
-  /** The transaction's signature and nonce, kept where an action is the sender's signature on a record. */
-  readonly signature?: Uint8Array;
-  readonly nonce?: bigint;
+  /**
+   * The hash of the ledger transaction carrying the action, kept where the action is the sender's
+   * signature on a record; absent for work the block itself does (due deadlines).
+   */
+  readonly txHash?: Uint8Array;
   readonly context: ExecutionContext;
   readonly config: MarketConfig;
   readonly plugins: MarketPlugins;

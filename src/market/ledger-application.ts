@@ -1,27 +1,30 @@
-import { bytesEqual } from '../crypto/hash.js';
-import { isGridShardError } from '../errors.js';
+import type { Signer } from '../crypto/scheme.js';
 import type { Application } from '../ledger/application.js';
 import type { StateEntry } from '../ledger/genesis.js';
 import type { KeyValueState, ReadableState } from '../ledger/state-interface.js';
-import { type MarketTransaction, marketTransactionRecord } from './actions.js';
+import { signTransaction, type Transaction } from '../ledger/transaction.js';
+import { decodeMarketPayload, encodeMarketPayload, type MarketAction } from './actions.js';
 import { runDueDeadlines } from './deadlines.js';
-import { MarketError } from './errors.js';
-import { executeMarketTransaction, initMarket } from './executor.js';
+import { executeDecodedAction, initMarket } from './executor.js';
 import type { MarketPlugins } from './handler-context.js';
 import { MemoryState } from './memory-state.js';
 import type { MarketConfig } from './records.js';
 import { MarketStore } from './store.js';
 
-/** The ledger transaction type whose payload is a signed market transaction. */
+/** The ledger transaction type whose payload is a market action (`encodeMarketPayload`). */
 export const MARKET_TX_TYPE = 'market';
 
 /**
- * The market contracts as a ledger application. A market transaction travels as the payload of
- * the ledger's envelope and keeps its own signature and nonce, so a regulator can check any
- * market record on its own; the envelope must be signed by the same key, so one member cannot
- * carry another member's market transaction. Block time and height come from the block.
- * Before each block's transactions, every cycle whose deadline has passed moves by its genesis
- * rule (`runDueDeadlines`), so no cycle waits for someone to send `advanceCycle`.
+ * The market contracts as a ledger application. The ledger's envelope is a market action's only
+ * signature and only nonce: by the time `execute` runs, the ledger has checked the envelope's
+ * chain, shard and signature and consumed its nonce from the sender's window, so the envelope's
+ * sender is the authenticated actor and the payload is the action alone. The ledger consumes that
+ * nonce even when the market refuses the action (src/ledger/executor.ts), so signed bytes never
+ * execute twice, and a refusal writes nothing else. Records that stand for a member's signature
+ * (contract acceptances) keep the transaction's hash, which the block's Merkle proof ties to the
+ * envelope. Block time and height come from the block. Before each block's transactions, every
+ * cycle whose deadline has passed moves by its genesis rule (`runDueDeadlines`), so no cycle
+ * waits for someone to send `advanceCycle`.
  */
 export function marketApplication(
   plugins?: MarketPlugins | ((state: KeyValueState) => MarketPlugins | undefined),
@@ -29,27 +32,17 @@ export function marketApplication(
   return {
     types: [MARKET_TX_TYPE],
     execute(state, tx, context) {
-      let marketTx: MarketTransaction;
-      try {
-        marketTx = marketTransactionRecord.decode(tx.payload);
-      } catch (error) {
-        throw new MarketError(
-          'BAD_ACTION',
-          `payload is not a market transaction: ${isGridShardError(error) ? error.message : String(error)}`,
-          {},
-        );
-      }
-      if (!bytesEqual(marketTx.sender, tx.sender)) {
-        throw new MarketError(
-          'BAD_SIGNATURE',
-          'the market transaction is signed by another key than the envelope',
-          {},
-        );
-      }
-      const result = executeMarketTransaction(
+      const action = decodeMarketPayload(tx.payload);
+      const result = executeDecodedAction(
         state,
-        marketTx,
-        { chainId: context.chainId, blockTimeMs: context.timestampMs, height: context.height },
+        tx.sender,
+        action,
+        {
+          chainId: context.chainId,
+          blockTimeMs: context.timestampMs,
+          height: context.height,
+          txHash: context.txHash,
+        },
         typeof plugins === 'function' ? plugins(state) : plugins,
       );
       if (!result.ok) throw result.error;
@@ -65,6 +58,18 @@ export function marketApplication(
       );
     },
   };
+}
+
+/**
+ * The ledger transaction that carries `action` for the signer: the envelope's signature and nonce
+ * are the action's only ones.
+ */
+export function signMarketEnvelope(
+  signer: Signer,
+  envelope: { readonly chainId: string; readonly shardId: number; readonly nonce: bigint },
+  action: MarketAction,
+): Transaction {
+  return signTransaction(signer, { ...envelope, type: MARKET_TX_TYPE, payload: encodeMarketPayload(action) });
 }
 
 /** The market's genesis records (configuration and operators) as the ledger's initial state. */

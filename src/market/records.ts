@@ -3,7 +3,6 @@ import { MARKET_PARAMETER_DEFAULTS as D, defaulted } from './parameters.js';
 import {
   bool,
   type Codec,
-  fixed,
   hash32,
   type Infer,
   i64,
@@ -304,18 +303,19 @@ export const CONTRACT_STATUSES = ['pending', 'binding', 'lapsed'] as const;
 export type ContractStatus = (typeof CONTRACT_STATUSES)[number];
 
 /**
- * One party's acceptance: `signed` by its own `acceptContracts` transaction (whose signature and
- * nonce are kept, so anyone can check it against the chain), or by the `standingConsent` it gave
- * before the contract was written. `atMs` and `height` are the accepting block's. The party is the
- * contract's key for the role (`partyKey` in acceptance.ts), so it is not repeated here.
+ * One party's acceptance: `signed` by its own `acceptContracts` transaction, or by the
+ * `standingConsent` it gave before the contract was written. A signed acceptance keeps the hash of
+ * the ledger transaction that carried it: its envelope is the party's signature, and the block's
+ * transaction root proves it was ordered, so anyone can check the acceptance against the chain.
+ * `atMs` and `height` are the accepting block's. The party is the contract's key for the role
+ * (`partyKey` in acceptance.ts), so it is not repeated here.
  */
 export const acceptanceCodec = struct({
   role: oneOf(CONTRACT_PARTIES),
   how: oneOf(['signed', 'standingConsent'] as const),
   atMs: u64,
   height: varuint,
-  signature: optional(fixed(64)),
-  nonce: varuint,
+  txHash: optional(hash32),
 });
 export type Acceptance = Infer<typeof acceptanceCodec>;
 
@@ -337,7 +337,7 @@ const contractFromV1 = (old: Infer<typeof contractV1Codec>): Contract => ({
   statusReason: 'written before party acceptance existed',
 });
 /** Acceptances signed after a contract was written, kept beside it until settlement folds them in. */
-export const acceptanceListRecord = versioned(1, list(acceptanceCodec, 3), 'signed acceptances');
+export const acceptanceListRecord = versioned(2, list(acceptanceCodec, 3), 'signed acceptances');
 /**
  * Per cycle and party, the contracts waiting for that party's signature: the deal, its interval,
  * the party's roles still to accept and every role the contract still lacked when written (bit i
@@ -346,10 +346,14 @@ export const acceptanceListRecord = versioned(1, list(acceptanceCodec, 3), 'sign
 export const awaitingCodec = struct({ deal: varuint, interval: varuint, roles: varuint, missing: varuint });
 export type Awaiting = Infer<typeof awaitingCodec>;
 export const awaitingListRecord = versioned(1, list(awaitingCodec, 10_000_000), 'contracts awaiting a party');
-export const contractRecord = upgradable(2, contractCodec, 'contract', [
+/**
+ * Version 2 kept each signed acceptance's own market signature and nonce, from when market
+ * transactions were signed apart from their envelope; such chains are not read (docs/MARKET.md).
+ */
+export const contractRecord = upgradable(3, contractCodec, 'contract', [
   { version: 1, codec: contractV1Codec, upgrade: contractFromV1 },
 ]);
-export const contractListRecord = upgradable(2, list(contractCodec, 10_000_000), 'contracts of an interval', [
+export const contractListRecord = upgradable(3, list(contractCodec, 10_000_000), 'contracts of an interval', [
   {
     version: 1,
     codec: list(contractV1Codec, 10_000_000),
@@ -419,7 +423,6 @@ export const energyListRecord = versioned(1, list(varuint, 96), 'energy per inte
 export const meterListRecord = versioned(1, list(optional(varuint), 96), 'meter readings');
 export const varuintRecord = versioned(1, varuint, 'counter');
 export const balanceRecord = versioned(1, i64, 'balance');
-export const nonceRecord = versioned(1, u64, 'nonce');
 export const keyRecord = versioned(1, key32, 'member key');
 
 interface Legacy<T> {

@@ -18,7 +18,7 @@ import { lapseReason } from './store.js';
 type Of<T extends MarketAction['type']> = Extract<MarketAction, { type: T }>;
 
 /**
- * Signed meter readings: the transaction's signature is the meter's signature. The signer is the
+ * Signed meter readings: the ledger envelope's signature is the meter's signature. The signer is the
  * cycle's grid enterprise or a meter key that grid enterprise bound to the participant
  * (`bindMeter`); a member never chooses its own meter. A reading is final and only accepted once
  * its interval has ended (block time, not a clock). Each reading stands on its own: the good ones

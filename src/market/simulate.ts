@@ -1,7 +1,7 @@
 import { toHex } from '../crypto/index.js';
 import { Prng } from '../kit/prng.js';
 import { quoteCommitment } from './commitment.js';
-import { MarketDriver, type RecordedTransaction, type Signer, signerFromSeed } from './driver.js';
+import { MarketDriver, type RecordedAction, type Signer, signerFromSeed } from './driver.js';
 import { initMarket } from './executor.js';
 import { checkInvariants, contractedByParticipant } from './invariants.js';
 import { MemoryState } from './memory-state.js';
@@ -100,7 +100,7 @@ interface Trader {
   basePrice: number;
   /** Quoted energy per interval (project 0 for generators), to find what stayed unmatched. */
   quotedWh: number[];
-  /** How it accepts its contracts: standing consent, its own signature per contract, or never. */
+  /** How it accepts its contracts: standing consent, its own acceptContracts transaction, or never. */
   accepts: 'consent' | 'signed' | 'never';
 }
 
@@ -118,7 +118,7 @@ export function runSimulation(options: SimulationOptions & { readonly record?: b
   report: SimulationReport;
   state: MemoryState;
   config: MarketConfig;
-  log: RecordedTransaction[];
+  log: RecordedAction[];
 } {
   const setupStarted = performance.now();
   const random = new Prng(options.seed);

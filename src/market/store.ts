@@ -31,7 +31,6 @@ import {
   meterBindingRecord,
   meterListRecord,
   meterRejectionRecord,
-  nonceRecord,
   type QuoteEntry,
   quoteEntryRecord,
   quoteRefRecord,
@@ -65,7 +64,7 @@ const P = {
   member: 0x02,
   memberList: 0x03,
   memberCount: 0x04,
-  nonce: 0x05,
+  // 0x05 held the market's own nonce per sender; the ledger envelope's nonce replaced it.
   cycle: 0x06,
   quote: 0x07,
   quoteList: 0x08,
@@ -189,14 +188,6 @@ export class MarketStore {
     const out: Uint8Array[] = [];
     for (let n = 0; n < count; n++) out.push(this.read(key(P.memberList, n), keyRecord)!);
     return out;
-  }
-
-  nonce(sender: Uint8Array): bigint {
-    const value = this.read(key(P.nonce, sender), nonceRecord);
-    return value === undefined ? 0n : BigInt(value);
-  }
-  setNonce(sender: Uint8Array, next: bigint): void {
-    this.state.set(key(P.nonce, sender), nonceRecord.encode(Number(next)));
   }
 
   cycle(cycleId: string): Cycle | undefined {

@@ -4,13 +4,13 @@ import { ieee33Feeder } from '../grid/ieee33.js';
 import { gridToJson } from '../grid/json.js';
 import type { StateEntry } from '../ledger/genesis.js';
 import type { ReadableState } from '../ledger/state-interface.js';
-import { encodeTransaction, signTransaction } from '../ledger/transaction.js';
-import { type MarketAction, marketTransactionRecord, signMarketTransaction } from '../market/actions.js';
+import { encodeTransaction } from '../ledger/transaction.js';
+import type { MarketAction } from '../market/actions.js';
 import { quoteCommitment } from '../market/commitment.js';
 import { type Signer, signerFromSeed } from '../market/driver.js';
 import { gridGenesisEntry } from '../market/grid-plugins.js';
 import { contractedByParticipant } from '../market/invariants.js';
-import { MARKET_TX_TYPE, marketGenesisState } from '../market/ledger-application.js';
+import { marketGenesisState, signMarketEnvelope } from '../market/ledger-application.js';
 import type { MarketConfig, Quotation } from '../market/records.js';
 import { simulationConfig } from '../market/simulate.js';
 import { MarketStore } from '../market/store.js';
@@ -73,8 +73,8 @@ interface Actor {
   /** The validator this client hands its transactions to (set with the schedule). */
   home: number;
   envelopeNonce: bigint;
-  /** Envelope nonces and market nonces of what it signed, to count what is still in flight. */
-  readonly signed: { envelopeNonce: bigint; marketNonce: bigint }[];
+  /** Envelope nonces of what it signed, to tell what is still in flight. */
+  readonly signed: { envelopeNonce: bigint }[];
 }
 
 /** What the market workload needs from the simulator: a validator's state and what it executed. */
@@ -106,8 +106,8 @@ export function simMarketConfig(operator: Uint8Array): MarketConfig {
 /**
  * The market workload of one seed: the institutions (operator, trading center, grid enterprise)
  * and the traders, the genesis they trade on (market configuration and the feeder's grid model),
- * and the cycle's transactions, each signed when handed over with the nonce its client reads
- * from its validator, as a client of the API does.
+ * and the cycle's transactions, each signed when handed over with its client's next envelope
+ * nonce, as a client of the API does.
  */
 export class MarketWorkload {
   readonly operator: Actor;
@@ -189,7 +189,7 @@ export class MarketWorkload {
               (s) => !reader.executed(instance, actor.envelope.publicKey, s.envelopeNonce),
             ) ||
               (ready !== undefined && !ready(new MarketStore(readOnly(state)), blockTimeMs)));
-          return waiting ? null : this.sign(reader, instance, actor, action(state, blockTimeMs));
+          return waiting ? null : this.sign(actor, action(state, blockTimeMs));
         },
       });
     const approved = (key: Uint8Array) => (store: MarketStore) => store.member(key)?.status === 'approved';
@@ -333,28 +333,14 @@ export class MarketWorkload {
   }
 
   /**
-   * Signs `action` for `actor` as its client would now: the market nonce it reads from the
-   * validator, moved on by its transactions that validator has not executed yet.
+   * Signs `action` for `actor` as its client would: the market action is the payload of a
+   * ledger envelope, whose signature and next envelope nonce are the action's only ones.
    */
-  private sign(reader: MarketChainReader, instance: number, actor: Actor, action: MarketAction): Uint8Array {
-    const state = reader.state(instance);
-    const committed = new MarketStore(readOnly(state)).nonce(actor.market.publicKey);
-    const inFlight = actor.signed.filter(
-      (s) =>
-        s.marketNonce >= committed && !reader.executed(instance, actor.envelope.publicKey, s.envelopeNonce),
-    ).length;
-    const marketNonce = committed + BigInt(inFlight);
+  private sign(actor: Actor, action: MarketAction): Uint8Array {
     const envelopeNonce = actor.envelopeNonce++;
-    actor.signed.push({ envelopeNonce, marketNonce });
-    const marketTx = signMarketTransaction(this.chainId, actor.market, marketNonce, action);
+    actor.signed.push({ envelopeNonce });
     return encodeTransaction(
-      signTransaction(actor.envelope, {
-        chainId: this.chainId,
-        shardId: 0,
-        type: MARKET_TX_TYPE,
-        payload: marketTransactionRecord.encode(marketTx),
-        nonce: envelopeNonce,
-      }),
+      signMarketEnvelope(actor.envelope, { chainId: this.chainId, shardId: 0, nonce: envelopeNonce }, action),
     );
   }
 }

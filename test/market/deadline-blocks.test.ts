@@ -5,19 +5,18 @@ import { ed25519Scheme } from '../../src/crypto/scheme.js';
 import { ApplicationRouter, keyValueApplication } from '../../src/ledger/application.js';
 import { genesisChain } from '../../src/ledger/chain-state.js';
 import type { CommittedView } from '../../src/ledger/committed-view.js';
+import { merkleInclusionProof, verifyMerkleInclusion } from '../../src/ledger/merkle.js';
 import { signedTransactionOf } from '../../src/ledger/signed-transaction.js';
-import { signTransaction } from '../../src/ledger/transaction.js';
-import {
-  type MarketAction,
-  marketTransactionRecord,
-  signMarketTransaction,
-} from '../../src/market/actions.js';
+import { checkTransaction, decodeTransaction } from '../../src/ledger/transaction.js';
+import { partyKey } from '../../src/market/acceptance.js';
+import { decodeMarketPayload, type MarketAction } from '../../src/market/actions.js';
 import { nextDeadline } from '../../src/market/cycle-clock.js';
 import { signerFromSeed } from '../../src/market/driver.js';
 import {
   MARKET_TX_TYPE,
   marketApplication,
   marketGenesisState,
+  signMarketEnvelope,
 } from '../../src/market/ledger-application.js';
 import type { MarketConfig } from '../../src/market/records.js';
 import { MarketStore } from '../../src/market/store.js';
@@ -38,14 +37,7 @@ function party(n: number) {
 type Party = ReturnType<typeof party>;
 
 function envelope(sender: Party, action: MarketAction) {
-  const marketTx = signMarketTransaction(CHAIN, sender.market, sender.nonce, action);
-  const tx = signTransaction(sender.ledger, {
-    chainId: CHAIN,
-    shardId: 0,
-    type: MARKET_TX_TYPE,
-    payload: marketTransactionRecord.encode(marketTx),
-    nonce: sender.nonce,
-  });
+  const tx = signMarketEnvelope(sender.ledger, { chainId: CHAIN, shardId: 0, nonce: sender.nonce }, action);
   sender.nonce++;
   return signedTransactionOf(tx, ed25519Scheme);
 }
@@ -58,7 +50,11 @@ function storeOf(view: CommittedView): MarketStore {
   });
 }
 
-function runChain(fallback: MarketConfig['missedCheckFallback']) {
+/**
+ * Runs the cycle on a chain. With `accept`, the generator breaks its silence once: it accepts its
+ * contract by an `acceptContracts` transaction, and the block that carried it is returned.
+ */
+function runChain(fallback: MarketConfig['missedCheckFallback'], accept = false) {
   const [operator, center, grid, generator, user, keeper] = [1, 2, 3, 4, 5, 6].map(party) as Party[];
   const config = testConfig(operator!.market.publicKey, {
     missedCheckFallback: fallback,
@@ -158,9 +154,17 @@ function runChain(fallback: MarketConfig['missedCheckFallback']) {
   // Everyone falls silent; blocks keep coming every five minutes of block time.
   const silentFrom = roots.length;
   let advanceRefusal: unknown;
+  let acceptance: { block: typeof last; contractIds: string[] } | undefined;
   for (let n = 0; n < 200; n++) {
     const cycle = storeOf(last.view).cycle('c1')!;
     if (cycle.state === 'settled' || cycle.state === 'cancelled') break;
+    if (accept && acceptance === undefined && cycle.state === 'contracted') {
+      const awaiting = storeOf(last.view).awaiting('c1', generator!.market.publicKey);
+      const contractIds = awaiting.map((entry) => `c1/${entry.deal}`);
+      last = block([[generator!, { type: 'acceptContracts', cycleId: 'c1', contractIds }]]);
+      acceptance = { block: last, contractIds };
+      continue;
+    }
     const due = nextDeadline(cycle, config)!;
     // Once, an `advanceCycle` lands in the block where the deadline passes: the block's
     // begin-block work has already moved the cycle, so it is refused and changes nothing.
@@ -171,7 +175,15 @@ function runChain(fallback: MarketConfig['missedCheckFallback']) {
     } else last = block([], 5 * MINUTE_MS);
   }
   const store = storeOf(last.view);
-  return { roots, silentFrom, store, advanceRefusal, cycle: store.cycle('c1')! };
+  return {
+    roots,
+    silentFrom,
+    store,
+    advanceRefusal,
+    cycle: store.cycle('c1')!,
+    acceptance,
+    generator: generator!.market.publicKey,
+  };
 }
 
 describe('deadlines move by blocks alone', () => {
@@ -204,4 +216,37 @@ describe('deadlines move by blocks alone', () => {
       assert.deepEqual(second.roots, first.roots, 'two independent executions agree on every state root');
     });
   }
+
+  it('a signed acceptance names the ledger transaction, which a regulator checks by envelope and Merkle proof', () => {
+    const run = runChain('gridPurchase', true);
+    assert.ok(run.acceptance !== undefined, 'the cycle reached contracted');
+    const { block, contractIds } = run.acceptance;
+    assert.ok(contractIds.length > 0);
+    assert.deepEqual(block.receipts, [{ ok: true, code: '' }]);
+    const accepted = run.store
+      .allContracts('c1')
+      .filter((c) => contractIds.includes(`c1/${c.deal}`))
+      .flatMap((c) => c.acceptances.filter((a) => a.how === 'signed').map((a) => ({ c, a })));
+    assert.equal(accepted.length, contractIds.length);
+    for (const { c, a } of accepted) {
+      // What a regulator holds: the acceptance, the block header and the block's transactions.
+      const txHash = a.txHash!;
+      const index = block.txHashes.findIndex((h) => toHex(h) === toHex(txHash));
+      assert.equal(index, 0, 'the acceptance names the transaction that carried it');
+      const proof = merkleInclusionProof(ed25519Scheme.hash, block.txHashes, index);
+      assert.ok(verifyMerkleInclusion(ed25519Scheme.hash, txHash, proof, block.header.txRoot));
+      const bytes = block.transactions[index]!.bytes;
+      assert.equal(toHex(ed25519Scheme.hash(bytes)), toHex(txHash));
+      const tx = decodeTransaction(bytes, ed25519Scheme);
+      checkTransaction(ed25519Scheme, tx, { chainId: CHAIN, shardId: 0 });
+      assert.equal(toHex(tx.sender), toHex(partyKey(c, a.role)), 'signed by the party of the role');
+      assert.equal(tx.type, MARKET_TX_TYPE);
+      assert.deepEqual(decodeMarketPayload(tx.payload), {
+        type: 'acceptContracts',
+        cycleId: 'c1',
+        contractIds,
+      });
+      assert.equal(a.height, block.header.height);
+    }
+  });
 });

@@ -444,7 +444,7 @@ function checkAcceptances(run: Run, cycleId: string): void {
       );
       for (const a of c.acceptances) {
         assert.ok(a.atMs < c.termStartMs, 'accepted before delivery start');
-        assert.equal(a.signature?.length ?? 0, a.how === 'signed' ? 64 : 0);
+        assert.equal(a.txHash?.length ?? 0, a.how === 'signed' ? 32 : 0);
         assert.ok(
           !never.has(toHex(partyKey(c, a.role))),
           'a party that never accepts is never recorded as accepting',

@@ -17,9 +17,7 @@ import { LedgerStore } from '../../src/ledger/store.js';
 import { encodeTransaction, signTransaction } from '../../src/ledger/transaction.js';
 import { verifyLedger } from '../../src/ledger/verify.js';
 import type { MarketAction } from '../../src/market/actions.js';
-import { marketTransactionRecord, signMarketTransaction } from '../../src/market/actions.js';
-import { signerFromSeed } from '../../src/market/driver.js';
-import { MARKET_TX_TYPE, marketApplication } from '../../src/market/ledger-application.js';
+import { marketApplication, signMarketEnvelope } from '../../src/market/ledger-application.js';
 import type { NodeConfig } from '../../src/node/config.js';
 import { followChain } from '../../src/node/follower.js';
 import { coinPublicKeysToJson, type GenesisFile } from '../../src/node/genesis-file.js';
@@ -228,15 +226,12 @@ describe('node API', () => {
     const operatorSeed = sha256(enc('operator'));
     const regulatorSeed = sha256(enc('regulator'));
     let envelopeNonce = 0n;
-    const sendMarket = async (seed: Uint8Array, marketNonce: bigint, action: MarketAction) => {
-      const marketTx = signMarketTransaction('api-test', signerFromSeed(seed), marketNonce, action);
-      const tx = signTransaction(ed25519Scheme.signer(seed), {
-        chainId: 'api-test',
-        shardId: 0,
-        type: MARKET_TX_TYPE,
-        payload: marketTransactionRecord.encode(marketTx),
-        nonce: envelopeNonce++,
-      });
+    const sendMarket = async (seed: Uint8Array, action: MarketAction) => {
+      const tx = signMarketEnvelope(
+        ed25519Scheme.signer(seed),
+        { chainId: 'api-test', shardId: 0, nonce: envelopeNonce++ },
+        action,
+      );
       const { hash } = node.submit(encodeTransaction(tx));
       for (let i = 0; i < 400; i++) {
         const found = await node.store.readTransaction(fromHex(hash));
@@ -246,7 +241,7 @@ describe('node API', () => {
       throw new Error('market transaction not committed');
     };
     const regulatorKey = ed25519Scheme.publicKeyFromSeed(regulatorSeed);
-    await sendMarket(regulatorSeed, 0n, {
+    await sendMarket(regulatorSeed, {
       type: 'register',
       role: 'regulator',
       name: 'regulator',
@@ -256,7 +251,7 @@ describe('node API', () => {
       projects: [],
       meterKey: null,
     });
-    await sendMarket(operatorSeed, 0n, { type: 'audit', member: regulatorKey, approve: true, note: '' });
+    await sendMarket(operatorSeed, { type: 'audit', member: regulatorKey, approve: true, note: '' });
     const member = await api.inject(`/api/v1/market/members/${toHex(regulatorKey)}`);
     assert.equal(member.json().status, 'approved');
 

@@ -23,14 +23,8 @@ import {
 import { ApplicationRouter, encodeKvPut, KV_PUT, keyValueApplication } from '../../src/ledger/application.js';
 import { readNonce } from '../../src/ledger/nonces.js';
 import { encodeTransaction, signTransaction } from '../../src/ledger/transaction.js';
-import {
-  type MarketAction,
-  marketTransactionRecord,
-  signMarketTransaction,
-} from '../../src/market/actions.js';
-import { signerFromSeed } from '../../src/market/driver.js';
-import { MARKET_TX_TYPE, marketApplication } from '../../src/market/ledger-application.js';
-import { MarketStore } from '../../src/market/store.js';
+import type { MarketAction } from '../../src/market/actions.js';
+import { marketApplication, signMarketEnvelope } from '../../src/market/ledger-application.js';
 import type { NodeConfig } from '../../src/node/config.js';
 import {
   coinPublicKeysToJson,
@@ -132,24 +126,15 @@ export async function startDevnet(options: { market?: Partial<MarketConfigJson> 
       ),
     );
   const market = (seedHex: string, action: MarketAction) => {
-    const seed = fromHex(seedHex);
-    const signer = signerFromSeed(seed);
-    const state = { get: (k: Uint8Array) => node.store.getState(k), set() {}, delete() {} };
-    const marketTx = signMarketTransaction(
-      genesis.chainId,
-      signer,
-      new MarketStore(state).nonce(signer.publicKey),
-      action,
-    );
+    const signer = ed25519Scheme.signer(fromHex(seedHex));
+    const state = { get: (k: Uint8Array) => node.store.getState(k) };
     return committed(
       encodeTransaction(
-        signTransaction(ed25519Scheme.signer(seed), {
-          chainId: genesis.chainId,
-          shardId: 0,
-          type: MARKET_TX_TYPE,
-          payload: marketTransactionRecord.encode(marketTx),
-          nonce: readNonce(state, signer.publicKey),
-        }),
+        signMarketEnvelope(
+          signer,
+          { chainId: genesis.chainId, shardId: 0, nonce: readNonce(state, signer.publicKey) },
+          action,
+        ),
       ),
     );
   };

@@ -14,7 +14,7 @@ import { assertText, chromiumMissing, launchChromium, seriousViolations } from '
 import { type Devnet, ensurePortalBuilt, startDevnet } from './devnet.js';
 
 // The role views in Chromium against one live validator, in Chinese and in English: the regulator
-// traces a real openCycle transaction (decoded, signatures and Merkle proof checked in the
+// traces a real openCycle transaction (decoded, envelope signature and Merkle proof checked in the
 // browser), follows it to the trading center's view of that cycle, then to the grid enterprise's
 // feeder diagram, coloured by a security check result whose records are the node's own encoding
 // (served for this page only: a devnet cycle takes minutes to reach its check). No serious
@@ -91,13 +91,13 @@ describe('portal role views in Chromium', { skip }, () => {
       const context = await browser.newContext({ locale, viewport: { width: 1366, height: 768 } });
       const page = await context.newPage();
 
-      // Regulator trace: the action decoded, both signatures and the Merkle proof checked here.
+      // Regulator trace: the action decoded, its envelope's signature and the Merkle proof checked here.
       await page.goto(`${devnet.url}/`);
       await page.getByRole('link', { name: t.navTrace }).click();
       await page.getByLabel(t.txHash).fill(hash);
       await page.getByRole('button', { name: t.trace }).click();
       await assertText(page.getByTestId('action-type'), 'openCycle');
-      assert.equal(await page.getByTestId('market-signature').textContent(), t.signatureValid);
+      assert.equal(await page.getByTestId('envelope-signature').textContent(), t.signatureValid);
       assert.equal(await page.getByTestId('verdict').textContent(), `✔ ${t.verified}`);
       const fields = (await page.getByTestId('action-fields').textContent()) ?? '';
       assert.match(fields, new RegExp(`cycleId${cycleId}`));

@@ -1,6 +1,6 @@
 /**
- * Reads the payload of a `market` transaction (src/market/actions.ts): version, sender, market
- * nonce, then the action as a tag byte and its fields. Actions made of plain fields are decoded in
+ * Reads the payload of a `market` transaction (src/market/actions.ts): a version byte, then the
+ * action as a tag byte and its fields. The sender, nonce and signature are the envelope's. Actions made of plain fields are decoded in
  * full; for those carrying quotations, projects or meter batches the leading fields (cycle and
  * quote ids) are shown and the rest stays hex, which keeps the portal free of the market's codecs.
  */
@@ -42,8 +42,6 @@ export type FieldValue =
 
 export interface MarketAction {
   readonly type: string;
-  readonly sender: string;
-  readonly nonce: bigint;
   readonly cycleId: string | null;
   readonly fields: readonly (readonly [string, FieldValue])[];
   /** False when fields after those shown were left undecoded. */
@@ -133,23 +131,21 @@ function readFields(type: string, r: Reader, out: Fields): boolean {
   }
 }
 
-/** Decodes a market payload (hex); throws when it is not one. */
+/** The payload version of src/market/actions.ts; version 1 carried its own signature and is not read. */
+const PAYLOAD_VERSION = 2;
+
+/** Decodes a market payload; throws when it is not one. */
 export function decodeMarketAction(payload: Uint8Array): MarketAction {
   const r = new Reader(payload);
-  if (r.u8() !== 1) throw new Error('unknown market transaction version');
-  const sender = toHex(r.fixed(32));
-  const nonce = r.u64();
+  if (r.u8() !== PAYLOAD_VERSION) throw new Error('unknown market payload version');
   const type = ACTION_TYPES[r.u8()];
   if (type === undefined) throw new Error('unknown market action');
   const fields: Fields = [];
   const complete = readFields(type, r, fields);
-  if (complete) {
-    r.fixed(64); // the market signature
-    r.end();
-  }
+  if (complete) r.end();
   const cycleField = fields.find(([name]) => name === 'cycleId');
   const cycleId = cycleField !== undefined && cycleField[1].kind === 'text' ? cycleField[1].value : null;
-  return { type, sender, nonce, cycleId, fields, complete };
+  return { type, cycleId, fields, complete };
 }
 
 export const decodeMarketHex = (hex: string) => decodeMarketAction(fromHex(hex));

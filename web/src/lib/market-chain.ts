@@ -1,14 +1,14 @@
 /**
  * What a member's own market actions need from the chain: the genesis market configuration (public
- * state key 0x01, src/market/records.ts `configCodec`), the two nonces (the ledger's replay window
- * and the market's own counter), the member's public registry entry, and submission with its
+ * state key 0x01, src/market/records.ts `configCodec`), the sender's ledger nonce (its replay
+ * window, the only nonce a market action has), the member's public registry entry, and submission with its
  * receipt. Everything goes through routes any client may use (docs/API.md).
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { ApiError, api } from './api.js';
 import { Reader, Writer } from './codec.js';
 import { fromHex, toHex } from './hex.js';
-import { type OwnAction, signedEnvelope, signedMarketPayload } from './market-tx.js';
+import { marketPayload, type OwnAction, signedEnvelope } from './market-tx.js';
 import type { Status } from './types.js';
 
 export interface MarketRules {
@@ -72,18 +72,11 @@ export async function marketRules(): Promise<MarketRules> {
 }
 
 const ledgerNonceKey = (sender: Uint8Array) => toHex(new Writer().string('nonce').bytes(sender).finish());
-const marketNonceKey = (sender: Uint8Array) => toHex(new Writer().u8(0x05).fixed(sender, 32).finish());
 
-/** The lowest unused ledger nonce, and the market's next nonce, of `sender`. */
-export async function nonces(sender: Uint8Array): Promise<{ ledger: bigint; market: bigint }> {
-  const [ledger, market] = await Promise.all([
-    stateValue(ledgerNonceKey(sender)),
-    stateValue(marketNonceKey(sender)),
-  ]);
-  const read = (hex: string | null, skip: number) =>
-    hex === null ? 0n : new Reader(fromHex(hex).slice(skip)).u64();
-  // The ledger's window starts with its base (u64); the market's counter has a version byte first.
-  return { ledger: read(ledger, 0), market: read(market, 1) };
+/** The lowest unused ledger nonce of `sender`: its window starts with that base (u64). */
+export async function ledgerNonce(sender: Uint8Array): Promise<bigint> {
+  const value = await stateValue(ledgerNonceKey(sender));
+  return value === null ? 0n : new Reader(fromHex(value)).u64();
 }
 
 export interface PublicMember {
@@ -127,15 +120,14 @@ export interface Receipt {
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Signs `action` with `seed` (market transaction and envelope), submits it and waits for its
+ * Signs `action` with `seed` (in its ledger envelope), submits it and waits for its
  * receipt. A refusal by the market is a receipt with `ok: false` and the market's code.
  */
 export async function sendAction(seed: Uint8Array, action: OwnAction, waitMs = 60_000): Promise<Receipt> {
   const status = await api.get<Status>('/api/v1/status');
   const sender = ed25519.getPublicKey(seed);
-  const n = await nonces(sender);
-  const payload = signedMarketPayload(status.chainId, seed, n.market, action);
-  const tx = signedEnvelope(status.chainId, status.shardId, seed, n.ledger, payload);
+  const nonce = await ledgerNonce(sender);
+  const tx = signedEnvelope(status.chainId, status.shardId, seed, nonce, marketPayload(action));
   const { hash } = await api.post<{ hash: string }>('/api/v1/tx', { tx: toHex(tx) });
   const deadline = Date.now() + waitMs;
   for (;;) {

@@ -2,8 +2,9 @@
  * Market transactions written and signed in the browser: the actions a member sends itself
  * (register, and the quotation actions) in the canonical layout of src/market/actions.ts, the
  * sealed-bid commitment of src/market/commitment.ts, and the ledger envelope of
- * src/ledger/transaction.ts that carries them. test/web/market-tx.test.ts checks every byte
- * against the node's own encoders.
+ * src/ledger/transaction.ts that carries them; the envelope's signature and nonce are the
+ * action's only ones. test/web/market-tx.test.ts checks every byte against the node's own
+ * encoders.
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { Writer } from './codec.js';
@@ -157,21 +158,17 @@ export function quoteCommitment(
   return sha256(w.finish());
 }
 
-/** The market transaction's wire form: version, sender, nonce, action, signature over all but the version. */
-export function signedMarketPayload(chainId: string, seed: Uint8Array, nonce: bigint, action: OwnAction) {
-  const sender = ed25519.getPublicKey(seed);
-  const actionBytes = encodeAction(action);
-  const signed = concatBytes(
-    new Writer().string('gridshard/market-tx').u8(1).string(chainId).fixed(sender, 32).u64(nonce).finish(),
-    actionBytes,
-  );
-  const signature = ed25519.sign(signed, seed);
-  return concatBytes(new Writer().u8(1).fixed(sender, 32).u64(nonce).finish(), actionBytes, signature);
+/** The payload version of src/market/actions.ts (`MARKET_PAYLOAD_VERSION`). */
+export const MARKET_PAYLOAD_VERSION = 2;
+
+/** The payload of a `market` transaction: the version byte, then the action. */
+export function marketPayload(action: OwnAction): Uint8Array {
+  return concatBytes(Uint8Array.of(MARKET_PAYLOAD_VERSION), encodeAction(action));
 }
 
 const ENVELOPE_DOMAIN = utf8('gridshard/tx/v1');
 
-/** The ledger envelope of type `market`, signed by the same key as the market transaction. */
+/** The ledger envelope of type `market`: its signature and nonce are the action's only ones. */
 export function signedEnvelope(
   chainId: string,
   shardId: number,

@@ -4,8 +4,7 @@ import { useI18n } from '../i18n/i18n.js';
 import { api } from '../lib/api.js';
 import { fromHex, toHex } from '../lib/hex.js';
 import { decodeMarketAction, type FieldValue, type MarketAction } from '../lib/market-action.js';
-import { marketSignatureValid } from '../lib/market-signature.js';
-import { decodeEnvelope, type Envelope } from '../lib/transaction.js';
+import { decodeEnvelope, type Envelope, signatureValid } from '../lib/transaction.js';
 import type { Block, TxDetail } from '../lib/types.js';
 import { useAsync } from '../lib/use-async.js';
 import { checkTransaction } from '../lib/verify.js';
@@ -30,8 +29,8 @@ async function load(hash: string) {
       action = null;
     }
   }
-  const signed =
-    envelope !== null && action !== null && marketSignatureValid(envelope.chainId, envelope.payload);
+  // The envelope's signature is the action's only one: its sender is who took the action.
+  const signed = envelope !== null && action !== null && signatureValid(envelope);
   return { tx, block, envelope, action, signed, check: checkTransaction(tx, block) };
 }
 
@@ -51,11 +50,11 @@ function Action({ action, envelope, signed }: { action: MarketAction; envelope: 
       </h2>
       <Fields>
         <Field name={t('sender')}>
-          <HashText value={action.sender} />
+          <HashText value={toHex(envelope.sender)} />
         </Field>
-        <Field name={t('marketNonce')}>{action.nonce.toString()}</Field>
-        <Field name={t('marketSignature')}>
-          <span data-testid="market-signature">{signed ? t('signatureValid') : t('signatureInvalid')}</span>
+        <Field name={t('envelopeNonce')}>{envelope.nonce.toString()}</Field>
+        <Field name={t('envelopeSignature')}>
+          <span data-testid="envelope-signature">{signed ? t('signatureValid') : t('signatureInvalid')}</span>
         </Field>
       </Fields>
       {action.fields.length > 0 && (
