@@ -45,6 +45,34 @@ const PARTIES_IN_VALUE: ReadonlyMap<number, (value: Uint8Array) => Uint8Array[][
   [P.meterRejection, (value) => [[meterRejectionRecord.decode(value).participant]]],
 ]);
 
+/**
+ * Every market prefix that is public, each with the reason. A new record kind must be added here
+ * or to the private rules above: a test fails for a prefix in neither, so no record becomes
+ * public by being forgotten.
+ */
+export const PUBLIC_PREFIX_REASONS: ReadonlyMap<number, string> = new Map([
+  [P.config, 'the market rules every member trades under'],
+  [P.member, 'the member registry: who may trade, in which role, at which bus'],
+  [P.memberList, 'index of the registry'],
+  [P.memberCount, 'index of the registry'],
+  [P.cycle, 'cycle state and gates, which every member needs to act in time'],
+  [P.quoteList, 'which quotes exist (references only; terms sit under the private quote prefix)'],
+  [P.quoteCount, 'index of the quote references'],
+  [P.summary, 'the published clearing price and volume per interval'],
+  [P.statementList, 'index of the statements (their contents are private)'],
+  [P.statementCount, 'index of the statements'],
+  [P.meterBinding, 'which meter belongs to which member, needed to check meter data'],
+  [P.meterRejectionCount, 'how many readings were rejected (their details are private)'],
+  [
+    P.intervalOutcomes,
+    'per interval, whether it cleared, was cut by the security check or cancelled, and why',
+  ],
+  [P.transitions, 'the audit trail of cycle transitions'],
+  [P.signedAcceptances, 'which roles accepted a deal and the ledger transaction of each (public anyway)'],
+  [P.deadlines, 'the deadline index, derived from public cycle gates'],
+  [P.deadlineHead, 'the deadline index, derived from public cycle gates'],
+]);
+
 /** Every prefix whose values are private (the rest of the state is public). */
 export const PRIVATE_PREFIXES: readonly number[] = [
   ...OWNER_AFTER_CYCLE.keys(),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
-import { PRIVATE_PREFIXES, visibilityOf } from '../../src/api/privacy.js';
+import { PRIVATE_PREFIXES, PUBLIC_PREFIX_REASONS, visibilityOf } from '../../src/api/privacy.js';
 import { Writer } from '../../src/codec/index.js';
 import { fromHex, sha256, toHex } from '../../src/crypto/hash.js';
 import { ed25519Scheme } from '../../src/crypto/scheme.js';
@@ -210,6 +210,22 @@ describe('Private market data through the API', () => {
         k.startsWith(prefix.toString(16).padStart(2, '0')) &&
         (owner === undefined || k.includes(hexOf(owner))),
     )!;
+
+  it('classifies every market record kind as private or public with a reason', () => {
+    for (const [name, prefix] of Object.entries(MARKET_KEY_PREFIX)) {
+      const isPrivate = PRIVATE_PREFIXES.includes(prefix);
+      const isPublic = PUBLIC_PREFIX_REASONS.has(prefix);
+      assert.ok(
+        isPrivate !== isPublic,
+        `prefix ${name} (0x${prefix.toString(16)}) must be exactly one of private or public`,
+      );
+    }
+    assert.equal(
+      PRIVATE_PREFIXES.length + PUBLIC_PREFIX_REASONS.size,
+      Object.keys(MARKET_KEY_PREFIX).length,
+      'no rule for a prefix the market does not have',
+    );
+  });
 
   it('covers every private record kind the market writes', () => {
     const prefixes = new Set([...privateValues.keys()].map((k) => fromHex(k)[0]));
