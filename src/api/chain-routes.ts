@@ -91,6 +91,11 @@ export function registerChainRoutes(server: RouteServer, node: ApiNode, gate: Pr
     return { height, hash: toHex(block.hash), transactions };
   });
 
+  server.serve(ROUTES.zones, async () => ({
+    shardId: node.genesis.shardId,
+    zones: (node.genesis.zones ?? []).map((z) => ({ shardId: z.shardId, name: z.name, buses: [...z.buses] })),
+  }));
+
   server.serve(ROUTES.commitProof, async (request, reply) => {
     const height = Number(request.params.height);
     const bytes = await node.store.readCommitProof(height);

@@ -7,7 +7,7 @@ import type { NodeMetrics } from '../node/metrics.js';
  * pieces (a ledger store, metrics, an event source) without consensus or networking.
  */
 export interface ApiNode {
-  readonly genesis: Pick<GenesisFile, 'chainId' | 'shardId' | 'validators'>;
+  readonly genesis: Pick<GenesisFile, 'chainId' | 'shardId' | 'validators' | 'zones'>;
   readonly index: number;
   readonly lastAppliedSequence: number;
   readonly metrics: Pick<NodeMetrics, 'apiRequests' | 'apiRejected' | 'registry'>;

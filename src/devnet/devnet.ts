@@ -12,6 +12,7 @@ import {
   type GenesisFile,
   type MarketConfigJson,
 } from '../node/genesis-file.js';
+import type { Zone } from '../sharding/index.js';
 
 export interface NetworkLayout {
   readonly dir: string;
@@ -36,6 +37,8 @@ export interface NetworkLayout {
   readonly market?: MarketConfigJson;
   /** The grid its security check runs on (grid JSON document). */
   readonly grid?: unknown;
+  /** The grid zones the chain is sharded by (needs `grid`). */
+  readonly zones?: readonly Zone[];
 }
 
 /**
@@ -67,6 +70,7 @@ export function createNetworkFiles(layout: NetworkLayout): GenesisFile {
     ...(deal === null ? {} : { coin: coinPublicKeysToJson(deal.publicKeys) }),
     ...(layout.market === undefined ? {} : { market: layout.market }),
     ...(layout.grid === undefined ? {} : { grid: layout.grid }),
+    ...(layout.zones === undefined ? {} : { zones: layout.zones }),
   };
   mkdirSync(layout.dir, { recursive: true });
   writeFileSync(join(layout.dir, 'genesis.json'), `${JSON.stringify(genesis, null, 2)}\n`);

@@ -5,10 +5,12 @@ import type { Committee } from '../consensus/interface.js';
 import { checkEd25519PublicKey } from '../crypto/ed25519.js';
 import { fromHex, toHex } from '../crypto/hash.js';
 import { gridFromJson } from '../grid/json.js';
+import type { Grid } from '../grid/model.js';
 import type { ChainParameters } from '../ledger/genesis.js';
 import { validateChainParameters } from '../ledger/genesis.js';
 import { marketGenesisState } from '../market/ledger-application.js';
 import { configCodec, type MarketConfig } from '../market/records.js';
+import { type Zone, ZoneMap } from '../sharding/index.js';
 import { NodeError } from './errors.js';
 
 /**
@@ -52,6 +54,12 @@ export interface GenesisFile {
    * list can grow without changing block 0; every validator should hold the same list.
    */
   readonly observers?: readonly string[];
+  /**
+   * The grid zones the chain is sharded by (bus → shard), checked against `grid` (which it
+   * needs): disjoint, covering every bus, each connected through its own closed branches. This
+   * chain is the shard `shardId` of that map. Absent: one zone, the whole feeder.
+   */
+  readonly zones?: readonly Zone[];
 }
 
 /** Keys are hex in JSON; `subsidyAccount` may be left out (the well-known default account). */
@@ -164,14 +172,45 @@ export function parseGenesis(json: unknown): GenesisFile {
     });
   }
   if (g.market !== undefined) marketConfigFromJson(g.market);
+  let grid: Grid | null = null;
   if (g.grid !== undefined) {
     try {
-      gridFromJson(g.grid);
+      grid = gridFromJson(g.grid);
     } catch (error) {
       throw bad(`grid: ${(error as Error).message}`);
     }
   }
+  if (g.zones !== undefined) checkZones(g.zones, grid, g.shardId as number);
   return g as GenesisFile;
+}
+
+function checkZones(zones: unknown, grid: Grid | null, shardId: number): void {
+  if (grid === null) throw bad('zones need the grid they split');
+  if (!Array.isArray(zones)) throw bad('zones must be a list');
+  zones.forEach((zone: Partial<Zone> | null, i) => {
+    if (
+      typeof zone !== 'object' ||
+      zone === null ||
+      !Number.isInteger(zone.shardId) ||
+      typeof zone.name !== 'string' ||
+      !Array.isArray(zone.buses) ||
+      !zone.buses.every((bus) => Number.isInteger(bus))
+    )
+      throw bad(`zones[${i}] must hold an integer shardId, a name and a list of integer buses`);
+  });
+  try {
+    ZoneMap.create(zones as Zone[], { buses: grid.buses.map((b) => b.id), branches: grid.branches });
+  } catch (error) {
+    throw bad(`zones: ${(error as Error).message}`);
+  }
+  if (shardId >= zones.length) throw bad(`shardId ${shardId} names no zone (there are ${zones.length})`);
+}
+
+/** The zone map of the chain's genesis, or null when it declares none (one zone, the whole feeder). */
+export function zoneMapOf(genesis: GenesisFile): ZoneMap | null {
+  if (genesis.zones === undefined || genesis.grid === undefined) return null;
+  const grid = gridFromJson(genesis.grid);
+  return ZoneMap.create(genesis.zones, { buses: grid.buses.map((b) => b.id), branches: grid.branches });
 }
 
 export function chainParametersOf(genesis: GenesisFile): ChainParameters {

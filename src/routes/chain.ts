@@ -87,6 +87,31 @@ export const network = {
   },
 } as const satisfies RouteDeclaration;
 
+export const zones = {
+  method: 'GET',
+  path: '/api/v1/zones',
+  summary:
+    'The grid zones the system is sharded by (each zone’s shard and buses) and the shard this node serves; an empty list when the genesis declares none',
+  tags: ['network'],
+  auth: 'public',
+  rateLimit: 'request',
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        shardId: integer,
+        zones: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: { shardId: integer, name: string, buses: { type: 'array', items: integer } },
+          },
+        },
+      },
+    },
+  },
+} as const satisfies RouteDeclaration;
+
 export const block = {
   method: 'GET',
   path: '/api/v1/blocks/{height}',

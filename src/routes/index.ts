@@ -31,6 +31,7 @@ export const ROUTES = {
   health: chain.health,
   status: chain.status,
   network: chain.network,
+  zones: chain.zones,
   block: chain.block,
   blockTransactions: chain.blockTransactions,
   commitProof: chain.commitProof,

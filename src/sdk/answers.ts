@@ -52,6 +52,12 @@ export interface BlockTransactions {
   readonly transactions: string[];
 }
 
+/** The grid zones the system is sharded by, and the shard the answering node serves. */
+export interface ZonesAnswer {
+  readonly shardId: number;
+  readonly zones: { readonly shardId: number; readonly name: string; readonly buses: number[] }[];
+}
+
 /** A block's commit proof: `proof` is its canonical bytes (hex), checkable with the committee's keys. */
 export interface CommitProofAnswer {
   readonly height: number;
@@ -114,6 +120,7 @@ export type AnswersDeclared = [
   Holds<Within<CommittedTransaction, Answer<typeof ROUTES.transaction, 200>>>,
   Holds<Within<BlockTransactions, Answer<typeof ROUTES.blockTransactions, 200>>>,
   Holds<Within<CommitProofAnswer, Answer<typeof ROUTES.commitProof, 200>>>,
+  Holds<Within<ZonesAnswer, Answer<typeof ROUTES.zones, 200>>>,
   Holds<Within<ProvenStateKey, Answer<typeof ROUTES.stateProof, 200>>>,
   Holds<Within<StateProof, Answer<typeof ROUTES.stateProof, 200>['proof']>>,
   Holds<

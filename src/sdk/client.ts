@@ -20,6 +20,7 @@ import type {
   ShardNetwork,
   StateValue,
   SubmitResult,
+  ZonesAnswer,
 } from './answers.js';
 import { type CommitWait, waitUntilCommitted } from './commit-wait.js';
 import { ClientError } from './errors.js';
@@ -273,6 +274,11 @@ export class GridShardClient {
   /** A block's transactions as canonical bytes, in order; null past the head. */
   async blockTransactions(height: number, options: RequestOptions = {}): Promise<BlockTransactions | null> {
     return this.found(ROUTES.blockTransactions, { params: { height } }, options);
+  }
+
+  /** The grid zones the system is sharded by, and the shard this node serves. */
+  async zones(options: RequestOptions = {}): Promise<ZonesAnswer> {
+    return this.request<typeof ROUTES.zones, ZonesAnswer>(ROUTES.zones, {}, options);
   }
 
   /** The block's commit proof (2f + 1 committee signatures); null while this node has not collected it. */

@@ -3,10 +3,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { demoGrid } from '../../src/devnet/demo-market.js';
 import { createNetworkFiles } from '../../src/devnet/devnet.js';
+import { gridToJson } from '../../src/grid/json.js';
 import { NodeError } from '../../src/node/errors.js';
-import { consensusOf, parseGenesis, readGenesisFile } from '../../src/node/genesis-file.js';
+import { consensusOf, parseGenesis, readGenesisFile, zoneMapOf } from '../../src/node/genesis-file.js';
 import { nodeProtocolOf } from '../../src/node/node-protocol.js';
+import { CASE33_DEMO_ZONES } from '../../src/sharding/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'gridshard-genesis-consensus-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -70,5 +73,22 @@ describe('the consensus protocol in genesis', () => {
     refused({ ...genesis, consensus: 'raft' }, /consensus must be one of dag, pbft/);
     refused({ ...genesis, consensus: 3 }, /consensus/);
     refused({ ...genesis, coin: { threshold: 2, verificationKeys: ['zz'] } }, /coin/);
+  });
+});
+
+describe('grid zones in genesis', () => {
+  it('declares the zones a chain is sharded by, checked against its grid', () => {
+    const { genesis } = network('zones');
+    const grid = gridToJson(demoGrid());
+    const zoned = { ...genesis, grid, zones: CASE33_DEMO_ZONES };
+    const map = zoneMapOf(parseGenesis(JSON.parse(JSON.stringify(zoned))));
+    assert.equal(map?.shardCount, 4);
+    assert.equal(map?.homeShard(33), 3);
+    assert.equal(zoneMapOf(genesis), null, 'no zones: one zone, the whole feeder');
+    refused({ ...genesis, zones: CASE33_DEMO_ZONES }, /zones need the grid/);
+    refused({ ...zoned, zones: 'four' }, /zones must be a list/);
+    refused({ ...zoned, zones: [{ shardId: 0, name: 'x', buses: ['1'] }] }, /integer buses/);
+    refused({ ...zoned, zones: CASE33_DEMO_ZONES.slice(0, 3) }, /zones: buses 26, 27, .* are in no zone/);
+    refused({ ...zoned, shardId: 4 }, /shardId 4 names no zone/);
   });
 });

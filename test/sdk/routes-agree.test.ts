@@ -110,6 +110,7 @@ describe('the SDK and /openapi.json agree', () => {
       status: () => client.status(),
       health: () => client.health(),
       network: () => client.network(),
+      zones: async () => assert.deepEqual(await client.zones(), { shardId: 0, zones: [] }),
       submit: () => client.submit(new Uint8Array([0])).catch(() => 'refused'),
       submitMany: () => client.submitMany([new Uint8Array([0]), txBytes]),
       submitUntilCommitted: () => client.submitUntilCommitted(txBytes, { deadlineMs: 60_000 }),

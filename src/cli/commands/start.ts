@@ -9,6 +9,7 @@ import { gridToJson } from '../../grid/index.js';
 import { NodeError } from '../../node/errors.js';
 import { readGenesisFile } from '../../node/genesis-file.js';
 import { GridShardClient } from '../../sdk/client.js';
+import { CASE33_DEMO_ZONES } from '../../sharding/index.js';
 import { action, EXIT_OK } from '../output.js';
 
 const DEVNET_PASSWORD = 'gridshard-devnet-password';
@@ -66,6 +67,8 @@ export function register(program: Command): void {
               passwordFile: '../password',
               market: demoMarketConfig(demoKeys),
               grid: gridToJson(demoGrid()),
+              // The 33-bus feeder's four zones; this devnet is the committee of zone 0 for now.
+              zones: CASE33_DEMO_ZONES,
             });
             writeFileSync(join(dir, 'password'), DEVNET_PASSWORD, { mode: 0o600 });
           }
