@@ -8,11 +8,12 @@ import {
   invert,
   mod,
   POINT_LENGTH,
-  Point,
+  type Point,
   pointFromBytes,
   SCALAR_LENGTH,
   scalarFromBytes,
   scalarToBytes,
+  sumOfProducts,
 } from './group.js';
 
 /**
@@ -207,7 +208,8 @@ export function combineCoinShares(
   const memo = memoOf(publicKeys);
   const known = memo.combined.get(memoKey);
   if (known !== undefined) return known;
-  let sum = Point.ZERO;
+  const points: Point[] = [];
+  const lambdas: bigint[] = [];
   for (const item of chosen) {
     const xi = BigInt(item.index + 1);
     let numerator = 1n;
@@ -219,10 +221,10 @@ export function combineCoinShares(
       denominator = mod(denominator * (xj - xi));
     }
     const lambda = mod(numerator * invert(denominator));
-    const s = pointFromBytes(item.share.subarray(0, POINT_LENGTH), 'coin share');
-    sum = sum.add(lambda === 0n ? Point.ZERO : s.multiplyUnsafe(lambda));
+    points.push(pointFromBytes(item.share.subarray(0, POINT_LENGTH), 'coin share'));
+    lambdas.push(lambda);
   }
-  const value = sha256(VALUE_DOMAIN, name, sum.toBytes());
+  const value = sha256(VALUE_DOMAIN, name, sumOfProducts(points, lambdas).toBytes());
   if (memo.combined.size >= 1024) memo.combined.clear();
   memo.combined.set(memoKey, value);
   return value;
