@@ -93,6 +93,17 @@ export interface ConsensusCore<Message> {
   snapshot(): Uint8Array;
 }
 
+/**
+ * Results of pure checks that validators of one process may share: a signature against its key
+ * and message, the same answer whoever asks. `check` must be a pure function of exactly `parts`
+ * (every input it reads is among them), so the shared answer is the one `check` would give again
+ * and sharing changes nothing but the time spent. The simulator shares one per run among all its
+ * validators; a node gives none, so each validator pays for its own checks as on its own machine.
+ */
+export interface SharedChecks {
+  verified(kind: string, parts: readonly Uint8Array[], check: () => boolean): boolean;
+}
+
 /** What every validator of either protocol is created from. */
 export interface ValidatorInit {
   readonly committee: Committee;
@@ -106,6 +117,8 @@ export interface ValidatorInit {
    * order they were emitted. Replaying one the snapshot already holds changes nothing.
    */
   readonly signedLog?: readonly Uint8Array[];
+  /** Signature checks shared with the other validators of this process (simulations only). */
+  readonly sharedChecks?: SharedChecks;
 }
 
 /**

@@ -52,6 +52,11 @@ export interface RunOptions {
   readonly highs?: Highs;
   /** With `execute`: what clients send, `kv` (default) or one trading cycle of the market. */
   readonly workload?: WorkloadName;
+  /**
+   * Validators share one memo of signature checks (default true; src/sim/shared-checks.ts). The
+   * answers are the same either way: false is for tests that show it.
+   */
+  readonly shareChecks?: boolean;
 }
 
 export interface RunResult {

@@ -19,6 +19,7 @@ import { SimExecution } from './execution.js';
 import { drawFaultPlan, type FaultPlan, faultsEndMs } from './faults.js';
 import { type Envelope, type Network, PlanNetwork } from './network.js';
 import type { RunOptions, RunResult } from './run-types.js';
+import { withSharedChecks } from './shared-checks.js';
 import { ByzantineCore, type Strategy, strategyFor } from './strategies.js';
 import { CLIENT_WAIT_MS, kvSchedule, type PlannedTransaction } from './workload.js';
 
@@ -107,7 +108,7 @@ class Simulation {
     const netRng = this.rng.fork(1);
     const genesisSeed = new Uint8Array(32);
     new DataView(genesisSeed.buffer).setUint32(0, options.seed >>> 0);
-    this.inits = adapter.genesis(this.n, genesisSeed);
+    this.inits = withSharedChecks(adapter.genesis(this.n, genesisSeed), options.shareChecks !== false);
     const order = this.rng.shuffle(Array.from({ length: this.n }, (_, i) => i));
     this.faultyNodes = order.slice(0, options.faulty).sort((a, b) => a - b);
     this.honest = order.slice(options.faulty).sort((a, b) => a - b);

@@ -8,11 +8,12 @@ import {
   invert,
   mod,
   POINT_LENGTH,
-  Point,
+  type Point,
   pointFromBytes,
   SCALAR_LENGTH,
   scalarFromBytes,
   scalarToBytes,
+  sumOfProducts,
 } from './group.js';
 
 /**
@@ -43,10 +44,12 @@ export function coinName(shardId: number, epoch: number, wave: number): Uint8Arr
  * What a validator keeps between coin operations: its committee's decoded verification keys, the
  * last few coin base points, share checks and opened values. It belongs to the coin-key object the
  * validator was given, so validators of one process that each hold their own object each pay for
- * their own checks, as they would on separate machines.
+ * their own checks, as they would on separate machines. (The simulator's validators of one run
+ * hold the one object of their genesis, and so share it: every entry is a pure function of the
+ * bytes it is keyed on.)
  */
 interface CoinMemo {
-  readonly keys: (EncodedPoint | null)[];
+  readonly keys: (VerificationKey | null)[];
   readonly bases: Map<string, EncodedPoint>;
   readonly checked: Map<string, boolean>;
   readonly combined: Map<string, Uint8Array>;
@@ -54,14 +57,27 @@ interface CoinMemo {
 
 const memos = new WeakMap<CoinPublicKeys, CoinMemo>();
 
+/** A decoded verification key, and how many shares it has checked so far. */
+interface VerificationKey extends EncodedPoint {
+  point: Point;
+  checks: number;
+}
+
+/**
+ * Every wave multiplies each key once more, and a window table makes that about 4x cheaper; but
+ * building the table costs about as much as 80 plain multiplications, so a key gets one only once
+ * it has checked this many shares: a long-lived validator soon has them all, a short one (a test,
+ * a simulated run of a few dozen waves) never pays for a table it would not use up.
+ */
+const CHECKS_BEFORE_TABLE = 64;
+
 function memoOf(publicKeys: CoinPublicKeys): CoinMemo {
   let memo = memos.get(publicKeys);
   if (memo === undefined) {
     // Decoding a verification key costs a square root; the keys of a committee are decoded once.
-    const keys = publicKeys.verificationKeys.map((bytes) => {
+    const keys = publicKeys.verificationKeys.map((bytes): VerificationKey | null => {
       try {
-        // Every wave multiplies each key once more: a window table makes that about 4x cheaper.
-        return { point: pointFromBytes(bytes, 'verification key').precompute(8, false), bytes };
+        return { point: pointFromBytes(bytes, 'verification key'), bytes, checks: 0 };
       } catch {
         return null;
       }
@@ -86,8 +102,15 @@ function coinBase(memo: CoinMemo, name: Uint8Array): EncodedPoint {
   return base;
 }
 
-function verificationKey(publicKeys: CoinPublicKeys, index: number): EncodedPoint | null {
+function verificationKey(publicKeys: CoinPublicKeys, index: number): VerificationKey | null {
   return memoOf(publicKeys).keys[index] ?? null;
+}
+
+/** The key's point for one more multiplication, with its window table once it has earned one. */
+function keyForCheck(key: VerificationKey): EncodedPoint {
+  key.checks++;
+  if (key.checks === CHECKS_BEFORE_TABLE) key.point = key.point.precompute(8, false);
+  return key;
 }
 
 /** Validator `index`'s share of coin `name`: H(name)^{x_i} and its proof, 96 bytes. */
@@ -134,7 +157,7 @@ export function verifyCoinShare(
       'challenge',
     );
     const response = scalarFromBytes(share.subarray(POINT_LENGTH + SCALAR_LENGTH), 'response');
-    ok = !s.point.is0() && verifyDleq({ challenge, response }, v, coinBase(memo, name), s);
+    ok = !s.point.is0() && verifyDleq({ challenge, response }, keyForCheck(v), coinBase(memo, name), s);
   } catch {
     ok = false;
   }
@@ -175,13 +198,18 @@ export function combineCoinShares(
       },
     );
   }
+  // The interpolated point does not depend on the order the shares came in (and ristretto255
+  // encodes each element one way), so validators that received the same shares in another order
+  // find the same entry.
+  const inOrder = [...chosen].sort((a, b) => a.index - b.index);
   const memoKey = Buffer.from(
-    sha256(name, ...chosen.flatMap((c) => [Uint8Array.of(c.index), c.share])),
+    sha256(name, ...inOrder.flatMap((c) => [indexBytes(c.index), c.share])),
   ).toString('hex');
   const memo = memoOf(publicKeys);
   const known = memo.combined.get(memoKey);
   if (known !== undefined) return known;
-  let sum = Point.ZERO;
+  const points: Point[] = [];
+  const lambdas: bigint[] = [];
   for (const item of chosen) {
     const xi = BigInt(item.index + 1);
     let numerator = 1n;
@@ -193,13 +221,19 @@ export function combineCoinShares(
       denominator = mod(denominator * (xj - xi));
     }
     const lambda = mod(numerator * invert(denominator));
-    const s = pointFromBytes(item.share.subarray(0, POINT_LENGTH), 'coin share');
-    sum = sum.add(lambda === 0n ? Point.ZERO : s.multiplyUnsafe(lambda));
+    points.push(pointFromBytes(item.share.subarray(0, POINT_LENGTH), 'coin share'));
+    lambdas.push(lambda);
   }
-  const value = sha256(VALUE_DOMAIN, name, sum.toBytes());
+  const value = sha256(VALUE_DOMAIN, name, sumOfProducts(points, lambdas).toBytes());
   if (memo.combined.size >= 1024) memo.combined.clear();
   memo.combined.set(memoKey, value);
   return value;
+}
+
+function indexBytes(index: number): Uint8Array {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, index);
+  return out;
 }
 
 /** The validator a coin value elects: its first 8 bytes as an integer, mod n (bias < n / 2^64). */

@@ -1,4 +1,4 @@
-import { GROUP_ORDER, hashToScalar, mod, Point, scalarToBytes } from './group.js';
+import { GROUP_ORDER, hashToScalar, mod, Point, scalarToBytes, sumOfProducts } from './group.js';
 
 /**
  * Chaum–Pedersen proof that log_g(V) = log_H(S): the share S = H^x was made with the same secret
@@ -39,7 +39,7 @@ export function verifyDleq(proof: DleqProof, v: EncodedPoint, h: EncodedPoint, s
   // g^z · V^-c and H^z · S^-c reproduce the commitments exactly when the proof is honest.
   const negC = mod(-proof.challenge);
   const a = mulBase(proof.response).add(mulAny(v.point, negC));
-  const b = mulAny(h.point, proof.response).add(mulAny(s.point, negC));
+  const b = sumOfProducts([h.point, s.point], [proof.response, negC]);
   return challengeOf(v, h, s, a, b) === proof.challenge;
 }
 
@@ -49,5 +49,5 @@ function mulAny(p: Point, k: bigint): Point {
 }
 
 function mulBase(k: bigint): Point {
-  return k === 0n ? Point.ZERO : Point.BASE.multiply(k);
+  return k === 0n ? Point.ZERO : Point.BASE.multiplyUnsafe(k);
 }

@@ -1,3 +1,4 @@
+import { mulAddUnsafe } from '@noble/curves/abstract/curve.js';
 import { ristretto255, ristretto255_hasher } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { CoinError } from './errors.js';
@@ -83,4 +84,13 @@ export function invert(value: bigint): bigint {
     e >>= 1n;
   }
   return result;
+}
+
+/**
+ * Σ scalars[i]·points[i] for public values only (variable time): one doubling chain shared by all
+ * terms (Straus), so two terms cost little more than one. The sum is the same group element as
+ * the separate products added up, so its encoding is too. Scalars in 0 … q-1.
+ */
+export function sumOfProducts(points: readonly Point[], scalars: readonly bigint[]): Point {
+  return mulAddUnsafe(Point, [...points], [...scalars]);
 }

@@ -99,7 +99,7 @@ export class DagCore implements ConsensusCore<DagMessage> {
       quorum: quorumSize(size),
       validity,
       config,
-      signatures: Signatures.fromSeed(init.committee, init.signingSeed),
+      signatures: Signatures.fromSeed(init.committee, init.signingSeed, init.sharedChecks),
       acceptsEntry: init.acceptsEntry,
     };
     this.coinKeys = init.coinPublicKeys;

@@ -6,7 +6,7 @@ import {
   ed25519Verify,
   sha256,
 } from '../../crypto/index.js';
-import type { Committee } from '../interface.js';
+import type { Committee, SharedChecks } from '../interface.js';
 
 /**
  * What validators sign: the purpose, the shard and epoch, then the header digest. Binding the
@@ -36,7 +36,8 @@ export function voteSigningBytes(committee: Committee, digest: Uint8Array): Uint
  * Ed25519 keys of a committee, imported once, with a cache of verification results: a
  * certificate's votes are checked once per validator however often the certificate arrives.
  * The cache belongs to this object, so validators sharing a process still each pay for their
- * own checks, as they would on separate machines.
+ * own checks, as they would on separate machines, unless they were given one `SharedChecks`
+ * (the simulator's validators of one run), which then replaces the cache.
  */
 export class Signatures {
   private readonly publicKeys: KeyObject[];
@@ -45,12 +46,13 @@ export class Signatures {
   constructor(
     readonly committee: Committee,
     private readonly signingKey: KeyObject,
+    private readonly shared?: SharedChecks,
   ) {
     this.publicKeys = committee.members.map((m) => ed25519PublicKeyObject(m.publicKey));
   }
 
-  static fromSeed(committee: Committee, seed: Uint8Array): Signatures {
-    return new Signatures(committee, ed25519PrivateKeyObject(seed));
+  static fromSeed(committee: Committee, seed: Uint8Array, shared?: SharedChecks): Signatures {
+    return new Signatures(committee, ed25519PrivateKeyObject(seed), shared);
   }
 
   sign(bytes: Uint8Array): Uint8Array {
@@ -61,6 +63,11 @@ export class Signatures {
     const key = this.publicKeys[signer];
     if (key === undefined) return false;
     const member = this.committee.members[signer]!;
+    if (this.shared !== undefined) {
+      return this.shared.verified('ed25519', [member.publicKey, bytes, signature], () =>
+        ed25519Verify(key, bytes, signature),
+      );
+    }
     const cacheKey = `${Buffer.from(member.publicKey).toString('hex')}${Buffer.from(bytes).toString('hex')}${Buffer.from(signature).toString('hex')}`;
     const cached = this.checked.get(cacheKey);
     if (cached !== undefined) return cached;

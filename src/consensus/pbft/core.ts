@@ -95,7 +95,7 @@ export class PbftReplica implements PbftCore {
       n,
       f: maxFaulty(n),
       quorum: quorumSize(n),
-      keyring: new Keyring(init.committee, init.signingSeed),
+      keyring: new Keyring(init.committee, init.signingSeed, init.sharedChecks),
       options,
     };
     this.early = new EarlyMessages(this.s, n, options.windowSize);

@@ -7,14 +7,15 @@ import {
   ed25519Verify,
   sha256,
 } from '../../crypto/index.js';
-import type { Committee } from '../interface.js';
+import type { Committee, SharedChecks } from '../interface.js';
 import { signingBytes } from './codec.js';
 import { transactionsDigest } from './digests.js';
 import type { PbftMessage, UnsignedPbftMessage } from './messages.js';
 
 /**
  * The committee's public keys as prepared KeyObjects (importing a key costs more than a verify),
- * and this validator's own signing key.
+ * and this validator's own signing key. Checks are shared only when the validator was given a
+ * `SharedChecks` (the simulator's validators of one run).
  */
 export class Keyring {
   private readonly publicKeys: KeyObject[];
@@ -23,6 +24,7 @@ export class Keyring {
   constructor(
     readonly committee: Committee,
     signingSeed: Uint8Array,
+    private readonly shared?: SharedChecks,
   ) {
     this.publicKeys = committee.members.map((member) => ed25519PublicKeyObject(member.publicKey));
     this.privateKey = ed25519PrivateKeyObject(signingSeed);
@@ -43,7 +45,11 @@ export class Keyring {
     if (key === undefined) return false;
     const { signature, ...body } = message;
     const bytes = signingBytes(body as UnsignedPbftMessage, this.committee.shardId, this.committee.epoch);
-    return ed25519Verify(key, bytes, signature);
+    if (this.shared === undefined) return ed25519Verify(key, bytes, signature);
+    const publicKey = this.committee.members[message.from]!.publicKey;
+    return this.shared.verified('ed25519', [publicKey, bytes, signature], () =>
+      ed25519Verify(key, bytes, signature),
+    );
   }
 }
 

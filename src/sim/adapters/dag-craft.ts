@@ -14,7 +14,7 @@ import {
   headerSigningBytes,
   voteSigningBytes,
 } from '../../consensus/dag/index.js';
-import { ed25519Sign } from '../../crypto/index.js';
+import { signWithSeed } from './seed-signer.js';
 
 /**
  * Message crafting for the DAG with a faulty validator's real keys: what a Byzantine author can
@@ -24,7 +24,7 @@ import { ed25519Sign } from '../../crypto/index.js';
 export function signHeader(init: DagValidatorInit, header: Omit<Header, 'signature'>): Header {
   const unsigned: Header = { ...header, signature: new Uint8Array(64) };
   const digest = headerDigest(unsigned);
-  return { ...header, signature: ed25519Sign(init.signingSeed, headerSigningBytes(init.committee, digest)) };
+  return { ...header, signature: signWithSeed(init.signingSeed, headerSigningBytes(init.committee, digest)) };
 }
 
 export function signVote(
@@ -33,7 +33,7 @@ export function signVote(
 ): { voter: number; signature: Uint8Array } {
   return {
     voter: init.index,
-    signature: ed25519Sign(init.signingSeed, voteSigningBytes(init.committee, digest)),
+    signature: signWithSeed(init.signingSeed, voteSigningBytes(init.committee, digest)),
   };
 }
 

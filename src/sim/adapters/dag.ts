@@ -11,16 +11,16 @@ import {
   headerSigningBytes,
 } from '../../consensus/dag/index.js';
 import type { ValidatorInit } from '../../consensus/interface.js';
-import { ed25519Sign } from '../../crypto/index.js';
 import type { Prng } from '../../kit/prng.js';
 import { DagBrain } from './dag-brain.js';
 import { classifyDag, dagEquivocationMonitor } from './dag-equivocation.js';
+import { signWithSeed } from './seed-signer.js';
 import { flipBit, type ProtocolAdapter, randomBytes } from './types.js';
 
 function resign(header: Omit<Header, 'signature'>, init: ValidatorInit): Header {
   const unsigned: Header = { ...header, signature: new Uint8Array(64) };
   const digest = headerDigest(unsigned);
-  return { ...header, signature: ed25519Sign(init.signingSeed, headerSigningBytes(init.committee, digest)) };
+  return { ...header, signature: signWithSeed(init.signingSeed, headerSigningBytes(init.committee, digest)) };
 }
 
 function forgedCertificate(header: Header, init: ValidatorInit, rng: Prng): Certificate {

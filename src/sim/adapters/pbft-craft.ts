@@ -1,10 +1,10 @@
 import type { ValidatorInit } from '../../consensus/interface.js';
 import { type PbftMessage, signingBytes, type UnsignedPbftMessage } from '../../consensus/pbft/index.js';
-import { ed25519Sign } from '../../crypto/index.js';
+import { signWithSeed } from './seed-signer.js';
 
 /** A PBFT message signed again with a validator's real key after its contents were changed. */
 export function resign<M extends PbftMessage>(message: M, init: ValidatorInit): M {
   const { signature: _drop, ...unsigned } = message;
   const bytes = signingBytes(unsigned as UnsignedPbftMessage, init.committee.shardId, init.committee.epoch);
-  return { ...message, signature: ed25519Sign(init.signingSeed, bytes) };
+  return { ...message, signature: signWithSeed(init.signingSeed, bytes) };
 }
