@@ -15,10 +15,11 @@ import { type Devnet, ensurePortalBuilt, startDevnet } from './devnet.js';
 
 // The role views in Chromium against one live validator, in Chinese and in English: the regulator
 // traces a real openCycle transaction (decoded, envelope signature, Merkle proof and the block's
-// commit proof checked in the browser), follows it to the trading center's view of that cycle, then to the grid enterprise's
-// feeder diagram, coloured by a security check result whose records are the node's own encoding
-// (served for this page only: a devnet cycle takes minutes to reach its check). No serious
-// accessibility violation on any of them; screenshots go to the folder printed below.
+// commit proof checked in the browser), follows it to the trading center's view of that cycle,
+// then to the grid enterprise's feeder diagram, coloured by a security check result whose records
+// are the node's own encoding (served for this page only: a devnet cycle takes minutes to reach
+// its check). No serious accessibility violation on any of them; screenshots go to the folder
+// printed below.
 
 const SCREENSHOTS = process.env.GRIDSHARD_SCREENSHOTS ?? join(tmpdir(), 'gridshard-portal-screenshots');
 const skip = chromiumMissing();
