@@ -99,6 +99,20 @@ function Outcome({ finality, again }: { finality: Finality; again: () => void })
 /** The block page's "Final" panel: the commit proof, checked in this browser against this header. */
 export function FinalPanel({ block }: { block: HeaderFields }) {
   const { t } = useI18n();
+  if (block.height === 0)
+    return (
+      <section aria-labelledby="final-h" className="card">
+        <h2 id="final-h">{t('finalTitle')}</h2>
+        <p data-testid="commit-proof" data-state="genesis">
+          {t('finalGenesis')}
+        </p>
+      </section>
+    );
+  return <CommitProofPanel block={block} />;
+}
+
+function CommitProofPanel({ block }: { block: HeaderFields }) {
+  const { t } = useI18n();
   const { result, again } = useFinality(block);
   return (
     <section aria-labelledby="final-h" className="card">

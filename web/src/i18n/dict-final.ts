@@ -6,6 +6,8 @@ export const finalEn = {
   finalPending:
     'Commit proof: not yet collected by this node. Validators sign a block once it is on their disk; this page asks again every few seconds.',
   finalCheckAgain: 'Check again',
+  finalGenesis:
+    'Block 0 is the genesis block, written from the genesis file every node starts from: it is final by construction, and no commit proof is signed for it.',
   finalFailed:
     'Commit proof does NOT verify: {reason}. Do not treat this block as final on this node’s word.',
   finalUnavailable: 'The commit proof could not be read: {detail}',
@@ -38,6 +40,7 @@ export const finalZh: Record<keyof typeof finalEn, string> = {
     '提交证明：{size} 个验证节点中有 {signed} 个已签名（法定人数 {quorum}）——已在您的浏览器中验证',
   finalPending: '提交证明：本节点尚未收集到。验证节点在区块写入磁盘后签名；本页面每隔几秒重新查询。',
   finalCheckAgain: '重新查询',
+  finalGenesis: '区块 0 是创世区块，由每个节点启动时使用的创世文件生成：它天然是最终的，不为其签署提交证明。',
   finalFailed: '提交证明验证失败：{reason}。请勿仅凭本节点的说法把该区块视为最终确定。',
   finalUnavailable: '无法读取提交证明：{detail}',
   finalSigners: '签名验证通过的验证节点',
