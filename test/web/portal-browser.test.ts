@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { toHex } from '../../src/crypto/hash.js';
 import { decryptKeystore } from '../../src/crypto/keystore.js';
 import { kvStateKey } from '../../src/ledger/application.js';
-import { dictionaries, type Locale } from '../../web/src/i18n/dict.js';
+import { dictionaries, format, type Locale } from '../../web/src/i18n/dict.js';
 import { assertText, chromiumMissing, launchChromium, seriousViolations } from './browser.js';
 import { type Devnet, ensurePortalBuilt, startDevnet } from './devnet.js';
 
@@ -121,6 +121,14 @@ describe('web portal in Chromium', { skip }, () => {
         '[data-testid=header-check]',
       );
       assert.match((await page.getByTestId('header-check').textContent()) ?? '', new RegExp(t.matches));
+      // Final: the validator's commit proof of this block, checked in the browser (one validator: 1 of 1).
+      const final = page.getByTestId('commit-proof');
+      await assertText(final, format(t.finalVerified, { signed: 1, size: 1, quorum: 1 }));
+      assert.equal(await final.getAttribute('data-state'), 'verified');
+      assert.deepEqual(await page.getByTestId('commit-signers').locator('li').allTextContents(), [
+        `${format(t.finalSigner, { index: 0 })} ${devnet.node.genesis.validators[0]!.publicKey}`,
+      ]);
+      await noSeriousViolations(page, 'block');
       await shot(page, `block-${locale}`);
       const toTx = await change(
         page,
@@ -129,6 +137,11 @@ describe('web portal in Chromium', { skip }, () => {
       );
       assert.equal(await page.getByTestId('verdict').textContent(), `✔ ${t.verified}`);
       assert.equal(await page.getByTestId('signature').textContent(), t.signatureValid);
+      // The chain of proofs: transaction → Merkle proof → header → commit proof, each link verified.
+      const links = page.getByTestId('proof-chain').locator('li');
+      await assertText(links.last(), format(t.chainCommitNote, { signed: 1, size: 1, quorum: 1 }));
+      for (let i = 0; i < 4; i++)
+        assert.equal(await links.nth(i).getAttribute('data-state'), 'good', `link ${i}`);
       await noSeriousViolations(page, 'transaction');
       await shot(page, `transaction-${locale}`);
 
@@ -183,6 +196,40 @@ describe('web portal in Chromium', { skip }, () => {
       await context.close();
     });
   }
+
+  it('shows a commit proof the node has not collected as pending, and refuses a tampered one', async () => {
+    const t = dictionaries.en;
+    const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1366, height: 768 } });
+    const page = await context.newPage();
+    const proofPath = `**/api/v1/blocks/${txHeight}/commit-proof`;
+    await page.route(proofPath, (route) =>
+      route.fulfill({
+        status: 404,
+        contentType: 'application/problem+json',
+        json: { code: 'NOT_FOUND', detail: 'no commit proof yet' },
+      }),
+    );
+    await page.goto(`${devnet.url}/blocks/${txHeight}`);
+    const final = page.getByTestId('commit-proof');
+    await assertText(final, t.finalPending);
+    assert.equal(await final.getAttribute('data-state'), 'pending');
+    await noSeriousViolations(page, 'block, proof pending');
+    // The node's own answer with one bit of the last signature flipped: the browser refuses it.
+    await page.unroute(proofPath);
+    await page.route(proofPath, async (route) => {
+      const answer = (await (await route.fetch()).json()) as { proof: string };
+      const last = answer.proof.length - 1;
+      const flipped = (Number.parseInt(answer.proof[last]!, 16) ^ 1).toString(16);
+      await route.fulfill({ json: { ...answer, proof: answer.proof.slice(0, last) + flipped } });
+    });
+    await page.getByRole('button', { name: t.finalCheckAgain }).click();
+    await assertText(final, format(t.commitSignature, { signer: 0 }));
+    assert.equal(await final.getAttribute('data-state'), 'failed');
+    assert.equal(await final.getAttribute('role'), 'alert');
+    await noSeriousViolations(page, 'block, proof refused');
+    await shot(page, 'block-proof-refused-en');
+    await context.close();
+  });
 
   it('imports a market member’s key, signs in with the role the registry holds, and exports it for the command line', async () => {
     await devnet.admitMembers();

@@ -14,11 +14,12 @@ import { assertText, chromiumMissing, launchChromium, seriousViolations } from '
 import { type Devnet, ensurePortalBuilt, startDevnet } from './devnet.js';
 
 // The role views in Chromium against one live validator, in Chinese and in English: the regulator
-// traces a real openCycle transaction (decoded, envelope signature and Merkle proof checked in the
-// browser), follows it to the trading center's view of that cycle, then to the grid enterprise's
-// feeder diagram, coloured by a security check result whose records are the node's own encoding
-// (served for this page only: a devnet cycle takes minutes to reach its check). No serious
-// accessibility violation on any of them; screenshots go to the folder printed below.
+// traces a real openCycle transaction (decoded, envelope signature, Merkle proof and the block's
+// commit proof checked in the browser), follows it to the trading center's view of that cycle,
+// then to the grid enterprise's feeder diagram, coloured by a security check result whose records
+// are the node's own encoding (served for this page only: a devnet cycle takes minutes to reach
+// its check). No serious accessibility violation on any of them; screenshots go to the folder
+// printed below.
 
 const SCREENSHOTS = process.env.GRIDSHARD_SCREENSHOTS ?? join(tmpdir(), 'gridshard-portal-screenshots');
 const skip = chromiumMissing();
@@ -99,6 +100,11 @@ describe('portal role views in Chromium', { skip }, () => {
       await assertText(page.getByTestId('action-type'), 'openCycle');
       assert.equal(await page.getByTestId('envelope-signature').textContent(), t.signatureValid);
       assert.equal(await page.getByTestId('verdict').textContent(), `✔ ${t.verified}`);
+      // One line of checks: transaction → Merkle proof → header → the committee's commit proof.
+      const links = page.getByTestId('proof-chain').locator('li');
+      await assertText(links.last(), format(t.chainCommitNote, { signed: 1, size: 1, quorum: 1 }));
+      for (let i = 0; i < 4; i++)
+        assert.equal(await links.nth(i).getAttribute('data-state'), 'good', `link ${i}`);
       const fields = (await page.getByTestId('action-fields').textContent()) ?? '';
       assert.match(fields, new RegExp(`cycleId${cycleId}`));
       assert.match(fields, new RegExp(toHex(gridEnterprise)));

@@ -48,7 +48,7 @@ export const rolesEn = {
   // regulator trace
   traceTitle: 'Regulator trace',
   traceIntro:
-    'From a transaction hash: the market action it carries, decoded in this browser; the block it is in, with the Merkle proof checked here; and the trading cycle it concerns.',
+    'From a transaction hash: the market action it carries, decoded in this browser; the block it is in, with the Merkle proof and the committee’s commit proof of that block checked here; and the trading cycle it concerns.',
   txHash: 'Transaction hash (64 hex characters)',
   trace: 'Trace',
   marketAction: 'Market action',
@@ -147,7 +147,7 @@ export const rolesZh: Record<keyof typeof rolesEn, string> = {
   reason: '原因',
   traceTitle: '监管追溯',
   traceIntro:
-    '输入交易哈希：在本浏览器中解码其承载的市场操作；显示所在区块，并在此校验默克尔证明；以及它所涉及的交易周期。',
+    '输入交易哈希：在本浏览器中解码其承载的市场操作；显示所在区块，并在此校验默克尔证明及委员会对该区块的提交证明；以及它所涉及的交易周期。',
   txHash: '交易哈希（64 位十六进制字符）',
   trace: '追溯',
   marketAction: '市场操作',

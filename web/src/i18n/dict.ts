@@ -1,4 +1,5 @@
 /** Every string the portal shows, in English and Simplified Chinese; `{name}` marks a value. */
+import { finalEn, finalZh } from './dict-final.js';
 import { rolesEn, rolesZh } from './dict-roles.js';
 
 const en = {
@@ -156,6 +157,7 @@ const en = {
     'This browser keeps {n} reveal(s) of sealed quotations that only this key opens. Removed, the key takes them with it, and an unrevealed commitment lapses. Remove it anyway?',
   noContracts: 'You are party to no contract in this cycle.',
   ...rolesEn,
+  ...finalEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -310,6 +312,7 @@ const zh: Dictionary = {
     '本浏览器保存着 {n} 份只有该密钥才能打开的密封报价揭示内容。删除密钥后这些内容将无法使用，未揭示的承诺值将失效。仍要删除吗？',
   noContracts: '您在本周期没有合同。',
   ...rolesZh,
+  ...finalZh,
 };
 
 export const dictionaries = { en: en as Dictionary, 'zh-CN': zh } as const;

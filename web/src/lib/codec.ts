@@ -12,6 +12,10 @@ export class CodecError extends Error {
   }
 }
 
+// fatal: invalid UTF-8 is an error; ignoreBOM: a leading U+FEFF is kept, as the node's reader
+// keeps it, so a decoded string re-encodes to the bytes that were read.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 export class Writer {
   private readonly parts: Uint8Array[] = [];
 
@@ -104,6 +108,7 @@ export class Reader {
       value += (byte & 0x7f) * scale;
       if ((byte & 0x80) === 0) {
         if (i > 0 && byte === 0) throw new CodecError('non-minimal length');
+        if (!Number.isSafeInteger(value)) throw new CodecError('length above 2^53-1');
         return value;
       }
       scale *= 0x80;
@@ -123,7 +128,7 @@ export class Reader {
   }
 
   string(max: number): string {
-    return new TextDecoder('utf-8', { fatal: true }).decode(this.bytes(max));
+    return UTF8.decode(this.bytes(max));
   }
 
   end(): void {

@@ -1,4 +1,5 @@
 import { Field, Fields, formatTime, HashText, Loaded } from '../components/bits.js';
+import { FinalPanel } from '../components/final.js';
 import { useI18n } from '../i18n/i18n.js';
 import { api } from '../lib/api.js';
 import { headerMatchesHash } from '../lib/header.js';
@@ -43,6 +44,7 @@ export function BlockPage({ height }: { height: number }) {
                   <HashText value={b.stateRoot} />
                 </Field>
               </Fields>
+              <FinalPanel key={b.hash} block={b} />
               <h2>{t('transactions')}</h2>
               {b.transactions.length === 0 ? (
                 <p>{t('noTransactions')}</p>

@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { Field, Fields, formatTime, HashText, Loaded, Step, Verdict } from '../components/bits.js';
+import { Field, Fields, formatTime, HashText, Loaded, Verdict } from '../components/bits.js';
+import { ProofChain } from '../components/final.js';
 import { useI18n } from '../i18n/i18n.js';
 import { api } from '../lib/api.js';
 import { fromHex, toHex } from '../lib/hex.js';
@@ -137,11 +138,7 @@ function Trace({ hash }: { hash: string }) {
             <h2 id="proof-h">
               {t('proofTitle')}: <Verdict ok={check.verified} />
             </h2>
-            <ul className="steps">
-              <Step ok={check.headerHash}>{t('stepHeader')}</Step>
-              <Step ok={check.content}>{t('stepContent')}</Step>
-              <Step ok={check.proof}>{t('stepProof')}</Step>
-            </ul>
+            <ProofChain check={check} header={block} />
             <Fields>
               <Field name={t('inBlock')}>
                 <Link href={`/blocks/${tx.height}`}>{tx.height}</Link>

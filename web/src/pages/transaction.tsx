@@ -1,4 +1,5 @@
-import { Field, Fields, HashText, Loaded, Step, Verdict } from '../components/bits.js';
+import { Field, Fields, HashText, Loaded, Verdict } from '../components/bits.js';
+import { ProofChain } from '../components/final.js';
 import { useI18n } from '../i18n/i18n.js';
 import { api } from '../lib/api.js';
 import { fromHex, toHex } from '../lib/hex.js';
@@ -47,17 +48,13 @@ export function TransactionPage({ hash }: { hash: string }) {
         <HashText value={hash} />
       </p>
       <Loaded result={result}>
-        {({ tx, envelope, check }) => (
+        {({ tx, block, envelope, check }) => (
           <>
             <section aria-labelledby="proof-h" className="card">
               <h2 id="proof-h">
                 {t('proofTitle')}: <Verdict ok={check.verified} />
               </h2>
-              <ul className="steps">
-                <Step ok={check.headerHash}>{t('stepHeader')}</Step>
-                <Step ok={check.content}>{t('stepContent')}</Step>
-                <Step ok={check.proof}>{t('stepProof')}</Step>
-              </ul>
+              <ProofChain check={check} header={block} />
             </section>
             <Fields>
               <Field name={t('inBlock')}>
