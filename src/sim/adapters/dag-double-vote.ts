@@ -189,11 +189,6 @@ export class DoubleVotes {
       `round ${split.round}: padded certificate for the second header ${short(split.secondKey)} of ${this.lead} broadcast: ${real.length} real votes (${real.map((v) => v.voter).join(',')}) + ${padding.length} ${kind} (${padding.map((v) => v.voter).join(',')})`,
     );
   }
-
-  /** The digests of both versions of each split (for tests and the brain's checks). */
-  slots(): { round: number; first: string; second: string }[] {
-    return [...this.splits.values()].map((s) => ({ round: s.round, first: s.firstKey, second: s.secondKey }));
-  }
 }
 
 /** Enough of a digest to find its vertex again (in a test, in a snapshot). */
