@@ -45,7 +45,7 @@ describe('colluding adversary against the DAG', () => {
 });
 
 describe('colluding adversary against PBFT', () => {
-  it('splits a faulty primary’s batches between the honest validators without breaking safety', () => {
+  it('splits a faulty primary’s batches and double-votes under honest primaries without breaking safety', () => {
     const result = runSimulation({
       protocol: 'pbft',
       nodes: 4,
@@ -60,6 +60,16 @@ describe('colluding adversary against PBFT', () => {
       result.attacks.some((a) => a.includes('conflicting batches')),
       result.attacks.join('; '),
     );
+    // The faulty validator commits both batches of its own split slots, and under the honest
+    // primary of view 1 prepares and commits a digest nobody proposed in front of some validators.
+    const double = (kind: string, honestPrimary: boolean) =>
+      result.attacks.filter(
+        (a) =>
+          a.includes(`sent ${kind}s for two digests`) && a.endsWith('(honest primary)') === honestPrimary,
+      );
+    assert.ok(double('commit', false).length > 0, result.attacks.join('; '));
+    assert.ok(double('prepare', true).length > 0, result.attacks.join('; '));
+    assert.ok(double('commit', true).length > 0, result.attacks.join('; '));
     assert.equal(result.agreementOk, true, result.problems.join('; '));
     assert.equal(result.validityOk, true, result.problems.join('; '));
     assert.equal(result.livenessOk, true, result.problems.join('; '));

@@ -7,6 +7,8 @@ import {
   type Header,
 } from '../../consensus/dag/index.js';
 import { type ConsensusEffect, type ConsensusInput, quorumSize } from '../../consensus/interface.js';
+import type { Prng } from '../../kit/prng.js';
+import { CoinSteering } from './dag-coin-steer.js';
 import {
   coinShareOf,
   electedLeader,
@@ -16,9 +18,18 @@ import {
   signHeader,
   signVote,
 } from './dag-craft.js';
+import { DoubleVotes } from './dag-double-vote.js';
 import type { Brain, BrainContext } from './types.js';
 
 type Effect = ConsensusEffect<unknown>;
+
+/**
+ * Which attack a wave belongs to (drawn per wave from the seed): the stale-parent attempt below,
+ * the lead's equivocation with double votes on its support-round header (dag-double-vote.ts), or
+ * steering the coin by withholding the faulty shares (dag-coin-steer.ts). One attack per wave
+ * keeps their holds from undoing each other.
+ */
+type Plan = 'stale-parent' | 'double-vote' | 'steer';
 
 /**
  * One attempt of the stale-parent attack on wave W (leader round 2W - 1, support round 2W):
@@ -78,6 +89,10 @@ export class DagBrain implements Brain {
   private readonly ownShares = new Map<string, Uint8Array>();
   private rotation = 0;
   private fakeTx = 0;
+  private readonly plans = new Map<number, Plan>();
+  private readonly planRng: Prng;
+  private readonly doubleVotes: DoubleVotes;
+  private readonly steering: CoinSteering;
 
   constructor(private readonly context: BrainContext) {
     const view = context.view;
@@ -90,6 +105,19 @@ export class DagBrain implements Brain {
       this.inits.set(identity, init);
       this.inner.set(identity, context.create(init) as DagCore);
     }
+    this.planRng = context.rng.fork(7);
+    this.doubleVotes = new DoubleVotes(context, context.rng.fork(8), this.inits, this.lead, this.quorum);
+    this.steering = new CoinSteering(context, context.rng.fork(9), this.inits);
+  }
+
+  private planFor(wave: number): Plan {
+    let plan = this.plans.get(wave);
+    if (plan === undefined) {
+      const draw = this.planRng.int(4);
+      plan = draw < 2 ? 'stale-parent' : draw === 2 ? 'double-vote' : 'steer';
+      this.plans.set(wave, plan);
+    }
+    return plan;
   }
 
   private get attacks(): string[] {
@@ -102,15 +130,13 @@ export class DagBrain implements Brain {
 
   handle(identity: number, input: ConsensusInput<unknown>, nowMs: number): Effect[] {
     const out: Effect[] = [];
-    if (
-      input.kind === 'message' &&
-      identity === this.lead &&
-      this.takeVote(input.message as DagMessage, out, nowMs)
-    ) {
-      return out;
+    if (input.kind === 'message' && identity === this.lead) {
+      const message = input.message as DagMessage;
+      if (this.takeVote(message, out, nowMs) || this.doubleVotes.takeVote(message)) return out;
     }
     this.run(identity, input, nowMs, out);
     this.advance(nowMs, out);
+    if (this.active()) this.doubleVotes.tick(nowMs, out);
     return out;
   }
 
@@ -123,6 +149,10 @@ export class DagBrain implements Brain {
     const effects = this.inner.get(identity)!.handle(input as ConsensusInput<DagMessage>, nowMs);
     let proposed = false;
     for (const effect of effects) {
+      if (effect.kind === 'broadcast' && (effect.message as DagMessage).type === 'certificate')
+        this.doubleVotes.noteCertificate(
+          (effect.message as Extract<DagMessage, { type: 'certificate' }>).certificate,
+        );
       if (effect.kind !== 'broadcast' || (effect.message as DagMessage).type !== 'header') {
         out.push(effect);
         continue;
@@ -142,36 +172,18 @@ export class DagBrain implements Brain {
     }
   }
 
-  /**
-   * Between attempts, half of the lead's support-round headers go out in two versions: the real
-   * one to f + 1 honest validators (enough, with the faulty votes, to certify it) and a second,
-   * validly signed one with another batch to the rest, whose votes it then cannot use.
-   */
+  /** Between attempts, the lead's support-round header of a double-vote wave goes out in two versions. */
   private equivocate(identity: number, header: Header, out: Effect[]): boolean {
     if (identity !== this.lead || this.attempt !== null || header.round % 2 !== 0 || !this.active())
       return false;
-    if (!this.context.rng.chance(0.5)) return false;
-    const honest = this.context.rng.shuffle([...this.honest]);
-    const f = this.faulty.length;
-    const first = honest.slice(0, f + 1);
-    const second = honest.slice(f + 1);
-    const { signature: _, ...unsigned } = header;
-    const junk = new TextEncoder().encode(`byzantine/${identity}/equivocation/${header.round}`);
-    const other = signHeader(this.inits.get(identity)!, {
-      ...unsigned,
-      transactions: [...header.transactions, junk],
-    });
-    for (const to of [...first, ...this.faulty.filter((id) => id !== identity)])
-      out.push({ kind: 'send', to, message: { type: 'header', header } });
-    for (const to of second) out.push({ kind: 'send', to, message: { type: 'header', header: other } });
-    this.attacks.push(
-      `round ${header.round}: two headers of ${identity}, to {${first.join(',')}} and {${second.join(',')}}`,
-    );
-    return true;
+    if (this.planFor(header.round / 2) !== 'double-vote') return false;
+    return this.doubleVotes.equivocate(header, out);
   }
 
   /** False when the header is kept back. */
   private onOwnHeader(identity: number, header: Header, key: string, nowMs: number): boolean {
+    if (header.round % 2 === 1 && this.active() && this.planFor((header.round + 1) / 2) === 'steer')
+      this.steering.steer((header.round + 1) / 2);
     const attempt = this.attempt;
     if (attempt !== null && header.round === 2 * attempt.wave) {
       if (referencedKeys(header).includes(attempt.t)) attempt.sb.add(key);
@@ -187,7 +199,13 @@ export class DagBrain implements Brain {
       this.suppressed.add(key);
       return false;
     }
-    if (this.attempt === null && header.round % 2 === 1 && header.round >= 3 && this.active()) {
+    if (
+      this.attempt === null &&
+      header.round % 2 === 1 &&
+      header.round >= 3 &&
+      this.active() &&
+      this.planFor((header.round + 1) / 2) === 'stale-parent'
+    ) {
       const a = this.honest[this.rotation++ % this.honest.length]!;
       this.attempt = {
         wave: (header.round + 1) / 2,
@@ -381,6 +399,7 @@ export class DagBrain implements Brain {
 
   observe(from: number, to: number, raw: unknown): void {
     const message = raw as DagMessage;
+    if (this.active()) this.steering.observe(from, message);
     if (message.type === 'certificate') {
       const header = message.certificate.header;
       const key = headerKey(header);
@@ -412,9 +431,25 @@ export class DagBrain implements Brain {
     this.shares.set(wave, known);
   }
 
-  holds(_from: number, to: number, raw: unknown): boolean {
+  holds(from: number, to: number, raw: unknown): boolean {
+    if (!this.active()) return false;
+    return this.attemptHolds(to, raw) || this.steeringHolds(from, to, raw);
+  }
+
+  /** The coin steering's holds, except on what the stale-parent attempt needs delivered. */
+  private steeringHolds(from: number, to: number, raw: unknown): boolean {
     const attempt = this.attempt;
-    if (attempt === null || !this.active()) return false;
+    const message = raw as DagMessage;
+    if (attempt !== null && (message.type === 'header' || message.type === 'certificate')) {
+      const header = message.type === 'header' ? message.header : message.certificate.header;
+      if (header.round >= 2 * attempt.wave - 1) return false;
+    }
+    return this.steering.holds(from, to, raw);
+  }
+
+  private attemptHolds(to: number, raw: unknown): boolean {
+    const attempt = this.attempt;
+    if (attempt === null) return false;
     const message = raw as DagMessage;
     const header =
       message.type === 'header'
