@@ -1,5 +1,7 @@
 import { DagCore, type EquivocationProof, headerDigest } from '../../src/consensus/dag/index.js';
 import { decodeState } from '../../src/consensus/dag/snapshot.js';
+import type { Committee } from '../../src/consensus/interface.js';
+import { dagAdapter } from '../../src/sim/adapters/dag.js';
 import { type RunResult, runSimulation } from '../../src/sim/index.js';
 
 /** What the honest validators of a colluding DAG run held, sampled through the run. */
@@ -53,4 +55,11 @@ export function observeColludingDag(seed: number, txWindowMs: number): ObservedR
 
 export function digestHex(proofHeader: EquivocationProof['first']): string {
   return hex(headerDigest(proofHeader));
+}
+
+/** The committee of a four-validator simulated DAG run of `seed`, built as the run builds it. */
+export function committeeForTest(seed: number): Committee {
+  const genesisSeed = new Uint8Array(32);
+  new DataView(genesisSeed.buffer).setUint32(0, seed >>> 0);
+  return dagAdapter().genesis(4, genesisSeed)[0]!.committee;
 }

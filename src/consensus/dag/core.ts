@@ -232,8 +232,15 @@ export class DagCore implements ConsensusCore<DagMessage> {
     if (previous !== undefined && previous !== key) {
       // Equivocation: the first header keeps the vote. Once that one is certified, the second,
       // signed by the same author, completes a proof anyone can check.
+      // The certified header may be this very one (the vote went to the other version, whose
+      // header is not kept): a header paired with itself proves nothing, so none is recorded
+      // here; a validator that holds the other version's certificate records the pair.
       const certified = this.store.at(header.round, header.author);
-      if (certified !== undefined && headerSignedByAuthor(this.ctx, header, digest)) {
+      if (
+        certified !== undefined &&
+        digestKey(headerDigest(certified.header)) !== key &&
+        headerSignedByAuthor(this.ctx, header, digest)
+      ) {
         this.recordEquivocation(certified, { header, votes: [] });
       }
       return;
