@@ -146,14 +146,6 @@ export class EffectLoop<
     return this.queue.peekAt();
   }
 
-  get pending(): number {
-    return this.queue.size;
-  }
-
-  core(node: number): LoopCore<I | LoopInput<M>, E> | null {
-    return this.cores[node] ?? null;
-  }
-
   /** Feeds one input to an instance now and carries out what follows; a stopped instance ignores it. */
   feed(node: number, input: I | LoopInput<M>): void {
     if (this.cores[node] === null || this.cores[node] === undefined) return;
