@@ -5,7 +5,7 @@ import type {
   ValidatorInit,
 } from '../consensus/interface.js';
 import { maxFaulty } from '../consensus/interface.js';
-import { EventQueue } from '../kit/event-queue.js';
+import { EffectLoop, type LoopCore, type OtherEffect } from '../kit/effect-loop.js';
 import { Prng } from '../kit/prng.js';
 import type { ValidatorEffect, ValidatorInput } from '../validator/types.js';
 import type { Validator } from '../validator/validator.js';
@@ -17,7 +17,7 @@ import { InvariantChecker } from './checks.js';
 import { SimError } from './errors.js';
 import { SimExecution } from './execution.js';
 import { drawFaultPlan, type FaultPlan, faultsEndMs } from './faults.js';
-import { type Envelope, type Network, PlanNetwork } from './network.js';
+import { type Network, PlanNetwork } from './network.js';
 import type { RunOptions, RunResult } from './run-types.js';
 import { withSharedChecks } from './shared-checks.js';
 import { ByzantineCore, type Strategy, strategyFor } from './strategies.js';
@@ -25,17 +25,9 @@ import { CLIENT_WAIT_MS, kvSchedule, type PlannedTransaction } from './workload.
 
 export type { RunOptions, RunResult } from './run-types.js';
 
-type SimEvent =
-  | { readonly kind: 'deliver'; readonly envelope: Envelope }
-  | { readonly kind: 'timer'; readonly to: number; readonly name: string; readonly incarnation: number }
-  | { readonly kind: 'transactions'; readonly to: number; readonly tx: PlannedTransaction['tx'] }
-  | { readonly kind: 'crash'; readonly node: number }
-  | { readonly kind: 'restart'; readonly node: number }
-  /** Clients of a validator that lost its queue in a crash send their transactions again. */
-  | { readonly kind: 'resend'; readonly node: number }
-  | { readonly kind: 'snapshot' }
-  | { readonly kind: 'tick' }
-  | { readonly kind: 'flush' };
+/** A bare core's inputs, and a whole validator's (a mempool proposal, durability answers). */
+type SimInput = ConsensusInput<unknown> | ValidatorInput<unknown>;
+type SimEffect = ConsensusEffect<unknown> | ValidatorEffect<unknown>;
 
 const MAX_EVENTS = 3_000_000;
 /** How long after a lossy restart a client waits before sending an uncommitted transaction again. */
@@ -63,7 +55,6 @@ export function runSimulation(options: RunOptions): RunResult {
 class Simulation {
   private readonly n: number;
   private readonly rng: Prng;
-  private readonly queue = new EventQueue<SimEvent>();
   private readonly inits: ValidatorInit[];
   /** Instance i runs identity identityOf[i]; instances n … are twins. */
   private readonly identityOf: number[];
@@ -80,8 +71,6 @@ class Simulation {
   private readonly network: Network;
   private readonly checker: InvariantChecker;
   private readonly monitor: EquivocationMonitor;
-  private readonly timers: Map<string, number>[];
-  private readonly incarnation: number[];
   private readonly targeting: boolean;
   private readonly crashed = new Map<number, { recovered?: Uint8Array; signedLog: Uint8Array[] }>();
   /** Each client transaction and the validator it was last handed to. */
@@ -90,14 +79,15 @@ class Simulation {
   private readonly durable: { snapshot?: Uint8Array; log: Uint8Array[] }[];
   private readonly attacks: string[] = [];
   private equivocationViolated = false;
-  private held = 0;
   private readonly restarts: {
     instance: number;
     atMs: number;
     fromSnapshot: boolean;
     signedRecords: number;
   }[] = [];
-  private now = 0;
+  /** Carries out every core's effects: deliveries through the network, timers, the rest here. */
+  private readonly loop: EffectLoop<unknown, SimInput, SimEffect, unknown>;
+  private nextSampleAt: number;
 
   constructor(
     private readonly adapter: ProtocolAdapter<unknown>,
@@ -153,8 +143,6 @@ class Simulation {
     });
     this.checker = new InvariantChecker(this.honest, this.n);
     this.monitor = adapter.equivocationMonitor();
-    this.timers = this.identityOf.map(() => new Map());
-    this.incarnation = this.identityOf.map(() => 0);
     this.durable = this.identityOf.map(() => ({ log: [] }));
     this.execution = options.execute
       ? new SimExecution(options.seed, options.executionApplication, options.workload, options.highs)
@@ -168,6 +156,35 @@ class Simulation {
       if (this.setup?.faultyCore !== undefined) return this.setup.faultyCore(init, adapter);
       return new ByzantineCore(this.strategies[j]!, adapter, init, byzantineRng.fork(instance));
     });
+    this.nextSampleAt = options.sampleEveryMs ?? Number.POSITIVE_INFINITY;
+    this.loop = new EffectLoop(
+      this.cores.map((_, instance) => this.runnerOf(instance)),
+      {
+        identities: this.n,
+        identityOf: this.identityOf,
+        network: this.network,
+        outgoing: (from, message) => this.outgoing(from, message),
+        effect: (node, effect) => this.effect(node, effect),
+        // A bare core's view of the leader changes with its input; a whole validator's once its
+        // durability answers are in.
+        afterHandle: (node) => {
+          if (!this.validators[node]) this.retarget();
+        },
+        afterInput: (node) => {
+          if (this.validators[node]) this.retarget();
+        },
+        beforeEvent: (atMs) => {
+          while (atMs >= this.nextSampleAt) {
+            this.options.onSample?.(this.nextSampleAt, this.cores);
+            this.nextSampleAt += this.options.sampleEveryMs!;
+          }
+        },
+      },
+    );
+  }
+
+  private get now(): number {
+    return this.loop.now;
   }
 
   private get faultsEnd(): number {
@@ -187,7 +204,7 @@ class Simulation {
         this.honest,
         (_, tag) => new TextEncoder().encode(tag),
       );
-    for (const { atMs, to, tx } of planned) this.queue.push(atMs, { kind: 'transactions', to, tx });
+    for (const { atMs, to, tx } of planned) this.loop.schedule(atMs, () => this.clientSends(to, tx));
     const txCount = planned.length;
     const crashes =
       this.setup?.crashes ??
@@ -201,31 +218,20 @@ class Simulation {
             },
           ]);
     for (const crash of crashes) {
-      this.queue.push(crash.atMs, { kind: 'crash', node: crash.instance });
-      this.queue.push(crash.restartMs, { kind: 'restart', node: crash.instance });
+      this.loop.schedule(crash.atMs, () => this.crash(crash.instance));
+      this.loop.schedule(crash.restartMs, () => this.restart(crash.instance));
     }
-    if (this.setup?.lossyCrash) this.queue.push(this.setup.snapshotPeriodMs, { kind: 'snapshot' });
-    if (this.network.releaseAllAtMs > 0) this.queue.push(this.network.releaseAllAtMs, { kind: 'flush' });
-    if (this.network.tickMs !== undefined) this.queue.push(this.network.tickMs, { kind: 'tick' });
-    for (let i = 0; i < this.cores.length; i++) this.feed(i, { kind: 'start' });
+    if (this.setup?.lossyCrash) this.loop.schedule(this.setup.snapshotPeriodMs, () => this.snapshotAll());
+    this.loop.armReleases();
+    for (let i = 0; i < this.cores.length; i++) this.loop.feed(i, { kind: 'start' });
 
     const faultsEnd = this.faultsEnd;
     const deadline = faultsEnd + (this.options.livenessBoundMs ?? 30_000);
     let events = 0;
-    let nextSampleAt = this.options.sampleEveryMs ?? Number.POSITIVE_INFINITY;
     let done = false;
     let doneAt = deadline;
-    while (events < MAX_EVENTS) {
-      const next = this.queue.pop();
-      if (next === undefined || next.at > deadline) break;
-      this.now = next.at;
+    while (events < MAX_EVENTS && this.loop.step(deadline)) {
       events++;
-      while (this.now >= nextSampleAt) {
-        this.options.onSample?.(nextSampleAt, this.cores);
-        nextSampleAt += this.options.sampleEveryMs!;
-      }
-      this.dispatch(next.item);
-      for (const envelope of this.network.release(this.now)) this.deliverSoon(envelope);
       if (this.now >= faultsEnd && this.checker.submittedCount === txCount && this.checker.allCommitted()) {
         done = true;
         doneAt = this.now;
@@ -255,7 +261,7 @@ class Simulation {
       latencyP50Ms: latencies[Math.floor(latencies.length / 2)] ?? 0,
       latencyMaxMs: latencies[latencies.length - 1] ?? 0,
       attacks: [...this.attacks],
-      heldMessages: this.held,
+      heldMessages: this.loop.held,
       restarts: this.restarts,
       problems,
       ...(execution === undefined
@@ -266,131 +272,105 @@ class Simulation {
 
   private readonly equivocations: string[] = [];
 
-  private dispatch(event: SimEvent): void {
-    switch (event.kind) {
-      case 'deliver': {
-        const { envelope } = event;
-        if (this.cores[envelope.to] !== null)
-          this.feed(envelope.to, { kind: 'message', from: envelope.fromId, message: envelope.message });
-        return;
-      }
-      case 'timer': {
-        if (event.incarnation !== this.incarnation[event.to]) return;
-        const timers = this.timers[event.to]!;
-        if (timers.get(event.name) !== this.now) return; // re-armed since
-        timers.delete(event.name);
-        this.feed(event.to, { kind: 'timer', name: event.name });
-        return;
-      }
-      case 'transactions': {
-        // A client whose validator is down hands the transaction to another honest one.
-        let to = event.to;
-        if (this.cores[to] === null) to = this.honest.find((i) => this.cores[i] !== null) ?? to;
-        const tx = typeof event.tx === 'function' ? event.tx(to, this.now) : event.tx;
-        if (tx === null) {
-          this.queue.push(this.now + CLIENT_WAIT_MS, event);
-          return;
-        }
-        this.checker.submitted(tx, this.now);
-        this.handedTo.set(Buffer.from(tx).toString('hex'), { node: to, tx });
-        if (this.cores[to] !== null) this.feed(to, { kind: 'transactions', transactions: [tx] });
-        return;
-      }
-      case 'resend': {
-        // A validator acknowledges a transaction from memory; one that lost its queue in a crash
-        // loses what it had not yet proposed, and the client sends the same bytes again to
-        // another validator, as the SDK does (docs/API.md, acknowledgement contract).
-        const others = this.honest.filter((i) => i !== event.node && this.cores[i] !== null);
-        if (others.length === 0) return;
-        let k = 0;
-        for (const [key, handed] of this.handedTo) {
-          if (handed.node !== event.node || this.checker.committedAnywhere(handed.tx)) continue;
-          const to = others[k++ % others.length]!;
-          this.handedTo.set(key, { node: to, tx: handed.tx });
-          this.checker.resent(handed.tx);
-          this.feed(to, { kind: 'transactions', transactions: [handed.tx] });
-        }
-        return;
-      }
-      case 'crash': {
-        const core = this.cores[event.node];
-        if (core === null || core === undefined) return;
-        if (this.setup?.lossyCrash) {
-          // What was durable at the crash: the last periodic snapshot and the signed records since.
-          const durable = this.durable[event.node]!;
-          this.crashed.set(event.node, {
-            ...(durable.snapshot === undefined ? {} : { recovered: durable.snapshot }),
-            signedLog: [...durable.log],
-          });
-        } else {
-          // The snapshot is what the node wrote after its last handled input; a whole validator
-          // writes one only when settled, and otherwise has its last one and the records since.
-          const validator = this.validators[event.node];
-          const settled =
-            validator === null || validator === undefined ? core.snapshot() : validator.snapshot();
-          const durable = this.durable[event.node]!;
-          this.crashed.set(
-            event.node,
-            settled !== null
-              ? { recovered: settled, signedLog: [] }
-              : {
-                  ...(durable.snapshot === undefined ? {} : { recovered: durable.snapshot }),
-                  signedLog: [...durable.log],
-                },
-          );
-        }
-        this.validators[event.node] = null;
-        this.cores[event.node] = null;
-        this.incarnation[event.node]!++;
-        this.timers[event.node]!.clear();
-        return;
-      }
-      case 'restart': {
-        const state = this.crashed.get(event.node);
-        if (state === undefined || this.cores[event.node] !== null) return;
-        const init = this.inits[this.identityOf[event.node]!]!;
-        this.restarts.push({
-          instance: event.node,
-          atMs: this.now,
-          fromSnapshot: state.recovered !== undefined,
-          signedRecords: state.signedLog.length,
-        });
-        const restored = {
-          ...init,
-          ...(state.recovered === undefined ? {} : { recovered: state.recovered }),
-          ...(state.signedLog.length === 0 ? {} : { signedLog: state.signedLog }),
-        };
-        this.cores[event.node] =
-          this.execution !== null && this.honest.includes(this.identityOf[event.node]!)
-            ? this.startValidator(event.node, restored)
-            : this.adapter.create(restored);
-        this.feed(event.node, { kind: 'start' });
-        if (this.setup?.lossyCrash)
-          this.queue.push(this.now + CLIENT_RESEND_AFTER_MS, { kind: 'resend', node: event.node });
-        return;
-      }
-      case 'snapshot': {
-        // Every live validator writes its state on a period, as the node does.
-        this.cores.forEach((core, instance) => {
-          if (core === null) return;
-          const validator = this.validators[instance];
-          const snapshot =
-            validator === null || validator === undefined ? core.snapshot() : validator.snapshot();
-          // An unsettled validator writes nothing this time; its log keeps growing until it does.
-          if (snapshot !== null) this.durable[instance] = { snapshot, log: [] };
-        });
-        if (this.now < this.faultsEnd)
-          this.queue.push(this.now + this.setup!.snapshotPeriodMs, { kind: 'snapshot' });
-        return;
-      }
-      case 'tick':
-        if (this.now < this.network.releaseAllAtMs)
-          this.queue.push(this.now + this.network.tickMs!, { kind: 'tick' });
-        return;
-      case 'flush':
-        for (const envelope of this.network.drain()) this.deliverSoon(envelope);
-        return;
+  /** A client hands a transaction to a validator; one whose validator is down picks another honest one. */
+  private clientSends(planned: number, tx: PlannedTransaction['tx']): void {
+    let to = planned;
+    if (this.cores[to] === null) to = this.honest.find((i) => this.cores[i] !== null) ?? to;
+    const bytes = typeof tx === 'function' ? tx(to, this.now) : tx;
+    if (bytes === null) {
+      this.loop.schedule(this.now + CLIENT_WAIT_MS, () => this.clientSends(planned, tx));
+      return;
     }
+    this.checker.submitted(bytes, this.now);
+    this.handedTo.set(Buffer.from(bytes).toString('hex'), { node: to, tx: bytes });
+    if (this.cores[to] !== null) this.loop.feed(to, { kind: 'transactions', transactions: [bytes] });
+  }
+
+  /**
+   * A validator acknowledges a transaction from memory; one that lost its queue in a crash loses
+   * what it had not yet proposed, and the client sends the same bytes again to another validator,
+   * as the SDK does (docs/API.md, acknowledgement contract).
+   */
+  private resend(node: number): void {
+    const others = this.honest.filter((i) => i !== node && this.cores[i] !== null);
+    if (others.length === 0) return;
+    let k = 0;
+    for (const [key, handed] of this.handedTo) {
+      if (handed.node !== node || this.checker.committedAnywhere(handed.tx)) continue;
+      const to = others[k++ % others.length]!;
+      this.handedTo.set(key, { node: to, tx: handed.tx });
+      this.checker.resent(handed.tx);
+      this.loop.feed(to, { kind: 'transactions', transactions: [handed.tx] });
+    }
+  }
+
+  private crash(node: number): void {
+    const core = this.cores[node];
+    if (core === null || core === undefined) return;
+    if (this.setup?.lossyCrash) {
+      // What was durable at the crash: the last periodic snapshot and the signed records since.
+      const durable = this.durable[node]!;
+      this.crashed.set(node, {
+        ...(durable.snapshot === undefined ? {} : { recovered: durable.snapshot }),
+        signedLog: [...durable.log],
+      });
+    } else {
+      // The snapshot is what the node wrote after its last handled input; a whole validator
+      // writes one only when settled, and otherwise has its last one and the records since.
+      const validator = this.validators[node];
+      const settled = validator === null || validator === undefined ? core.snapshot() : validator.snapshot();
+      const durable = this.durable[node]!;
+      this.crashed.set(
+        node,
+        settled !== null
+          ? { recovered: settled, signedLog: [] }
+          : {
+              ...(durable.snapshot === undefined ? {} : { recovered: durable.snapshot }),
+              signedLog: [...durable.log],
+            },
+      );
+    }
+    this.validators[node] = null;
+    this.cores[node] = null;
+    this.loop.stop(node);
+  }
+
+  private restart(node: number): void {
+    const state = this.crashed.get(node);
+    if (state === undefined || this.cores[node] !== null) return;
+    const init = this.inits[this.identityOf[node]!]!;
+    this.restarts.push({
+      instance: node,
+      atMs: this.now,
+      fromSnapshot: state.recovered !== undefined,
+      signedRecords: state.signedLog.length,
+    });
+    const restored = {
+      ...init,
+      ...(state.recovered === undefined ? {} : { recovered: state.recovered }),
+      ...(state.signedLog.length === 0 ? {} : { signedLog: state.signedLog }),
+    };
+    this.cores[node] =
+      this.execution !== null && this.honest.includes(this.identityOf[node]!)
+        ? this.startValidator(node, restored)
+        : this.adapter.create(restored);
+    this.loop.replace(node, this.runnerOf(node));
+    this.loop.feed(node, { kind: 'start' });
+    if (this.setup?.lossyCrash)
+      this.loop.schedule(this.now + CLIENT_RESEND_AFTER_MS, () => this.resend(node));
+  }
+
+  /** Every live validator writes its state on a period, as the node does. */
+  private snapshotAll(): void {
+    this.cores.forEach((core, instance) => {
+      if (core === null) return;
+      const validator = this.validators[instance];
+      const snapshot = validator === null || validator === undefined ? core.snapshot() : validator.snapshot();
+      // An unsettled validator writes nothing this time; its log keeps growing until it does.
+      if (snapshot !== null) this.durable[instance] = { snapshot, log: [] };
+    });
+    if (this.now < this.faultsEnd)
+      this.loop.schedule(this.now + this.setup!.snapshotPeriodMs, () => this.snapshotAll());
   }
 
   /** A whole validator for an honest instance; returns its consensus core (the adversary's view). */
@@ -403,18 +383,28 @@ class Simulation {
     return core!;
   }
 
-  private feed(node: number, input: ConsensusInput<unknown>): void {
-    const core = this.cores[node];
-    if (core === null || core === undefined) return;
-    const validator = this.validators[node];
-    if (validator !== null && validator !== undefined) {
-      this.feedValidator(node, validator, input);
-      this.retarget();
-      return;
-    }
-    const effects = core.handle(input, this.now);
-    this.retarget();
-    this.apply(node, effects);
+  /**
+   * What the loop drives at an instance: its bare core, or its whole validator, whose client
+   * transactions go through the mempool as at the node's API.
+   */
+  private runnerOf(instance: number): LoopCore<SimInput, SimEffect> {
+    const validator = this.validators[instance];
+    if (validator === null || validator === undefined)
+      return this.cores[instance]! as LoopCore<SimInput, SimEffect>;
+    return {
+      handle: (input, nowMs) => {
+        if (input.kind !== 'transactions') return validator.handle(input as ValidatorInput<unknown>, nowMs);
+        const admitted = [];
+        for (const bytes of input.transactions) {
+          try {
+            admitted.push(validator.admit(bytes, nowMs));
+          } catch {
+            // Refused (a copy already pending or committed): the client's other copy stands.
+          }
+        }
+        return validator.handle({ kind: 'propose', transactions: admitted }, nowMs);
+      },
+    };
   }
 
   private retarget(): void {
@@ -423,90 +413,33 @@ class Simulation {
     }
   }
 
-  private apply(node: number, effects: readonly ConsensusEffect<unknown>[]): void {
+  /** What leaves an instance: watched for equivocation, and through the codec with `wire`. */
+  private outgoing(from: number, message: unknown): unknown {
+    const identity = this.identityOf[from]!;
+    this.monitor.observe(message);
+    if (this.honest.includes(identity)) this.checkSigned(identity, message);
+    return this.options.wire ? this.adapter.decode(this.adapter.encode(message)) : message;
+  }
+
+  /** Commits go to the checker, signed records to the durable log; a validator hears back at once. */
+  private effect(node: number, effect: OtherEffect<SimEffect>): SimInput[] | undefined {
     const identity = this.identityOf[node]!;
-    const honest = this.honest.includes(identity);
-    for (const effect of effects) {
-      switch (effect.kind) {
-        case 'send':
-        case 'broadcast': {
-          this.monitor.observe(effect.message);
-          if (honest) this.checkSigned(identity, effect.message);
-          if (effect.kind === 'send') {
-            if (effect.to !== identity && effect.to >= 0 && effect.to < this.n)
-              this.sendTo(node, effect.to, effect.message);
-          } else {
-            for (let to = 0; to < this.n; to++) if (to !== identity) this.sendTo(node, to, effect.message);
-          }
-          break;
-        }
-        case 'timer':
-          this.timers[node]!.set(effect.name, Math.max(this.now, effect.atMs));
-          this.queue.push(Math.max(this.now, effect.atMs), {
-            kind: 'timer',
-            to: node,
-            name: effect.name,
-            incarnation: this.incarnation[node]!,
-          });
-          break;
-        case 'commit':
-          if (honest) this.checker.commit(identity, effect.batch, this.now);
-          break;
-        case 'persist-signed':
+    switch (effect.kind) {
+      case 'commit':
+      case 'ordered':
+        if (this.honest.includes(identity)) this.checker.commit(identity, effect.batch, this.now);
+        return undefined;
+      case 'persist-signed':
+        if ('record' in effect) {
           this.durable[node]!.log.push(effect.record);
-          break;
-      }
-    }
-  }
-
-  /** Client transactions go through the validator's mempool, as at the node's API. */
-  private feedValidator(node: number, validator: Validator<unknown>, input: ConsensusInput<unknown>): void {
-    let mapped: ValidatorInput<unknown>;
-    if (input.kind === 'transactions') {
-      const admitted = [];
-      for (const bytes of input.transactions) {
-        try {
-          admitted.push(validator.admit(bytes, this.now));
-        } catch {
-          // Refused (a copy already pending or committed): the client's other copy stands.
+          return undefined;
         }
-      }
-      mapped = { kind: 'propose', transactions: admitted };
-    } else mapped = input;
-    const effects = validator.handle(mapped, this.now);
-    this.applyValidator(node, validator, effects);
-  }
-
-  private applyValidator(
-    node: number,
-    validator: Validator<unknown>,
-    effects: readonly ValidatorEffect<unknown>[],
-  ): void {
-    const identity = this.identityOf[node]!;
-    const consensus: ConsensusEffect<unknown>[] = [];
-    const answers: ValidatorInput<unknown>[] = [];
-    for (const effect of effects) {
-      switch (effect.kind) {
-        case 'ordered':
-          consensus.push({ kind: 'commit', batch: effect.batch });
-          break;
-        case 'persist-signed':
-          // Durable at once in the simulator (its loss at a crash is the crash-loss model's).
-          for (const record of effect.records) consensus.push({ kind: 'persist-signed', record });
-          answers.push({ kind: 'signed-durable', ticket: effect.ticket });
-          break;
-        case 'write-block':
-          this.execution!.executed(identity, effect.block);
-          answers.push({ kind: 'block-durable', height: effect.block.header.height });
-          break;
-        default:
-          consensus.push(effect);
-      }
-    }
-    this.apply(node, consensus);
-    for (const answer of answers) {
-      if (this.validators[node] !== validator) return; // crashed meanwhile
-      this.applyValidator(node, validator, validator.handle(answer, this.now));
+        // Durable at once in the simulator (its loss at a crash is the crash-loss model's).
+        this.durable[node]!.log.push(...effect.records);
+        return [{ kind: 'signed-durable', ticket: effect.ticket }];
+      case 'write-block':
+        this.execution!.executed(identity, effect.block);
+        return [{ kind: 'block-durable', height: effect.block.header.height }];
     }
   }
 
@@ -515,31 +448,6 @@ class Simulation {
     if (problem === null) return;
     this.equivocationViolated = true;
     if (this.equivocations.length < 5) this.equivocations.push(`equivocation: ${problem}`);
-  }
-
-  /** Every instance of identity `to` but the sender itself gets its own copy. */
-  private sendTo(from: number, to: number, message: unknown): void {
-    const payload = this.options.wire ? this.adapter.decode(this.adapter.encode(message)) : message;
-    for (const instance of this.instancesOf[to]!) {
-      if (instance === from) continue;
-      const envelope: Envelope = {
-        from,
-        to: instance,
-        fromId: this.identityOf[from]!,
-        toId: to,
-        message: payload,
-      };
-      const times = this.network.route(envelope, this.now);
-      if (times === null) {
-        this.held++; // kept by the network until it lets go
-        continue;
-      }
-      for (const at of times) this.queue.push(at, { kind: 'deliver', envelope });
-    }
-  }
-
-  private deliverSoon(envelope: Envelope): void {
-    this.queue.push(this.now + 1, { kind: 'deliver', envelope });
   }
 }
 

@@ -25,7 +25,7 @@ import {
   pbftProtocol,
   VIEW_TIMER,
 } from '../../src/consensus/pbft/index.js';
-import { EventQueue } from '../../src/kit/event-queue.js';
+import { EffectLoop } from '../../src/kit/effect-loop.js';
 import { Prng } from '../../src/kit/prng.js';
 
 /** One message a validator put on the wire (before the network decides its fate). */
@@ -115,14 +115,11 @@ export const pbftSubject: Subject<PbftMessage> = {
   },
 };
 
-type Event =
-  | { readonly kind: 'message'; readonly to: number; readonly from: number; readonly bytes: Uint8Array }
-  | { readonly kind: 'timer'; readonly to: number; readonly name: string };
-
 /**
  * n validators of any protocol in one process, driven only through `ConsensusCore`: every message
  * crosses the protocol's codec and arrives after a seeded delay, timers fire on simulated time,
  * and a validator can crash (keeping its last snapshot and its signed-log records) and restart.
+ * The shared effect loop carries out the effects; this class keeps what the suite inspects.
  */
 export class ComplianceCluster<M> {
   readonly inits: ValidatorInit[];
@@ -142,10 +139,7 @@ export class ComplianceCluster<M> {
   readonly timerNames = new Set<string>();
   /** Validators that die right after a record this predicate picks (the rest of the list is lost). */
   readonly crashAfterRecord = new Map<number, (record: Uint8Array) => boolean>();
-  now = 0;
-  private readonly queue = new EventQueue<Event>();
-  private readonly timers: Map<string, number>[];
-  private readonly random: () => number;
+  private readonly loop: EffectLoop<M, ConsensusInput<M>, ConsensusEffect<M>>;
 
   constructor(
     readonly subject: Subject<M>,
@@ -153,13 +147,44 @@ export class ComplianceCluster<M> {
     seed: number,
   ) {
     const generator = new Prng(seed);
-    this.random = () => generator.float();
     this.inits = subject.genesis(n, seed);
     this.cores = this.inits.map((init) => subject.protocol.create(init));
     this.commits = this.inits.map(() => []);
     this.records = this.inits.map(() => []);
     this.repeated = this.inits.map(() => []);
-    this.timers = this.inits.map(() => new Map());
+    const codec = subject.protocol;
+    this.loop = new EffectLoop(
+      this.cores.map((_, i) => this.runner(i)),
+      {
+        identities: n,
+        network: {
+          route: ({ from, message }, nowMs) => {
+            this.sent.push({ from, message });
+            return [nowMs + 1 + generator.float() * 9];
+          },
+        },
+        deliver: ({ to, fromId, message }) => {
+          const decoded = codec.decodeMessage(codec.encodeMessage(message));
+          this.loop.feed(to, { kind: 'message', from: fromId, message: decoded });
+        },
+        effect: (i, effect) => {
+          if (effect.kind === 'commit') this.committed(i, effect.batch);
+          else {
+            this.records[i]!.push(effect.record);
+            if (this.crashAfterRecord.get(i)?.(effect.record)) {
+              this.crashAfterRecord.delete(i);
+              this.cores[i] = null;
+              this.loop.stop(i);
+            }
+          }
+          return undefined;
+        },
+      },
+    );
+  }
+
+  get now(): number {
+    return this.loop.now;
   }
 
   core(i: number): ConsensusCore<M> {
@@ -173,9 +198,7 @@ export class ComplianceCluster<M> {
   }
 
   feed(i: number, input: ConsensusInput<M>): void {
-    const core = this.cores[i];
-    if (core === null || core === undefined) return;
-    this.apply(i, core.handle(input, this.now));
+    this.loop.feed(i, input);
   }
 
   submit(i: number, transactions: Uint8Array[]): void {
@@ -186,7 +209,7 @@ export class ComplianceCluster<M> {
   crash(i: number): Uint8Array {
     const saved = this.core(i).snapshot();
     this.cores[i] = null;
-    this.timers[i]!.clear();
+    this.loop.stop(i);
     return saved;
   }
 
@@ -196,76 +219,31 @@ export class ComplianceCluster<M> {
       ...(recovered === undefined ? {} : { recovered }),
       ...(signedLog === undefined ? {} : { signedLog }),
     });
-    this.timers[i]!.clear();
+    this.loop.replace(i, this.runner(i));
     this.feed(i, { kind: 'start' });
-  }
-
-  apply(i: number, effects: readonly ConsensusEffect<M>[]): void {
-    for (const effect of effects) {
-      switch (effect.kind) {
-        case 'send':
-          this.send(i, effect.to, effect.message);
-          break;
-        case 'broadcast':
-          for (let to = 0; to < this.n; to++) if (to !== i) this.send(i, to, effect.message);
-          break;
-        case 'timer':
-          this.timerNames.add(effect.name);
-          {
-            const at = Math.max(this.now, effect.atMs);
-            this.timers[i]!.set(effect.name, at);
-            this.queue.push(at, { kind: 'timer', to: i, name: effect.name });
-          }
-          break;
-        case 'commit': {
-          const log = this.commits[i]!;
-          const first = log[effect.batch.sequence];
-          if (first !== undefined) this.repeated[i]!.push({ first, again: effect.batch });
-          else log.push(effect.batch);
-          break;
-        }
-        case 'persist-signed':
-          this.records[i]!.push(effect.record);
-          if (this.crashAfterRecord.get(i)?.(effect.record)) {
-            this.crashAfterRecord.delete(i);
-            this.cores[i] = null;
-            this.timers[i]!.clear();
-            return;
-          }
-          break;
-      }
-    }
-  }
-
-  private send(from: number, to: number, message: M): void {
-    this.sent.push({ from, message });
-    const bytes = this.subject.protocol.encodeMessage(message);
-    this.queue.push(this.now + 1 + this.random() * 9, { kind: 'message', to, from, bytes });
   }
 
   /** Runs events in time order until `untilMs`, or until `done()` holds. */
   run(untilMs: number, done: () => boolean = () => false): void {
-    while (!done()) {
-      const next = this.queue.pop();
-      if (next === undefined) break;
-      if (next.at > untilMs) {
-        this.queue.push(next.at, next.item);
-        break;
-      }
-      this.now = Math.max(this.now, next.at);
-      const event = next.item;
-      if (this.cores[event.to] === null) continue;
-      if (event.kind === 'timer') {
-        // Only the latest arming of a name counts, and only once it is due.
-        if (this.timers[event.to]!.get(event.name) !== next.at) continue;
-        this.timers[event.to]!.delete(event.name);
-        this.feed(event.to, { kind: 'timer', name: event.name });
-      } else {
-        const message = this.subject.protocol.decodeMessage(event.bytes);
-        this.feed(event.to, { kind: 'message', from: event.from, message });
-      }
-    }
-    if (this.now < untilMs && !done()) this.now = untilMs;
+    this.loop.run(untilMs, done);
+  }
+
+  private committed(i: number, batch: CommittedBatch): void {
+    const log = this.commits[i]!;
+    const first = log[batch.sequence];
+    if (first !== undefined) this.repeated[i]!.push({ first, again: batch });
+    else log.push(batch);
+  }
+
+  /** The core in `cores` at run time, with every timer name it arms noted. */
+  private runner(i: number) {
+    return {
+      handle: (input: ConsensusInput<M>, nowMs: number) => {
+        const effects = this.cores[i]!.handle(input, nowMs);
+        for (const effect of effects) if (effect.kind === 'timer') this.timerNames.add(effect.name);
+        return effects;
+      },
+    };
   }
 
   /** Transactions committed at validator i, in order, as text. */

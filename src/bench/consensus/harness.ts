@@ -5,7 +5,7 @@ import type {
   ConsensusInput,
   ValidatorIndex,
 } from '../../consensus/interface.js';
-import { EventQueue } from '../../kit/event-queue.js';
+import { EffectLoop } from '../../kit/effect-loop.js';
 import { Prng } from '../../kit/prng.js';
 import { Fifo } from './fifo.js';
 import { type HeapSample, liveHeapBytes, mb, retained } from './heap.js';
@@ -122,17 +122,22 @@ interface Validator {
   readonly verified: Set<number>;
   /** Verifications under way, by nonce. */
   readonly verifying: Map<number, Promise<boolean>>;
-  readonly timers: Map<string, NodeJS.Timeout>;
   /** One inbox per sender (index n is the client), drained in order, senders independently. */
   readonly inboxes: Fifo<Inbox>[];
   readonly busy: boolean[];
 }
 
 /**
- * One wall-clock run: n validators of one protocol in this process, real timers, an in-memory
- * network with latency, clients feeding pre-signed transactions, and every validator verifying
- * every transaction (on the worker pool) before its core sees it, be it from a client or inside a
+ * One wall-clock run: n validators of one protocol in this process, an in-memory network with
+ * latency, clients feeding pre-signed transactions, and every validator verifying every
+ * transaction (on the worker pool) before its core sees it, be it from a client or inside a
  * peer's message.
+ *
+ * The cores' effects go through the shared effect loop (src/kit/effect-loop.ts) on the wall
+ * clock: it encodes and routes messages through the latency policy below, arms and fires timers,
+ * and hands commits to the tally. What stays here is what a discrete-event loop cannot model: a
+ * delivered message waits in the receiver's per-sender inbox until the worker threads have
+ * verified its transactions (real parallel work, awaited), and only then is fed to the core.
  */
 export async function runScenario(
   bench: BenchProtocol,
@@ -155,7 +160,6 @@ export async function runScenario(
     alive: true,
     verified: new Set(),
     verifying: new Map(),
-    timers: new Map(),
     inboxes: Array.from({ length: n + 1 }, () => new Fifo<Inbox>()),
     busy: new Array<boolean>(n + 1).fill(false),
   }));
@@ -182,7 +186,6 @@ export async function runScenario(
   let crashed: number | null = null;
   let stopped = false;
 
-  const network = new EventQueue<{ to: ValidatorIndex; item: Inbox }>();
   let wakeAt = Number.POSITIVE_INFINITY;
   let wakeTimer: NodeJS.Timeout | undefined;
 
@@ -198,74 +201,48 @@ export async function runScenario(
     relied = seen;
   }
 
+  const loop = new EffectLoop<unknown, ConsensusInput<unknown>, ConsensusEffect<unknown>, Uint8Array>(
+    validators.map((v) => v.core),
+    {
+      identities: n,
+      clock: now,
+      // Latency with a seeded jitter, and the leader-delay adversary's extra on its target's links.
+      network: {
+        route: ({ from, to }, nowMs) => {
+          if (!validators[to]!.alive) return [];
+          messages++;
+          let delay = options.latencyMs + random.float() * options.jitterMs;
+          const slow = delayed();
+          if (slow !== null && (from === slow || to === slow)) delay += options.leaderDelayMs;
+          return [nowMs + delay];
+        },
+      },
+      outgoing: (_, message) => bench.protocol.encodeMessage(message),
+      deliver: ({ to, fromId, message }) =>
+        enqueue(validators[to]!, fromId, { kind: 'message', from: fromId, bytes: message }),
+      effect: (index, effect) => {
+        if (effect.kind === 'commit')
+          onCommit(validators[index]!, effect.batch.transactions, effect.batch.round);
+        return undefined;
+      },
+      afterHandle: (index) => observe(validators[index]!),
+    },
+  );
+
+  /** One wall-clock timer, armed for the loop's next event. */
   function scheduleWake(): void {
-    const next = network.peekAt();
+    const next = loop.nextAt();
     if (next === undefined || next >= wakeAt) return;
     if (wakeTimer !== undefined) clearTimeout(wakeTimer);
     wakeAt = next;
-    wakeTimer = setTimeout(deliverDue, Math.max(0, next - now()));
+    wakeTimer = setTimeout(wake, Math.max(0, next - now()));
   }
 
-  function deliverDue(): void {
+  function wake(): void {
     wakeAt = Number.POSITIVE_INFINITY;
     wakeTimer = undefined;
-    const t = now();
-    while ((network.peekAt() ?? Number.POSITIVE_INFINITY) <= t) {
-      const { to, item } = network.pop()!.item;
-      enqueue(validators[to]!, item.kind === 'message' ? item.from : n, item);
-    }
-    scheduleWake();
-  }
-
-  function send(
-    from: ValidatorIndex,
-    to: ValidatorIndex,
-    bytes: Uint8Array,
-    slow: ValidatorIndex | null,
-  ): void {
-    if (!validators[to]!.alive) return;
-    messages++;
-    let delay = options.latencyMs + random.float() * options.jitterMs;
-    if (slow !== null && (from === slow || to === slow)) delay += options.leaderDelayMs;
-    network.push(now() + delay, { to, item: { kind: 'message', from, bytes } });
-  }
-
-  function apply(v: Validator, effects: ConsensusEffect<unknown>[]): void {
-    let slow: ValidatorIndex | null | undefined;
-    for (const effect of effects) {
-      switch (effect.kind) {
-        case 'send':
-        case 'broadcast': {
-          if (slow === undefined) slow = delayed();
-          const bytes = bench.protocol.encodeMessage(effect.message);
-          if (effect.kind === 'send') {
-            if (effect.to !== v.index) send(v.index, effect.to, bytes, slow);
-          } else {
-            for (let to = 0; to < n; to++) if (to !== v.index) send(v.index, to, bytes, slow);
-          }
-          break;
-        }
-        case 'timer': {
-          const old = v.timers.get(effect.name);
-          if (old !== undefined) clearTimeout(old);
-          const name = effect.name;
-          v.timers.set(
-            name,
-            setTimeout(
-              () => {
-                v.timers.delete(name);
-                handle(v, { kind: 'timer', name });
-              },
-              Math.max(0, effect.atMs - now()),
-            ),
-          );
-          break;
-        }
-        case 'commit':
-          onCommit(v, effect.batch.transactions, effect.batch.round);
-          break;
-      }
-    }
+    if (stopped) return;
+    loop.runDue();
     scheduleWake();
   }
 
@@ -305,9 +282,8 @@ export async function runScenario(
 
   function handle(v: Validator, input: ConsensusInput<unknown>): void {
     if (!v.alive || stopped) return;
-    const effects = v.core.handle(input, now());
-    observe(v);
-    apply(v, effects);
+    loop.feed(v.index, input);
+    scheduleWake();
   }
 
   function enqueue(v: Validator, lane: number, item: Inbox): void {
@@ -439,8 +415,7 @@ export async function runScenario(
     v.alive = false;
     aliveCount--;
     crashed = index;
-    for (const timer of v.timers.values()) clearTimeout(timer);
-    v.timers.clear();
+    loop.stop(index);
     for (const inbox of v.inboxes) inbox.clear();
     for (const tally of tallies) tally.crashed(now());
     // Its clients resubmit what it had not committed elsewhere, keeping the first submission time.
@@ -520,11 +495,8 @@ export async function runScenario(
   stopped = true;
   clearInterval(client);
   if (wakeTimer !== undefined) clearTimeout(wakeTimer);
-  network.clear();
-  for (const v of validators) {
-    for (const timer of v.timers.values()) clearTimeout(timer);
-    for (const inbox of v.inboxes) inbox.clear();
-  }
+  loop.clear();
+  for (const v of validators) for (const inbox of v.inboxes) inbox.clear();
   const verifications = pool.verifications - verificationsBefore;
   // Jobs of this run still queued must not run into the calibration or the next run.
   await pool.quiesce();

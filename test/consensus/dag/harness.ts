@@ -6,11 +6,12 @@ import {
   dagProtocol,
 } from '../../../src/consensus/dag/index.js';
 import type { CommittedBatch, ConsensusEffect, ConsensusInput } from '../../../src/consensus/interface.js';
-import { EventQueue } from '../../../src/kit/event-queue.js';
+import { EffectLoop } from '../../../src/kit/effect-loop.js';
 
 /**
  * A small in-order network for unit tests: fixed per-link delays, a switch to cut a validator
- * off, and every committed batch recorded per validator.
+ * off, and every committed batch recorded per validator. The shared effect loop carries out what
+ * the cores ask for; this class only holds the test's view of it.
  */
 export class Cluster {
   readonly inits: DagValidatorInit[];
@@ -26,9 +27,7 @@ export class Cluster {
    */
   readonly crashAfterRecord = new Map<number, (record: Uint8Array) => boolean>();
   readonly down = new Set<number>();
-  now = 0;
-  private readonly queue = new EventQueue<{ to: number; input: ConsensusInput<DagMessage> }>();
-  private readonly timers: Map<string, number>[];
+  private readonly loop: EffectLoop<DagMessage, ConsensusInput<DagMessage>, ConsensusEffect<DagMessage>>;
 
   constructor(
     readonly n: number,
@@ -41,7 +40,35 @@ export class Cluster {
     this.cores = this.inits.map((init) => dagProtocol.create(init) as DagCore);
     this.commits = this.cores.map(() => []);
     this.records = this.cores.map(() => []);
-    this.timers = this.cores.map(() => new Map());
+    this.loop = new EffectLoop(
+      this.cores.map((_, i) => this.runner(i)),
+      {
+        identities: n,
+        network: {
+          route: ({ from, to, message }, nowMs) => {
+            this.sent.push({ from, to, message });
+            if (this.cut.has(from) || this.cut.has(to)) return [];
+            return [nowMs + 5 + ((from * 3 + to * 5) % 7)];
+          },
+        },
+        effect: (i, effect) => {
+          if (effect.kind === 'commit') this.commits[i]!.push(effect.batch);
+          else {
+            this.records[i]!.push(effect.record);
+            if (this.crashAfterRecord.get(i)?.(effect.record)) {
+              this.crashAfterRecord.delete(i);
+              this.down.add(i);
+              this.loop.stop(i);
+            }
+          }
+          return undefined;
+        },
+      },
+    );
+  }
+
+  get now(): number {
+    return this.loop.now;
   }
 
   start(): void {
@@ -51,82 +78,34 @@ export class Cluster {
   }
 
   feed(i: number, input: ConsensusInput<DagMessage>): void {
-    if (this.down.has(i)) return;
-    this.apply(i, this.cores[i]!.handle(input, this.now));
+    this.loop.feed(i, input);
   }
 
   submit(i: number, transactions: Uint8Array[]): void {
     this.feed(i, { kind: 'transactions', transactions });
   }
 
+  /** Validator i runs `core` from now on (up again if it was down); timers armed before never fire. */
   replace(i: number, core: DagCore): void {
     this.cores[i] = core;
-    this.timers[i]!.clear();
     this.down.delete(i);
-  }
-
-  private apply(i: number, effects: ConsensusEffect<DagMessage>[]): void {
-    for (const effect of effects) {
-      switch (effect.kind) {
-        case 'send':
-          this.send(i, effect.to, effect.message);
-          break;
-        case 'broadcast':
-          for (let j = 0; j < this.n; j++) if (j !== i) this.send(i, j, effect.message);
-          break;
-        case 'timer':
-          this.timers[i]!.set(effect.name, effect.atMs);
-          this.push(Math.max(this.now, effect.atMs), i, { kind: 'timer', name: effect.name });
-          break;
-        case 'commit':
-          this.commits[i]!.push(effect.batch);
-          break;
-        case 'persist-signed':
-          this.records[i]!.push(effect.record);
-          if (this.crashAfterRecord.get(i)?.(effect.record)) {
-            this.crashAfterRecord.delete(i);
-            this.down.add(i);
-            return;
-          }
-          break;
-      }
-    }
-  }
-
-  send(from: number, to: number, message: DagMessage): void {
-    this.sent.push({ from, to, message });
-    if (this.cut.has(from) || this.cut.has(to)) return;
-    this.push(this.now + 5 + ((from * 3 + to * 5) % 7), to, { kind: 'message', from, message });
-  }
-
-  private push(at: number, to: number, input: ConsensusInput<DagMessage>): void {
-    this.queue.push(at, { to, input });
+    this.loop.replace(i, this.runner(i));
   }
 
   /** Runs until virtual time `untilMs` (or the queue empties). */
   run(untilMs: number): void {
-    for (;;) {
-      const next = this.queue.pop();
-      if (next === undefined) break;
-      if (next.at > untilMs) {
-        this.queue.push(next.at, next.item);
-        break;
-      }
-      this.now = next.at;
-      const { to } = next.item;
-      const input = next.item.input;
-      if (input.kind === 'timer') {
-        const armed = this.timers[to]!.get(input.name);
-        if (armed === undefined || armed > this.now) continue;
-        this.timers[to]!.delete(input.name);
-      }
-      this.feed(to, input);
-    }
-    this.now = Math.max(this.now, untilMs);
+    this.loop.run(untilMs);
   }
 
   committedTransactions(i: number): string[] {
     return this.commits[i]!.flatMap((b) => b.transactions.map((t) => Buffer.from(t).toString()));
+  }
+
+  /** Reads the core at run time, so a test may swap it in `cores` directly. */
+  private runner(i: number) {
+    return {
+      handle: (input: ConsensusInput<DagMessage>, nowMs: number) => this.cores[i]!.handle(input, nowMs),
+    };
   }
 }
 

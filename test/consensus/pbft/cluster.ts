@@ -1,4 +1,4 @@
-import type { CommittedBatch, ConsensusEffect } from '../../../src/consensus/interface.js';
+import type { CommittedBatch, ConsensusEffect, ConsensusInput } from '../../../src/consensus/interface.js';
 import {
   createPbftProtocol,
   type PbftCore,
@@ -6,24 +6,19 @@ import {
   type PbftOptions,
   pbftGenesis,
 } from '../../../src/consensus/pbft/index.js';
-import { EventQueue } from '../../../src/kit/event-queue.js';
+import { EffectLoop } from '../../../src/kit/effect-loop.js';
 import { Prng } from '../../../src/kit/prng.js';
-
-interface Event {
-  readonly to: number;
-  readonly from?: number;
-  readonly bytes?: Uint8Array;
-  readonly timer?: string;
-}
 
 /**
  * n PBFT validators in one process over a simulated network: every message goes through the
  * codec, arrives after a seeded random delay, and can be dropped by a filter (silent or crashed
- * validators). Time is simulated, so the tests are fast and deterministic.
+ * validators). Time is simulated, so the tests are fast and deterministic. The shared effect loop
+ * carries out the cores' effects; the network here is its delivery policy.
  */
 export class Cluster {
   readonly protocol;
   readonly inits;
+  /** A test may put a core here itself (then `apply` what its own `handle` calls returned). */
   readonly cores: (PbftCore | null)[];
   readonly committed: CommittedBatch[][];
   readonly snapshots: (Uint8Array | undefined)[];
@@ -34,10 +29,8 @@ export class Cluster {
    * is lost, as in a crash between making the record durable and sending the statement.
    */
   readonly crashAfterRecord = new Map<number, (record: Uint8Array) => boolean>();
-  now = 0;
-  private readonly queue = new EventQueue<Event>();
-  private readonly timers = new Map<string, number>();
   private readonly random: Prng;
+  private readonly loop: EffectLoop<PbftMessage, ConsensusInput<PbftMessage>, ConsensusEffect<PbftMessage>>;
   /** Returns false to drop a message on the wire. */
   filter: (from: number, to: number, message: PbftMessage) => boolean = () => true;
 
@@ -54,7 +47,45 @@ export class Cluster {
     this.committed = this.inits.map(() => []);
     this.snapshots = this.inits.map(() => undefined);
     this.records = this.inits.map(() => []);
-    for (let i = 0; i < n; i++) this.apply(i, this.cores[i]!.handle({ kind: 'start' }, 0));
+    // A down validator's slot stays in the loop and answers nothing; the timers it armed survive
+    // `crash` (they find no core, or the restarted one).
+    const runners = this.inits.map((_, i) => ({
+      handle: (input: ConsensusInput<PbftMessage>, nowMs: number) =>
+        this.cores[i]?.handle(input, nowMs) ?? [],
+    }));
+    this.loop = new EffectLoop(runners, {
+      identities: n,
+      network: {
+        route: ({ from, to, message }, nowMs) => {
+          if (!this.filter(from, to, message)) return [];
+          const [lo, hi] = this.latencyMs;
+          return [nowMs + lo + this.random.float() * (hi - lo)];
+        },
+      },
+      deliver: ({ to, fromId, message }) => {
+        const decoded = this.protocol.decodeMessage(this.protocol.encodeMessage(message));
+        this.loop.feed(to, { kind: 'message', from: fromId, message: decoded });
+      },
+      effect: (i, effect) => {
+        if (effect.kind === 'commit') this.committed[i]!.push(effect.batch);
+        else {
+          this.records[i]!.push(effect.record);
+          if (this.crashAfterRecord.get(i)?.(effect.record)) {
+            this.crashAfterRecord.delete(i);
+            this.cores[i] = null;
+            // Ends this effect list; the slot takes inputs again once a core is put back.
+            this.loop.replace(i, runners[i]!);
+          }
+        }
+        return undefined;
+      },
+      afterInput: (i) => this.keepSnapshot(i),
+    });
+    for (let i = 0; i < n; i++) this.loop.feed(i, { kind: 'start' });
+  }
+
+  get now(): number {
+    return this.loop.now;
   }
 
   core(i: number): PbftCore {
@@ -64,9 +95,8 @@ export class Cluster {
   }
 
   submit(to: number, transactions: Uint8Array[]): void {
-    const core = this.cores[to];
-    if (core === null || core === undefined) return;
-    this.apply(to, core.handle({ kind: 'transactions', transactions }, this.now));
+    if (this.cores[to] === null || this.cores[to] === undefined) return;
+    this.loop.feed(to, { kind: 'transactions', transactions });
   }
 
   crash(i: number): void {
@@ -78,77 +108,34 @@ export class Cluster {
     const recovered = this.snapshots[i];
     const init = recovered === undefined ? this.inits[i]! : { ...this.inits[i]!, recovered };
     this.cores[i] = this.protocol.create(init);
-    this.apply(i, this.cores[i]!.handle({ kind: 'start' }, this.now));
+    this.loop.feed(i, { kind: 'start' });
   }
 
-  /** Delivers raw bytes as if a peer had sent them; returns whether decoding succeeded. */
+  /** Hands validator `to` a message as if peer `from` had sent it. */
   inject(to: number, from: number, message: PbftMessage): void {
-    this.apply(to, this.core(to).handle({ kind: 'message', from, message }, this.now));
+    this.core(to);
+    this.loop.feed(to, { kind: 'message', from, message });
   }
 
-  private push(at: number, event: Event): void {
-    this.queue.push(at, event);
-  }
-
-  private send(from: number, to: number, message: PbftMessage): void {
-    if (!this.filter(from, to, message)) return;
-    const [lo, hi] = this.latencyMs;
-    const bytes = this.protocol.encodeMessage(message);
-    this.push(this.now + lo + this.random.float() * (hi - lo), { to, from, bytes });
-  }
-
+  /** Carries out effects a test obtained by calling a core's `handle` itself. */
   apply(i: number, effects: ConsensusEffect<PbftMessage>[]): void {
-    for (const effect of effects) {
-      switch (effect.kind) {
-        case 'send':
-          this.send(i, effect.to, effect.message);
-          break;
-        case 'broadcast':
-          for (let to = 0; to < this.n; to++) if (to !== i) this.send(i, to, effect.message);
-          break;
-        case 'timer':
-          this.timers.set(`${i}/${effect.name}`, effect.atMs);
-          this.push(effect.atMs, { to: i, timer: effect.name });
-          break;
-        case 'commit':
-          this.committed[i]!.push(effect.batch);
-          break;
-        case 'persist-signed':
-          this.records[i]!.push(effect.record);
-          if (this.crashAfterRecord.get(i)?.(effect.record)) {
-            this.crashAfterRecord.delete(i);
-            this.cores[i] = null;
-            return;
-          }
-          break;
-      }
-    }
-    const core = this.cores[i];
-    if (core !== null && core !== undefined) this.snapshots[i] = core.snapshot();
+    this.loop.apply(i, effects);
+    this.keepSnapshot(i);
   }
 
   /** Runs events in time order until `untilMs` or until `done()` holds. */
   run(untilMs: number, done: () => boolean = () => false): void {
-    while (this.queue.size > 0 && !done()) {
-      if (this.queue.peekAt()! > untilMs) break;
-      const { at, item: event } = this.queue.pop()!;
-      this.now = Math.max(this.now, at);
-      const core = this.cores[event.to];
-      if (core === null || core === undefined) continue;
-      if (event.timer !== undefined) {
-        if (this.timers.get(`${event.to}/${event.timer}`) !== at) continue;
-        this.apply(event.to, core.handle({ kind: 'timer', name: event.timer }, this.now));
-      } else {
-        const message = this.protocol.decodeMessage(event.bytes!);
-        this.apply(event.to, core.handle({ kind: 'message', from: event.from!, message }, this.now));
-      }
-    }
-    if (this.now < untilMs && !done()) this.now = untilMs;
+    this.loop.run(untilMs, done);
   }
 
   /** Transactions committed at validator i, in order, as hex. */
   log(i: number): string[] {
     return this.committed[i]!.flatMap((b) => b.transactions.map((tx) => Buffer.from(tx).toString('hex')));
+  }
+
+  private keepSnapshot(i: number): void {
+    const core = this.cores[i];
+    if (core !== null && core !== undefined) this.snapshots[i] = core.snapshot();
   }
 }
 
