@@ -127,7 +127,25 @@ describe('quotation desk', () => {
     await keepReveal(storage, seed, at, { quote, salt });
     const [kept] = listReveals(storage, at.member);
     assert.ok(kept !== undefined);
-    assert.equal(JSON.stringify(kept).includes('400'), false, 'no price in the clear');
+    // The stored entry names where the quote goes, and nothing of the quote but sealed bytes:
+    // no field holds its terms in the clear (the random IV and ciphertext may hold any digits).
+    assert.deepEqual(Object.keys(kept).sort(), [
+      'commitment',
+      'cycleId',
+      'iv',
+      'member',
+      'quoteId',
+      'sealed',
+      'version',
+    ]);
+    const clear = JSON.stringify({ ...kept, iv: '', sealed: '' });
+    for (const term of ['400', '7500000', 'pricePerKwh', 'sell', 'direct'])
+      assert.equal(clear.includes(term), false, `no ${term} in the clear`);
+    assert.equal(
+      kept.sealed.includes(JSON.stringify(quote.curves)),
+      false,
+      'the curves are not stored as they are',
+    );
     assert.deepEqual(await openReveal(kept, seed), { quote, salt });
     assert.equal(await openReveal(kept, new Uint8Array(32).fill(2)), null);
     assert.equal(
