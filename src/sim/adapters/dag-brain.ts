@@ -10,6 +10,7 @@ import { type ConsensusEffect, type ConsensusInput, quorumSize } from '../../con
 import type { Prng } from '../../kit/prng.js';
 import { CoinSteering } from './dag-coin-steer.js';
 import {
+  carriedHeader,
   coinShareOf,
   electedLeader,
   headerKey,
@@ -439,11 +440,8 @@ export class DagBrain implements Brain {
   /** The coin steering's holds, except on what the stale-parent attempt needs delivered. */
   private steeringHolds(from: number, to: number, raw: unknown): boolean {
     const attempt = this.attempt;
-    const message = raw as DagMessage;
-    if (attempt !== null && (message.type === 'header' || message.type === 'certificate')) {
-      const header = message.type === 'header' ? message.header : message.certificate.header;
-      if (header.round >= 2 * attempt.wave - 1) return false;
-    }
+    const header = attempt === null ? null : carriedHeader(raw as DagMessage);
+    if (attempt !== null && header !== null && header.round >= 2 * attempt.wave - 1) return false;
     return this.steering.holds(from, to, raw);
   }
 
@@ -451,12 +449,7 @@ export class DagBrain implements Brain {
     const attempt = this.attempt;
     if (attempt === null) return false;
     const message = raw as DagMessage;
-    const header =
-      message.type === 'header'
-        ? message.header
-        : message.type === 'certificate'
-          ? message.certificate.header
-          : null;
+    const header = carriedHeader(message);
     if (header === null) return false;
     const key = headerKey(header);
     const refs = referencedKeys(header);

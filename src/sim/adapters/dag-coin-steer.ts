@@ -1,6 +1,6 @@
 import { DagCore, type DagMessage, type DagValidatorInit } from '../../consensus/dag/index.js';
 import type { Prng } from '../../kit/prng.js';
-import { coinShareOf, electedLeader, shareIsValid } from './dag-craft.js';
+import { carriedHeader, coinShareOf, electedLeader, shareIsValid } from './dag-craft.js';
 import type { BrainContext } from './types.js';
 
 /** How a steered wave stands: its coin not known yet, or known and acted on. */
@@ -100,12 +100,7 @@ export class CoinSteering {
   holds(from: number, to: number, raw: unknown): boolean {
     if (!this.faulty.has(from) || this.faulty.has(to)) return false;
     const message = raw as DagMessage;
-    const header =
-      message.type === 'header'
-        ? message.header
-        : message.type === 'certificate'
-          ? message.certificate.header
-          : null;
+    const header = carriedHeader(message);
     if (header === null || !this.faulty.has(header.author)) return false;
     // Support round 2W (its certificates; the header itself gets its votes) or coin round 2W + 1.
     const wave = header.round % 2 === 0 ? header.round / 2 : (header.round - 1) / 2;

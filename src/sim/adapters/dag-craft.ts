@@ -7,6 +7,7 @@ import {
 } from '../../consensus/coin/index.js';
 import {
   type Certificate,
+  type DagMessage,
   type DagValidatorInit,
   digestKey,
   type Header,
@@ -92,4 +93,11 @@ export function referencedKeys(header: Header): string[] {
     references.set(header, refs);
   }
   return refs;
+}
+
+/** The header a DAG message carries: its own for a header, the certified one for a certificate. */
+export function carriedHeader(message: DagMessage): Header | null {
+  if (message.type === 'header') return message.header;
+  if (message.type === 'certificate') return message.certificate.header;
+  return null;
 }

@@ -1,4 +1,5 @@
 import { type DagMessage, digestKey, headerDigest } from '../../consensus/dag/index.js';
+import { carriedHeader } from './dag-craft.js';
 import type { EquivocationMonitor, MessageInfo } from './types.js';
 
 /**
@@ -11,12 +12,7 @@ export function dagEquivocationMonitor(): EquivocationMonitor {
   /** `h:author:round` or `v:voter:author:round` → the digest signed. */
   const signed = new Map<string, string>();
   const learn = (message: DagMessage): void => {
-    const header =
-      message.type === 'header'
-        ? message.header
-        : message.type === 'certificate'
-          ? message.certificate.header
-          : null;
+    const header = carriedHeader(message);
     if (header !== null) slotOf.set(digestKey(headerDigest(header)), `${header.author}:${header.round}`);
   };
   const claim = (key: string, digest: string, what: string): string | null => {
@@ -32,8 +28,8 @@ export function dagEquivocationMonitor(): EquivocationMonitor {
     signed(identity, raw) {
       const message = raw as DagMessage;
       learn(message);
-      if (message.type === 'header' || message.type === 'certificate') {
-        const header = message.type === 'header' ? message.header : message.certificate.header;
+      const header = carriedHeader(message);
+      if (header !== null) {
         if (header.author !== identity) return null;
         const digest = digestKey(headerDigest(header));
         return claim(
