@@ -1,9 +1,11 @@
 import { CodecError, decodeExact, MAX_CHAIN_ID_LENGTH, type Reader, Writer } from '../codec/index.js';
 import type { Committee } from '../consensus/interface.js';
-import { quorumSize } from '../consensus/interface.js';
 import { ED25519_SIGNATURE_LENGTH, ed25519Verify } from '../crypto/ed25519.js';
 import { bytesEqual } from '../crypto/hash.js';
 import { ShardingError } from './errors.js';
+import { MAX_COMMITTEE_SIZE, readSignatures, verifyQuorumSignatures, writeSignatures } from './quorum.js';
+
+export { MAX_COMMITTEE_SIZE } from './quorum.js';
 
 /**
  * What a shard's validators sign once a block is on their disk: this chain, this shard and epoch,
@@ -39,8 +41,6 @@ export interface CommitProof {
 const DOMAIN = 'gridshard/commit-statement';
 const PROOF_VERSION = 1;
 const HASH_LENGTH = 32;
-/** No committee is larger; it bounds what a decoder allocates for a hostile proof. */
-export const MAX_COMMITTEE_SIZE = 1024;
 
 /** The exact bytes signed: a domain tag (so no other signed message can be replayed as one), then the fields. */
 export function commitStatementBytes(statement: CommitStatement): Uint8Array {
@@ -92,29 +92,12 @@ export function verifyAttestation(attestation: Attestation, committee: Committee
  */
 export function verifyCommitProof(proof: CommitProof, committee: Committee): void {
   checkCommittee(proof.statement, committee, 'BAD_COMMIT_PROOF');
-  const needed = quorumSize(committee.members.length);
-  if (proof.signatures.length < needed)
-    throw new ShardingError(
-      'BAD_COMMIT_PROOF',
-      `${proof.signatures.length} signatures, a committee of ${committee.members.length} needs ${needed}`,
-      { signatures: proof.signatures.length, needed },
-    );
-  const message = commitStatementBytes(proof.statement);
-  let previous = -1;
-  for (const { signer, signature } of proof.signatures) {
-    if (signer <= previous)
-      throw new ShardingError('BAD_COMMIT_PROOF', 'signers must be distinct and in increasing order', {
-        signer,
-      });
-    previous = signer;
-    const member = committee.members[signer];
-    if (member === undefined || member.index !== signer)
-      throw new ShardingError('BAD_COMMIT_PROOF', `validator ${signer} is not in the committee`, { signer });
-    if (!ed25519Verify(member.publicKey, message, signature))
-      throw new ShardingError('BAD_COMMIT_PROOF', `the signature of validator ${signer} does not verify`, {
-        signer,
-      });
-  }
+  verifyQuorumSignatures(
+    commitStatementBytes(proof.statement),
+    proof.signatures,
+    committee,
+    'BAD_COMMIT_PROOF',
+  );
 }
 
 function checkCommittee(
@@ -155,10 +138,7 @@ function readStatement(reader: Reader): CommitStatement {
 export function encodeCommitProof(proof: CommitProof): Uint8Array {
   const writer = new Writer(128 + proof.signatures.length * 66).u8(PROOF_VERSION);
   writeStatement(writer, proof.statement);
-  writer.varuint(proof.signatures.length);
-  for (const { signer, signature } of proof.signatures) {
-    writer.varuint(signer).fixedBytes(signature, ED25519_SIGNATURE_LENGTH);
-  }
+  writeSignatures(writer, proof.signatures);
   return writer.finish();
 }
 
@@ -167,19 +147,7 @@ export function decodeCommitProof(bytes: Uint8Array): CommitProof {
   return decodeExact(bytes, (reader) => {
     reader.version([PROOF_VERSION], 'commit proof');
     const statement = readStatement(reader);
-    const count = reader.varuint();
-    if (count > MAX_COMMITTEE_SIZE)
-      throw new CodecError('OUT_OF_RANGE', `${count} signatures exceed any committee`, { count });
-    const signatures: { signer: number; signature: Uint8Array }[] = [];
-    for (let i = 0; i < count; i++) {
-      const signer = reader.varuint();
-      // One encoding per proof: signers ascend, each once.
-      if (i > 0 && signer <= signatures[i - 1]!.signer)
-        throw new CodecError('NON_CANONICAL', 'commit proof signers must be distinct and ascending', {
-          signer,
-        });
-      signatures.push({ signer, signature: reader.fixedBytes(ED25519_SIGNATURE_LENGTH) });
-    }
+    const signatures = readSignatures(reader, 'commit proof');
     return { statement, signatures };
   });
 }

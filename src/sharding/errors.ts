@@ -8,6 +8,12 @@ export type ShardingErrorCode =
   /** A commit proof that does not prove its statement for the committee it is checked against. */
   | 'BAD_COMMIT_PROOF'
   /** An attestation whose signer, statement or signature is wrong. */
-  | 'BAD_ATTESTATION';
+  | 'BAD_ATTESTATION'
+  /** A cross-shard trade that is malformed, mints value, or names a shard twice. */
+  | 'BAD_TRADE'
+  /** A cross-shard vote whose statement, signers or signatures are wrong. */
+  | 'BAD_VOTE'
+  /** A cross-shard decision its votes do not prove, or that contradicts what the shard recorded. */
+  | 'BAD_DECISION';
 
 export class ShardingError extends GridShardError<ShardingErrorCode, Record<string, unknown>> {}

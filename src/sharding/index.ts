@@ -19,5 +19,44 @@ export {
   verifyAttestation,
   verifyCommitProof,
 } from './commit-proof.js';
+export {
+  type CrossDecision,
+  decisionOutcome,
+  decodeDecision,
+  encodeDecision,
+  type Outcome,
+  type ShardDirectory,
+} from './cross-decision.js';
+export {
+  type CrossTrade,
+  checkTrade,
+  decodeTrade,
+  encodeTrade,
+  type LegEntry,
+  legOf,
+  MAX_TRADE_LEGS,
+  SESSION_LENGTH,
+  type TradeLeg,
+  tradeId,
+} from './cross-trade.js';
+export {
+  ABORT_REASONS,
+  type AbortReason,
+  type CertifiedVote,
+  decodeVoteShare,
+  encodeVoteShare,
+  sameVoteStatement,
+  signVote,
+  type VoteShare,
+  type VoteStatement,
+  type VoteVerdict,
+  verifyCertifiedVote,
+  verifyVoteShare,
+  voteStatementBytes,
+} from './cross-vote.js';
 export { ShardingError, type ShardingErrorCode } from './errors.js';
+export { drawMasters } from './masters.js';
+export { type MemberSignature, sortedSignatures, verifyQuorumSignatures } from './quorum.js';
+export { type FinalityConflict, type Inclusion, RootLedger } from './root-ledger.js';
+export { type Balance, type DecisionEffect, ShardLedger, type TradeStatus } from './shard-ledger.js';
 export { CASE33_DEMO_ZONES, type FeederTopology, MAX_ZONES, type Zone, ZoneMap } from './zones.js';

@@ -1,0 +1,229 @@
+import { Writer } from '../codec/index.js';
+import { sha256, toHex } from '../crypto/index.js';
+import { type CrossDecision, decisionOutcome, type Outcome, type ShardDirectory } from './cross-decision.js';
+import { type CrossTrade, type LegEntry, legOf, tradeId } from './cross-trade.js';
+import type { VoteStatement, VoteVerdict } from './cross-vote.js';
+import { ShardingError } from './errors.js';
+
+export interface Balance {
+  readonly money: bigint;
+  readonly energy: bigint;
+}
+
+/** Where one trade stands in this shard; `committed` and `aborted` are final. */
+export type TradeStatus = 'locked' | 'committed' | 'aborted';
+
+interface TradeRecord {
+  readonly entries: readonly LegEntry[];
+  readonly verdict: VoteVerdict;
+  status: TradeStatus;
+}
+
+interface Account {
+  money: bigint;
+  energy: bigint;
+  /** Held by trades this shard voted to commit and that are not decided yet. */
+  lockedMoney: bigint;
+  lockedEnergy: bigint;
+}
+
+/** What applying a decision did: nothing for a trade already closed here (a replay, or its own abort vote), else its outcome. */
+export type DecisionEffect =
+  | { readonly kind: 'applied'; readonly outcome: Outcome }
+  | { readonly kind: 'closed' };
+
+/**
+ * One shard's part of the cross-shard protocol, as a deterministic state machine run by every
+ * validator of the shard on the shard's committed order: the accounts homed in the shard, the
+ * locks of trades it voted to commit, and a record of every trade it has seen, kept so that a
+ * replayed prepare gets the vote already given, a replayed decision changes nothing, and a lock
+ * is released only by a decision proven for exactly that trade.
+ *
+ * - `prepare` locks the debits of the shard's leg (vote commit) or refuses (vote abort);
+ * - `decide` applies the leg (commit) or releases the locks (abort), once;
+ * - `applyLocal` runs a trade whose accounts all live here, at once.
+ */
+export class ShardLedger {
+  private readonly accounts = new Map<string, Account>();
+  private readonly trades = new Map<string, TradeRecord>();
+  /** Breaches of "nothing spent twice": a balance below what it must hold. Always 0 unless a bug. */
+  overdrafts = 0;
+
+  constructor(
+    readonly shard: number,
+    readonly chainId: string,
+    readonly epoch: number,
+    accounts: Iterable<readonly [string, Balance]>,
+    private readonly directory: ShardDirectory,
+  ) {
+    for (const [name, balance] of accounts)
+      this.accounts.set(name, { ...balance, lockedMoney: 0n, lockedEnergy: 0n });
+  }
+
+  /**
+   * Executes a trade's prepare: returns the statement this shard's validators sign, or null for a
+   * trade with no leg here (or a one-shard trade, which goes through `applyLocal`). A trade seen
+   * before gets the verdict it got the first time.
+   */
+  prepare(trade: CrossTrade): VoteStatement | null {
+    const leg = legOf(trade, this.shard);
+    if (leg === undefined || trade.legs.length < 2 || trade.chainId !== this.chainId) return null;
+    const id = tradeId(trade);
+    const key = toHex(id);
+    const known = this.trades.get(key);
+    if (known !== undefined) return this.statement(id, known.verdict);
+    const verdict = this.lockable(leg.entries);
+    this.trades.set(key, {
+      entries: leg.entries,
+      verdict,
+      status: verdict.kind === 'commit' ? 'locked' : 'aborted',
+    });
+    if (verdict.kind === 'commit') this.lock(leg.entries, 1n);
+    return this.statement(id, verdict);
+  }
+
+  /**
+   * Applies a decision once its votes prove an outcome (BAD_DECISION / BAD_VOTE otherwise, with
+   * nothing changed). An abort reaching a shard that never saw the prepare closes the trade
+   * there, so a prepare arriving later is refused instead of locking for ever.
+   */
+  decide(decision: CrossDecision): DecisionEffect {
+    const leg = legOf(decision.trade, this.shard);
+    if (leg === undefined || decision.trade.chainId !== this.chainId)
+      throw new ShardingError('BAD_DECISION', `the trade has no part in shard ${this.shard}`);
+    const outcome = decisionOutcome(decision, this.directory);
+    const id = tradeId(decision.trade);
+    const key = toHex(id);
+    const record = this.trades.get(key);
+    if (record === undefined) {
+      if (outcome.kind === 'commit')
+        throw new ShardingError('BAD_DECISION', 'a commit for a trade this shard never prepared');
+      this.trades.set(key, {
+        entries: leg.entries,
+        verdict: { kind: 'abort', reason: 'decided-elsewhere' },
+        status: 'aborted',
+      });
+      return { kind: 'applied', outcome };
+    }
+    if (record.status !== 'locked') {
+      // Closed already; a proof of the other outcome would mean a shard certified two votes.
+      if ((record.status === 'committed') !== (outcome.kind === 'commit'))
+        throw new ShardingError('BAD_DECISION', `the trade is already ${record.status} in this shard`);
+      return { kind: 'closed' };
+    }
+    this.lock(record.entries, -1n);
+    if (outcome.kind === 'commit') {
+      for (const entry of record.entries) {
+        const account = this.accounts.get(entry.account)!;
+        account.money += entry.money;
+        account.energy += entry.energy;
+        this.audit(account);
+      }
+      record.status = 'committed';
+    } else record.status = 'aborted';
+    return { kind: 'applied', outcome };
+  }
+
+  /** A trade whose only leg is this shard's: applied at once if funded; false (nothing changed) if not, or if seen before. */
+  applyLocal(trade: CrossTrade): boolean {
+    const leg = legOf(trade, this.shard);
+    if (leg === undefined || trade.legs.length !== 1 || trade.chainId !== this.chainId) return false;
+    const key = toHex(tradeId(trade));
+    if (this.trades.has(key)) return false;
+    const verdict = this.lockable(leg.entries);
+    this.trades.set(key, {
+      entries: leg.entries,
+      verdict,
+      status: verdict.kind === 'commit' ? 'committed' : 'aborted',
+    });
+    if (verdict.kind !== 'commit') return false;
+    for (const entry of leg.entries) {
+      const account = this.accounts.get(entry.account)!;
+      account.money += entry.money;
+      account.energy += entry.energy;
+      this.audit(account);
+    }
+    return true;
+  }
+
+  status(id: Uint8Array): TradeStatus | undefined {
+    return this.trades.get(toHex(id))?.status;
+  }
+
+  balance(
+    account: string,
+  ): (Balance & { readonly lockedMoney: bigint; readonly lockedEnergy: bigint }) | undefined {
+    const found = this.accounts.get(account);
+    return found === undefined ? undefined : { ...found };
+  }
+
+  /** Money and energy held in this shard's accounts (locked amounts included). */
+  totals(): Balance {
+    let money = 0n;
+    let energy = 0n;
+    for (const account of this.accounts.values()) {
+      money += account.money;
+      energy += account.energy;
+    }
+    return { money, energy };
+  }
+
+  /** Trades not yet decided here. */
+  openTrades(): number {
+    let open = 0;
+    for (const record of this.trades.values()) if (record.status === 'locked') open++;
+    return open;
+  }
+
+  /** A digest of the whole state, equal at every honest validator after the same order. */
+  digest(): Uint8Array {
+    const writer = new Writer(1024).u32(this.shard);
+    for (const name of [...this.accounts.keys()].sort()) {
+      const a = this.accounts.get(name)!;
+      writer.string(name).i64Big(a.money).i64Big(a.energy).i64Big(a.lockedMoney).i64Big(a.lockedEnergy);
+    }
+    for (const key of [...this.trades.keys()].sort()) {
+      const record = this.trades.get(key)!;
+      writer.string(key).u8(record.status === 'locked' ? 0 : record.status === 'committed' ? 1 : 2);
+    }
+    return sha256(writer.finish());
+  }
+
+  private statement(id: Uint8Array, verdict: VoteVerdict): VoteStatement {
+    return { chainId: this.chainId, tradeId: id, shard: this.shard, epoch: this.epoch, verdict };
+  }
+
+  /** Commit if every account is homed here and can cover its debits beside what is already locked. */
+  private lockable(entries: readonly LegEntry[]): VoteVerdict {
+    for (const entry of entries) {
+      const account = this.accounts.get(entry.account);
+      if (account === undefined) return { kind: 'abort', reason: 'unknown-account' };
+      if (
+        (entry.money < 0n && account.money - account.lockedMoney < -entry.money) ||
+        (entry.energy < 0n && account.energy - account.lockedEnergy < -entry.energy)
+      )
+        return { kind: 'abort', reason: 'insufficient-funds' };
+    }
+    return { kind: 'commit' };
+  }
+
+  /** Adds (sign 1) or releases (sign -1) the debits of a leg. */
+  private lock(entries: readonly LegEntry[], sign: bigint): void {
+    for (const entry of entries) {
+      const account = this.accounts.get(entry.account)!;
+      if (entry.money < 0n) account.lockedMoney += sign * -entry.money;
+      if (entry.energy < 0n) account.lockedEnergy += sign * -entry.energy;
+      this.audit(account);
+    }
+  }
+
+  private audit(account: Account): void {
+    if (
+      account.lockedMoney < 0n ||
+      account.lockedEnergy < 0n ||
+      account.money < account.lockedMoney ||
+      account.energy < account.lockedEnergy
+    )
+      this.overdrafts++;
+  }
+}
