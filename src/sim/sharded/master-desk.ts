@@ -1,0 +1,112 @@
+import { quorumSize } from '../../consensus/interface.js';
+import { toHex } from '../../crypto/index.js';
+import {
+  type CertifiedVote,
+  type CrossDecision,
+  type CrossTrade,
+  legOf,
+  type ShardDirectory,
+  sortedSignatures,
+  tradeId,
+  type VoteShare,
+  verifyVoteShare,
+  voteStatementBytes,
+} from '../../sharding/index.js';
+
+interface Desk {
+  readonly trade: CrossTrade;
+  /** shard → statement bytes (hex) → signer → share */
+  readonly shares: Map<number, Map<string, Map<number, VoteShare>>>;
+  readonly votes: Map<number, CertifiedVote>;
+  decision: CrossDecision | null;
+}
+
+export interface DeskAnswer {
+  /** The trade's decision, once its votes settle it. */
+  readonly decision: CrossDecision | null;
+  /** True the first time the decision exists. */
+  readonly fresh: boolean;
+  /** Shards of the trade without a certified vote yet: their prepare is worth relaying. */
+  readonly missing: readonly number[];
+}
+
+/**
+ * What an honest master does with the vote shares it receives: checks each against its shard's
+ * committee and the trade it names, certifies a shard's vote at a quorum of one statement, and
+ * forms the decision as soon as the votes settle it (one certified abort, or commits from every
+ * shard). It never decides anything the votes do not prove, so a master can only help or delay.
+ */
+export class MasterDesk {
+  private readonly desks = new Map<string, Desk>();
+  /** Two certified votes of one shard for one trade that differ: a broken shard. Always 0 unless one is. */
+  conflictingVotes = 0;
+  refusedShares = 0;
+
+  constructor(private readonly directory: ShardDirectory) {}
+
+  receive(trade: CrossTrade, share: VoteShare): DeskAnswer | null {
+    const id = tradeId(trade);
+    const { statement } = share;
+    const committee = this.directory.committee(statement.shard, statement.epoch);
+    try {
+      if (committee === undefined || legOf(trade, statement.shard) === undefined) throw new Error('not in trade');
+      if (toHex(statement.tradeId) !== toHex(id) || statement.chainId !== trade.chainId) throw new Error('other trade');
+      verifyVoteShare(share, committee);
+    } catch {
+      this.refusedShares++;
+      return null;
+    }
+    const key = toHex(id);
+    let desk = this.desks.get(key);
+    if (desk === undefined) {
+      desk = { trade, shares: new Map(), votes: new Map(), decision: null };
+      this.desks.set(key, desk);
+    }
+    if (desk.decision === null && !desk.votes.has(statement.shard)) this.count(desk, share, committee!.members.length);
+    const fresh = desk.decision === null && this.settle(desk);
+    const missing = desk.trade.legs.map((leg) => leg.shard).filter((shard) => !desk.votes.has(shard));
+    return { decision: desk.decision, fresh, missing };
+  }
+
+  private count(desk: Desk, share: VoteShare, committeeSize: number): void {
+    const { statement } = share;
+    let byStatement = desk.shares.get(statement.shard);
+    if (byStatement === undefined) {
+      byStatement = new Map();
+      desk.shares.set(statement.shard, byStatement);
+    }
+    const statementKey = toHex(voteStatementBytes(statement));
+    let signers = byStatement.get(statementKey);
+    if (signers === undefined) {
+      signers = new Map();
+      byStatement.set(statementKey, signers);
+    }
+    signers.set(share.signer, share);
+    if (signers.size < quorumSize(committeeSize)) return;
+    const certified = { statement, signatures: sortedSignatures(signers.values()) };
+    const known = desk.votes.get(statement.shard);
+    if (known !== undefined && toHex(voteStatementBytes(known.statement)) !== statementKey) this.conflictingVotes++;
+    if (known === undefined) desk.votes.set(statement.shard, certified);
+  }
+
+  /** Forms the decision if the votes settle it; true if it did now. */
+  private settle(desk: Desk): boolean {
+    const abort = [...desk.votes.values()].find((vote) => vote.statement.verdict.kind === 'abort');
+    if (abort !== undefined) desk.decision = { trade: desk.trade, votes: [abort] };
+    else if (desk.votes.size === desk.trade.legs.length)
+      desk.decision = {
+        trade: desk.trade,
+        votes: [...desk.votes.values()].sort((a, b) => a.statement.shard - b.statement.shard),
+      };
+    return desk.decision !== null;
+  }
+
+  /** Certified votes held, for a Byzantine master to misuse. */
+  certifiedVotes(): CertifiedVote[] {
+    return [...this.desks.values()].flatMap((desk) => [...desk.votes.values()]);
+  }
+
+  decisions(): CrossDecision[] {
+    return [...this.desks.values()].flatMap((desk) => (desk.decision === null ? [] : [desk.decision]));
+  }
+}

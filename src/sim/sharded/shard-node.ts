@@ -1,0 +1,198 @@
+import type { CommittedBatch } from '../../consensus/interface.js';
+import { maxFaulty } from '../../consensus/interface.js';
+import { ed25519PrivateKeyObject, ed25519Sign } from '../../crypto/ed25519.js';
+import { sha256, toHex } from '../../crypto/index.js';
+import { Writer } from '../../codec/index.js';
+import {
+  type Attestation,
+  type CrossTrade,
+  ShardingError,
+  type ShardLedger,
+  signCommitStatement,
+  signVote,
+  tradeId,
+  type VoteShare,
+} from '../../sharding/index.js';
+import { MasterDesk } from './master-desk.js';
+import { decodeShardEntry, encodeShardEntry, type ShardEntry } from './shard-entry.js';
+
+/** How often a validator sends its vote again while its shard waits for the decision. */
+export const PING_MS = 250;
+/** How long a master has before the next in the draw takes over, for one trade. */
+export const MASTER_TIMEOUT_MS = 600;
+/** Abort votes are sent this many times; the locked shards' resends bring them back if lost. */
+const ABORT_PINGS = 3;
+/** A master relays a missing shard's prepare at most this often per trade. */
+const RELAY_MS = 400;
+
+/** What a shard validator's shell reaches in the run: its links and the run's master draw. */
+export interface ShardNodeLinks {
+  readonly chainId: string;
+  readonly shardSize: number;
+  now(): number;
+  schedule(atMs: number, task: () => void): void;
+  /** The master order of `shard` for `cycle` (committee indices). */
+  mastersOf(cycle: number, shard: number): readonly number[];
+  /** A vote share to validator `index` of `shard` (a cross-shard message: may be lost). */
+  sendShare(shard: number, index: number, trade: CrossTrade, share: VoteShare): void;
+  /** An entry for validator `index` of `shard` to propose (may be lost). */
+  submit(shard: number, index: number, entry: Uint8Array): void;
+  /** This validator's attestation of a block, to every root validator. */
+  attest(attestation: Attestation): void;
+}
+
+export interface BlockRecord {
+  readonly hash: Uint8Array;
+  readonly stateRoot: Uint8Array;
+}
+
+interface Pending {
+  readonly trade: CrossTrade;
+  readonly id: Uint8Array;
+  readonly share: VoteShare;
+  readonly since: number;
+  pings: number;
+}
+
+/**
+ * An honest validator of one shard around its consensus core: executes the shard's committed order
+ * in its ledger, cuts a block at each decision boundary and attests it to the root committee,
+ * signs its vote on every prepare and sends it to the masters of the trade's shards until the
+ * decision is applied here, moving to the next master in the draw when one does not deliver.
+ * Every validator also serves as a master when others send it votes.
+ */
+export class ShardNode {
+  readonly chain: BlockRecord[] = [];
+  /** Decisions the ledger refused (forged, short, replayed across trades), by error code. */
+  readonly refused = new Map<string, number>();
+  readonly desk: MasterDesk;
+  alive = true;
+  private readonly pending = new Map<string, Pending>();
+  private buffer: Uint8Array[] = [];
+  private readonly key;
+  private readonly relayedAt = new Map<string, number>();
+
+  constructor(
+    readonly shard: number,
+    readonly index: number,
+    signingSeed: Uint8Array,
+    readonly ledger: ShardLedger,
+    private readonly links: ShardNodeLinks,
+    desk: MasterDesk,
+  ) {
+    this.key = ed25519PrivateKeyObject(signingSeed);
+    this.desk = desk;
+    this.links.schedule(PING_MS, () => this.ping());
+  }
+
+  private sign = (message: Uint8Array): Uint8Array => ed25519Sign(this.key, message);
+
+  onCommit(batch: CommittedBatch): void {
+    this.buffer.push(...batch.transactions);
+    if (batch.endsCommit && this.buffer.length > 0) this.cutBlock();
+  }
+
+  private cutBlock(): void {
+    const entries = this.buffer;
+    this.buffer = [];
+    const height = this.chain.length + 1;
+    const previous = this.chain[height - 2]?.hash ?? new Uint8Array(32);
+    const writer = new Writer(64 + entries.length * 32).fixedBytes(previous, 32).u32(this.shard).u64(height);
+    for (const bytes of entries) {
+      writer.fixedBytes(sha256(bytes), 32);
+      this.execute(bytes);
+    }
+    const hash = sha256(writer.finish());
+    const stateRoot = this.ledger.digest();
+    this.chain.push({ hash, stateRoot });
+    const statement = { chainId: this.links.chainId, shardId: this.shard, epoch: 0, height, blockHash: hash, stateRoot };
+    this.links.attest(signCommitStatement(statement, this.index, this.sign));
+  }
+
+  private execute(bytes: Uint8Array): void {
+    let entry: ShardEntry;
+    try {
+      entry = decodeShardEntry(bytes);
+    } catch {
+      return; // acceptsEntry keeps these out of certified batches
+    }
+    if (entry.kind === 'local') {
+      this.ledger.applyLocal(entry.trade);
+      return;
+    }
+    if (entry.kind === 'prepare') {
+      const statement = this.ledger.prepare(entry.trade);
+      if (statement === null) return;
+      const id = statement.tradeId;
+      const key = toHex(id);
+      const settled = statement.verdict.kind === 'commit' && this.ledger.status(id) !== 'locked';
+      if (this.pending.has(key) || settled) return;
+      const share = signVote(statement, this.index, this.sign);
+      const pending = { trade: entry.trade, id, share, since: this.links.now(), pings: 0 };
+      this.pending.set(key, pending);
+      this.sendShares(pending);
+      return;
+    }
+    try {
+      this.ledger.decide(entry.decision);
+    } catch (error) {
+      const code = error instanceof ShardingError ? error.code : 'MALFORMED';
+      this.refused.set(code, (this.refused.get(code) ?? 0) + 1);
+    }
+  }
+
+  private ping(): void {
+    if (this.alive) {
+      for (const [key, pending] of this.pending) {
+        const status = this.ledger.status(pending.id);
+        const votedCommit = pending.share.statement.verdict.kind === 'commit';
+        if ((votedCommit && status !== 'locked') || (!votedCommit && pending.pings >= ABORT_PINGS)) {
+          this.pending.delete(key);
+          continue;
+        }
+        pending.pings++;
+        this.sendShares(pending);
+      }
+    }
+    this.links.schedule(this.links.now() + PING_MS, () => this.ping());
+  }
+
+  /** To the current master of every shard of the trade: the first in the draw, then the next at each timeout. */
+  private sendShares(pending: Pending): void {
+    const turn = Math.floor((this.links.now() - pending.since) / MASTER_TIMEOUT_MS);
+    for (const leg of pending.trade.legs) {
+      const order = this.links.mastersOf(pending.trade.cycle, leg.shard);
+      this.links.sendShare(leg.shard, order[turn % order.length]!, pending.trade, pending.share);
+    }
+  }
+
+  /** As a master: count the share; deliver the decision, or relay the prepare to shards yet to vote. */
+  onShare(trade: CrossTrade, share: VoteShare): void {
+    if (!this.alive) return;
+    const answer = this.desk.receive(trade, share);
+    if (answer === null) return;
+    const relays = maxFaulty(this.links.shardSize) + 1;
+    if (answer.decision !== null) {
+      const bytes = encodeShardEntry({ kind: 'decision', decision: answer.decision });
+      if (answer.fresh) {
+        for (const leg of trade.legs) for (let i = 0; i < relays; i++) this.links.submit(leg.shard, i, bytes);
+      } else {
+        this.links.submit(share.statement.shard, share.signer, bytes);
+      }
+      return;
+    }
+    const key = toHex(tradeId(trade));
+    for (const shard of answer.missing) {
+      const relayKey = `${key}/${shard}`;
+      const last = this.relayedAt.get(relayKey);
+      if (last !== undefined && this.links.now() - last < RELAY_MS) continue;
+      this.relayedAt.set(relayKey, this.links.now());
+      const bytes = encodeShardEntry({ kind: 'prepare', trade });
+      for (let i = 0; i < relays; i++) this.links.submit(shard, i, bytes);
+    }
+  }
+
+  openTrades(): number {
+    return this.ledger.openTrades();
+  }
+}
