@@ -314,7 +314,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     this.loop.feed({ kind: 'message', from, message });
   }
 
-  /** The effects the loop hands over: sends, broadcasts and timers it carries out itself. */
+  /** What the loop hands over; it carries out sends, broadcasts and timers itself. */
   private carryOut(effect: NodeEffect): void {
     switch (effect.kind) {
       case 'persist-signed':
