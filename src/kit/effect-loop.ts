@@ -6,7 +6,8 @@ import { EventQueue } from './event-queue.js';
  * returns effects. This loop turns `send` and `broadcast` into envelopes that a delivery policy
  * routes (delay, loss, duplicate, hold), arms `timer` effects on its clock, and hands every other
  * effect (commit, persist, ordered, write-block …) to the caller, who may answer with more inputs.
- * The simulator, the consensus benchmark and the test clusters all run their cores through it.
+ * The simulator, the consensus benchmark, the test clusters and the libp2p node (src/node/node-loop.ts)
+ * all run their cores through it.
  *
  * Deterministic on virtual time: events run in time order, ties in the order they were queued
  * (see EventQueue), and the loop draws no randomness of its own; a policy that needs some is
@@ -51,7 +52,8 @@ export interface Envelope<W> {
  * The network model. `route` gives the delivery times of one envelope: none (lost for good), one,
  * or more (duplicates); or null to hold it. A held envelope comes back through `release`, which
  * the loop calls after every event, or through `drain` at `releaseAllAtMs` (see `armReleases`);
- * a released one arrives 1 ms later.
+ * a released one arrives 1 ms later. A policy over a real network sends the envelope itself and
+ * returns none: the receiver's own process feeds it to its loop.
  */
 export interface DeliveryPolicy<W> {
   route(envelope: Envelope<W>, nowMs: number): readonly number[] | null;
@@ -64,7 +66,10 @@ export interface DeliveryPolicy<W> {
 }
 
 export interface EffectLoopOptions<M, I, E, W> {
-  /** Committee size: identities are 0 … identities-1. */
+  /**
+   * Committee size: identities are 0 … identities-1. An instance whose core is null here (one that
+   * runs in another process, or is down) still has envelopes routed to it through the policy.
+   */
   readonly identities: number;
   /** The identity each instance runs (default: instance i runs identity i, one each). */
   readonly identityOf?: readonly number[];

@@ -19,12 +19,12 @@ import { ConsensusNetwork } from '../network/consensus-network.js';
 import { NetworkError } from '../network/errors.js';
 import { gossipTopics } from '../network/host.js';
 import type { AdmittedTransaction } from '../validator/mempool.js';
-import type { ValidatorEffect, ValidatorInput } from '../validator/types.js';
 import { Validator } from '../validator/validator.js';
 import type { NodeConfig } from './config.js';
 import { chainParametersOf, committeeOf, type GenesisFile, observerKeysOf } from './genesis-file.js';
 import { NodeGossip } from './gossip.js';
 import { NodeMetrics } from './metrics.js';
+import { type NodeEffect, NodeEffectLoop } from './node-loop.js';
 import { type NodeProtocol, nodeProtocolOf } from './node-protocol.js';
 import { SignedLogFile } from './signed-log-file.js';
 
@@ -65,8 +65,10 @@ const LATENCY_WINDOW_MS = 120_000;
  * execution) carried out with real timers, libp2p, the signed log file and the LevelDB ledger.
  * The consensus protocol is the one genesis names (DAG or PBFT); the shell only carries its
  * messages, timers and signed records, which both protocols emit through the same effects.
- * Effects are carried out in the order the validator returns them; the durable writes it asks
- * for (signed records, blocks) are answered with an input when they are on disk.
+ * Effects are carried out, in the order the validator returns them, by the shared effect loop
+ * (node-loop.ts): messages over libp2p, timers on the wall clock. What stays here is the rest:
+ * the durable writes it asks for (signed records, blocks) are answered with an input when they
+ * are on disk.
  *
  * Crash recovery: the ledger is the source of truth. Each block records the consensus sequence
  * it came from, so decisions the ledger already holds are recognised after a restart and not
@@ -78,8 +80,8 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
   readonly metrics: NodeMetrics;
   private validator!: Validator<unknown>;
   private network!: ConsensusNetwork;
+  private loop!: NodeEffectLoop;
   private gossip: NodeGossip | null = null;
-  private readonly timers = new Map<string, NodeJS.Timeout>();
   private feed: AdmittedTransaction[] = [];
   private feedScheduled = false;
   /** Hashes (hex) of transactions admitted here and not yet committed, with their admission time. */
@@ -95,6 +97,8 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
   private writesInFlight = 0;
   private snapshotRetry: NodeJS.Timeout | null = null;
   private sentCapture: number | null = null;
+  /** The last message found too large for a frame, so a broadcast of it is reported once. */
+  private oversized: Uint8Array | null = null;
   readonly index: number;
 
   private constructor(
@@ -172,6 +176,19 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
           acceptsEntry,
         ),
     });
+    this.loop = new NodeEffectLoop({
+      index: this.index,
+      identities: this.genesis.validators.length,
+      validator: this.validator,
+      clock: this.now,
+      encode: (message) => {
+        const bytes = protocol.encode(message);
+        this.capture(message, bytes);
+        return bytes;
+      },
+      send: (to, bytes) => this.transmit(to, bytes),
+      effect: (effect) => this.carryOut(effect),
+    });
     this.network = new ConsensusNetwork({
       self: this.index,
       signingSeed: this.secrets.signingSeed,
@@ -214,7 +231,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
       'node started',
     );
     this.metrics.height.set(head.height);
-    this.handle({ kind: 'start' });
+    this.loop.feed({ kind: 'start' });
     this.snapshotTimer = setInterval(() => this.writeSnapshotIfSettled(), SNAPSHOT_INTERVAL_MS);
     this.expiryTimer = setInterval(() => {
       const now = this.now();
@@ -227,7 +244,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.loop.stop();
     if (this.snapshotTimer !== null) clearInterval(this.snapshotTimer);
     if (this.snapshotRetry !== null) clearTimeout(this.snapshotRetry);
     if (this.expiryTimer !== null) clearInterval(this.expiryTimer);
@@ -281,7 +298,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     if (this.stopped || this.feed.length === 0) return;
     const transactions = this.feed;
     this.feed = [];
-    this.handle({ kind: 'propose', transactions });
+    this.loop.feed({ kind: 'propose', transactions });
   }
 
   private onPeerBytes(from: number, bytes: Uint8Array): void {
@@ -294,45 +311,24 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
       return;
     }
     this.metrics.messagesIn.inc();
-    this.handle({ kind: 'message', from, message });
+    this.loop.feed({ kind: 'message', from, message });
   }
 
-  private handle(input: ValidatorInput<unknown>): void {
-    if (this.stopped) return;
-    this.carryOut(this.validator.handle(input, this.now()));
-  }
-
-  private carryOut(effects: readonly ValidatorEffect<unknown>[]): void {
-    for (const effect of effects) {
-      switch (effect.kind) {
-        case 'send': {
-          const bytes = this.protocol.encode(effect.message);
-          this.capture(effect.message, bytes);
-          this.transmit(() => this.network.send(effect.to, bytes), bytes.length);
-          break;
-        }
-        case 'broadcast': {
-          const bytes = this.protocol.encode(effect.message);
-          this.capture(effect.message, bytes);
-          this.transmit(() => this.network.broadcast(bytes), bytes.length);
-          break;
-        }
-        case 'persist-signed':
-          this.signedLog!.write(effect.records);
-          this.signedWritten = effect.ticket;
-          this.syncSignedLog();
-          break;
-        case 'timer':
-          this.arm(effect.name, effect.atMs);
-          break;
-        case 'ordered':
-          this.metrics.round.set(effect.batch.round);
-          break;
-        case 'write-block':
-          this.metrics.badTransactions.inc(effect.skippedEntries);
-          this.writeBlock(effect.block);
-          break;
-      }
+  /** What the loop hands over; it carries out sends, broadcasts and timers itself. */
+  private carryOut(effect: NodeEffect): void {
+    switch (effect.kind) {
+      case 'persist-signed':
+        this.signedLog!.write(effect.records);
+        this.signedWritten = effect.ticket;
+        this.syncSignedLog();
+        return;
+      case 'ordered':
+        this.metrics.round.set(effect.batch.round);
+        return;
+      case 'write-block':
+        this.metrics.badTransactions.inc(effect.skippedEntries);
+        this.writeBlock(effect.block);
+        return;
     }
   }
 
@@ -341,28 +337,16 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
    * node: a PBFT view change carries every batch prepared in the window, which under load can
    * outgrow the frame limit. Its protocol retries (the view timer fires again) or moves on.
    */
-  private transmit(send: () => void, bytes: number): void {
+  private transmit(to: number, bytes: Uint8Array): void {
     try {
-      send();
+      this.network.send(to, bytes);
     } catch (error) {
       if (!(error instanceof NetworkError) || error.code !== 'FRAME_TOO_LARGE') throw error;
-      this.log.warn({ bytes }, 'a consensus message exceeds the frame limit; not sent');
+      // A broadcast reaches here once per peer with the same bytes: one warning is enough.
+      if (this.oversized === bytes) return;
+      this.oversized = bytes;
+      this.log.warn({ bytes: bytes.length }, 'a consensus message exceeds the frame limit; not sent');
     }
-  }
-
-  private arm(name: string, atMs: number): void {
-    const existing = this.timers.get(name);
-    if (existing !== undefined) clearTimeout(existing);
-    this.timers.set(
-      name,
-      setTimeout(
-        () => {
-          this.timers.delete(name);
-          this.handle({ kind: 'timer', name });
-        },
-        Math.max(0, atMs - this.now()),
-      ),
-    );
   }
 
   /**
@@ -379,7 +363,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
         this.metrics.signedLogSync.observe((performance.now() - startedAt) / 1000);
         this.signedLogSyncing = false;
         if (this.stopped) return;
-        this.handle({ kind: 'signed-durable', ticket: covered });
+        this.loop.feed({ kind: 'signed-durable', ticket: covered });
         if (this.signedWritten > covered) this.syncSignedLog();
       },
       (error: unknown) => {
@@ -398,8 +382,11 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     this.store.commit(block).then(
       (stored) => {
         this.writesInFlight--;
-        // Told even when stopping, so the final snapshot sees the block as durable.
-        this.validator.handle({ kind: 'block-durable', height: stored.header.height }, this.now());
+        const durable = { kind: 'block-durable', height: stored.header.height } as const;
+        // Told even when stopping (the loop takes no input then), so the final snapshot sees the
+        // block as durable; the validator answers it with no effect.
+        if (this.stopped) this.validator.handle(durable, this.now());
+        else this.loop.feed(durable);
         this.blockWritten(stored);
       },
       (error: unknown) => {

@@ -259,6 +259,26 @@ describe('effect loop', () => {
     );
   });
 
+  it('routes envelopes to an instance with no core here (another process) through the policy', () => {
+    const routed: string[] = [];
+    // Instance 1 runs here; 0 and 2 run elsewhere, so the policy carries their envelopes itself.
+    const loop = new EffectLoop<string, Input, Effect>([null, new Scripted(1, () => []), null], {
+      identities: 3,
+      network: {
+        route: (e) => {
+          routed.push(`${e.message} ${e.fromId}->${e.toId}`);
+          return [];
+        },
+      },
+    });
+    loop.apply(1, [
+      { kind: 'broadcast', message: 'b' },
+      { kind: 'send', to: 2, message: 's' },
+    ]);
+    assert.deepEqual(routed, ['b 1->0', 'b 1->2', 's 1->2']);
+    assert.equal(loop.nextAt(), undefined, 'nothing is left to deliver here');
+  });
+
   it('on a wall clock, carries out only what is due when woken', () => {
     let clock = 0;
     const receiver = new Scripted(1, () => []);
