@@ -1,4 +1,4 @@
-import type { Committee } from '../consensus/interface.js';
+import type { Committee, SharedChecks } from '../consensus/interface.js';
 import { quorumSize } from '../consensus/interface.js';
 import { toHex } from '../crypto/hash.js';
 import {
@@ -50,6 +50,7 @@ export class AttestationCollector {
   constructor(
     private readonly committee: Committee,
     private readonly chainId: string,
+    private readonly checks?: SharedChecks,
   ) {
     this.quorum = quorumSize(committee.members.length);
   }
@@ -59,7 +60,7 @@ export class AttestationCollector {
       throw new ShardingError('BAD_ATTESTATION', `signed for chain "${attestation.statement.chainId}"`, {
         chainId: attestation.statement.chainId,
       });
-    verifyAttestation(attestation, this.committee);
+    verifyAttestation(attestation, this.committee, this.checks);
     const { statement, signer } = attestation;
     if (statement.height < this.floor) return { kind: 'duplicate' };
     let height = this.heights.get(statement.height);

@@ -1,9 +1,15 @@
 import { CodecError, decodeExact, MAX_CHAIN_ID_LENGTH, type Reader, Writer } from '../codec/index.js';
-import type { Committee } from '../consensus/interface.js';
-import { ED25519_SIGNATURE_LENGTH, ed25519Verify } from '../crypto/ed25519.js';
+import type { Committee, SharedChecks } from '../consensus/interface.js';
+import { ED25519_SIGNATURE_LENGTH } from '../crypto/ed25519.js';
 import { bytesEqual } from '../crypto/hash.js';
 import { ShardingError } from './errors.js';
-import { MAX_COMMITTEE_SIZE, readSignatures, verifyQuorumSignatures, writeSignatures } from './quorum.js';
+import {
+  MAX_COMMITTEE_SIZE,
+  memberSigned,
+  readSignatures,
+  verifyQuorumSignatures,
+  writeSignatures,
+} from './quorum.js';
 
 export { MAX_COMMITTEE_SIZE } from './quorum.js';
 
@@ -69,14 +75,25 @@ export function sameStatement(a: CommitStatement, b: CommitStatement): boolean {
 }
 
 /** Throws BAD_ATTESTATION unless the signer is in the committee and signed exactly this statement. */
-export function verifyAttestation(attestation: Attestation, committee: Committee): void {
+export function verifyAttestation(
+  attestation: Attestation,
+  committee: Committee,
+  checks?: SharedChecks,
+): void {
   checkCommittee(attestation.statement, committee, 'BAD_ATTESTATION');
   const member = committee.members[attestation.signer];
   if (member === undefined || member.index !== attestation.signer)
     throw new ShardingError('BAD_ATTESTATION', `validator ${attestation.signer} is not in the committee`, {
       signer: attestation.signer,
     });
-  if (!ed25519Verify(member.publicKey, commitStatementBytes(attestation.statement), attestation.signature))
+  if (
+    !memberSigned(
+      member.publicKey,
+      commitStatementBytes(attestation.statement),
+      attestation.signature,
+      checks,
+    )
+  )
     throw new ShardingError(
       'BAD_ATTESTATION',
       `the signature of validator ${attestation.signer} does not verify`,
@@ -90,13 +107,14 @@ export function verifyAttestation(attestation: Attestation, committee: Committee
  * Throws BAD_COMMIT_PROOF unless the proof carries valid signatures of at least a quorum of
  * distinct members of this committee, in increasing index order, over its statement.
  */
-export function verifyCommitProof(proof: CommitProof, committee: Committee): void {
+export function verifyCommitProof(proof: CommitProof, committee: Committee, checks?: SharedChecks): void {
   checkCommittee(proof.statement, committee, 'BAD_COMMIT_PROOF');
   verifyQuorumSignatures(
     commitStatementBytes(proof.statement),
     proof.signatures,
     committee,
     'BAD_COMMIT_PROOF',
+    checks,
   );
 }
 

@@ -1,5 +1,5 @@
 import { CodecError, decodeExact, Writer } from '../codec/index.js';
-import type { Committee } from '../consensus/interface.js';
+import type { Committee, SharedChecks } from '../consensus/interface.js';
 import { bytesEqual } from '../crypto/hash.js';
 import { type CrossTrade, encodeTrade, legOf, MAX_TRADE_LEGS, readTrade, tradeId } from './cross-trade.js';
 import {
@@ -14,6 +14,8 @@ import { ShardingError } from './errors.js';
 /** Where a checker finds the committee of a shard in an epoch (from genesis and the root chain). */
 export interface ShardDirectory {
   committee(shard: number, epoch: number): Committee | undefined;
+  /** Signature checks shared by the validators of one process (simulations only). */
+  readonly sharedChecks?: SharedChecks;
 }
 
 /**
@@ -69,7 +71,7 @@ export function decisionOutcome(decision: CrossDecision, directory: ShardDirecto
         `no committee is known for shard ${statement.shard} epoch ${statement.epoch}`,
         { shard: statement.shard, epoch: statement.epoch },
       );
-    verifyCertifiedVote(vote, committee);
+    verifyCertifiedVote(vote, committee, directory.sharedChecks);
     if (abort === null && statement.verdict.kind === 'abort')
       abort = { kind: 'abort', shard: statement.shard, reason: statement.verdict.reason };
   }

@@ -1,9 +1,15 @@
 import { decodeExact, MAX_CHAIN_ID_LENGTH, type Reader, Writer } from '../codec/index.js';
-import type { Committee } from '../consensus/interface.js';
-import { ED25519_SIGNATURE_LENGTH, ed25519Verify } from '../crypto/ed25519.js';
+import type { Committee, SharedChecks } from '../consensus/interface.js';
+import { ED25519_SIGNATURE_LENGTH } from '../crypto/ed25519.js';
 import { bytesEqual } from '../crypto/hash.js';
 import { ShardingError } from './errors.js';
-import { type MemberSignature, readSignatures, verifyQuorumSignatures, writeSignatures } from './quorum.js';
+import {
+  type MemberSignature,
+  memberSigned,
+  readSignatures,
+  verifyQuorumSignatures,
+  writeSignatures,
+} from './quorum.js';
 
 /** Why a shard refused to lock its part of a trade. */
 export const ABORT_REASONS = [
@@ -86,23 +92,23 @@ function checkCommittee(statement: VoteStatement, committee: Committee): void {
 }
 
 /** Throws BAD_VOTE unless the signer is a member of the shard's committee and signed this statement. */
-export function verifyVoteShare(share: VoteShare, committee: Committee): void {
+export function verifyVoteShare(share: VoteShare, committee: Committee, checks?: SharedChecks): void {
   checkCommittee(share.statement, committee);
   const member = committee.members[share.signer];
   if (member === undefined || member.index !== share.signer)
     throw new ShardingError('BAD_VOTE', `validator ${share.signer} is not in the committee`, {
       signer: share.signer,
     });
-  if (!ed25519Verify(member.publicKey, voteStatementBytes(share.statement), share.signature))
+  if (!memberSigned(member.publicKey, voteStatementBytes(share.statement), share.signature, checks))
     throw new ShardingError('BAD_VOTE', `the vote signature of validator ${share.signer} does not verify`, {
       signer: share.signer,
     });
 }
 
 /** Throws BAD_VOTE unless a quorum of the shard's committee signed the statement. */
-export function verifyCertifiedVote(vote: CertifiedVote, committee: Committee): void {
+export function verifyCertifiedVote(vote: CertifiedVote, committee: Committee, checks?: SharedChecks): void {
   checkCommittee(vote.statement, committee);
-  verifyQuorumSignatures(voteStatementBytes(vote.statement), vote.signatures, committee, 'BAD_VOTE');
+  verifyQuorumSignatures(voteStatementBytes(vote.statement), vote.signatures, committee, 'BAD_VOTE', checks);
 }
 
 function writeStatement(writer: Writer, statement: VoteStatement): void {

@@ -1,7 +1,8 @@
+import type { KeyObject } from 'node:crypto';
 import { CodecError, type Reader, type Writer } from '../codec/index.js';
-import type { Committee } from '../consensus/interface.js';
+import type { Committee, SharedChecks } from '../consensus/interface.js';
 import { quorumSize } from '../consensus/interface.js';
-import { ED25519_SIGNATURE_LENGTH, ed25519Verify } from '../crypto/ed25519.js';
+import { ED25519_SIGNATURE_LENGTH, ed25519PublicKeyObject, ed25519Verify } from '../crypto/ed25519.js';
 import { ShardingError, type ShardingErrorCode } from './errors.js';
 
 /** One committee member's signature over a statement. */
@@ -24,6 +25,7 @@ export function verifyQuorumSignatures(
   signatures: readonly MemberSignature[],
   committee: Committee,
   code: ShardingErrorCode,
+  checks?: SharedChecks,
 ): void {
   const needed = quorumSize(committee.members.length);
   if (signatures.length < needed)
@@ -40,9 +42,32 @@ export function verifyQuorumSignatures(
     const member = committee.members[signer];
     if (member === undefined || member.index !== signer)
       throw new ShardingError(code, `validator ${signer} is not in the committee`, { signer });
-    if (!ed25519Verify(member.publicKey, message, signature))
+    if (!memberSigned(member.publicKey, message, signature, checks))
       throw new ShardingError(code, `the signature of validator ${signer} does not verify`, { signer });
   }
+}
+
+/** Committee keys are long-lived objects: each is parsed into a key object once. */
+const keyObjects = new WeakMap<Uint8Array, KeyObject>();
+
+/**
+ * One member's signature check, through the process's shared memo when there is one (a simulator
+ * runs many validators that check the same certificate; a node passes none).
+ */
+export function memberSigned(
+  publicKey: Uint8Array,
+  message: Uint8Array,
+  signature: Uint8Array,
+  checks?: SharedChecks,
+): boolean {
+  let key = keyObjects.get(publicKey);
+  if (key === undefined) {
+    key = ed25519PublicKeyObject(publicKey);
+    keyObjects.set(publicKey, key);
+  }
+  const keyObject = key;
+  const check = () => ed25519Verify(keyObject, message, signature);
+  return checks === undefined ? check() : checks.verified('ed25519', [publicKey, message, signature], check);
 }
 
 /** A quorum's signatures sorted by signer, ready for a certificate. */

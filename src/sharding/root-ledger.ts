@@ -38,7 +38,7 @@ export class RootLedger {
       throw new ShardingError('BAD_COMMIT_PROOF', `no committee for shard ${statement.shardId}`, {
         shard: statement.shardId,
       });
-    verifyCommitProof(proof, committee);
+    verifyCommitProof(proof, committee, this.directory.sharedChecks);
     let heights = this.blocks.get(statement.shardId);
     if (heights === undefined) {
       heights = new Map();

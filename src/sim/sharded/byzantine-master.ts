@@ -10,7 +10,7 @@ import {
   tradeId,
   type VoteShare,
 } from '../../sharding/index.js';
-import { MasterDesk } from './master-desk.js';
+import type { MasterDesk } from './master-desk.js';
 import { decodeShardEntry, encodeShardEntry } from './shard-entry.js';
 import type { ShardNodeLinks } from './shard-node.js';
 
@@ -99,7 +99,8 @@ export class ByzantineShardNode {
         const commits = this.desk
           .certifiedVotes()
           .filter((v) => toHex(v.statement.tradeId) === key && v.statement.verdict.kind === 'commit');
-        if (commits.length > 0 && commits.length < trade.legs.length) this.toAll(trade, { trade, votes: commits });
+        if (commits.length > 0 && commits.length < trade.legs.length)
+          this.toAll(trade, { trade, votes: commits });
         return;
       }
       case 'replay': {
@@ -155,7 +156,8 @@ export class ByzantineShardNode {
       return;
     }
     this.remember(bytes);
-    for (const leg of trade.legs) for (let i = 0; i < this.links.shardSize; i++) this.links.submit(leg.shard, i, bytes);
+    for (const leg of trade.legs)
+      for (let i = 0; i < this.links.shardSize; i++) this.links.submit(leg.shard, i, bytes);
   }
 
   private remember(bytes: Uint8Array): void {

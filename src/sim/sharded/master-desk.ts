@@ -49,9 +49,11 @@ export class MasterDesk {
     const { statement } = share;
     const committee = this.directory.committee(statement.shard, statement.epoch);
     try {
-      if (committee === undefined || legOf(trade, statement.shard) === undefined) throw new Error('not in trade');
-      if (toHex(statement.tradeId) !== toHex(id) || statement.chainId !== trade.chainId) throw new Error('other trade');
-      verifyVoteShare(share, committee);
+      if (committee === undefined || legOf(trade, statement.shard) === undefined)
+        throw new Error('not in trade');
+      if (toHex(statement.tradeId) !== toHex(id) || statement.chainId !== trade.chainId)
+        throw new Error('other trade');
+      verifyVoteShare(share, committee, this.directory.sharedChecks);
     } catch {
       this.refusedShares++;
       return null;
@@ -62,7 +64,8 @@ export class MasterDesk {
       desk = { trade, shares: new Map(), votes: new Map(), decision: null };
       this.desks.set(key, desk);
     }
-    if (desk.decision === null && !desk.votes.has(statement.shard)) this.count(desk, share, committee!.members.length);
+    if (desk.decision === null && !desk.votes.has(statement.shard))
+      this.count(desk, share, committee!.members.length);
     const fresh = desk.decision === null && this.settle(desk);
     const missing = desk.trade.legs.map((leg) => leg.shard).filter((shard) => !desk.votes.has(shard));
     return { decision: desk.decision, fresh, missing };
@@ -85,7 +88,8 @@ export class MasterDesk {
     if (signers.size < quorumSize(committeeSize)) return;
     const certified = { statement, signatures: sortedSignatures(signers.values()) };
     const known = desk.votes.get(statement.shard);
-    if (known !== undefined && toHex(voteStatementBytes(known.statement)) !== statementKey) this.conflictingVotes++;
+    if (known !== undefined && toHex(voteStatementBytes(known.statement)) !== statementKey)
+      this.conflictingVotes++;
     if (known === undefined) desk.votes.set(statement.shard, certified);
   }
 

@@ -19,7 +19,7 @@ export function rootAccepts(chainId: string, directory: ShardDirectory): (bytes:
       const proof = decodeCommitProof(bytes);
       const committee = directory.committee(proof.statement.shardId, proof.statement.epoch);
       if (committee === undefined || proof.statement.chainId !== chainId) return false;
-      verifyCommitProof(proof, committee);
+      verifyCommitProof(proof, committee, directory.sharedChecks);
       return true;
     } catch {
       return false;
@@ -54,7 +54,7 @@ export class RootNode {
     if (collector === undefined) {
       const committee = this.directory.committee(shard, 0);
       if (committee === undefined) return;
-      collector = new AttestationCollector(committee, this.chainId);
+      collector = new AttestationCollector(committee, this.chainId, this.directory.sharedChecks);
       this.collectors.set(shard, collector);
     }
     try {

@@ -1,8 +1,8 @@
+import { Writer } from '../../codec/index.js';
 import type { CommittedBatch } from '../../consensus/interface.js';
 import { maxFaulty } from '../../consensus/interface.js';
 import { ed25519PrivateKeyObject, ed25519Sign } from '../../crypto/ed25519.js';
 import { sha256, toHex } from '../../crypto/index.js';
-import { Writer } from '../../codec/index.js';
 import {
   type Attestation,
   type CrossTrade,
@@ -13,7 +13,7 @@ import {
   tradeId,
   type VoteShare,
 } from '../../sharding/index.js';
-import { MasterDesk } from './master-desk.js';
+import type { MasterDesk } from './master-desk.js';
 import { decodeShardEntry, encodeShardEntry, type ShardEntry } from './shard-entry.js';
 
 /** How often a validator sends its vote again while its shard waits for the decision. */
@@ -82,7 +82,11 @@ export class ShardNode {
   ) {
     this.key = ed25519PrivateKeyObject(signingSeed);
     this.desk = desk;
-    this.links.schedule(PING_MS, () => this.ping());
+  }
+
+  /** Starts the resend timer (once the run's loop exists). */
+  start(): void {
+    this.links.schedule(this.links.now() + PING_MS, () => this.ping());
   }
 
   private sign = (message: Uint8Array): Uint8Array => ed25519Sign(this.key, message);
@@ -105,7 +109,14 @@ export class ShardNode {
     const hash = sha256(writer.finish());
     const stateRoot = this.ledger.digest();
     this.chain.push({ hash, stateRoot });
-    const statement = { chainId: this.links.chainId, shardId: this.shard, epoch: 0, height, blockHash: hash, stateRoot };
+    const statement = {
+      chainId: this.links.chainId,
+      shardId: this.shard,
+      epoch: 0,
+      height,
+      blockHash: hash,
+      stateRoot,
+    };
     this.links.attest(signCommitStatement(statement, this.index, this.sign));
   }
 

@@ -1,0 +1,548 @@
+import { coinName, combineCoinShares, createCoinShare } from '../../consensus/coin/index.js';
+import type { DagValidatorInit } from '../../consensus/dag/index.js';
+import { dagGenesis } from '../../consensus/dag/index.js';
+import type { Committee, ConsensusCore, ConsensusEffect, ConsensusInput } from '../../consensus/interface.js';
+import { maxFaulty, validitySize } from '../../consensus/interface.js';
+import { bytesEqual, sha256, toHex } from '../../crypto/index.js';
+import { EffectLoop } from '../../kit/effect-loop.js';
+import { Prng } from '../../kit/prng.js';
+import { drawMasters, type ShardDirectory, ShardLedger, tradeId } from '../../sharding/index.js';
+import { dagAdapter } from '../adapters/dag.js';
+import type { EquivocationMonitor } from '../adapters/types.js';
+import { InvariantChecker } from '../checks.js';
+import { SimError } from '../errors.js';
+import { drawFaultPlan, type FaultPlan } from '../faults.js';
+import { PlanNetwork } from '../network.js';
+import { CheckMemo, withSharedChecks } from '../shared-checks.js';
+import { ByzantineCore, strategyFor } from '../strategies.js';
+import { ByzantineShardNode } from './byzantine-master.js';
+import { Courier } from './courier.js';
+import { MasterDesk } from './master-desk.js';
+import { RootNode, rootAccepts } from './root-node.js';
+import { CommitteeNetworks, type CommitteeSpan, scopedCore } from './scope.js';
+import { encodeShardEntry, shardAccepts } from './shard-entry.js';
+import { ShardNode, type ShardNodeLinks } from './shard-node.js';
+import type { ShardedOptions, ShardedResult } from './types.js';
+import { planTrades, shardAccounts } from './workload.js';
+
+export type { ShardedOptions, ShardedResult } from './types.js';
+
+/** The root committee's shard id: outside any zone's. */
+export const ROOT_SHARD = 0xffff;
+const CHAIN_ID = 'gridshard-sim-sharded';
+const TX_WINDOW_MS = 2500;
+const CHECK_EVERY_MS = 100;
+const MAX_EVENTS = 6_000_000;
+/** Coin names of the cycle beacons, away from the root consensus's own waves. */
+const BEACON_WAVE_BASE = 1 << 30;
+
+type Shell = ShardNode | ByzantineShardNode | RootNode | null;
+
+/**
+ * One seeded run of the sharded system: K zone shards and a root committee, each running the
+ * DAG consensus with its faulty validators and its own faulty network, in one event loop; trades
+ * within and across zones; masters drawn per cycle from the root committee's coin; Byzantine
+ * masters; cross-shard messages lost and replayed. Everything follows from the options and seed.
+ */
+export function runShardedSimulation(options: ShardedOptions): ShardedResult {
+  const { shards, nodesPerShard: n, faultyPerShard: f } = options;
+  if (!Number.isInteger(shards) || shards < 1 || shards > 16)
+    throw new SimError('BAD_OPTIONS', `--shards must be 1 … 16, got ${shards}`);
+  if (!Number.isInteger(n) || n < 1 || n > 32)
+    throw new SimError('BAD_OPTIONS', `--nodes-per-shard must be 1 … 32, got ${n}`);
+  if (!Number.isInteger(f) || f < 0 || f > maxFaulty(n))
+    throw new SimError('BAD_OPTIONS', `--faulty-per-shard must be 0 … ${maxFaulty(n)} for ${n}, got ${f}`);
+  const rootN = options.rootNodes ?? n;
+  const rootF = options.rootFaulty ?? f;
+  if (!Number.isInteger(rootN) || rootN < 1 || rootN > 32 || rootF < 0 || rootF > maxFaulty(rootN))
+    throw new SimError('BAD_OPTIONS', `a root committee of ${rootN} cannot have ${rootF} faulty`);
+  if (!(options.crossRatio >= 0 && options.crossRatio <= 1))
+    throw new SimError('BAD_OPTIONS', `--cross-ratio must be 0 … 1, got ${options.crossRatio}`);
+  if (options.byzantineMaster && f < 1)
+    throw new SimError('BAD_OPTIONS', '--byzantine-master needs --faulty-per-shard of at least 1');
+  return new ShardedSimulation(options, rootN, rootF).run();
+}
+
+class ShardedSimulation {
+  private readonly rng: Prng;
+  private readonly spans: CommitteeSpan[] = [];
+  private readonly inits: DagValidatorInit[][] = [];
+  private readonly honest: number[][] = [];
+  private readonly faulty: number[][] = [];
+  private readonly plans: FaultPlan[] = [];
+  private readonly committees: Committee[] = [];
+  private readonly directory: ShardDirectory;
+  private readonly cores: (ConsensusCore<unknown> | null)[] = [];
+  private readonly shells: Shell[] = [];
+  private readonly checkers: InvariantChecker[] = [];
+  private readonly monitors: EquivocationMonitor[] = [];
+  private readonly loop: EffectLoop<unknown, ConsensusInput<unknown>, ConsensusEffect<unknown>, unknown>;
+  private readonly networks: CommitteeNetworks;
+  private readonly courier: Courier;
+  private readonly beacons = new Map<number, Uint8Array>();
+  private readonly problems: string[] = [];
+  private equivocationViolated = false;
+  private restarts = 0;
+  private readonly adapter = dagAdapter();
+
+  constructor(
+    private readonly options: ShardedOptions,
+    rootN: number,
+    rootF: number,
+  ) {
+    this.rng = new Prng(options.seed);
+    const K = options.shards;
+    const sizes = [...Array.from({ length: K }, () => options.nodesPerShard), rootN];
+    const faultyCounts = [...Array.from({ length: K }, () => options.faultyPerShard), rootF];
+    let offset = 0;
+    sizes.forEach((size, c) => {
+      this.spans.push({ offset, size });
+      offset += size;
+      const genesisSeed = sha256(new TextEncoder().encode(`sharded/${options.seed}/${c}`));
+      const shardId = c === K ? ROOT_SHARD : c;
+      const inits = withSharedChecks(dagGenesis(size, genesisSeed, { shardId }), true) as DagValidatorInit[];
+      this.inits.push(inits);
+      this.committees.push(inits[0]!.committee);
+      const order = this.rng.fork(100 + c).shuffle(Array.from({ length: size }, (_, i) => i));
+      this.faulty.push(order.slice(0, faultyCounts[c]!).sort((a, b) => a - b));
+      this.honest.push(order.slice(faultyCounts[c]!).sort((a, b) => a - b));
+      this.plans.push(drawFaultPlan(this.rng.fork(200 + c), size, this.honest[c]!, false));
+      this.checkers.push(new InvariantChecker(this.honest[c]!, size));
+      this.monitors.push(this.adapter.equivocationMonitor());
+    });
+    const committees = this.committees;
+    this.directory = {
+      sharedChecks: new CheckMemo(),
+      committee: (shard, epoch) => (epoch === 0 ? committees[shard === ROOT_SHARD ? K : shard] : undefined),
+    };
+    this.networks = new CommitteeNetworks(
+      this.spans,
+      this.plans.map((plan, c) => new PlanNetwork(plan, this.rng.fork(300 + c))),
+    );
+    this.courier = new Courier(this.rng.fork(400), this.rng.fork(401).pick([0, 0.05, 0.2]), (at, task) =>
+      this.loop.schedule(at, task),
+    );
+    const accounts = shardAccounts(K);
+    const byzantineRng = this.rng.fork(500);
+    for (let c = 0; c <= K; c++) {
+      for (let i = 0; i < sizes[c]!; i++) {
+        const isFaulty = this.faulty[c]!.includes(i);
+        this.cores.push(this.createCore(c, i, isFaulty, byzantineRng));
+        this.shells.push(this.createShell(c, i, isFaulty, accounts[c] ?? []));
+      }
+    }
+    this.loop = new EffectLoop(
+      this.cores.map((core, id) => scopedCore(core!, this.spans[this.committeeOf(id)]!)),
+      {
+        identities: offset,
+        network: this.networks,
+        outgoing: (from, message) => {
+          const c = this.committeeOf(from);
+          const local = from - this.spans[c]!.offset;
+          this.monitors[c]!.observe(message);
+          if (this.honest[c]!.includes(local)) {
+            const problem = this.monitors[c]!.signed(local, message);
+            if (problem !== null) {
+              this.equivocationViolated = true;
+              if (this.problems.length < 10) this.problems.push(`equivocation in committee ${c}: ${problem}`);
+            }
+          }
+          return message;
+        },
+        effect: (id, effect) => {
+          if (effect.kind !== 'commit') return undefined;
+          const c = this.committeeOf(id);
+          const local = id - this.spans[c]!.offset;
+          if (!this.honest[c]!.includes(local) && !(this.shells[id] instanceof ByzantineShardNode))
+            return undefined;
+          if (this.honest[c]!.includes(local)) this.checkers[c]!.commit(local, effect.batch, this.now);
+          this.shells[id]?.onCommit(effect.batch);
+          return undefined;
+        },
+      },
+    );
+  }
+
+  private get now(): number {
+    return this.loop.now;
+  }
+
+  private committeeOf(id: number): number {
+    return this.networks.committeeOf(id);
+  }
+
+  private acceptsFor(c: number): (bytes: Uint8Array) => boolean {
+    return c === this.options.shards ? rootAccepts(CHAIN_ID, this.directory) : shardAccepts(c);
+  }
+
+  private createCore(c: number, i: number, isFaulty: boolean, rng: Prng, recovered?: Uint8Array) {
+    const init = {
+      ...this.inits[c]![i]!,
+      acceptsEntry: this.acceptsFor(c),
+      ...(recovered === undefined ? {} : { recovered }),
+    };
+    if (!isFaulty) return this.adapter.create(init);
+    const j = this.faulty[c]!.indexOf(i);
+    return new ByzantineCore(
+      strategyFor(this.options.byzantine, this.options.seed + c, j),
+      this.adapter,
+      init,
+      rng.fork(c * 64 + i),
+    );
+  }
+
+  private createShell(
+    c: number,
+    i: number,
+    isFaulty: boolean,
+    accounts: ReturnType<typeof shardAccounts>[number],
+  ): Shell {
+    const K = this.options.shards;
+    const id = this.spans[c]!.offset + i;
+    if (c === K) {
+      if (isFaulty) return null;
+      return new RootNode(i, CHAIN_ID, this.directory, (entry) => this.feed(id, entry));
+    }
+    const links = this.linksFor();
+    const desk = new MasterDesk(this.directory);
+    if (isFaulty)
+      return new ByzantineShardNode(
+        c,
+        i,
+        this.inits[c]![i]!.signingSeed,
+        links,
+        desk,
+        this.rng.fork(600 + id),
+      );
+    const ledger = new ShardLedger(c, CHAIN_ID, 0, accounts, this.directory);
+    return new ShardNode(c, i, this.inits[c]![i]!.signingSeed, ledger, links, desk);
+  }
+
+  private linksFor(): ShardNodeLinks {
+    const K = this.options.shards;
+    return {
+      chainId: CHAIN_ID,
+      shardSize: this.options.nodesPerShard,
+      now: () => this.now,
+      schedule: (at, task) => this.loop.schedule(at, task),
+      mastersOf: (cycle, shard) => this.mastersOf(cycle, shard),
+      sendShare: (shard, index, trade, share) => {
+        const to = this.spans[shard]!.offset + index;
+        this.courier.send(this.now, true, () => {
+          const shell = this.shells[to];
+          if (shell instanceof ShardNode || shell instanceof ByzantineShardNode) shell.onShare(trade, share);
+        });
+      },
+      submit: (shard, index, entry) => {
+        const to = this.spans[shard]!.offset + index;
+        this.courier.send(this.now, true, () => this.feed(to, entry));
+      },
+      attest: (attestation) => {
+        for (let r = 0; r < this.spans[K]!.size; r++) {
+          const to = this.spans[K]!.offset + r;
+          this.courier.send(this.now, false, () => {
+            const shell = this.shells[to];
+            if (shell instanceof RootNode) shell.onAttestation(attestation);
+          });
+        }
+      },
+    };
+  }
+
+  /** Hands an entry to a validator's core to propose (a down validator loses it). */
+  private feed(id: number, entry: Uint8Array): void {
+    if (this.cores[id] === null) return;
+    this.loop.feed(id, { kind: 'transactions', transactions: [entry] });
+  }
+
+  /**
+   * The cycle's beacon: the root committee's coin for a name fixed by the cycle, opened from f + 1
+   * honest shares as the root validators would release them at the cycle boundary.
+   */
+  private beacon(cycle: number): Uint8Array {
+    let value = this.beacons.get(cycle);
+    if (value === undefined) {
+      const K = this.options.shards;
+      const inits = this.inits[K]!;
+      const keys = inits[0]!.coinPublicKeys;
+      const name = coinName(ROOT_SHARD, 0, BEACON_WAVE_BASE + cycle);
+      const shares = this.honest[K]!.slice(0, validitySize(inits.length)).map((index) => ({
+        index,
+        share: createCoinShare(inits[index]!.coinSecretShare, keys, index, name),
+      }));
+      value = combineCoinShares(keys, name, shares);
+      this.beacons.set(cycle, value);
+    }
+    return value;
+  }
+
+  private readonly masterCache = new Map<string, number[]>();
+
+  private mastersOf(cycle: number, shard: number): number[] {
+    const key = `${cycle}/${shard}`;
+    let order = this.masterCache.get(key);
+    if (order === undefined) {
+      order = drawMasters(
+        this.beacon(cycle),
+        cycle,
+        shard,
+        Array.from({ length: this.options.nodesPerShard }, (_, i) => i),
+      );
+      const faulty = this.faulty[shard]![0];
+      if (this.options.byzantineMaster && faulty !== undefined && cycle % this.options.shards === shard)
+        order = [faulty, ...order.filter((i) => i !== faulty)];
+      this.masterCache.set(key, order);
+    }
+    return order;
+  }
+
+  run(): ShardedResult {
+    const K = this.options.shards;
+    const planned = planTrades(
+      this.rng.fork(700),
+      CHAIN_ID,
+      K,
+      this.options.trades ?? 40,
+      this.options.crossRatio,
+      TX_WINDOW_MS,
+    );
+    const clientRng = this.rng.fork(701);
+    for (const { atMs, trade } of planned) {
+      this.loop.schedule(atMs, () => {
+        const bytes = encodeShardEntry({ kind: trade.legs.length > 1 ? 'prepare' : 'local', trade });
+        // A client hands the entry to f + 1 validators of each shard of the trade: one is honest.
+        for (const leg of trade.legs) {
+          const order = clientRng.shuffle(Array.from({ length: this.options.nodesPerShard }, (_, i) => i));
+          for (const index of order.slice(0, this.options.faultyPerShard + 1))
+            this.feed(this.spans[leg.shard]!.offset + index, bytes);
+        }
+      });
+    }
+    let faultsEnd = TX_WINDOW_MS;
+    this.plans.forEach((plan, c) => {
+      faultsEnd = Math.max(faultsEnd, plan.partition?.healMs ?? 0);
+      if (plan.crash === null) return;
+      const id = this.spans[c]!.offset + plan.crash.node;
+      this.loop.schedule(plan.crash.atMs, () => this.crash(id));
+      this.loop.schedule(plan.crash.restartMs, () => this.restart(id));
+      faultsEnd = Math.max(faultsEnd, plan.crash.restartMs);
+    });
+    this.loop.armReleases();
+    for (const shell of this.shells) if (shell instanceof ShardNode) shell.start();
+    for (let id = 0; id < this.cores.length; id++) this.loop.feed(id, { kind: 'start' });
+
+    const deadline = faultsEnd + (this.options.livenessBoundMs ?? 30_000);
+    let done = false;
+    let targets: number[] | null = null;
+    const check = () => {
+      if (this.now >= faultsEnd) {
+        if (targets === null && this.tradesSettled(planned.map((p) => p.trade)))
+          targets = this.shardHeights();
+        if (targets !== null && this.rootCaughtUp(targets)) done = true;
+      }
+      if (!done) this.loop.schedule(this.now + CHECK_EVERY_MS, check);
+    };
+    this.loop.schedule(CHECK_EVERY_MS, check);
+    let events = 0;
+    while (!done && events < MAX_EVENTS && this.loop.step(deadline)) events++;
+    return this.report(planned, done);
+  }
+
+  private crash(id: number): void {
+    const core = this.cores[id];
+    if (core === null || core === undefined) return;
+    this.recovered.set(id, core.snapshot());
+    this.cores[id] = null;
+    const shell = this.shells[id];
+    if (shell !== null && shell !== undefined) shell.alive = false;
+    this.loop.stop(id);
+  }
+
+  private readonly recovered = new Map<number, Uint8Array>();
+
+  private restart(id: number): void {
+    const snapshot = this.recovered.get(id);
+    if (snapshot === undefined || this.cores[id] !== null) return;
+    const c = this.committeeOf(id);
+    const local = id - this.spans[c]!.offset;
+    const core = this.createCore(c, local, false, this.rng, snapshot);
+    this.cores[id] = core;
+    const shell = this.shells[id];
+    if (shell !== null && shell !== undefined) shell.alive = true;
+    this.restarts++;
+    this.loop.replace(id, scopedCore(core, this.spans[c]!));
+    this.loop.feed(id, { kind: 'start' });
+  }
+
+  private honestShardNodes(shard: number): ShardNode[] {
+    return this.honest[shard]!.map((i) => this.shells[this.spans[shard]!.offset + i] as ShardNode);
+  }
+
+  private honestRootNodes(): RootNode[] {
+    const K = this.options.shards;
+    return this.honest[K]!.map((i) => this.shells[this.spans[K]!.offset + i] as RootNode);
+  }
+
+  /** Every trade closed in every shard of it, at every honest validator. */
+  private tradesSettled(trades: readonly { legs: readonly { shard: number }[] }[]): boolean {
+    for (const trade of trades as Parameters<typeof tradeId>[0][]) {
+      const id = tradeId(trade);
+      for (const leg of trade.legs)
+        for (const node of this.honestShardNodes(leg.shard)) {
+          const status = node.ledger.status(id);
+          if (status === undefined || status === 'locked') return false;
+        }
+    }
+    return true;
+  }
+
+  private shardHeights(): number[] {
+    return Array.from({ length: this.options.shards }, (_, s) =>
+      Math.min(...this.honestShardNodes(s).map((node) => node.chain.length)),
+    );
+  }
+
+  private rootCaughtUp(targets: readonly number[]): boolean {
+    return this.honestRootNodes().every((root) =>
+      targets.every((height, s) => root.ledger.finalHeight(s) >= height),
+    );
+  }
+
+  private report(
+    planned: readonly { trade: Parameters<typeof tradeId>[0]; cross: boolean }[],
+    live: boolean,
+  ): ShardedResult {
+    const K = this.options.shards;
+    const problems = [...this.problems];
+    const note = (message: string) => {
+      if (problems.length < 20) problems.push(message);
+    };
+    let stateRootDivergences = 0;
+    let finalityViolations = 0;
+    for (let s = 0; s < K; s++) {
+      const nodes = this.honestShardNodes(s);
+      const longest = nodes.reduce((a, b) => (a.chain.length >= b.chain.length ? a : b));
+      for (const node of nodes)
+        node.chain.forEach((block, h) => {
+          const reference = longest.chain[h]!;
+          if (!bytesEqual(block.hash, reference.hash) || !bytesEqual(block.stateRoot, reference.stateRoot)) {
+            stateRootDivergences++;
+            note(`shard ${s}: validator ${node.index} differs at height ${h + 1}`);
+          }
+        });
+      for (const root of this.honestRootNodes())
+        for (let h = 1; h <= longest.chain.length; h++) {
+          const proof = root.ledger.proof(s, h);
+          if (proof !== undefined && !bytesEqual(proof.statement.blockHash, longest.chain[h - 1]!.hash)) {
+            finalityViolations++;
+            note(`root validator ${root.index} holds a proof of another block at shard ${s} height ${h}`);
+          }
+        }
+    }
+    for (const root of this.honestRootNodes()) finalityViolations += root.ledger.conflicts.length;
+    let atomicityViolations = 0;
+    let crossShardCommitted = 0;
+    let crossShardAborted = 0;
+    let localCommitted = 0;
+    for (const { trade } of planned) {
+      const id = tradeId(trade);
+      const statuses = new Set<string>();
+      for (const leg of trade.legs)
+        for (const node of this.honestShardNodes(leg.shard)) statuses.add(node.ledger.status(id) ?? 'unseen');
+      if (statuses.has('committed') && statuses.has('aborted')) {
+        atomicityViolations++;
+        note(`trade ${toHex(id).slice(0, 16)} committed in one shard and aborted in another`);
+      }
+      if (trade.legs.length === 1) {
+        if (statuses.has('committed')) localCommitted++;
+      } else if (statuses.size === 1 && statuses.has('committed')) crossShardCommitted++;
+      else if (statuses.has('aborted') && !statuses.has('committed')) crossShardAborted++;
+    }
+    let doubleSpends = 0;
+    const refusedDecisions: Record<string, number> = {};
+    const masterAttacks: Record<string, number> = {};
+    for (const shell of this.shells) {
+      if (shell instanceof ShardNode) {
+        doubleSpends += shell.ledger.overdrafts + shell.desk.conflictingVotes;
+        for (const [code, count] of shell.refused)
+          refusedDecisions[code] = (refusedDecisions[code] ?? 0) + count;
+      }
+      if (shell instanceof ByzantineShardNode)
+        for (const [attack, count] of shell.attacks)
+          masterAttacks[attack] = (masterAttacks[attack] ?? 0) + count;
+    }
+    let conservationViolations = 0;
+    if (live) {
+      const genesis = shardAccounts(K).flat();
+      const expected = genesis.reduce(
+        (t, [, b]) => ({ money: t.money + b.money, energy: t.energy + b.energy }),
+        {
+          money: 0n,
+          energy: 0n,
+        },
+      );
+      // Every honest validator of every shard: each combination of one per shard must conserve.
+      const perShard = Array.from({ length: K }, (_, s) =>
+        this.honestShardNodes(s).map((node) => node.ledger.totals()),
+      );
+      for (let s = 0; s < K; s++)
+        if (
+          perShard[s]!.some((t) => t.money !== perShard[s]![0]!.money || t.energy !== perShard[s]![0]!.energy)
+        ) {
+          conservationViolations++;
+          note(`shard ${s}: honest validators hold different totals`);
+        }
+      const money = perShard.reduce((sum, totals) => sum + totals[0]!.money, 0n);
+      const energy = perShard.reduce((sum, totals) => sum + totals[0]!.energy, 0n);
+      if (money !== expected.money || energy !== expected.energy) {
+        conservationViolations++;
+        note(`totals ${money} money ${energy} Wh, genesis ${expected.money} money ${expected.energy} Wh`);
+      }
+    }
+    const agreementOk = this.checkers.every((checker) => !checker.agreementViolated);
+    for (const checker of this.checkers) for (const problem of checker.problems) note(problem);
+    if (!live)
+      note(
+        `liveness: not every trade was decided everywhere with its blocks final in the root chain by ${this.now} ms`,
+      );
+    const root = this.honestRootNodes()[0];
+    return {
+      seed: this.options.seed,
+      shards: K,
+      nodesPerShard: this.options.nodesPerShard,
+      faultyPerShard: this.options.faultyPerShard,
+      agreementOk,
+      livenessOk: live,
+      equivocationOk: !this.equivocationViolated,
+      stateRootDivergences,
+      atomicityViolations,
+      doubleSpends,
+      conservationViolations,
+      finalityViolations,
+      crossShardCommitted,
+      crossShardAborted,
+      localCommitted,
+      refusedDecisions,
+      masterAttacks,
+      crossMessagesLost: this.courier.lost,
+      rootFinalHeights: Array.from({ length: K }, (_, s) => root?.ledger.finalHeight(s) ?? 0),
+      virtualMs: this.now,
+      restarts: this.restarts,
+      problems,
+    };
+  }
+}
+
+/** True when the run broke nothing and finished. */
+export function shardedRunOk(result: ShardedResult): boolean {
+  return (
+    result.agreementOk &&
+    result.livenessOk &&
+    result.equivocationOk &&
+    result.stateRootDivergences === 0 &&
+    result.atomicityViolations === 0 &&
+    result.doubleSpends === 0 &&
+    result.conservationViolations === 0 &&
+    result.finalityViolations === 0
+  );
+}

@@ -1,0 +1,53 @@
+import type { Strategy } from '../strategies.js';
+
+export interface ShardedOptions {
+  readonly shards: number;
+  readonly nodesPerShard: number;
+  readonly faultyPerShard: number;
+  /** Root committee size (default nodesPerShard) and its faulty members (default faultyPerShard). */
+  readonly rootNodes?: number;
+  readonly rootFaulty?: number;
+  /** The faulty validators' consensus strategy; `all` gives each a different one by seed. */
+  readonly byzantine: Strategy | 'all';
+  /** Each cycle, the first master of one shard is that shard's faulty validator. */
+  readonly byzantineMaster: boolean;
+  /** Share of trades whose accounts span two or more zones. */
+  readonly crossRatio: number;
+  readonly trades?: number;
+  readonly seed: number;
+  /** Virtual time after the faults end within which every trade must be decided everywhere. */
+  readonly livenessBoundMs?: number;
+}
+
+export interface ShardedResult {
+  readonly seed: number;
+  readonly shards: number;
+  readonly nodesPerShard: number;
+  readonly faultyPerShard: number;
+  /** Committed orders agree at the honest validators of every committee (shards and root). */
+  readonly agreementOk: boolean;
+  /** Every trade decided in all its shards at every honest validator, and the root chain final over them. */
+  readonly livenessOk: boolean;
+  /** No honest validator signed two conflicting consensus messages. */
+  readonly equivocationOk: boolean;
+  readonly stateRootDivergences: number;
+  /** A trade committed in one shard and aborted in another. */
+  readonly atomicityViolations: number;
+  /** A balance below what its locks hold, or two certified votes of one shard on one trade. */
+  readonly doubleSpends: number;
+  /** Money or energy, summed over all shards, differing from genesis once every trade is decided. */
+  readonly conservationViolations: number;
+  /** A root-chain proof naming a block the shard's honest validators did not commit, or two proofs for one height. */
+  readonly finalityViolations: number;
+  readonly crossShardCommitted: number;
+  readonly crossShardAborted: number;
+  readonly localCommitted: number;
+  /** Decisions the shards refused (forged, short, another trade's votes), by error code. */
+  readonly refusedDecisions: Readonly<Record<string, number>>;
+  readonly masterAttacks: Readonly<Record<string, number>>;
+  readonly crossMessagesLost: number;
+  readonly rootFinalHeights: readonly number[];
+  readonly virtualMs: number;
+  readonly restarts: number;
+  readonly problems: readonly string[];
+}
