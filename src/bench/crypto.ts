@@ -1,4 +1,4 @@
-import { hashToGroup, Point } from '../consensus/coin/group.js';
+import { GROUP_ORDER, type GroupOps, group, NOBLE_GROUP, SODIUM_GROUP } from '../consensus/coin/group.js';
 import {
   coinName,
   combineCoinShares,
@@ -41,20 +41,22 @@ function scalar(label: string): bigint {
   const bytes = sha256(encoder.encode(label));
   let value = 0n;
   for (const byte of bytes) value = (value << 8n) | BigInt(byte);
-  return value % Point.Fn.ORDER || 1n;
+  return value % GROUP_ORDER || 1n;
 }
 
-function ristrettoFigures(options: CryptoBenchOptions) {
+/** The coin's group operations on one backend (the ones a share create / verify / combine uses). */
+function ristrettoFigures(ops: GroupOps, options: CryptoBenchOptions) {
   const scalars = Array.from({ length: options.batch }, (_, i) => scalar(`k ${i}`));
-  const other = hashToGroup(encoder.encode('bench point'));
-  const encoded = other.toBytes();
+  const other = ops.hashToGroup(encoder.encode('bench point'));
+  const second = ops.hashToGroup(encoder.encode('bench point 2'));
   return {
-    baseMultUs: microsPerOp(options, (i) => Point.BASE.multiply(scalars[i]!)),
-    pointMultUs: microsPerOp(options, (i) => other.multiply(scalars[i]!)),
-    pointMultUnsafeUs: microsPerOp(options, (i) => other.multiplyUnsafe(scalars[i]!)),
-    hashToGroupUs: microsPerOp(options, (i, r) => hashToGroup(encoder.encode(`h ${r} ${i}`))),
-    encodeUs: microsPerOp(options, () => other.toBytes()),
-    decodeUs: microsPerOp(options, () => Point.fromBytes(encoded)),
+    baseMultUs: microsPerOp(options, (i) => ops.mulBase(scalars[i]!)),
+    pointMultUs: microsPerOp(options, (i) => ops.mul(other, scalars[i]!)),
+    twoTermPublicUs: microsPerOp(options, (i) =>
+      ops.linear([other, second], [scalars[i]!, scalars[options.batch - 1 - i]!]),
+    ),
+    hashToGroupUs: microsPerOp(options, (i, r) => ops.hashToGroup(encoder.encode(`h ${r} ${i}`))),
+    decodeUs: microsPerOp(options, () => ops.decode(other.bytes)),
   };
 }
 
@@ -135,7 +137,11 @@ export function runCryptoBenchmark(options: CryptoBenchOptions) {
     benchmark: 'crypto',
     repeats: options.repeats,
     batch: options.batch,
-    ristretto255: ristrettoFigures(options),
+    coinGroup: group.name,
+    ristretto255: {
+      noble: ristrettoFigures(NOBLE_GROUP, options),
+      ...(SODIUM_GROUP === null ? {} : { libsodium: ristrettoFigures(SODIUM_GROUP, options) }),
+    },
     coin: [coinFigures(options, 4, 2), coinFigures(options, 7, 3)],
     sm2: signatureFigures(sm2Scheme, options),
     ed25519: signatureFigures(ed25519Scheme, options),
