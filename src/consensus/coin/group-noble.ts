@@ -30,7 +30,9 @@ export function nobleGroup(dst: string): GroupOps {
     name: 'noble',
     decode(bytes) {
       try {
-        return fromPoint(Point.fromBytes(bytes));
+        // Only canonical encodings decode, so the bytes given are the element's encoding.
+        const cache = Point.fromBytes(bytes);
+        return { bytes: new Uint8Array(bytes), cache };
       } catch {
         return null;
       }
