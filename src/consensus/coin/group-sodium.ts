@@ -58,9 +58,12 @@ function groupOf(sodium: Sodium, dst: string): GroupOps {
     mulBase,
     mul,
     linear(points, scalars, baseScalar = 0n) {
-      let sum = mulBase(baseScalar);
-      for (let i = 0; i < points.length; i++) sum = add(sum, mul(points[i]!, scalars[i]!));
-      return sum;
+      let sum: Element | null = baseScalar === 0n ? null : mulBase(baseScalar);
+      for (let i = 0; i < points.length; i++) {
+        const term = mul(points[i]!, scalars[i]!);
+        sum = sum === null ? term : add(sum, term);
+      }
+      return sum ?? IDENTITY;
     },
     hashToGroup: (message) => ({
       bytes: sodium.crypto_core_ristretto255_from_hash(expand_message_xmd(message, dst, 64, sha512)),
