@@ -5,22 +5,20 @@ import type { Element, GroupOps } from './group-types.js';
 type Point = InstanceType<typeof ristretto255.Point>;
 const Point: typeof ristretto255.Point = ristretto255.Point;
 
-/** The noble element keeps its decoded point beside the bytes: decoding costs a square root. */
-interface NobleElement extends Element {
-  cache?: Point;
+/** The decoded point is kept beside the bytes (in `cache`): decoding costs a square root. */
+function pointOf(element: Element): Point {
+  if (element.cache instanceof Point) return element.cache;
+  const point = Point.fromBytes(element.bytes);
+  element.cache = point;
+  return point;
 }
 
-function pointOf(element: NobleElement): Point {
-  if (element.cache === undefined) element.cache = Point.fromBytes(element.bytes);
-  return element.cache;
-}
-
-function fromPoint(point: Point): NobleElement {
+function fromPoint(point: Point): Element {
   return { bytes: point.toBytes(), cache: point };
 }
 
 // Public values only (verification, combination): the variable-time ladder is safe there.
-function mulPublic(element: NobleElement, k: bigint): Point {
+function mulPublic(element: Element, k: bigint): Point {
   return k === 0n ? Point.ZERO : pointOf(element).multiplyUnsafe(k);
 }
 
@@ -48,7 +46,7 @@ export function nobleGroup(dst: string): GroupOps {
       return fromPoint(sum);
     },
     hashToGroup: (message) => fromPoint(ristretto255_hasher.hashToCurve(message, { DST: dst })),
-    reuse(element: NobleElement) {
+    reuse(element) {
       // A window table costs about 80 multiplications and makes each later one about 4x cheaper.
       element.cache = pointOf(element).precompute(8, false);
     },
