@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import * as benchAllCommands from './commands/bench-all.js';
 import * as consensusCommands from './commands/consensus.js';
+import * as cryptoCommands from './commands/crypto.js';
 import * as gridCommands from './commands/grid.js';
 import * as ledgerCommands from './commands/ledger.js';
 import * as marketCommands from './commands/market.js';
@@ -17,6 +18,7 @@ interface CommandArea {
 
 const areas: CommandArea[] = [
   ledgerCommands,
+  cryptoCommands,
   consensusCommands,
   simCommands,
   gridCommands,

@@ -78,7 +78,8 @@ export const sm2Scheme: SignatureScheme = {
   publicKeyFromSeed: (seed) => sm2.publicKeyFromPrivate(sm2.privateKeyFromSeed(seed)),
   signer(seed) {
     const d = sm2.privateKeyFromSeed(seed);
-    return { publicKey: sm2.publicKeyFromPrivate(d), sign: (message) => sm2.sign(d, message) };
+    const publicKey = sm2.publicKeyFromPrivate(d);
+    return { publicKey, sign: (message) => sm2.sign(d, message, { publicKey }) };
   },
   verify: (publicKey, message, signature) => sm2.verify(publicKey, message, signature),
 };

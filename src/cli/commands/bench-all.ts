@@ -5,6 +5,7 @@ import { action, EXIT_CHECK_FAILED, EXIT_OK, printJson } from '../output.js';
 /** Every benchmark, each in its own process (so one's heap and threads do not skew another's). */
 const SUITES: readonly (readonly string[])[] = [
   ['ledger'],
+  ['crypto'],
   ['grid'],
   ['market'],
   ['sim'],

@@ -12,7 +12,7 @@ import { committeeOf, readGenesisFile } from '../../node/genesis-file.js';
 import { decodeCommitProof, verifyCommitProof } from '../../sharding/index.js';
 import { action, EXIT_CHECK_FAILED, EXIT_OK, printJson } from '../output.js';
 
-function integerOption(name: string, raw: string, min: number, max: number): number {
+export function integerOption(name: string, raw: string, min: number, max: number): number {
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
     throw new LedgerError('INVALID_PAYLOAD', `--${name} must be an integer ${min}..${max}, got "${raw}"`, {

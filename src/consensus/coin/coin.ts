@@ -3,17 +3,17 @@ import type { CoinPublicKeys } from './dealer.js';
 import { type EncodedPoint, proveDleq, verifyDleq } from './dleq.js';
 import { CoinError } from './errors.js';
 import {
+  type Element,
   GROUP_ORDER,
-  hashToGroup,
+  group,
   invert,
+  isIdentity,
   mod,
   POINT_LENGTH,
-  type Point,
   pointFromBytes,
   SCALAR_LENGTH,
   scalarFromBytes,
   scalarToBytes,
-  sumOfProducts,
 } from './group.js';
 
 /**
@@ -58,16 +58,17 @@ interface CoinMemo {
 const memos = new WeakMap<CoinPublicKeys, CoinMemo>();
 
 /** A decoded verification key, and how many shares it has checked so far. */
-interface VerificationKey extends EncodedPoint {
-  point: Point;
+interface VerificationKey {
+  readonly element: Element;
   checks: number;
 }
 
 /**
- * Every wave multiplies each key once more, and a window table makes that about 4x cheaper; but
- * building the table costs about as much as 80 plain multiplications, so a key gets one only once
- * it has checked this many shares: a long-lived validator soon has them all, a short one (a test,
- * a simulated run of a few dozen waves) never pays for a table it would not use up.
+ * Every wave multiplies each key once more, and on the bigint backend a window table makes that
+ * about 4x cheaper; but building the table costs about as much as 80 plain multiplications, so a
+ * key gets one only once it has checked this many shares: a long-lived validator soon has them
+ * all, a short one (a test, a simulated run of a few dozen waves) never pays for a table it would
+ * not use up. (libsodium keeps no tables; the hint costs it nothing.)
  */
 const CHECKS_BEFORE_TABLE = 64;
 
@@ -77,7 +78,7 @@ function memoOf(publicKeys: CoinPublicKeys): CoinMemo {
     // Decoding a verification key costs a square root; the keys of a committee are decoded once.
     const keys = publicKeys.verificationKeys.map((bytes): VerificationKey | null => {
       try {
-        return { point: pointFromBytes(bytes, 'verification key'), bytes, checks: 0 };
+        return { element: pointFromBytes(bytes, 'verification key'), checks: 0 };
       } catch {
         return null;
       }
@@ -94,8 +95,7 @@ function coinBase(memo: CoinMemo, name: Uint8Array): EncodedPoint {
   const key = Buffer.from(name).toString('hex');
   let base = memo.bases.get(key);
   if (base === undefined) {
-    const point = hashToGroup(name);
-    base = { point, bytes: point.toBytes() };
+    base = group.hashToGroup(name);
     if (memo.bases.size >= 256) memo.bases.clear();
     memo.bases.set(key, base);
   }
@@ -106,11 +106,11 @@ function verificationKey(publicKeys: CoinPublicKeys, index: number): Verificatio
   return memoOf(publicKeys).keys[index] ?? null;
 }
 
-/** The key's point for one more multiplication, with its window table once it has earned one. */
+/** The key's element for one more multiplication, with its window table once it has earned one. */
 function keyForCheck(key: VerificationKey): EncodedPoint {
   key.checks++;
-  if (key.checks === CHECKS_BEFORE_TABLE) key.point = key.point.precompute(8, false);
-  return key;
+  if (key.checks === CHECKS_BEFORE_TABLE) group.reuse(key.element);
+  return key.element;
 }
 
 /** Validator `index`'s share of coin `name`: H(name)^{x_i} and its proof, 96 bytes. */
@@ -125,9 +125,8 @@ export function createCoinShare(
   const v = verificationKey(publicKeys, index);
   if (v === null) throw new CoinError('BAD_KEY', `no verification key for validator ${index}`, { index });
   const h = coinBase(memoOf(publicKeys), name);
-  const point = h.point.multiply(secret);
-  const s = { point, bytes: point.toBytes() };
-  const proof = proveDleq(secret, v, h, s);
+  const s = group.mul(h, secret);
+  const proof = proveDleq(secret, v.element, h, s);
   const out = new Uint8Array(COIN_SHARE_LENGTH);
   out.set(s.bytes, 0);
   out.set(scalarToBytes(proof.challenge), POINT_LENGTH);
@@ -145,19 +144,18 @@ export function verifyCoinShare(
   const v = verificationKey(publicKeys, index);
   if (v === null || share.length !== COIN_SHARE_LENGTH) return false;
   const memo = memoOf(publicKeys);
-  const key = Buffer.from(sha256(name, v.bytes, share)).toString('hex');
+  const key = Buffer.from(sha256(name, v.element.bytes, share)).toString('hex');
   const cached = memo.checked.get(key);
   if (cached !== undefined) return cached;
   let ok: boolean;
   try {
-    const sBytes = share.subarray(0, POINT_LENGTH);
-    const s = { point: pointFromBytes(sBytes, 'coin share'), bytes: sBytes };
+    const s = pointFromBytes(share.subarray(0, POINT_LENGTH), 'coin share');
     const challenge = scalarFromBytes(
       share.subarray(POINT_LENGTH, POINT_LENGTH + SCALAR_LENGTH),
       'challenge',
     );
     const response = scalarFromBytes(share.subarray(POINT_LENGTH + SCALAR_LENGTH), 'response');
-    ok = !s.point.is0() && verifyDleq({ challenge, response }, keyForCheck(v), coinBase(memo, name), s);
+    ok = !isIdentity(s) && verifyDleq({ challenge, response }, keyForCheck(v), coinBase(memo, name), s);
   } catch {
     ok = false;
   }
@@ -208,7 +206,7 @@ export function combineCoinShares(
   const memo = memoOf(publicKeys);
   const known = memo.combined.get(memoKey);
   if (known !== undefined) return known;
-  const points: Point[] = [];
+  const points: Element[] = [];
   const lambdas: bigint[] = [];
   for (const item of chosen) {
     const xi = BigInt(item.index + 1);
@@ -224,7 +222,7 @@ export function combineCoinShares(
     points.push(pointFromBytes(item.share.subarray(0, POINT_LENGTH), 'coin share'));
     lambdas.push(lambda);
   }
-  const value = sha256(VALUE_DOMAIN, name, sumOfProducts(points, lambdas).toBytes());
+  const value = sha256(VALUE_DOMAIN, name, group.linear(points, lambdas).bytes);
   if (memo.combined.size >= 1024) memo.combined.clear();
   memo.combined.set(memoKey, value);
   return value;

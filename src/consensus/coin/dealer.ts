@@ -1,6 +1,6 @@
 import { sha512 } from '@noble/hashes/sha2.js';
 import { CoinError } from './errors.js';
-import { bytesToBigBE, mod, Point, scalarFromBytes, scalarToBytes } from './group.js';
+import { bytesToBigBE, group, mod, scalarFromBytes, scalarToBytes } from './group.js';
 
 /** What every validator knows: the threshold and each validator's verification key g^{x_i}. */
 export interface CoinPublicKeys {
@@ -44,17 +44,17 @@ export function dealCoinKeys(size: number, threshold: number, seed: Uint8Array):
     let value = 0n;
     for (let j = threshold - 1; j >= 0; j--) value = mod(value * x + coefficients[j]!);
     secretShares.push(scalarToBytes(value));
-    verificationKeys.push(Point.BASE.multiply(value === 0n ? ZERO_SHARE_GUARD : value).toBytes());
+    verificationKeys.push(group.mulBase(value === 0n ? ZERO_SHARE_GUARD : value).bytes);
   }
   return { publicKeys: { threshold, verificationKeys }, secretShares };
 }
 
-// p(i) = 0 happens with probability about n / 2^252; multiply() refuses 0, so map it to a value
+// p(i) = 0 happens with probability about n / 2^252; the identity is no usable key, so map it to a value
 // that is never a valid share instead of crashing (the dealing is then simply unusable).
 const ZERO_SHARE_GUARD = 1n;
 
 /** g^{x_i} for a share x_i: lets a validator check the share it received against the genesis. */
 export function verificationKeyOfShare(secretShare: Uint8Array): Uint8Array {
   const value = scalarFromBytes(secretShare, 'coin share');
-  return Point.BASE.multiply(value === 0n ? ZERO_SHARE_GUARD : value).toBytes();
+  return group.mulBase(value === 0n ? ZERO_SHARE_GUARD : value).bytes;
 }

@@ -1,19 +1,28 @@
-import { mulAddUnsafe } from '@noble/curves/abstract/curve.js';
-import { ristretto255, ristretto255_hasher } from '@noble/curves/ed25519.js';
+import { ristretto255 } from '@noble/curves/ed25519.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { CoinError } from './errors.js';
+import { nobleGroup } from './group-noble.js';
+import { loadSodiumGroup } from './group-sodium.js';
+import type { Element, GroupOps } from './group-types.js';
+
+export type { Element, GroupOps } from './group-types.js';
 
 /**
  * The prime-order group the coin lives in: ristretto255, so every 32-byte encoding names exactly
  * one group element and no cofactor tricks apply to shares.
  */
-export const Point: typeof ristretto255.Point = ristretto255.Point;
-export type Point = InstanceType<typeof ristretto255.Point>;
-export const GROUP_ORDER: bigint = Point.Fn.ORDER;
+export const GROUP_ORDER: bigint = ristretto255.Point.Fn.ORDER;
 export const POINT_LENGTH = 32;
 export const SCALAR_LENGTH = 32;
 
 const HASH_TO_GROUP_DST = 'GRIDSHARD-COIN-V1-ristretto255_XMD:SHA-512_R255MAP_RO_';
+
+/** The bigint backend, always available. */
+export const NOBLE_GROUP: GroupOps = nobleGroup(HASH_TO_GROUP_DST);
+/** The libsodium backend when its package is installed, else null. */
+export const SODIUM_GROUP: GroupOps | null = await loadSodiumGroup(HASH_TO_GROUP_DST);
+/** The backend the coin runs on: both give the same bytes for every operation (tested). */
+export const group: GroupOps = SODIUM_GROUP ?? NOBLE_GROUP;
 
 export function mod(value: bigint): bigint {
   const r = value % GROUP_ORDER;
@@ -56,19 +65,21 @@ export function hashToScalar(...parts: Uint8Array[]): bigint {
   return mod(bytesToBigBE(hash.digest()));
 }
 
-export function hashToGroup(message: Uint8Array): Point {
-  return ristretto255_hasher.hashToCurve(message, { DST: HASH_TO_GROUP_DST });
-}
-
-export function pointFromBytes(bytes: Uint8Array, what: string): Point {
+/** Decodes a 32-byte element; a typed error for bytes that are no canonical encoding. */
+export function pointFromBytes(bytes: Uint8Array, what: string): Element {
   if (bytes.length !== POINT_LENGTH) {
     throw new CoinError('BAD_SHARE_ENCODING', `${what} must be ${POINT_LENGTH} bytes`, { what });
   }
-  try {
-    return Point.fromBytes(bytes);
-  } catch {
+  const element = group.decode(bytes);
+  if (element === null) {
     throw new CoinError('BAD_SHARE_ENCODING', `${what} is not a ristretto255 encoding`, { what });
   }
+  return element;
+}
+
+/** The identity encodes as 32 zero bytes, and only it does. */
+export function isIdentity(element: Element): boolean {
+  return element.bytes.every((byte) => byte === 0);
 }
 
 /** a^e mod q by square-and-multiply, for the modular inverse through Fermat. */
@@ -84,13 +95,4 @@ export function invert(value: bigint): bigint {
     e >>= 1n;
   }
   return result;
-}
-
-/**
- * Σ scalars[i]·points[i] for public values only (variable time): one doubling chain shared by all
- * terms (Straus), so two terms cost little more than one. The sum is the same group element as
- * the separate products added up, so its encoding is too. Scalars in 0 … q-1.
- */
-export function sumOfProducts(points: readonly Point[], scalars: readonly bigint[]): Point {
-  return mulAddUnsafe(Point, [...points], [...scalars]);
 }
