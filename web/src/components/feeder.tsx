@@ -66,6 +66,11 @@ const BUS_TEXT: Record<BusStatus, MessageKey> = {
   unknown: 'legendBusUnknown',
 };
 
+/** With loadings shown, a line's colour means its share of its rating, not a reported violation. */
+const LINE_VALUE_TEXT: Partial<Record<LineStatus, MessageKey>> = {
+  ok: 'legendLineLoadOk',
+  overload: 'legendLineLoadOver',
+};
 const pct = (value: number) => value.toFixed(1);
 const kva = (value: number) => String(Math.round(value));
 
@@ -73,7 +78,8 @@ export function useFeederLabels() {
   const { t } = useI18n();
   return {
     line: (line: DiagramLine, flags: Flags | null, flow: Flow | null = null) => {
-      const status = t(LINE_TEXT[lineStatus(line, flags, flow)]);
+      const st = lineStatus(line, flags, flow);
+      const status = t((flow === null ? undefined : LINE_VALUE_TEXT[st]) ?? LINE_TEXT[st]);
       const found = flow === null || !line.inService ? undefined : lineFlow(flow, line.from, line.to);
       if (found === undefined) return t('lineLabel', { from: line.from, to: line.to, status });
       return found.loadingPct === null
@@ -118,11 +124,6 @@ function BusSwatch({ status }: { status: BusStatus }) {
   );
 }
 
-/** With loadings shown, a line's colour means its share of its rating, not a reported violation. */
-const LINE_VALUE_TEXT: Partial<Record<LineStatus, MessageKey>> = {
-  ok: 'legendLineLoadOk',
-  overload: 'legendLineLoadOver',
-};
 const VALUE_ONLY: readonly LineStatus[] = ['heavy', 'unrated'];
 
 export function FeederLegend({ values = false }: { values?: boolean }) {
