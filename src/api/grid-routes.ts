@@ -1,18 +1,11 @@
 import { toHex } from '../crypto/hash.js';
 import { isGridShardError } from '../errors.js';
-import type { IntervalFlow } from '../grid/interval-flow.js';
-import { violationKey } from '../grid/security.js';
-import { checkedFlow } from '../market/interval-flow.js';
+import { checkedFlow, flowAnswer } from '../market/interval-flow.js';
 import { MarketStore } from '../market/store.js';
 import { ROUTES } from '../routes/index.js';
 import type { ApiNode } from './interface.js';
 import { sendProblem } from './problem.js';
 import type { RouteServer } from './route-server.js';
-
-function flowAnswer(flow: IntervalFlow) {
-  const { interval: _, violations, ...rest } = flow;
-  return { ...rest, violations: violations.map((v) => ({ ...v, key: violationKey(v) })) };
-}
 
 /**
  * The power flow behind an interval's security check, read from one committed view so its

@@ -1,5 +1,5 @@
 import { toHex } from '../crypto/hash.js';
-import { gridFromJson } from '../grid/index.js';
+import { gridFromJson, violationKey } from '../grid/index.js';
 import { type IntervalFlow, intervalFlow } from '../grid/interval-flow.js';
 import type { Injection } from '../grid/model.js';
 import { MarketError } from './errors.js';
@@ -94,4 +94,10 @@ export function checkedFlow(
       interval,
     ),
   };
+}
+
+/** A flow as the API answers it: each violation with the short name the adjustment reasons use. */
+export function flowAnswer(flow: IntervalFlow) {
+  const { interval: _, violations, ...rest } = flow;
+  return { ...rest, violations: violations.map((v) => ({ ...v, key: violationKey(v) })) };
 }
