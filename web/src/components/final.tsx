@@ -104,7 +104,9 @@ function Outcome({ finality, again }: { finality: Finality; again: () => void })
           </li>
         ))}
       </ul>
-      <p className="note">{t(finality.source === 'genesis' ? 'finalKeysPinned' : 'finalKeysNote')}</p>
+      <p className="note" data-testid="final-keys-note">
+        {t(finality.source === 'genesis' ? 'finalKeysPinned' : 'finalKeysNote')}
+      </p>
       {disagreement}
     </>
   );
