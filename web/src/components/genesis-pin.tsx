@@ -1,7 +1,8 @@
 /** Loading, showing and forgetting the genesis file commit proofs are checked against. */
 import { useState } from 'react';
 import { useI18n } from '../i18n/i18n.js';
-import { GenesisFileError, parseGenesisFile, pinGenesis, useTrustedGenesis } from '../lib/trusted-genesis.js';
+import { pinGenesis, useTrustedGenesis } from '../lib/genesis-store.js';
+import { GenesisFileError, parseGenesisFile } from '../lib/trusted-genesis.js';
 import { HashText } from './bits.js';
 
 export function GenesisPin() {

@@ -3,9 +3,8 @@
  * the committee it names rather than the keys the node lists, so a node serving another committee
  * (and proofs signed by it) is refused. The file is identified by the SHA-256 of its bytes, which
  * the reader compares with `sha256sum genesis.json` on a copy obtained out of band. Only what the
- * check needs is kept (localStorage): the hash, the chain, the shard and the validators' keys.
+ * check needs is kept (genesis-store.ts): the hash, the chain, the shard and the validators' keys.
  */
-import { useSyncExternalStore } from 'react';
 import type { CommitteeKeys } from './commit-proof.js';
 import { fromHex, toHex } from './hex.js';
 import { sha256 } from './sha256.js';
@@ -27,7 +26,7 @@ export class GenesisFileError extends Error {
 export const MAX_GENESIS_BYTES = 16 * 1024 * 1024;
 const MAX_VALIDATORS = 1024;
 const CHAIN_ID = /^[\s\S]{1,64}$/;
-const KEY = /^[0-9a-f]{64}$/;
+export const KEY_HEX = /^[0-9a-f]{64}$/;
 
 /** Reads the fields the check needs from a genesis file's bytes; anything malformed is refused. */
 export function parseGenesisFile(name: string, bytes: Uint8Array): TrustedGenesis {
@@ -52,7 +51,7 @@ export function parseGenesisFile(name: string, bytes: Uint8Array): TrustedGenesi
   const validators = g.validators.map((v: unknown, i: number) => {
     const entry = (v ?? {}) as Record<string, unknown>;
     if (entry.index !== i) throw new GenesisFileError(`validator ${i}: index must be ${i}`);
-    if (typeof entry.publicKey !== 'string' || !KEY.test(entry.publicKey))
+    if (typeof entry.publicKey !== 'string' || !KEY_HEX.test(entry.publicKey))
       throw new GenesisFileError(`validator ${i}: publicKey must be 32 bytes of lower-case hex`);
     return { index: i, publicKey: entry.publicKey };
   });
@@ -89,51 +88,5 @@ export function sameCommittee(
     network.shardId === genesis.shardId &&
     network.validators.length === genesis.validators.length &&
     network.validators.every((v, i) => v.index === i && v.publicKey === genesis.validators[i]!.publicKey)
-  );
-}
-
-const STORE_KEY = 'gridshard.trusted-genesis.v1';
-const listeners = new Set<() => void>();
-
-function read(): TrustedGenesis | null {
-  try {
-    const raw = localStorage.getItem(STORE_KEY);
-    if (raw === null) return null;
-    const g = JSON.parse(raw) as TrustedGenesis;
-    // Re-checked on the way in: storage is another input.
-    const ok =
-      typeof g.name === 'string' &&
-      typeof g.sha256 === 'string' &&
-      /^[0-9a-f]{64}$/.test(g.sha256) &&
-      typeof g.chainId === 'string' &&
-      Number.isSafeInteger(g.shardId) &&
-      Array.isArray(g.validators) &&
-      g.validators.every((v, i) => v.index === i && typeof v.publicKey === 'string' && KEY.test(v.publicKey));
-    return ok ? g : null;
-  } catch {
-    return null;
-  }
-}
-
-let current: TrustedGenesis | null = typeof localStorage === 'undefined' ? null : read();
-
-export function pinGenesis(genesis: TrustedGenesis | null): void {
-  current = genesis;
-  if (genesis === null) localStorage.removeItem(STORE_KEY);
-  else localStorage.setItem(STORE_KEY, JSON.stringify(genesis));
-  for (const listener of listeners) listener();
-}
-
-export function trustedGenesis(): TrustedGenesis | null {
-  return current;
-}
-
-export function useTrustedGenesis(): TrustedGenesis | null {
-  return useSyncExternalStore(
-    (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    () => current,
   );
 }
