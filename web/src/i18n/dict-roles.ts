@@ -17,8 +17,6 @@ export const rolesEn = {
   gridNotConverged: 'The power flow of this interval did not converge.',
   gridSelectHint: 'Tab to a bus or line, or click it, to read its details here.',
   gridSelected: 'Selected: {label}',
-  gridNoValues:
-    'The chain keeps which limits a check found exceeded, not the computed voltages and flows: elements are coloured by violation, not by value.',
   outcomeSecure: 'secure',
   outcomeAdjusted: 'adjusted by congestion management',
   outcomeRechecked: 're-checked after cuts',
@@ -141,7 +139,6 @@ export const rolesZh: Record<keyof typeof rolesEn, string> = {
   gridNotConverged: '该时段潮流计算未收敛。',
   gridSelectHint: '用 Tab 键移到母线或线路上，或点击它，在此查看详情。',
   gridSelected: '已选：{label}',
-  gridNoValues: '链上只记录校核发现的越限项，不记录计算出的电压与潮流：元件按越限情况着色，而非按数值。',
   outcomeSecure: '安全',
   outcomeAdjusted: '经阻塞管理调整',
   outcomeRechecked: '削减后重新校核',
