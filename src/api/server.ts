@@ -5,6 +5,7 @@ import { operationKey, ROUTES } from '../routes/index.js';
 import { blockEvent, registerChainRoutes } from './chain-routes.js';
 import { ApiError } from './errors.js';
 import { EventHub, registerEventRoutes } from './events.js';
+import { registerGridRoutes } from './grid-routes.js';
 import type { ApiNode } from './interface.js';
 import { installStrictJson } from './json-body.js';
 import { type ApiLimits, ConnectionGuard, clientKey, resolveLimits } from './limits.js';
@@ -122,6 +123,7 @@ export async function buildApi(node: ApiNode, options: ApiOptions): Promise<Fast
   const hub = new EventHub(node, limits, blockEvent, (reason) => rejected(reason));
   registerEventRoutes(server, hub, rejected);
   registerMarketRoutes(server, node, now, sessions);
+  registerGridRoutes(server, node);
   server.serve(ROUTES.metrics, async (_request, reply) => {
     reply.type(node.metrics.registry.contentType);
     return node.metrics.registry.metrics();

@@ -83,6 +83,8 @@ const actionVariants = {
 export const marketActionCodec = union(actionVariants);
 export type MarketAction = UnionOf<typeof actionVariants>;
 export type MarketActionType = MarketAction['type'];
+/** Every action the market executes, in tag order. */
+export const MARKET_ACTION_TYPES = Object.keys(actionVariants) as readonly MarketActionType[];
 
 /** The block a market action executes in. */
 export interface ExecutionContext {

@@ -1,5 +1,6 @@
 import * as chain from './chain.js';
 import type { RouteDeclaration } from './declare.js';
+import * as grid from './grid.js';
 import * as market from './market.js';
 import * as service from './service.js';
 import * as transactions from './transactions.js';
@@ -48,6 +49,7 @@ export const ROUTES = {
   contracts: market.contracts,
   cycle: market.cycle,
   member: market.member,
+  powerFlow: grid.powerFlow,
   openapi: service.openapi,
   metrics: service.metrics,
 } as const satisfies Record<string, RouteDeclaration>;

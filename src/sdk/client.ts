@@ -2,6 +2,7 @@ import { toHex } from '../crypto/hash.js';
 import { ed25519Scheme, type Signer } from '../crypto/scheme.js';
 import { encodeTransaction, type Transaction } from '../ledger/transaction.js';
 import {
+  type AnswerOf,
   type BodyOf,
   fillPath,
   type PathParamName,
@@ -348,6 +349,24 @@ export class GridShardClient {
     options: RequestOptions & { readonly token: string },
   ): Promise<Record<string, unknown>> {
     return this.request(ROUTES.contracts, { params: { cycleId, key: publicKeyHex } }, options);
+  }
+
+  /**
+   * The AC power flow behind an interval's security check (a session of the cycle's grid
+   * enterprise, whose key is given, or of a regulator); null when the cycle, the interval or its
+   * check is unknown, or the chain runs no power flow.
+   */
+  async gridPowerFlow(
+    cycleId: string,
+    interval: number,
+    gridEnterpriseKeyHex: string,
+    options: RequestOptions & { readonly token: string },
+  ): Promise<AnswerOf<typeof ROUTES.powerFlow, 200> | null> {
+    return this.found(
+      ROUTES.powerFlow,
+      { params: { cycleId, interval: String(interval), key: gridEnterpriseKeyHex } },
+      options,
+    );
   }
 }
 

@@ -141,7 +141,7 @@ export class TestNode extends EventEmitter<{ block: [StoredBlock] }> implements 
    */
   async commitMarket(write: (market: MarketStore) => void): Promise<{ keys: string[]; block: StoredBlock }> {
     const keys: string[] = [];
-    this.seeds.queued.push((state) =>
+    return this.commitState((state) =>
       write(
         new MarketStore({
           get: (k) => state.get(k),
@@ -152,7 +152,12 @@ export class TestNode extends EventEmitter<{ block: [StoredBlock] }> implements 
           delete: (k) => state.delete(k),
         }),
       ),
-    );
+    ).then((block) => ({ keys: [...new Set(keys)], block }));
+  }
+
+  /** Runs `write` on the next block's raw state (records outside the market, e.g. the grid model) and commits it. */
+  async commitState(write: (state: KeyValueState) => void): Promise<StoredBlock> {
+    this.seeds.queued.push(write);
     const tx = signTransaction(seedSigner, {
       chainId: CHAIN_ID,
       shardId: 0,
@@ -162,7 +167,7 @@ export class TestNode extends EventEmitter<{ block: [StoredBlock] }> implements 
     });
     const block = await this.ledger.append([tx], { timestampMs: genesis.genesisTimeMs + 1000 });
     if (block.receipts[0]?.ok !== true) throw new Error(`seed block refused: ${block.receipts[0]?.code}`);
-    return { keys: [...new Set(keys)], block };
+    return block;
   }
 
   /** The genesis block, re-announced as a new block of the given size (transaction hashes). */

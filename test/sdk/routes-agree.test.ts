@@ -151,6 +151,8 @@ describe('the SDK and /openapi.json agree', () => {
       marketMember: () => client.marketMember(memberKey),
       marketStatement: () => client.marketStatement('c1', memberKey, { token }),
       marketContracts: () => client.marketContracts('c1', memberKey, { token }),
+      gridPowerFlow: async () =>
+        assert.equal(await client.gridPowerFlow('c1', 0, memberKey, { token }), null),
     };
     const methods = Object.getOwnPropertyNames(GridShardClient.prototype).filter(
       (name) =>

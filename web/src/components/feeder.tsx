@@ -16,17 +16,33 @@ import {
   linePath,
 } from '../lib/ieee33.js';
 import { type Flags, lineId } from '../lib/market-state.js';
+import { busFlow, type Flow, lineFlow, loadingBand, voltageBand } from '../lib/power-flow.js';
 
-export type LineStatus = 'ok' | 'overload' | 'open' | 'unknown';
+export type LineStatus = 'ok' | 'heavy' | 'overload' | 'unrated' | 'open' | 'unknown';
 export type BusStatus = 'ok' | 'low' | 'high' | 'substation' | 'unknown';
 
-export function lineStatus(line: DiagramLine, flags: Flags | null): LineStatus {
+/**
+ * With the interval's power flow, a line is coloured by its loading and a bus by its voltage;
+ * without it (no session that may read the flow), by the limits the public records name.
+ */
+export function lineStatus(line: DiagramLine, flags: Flags | null, flow: Flow | null = null): LineStatus {
   if (!line.inService) return 'open';
+  if (flow !== null) {
+    const found = lineFlow(flow, line.from, line.to);
+    return found === undefined ? 'unknown' : (loadingBand(found) as LineStatus);
+  }
   if (flags === null) return 'unknown';
   return flags.lines.has(lineId(line.from, line.to)) ? 'overload' : 'ok';
 }
 
-export function busStatus(bus: DiagramBus, flags: Flags | null): BusStatus {
+export function busStatus(bus: DiagramBus, flags: Flags | null, flow: Flow | null = null): BusStatus {
+  if (flow !== null) {
+    if (flow.violations.some((v) => v.kind === 'substation-capacity' && v.bus === bus.id))
+      return 'substation';
+    const found = busFlow(flow, bus.id);
+    const band = found === undefined ? 'dead' : voltageBand(found);
+    return band === 'dead' ? 'unknown' : band;
+  }
   if (flags === null) return 'unknown';
   if (flags.substation.has(bus.id)) return 'substation';
   if (flags.voltageLow.has(bus.id)) return 'low';
@@ -36,7 +52,9 @@ export function busStatus(bus: DiagramBus, flags: Flags | null): BusStatus {
 
 const LINE_TEXT: Record<LineStatus, MessageKey> = {
   ok: 'legendLineOk',
+  heavy: 'legendLineHeavy',
   overload: 'legendLineOverload',
+  unrated: 'legendLineUnrated',
   open: 'legendLineOpen',
   unknown: 'legendLineUnknown',
 };
@@ -48,13 +66,40 @@ const BUS_TEXT: Record<BusStatus, MessageKey> = {
   unknown: 'legendBusUnknown',
 };
 
+/** With loadings shown, a line's colour means its share of its rating, not a reported violation. */
+const LINE_VALUE_TEXT: Partial<Record<LineStatus, MessageKey>> = {
+  ok: 'legendLineLoadOk',
+  overload: 'legendLineLoadOver',
+};
+const pct = (value: number) => value.toFixed(1);
+const kva = (value: number) => String(Math.round(value));
+
 export function useFeederLabels() {
   const { t } = useI18n();
   return {
-    line: (line: DiagramLine, flags: Flags | null) =>
-      t('lineLabel', { from: line.from, to: line.to, status: t(LINE_TEXT[lineStatus(line, flags)]) }),
-    bus: (bus: DiagramBus, flags: Flags | null) =>
-      t('busLabel', { id: bus.id, kw: bus.loadKw, status: t(BUS_TEXT[busStatus(bus, flags)]) }),
+    line: (line: DiagramLine, flags: Flags | null, flow: Flow | null = null) => {
+      const st = lineStatus(line, flags, flow);
+      const status = t((flow === null ? undefined : LINE_VALUE_TEXT[st]) ?? LINE_TEXT[st]);
+      const found = flow === null || !line.inService ? undefined : lineFlow(flow, line.from, line.to);
+      if (found === undefined) return t('lineLabel', { from: line.from, to: line.to, status });
+      return found.loadingPct === null
+        ? t('lineFlowUnrated', { from: line.from, to: line.to, kva: kva(found.flowKva), status })
+        : t('lineFlowLabel', {
+            from: line.from,
+            to: line.to,
+            pct: pct(found.loadingPct),
+            rate: kva(found.rateKva),
+            kva: kva(found.flowKva),
+            status,
+          });
+    },
+    bus: (bus: DiagramBus, flags: Flags | null, flow: Flow | null = null) => {
+      const status = t(BUS_TEXT[busStatus(bus, flags, flow)]);
+      const vm = flow === null ? null : (busFlow(flow, bus.id)?.vmPu ?? null);
+      return vm === null
+        ? t('busLabel', { id: bus.id, kw: bus.loadKw, status })
+        : t('busFlowLabel', { id: bus.id, kw: bus.loadKw, vm: vm.toFixed(4), status });
+    },
   };
 }
 
@@ -79,15 +124,18 @@ function BusSwatch({ status }: { status: BusStatus }) {
   );
 }
 
-export function FeederLegend() {
+const VALUE_ONLY: readonly LineStatus[] = ['heavy', 'unrated'];
+
+export function FeederLegend({ values = false }: { values?: boolean }) {
   const { t } = useI18n();
+  const lines = (Object.keys(LINE_TEXT) as LineStatus[]).filter((s) => values || !VALUE_ONLY.includes(s));
   return (
     <section aria-labelledby="legend-h" className="legend">
       <h2 id="legend-h">{t('legendTitle')}</h2>
       <ul className="legend-list">
-        {(Object.keys(LINE_TEXT) as LineStatus[]).map((s) => (
+        {lines.map((s) => (
           <li key={s}>
-            <LineSwatch status={s} /> {t(LINE_TEXT[s])}
+            <LineSwatch status={s} /> {t((values ? LINE_VALUE_TEXT[s] : undefined) ?? LINE_TEXT[s])}
           </li>
         ))}
         {(Object.keys(BUS_TEXT) as BusStatus[]).map((s) => (
@@ -107,10 +155,12 @@ export interface Selection {
 
 export function FeederDiagram({
   flags,
+  flow = null,
   selected,
   onSelect,
 }: {
   flags: Flags | null;
+  flow?: Flow | null;
   selected: Selection | null;
   onSelect: (s: Selection) => void;
 }) {
@@ -135,17 +185,19 @@ export function FeederDiagram({
         data-testid="feeder"
       >
         {FEEDER_LINES.map((line, i) => {
-          const status = lineStatus(line, flags);
+          const status = lineStatus(line, flags, flow);
+          const loading = flow === null ? undefined : lineFlow(flow, line.from, line.to)?.loadingPct;
           return (
             // biome-ignore lint/a11y/useSemanticElements: an SVG element cannot be a <button>
             <g
               key={`${line.from}-${line.to}`}
               role="button"
               tabIndex={0}
-              aria-label={labels.line(line, flags)}
+              aria-label={labels.line(line, flags, flow)}
               aria-pressed={isSelected('line', i)}
               data-line={lineId(line.from, line.to)}
               data-status={status}
+              data-loading={loading === undefined || loading === null ? undefined : loading.toFixed(1)}
               onClick={() => onSelect({ kind: 'line', index: i })}
               onFocus={() => onSelect({ kind: 'line', index: i })}
               onKeyDown={keys({ kind: 'line', index: i })}
@@ -156,14 +208,14 @@ export function FeederDiagram({
           );
         })}
         {BUSES.map((bus, i) => {
-          const status = busStatus(bus, flags);
+          const status = busStatus(bus, flags, flow);
           return (
             // biome-ignore lint/a11y/useSemanticElements: an SVG element cannot be a <button>
             <g
               key={bus.id}
               role="button"
               tabIndex={0}
-              aria-label={labels.bus(bus, flags)}
+              aria-label={labels.bus(bus, flags, flow)}
               aria-pressed={isSelected('bus', i)}
               data-bus={bus.id}
               data-status={status}

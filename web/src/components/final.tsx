@@ -4,10 +4,12 @@ import type { MessageKey } from '../i18n/dict.js';
 import { useI18n } from '../i18n/i18n.js';
 import type { CommitCheck } from '../lib/commit-proof.js';
 import { type Finality, loadFinality } from '../lib/finality.js';
+import { useTrustedGenesis } from '../lib/genesis-store.js';
 import type { HeaderFields } from '../lib/header.js';
 import { useAsync } from '../lib/use-async.js';
 import type { Check } from '../lib/verify.js';
 import { HashText } from './bits.js';
+import { GenesisPin } from './genesis-pin.js';
 
 type T = (key: MessageKey, values?: Record<string, string | number>) => string;
 
@@ -30,6 +32,8 @@ export function commitReason(t: T, check: CommitCheck & { ok: false }): string {
       return t('commitOutsider', { signer: check.signer });
     case 'signature':
       return t('commitSignature', { signer: check.signer });
+    case 'otherGenesis':
+      return t('commitOtherGenesis', { chain: check.chainId, shard: check.shardId });
   }
 }
 
@@ -40,7 +44,8 @@ const MAX_RETRIES = 40;
 /** Loads a block's finality, asking again every few seconds while the node has no proof yet. */
 export function useFinality(header: HeaderFields) {
   const [attempt, setAttempt] = useState(0);
-  const result = useAsync(() => loadFinality(header), [header.hash, attempt], true);
+  const genesis = useTrustedGenesis();
+  const result = useAsync(() => loadFinality(header, genesis), [header.hash, attempt, genesis?.sha256], true);
   const pending = result.state === 'done' && result.value.state === 'pending';
   useEffect(() => {
     if (!pending || attempt >= MAX_RETRIES) return;
@@ -70,12 +75,20 @@ function Outcome({ finality, again }: { finality: Finality; again: () => void })
       </p>
     );
   const { check, keys } = finality;
+  const disagreement = finality.nodeAgrees === false && (
+    <p className="error" data-testid="committee-mismatch">
+      {t('finalNodeDisagrees')}
+    </p>
+  );
   if (!check.ok)
     return (
-      <p className="error" role="alert" data-testid="commit-proof" data-state="failed">
-        <span aria-hidden="true">✘ </span>
-        {t('finalFailed', { reason: commitReason(t, check) })}
-      </p>
+      <>
+        <p className="error" role="alert" data-testid="commit-proof" data-state="failed">
+          <span aria-hidden="true">✘ </span>
+          {t('finalFailed', { reason: commitReason(t, check) })}
+        </p>
+        {disagreement}
+      </>
     );
   return (
     <>
@@ -91,7 +104,10 @@ function Outcome({ finality, again }: { finality: Finality; again: () => void })
           </li>
         ))}
       </ul>
-      <p className="note">{t('finalKeysNote')}</p>
+      <p className="note" data-testid="final-keys-note">
+        {t(finality.source === 'genesis' ? 'finalKeysPinned' : 'finalKeysNote')}
+      </p>
+      {disagreement}
     </>
   );
 }
@@ -126,6 +142,7 @@ function CommitProofPanel({ block }: { block: HeaderFields }) {
         )}
         {result.state === 'done' && <Outcome finality={result.value} again={again} />}
       </div>
+      <GenesisPin />
     </section>
   );
 }

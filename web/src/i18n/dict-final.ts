@@ -23,6 +23,19 @@ export const finalEn = {
   commitOrder: 'validator {signer} is listed twice or out of order',
   commitOutsider: 'validator {signer} is not a member of the committee',
   commitSignature: 'the signature of validator {signer} does not verify',
+  commitOtherGenesis:
+    'the block is of another chain or shard than your pinned genesis ({chain}, shard {shard})',
+  finalKeysPinned:
+    'Checked against the committee named by the genesis file you pinned in this browser, not against the keys this node lists.',
+  finalNodeDisagrees:
+    'This node lists a committee different from the one in your pinned genesis file: its proofs are checked against the genesis, not against what it lists.',
+  genesisTitle: 'Trusted genesis',
+  genesisNone:
+    'No genesis file pinned: proofs are checked against the keys this node lists, which shows only that the node’s own committee signed. Load the genesis file you trust to check against its committee instead.',
+  genesisPinned: 'Pinned: {name} (chain {chain}, shard {shard}, {count} validators), SHA-256 of the file:',
+  genesisLoad: 'Load a genesis file',
+  genesisForget: 'Forget the pinned genesis',
+  genesisRefused: 'The genesis file was refused: {detail}',
   chainTitle: 'Chain of proofs, each checked in this browser',
   chainTx: 'Transaction',
   chainMerkle: 'Merkle proof',
@@ -54,6 +67,16 @@ export const finalZh: Record<keyof typeof finalEn, string> = {
   commitOrder: '验证节点 {signer} 重复出现或顺序错误',
   commitOutsider: '验证节点 {signer} 不是委员会成员',
   commitSignature: '验证节点 {signer} 的签名无法验证',
+  commitOtherGenesis: '该区块属于与您固定的创世文件不同的链或分片（{chain}，分片 {shard}）',
+  finalKeysPinned: '已依据您在本浏览器中固定的创世文件所列的委员会校验，而非依据本节点列出的公钥。',
+  finalNodeDisagrees: '本节点列出的委员会与您固定的创世文件中的不同：其证明按创世文件校验，而非按其所列。',
+  genesisTitle: '可信创世文件',
+  genesisNone:
+    '尚未固定创世文件：证明按本节点列出的公钥校验，这只能说明节点自己的委员会签了名。载入您信任的创世文件，即可改按其委员会校验。',
+  genesisPinned: '已固定：{name}（链 {chain}，分片 {shard}，{count} 个验证节点），文件的 SHA-256：',
+  genesisLoad: '载入创世文件',
+  genesisForget: '取消固定创世文件',
+  genesisRefused: '创世文件被拒绝：{detail}',
   chainTitle: '证明链（每一环均在本浏览器中验证）',
   chainTx: '交易',
   chainMerkle: '默克尔证明',

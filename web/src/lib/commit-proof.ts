@@ -115,7 +115,9 @@ export type CommitFailure =
   | { readonly reason: 'belowQuorum'; readonly count: number; readonly needed: number }
   | { readonly reason: 'order'; readonly signer: number }
   | { readonly reason: 'outsider'; readonly signer: number }
-  | { readonly reason: 'signature'; readonly signer: number };
+  | { readonly reason: 'signature'; readonly signer: number }
+  /** The block is of another chain or shard than the pinned genesis file's. */
+  | { readonly reason: 'otherGenesis'; readonly chainId: string; readonly shardId: number };
 
 export type CommitCheck =
   | {

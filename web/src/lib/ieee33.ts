@@ -1,8 +1,9 @@
 /**
  * A static copy of the IEEE 33-bus feeder's topology (Baran & Wu 1989, as src/grid/ieee33.ts
- * builds it) with loads in kW, laid out for a single-line diagram. The API does not serve the
- * chain's grid model (it lives in the genesis file, not in state), so the grid view draws this
- * case, the one the devnet's market configuration is written for.
+ * builds it) with loads in kW, laid out for a single-line diagram. The API serves the power flow
+ * of a checked interval on the chain's grid model, not the model itself, so the grid view draws
+ * this case, the one the devnet's market configuration is written for, and matches the flow's
+ * lines to it by their end buses.
  */
 export interface DiagramBus {
   readonly id: number;

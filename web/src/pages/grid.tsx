@@ -6,7 +6,6 @@ import { ApiError, api } from '../lib/api.js';
 import { readProven } from '../lib/chain-read.js';
 import { BUSES, FEEDER_LINES } from '../lib/ieee33.js';
 import {
-  type Deal,
   dealsKey,
   decodeDeals,
   decodeOutcomes,
@@ -16,18 +15,30 @@ import {
   outcomesKey,
   readReason,
 } from '../lib/market-state.js';
+import { type Flow, type FlowRead, readPowerFlow } from '../lib/power-flow.js';
 import { useSession } from '../lib/session-store.js';
 import type { CycleRecord } from '../lib/types.js';
 import { useAsync } from '../lib/use-async.js';
 import { navigate } from '../router.js';
+import { type FlowChoice, FlowChooser, FlowNote, FlowViolations } from './grid-flow.js';
 import { OUTCOME_TEXT } from './outcome-text.js';
 
 const CYCLE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** An adjusted deal as the page lists it, from the deal record or from the flow's answer. */
+interface AdjustedDeal {
+  readonly seller: string;
+  readonly buyer: string;
+  readonly matchedWh: number;
+  readonly energyWh: number;
+  readonly reason: string;
+}
+
 interface CheckView {
   readonly cycle: CycleRecord;
+  readonly flow: FlowRead;
   readonly outcome: IntervalOutcome | undefined;
-  readonly adjusted: Deal[];
+  readonly adjusted: AdjustedDeal[];
   /** True when the deal list is private to its parties and the regulator (not signed in as one). */
   readonly dealsPrivate: boolean;
   readonly flags: Flags | null;
@@ -45,21 +56,29 @@ async function readIfAllowed(keyHex: string, token: string | undefined) {
 
 async function load(cycleId: string, interval: number, token: string | undefined): Promise<CheckView> {
   const cycle = await api.get<CycleRecord>(`/api/v1/market/cycles/${cycleId}`);
-  const [outcomes, deals] = await Promise.all([
+  const [outcomes, deals, flow] = await Promise.all([
     readProven(outcomesKey(cycleId)),
     readIfAllowed(dealsKey(cycleId, interval), token),
+    readPowerFlow(cycleId, interval, cycle.gridEnterprise, token),
   ]);
   const dealsPrivate = deals === null;
   const outcome =
     outcomes.value === null ? undefined : decodeOutcomes(outcomes.value).find((o) => o.interval === interval);
-  const adjusted =
-    deals === null || deals.value === null
-      ? []
-      : decodeDeals(deals.value).filter((d) => d.adjustmentReason !== '');
-  if (outcome === undefined) return { cycle, outcome, adjusted, dealsPrivate, flags: null };
+  // The grid enterprise reads no deal list (its parties are seller and buyer), but the flow's
+  // answer names the adjusted deals of the interval.
+  const adjusted: AdjustedDeal[] =
+    flow.kind === 'flow'
+      ? [...flow.answer.adjustments]
+      : deals === null || deals.value === null
+        ? []
+        : decodeDeals(deals.value)
+            .filter((d) => d.adjustmentReason !== '')
+            .map((d) => ({ ...d, reason: d.adjustmentReason }));
+  const hidden = dealsPrivate && flow.kind !== 'flow';
+  if (outcome === undefined) return { cycle, flow, outcome, adjusted, dealsPrivate: hidden, flags: null };
   const flags = readReason(outcome.reason, emptyFlags());
-  for (const deal of adjusted) readReason(deal.adjustmentReason, flags);
-  return { cycle, outcome, adjusted, dealsPrivate, flags };
+  for (const deal of adjusted) readReason(deal.reason, flags);
+  return { cycle, flow, outcome, adjusted, dealsPrivate: hidden, flags };
 }
 
 function Flagged({ flags }: { flags: Flags }) {
@@ -84,7 +103,15 @@ function Flagged({ flags }: { flags: Flags }) {
   );
 }
 
-function AdjustedDeals({ deals, interval, hidden }: { deals: Deal[]; interval: number; hidden: boolean }) {
+function AdjustedDeals({
+  deals,
+  interval,
+  hidden,
+}: {
+  deals: AdjustedDeal[];
+  interval: number;
+  hidden: boolean;
+}) {
   const { t } = useI18n();
   return (
     <section aria-labelledby="adjusted-h">
@@ -117,7 +144,7 @@ function AdjustedDeals({ deals, interval, hidden }: { deals: Deal[]; interval: n
                   </td>
                   <td>{d.matchedWh}</td>
                   <td>{d.energyWh}</td>
-                  <td>{d.adjustmentReason}</td>
+                  <td>{d.reason}</td>
                 </tr>
               ))}
             </tbody>
@@ -128,15 +155,23 @@ function AdjustedDeals({ deals, interval, hidden }: { deals: Deal[]; interval: n
   );
 }
 
-function SelectionNote({ selected, flags }: { selected: Selection | null; flags: Flags | null }) {
+function SelectionNote({
+  selected,
+  flags,
+  flow = null,
+}: {
+  selected: Selection | null;
+  flags: Flags | null;
+  flow?: Flow | null;
+}) {
   const { t } = useI18n();
   const labels = useFeederLabels();
   const label =
     selected === null
       ? null
       : selected.kind === 'bus'
-        ? labels.bus(BUSES[selected.index]!, flags)
-        : labels.line(FEEDER_LINES[selected.index]!, flags);
+        ? labels.bus(BUSES[selected.index]!, flags, flow)
+        : labels.line(FEEDER_LINES[selected.index]!, flags, flow);
   return (
     <p className="note" aria-live="polite" data-testid="grid-selected">
       {label === null ? t('gridSelectHint') : t('gridSelected', { label })}
@@ -147,31 +182,36 @@ function SelectionNote({ selected, flags }: { selected: Selection | null; flags:
 function Checked({ cycleId, interval }: { cycleId: string; interval: number }) {
   const { t } = useI18n();
   const [selected, setSelected] = useState<Selection | null>(null);
+  const [view, setView] = useState<FlowChoice>('asMatched');
   const session = useSession();
   const result = useAsync(() => load(cycleId, interval, session?.token), [cycleId, interval, session?.token]);
   return (
     <Loaded result={result}>
-      {(v) => (
-        <>
-          <p data-testid="grid-outcome">
-            {v.outcome === undefined
-              ? t('gridNoCheck', { interval })
-              : t('gridOutcome', {
-                  interval,
-                  outcome: t(OUTCOME_TEXT[v.outcome.outcome] ?? 'outcomeSecure'),
-                })}
-            {v.outcome !== undefined && v.outcome.reason !== '' && (
-              <> {t('gridOutcomeReason', { reason: v.outcome.reason })}</>
-            )}
-          </p>
-          <FeederDiagram flags={v.flags} selected={selected} onSelect={setSelected} />
-          <SelectionNote selected={selected} flags={v.flags} />
-          <p className="note">{t('gridNoValues')}</p>
-          <FeederLegend />
-          {v.flags !== null && <Flagged flags={v.flags} />}
-          <AdjustedDeals deals={v.adjusted} interval={interval} hidden={v.dealsPrivate} />
-        </>
-      )}
+      {(v) => {
+        const flow = v.flow.kind === 'flow' ? v.flow.answer[view] : null;
+        return (
+          <>
+            <p data-testid="grid-outcome">
+              {v.outcome === undefined
+                ? t('gridNoCheck', { interval })
+                : t('gridOutcome', {
+                    interval,
+                    outcome: t(OUTCOME_TEXT[v.outcome.outcome] ?? 'outcomeSecure'),
+                  })}
+              {v.outcome !== undefined && v.outcome.reason !== '' && (
+                <> {t('gridOutcomeReason', { reason: v.outcome.reason })}</>
+              )}
+            </p>
+            {v.flow.kind === 'flow' && <FlowChooser value={view} onChange={setView} />}
+            <FeederDiagram flags={v.flags} flow={flow} selected={selected} onSelect={setSelected} />
+            <SelectionNote selected={selected} flags={v.flags} flow={flow} />
+            <FlowNote read={v.flow} flow={flow} />
+            <FeederLegend values={flow !== null} />
+            {flow !== null ? <FlowViolations flow={flow} /> : v.flags !== null && <Flagged flags={v.flags} />}
+            <AdjustedDeals deals={v.adjusted} interval={interval} hidden={v.dealsPrivate} />
+          </>
+        );
+      }}
     </Loaded>
   );
 }

@@ -1,0 +1,49 @@
+/**
+ * The write actions the portal offers, and the chain's member actions it does not, each with why.
+ * test/web/portal-actions.test.ts holds both lists to the node: every action here is one the chain
+ * executes and the routes the portal writes through are in the node's OpenAPI document, and every
+ * market action of the chain is in exactly one of the two lists. docs/USER-GUIDE.md repeats them.
+ */
+import type { OwnAction } from './market-tx.js';
+
+/** The ledger transaction kinds the portal signs: market actions in their envelope, nothing else. */
+export const PORTAL_TRANSACTION_TYPES = ['market'] as const;
+
+/** Every market action the portal signs (`OwnAction`), with the page that offers it. */
+export const PORTAL_ACTIONS = {
+  register: 'Registration (/access)',
+  commitQuote: 'Quotations (/quotes), sealed market',
+  submitQuote: 'Quotations (/quotes), open market',
+  amendQuote: 'Quotations (/quotes)',
+  withdrawQuote: 'Quotations (/quotes)',
+  revealQuote: 'Quotations (/quotes), sealed market',
+  advanceCycle: 'Quotations (/quotes), once a deadline has passed',
+} as const satisfies Record<OwnAction['type'], string>;
+
+/** Ledger transaction kinds the portal does not sign. */
+export const TRANSACTION_TYPES_NOT_IN_PORTAL: Readonly<Record<string, string>> = {
+  'kv.put': 'the ledger’s plain key-value write, for tools and tests; no market member sends it',
+};
+
+const TRADING_CENTER =
+  'a step of the trading center’s cycle operation, sent by its own systems (SDK or src/market/driver.ts)';
+
+/** Market actions the portal does not offer, each with the reason. */
+export const ACTIONS_NOT_IN_PORTAL: Readonly<Record<string, string>> = {
+  audit:
+    'a decision on a registration, by the trading center (members) or an operator (institutions), taken in its own systems; the Registration page shows the result',
+  auditBatch: 'audit decisions published in bulk by the trading center or an operator',
+  suspend: 'a sanction by the trading center or a regulator, decided outside the portal',
+  exit: 'not offered yet: leaving the market is final and the portal has no confirmation flow for it; send it with the SDK',
+  openCycle: TRADING_CENTER,
+  closeGate: TRADING_CENTER,
+  match: TRADING_CENTER,
+  openRound: TRADING_CENTER,
+  contract: TRADING_CENTER,
+  settle: TRADING_CENTER,
+  check: 'the grid enterprise’s security check, run by its own systems; the Grid page shows its result',
+  bindMeter: 'the grid enterprise binds meters from its metering systems',
+  meterReadings: 'batches from the meter data system, signed by the grid enterprise or a bound meter',
+  acceptContracts: 'not offered yet: a party accepts its contracts with the SDK (the Market page lists them)',
+  consent: 'not offered yet: standing consent to future contracts is given with the SDK',
+};
