@@ -143,7 +143,7 @@ function sharded(flags: SimFlags): number {
     shards: integer(flags.shards ?? '4', '--shards', 1, 16),
     nodesPerShard,
     faultyPerShard: integer(
-      flags.faultyPerShard,
+      flags.faultyPerShard ?? '1',
       '--faulty-per-shard',
       0,
       Math.floor((nodesPerShard - 1) / 3),
