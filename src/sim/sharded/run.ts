@@ -32,6 +32,8 @@ export const ROOT_SHARD = 0xffff;
 const CHAIN_ID = 'gridshard-sim-sharded';
 const TX_WINDOW_MS = 2500;
 const CHECK_EVERY_MS = 100;
+/** A client sends its trade again if a shard of it has not ordered it by then. */
+const CLIENT_RETRY_MS = 1500;
 const MAX_EVENTS = 6_000_000;
 /** Coin names of the cycle beacons, away from the root consensus's own waves. */
 const BEACON_WAVE_BASE = 1 << 30;
@@ -308,15 +310,23 @@ class ShardedSimulation {
     );
     const clientRng = this.rng.fork(701);
     for (const { atMs, trade } of planned) {
-      this.loop.schedule(atMs, () => {
-        const bytes = encodeShardEntry({ kind: trade.legs.length > 1 ? 'prepare' : 'local', trade });
-        // A client hands the entry to f + 1 validators of each shard of the trade: one is honest.
-        for (const leg of trade.legs) {
+      const bytes = encodeShardEntry({ kind: trade.legs.length > 1 ? 'prepare' : 'local', trade });
+      const id = tradeId(trade);
+      // A client hands the entry to f + 1 validators of each shard of the trade (one is honest), and
+      // again, to others, while a shard has not ordered it (its validator may have been down).
+      const send = () => {
+        const unseen = trade.legs.filter((leg) =>
+          this.honestShardNodes(leg.shard).some((node) => node.ledger.status(id) === undefined),
+        );
+        if (unseen.length === 0) return;
+        for (const leg of unseen) {
           const order = clientRng.shuffle(Array.from({ length: this.options.nodesPerShard }, (_, i) => i));
           for (const index of order.slice(0, this.options.faultyPerShard + 1))
             this.feed(this.spans[leg.shard]!.offset + index, bytes);
         }
-      });
+        this.loop.schedule(this.now + CLIENT_RETRY_MS, send);
+      };
+      this.loop.schedule(atMs, send);
     }
     let faultsEnd = TX_WINDOW_MS;
     this.plans.forEach((plan, c) => {
@@ -501,10 +511,26 @@ class ShardedSimulation {
     }
     const agreementOk = this.checkers.every((checker) => !checker.agreementViolated);
     for (const checker of this.checkers) for (const problem of checker.problems) note(problem);
-    if (!live)
-      note(
-        `liveness: not every trade was decided everywhere with its blocks final in the root chain by ${this.now} ms`,
+    if (!live) {
+      const open: string[] = [];
+      for (const { trade } of planned) {
+        const id = tradeId(trade);
+        for (const leg of trade.legs)
+          for (const node of this.honestShardNodes(leg.shard)) {
+            const status = node.ledger.status(id);
+            if (status === undefined || status === 'locked')
+              open.push(`${toHex(id).slice(0, 8)}@${leg.shard}/${node.index}:${status ?? 'unseen'}`);
+          }
+      }
+      const heights = this.shardHeights();
+      const roots = this.honestRootNodes().map((root) =>
+        heights.map((_, s) => root.ledger.finalHeight(s)).join(','),
       );
+      note(
+        `liveness: by ${this.now} ms, ${open.length} trade legs still open (${open.slice(0, 8).join(' ')}); ` +
+          `shard heights ${heights.join(',')}, root final heights ${roots.join(' | ')}`,
+      );
+    }
     const root = this.honestRootNodes()[0];
     return {
       seed: this.options.seed,
