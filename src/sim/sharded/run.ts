@@ -114,7 +114,7 @@ class ShardedSimulation {
     });
     const committees = this.committees;
     this.directory = {
-      sharedChecks: new CheckMemo(),
+      sharedChecks: options.certificateChecks ?? new CheckMemo(),
       committee: (shard, epoch) => (epoch === 0 ? committees[shard === ROOT_SHARD ? K : shard] : undefined),
     };
     this.networks = new CommitteeNetworks(

@@ -1,3 +1,4 @@
+import type { SharedChecks } from '../../consensus/interface.js';
 import type { Strategy } from '../strategies.js';
 
 export interface ShardedOptions {
@@ -17,6 +18,11 @@ export interface ShardedOptions {
   readonly seed: number;
   /** Virtual time after the faults end within which every trade must be decided everywhere. */
   readonly livenessBoundMs?: number;
+  /**
+   * The memo through which the run's validators check certificates (default: a fresh CheckMemo).
+   * A test plants one that passes every signature, to show the checks catch what follows.
+   */
+  readonly certificateChecks?: SharedChecks;
 }
 
 export interface ShardedResult {
