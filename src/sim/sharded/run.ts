@@ -23,7 +23,7 @@ import { CommitteeNetworks, type CommitteeSpan, scopedCore } from './scope.js';
 import { encodeShardEntry, shardAccepts } from './shard-entry.js';
 import { ShardNode, type ShardNodeLinks } from './shard-node.js';
 import type { ShardedOptions, ShardedResult } from './types.js';
-import { planTrades, shardAccounts } from './workload.js';
+import { CYCLE_MS, planTrades, shardAccounts } from './workload.js';
 
 export type { ShardedOptions, ShardedResult } from './types.js';
 
@@ -228,6 +228,7 @@ class ShardedSimulation {
       now: () => this.now,
       schedule: (at, task) => this.loop.schedule(at, task),
       mastersOf: (cycle, shard) => this.mastersOf(cycle, shard),
+      cycleStartMs: (cycle) => cycle * CYCLE_MS,
       sendShare: (shard, index, trade, share) => {
         const to = this.spans[shard]!.offset + index;
         this.courier.send(this.now, true, () => {

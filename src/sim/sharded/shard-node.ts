@@ -20,8 +20,8 @@ import { decodeShardEntry, encodeShardEntry, type ShardEntry } from './shard-ent
 export const PING_MS = 250;
 /** How long a master has before the next in the draw takes over, for one trade. */
 export const MASTER_TIMEOUT_MS = 600;
-/** Abort votes are sent this many times; the locked shards' resends bring them back if lost. */
-const ABORT_PINGS = 3;
+/** Votes that locked nothing are sent this many times; the locked shards' resends bring them back if lost. */
+const CLOSED_PINGS = 3;
 /** A master relays a missing shard's prepare at most this often per trade. */
 const RELAY_MS = 400;
 
@@ -31,6 +31,8 @@ export interface ShardNodeLinks {
   readonly shardSize: number;
   now(): number;
   schedule(atMs: number, task: () => void): void;
+  /** When `cycle` began. */
+  cycleStartMs(cycle: number): number;
   /** The master order of `shard` for `cycle` (committee indices). */
   mastersOf(cycle: number, shard: number): readonly number[];
   /** A vote share to validator `index` of `shard` (a cross-shard message: may be lost). */
@@ -50,8 +52,9 @@ interface Pending {
   readonly trade: CrossTrade;
   readonly id: Uint8Array;
   readonly share: VoteShare;
-  readonly since: number;
   pings: number;
+  /** Resends left to make, or null: until the decision is applied here. */
+  readonly limit: number | null;
 }
 
 /**
@@ -136,10 +139,19 @@ export class ShardNode {
       if (statement === null) return;
       const id = statement.tradeId;
       const key = toHex(id);
-      const settled = statement.verdict.kind === 'commit' && this.ledger.status(id) !== 'locked';
-      if (this.pending.has(key) || settled) return;
+      if (this.pending.has(key)) return;
+      // A vote that locked waits for the decision; one that did not (an abort, or a prepare
+      // relayed after the trade closed here, because some shard still lacks the decision) is sent
+      // a few times so the masters can certify it again.
+      const locked = this.ledger.status(id) === 'locked';
       const share = signVote(statement, this.index, this.sign);
-      const pending = { trade: entry.trade, id, share, since: this.links.now(), pings: 0 };
+      const pending = {
+        trade: entry.trade,
+        id,
+        share,
+        pings: 0,
+        limit: locked ? null : CLOSED_PINGS,
+      };
       this.pending.set(key, pending);
       this.sendShares(pending);
       return;
@@ -155,9 +167,8 @@ export class ShardNode {
   private ping(): void {
     if (this.alive) {
       for (const [key, pending] of this.pending) {
-        const status = this.ledger.status(pending.id);
-        const votedCommit = pending.share.statement.verdict.kind === 'commit';
-        if ((votedCommit && status !== 'locked') || (!votedCommit && pending.pings >= ABORT_PINGS)) {
+        const decided = pending.limit === null && this.ledger.status(pending.id) !== 'locked';
+        if (decided || (pending.limit !== null && pending.pings >= pending.limit)) {
           this.pending.delete(key);
           continue;
         }
@@ -168,9 +179,14 @@ export class ShardNode {
     this.links.schedule(this.links.now() + PING_MS, () => this.ping());
   }
 
-  /** To the current master of every shard of the trade: the first in the draw, then the next at each timeout. */
+  /**
+   * To the current master of every shard of the trade: the first in the draw, then the next at
+   * each timeout, counted from the start of the trade's cycle so that every validator of every
+   * shard of the trade turns to the same masters at the same time.
+   */
   private sendShares(pending: Pending): void {
-    const turn = Math.floor((this.links.now() - pending.since) / MASTER_TIMEOUT_MS);
+    const elapsed = this.links.now() - this.links.cycleStartMs(pending.trade.cycle);
+    const turn = Math.max(0, Math.floor(elapsed / MASTER_TIMEOUT_MS));
     for (const leg of pending.trade.legs) {
       const order = this.links.mastersOf(pending.trade.cycle, leg.shard);
       this.links.sendShare(leg.shard, order[turn % order.length]!, pending.trade, pending.share);
