@@ -57,6 +57,7 @@ export {
 export { ShardingError, type ShardingErrorCode } from './errors.js';
 export { drawMasters } from './masters.js';
 export { type MemberSignature, sortedSignatures, verifyQuorumSignatures } from './quorum.js';
+export { type RootBlock, RootFollower, rootBlockHash } from './root-chain.js';
 export { type FinalityConflict, type Inclusion, RootLedger } from './root-ledger.js';
 export { type Balance, type DecisionEffect, ShardLedger, type TradeStatus } from './shard-ledger.js';
 export { CASE33_DEMO_ZONES, type FeederTopology, MAX_ZONES, type Zone, ZoneMap } from './zones.js';

@@ -61,6 +61,15 @@ export class RootLedger {
     return 'included';
   }
 
+  /** An independent copy (a follower tries a block on one before it accepts it). */
+  clone(): RootLedger {
+    const copy = new RootLedger(this.chainId, this.directory);
+    for (const [shard, heights] of this.blocks) copy.blocks.set(shard, new Map(heights));
+    for (const [shard, height] of this.contiguous) copy.contiguous.set(shard, height);
+    copy.conflicts.push(...this.conflicts);
+    return copy;
+  }
+
   /** Every block of the shard at heights 1 … finalHeight has its proof in the root chain. */
   finalHeight(shard: number): number {
     return this.contiguous.get(shard) ?? 0;

@@ -6,7 +6,14 @@ import { maxFaulty, validitySize } from '../../consensus/interface.js';
 import { bytesEqual, sha256, toHex } from '../../crypto/index.js';
 import { EffectLoop } from '../../kit/effect-loop.js';
 import { Prng } from '../../kit/prng.js';
-import { drawMasters, type ShardDirectory, ShardLedger, tradeId } from '../../sharding/index.js';
+import {
+  type Attestation,
+  drawMasters,
+  RootFollower,
+  type ShardDirectory,
+  ShardLedger,
+  tradeId,
+} from '../../sharding/index.js';
 import { dagAdapter } from '../adapters/dag.js';
 import type { EquivocationMonitor } from '../adapters/types.js';
 import { InvariantChecker } from '../checks.js';
@@ -203,7 +210,13 @@ class ShardedSimulation {
     const id = this.spans[c]!.offset + i;
     if (c === K) {
       if (isFaulty) return null;
-      return new RootNode(i, CHAIN_ID, this.directory, (entry) => this.feed(id, entry));
+      return new RootNode(i, this.inits[c]![i]!.signingSeed, {
+        chainId: CHAIN_ID,
+        rootShard: ROOT_SHARD,
+        directory: this.directory,
+        propose: (entry) => this.feed(id, entry),
+        attest: (attestation) => this.toRoot(attestation),
+      });
     }
     const links = this.linksFor();
     const desk = new MasterDesk(this.directory);
@@ -240,16 +253,20 @@ class ShardedSimulation {
         const to = this.spans[shard]!.offset + index;
         this.courier.send(this.now, true, () => this.feed(to, entry));
       },
-      attest: (attestation) => {
-        for (let r = 0; r < this.spans[K]!.size; r++) {
-          const to = this.spans[K]!.offset + r;
-          this.courier.send(this.now, false, () => {
-            const shell = this.shells[to];
-            if (shell instanceof RootNode) shell.onAttestation(attestation);
-          });
-        }
-      },
+      attest: (attestation) => this.toRoot(attestation),
     };
+  }
+
+  /** An attestation to every root validator. */
+  private toRoot(attestation: Attestation): void {
+    const root = this.spans[this.options.shards]!;
+    for (let r = 0; r < root.size; r++) {
+      const to = root.offset + r;
+      this.courier.send(this.now, false, () => {
+        const shell = this.shells[to];
+        if (shell instanceof RootNode) shell.onAttestation(attestation);
+      });
+    }
   }
 
   /** Hands an entry to a validator's core to propose (a down validator loses it). */
@@ -451,6 +468,29 @@ class ShardedSimulation {
         }
     }
     for (const root of this.honestRootNodes()) finalityViolations += root.ledger.conflicts.length;
+    // A common node that holds only the genesis committees follows the root chain from its proofs.
+    const follower = new RootFollower(CHAIN_ID, ROOT_SHARD, this.committees[K]!, this.directory);
+    try {
+      for (const block of this.honestRootNodes()[0]?.provenBlocks() ?? []) follower.accept(block);
+    } catch (error) {
+      finalityViolations++;
+      note(`a common node refused root block ${follower.rootHeight + 1}: ${(error as Error).message}`);
+    }
+    for (let s = 0; s < K; s++) {
+      const longest = this.honestShardNodes(s).reduce((a, b) => (a.chain.length >= b.chain.length ? a : b));
+      for (let h = 1; h <= follower.finalHeight(s); h++) {
+        const final = follower.finalBlock(s, h)!;
+        const held = longest.chain[h - 1];
+        if (
+          held === undefined ||
+          !bytesEqual(final.blockHash, held.hash) ||
+          !bytesEqual(final.stateRoot, held.stateRoot)
+        ) {
+          finalityViolations++;
+          note(`a common node was proven shard ${s} block ${h} that its honest validators did not commit`);
+        }
+      }
+    }
     let atomicityViolations = 0;
     let crossShardCommitted = 0;
     let crossShardAborted = 0;
@@ -553,6 +593,7 @@ class ShardedSimulation {
       masterAttacks,
       crossMessagesLost: this.courier.lost,
       rootFinalHeights: Array.from({ length: K }, (_, s) => root?.ledger.finalHeight(s) ?? 0),
+      followerFinalHeights: Array.from({ length: K }, (_, s) => follower.finalHeight(s)),
       virtualMs: this.now,
       restarts: this.restarts,
       problems,

@@ -53,6 +53,8 @@ export interface ShardedResult {
   readonly masterAttacks: Readonly<Record<string, number>>;
   readonly crossMessagesLost: number;
   readonly rootFinalHeights: readonly number[];
+  /** What a common node holding only the genesis committees verified as final, per shard, from root blocks and their proofs. */
+  readonly followerFinalHeights: readonly number[];
   readonly virtualMs: number;
   readonly restarts: number;
   readonly problems: readonly string[];
