@@ -94,7 +94,6 @@ export function loadOrCreateDemoKeys(path: string): DemoKeys {
   return keys;
 }
 
-/** The simulator's market rules, on the 33-bus feeder, with the feeder's own fee levels and weak ends. */
 /**
  * The demo's feeder: IEEE 33-bus with thermal ratings on the two laterals that end at a demo
  * generator (17-18 and 32-33), low enough that a sunny interval's export overloads them, so the
@@ -112,6 +111,7 @@ export function demoGrid(): Grid {
   };
 }
 
+/** The simulator's market rules, on the 33-bus feeder, with the feeder's own fee levels and weak ends. */
 export function demoMarketConfig(keys: DemoKeys): MarketConfigJson {
   const operator = ed25519Scheme.publicKeyFromSeed(fromHex(keys.operator));
   const config: MarketConfig = {

@@ -80,7 +80,7 @@ describe('the genesis grid in chain state', () => {
     assert.equal(grid.length, 1);
     const document = decode(grid[0]!.value);
     assert.deepEqual(document, gridToJson(demoGrid()));
-    const rated = (document.branches as { from: number; to: number; rateKva: number }[])
+    const rated = (document.branches as readonly { from: number; to: number; rateKva: number }[])
       .filter((b) => b.rateKva > 0)
       .map((b) => [`${b.from}-${b.to}`, b.rateKva]);
     assert.deepEqual(rated, [
