@@ -11,6 +11,7 @@ import {
   coinPublicKeysToJson,
   type GenesisFile,
   type MarketConfigJson,
+  parseGenesis,
 } from '../node/genesis-file.js';
 import type { Zone } from '../sharding/index.js';
 
@@ -72,6 +73,9 @@ export function createNetworkFiles(layout: NetworkLayout): GenesisFile {
     ...(layout.grid === undefined ? {} : { grid: layout.grid }),
     ...(layout.zones === undefined ? {} : { zones: layout.zones }),
   };
+  // Checked as a node will read it, before anything is written: a bad market or grid is a typed
+  // BAD_GENESIS here, not a folder of files no node can start from.
+  parseGenesis(genesis);
   mkdirSync(layout.dir, { recursive: true });
   writeFileSync(join(layout.dir, 'genesis.json'), `${JSON.stringify(genesis, null, 2)}\n`);
   seeds.forEach((seed, index) => {

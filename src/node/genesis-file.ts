@@ -3,11 +3,12 @@ import { Writer } from '../codec/writer.js';
 import type { CoinPublicKeys } from '../consensus/coin/index.js';
 import type { Committee } from '../consensus/interface.js';
 import { checkEd25519PublicKey } from '../crypto/ed25519.js';
-import { fromHex, toHex } from '../crypto/hash.js';
-import { gridFromJson } from '../grid/json.js';
+import { compareBytes, fromHex, toHex } from '../crypto/hash.js';
+import { gridFromJson, gridToJson } from '../grid/json.js';
 import type { Grid } from '../grid/model.js';
 import type { ChainParameters } from '../ledger/genesis.js';
 import { validateChainParameters } from '../ledger/genesis.js';
+import { GRID_STATE_KEY, gridGenesisEntry } from '../market/grid-plugins.js';
 import { marketGenesisState } from '../market/ledger-application.js';
 import { configCodec, type MarketConfig } from '../market/records.js';
 import { type Zone, ZoneMap } from '../sharding/index.js';
@@ -89,6 +90,9 @@ export function marketConfigFromJson(json: MarketConfigJson): MarketConfig {
   return config;
 }
 
+/** A state value's limit in block 0's encoding (`decodeChainParameters`). */
+const MAX_GRID_DOCUMENT_BYTES = 1024 * 1024;
+
 function bad(message: string): NodeError {
   return new NodeError('BAD_GENESIS', `genesis: ${message}`, {});
 }
@@ -126,6 +130,8 @@ export function parseGenesis(json: unknown): GenesisFile {
   try {
     validateChainParameters(chainParametersOf(g as GenesisFile));
   } catch (error) {
+    // The market's and the grid's own refusals already name their section.
+    if (error instanceof NodeError) throw error;
     throw bad((error as Error).message);
   }
   if (!Array.isArray(g.validators) || g.validators.length < 1 || g.validators.length > 100) {
@@ -172,14 +178,7 @@ export function parseGenesis(json: unknown): GenesisFile {
     });
   }
   if (g.market !== undefined) marketConfigFromJson(g.market);
-  let grid: Grid | null = null;
-  if (g.grid !== undefined) {
-    try {
-      grid = gridFromJson(g.grid);
-    } catch (error) {
-      throw bad(`grid: ${(error as Error).message}`);
-    }
-  }
+  const grid = g.grid === undefined ? null : parseGrid(g.grid);
   if (g.zones !== undefined) checkZones(g.zones, grid, g.shardId as number);
   return g as GenesisFile;
 }
@@ -213,16 +212,40 @@ export function zoneMapOf(genesis: GenesisFile): ZoneMap | null {
   return ZoneMap.create(genesis.zones, { buses: grid.buses.map((b) => b.id), branches: grid.branches });
 }
 
+/**
+ * The chain's parameters, block 0's evidence. Its initial state is what the contracts start from:
+ * the market's records (when genesis configures a market) and the grid model under
+ * `GRID_STATE_KEY` (when it names a grid), which is what turns the market's security check from
+ * the configured stand-in into the AC check on that feeder. The grid is stored in its canonical
+ * form (`gridToJson` of the parsed model), so how the file was written (field order, defaults
+ * left out) never changes the state root.
+ */
 export function chainParametersOf(genesis: GenesisFile): ChainParameters {
+  const entries = [
+    ...(genesis.market === undefined ? [] : marketGenesisState(marketConfigFromJson(genesis.market))),
+    ...(genesis.grid === undefined ? [] : [gridGenesisEntry(gridToJson(parseGrid(genesis.grid)))]),
+  ].sort((a, b) => compareBytes(a.key, b.key));
+  const grid = entries.find((e) => compareBytes(e.key, GRID_STATE_KEY) === 0);
+  if (grid !== undefined && grid.value.length > MAX_GRID_DOCUMENT_BYTES) {
+    throw bad(
+      `grid: its document is ${grid.value.length} bytes, more than the ${MAX_GRID_DOCUMENT_BYTES} a state value holds`,
+    );
+  }
   return {
     chainId: genesis.chainId,
     shardId: genesis.shardId,
     scheme: genesis.scheme,
     genesisTimeMs: genesis.genesisTimeMs,
-    ...(genesis.market === undefined
-      ? {}
-      : { initialState: marketGenesisState(marketConfigFromJson(genesis.market)) }),
+    ...(entries.length === 0 ? {} : { initialState: entries }),
   };
+}
+
+function parseGrid(json: unknown): Grid {
+  try {
+    return gridFromJson(json);
+  } catch (error) {
+    throw bad(`grid: ${(error as Error).message}`);
+  }
 }
 
 export function committeeOf(genesis: GenesisFile): Committee {

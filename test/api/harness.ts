@@ -24,7 +24,7 @@ import { Mempool } from '../../src/validator/mempool.js';
 export const CHAIN_ID = 'api-edge-test';
 export const enc = (s: string) => new TextEncoder().encode(s);
 
-const genesis: GenesisFile = {
+const baseGenesis: GenesisFile = {
   version: 1,
   chainId: CHAIN_ID,
   shardId: 0,
@@ -63,7 +63,6 @@ class SeedApplication implements Application {
  * reads, and blocks announced by hand.
  */
 export class TestNode extends EventEmitter<{ block: [StoredBlock] }> implements ApiNode {
-  readonly genesis = genesis;
   readonly index = 0;
   readonly lastAppliedSequence = -1;
   readonly metrics = new NodeMetrics({ chainId: CHAIN_ID, shardId: 0, validator: 0 });
@@ -76,6 +75,7 @@ export class TestNode extends EventEmitter<{ block: [StoredBlock] }> implements 
   constructor(
     private readonly ledger: LedgerStore,
     private readonly seeds: SeedApplication = new SeedApplication(),
+    readonly genesis: GenesisFile = baseGenesis,
   ) {
     super();
     const overlay = this.overlay;
@@ -165,7 +165,7 @@ export class TestNode extends EventEmitter<{ block: [StoredBlock] }> implements 
       payload: new Uint8Array(0),
       nonce: this.seedNonce++,
     });
-    const block = await this.ledger.append([tx], { timestampMs: genesis.genesisTimeMs + 1000 });
+    const block = await this.ledger.append([tx], { timestampMs: this.genesis.genesisTimeMs + 1000 });
     if (block.receipts[0]?.ok !== true) throw new Error(`seed block refused: ${block.receipts[0]?.code}`);
     return block;
   }
@@ -189,15 +189,21 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startTestApi(limits: Partial<ApiLimits> = {}, now?: () => number): Promise<TestApi> {
+/** `genesis` adds sections (a grid, a market) to the harness's own genesis file. */
+export async function startTestApi(
+  limits: Partial<ApiLimits> = {},
+  now?: () => number,
+  genesis: Partial<GenesisFile> = {},
+): Promise<TestApi> {
   const root = mkdtempSync(join(tmpdir(), 'gridshard-api-edge-'));
   const seeds = new SeedApplication();
+  const file: GenesisFile = { ...baseGenesis, ...genesis };
   const ledger = await LedgerStore.create(
     join(root, 'ledger'),
-    chainParametersOf(genesis),
+    chainParametersOf(file),
     chainApplication(await loadHighs(), [seeds]),
   );
-  const node = new TestNode(ledger, seeds);
+  const node = new TestNode(ledger, seeds, file);
   const api = await buildApi(node, { host: '127.0.0.1', port: 0, limits, ...(now ? { now } : {}) });
   return {
     api,

@@ -8,6 +8,7 @@ import { decryptKeystore, encryptKeystore, parseKeystore } from '../../crypto/ke
 import { ed25519Scheme, SCHEME_IDS, type SchemeId } from '../../crypto/scheme.js';
 import { createNetworkFiles } from '../../devnet/devnet.js';
 import { loadHighs } from '../../grid/highs.js';
+import { gridToJson } from '../../grid/json.js';
 import { chainApplication } from '../../market/grid-plugins.js';
 import { NodeError } from '../../node/errors.js';
 import { followChain } from '../../node/follower.js';
@@ -22,6 +23,7 @@ import { ChainWatcher, loadOrCreateNodeKey } from '../../node/watch.js';
 import { GridShardClient } from '../../sdk/client.js';
 import { action, EXIT_OK, printJson } from '../output.js';
 import { runNode } from '../run-node.js';
+import { loadGridFile } from './grid.js';
 
 function intOption(name: string, raw: string, min: number, max: number): number {
   const value = Number(raw);
@@ -61,6 +63,10 @@ export function register(program: Command): void {
     .option('--p2p-port <port>', 'first validator’s libp2p port; the others follow', '7100')
     .option('--api-port <port>', 'first validator’s API port; the others follow', '8080')
     .option('--consensus <protocol>', `consensus protocol: ${CONSENSUS_NAMES.join(' | ')}`, 'dag')
+    .option(
+      '--grid <file>',
+      'grid model (grid JSON or MATPOWER case) written into the chain state for the market’s security check',
+    )
     .option('--json', 'print the genesis as JSON')
     .action(
       action((options: Record<string, string | boolean>) => {
@@ -87,6 +93,7 @@ export function register(program: Command): void {
           password: password(process.env),
           genesisTimeMs: Date.now(),
           consensus: consensus as ConsensusName,
+          ...(options.grid === undefined ? {} : { grid: gridToJson(loadGridFile(String(options.grid))) }),
         });
         if (options.json) printJson(created);
         else console.log(`wrote ${out}/genesis.json and ${created.validators.length} validator folders`);
