@@ -65,6 +65,18 @@ export function sendProblem(
     .send(problem(status, detail, code));
 }
 
+/** A 429 or 503 that tells the client when to send again (`Retry-After`, whole seconds). */
+export function sendRetryLater(
+  reply: FastifyReply,
+  status: 429 | 503,
+  retryAfterS: number,
+  detail: string,
+  code: string,
+): FastifyReply {
+  reply.header('retry-after', String(retryAfterS));
+  return sendProblem(reply, status, detail, code);
+}
+
 /** A problem written straight to a socket, for errors raised before Fastify has a request. */
 export function rawProblem(status: number, detail: string, code: string): string {
   const body = JSON.stringify(problem(status, detail, code));

@@ -33,4 +33,17 @@ export class RateLimiter {
     bucket.tokens -= count;
     return true;
   }
+
+  /** Milliseconds until `count` tokens are back (after a refused `take`); does not take any. */
+  waitMs(client: string, nowMs: number, count = 1): number {
+    const bucket = this.buckets.get(client);
+    if (bucket === undefined) return 0;
+    const tokens = Math.min(
+      this.perSecond,
+      bucket.tokens + (Math.max(0, nowMs - bucket.at) * this.perSecond) / 1000,
+    );
+    // A batch larger than the whole bucket never fits: Infinity, which the caller clamps.
+    if (count > this.perSecond) return Number.POSITIVE_INFINITY;
+    return Math.max(0, ((count - tokens) * 1000) / this.perSecond);
+  }
 }

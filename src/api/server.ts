@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { operationKey, ROUTES } from '../routes/index.js';
+import { CommitRate, retryAfterSeconds } from './back-pressure.js';
 import { blockEvent, registerChainRoutes } from './chain-routes.js';
 import { ApiError } from './errors.js';
 import { EventHub, registerEventRoutes } from './events.js';
@@ -12,7 +13,12 @@ import { type ApiLimits, ConnectionGuard, clientKey, resolveLimits } from './lim
 import { marketAt, registerMarketRoutes } from './market-routes.js';
 import { isApiPath, type PortalOptions, portalFallback } from './portal.js';
 import { PrivateReadGate } from './privacy.js';
-import { clientErrorProblem, frameworkErrorProblem, installProblemHandling, sendProblem } from './problem.js';
+import {
+  clientErrorProblem,
+  frameworkErrorProblem,
+  installProblemHandling,
+  sendRetryLater,
+} from './problem.js';
 import { RateLimiter } from './rate-limit.js';
 import { RouteServer } from './route-server.js';
 import { SessionTable } from './sessions.js';
@@ -89,9 +95,17 @@ export async function buildApi(node: ApiNode, options: ApiOptions): Promise<Fast
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.addHook('onRequest', async (request, reply) => {
-    if (!limiter.take(clientKey(request.ip), now())) {
+    const client = clientKey(request.ip);
+    if (!limiter.take(client, now())) {
       rejected('rate-limit');
-      return sendProblem(reply, 429, 'too many requests from this address; slow down', 'RATE_LIMITED');
+      const wait = retryAfterSeconds(limiter.waitMs(client, now()));
+      return sendRetryLater(
+        reply,
+        429,
+        wait,
+        'too many requests from this address; slow down',
+        'RATE_LIMITED',
+      );
     }
   });
   app.addHook('onResponse', async (request, reply) => {
@@ -104,9 +118,17 @@ export async function buildApi(node: ApiNode, options: ApiOptions): Promise<Fast
   // Each session costs a signature check: the `auth` class has a tighter budget of its own.
   const authLimiter = new RateLimiter(limits.authRateLimitPerSecond);
   const authRateLimit = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!authLimiter.take(clientKey(request.ip), now())) {
+    const client = clientKey(request.ip);
+    if (!authLimiter.take(client, now())) {
       rejected('auth-rate-limit');
-      return sendProblem(reply, 429, 'too many authentication requests from this address', 'RATE_LIMITED');
+      const wait = retryAfterSeconds(authLimiter.waitMs(client, now()));
+      return sendRetryLater(
+        reply,
+        429,
+        wait,
+        'too many authentication requests from this address',
+        'RATE_LIMITED',
+      );
     }
   };
   const sessions = new SessionTable(node.genesis.chainId, limits);
@@ -119,7 +141,15 @@ export async function buildApi(node: ApiNode, options: ApiOptions): Promise<Fast
 
   server.serve(ROUTES.openapi, async () => app.swagger());
   registerChainRoutes(server, node, gate);
-  registerTransactionRoutes(server, node, limiter, now);
+  // The commit rate sets how long a full mempool asks clients to wait (back-pressure.ts).
+  const commits = new CommitRate();
+  const onBlock = (block: { readonly txHashes: readonly unknown[] }) =>
+    commits.record(block.txHashes.length, now());
+  node.on('block', onBlock);
+  app.addHook('onClose', async () => {
+    node.off('block', onBlock);
+  });
+  registerTransactionRoutes(server, node, limiter, commits, now);
   const hub = new EventHub(node, limits, blockEvent, (reason) => rejected(reason));
   registerEventRoutes(server, hub, rejected);
   registerMarketRoutes(server, node, now, sessions);

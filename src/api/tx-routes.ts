@@ -1,9 +1,10 @@
 import { fromHex } from '../crypto/hash.js';
 import { isGridShardError } from '../errors.js';
 import { ROUTES } from '../routes/index.js';
+import { type CommitRate, drainSeconds, retryAfterSeconds } from './back-pressure.js';
 import type { ApiNode } from './interface.js';
 import { clientKey } from './limits.js';
-import { sendProblem } from './problem.js';
+import { sendProblem, sendRetryLater } from './problem.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { RouteServer } from './route-server.js';
 
@@ -12,20 +13,33 @@ export function registerTransactionRoutes(
   server: RouteServer,
   node: ApiNode,
   limiter: RateLimiter,
+  commits: CommitRate,
   now: () => number,
 ): void {
   server.serve(ROUTES.submit, async (request, reply) => {
     const outcome = submitOne(node, request.body.tx);
     if ('hash' in outcome) return reply.status(202).send(outcome);
+    if (outcome.status === 503) {
+      const wait = drainSeconds(node.mempool.size, commits.perSecond(now()));
+      return sendRetryLater(reply, 503, wait, outcome.detail, outcome.code);
+    }
     return sendProblem(reply, outcome.status, outcome.detail, outcome.code);
   });
 
   server.serve(ROUTES.submitMany, async (request, reply) => {
     const { txs } = request.body;
     // The request itself took one token; each further transaction takes one more.
-    if (txs.length > 1 && !limiter.take(clientKey(request.ip), now(), txs.length - 1)) {
+    const client = clientKey(request.ip);
+    if (txs.length > 1 && !limiter.take(client, now(), txs.length - 1)) {
       node.metrics.apiRejected.inc({ reason: 'rate-limit' });
-      return sendProblem(reply, 429, 'too many transactions from this address; slow down', 'RATE_LIMITED');
+      const wait = retryAfterSeconds(limiter.waitMs(client, now(), txs.length - 1));
+      return sendRetryLater(
+        reply,
+        429,
+        wait,
+        'too many transactions from this address; slow down',
+        'RATE_LIMITED',
+      );
     }
     const results = txs.map((tx) => {
       const outcome = submitOne(node, tx);

@@ -5,6 +5,7 @@ import {
   hashParams,
   heightParams,
   problemSchema,
+  retryLaterSchema,
   stateKeyParams,
   stateProofSchema,
 } from './schema.js';
@@ -13,7 +14,7 @@ import {
 
 const { string, integer, boolean, strings } = fields;
 /** The refusals every read by parameter may answer. */
-const readErrors = { 400: problemSchema, 404: problemSchema, 429: problemSchema } as const;
+const readErrors = { 400: problemSchema, 404: problemSchema, 429: retryLaterSchema } as const;
 
 export const health = {
   method: 'GET',
@@ -256,5 +257,5 @@ export const events = {
   tags: ['chain'],
   auth: 'public',
   rateLimit: 'request',
-  response: { 429: problemSchema, 503: problemSchema },
+  response: { 429: retryLaterSchema, 503: problemSchema },
 } as const satisfies RouteDeclaration;

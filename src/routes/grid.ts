@@ -1,5 +1,5 @@
 import type { RouteDeclaration } from './declare.js';
-import { fields, HEX_32, problemSchema } from './schema.js';
+import { fields, HEX_32, problemSchema, retryLaterSchema } from './schema.js';
 
 /**
  * The grid behind the market's security check: the AC power flow of a checked interval, with
@@ -132,6 +132,6 @@ export const powerFlow = {
     403: problemSchema,
     404: problemSchema,
     422: problemSchema,
-    429: problemSchema,
+    429: retryLaterSchema,
   },
 } as const satisfies RouteDeclaration;

@@ -20,7 +20,7 @@ export {
 } from './declare.js';
 export { RouteError, type RouteErrorCode } from './errors.js';
 export { CHALLENGE_HEX_LENGTH, sessionSigningBytes } from './market.js';
-export { type Infer, type JsonSchema, problemSchema } from './schema.js';
+export { type Infer, type JsonSchema, problemSchema, retryLaterSchema } from './schema.js';
 export { MAX_TRANSACTIONS_PER_REQUEST } from './transactions.js';
 
 /**

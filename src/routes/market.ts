@@ -7,6 +7,7 @@ import {
   memberOfCycleParams,
   memberParams,
   problemSchema,
+  retryLaterSchema,
 } from './schema.js';
 
 /**
@@ -38,7 +39,7 @@ export const authChallenge = {
   rateLimit: 'auth',
   response: {
     200: { type: 'object', properties: { challenge: string, expiresAtMs: integer } },
-    429: problemSchema,
+    429: retryLaterSchema,
   },
 } as const satisfies RouteDeclaration;
 
@@ -67,7 +68,7 @@ export const authSession = {
     },
     400: problemSchema,
     401: problemSchema,
-    429: problemSchema,
+    429: retryLaterSchema,
   },
 } as const satisfies RouteDeclaration;
 

@@ -47,6 +47,22 @@ export const problemSchema = {
   required: ['type', 'title', 'status', 'detail'],
 } as const;
 
+/**
+ * A refusal that asks the client to come back: a rate limit (429) or a busy node (503). The
+ * `headers` keyword is not validated; the OpenAPI document lists it as the answer's headers.
+ */
+export const retryLaterSchema = {
+  ...problemSchema,
+  headers: {
+    'Retry-After': {
+      type: 'integer',
+      minimum: 1,
+      maximum: 30,
+      description: 'Seconds to wait before sending the same request again',
+    },
+  },
+} as const;
+
 /** An answer whose fields the route does not pin down (market records, served as they are stored). */
 export const anyObject = { type: 'object', additionalProperties: true } as const;
 

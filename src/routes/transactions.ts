@@ -1,10 +1,10 @@
 import type { RouteDeclaration } from './declare.js';
-import { fields, problemSchema, transactionHex } from './schema.js';
+import { fields, problemSchema, retryLaterSchema, transactionHex } from './schema.js';
 
 /** Transaction submission, one at a time or in batches, each admitted or refused on its own. */
 
 const { string, integer } = fields;
-const errors = { 400: problemSchema, 404: problemSchema, 429: problemSchema } as const;
+const errors = { 400: problemSchema, 404: problemSchema, 429: retryLaterSchema } as const;
 
 /** The most transactions one `POST /api/v1/txs` may carry. */
 export const MAX_TRANSACTIONS_PER_REQUEST = 1000;
@@ -27,7 +27,7 @@ export const submit = {
     ...errors,
     409: problemSchema,
     422: problemSchema,
-    503: problemSchema,
+    503: retryLaterSchema,
   },
 } as const satisfies RouteDeclaration;
 

@@ -43,12 +43,23 @@ export interface ClientOptions {
   /** The clock and the pause of `submitUntilCommitted`; tests pass a simulated pair. */
   readonly now?: () => number;
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** How long requests wait out a busy node's `Retry-After` before they give up. */
+  readonly retry?: RetryBounds;
+}
+
+export interface RetryBounds {
+  /** Sends of one request in all, the first included (default 3; 1 never waits). */
+  readonly maxAttempts?: number;
+  /** The most a request waits in all; a `Retry-After` that would pass it is not waited (default 30 s). */
+  readonly maxTotalWaitMs?: number;
 }
 
 export interface RequestOptions {
   readonly signal?: AbortSignal;
   /** A session token (`openSession`), for private reads. */
   readonly token?: string;
+  /** Wait out a busy node's `Retry-After` within the client's `retry` bounds (default true). */
+  readonly waitOutBusy?: boolean;
 }
 
 /**
@@ -76,6 +87,25 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
   });
 }
 
+/**
+ * The routes a request may be sent again on: reads, and transaction submission, which is
+ * idempotent by the transaction's hash (the same bytes again are admitted once; a second send
+ * answers 409 DUPLICATE_TRANSACTION while the first is pending). A 429 or 503 admitted nothing.
+ */
+function retryable(route: RouteDeclaration): boolean {
+  return route.method === 'GET' || route === ROUTES.submit || route === ROUTES.submitMany;
+}
+
+/** The wait a 429 or 503 asks for (`Retry-After`: whole seconds or an HTTP date), if any. */
+export function retryAfterOf(response: Response, nowMs: number): number | undefined {
+  if (response.status !== 429 && response.status !== 503) return undefined;
+  const value = response.headers.get('retry-after')?.trim();
+  if (value === undefined || value === '') return undefined;
+  if (/^\d{1,9}$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+
 function aborted(): ClientError {
   return new ClientError('ABORTED', 'the caller aborted the request', {});
 }
@@ -94,6 +124,7 @@ export class GridShardClient {
   private readonly hashOf: (bytes: Uint8Array) => Uint8Array;
   private readonly now: () => number;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly retry: Required<RetryBounds>;
 
   constructor(baseUrls: string | readonly string[], options: number | ClientOptions = {}) {
     this.baseUrls = typeof baseUrls === 'string' ? [baseUrls] : [...baseUrls];
@@ -103,6 +134,10 @@ export class GridShardClient {
     this.hashOf = init.hash ?? ((bytes) => ed25519Scheme.hash(bytes));
     this.now = init.now ?? (() => Date.now());
     this.sleep = init.sleep ?? abortableSleep;
+    this.retry = {
+      maxAttempts: Math.max(1, init.retry?.maxAttempts ?? 3),
+      maxTotalWaitMs: Math.max(0, init.retry?.maxTotalWaitMs ?? 30_000),
+    };
   }
 
   /** The URL the next request goes to first. */
@@ -117,13 +152,40 @@ export class GridShardClient {
 
   /**
    * Sends one request of a declared route: its method, its path with the parameters filled in,
-   * the body its schema types, and the session token when given.
+   * the body its schema types, and the session token when given. A 429 or 503 that names a
+   * `Retry-After` is waited out and the request sent again, when the route is safe to repeat
+   * (`retryable`) and the wait fits the client's `retry` bounds; otherwise it rejects with
+   * HTTP_ERROR carrying `retryAfterMs`.
    */
   private async request<R extends RouteDeclaration, T>(
     route: R,
     input: RouteInput<R>,
     options: RequestOptions = {},
   ): Promise<T> {
+    let waitedMs = 0;
+    for (let attempt = 1; ; attempt++) {
+      const response = await this.send(route, input, options);
+      const retryAfterMs = retryAfterOf(response, this.now());
+      if (
+        retryAfterMs === undefined ||
+        !retryable(route) ||
+        options.waitOutBusy === false ||
+        attempt >= this.retry.maxAttempts ||
+        waitedMs + retryAfterMs > this.retry.maxTotalWaitMs
+      )
+        return this.answer<T>(response, retryAfterMs);
+      await response.body?.cancel();
+      await this.sleep(retryAfterMs, options.signal);
+      waitedMs += retryAfterMs;
+    }
+  }
+
+  /** One request, to the preferred validator or, when it cannot be reached, the next ones in turn. */
+  private async send<R extends RouteDeclaration>(
+    route: R,
+    input: RouteInput<R>,
+    options: RequestOptions,
+  ): Promise<Response> {
     const path = fillPath(route, (input.params ?? {}) as Record<PathParamName<R['path']>, string | number>);
     const headers: Record<string, string> = {};
     if (input.body !== undefined) headers['content-type'] = 'application/json';
@@ -148,7 +210,7 @@ export class GridShardClient {
         continue;
       }
       this.preferred = index;
-      return this.answer<T>(response);
+      return response;
     }
     throw new ClientError('UNREACHABLE', `${route.method} ${path}: ${failures.join('; ')}`, {});
   }
@@ -167,7 +229,7 @@ export class GridShardClient {
     }
   }
 
-  private async answer<T>(response: Response): Promise<T> {
+  private async answer<T>(response: Response, retryAfterMs?: number): Promise<T> {
     const json = (await response.json().catch(() => ({}))) as T & { detail?: string; code?: string };
     if (response.status >= 400) {
       throw new ClientError(
@@ -177,6 +239,7 @@ export class GridShardClient {
           status: response.status,
           ...(json.code === undefined ? {} : { code: json.code }),
           ...(json.detail === undefined ? {} : { detail: json.detail }),
+          ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
         },
       );
     }
@@ -226,7 +289,8 @@ export class GridShardClient {
     return waitUntilCommitted(
       {
         hash: toHex(this.hashOf(bytes)),
-        submit: (signal) => this.submit(bytes, { signal }),
+        // With other validators to turn to, a busy one is left at once rather than waited for.
+        submit: (signal) => this.submit(bytes, { signal, waitOutBusy: this.baseUrls.length === 1 }),
         find: (hash, signal) => this.transaction(hash, { signal }),
         rotate: () => this.rotate(),
         now: this.now,

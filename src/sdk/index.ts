@@ -20,6 +20,8 @@ export {
   type ClientOptions,
   GridShardClient,
   type RequestOptions,
+  type RetryBounds,
+  retryAfterOf,
   urlsFrom,
 } from './client.js';
 export type { CommitWait } from './commit-wait.js';

@@ -19,7 +19,7 @@ import type { Member, MemberStatus, Role } from '../../src/market/records.js';
 import { MarketStore } from '../../src/market/store.js';
 import { chainParametersOf, type GenesisFile } from '../../src/node/genesis-file.js';
 import { NodeMetrics } from '../../src/node/metrics.js';
-import { Mempool } from '../../src/validator/mempool.js';
+import { DEFAULT_MEMPOOL_LIMITS, Mempool, type MempoolLimits } from '../../src/validator/mempool.js';
 
 export const CHAIN_ID = 'api-edge-test';
 export const enc = (s: string) => new TextEncoder().encode(s);
@@ -66,7 +66,7 @@ export class TestNode extends EventEmitter<{ block: [StoredBlock] }> implements 
   readonly index = 0;
   readonly lastAppliedSequence = -1;
   readonly metrics = new NodeMetrics({ chainId: CHAIN_ID, shardId: 0, validator: 0 });
-  readonly mempool = new Mempool(ed25519Scheme, { chainId: CHAIN_ID, shardId: 0 });
+  readonly mempool: Mempool;
   private readonly overlay = new Map<string, Uint8Array>();
   readonly store: ApiNode['store'];
 
@@ -76,8 +76,10 @@ export class TestNode extends EventEmitter<{ block: [StoredBlock] }> implements 
     private readonly ledger: LedgerStore,
     private readonly seeds: SeedApplication = new SeedApplication(),
     readonly genesis: GenesisFile = baseGenesis,
+    mempoolLimits: MempoolLimits = DEFAULT_MEMPOOL_LIMITS,
   ) {
     super();
+    this.mempool = new Mempool(ed25519Scheme, { chainId: CHAIN_ID, shardId: 0 }, mempoolLimits);
     const overlay = this.overlay;
     this.store = {
       get committed() {
@@ -189,21 +191,24 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-/** `genesis` adds sections (a grid, a market) to the harness's own genesis file. */
+/**
+ * `genesis` adds sections (a grid, a market) to the harness's own genesis file; `mempoolLimits`
+ * shrinks the node's mempool.
+ */
 export async function startTestApi(
   limits: Partial<ApiLimits> = {},
   now?: () => number,
-  genesis: Partial<GenesisFile> = {},
+  extras: { genesis?: Partial<GenesisFile>; mempoolLimits?: Partial<MempoolLimits> } = {},
 ): Promise<TestApi> {
   const root = mkdtempSync(join(tmpdir(), 'gridshard-api-edge-'));
   const seeds = new SeedApplication();
-  const file: GenesisFile = { ...baseGenesis, ...genesis };
+  const file: GenesisFile = { ...baseGenesis, ...extras.genesis };
   const ledger = await LedgerStore.create(
     join(root, 'ledger'),
     chainParametersOf(file),
     chainApplication(await loadHighs(), [seeds]),
   );
-  const node = new TestNode(ledger, seeds, file);
+  const node = new TestNode(ledger, seeds, file, { ...DEFAULT_MEMPOOL_LIMITS, ...extras.mempoolLimits });
   const api = await buildApi(node, { host: '127.0.0.1', port: 0, limits, ...(now ? { now } : {}) });
   return {
     api,

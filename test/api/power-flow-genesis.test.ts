@@ -23,7 +23,7 @@ describe('power flow on a chain started from a genesis file with a grid', () => 
 
   before(async () => {
     t = await startTestApi({ rateLimitPerSecond: 1_000_000, authRateLimitPerSecond: 1_000_000 }, undefined, {
-      grid: gridToJson(FLOW_GRID),
+      genesis: { grid: gridToJson(FLOW_GRID) },
     });
   });
   after(() => t.close());

@@ -18,7 +18,9 @@ export class FakeValidator {
   /** Forget the next acknowledged transaction right after answering 202. */
   loseNextAcknowledged = false;
   /** Answer submissions with this refusal instead. */
-  refuseWith: { status: number; code: string } | null = null;
+  refuseWith: Refusal | null = null;
+  /** Answer the next submissions with these refusals, one each, before `refuseWith` applies. */
+  readonly refuseNext: Refusal[] = [];
   /** Commit what is pending on the next look-up. */
   commitOnLookup = false;
   private server: Server | null = null;
@@ -49,15 +51,19 @@ export class FakeValidator {
   }
 
   private route(method: string, url: string, body: string, response: ServerResponse): ServerResponse {
-    const send = (status: number, json: object) => {
-      response.writeHead(status, { 'content-type': 'application/json' });
+    const send = (status: number, json: object, retryAfter?: string) => {
+      response.writeHead(status, {
+        'content-type': 'application/json',
+        ...(retryAfter === undefined ? {} : { 'retry-after': retryAfter }),
+      });
       return response.end(JSON.stringify(json));
     };
     if (method === 'POST' && url === '/api/v1/tx') {
       const hex = (JSON.parse(body) as { tx: string }).tx;
       this.received.push(hex);
-      if (this.refuseWith !== null) {
-        return send(this.refuseWith.status, { code: this.refuseWith.code, detail: 'refused' });
+      const refusal = this.refuseNext.shift() ?? this.refuseWith;
+      if (refusal !== null) {
+        return send(refusal.status, { code: refusal.code, detail: 'refused' }, refusal.retryAfter);
       }
       const hash = toHex(sha256(Buffer.from(hex, 'hex')));
       if (this.committed.has(hash) || this.superseded.has(hash))
@@ -79,6 +85,13 @@ export class FakeValidator {
     }
     return send(404, { code: 'NOT_FOUND', detail: url });
   }
+}
+
+/** A refusal the fake answers with; `retryAfter` is sent as the `Retry-After` header. */
+export interface Refusal {
+  readonly status: number;
+  readonly code: string;
+  readonly retryAfter?: string;
 }
 
 /** A URL on which nothing listens: a port that was bound and closed again. */

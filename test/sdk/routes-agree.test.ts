@@ -58,10 +58,19 @@ function expectedOperation(route: RouteDeclaration): Operation {
         }),
     ...(route.body === undefined ? {} : { requestBody: { required: true, content: json(route.body) } }),
     responses: Object.fromEntries(
-      Object.entries(route.response).map(([status, schema]) => [
-        status,
-        { description: 'Default Response', content: json(schema) },
-      ]),
+      Object.entries(route.response).map(([status, schema]) => {
+        // Declared headers become the answer's headers, with their descriptions beside the schema.
+        const { headers, ...body } = schema as { headers?: Record<string, { description?: string }> };
+        if (headers === undefined)
+          return [status, { description: 'Default Response', content: json(schema) }];
+        const documented = Object.fromEntries(
+          Object.entries(headers).map(([name, { description, ...headerSchema }]) => [
+            name,
+            { schema: headerSchema, ...(description === undefined ? {} : { description }) },
+          ]),
+        );
+        return [status, { description: 'Default Response', headers: documented, content: json(body) }];
+      }),
     ),
   };
 }
@@ -156,7 +165,7 @@ describe('the SDK and /openapi.json agree', () => {
     };
     const methods = Object.getOwnPropertyNames(GridShardClient.prototype).filter(
       (name) =>
-        !['constructor', 'request', 'found', 'answer', 'rotate', 'baseUrl'].includes(name) &&
+        !['constructor', 'request', 'send', 'found', 'answer', 'rotate', 'baseUrl'].includes(name) &&
         typeof Object.getOwnPropertyDescriptor(GridShardClient.prototype, name)?.value === 'function',
     );
     assert.deepEqual(methods.sort(), Object.keys(calls).sort());
