@@ -3,13 +3,12 @@ import type { DagValidatorInit } from '../../consensus/dag/index.js';
 import { dagGenesis } from '../../consensus/dag/index.js';
 import type { Committee, ConsensusCore, ConsensusEffect, ConsensusInput } from '../../consensus/interface.js';
 import { maxFaulty, validitySize } from '../../consensus/interface.js';
-import { bytesEqual, sha256, toHex } from '../../crypto/index.js';
+import { sha256 } from '../../crypto/index.js';
 import { EffectLoop } from '../../kit/effect-loop.js';
 import { Prng } from '../../kit/prng.js';
 import {
   type Attestation,
   drawMasters,
-  RootFollower,
   type ShardDirectory,
   ShardLedger,
   tradeId,
@@ -25,6 +24,7 @@ import { ByzantineCore, strategyFor } from '../strategies.js';
 import { ByzantineShardNode } from './byzantine-master.js';
 import { Courier } from './courier.js';
 import { MasterDesk } from './master-desk.js';
+import { shardedReport } from './report.js';
 import { RootNode, rootAccepts } from './root-node.js';
 import { CommitteeNetworks, type CommitteeSpan, scopedCore } from './scope.js';
 import { encodeShardEntry, shardAccepts } from './shard-entry.js';
@@ -234,7 +234,6 @@ class ShardedSimulation {
   }
 
   private linksFor(): ShardNodeLinks {
-    const K = this.options.shards;
     return {
       chainId: CHAIN_ID,
       shardSize: this.options.nodesPerShard,
@@ -436,181 +435,29 @@ class ShardedSimulation {
     );
   }
 
-  private report(
-    planned: readonly { trade: Parameters<typeof tradeId>[0]; cross: boolean }[],
-    live: boolean,
-  ): ShardedResult {
-    const K = this.options.shards;
-    const problems = [...this.problems];
-    const note = (message: string) => {
-      if (problems.length < 20) problems.push(message);
-    };
-    let stateRootDivergences = 0;
-    let finalityViolations = 0;
-    for (let s = 0; s < K; s++) {
-      const nodes = this.honestShardNodes(s);
-      const longest = nodes.reduce((a, b) => (a.chain.length >= b.chain.length ? a : b));
-      for (const node of nodes)
-        node.chain.forEach((block, h) => {
-          const reference = longest.chain[h]!;
-          if (!bytesEqual(block.hash, reference.hash) || !bytesEqual(block.stateRoot, reference.stateRoot)) {
-            stateRootDivergences++;
-            note(`shard ${s}: validator ${node.index} differs at height ${h + 1}`);
-          }
-        });
-      for (const root of this.honestRootNodes())
-        for (let h = 1; h <= longest.chain.length; h++) {
-          const proof = root.ledger.proof(s, h);
-          if (proof !== undefined && !bytesEqual(proof.statement.blockHash, longest.chain[h - 1]!.hash)) {
-            finalityViolations++;
-            note(`root validator ${root.index} holds a proof of another block at shard ${s} height ${h}`);
-          }
-        }
-    }
-    for (const root of this.honestRootNodes()) finalityViolations += root.ledger.conflicts.length;
-    // A common node that holds only the genesis committees follows the root chain from its proofs.
-    const follower = new RootFollower(CHAIN_ID, ROOT_SHARD, this.committees[K]!, this.directory);
-    try {
-      for (const block of this.honestRootNodes()[0]?.provenBlocks() ?? []) follower.accept(block);
-    } catch (error) {
-      finalityViolations++;
-      note(`a common node refused root block ${follower.rootHeight + 1}: ${(error as Error).message}`);
-    }
-    for (let s = 0; s < K; s++) {
-      const longest = this.honestShardNodes(s).reduce((a, b) => (a.chain.length >= b.chain.length ? a : b));
-      for (let h = 1; h <= follower.finalHeight(s); h++) {
-        const final = follower.finalBlock(s, h)!;
-        const held = longest.chain[h - 1];
-        if (
-          held === undefined ||
-          !bytesEqual(final.blockHash, held.hash) ||
-          !bytesEqual(final.stateRoot, held.stateRoot)
-        ) {
-          finalityViolations++;
-          note(`a common node was proven shard ${s} block ${h} that its honest validators did not commit`);
-        }
-      }
-    }
-    let atomicityViolations = 0;
-    let crossShardCommitted = 0;
-    let crossShardAborted = 0;
-    let localCommitted = 0;
-    for (const { trade } of planned) {
-      const id = tradeId(trade);
-      const statuses = new Set<string>();
-      for (const leg of trade.legs)
-        for (const node of this.honestShardNodes(leg.shard)) statuses.add(node.ledger.status(id) ?? 'unseen');
-      if (statuses.has('committed') && statuses.has('aborted')) {
-        atomicityViolations++;
-        note(`trade ${toHex(id).slice(0, 16)} committed in one shard and aborted in another`);
-      }
-      if (trade.legs.length === 1) {
-        if (statuses.has('committed')) localCommitted++;
-      } else if (statuses.size === 1 && statuses.has('committed')) crossShardCommitted++;
-      else if (statuses.has('aborted') && !statuses.has('committed')) crossShardAborted++;
-    }
-    let doubleSpends = 0;
-    const refusedDecisions: Record<string, number> = {};
-    const masterAttacks: Record<string, number> = {};
-    for (const shell of this.shells) {
-      if (shell instanceof ShardNode) {
-        doubleSpends += shell.ledger.overdrafts + shell.desk.conflictingVotes;
-        for (const [code, count] of shell.refused)
-          refusedDecisions[code] = (refusedDecisions[code] ?? 0) + count;
-      }
-      if (shell instanceof ByzantineShardNode)
-        for (const [attack, count] of shell.attacks)
-          masterAttacks[attack] = (masterAttacks[attack] ?? 0) + count;
-    }
-    let conservationViolations = 0;
-    if (live) {
-      const genesis = shardAccounts(K).flat();
-      const expected = genesis.reduce(
-        (t, [, b]) => ({ money: t.money + b.money, energy: t.energy + b.energy }),
-        {
-          money: 0n,
-          energy: 0n,
-        },
-      );
-      // Every honest validator of every shard: each combination of one per shard must conserve.
-      const perShard = Array.from({ length: K }, (_, s) =>
-        this.honestShardNodes(s).map((node) => node.ledger.totals()),
-      );
-      for (let s = 0; s < K; s++)
-        if (
-          perShard[s]!.some((t) => t.money !== perShard[s]![0]!.money || t.energy !== perShard[s]![0]!.energy)
-        ) {
-          conservationViolations++;
-          note(`shard ${s}: honest validators hold different totals`);
-        }
-      const money = perShard.reduce((sum, totals) => sum + totals[0]!.money, 0n);
-      const energy = perShard.reduce((sum, totals) => sum + totals[0]!.energy, 0n);
-      if (money !== expected.money || energy !== expected.energy) {
-        conservationViolations++;
-        note(`totals ${money} money ${energy} Wh, genesis ${expected.money} money ${expected.energy} Wh`);
-      }
-    }
-    const agreementOk = this.checkers.every((checker) => !checker.agreementViolated);
-    for (const checker of this.checkers) for (const problem of checker.problems) note(problem);
-    if (!live) {
-      const open: string[] = [];
-      for (const { trade } of planned) {
-        const id = tradeId(trade);
-        for (const leg of trade.legs)
-          for (const node of this.honestShardNodes(leg.shard)) {
-            const status = node.ledger.status(id);
-            if (status === undefined || status === 'locked')
-              open.push(`${toHex(id).slice(0, 8)}@${leg.shard}/${node.index}:${status ?? 'unseen'}`);
-          }
-      }
-      const heights = this.shardHeights();
-      const roots = this.honestRootNodes().map((root) =>
-        heights.map((_, s) => root.ledger.finalHeight(s)).join(','),
-      );
-      note(
-        `liveness: by ${this.now} ms, ${open.length} trade legs still open (${open.slice(0, 8).join(' ')}); ` +
-          `shard heights ${heights.join(',')}, root final heights ${roots.join(' | ')}`,
-      );
-    }
-    const root = this.honestRootNodes()[0];
-    return {
-      seed: this.options.seed,
-      shards: K,
-      nodesPerShard: this.options.nodesPerShard,
-      faultyPerShard: this.options.faultyPerShard,
-      agreementOk,
-      livenessOk: live,
-      equivocationOk: !this.equivocationViolated,
-      stateRootDivergences,
-      atomicityViolations,
-      doubleSpends,
-      conservationViolations,
-      finalityViolations,
-      crossShardCommitted,
-      crossShardAborted,
-      localCommitted,
-      refusedDecisions,
-      masterAttacks,
-      crossMessagesLost: this.courier.lost,
-      rootFinalHeights: Array.from({ length: K }, (_, s) => root?.ledger.finalHeight(s) ?? 0),
-      followerFinalHeights: Array.from({ length: K }, (_, s) => follower.finalHeight(s)),
-      virtualMs: this.now,
-      restarts: this.restarts,
-      problems,
-    };
+  private report(planned: readonly { trade: Parameters<typeof tradeId>[0] }[], live: boolean): ShardedResult {
+    return shardedReport(
+      {
+        options: this.options,
+        chainId: CHAIN_ID,
+        rootShard: ROOT_SHARD,
+        rootCommittee: this.committees[this.options.shards]!,
+        directory: this.directory,
+        shells: this.shells,
+        checkers: this.checkers,
+        problems: this.problems,
+        equivocationViolated: this.equivocationViolated,
+        crossMessagesLost: this.courier.lost,
+        nowMs: this.now,
+        restarts: this.restarts,
+        shardNodes: (shard: number) => this.honestShardNodes(shard),
+        rootNodes: () => this.honestRootNodes(),
+        shardHeights: () => this.shardHeights(),
+      },
+      planned,
+      live,
+    );
   }
 }
 
-/** True when the run broke nothing and finished. */
-export function shardedRunOk(result: ShardedResult): boolean {
-  return (
-    result.agreementOk &&
-    result.livenessOk &&
-    result.equivocationOk &&
-    result.stateRootDivergences === 0 &&
-    result.atomicityViolations === 0 &&
-    result.doubleSpends === 0 &&
-    result.conservationViolations === 0 &&
-    result.finalityViolations === 0
-  );
-}
+export { shardedRunOk } from './report.js';
