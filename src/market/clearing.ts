@@ -21,7 +21,10 @@
 import { OfferHeads } from './offer-heads.js';
 import { pairByPriority } from './priority-pairing.js';
 
-/** From this many location groups on, the walk finds each bid's offer through `OfferHeads`. */
+/**
+ * From this many location groups on, the walk finds each bid's offer through `OfferHeads` and the
+ * pairing visits bid groups by fee.
+ */
 export const INDEXED_WALK_GROUPS = 8;
 
 export type PricingRule = 'uniform' | 'payAsBid';
@@ -108,8 +111,9 @@ export function clearInterval(book: OrderBook, pricing: PricingRule = 'uniform')
 }
 
 /**
- * The clearing with the walk's way of finding offers chosen: a scan over every group per pair,
- * or the indexed heads (the same answers, for many groups). Exported so tests compare the two.
+ * The clearing with its way of searching groups chosen: a scan over every group per pair, or the
+ * indexed heads and fee-ordered pairing (the same answers, for many groups). Exported so tests
+ * compare the two.
  */
 export function clearIntervalWith(book: OrderBook, pricing: PricingRule, indexed: boolean): ClearingResult {
   const bids = sortedIndices(book.bidPrice, true);
@@ -209,7 +213,7 @@ export function clearIntervalWith(book: OrderBook, pricing: PricingRule, indexed
   const clearingPrice = Math.floor((lastBidPrice + lastOfferEffective) / 2);
   const offerTraded = new Float64Array(offerLeft.length);
   for (let i = 0; i < offerLeft.length; i++) offerTraded[i] = book.offerQuantity[i]! - offerLeft[i]!;
-  const prioritised = pairByPriority(book, pricing, clearingPrice, bids, bidTraded, offerTraded);
+  const prioritised = pairByPriority(book, pricing, clearingPrice, bids, bidTraded, offerTraded, indexed);
   if (prioritised !== null) {
     return { clearingPrice, clearedQuantity: cleared, pairs: prioritised, pairing: 'priority' };
   }

@@ -34,7 +34,7 @@ function randomBook(random: Prng): OrderBook {
   };
 }
 
-describe('the indexed clearing walk (seeded property)', () => {
+describe('the indexed clearing walk and pairing (seeded property)', () => {
   it('gives exactly the scan over every group: price, volume and every pair', () => {
     const seed = Number(process.env.MARKET_WALK_SEED ?? 7);
     const random = new Prng(seed);
