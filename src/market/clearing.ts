@@ -190,7 +190,10 @@ export function clearIntervalWith(book: OrderBook, pricing: PricingRule, indexed
       const quantity = Math.min(bidLeft, offerLeft[bestOffer]!);
       bidLeft -= quantity;
       offerLeft[bestOffer]! -= quantity;
-      if (offerLeft[bestOffer] === 0) heads[bestGroup]!++;
+      if (offerLeft[bestOffer] === 0) {
+        if (index !== null) index.advance(bestGroup);
+        else heads[bestGroup]!++;
+      }
       pairCount++;
       if (keepPairs) {
         pairBid.push(bid);

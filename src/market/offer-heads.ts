@@ -4,16 +4,18 @@
  * scan over groups gives: the lowest offer price plus crossing fee, then the lower fee, then the
  * earlier offer, among groups the bid's group may buy from.
  *
+ * Every group with offers left stands in one array ordered by its head's (price, offer index). A
+ * head only moves forward in its price-ascending queue, so a group only moves back in that order.
  * For one bid group the offer groups fall into runs of equal fee (few: fees come from a short
- * tariff). Within a run the fee is common, so its best offer is the group head with the lowest
- * (price, offer index); each run keeps its groups in a min-heap on that key. A group's head only
- * moves forward in its price-ascending queue, so its key only grows: a heap entry may be stale,
- * never too high. The top is refreshed (re-keyed and sifted down) until it is current, and a
- * current top is the run's minimum. The runs of a bid group are compared as the scan compares
- * groups; a run's heap is built the first time one of its bids asks.
+ * tariff). Within a run the fee is common, so the run's best is its first group in the order. A
+ * small run is scanned; for the large ones the order is walked from the front until each has
+ * shown its first group, or until no run still unseen can beat the best so far.
  */
 
 type Matrix<T> = readonly (readonly T[])[];
+
+/** Runs of at most this many groups are scanned rather than found in the order. */
+const SMALL_RUN = 16;
 
 interface Column {
   /** The offer groups a bid group may buy from, by fee then group number. */
@@ -21,6 +23,11 @@ interface Column {
   /** Run r is groups[start[r]] … groups[start[r + 1] - 1], all at fee[r]. */
   readonly start: Int32Array;
   readonly fee: Float64Array;
+  /** The run of each offer group; -1 for barred groups and for groups of small runs. */
+  readonly largeRunOf: Int32Array;
+  /** The large runs, by fee. */
+  readonly large: Int32Array;
+  readonly small: Int32Array;
 }
 
 interface Columns {
@@ -65,105 +72,31 @@ function buildColumn(
     }
   }
   start.push(list.length);
-  return { groups: Int32Array.from(list), start: Int32Array.from(start), fee: Float64Array.from(fee) };
-}
-
-/** A min-heap of groups on their head's (price, offer index), refreshed lazily. */
-class HeadHeap {
-  private size = 0;
-  private readonly group: Int32Array;
-  /** The head position each entry was keyed at; another position means the entry is stale. */
-  private readonly at: Int32Array;
-  private readonly price: Float64Array;
-  private readonly offer: Float64Array;
-
-  constructor(
-    groups: ArrayLike<number>,
-    from: number,
-    to: number,
-    private readonly heads: OfferHeads,
-  ) {
-    const capacity = to - from;
-    this.group = new Int32Array(capacity);
-    this.at = new Int32Array(capacity);
-    this.price = new Float64Array(capacity);
-    this.offer = new Float64Array(capacity);
-    for (let k = from; k < to; k++) {
-      const g = groups[k]!;
-      const offer = heads.headOffer(g);
-      if (offer < 0) continue;
-      const n = this.size++;
-      this.group[n] = g;
-      this.at[n] = heads.position[g]!;
-      this.price[n] = heads.offerPrice[offer]!;
-      this.offer[n] = offer;
+  const largeRunOf = new Int32Array(groupCount).fill(-1);
+  const large: number[] = [];
+  const small: number[] = [];
+  for (let r = 0; r < fee.length; r++) {
+    if (start[r + 1]! - start[r]! <= SMALL_RUN) {
+      small.push(r);
+      continue;
     }
-    for (let n = (this.size >> 1) - 1; n >= 0; n--) this.down(n);
+    large.push(r);
+    for (let k = start[r]!; k < start[r + 1]!; k++) largeRunOf[list[k]!] = r;
   }
-
-  /** The group whose head is least, or -1 once every group is exhausted. */
-  top(): number {
-    const heads = this.heads;
-    while (this.size > 0) {
-      const g = this.group[0]!;
-      const position = heads.position[g]!;
-      if (position === this.at[0]) return g;
-      const offer = heads.headOffer(g);
-      if (offer < 0) {
-        const last = --this.size;
-        this.move(last, 0);
-      } else {
-        this.at[0] = position;
-        this.price[0] = heads.offerPrice[offer]!;
-        this.offer[0] = offer;
-      }
-      this.down(0);
-    }
-    return -1;
-  }
-
-  private less(a: number, b: number): boolean {
-    const pa = this.price[a]!;
-    const pb = this.price[b]!;
-    return pa < pb || (pa === pb && this.offer[a]! < this.offer[b]!);
-  }
-
-  private move(from: number, to: number): void {
-    this.group[to] = this.group[from]!;
-    this.at[to] = this.at[from]!;
-    this.price[to] = this.price[from]!;
-    this.offer[to] = this.offer[from]!;
-  }
-
-  private swap(a: number, b: number): void {
-    const group = this.group[a]!;
-    const at = this.at[a]!;
-    const price = this.price[a]!;
-    const offer = this.offer[a]!;
-    this.move(b, a);
-    this.group[b] = group;
-    this.at[b] = at;
-    this.price[b] = price;
-    this.offer[b] = offer;
-  }
-
-  private down(n: number): void {
-    for (;;) {
-      const left = 2 * n + 1;
-      if (left >= this.size) return;
-      const right = left + 1;
-      const child = right < this.size && this.less(right, left) ? right : left;
-      if (!this.less(child, n)) return;
-      this.swap(child, n);
-      n = child;
-    }
-  }
+  return {
+    groups: Int32Array.from(list),
+    start: Int32Array.from(start),
+    fee: Float64Array.from(fee),
+    largeRunOf,
+    large: Int32Array.from(large),
+    small: Int32Array.from(small),
+  };
 }
 
 /**
- * The offer queues of one interval (one price-ascending queue per location group, `position`
- * the head of each) and the runs of every bid group that asks. After `best` the chosen offer is
- * in `group`, `offer`, `fee` and `effective`.
+ * The offer queues of one interval (one price-ascending queue per location group). The walk
+ * moves a head with `advance`. After `best` the chosen offer is in `group`, `offer`, `fee` and
+ * `effective`.
  */
 export class OfferHeads {
   group = -1;
@@ -171,68 +104,130 @@ export class OfferHeads {
   fee = 0;
   effective = 0;
   private readonly columns: Columns;
-  private readonly runs = new Map<number, HeadHeap[]>();
-  private readonly all: HeadHeap;
+  /** Groups with offers left, by their head's (price, offer); `count` of them. */
+  private readonly order: Int32Array;
+  private count = 0;
+  /** Each group's place in `order`, -1 once its queue is used up. */
+  private readonly place: Int32Array;
+  private readonly price: Float64Array;
+  private readonly head: Float64Array;
+  private seen = new Uint8Array(0);
 
   constructor(
     private readonly queues: readonly number[][],
-    readonly position: number[],
-    readonly offerPrice: ArrayLike<number>,
+    private readonly position: number[],
+    private readonly offerPrice: ArrayLike<number>,
     private readonly fees: Matrix<number> | undefined,
     private readonly allowed: Matrix<boolean> | undefined,
   ) {
-    this.columns = columnsFor(fees, allowed, queues.length);
-    const every = Int32Array.from(queues.keys());
-    this.all = new HeadHeap(every, 0, every.length, this);
+    const groups = queues.length;
+    this.columns = columnsFor(fees, allowed, groups);
+    this.order = new Int32Array(groups);
+    this.place = new Int32Array(groups).fill(-1);
+    this.price = new Float64Array(groups);
+    this.head = new Float64Array(groups);
+    const live: number[] = [];
+    for (let g = 0; g < groups; g++) if (this.key(g)) live.push(g);
+    live.sort((a, b) => this.price[a]! - this.price[b]! || this.head[a]! - this.head[b]!);
+    for (const g of live) {
+      this.place[g] = this.count;
+      this.order[this.count++] = g;
+    }
   }
 
-  /** The offer at the head of a group's queue, or -1 when the queue is used up. */
-  headOffer(g: number): number {
+  /** Keys the group by its head; false when its queue is used up. */
+  private key(g: number): boolean {
     const queue = this.queues[g]!;
-    const head = this.position[g]!;
-    return head < queue.length ? queue[head]! : -1;
+    const at = this.position[g]!;
+    if (at >= queue.length) return false;
+    const offer = queue[at]!;
+    this.head[g] = offer;
+    this.price[g] = this.offerPrice[offer]!;
+    return true;
+  }
+
+  private before(a: number, b: number): boolean {
+    const pa = this.price[a]!;
+    const pb = this.price[b]!;
+    return pa < pb || (pa === pb && this.head[a]! < this.head[b]!);
+  }
+
+  /** Moves the group's head to its next offer and the group to its new place in the order. */
+  advance(g: number): void {
+    this.position[g]!++;
+    const order = this.order;
+    const from = this.place[g]!;
+    if (!this.key(g)) {
+      order.copyWithin(from, from + 1, this.count);
+      this.count--;
+      for (let k = from; k < this.count; k++) this.place[order[k]!] = k;
+      this.place[g] = -1;
+      return;
+    }
+    // The key only grows: the new place is at or after the old one.
+    let k = from;
+    while (k + 1 < this.count && this.before(order[k + 1]!, g)) {
+      order[k] = order[k + 1]!;
+      this.place[order[k]!] = k;
+      k++;
+    }
+    order[k] = g;
+    this.place[g] = k;
   }
 
   /** The lowest head price over every group, barred or not; +∞ once all are used up. */
   cheapestHead(): number {
-    const g = this.all.top();
-    return g < 0 ? Number.POSITIVE_INFINITY : this.offerPrice[this.headOffer(g)]!;
+    return this.count === 0 ? Number.POSITIVE_INFINITY : this.price[this.order[0]!]!;
+  }
+
+  private consider(g: number, fee: number): void {
+    const offer = this.head[g]!;
+    const effective = this.price[g]! + fee;
+    if (
+      this.group < 0 ||
+      effective < this.effective ||
+      (effective === this.effective && (fee < this.fee || (fee === this.fee && offer < this.offer)))
+    ) {
+      this.group = g;
+      this.offer = offer;
+      this.fee = fee;
+      this.effective = effective;
+    }
   }
 
   /** Finds the offer a bid of `bidGroup` takes next; false when it may buy from none. */
   best(bidGroup: number): boolean {
-    let runs = this.runs.get(bidGroup);
-    let column: Column | undefined;
-    if (runs === undefined) {
-      column = this.columns.byBidGroup.get(bidGroup);
-      if (column === undefined) {
-        column = buildColumn(this.fees, this.allowed, this.columns.groupCount, bidGroup);
-        this.columns.byBidGroup.set(bidGroup, column);
-      }
-      runs = [];
-      for (let r = 0; r + 1 < column.start.length; r++) {
-        runs.push(new HeadHeap(column.groups, column.start[r]!, column.start[r + 1]!, this));
-      }
-      this.runs.set(bidGroup, runs);
+    let column = this.columns.byBidGroup.get(bidGroup);
+    if (column === undefined) {
+      column = buildColumn(this.fees, this.allowed, this.columns.groupCount, bidGroup);
+      this.columns.byBidGroup.set(bidGroup, column);
     }
-    column ??= this.columns.byBidGroup.get(bidGroup)!;
     this.group = -1;
-    for (let r = 0; r < runs.length; r++) {
-      const g = runs[r]!.top();
-      if (g < 0) continue;
-      const offer = this.headOffer(g);
+    for (let s = 0; s < column.small.length; s++) {
+      const r = column.small[s]!;
       const fee = column.fee[r]!;
-      const effective = this.offerPrice[offer]! + fee;
-      if (
-        this.group < 0 ||
-        effective < this.effective ||
-        (effective === this.effective && (fee < this.fee || (fee === this.fee && offer < this.offer)))
-      ) {
-        this.group = g;
-        this.offer = offer;
-        this.fee = fee;
-        this.effective = effective;
+      for (let k = column.start[r]!; k < column.start[r + 1]!; k++) {
+        const g = column.groups[k]!;
+        if (this.place[g]! >= 0) this.consider(g, fee);
       }
+    }
+    let unseen = column.large.length;
+    if (unseen === 0) return this.group >= 0;
+    if (this.seen.length < column.fee.length) this.seen = new Uint8Array(column.fee.length);
+    const seen = this.seen;
+    seen.fill(0);
+    // Large runs come by fee: the first unseen one has the lowest fee still to come.
+    let next = 0;
+    for (let k = 0; k < this.count && unseen > 0; k++) {
+      const g = this.order[k]!;
+      const lowestFee = column.fee[column.large[next]!]!;
+      if (this.group >= 0 && this.price[g]! + lowestFee > this.effective) break;
+      const r = column.largeRunOf[g]!;
+      if (r < 0 || seen[r] === 1) continue;
+      seen[r] = 1;
+      unseen--;
+      this.consider(g, column.fee[r]!);
+      while (next < column.large.length && seen[column.large[next]!] === 1) next++;
     }
     return this.group >= 0;
   }

@@ -94,6 +94,9 @@ export function pairByPriority(
   const uniform = pricing === 'uniform';
   const columns =
     indexed && groupCount <= (fees ?? allowed ?? []).length ? bidColumns(fees, allowed) : undefined;
+  // The most any bid group can absorb: past the best's fee, a seller stops when none can.
+  const roots = columns === undefined ? null : new SegmentTree(groupCount);
+  roots?.build((h) => groups[h]!.tree.root(), groupCount);
   const pairs: ClearingPair[] = [];
   for (const offer of offers) {
     const offerPrice = book.offerPrice[offer]!;
@@ -118,7 +121,7 @@ export function pairByPriority(
         if (column !== undefined && bestGroup >= 0) {
           // Bid groups come by fee: past the best's fee only a bid that absorbs can still win,
           // and none can once the best absorbs.
-          if (fee > bestFee && bestAbsorbs) break;
+          if (fee > bestFee && (bestAbsorbs || roots!.root() < output)) break;
           const cannotAbsorb = group.tree.root() < output;
           if (cannotAbsorb) {
             if (fee > bestFee || bestAbsorbs) continue;
@@ -158,8 +161,10 @@ export function pairByPriority(
       const quantity = Math.min(remaining, group.left[bestSlot]!);
       remaining -= quantity;
       group.left[bestSlot]! -= quantity;
-      if (ownerSlots === null) group.tree.set(bestSlot, group.left[bestSlot]!);
-      else {
+      if (ownerSlots === null) {
+        group.tree.set(bestSlot, group.left[bestSlot]!);
+        roots?.set(bestGroup, group.tree.root());
+      } else {
         const owner = group.owner[bestSlot]!;
         ownerLeft[owner]! -= quantity;
         const left = ownerLeft[owner]!;
@@ -167,6 +172,7 @@ export function pairByPriority(
           const other = groups[ownerSlots.group[k]!]!;
           const slot = ownerSlots.slot[k]!;
           other.tree.set(slot, other.left[slot]! > 0 ? left : 0);
+          roots?.set(ownerSlots.group[k]!, other.tree.root());
         }
       }
       if (!offerOwner.identity) projectLeft[project]! -= quantity;
