@@ -1,6 +1,6 @@
 import { Prng } from '../kit/prng.js';
 import { clearInterval } from '../market/clearing.js';
-import { simulateMarket } from '../market/simulate.js';
+import { runSimulation, simulateMarket } from '../market/simulate.js';
 
 export interface MarketBenchOptions {
   readonly repeats: number;
@@ -8,27 +8,55 @@ export interface MarketBenchOptions {
   readonly orders: number;
   readonly participants: number;
   readonly intervals: number;
-  /** Also run one cycle of 10,000 participants × 96 intervals (minutes of CPU, so opt-in). */
+  /** Also run one large cycle, by default 10,000 participants × 96 intervals (opt-in: it takes a while). */
   readonly large?: boolean;
+  readonly largeParticipants?: number;
+  readonly largeIntervals?: number;
 }
 
-/** The large cycle's shape and its goal: one day-ahead cycle of a big market, within 30 s. */
-export const LARGE_CYCLE = { participants: 10_000, intervals: 96, goalMs: 30_000 } as const;
+/**
+ * The large cycle's shape and its goal: a province's day-ahead market, 10,000 participants and
+ * 96 intervals of 15 minutes, within 30 s.
+ */
+export const LARGE_CYCLE = {
+  participants: 10_000,
+  intervals: 96,
+  intervalMs: 15 * 60_000,
+  goalMs: 30_000,
+} as const;
 
-/** One whole cycle of 10,000 participants × 96 intervals, as `market simulate` runs it, once. */
-export function runLargeCycle() {
-  const report = simulateMarket({
-    participants: LARGE_CYCLE.participants,
-    intervals: LARGE_CYCLE.intervals,
+const MB = 1024 * 1024;
+
+/**
+ * One whole cycle of the large shape, as `market simulate` runs it, once. Its fields are named by
+ * the shape (`cycle10000x96Ms` for the default). Memory: the process's peak resident set so far
+ * and the heap in use when the cycle has settled, with its state still held.
+ */
+export function runLargeCycle(
+  participants: number = LARGE_CYCLE.participants,
+  intervals: number = LARGE_CYCLE.intervals,
+): Record<string, number> {
+  const { report, state } = runSimulation({
+    participants,
+    intervals,
+    intervalMs: LARGE_CYCLE.intervalMs,
     seed: 1,
   });
+  const heapUsed = process.memoryUsage().heapUsed;
+  const name = `cycle${participants}x${intervals}`;
   return {
-    cycle10000x96Ms: Math.round(report.elapsedMs),
-    cycle10000x96CpuMs: Math.round(report.elapsedCpuMs),
-    tradingCycle10000x96Ms: Math.round(report.cycleMs),
-    cycle10000x96GoalMs: LARGE_CYCLE.goalMs,
-    cycle10000x96Transactions: report.transactions,
-    cycle10000x96Contracts: report.contracts,
+    [`${name}Ms`]: Math.round(report.elapsedMs),
+    [`${name}CpuMs`]: Math.round(report.elapsedCpuMs),
+    [`${name}TradingMs`]: Math.round(report.cycleMs),
+    [`${name}TradingCpuMs`]: Math.round(report.cycleCpuMs),
+    [`${name}GoalMs`]: LARGE_CYCLE.goalMs,
+    [`${name}Transactions`]: report.transactions,
+    [`${name}Orders`]: report.orders,
+    [`${name}Contracts`]: report.contracts,
+    [`${name}StateEntries`]: state.size,
+    [`${name}HeapUsedMb`]: Math.round(heapUsed / MB),
+    // maxRSS is in kilobytes; it covers the whole process, the smaller cycles before included.
+    [`${name}PeakRssMb`]: Math.round(process.resourceUsage().maxRSS / 1024),
   };
 }
 
@@ -106,7 +134,7 @@ export function runMarketBench(options: MarketBenchOptions = DEFAULT_BENCH) {
     cycleOrders: last?.orders ?? 0,
     cycleContracts: last?.contracts ?? 0,
     cycleStateRoot: last?.stateRoot ?? '',
-    ...(options.large === true ? runLargeCycle() : {}),
+    ...(options.large === true ? runLargeCycle(options.largeParticipants, options.largeIntervals) : {}),
     repeats: { clear: options.repeats, cycle: options.cycleRepeats },
     node: process.version,
   };

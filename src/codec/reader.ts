@@ -4,6 +4,8 @@ import { CodecError } from './errors.js';
 // U+FEFF is kept as a character rather than silently dropped, so the decoded string re-encodes
 // to exactly the bytes that were read (a dropped mark would give one value two encodings).
 const textDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** Strings up to this many bytes are tried as ASCII first. */
+const ASCII_RUN = 256;
 
 /**
  * Canonical binary reader, the inverse of Writer. It refuses truncated input, trailing bytes
@@ -63,11 +65,15 @@ export class Reader {
 
   u64(): number {
     const at = this.offset;
-    const value = this.u64Big();
-    if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
+    this.need(8, 'u64');
+    // Read as two 32-bit halves; above 2^53-1 exactly when the high half exceeds 21 bits.
+    const high = this.view.getUint32(at);
+    if (high > 0x1f_ffff) {
       throw new CodecError('OUT_OF_RANGE', `u64 at ${at} exceeds 2^53-1`, { offset: at });
     }
-    return Number(value);
+    const value = high * 0x1_0000_0000 + this.view.getUint32(at + 4);
+    this.offset += 8;
+    return value;
   }
 
   u64Big(): bigint {
@@ -133,6 +139,24 @@ export class Reader {
 
   string(maxLength = Number.MAX_SAFE_INTEGER): string {
     const at = this.offset;
+    const length = this.varuint();
+    if (length <= ASCII_RUN && length <= maxLength && length <= this.remaining) {
+      // ASCII bytes are valid UTF-8 and decode to the characters of the same codes.
+      const bytes = this.bytes;
+      const start = this.offset;
+      let ascii = true;
+      for (let i = start; i < start + length; i++) {
+        if (bytes[i]! >= 0x80) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) {
+        this.offset += length;
+        return String.fromCharCode.apply(null, bytes.subarray(start, start + length) as unknown as number[]);
+      }
+    }
+    this.offset = at;
     const raw = this.bytesField(maxLength);
     try {
       return textDecoder.decode(raw);

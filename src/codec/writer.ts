@@ -4,6 +4,8 @@ const textEncoder = new TextEncoder();
 // With the u flag a string is read by code points, so only unpaired surrogates are in Cs.
 const LONE_SURROGATE = /\p{Cs}/u;
 const U64_MAX = (1n << 64n) - 1n;
+/** Strings up to this length are tried as ASCII first. */
+const ASCII_RUN = 256;
 const I64_MIN = -(1n << 63n);
 const I64_MAX = (1n << 63n) - 1n;
 
@@ -64,7 +66,12 @@ export class Writer {
   /** A safe integer (0 … 2^53-1) as a fixed 8-byte big-endian field. */
   u64(value: number): this {
     checkInteger(value, 0, Number.MAX_SAFE_INTEGER, 'u64');
-    return this.u64Big(BigInt(value));
+    // Two 32-bit halves: the same bytes as the bigint path, without a bigint per field.
+    this.reserve(8);
+    this.view.setUint32(this.length, Math.floor(value / 0x1_0000_0000));
+    this.view.setUint32(this.length + 4, value >>> 0);
+    this.length += 8;
+    return this;
   }
 
   u64Big(value: bigint): this {
@@ -121,6 +128,27 @@ export class Writer {
    * for it, so the bytes would decode to another string than the one given.
    */
   string(value: string): this {
+    // Short ASCII text (ids, codes, reasons) is its own UTF-8 and holds no surrogate: written
+    // character by character, without an encoder's intermediate array.
+    const count = value.length;
+    if (count <= ASCII_RUN) {
+      let ascii = true;
+      for (let i = 0; i < count; i++) {
+        if (value.charCodeAt(i) >= 0x80) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) {
+        this.varuint(count);
+        this.reserve(count);
+        const buffer = this.buffer;
+        let at = this.length;
+        for (let i = 0; i < count; i++) buffer[at++] = value.charCodeAt(i);
+        this.length = at;
+        return this;
+      }
+    }
     if (LONE_SURROGATE.test(value)) {
       throw new CodecError('INVALID_VALUE', 'string holds a lone UTF-16 surrogate', {});
     }

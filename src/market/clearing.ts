@@ -18,7 +18,14 @@
  * who can absorb all its remaining output, then the nearest. Prices, volumes and every order's
  * traded quantity stay those of the walk.
  */
+import { OfferHeads } from './offer-heads.js';
 import { pairByPriority } from './priority-pairing.js';
+
+/**
+ * From this many location groups on, the walk finds each bid's offer through `OfferHeads` and the
+ * pairing visits bid groups by fee.
+ */
+export const INDEXED_WALK_GROUPS = 8;
 
 export type PricingRule = 'uniform' | 'payAsBid';
 
@@ -100,6 +107,15 @@ export function sortedIndices(price: ArrayLike<number>, descending: boolean, sub
 }
 
 export function clearInterval(book: OrderBook, pricing: PricingRule = 'uniform'): ClearingResult {
+  return clearIntervalWith(book, pricing, countGroups(book) >= INDEXED_WALK_GROUPS);
+}
+
+/**
+ * The clearing with its way of searching groups chosen: a scan over every group per pair, or the
+ * indexed heads and fee-ordered pairing (the same answers, for many groups). Exported so tests
+ * compare the two.
+ */
+export function clearIntervalWith(book: OrderBook, pricing: PricingRule, indexed: boolean): ClearingResult {
   const bids = sortedIndices(book.bidPrice, true);
   const groupCount = countGroups(book);
   // One ascending queue of offers per location group; a single group when there are no fees.
@@ -125,6 +141,7 @@ export function clearInterval(book: OrderBook, pricing: PricingRule = 'uniform')
   let lastBidPrice = 0;
   let lastOfferEffective = 0;
   let cleared = 0;
+  const index = indexed ? new OfferHeads(queues, heads, book.offerPrice, fees, allowed) : null;
 
   for (const bid of bids) {
     const bidPrice = book.bidPrice[bid]!;
@@ -136,33 +153,47 @@ export function clearInterval(book: OrderBook, pricing: PricingRule = 'uniform')
       let bestEffective = 0;
       let bestFee = 0;
       let bestOffer = 0;
-      cheapestHead = Number.POSITIVE_INFINITY;
-      for (let g = 0; g < groupCount; g++) {
-        const queue = queues[g]!;
-        const head = heads[g]!;
-        if (head >= queue.length) continue;
-        const offer = queue[head]!;
-        const price = book.offerPrice[offer]!;
-        if (price < cheapestHead) cheapestHead = price;
-        if (allowed && allowed[g]?.[bidGroup] === false) continue;
-        const fee = fees ? (fees[g]?.[bidGroup] ?? 0) : 0;
-        const effective = price + fee;
-        if (
-          bestGroup < 0 ||
-          effective < bestEffective ||
-          (effective === bestEffective && (fee < bestFee || (fee === bestFee && offer < bestOffer)))
-        ) {
-          bestGroup = g;
-          bestEffective = effective;
-          bestFee = fee;
-          bestOffer = offer;
+      if (index !== null) {
+        if (index.best(bidGroup)) {
+          bestGroup = index.group;
+          bestEffective = index.effective;
+          bestFee = index.fee;
+          bestOffer = index.offer;
+        }
+        // The scan's cheapest head is only read once the bid stops short.
+        if (bestGroup < 0 || bidPrice < bestEffective) cheapestHead = index.cheapestHead();
+      } else {
+        cheapestHead = Number.POSITIVE_INFINITY;
+        for (let g = 0; g < groupCount; g++) {
+          const queue = queues[g]!;
+          const head = heads[g]!;
+          if (head >= queue.length) continue;
+          const offer = queue[head]!;
+          const price = book.offerPrice[offer]!;
+          if (price < cheapestHead) cheapestHead = price;
+          if (allowed && allowed[g]?.[bidGroup] === false) continue;
+          const fee = fees ? (fees[g]?.[bidGroup] ?? 0) : 0;
+          const effective = price + fee;
+          if (
+            bestGroup < 0 ||
+            effective < bestEffective ||
+            (effective === bestEffective && (fee < bestFee || (fee === bestFee && offer < bestOffer)))
+          ) {
+            bestGroup = g;
+            bestEffective = effective;
+            bestFee = fee;
+            bestOffer = offer;
+          }
         }
       }
       if (bestGroup < 0 || bidPrice < bestEffective) break;
       const quantity = Math.min(bidLeft, offerLeft[bestOffer]!);
       bidLeft -= quantity;
       offerLeft[bestOffer]! -= quantity;
-      if (offerLeft[bestOffer] === 0) heads[bestGroup]!++;
+      if (offerLeft[bestOffer] === 0) {
+        if (index !== null) index.advance(bestGroup);
+        else heads[bestGroup]!++;
+      }
       pairCount++;
       if (keepPairs) {
         pairBid.push(bid);
@@ -185,7 +216,7 @@ export function clearInterval(book: OrderBook, pricing: PricingRule = 'uniform')
   const clearingPrice = Math.floor((lastBidPrice + lastOfferEffective) / 2);
   const offerTraded = new Float64Array(offerLeft.length);
   for (let i = 0; i < offerLeft.length; i++) offerTraded[i] = book.offerQuantity[i]! - offerLeft[i]!;
-  const prioritised = pairByPriority(book, pricing, clearingPrice, bids, bidTraded, offerTraded);
+  const prioritised = pairByPriority(book, pricing, clearingPrice, bids, bidTraded, offerTraded, indexed);
   if (prioritised !== null) {
     return { clearingPrice, clearedQuantity: cleared, pairs: prioritised, pairing: 'priority' };
   }

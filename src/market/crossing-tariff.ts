@@ -33,13 +33,13 @@ export class TariffFeeTable implements CrossingFeeTable {
     this.highestKv = Math.max(...tops);
   }
 
+  private point(p: GridLocation): { kv: number; bus: number } {
+    return { kv: p.voltageKv === 0 ? this.lowestKv : Math.min(p.voltageKv, this.highestKv), bus: p.bus };
+  }
+
   crossing(seller: GridLocation, buyer: GridLocation): Crossing {
     if (this.tariff === null) return { feePerKwh: 0, levelsAboveSeller: 0 };
-    const point = (p: GridLocation) => ({
-      kv: p.voltageKv === 0 ? this.lowestKv : Math.min(p.voltageKv, this.highestKv),
-      bus: p.bus,
-    });
-    const fee = crossingFee(this.tariff, point(seller), point(buyer));
+    const fee = crossingFee(this.tariff, this.point(seller), this.point(buyer));
     return { feePerKwh: fee.feePerKwh, levelsAboveSeller: fee.levelsAboveSeller };
   }
 }

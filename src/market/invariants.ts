@@ -14,9 +14,13 @@ export function contractedByParticipant(
     list[interval]! += wh;
     out.set(name, list);
   };
-  for (const contract of store.allContracts(cycleId)) {
-    add(contract.generator, contract.interval, contract.energyWh);
-    if (contract.mode === 'direct') add(contract.user, contract.interval, contract.energyWh);
+  // Interval by interval, so a large cycle's contracts are never all decoded at once.
+  const cycleIntervals = store.cycle(cycleId)?.intervals ?? 0;
+  for (let interval = 0; interval < cycleIntervals; interval++) {
+    for (const contract of store.contracts(cycleId, interval)) {
+      add(contract.generator, contract.interval, contract.energyWh);
+      if (contract.mode === 'direct') add(contract.user, contract.interval, contract.energyWh);
+    }
   }
   return out;
 }

@@ -226,10 +226,11 @@ export function matchNow(ctx: HandlerContext, cycle: Cycle, code: string, reason
   return { cycleId: cycle.cycleId, round: cycle.round, orders, deals: deals.length, matchedWh, lapsed };
 }
 
+const whole = (n: number) => Number.isSafeInteger(n) && n >= 0;
+
 /** A fee from the grid side must be a whole, non-negative money amount per kWh. */
 function crossing(ctx: HandlerContext, seller: GridLocation, buyer: GridLocation): Crossing {
   const answer = ctx.plugins.crossingFees.crossing(seller, buyer);
-  const whole = (n: number) => Number.isSafeInteger(n) && n >= 0;
   if (!whole(answer.feePerKwh) || !whole(answer.levelsAboveSeller)) {
     throw new MarketError(
       'BAD_INPUT',

@@ -27,6 +27,8 @@ export function pairByPriority(
   bidOrder: readonly number[],
   bidTraded: Float64Array,
   offerTraded: Float64Array,
+  /** Visit bid groups by fee and stop once no other can win (same pairs; for many groups). */
+  indexed = false,
 ): ClearingPair[] | null {
   const bidGroups = book.bidGroup;
   const offerGroups = book.offerGroup;
@@ -50,6 +52,8 @@ export function pairByPriority(
     left: new Float64Array(size),
     owner: new Int32Array(size),
     tree: new SegmentTree(size),
+    /** No slot before it has anything left (a lower bound, moved forward lazily). */
+    firstLeft: 0,
   }));
   const fill = new Int32Array(groupCount);
   const ownerLeft = new Float64Array(bidOwner.identity ? 0 : bidOwner.count);
@@ -88,6 +92,11 @@ export function pairByPriority(
   const fees = book.crossingFee;
   const allowed = book.allowed;
   const uniform = pricing === 'uniform';
+  const columns =
+    indexed && groupCount <= (fees ?? allowed ?? []).length ? bidColumns(fees, allowed) : undefined;
+  // The most any bid group can absorb: past the best's fee, a seller stops when none can.
+  const roots = columns === undefined ? null : new SegmentTree(groupCount);
+  roots?.build((h) => groups[h]!.tree.root(), groupCount);
   const pairs: ClearingPair[] = [];
   for (const offer of offers) {
     const offerPrice = book.offerPrice[offer]!;
@@ -101,10 +110,27 @@ export function pairByPriority(
       let bestSlot = 0;
       let bestAbsorbs = false;
       let bestFee = 0;
-      for (let h = 0; h < groupCount; h++) {
-        if (allowed && allowed[g]?.[h] === false) continue;
+      const column = columns?.[g];
+      const visits = column === undefined ? groupCount : column.groups.length;
+      for (let k = 0; k < visits; k++) {
+        const h = column === undefined ? k : column.groups[k]!;
+        if (h >= groupCount) continue;
+        if (column === undefined && allowed && allowed[g]?.[h] === false) continue;
         const group = groups[h]!;
-        const fee = fees ? (fees[g]?.[h] ?? 0) : 0;
+        const fee = column === undefined ? (fees ? (fees[g]?.[h] ?? 0) : 0) : column.fee[k]!;
+        if (column !== undefined && bestGroup >= 0) {
+          // Bid groups come by fee: past the best's fee only a bid that absorbs can still win,
+          // and none can once the best absorbs.
+          if (fee > bestFee && (bestAbsorbs || roots!.root() < output)) break;
+          const cannotAbsorb = group.tree.root() < output;
+          if (cannotAbsorb) {
+            if (fee > bestFee || bestAbsorbs) continue;
+            // Its best is at or after its first bid with anything left, which bids no more.
+            if (group.tree.root() < 1) continue;
+            while (group.left[group.firstLeft]! <= 0) group.firstLeft++;
+            if (group.prices[group.firstLeft]! < groups[bestGroup]!.prices[bestSlot]!) continue;
+          }
+        }
         const need = uniform ? Math.max(clearingPrice, offerPrice + fee) : offerPrice + fee;
         const reach = prefixAtLeast(group.prices, need);
         let slot = group.tree.first(reach, output);
@@ -135,8 +161,10 @@ export function pairByPriority(
       const quantity = Math.min(remaining, group.left[bestSlot]!);
       remaining -= quantity;
       group.left[bestSlot]! -= quantity;
-      if (ownerSlots === null) group.tree.set(bestSlot, group.left[bestSlot]!);
-      else {
+      if (ownerSlots === null) {
+        group.tree.set(bestSlot, group.left[bestSlot]!);
+        roots?.set(bestGroup, group.tree.root());
+      } else {
         const owner = group.owner[bestSlot]!;
         ownerLeft[owner]! -= quantity;
         const left = ownerLeft[owner]!;
@@ -144,6 +172,7 @@ export function pairByPriority(
           const other = groups[ownerSlots.group[k]!]!;
           const slot = ownerSlots.slot[k]!;
           other.tree.set(slot, other.left[slot]! > 0 ? left : 0);
+          roots?.set(ownerSlots.group[k]!, other.tree.root());
         }
       }
       if (!offerOwner.identity) projectLeft[project]! -= quantity;
@@ -207,6 +236,36 @@ function pairPlain(
     }
   }
   return pairs;
+}
+
+interface BidColumn {
+  /** The bid groups an offer group may sell to, by fee then group number. */
+  readonly groups: Int32Array;
+  readonly fee: Float64Array;
+}
+
+// One match prices every interval with the same matrices: sorted once per matrix (read as immutable).
+const bidColumnCache = new WeakMap<object, { allowed: unknown; columns: BidColumn[] }>();
+
+/** Per offer group, its bid groups by fee; undefined without a square matrix to sort. */
+function bidColumns(
+  fees: readonly (readonly number[])[] | undefined,
+  allowed: readonly (readonly boolean[])[] | undefined,
+): BidColumn[] | undefined {
+  const matrix = fees ?? allowed;
+  if (matrix === undefined) return undefined;
+  const cached = bidColumnCache.get(matrix);
+  if (cached !== undefined && cached.allowed === allowed) return cached.columns;
+  const size = matrix.length;
+  const columns = Array.from({ length: size }, (_, g) => {
+    const list: number[] = [];
+    for (let h = 0; h < size; h++) if (!(allowed && allowed[g]?.[h] === false)) list.push(h);
+    const feeOf = (h: number) => (fees ? (fees[g]?.[h] ?? 0) : 0);
+    list.sort((a, b) => feeOf(a) - feeOf(b) || a - b);
+    return { groups: Int32Array.from(list), fee: Float64Array.from(list, feeOf) };
+  });
+  bidColumnCache.set(matrix, { allowed, columns });
+  return columns;
 }
 
 /** Stands for "owner = order" (never read: every reader checks `identity` first). */
@@ -302,6 +361,11 @@ class SegmentTree {
     for (let i = 0; i < count; i++) max[this.size + i] = value(i);
     for (let node = this.size - 1; node >= 1; node--)
       max[node] = Math.max(max[2 * node]!, max[2 * node + 1]!);
+  }
+
+  /** The largest value of all. */
+  root(): number {
+    return this.max[1]!;
   }
 
   set(index: number, value: number): void {

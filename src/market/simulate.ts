@@ -16,6 +16,8 @@ export interface SimulationOptions {
   /** Defaults to true: sealed commit/reveal quotations. */
   readonly sealedBids?: boolean;
   readonly pricing?: 'uniform' | 'payAsBid';
+  /** Length of a delivery interval; defaults to an hour (a province's day of 15 minutes is 96). */
+  readonly intervalMs?: number;
 }
 
 export interface SimulationReport {
@@ -123,6 +125,7 @@ export function runSimulation(options: SimulationOptions & { readonly record?: b
   const setupStarted = performance.now();
   const random = new Prng(options.seed);
   const { participants, intervals } = options;
+  const intervalMs = options.intervalMs ?? HOUR_MS;
   const sealed = options.sealedBids ?? true;
   const buses = Math.max(4, Math.ceil(participants / 25));
   const state = new MemoryState();
@@ -243,7 +246,7 @@ export function runSimulation(options: SimulationOptions & { readonly record?: b
     type: 'openCycle',
     cycleId,
     intervals,
-    intervalMs: HOUR_MS,
+    intervalMs,
     deliveryStartMs,
     gateClosureMs: driver.blockTimeMs + windowMs(4 * HOUR_MS),
     gridEnterprise: gridEnterprise.publicKey,
@@ -254,7 +257,7 @@ export function runSimulation(options: SimulationOptions & { readonly record?: b
   const runRound = (round: number) => {
     const reveals: { trader: Trader; quoteId: string; quote: Quotation; salt: Uint8Array }[] = [];
     for (const trader of active) {
-      const quote = buildQuote(trader, round, intervals, random, store, cycleId);
+      const quote = buildQuote(trader, round, intervals, intervalMs, random, store, cycleId);
       if (quote === null) continue;
       const quoteId = `q${round}`;
       orders += quote.curves.reduce((sum, curve) => sum + curve.steps.length, 0);
@@ -293,7 +296,7 @@ export function runSimulation(options: SimulationOptions & { readonly record?: b
   acceptBySignature(driver, store, cycleId, active);
 
   // Metering after delivery: each contracted participant's reading deviates by up to +-8 %.
-  driver.advanceTo(deliveryStartMs + intervals * HOUR_MS);
+  driver.advanceTo(deliveryStartMs + intervals * intervalMs);
   // The grid enterprise's meter data system sends readings in batches of 250 participants.
   const contracted = contractedByParticipant(store, cycleId, intervals);
   const meters = [...contracted.entries()].sort().map(([name, byInterval]) => ({
@@ -330,6 +333,15 @@ export function runSimulation(options: SimulationOptions & { readonly record?: b
       }
     }
   }
+  // Interval by interval: a large cycle's contracts are not all held at once.
+  const contractCount = { all: 0, binding: 0, lapsed: 0 };
+  for (let interval = 0; interval < intervals; interval++) {
+    for (const contract of store.contracts(cycleId, interval)) {
+      contractCount.all++;
+      if (contract.status === 'binding') contractCount.binding++;
+      if (contract.status === 'lapsed') contractCount.lapsed++;
+    }
+  }
   const report: SimulationReport = {
     participants,
     generators: traders.filter((t) => t.role === 'generator').length,
@@ -341,9 +353,9 @@ export function runSimulation(options: SimulationOptions & { readonly record?: b
     rejectedTransactions: driver.rejected,
     orders,
     deals: deals.length,
-    contracts: store.allContracts(cycleId).length,
-    bindingContracts: store.allContracts(cycleId).filter((c) => c.status === 'binding').length,
-    lapsedContracts: store.allContracts(cycleId).filter((c) => c.status === 'lapsed').length,
+    contracts: contractCount.all,
+    bindingContracts: contractCount.binding,
+    lapsedContracts: contractCount.lapsed,
     breaches: store
       .statementMembers(cycleId)
       .reduce(
@@ -396,6 +408,7 @@ function buildQuote(
   trader: Trader,
   round: number,
   intervals: number,
+  intervalMs: number,
   random: Prng,
   store: MarketStore,
   cycleId: string,
@@ -404,14 +417,17 @@ function buildQuote(
   const powerKw =
     trader.role === 'generator' ? store.member(trader.signer.publicKey)!.approvedKw[0]! : trader.maxLoadKw;
   const curves: Quotation['curves'] = [];
+  const hours = intervalMs / HOUR_MS;
   const direct = trader.mode === 'direct';
   if (round > 0 && !direct) return null;
   for (let interval = 0; interval < intervals; interval++) {
     let energyWh: number;
     if (round === 0) {
-      // A daily shape: PV peaks at noon, load in the evening; never above capacity.
-      const shape = 0.35 + 0.6 * Math.abs(Math.sin(((interval + (side === 'sell' ? 0 : 6)) * Math.PI) / 24));
-      energyWh = Math.floor(powerKw * 1000 * shape * (0.5 + 0.5 * random.float()));
+      // A daily shape: PV peaks at noon, load in the evening; never above capacity. With hourly
+      // intervals `hour` is the interval's index.
+      const hour = interval * hours;
+      const shape = 0.35 + 0.6 * Math.abs(Math.sin(((hour + (side === 'sell' ? 0 : 6)) * Math.PI) / 24));
+      energyWh = Math.floor(powerKw * 1000 * hours * shape * (0.5 + 0.5 * random.float()));
       trader.quotedWh[interval] = energyWh;
     } else {
       const matched = store.matchedWh(cycleId, trader.signer.publicKey, 0)[interval] ?? 0;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { DEFAULT_BENCH, runMarketBench } from '../../bench/market.js';
+import { DEFAULT_BENCH, LARGE_CYCLE, runMarketBench } from '../../bench/market.js';
 import { MarketError } from '../../market/errors.js';
 import { clearPlainOrders, parseOrderFile } from '../../market/order-book.js';
 import { simulateMarket } from '../../market/simulate.js';
@@ -124,15 +124,41 @@ export function registerBench(bench: Command): void {
     .option('--repeats <n>', 'repeats of the clearing benchmark', String(DEFAULT_BENCH.repeats))
     .option('--cycle-repeats <n>', 'repeats of the whole-cycle benchmark', String(DEFAULT_BENCH.cycleRepeats))
     .option('--participants <n>', 'participants in the cycle benchmark', String(DEFAULT_BENCH.participants))
-    .option('--large', 'also cycle10000x96Ms: one cycle of 10,000 participants × 96 intervals (minutes)')
+    .option('--intervals <n>', 'intervals in the cycle benchmark', String(DEFAULT_BENCH.intervals))
+    .option('--large', 'also cycle10000x96Ms: one cycle of 10,000 participants × 96 intervals of 15 minutes')
+    .option('--large-participants <n>', 'participants in the large cycle (10000)')
+    .option('--large-intervals <n>', 'intervals in the large cycle (96)')
     .option('--json', 'print JSON (the only output format)')
     .action(
       action(
-        (options: { repeats?: string; cycleRepeats?: string; participants?: string; large?: boolean }) => {
+        (options: {
+          repeats?: string;
+          cycleRepeats?: string;
+          participants?: string;
+          intervals?: string;
+          large?: boolean;
+          largeParticipants?: string;
+          largeIntervals?: string;
+        }) => {
           printJson(
             runMarketBench({
               ...DEFAULT_BENCH,
               large: options.large === true,
+              largeParticipants: intOption(
+                'large-participants',
+                options.largeParticipants,
+                LARGE_CYCLE.participants,
+                1,
+                100_000,
+              ),
+              largeIntervals: intOption(
+                'large-intervals',
+                options.largeIntervals,
+                LARGE_CYCLE.intervals,
+                1,
+                96,
+              ),
+              intervals: intOption('intervals', options.intervals, DEFAULT_BENCH.intervals, 1, 96),
               repeats: intOption('repeats', options.repeats, DEFAULT_BENCH.repeats, 1, 100),
               cycleRepeats: intOption(
                 'cycle-repeats',
