@@ -132,7 +132,7 @@ export function tallyCycle(evidence: CycleEvidence): CreditTally[] {
     if (vertex.coinShare) coinShares[author]!++;
   }
   const equivocated = new Set<number>();
-  for (const e of evidence.equivocations) equivocated.add(offender(e, n));
+  for (const e of evidence.equivocations) equivocated.add(equivocator(e, n));
   const total = evidence.vertices.length;
   return votes.map((v, validator) => ({
     validator,
@@ -220,7 +220,12 @@ function scaled(raw: number, best: number): number {
   return Number((BigInt(Math.min(raw, best)) * BigInt(CREDIT_SCALE)) / BigInt(best));
 }
 
-function offender(e: Equivocation, n: number): number {
+/**
+ * The validator an equivocation convicts, once its two statements are checked to conflict (same
+ * signer, same slot, different content). Signatures are not checked here: `equivocatorOf` does
+ * that with the committee's keys before the evidence is admitted to a cycle.
+ */
+export function equivocator(e: Equivocation, n: number): number {
   if (e.kind === 'attestations') {
     const { signer, first, second } = e.evidence;
     member(signer, n, 'equivocator');

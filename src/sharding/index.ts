@@ -67,12 +67,14 @@ export {
   DEFAULT_CREDIT_CARRY,
   DEFAULT_CREDIT_WEIGHTS,
   type Equivocation,
+  equivocator,
   MAX_CREDIT_WEIGHT,
   MAX_CYCLE_ROUNDS,
   tallyCycle,
 } from './credit.js';
 export { drawMastersByCredit, type Election, electRoles, type ShardRoles } from './credit-election.js';
 export { CreditError, type CreditErrorCode } from './credit-errors.js';
+export { certifiedVertexOf, equivocatorOf } from './credit-evidence.js';
 export { ShardingError, type ShardingErrorCode } from './errors.js';
 export { drawMasters } from './masters.js';
 export { type MemberSignature, sortedSignatures, verifyQuorumSignatures } from './quorum.js';
