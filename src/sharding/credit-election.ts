@@ -61,7 +61,8 @@ export function electRoles(
   let replaced: Election['replaced'] = null;
   if (verification.length > 0 && standby.length > 0) {
     let worst = 0;
-    for (let i = 1; i < verification.length; i++) if (above(verification[worst]!, verification[i]!)) worst = i;
+    for (let i = 1; i < verification.length; i++)
+      if (above(verification[worst]!, verification[i]!)) worst = i;
     const best = bestStandby();
     const out = verification[worst]!;
     const incoming = standby[best]!;

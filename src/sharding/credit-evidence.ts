@@ -20,9 +20,13 @@ export function certifiedVertexOf(batch: CommittedBatch, committee: Committee): 
     });
   }
   if (certificate.author !== batch.proposer || certificate.round !== batch.round)
-    throw new CreditError('BAD_CREDIT_EVIDENCE', `batch ${batch.sequence} names another vertex than its certificate`, {
-      sequence: batch.sequence,
-    });
+    throw new CreditError(
+      'BAD_CREDIT_EVIDENCE',
+      `batch ${batch.sequence} names another vertex than its certificate`,
+      {
+        sequence: batch.sequence,
+      },
+    );
   // The check skips votes of non-members and repeats; only the members' first votes are counted.
   const voters = new Set<number>();
   for (const vote of certificate.votes) if (vote.voter < committee.members.length) voters.add(vote.voter);
@@ -50,10 +54,14 @@ export function equivocatorOf(e: Equivocation, committee: Committee): number {
       });
     }
   } else if (!verifyEquivocationProof(committee, e.proof)) {
-    throw new CreditError('BAD_CREDIT_EVIDENCE', `the headers of ${e.proof.author} do not prove an equivocation`, {
-      author: e.proof.author,
-      round: e.proof.round,
-    });
+    throw new CreditError(
+      'BAD_CREDIT_EVIDENCE',
+      `the headers of ${e.proof.author} do not prove an equivocation`,
+      {
+        author: e.proof.author,
+        round: e.proof.round,
+      },
+    );
   }
   return equivocator(e, committee.members.length);
 }

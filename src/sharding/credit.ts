@@ -97,7 +97,12 @@ export function tallyCycle(evidence: CycleEvidence): CreditTally[] {
   const { committeeSize: n, firstRound, lastRound } = evidence;
   if (!Number.isSafeInteger(n) || n < 1 || n > MAX_COMMITTEE_SIZE)
     bad(`committee size ${n} is not in 1 … ${MAX_COMMITTEE_SIZE}`, { committeeSize: n });
-  if (!Number.isSafeInteger(firstRound) || !Number.isSafeInteger(lastRound) || firstRound < 1 || lastRound < firstRound)
+  if (
+    !Number.isSafeInteger(firstRound) ||
+    !Number.isSafeInteger(lastRound) ||
+    firstRound < 1 ||
+    lastRound < firstRound
+  )
     bad(`rounds ${firstRound} … ${lastRound} are not a cycle`, { firstRound, lastRound });
   const rounds = lastRound - firstRound + 1;
   if (rounds > MAX_CYCLE_ROUNDS) bad(`${rounds} rounds exceed ${MAX_CYCLE_ROUNDS}`, { rounds });
@@ -117,7 +122,10 @@ export function tallyCycle(evidence: CycleEvidence): CreditTally[] {
     if (seen.has(slot)) bad(`two vertices of validator ${author} in round ${round}`, { author, round });
     seen.add(slot);
     if (vertex.voters.length < quorum || vertex.voters.length > n)
-      bad(`certificate of ${author} in round ${round} lists ${vertex.voters.length} voters`, { author, round });
+      bad(`certificate of ${author} in round ${round} lists ${vertex.voters.length} voters`, {
+        author,
+        round,
+      });
     const voters = new Set<number>();
     for (const voter of vertex.voters) {
       member(voter, n, 'voter');
@@ -155,7 +163,10 @@ export function tallyCycle(evidence: CycleEvidence): CreditTally[] {
  * voted in every certificate and had a certified, ordered vertex with its coin share in every
  * round. An equivocator scores 0 and is suspended.
  */
-export function creditScores(evidence: CycleEvidence, weights: CreditWeights = DEFAULT_CREDIT_WEIGHTS): CreditScores {
+export function creditScores(
+  evidence: CycleEvidence,
+  weights: CreditWeights = DEFAULT_CREDIT_WEIGHTS,
+): CreditScores {
   checkWeights(weights);
   const tallies = tallyCycle(evidence);
   const rounds = evidence.lastRound - evidence.firstRound + 1;
@@ -250,15 +261,20 @@ export function equivocator(e: Equivocation, n: number): number {
 export function checkWeights(weights: CreditWeights): void {
   for (const [name, value] of Object.entries(weights)) {
     if (!Number.isSafeInteger(value) || value < 0 || value > MAX_CREDIT_WEIGHT)
-      throw new CreditError('BAD_CREDIT_WEIGHTS', `weight ${name} = ${value} is not a whole number in 0 … ${MAX_CREDIT_WEIGHT}`, {
-        name,
-        value,
-      });
+      throw new CreditError(
+        'BAD_CREDIT_WEIGHTS',
+        `weight ${name} = ${value} is not a whole number in 0 … ${MAX_CREDIT_WEIGHT}`,
+        {
+          name,
+          value,
+        },
+      );
   }
 }
 
 function member(index: number, n: number, what: string): void {
-  if (!Number.isSafeInteger(index) || index < 0 || index >= n) bad(`${what} ${index} is not a member`, { index });
+  if (!Number.isSafeInteger(index) || index < 0 || index >= n)
+    bad(`${what} ${index} is not a member`, { index });
 }
 
 function bad(message: string, data: Record<string, unknown>): never {

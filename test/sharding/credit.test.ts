@@ -30,7 +30,13 @@ import {
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
-const vertex = (author: number, round: number, voters: number[], committed = true, coinShare = false): CertifiedVertex => ({
+const vertex = (
+  author: number,
+  round: number,
+  voters: number[],
+  committed = true,
+  coinShare = false,
+): CertifiedVertex => ({
   author,
   round,
   voters,
@@ -159,7 +165,10 @@ describe('node credit', () => {
     // Two copies of one statement prove nothing.
     const same = header(0, 2, 'a');
     throwsCode(
-      () => creditScores(handMade([{ kind: 'headers', proof: { author: 0, round: 2, first: same, second: same } }])),
+      () =>
+        creditScores(
+          handMade([{ kind: 'headers', proof: { author: 0, round: 2, first: same, second: same } }]),
+        ),
       'BAD_CREDIT_EVIDENCE',
       /the same/,
     );
@@ -168,7 +177,14 @@ describe('node credit', () => {
       () =>
         creditScores(
           handMade([
-            { kind: 'attestations', evidence: { signer: 1, first: a!.first, second: { ...a!.second, statement: statement(8, 'y') } } },
+            {
+              kind: 'attestations',
+              evidence: {
+                signer: 1,
+                first: a!.first,
+                second: { ...a!.second, statement: statement(8, 'y') },
+              },
+            },
           ]),
         ),
       'BAD_CREDIT_EVIDENCE',
@@ -194,17 +210,32 @@ describe('node credit', () => {
       }
     }
     const equivocations: Equivocation[] = [
-      { kind: 'headers', proof: { author: 4, round: 9, first: header(4, 9, 'a'), second: header(4, 9, 'b') } },
-      { kind: 'headers', proof: { author: 4, round: 11, first: header(4, 11, 'a'), second: header(4, 11, 'b') } },
+      {
+        kind: 'headers',
+        proof: { author: 4, round: 9, first: header(4, 9, 'a'), second: header(4, 9, 'b') },
+      },
+      {
+        kind: 'headers',
+        proof: { author: 4, round: 11, first: header(4, 11, 'a'), second: header(4, 11, 'b') },
+      },
     ];
-    const evidence: CycleEvidence = { committeeSize: n, firstRound: 1, lastRound: 40, vertices, equivocations };
+    const evidence: CycleEvidence = {
+      committeeSize: n,
+      firstRound: 1,
+      lastRound: 40,
+      vertices,
+      equivocations,
+    };
     const reference = creditScores(evidence);
     assert.ok(new Set(reference.scores.values()).size >= 4, 'the scores differ between validators');
     assert.deepEqual([...reference.suspended], [4]);
     for (const seed of ['a', 'b', 'c', 'd']) {
       const permuted: CycleEvidence = {
         ...evidence,
-        vertices: shuffled(vertices, seed).map((v) => ({ ...v, voters: shuffled(v.voters, `${seed}${v.round}`) })),
+        vertices: shuffled(vertices, seed).map((v) => ({
+          ...v,
+          voters: shuffled(v.voters, `${seed}${v.round}`),
+        })),
         equivocations: shuffled(equivocations, seed),
       };
       const again = creditScores(permuted);
@@ -218,11 +249,19 @@ describe('node credit', () => {
     const withVertex = (v: CertifiedVertex): CycleEvidence => ({ ...base, vertices: [...base.vertices, v] });
     throwsCode(() => creditScores(withVertex(vertex(4, 3, [0, 1, 2]))), 'BAD_CREDIT_EVIDENCE', /author 4/);
     throwsCode(() => creditScores(withVertex(vertex(3, 5, [0, 1, 2]))), 'BAD_CREDIT_EVIDENCE', /outside/);
-    throwsCode(() => creditScores(withVertex(vertex(0, 2, [0, 1, 2]))), 'BAD_CREDIT_EVIDENCE', /two vertices/);
+    throwsCode(
+      () => creditScores(withVertex(vertex(0, 2, [0, 1, 2]))),
+      'BAD_CREDIT_EVIDENCE',
+      /two vertices/,
+    );
     throwsCode(() => creditScores(withVertex(vertex(3, 2, [0, 1]))), 'BAD_CREDIT_EVIDENCE', /2 voters/);
     throwsCode(() => creditScores(withVertex(vertex(3, 2, [0, 1, 1]))), 'BAD_CREDIT_EVIDENCE', /twice/);
     throwsCode(() => creditScores(withVertex(vertex(3, 2, [0, 1, 7]))), 'BAD_CREDIT_EVIDENCE', /voter 7/);
-    throwsCode(() => creditScores(withVertex(vertex(3, 2, [0, 1, 2], true, true))), 'BAD_CREDIT_EVIDENCE', /coin/);
+    throwsCode(
+      () => creditScores(withVertex(vertex(3, 2, [0, 1, 2], true, true))),
+      'BAD_CREDIT_EVIDENCE',
+      /coin/,
+    );
     throwsCode(() => creditScores({ ...base, lastRound: 0 }), 'BAD_CREDIT_EVIDENCE', /not a cycle/);
     throwsCode(() => creditScores({ ...base, committeeSize: 0 }), 'BAD_CREDIT_EVIDENCE');
     const weights = { vote: 1, certified: 4, committed: 2, coinShare: 2, missedRound: 8, missedVote: 2 };
@@ -338,7 +377,10 @@ describe('credit-weighted master draw', () => {
       const expected = cycles * p;
       const spread = 4 * Math.sqrt(cycles * p * (1 - p));
       const seen = first.get(node) ?? 0;
-      assert.ok(Math.abs(seen - expected) <= spread, `node ${node}: ${seen} times first, expected ${expected}`);
+      assert.ok(
+        Math.abs(seen - expected) <= spread,
+        `node ${node}: ${seen} times first, expected ${expected}`,
+      );
     }
     assert.equal(first.get(24), undefined);
   });
@@ -360,7 +402,10 @@ describe('credit-weighted master draw', () => {
 
   it('draws uniformly when no candidate has credit', () => {
     const zero = new Map<number, number>();
-    assert.deepEqual(drawMastersByCredit(beacon(1), 2, 0, [4, 5, 6], zero), drawMasters(beacon(1), 2, 0, [4, 5, 6]));
+    assert.deepEqual(
+      drawMastersByCredit(beacon(1), 2, 0, [4, 5, 6], zero),
+      drawMasters(beacon(1), 2, 0, [4, 5, 6]),
+    );
     throwsCode(() => drawMastersByCredit(beacon(1), 2, 0, [4, 4], zero), 'BAD_ROLES');
     throwsCode(() => drawMastersByCredit(beacon(1), 2, 0, [4], new Map([[4, -3]])), 'BAD_CREDIT_WEIGHTS');
   });
@@ -396,7 +441,11 @@ describe('credit evidence from the chain', () => {
       'BAD_CREDIT_EVIDENCE',
       /batch 17/,
     );
-    throwsCode(() => certifiedVertexOf({ ...batch, proposer: 1 }, committee), 'BAD_CREDIT_EVIDENCE', /another vertex/);
+    throwsCode(
+      () => certifiedVertexOf({ ...batch, proposer: 1 }, committee),
+      'BAD_CREDIT_EVIDENCE',
+      /another vertex/,
+    );
   });
 
   it('convicts an equivocator only on two valid signatures', () => {
@@ -404,17 +453,26 @@ describe('credit evidence from the chain', () => {
       ...h,
       signature: ed25519Sign(keys[h.author]!.seed, headerSigningBytes(committee, headerDigest(h))),
     });
-    const proof = { author: 1, round: 4, first: signed(header(1, 4, 'a')), second: signed(header(1, 4, 'b')) };
+    const proof = {
+      author: 1,
+      round: 4,
+      first: signed(header(1, 4, 'a')),
+      second: signed(header(1, 4, 'b')),
+    };
     assert.equal(equivocatorOf({ kind: 'headers', proof }, committee), 1);
     const forged = { ...proof, second: { ...header(1, 4, 'b'), signature: proof.first.signature } };
     throwsCode(() => equivocatorOf({ kind: 'headers', proof: forged }, committee), 'BAD_CREDIT_EVIDENCE');
     const sign = (message: Uint8Array) => ed25519Sign(keys[3]!.seed, message);
     const first = signCommitStatement(statement(9, 'x'), 3, sign);
     const second = signCommitStatement(statement(9, 'y'), 3, sign);
-    assert.equal(equivocatorOf({ kind: 'attestations', evidence: { signer: 3, first, second } }, committee), 3);
+    assert.equal(
+      equivocatorOf({ kind: 'attestations', evidence: { signer: 3, first, second } }, committee),
+      3,
+    );
     const stolen = { ...second, signature: first.signature };
     throwsCode(
-      () => equivocatorOf({ kind: 'attestations', evidence: { signer: 3, first, second: stolen } }, committee),
+      () =>
+        equivocatorOf({ kind: 'attestations', evidence: { signer: 3, first, second: stolen } }, committee),
       'BAD_CREDIT_EVIDENCE',
     );
   });
