@@ -258,16 +258,17 @@ export function equivocator(e: Equivocation, n: number): number {
   return author;
 }
 
+const WEIGHT_NAMES = ['vote', 'certified', 'committed', 'coinShare', 'missedRound', 'missedVote'] as const;
+
+/** Every weight present and a whole number in 0 … MAX_CREDIT_WEIGHT (BAD_CREDIT_WEIGHTS otherwise). */
 export function checkWeights(weights: CreditWeights): void {
-  for (const [name, value] of Object.entries(weights)) {
+  for (const name of WEIGHT_NAMES) {
+    const value = weights[name];
     if (!Number.isSafeInteger(value) || value < 0 || value > MAX_CREDIT_WEIGHT)
       throw new CreditError(
         'BAD_CREDIT_WEIGHTS',
         `weight ${name} = ${value} is not a whole number in 0 … ${MAX_CREDIT_WEIGHT}`,
-        {
-          name,
-          value,
-        },
+        { name, value },
       );
   }
 }

@@ -267,6 +267,8 @@ describe('node credit', () => {
     const weights = { vote: 1, certified: 4, committed: 2, coinShare: 2, missedRound: 8, missedVote: 2 };
     throwsCode(() => creditScores(base, { ...weights, vote: -1 }), 'BAD_CREDIT_WEIGHTS', /vote/);
     throwsCode(() => creditScores(base, { ...weights, certified: 0.5 }), 'BAD_CREDIT_WEIGHTS', /certified/);
+    const { missedVote: _, ...missing } = weights;
+    throwsCode(() => creditScores(base, missing as typeof weights), 'BAD_CREDIT_WEIGHTS', /missedVote/);
   });
 
   it('carries credit across cycles: members move toward their score, standbys keep theirs', () => {
