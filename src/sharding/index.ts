@@ -20,6 +20,27 @@ export {
   verifyCommitProof,
 } from './commit-proof.js';
 export {
+  type CertifiedVertex,
+  CREDIT_SCALE,
+  type CreditScores,
+  type CreditTally,
+  type CreditWeights,
+  type CycleEvidence,
+  carryCredit,
+  checkWeights,
+  creditScores,
+  DEFAULT_CREDIT_CARRY,
+  DEFAULT_CREDIT_WEIGHTS,
+  type Equivocation,
+  equivocator,
+  MAX_CREDIT_WEIGHT,
+  MAX_CYCLE_ROUNDS,
+  tallyCycle,
+} from './credit.js';
+export { drawMastersByCredit, type Election, electRoles, type ShardRoles } from './credit-election.js';
+export { CreditError, type CreditErrorCode } from './credit-errors.js';
+export { certifiedVertexOf, equivocatorOf } from './credit-evidence.js';
+export {
   type CrossDecision,
   decisionOutcome,
   decodeDecision,
