@@ -92,8 +92,8 @@ describe('clearing by zones, then across them', () => {
         assert.ok(pair.buyerPricePerKwh <= book.bidPrice[pair.bid]!, 'no buyer pays above its bid');
         assert.ok(pair.sellerPricePerKwh >= book.offerPrice[pair.offer]!, 'no seller gets below its offer');
       }
-      bidTaken.forEach((q, i) => assert.ok(q <= book.bidQuantity[i]!));
-      offerTaken.forEach((q, i) => assert.ok(q <= book.offerQuantity[i]!));
+      for (let i = 0; i < bids; i++) assert.ok(bidTaken[i] <= book.bidQuantity[i]!);
+      for (let i = 0; i < offers; i++) assert.ok(offerTaken[i] <= book.offerQuantity[i]!);
       for (const pair of result.local) assert.equal(bidZone[pair.bid], offerZone[pair.offer]);
       for (const pair of result.cross) assert.notEqual(bidZone[pair.bid], offerZone[pair.offer]);
     }
