@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Prng } from '../../src/kit/prng.js';
-import { clearInterval } from '../../src/market/clearing.js';
 import { clearByZones, crossZoneTrade, type ZonalBook } from '../../src/market/zonal-clearing.js';
 import { checkTrade } from '../../src/sharding/index.js';
 
