@@ -64,8 +64,9 @@ export class MasterDesk {
       desk = { trade, shares: new Map(), votes: new Map(), decision: null };
       this.desks.set(key, desk);
     }
-    if (desk.decision === null && !desk.votes.has(statement.shard))
-      this.count(desk, share, committee!.members.length);
+    // Shares keep being counted until the trade is decided, so a second certified verdict of one
+    // shard (which needs more than f of its validators to sign both) would be seen.
+    if (desk.decision === null) this.count(desk, share, committee!.members.length);
     const fresh = desk.decision === null && this.settle(desk);
     const missing = desk.trade.legs.map((leg) => leg.shard).filter((shard) => !desk.votes.has(shard));
     return { decision: desk.decision, fresh, missing };
