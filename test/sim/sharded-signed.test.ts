@@ -81,4 +81,18 @@ describe('signed shard entries', () => {
     assert.equal(result.crossMessagesLost, 0);
     assert.equal(result.restarts, 0);
   });
+
+  it('refuses a trade window it cannot run', () => {
+    const options = {
+      shards: 1,
+      nodesPerShard: 1,
+      faultyPerShard: 0,
+      byzantine: 'all',
+      byzantineMaster: false,
+      crossRatio: 0,
+      seed: 1,
+    } as const;
+    assert.throws(() => runShardedSimulation({ ...options, tradeWindowMs: 0 }), /trade window/);
+    assert.throws(() => runShardedSimulation({ ...options, tradeWindowMs: 1.5 }), /trade window/);
+  });
 });

@@ -68,6 +68,9 @@ export function runShardedSimulation(options: ShardedOptions): ShardedResult {
     throw new SimError('BAD_OPTIONS', `a root committee of ${rootN} cannot have ${rootF} faulty`);
   if (!(options.crossRatio >= 0 && options.crossRatio <= 1))
     throw new SimError('BAD_OPTIONS', `--cross-ratio must be 0 … 1, got ${options.crossRatio}`);
+  const window = options.tradeWindowMs;
+  if (window !== undefined && !(Number.isInteger(window) && window >= 1 && window <= 600_000))
+    throw new SimError('BAD_OPTIONS', `the trade window must be 1 … 600000 ms, got ${window}`);
   if (options.byzantineMaster && f < 1)
     throw new SimError('BAD_OPTIONS', '--byzantine-master needs --faulty-per-shard of at least 1');
   return new ShardedSimulation(options, rootN, rootF).run();
@@ -255,10 +258,8 @@ class ShardedSimulation {
         const to = this.spans[shard]!.offset + index;
         this.courier.send(this.now, true, () => {
           const shell = this.shells[to];
-          if (shell instanceof ShardNode || shell instanceof ByzantineShardNode) {
-            if (shell instanceof ShardNode) shell.onShare(trade, share, signature);
-            else shell.onShare(trade, share);
-          }
+          if (shell instanceof ShardNode) shell.onShare(trade, share, signature);
+          else if (shell instanceof ByzantineShardNode) shell.onShare(trade, share);
         });
       },
       submit: (shard, index, entry) => {
