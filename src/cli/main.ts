@@ -6,6 +6,7 @@ import * as gridCommands from './commands/grid.js';
 import * as ledgerCommands from './commands/ledger.js';
 import * as marketCommands from './commands/market.js';
 import * as nodeCommands from './commands/node.js';
+import * as shardingCommands from './commands/sharding.js';
 import * as simCommands from './commands/sim.js';
 import * as startCommands from './commands/start.js';
 import { exitQuietlyOnClosedStdout } from './output.js';
@@ -21,6 +22,7 @@ const areas: CommandArea[] = [
   cryptoCommands,
   consensusCommands,
   simCommands,
+  shardingCommands,
   gridCommands,
   marketCommands,
   nodeCommands,

@@ -122,7 +122,7 @@ export function shardedReport(
   }
   let conservationViolations = 0;
   if (live) {
-    const genesis = shardAccounts(K).flat();
+    const genesis = shardAccounts(K, run.options.ampleFunds === true).flat();
     const expected = genesis.reduce(
       (t, [, b]) => ({ money: t.money + b.money, energy: t.energy + b.energy }),
       {

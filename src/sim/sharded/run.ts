@@ -3,7 +3,7 @@ import type { DagValidatorInit } from '../../consensus/dag/index.js';
 import { dagGenesis } from '../../consensus/dag/index.js';
 import type { Committee, ConsensusCore, ConsensusEffect, ConsensusInput } from '../../consensus/interface.js';
 import { maxFaulty, validitySize } from '../../consensus/interface.js';
-import { sha256 } from '../../crypto/index.js';
+import { sha256, toHex } from '../../crypto/index.js';
 import { EffectLoop } from '../../kit/effect-loop.js';
 import { Prng } from '../../kit/prng.js';
 import {
@@ -22,6 +22,7 @@ import { PlanNetwork } from '../network.js';
 import { CheckMemo, withSharedChecks } from '../shared-checks.js';
 import { ByzantineCore, strategyFor } from '../strategies.js';
 import { ByzantineShardNode } from './byzantine-master.js';
+import { signTrade } from './client-keys.js';
 import { Courier } from './courier.js';
 import { MasterDesk } from './master-desk.js';
 import { shardedReport } from './report.js';
@@ -67,6 +68,9 @@ export function runShardedSimulation(options: ShardedOptions): ShardedResult {
     throw new SimError('BAD_OPTIONS', `a root committee of ${rootN} cannot have ${rootF} faulty`);
   if (!(options.crossRatio >= 0 && options.crossRatio <= 1))
     throw new SimError('BAD_OPTIONS', `--cross-ratio must be 0 … 1, got ${options.crossRatio}`);
+  const window = options.tradeWindowMs;
+  if (window !== undefined && !(Number.isInteger(window) && window >= 1 && window <= 600_000))
+    throw new SimError('BAD_OPTIONS', `the trade window must be 1 … 600000 ms, got ${window}`);
   if (options.byzantineMaster && f < 1)
     throw new SimError('BAD_OPTIONS', '--byzantine-master needs --faulty-per-shard of at least 1');
   return new ShardedSimulation(options, rootN, rootF).run();
@@ -109,29 +113,36 @@ class ShardedSimulation {
       offset += size;
       const genesisSeed = sha256(new TextEncoder().encode(`sharded/${options.seed}/${c}`));
       const shardId = c === K ? ROOT_SHARD : c;
-      const inits = withSharedChecks(dagGenesis(size, genesisSeed, { shardId }), true) as DagValidatorInit[];
+      const inits = withSharedChecks(
+        dagGenesis(size, genesisSeed, { shardId }),
+        options.shareChecks !== false,
+      ) as DagValidatorInit[];
       this.inits.push(inits);
       this.committees.push(inits[0]!.committee);
       const order = this.rng.fork(100 + c).shuffle(Array.from({ length: size }, (_, i) => i));
       this.faulty.push(order.slice(0, faultyCounts[c]!).sort((a, b) => a - b));
       this.honest.push(order.slice(faultyCounts[c]!).sort((a, b) => a - b));
-      this.plans.push(drawFaultPlan(this.rng.fork(200 + c), size, this.honest[c]!, false));
+      const drawn = drawFaultPlan(this.rng.fork(200 + c), size, this.honest[c]!, false);
+      this.plans.push(options.calm ? { ...drawn, partition: null, crash: null, dropProbability: 0 } : drawn);
       this.checkers.push(new InvariantChecker(this.honest[c]!, size));
       this.monitors.push(this.adapter.equivocationMonitor());
     });
     const committees = this.committees;
     this.directory = {
-      sharedChecks: options.certificateChecks ?? new CheckMemo(),
+      ...(options.shareChecks === false
+        ? {}
+        : { sharedChecks: options.certificateChecks ?? new CheckMemo() }),
       committee: (shard, epoch) => (epoch === 0 ? committees[shard === ROOT_SHARD ? K : shard] : undefined),
     };
     this.networks = new CommitteeNetworks(
       this.spans,
       this.plans.map((plan, c) => new PlanNetwork(plan, this.rng.fork(300 + c))),
     );
-    this.courier = new Courier(this.rng.fork(400), this.rng.fork(401).pick([0, 0.05, 0.2]), (at, task) =>
+    const lossRate = this.rng.fork(401).pick([0, 0.05, 0.2]);
+    this.courier = new Courier(this.rng.fork(400), options.calm ? 0 : lossRate, (at, task) =>
       this.loop.schedule(at, task),
     );
-    const accounts = shardAccounts(K);
+    const accounts = shardAccounts(K, options.ampleFunds === true);
     const byzantineRng = this.rng.fork(500);
     for (let c = 0; c <= K; c++) {
       for (let i = 0; i < sizes[c]!; i++) {
@@ -181,7 +192,9 @@ class ShardedSimulation {
   }
 
   private acceptsFor(c: number): (bytes: Uint8Array) => boolean {
-    return c === this.options.shards ? rootAccepts(CHAIN_ID, this.directory) : shardAccepts(c);
+    return c === this.options.shards
+      ? rootAccepts(CHAIN_ID, this.directory)
+      : shardAccepts(c, this.options.signedTrades === true);
   }
 
   private createCore(c: number, i: number, isFaulty: boolean, rng: Prng, recovered?: Uint8Array) {
@@ -241,11 +254,12 @@ class ShardedSimulation {
       schedule: (at, task) => this.loop.schedule(at, task),
       mastersOf: (cycle, shard) => this.mastersOf(cycle, shard),
       cycleStartMs: (cycle) => cycle * CYCLE_MS,
-      sendShare: (shard, index, trade, share) => {
+      sendShare: (shard, index, trade, share, signature) => {
         const to = this.spans[shard]!.offset + index;
         this.courier.send(this.now, true, () => {
           const shell = this.shells[to];
-          if (shell instanceof ShardNode || shell instanceof ByzantineShardNode) shell.onShare(trade, share);
+          if (shell instanceof ShardNode) shell.onShare(trade, share, signature);
+          else if (shell instanceof ByzantineShardNode) shell.onShare(trade, share);
         });
       },
       submit: (shard, index, entry) => {
@@ -253,7 +267,21 @@ class ShardedSimulation {
         this.courier.send(this.now, true, () => this.feed(to, entry));
       },
       attest: (attestation) => this.toRoot(attestation),
+      ...(this.options.measure ? { closed: (id: Uint8Array) => this.closedAt(id) } : {}),
     };
+  }
+
+  /** Open measured trades by id: when first handed in, and closures still to come. */
+  private readonly watched = new Map<string, { atMs: number; remaining: number }>();
+  private readonly latencies: number[] = [];
+
+  private closedAt(id: Uint8Array): void {
+    const key = toHex(id);
+    const watch = this.watched.get(key);
+    if (watch === undefined) return;
+    if (--watch.remaining > 0) return;
+    this.latencies.push(this.now - watch.atMs);
+    this.watched.delete(key);
   }
 
   /** An attestation to every root validator. */
@@ -271,6 +299,8 @@ class ShardedSimulation {
   /** Hands an entry to a validator's core to propose (a down validator loses it). */
   private feed(id: number, entry: Uint8Array): void {
     if (this.cores[id] === null) return;
+    const shell = this.shells[id];
+    if (this.options.dropSettled && shell instanceof ShardNode && shell.redundant(entry)) return;
     this.loop.feed(id, { kind: 'transactions', transactions: [entry] });
   }
 
@@ -323,12 +353,19 @@ class ShardedSimulation {
       K,
       this.options.trades ?? 40,
       this.options.crossRatio,
-      TX_WINDOW_MS,
+      this.options.tradeWindowMs ?? TX_WINDOW_MS,
     );
     const clientRng = this.rng.fork(701);
     for (const { atMs, trade } of planned) {
-      const bytes = encodeShardEntry({ kind: trade.legs.length > 1 ? 'prepare' : 'local', trade });
+      const kind = trade.legs.length > 1 ? 'prepare' : 'local';
+      const bytes = encodeShardEntry(
+        this.options.signedTrades ? { kind, trade, signature: signTrade(trade) } : { kind, trade },
+      );
       const id = tradeId(trade);
+      if (this.options.measure) {
+        const remaining = trade.legs.reduce((sum, leg) => sum + this.honest[leg.shard]!.length, 0);
+        this.watched.set(toHex(id), { atMs, remaining });
+      }
       // A client hands the entry to f + 1 validators of each shard of the trade (one is honest), and
       // again, to others, while a shard has not ordered it (its validator may have been down).
       const send = () => {
@@ -345,7 +382,7 @@ class ShardedSimulation {
       };
       this.loop.schedule(atMs, send);
     }
-    let faultsEnd = TX_WINDOW_MS;
+    let faultsEnd = this.options.tradeWindowMs ?? TX_WINDOW_MS;
     this.plans.forEach((plan, c) => {
       faultsEnd = Math.max(faultsEnd, plan.partition?.healMs ?? 0);
       if (plan.crash === null) return;
@@ -371,8 +408,17 @@ class ShardedSimulation {
     };
     this.loop.schedule(CHECK_EVERY_MS, check);
     let events = 0;
+    const cpuBefore = process.cpuUsage();
     while (!done && events < MAX_EVENTS && this.loop.step(deadline)) events++;
-    return this.report(planned, done);
+    const cpu = process.cpuUsage(cpuBefore);
+    const result = this.report(planned, done);
+    if (!this.options.measure) return result;
+    const measured = {
+      loopCpuMs: (cpu.user + cpu.system) / 1000,
+      closeLatenciesMs: this.latencies,
+      tradesPlanned: planned.length,
+    };
+    return { ...result, measured };
   }
 
   private crash(id: number): void {

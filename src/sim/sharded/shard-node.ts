@@ -24,6 +24,8 @@ export const MASTER_TIMEOUT_MS = 600;
 const CLOSED_PINGS = 3;
 /** A master relays a missing shard's prepare at most this often per trade. */
 const RELAY_MS = 400;
+/** `redundant`: a second copy of an entry taken to propose within this long is dropped. */
+const RECENT_MS = 1000;
 
 /** What a shard validator's shell reaches in the run: its links and the run's master draw. */
 export interface ShardNodeLinks {
@@ -36,11 +38,14 @@ export interface ShardNodeLinks {
   /** The master order of `shard` for `cycle` (committee indices). */
   mastersOf(cycle: number, shard: number): readonly number[];
   /** A vote share to validator `index` of `shard` (a cross-shard message: may be lost). */
-  sendShare(shard: number, index: number, trade: CrossTrade, share: VoteShare): void;
+  /** `signature`: the client's, carried so that a master can relay a signed prepare. */
+  sendShare(shard: number, index: number, trade: CrossTrade, share: VoteShare, signature?: Uint8Array): void;
   /** An entry for validator `index` of `shard` to propose (may be lost). */
   submit(shard: number, index: number, entry: Uint8Array): void;
   /** This validator's attestation of a block, to every root validator. */
   attest(attestation: Attestation): void;
+  /** Called once per trade when it closes (committed or aborted) in this validator's ledger. */
+  closed?(id: Uint8Array): void;
 }
 
 export interface BlockRecord {
@@ -52,6 +57,7 @@ interface Pending {
   readonly trade: CrossTrade;
   readonly id: Uint8Array;
   readonly share: VoteShare;
+  readonly signature: Uint8Array | undefined;
   pings: number;
   /** Resends left to make, or null: until the decision is applied here. */
   readonly limit: number | null;
@@ -74,6 +80,7 @@ export class ShardNode {
   private buffer: Uint8Array[] = [];
   private readonly key;
   private readonly relayedAt = new Map<string, number>();
+  private readonly taken = new Map<string, number>();
 
   constructor(
     readonly shard: number,
@@ -131,7 +138,10 @@ export class ShardNode {
       return; // acceptsEntry keeps these out of certified batches
     }
     if (entry.kind === 'local') {
+      const id = tradeId(entry.trade);
+      const before = this.ledger.status(id);
       this.ledger.applyLocal(entry.trade);
+      this.noteClosed(id, before);
       return;
     }
     if (entry.kind === 'prepare') {
@@ -149,6 +159,7 @@ export class ShardNode {
         trade: entry.trade,
         id,
         share,
+        signature: entry.signature,
         pings: 0,
         limit: locked ? null : CLOSED_PINGS,
       };
@@ -156,12 +167,47 @@ export class ShardNode {
       this.sendShares(pending);
       return;
     }
+    const id = tradeId(entry.decision.trade);
+    const before = this.ledger.status(id);
     try {
       this.ledger.decide(entry.decision);
+      this.noteClosed(id, before);
     } catch (error) {
       const code = error instanceof ShardingError ? error.code : 'MALFORMED';
       this.refused.set(code, (this.refused.get(code) ?? 0) + 1);
     }
+  }
+
+  /**
+   * An entry not worth proposing: one this validator's own ledger has already settled (a prepare
+   * or local trade it has seen, a decision on a trade closed here), or the same kind of entry for
+   * the same trade it took to propose less than `RECENT_MS` ago. Ordering it again could change
+   * nothing, so a validator that filters its proposals by this spares every validator of the
+   * shard the checks. Records the entry as taken when it is not redundant.
+   */
+  redundant(bytes: Uint8Array): boolean {
+    let entry: ShardEntry;
+    try {
+      entry = decodeShardEntry(bytes);
+    } catch {
+      return false;
+    }
+    const id = tradeId(entry.kind === 'decision' ? entry.decision.trade : entry.trade);
+    const status = this.ledger.status(id);
+    if (entry.kind === 'decision' ? status === 'committed' || status === 'aborted' : status !== undefined)
+      return true;
+    const key = `${entry.kind}/${toHex(id)}`;
+    const now = this.links.now();
+    const last = this.taken.get(key);
+    if (last !== undefined && now - last < RECENT_MS) return true;
+    this.taken.set(key, now);
+    return false;
+  }
+
+  private noteClosed(id: Uint8Array, before: string | undefined): void {
+    if (this.links.closed === undefined || before === 'committed' || before === 'aborted') return;
+    const after = this.ledger.status(id);
+    if (after === 'committed' || after === 'aborted') this.links.closed(id);
   }
 
   private ping(): void {
@@ -189,12 +235,18 @@ export class ShardNode {
     const turn = Math.max(0, Math.floor(elapsed / MASTER_TIMEOUT_MS));
     for (const leg of pending.trade.legs) {
       const order = this.links.mastersOf(pending.trade.cycle, leg.shard);
-      this.links.sendShare(leg.shard, order[turn % order.length]!, pending.trade, pending.share);
+      this.links.sendShare(
+        leg.shard,
+        order[turn % order.length]!,
+        pending.trade,
+        pending.share,
+        pending.signature,
+      );
     }
   }
 
   /** As a master: count the share; deliver the decision, or relay the prepare to shards yet to vote. */
-  onShare(trade: CrossTrade, share: VoteShare): void {
+  onShare(trade: CrossTrade, share: VoteShare, signature?: Uint8Array): void {
     if (!this.alive) return;
     const answer = this.desk.receive(trade, share);
     if (answer === null) return;
@@ -214,7 +266,9 @@ export class ShardNode {
       const last = this.relayedAt.get(relayKey);
       if (last !== undefined && this.links.now() - last < RELAY_MS) continue;
       this.relayedAt.set(relayKey, this.links.now());
-      const bytes = encodeShardEntry({ kind: 'prepare', trade });
+      const bytes = encodeShardEntry(
+        signature === undefined ? { kind: 'prepare', trade } : { kind: 'prepare', trade, signature },
+      );
       for (let i = 0; i < relays; i++) this.links.submit(shard, i, bytes);
     }
   }

@@ -23,6 +23,32 @@ export interface ShardedOptions {
    * A test plants one that passes every signature, to show the checks catch what follows.
    */
   readonly certificateChecks?: SharedChecks;
+  /** No partitions, crashes or drops in any committee and no cross-shard losses (delays remain). */
+  readonly calm?: boolean;
+  /**
+   * False: no memo of signature checks shared by the validators, neither in the DAG cores nor for
+   * certificates, so each validator verifies everything itself as on its own machine.
+   */
+  readonly shareChecks?: boolean;
+  /** Clients sign every trade (its payer's key) and the shards accept only signed trades. */
+  readonly signedTrades?: boolean;
+  /** Accounts funded far beyond the trades, so that trades commit rather than run short. */
+  readonly ampleFunds?: boolean;
+  /** Virtual window over which the trades are handed in (default 2500 ms). */
+  readonly tradeWindowMs?: number;
+  /** Honest shard validators drop entries not worth proposing (`ShardNode.redundant`). */
+  readonly dropSettled?: boolean;
+  /** Record the CPU time of the event loop and each trade's virtual latency (`measured`). */
+  readonly measure?: boolean;
+}
+
+/** What a measured run adds (machine-dependent, so kept out of the seeded result otherwise). */
+export interface ShardedMeasurement {
+  /** process.cpuUsage (user + system) over the event loop, in ms. */
+  readonly loopCpuMs: number;
+  /** Per trade closed everywhere: virtual ms from first handed in to closed at every honest validator of every shard of it. */
+  readonly closeLatenciesMs: readonly number[];
+  readonly tradesPlanned: number;
 }
 
 export interface ShardedResult {
@@ -58,4 +84,5 @@ export interface ShardedResult {
   readonly virtualMs: number;
   readonly restarts: number;
   readonly problems: readonly string[];
+  readonly measured?: ShardedMeasurement;
 }

@@ -7,6 +7,8 @@ const BUYERS_PER_SHARD = 3;
 const SELLERS_PER_SHARD = 3;
 const BUYER_MONEY = 1000n;
 const SELLER_ENERGY = 500n;
+/** `ampleFunds`: enough that no planned load runs an account short. */
+const AMPLE = 1n << 60n;
 
 export interface PlannedTrade {
   readonly atMs: number;
@@ -15,15 +17,15 @@ export interface PlannedTrade {
 }
 
 /** Each shard's accounts at genesis: buyers holding money, sellers holding energy (Wh). */
-export function shardAccounts(shards: number): [string, Balance][][] {
+export function shardAccounts(shards: number, ample = false): [string, Balance][][] {
   return Array.from({ length: shards }, (_, shard) => [
     ...Array.from({ length: BUYERS_PER_SHARD }, (_, i): [string, Balance] => [
       `z${shard}-buyer-${i}`,
-      { money: BUYER_MONEY, energy: 0n },
+      { money: ample ? AMPLE : BUYER_MONEY, energy: 0n },
     ]),
     ...Array.from({ length: SELLERS_PER_SHARD }, (_, i): [string, Balance] => [
       `z${shard}-seller-${i}`,
-      { money: 0n, energy: SELLER_ENERGY },
+      { money: 0n, energy: ample ? AMPLE : SELLER_ENERGY },
     ]),
   ]);
 }
