@@ -138,8 +138,10 @@ class ShardedSimulation {
       this.spans,
       this.plans.map((plan, c) => new PlanNetwork(plan, this.rng.fork(300 + c))),
     );
+    // Forks in this order: forking draws from the run's stream, and seeds replay as before.
+    const courierRng = this.rng.fork(400);
     const lossRate = this.rng.fork(401).pick([0, 0.05, 0.2]);
-    this.courier = new Courier(this.rng.fork(400), options.calm ? 0 : lossRate, (at, task) =>
+    this.courier = new Courier(courierRng, options.calm ? 0 : lossRate, (at, task) =>
       this.loop.schedule(at, task),
     );
     const accounts = shardAccounts(K, options.ampleFunds === true);
