@@ -1,7 +1,6 @@
 import { decodeExact, MAX_CHAIN_ID_LENGTH, type Reader, Writer } from '../codec/index.js';
 import type { Committee, SharedChecks } from '../consensus/interface.js';
 import { ED25519_SIGNATURE_LENGTH } from '../crypto/ed25519.js';
-import { bytesEqual } from '../crypto/hash.js';
 import { ShardingError } from './errors.js';
 import {
   type MemberSignature,
@@ -61,17 +60,6 @@ export function voteStatementBytes(statement: VoteStatement): Uint8Array {
   const writer = new Writer(128).string(DOMAIN);
   writeStatement(writer, statement);
   return writer.finish();
-}
-
-export function sameVoteStatement(a: VoteStatement, b: VoteStatement): boolean {
-  return (
-    a.chainId === b.chainId &&
-    bytesEqual(a.tradeId, b.tradeId) &&
-    a.shard === b.shard &&
-    a.epoch === b.epoch &&
-    a.verdict.kind === b.verdict.kind &&
-    (a.verdict.kind === 'commit' || a.verdict.reason === (b.verdict as { reason: AbortReason }).reason)
-  );
 }
 
 export function signVote(

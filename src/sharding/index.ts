@@ -66,7 +66,6 @@ export {
   type CertifiedVote,
   decodeVoteShare,
   encodeVoteShare,
-  sameVoteStatement,
   signVote,
   type VoteShare,
   type VoteStatement,

@@ -168,13 +168,6 @@ export class ShardLedger {
     return { money, energy };
   }
 
-  /** Trades not yet decided here. */
-  openTrades(): number {
-    let open = 0;
-    for (const record of this.trades.values()) if (record.status === 'locked') open++;
-    return open;
-  }
-
   /** A digest of the whole state, equal at every honest validator after the same order. */
   digest(): Uint8Array {
     const writer = new Writer(1024).u32(this.shard);

@@ -272,8 +272,4 @@ export class ShardNode {
       for (let i = 0; i < relays; i++) this.links.submit(shard, i, bytes);
     }
   }
-
-  openTrades(): number {
-    return this.ledger.openTrades();
-  }
 }
