@@ -80,4 +80,5 @@ export { type MemberSignature, sortedSignatures, verifyQuorumSignatures } from '
 export { type RootBlock, RootFollower, rootBlockHash } from './root-chain.js';
 export { type FinalityConflict, type Inclusion, RootLedger } from './root-ledger.js';
 export { type Balance, type DecisionEffect, ShardLedger, type TradeStatus } from './shard-ledger.js';
+export { type AccountRecord, MemoryShardBook, type ShardBook, type TradeRecord } from './shard-book.js';
 export { CASE33_DEMO_ZONES, type FeederTopology, MAX_ZONES, type Zone, ZoneMap } from './zones.js';

@@ -1,30 +1,15 @@
-import { Writer } from '../codec/index.js';
-import { sha256, toHex } from '../crypto/index.js';
+import { toHex } from '../crypto/index.js';
 import { type CrossDecision, decisionOutcome, type Outcome, type ShardDirectory } from './cross-decision.js';
 import { type CrossTrade, type LegEntry, legOf, tradeId } from './cross-trade.js';
 import type { VoteStatement, VoteVerdict } from './cross-vote.js';
 import { ShardingError } from './errors.js';
+import { type AccountRecord, MemoryShardBook, type ShardBook, type TradeStatus } from './shard-book.js';
+
+export type { TradeStatus } from './shard-book.js';
 
 export interface Balance {
   readonly money: bigint;
   readonly energy: bigint;
-}
-
-/** Where one trade stands in this shard; `committed` and `aborted` are final. */
-export type TradeStatus = 'locked' | 'committed' | 'aborted';
-
-interface TradeRecord {
-  readonly entries: readonly LegEntry[];
-  readonly verdict: VoteVerdict;
-  status: TradeStatus;
-}
-
-interface Account {
-  money: bigint;
-  energy: bigint;
-  /** Held by trades this shard voted to commit and that are not decided yet. */
-  lockedMoney: bigint;
-  lockedEnergy: bigint;
 }
 
 /** What applying a decision did: nothing for a trade already closed here (a replay, or its own abort vote), else its outcome. */
@@ -44,20 +29,19 @@ export type DecisionEffect =
  * - `applyLocal` runs a trade whose accounts all live here, at once.
  */
 export class ShardLedger {
-  private readonly accounts = new Map<string, Account>();
-  private readonly trades = new Map<string, TradeRecord>();
+  readonly book: ShardBook;
   /** Breaches of "nothing spent twice": a balance below what it must hold. Always 0 unless a bug. */
   overdrafts = 0;
 
+  /** `accounts`: the opening balances (kept in memory), or the book that holds the shard's state. */
   constructor(
     readonly shard: number,
     readonly chainId: string,
     readonly epoch: number,
-    accounts: Iterable<readonly [string, Balance]>,
+    accounts: Iterable<readonly [string, Balance]> | ShardBook,
     private readonly directory: ShardDirectory,
   ) {
-    for (const [name, balance] of accounts)
-      this.accounts.set(name, { ...balance, lockedMoney: 0n, lockedEnergy: 0n });
+    this.book = isBook(accounts) ? accounts : new MemoryShardBook(accounts);
   }
 
   /**
@@ -70,16 +54,22 @@ export class ShardLedger {
     if (leg === undefined || trade.legs.length < 2 || trade.chainId !== this.chainId) return null;
     const id = tradeId(trade);
     const key = toHex(id);
-    const known = this.trades.get(key);
+    const known = this.book.trade(key);
     if (known !== undefined) return this.statement(id, known.verdict);
     const verdict = this.lockable(leg.entries);
-    this.trades.set(key, {
+    this.book.putTrade(key, {
       entries: leg.entries,
       verdict,
       status: verdict.kind === 'commit' ? 'locked' : 'aborted',
     });
     if (verdict.kind === 'commit') this.lock(leg.entries, 1n);
     return this.statement(id, verdict);
+  }
+
+  /** The statement this shard gave on a trade it prepared (or closed by an abort), if any. */
+  statementOf(id: Uint8Array): VoteStatement | undefined {
+    const record = this.book.trade(toHex(id));
+    return record === undefined ? undefined : this.statement(id, record.verdict);
   }
 
   /**
@@ -94,11 +84,11 @@ export class ShardLedger {
     const outcome = decisionOutcome(decision, this.directory);
     const id = tradeId(decision.trade);
     const key = toHex(id);
-    const record = this.trades.get(key);
+    const record = this.book.trade(key);
     if (record === undefined) {
       if (outcome.kind === 'commit')
         throw new ShardingError('BAD_DECISION', 'a commit for a trade this shard never prepared');
-      this.trades.set(key, {
+      this.book.putTrade(key, {
         entries: leg.entries,
         verdict: { kind: 'abort', reason: 'decided-elsewhere' },
         status: 'aborted',
@@ -112,15 +102,8 @@ export class ShardLedger {
       return { kind: 'closed' };
     }
     this.lock(record.entries, -1n);
-    if (outcome.kind === 'commit') {
-      for (const entry of record.entries) {
-        const account = this.accounts.get(entry.account)!;
-        account.money += entry.money;
-        account.energy += entry.energy;
-        this.audit(account);
-      }
-      record.status = 'committed';
-    } else record.status = 'aborted';
+    if (outcome.kind === 'commit') this.credit(record.entries);
+    this.book.putTrade(key, { ...record, status: outcome.kind === 'commit' ? 'committed' : 'aborted' });
     return { kind: 'applied', outcome };
   }
 
@@ -129,57 +112,40 @@ export class ShardLedger {
     const leg = legOf(trade, this.shard);
     if (leg === undefined || trade.legs.length !== 1 || trade.chainId !== this.chainId) return false;
     const key = toHex(tradeId(trade));
-    if (this.trades.has(key)) return false;
+    if (this.book.trade(key) !== undefined) return false;
     const verdict = this.lockable(leg.entries);
-    this.trades.set(key, {
+    this.book.putTrade(key, {
       entries: leg.entries,
       verdict,
       status: verdict.kind === 'commit' ? 'committed' : 'aborted',
     });
     if (verdict.kind !== 'commit') return false;
-    for (const entry of leg.entries) {
-      const account = this.accounts.get(entry.account)!;
-      account.money += entry.money;
-      account.energy += entry.energy;
-      this.audit(account);
-    }
+    this.credit(leg.entries);
     return true;
   }
 
   status(id: Uint8Array): TradeStatus | undefined {
-    return this.trades.get(toHex(id))?.status;
+    return this.book.trade(toHex(id))?.status;
   }
 
-  balance(
-    account: string,
-  ): (Balance & { readonly lockedMoney: bigint; readonly lockedEnergy: bigint }) | undefined {
-    const found = this.accounts.get(account);
-    return found === undefined ? undefined : { ...found };
+  balance(account: string): AccountRecord | undefined {
+    return this.book.account(account);
   }
 
-  /** Money and energy held in this shard's accounts (locked amounts included). */
+  /** Money and energy held in this shard's accounts (locked amounts included); in-memory books only. */
   totals(): Balance {
-    let money = 0n;
-    let energy = 0n;
-    for (const account of this.accounts.values()) {
-      money += account.money;
-      energy += account.energy;
-    }
-    return { money, energy };
+    return this.memoryBook().totals();
   }
 
-  /** A digest of the whole state, equal at every honest validator after the same order. */
+  /** A digest of the whole state, equal at every honest validator after the same order; in-memory books only. */
   digest(): Uint8Array {
-    const writer = new Writer(1024).u32(this.shard);
-    for (const name of [...this.accounts.keys()].sort()) {
-      const a = this.accounts.get(name)!;
-      writer.string(name).i64Big(a.money).i64Big(a.energy).i64Big(a.lockedMoney).i64Big(a.lockedEnergy);
-    }
-    for (const key of [...this.trades.keys()].sort()) {
-      const record = this.trades.get(key)!;
-      writer.string(key).u8(record.status === 'locked' ? 0 : record.status === 'committed' ? 1 : 2);
-    }
-    return sha256(writer.finish());
+    return this.memoryBook().digest(this.shard);
+  }
+
+  private memoryBook(): MemoryShardBook {
+    if (!(this.book instanceof MemoryShardBook))
+      throw new Error('a chain-held shard book commits to its content through the state root');
+    return this.book;
   }
 
   private statement(id: Uint8Array, verdict: VoteVerdict): VoteStatement {
@@ -189,7 +155,7 @@ export class ShardLedger {
   /** Commit if every account is homed here and can cover its debits beside what is already locked. */
   private lockable(entries: readonly LegEntry[]): VoteVerdict {
     for (const entry of entries) {
-      const account = this.accounts.get(entry.account);
+      const account = this.book.account(entry.account);
       if (account === undefined) return { kind: 'abort', reason: 'unknown-account' };
       if (
         (entry.money < 0n && account.money - account.lockedMoney < -entry.money) ||
@@ -203,14 +169,28 @@ export class ShardLedger {
   /** Adds (sign 1) or releases (sign -1) the debits of a leg. */
   private lock(entries: readonly LegEntry[], sign: bigint): void {
     for (const entry of entries) {
-      const account = this.accounts.get(entry.account)!;
-      if (entry.money < 0n) account.lockedMoney += sign * -entry.money;
-      if (entry.energy < 0n) account.lockedEnergy += sign * -entry.energy;
-      this.audit(account);
+      const account = this.book.account(entry.account)!;
+      this.put(entry.account, {
+        ...account,
+        lockedMoney: account.lockedMoney + (entry.money < 0n ? sign * -entry.money : 0n),
+        lockedEnergy: account.lockedEnergy + (entry.energy < 0n ? sign * -entry.energy : 0n),
+      });
     }
   }
 
-  private audit(account: Account): void {
+  /** Moves a leg's amounts into (and out of) its accounts. */
+  private credit(entries: readonly LegEntry[]): void {
+    for (const entry of entries) {
+      const account = this.book.account(entry.account)!;
+      this.put(entry.account, {
+        ...account,
+        money: account.money + entry.money,
+        energy: account.energy + entry.energy,
+      });
+    }
+  }
+
+  private put(name: string, account: AccountRecord): void {
     if (
       account.lockedMoney < 0n ||
       account.lockedEnergy < 0n ||
@@ -218,5 +198,10 @@ export class ShardLedger {
       account.energy < account.lockedEnergy
     )
       this.overdrafts++;
+    this.book.putAccount(name, account);
   }
+}
+
+function isBook(value: unknown): value is ShardBook {
+  return typeof (value as Partial<ShardBook>).putTrade === 'function';
 }
