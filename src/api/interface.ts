@@ -7,7 +7,12 @@ import type { NodeMetrics } from '../node/metrics.js';
  * pieces (a ledger store, metrics, an event source) without consensus or networking.
  */
 export interface ApiNode {
-  readonly genesis: Pick<GenesisFile, 'chainId' | 'shardId' | 'validators' | 'zones'>;
+  readonly genesis: Pick<
+    GenesisFile,
+    'chainId' | 'shardId' | 'validators' | 'zones' | 'sharding' | 'genesisTimeMs'
+  >;
+  /** A zone shard validator's cross-zone relay, which takes vote shares as a master. */
+  readonly crossRelay?: { receiveShare(trade: string, share: string): boolean };
   readonly index: number;
   readonly lastAppliedSequence: number;
   readonly metrics: Pick<NodeMetrics, 'apiRequests' | 'apiRejected' | 'registry'>;

@@ -22,6 +22,7 @@ import {
 import { RateLimiter } from './rate-limit.js';
 import { RouteServer } from './route-server.js';
 import { SessionTable } from './sessions.js';
+import { registerShardingRoutes } from './sharding-routes.js';
 import { registerTransactionRoutes } from './tx-routes.js';
 
 export interface ApiOptions {
@@ -154,6 +155,7 @@ export async function buildApi(node: ApiNode, options: ApiOptions): Promise<Fast
   registerEventRoutes(server, hub, rejected);
   registerMarketRoutes(server, node, now, sessions);
   registerGridRoutes(server, node);
+  registerShardingRoutes(server, node, now);
   server.serve(ROUTES.metrics, async (_request, reply) => {
     reply.type(node.metrics.registry.contentType);
     return node.metrics.registry.metrics();

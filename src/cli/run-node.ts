@@ -9,6 +9,7 @@ import { type ConfigOverrides, loadNodeConfig, readPassword } from '../node/conf
 import { NodeError } from '../node/errors.js';
 import { consensusOf, readGenesisFile } from '../node/genesis-file.js';
 import { GridShardNode } from '../node/node.js';
+import { startSharding } from '../node/sharding-roles.js';
 
 function readJson(path: string, what: string): unknown {
   try {
@@ -38,6 +39,7 @@ export async function runNode(configPath: string, overrides: ConfigOverrides, en
     application,
     log,
   );
+  const sharded = startSharding(node, genesis, seed, log);
   const api = await buildApi(node, {
     host: config.apiHost,
     port: config.apiPort,
@@ -49,6 +51,7 @@ export async function runNode(configPath: string, overrides: ConfigOverrides, en
   const stop = () => {
     stopping ??= (async () => {
       log.info({}, 'stopping');
+      sharded?.stop();
       await api.close();
       await node.stop();
     })();

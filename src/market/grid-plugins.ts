@@ -1,4 +1,6 @@
 import type { Highs } from 'highs';
+import { rootApplication } from '../cross-zone/root-application.js';
+import { crossZoneApplication } from '../cross-zone/trade-application.js';
 import { sha256, toHex } from '../crypto/hash.js';
 import { type Grid, gridFromJson } from '../grid/index.js';
 import { type Application, ApplicationRouter, keyValueApplication } from '../ledger/application.js';
@@ -56,6 +58,8 @@ export function chainApplication(highs: Highs, extra: readonly Application[] = [
   return new ApplicationRouter([
     keyValueApplication,
     marketApplication(marketPluginsFromState(highs)),
+    crossZoneApplication,
+    rootApplication,
     ...extra,
   ]);
 }

@@ -13,6 +13,7 @@ import { marketGenesisState } from '../market/ledger-application.js';
 import { configCodec, type MarketConfig } from '../market/records.js';
 import { type Zone, ZoneMap } from '../sharding/index.js';
 import { NodeError } from './errors.js';
+import { checkShardingGenesis, type ShardingGenesisJson, shardingGenesisState } from './genesis-sharding.js';
 
 /**
  * The genesis file every node of a chain starts from. It holds only public material: validator
@@ -61,6 +62,11 @@ export interface GenesisFile {
    * chain is the shard `shardId` of that map. Absent: one zone, the whole feeder.
    */
   readonly zones?: readonly Zone[];
+  /**
+   * The sharded system this chain belongs to (genesis-sharding.ts): every shard's committee and
+   * the root committee, the cycle length, and the opening cross-zone balances homed here.
+   */
+  readonly sharding?: ShardingGenesisJson;
 }
 
 /** Keys are hex in JSON; `subsidyAccount` may be left out (the well-known default account). */
@@ -224,6 +230,9 @@ export function chainParametersOf(genesis: GenesisFile): ChainParameters {
   const entries = [
     ...(genesis.market === undefined ? [] : marketGenesisState(marketConfigFromJson(genesis.market))),
     ...(genesis.grid === undefined ? [] : [gridGenesisEntry(gridToJson(parseGrid(genesis.grid)))]),
+    ...(genesis.sharding === undefined
+      ? []
+      : shardingGenesisState(checkShardingGenesis(genesis.sharding, genesis.shardId))),
   ].sort((a, b) => compareBytes(a.key, b.key));
   const grid = entries.find((e) => compareBytes(e.key, GRID_STATE_KEY) === 0);
   if (grid !== undefined && grid.value.length > MAX_GRID_DOCUMENT_BYTES) {

@@ -100,6 +100,8 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
   /** The last message found too large for a frame, so a broadcast of it is reported once. */
   private oversized: Uint8Array | null = null;
   readonly index: number;
+  /** The cross-zone relay of a zone shard validator (run-node.ts sets it), reached through the API. */
+  crossRelay?: { receiveShare(trade: string, share: string): boolean };
 
   private constructor(
     readonly config: NodeConfig,

@@ -3,6 +3,7 @@ import type { RouteDeclaration } from './declare.js';
 import * as grid from './grid.js';
 import * as market from './market.js';
 import * as service from './service.js';
+import * as sharding from './sharding.js';
 import * as transactions from './transactions.js';
 
 export {
@@ -50,6 +51,10 @@ export const ROUTES = {
   cycle: market.cycle,
   member: market.member,
   powerFlow: grid.powerFlow,
+  sharding: sharding.sharding,
+  crossShare: sharding.crossShare,
+  crossTrade: sharding.crossTrade,
+  crossAccount: sharding.crossAccount,
   openapi: service.openapi,
   metrics: service.metrics,
 } as const satisfies Record<string, RouteDeclaration>;

@@ -58,6 +58,40 @@ export interface ZonesAnswer {
   readonly zones: { readonly shardId: number; readonly name: string; readonly buses: number[] }[];
 }
 
+/** A chain's place in the sharded system, the masters of the cycle and (root) the shard blocks held. */
+export interface ShardingAnswer {
+  readonly chainId: string;
+  readonly shardId: number;
+  readonly role: string;
+  readonly cycle: number;
+  readonly cycleMs: number;
+  readonly shards: {
+    readonly shardId: number;
+    readonly validators: string[];
+    readonly masters: number[];
+    readonly rootHeight?: number;
+    readonly rootBlockHash?: string;
+  }[];
+  readonly root: { readonly validators: string[] };
+}
+
+/** Where a cross-zone trade stands in the answering shard. */
+export interface CrossTradeAnswer {
+  readonly tradeId: string;
+  readonly shardId: number;
+  readonly status: string;
+  readonly verdict: string;
+}
+
+/** A cross-zone account homed in the answering shard; amounts are decimal strings. */
+export interface CrossAccountAnswer {
+  readonly account: string;
+  readonly money: string;
+  readonly energy: string;
+  readonly lockedMoney: string;
+  readonly lockedEnergy: string;
+}
+
 /** A block's commit proof: `proof` is its canonical bytes (hex), checkable with the committee's keys. */
 export interface CommitProofAnswer {
   readonly height: number;
@@ -121,6 +155,9 @@ export type AnswersDeclared = [
   Holds<Within<BlockTransactions, Answer<typeof ROUTES.blockTransactions, 200>>>,
   Holds<Within<CommitProofAnswer, Answer<typeof ROUTES.commitProof, 200>>>,
   Holds<Within<ZonesAnswer, Answer<typeof ROUTES.zones, 200>>>,
+  Holds<Within<ShardingAnswer, Answer<typeof ROUTES.sharding, 200>>>,
+  Holds<Within<CrossTradeAnswer, Answer<typeof ROUTES.crossTrade, 200>>>,
+  Holds<Within<CrossAccountAnswer, Answer<typeof ROUTES.crossAccount, 200>>>,
   Holds<Within<ProvenStateKey, Answer<typeof ROUTES.stateProof, 200>>>,
   Holds<Within<StateProof, Answer<typeof ROUTES.stateProof, 200>['proof']>>,
   Holds<

@@ -14,10 +14,13 @@ import type {
   BlockTransactions,
   CommitProofAnswer,
   CommittedTransaction,
+  CrossAccountAnswer,
+  CrossTradeAnswer,
   NodeHealth,
   NodeStatus,
   ProvenStateKey,
   Session,
+  ShardingAnswer,
   ShardNetwork,
   StateValue,
   SubmitResult,
@@ -344,6 +347,33 @@ export class GridShardClient {
   /** The grid zones the system is sharded by, and the shard this node serves. */
   async zones(options: RequestOptions = {}): Promise<ZonesAnswer> {
     return this.request<typeof ROUTES.zones, ZonesAnswer>(ROUTES.zones, {}, options);
+  }
+
+  /** This chain's place in the sharded system and the masters of the current cycle. */
+  async sharding(options: RequestOptions = {}): Promise<ShardingAnswer> {
+    return this.request<typeof ROUTES.sharding, ShardingAnswer>(ROUTES.sharding, {}, options);
+  }
+
+  /** Where a cross-zone trade (id, hex) stands in this shard; null when the shard has no record of it. */
+  async crossTrade(id: string, options: RequestOptions = {}): Promise<CrossTradeAnswer | null> {
+    return this.found(ROUTES.crossTrade, { params: { id } }, options);
+  }
+
+  /** A cross-zone account homed in this shard; null when there is none. */
+  async crossAccount(account: string, options: RequestOptions = {}): Promise<CrossAccountAnswer | null> {
+    return this.found(ROUTES.crossAccount, { params: { account } }, options);
+  }
+
+  /** Sends a validator's vote share (hex) on a trade (hex) to this node as master; true if counted. */
+  async sendVoteShare(trade: string, share: string, options: RequestOptions = {}): Promise<boolean> {
+    const body = { trade, share };
+    return (
+      await this.request<typeof ROUTES.crossShare, { accepted: boolean }>(
+        ROUTES.crossShare,
+        { body },
+        options,
+      )
+    ).accepted;
   }
 
   /** The block's commit proof (2f + 1 committee signatures); null while this node has not collected it. */

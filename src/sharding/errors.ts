@@ -14,6 +14,12 @@ export type ShardingErrorCode =
   /** A cross-shard vote whose statement, signers or signatures are wrong. */
   | 'BAD_VOTE'
   /** A cross-shard decision its votes do not prove, or that contradicts what the shard recorded. */
-  | 'BAD_DECISION';
+  | 'BAD_DECISION'
+  /** A prepare that debits an account whose key did not sign it. */
+  | 'UNAUTHORIZED_DEBIT'
+  /** A cross-shard transaction on a chain whose genesis names no shard directory. */
+  | 'NOT_SHARDED'
+  /** A shard block the root chain already holds (or one below its head). */
+  | 'STALE_SHARD_BLOCK';
 
 export class ShardingError extends GridShardError<ShardingErrorCode, Record<string, unknown>> {}

@@ -75,10 +75,11 @@ export {
   voteStatementBytes,
 } from './cross-vote.js';
 export { ShardingError, type ShardingErrorCode } from './errors.js';
+export { type DeskAnswer, MasterDesk } from './master-desk.js';
 export { drawMasters } from './masters.js';
 export { type MemberSignature, sortedSignatures, verifyQuorumSignatures } from './quorum.js';
 export { type RootBlock, RootFollower, rootBlockHash } from './root-chain.js';
 export { type FinalityConflict, type Inclusion, RootLedger } from './root-ledger.js';
-export { type Balance, type DecisionEffect, ShardLedger, type TradeStatus } from './shard-ledger.js';
 export { type AccountRecord, MemoryShardBook, type ShardBook, type TradeRecord } from './shard-book.js';
+export { type Balance, type DecisionEffect, ShardLedger, type TradeStatus } from './shard-ledger.js';
 export { CASE33_DEMO_ZONES, type FeederTopology, MAX_ZONES, type Zone, ZoneMap } from './zones.js';

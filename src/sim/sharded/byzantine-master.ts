@@ -2,6 +2,7 @@ import type { CommittedBatch } from '../../consensus/interface.js';
 import { ed25519PrivateKeyObject, ed25519Sign } from '../../crypto/ed25519.js';
 import { toHex } from '../../crypto/index.js';
 import type { Prng } from '../../kit/prng.js';
+import type { MasterDesk } from '../../sharding/index.js';
 import {
   type CertifiedVote,
   type CrossDecision,
@@ -10,7 +11,6 @@ import {
   tradeId,
   type VoteShare,
 } from '../../sharding/index.js';
-import type { MasterDesk } from './master-desk.js';
 import { decodeShardEntry, encodeShardEntry } from './shard-entry.js';
 import type { ShardNodeLinks } from './shard-node.js';
 

@@ -9,6 +9,7 @@ import { Prng } from '../../kit/prng.js';
 import {
   type Attestation,
   drawMasters,
+  MasterDesk,
   type ShardDirectory,
   ShardLedger,
   tradeId,
@@ -24,7 +25,6 @@ import { ByzantineCore, strategyFor } from '../strategies.js';
 import { ByzantineShardNode } from './byzantine-master.js';
 import { signTrade } from './client-keys.js';
 import { Courier } from './courier.js';
-import { MasterDesk } from './master-desk.js';
 import { shardedReport } from './report.js';
 import { RootNode, rootAccepts } from './root-node.js';
 import { CommitteeNetworks, type CommitteeSpan, scopedCore } from './scope.js';

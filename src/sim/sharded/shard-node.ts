@@ -3,6 +3,7 @@ import type { CommittedBatch } from '../../consensus/interface.js';
 import { maxFaulty } from '../../consensus/interface.js';
 import { ed25519PrivateKeyObject, ed25519Sign } from '../../crypto/ed25519.js';
 import { sha256, toHex } from '../../crypto/index.js';
+import type { MasterDesk } from '../../sharding/index.js';
 import {
   type Attestation,
   type CrossTrade,
@@ -13,7 +14,6 @@ import {
   tradeId,
   type VoteShare,
 } from '../../sharding/index.js';
-import type { MasterDesk } from './master-desk.js';
 import { decodeShardEntry, encodeShardEntry, type ShardEntry } from './shard-entry.js';
 
 /** How often a validator sends its vote again while its shard waits for the decision. */

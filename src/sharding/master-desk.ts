@@ -1,17 +1,9 @@
-import { quorumSize } from '../../consensus/interface.js';
-import { toHex } from '../../crypto/index.js';
-import {
-  type CertifiedVote,
-  type CrossDecision,
-  type CrossTrade,
-  legOf,
-  type ShardDirectory,
-  sortedSignatures,
-  tradeId,
-  type VoteShare,
-  verifyVoteShare,
-  voteStatementBytes,
-} from '../../sharding/index.js';
+import { quorumSize } from '../consensus/interface.js';
+import { toHex } from '../crypto/index.js';
+import type { CrossDecision, ShardDirectory } from './cross-decision.js';
+import { type CrossTrade, legOf, tradeId } from './cross-trade.js';
+import { type CertifiedVote, type VoteShare, verifyVoteShare, voteStatementBytes } from './cross-vote.js';
+import { sortedSignatures } from './quorum.js';
 
 interface Desk {
   readonly trade: CrossTrade;

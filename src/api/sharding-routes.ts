@@ -1,0 +1,79 @@
+import { ROOT_SHARD_ID, readShardHead } from '../cross-zone/root-application.js';
+import { readAccountRecord, readTradeRecord } from '../cross-zone/state-book.js';
+import { toHex } from '../crypto/hash.js';
+import { isGridShardError } from '../errors.js';
+import { cycleAt, mastersOfCycle } from '../node/cross-relay.js';
+import { ROUTES } from '../routes/index.js';
+import type { ApiNode } from './interface.js';
+import { sendProblem } from './problem.js';
+import type { RouteServer } from './route-server.js';
+
+/** The sharded system's routes: answered 404 NOT_SHARDED on a chain whose genesis names none. */
+export function registerShardingRoutes(server: RouteServer, node: ApiNode, now: () => number): void {
+  const state = { get: (key: Uint8Array) => node.store.getState(key) };
+  const notSharded = 'this chain is not part of a sharded system';
+
+  server.serve(ROUTES.sharding, async (_request, reply) => {
+    const { genesis } = node;
+    const sharding = genesis.sharding;
+    if (sharding === undefined) return sendProblem(reply, 404, notSharded, 'NOT_SHARDED');
+    const withSharding = { ...genesis, sharding };
+    const cycle = cycleAt(withSharding, now());
+    const isRoot = genesis.shardId === ROOT_SHARD_ID;
+    return {
+      chainId: genesis.chainId,
+      shardId: genesis.shardId,
+      role: isRoot ? 'root' : 'zone-shard',
+      cycle,
+      cycleMs: sharding.cycleMs,
+      shards: sharding.shards.map((shard) => {
+        const head = isRoot ? readShardHead(state, shard.shardId) : undefined;
+        return {
+          shardId: shard.shardId,
+          validators: shard.validators.map((v) => v.api),
+          masters: mastersOfCycle(withSharding, cycle, shard.shardId),
+          ...(head === undefined ? {} : { rootHeight: head.height, rootBlockHash: toHex(head.blockHash) }),
+        };
+      }),
+      root: { validators: sharding.root.validators.map((v) => v.api) },
+    };
+  });
+
+  server.serve(ROUTES.crossShare, async (request, reply) => {
+    const relay = node.crossRelay;
+    if (relay === undefined)
+      return sendProblem(reply, 404, 'this node relays no cross-zone votes', 'NOT_SHARDED');
+    try {
+      return reply.status(202).send({ accepted: relay.receiveShare(request.body.trade, request.body.share) });
+    } catch (error) {
+      if (isGridShardError(error)) return sendProblem(reply, 400, error.message, error.code);
+      throw error;
+    }
+  });
+
+  server.serve(ROUTES.crossTrade, async (request, reply) => {
+    if (node.genesis.sharding === undefined) return sendProblem(reply, 404, notSharded, 'NOT_SHARDED');
+    const record = readTradeRecord(state, request.params.id);
+    if (record === undefined)
+      return sendProblem(reply, 404, 'this shard has no record of the trade', 'NOT_FOUND');
+    return {
+      tradeId: request.params.id,
+      shardId: node.genesis.shardId,
+      status: record.status,
+      verdict: record.verdict.kind === 'commit' ? 'commit' : `abort:${record.verdict.reason}`,
+    };
+  });
+
+  server.serve(ROUTES.crossAccount, async (request, reply) => {
+    if (node.genesis.sharding === undefined) return sendProblem(reply, 404, notSharded, 'NOT_SHARDED');
+    const record = readAccountRecord(state, request.params.account);
+    if (record === undefined) return sendProblem(reply, 404, 'no such account in this shard', 'NOT_FOUND');
+    return {
+      account: request.params.account,
+      money: String(record.money),
+      energy: String(record.energy),
+      lockedMoney: String(record.lockedMoney),
+      lockedEnergy: String(record.lockedEnergy),
+    };
+  });
+}

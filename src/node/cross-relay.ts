@@ -1,0 +1,274 @@
+import { directoryOf } from '../cross-zone/directory.js';
+import { readTradeRecord } from '../cross-zone/state-book.js';
+import { CROSS_DECIDE, CROSS_PREPARE } from '../cross-zone/trade-application.js';
+import { ed25519PrivateKeyObject, ed25519Sign } from '../crypto/ed25519.js';
+import { fromHex, sha256, toHex } from '../crypto/hash.js';
+import { ed25519Scheme } from '../crypto/scheme.js';
+import { readNonce } from '../ledger/nonces.js';
+import type { StoredBlock } from '../ledger/store.js';
+import { decodeTransaction, encodeTransaction, signTransaction } from '../ledger/transaction.js';
+import {
+  type CrossDecision,
+  type CrossTrade,
+  decodeTrade,
+  decodeVoteShare,
+  drawMasters,
+  encodeDecision,
+  encodeTrade,
+  encodeVoteShare,
+  legOf,
+  MasterDesk,
+  type ShardDirectory,
+  signVote,
+  tradeId,
+  type VoteShare,
+} from '../sharding/index.js';
+import type { GenesisFile } from './genesis-file.js';
+import type { ShardingGenesisJson } from './genesis-sharding.js';
+
+/** How often the relay looks at what it still has to send. */
+export const RELAY_TICK_MS = 500;
+/** A vote share goes again (to the shard's next master in the draw) after this long without a decision. */
+const RESEND_MS = 1500;
+/** Votes that locked nothing are sent this many times; the locked shards' resends bring them back if lost. */
+const CLOSED_SENDS = 3;
+/** A master submits a decision it holds again when votes keep arriving this long after. */
+const RESUBMIT_MS = 3000;
+/** Trades a master keeps desks for; beyond it the oldest are forgotten (their shards resend). */
+const MAX_DESKS = 4096;
+const BEACON_DOMAIN = 'gridshard/devnet-master-beacon/v1';
+
+export interface CrossRelayInit {
+  readonly genesis: GenesisFile & { readonly sharding: ShardingGenesisJson };
+  readonly index: number;
+  readonly signingSeed: Uint8Array;
+  readonly store: {
+    getState(key: Uint8Array): Uint8Array | undefined;
+    readTransaction(hash: Uint8Array): Promise<{ bytes: Uint8Array } | undefined>;
+  };
+  /** Admits a transaction into this validator's mempool (throws a typed error if refused). */
+  readonly submit: (bytes: Uint8Array) => unknown;
+  /** POSTs a JSON body to a peer's API path; rejects on any failure. */
+  readonly post: (api: string, path: string, body: object) => Promise<void>;
+  readonly now: () => number;
+  readonly log: { warn(fields: object, message: string): void };
+}
+
+interface Pending {
+  readonly trade: CrossTrade;
+  readonly id: string;
+  readonly share: VoteShare;
+  readonly locked: boolean;
+  sends: number;
+  lastSentMs: number;
+}
+
+/** The cycle at `atMs`: masters are drawn per cycle. */
+export function cycleAt(
+  genesis: Pick<GenesisFile, 'genesisTimeMs'> & { readonly sharding: ShardingGenesisJson },
+  atMs: number,
+): number {
+  return Math.max(0, Math.floor((atMs - genesis.genesisTimeMs) / genesis.sharding.cycleMs));
+}
+
+/**
+ * The master order of `shard` for `cycle`. The beacon here is a hash of the chain id, public from
+ * genesis: the order rotates every cycle but can be foreseen. The coin-drawn beacon that makes it
+ * unpredictable runs in the sharded simulator (docs/SHARDING.md); a foreseen master can at worst
+ * delay trades, which the resends to the next master bound.
+ */
+export function mastersOfCycle(
+  genesis: Pick<GenesisFile, 'chainId'> & { readonly sharding: ShardingGenesisJson },
+  cycle: number,
+  shard: number,
+): number[] {
+  const size = genesis.sharding.shards[shard]?.validators.length ?? 0;
+  const beacon = sha256(new TextEncoder().encode(`${BEACON_DOMAIN}/${genesis.chainId}`));
+  return drawMasters(
+    beacon,
+    cycle,
+    shard,
+    Array.from({ length: size }, (_, i) => i),
+  );
+}
+
+/** The route a validator's vote share is sent to, on any validator acting as master. */
+export const SHARES_PATH = '/api/v1/cross/shares';
+
+/**
+ * A zone shard validator's part of the cross-zone protocol, beside its consensus:
+ *
+ * - after each block it writes, it signs its vote on every prepare the block executed (the
+ *   statement its own state recorded) and sends the share to the masters of the trade's shards,
+ *   again every RESEND_MS to the next master in each shard's draw until its shard applies the
+ *   decision, so a silent or lying master is replaced;
+ * - as a master (any validator that receives shares), it certifies each shard's vote at 2f + 1
+ *   equal shares and, once the votes settle the trade, submits the decision to its own shard,
+ *   signed with its own key: the decision's votes are its proof, the sender is only who pays.
+ *
+ * Safety never rests on this relay: a decision counts only if its certified votes prove it
+ * (src/sharding/cross-decision.ts), whoever carries it.
+ */
+export class CrossZoneRelay {
+  readonly desk: MasterDesk;
+  private readonly directory: ShardDirectory;
+  private readonly pending = new Map<string, Pending>();
+  private readonly submittedAt = new Map<string, number>();
+  private readonly key;
+  private readonly signer;
+  private nextNonce = 0n;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly init: CrossRelayInit) {
+    const { sharding } = init.genesis;
+    this.directory = directoryOf(
+      sharding.shards.map((s) => ({
+        shardId: s.shardId,
+        publicKeys: s.validators.map((v) => fromHex(v.publicKey)),
+      })),
+    );
+    this.desk = new MasterDesk(this.directory);
+    this.key = ed25519PrivateKeyObject(init.signingSeed);
+    this.signer = ed25519Scheme.signer(init.signingSeed);
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.tick(), RELAY_TICK_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  get shardId(): number {
+    return this.init.genesis.shardId;
+  }
+
+  /** The cycle at `atMs`: masters are drawn per cycle. */
+  cycleAt(atMs: number): number {
+    return cycleAt(this.init.genesis, atMs);
+  }
+
+  /** The master order of `shard` for `cycle` (indices into that shard's committee). */
+  mastersOf(cycle: number, shard: number): number[] {
+    return mastersOfCycle(this.init.genesis, cycle, shard);
+  }
+
+  /** Votes on the prepares a written block executed. */
+  async blockWritten(block: StoredBlock): Promise<void> {
+    for (const [i, hash] of block.txHashes.entries()) {
+      if (block.receipts[i]?.ok !== true) continue;
+      const located = await this.init.store.readTransaction(hash);
+      if (located === undefined) continue;
+      const tx = decodeTransaction(located.bytes, ed25519Scheme);
+      if (tx.type !== CROSS_PREPARE) continue;
+      const trade = decodeTrade(tx.payload);
+      if (trade.legs.length < 2) continue;
+      this.vote(trade);
+    }
+  }
+
+  private vote(trade: CrossTrade): void {
+    const id = toHex(tradeId(trade));
+    if (this.pending.has(id)) return;
+    const record = readTradeRecord(this.state, id);
+    if (record === undefined) return;
+    const statement = {
+      chainId: trade.chainId,
+      tradeId: fromHex(id),
+      shard: this.shardId,
+      epoch: 0,
+      verdict: record.verdict,
+    };
+    const share = signVote(statement, this.init.index, (m) => ed25519Sign(this.key, m));
+    const pending = { trade, id, share, locked: record.status === 'locked', sends: 0, lastSentMs: 0 };
+    this.pending.set(id, pending);
+    this.send(pending);
+  }
+
+  private get state() {
+    return { get: (key: Uint8Array) => this.init.store.getState(key) };
+  }
+
+  private send(pending: Pending): void {
+    const body = { trade: toHex(encodeTrade(pending.trade)), share: toHex(encodeVoteShare(pending.share)) };
+    const { shards } = this.init.genesis.sharding;
+    for (const leg of pending.trade.legs) {
+      const order = this.mastersOf(pending.trade.cycle, leg.shard);
+      const master = order[pending.sends % order.length];
+      const api = master === undefined ? undefined : shards[leg.shard]?.validators[master]?.api;
+      if (api === undefined) continue;
+      if (leg.shard === this.shardId && master === this.init.index) {
+        this.receive(pending.trade, pending.share);
+        continue;
+      }
+      this.init.post(api, SHARES_PATH, body).catch(() => {
+        // Lost: the next resend goes to the next master in the draw.
+      });
+    }
+    pending.sends++;
+    pending.lastSentMs = this.init.now();
+  }
+
+  private tick(): void {
+    const now = this.init.now();
+    for (const pending of this.pending.values()) {
+      const status = readTradeRecord(this.state, pending.id)?.status;
+      const done = pending.locked ? status !== 'locked' : pending.sends >= CLOSED_SENDS;
+      if (done) {
+        this.pending.delete(pending.id);
+        continue;
+      }
+      if (now - pending.lastSentMs >= RESEND_MS) this.send(pending);
+    }
+  }
+
+  /**
+   * A vote share from a validator of a shard of the trade. Returns false for one the desk refused
+   * (a bad signature, a share for another trade) or a trade with no leg in this shard.
+   */
+  receiveShare(tradeHex: string, shareHex: string): boolean {
+    const trade = decodeTrade(fromHex(tradeHex));
+    const share = decodeVoteShare(fromHex(shareHex));
+    if (legOf(trade, this.shardId) === undefined || trade.chainId !== this.init.genesis.chainId) return false;
+    return this.receive(trade, share);
+  }
+
+  private receive(trade: CrossTrade, share: VoteShare): boolean {
+    const answer = this.desk.receive(trade, share);
+    if (answer === null) return false;
+    if (answer.decision === null) return true;
+    const id = toHex(tradeId(trade));
+    const status = readTradeRecord(this.state, id)?.status;
+    if (status === 'committed' || status === 'aborted') return true;
+    const last = this.submittedAt.get(id);
+    if (answer.fresh || last === undefined || this.init.now() - last >= RESUBMIT_MS)
+      this.submitDecision(id, answer.decision);
+    return true;
+  }
+
+  private submitDecision(id: string, decision: CrossDecision): void {
+    const committed = readNonce(this.state, this.signer.publicKey);
+    const nonce = this.nextNonce > committed ? this.nextNonce : committed;
+    const tx = signTransaction(this.signer, {
+      chainId: this.init.genesis.chainId,
+      shardId: this.shardId,
+      type: CROSS_DECIDE,
+      payload: encodeDecision(decision),
+      nonce,
+    });
+    try {
+      this.init.submit(encodeTransaction(tx));
+      this.nextNonce = nonce + 1n;
+      if (this.submittedAt.size >= MAX_DESKS) this.submittedAt.delete(this.submittedAt.keys().next().value!);
+      this.submittedAt.set(id, this.init.now());
+    } catch (error) {
+      this.init.log.warn(
+        { trade: id, error: (error as Error).message },
+        'could not submit a cross-zone decision',
+      );
+    }
+  }
+}

@@ -1,0 +1,78 @@
+import { ROOT_SHARD_ID } from '../cross-zone/root-application.js';
+import { CrossZoneRelay } from './cross-relay.js';
+import type { GenesisFile } from './genesis-file.js';
+import type { GridShardNode, NodeLogger } from './node.js';
+import { ShardProofPuller } from './shard-proof-puller.js';
+
+/** How long a cross-shard request to another validator's API may take. */
+const PEER_TIMEOUT_MS = 3000;
+
+async function post(api: string, path: string, body: object): Promise<void> {
+  const response = await fetch(new URL(path, api), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(PEER_TIMEOUT_MS),
+  });
+  await response.arrayBuffer();
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+}
+
+async function get(api: string, path: string): Promise<unknown> {
+  const response = await fetch(new URL(path, api), { signal: AbortSignal.timeout(PEER_TIMEOUT_MS) });
+  if (response.status === 404) {
+    await response.arrayBuffer();
+    return undefined;
+  }
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+  return response.json();
+}
+
+/**
+ * What a validator of a sharded system runs beside its consensus: a zone shard validator its
+ * cross-zone relay (votes to masters, decisions into its shard), a root validator the puller that
+ * orders zone shards' commit proofs on the root chain. Cross-shard traffic goes over the
+ * validators' HTTP APIs, whose addresses every chain's genesis lists; a shard's own consensus
+ * stays on its libp2p committee. Returns null for a chain that is not sharded.
+ */
+export function startSharding(
+  node: GridShardNode,
+  genesis: GenesisFile,
+  signingSeed: Uint8Array,
+  log: NodeLogger,
+): { stop(): void } | null {
+  const { sharding } = genesis;
+  if (sharding === undefined) return null;
+  const withSharding = { ...genesis, sharding };
+  const submit = (bytes: Uint8Array) => node.submit(bytes);
+  const now = () => Date.now();
+  if (genesis.shardId === ROOT_SHARD_ID) {
+    const puller = new ShardProofPuller({
+      genesis: withSharding,
+      signingSeed,
+      store: node.store,
+      submit,
+      get,
+      now,
+      log,
+    });
+    puller.start();
+    return puller;
+  }
+  const relay = new CrossZoneRelay({
+    genesis: withSharding,
+    index: node.index,
+    signingSeed,
+    store: node.store,
+    submit,
+    post,
+    now,
+    log,
+  });
+  node.crossRelay = relay;
+  node.on('block', (block) => {
+    relay.blockWritten(block).catch((error: Error) => log.warn({ error: error.message }, 'cross-zone relay'));
+  });
+  relay.start();
+  return relay;
+}

@@ -1,0 +1,121 @@
+import type { RouteDeclaration } from './declare.js';
+import { fields, HEX_32, HEX_BYTES, problemSchema, retryLaterSchema } from './schema.js';
+
+/** The sharded system: this chain's place in it, the masters of the cycle, cross-zone trades and balances. */
+
+const { string, integer, boolean } = fields;
+const readErrors = { 400: problemSchema, 404: problemSchema, 429: retryLaterSchema } as const;
+/** A vote share or a trade is a few hundred bytes; 16 KiB of hex is far above either. */
+const MAX_MESSAGE_HEX = 16_384;
+
+export const sharding = {
+  method: 'GET',
+  path: '/api/v1/sharding',
+  summary:
+    'This chain in the sharded system: its shard (or the root), every shard’s committee, the masters of the current cycle and, on the root chain, the last shard block it holds of each shard',
+  tags: ['sharding'],
+  auth: 'public',
+  rateLimit: 'request',
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        chainId: string,
+        shardId: integer,
+        role: string,
+        cycle: integer,
+        cycleMs: integer,
+        shards: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              shardId: integer,
+              validators: { type: 'array', items: string },
+              masters: { type: 'array', items: integer },
+              rootHeight: integer,
+              rootBlockHash: string,
+            },
+          },
+        },
+        root: { type: 'object', properties: { validators: { type: 'array', items: string } } },
+      },
+    },
+    404: problemSchema,
+    429: retryLaterSchema,
+  },
+} as const satisfies RouteDeclaration;
+
+export const crossShare = {
+  method: 'POST',
+  path: '/api/v1/cross/shares',
+  summary:
+    'A validator’s signed vote on a cross-zone trade’s prepare, for this node acting as master: certified at 2f + 1 equal shares, decided once the votes settle the trade',
+  tags: ['sharding'],
+  auth: 'public',
+  rateLimit: 'request',
+  body: {
+    type: 'object',
+    properties: {
+      trade: { type: 'string', pattern: HEX_BYTES, maxLength: MAX_MESSAGE_HEX },
+      share: { type: 'string', pattern: HEX_BYTES, maxLength: MAX_MESSAGE_HEX },
+    },
+    required: ['trade', 'share'],
+    additionalProperties: false,
+  },
+  response: {
+    202: { type: 'object', properties: { accepted: boolean } },
+    400: problemSchema,
+    404: problemSchema,
+    429: retryLaterSchema,
+  },
+} as const satisfies RouteDeclaration;
+
+export const crossTrade = {
+  method: 'GET',
+  path: '/api/v1/cross/trades/{id}',
+  summary: 'Where a cross-zone trade stands in this shard (committed state): its verdict and status',
+  tags: ['sharding'],
+  auth: 'public',
+  rateLimit: 'request',
+  params: {
+    type: 'object',
+    properties: { id: { type: 'string', pattern: HEX_32 } },
+    required: ['id'],
+  },
+  response: {
+    200: {
+      type: 'object',
+      properties: { tradeId: string, shardId: integer, status: string, verdict: string },
+    },
+    ...readErrors,
+  },
+} as const satisfies RouteDeclaration;
+
+export const crossAccount = {
+  method: 'GET',
+  path: '/api/v1/cross/accounts/{account}',
+  summary:
+    'A cross-zone account homed in this shard (committed state): money (minor units) and energy (Wh), with what open trades hold of them',
+  tags: ['sharding'],
+  auth: 'public',
+  rateLimit: 'request',
+  params: {
+    type: 'object',
+    properties: { account: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[0-9A-Za-z._-]+$' } },
+    required: ['account'],
+  },
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        account: string,
+        money: string,
+        energy: string,
+        lockedMoney: string,
+        lockedEnergy: string,
+      },
+    },
+    ...readErrors,
+  },
+} as const satisfies RouteDeclaration;
