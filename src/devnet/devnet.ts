@@ -13,6 +13,7 @@ import {
   type MarketConfigJson,
   parseGenesis,
 } from '../node/genesis-file.js';
+import type { ShardingGenesisJson } from '../node/genesis-sharding.js';
 import type { Zone } from '../sharding/index.js';
 
 export interface NetworkLayout {
@@ -40,6 +41,12 @@ export interface NetworkLayout {
   readonly grid?: unknown;
   /** The grid zones the chain is sharded by (needs `grid`). */
   readonly zones?: readonly Zone[];
+  /** The committee's signing seeds, when the caller made them (a sharded system lists every key in each genesis). */
+  readonly seeds?: readonly Uint8Array[];
+  /** The shard this chain is (default 0). */
+  readonly shardId?: number;
+  /** The sharded system the chain belongs to. */
+  readonly sharding?: ShardingGenesisJson;
 }
 
 /**
@@ -50,7 +57,7 @@ export interface NetworkLayout {
  */
 export function createNetworkFiles(layout: NetworkLayout): GenesisFile {
   const n = layout.validators;
-  const seeds = Array.from({ length: n }, () => new Uint8Array(randomBytes(32)));
+  const seeds = layout.seeds ?? Array.from({ length: n }, () => new Uint8Array(randomBytes(32)));
   const consensus = layout.consensus ?? 'dag';
   const deal =
     consensus === 'dag' ? dealCoinKeys(n, maxFaulty(n) + 1, new Uint8Array(randomBytes(32))) : null;
@@ -59,7 +66,7 @@ export function createNetworkFiles(layout: NetworkLayout): GenesisFile {
     version: 1,
     consensus,
     chainId: layout.chainId,
-    shardId: 0,
+    shardId: layout.shardId ?? 0,
     scheme: 'ed25519-sha256',
     genesisTimeMs: layout.genesisTimeMs,
     validators: seeds.map((seed, index) => ({
@@ -72,6 +79,7 @@ export function createNetworkFiles(layout: NetworkLayout): GenesisFile {
     ...(layout.market === undefined ? {} : { market: layout.market }),
     ...(layout.grid === undefined ? {} : { grid: layout.grid }),
     ...(layout.zones === undefined ? {} : { zones: layout.zones }),
+    ...(layout.sharding === undefined ? {} : { sharding: layout.sharding }),
   };
   // Checked as a node will read it, before anything is written: a bad market or grid is a typed
   // BAD_GENESIS here, not a folder of files no node can start from.

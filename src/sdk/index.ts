@@ -4,10 +4,13 @@ export { encodeTransaction, signTransaction, type Transaction } from '../ledger/
 export type {
   BlockTransactions,
   CommittedTransaction,
+  CrossAccountAnswer,
+  CrossTradeAnswer,
   NodeHealth,
   NodeStatus,
   ProvenStateKey,
   Session,
+  ShardingAnswer,
   ShardNetwork,
   StateProof,
   StateValue,

@@ -1,0 +1,168 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT_SHARD_ID } from '../cross-zone/root-application.js';
+import { toHex } from '../crypto/hash.js';
+import type { ScryptCost } from '../crypto/keystore.js';
+import { ed25519Scheme } from '../crypto/scheme.js';
+import type { GenesisFile } from '../node/genesis-file.js';
+import type { ShardingGenesisJson } from '../node/genesis-sharding.js';
+import { GridShardClient } from '../sdk/client.js';
+import { createNetworkFiles } from './devnet.js';
+import { Supervisor } from './supervisor.js';
+
+export interface ShardedLayout {
+  readonly dir: string;
+  readonly chainId: string;
+  readonly shards: number;
+  readonly nodesPerShard: number;
+  readonly rootNodes: number;
+  readonly host: string;
+  /** Zone shard k's validator i listens on base + k × nodesPerShard + i; the root's follow the shards'. */
+  readonly p2pBasePort: number;
+  readonly apiBasePort: number;
+  readonly password: string;
+  readonly genesisTimeMs: number;
+  readonly cycleMs: number;
+  readonly scryptCost?: ScryptCost;
+  readonly passwordFile?: string;
+  /** The opening cross-zone balances of the accounts homed in each zone shard. */
+  readonly accounts: (shard: number) => ShardingGenesisJson['accounts'];
+}
+
+/** One committee's folder (`shard-K` or `root`) and its genesis. */
+export interface CommitteeFiles {
+  readonly name: string;
+  readonly dir: string;
+  readonly genesis: GenesisFile;
+}
+
+/**
+ * Creates a sharded system's files: a folder per zone shard and one for the root committee, each
+ * laid out as `createNetworkFiles` lays out a network (genesis, and per validator its config and
+ * encrypted keys), with its own coin keys. Every genesis lists every committee's keys and APIs
+ * (the `sharding` section), so each chain's contracts check the others' certificates from
+ * genesis alone; a zone shard's genesis also holds the opening balances of its own accounts.
+ */
+export function createShardedNetworkFiles(layout: ShardedLayout): CommitteeFiles[] {
+  const sizes = [...Array.from({ length: layout.shards }, () => layout.nodesPerShard), layout.rootNodes];
+  const seeds = sizes.map((size) => Array.from({ length: size }, () => new Uint8Array(randomBytes(32))));
+  const offsets = sizes.map((_, c) => sizes.slice(0, c).reduce((a, b) => a + b, 0));
+  const members = (c: number) =>
+    seeds[c]!.map((seed, i) => ({
+      publicKey: toHex(ed25519Scheme.publicKeyFromSeed(seed)),
+      api: `http://${layout.host}:${layout.apiBasePort + offsets[c]! + i}`,
+    }));
+  const base = {
+    cycleMs: layout.cycleMs,
+    shards: Array.from({ length: layout.shards }, (_, shardId) => ({
+      shardId,
+      validators: members(shardId),
+    })),
+    root: { validators: members(layout.shards) },
+  };
+  mkdirSync(layout.dir, { recursive: true });
+  return sizes.map((size, c) => {
+    const isRoot = c === layout.shards;
+    const name = isRoot ? 'root' : `shard-${c}`;
+    const dir = join(layout.dir, name);
+    const accounts = isRoot ? undefined : layout.accounts(c);
+    const genesis = createNetworkFiles({
+      dir,
+      chainId: layout.chainId,
+      validators: size,
+      host: layout.host,
+      p2pBasePort: layout.p2pBasePort + offsets[c]!,
+      apiBasePort: layout.apiBasePort + offsets[c]!,
+      password: layout.password,
+      genesisTimeMs: layout.genesisTimeMs,
+      seeds: seeds[c]!,
+      shardId: isRoot ? ROOT_SHARD_ID : c,
+      sharding: { ...base, ...(accounts === undefined ? {} : { accounts }) },
+      ...(layout.scryptCost === undefined ? {} : { scryptCost: layout.scryptCost }),
+      ...(layout.passwordFile === undefined ? {} : { passwordFile: layout.passwordFile }),
+    });
+    return { name, dir, genesis };
+  });
+}
+
+export interface ShardedNetworkOptions {
+  readonly dir: string;
+  readonly cli: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+  readonly clientTimeoutMs?: number;
+}
+
+/**
+ * A sharded system's processes: one supervisor per committee (zone shards, then the root), each
+ * validator its own `gridshard node start`, with an SDK client per validator.
+ */
+export class ShardedNetwork {
+  readonly committees: CommitteeFiles[];
+  readonly supervisors: Supervisor[];
+  readonly clients: GridShardClient[][];
+
+  constructor(committees: readonly CommitteeFiles[], options: ShardedNetworkOptions) {
+    this.committees = [...committees];
+    this.supervisors = committees.map(
+      (c) =>
+        new Supervisor(
+          c.dir,
+          c.genesis.validators.map((v) => v.api),
+          options.cli,
+          options.env,
+        ),
+    );
+    this.clients = committees.map((c) =>
+      c.genesis.validators.map((v) => new GridShardClient(v.api, options.clientTimeoutMs ?? 10_000)),
+    );
+  }
+
+  /** Reads the committees a previous `createShardedNetworkFiles` wrote into `dir`, or null if none. */
+  static committeesIn(dir: string): CommitteeFiles[] | null {
+    const names: string[] = [];
+    for (let k = 0; existsSync(join(dir, `shard-${k}`, 'genesis.json')); k++) names.push(`shard-${k}`);
+    if (names.length === 0 || !existsSync(join(dir, 'root', 'genesis.json'))) return null;
+    names.push('root');
+    return names.map((name) => ({
+      name,
+      dir: join(dir, name),
+      genesis: JSON.parse(readFileSync(join(dir, name, 'genesis.json'), 'utf8')) as GenesisFile,
+    }));
+  }
+
+  get shardCount(): number {
+    return this.committees.length - 1;
+  }
+
+  get root(): { supervisor: Supervisor; clients: GridShardClient[] } {
+    return { supervisor: this.supervisors.at(-1)!, clients: this.clients.at(-1)! };
+  }
+
+  async start(healthyTimeoutMs: number): Promise<void> {
+    for (const supervisor of this.supervisors) supervisor.startAll();
+    await Promise.all(this.supervisors.map((s) => s.waitHealthy(healthyTimeoutMs)));
+  }
+
+  logTails(lines = 10): string {
+    return this.committees
+      .flatMap((c) =>
+        c.genesis.validators.map(({ index }) => {
+          const log = join(c.dir, `validator-${index}`, 'node.log');
+          if (!existsSync(log)) return `--- ${c.name} validator ${index}: no node.log`;
+          const tail = readFileSync(log, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+          return `--- ${c.name} validator ${index}\n${tail === '' ? '(empty)' : tail}`;
+        }),
+      )
+      .join('\n');
+  }
+
+  stop(graceMs = 5000): Promise<void> {
+    return Promise.all(this.supervisors.map((s) => s.stopAll(graceMs))).then(() => undefined);
+  }
+}
+
+/** Writes the password file the configs name (`passwordFile: '../password'` inside each committee folder). */
+export function writeCommitteePasswords(committees: readonly CommitteeFiles[], password: string): void {
+  for (const c of committees) writeFileSync(join(c.dir, 'password'), password, { mode: 0o600 });
+}

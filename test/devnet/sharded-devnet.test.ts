@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fromHex } from '../../src/crypto/hash.js';
+import {
+  CrossZoneDemo,
+  DEMO_OPENING,
+  demoAccounts,
+  demoMembers,
+  type SentTrade,
+} from '../../src/devnet/cross-zone-demo.js';
+import {
+  createShardedNetworkFiles,
+  ShardedNetwork,
+  writeCommitteePasswords,
+} from '../../src/devnet/sharded-network.js';
+import { sourceCli } from '../../src/devnet/test-network.js';
+import { Prng } from '../../src/kit/prng.js';
+import { committeeOf } from '../../src/node/genesis-file.js';
+import { decodeCommitProof, verifyCommitProof } from '../../src/sharding/index.js';
+
+// Ports from the process id, so parallel runs on one machine do not collide.
+const p2pBase = 31_000 + (process.pid % 300) * 24;
+const apiBase = p2pBase + 8_000;
+const SHARDS = 4;
+const NODES = 4;
+const ROOT = 4;
+const CHAIN = 'sharded-test';
+const SEED = 20261129;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const dir = mkdtempSync(join(tmpdir(), 'gridshard-sharded-'));
+let network: ShardedNetwork | null = null;
+let passed = false;
+after(async () => {
+  await network?.stop(5000);
+  if (!passed && network !== null) console.log(network.logTails());
+  rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+});
+
+describe('the sharded devnet: 4 zone shards × 4 validator processes and a root committee of 4', () => {
+  it('commits cross-zone trades all-or-nothing while a validator is killed and restarted, conserving money and energy', async () => {
+    const prng = new Prng(SEED);
+    const members = demoMembers(SHARDS, 2, prng.fork(1));
+    const committees = createShardedNetworkFiles({
+      dir,
+      chainId: CHAIN,
+      shards: SHARDS,
+      nodesPerShard: NODES,
+      rootNodes: ROOT,
+      host: '127.0.0.1',
+      p2pBasePort: p2pBase,
+      apiBasePort: apiBase,
+      password: 'test-password',
+      genesisTimeMs: Date.now(),
+      cycleMs: 10_000,
+      scryptCost: { n: 2 ** 10, r: 8, p: 1 },
+      passwordFile: '../password',
+      accounts: (shard) => demoAccounts(members, shard),
+    });
+    writeCommitteePasswords(committees, 'test-password');
+    network = new ShardedNetwork(committees, {
+      dir,
+      cli: sourceCli(),
+      env: { ...process.env, GRIDSHARD_LOG_LEVEL: 'warn' },
+    });
+    await network.start(240_000);
+    const shardClients = network.clients.slice(0, SHARDS);
+    const demo = new CrossZoneDemo(CHAIN, shardClients, members, prng.fork(2));
+    const cycle = () => Math.floor((Date.now() - committees[0]!.genesis.genesisTimeMs) / 10_000);
+
+    const sent: SentTrade[] = [];
+    const mustAbort = new Set<string>();
+    for (let i = 0; i < 6; i++) sent.push(await demo.send(cycle()));
+    // One validator of shard 0 dies with SIGKILL while trades are in flight, and comes back.
+    const victim = network.supervisors[0]!;
+    victim.kill(1, 'SIGKILL');
+    for (let i = 0; i < 6; i++) sent.push(await demo.send(cycle()));
+    // More than any member holds: both shards must end with the trade aborted.
+    const overdraft = await demo.send(cycle(), DEMO_OPENING.money * 2n, 1_000n);
+    mustAbort.add(overdraft.id);
+    sent.push(overdraft);
+    await sleep(3000);
+    victim.start(1);
+    await victim.waitHealthy(120_000);
+    for (let i = 0; i < 4; i++) sent.push(await demo.send(cycle()));
+
+    // Every trade closes in every one of its shards, the same way.
+    const outcome = new Map<string, string>();
+    const deadline = Date.now() + 240_000;
+    for (const trade of sent) {
+      for (;;) {
+        const statuses = await Promise.all(
+          trade.trade.legs.map((leg) =>
+            shardClients[leg.shard]![(leg.shard + 2) % NODES]!.crossTrade(trade.id).catch(() => null),
+          ),
+        );
+        const closed = statuses.every((s) => s?.status === 'committed' || s?.status === 'aborted');
+        if (closed) {
+          const kinds = new Set(statuses.map((s) => s!.status));
+          assert.equal(kinds.size, 1, `trade ${trade.id} applied in all its shards or none: ${[...kinds]}`);
+          outcome.set(trade.id, [...kinds][0]!);
+          break;
+        }
+        assert.ok(Date.now() < deadline, `trade ${trade.id} still open: ${JSON.stringify(statuses)}`);
+        await demo.resendMissing(trade);
+        await sleep(1000);
+      }
+    }
+    for (const id of mustAbort) assert.equal(outcome.get(id), 'aborted', 'the overdraft aborted');
+    const committed = sent.filter((t) => outcome.get(t.id) === 'committed');
+    assert.ok(committed.length >= 10, `most trades committed (${committed.length} of ${sent.length})`);
+
+    // Balances: opening plus the committed trades, nothing locked, totals conserved across shards.
+    const expected = new Map(members.map((m) => [m.account, { ...DEMO_OPENING }]));
+    for (const t of committed)
+      for (const leg of t.trade.legs)
+        for (const entry of leg.entries) {
+          const b = expected.get(entry.account)!;
+          b.money += entry.money;
+          b.energy += entry.energy;
+        }
+    let money = 0n;
+    let energy = 0n;
+    for (const member of members) {
+      const account = await shardClients[member.shard]![3]!.crossAccount(member.account);
+      assert.ok(account !== null);
+      assert.equal(account.lockedMoney, '0', 'no money left locked');
+      assert.equal(account.lockedEnergy, '0', 'no energy left locked');
+      assert.equal(
+        BigInt(account.money),
+        expected.get(member.account)!.money,
+        'money as the committed trades say',
+      );
+      assert.equal(
+        BigInt(account.energy),
+        expected.get(member.account)!.energy,
+        'energy as the committed trades say',
+      );
+      money += BigInt(account.money);
+      energy += BigInt(account.energy);
+    }
+    assert.equal(money, DEMO_OPENING.money * BigInt(members.length), 'money conserved across shards');
+    assert.equal(energy, DEMO_OPENING.energy * BigInt(members.length), 'energy conserved across shards');
+
+    // The restarted validator caught up with its shard.
+    const heads = await Promise.all(shardClients[0]!.map((c) => c.status()));
+    assert.ok(heads[1]!.height > 0, 'the restarted validator holds blocks');
+
+    // The root chain holds a commit proof of every shard, which checks against that shard's
+    // committee from genesis alone, and names the block the shard itself serves at that height.
+    const rootClient = network.root.clients[0]!;
+    for (let shard = 0; shard < SHARDS; shard++) {
+      let view = await rootClient.sharding();
+      const until = Date.now() + 60_000;
+      while (view.shards[shard]!.rootHeight === undefined && Date.now() < until) {
+        await sleep(1000);
+        view = await rootClient.sharding();
+      }
+      const head = view.shards[shard]!;
+      assert.ok(head.rootHeight !== undefined && head.rootHeight > 0, `root holds shard ${shard}`);
+      const answer = await shardClients[shard]![0]!.commitProof(head.rootHeight);
+      assert.ok(answer !== null);
+      const proof = decodeCommitProof(fromHex(answer.proof));
+      verifyCommitProof(proof, committeeOf(committees[shard]!.genesis));
+      assert.equal(answer.blockHash, head.rootBlockHash, 'the root holds the block the shard serves');
+    }
+    passed = true;
+  });
+});
