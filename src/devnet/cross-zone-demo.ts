@@ -1,7 +1,8 @@
 import { CROSS_PREPARE } from '../cross-zone/trade-application.js';
-import { toHex } from '../crypto/hash.js';
+import { fromHex, toHex } from '../crypto/hash.js';
 import { ed25519Scheme } from '../crypto/scheme.js';
 import type { Prng } from '../kit/prng.js';
+import { nonceStateKey, readNonce } from '../ledger/nonces.js';
 import { encodeTransaction, signTransaction } from '../ledger/transaction.js';
 import type { GridShardClient } from '../sdk/client.js';
 import { type CrossTrade, encodeTrade, SESSION_LENGTH, tradeId } from '../sharding/index.js';
@@ -60,6 +61,21 @@ export class CrossZoneDemo {
     private readonly prng: Prng,
   ) {
     this.entry = shardClients.map(() => 0);
+  }
+
+  /**
+   * Starts each member's nonces where its shard's committed state has them, so a resumed devnet
+   * does not reuse one it used before it stopped.
+   */
+  async syncNonces(): Promise<void> {
+    for (const member of this.members) {
+      const client = this.shardClients[member.shard]![0]!;
+      const key = toHex(nonceStateKey(ed25519Scheme.publicKeyFromSeed(member.seed)));
+      const answer = await client.state(key);
+      const bytes = answer.value === null ? undefined : fromHex(answer.value);
+      const base = readNonce({ get: () => bytes }, ed25519Scheme.publicKeyFromSeed(member.seed));
+      this.nonces.set(member.account, base);
+    }
   }
 
   /** A random pair in two different zones; `money` and `energy` as given or drawn. */

@@ -71,6 +71,9 @@ const ADVANCE_ATTEMPTS = 30;
 const RETRY_PAUSE_MS = 1000;
 const MAX_RETRY_PAUSE_MS = 30_000;
 
+/** The bus of each demo participant, in the order of `DemoKeys.participants`. */
+export const DEMO_PARTICIPANT_BUSES: readonly number[] = PARTICIPANTS.map((p) => p.bus);
+
 export interface DemoKeys {
   readonly operator: string;
   readonly tradingCenter: string;

@@ -5,7 +5,7 @@ import { ROOT_SHARD_ID } from '../cross-zone/root-application.js';
 import { toHex } from '../crypto/hash.js';
 import type { ScryptCost } from '../crypto/keystore.js';
 import { ed25519Scheme } from '../crypto/scheme.js';
-import type { GenesisFile } from '../node/genesis-file.js';
+import type { GenesisFile, MarketConfigJson } from '../node/genesis-file.js';
 import type { ShardingGenesisJson } from '../node/genesis-sharding.js';
 import { GridShardClient } from '../sdk/client.js';
 import { createNetworkFiles } from './devnet.js';
@@ -18,7 +18,7 @@ export interface ShardedLayout {
   readonly nodesPerShard: number;
   readonly rootNodes: number;
   readonly host: string;
-  /** Zone shard k's validator i listens on base + k × nodesPerShard + i; the root's follow the shards'. */
+  /** Root validator i listens on base + i; zone shard k's validator i on base + rootNodes + k × nodesPerShard + i. */
   readonly p2pBasePort: number;
   readonly apiBasePort: number;
   readonly password: string;
@@ -28,6 +28,8 @@ export interface ShardedLayout {
   readonly passwordFile?: string;
   /** The opening cross-zone balances of the accounts homed in each zone shard. */
   readonly accounts: (shard: number) => ShardingGenesisJson['accounts'];
+  /** The market (and its grid) the root chain runs: the member registry and the cross-zone market. */
+  readonly rootMarket?: { readonly market: MarketConfigJson; readonly grid: unknown };
 }
 
 /** One committee's folder (`shard-K` or `root`) and its genesis. */
@@ -47,7 +49,10 @@ export interface CommitteeFiles {
 export function createShardedNetworkFiles(layout: ShardedLayout): CommitteeFiles[] {
   const sizes = [...Array.from({ length: layout.shards }, () => layout.nodesPerShard), layout.rootNodes];
   const seeds = sizes.map((size) => Array.from({ length: size }, () => new Uint8Array(randomBytes(32))));
-  const offsets = sizes.map((_, c) => sizes.slice(0, c).reduce((a, b) => a + b, 0));
+  // The root committee takes the first ports, so the portal (on the root chain's market) sits at the base.
+  const offsets = sizes.map((_, c) =>
+    c === layout.shards ? 0 : layout.rootNodes + c * layout.nodesPerShard,
+  );
   const members = (c: number) =>
     seeds[c]!.map((seed, i) => ({
       publicKey: toHex(ed25519Scheme.publicKeyFromSeed(seed)),
@@ -77,6 +82,7 @@ export function createShardedNetworkFiles(layout: ShardedLayout): CommitteeFiles
       password: layout.password,
       genesisTimeMs: layout.genesisTimeMs,
       seeds: seeds[c]!,
+      ...(isRoot && layout.rootMarket !== undefined ? layout.rootMarket : {}),
       shardId: isRoot ? ROOT_SHARD_ID : c,
       sharding: { ...base, ...(accounts === undefined ? {} : { accounts }) },
       ...(layout.scryptCost === undefined ? {} : { scryptCost: layout.scryptCost }),

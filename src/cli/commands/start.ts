@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { DemoLoad } from '../../devnet/demo-load.js';
 import { DemoMarket, demoGrid, demoMarketConfig, loadOrCreateDemoKeys } from '../../devnet/demo-market.js';
 import { createNetworkFiles } from '../../devnet/devnet.js';
+import { ShardedNetwork } from '../../devnet/sharded-network.js';
 import { Supervisor } from '../../devnet/supervisor.js';
 import { gridToJson } from '../../grid/index.js';
 import { NodeError } from '../../node/errors.js';
@@ -11,18 +12,22 @@ import { readGenesisFile } from '../../node/genesis-file.js';
 import { GridShardClient } from '../../sdk/client.js';
 import { CASE33_DEMO_ZONES } from '../../sharding/index.js';
 import { action, EXIT_OK } from '../output.js';
+import { runShardedDevnet } from './start-sharded.js';
 
 const DEVNET_PASSWORD = 'gridshard-devnet-password';
 
 export function register(program: Command): void {
   program
     .command('start')
-    .description('run the local devnet: 4 validator processes, their APIs and a demo load (Ctrl-C stops)')
+    .description(
+      'run the local sharded devnet: 4 zone shards × 4 validator processes and a root committee of 4, with the demo market and cross-zone trades (Ctrl-C stops)',
+    )
     .option('--dir <dir>', 'devnet directory (kept between runs)', 'devnet')
     .option('--reset', 'delete the devnet directory and start a new chain')
     .option('--port <port>', 'API port of validator 0; validator i listens on port + i', '8080')
     .option('--p2p-port <port>', 'libp2p port of validator 0', '7100')
-    .option('--no-load', 'do not run the demo load generator')
+    .option('--no-load', 'do not run the demo market, cross-zone trades or load generator')
+    .option('--single-chain', 'run one chain of 4 validators instead (the market and a key-value load on it)')
     .option('--duration <seconds>', 'stop by itself after this many seconds (0 = run until Ctrl-C)', '0')
     .action(
       action(
@@ -33,6 +38,7 @@ export function register(program: Command): void {
           p2pPort: string;
           load: boolean;
           duration: string;
+          singleChain?: boolean;
         }) => {
           const dir = resolve(options.dir);
           const port = Number(options.port);
@@ -48,7 +54,24 @@ export function register(program: Command): void {
           }
           if (!Number.isFinite(duration) || duration < 0)
             throw new NodeError('BAD_CONFIG', '--duration must be ≥ 0', {});
+          if (options.singleChain !== true) {
+            await runShardedDevnet({
+              dir,
+              reset: options.reset === true,
+              port,
+              p2pPort,
+              load: options.load,
+              durationS: duration,
+            });
+            return EXIT_OK;
+          }
           if (options.reset && existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+          if (ShardedNetwork.committeesIn(dir) !== null)
+            throw new NodeError(
+              'BAD_CONFIG',
+              `${dir} holds a sharded devnet; --reset starts a single chain`,
+              {},
+            );
           const fresh = !existsSync(join(dir, 'genesis.json'));
           if (fresh) {
             mkdirSync(dir, { recursive: true });
