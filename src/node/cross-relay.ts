@@ -174,7 +174,8 @@ export class CrossZoneRelay {
     const id = toHex(tradeId(trade));
     if (this.pending.has(id)) return;
     const record = readTradeRecord(this.state, id);
-    if (record === undefined) return;
+    // Unknown, or decided already (a block replayed while catching up): nothing to vote for.
+    if (record === undefined || (record.verdict.kind === 'commit' && record.status !== 'locked')) return;
     const statement = {
       chainId: trade.chainId,
       tradeId: fromHex(id),
@@ -219,6 +220,7 @@ export class CrossZoneRelay {
       const done = pending.locked ? status !== 'locked' : pending.sends >= CLOSED_SENDS;
       if (done) {
         this.pending.delete(pending.id);
+        if (status !== 'locked') this.desk.forget(pending.id);
         continue;
       }
       if (now - pending.lastSentMs >= RESEND_MS) this.send(pending);
@@ -237,12 +239,19 @@ export class CrossZoneRelay {
   }
 
   private receive(trade: CrossTrade, share: VoteShare): boolean {
-    const answer = this.desk.receive(trade, share);
-    if (answer === null) return false;
-    if (answer.decision === null) return true;
     const id = toHex(tradeId(trade));
     const status = readTradeRecord(this.state, id)?.status;
-    if (status === 'committed' || status === 'aborted') return true;
+    // Closed in this shard: its decision is applied here, and the shards that still wait get
+    // theirs from their own masters, which the same shares reach.
+    if (status === 'committed' || status === 'aborted') {
+      this.desk.forget(id);
+      return true;
+    }
+    const answer = this.desk.receive(trade, share);
+    if (answer === null) return false;
+    // A committee member can sign shares for trades that never close; the oldest desks go first.
+    while (this.desk.size > MAX_DESKS) this.desk.forget(this.desk.tradeIds().next().value!);
+    if (answer.decision === null) return true;
     const last = this.submittedAt.get(id);
     if (answer.fresh || last === undefined || this.init.now() - last >= RESUBMIT_MS)
       this.submitDecision(id, answer.decision);

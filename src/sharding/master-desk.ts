@@ -106,4 +106,19 @@ export class MasterDesk {
   decisions(): CrossDecision[] {
     return [...this.desks.values()].flatMap((desk) => (desk.decision === null ? [] : [desk.decision]));
   }
+
+  /** Trades with a desk here. */
+  get size(): number {
+    return this.desks.size;
+  }
+
+  /** Drops a trade's desk (one its shard has closed); shares arriving later start a new one. */
+  forget(tradeIdHex: string): void {
+    this.desks.delete(tradeIdHex);
+  }
+
+  /** The trade ids with a desk, oldest first. */
+  tradeIds(): IterableIterator<string> {
+    return this.desks.keys();
+  }
 }
