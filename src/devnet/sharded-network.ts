@@ -146,7 +146,22 @@ export class ShardedNetwork {
   }
 
   async start(healthyTimeoutMs: number): Promise<void> {
-    for (const supervisor of this.supervisors) supervisor.startAll();
+    // One process first: what it compiles or loads on first start (tsx's transform cache, when
+    // run from the sources) is then ready for the nineteen others, which would otherwise all do
+    // the same work at once on a machine with far fewer cores.
+    const first = this.supervisors[0]!;
+    first.start(0);
+    await waitUntil(
+      () =>
+        first.nodes[0]!.process === null ||
+        this.clients[0]![0]!.health().then(
+          () => true,
+          () => false,
+        ),
+      healthyTimeoutMs,
+    );
+    for (const supervisor of this.supervisors)
+      for (const node of supervisor.nodes) if (node.process === null) supervisor.start(node.index);
     await Promise.all(this.supervisors.map((s) => s.waitHealthy(healthyTimeoutMs)));
   }
 
@@ -171,4 +186,9 @@ export class ShardedNetwork {
 /** Writes the password file the configs name (`passwordFile: '../password'` inside each committee folder). */
 export function writeCommitteePasswords(committees: readonly CommitteeFiles[], password: string): void {
   for (const c of committees) writeFileSync(join(c.dir, 'password'), password, { mode: 0o600 });
+}
+
+async function waitUntil(ready: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await ready()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
 }

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fromHex } from '../../src/crypto/hash.js';
+import { readShardHead, shardHeadKey } from '../../src/cross-zone/root-application.js';
+import { fromHex, sha256, toHex } from '../../src/crypto/hash.js';
 import {
   CrossZoneDemo,
   DEMO_OPENING,
@@ -18,6 +19,7 @@ import {
 } from '../../src/devnet/sharded-network.js';
 import { sourceCli } from '../../src/devnet/test-network.js';
 import { Prng } from '../../src/kit/prng.js';
+import { verifyStateProof } from '../../src/ledger/sparse-merkle.js';
 import { committeeOf } from '../../src/node/genesis-file.js';
 import { decodeCommitProof, verifyCommitProof } from '../../src/sharding/index.js';
 
@@ -66,7 +68,9 @@ describe('the sharded devnet: 4 zone shards × 4 validator processes and a root 
       cli: sourceCli(),
       env: { ...process.env, GRIDSHARD_LOG_LEVEL: 'warn' },
     });
+    const startedAt = Date.now();
     await network.start(240_000);
+    const upAt = Date.now();
     const shardClients = network.clients.slice(0, SHARDS);
     const demo = new CrossZoneDemo(CHAIN, shardClients, members, prng.fork(2));
     const cycle = () => Math.floor((Date.now() - committees[0]!.genesis.genesisTimeMs) / 10_000);
@@ -109,6 +113,7 @@ describe('the sharded devnet: 4 zone shards × 4 validator processes and a root 
         await sleep(1000);
       }
     }
+    const closedAt = Date.now();
     for (const id of mustAbort) assert.equal(outcome.get(id), 'aborted', 'the overdraft aborted');
     const committed = sent.filter((t) => outcome.get(t.id) === 'committed');
     assert.ok(committed.length >= 10, `most trades committed (${committed.length} of ${sent.length})`);
@@ -149,24 +154,56 @@ describe('the sharded devnet: 4 zone shards × 4 validator processes and a root 
     const heads = await Promise.all(shardClients[0]!.map((c) => c.status()));
     assert.ok(heads[1]!.height > 0, 'the restarted validator holds blocks');
 
-    // The root chain holds a commit proof of every shard, which checks against that shard's
-    // committee from genesis alone, and names the block the shard itself serves at that height.
+    // A common node holding only the genesis committees checks, from proofs alone, that the root
+    // chain holds a block of every shard: the root's commit proof over its state root, the state
+    // proof of the shard's head under that root, and the shard's own commit proof of that block.
     const rootClient = network.root.clients[0]!;
+    const rootCommittee = committeeOf(committees.at(-1)!.genesis);
     for (let shard = 0; shard < SHARDS; shard++) {
-      let view = await rootClient.sharding();
+      const key = toHex(shardHeadKey(shard));
       const until = Date.now() + 60_000;
-      while (view.shards[shard]!.rootHeight === undefined && Date.now() < until) {
+      let proven = await rootClient.state(key);
+      let rootProof = null as Awaited<ReturnType<typeof rootClient.commitProof>>;
+      while (proven.value === null || rootProof === null) {
+        assert.ok(Date.now() < until, `the root chain proves a head of shard ${shard}`);
         await sleep(1000);
-        view = await rootClient.sharding();
+        if (proven.value === null) proven = await rootClient.state(key);
+        else rootProof = await rootClient.commitProof(proven.height);
       }
-      const head = view.shards[shard]!;
-      assert.ok(head.rootHeight !== undefined && head.rootHeight > 0, `root holds shard ${shard}`);
-      const answer = await shardClients[shard]![0]!.commitProof(head.rootHeight);
+      const rootStatement = decodeCommitProof(fromHex(rootProof.proof));
+      verifyCommitProof(rootStatement, rootCommittee);
+      assert.equal(
+        toHex(rootStatement.statement.stateRoot),
+        proven.stateRoot,
+        'the root committee signed this state',
+      );
+      const value = fromHex(proven.value!);
+      const asProof = {
+        siblings: proven.proof.siblings.map(fromHex),
+        terminal: {
+          kind: 'leaf' as const,
+          path: fromHex(proven.proof.terminal.path!),
+          valueHash: fromHex(proven.proof.terminal.valueHash!),
+        },
+      };
+      assert.ok(
+        verifyStateProof(sha256, fromHex(proven.stateRoot), fromHex(key), value, asProof),
+        'the head is in that state',
+      );
+      const head = readShardHead({ get: () => value }, shard)!;
+      const answer = await shardClients[shard]![0]!.commitProof(head.height);
       assert.ok(answer !== null);
       const proof = decodeCommitProof(fromHex(answer.proof));
       verifyCommitProof(proof, committeeOf(committees[shard]!.genesis));
-      assert.equal(answer.blockHash, head.rootBlockHash, 'the root holds the block the shard serves');
+      assert.equal(
+        toHex(proof.statement.blockHash),
+        toHex(head.blockHash),
+        'the root holds the block the shard proves',
+      );
     }
+    console.log(
+      `sharded devnet: 20 processes up in ${upAt - startedAt} ms; ${sent.length} trades sent and closed in ${closedAt - upAt} ms (${committed.length} committed)`,
+    );
     passed = true;
   });
 });
