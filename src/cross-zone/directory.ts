@@ -60,3 +60,21 @@ export function directoryFromState(state: ReadableState): ShardDirectory | null 
   }
   return directory;
 }
+
+/** Where every chain of a sharded system keeps the clock of its cycles: genesis time and cycle length. */
+export const CYCLE_STATE_KEY = new TextEncoder().encode('shards/cycle');
+
+export function encodeCycleClock(genesisTimeMs: number, cycleMs: number): Uint8Array {
+  return new Writer(16).u64(genesisTimeMs).u32(cycleMs).finish();
+}
+
+/** The cycle a block of time `timestampMs` is in, or null on a chain whose genesis sets no cycle clock. */
+export function cycleOfState(state: ReadableState, timestampMs: number): number | null {
+  const bytes = state.get(CYCLE_STATE_KEY);
+  if (bytes === undefined) return null;
+  const { genesisTimeMs, cycleMs } = decodeExact(bytes, (r: Reader) => ({
+    genesisTimeMs: r.u64(),
+    cycleMs: r.u32(),
+  }));
+  return Math.max(0, Math.floor((timestampMs - genesisTimeMs) / cycleMs));
+}

@@ -93,15 +93,23 @@ export class CrossZoneDemo {
     return { trade, buyer, seller };
   }
 
-  /** Sends a trade's prepares to both shards; `cycle` is the current cycle (masters are drawn per cycle). */
-  async send(cycle: number, money?: bigint, energy?: bigint): Promise<SentTrade> {
+  /**
+   * Sends a trade's prepares to both shards; `cycle` is the current cycle (masters are drawn per
+   * cycle). `sellerSigns: false` leaves the seller's side unsigned, as a party that walks away
+   * would: the buyer's shard locks, and the trade aborts in both once its cycles are over.
+   */
+  async send(
+    cycle: number,
+    money?: bigint,
+    energy?: bigint,
+    options: { sellerSigns?: boolean } = {},
+  ): Promise<SentTrade> {
     const picked = this.pick(money, energy);
     const trade = { ...picked.trade, cycle };
     const payload = encodeTrade(trade);
-    const prepares = new Map([
-      [picked.buyer.shard, this.prepare(picked.buyer, payload)],
-      [picked.seller.shard, this.prepare(picked.seller, payload)],
-    ]);
+    const prepares = new Map([[picked.buyer.shard, this.prepare(picked.buyer, payload)]]);
+    if (options.sellerSigns !== false)
+      prepares.set(picked.seller.shard, this.prepare(picked.seller, payload));
     const sent = { trade, id: toHex(tradeId(trade)), buyer: picked.buyer, seller: picked.seller, prepares };
     await Promise.all(
       [...prepares].map(([shard, bytes]) => this.submit(shard, bytes).catch(() => undefined)),

@@ -1,6 +1,6 @@
 import { directoryOf } from '../cross-zone/directory.js';
 import { readTradeRecord } from '../cross-zone/state-book.js';
-import { CROSS_DECIDE, CROSS_PREPARE } from '../cross-zone/trade-application.js';
+import { CROSS_DECIDE, CROSS_EXPIRE, CROSS_PREPARE } from '../cross-zone/trade-application.js';
 import { ed25519PrivateKeyObject, ed25519Sign } from '../crypto/ed25519.js';
 import { fromHex, sha256, toHex } from '../crypto/hash.js';
 import { ed25519Scheme } from '../crypto/scheme.js';
@@ -21,6 +21,7 @@ import {
   type ShardDirectory,
   signVote,
   tradeId,
+  tradeOpen,
   type VoteShare,
 } from '../sharding/index.js';
 import type { GenesisFile } from './genesis-file.js';
@@ -163,7 +164,7 @@ export class CrossZoneRelay {
       const located = await this.init.store.readTransaction(hash);
       if (located === undefined) continue;
       const tx = decodeTransaction(located.bytes, ed25519Scheme);
-      if (tx.type !== CROSS_PREPARE) continue;
+      if (tx.type !== CROSS_PREPARE && tx.type !== CROSS_EXPIRE) continue;
       const trade = decodeTrade(tx.payload);
       if (trade.legs.length < 2) continue;
       this.vote(trade);
@@ -241,6 +242,11 @@ export class CrossZoneRelay {
   private receive(trade: CrossTrade, share: VoteShare): boolean {
     const id = toHex(tradeId(trade));
     const status = readTradeRecord(this.state, id)?.status;
+    // Another shard locked for a trade this one never prepared, and its cycle is over: ask this
+    // shard to close it with an abort vote, so the other's locks are released.
+    if (status === undefined && !tradeOpen(trade, this.cycleAt(this.init.now()))) {
+      if (this.due(`expire/${id}`)) this.submitOwn(`expire/${id}`, CROSS_EXPIRE, encodeTrade(trade));
+    }
     // Closed in this shard: its decision is applied here, and the shards that still wait get
     // theirs from their own masters, which the same shares reach.
     if (status === 'committed' || status === 'aborted') {
@@ -252,31 +258,37 @@ export class CrossZoneRelay {
     // A committee member can sign shares for trades that never close; the oldest desks go first.
     while (this.desk.size > MAX_DESKS) this.desk.forget(this.desk.tradeIds().next().value!);
     if (answer.decision === null) return true;
-    const last = this.submittedAt.get(id);
-    if (answer.fresh || last === undefined || this.init.now() - last >= RESUBMIT_MS)
-      this.submitDecision(id, answer.decision);
+    if (answer.fresh || this.due(`decide/${id}`))
+      this.submitOwn(`decide/${id}`, CROSS_DECIDE, encodeDecision(answer.decision));
     return true;
   }
 
-  private submitDecision(id: string, decision: CrossDecision): void {
+  /** Whether what `key` names was not submitted within RESUBMIT_MS. */
+  private due(key: string): boolean {
+    const last = this.submittedAt.get(key);
+    return last === undefined || this.init.now() - last >= RESUBMIT_MS;
+  }
+
+  /** Signs a transaction of this validator's own and puts it in its mempool. */
+  private submitOwn(key: string, type: string, payload: Uint8Array): void {
     const committed = readNonce(this.state, this.signer.publicKey);
     const nonce = this.nextNonce > committed ? this.nextNonce : committed;
     const tx = signTransaction(this.signer, {
       chainId: this.init.genesis.chainId,
       shardId: this.shardId,
-      type: CROSS_DECIDE,
-      payload: encodeDecision(decision),
+      type,
+      payload,
       nonce,
     });
     try {
       this.init.submit(encodeTransaction(tx));
       this.nextNonce = nonce + 1n;
       if (this.submittedAt.size >= MAX_DESKS) this.submittedAt.delete(this.submittedAt.keys().next().value!);
-      this.submittedAt.set(id, this.init.now());
+      this.submittedAt.set(key, this.init.now());
     } catch (error) {
       this.init.log.warn(
-        { trade: id, error: (error as Error).message },
-        'could not submit a cross-zone decision',
+        { what: key, error: (error as Error).message },
+        'could not submit a cross-zone transaction',
       );
     }
   }

@@ -232,7 +232,7 @@ export function chainParametersOf(genesis: GenesisFile): ChainParameters {
     ...(genesis.grid === undefined ? [] : [gridGenesisEntry(gridToJson(parseGrid(genesis.grid)))]),
     ...(genesis.sharding === undefined
       ? []
-      : shardingGenesisState(checkShardingGenesis(genesis.sharding, genesis.shardId))),
+      : shardingGenesisState(checkShardingGenesis(genesis.sharding, genesis.shardId), genesis.genesisTimeMs)),
   ].sort((a, b) => compareBytes(a.key, b.key));
   const grid = entries.find((e) => compareBytes(e.key, GRID_STATE_KEY) === 0);
   if (grid !== undefined && grid.value.length > MAX_GRID_DOCUMENT_BYTES) {

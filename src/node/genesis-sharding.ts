@@ -1,4 +1,9 @@
-import { DIRECTORY_STATE_KEY, encodeDirectory } from '../cross-zone/directory.js';
+import {
+  CYCLE_STATE_KEY,
+  DIRECTORY_STATE_KEY,
+  encodeCycleClock,
+  encodeDirectory,
+} from '../cross-zone/directory.js';
 import { ROOT_SHARD_ID } from '../cross-zone/root-application.js';
 import { crossAccountKey, encodeAccountRecord } from '../cross-zone/state-book.js';
 import { checkEd25519PublicKey } from '../crypto/ed25519.js';
@@ -89,9 +94,10 @@ export function checkShardingGenesis(json: unknown, shardId: number): ShardingGe
   return s as ShardingGenesisJson;
 }
 
-/** What the section puts in block 0's state: the shard directory and the opening balances. */
-export function shardingGenesisState(sharding: ShardingGenesisJson): StateEntry[] {
+/** What the section puts in block 0's state: the shard directory, the cycle clock and the opening balances. */
+export function shardingGenesisState(sharding: ShardingGenesisJson, genesisTimeMs: number): StateEntry[] {
   return [
+    { key: CYCLE_STATE_KEY, value: encodeCycleClock(genesisTimeMs, sharding.cycleMs) },
     {
       key: DIRECTORY_STATE_KEY,
       value: encodeDirectory(

@@ -20,6 +20,8 @@ export type ShardingErrorCode =
   /** A cross-shard transaction on a chain whose genesis names no shard directory. */
   | 'NOT_SHARDED'
   /** A shard block the root chain already holds (or one below its head). */
-  | 'STALE_SHARD_BLOCK';
+  | 'STALE_SHARD_BLOCK'
+  /** An expiry asked for a trade whose cycle is not over. */
+  | 'TRADE_NOT_EXPIRED';
 
 export class ShardingError extends GridShardError<ShardingErrorCode, Record<string, unknown>> {}

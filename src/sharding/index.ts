@@ -81,5 +81,12 @@ export { type MemberSignature, sortedSignatures, verifyQuorumSignatures } from '
 export { type RootBlock, RootFollower, rootBlockHash } from './root-chain.js';
 export { type FinalityConflict, type Inclusion, RootLedger } from './root-ledger.js';
 export { type AccountRecord, MemoryShardBook, type ShardBook, type TradeRecord } from './shard-book.js';
-export { type Balance, type DecisionEffect, ShardLedger, type TradeStatus } from './shard-ledger.js';
+export {
+  type Balance,
+  type DecisionEffect,
+  ShardLedger,
+  TRADE_OPEN_CYCLES,
+  type TradeStatus,
+  tradeOpen,
+} from './shard-ledger.js';
 export { CASE33_DEMO_ZONES, type FeederTopology, MAX_ZONES, type Zone, ZoneMap } from './zones.js';

@@ -49,20 +49,53 @@ export class ShardLedger {
    * trade with no leg here (or a one-shard trade, which goes through `applyLocal`). A trade seen
    * before gets the verdict it got the first time.
    */
-  prepare(trade: CrossTrade): VoteStatement | null {
+  prepare(trade: CrossTrade, cycle?: number): VoteStatement | null {
     const leg = legOf(trade, this.shard);
     if (leg === undefined || trade.legs.length < 2 || trade.chainId !== this.chainId) return null;
     const id = tradeId(trade);
     const key = toHex(id);
     const known = this.book.trade(key);
     if (known !== undefined) return this.statement(id, known.verdict);
-    const verdict = this.lockable(leg.entries);
+    const verdict: VoteVerdict =
+      cycle !== undefined && !tradeOpen(trade, cycle)
+        ? { kind: 'abort', reason: 'wrong-cycle' }
+        : this.lockable(leg.entries);
     this.book.putTrade(key, {
       entries: leg.entries,
       verdict,
       status: verdict.kind === 'commit' ? 'locked' : 'aborted',
     });
     if (verdict.kind === 'commit') this.lock(leg.entries, 1n);
+    return this.statement(id, verdict);
+  }
+
+  /**
+   * Closes a trade this shard has not prepared once its cycle is over (`cycle` is the shard's
+   * current cycle, from its block time): the shard votes abort (`wrong-cycle`), so the shards that
+   * locked for it get a certified abort and release, and a prepare arriving later is refused. It
+   * is ordered in the shard's consensus like a prepare, so exactly one of the two counts. A trade
+   * already seen keeps the verdict it got. Throws TRADE_NOT_EXPIRED while the trade may still be
+   * prepared.
+   */
+  expire(trade: CrossTrade, cycle: number): VoteStatement {
+    const leg = legOf(trade, this.shard);
+    if (leg === undefined || trade.legs.length < 2 || trade.chainId !== this.chainId)
+      throw new ShardingError('BAD_TRADE', `the trade has no part in shard ${this.shard} to expire`);
+    const id = tradeId(trade);
+    const key = toHex(id);
+    const known = this.book.trade(key);
+    if (known !== undefined) return this.statement(id, known.verdict);
+    if (tradeOpen(trade, cycle))
+      throw new ShardingError(
+        'TRADE_NOT_EXPIRED',
+        `a trade of cycle ${trade.cycle} may still be prepared in cycle ${cycle}`,
+        {
+          tradeCycle: trade.cycle,
+          cycle,
+        },
+      );
+    const verdict: VoteVerdict = { kind: 'abort', reason: 'wrong-cycle' };
+    this.book.putTrade(key, { entries: leg.entries, verdict, status: 'aborted' });
     return this.statement(id, verdict);
   }
 
@@ -204,4 +237,15 @@ export class ShardLedger {
 
 function isBook(value: unknown): value is ShardBook {
   return typeof (value as Partial<ShardBook>).putTrade === 'function';
+}
+
+/** Cycles a trade may be prepared in: its own and the next, so one started late in its cycle still has time. */
+export const TRADE_OPEN_CYCLES = 2;
+
+/**
+ * Whether a shard in `cycle` may still prepare the trade: not expired, and not from beyond the next
+ * cycle (a client's clock a little ahead of the shard's block time is no reason to abort).
+ */
+export function tradeOpen(trade: CrossTrade, cycle: number): boolean {
+  return trade.cycle <= cycle + 1 && cycle < trade.cycle + TRADE_OPEN_CYCLES;
 }

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Committee } from '../../src/consensus/interface.js';
-import { DIRECTORY_STATE_KEY, encodeDirectory } from '../../src/cross-zone/directory.js';
+import {
+  CYCLE_STATE_KEY,
+  DIRECTORY_STATE_KEY,
+  encodeCycleClock,
+  encodeDirectory,
+} from '../../src/cross-zone/directory.js';
 import {
   ROOT_SHARD_BLOCK,
   ROOT_SHARD_ID,
@@ -15,7 +20,12 @@ import {
   readAccountRecord,
   readTradeRecord,
 } from '../../src/cross-zone/state-book.js';
-import { CROSS_DECIDE, CROSS_PREPARE, crossZoneApplication } from '../../src/cross-zone/trade-application.js';
+import {
+  CROSS_DECIDE,
+  CROSS_EXPIRE,
+  CROSS_PREPARE,
+  crossZoneApplication,
+} from '../../src/cross-zone/trade-application.js';
 import { ed25519KeyPairFromSeed, ed25519Sign } from '../../src/crypto/ed25519.js';
 import { sha256, toHex } from '../../src/crypto/hash.js';
 import { ed25519Scheme } from '../../src/crypto/scheme.js';
@@ -75,6 +85,7 @@ function genesisState(shard: number): MapState {
       committees.map((c) => ({ shardId: c.shardId, publicKeys: c.members.map((m) => m.publicKey) })),
     ),
   );
+  state.set(CYCLE_STATE_KEY, encodeCycleClock(0, 1000));
   const opening = shard === 0 ? [account(buyer), 1000n, 0n] : [account(seller), 0n, 500n];
   state.set(
     crossAccountKey(opening[0] as string),
@@ -88,12 +99,12 @@ function genesisState(shard: number): MapState {
   return state;
 }
 
-function context(shardId: number): TransactionContext {
+function context(shardId: number, timestampMs = 0): TransactionContext {
   return {
     chainId: CHAIN,
     shardId,
     height: 1,
-    timestampMs: 0,
+    timestampMs,
     randomness: new Uint8Array(32),
     txIndex: 0,
     txHash: new Uint8Array(32),
@@ -197,6 +208,23 @@ describe('the cross-zone trade contract on chain state', () => {
         crossZoneApplication.execute(new MapState(), tx(buyer, 0, CROSS_PREPARE, encodeTrade(t)), context(0)),
       'NOT_SHARDED',
     );
+  });
+});
+
+describe('expiry on chain', () => {
+  it('closes a trade the shard never prepared once block time passes its cycles, and anyone may ask', () => {
+    const state = genesisState(1);
+    const t = trade(300n, 200n); // cycle 1 of 1,000 ms cycles: open until 3,000 ms
+    throwsCode(
+      () => crossZoneApplication.execute(state, tx(buyer, 1, CROSS_EXPIRE, encodeTrade(t)), context(1, 2999)),
+      'TRADE_NOT_EXPIRED',
+    );
+    crossZoneApplication.execute(state, tx(buyer, 1, CROSS_EXPIRE, encodeTrade(t)), context(1, 3000));
+    const record = readTradeRecord(state, toHex(tradeId(t)))!;
+    assert.deepEqual(record.verdict, { kind: 'abort', reason: 'wrong-cycle' });
+    // The seller's late prepare is refused by the same record: nothing locks.
+    crossZoneApplication.execute(state, tx(seller, 1, CROSS_PREPARE, encodeTrade(t)), context(1, 3500));
+    assert.equal(readAccountRecord(state, account(seller))!.lockedEnergy, 0n);
   });
 });
 

@@ -43,7 +43,7 @@ after(async () => {
 });
 
 describe('the sharded devnet: 4 zone shards × 4 validator processes and a root committee of 4', () => {
-  it('commits cross-zone trades all-or-nothing while a validator is killed and restarted, conserving money and energy', async () => {
+  it('commits cross-zone trades all-or-nothing while a validator is killed and restarted, expires a stranded one, and conserves money and energy', async () => {
     const prng = new Prng(SEED);
     const members = demoMembers(SHARDS, 2, prng.fork(1));
     const committees = createShardedNetworkFiles({
@@ -86,6 +86,10 @@ describe('the sharded devnet: 4 zone shards × 4 validator processes and a root 
     const overdraft = await demo.send(cycle(), DEMO_OPENING.money * 2n, 1_000n);
     mustAbort.add(overdraft.id);
     sent.push(overdraft);
+    // The seller walks away: the buyer's shard locks, and both abort once the trade's cycles are over.
+    const stranded = await demo.send(cycle(), undefined, undefined, { sellerSigns: false });
+    mustAbort.add(stranded.id);
+    sent.push(stranded);
     await sleep(3000);
     victim.start(1);
     await victim.waitHealthy(120_000);
@@ -114,7 +118,8 @@ describe('the sharded devnet: 4 zone shards × 4 validator processes and a root 
       }
     }
     const closedAt = Date.now();
-    for (const id of mustAbort) assert.equal(outcome.get(id), 'aborted', 'the overdraft aborted');
+    for (const id of mustAbort)
+      assert.equal(outcome.get(id), 'aborted', 'the overdraft and the stranded trade aborted');
     const committed = sent.filter((t) => outcome.get(t.id) === 'committed');
     assert.ok(committed.length >= 10, `most trades committed (${committed.length} of ${sent.length})`);
 

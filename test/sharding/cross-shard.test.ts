@@ -226,4 +226,39 @@ describe('cross-shard trades', () => {
     const firsts = new Set(Array.from({ length: 40 }, (_, c) => drawMasters(beacon, c, 1, [0, 1, 2, 3])[0]));
     assert.equal(firsts.size, 4, 'every candidate is drawn first in some cycle');
   });
+
+  it('expires a trade a shard never prepared once its cycle is over, and never unlocks one it did', () => {
+    const books = ledgers();
+    const t = trade(300n, 200n); // cycle 3: open in cycles 3 and 4
+    const locked = books[0]!.prepare(t, 3)!;
+    assert.equal(locked.verdict.kind, 'commit');
+    // Shard 1's seller never signs: shard 1 may not close the trade while it is open.
+    assert.throws(
+      () => books[1]!.expire(t, 4),
+      (e: unknown) => e instanceof ShardingError && e.code === 'TRADE_NOT_EXPIRED',
+    );
+    const expired = books[1]!.expire(t, 5);
+    assert.deepEqual(expired.verdict, { kind: 'abort', reason: 'wrong-cycle' });
+    // A prepare arriving after the expiry gets the same abort and locks nothing.
+    assert.deepEqual(books[1]!.prepare(t, 5)!.verdict, expired.verdict);
+    assert.equal(books[1]!.balance('seller')!.lockedEnergy, 0n);
+    // Expiring the shard that locked changes nothing: only a decision releases its lock.
+    assert.deepEqual(books[0]!.expire(t, 9).verdict, { kind: 'commit' });
+    assert.equal(books[0]!.balance('buyer')!.lockedMoney, 300n);
+    books[0]!.decide({ trade: t, votes: [certify(expired)] });
+    assert.equal(books[0]!.balance('buyer')!.lockedMoney, 0n);
+    assert.equal(books[0]!.status(tradeId(t)), 'aborted');
+  });
+
+  it('a prepare outside its cycles votes abort', () => {
+    const late = ledgers()[0]!.prepare(trade(1n, 1n), 5)!;
+    assert.deepEqual(late.verdict, { kind: 'abort', reason: 'wrong-cycle' });
+    const early = ledgers()[0]!.prepare(trade(1n, 1n), 1)!;
+    assert.deepEqual(early.verdict, { kind: 'abort', reason: 'wrong-cycle' });
+    assert.equal(
+      ledgers()[0]!.prepare(trade(1n, 1n), 2)!.verdict.kind,
+      'commit',
+      'one cycle early is allowed',
+    );
+  });
 });
