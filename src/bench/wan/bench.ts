@@ -57,7 +57,8 @@ export function runWanShardingBench(options: WanBenchOptions): Record<string, un
       throw new SimError('BAD_OPTIONS', `--cross-ratio values must be in 0 … 1, got ${r}`, { value: r });
   const wan = options.wan ?? DEFAULT_WAN;
   const loadBefore = loadavg()[0]!;
-  const costs = options.costs ?? measureUnitCosts(options.nodesPerShard, options.rootNodes, options.repeats ?? 5);
+  const costs =
+    options.costs ?? measureUnitCosts(options.nodesPerShard, options.rootNodes, options.repeats ?? 5);
   const rows: WanRow[] = [];
   for (const crossRatio of options.crossRatios)
     for (const shards of options.shards) {
@@ -84,7 +85,10 @@ export function runWanShardingBench(options: WanBenchOptions): Record<string, un
     }
   return {
     model: 'wan',
-    unitCosts: { source: options.costs === undefined ? 'measured in this run' : 'given', ...roundCosts(costs) },
+    unitCosts: {
+      source: options.costs === undefined ? 'measured in this run' : 'given',
+      ...roundCosts(costs),
+    },
     assumptions: {
       wan: {
         regions: wan.regions,
@@ -111,6 +115,7 @@ export function runWanShardingBench(options: WanBenchOptions): Record<string, un
 
 function roundCosts(costs: UnitCosts): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(costs)) out[key] = typeof value === 'number' ? round(value, 2) : value;
+  for (const [key, value] of Object.entries(costs))
+    out[key] = typeof value === 'number' ? round(value, 2) : value;
   return out;
 }

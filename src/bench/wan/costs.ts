@@ -101,7 +101,9 @@ export function measureUnitCosts(nodesPerShard: number, rootNodes: number, repea
   const message = (i: number) => sha256(encoder.encode(`wan-costs/message/${i}`));
   const ed25519SignUs = perOpUs(repeats, batch, (i) => ed25519Sign(signKey, message(i)));
   const signatures = Array.from({ length: repeats * batch }, (_, i) => ed25519Sign(signKey, message(i)));
-  const ed25519VerifyUs = perOpUs(repeats, batch, (i) => ed25519Verify(verifyKey, message(i), signatures[i]!));
+  const ed25519VerifyUs = perOpUs(repeats, batch, (i) =>
+    ed25519Verify(verifyKey, message(i), signatures[i]!),
+  );
 
   const kb = new Uint8Array(64 * 1024).map((_, i) => i * 7);
   const sha256UsPerKb = perOpUs(repeats, 10, (i) => sha256(kb, new Uint8Array([i & 255]))) / 64;
@@ -154,7 +156,11 @@ export function measureUnitCosts(nodesPerShard: number, rootNodes: number, repea
 
   const total = repeats * batch;
   const signed = Array.from({ length: total }, (_, i) =>
-    encodeShardEntry({ kind: 'local', trade: localTrade(1000 + i), signature: signTrade(localTrade(1000 + i)) }),
+    encodeShardEntry({
+      kind: 'local',
+      trade: localTrade(1000 + i),
+      signature: signTrade(localTrade(1000 + i)),
+    }),
   );
   const accepts0 = shardAccepts(0, true);
   const signedEntryCheckUs = perOpUs(repeats, batch, (i) => accepts0(signed[i]!));
@@ -170,7 +176,9 @@ export function measureUnitCosts(nodesPerShard: number, rootNodes: number, repea
   const statements1 = crosses.map((t) => ledger1.prepare(t)!);
   const shares0: ReturnType<typeof signVote>[] = [];
   const voteSignUs = perOpUs(repeats, batch, (i) =>
-    shares0.push(signVote(statements0[i]!, i % nodesPerShard, (m) => ed25519Sign(keys0[i % nodesPerShard]!, m))),
+    shares0.push(
+      signVote(statements0[i]!, i % nodesPerShard, (m) => ed25519Sign(keys0[i % nodesPerShard]!, m)),
+    ),
   );
   const committee0 = shard0[0]!.committee;
   const shareVerifyUs = perOpUs(repeats, batch, (i) => verifyVoteShare(shares0[i]!, committee0));
@@ -203,14 +211,20 @@ export function measureUnitCosts(nodesPerShard: number, rootNodes: number, repea
   });
   const attestations: ReturnType<typeof signCommitStatement>[] = [];
   const attestUs = perOpUs(repeats, batch, (i) =>
-    attestations.push(signCommitStatement(statement(i + 1), i % nodesPerShard, (m) => ed25519Sign(keys0[i % nodesPerShard]!, m))),
+    attestations.push(
+      signCommitStatement(statement(i + 1), i % nodesPerShard, (m) =>
+        ed25519Sign(keys0[i % nodesPerShard]!, m),
+      ),
+    ),
   );
   const attestationVerifyUs = perOpUs(repeats, batch, (i) => verifyAttestation(attestations[i]!, committee0));
   const proofCount = Math.max(2, Math.floor(batch / 4));
   const proofs: CommitProof[] = Array.from({ length: repeats * proofCount }, (_, i) => ({
     statement: statement(i + 1),
     signatures: sortedSignatures(
-      Array.from({ length: quorum }, (_, j) => signCommitStatement(statement(i + 1), j, (m) => ed25519Sign(keys0[j]!, m))),
+      Array.from({ length: quorum }, (_, j) =>
+        signCommitStatement(statement(i + 1), j, (m) => ed25519Sign(keys0[j]!, m)),
+      ),
     ),
   }));
   const proofBytes = proofs.map((p) => encodeCommitProof(p));
@@ -234,8 +248,12 @@ export function measureUnitCosts(nodesPerShard: number, rootNodes: number, repea
     for (const s of coinShares[i]!)
       if (s.index > 0) s.share = createCoinShare(shard0[s.index]!.coinSecretShare, coinKeys, s.index, name);
   }
-  const coinVerifyUs = perOpUs(repeats, 4, (i) => verifyCoinShare(coinKeys, 1, coinName(0, 0, i), coinShares[i]![1]!.share));
-  const coinCombineUs = perOpUs(repeats, 4, (i) => combineCoinShares(coinKeys, coinName(0, 0, i), coinShares[i]!));
+  const coinVerifyUs = perOpUs(repeats, 4, (i) =>
+    verifyCoinShare(coinKeys, 1, coinName(0, 0, i), coinShares[i]![1]!.share),
+  );
+  const coinCombineUs = perOpUs(repeats, 4, (i) =>
+    combineCoinShares(coinKeys, coinName(0, 0, i), coinShares[i]!),
+  );
 
   return {
     ed25519SignUs,

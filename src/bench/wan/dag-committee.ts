@@ -1,5 +1,5 @@
-import { maxFaulty, quorumSize, validitySize } from '../../consensus/interface.js';
 import { DEFAULT_DAG_CONFIG, isCoinRound } from '../../consensus/dag/index.js';
+import { maxFaulty, quorumSize, validitySize } from '../../consensus/interface.js';
 import type { Engine } from './engine.js';
 import type { Entry } from './entries.js';
 import type { Machines } from './machines.js';
@@ -131,10 +131,14 @@ export class DagCommittee {
     m.own = vertex;
     const node = this.node(v);
     const c = this.costs;
-    this.machines.spend(node, 'codecAndHashing', c.messageUs + (bytes / 1024) * (c.codecUsPerKb + c.sha256UsPerKb));
+    this.machines.spend(
+      node,
+      'codecAndHashing',
+      c.messageUs + (bytes / 1024) * (c.codecUsPerKb + c.sha256UsPerKb),
+    );
     this.machines.spend(node, 'consensusSignatures', 2 * c.ed25519SignUs); // the header and its own vote
     if (isCoinRound(round)) this.machines.spend(node, 'coin', c.coinShareUs);
-    this.machines.then(node, () => {
+    this.machines.queue(node, () => {
       for (let u = 0; u < this.size; u++)
         if (u !== v) this.machines.send(node, this.node(u), bytes, () => this.onHeader(u, vertex));
     });
@@ -155,7 +159,7 @@ export class DagCommittee {
     this.machines.spend(node, 'consensusSignatures', c.ed25519VerifyUs + c.ed25519SignUs);
     this.machines.spend(node, this.app.checkCategory, vertex.checkUs);
     if (isCoinRound(vertex.round)) this.machines.spend(node, 'coin', c.coinVerifyUs);
-    this.machines.then(node, () =>
+    this.machines.queue(node, () =>
       this.machines.send(node, this.node(vertex.author), c.bytes.vote, () => this.onVote(vertex)),
     );
   }
@@ -165,7 +169,7 @@ export class DagCommittee {
     this.machines.spend(node, 'codecAndHashing', this.costs.messageUs);
     // The proposer drops votes once its header is certified; before, each is verified.
     if (!vertex.certified) this.machines.spend(node, 'consensusSignatures', this.costs.ed25519VerifyUs);
-    this.machines.then(node, () => {
+    this.machines.queue(node, () => {
       if (vertex.certified) return;
       vertex.votes++;
       if (vertex.votes < this.quorum) return;
@@ -173,7 +177,8 @@ export class DagCommittee {
       this.unordered.push(vertex);
       const bytes = vertex.bytes + this.quorum * VOTE_IN_CERTIFICATE_BYTES;
       for (let u = 0; u < this.size; u++)
-        if (u !== vertex.author) this.machines.send(node, this.node(u), bytes, () => this.onCertificate(u, vertex));
+        if (u !== vertex.author)
+          this.machines.send(node, this.node(u), bytes, () => this.onCertificate(u, vertex));
       this.addCertificate(vertex.author, vertex.round);
     });
   }
@@ -186,7 +191,7 @@ export class DagCommittee {
     // 2f + 1 vote signatures; the header's own signature is remembered from the vote.
     this.machines.spend(node, 'consensusSignatures', this.quorum * c.ed25519VerifyUs);
     this.machines.spend(node, this.app.checkCategory, vertex.checkUs);
-    this.machines.then(node, () => this.addCertificate(u, vertex.round));
+    this.machines.queue(node, () => this.addCertificate(u, vertex.round));
   }
 
   private addCertificate(u: number, round: number): void {
@@ -222,7 +227,7 @@ export class DagCommittee {
       if (u === 0) this.waves0 = wave;
       const entries = this.orderedIn(wave);
       this.machines.spend(this.node(u), 'coin', this.costs.coinCombineUs);
-      this.machines.then(this.node(u), () => this.app.execute(u, wave, entries));
+      this.machines.queue(this.node(u), () => this.app.execute(u, wave, entries));
     }
   }
 

@@ -6,7 +6,7 @@ const CATEGORY_INDEX = new Map(COST_CATEGORIES.map((c, i) => [c, i]));
 
 /**
  * Every node is one CPU and one egress link, each a first-come first-served server. A task is
- * billed step by step (`spend`) and then queued (`then`): it runs after the work queued before
+ * billed step by step (`spend`) and then queued (`queue`): it runs after the work queued before
  * it, for the time billed. Busy time and the bill's categories are counted inside the measured
  * window only.
  */
@@ -50,7 +50,7 @@ export class Machines {
   }
 
   /** Queues the billed task on the node's CPU; `done` runs when it finishes. */
-  then(node: number, done: () => void): void {
+  queue(node: number, done: () => void): void {
     const start = Math.max(this.engine.now, this.cpuFree[node]!);
     const end = start + this.billUs / 1000;
     this.billUs = 0;

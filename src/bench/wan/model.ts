@@ -93,28 +93,40 @@ export function runWanModel(options: WanRunOptions, costs: UnitCosts): WanRow {
   const chains: ShardChain[] = [];
   for (let s = 0; s < K; s++)
     chains.push(
-      new ShardChain(engine, machines, costs, s, s * n, n, {
-        masterOf,
-        deliverShares: (master, shares) => chains[Math.floor(master / n)]!.onShares(master % n, shares, chains),
-        attest: (from, shard, height) => {
-          for (let r = 0; r < rootNodes; r++)
-            machines.send(from, K * n + r, costs.bytes.attestation, () => root.onAttestation(r, shard, height));
+      new ShardChain(
+        engine,
+        machines,
+        costs,
+        s,
+        s * n,
+        n,
+        {
+          masterOf,
+          deliverShares: (master, shares) =>
+            chains[Math.floor(master / n)]!.onShares(master % n, shares, chains),
+          attest: (from, shard, height) => {
+            for (let r = 0; r < rootNodes; r++)
+              machines.send(from, K * n + r, costs.bytes.attestation, () =>
+                root.onAttestation(r, shard, height),
+              );
+          },
+          closed: (item) => {
+            if (inWindow()) closedCount += item.count;
+            clients?.closed(item);
+          },
+          awaitProof: (shard, height, item) => {
+            const key = `${shard}/${height}`;
+            const list = awaiting.get(key) ?? [];
+            list.push(item);
+            awaiting.set(key, list);
+          },
+          blockCut: () => {
+            blocksTotal++;
+            if (inWindow()) blocks++;
+          },
         },
-        closed: (item) => {
-          if (inWindow()) closedCount += item.count;
-          clients?.closed(item);
-        },
-        awaitProof: (shard, height, item) => {
-          const key = `${shard}/${height}`;
-          const list = awaiting.get(key) ?? [];
-          list.push(item);
-          awaiting.set(key, list);
-        },
-        blockCut: () => {
-          blocksTotal++;
-          if (inWindow()) blocks++;
-        },
-      }, options.decisionCopies),
+        options.decisionCopies,
+      ),
     );
   clients = new Clients(engine, wan, rng.fork(3), chains, options.offered, options.crossRatio);
 
@@ -143,7 +155,10 @@ export function runWanModel(options: WanRunOptions, costs: UnitCosts): WanRow {
     decisionCopies: options.decisionCopies,
     decisionCopiesPerShard: round(
       chains.reduce((sum, c) => sum + c.decisionsOrdered, 0) /
-        Math.max(1, chains.reduce((sum, c) => sum + c.crossDecided, 0)),
+        Math.max(
+          1,
+          chains.reduce((sum, c) => sum + c.crossDecided, 0),
+        ),
       1,
     ),
     committedTxPerSec: round(finalCount / seconds, 1),

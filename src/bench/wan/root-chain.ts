@@ -37,7 +37,7 @@ export class RootChain {
   private firstWaveDone = 0;
 
   constructor(
-    private readonly engine: Engine,
+    engine: Engine,
     private readonly machines: Machines,
     private readonly costs: UnitCosts,
     readonly base: number,
@@ -78,7 +78,7 @@ export class RootChain {
     const node = this.base + r;
     this.machines.spend(node, 'codecAndHashing', this.costs.messageUs);
     this.machines.spend(node, 'commitProofs', this.costs.attestationVerifyUs);
-    this.machines.then(node, () => {
+    this.machines.queue(node, () => {
       const key = `${shard}/${height}`;
       let entry = this.collected.get(key);
       if (entry === undefined) {
@@ -91,7 +91,7 @@ export class RootChain {
       const wave = this.orderedWave.get(key);
       if (wave !== undefined && wave <= this.executed[r]!) return;
       this.machines.spend(node, 'commitProofs', this.costs.proofCheckUs);
-      this.machines.then(node, () => this.queues[r]!.push({ kind: 'proof', shard, height }));
+      this.machines.queue(node, () => this.queues[r]!.push({ kind: 'proof', shard, height }));
     });
   }
 
@@ -111,10 +111,14 @@ export class RootChain {
     }
     this.machines.spend(node, 'commitProofs', entries.length * this.costs.proofIncludeUs);
     if (entries.length > 0) {
-      this.machines.spend(node, 'codecAndHashing', ((entries.length * this.costs.bytes.proof) / 1024) * this.costs.sha256UsPerKb);
+      this.machines.spend(
+        node,
+        'codecAndHashing',
+        ((entries.length * this.costs.bytes.proof) / 1024) * this.costs.sha256UsPerKb,
+      );
       this.machines.spend(node, 'commitProofs', this.costs.attestUs);
     }
-    this.machines.then(node, () => {
+    this.machines.queue(node, () => {
       this.executed[r] = wave;
       if (entries.length === 0) return;
       for (let q = 0; q < this.size; q++) {
@@ -123,7 +127,7 @@ export class RootChain {
           const to = this.base + q;
           this.machines.spend(to, 'codecAndHashing', this.costs.messageUs);
           this.machines.spend(to, 'commitProofs', this.costs.attestationVerifyUs);
-          this.machines.then(to, () => {});
+          this.machines.queue(to, () => {});
         });
       }
     });

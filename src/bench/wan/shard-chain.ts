@@ -172,7 +172,7 @@ export class ShardChain {
       if (e.kind === 'prepare') this.machines.spend(node, 'clientSignatures', this.costs.signedEntryCheckUs);
       keep.push(e);
     }
-    this.machines.then(node, () => {
+    this.machines.queue(node, () => {
       for (const e of keep) this.queues[v]!.push(e);
     });
   }
@@ -244,7 +244,7 @@ export class ShardChain {
       this.machines.spend(node, 'codecAndHashing', (entryBytes / 1024) * c.sha256UsPerKb);
       this.machines.spend(node, 'commitProofs', c.attestUs);
     }
-    this.machines.then(node, () => {
+    this.machines.queue(node, () => {
       this.executed[v] = wave;
       for (const t of fresh) this.locked[v]!.add(t);
       for (const item of closedHere) {
@@ -295,9 +295,13 @@ export class ShardChain {
   onShares(v: number, shares: readonly Share[], chains: readonly ShardChain[]): void {
     const node = this.base + v;
     const c = this.costs;
-    this.machines.spend(node, 'codecAndHashing', c.messageUs + ((shares.length * c.bytes.share) / 1024) * c.codecUsPerKb);
+    this.machines.spend(
+      node,
+      'codecAndHashing',
+      c.messageUs + ((shares.length * c.bytes.share) / 1024) * c.codecUsPerKb,
+    );
     this.machines.spend(node, 'crossShard', shares.length * c.shareVerifyUs);
-    this.machines.then(node, () => {
+    this.machines.queue(node, () => {
       const out = new Map<number, Entry[]>();
       const add = (shard: number, index: number, entry: Entry) => {
         const to = chains[shard]!.base + index;
