@@ -36,11 +36,11 @@ function options(shards: number, crossRatio: number, seed = 7): WanRunOptions {
     nodesPerShard: 4,
     rootNodes: 4,
     crossRatio,
-    decisionCopies: 'as-built',
+    copies: 'as-built',
     seed,
     warmupMs: 4000,
     durationMs: 4000,
-    offered: { kind: 'adaptive', maxPerShard: 50_000 },
+    offered: { kind: 'adaptive', maxPerShard: 50_000, gain: 2 },
     wan: DEFAULT_WAN,
   };
 }

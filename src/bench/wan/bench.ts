@@ -3,7 +3,7 @@ import { SimError } from '../../sim/errors.js';
 import { round } from '../stats.js';
 import { measureUnitCosts } from './costs.js';
 import { runWanModel } from './model.js';
-import type { UnitCosts, WanModel, WanRow } from './types.js';
+import type { Copies, UnitCosts, WanModel, WanRow } from './types.js';
 import { DEFAULT_WAN } from './wan.js';
 
 export interface WanBenchOptions {
@@ -15,7 +15,9 @@ export interface WanBenchOptions {
   readonly warmupMs: number;
   readonly durationMs: number;
   readonly windowPerShard: number;
-  readonly decisionCopies: 'as-built' | 'one';
+  /** The adaptive load's gain: trades in flight over what the closing rate × fastest latency needs. */
+  readonly gain: number;
+  readonly copies: Copies;
   readonly wan?: WanModel;
   /** Fixed unit costs (tests); measured on this machine when absent. */
   readonly costs?: UnitCosts;
@@ -52,6 +54,10 @@ export function runWanShardingBench(options: WanBenchOptions): Record<string, un
   check(options.durationMs, 'durationMs', '--duration-ms');
   check(options.warmupMs, 'warmupMs', '--warmup-ms');
   check(options.windowPerShard, 'windowPerShard', '--window');
+  if (!(options.gain >= 1 && options.gain <= 16))
+    throw new SimError('BAD_OPTIONS', `--gain must be in 1 … 16, got ${options.gain}`, {
+      value: options.gain,
+    });
   for (const r of options.crossRatios)
     if (!(r >= 0 && r <= 1))
       throw new SimError('BAD_OPTIONS', `--cross-ratio values must be in 0 … 1, got ${r}`, { value: r });
@@ -67,7 +73,7 @@ export function runWanShardingBench(options: WanBenchOptions): Record<string, un
         nodesPerShard: options.nodesPerShard,
         rootNodes: options.rootNodes,
         crossRatio,
-        decisionCopies: options.decisionCopies,
+        copies: options.copies,
         seed: options.seed,
         warmupMs: options.warmupMs,
         durationMs: options.durationMs,
@@ -76,7 +82,7 @@ export function runWanShardingBench(options: WanBenchOptions): Record<string, un
       const row = runWanModel(
         {
           ...base,
-          offered: { kind: 'adaptive', maxPerShard: options.windowPerShard },
+          offered: { kind: 'adaptive', maxPerShard: options.windowPerShard, gain: options.gain },
         },
         costs,
       );
@@ -100,7 +106,7 @@ export function runWanShardingBench(options: WanBenchOptions): Record<string, un
           'rounded averages of a published AWS inter-region ping table (2017); 2 ms within a region (assumed)',
       },
       nodes: 'one CPU per node (tasks first come, first served), one egress link per node',
-      load: `adaptive closed loop per shard: trades in flight (handed in, not yet closed at every validator of their shards) start at 200 and are set every 500 ms to 2 × (closing rate over the last second × fastest closing latency), local and cross-shard apart, at most ${options.windowPerShard}`,
+      load: `adaptive closed loop per shard: trades in flight (handed in, not yet closed at every validator of their shards) start at 20 and are set every 500 ms to ${options.gain} × (closing rate over the last second × fastest closing latency), local and cross-shard apart, at most ${options.windowPerShard}`,
       committed:
         'a trade counts once the root chain orders the commit proof of the block that closed it (in each of its shards)',
       latency: 'handed in → that proof ordered (the last of its shards), at that load',

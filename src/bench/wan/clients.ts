@@ -11,15 +11,18 @@ const COHORT_MAX = 50;
 /** A market cycle (src/sim/sharded/workload.ts): a trade takes its cycle's masters. */
 export const CYCLE_MS = 1000;
 /** Trades a shard's clients start with in flight, in the adaptive mode. */
-const FIRST_WINDOW = 200;
+const FIRST_WINDOW = 20;
 /** The window is steered every this many ticks (500 ms), from what closed in the last two steps. */
 const STEER_TICKS = 50;
-/** In flight: this many times what the closing rate and the fastest closing latency need. */
-const GAIN = 2;
 
 /** How much the clients hand in: an adaptive closed loop, or a fixed rate. */
 export type Offered =
-  | { readonly kind: 'adaptive'; readonly maxPerShard: number }
+  | {
+      readonly kind: 'adaptive';
+      readonly maxPerShard: number;
+      /** In flight: this many times what the closing rate and the fastest closing latency need. */
+      readonly gain: number;
+    }
   | { readonly kind: 'rate'; readonly perShardPerSec: number };
 
 interface Steering {
@@ -88,7 +91,7 @@ export class Clients {
     steering.fastestMs[kind] = Math.min(steering.fastestMs[kind], this.engine.now - item.bornMs);
   }
 
-  private steer(s: Steering, maxPerShard: number): void {
+  private steer(s: Steering, maxPerShard: number, gain: number): void {
     let needed = 0;
     for (const kind of [0, 1] as const) {
       const perMs = (s.closed[kind] + s.previous[kind]) / (2 * STEER_TICKS * TICK_MS);
@@ -96,7 +99,7 @@ export class Clients {
       s.previous[kind] = s.closed[kind];
       s.closed[kind] = 0;
     }
-    if (needed > 0) s.window = Math.max(10, Math.min(maxPerShard, Math.ceil(GAIN * needed)));
+    if (needed > 0) s.window = Math.max(10, Math.min(maxPerShard, Math.ceil(gain * needed)));
   }
 
   private tick(): void {
@@ -108,7 +111,7 @@ export class Clients {
       let free: number;
       if (this.offered.kind === 'adaptive') {
         const steering = this.steering[s]!;
-        if (this.ticks % STEER_TICKS === 0) this.steer(steering, this.offered.maxPerShard);
+        if (this.ticks % STEER_TICKS === 0) this.steer(steering, this.offered.maxPerShard, this.offered.gain);
         free = steering.window - this.inFlight[s]!;
       } else {
         this.owed[s]! += (this.offered.perShardPerSec * TICK_MS) / 1000;

@@ -58,10 +58,10 @@ export function runWanModel(options: WanRunOptions, costs: UnitCosts): WanRow {
   let proofsTotal = 0;
   const awaiting = new Map<string, Tracked[]>();
 
-  const orders = new Map<string, number[]>();
+  const orders = new Map<number, number[]>();
   const drawRng = rng.fork(2);
   const masterOf = (cycle: number, shard: number): number => {
-    const key = `${cycle}/${shard}`;
+    const key = cycle * 65_536 + shard;
     let order = orders.get(key);
     if (order === undefined) {
       order = drawRng.shuffle(Array.from({ length: n }, (_, i) => i));
@@ -72,24 +72,33 @@ export function runWanModel(options: WanRunOptions, costs: UnitCosts): WanRow {
   };
 
   let clients: Clients | undefined;
-  const root: RootChain = new RootChain(engine, machines, costs, K * n, rootNodes, n, {
-    proofOrdered: (shard, height) => {
-      proofsTotal++;
-      if (inWindow()) proofs++;
-      const key = `${shard}/${height}`;
-      const items = awaiting.get(key);
-      awaiting.delete(key);
-      for (const item of items ?? []) {
-        if (--item.finalLeft > 0) continue;
-        if (!inWindow()) continue;
-        finalCount += item.count;
-        latencies.push([engine.now - item.bornMs, item.count]);
-      }
+  const root: RootChain = new RootChain(
+    engine,
+    machines,
+    costs,
+    K * n,
+    rootNodes,
+    n,
+    {
+      proofOrdered: (shard, height) => {
+        proofsTotal++;
+        if (inWindow()) proofs++;
+        const key = `${shard}/${height}`;
+        const items = awaiting.get(key);
+        awaiting.delete(key);
+        for (const item of items ?? []) {
+          if (--item.finalLeft > 0) continue;
+          if (!inWindow()) continue;
+          finalCount += item.count;
+          latencies.push([engine.now - item.bornMs, item.count]);
+        }
+      },
+      copiesOrdered: (count) => {
+        if (inWindow()) copies += count;
+      },
     },
-    copiesOrdered: (count) => {
-      if (inWindow()) copies += count;
-    },
-  });
+    options.copies,
+  );
   const chains: ShardChain[] = [];
   for (let s = 0; s < K; s++)
     chains.push(
@@ -125,7 +134,7 @@ export function runWanModel(options: WanRunOptions, costs: UnitCosts): WanRow {
             if (inWindow()) blocks++;
           },
         },
-        options.decisionCopies,
+        options.copies,
       ),
     );
   clients = new Clients(engine, wan, rng.fork(3), chains, options.offered, options.crossRatio);
@@ -152,7 +161,7 @@ export function runWanModel(options: WanRunOptions, costs: UnitCosts): WanRow {
     rootNodes,
     totalNodes,
     crossRatio: options.crossRatio,
-    decisionCopies: options.decisionCopies,
+    copies: options.copies,
     decisionCopiesPerShard: round(
       chains.reduce((sum, c) => sum + c.decisionsOrdered, 0) /
         Math.max(
@@ -209,6 +218,8 @@ export function bottleneckOf(row: Omit<WanRow, 'bottleneck'>): string {
     return `root committee: CPU ${Math.round(root.cpuMean * 100)} % busy (${topCategory(root)}), ${row.rootProofsPerSec} proofs ordered/s for ${row.shardBlocksPerSec} shard blocks/s, ${row.rootProofCopiesPerSec} proof copies/s`;
   if (shard.cpuMean > 0.7)
     return `shard validators' CPU: mean ${Math.round(shard.cpuMean * 100)} %, busiest ${Math.round(shard.cpuMax * 100)} % (${topCategory(shard)})`;
+  if (shard.cpuMax > 0.9)
+    return `the busiest shard validators' CPU (${Math.round(shard.cpuMax * 100)} %; mean ${Math.round(shard.cpuMean * 100)} %, ${topCategory(shard)}): the masters of the moment verify every vote share`;
   if (shard.linkMean > 0.8 || root.linkMean > 0.8) return 'egress bandwidth';
   return 'none saturated: WAN round trips bound the rounds (raise the window)';
 }

@@ -3,7 +3,7 @@ import { DagCommittee } from './dag-committee.js';
 import type { Engine } from './engine.js';
 import type { Entry } from './entries.js';
 import type { Machines } from './machines.js';
-import type { UnitCosts } from './types.js';
+import type { Copies, UnitCosts } from './types.js';
 
 export interface RootLinks {
   /** The root chain ordered the proof of (shard, height) for the first time. */
@@ -44,6 +44,8 @@ export class RootChain {
     readonly size: number,
     private readonly shardSize: number,
     private readonly links: RootLinks,
+    /** `one`: only root validator (shard + height) mod size proposes a block's proof. */
+    private readonly proofs: Copies,
   ) {
     this.queues = Array.from({ length: size }, () => []);
     this.heads = Array.from({ length: size }, () => 0);
@@ -88,6 +90,7 @@ export class RootChain {
       entry.counts[r]!++;
       if (++entry.arrived === this.size * this.shardSize) this.collected.delete(key);
       if (entry.counts[r] !== quorumSize(this.shardSize)) return;
+      if (this.proofs === 'one' && (shard + height) % this.size !== r) return;
       const wave = this.orderedWave.get(key);
       if (wave !== undefined && wave <= this.executed[r]!) return;
       this.machines.spend(node, 'commitProofs', this.costs.proofCheckUs);

@@ -2,7 +2,7 @@ import { DagCommittee } from './dag-committee.js';
 import type { Engine } from './engine.js';
 import { type CrossTrade, type Entry, entrySize, type Tracked } from './entries.js';
 import type { Machines } from './machines.js';
-import type { UnitCosts } from './types.js';
+import type { Copies, UnitCosts } from './types.js';
 
 /** From src/sim/sharded/shard-node.ts: the resend period of vote shares and the master timeout. */
 const PING_MS = 250;
@@ -27,8 +27,6 @@ export interface ShardLinks {
   blockCut(shard: number, height: number): void;
 }
 
-export type DecisionCopies = 'as-built' | 'one';
-
 export interface Share {
   readonly trade: CrossTrade;
   /** Position of the signer's shard in the trade. */
@@ -50,7 +48,7 @@ export class ShardChain {
   private readonly heads: number[];
   private readonly executed: Int32Array;
   private readonly locked: Set<CrossTrade>[];
-  private readonly taken: Map<string, number>[];
+  private readonly taken: Map<number, number>[];
   private readonly heights = new Map<number, number>();
   private nextHeight = 1;
   private firstWaveDone = 0;
@@ -73,7 +71,7 @@ export class ShardChain {
      * and masters neither answer later shares nor relay prepares (what a deduplicating design
      * would pay).
      */
-    private readonly decisions: DecisionCopies,
+    private readonly decisions: Copies,
   ) {
     this.queues = Array.from({ length: size }, () => []);
     this.heads = Array.from({ length: size }, () => 0);
@@ -181,7 +179,7 @@ export class ShardChain {
     const p = this.position(e.trade);
     const wave = e.kind === 'prepare' ? e.trade.prepareWave[p]! : e.trade.decisionWave[p]!;
     if (wave !== -1 && wave <= this.executed[v]!) return true;
-    const key = `${e.kind[0]}${e.trade.id}`;
+    const key = 2 * e.trade.id + (e.kind === 'prepare' ? 0 : 1);
     const last = this.taken[v]!.get(key);
     const now = this.engine.now;
     if (last !== undefined && now - last < RECENT_MS) return true;

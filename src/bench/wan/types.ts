@@ -43,6 +43,14 @@ export interface UnitCosts {
   };
 }
 
+/**
+ * How many copies of a cross-shard decision and of a commit proof get ordered. `as-built`: as the
+ * sharded simulator's validators send and propose them (src/sim/sharded); `one`: each shard of a
+ * trade orders one copy of its decision and the root chain one copy of each block's proof (what a
+ * design that deduplicates them would pay).
+ */
+export type Copies = 'as-built' | 'one';
+
 /** One WAN region: nodes are placed round-robin over the regions. */
 export interface WanModel {
   readonly regions: readonly string[];
@@ -64,11 +72,10 @@ export interface WanRunOptions {
   readonly warmupMs: number;
   /** Simulated ms measured. */
   readonly durationMs: number;
-  /** How decisions are sent and ordered (see shard-chain.ts). */
-  readonly decisionCopies: 'as-built' | 'one';
+  readonly copies: Copies;
   /** The offered load (see clients.ts). */
   readonly offered:
-    | { readonly kind: 'adaptive'; readonly maxPerShard: number }
+    | { readonly kind: 'adaptive'; readonly maxPerShard: number; readonly gain: number }
     | { readonly kind: 'rate'; readonly perShardPerSec: number };
   readonly wan: WanModel;
 }
@@ -109,7 +116,7 @@ export interface WanRow {
   readonly rootNodes: number;
   readonly totalNodes: number;
   readonly crossRatio: number;
-  readonly decisionCopies: 'as-built' | 'one';
+  readonly copies: Copies;
   /** Decision copies ordered per cross-shard trade and shard of it (all validators' view alike). */
   readonly decisionCopiesPerShard: number;
   /** Trades whose blocks' commit proofs the root chain ordered, per second of the window. */

@@ -40,6 +40,13 @@ function oneOf<T extends string>(value: string, flag: string, allowed: readonly 
   return value as T;
 }
 
+function gain(value: string): number {
+  const parsed = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || !(parsed >= 1 && parsed <= 16))
+    throw new SimError('BAD_OPTIONS', `--gain must be a number in 1 … 16, got "${value}"`, { value });
+  return parsed;
+}
+
 interface ShardingFlags {
   model: string;
   totalNodes: string;
@@ -54,7 +61,8 @@ interface ShardingFlags {
   durationMs: string;
   warmupMs: string;
   window: string;
-  decisionCopies: string;
+  gain: string;
+  copies: string;
   seed: string;
 }
 
@@ -87,7 +95,8 @@ function runWan(flags: ShardingFlags): Record<string, unknown> {
     warmupMs: integer(flags.warmupMs, '--warmup-ms', 0, 60_000),
     durationMs: integer(flags.durationMs, '--duration-ms', 500, 120_000),
     windowPerShard: integer(flags.window, '--window', 10, 200_000),
-    decisionCopies: oneOf(flags.decisionCopies, '--decision-copies', ['as-built', 'one'] as const),
+    gain: gain(flags.gain),
+    copies: oneOf(flags.copies, '--copies', ['as-built', 'one'] as const),
     onRow: (row) => {
       const { load: _load, ...brief } = row;
       process.stderr.write(`${JSON.stringify(brief)}\n`);
@@ -118,10 +127,11 @@ export function registerBench(bench: Command): void {
     .option('--warmup-ms <ms>', 'wan: simulated ms before measuring', '6000')
     .option('--window <n>', 'wan: most trades in flight per shard (the adaptive load stays below)', '50000')
     .option(
-      '--decision-copies <as-built|one>',
+      '--copies <as-built|one>',
       'wan: decision handling as built, or one copy ordered per shard',
       'as-built',
     )
+    .option('--gain <g>', 'wan: trades in flight over what the closing rate × fastest latency needs', '3')
     .option('--seed <x>', 'wan: seed of the model', '1')
     .option('--json', 'print one JSON object')
     .action(
