@@ -47,7 +47,8 @@ export class ShardChain {
   private readonly queues: Entry[][];
   private readonly heads: number[];
   private readonly executed: Int32Array;
-  private readonly locked: Set<CrossTrade>[];
+  /** Trades prepared here and not yet decided here, with this validator's share for each. */
+  private readonly locked: Map<CrossTrade, Share>[];
   private readonly taken: Map<number, number>[];
   private readonly heights = new Map<number, number>();
   private nextHeight = 1;
@@ -76,7 +77,7 @@ export class ShardChain {
     this.queues = Array.from({ length: size }, () => []);
     this.heads = Array.from({ length: size }, () => 0);
     this.executed = new Int32Array(size);
-    this.locked = Array.from({ length: size }, () => new Set());
+    this.locked = Array.from({ length: size }, () => new Map());
     this.taken = Array.from({ length: size }, () => new Map());
     this.committee = new DagCommittee(engine, machines, costs, base, size, {
       take: (v, max) => this.take(v, max),
@@ -244,39 +245,41 @@ export class ShardChain {
     }
     this.machines.queue(node, () => {
       this.executed[v] = wave;
-      for (const t of fresh) this.locked[v]!.add(t);
+      for (const t of fresh) this.locked[v]!.set(t, { trade: t, position: this.position(t), signer: v });
       for (const item of closedHere) {
         if ('shards' in item) this.locked[v]!.delete(item as CrossTrade);
         if (--item.closeLeft === 0) this.links.closed(item);
       }
       if (height !== undefined) this.links.attest(node, this.shard, height);
-      if (fresh.length > 0) this.sendShares(v, fresh);
+      if (fresh.length > 0)
+        this.sendShares(
+          v,
+          fresh.map((t) => this.locked[v]!.get(t)!),
+        );
     });
   }
 
   /** One message per master with this validator's shares for it. */
-  private sendShares(v: number, trades: Iterable<CrossTrade>): void {
+  private sendShares(v: number, shares: Iterable<Share>): void {
     const node = this.base + v;
     const byMaster = new Map<number, Share[]>();
-    for (const t of trades) {
-      const position = this.position(t);
-      for (const shard of t.shards) {
-        const master = this.links.masterOf(t.cycle, shard);
-        const list = byMaster.get(master) ?? [];
-        list.push({ trade: t, position, signer: v });
-        byMaster.set(master, list);
+    for (const share of shares)
+      for (const shard of share.trade.shards) {
+        const master = this.links.masterOf(share.trade.cycle, shard);
+        const list = byMaster.get(master);
+        if (list === undefined) byMaster.set(master, [share]);
+        else list.push(share);
       }
-    }
-    for (const [master, shares] of byMaster)
-      this.machines.send(node, master, MESSAGE_OVERHEAD_BYTES + shares.length * this.costs.bytes.share, () =>
-        this.links.deliverShares(master, shares),
+    for (const [master, list] of byMaster)
+      this.machines.send(node, master, MESSAGE_OVERHEAD_BYTES + list.length * this.costs.bytes.share, () =>
+        this.links.deliverShares(master, list),
       );
   }
 
   /** Every 250 ms: the shares of trades still locked here, again, to the masters of the moment. */
   private ping(v: number): void {
     const locked = this.locked[v]!;
-    if (locked.size > 0) this.sendShares(v, locked);
+    if (locked.size > 0) this.sendShares(v, locked.values());
     const taken = this.taken[v]!;
     const now = this.engine.now;
     if (taken.size > 2048) for (const [key, at] of taken) if (now - at >= RECENT_MS) taken.delete(key);
@@ -308,33 +311,34 @@ export class ShardChain {
         out.set(to, list);
       };
       const now = this.engine.now;
+      const quorum = this.committee.quorum;
       for (const { trade: t, position, signer } of shares) {
         let desk = t.desks.get(node);
         if (desk === undefined) {
           desk = { masks: t.shards.map(() => 0), decided: false };
           t.desks.set(node, desk);
         }
-        const decision: Entry = { kind: 'decision', trade: t };
         if (desk.decided) {
-          if (this.decisions === 'as-built') add(t.shards[position]!, signer, decision);
+          if (this.decisions === 'as-built') add(t.shards[position]!, signer, decisionOf(t));
           continue;
         }
         desk.masks[position]! |= 1 << signer;
-        const quorum = this.committee.quorum;
-        const missing = desk.masks.map((m, q) => (popcount(m) >= quorum ? -1 : q)).filter((q) => q >= 0);
-        if (missing.length === 0) {
+        let complete = true;
+        for (const mask of desk.masks) if (popcount(mask) < quorum) complete = false;
+        if (complete) {
           desk.decided = true;
           if (this.decisions === 'as-built') {
-            for (const shard of t.shards) for (let i = 0; i <= this.f; i++) add(shard, i, decision);
+            for (const shard of t.shards) for (let i = 0; i <= this.f; i++) add(shard, i, decisionOf(t));
           } else if (!t.decided) {
             // One copy per shard, from the first master to decide.
             t.decided = true;
-            for (const shard of t.shards) add(shard, 0, decision);
+            for (const shard of t.shards) add(shard, 0, decisionOf(t));
           }
           continue;
         }
         if (this.decisions === 'one') continue;
-        for (const q of missing) {
+        for (let q = 0; q < desk.masks.length; q++) {
+          if (popcount(desk.masks[q]!) >= quorum) continue;
           const key = node * 4 + q;
           const last = t.relayedAt.get(key);
           if (last !== undefined && now - last < RELAY_MS) continue;
@@ -352,6 +356,18 @@ export class ShardChain {
       }
     });
   }
+}
+
+const decisions = new WeakMap<CrossTrade, Entry>();
+
+/** One decision entry object per trade, however many copies travel. */
+function decisionOf(trade: CrossTrade): Entry {
+  let entry = decisions.get(trade);
+  if (entry === undefined) {
+    entry = { kind: 'decision', trade };
+    decisions.set(trade, entry);
+  }
+  return entry;
 }
 
 function popcount(x: number): number {
