@@ -62,6 +62,7 @@ describe('bench sharding --model wan', () => {
     const four = runWanModel(options(4, 0), COSTS);
     const sixteen = runWanModel(options(16, 0), COSTS);
     assert.equal(four.totalNodes, 4 * 4 + 4);
+    assert.ok(four.committedTxPerSec > 0, 'four shards commit');
     assert.ok(
       sixteen.committedTxPerSec >= 3 * four.committedTxPerSec,
       `16 shards ${sixteen.committedTxPerSec} tx/s, 4 shards ${four.committedTxPerSec} tx/s`,
