@@ -59,11 +59,6 @@ export class Machines {
     this.engine.at(end, done);
   }
 
-  /** Ms of CPU work queued ahead at the node. */
-  backlogMs(node: number): number {
-    return Math.max(0, this.cpuFree[node]! - this.engine.now);
-  }
-
   /** Puts a message on the sender's link; `arrive` runs at the receiver when it gets there. */
   send(from: number, to: number, bytes: number, arrive: () => void): void {
     const start = Math.max(this.engine.now, this.linkFree[from]!);
