@@ -8,7 +8,6 @@ import { readNonce } from '../ledger/nonces.js';
 import type { StoredBlock } from '../ledger/store.js';
 import { decodeTransaction, encodeTransaction, signTransaction } from '../ledger/transaction.js';
 import {
-  type CrossDecision,
   type CrossTrade,
   decodeTrade,
   decodeVoteShare,
@@ -105,7 +104,9 @@ export const SHARES_PATH = '/api/v1/cross/shares';
  *   decision, so a silent or lying master is replaced;
  * - as a master (any validator that receives shares), it certifies each shard's vote at 2f + 1
  *   equal shares and, once the votes settle the trade, submits the decision to its own shard,
- *   signed with its own key: the decision's votes are its proof, the sender is only who pays.
+ *   signed with its own key: the decision's votes are its proof, the sender is only who pays;
+ * - as a master of a shard that never prepared a trade whose cycles are over, it asks its shard
+ *   to expire it (an abort vote), so the shards that locked for it release.
  *
  * Safety never rests on this relay: a decision counts only if its certified votes prove it
  * (src/sharding/cross-decision.ts), whoever carries it.
