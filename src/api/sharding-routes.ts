@@ -76,4 +76,20 @@ export function registerShardingRoutes(server: RouteServer, node: ApiNode, now: 
       lockedEnergy: String(record.lockedEnergy),
     };
   });
+
+  server.serve(ROUTES.cycleMasters, async (request, reply) => {
+    const { genesis } = node;
+    const sharding = genesis.sharding;
+    if (sharding === undefined) return sendProblem(reply, 404, notSharded, 'NOT_SHARDED');
+    const cycle = Number(request.params.cycle);
+    const withSharding = { ...genesis, sharding };
+    return {
+      cycle,
+      startsAtMs: genesis.genesisTimeMs + cycle * sharding.cycleMs,
+      shards: sharding.shards.map((shard) => {
+        const masters = mastersOfCycle(withSharding, cycle, shard.shardId);
+        return { shardId: shard.shardId, masters, apis: masters.map((i) => shard.validators[i]!.api) };
+      }),
+    };
+  });
 }

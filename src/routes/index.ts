@@ -55,6 +55,7 @@ export const ROUTES = {
   crossShare: sharding.crossShare,
   crossTrade: sharding.crossTrade,
   crossAccount: sharding.crossAccount,
+  cycleMasters: sharding.cycleMasters,
   openapi: service.openapi,
   metrics: service.metrics,
 } as const satisfies Record<string, RouteDeclaration>;

@@ -119,3 +119,39 @@ export const crossAccount = {
     ...readErrors,
   },
 } as const satisfies RouteDeclaration;
+
+export const cycleMasters = {
+  method: 'GET',
+  path: '/api/v1/cycles/{cycle}/masters',
+  summary:
+    'The master order of every zone shard for one cycle: the first is the cycle’s master, the rest replace it in turn when it does not deliver',
+  tags: ['sharding'],
+  auth: 'public',
+  rateLimit: 'request',
+  params: {
+    type: 'object',
+    properties: { cycle: { type: 'string', pattern: '^(0|[1-9][0-9]{0,11})$' } },
+    required: ['cycle'],
+  },
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        cycle: integer,
+        startsAtMs: integer,
+        shards: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              shardId: integer,
+              masters: { type: 'array', items: integer },
+              apis: { type: 'array', items: string },
+            },
+          },
+        },
+      },
+    },
+    ...readErrors,
+  },
+} as const satisfies RouteDeclaration;

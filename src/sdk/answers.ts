@@ -75,6 +75,13 @@ export interface ShardingAnswer {
   readonly root: { readonly validators: string[] };
 }
 
+/** The master order of every zone shard for one cycle. */
+export interface CycleMastersAnswer {
+  readonly cycle: number;
+  readonly startsAtMs: number;
+  readonly shards: { readonly shardId: number; readonly masters: number[]; readonly apis: string[] }[];
+}
+
 /** Where a cross-zone trade stands in the answering shard. */
 export interface CrossTradeAnswer {
   readonly tradeId: string;
@@ -157,6 +164,7 @@ export type AnswersDeclared = [
   Holds<Within<ZonesAnswer, Answer<typeof ROUTES.zones, 200>>>,
   Holds<Within<ShardingAnswer, Answer<typeof ROUTES.sharding, 200>>>,
   Holds<Within<CrossTradeAnswer, Answer<typeof ROUTES.crossTrade, 200>>>,
+  Holds<Within<CycleMastersAnswer, Answer<typeof ROUTES.cycleMasters, 200>>>,
   Holds<Within<CrossAccountAnswer, Answer<typeof ROUTES.crossAccount, 200>>>,
   Holds<Within<ProvenStateKey, Answer<typeof ROUTES.stateProof, 200>>>,
   Holds<Within<StateProof, Answer<typeof ROUTES.stateProof, 200>['proof']>>,

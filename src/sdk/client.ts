@@ -16,6 +16,7 @@ import type {
   CommittedTransaction,
   CrossAccountAnswer,
   CrossTradeAnswer,
+  CycleMastersAnswer,
   NodeHealth,
   NodeStatus,
   ProvenStateKey,
@@ -352,6 +353,15 @@ export class GridShardClient {
   /** This chain's place in the sharded system and the masters of the current cycle. */
   async sharding(options: RequestOptions = {}): Promise<ShardingAnswer> {
     return this.request<typeof ROUTES.sharding, ShardingAnswer>(ROUTES.sharding, {}, options);
+  }
+
+  /** The master order of every zone shard for `cycle`. */
+  async cycleMasters(cycle: number, options: RequestOptions = {}): Promise<CycleMastersAnswer> {
+    return this.request<typeof ROUTES.cycleMasters, CycleMastersAnswer>(
+      ROUTES.cycleMasters,
+      { params: { cycle: String(cycle) } },
+      options,
+    );
   }
 
   /** Where a cross-zone trade (id, hex) stands in this shard; null when the shard has no record of it. */

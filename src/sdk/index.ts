@@ -6,6 +6,7 @@ export type {
   CommittedTransaction,
   CrossAccountAnswer,
   CrossTradeAnswer,
+  CycleMastersAnswer,
   NodeHealth,
   NodeStatus,
   ProvenStateKey,

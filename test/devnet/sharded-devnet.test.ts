@@ -206,6 +206,11 @@ describe('the sharded devnet: 4 zone shards × 4 validator processes and a root 
         'the root holds the block the shard proves',
       );
     }
+    // Every chain shows the same master order for a cycle: a permutation of each shard's committee.
+    const masters = await Promise.all([rootClient, shardClients[2]![1]!].map((c) => c.cycleMasters(7)));
+    assert.deepEqual(masters[0], masters[1]);
+    for (const shard of masters[0]!.shards) assert.deepEqual([...shard.masters].sort(), [0, 1, 2, 3]);
+    assert.equal((await rootClient.sharding()).role, 'root');
     console.log(
       `sharded devnet: 20 processes up in ${upAt - startedAt} ms; ${sent.length} trades sent and closed in ${closedAt - upAt} ms (${committed.length} committed)`,
     );

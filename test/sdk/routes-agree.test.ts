@@ -124,6 +124,7 @@ describe('the SDK and /openapi.json agree', () => {
       crossTrade: async () => assert.equal(await client.crossTrade('00'.repeat(32)), null),
       crossAccount: async () => assert.equal(await client.crossAccount('nobody'), null),
       sendVoteShare: () => client.sendVoteShare('00', '00').catch(() => 'not sharded'),
+      cycleMasters: () => client.cycleMasters(3).catch(() => 'not sharded'),
       submit: () => client.submit(new Uint8Array([0])).catch(() => 'refused'),
       submitMany: () => client.submitMany([new Uint8Array([0]), txBytes]),
       submitUntilCommitted: () => client.submitUntilCommitted(txBytes, { deadlineMs: 60_000 }),
