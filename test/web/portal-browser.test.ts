@@ -284,9 +284,35 @@ describe('web portal in Chromium', { skip }, () => {
         },
       }),
     );
+    // A root validator of a sharded system: the overview lists the zone shards it records.
+    await page.route('**/api/v1/sharding', (route) =>
+      route.fulfill({
+        json: {
+          chainId: 'c',
+          shardId: 0xffffffff,
+          role: 'root',
+          cycle: 12,
+          cycleMs: 60_000,
+          shards: [0, 1, 2, 3].map((shardId) => ({
+            shardId,
+            validators: ['a', 'b', 'c', 'd'],
+            masters: [(shardId + 1) % 4, 0, 2, 3],
+            ...(shardId === 3 ? {} : { rootHeight: 40 + shardId, rootBlockHash: 'cd'.repeat(32) }),
+          })),
+          root: { validators: ['e'] },
+        },
+      }),
+    );
     // The page's clock is the test's: half a minute without a block passes at once.
     await page.clock.install();
     await page.goto(`${devnet.url}/`);
+    await assertText(
+      page.getByRole('heading', { name: format(dictionaries['zh-CN'].shardsTitle, { cycle: 12 }) }),
+      '12',
+    );
+    const shardRows = page.getByTestId('shards').locator('tbody tr');
+    assert.equal(await shardRows.count(), 4);
+    assert.match((await shardRows.nth(2).textContent()) ?? '', /^2\s*4\s*3\s*42/);
     await assertText(page.getByTestId('alert'), dictionaries['zh-CN'].validatorDown.replace('{index}', '1'));
     assert.doesNotMatch((await page.getByTestId('alert').textContent()) ?? '', /30/);
     await page.clock.fastForward(31_000);

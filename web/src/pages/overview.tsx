@@ -7,6 +7,7 @@ import { formatDuration, throughput } from '../lib/throughput.js';
 import type { Network, Status } from '../lib/types.js';
 import { useAsync } from '../lib/use-async.js';
 import { Alerts } from './overview-alerts.js';
+import { ShardsPanel } from './overview-shards.js';
 
 const REFRESH_MS = 5_000;
 
@@ -88,6 +89,7 @@ export function Overview() {
           <p className="note">{t('throughputNote')}</p>
         </section>
       </div>
+      <ShardsPanel tick={tick} />
       <section aria-labelledby="val-h">
         <h2 id="val-h">
           {t('validators', { shard: network.state === 'done' ? network.value.shardId : '…' })}
