@@ -85,6 +85,8 @@ class ShardedSimulation {
   private readonly plans: FaultPlan[] = [];
   private readonly committees: Committee[] = [];
   private readonly directory: ShardDirectory;
+  /** Each validator's own view of the directory (by run identity): see `ownDirectory`. */
+  private readonly directories: ShardDirectory[] = [];
   private readonly cores: (ConsensusCore<unknown> | null)[] = [];
   private readonly shells: Shell[] = [];
   private readonly checkers: InvariantChecker[] = [];
@@ -146,6 +148,7 @@ class ShardedSimulation {
     );
     const accounts = shardAccounts(K, options.ampleFunds === true);
     const byzantineRng = this.rng.fork(500);
+    for (let id = 0; id < offset; id++) this.directories.push(this.ownDirectory());
     for (let c = 0; c <= K; c++) {
       for (let i = 0; i < sizes[c]!; i++) {
         const isFaulty = this.faulty[c]!.includes(i);
@@ -193,16 +196,28 @@ class ShardedSimulation {
     return this.networks.committeeOf(id);
   }
 
-  private acceptsFor(c: number): (bytes: Uint8Array) => boolean {
+  /**
+   * With the run's shared memo, every validator checks certificates through it. Without it, each
+   * validator gets a memo of its own: a signature it has verified once (a vote share resent to it
+   * as master, the same certified vote in a second copy of a decision, a commit proof checked in a
+   * header and again when ordered) is not verified again by it, as a node keeps its own cache of
+   * checked signatures; nothing one validator verified spares another its check.
+   */
+  private ownDirectory(): ShardDirectory {
+    if (this.options.shareChecks !== false) return this.directory;
+    return { committee: this.directory.committee, sharedChecks: new CheckMemo() };
+  }
+
+  private acceptsFor(c: number, i: number): (bytes: Uint8Array) => boolean {
     return c === this.options.shards
-      ? rootAccepts(CHAIN_ID, this.directory)
+      ? rootAccepts(CHAIN_ID, this.directories[this.spans[c]!.offset + i]!)
       : shardAccepts(c, this.options.signedTrades === true);
   }
 
   private createCore(c: number, i: number, isFaulty: boolean, rng: Prng, recovered?: Uint8Array) {
     const init = {
       ...this.inits[c]![i]!,
-      acceptsEntry: this.acceptsFor(c),
+      acceptsEntry: this.acceptsFor(c, i),
       ...(recovered === undefined ? {} : { recovered }),
     };
     if (!isFaulty) return this.adapter.create(init);
@@ -228,13 +243,13 @@ class ShardedSimulation {
       return new RootNode(i, this.inits[c]![i]!.signingSeed, {
         chainId: CHAIN_ID,
         rootShard: ROOT_SHARD,
-        directory: this.directory,
+        directory: this.directories[id]!,
         propose: (entry) => this.feed(id, entry),
         attest: (attestation) => this.toRoot(attestation),
       });
     }
     const links = this.linksFor();
-    const desk = new MasterDesk(this.directory);
+    const desk = new MasterDesk(this.directories[id]!);
     if (isFaulty)
       return new ByzantineShardNode(
         c,
@@ -244,7 +259,7 @@ class ShardedSimulation {
         desk,
         this.rng.fork(600 + id),
       );
-    const ledger = new ShardLedger(c, CHAIN_ID, 0, accounts, this.directory);
+    const ledger = new ShardLedger(c, CHAIN_ID, 0, accounts, this.directories[id]!);
     return new ShardNode(c, i, this.inits[c]![i]!.signingSeed, ledger, links, desk);
   }
 
