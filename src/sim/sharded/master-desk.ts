@@ -46,6 +46,11 @@ export class MasterDesk {
 
   receive(trade: CrossTrade, share: VoteShare): DeskAnswer | null {
     const id = tradeId(trade);
+    const key = toHex(id);
+    // Once decided, a share can change nothing here: it only tells that its signer still waits,
+    // and the answer is the decision, which proves itself wherever it goes.
+    const decided = this.desks.get(key)?.decision;
+    if (decided !== undefined && decided !== null) return { decision: decided, fresh: false, missing: [] };
     const { statement } = share;
     const committee = this.directory.committee(statement.shard, statement.epoch);
     try {
@@ -58,7 +63,6 @@ export class MasterDesk {
       this.refusedShares++;
       return null;
     }
-    const key = toHex(id);
     let desk = this.desks.get(key);
     if (desk === undefined) {
       desk = { trade, shares: new Map(), votes: new Map(), decision: null };

@@ -244,11 +244,13 @@ class ShardedSimulation {
         chainId: CHAIN_ID,
         rootShard: ROOT_SHARD,
         directory: this.directories[id]!,
+        now: () => this.now,
+        schedule: (at, task) => this.loop.schedule(at, task),
         propose: (entry) => this.feed(id, entry),
         attest: (attestation) => this.toRoot(attestation),
       });
     }
-    const links = this.linksFor();
+    const links = this.linksFor(id);
     const desk = new MasterDesk(this.directories[id]!);
     if (isFaulty)
       return new ByzantineShardNode(
@@ -263,7 +265,7 @@ class ShardedSimulation {
     return new ShardNode(c, i, this.inits[c]![i]!.signingSeed, ledger, links, desk);
   }
 
-  private linksFor(): ShardNodeLinks {
+  private linksFor(id: number): ShardNodeLinks {
     return {
       chainId: CHAIN_ID,
       shardSize: this.options.nodesPerShard,
@@ -283,6 +285,7 @@ class ShardedSimulation {
         const to = this.spans[shard]!.offset + index;
         this.courier.send(this.now, true, () => this.feed(to, entry));
       },
+      propose: (entry) => this.feed(id, entry),
       attest: (attestation) => this.toRoot(attestation),
       ...(this.options.measure ? { closed: (id: Uint8Array) => this.closedAt(id) } : {}),
     };
