@@ -32,21 +32,11 @@ export function rootAccepts(chainId: string, directory: ShardDirectory): (bytes:
   };
 }
 
-/**
- * A shard block's proof is proposed by one root validator, chosen by shard and height; the next
- * in turn proposes it only if the root chain has not ordered it this long after the previous
- * turn (a proposer that is down, faulty or slow), so the root chain orders one copy of each proof
- * rather than one per root validator.
- */
-export const PROOF_TURN_MS = 800;
-
 /** What a root validator's shell reaches in the run. */
 export interface RootNodeLinks {
   readonly chainId: string;
   readonly rootShard: number;
   readonly directory: ShardDirectory;
-  now(): number;
-  schedule(atMs: number, task: () => void): void;
   /** Hands an entry to this validator's core to propose. */
   propose(entry: Uint8Array): void;
   /** This validator's attestation of a root block, to every root validator. */
@@ -112,24 +102,12 @@ export class RootNode {
       if (outcome.kind === 'counted' && outcome.proof !== undefined) {
         const { shardId, height } = outcome.proof.statement;
         if (shardId === this.links.rootShard) this.proofs.set(height, outcome.proof);
-        else this.proposeInTurn(outcome.proof);
+        else if (this.ledger.proof(shardId, height) === undefined)
+          this.links.propose(encodeCommitProof(outcome.proof));
       }
     } catch {
       this.refusedAttestations++;
     }
-  }
-
-  /** Proposes a shard block's proof in this validator's turn, unless the root chain has it by then. */
-  private proposeInTurn(proof: CommitProof): void {
-    const { shardId, height } = proof.statement;
-    const size = this.directory.committee(this.links.rootShard, 0)?.members.length ?? 1;
-    const turn = (this.index - ((shardId + height) % size) + size) % size;
-    const propose = () => {
-      if (this.alive && this.ledger.proof(shardId, height) === undefined)
-        this.links.propose(encodeCommitProof(proof));
-    };
-    if (turn === 0) propose();
-    else this.links.schedule(this.links.now() + turn * PROOF_TURN_MS, propose);
   }
 
   onCommit(batch: CommittedBatch): void {

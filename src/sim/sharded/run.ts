@@ -244,8 +244,6 @@ class ShardedSimulation {
         chainId: CHAIN_ID,
         rootShard: ROOT_SHARD,
         directory: this.directories[id]!,
-        now: () => this.now,
-        schedule: (at, task) => this.loop.schedule(at, task),
         propose: (entry) => this.feed(id, entry),
         attest: (attestation) => this.toRoot(attestation),
       });

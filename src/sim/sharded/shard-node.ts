@@ -258,7 +258,9 @@ export class ShardNode {
   /**
    * As a master: count the share; deliver the decision, or relay the prepare to shards yet to vote.
    * Every shard's master receives every shard's shares, so each forms the decision itself: a
-   * master proposes it in its own shard only, once. A share that arrives later shows that its
+   * master proposes it in its own shard only, and hands it to the next validator in the draw, so
+   * that the shard orders whichever of the two proposals comes first (one proposer's entry can
+   * wait rounds for its header to enter the order). A share that arrives later shows that its
    * signer still waits; then the decision goes to that signer's shard again, at most once per
    * `RESUBMIT_MS` (to the signer, or proposed here for this master's own shard). A silent or lost
    * master is covered as before: the validators turn to the next master in the draw.
@@ -274,6 +276,9 @@ export class ShardNode {
       if (answer.fresh) {
         for (const leg of trade.legs) this.decisionSentAt.set(`${key}/${leg.shard}`, now);
         this.links.propose(bytes);
+        const order = this.links.mastersOf(trade.cycle, this.shard);
+        const next = order[(order.indexOf(this.index) + 1) % order.length]!;
+        if (next !== this.index) this.links.submit(this.shard, next, bytes);
         return;
       }
       const shard = share.statement.shard;
