@@ -1,5 +1,5 @@
 import { quorumSize } from '../../consensus/interface.js';
-import { toHex } from '../../crypto/index.js';
+import { bytesEqual, toHex } from '../../crypto/index.js';
 import {
   type CertifiedVote,
   type CrossDecision,
@@ -9,6 +9,7 @@ import {
   sortedSignatures,
   tradeId,
   type VoteShare,
+  type VoteStatement,
   verifyVoteShare,
   voteStatementBytes,
 } from '../../sharding/index.js';
@@ -49,9 +50,13 @@ export class MasterDesk {
     const key = toHex(id);
     // Once decided, a share can change nothing here: it only tells that its signer still waits,
     // and the answer is the decision, which proves itself wherever it goes.
-    const decided = this.desks.get(key)?.decision;
-    if (decided !== undefined && decided !== null) return { decision: decided, fresh: false, missing: [] };
+    const known = this.desks.get(key);
+    if (known?.decision) return { decision: known.decision, fresh: false, missing: [] };
     const { statement } = share;
+    // Nor can a share of the very statement its shard already certified here: it is not checked.
+    const certified = known?.votes.get(statement.shard);
+    if (certified !== undefined && sameVoteStatement(certified.statement, statement))
+      return { decision: null, fresh: false, missing: this.missing(known!) };
     const committee = this.directory.committee(statement.shard, statement.epoch);
     try {
       if (committee === undefined || legOf(trade, statement.shard) === undefined)
@@ -72,8 +77,11 @@ export class MasterDesk {
     // shard (which needs more than f of its validators to sign both) would be seen.
     if (desk.decision === null) this.count(desk, share, committee!.members.length);
     const fresh = desk.decision === null && this.settle(desk);
-    const missing = desk.trade.legs.map((leg) => leg.shard).filter((shard) => !desk.votes.has(shard));
-    return { decision: desk.decision, fresh, missing };
+    return { decision: desk.decision, fresh, missing: this.missing(desk) };
+  }
+
+  private missing(desk: Desk): number[] {
+    return desk.trade.legs.map((leg) => leg.shard).filter((shard) => !desk.votes.has(shard));
   }
 
   private count(desk: Desk, share: VoteShare, committeeSize: number): void {
@@ -118,4 +126,8 @@ export class MasterDesk {
   decisions(): CrossDecision[] {
     return [...this.desks.values()].flatMap((desk) => (desk.decision === null ? [] : [desk.decision]));
   }
+}
+
+function sameVoteStatement(a: VoteStatement, b: VoteStatement): boolean {
+  return bytesEqual(voteStatementBytes(a), voteStatementBytes(b));
 }

@@ -12,6 +12,7 @@ import {
   type ShardDirectory,
   ShardLedger,
   tradeId,
+  type VoteStatement,
 } from '../../sharding/index.js';
 import { dagAdapter } from '../adapters/dag.js';
 import type { EquivocationMonitor } from '../adapters/types.js';
@@ -259,7 +260,18 @@ class ShardedSimulation {
         desk,
         this.rng.fork(600 + id),
       );
-    const ledger = new ShardLedger(c, CHAIN_ID, 0, accounts, this.directories[id]!);
+    // A commit vote of this very shard on a trade this validator's ledger locked (its own commit
+    // verdict) or committed since is what it executed itself: of a decision carrying it, it checks
+    // the other shards' votes only.
+    const ownVote = (statement: VoteStatement) => {
+      if (statement.shard !== c || statement.epoch !== 0 || statement.chainId !== CHAIN_ID) return false;
+      const status = ledger.status(statement.tradeId);
+      return statement.verdict.kind === 'commit' && (status === 'locked' || status === 'committed');
+    };
+    const ledger: ShardLedger = new ShardLedger(c, CHAIN_ID, 0, accounts, {
+      ...this.directories[id]!,
+      ownVote,
+    });
     return new ShardNode(c, i, this.inits[c]![i]!.signingSeed, ledger, links, desk);
   }
 
