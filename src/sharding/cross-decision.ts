@@ -6,6 +6,7 @@ import {
   type AbortReason,
   type CertifiedVote,
   readCertifiedVote,
+  type VoteStatement,
   verifyCertifiedVote,
   writeCertifiedVote,
 } from './cross-vote.js';
@@ -14,8 +15,17 @@ import { ShardingError } from './errors.js';
 /** Where a checker finds the committee of a shard in an epoch (from genesis and the root chain). */
 export interface ShardDirectory {
   committee(shard: number, epoch: number): Committee | undefined;
-  /** Signature checks shared by the validators of one process (simulations only). */
+  /**
+   * A memo of signature checks: one validator's own (a signature it verified once is not verified
+   * again by it), or in a simulation one shared by the validators of the process.
+   */
   readonly sharedChecks?: SharedChecks;
+  /**
+   * True for a vote statement the checker knows first-hand to be its own shard's: its own ledger
+   * executed that prepare to that verdict. Such a vote proves nothing the checker does not know,
+   * so its signatures are not checked; any other statement, of its shard or not, is.
+   */
+  readonly ownVote?: (statement: VoteStatement) => boolean;
 }
 
 /**
@@ -71,7 +81,7 @@ export function decisionOutcome(decision: CrossDecision, directory: ShardDirecto
         `no committee is known for shard ${statement.shard} epoch ${statement.epoch}`,
         { shard: statement.shard, epoch: statement.epoch },
       );
-    verifyCertifiedVote(vote, committee, directory.sharedChecks);
+    if (directory.ownVote?.(statement) !== true) verifyCertifiedVote(vote, committee, directory.sharedChecks);
     if (abort === null && statement.verdict.kind === 'abort')
       abort = { kind: 'abort', shard: statement.shard, reason: statement.verdict.reason };
   }

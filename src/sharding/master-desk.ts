@@ -1,8 +1,14 @@
 import { quorumSize } from '../consensus/interface.js';
-import { toHex } from '../crypto/index.js';
+import { bytesEqual, toHex } from '../crypto/index.js';
 import type { CrossDecision, ShardDirectory } from './cross-decision.js';
 import { type CrossTrade, legOf, tradeId } from './cross-trade.js';
-import { type CertifiedVote, type VoteShare, verifyVoteShare, voteStatementBytes } from './cross-vote.js';
+import {
+  type CertifiedVote,
+  type VoteShare,
+  type VoteStatement,
+  verifyVoteShare,
+  voteStatementBytes,
+} from './cross-vote.js';
 import { sortedSignatures } from './quorum.js';
 
 interface Desk {
@@ -38,7 +44,16 @@ export class MasterDesk {
 
   receive(trade: CrossTrade, share: VoteShare): DeskAnswer | null {
     const id = tradeId(trade);
+    const key = toHex(id);
+    // Once decided, a share can change nothing here: it only tells that its signer still waits,
+    // and the answer is the decision, which proves itself wherever it goes.
+    const known = this.desks.get(key);
+    if (known?.decision) return { decision: known.decision, fresh: false, missing: [] };
     const { statement } = share;
+    // Nor can a share of the very statement its shard already certified here: it is not checked.
+    const certified = known?.votes.get(statement.shard);
+    if (certified !== undefined && sameVoteStatement(certified.statement, statement))
+      return { decision: null, fresh: false, missing: this.missing(known!) };
     const committee = this.directory.committee(statement.shard, statement.epoch);
     try {
       if (committee === undefined || legOf(trade, statement.shard) === undefined)
@@ -50,7 +65,6 @@ export class MasterDesk {
       this.refusedShares++;
       return null;
     }
-    const key = toHex(id);
     let desk = this.desks.get(key);
     if (desk === undefined) {
       desk = { trade, shares: new Map(), votes: new Map(), decision: null };
@@ -60,8 +74,11 @@ export class MasterDesk {
     // shard (which needs more than f of its validators to sign both) would be seen.
     if (desk.decision === null) this.count(desk, share, committee!.members.length);
     const fresh = desk.decision === null && this.settle(desk);
-    const missing = desk.trade.legs.map((leg) => leg.shard).filter((shard) => !desk.votes.has(shard));
-    return { decision: desk.decision, fresh, missing };
+    return { decision: desk.decision, fresh, missing: this.missing(desk) };
+  }
+
+  private missing(desk: Desk): number[] {
+    return desk.trade.legs.map((leg) => leg.shard).filter((shard) => !desk.votes.has(shard));
   }
 
   private count(desk: Desk, share: VoteShare, committeeSize: number): void {
@@ -121,4 +138,8 @@ export class MasterDesk {
   tradeIds(): IterableIterator<string> {
     return this.desks.keys();
   }
+}
+
+function sameVoteStatement(a: VoteStatement, b: VoteStatement): boolean {
+  return bytesEqual(voteStatementBytes(a), voteStatementBytes(b));
 }

@@ -7,6 +7,7 @@ import {
   type CertifiedVote,
   type CrossDecision,
   type CrossTrade,
+  decisionOutcome,
   decodeDecision,
   decodeTrade,
   decodeVoteShare,
@@ -138,6 +139,37 @@ describe('cross-shard trades', () => {
     const wrongCommittee = { ...votes[1]!, signatures: votes[0]!.signatures };
     refuse({ trade: t, votes: [votes[0]!, wrongCommittee] }, 'BAD_VOTE');
     assert.equal(books[1]!.status(tradeId(t)), 'locked', 'nothing was applied');
+  });
+
+  it('spares only the checks of the votes a checker knows first-hand (ownVote), never another shard’s', () => {
+    const books = ledgers();
+    const t = trade(100n, 10n);
+    const votes = prepared(books, t);
+    const blank = (vote: CertifiedVote) => ({
+      ...vote,
+      signatures: vote.signatures.map((s) => ({ ...s, signature: new Uint8Array(64) })),
+    });
+    // Shard 1's checker knows its own commit vote: a blank certificate of it proves nothing more.
+    const own: ShardDirectory = {
+      ...directory,
+      ownVote: (s) => s.shard === 1 && s.verdict.kind === 'commit',
+    };
+    assert.deepEqual(decisionOutcome({ trade: t, votes: [votes[0]!, blank(votes[1]!)] }, own), {
+      kind: 'commit',
+    });
+    const refused = (d: CrossDecision, dir: ShardDirectory) =>
+      assert.throws(
+        () => decisionOutcome(d, dir),
+        (e: unknown) => e instanceof ShardingError && e.code === 'BAD_VOTE',
+      );
+    refused({ trade: t, votes: [blank(votes[0]!), votes[1]!] }, own);
+    refused({ trade: t, votes: [votes[0]!, blank(votes[1]!)] }, directory);
+    // A statement it does not hold (an abort of its shard) is checked like any other.
+    const abort = certify({
+      ...votes[1]!.statement,
+      verdict: { kind: 'abort', reason: 'insufficient-funds' },
+    });
+    refused({ trade: t, votes: [votes[0]!, blank(abort)] }, own);
   });
 
   it('defeats replay: votes of an earlier session, replayed prepares and replayed decisions change nothing', () => {

@@ -13,6 +13,7 @@ import {
   type ShardDirectory,
   ShardLedger,
   tradeId,
+  type VoteStatement,
 } from '../../sharding/index.js';
 import { dagAdapter } from '../adapters/dag.js';
 import type { EquivocationMonitor } from '../adapters/types.js';
@@ -85,6 +86,8 @@ class ShardedSimulation {
   private readonly plans: FaultPlan[] = [];
   private readonly committees: Committee[] = [];
   private readonly directory: ShardDirectory;
+  /** Each validator's own view of the directory (by run identity): see `ownDirectory`. */
+  private readonly directories: ShardDirectory[] = [];
   private readonly cores: (ConsensusCore<unknown> | null)[] = [];
   private readonly shells: Shell[] = [];
   private readonly checkers: InvariantChecker[] = [];
@@ -146,6 +149,7 @@ class ShardedSimulation {
     );
     const accounts = shardAccounts(K, options.ampleFunds === true);
     const byzantineRng = this.rng.fork(500);
+    for (let id = 0; id < offset; id++) this.directories.push(this.ownDirectory());
     for (let c = 0; c <= K; c++) {
       for (let i = 0; i < sizes[c]!; i++) {
         const isFaulty = this.faulty[c]!.includes(i);
@@ -193,16 +197,28 @@ class ShardedSimulation {
     return this.networks.committeeOf(id);
   }
 
-  private acceptsFor(c: number): (bytes: Uint8Array) => boolean {
+  /**
+   * With the run's shared memo, every validator checks certificates through it. Without it, each
+   * validator gets a memo of its own: a signature it has verified once (a vote share resent to it
+   * as master, the same certified vote in a second copy of a decision, a commit proof checked in a
+   * header and again when ordered) is not verified again by it, as a node keeps its own cache of
+   * checked signatures; nothing one validator verified spares another its check.
+   */
+  private ownDirectory(): ShardDirectory {
+    if (this.options.shareChecks !== false) return this.directory;
+    return { committee: this.directory.committee, sharedChecks: new CheckMemo() };
+  }
+
+  private acceptsFor(c: number, i: number): (bytes: Uint8Array) => boolean {
     return c === this.options.shards
-      ? rootAccepts(CHAIN_ID, this.directory)
+      ? rootAccepts(CHAIN_ID, this.directories[this.spans[c]!.offset + i]!)
       : shardAccepts(c, this.options.signedTrades === true);
   }
 
   private createCore(c: number, i: number, isFaulty: boolean, rng: Prng, recovered?: Uint8Array) {
     const init = {
       ...this.inits[c]![i]!,
-      acceptsEntry: this.acceptsFor(c),
+      acceptsEntry: this.acceptsFor(c, i),
       ...(recovered === undefined ? {} : { recovered }),
     };
     if (!isFaulty) return this.adapter.create(init);
@@ -228,13 +244,13 @@ class ShardedSimulation {
       return new RootNode(i, this.inits[c]![i]!.signingSeed, {
         chainId: CHAIN_ID,
         rootShard: ROOT_SHARD,
-        directory: this.directory,
+        directory: this.directories[id]!,
         propose: (entry) => this.feed(id, entry),
         attest: (attestation) => this.toRoot(attestation),
       });
     }
-    const links = this.linksFor();
-    const desk = new MasterDesk(this.directory);
+    const links = this.linksFor(id);
+    const desk = new MasterDesk(this.directories[id]!);
     if (isFaulty)
       return new ByzantineShardNode(
         c,
@@ -244,11 +260,22 @@ class ShardedSimulation {
         desk,
         this.rng.fork(600 + id),
       );
-    const ledger = new ShardLedger(c, CHAIN_ID, 0, accounts, this.directory);
+    // A commit vote of this very shard on a trade this validator's ledger locked (its own commit
+    // verdict) or committed since is what it executed itself: of a decision carrying it, it checks
+    // the other shards' votes only.
+    const ownVote = (statement: VoteStatement) => {
+      if (statement.shard !== c || statement.epoch !== 0 || statement.chainId !== CHAIN_ID) return false;
+      const status = ledger.status(statement.tradeId);
+      return statement.verdict.kind === 'commit' && (status === 'locked' || status === 'committed');
+    };
+    const ledger: ShardLedger = new ShardLedger(c, CHAIN_ID, 0, accounts, {
+      ...this.directories[id]!,
+      ownVote,
+    });
     return new ShardNode(c, i, this.inits[c]![i]!.signingSeed, ledger, links, desk);
   }
 
-  private linksFor(): ShardNodeLinks {
+  private linksFor(id: number): ShardNodeLinks {
     return {
       chainId: CHAIN_ID,
       shardSize: this.options.nodesPerShard,
@@ -268,6 +295,7 @@ class ShardedSimulation {
         const to = this.spans[shard]!.offset + index;
         this.courier.send(this.now, true, () => this.feed(to, entry));
       },
+      propose: (entry) => this.feed(id, entry),
       attest: (attestation) => this.toRoot(attestation),
       ...(this.options.measure ? { closed: (id: Uint8Array) => this.closedAt(id) } : {}),
     };

@@ -26,6 +26,12 @@ const CLOSED_PINGS = 3;
 const RELAY_MS = 400;
 /** `redundant`: a second copy of an entry taken to propose within this long is dropped. */
 const RECENT_MS = 1000;
+/**
+ * A master sends a decision to a shard again (to a validator whose resent vote shows it still
+ * waits) at most this often per trade and shard, counted from when it formed the decision: longer
+ * than a shard takes to order the copy it already has, so that a resend is a recovery, not a copy.
+ */
+export const RESUBMIT_MS = 1000;
 
 /** What a shard validator's shell reaches in the run: its links and the run's master draw. */
 export interface ShardNodeLinks {
@@ -42,6 +48,8 @@ export interface ShardNodeLinks {
   sendShare(shard: number, index: number, trade: CrossTrade, share: VoteShare, signature?: Uint8Array): void;
   /** An entry for validator `index` of `shard` to propose (may be lost). */
   submit(shard: number, index: number, entry: Uint8Array): void;
+  /** An entry for this validator's own core to propose. */
+  propose(entry: Uint8Array): void;
   /** This validator's attestation of a block, to every root validator. */
   attest(attestation: Attestation): void;
   /** Called once per trade when it closes (committed or aborted) in this validator's ledger. */
@@ -80,6 +88,8 @@ export class ShardNode {
   private buffer: Uint8Array[] = [];
   private readonly key;
   private readonly relayedAt = new Map<string, number>();
+  private readonly decisionSentAt = new Map<string, number>();
+  private readonly heardAt = new Map<string, number>();
   private readonly taken = new Map<string, number>();
 
   constructor(
@@ -245,27 +255,54 @@ export class ShardNode {
     }
   }
 
-  /** As a master: count the share; deliver the decision, or relay the prepare to shards yet to vote. */
+  /**
+   * As a master: count the share; deliver the decision, or relay the prepare to shards yet to vote.
+   * Every shard's master receives every shard's shares, so each forms the decision itself: a
+   * master proposes it in its own shard only, and hands it to the next validator in the draw, so
+   * that the shard orders whichever of the two proposals comes first (one proposer's entry can
+   * wait rounds for its header to enter the order). A share that arrives later shows that its
+   * signer still waits; then the decision goes to that signer's shard again, at most once per
+   * `RESUBMIT_MS` (to the signer, or proposed here for this master's own shard). A silent or lost
+   * master is covered as before: the validators turn to the next master in the draw.
+   */
   onShare(trade: CrossTrade, share: VoteShare, signature?: Uint8Array): void {
     if (!this.alive) return;
     const answer = this.desk.receive(trade, share);
     if (answer === null) return;
-    const relays = maxFaulty(this.links.shardSize) + 1;
+    const key = toHex(tradeId(trade));
     if (answer.decision !== null) {
       const bytes = encodeShardEntry({ kind: 'decision', decision: answer.decision });
+      const now = this.links.now();
       if (answer.fresh) {
-        for (const leg of trade.legs) for (let i = 0; i < relays; i++) this.links.submit(leg.shard, i, bytes);
-      } else {
-        this.links.submit(share.statement.shard, share.signer, bytes);
+        for (const leg of trade.legs) this.decisionSentAt.set(`${key}/${leg.shard}`, now);
+        this.links.propose(bytes);
+        const order = this.links.mastersOf(trade.cycle, this.shard);
+        const next = order[(order.indexOf(this.index) + 1) % order.length]!;
+        if (next !== this.index) this.links.submit(this.shard, next, bytes);
+        return;
       }
+      const shard = share.statement.shard;
+      const sentKey = `${key}/${shard}`;
+      const last = this.decisionSentAt.get(sentKey);
+      if (last !== undefined && now - last < RESUBMIT_MS) return;
+      this.decisionSentAt.set(sentKey, now);
+      if (shard === this.shard) this.links.propose(bytes);
+      else this.links.submit(shard, share.signer, bytes);
       return;
     }
-    const key = toHex(tradeId(trade));
+    const relays = maxFaulty(this.links.shardSize) + 1;
+    // The client handed the prepare to every shard of the trade: a shard yet to vote has most
+    // likely not ordered it yet. Its prepare is relayed only once the trade has waited `RELAY_MS`
+    // here, and then at most that often.
+    const now = this.links.now();
+    const heard = this.heardAt.get(key) ?? now;
+    this.heardAt.set(key, heard);
+    if (now - heard < RELAY_MS) return;
     for (const shard of answer.missing) {
       const relayKey = `${key}/${shard}`;
       const last = this.relayedAt.get(relayKey);
-      if (last !== undefined && this.links.now() - last < RELAY_MS) continue;
-      this.relayedAt.set(relayKey, this.links.now());
+      if (last !== undefined && now - last < RELAY_MS) continue;
+      this.relayedAt.set(relayKey, now);
       const bytes = encodeShardEntry(
         signature === undefined ? { kind: 'prepare', trade } : { kind: 'prepare', trade, signature },
       );
