@@ -49,8 +49,10 @@ export function marketPluginsFromState(highs: Highs): (state: KeyValueState) => 
 }
 
 /**
- * The application every GridShard chain executes: key-value and the market contracts with the
- * plugins the chain's state names. One function, so the validator, the common node, `verify`, the
+ * The application every GridShard chain executes: key-value, the market contracts with the
+ * plugins the chain's state names, and the sharded system's contracts (cross-zone trades on a zone
+ * shard, shard blocks on the root chain; each refuses on a chain whose genesis names no sharded
+ * system). One function, so the validator, the common node, `verify`, the
  * simulator and the tests all run the same code; `extra` applications (test fixtures) are routed
  * after them.
  */
