@@ -23,9 +23,11 @@ import { verifyStateProof } from '../../src/ledger/sparse-merkle.js';
 import { committeeOf } from '../../src/node/genesis-file.js';
 import { decodeCommitProof, verifyCommitProof } from '../../src/sharding/index.js';
 
-// Ports from the process id, so parallel runs on one machine do not collide.
-const p2pBase = 31_000 + (process.pid % 300) * 24;
-const apiBase = p2pBase + 8_000;
+// Ports from the process id, so parallel runs on one machine do not collide, all below the
+// kernel's ephemeral range (32768 up), where an outgoing connection could hold one, and apart
+// from the other process tests' ranges (11,000-20,000 and 21,000-30,000).
+const p2pBase = 30_000 + (process.pid % 30) * 40;
+const apiBase = p2pBase + 1_200;
 const SHARDS = 4;
 const NODES = 4;
 const ROOT = 4;
