@@ -23,6 +23,13 @@ export const PORTAL_ACTIONS = {
 /** Ledger transaction kinds the portal does not sign. */
 export const TRANSACTION_TYPES_NOT_IN_PORTAL: Readonly<Record<string, string>> = {
   'kv.put': 'the ledger’s plain key-value write, for tools and tests; no market member sends it',
+  'cross.prepare':
+    'a cross-zone trade’s prepare in one zone shard, signed by the owner of the debited account; sent by the market’s cross-zone clearing and its clients, not typed by hand',
+  'cross.decide':
+    'a cross-zone trade’s decision, carried by a validator acting as master with the certified votes that prove it',
+  'cross.expire':
+    'closes a cross-zone trade a shard never prepared once its cycles are over; sent by the masters of that shard',
+  'root.shard-block': 'a zone shard block’s commit proof, ordered on the root chain by the root validators',
 };
 
 const TRADING_CENTER =
