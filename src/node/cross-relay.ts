@@ -22,6 +22,7 @@ import {
   tradeId,
   tradeOpen,
   type VoteShare,
+  verifyVoteShare,
 } from '../sharding/index.js';
 import type { GenesisFile } from './genesis-file.js';
 import type { ShardingGenesisJson } from './genesis-sharding.js';
@@ -34,6 +35,8 @@ const RESEND_MS = 1500;
 const CLOSED_SENDS = 3;
 /** A master submits a decision it holds again when votes keep arriving this long after. */
 const RESUBMIT_MS = 3000;
+/** Blocks a restarted relay looks back over for trades its shard still holds locked. */
+export const RESUME_BLOCKS = 4096;
 /** Trades a master keeps desks for; beyond it the oldest are forgotten (their shards resend). */
 const MAX_DESKS = 4096;
 const BEACON_DOMAIN = 'gridshard/devnet-master-beacon/v1';
@@ -43,7 +46,9 @@ export interface CrossRelayInit {
   readonly index: number;
   readonly signingSeed: Uint8Array;
   readonly store: {
+    readonly head: { readonly height: number };
     getState(key: Uint8Array): Uint8Array | undefined;
+    readBlock(height: number): Promise<StoredBlock | undefined>;
     readTransaction(hash: Uint8Array): Promise<{ bytes: Uint8Array } | undefined>;
   };
   /** Admits a transaction into this validator's mempool (throws a typed error if refused). */
@@ -158,8 +163,26 @@ export class CrossZoneRelay {
     return mastersOfCycle(this.init.genesis, cycle, shard);
   }
 
-  /** Votes on the prepares a written block executed. */
-  async blockWritten(block: StoredBlock): Promise<void> {
+  /**
+   * After a restart: votes again on the prepares of the last RESUME_BLOCKS blocks whose trades
+   * the shard still holds locked (a shard waiting on a trade closed here is answered by `echo`). What the relay had still to send lived in memory only; without
+   * this, a shard whose validators all restarted would keep those locks until a decision came
+   * from elsewhere, and none would, since no vote of this shard would be sent. Trades decided
+   * since are skipped by `vote`.
+   */
+  async resume(): Promise<number> {
+    const head = this.init.store.head.height;
+    let resumed = 0;
+    for (let height = Math.max(1, head - RESUME_BLOCKS + 1); height <= head; height++) {
+      const block = await this.init.store.readBlock(height);
+      if (block !== undefined) resumed += await this.blockWritten(block, true);
+    }
+    return resumed;
+  }
+
+  /** Votes on the prepares a written block executed; returns how many votes it started sending. */
+  async blockWritten(block: StoredBlock, lockedOnly = false): Promise<number> {
+    let voted = 0;
     for (const [i, hash] of block.txHashes.entries()) {
       if (block.receipts[i]?.ok !== true) continue;
       const located = await this.init.store.readTransaction(hash);
@@ -168,16 +191,20 @@ export class CrossZoneRelay {
       if (tx.type !== CROSS_PREPARE && tx.type !== CROSS_EXPIRE) continue;
       const trade = decodeTrade(tx.payload);
       if (trade.legs.length < 2) continue;
-      this.vote(trade);
+      if (this.vote(trade, lockedOnly)) voted++;
     }
+    return voted;
   }
 
-  private vote(trade: CrossTrade): void {
+  private vote(trade: CrossTrade, lockedOnly = false): boolean {
     const id = toHex(tradeId(trade));
-    if (this.pending.has(id)) return;
+    if (this.pending.has(id)) return false;
     const record = readTradeRecord(this.state, id);
     // Unknown, or decided already (a block replayed while catching up): nothing to vote for.
-    if (record === undefined || (record.verdict.kind === 'commit' && record.status !== 'locked')) return;
+    // Resuming, only the locks matter: a shard still waiting on a closed trade is answered by `echo`.
+    if (record === undefined || (record.verdict.kind === 'commit' && record.status !== 'locked'))
+      return false;
+    if (lockedOnly && record.status !== 'locked') return false;
     const statement = {
       chainId: trade.chainId,
       tradeId: fromHex(id),
@@ -189,6 +216,7 @@ export class CrossZoneRelay {
     const pending = { trade, id, share, locked: record.status === 'locked', sends: 0, lastSentMs: 0 };
     this.pending.set(id, pending);
     this.send(pending);
+    return true;
   }
 
   private get state() {
@@ -248,10 +276,12 @@ export class CrossZoneRelay {
     if (status === undefined && !tradeOpen(trade, this.cycleAt(this.init.now()))) {
       if (this.due(`expire/${id}`)) this.submitOwn(`expire/${id}`, CROSS_EXPIRE, encodeTrade(trade));
     }
-    // Closed in this shard: its decision is applied here, and the shards that still wait get
-    // theirs from their own masters, which the same shares reach.
+    // Closed in this shard. The shard that sent the share still waits: this validator's own vote
+    // may have been lost (abort votes are sent a few times only; a decided trade's votes stop), so
+    // it sends it again to that shard's validators, once the share proves to be theirs.
     if (status === 'committed' || status === 'aborted') {
       this.desk.forget(id);
+      this.echo(trade, id, share);
       return true;
     }
     const answer = this.desk.receive(trade, share);
@@ -262,6 +292,36 @@ export class CrossZoneRelay {
     if (answer.fresh || this.due(`decide/${id}`))
       this.submitOwn(`decide/${id}`, CROSS_DECIDE, encodeDecision(answer.decision));
     return true;
+  }
+
+  private echo(trade: CrossTrade, id: string, share: VoteShare): void {
+    const from = share.statement.shard;
+    const key = `echo/${id}/${from}`;
+    if (from === this.shardId || legOf(trade, from) === undefined || !this.due(key)) return;
+    const committee = this.directory.committee(from, share.statement.epoch);
+    try {
+      if (committee === undefined || share.statement.chainId !== trade.chainId) return;
+      if (toHex(share.statement.tradeId) !== id) return;
+      verifyVoteShare(share, committee);
+    } catch {
+      return;
+    }
+    const record = readTradeRecord(this.state, id);
+    if (record === undefined) return;
+    const statement = {
+      chainId: trade.chainId,
+      tradeId: fromHex(id),
+      shard: this.shardId,
+      epoch: 0,
+      verdict: record.verdict,
+    };
+    const mine = signVote(statement, this.init.index, (m) => ed25519Sign(this.key, m));
+    const body = { trade: toHex(encodeTrade(trade)), share: toHex(encodeVoteShare(mine)) };
+    for (const validator of this.init.genesis.sharding.shards[from]?.validators ?? [])
+      this.init.post(validator.api, SHARES_PATH, body).catch(() => {
+        // Lost: the waiting shard's next share asks again.
+      });
+    this.submittedAt.set(key, this.init.now());
   }
 
   /** Whether what `key` names was not submitted within RESUBMIT_MS. */

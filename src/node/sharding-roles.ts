@@ -74,5 +74,11 @@ export function startSharding(
     relay.blockWritten(block).catch((error: Error) => log.warn({ error: error.message }, 'cross-zone relay'));
   });
   relay.start();
+  relay.resume().then(
+    (resumed) => {
+      if (resumed > 0) log.info({ resumed }, 'cross-zone votes resumed for trades still open');
+    },
+    (error: Error) => log.warn({ error: error.message }, 'cross-zone relay could not resume'),
+  );
   return relay;
 }

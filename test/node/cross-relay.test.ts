@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { StateShardBook } from '../../src/cross-zone/state-book.js';
+import { CROSS_PREPARE } from '../../src/cross-zone/trade-application.js';
+import { ed25519KeyPairFromSeed, ed25519Sign } from '../../src/crypto/ed25519.js';
+import { fromHex, sha256, toHex } from '../../src/crypto/hash.js';
+import { ed25519Scheme } from '../../src/crypto/scheme.js';
+import type { KeyValueState } from '../../src/ledger/state-interface.js';
+import type { StoredBlock } from '../../src/ledger/store.js';
+import { encodeTransaction, signTransaction } from '../../src/ledger/transaction.js';
+import { CrossZoneRelay, SHARES_PATH } from '../../src/node/cross-relay.js';
+import type { GenesisFile } from '../../src/node/genesis-file.js';
+import type { ShardingGenesisJson } from '../../src/node/genesis-sharding.js';
+import {
+  type CrossTrade,
+  decodeVoteShare,
+  encodeTrade,
+  encodeVoteShare,
+  signVote,
+  type TradeRecord,
+  tradeId,
+} from '../../src/sharding/index.js';
+
+const CHAIN = 'relay-test';
+const enc = (s: string) => new TextEncoder().encode(s);
+const seeds = [0, 1].map((shard) => Array.from({ length: 4 }, (_, i) => sha256(enc(`relay ${shard} ${i}`))));
+const member = (shard: number, i: number) => ({
+  publicKey: toHex(ed25519KeyPairFromSeed(seeds[shard]![i]!).publicKey),
+  api: `http://s${shard}v${i}`,
+});
+const sharding: ShardingGenesisJson = {
+  cycleMs: 60_000,
+  shards: [0, 1].map((shardId) => ({ shardId, validators: [0, 1, 2, 3].map((i) => member(shardId, i)) })),
+  root: { validators: [member(0, 0)] },
+};
+const genesis = {
+  version: 1,
+  chainId: CHAIN,
+  shardId: 0,
+  scheme: 'ed25519-sha256',
+  genesisTimeMs: 0,
+  validators: [],
+  sharding,
+} as unknown as GenesisFile & { sharding: ShardingGenesisJson };
+
+class MapState implements KeyValueState {
+  readonly map = new Map<string, Uint8Array>();
+  get(key: Uint8Array) {
+    return this.map.get(toHex(key));
+  }
+  set(key: Uint8Array, value: Uint8Array) {
+    this.map.set(toHex(key), value);
+  }
+  delete(key: Uint8Array) {
+    this.map.delete(toHex(key));
+  }
+}
+
+function trade(session: string): CrossTrade {
+  return {
+    chainId: CHAIN,
+    session: sha256(enc(session)).subarray(0, 16),
+    cycle: 0,
+    legs: [
+      { shard: 0, entries: [{ account: 'buyer', money: -10n, energy: 5n }] },
+      { shard: 1, entries: [{ account: 'seller', money: 10n, energy: -5n }] },
+    ],
+  };
+}
+
+/** A relay of validator 0 of shard 0 over a state and one block holding the given prepares. */
+function relayWith(records: readonly [CrossTrade, TradeRecord][]) {
+  const state = new MapState();
+  const book = new StateShardBook(state);
+  const txs = new Map<string, Uint8Array>();
+  for (const [t, record] of records) {
+    book.putTrade(toHex(tradeId(t)), record);
+    const tx = signTransaction(ed25519Scheme.signer(sha256(enc('buyer'))), {
+      chainId: CHAIN,
+      shardId: 0,
+      type: CROSS_PREPARE,
+      payload: encodeTrade(t),
+      nonce: BigInt(txs.size),
+    });
+    txs.set(toHex(sha256(encodeTransaction(tx))), encodeTransaction(tx));
+  }
+  const block = {
+    txHashes: [...txs.keys()].map(fromHex),
+    receipts: [...txs.keys()].map(() => ({ ok: true, code: '' })),
+  } as unknown as StoredBlock;
+  const posts: { api: string; path: string; body: { trade: string; share: string } }[] = [];
+  let now = 1000;
+  const relay = new CrossZoneRelay({
+    genesis,
+    index: 0,
+    signingSeed: seeds[0]![0]!,
+    store: {
+      head: { height: 1 },
+      getState: (key) => state.get(key),
+      readBlock: async (height) => (height === 1 ? block : undefined),
+      readTransaction: async (hash) => {
+        const bytes = txs.get(toHex(hash));
+        return bytes === undefined ? undefined : { bytes };
+      },
+    },
+    submit: () => undefined,
+    post: async (api, path, body) => {
+      posts.push({ api, path, body: body as { trade: string; share: string } });
+    },
+    now: () => now,
+    log: { warn() {} },
+  });
+  return { relay, posts, advance: (ms: number) => (now += ms) };
+}
+
+const entries = (account: string, money: bigint, energy: bigint) => [{ account, money, energy }];
+
+describe('the cross-zone relay', () => {
+  it('after a restart, votes again on the trades its shard still holds locked, and on nothing else', async () => {
+    const locked = trade('locked');
+    const committed = trade('committed');
+    const aborted = trade('aborted');
+    const { relay, posts } = relayWith([
+      [locked, { entries: entries('buyer', -10n, 5n), verdict: { kind: 'commit' }, status: 'locked' }],
+      [committed, { entries: entries('buyer', -10n, 5n), verdict: { kind: 'commit' }, status: 'committed' }],
+      [
+        aborted,
+        {
+          entries: entries('buyer', -10n, 5n),
+          verdict: { kind: 'abort', reason: 'insufficient-funds' },
+          status: 'aborted',
+        },
+      ],
+    ]);
+    assert.equal(await relay.resume(), 1);
+    // To the master of each shard of the trade; its own shard's master may be itself (no post).
+    const sent = posts.map((p) => decodeVoteShare(fromHex(p.body.share)));
+    assert.ok(posts.length >= 1 && posts.length <= 2);
+    for (const share of sent) {
+      assert.equal(toHex(share.statement.tradeId), toHex(tradeId(locked)));
+      assert.deepEqual(share.statement.verdict, { kind: 'commit' });
+      assert.equal(share.signer, 0);
+    }
+    assert.ok(posts.every((p) => p.path === SHARES_PATH));
+  });
+
+  it('answers a waiting shard’s valid share on a trade closed here with its own vote, at most every few seconds', () => {
+    const closed = trade('closed');
+    const { relay, posts, advance } = relayWith([
+      [
+        closed,
+        {
+          entries: entries('buyer', -10n, 5n),
+          verdict: { kind: 'abort', reason: 'insufficient-funds' },
+          status: 'aborted',
+        },
+      ],
+    ]);
+    const statement = {
+      chainId: CHAIN,
+      tradeId: tradeId(closed),
+      shard: 1,
+      epoch: 0,
+      verdict: { kind: 'commit' } as const,
+    };
+    const theirs = signVote(statement, 2, (m) => ed25519Sign(seeds[1]![2]!, m));
+    const forged = { ...theirs, signature: new Uint8Array(64) };
+    const tradeHex = toHex(encodeTrade(closed));
+    assert.equal(relay.receiveShare(tradeHex, toHex(encodeVoteShare(forged))), true);
+    assert.equal(posts.length, 0, 'a forged share gets nothing back');
+    relay.receiveShare(tradeHex, toHex(encodeVoteShare(theirs)));
+    assert.deepEqual(
+      posts.map((p) => p.api),
+      sharding.shards[1]!.validators.map((v) => v.api),
+      'every validator of the waiting shard gets this validator’s vote',
+    );
+    const mine = decodeVoteShare(fromHex(posts[0]!.body.share));
+    assert.deepEqual(mine.statement.verdict, { kind: 'abort', reason: 'insufficient-funds' });
+    assert.equal(mine.statement.shard, 0);
+    relay.receiveShare(tradeHex, toHex(encodeVoteShare(theirs)));
+    assert.equal(posts.length, 4, 'not again at once');
+    advance(3000);
+    relay.receiveShare(tradeHex, toHex(encodeVoteShare(theirs)));
+    assert.equal(posts.length, 8, 'again once the pause has passed');
+  });
+});
