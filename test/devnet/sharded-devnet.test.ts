@@ -94,7 +94,7 @@ describe('the sharded devnet: 4 zone shards × 4 validator processes and a root 
     sent.push(stranded);
     await sleep(3000);
     victim.start(1);
-    await victim.waitHealthy(120_000);
+    await victim.waitHealthy(240_000);
     for (let i = 0; i < 4; i++) sent.push(await demo.send(cycle()));
 
     // Every trade closes in every one of its shards, the same way.
