@@ -228,7 +228,7 @@ export function bottleneckOf(row: Omit<WanRow, 'bottleneck'>): string {
   if (shard.cpuMean > 0.7)
     return `shard validators' CPU: mean ${Math.round(shard.cpuMean * 100)} %, busiest ${Math.round(shard.cpuMax * 100)} % (${topCategory(shard)})`;
   if (shard.cpuMax > 0.9)
-    return `the busiest shard validators' CPU (${Math.round(shard.cpuMax * 100)} %; mean ${Math.round(shard.cpuMean * 100)} %, ${topCategory(shard)}): the masters of the moment verify every vote share`;
+    return `the busiest shard validators' CPU (${Math.round(shard.cpuMax * 100)} %; mean ${Math.round(shard.cpuMean * 100)} %, ${topCategory(shard)}): the masters of the moment check the vote shares`;
   if (shard.linkMean > 0.8 || root.linkMean > 0.8) return 'egress bandwidth';
   return 'none saturated: WAN round trips bound the rounds (raise the window)';
 }
