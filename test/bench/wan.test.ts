@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runWanModel } from '../../src/bench/wan/model.js';
-import type { UnitCosts, WanRunOptions } from '../../src/bench/wan/types.js';
+import type { Copies, UnitCosts, WanRunOptions } from '../../src/bench/wan/types.js';
 import { DEFAULT_WAN } from '../../src/bench/wan/wan.js';
 
 /** Fixed unit costs (µs), of the order of an idle machine's: the model under test, not this machine. */
@@ -20,23 +20,26 @@ const COSTS: UnitCosts = {
   voteSignUs: 55,
   shareVerifyUs: 65,
   decideUs: 600,
+  decideRepeatUs: 8,
   attestUs: 55,
   attestationVerifyUs: 60,
   proofCheckUs: 200,
   proofIncludeUs: 210,
+  proofCheckMemoUs: 12,
+  proofIncludeMemoUs: 15,
   coinShareUs: 1000,
   coinVerifyUs: 1000,
   coinCombineUs: 1000,
   bytes: { signedEntry: 171, decision: 700, proof: 400, share: 131, attestation: 170, vote: 99 },
 };
 
-function options(shards: number, crossRatio: number, seed = 7): WanRunOptions {
+function options(shards: number, crossRatio: number, seed = 7, copies: Copies = 'as-built'): WanRunOptions {
   return {
     shards,
     nodesPerShard: 4,
     rootNodes: 4,
     crossRatio,
-    copies: 'as-built',
+    copies,
     seed,
     warmupMs: 4000,
     durationMs: 4000,
@@ -66,6 +69,35 @@ describe('bench sharding --model wan', () => {
     assert.ok(
       sixteen.committedTxPerSec >= 3 * four.committedTxPerSec,
       `16 shards ${sixteen.committedTxPerSec} tx/s, 4 shards ${four.committedTxPerSec} tx/s`,
+    );
+  });
+
+  it('as built, a root validator verifies no proof copy again: its memo holds the attestations', () => {
+    // Signature checks of a proof that the memo answers never enter a run as built: any cost of a
+    // full check gives the same run, while before the savings the root pays it for every copy.
+    const costly = { ...COSTS, proofCheckUs: 20_000, proofIncludeUs: 20_000 };
+    const cheap = runWanModel(options(4, 0), COSTS);
+    assert.deepEqual(runWanModel(options(4, 0), costly), cheap);
+    const before = runWanModel(options(4, 0, 7, 'before-savings'), costly);
+    assert.ok(
+      before.load.rootValidator.cpuMean > 2 * cheap.load.rootValidator.cpuMean,
+      `root CPU ${before.load.rootValidator.cpuMean} before the savings, ${cheap.load.rootValidator.cpuMean} as built`,
+    );
+  });
+
+  it('as built, a validator verifies a decision once and orders fewer copies than before the savings', () => {
+    // The first copy a validator applies costs the other shards' votes; later copies, the memo only.
+    const costly = { ...COSTS, decideUs: 5_000 };
+    const built = runWanModel(options(4, 0.2), costly);
+    const before = runWanModel(options(4, 0.2, 7, 'before-savings'), costly);
+    assert.ok(built.decisionCopiesPerShard >= 1);
+    assert.ok(
+      built.decisionCopiesPerShard < before.decisionCopiesPerShard,
+      `${built.decisionCopiesPerShard} copies per shard as built, ${before.decisionCopiesPerShard} before`,
+    );
+    assert.ok(
+      built.shardClosedTxPerSec > before.shardClosedTxPerSec,
+      `${built.shardClosedTxPerSec} closed/s as built, ${before.shardClosedTxPerSec} before`,
     );
   });
 

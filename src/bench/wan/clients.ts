@@ -158,6 +158,9 @@ export class Clients {
       desks: new Map(),
       decided: false,
       relayedAt: new Map(),
+      heardAt: new Map(),
+      sentAt: new Map(),
+      verifiedBy: new Set(),
     };
     for (const shard of shards) {
       const chain = this.chains[shard]!;

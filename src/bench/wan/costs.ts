@@ -27,6 +27,7 @@ import {
 import { signTrade } from '../../sim/sharded/client-keys.js';
 import { rootAccepts } from '../../sim/sharded/root-node.js';
 import { encodeShardEntry, shardAccepts } from '../../sim/sharded/shard-entry.js';
+import { CheckMemo } from '../../sim/shared-checks.js';
 import { median } from '../stats.js';
 import type { UnitCosts } from './types.js';
 
@@ -197,6 +198,16 @@ export function measureUnitCosts(nodesPerShard: number, rootNodes: number, repea
     votes: [certified(statements0[i]!, keys0), certified(statements1[i]!, keys1)],
   }));
   const decideUs = perOpUs(repeats, decideCount, (i) => ledger0.decide(decisions[i]!));
+  // A copy of a decision applied again by a validator whose own memo holds its signatures.
+  const memoLedger = new ShardLedger(0, CHAIN, 0, accounts(0), {
+    ...directory,
+    sharedChecks: new CheckMemo(),
+  });
+  for (const d of decisions) {
+    memoLedger.prepare(d.trade);
+    memoLedger.decide(d);
+  }
+  const decideRepeatUs = perOpUs(repeats, decideCount, (i) => memoLedger.decide(decisions[i]!));
   const decisionBytes = encodeShardEntry({ kind: 'decision', decision: decisions[0]! });
   const acceptsDecision = shardAccepts(0, true);
   const decisionCheckUs = perOpUs(repeats, batch, () => acceptsDecision(decisionBytes));
@@ -232,6 +243,15 @@ export function measureUnitCosts(nodesPerShard: number, rootNodes: number, repea
   const proofCheckUs = perOpUs(repeats, proofCount, (i) => acceptsProof(proofBytes[i]!));
   const rootLedger = new RootLedger(CHAIN, directory);
   const proofIncludeUs = perOpUs(repeats, proofCount, (i) => rootLedger.include(proofs[i]!));
+  // The same with a root validator's own memo that verified every attestation of the proof.
+  const memo = new CheckMemo();
+  const memoDirectory: ShardDirectory = { ...directory, sharedChecks: memo };
+  for (const p of proofs)
+    for (const a of p.signatures) verifyAttestation({ statement: p.statement, ...a }, committee0, memo);
+  const acceptsProofMemo = rootAccepts(CHAIN, memoDirectory);
+  const proofCheckMemoUs = perOpUs(repeats, proofCount, (i) => acceptsProofMemo(proofBytes[i]!));
+  const memoRootLedger = new RootLedger(CHAIN, memoDirectory);
+  const proofIncludeMemoUs = perOpUs(repeats, proofCount, (i) => memoRootLedger.include(proofs[i]!));
 
   const coinKeys = shard0[0]!.coinPublicKeys;
   const coinShares: { index: number; share: Uint8Array }[][] = [];
@@ -268,10 +288,13 @@ export function measureUnitCosts(nodesPerShard: number, rootNodes: number, repea
     voteSignUs,
     shareVerifyUs,
     decideUs,
+    decideRepeatUs,
     attestUs,
     attestationVerifyUs,
     proofCheckUs,
     proofIncludeUs,
+    proofCheckMemoUs,
+    proofIncludeMemoUs,
     coinShareUs,
     coinVerifyUs,
     coinCombineUs,

@@ -30,6 +30,12 @@ export interface CrossTrade extends Tracked {
   decided: boolean;
   /** Per master node and shard position: when it last relayed the prepare there. */
   readonly relayedAt: Map<number, number>;
+  /** Per master node: when it first heard a share of the trade (relays wait `RELAY_MS` from it). */
+  readonly heardAt: Map<number, number>;
+  /** Per master node and shard position: when it last sent the decision there. */
+  readonly sentAt: Map<number, number>;
+  /** Nodes whose memo holds the decision's signatures (they verified a copy of it). */
+  readonly verifiedBy: Set<number>;
 }
 
 export type Entry =

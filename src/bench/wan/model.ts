@@ -60,13 +60,21 @@ export function runWanModel(options: WanRunOptions, costs: UnitCosts): WanRow {
 
   const orders = new Map<number, number[]>();
   const drawRng = rng.fork(2);
-  const masterOf = (cycle: number, shard: number): number => {
+  const drawOf = (cycle: number, shard: number): number[] => {
     const key = cycle * 65_536 + shard;
     let order = orders.get(key);
     if (order === undefined) {
       order = drawRng.shuffle(Array.from({ length: n }, (_, i) => i));
       orders.set(key, order);
     }
+    return order;
+  };
+  const nextInDraw = (cycle: number, shard: number, node: number): number => {
+    const order = drawOf(cycle, shard);
+    return shard * n + order[(order.indexOf(node - shard * n) + 1) % n]!;
+  };
+  const masterOf = (cycle: number, shard: number): number => {
+    const order = drawOf(cycle, shard);
     const turn = Math.max(0, Math.floor((engine.now - cycle * CYCLE_MS) / MASTER_TIMEOUT_MS));
     return shard * n + order[turn % n]!;
   };
@@ -111,6 +119,7 @@ export function runWanModel(options: WanRunOptions, costs: UnitCosts): WanRow {
         n,
         {
           masterOf,
+          nextInDraw,
           deliverShares: (master, shares) =>
             chains[Math.floor(master / n)]!.onShares(master % n, shares, chains),
           attest: (from, shard, height) => {
@@ -219,7 +228,7 @@ export function bottleneckOf(row: Omit<WanRow, 'bottleneck'>): string {
   if (shard.cpuMean > 0.7)
     return `shard validators' CPU: mean ${Math.round(shard.cpuMean * 100)} %, busiest ${Math.round(shard.cpuMax * 100)} % (${topCategory(shard)})`;
   if (shard.cpuMax > 0.9)
-    return `the busiest shard validators' CPU (${Math.round(shard.cpuMax * 100)} %; mean ${Math.round(shard.cpuMean * 100)} %, ${topCategory(shard)}): the masters of the moment verify every vote share`;
+    return `the busiest shard validators' CPU (${Math.round(shard.cpuMax * 100)} %; mean ${Math.round(shard.cpuMean * 100)} %, ${topCategory(shard)}): the masters of the moment check the vote shares`;
   if (shard.linkMean > 0.8 || root.linkMean > 0.8) return 'egress bandwidth';
   return 'none saturated: WAN round trips bound the rounds (raise the window)';
 }

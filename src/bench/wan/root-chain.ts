@@ -22,9 +22,11 @@ interface Collected {
  * each shard validator's attestation; the one whose count for a block reaches 2f + 1 builds the
  * proof and, unless its root ledger already holds that block's proof, proposes it (every root
  * validator does so, as in the code, so a proof is ordered about once per root validator).
- * Each proof copy is checked by `acceptsEntry` (2f + 1 signatures) where proposed, in every
- * header and certificate holding it, and again by `RootLedger.include` when executed. Each root
- * block is attested to the root committee, whose validators verify the attestations.
+ * Each proof copy is checked by `acceptsEntry` where proposed, in every header and certificate
+ * holding it, and again by `RootLedger.include` when executed. As built, each root validator's own
+ * memo holds the proof's 2f + 1 signatures from the attestations it verified, so these checks cost
+ * decoding and memo look-ups only; before the savings each verified the signatures again. Each
+ * root block is attested to the root committee, whose validators verify the attestations.
  */
 export class RootChain {
   readonly committee: DagCommittee;
@@ -35,6 +37,9 @@ export class RootChain {
   /** Wave of the root chain that first ordered a block's proof. */
   private readonly orderedWave = new Map<string, number>();
   private firstWaveDone = 0;
+  /** µs of one proof's `acceptsEntry` and of its `RootLedger.include` (with or without the memo). */
+  private readonly checkUs: number;
+  private readonly includeUs: number;
 
   constructor(
     engine: Engine,
@@ -47,13 +52,16 @@ export class RootChain {
     /** `one`: only root validator (shard + height) mod size proposes a block's proof. */
     private readonly proofs: Copies,
   ) {
+    const memo = proofs !== 'before-savings';
+    this.checkUs = memo ? costs.proofCheckMemoUs : costs.proofCheckUs;
+    this.includeUs = memo ? costs.proofIncludeMemoUs : costs.proofIncludeUs;
     this.queues = Array.from({ length: size }, () => []);
     this.heads = Array.from({ length: size }, () => 0);
     this.executed = new Int32Array(size);
     this.committee = new DagCommittee(engine, machines, costs, base, size, {
       take: (v, max) => this.take(v, max),
       checkCategory: 'commitProofs',
-      checkUs: (entries) => entries.length * this.costs.proofCheckUs,
+      checkUs: (entries) => entries.length * this.checkUs,
       bytes: (entries) => entries.length * this.costs.bytes.proof,
       execute: (v, wave, entries) => this.execute(v, wave, entries),
     });
@@ -93,7 +101,7 @@ export class RootChain {
       if (this.proofs === 'one' && (shard + height) % this.size !== r) return;
       const wave = this.orderedWave.get(key);
       if (wave !== undefined && wave <= this.executed[r]!) return;
-      this.machines.spend(node, 'commitProofs', this.costs.proofCheckUs);
+      this.machines.spend(node, 'commitProofs', this.checkUs);
       this.machines.queue(node, () => this.queues[r]!.push({ kind: 'proof', shard, height }));
     });
   }
@@ -112,7 +120,7 @@ export class RootChain {
         this.links.proofOrdered(e.shard, e.height);
       }
     }
-    this.machines.spend(node, 'commitProofs', entries.length * this.costs.proofIncludeUs);
+    this.machines.spend(node, 'commitProofs', entries.length * this.includeUs);
     if (entries.length > 0) {
       this.machines.spend(
         node,

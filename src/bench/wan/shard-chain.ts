@@ -8,14 +8,18 @@ import type { Copies, UnitCosts } from './types.js';
 const PING_MS = 250;
 /** A second copy of an entry taken to propose within this long is dropped (`redundant`). */
 const RECENT_MS = 1000;
-/** A master relays a missing shard's prepare at most this often per trade. */
+/** A master relays a missing shard's prepare at most this often per trade (as built: once it waited this long). */
 const RELAY_MS = 400;
+/** As built: a master sends a decision to a shard again at most this often per trade (`RESUBMIT_MS`). */
+const RESUBMIT_MS = 1000;
 const MESSAGE_OVERHEAD_BYTES = 40;
 
 /** What a shard reaches outside itself. */
 export interface ShardLinks {
   /** Node id of the master of `shard` for `cycle` at this moment (the draw, turned every 600 ms). */
   masterOf(cycle: number, shard: number): number;
+  /** Node id of the validator after `node` in the draw of `shard` for `cycle`. */
+  nextInDraw(cycle: number, shard: number, node: number): number;
   /** Shares arriving at a master node. */
   deliverShares(master: number, shares: readonly Share[]): void;
   /** This validator's attestation of (shard, height), to every root validator. */
@@ -65,13 +69,7 @@ export class ShardChain {
     readonly base: number,
     readonly size: number,
     private readonly links: ShardLinks,
-    /**
-     * `as-built`: the decision handling of src/sim/sharded/shard-node.ts (a fresh decision to
-     * validators 0 … f of every shard, a copy back to the signer of every later share, prepares
-     * relayed to shards short of a vote). `one`: each shard orders one copy of the decision,
-     * and masters neither answer later shares nor relay prepares (what a deduplicating design
-     * would pay).
-     */
+    /** See `Copies` (types.ts). */
     private readonly decisions: Copies,
   ) {
     this.queues = Array.from({ length: size }, () => []);
@@ -226,8 +224,7 @@ export class ShardChain {
         continue;
       }
       entryBytes += (c.bytes.decision * t.shards.length) / 2;
-      // Every copy ordered is verified (its certified votes) before the ledger finds it closed.
-      this.machines.spend(node, 'crossShard', (c.decideUs * t.shards.length) / 2);
+      this.machines.spend(node, 'crossShard', this.decideUs(node, t));
       if (first) this.decisionsOrdered++;
       if (t.decisionWave[p] === -1) {
         t.decisionWave[p] = wave;
@@ -259,6 +256,21 @@ export class ShardChain {
     });
   }
 
+  /**
+   * CPU of applying one ordered copy of `t`'s decision at `node`. Before the savings every copy was
+   * verified in full (each certified vote; `decideUs` is two of them). As built, the validator's
+   * memo holds the signatures of a copy it verified, and of the shares it verified as a master that
+   * decided the trade, so only its first copy costs; of that, its own shard's vote is skipped
+   * (`ownVote`: its ledger locked the trade by that verdict).
+   */
+  private decideUs(node: number, t: CrossTrade): number {
+    const c = this.costs;
+    if (this.decisions === 'before-savings') return (c.decideUs * t.shards.length) / 2;
+    if (t.verifiedBy.has(node) || t.desks.get(node)?.decided === true) return c.decideRepeatUs;
+    t.verifiedBy.add(node);
+    return Math.max(c.decideRepeatUs, (c.decideUs * (t.shards.length - 1)) / 2);
+  }
+
   /** One message per master with this validator's shares for it. */
   private sendShares(v: number, shares: Iterable<Share>): void {
     const node = this.base + v;
@@ -287,21 +299,42 @@ export class ShardChain {
   }
 
   /**
-   * As a master (validator `v` of this shard): checks each share; certifies a shard's vote at 2f + 1
-   * of its validators; the first time every shard of the trade is certified, sends the decision to
-   * validators 0 … f of each; a share arriving after that gets the decision sent back to its
-   * signer; before, a shard still short of a certified vote gets the prepare relayed (once per
-   * 400 ms). Outgoing entries go in one message per destination.
+   * As a master (validator `v` of this shard): checks each share (as built, not a share of a trade
+   * it decided, nor of a shard it already certified, nor one its memo holds); certifies a shard's
+   * vote at 2f + 1 of its validators; the first time every shard of the trade is certified, forms
+   * the decision. As built (src/sim/sharded/shard-node.ts `onShare`): proposes it in its own shard,
+   * by itself and the next in the draw; a share arriving after that sends the decision to its
+   * signer's shard again, at most once a second per shard; before the decision, a shard short of a
+   * certified vote gets the prepare relayed to validators 0 … f once the trade waited 400 ms here,
+   * then at most every 400 ms. Before the savings: every share checked, the decision to validators
+   * 0 … f of every shard and back to every later share's signer, prepares relayed at once. `one`:
+   * one copy per shard from the first master to decide, nothing resent or relayed.
    */
   onShares(v: number, shares: readonly Share[], chains: readonly ShardChain[]): void {
     const node = this.base + v;
     const c = this.costs;
+    const quorum = this.committee.quorum;
     this.machines.spend(
       node,
       'codecAndHashing',
       c.messageUs + ((shares.length * c.bytes.share) / 1024) * c.codecUsPerKb,
     );
-    this.machines.spend(node, 'crossShard', shares.length * c.shareVerifyUs);
+    let checked = shares.length;
+    if (this.decisions !== 'before-savings') {
+      // Read at arrival: a share in a message still queued here is counted as unchecked.
+      checked = 0;
+      for (const { trade: t, position, signer } of shares) {
+        const desk = t.desks.get(node);
+        if (desk === undefined) checked++;
+        else if (
+          !desk.decided &&
+          popcount(desk.masks[position]!) < quorum &&
+          !(desk.masks[position]! & (1 << signer))
+        )
+          checked++;
+      }
+    }
+    this.machines.spend(node, 'crossShard', checked * c.shareVerifyUs);
     this.machines.queue(node, () => {
       const out = new Map<number, Entry[]>();
       const add = (shard: number, index: number, entry: Entry) => {
@@ -311,7 +344,6 @@ export class ShardChain {
         out.set(to, list);
       };
       const now = this.engine.now;
-      const quorum = this.committee.quorum;
       for (const { trade: t, position, signer } of shares) {
         let desk = t.desks.get(node);
         if (desk === undefined) {
@@ -319,7 +351,14 @@ export class ShardChain {
           t.desks.set(node, desk);
         }
         if (desk.decided) {
-          if (this.decisions === 'as-built') add(t.shards[position]!, signer, decisionOf(t));
+          if (this.decisions === 'before-savings') add(t.shards[position]!, signer, decisionOf(t));
+          else if (this.decisions === 'as-built') {
+            const key = node * 4 + position;
+            const last = t.sentAt.get(key);
+            if (last !== undefined && now - last < RESUBMIT_MS) continue;
+            t.sentAt.set(key, now);
+            add(t.shards[position]!, t.shards[position] === this.shard ? v : signer, decisionOf(t));
+          }
           continue;
         }
         desk.masks[position]! |= 1 << signer;
@@ -327,8 +366,13 @@ export class ShardChain {
         for (const mask of desk.masks) if (popcount(mask) < quorum) complete = false;
         if (complete) {
           desk.decided = true;
-          if (this.decisions === 'as-built') {
+          if (this.decisions === 'before-savings') {
             for (const shard of t.shards) for (let i = 0; i <= this.f; i++) add(shard, i, decisionOf(t));
+          } else if (this.decisions === 'as-built') {
+            for (let q = 0; q < t.shards.length; q++) t.sentAt.set(node * 4 + q, now);
+            add(this.shard, v, decisionOf(t));
+            const next = this.links.nextInDraw(t.cycle, this.shard, node) - this.base;
+            if (next !== v) add(this.shard, next, decisionOf(t));
           } else if (!t.decided) {
             // One copy per shard, from the first master to decide.
             t.decided = true;
@@ -337,6 +381,11 @@ export class ShardChain {
           continue;
         }
         if (this.decisions === 'one') continue;
+        if (this.decisions === 'as-built') {
+          const heard = t.heardAt.get(node) ?? now;
+          t.heardAt.set(node, heard);
+          if (now - heard < RELAY_MS) continue;
+        }
         for (let q = 0; q < desk.masks.length; q++) {
           if (popcount(desk.masks[q]!) >= quorum) continue;
           const key = node * 4 + q;

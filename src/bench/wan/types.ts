@@ -21,8 +21,10 @@ export interface UnitCosts {
   /** Signing one vote share. */
   readonly voteSignUs: number;
   readonly shareVerifyUs: number;
-  /** `ShardLedger.decide` of a two-shard decision, its certified votes verified (every copy). */
+  /** `ShardLedger.decide` of a two-shard decision, its certified votes verified (a cold memo). */
   readonly decideUs: number;
+  /** `ShardLedger.decide` of a decision copy whose signatures the validator's memo holds. */
+  readonly decideRepeatUs: number;
   /** Signing a block's commit statement. */
   readonly attestUs: number;
   readonly attestationVerifyUs: number;
@@ -30,6 +32,9 @@ export interface UnitCosts {
   readonly proofCheckUs: number;
   /** `RootLedger.include` of a proof (verified again). */
   readonly proofIncludeUs: number;
+  /** The same two with every signature of the proof in the root validator's memo (its attestations). */
+  readonly proofCheckMemoUs: number;
+  readonly proofIncludeMemoUs: number;
   readonly coinShareUs: number;
   readonly coinVerifyUs: number;
   readonly coinCombineUs: number;
@@ -44,12 +49,17 @@ export interface UnitCosts {
 }
 
 /**
- * How many copies of a cross-shard decision and of a commit proof get ordered. `as-built`: as the
- * sharded simulator's validators send and propose them (src/sim/sharded); `one`: each shard of a
- * trade orders one copy of its decision and the root chain one copy of each block's proof (what a
- * design that deduplicates them would pay).
+ * How cross-shard decisions, vote shares and commit proofs are handled. `as-built`: as the sharded
+ * simulator's validators do now (src/sim/sharded): each validator's own memo of the signatures it
+ * verified, a master's decision proposed in its own shard (by itself and the next in the draw) and
+ * resent to a shard at most once a second, prepares relayed only after a trade waited 400 ms, the
+ * own shard's vote in a decision not checked, shares of decided trades or certified statements not
+ * checked. `before-savings`: the simulator before those (every copy verified in full, a decision to
+ * f + 1 validators of every shard and back to every later share's signer, prepares relayed at
+ * once). `one`: as built, but each shard orders one copy of a decision and the root chain one copy
+ * of each block's proof (one designated proposer), with no resends or relays.
  */
-export type Copies = 'as-built' | 'one';
+export type Copies = 'as-built' | 'before-savings' | 'one';
 
 /** One WAN region: nodes are placed round-robin over the regions. */
 export interface WanModel {

@@ -96,7 +96,7 @@ function runWan(flags: ShardingFlags): Record<string, unknown> {
     durationMs: integer(flags.durationMs, '--duration-ms', 500, 120_000),
     windowPerShard: integer(flags.window, '--window', 10, 200_000),
     gain: gain(flags.gain),
-    copies: oneOf(flags.copies, '--copies', ['as-built', 'one'] as const),
+    copies: oneOf(flags.copies, '--copies', ['as-built', 'before-savings', 'one'] as const),
     onRow: (row) => {
       const { load: _load, ...brief } = row;
       process.stderr.write(`${JSON.stringify(brief)}\n`);
@@ -127,8 +127,8 @@ export function registerBench(bench: Command): void {
     .option('--warmup-ms <ms>', 'wan: simulated ms before measuring', '6000')
     .option('--window <n>', 'wan: most trades in flight per shard (the adaptive load stays below)', '50000')
     .option(
-      '--copies <as-built|one>',
-      'wan: decision handling as built, or one copy ordered per shard',
+      '--copies <as-built|before-savings|one>',
+      'wan: cross-shard and proof handling as the simulator does now, as it did before its savings, or one copy ordered per shard and proof',
       'as-built',
     )
     .option('--gain <g>', 'wan: trades in flight over what the closing rate × fastest latency needs', '3')
