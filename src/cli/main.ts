@@ -3,6 +3,7 @@ import * as benchAllCommands from './commands/bench-all.js';
 import * as consensusCommands from './commands/consensus.js';
 import * as cryptoCommands from './commands/crypto.js';
 import * as gridCommands from './commands/grid.js';
+import * as inclusionCommands from './commands/inclusion.js';
 import * as ledgerCommands from './commands/ledger.js';
 import * as marketCommands from './commands/market.js';
 import * as nodeCommands from './commands/node.js';
@@ -26,6 +27,7 @@ const areas: CommandArea[] = [
   gridCommands,
   marketCommands,
   nodeCommands,
+  inclusionCommands,
   startCommands,
   benchAllCommands,
 ];

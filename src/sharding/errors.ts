@@ -22,6 +22,8 @@ export type ShardingErrorCode =
   /** A shard block the root chain already holds (or one below its head). */
   | 'STALE_SHARD_BLOCK'
   /** An expiry asked for a trade whose cycle is not over. */
-  | 'TRADE_NOT_EXPIRED';
+  | 'TRADE_NOT_EXPIRED'
+  /** Evidence that does not prove a shard block's inclusion in the root chain. */
+  | 'BAD_INCLUSION';
 
 export class ShardingError extends GridShardError<ShardingErrorCode, Record<string, unknown>> {}

@@ -3,8 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { readShardHead, shardHeadKey } from '../../src/cross-zone/root-application.js';
-import { fromHex, sha256, toHex } from '../../src/crypto/hash.js';
+import { proveShardInclusion } from '../../src/cli/commands/inclusion.js';
 import {
   CrossZoneDemo,
   DEMO_OPENING,
@@ -19,9 +18,6 @@ import {
 } from '../../src/devnet/sharded-network.js';
 import { sourceCli } from '../../src/devnet/test-network.js';
 import { Prng } from '../../src/kit/prng.js';
-import { verifyStateProof } from '../../src/ledger/sparse-merkle.js';
-import { committeeOf } from '../../src/node/genesis-file.js';
-import { decodeCommitProof, verifyCommitProof } from '../../src/sharding/index.js';
 
 // Ports from the process id, so parallel runs on one machine do not collide, all below the
 // kernel's ephemeral range (32768 up), where an outgoing connection could hold one, and apart
@@ -162,51 +158,23 @@ describe('the sharded devnet: 4 zone shards × 4 validator processes and a root 
     assert.ok(heads[1]!.height > 0, 'the restarted validator holds blocks');
 
     // A common node holding only the genesis committees checks, from proofs alone, that the root
-    // chain holds a block of every shard: the root's commit proof over its state root, the state
-    // proof of the shard's head under that root, and the shard's own commit proof of that block.
+    // chain holds a block of every shard (`gridshard inclusion`): the root's commit proof over its
+    // state root, the state proof of the shard's head under that root, and the shard's own commit
+    // proof of that block. Then that block is the one the shard itself serves.
     const rootClient = network.root.clients[0]!;
-    const rootCommittee = committeeOf(committees.at(-1)!.genesis);
+    const rootGenesis = committees.at(-1)!.genesis;
     for (let shard = 0; shard < SHARDS; shard++) {
-      const key = toHex(shardHeadKey(shard));
-      const until = Date.now() + 60_000;
-      let proven = await rootClient.state(key);
-      let rootProof = null as Awaited<ReturnType<typeof rootClient.commitProof>>;
-      while (proven.value === null || rootProof === null) {
-        assert.ok(Date.now() < until, `the root chain proves a head of shard ${shard}`);
-        await sleep(1000);
-        if (proven.value === null) proven = await rootClient.state(key);
-        else rootProof = await rootClient.commitProof(proven.height);
-      }
-      const rootStatement = decodeCommitProof(fromHex(rootProof.proof));
-      verifyCommitProof(rootStatement, rootCommittee);
-      assert.equal(
-        toHex(rootStatement.statement.stateRoot),
-        proven.stateRoot,
-        'the root committee signed this state',
+      const proven = await proveShardInclusion(
+        rootClient,
+        shardClients[shard]![0]!,
+        shard,
+        rootGenesis,
+        committees[shard]!.genesis,
+        60_000,
       );
-      const value = fromHex(proven.value!);
-      const asProof = {
-        siblings: proven.proof.siblings.map(fromHex),
-        terminal: {
-          kind: 'leaf' as const,
-          path: fromHex(proven.proof.terminal.path!),
-          valueHash: fromHex(proven.proof.terminal.valueHash!),
-        },
-      };
-      assert.ok(
-        verifyStateProof(sha256, fromHex(proven.stateRoot), fromHex(key), value, asProof),
-        'the head is in that state',
-      );
-      const head = readShardHead({ get: () => value }, shard)!;
-      const answer = await shardClients[shard]![0]!.commitProof(head.height);
-      assert.ok(answer !== null);
-      const proof = decodeCommitProof(fromHex(answer.proof));
-      verifyCommitProof(proof, committeeOf(committees[shard]!.genesis));
-      assert.equal(
-        toHex(proof.statement.blockHash),
-        toHex(head.blockHash),
-        'the root holds the block the shard proves',
-      );
+      assert.ok(proven.height > 0, `root holds shard ${shard}`);
+      const served = await shardClients[shard]![3]!.block(proven.height);
+      assert.equal(served?.hash, proven.blockHash, 'the root holds the block the shard serves');
     }
     // Every chain shows the same master order for a cycle: a permutation of each shard's committee.
     const masters = await Promise.all([rootClient, shardClients[2]![1]!].map((c) => c.cycleMasters(7)));

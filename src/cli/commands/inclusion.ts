@@ -1,0 +1,117 @@
+import type { Command } from 'commander';
+import {
+  type InclusionEvidence,
+  type ProvenInclusion,
+  verifyRootInclusion,
+} from '../../cross-zone/inclusion.js';
+import { readShardHead, shardHeadKey } from '../../cross-zone/root-application.js';
+import { fromHex, toHex } from '../../crypto/hash.js';
+import type { StateProof } from '../../ledger/sparse-merkle.js';
+import { NodeError } from '../../node/errors.js';
+import { committeeOf, type GenesisFile, readGenesisFile } from '../../node/genesis-file.js';
+import { GridShardClient } from '../../sdk/client.js';
+import type { StateProof as StateProofJson } from '../../sdk/index.js';
+import { action, EXIT_OK, printJson } from '../output.js';
+
+function stateProofOf(json: StateProofJson): StateProof {
+  const { terminal } = json;
+  return {
+    siblings: json.siblings.map(fromHex),
+    terminal:
+      terminal.kind === 'leaf' && terminal.path !== undefined && terminal.valueHash !== undefined
+        ? { kind: 'leaf', path: fromHex(terminal.path), valueHash: fromHex(terminal.valueHash) }
+        : { kind: 'empty' },
+  };
+}
+
+/**
+ * Asks a root validator and a shard validator for what proves shard `shard`'s newest final block
+ * and checks it against the two genesis committees (`verifyRootInclusion`). Neither node is
+ * trusted: what they answer is only evidence. Waits up to `waitMs` for the root block whose state
+ * was read to have its commit proof.
+ */
+export async function proveShardInclusion(
+  root: GridShardClient,
+  shardNode: GridShardClient,
+  shard: number,
+  rootGenesis: GenesisFile,
+  shardGenesis: GenesisFile,
+  waitMs = 20_000,
+): Promise<ProvenInclusion> {
+  const key = toHex(shardHeadKey(shard));
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const proven = await root.state(key);
+    const rootProof = await root.commitProof(proven.height);
+    if (rootProof !== null && proven.value !== null) {
+      const headValue = fromHex(proven.value);
+      // Only to know which proof to ask the shard for: the check below reads the head again, proven.
+      const height = readShardHead({ get: () => headValue }, shard)?.height ?? 0;
+      const shardProof = await shardNode.commitProof(height);
+      if (shardProof !== null) {
+        const evidence: InclusionEvidence = {
+          rootCommitProof: fromHex(rootProof.proof),
+          headValue,
+          stateProof: stateProofOf(proven.proof),
+          shardCommitProof: fromHex(shardProof.proof),
+        };
+        return verifyRootInclusion(shard, committeeOf(rootGenesis), committeeOf(shardGenesis), evidence);
+      }
+    }
+    if (Date.now() > deadline)
+      throw new NodeError('NOT_FOUND', `no proven block of shard ${shard} on the root chain yet`, { shard });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('inclusion')
+    .description(
+      "check from proofs alone that a zone shard's newest block is final on the root chain (root commit proof, state proof, shard commit proof)",
+    )
+    .requiredOption('--shard <k>', 'the zone shard')
+    .requiredOption('--root-api <url>', 'a root validator’s API (untrusted: only its proofs count)')
+    .requiredOption('--shard-api <url>', 'a validator of the shard (untrusted likewise)')
+    .requiredOption('--root-genesis <file>', 'the root chain’s genesis (its committee’s keys)')
+    .requiredOption('--shard-genesis <file>', 'the shard’s genesis (its committee’s keys)')
+    .option('--json', 'print the proven block as JSON')
+    .action(
+      action(
+        async (options: {
+          shard: string;
+          rootApi: string;
+          shardApi: string;
+          rootGenesis: string;
+          shardGenesis: string;
+          json?: boolean;
+        }) => {
+          const shard = Number(options.shard);
+          if (!Number.isInteger(shard) || shard < 0)
+            throw new NodeError('BAD_CONFIG', '--shard must be a whole number ≥ 0', {});
+          const shardGenesis = readGenesisFile(options.shardGenesis);
+          if (shardGenesis.shardId !== shard)
+            throw new NodeError(
+              'BAD_CONFIG',
+              `--shard-genesis is the genesis of shard ${shardGenesis.shardId}`,
+              {},
+            );
+          const proven = await proveShardInclusion(
+            new GridShardClient(options.rootApi),
+            new GridShardClient(options.shardApi),
+            shard,
+            readGenesisFile(options.rootGenesis),
+            shardGenesis,
+          );
+          if (options.json) printJson(proven);
+          else
+            console.log(
+              `shard ${proven.shard} is final up to height ${proven.height} (block ${proven.blockHash}), recorded in root block ${proven.rootHeight}`,
+            );
+          return EXIT_OK;
+        },
+      ),
+    );
+}
+
+export function registerBench(_bench: Command): void {}
