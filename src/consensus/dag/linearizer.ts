@@ -42,23 +42,21 @@ export class Linearizer {
       }
     }
     found.sort((a, b) => a.header.round - b.header.round || a.header.author - b.header.author);
-    let lastWithTransactions = found.length - 1;
-    while (lastWithTransactions >= 0 && found[lastWithTransactions]!.header.transactions.length === 0) {
-      lastWithTransactions--;
-    }
+    // Every ordered vertex becomes a batch, those without transactions too: the chain then records
+    // each certificate (who proposed, who voted, who supplied a coin share), which is what a
+    // validator's credit is computed from; a vertex left out would be participation nobody sees.
     for (const [position, certificate] of found.entries()) {
       state.committed.set(digestKey(headerDigest(certificate.header)), certificate.header.round);
       const author = certificate.header.author;
       state.activity[author] = Math.max(state.activity[author]!, certificate.header.round);
-      if (certificate.header.transactions.length === 0) continue;
       const batch: CommittedBatch = {
         sequence: state.nextSequence++,
         round: certificate.header.round,
-        proposer: certificate.header.author,
+        proposer: author,
         transactions: certificate.header.transactions,
         randomness,
         evidence: encodeCertificateEvidence(certificate),
-        endsCommit: position === lastWithTransactions,
+        endsCommit: position === found.length - 1,
       };
       this.emit(batch, out);
     }
