@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import * as benchAllCommands from './commands/bench-all.js';
 import * as consensusCommands from './commands/consensus.js';
+import * as creditCommands from './commands/credit.js';
 import * as cryptoCommands from './commands/crypto.js';
 import * as gridCommands from './commands/grid.js';
 import * as inclusionCommands from './commands/inclusion.js';
@@ -28,6 +29,7 @@ const areas: CommandArea[] = [
   marketCommands,
   nodeCommands,
   inclusionCommands,
+  creditCommands,
   startCommands,
   benchAllCommands,
 ];

@@ -68,13 +68,16 @@ export function encodeCycleClock(genesisTimeMs: number, cycleMs: number): Uint8A
   return new Writer(16).u64(genesisTimeMs).u32(cycleMs).finish();
 }
 
-/** The cycle a block of time `timestampMs` is in, or null on a chain whose genesis sets no cycle clock. */
-export function cycleOfState(state: ReadableState, timestampMs: number): number | null {
+/** The cycle clock genesis wrote into the state, or null on a chain whose genesis sets none. */
+export function readCycleClock(state: ReadableState): { genesisTimeMs: number; cycleMs: number } | null {
   const bytes = state.get(CYCLE_STATE_KEY);
   if (bytes === undefined) return null;
-  const { genesisTimeMs, cycleMs } = decodeExact(bytes, (r: Reader) => ({
-    genesisTimeMs: r.u64(),
-    cycleMs: r.u32(),
-  }));
-  return Math.max(0, Math.floor((timestampMs - genesisTimeMs) / cycleMs));
+  return decodeExact(bytes, (r: Reader) => ({ genesisTimeMs: r.u64(), cycleMs: r.u32() }));
+}
+
+/** The cycle a block of time `timestampMs` is in, or null on a chain whose genesis sets no cycle clock. */
+export function cycleOfState(state: ReadableState, timestampMs: number): number | null {
+  const clock = readCycleClock(state);
+  if (clock === null) return null;
+  return Math.max(0, Math.floor((timestampMs - clock.genesisTimeMs) / clock.cycleMs));
 }

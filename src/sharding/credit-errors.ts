@@ -6,6 +6,12 @@ export type CreditErrorCode =
   /** A weight, carry or score that is not a whole number in its range. */
   | 'BAD_CREDIT_WEIGHTS'
   /** Role lists naming a node twice or a node that is not a valid index. */
-  | 'BAD_ROLES';
+  | 'BAD_ROLES'
+  /** A cycle asked for before the chain holds a block of a later cycle. */
+  | 'CYCLE_NOT_CLOSED'
+  /** A chain without a cycle clock in its state, audited without one given. */
+  | 'NO_CYCLE_CLOCK'
+  /** Credit is scored from the DAG's certificates; a PBFT chain records none. */
+  | 'CREDIT_NEEDS_DAG';
 
 export class CreditError extends GridShardError<CreditErrorCode, Record<string, unknown>> {}

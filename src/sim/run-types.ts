@@ -1,6 +1,7 @@
 import type { Highs } from 'highs';
-import type { ConsensusCore } from '../consensus/interface.js';
+import type { Committee, ConsensusCore } from '../consensus/interface.js';
 import type { Application } from '../ledger/application.js';
+import type { ExecutedBlock } from '../ledger/chain-state.js';
 import type { ProtocolAdapter } from './adapters/types.js';
 import type { AdversaryName } from './adversary.js';
 import type { ExecutionReport } from './execution.js';
@@ -57,6 +58,8 @@ export interface RunOptions {
    * answers are the same either way: false is for tests that show it.
    */
   readonly shareChecks?: boolean;
+  /** With `execute`: every block an honest validator executes, with its committee (tests read chains). */
+  readonly onBlock?: (identity: number, block: ExecutedBlock, committee: Committee) => void;
 }
 
 export interface RunResult {

@@ -1,0 +1,252 @@
+import type { Committee } from '../consensus/interface.js';
+import { CreditError } from '../sharding/credit-errors.js';
+import {
+  type CertifiedVertex,
+  CREDIT_SCALE,
+  type CreditTally,
+  type CreditWeights,
+  carryCredit,
+  certifiedVertexOf,
+  creditScores,
+  DEFAULT_CREDIT_CARRY,
+  DEFAULT_CREDIT_WEIGHTS,
+  tallyCycle,
+} from '../sharding/index.js';
+import { batchEntries, decodeBlockEvidence } from '../validator/evidence.js';
+
+/** What a credit audit reads of a chain: headers' time and evidence, and blocks' transactions. */
+export interface AuditChain {
+  /** The newest block's height. */
+  readonly head: number;
+  block(height: number): Promise<{ readonly timestampMs: number; readonly evidence: Uint8Array }>;
+  /** The block's transactions as canonical bytes, in block order. */
+  transactions(height: number): Promise<Uint8Array[]>;
+}
+
+/** When cycles start: cycle n covers [genesisTimeMs + n·cycleMs, genesisTimeMs + (n + 1)·cycleMs). */
+export interface CycleClock {
+  readonly genesisTimeMs: number;
+  readonly cycleMs: number;
+}
+
+export interface CycleAudit {
+  readonly cycle: number;
+  /** Blocks whose time falls in the cycle (none: `fromHeight` > `toHeight`). */
+  readonly fromHeight: number;
+  readonly toHeight: number;
+  /** The DAG rounds the cycle is scored over. */
+  readonly firstRound: number;
+  readonly lastRound: number;
+  /** Certified vertices the chain recorded for those rounds, each certificate checked. */
+  readonly vertices: number;
+  readonly tallies: readonly CreditTally[];
+  /** Score of the cycle per validator, 0 … CREDIT_SCALE. */
+  readonly scores: readonly number[];
+  readonly suspended: readonly number[];
+}
+
+/** The first height whose block time is at or after `timeMs` (head + 1 when none is). */
+async function firstBlockAtOrAfter(chain: AuditChain, timeMs: number): Promise<number> {
+  let low = 1;
+  let high = chain.head + 1;
+  while (low < high) {
+    const middle = Math.floor((low + high) / 2);
+    if ((await chain.block(middle)).timestampMs >= timeMs) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}
+
+/** The highest round recorded in a block's evidence (0 when it records none). */
+async function highestRound(chain: AuditChain, height: number): Promise<number> {
+  const evidence = decodeBlockEvidence((await chain.block(height)).evidence);
+  let round = 0;
+  for (const batch of evidence.batches) round = Math.max(round, batch.round);
+  return round;
+}
+
+/** The batches a block's evidence records, each read as a certified vertex once its certificate verifies. */
+async function verticesOf(
+  chain: AuditChain,
+  height: number,
+  committee: Committee,
+): Promise<CertifiedVertex[]> {
+  const evidence = decodeBlockEvidence((await chain.block(height)).evidence);
+  const entries = batchEntries(evidence, await chain.transactions(height));
+  if (entries === null)
+    throw new CreditError(
+      'BAD_CREDIT_EVIDENCE',
+      `block ${height}: evidence does not account for its transactions`,
+      {
+        height,
+      },
+    );
+  return evidence.batches.map((batch, i) =>
+    certifiedVertexOf(
+      {
+        sequence: batch.sequence,
+        round: batch.round,
+        proposer: batch.proposer,
+        transactions: entries[i]!,
+        randomness: new Uint8Array(0),
+        evidence: batch.certificate,
+        endsCommit: false,
+      },
+      committee,
+    ),
+  );
+}
+
+/**
+ * Scores one closed cycle from the chain alone. The blocks of a cycle are those whose time falls
+ * in it. Its rounds end one below the highest round ordered in it: a committed leader's history
+ * holds the rounds below the leader's own, while the leader's peers of the same round are ordered
+ * with the next leader, after the cycle. So cycle N scores rounds [B(N−1), B(N) − 1], B(N) being the
+ * highest round ordered by the end of cycle N, and reads the vertices of those rounds from its
+ * own blocks, the last blocks before it (the previous cycle's last leader) and the first block
+ * after it (what the next leader ordered late). Every batch read has its certificate checked
+ * against the committee (the batch rebuilt from the block), so a vertex without transactions
+ * counts as much as one with them. A vertex ordered later still is counted in no cycle. Refused
+ * with CYCLE_NOT_CLOSED while no block of a later cycle exists.
+ */
+export async function auditCycle(
+  chain: AuditChain,
+  committee: Committee,
+  clock: CycleClock,
+  cycle: number,
+  weights: CreditWeights = DEFAULT_CREDIT_WEIGHTS,
+): Promise<CycleAudit> {
+  if (!Number.isSafeInteger(cycle) || cycle < 0)
+    throw new CreditError('BAD_CREDIT_EVIDENCE', `cycle ${cycle} is not a whole number ≥ 0`, { cycle });
+  const start = clock.genesisTimeMs + cycle * clock.cycleMs;
+  const from = await firstBlockAtOrAfter(chain, start);
+  const to = (await firstBlockAtOrAfter(chain, start + clock.cycleMs)) - 1;
+  if (to >= chain.head)
+    throw new CreditError('CYCLE_NOT_CLOSED', `cycle ${cycle} is not over on this chain yet`, {
+      cycle,
+      head: chain.head,
+    });
+  const n = committee.members.length;
+  const read: CertifiedVertex[] = [];
+  // Later leaders have higher rounds, so the block just before the cycle holds B(N − 1).
+  const firstRound = from > 1 ? Math.max(1, await highestRound(chain, from - 1)) : 1;
+  for (let h = from - 1; h >= 1; h--) {
+    const vertices = await verticesOf(chain, h, committee);
+    read.push(...vertices);
+    if (vertices.every((v) => v.round < firstRound)) break;
+  }
+  let highest = firstRound;
+  for (let height = from; height <= to; height++) {
+    const vertices = await verticesOf(chain, height, committee);
+    for (const v of vertices) highest = Math.max(highest, v.round);
+    read.push(...vertices);
+  }
+  read.push(...(await verticesOf(chain, to + 1, committee)));
+  const lastRound = highest - 1;
+  const vertices = read.filter((v) => v.round >= firstRound && v.round <= lastRound);
+  if (lastRound < firstRound) {
+    // The cycle ordered no new round: every validator missed it alike.
+    return {
+      cycle,
+      fromHeight: from,
+      toHeight: to,
+      firstRound,
+      lastRound,
+      vertices: 0,
+      tallies: [],
+      scores: new Array<number>(n).fill(0),
+      suspended: [],
+    };
+  }
+  const evidence = { committeeSize: n, firstRound, lastRound, vertices, equivocations: [] };
+  const scored = creditScores(evidence, weights);
+  return {
+    cycle,
+    fromHeight: from,
+    toHeight: to,
+    firstRound,
+    lastRound,
+    vertices: vertices.length,
+    tallies: tallyCycle(evidence),
+    scores: committee.members.map((_, i) => scored.scores.get(i) ?? 0),
+    suspended: [...scored.suspended].sort((a, b) => a - b),
+  };
+}
+
+/** The cycle a time falls in (negative before genesis). */
+export function cycleAt(clock: CycleClock, timeMs: number): number {
+  return Math.floor((timeMs - clock.genesisTimeMs) / clock.cycleMs);
+}
+
+/**
+ * Running credit after each closed cycle, from genesis on: every node starts at half the scale and
+ * moves toward each cycle's score (`carryCredit`). Keeps what it computed, so a caller that asks
+ * again after new blocks only audits the cycles closed since.
+ */
+export class CreditLedger {
+  private readonly audits: CycleAudit[] = [];
+  private credit = new Map<number, number>();
+
+  constructor(
+    private readonly committee: Committee,
+    private readonly clock: CycleClock,
+    private readonly weights: CreditWeights = DEFAULT_CREDIT_WEIGHTS,
+    private readonly carry: number = DEFAULT_CREDIT_CARRY,
+  ) {}
+
+  /** Audits every cycle closed on `chain` that is not audited yet; returns the newest audit. */
+  async update(chain: AuditChain): Promise<CycleAudit | null> {
+    if (chain.head < 1) return this.audits.at(-1) ?? null;
+    const headTime = (await chain.block(chain.head)).timestampMs;
+    const closedThrough = cycleAt(this.clock, headTime) - 1;
+    for (let cycle = this.audits.length; cycle <= closedThrough; cycle++) {
+      const audit = await auditCycle(chain, this.committee, this.clock, cycle, this.weights);
+      this.audits.push(audit);
+      const scores = new Map(audit.scores.map((score, i) => [i, score] as const));
+      this.credit = carryCredit(this.credit, { scores, suspended: new Set(audit.suspended) }, this.carry);
+    }
+    return this.audits.at(-1) ?? null;
+  }
+
+  /** Credit per validator after the cycles audited so far (half the scale before any). */
+  creditOf(validator: number): number {
+    return this.credit.get(validator) ?? CREDIT_SCALE / 2;
+  }
+
+  get auditedCycles(): number {
+    return this.audits.length;
+  }
+}
+
+/** A node's ledger as an audit reads it; `head` is fixed when the view is taken. */
+export function storeAuditChain(store: {
+  readonly head: { readonly height: number };
+  readBlock(
+    height: number,
+  ): Promise<{ header: { timestampMs: number; evidence: Uint8Array }; txHashes: Uint8Array[] } | undefined>;
+  readTransaction(hash: Uint8Array): Promise<{ bytes: Uint8Array } | undefined>;
+}): AuditChain {
+  const head = store.head.height;
+  const read = async (height: number) => {
+    const block = height <= head ? await store.readBlock(height) : undefined;
+    if (block === undefined)
+      throw new CreditError('BAD_CREDIT_EVIDENCE', `block ${height} is missing from the store`, { height });
+    return block;
+  };
+  return {
+    head,
+    block: async (height) => (await read(height)).header,
+    transactions: async (height) => {
+      const out: Uint8Array[] = [];
+      for (const hash of (await read(height)).txHashes) {
+        const located = await store.readTransaction(hash);
+        if (located === undefined)
+          throw new CreditError('BAD_CREDIT_EVIDENCE', `a transaction of block ${height} is missing`, {
+            height,
+          });
+        out.push(located.bytes);
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Committee } from '../../src/consensus/interface.js';
+import type { ExecutedBlock } from '../../src/ledger/chain-state.js';
+import { type AuditChain, auditCycle, CreditLedger, type CycleClock } from '../../src/node/credit-audit.js';
+import { CREDIT_SCALE } from '../../src/sharding/index.js';
+import { runSimulation } from '../../src/sim/run.js';
+import { decodeBlockEvidence, writeBlockEvidence } from '../../src/validator/evidence.js';
+
+/** Each honest validator's chain of a seeded simulator run with whole validators. */
+function chainsOf(faulty: number, seed: number) {
+  const chains = new Map<number, ExecutedBlock[]>();
+  let committee: Committee | null = null;
+  const result = runSimulation({
+    protocol: 'dag',
+    nodes: 4,
+    faulty,
+    byzantine: 'silent',
+    seed,
+    execute: true,
+    calm: true,
+    transactions: 300,
+    txWindowMs: 6000,
+    onBlock: (identity, block, c) => {
+      committee = c;
+      const chain = chains.get(identity) ?? [];
+      chain.push(block);
+      chains.set(identity, chain);
+    },
+  });
+  assert.ok(result.agreementOk && result.livenessOk, `seed ${seed}: the run itself failed`);
+  return { chains, committee: committee!, faultyNodes: result.faultyNodes };
+}
+
+function auditChain(blocks: readonly ExecutedBlock[]): AuditChain {
+  const at = (height: number) => {
+    const block = blocks[height - 1];
+    assert.ok(block !== undefined && block.header.height === height);
+    return block;
+  };
+  return {
+    head: blocks.length,
+    block: async (height) => at(height).header,
+    transactions: async (height) => at(height).transactions.map((t) => t.bytes),
+  };
+}
+
+const clock: CycleClock = { genesisTimeMs: 0, cycleMs: 1500 };
+
+describe('credit audited from the chain', () => {
+  it('records every ordered vertex, empty ones too, in some block', () => {
+    const { chains } = chainsOf(0, 11);
+    for (const blocks of chains.values()) {
+      const sequences = blocks.flatMap((b) =>
+        decodeBlockEvidence(b.header.evidence).batches.map((x) => x.sequence),
+      );
+      assert.deepEqual(
+        sequences,
+        sequences.map((_, i) => i),
+        'block evidence holds sequences 0, 1, 2, … with no gap',
+      );
+      const empty = blocks.flatMap((b) =>
+        decodeBlockEvidence(b.header.evidence).batches.filter((x) => x.layout?.entries === 0),
+      );
+      assert.ok(empty.length > 0, 'vertices without transactions are recorded as well');
+    }
+  });
+
+  it('scores every validator the same way from any honest chain, and a silent one at 0', async () => {
+    const { chains, committee, faultyNodes } = chainsOf(1, 7);
+    assert.equal(faultyNodes.length, 1);
+    const silent = faultyNodes[0]!;
+    const audits = await Promise.all(
+      [...chains.values()].map((blocks) => auditCycle(auditChain(blocks), committee, clock, 1)),
+    );
+    for (const audit of audits.slice(1))
+      assert.deepEqual(audit, audits[0], 'the same audit from every chain');
+    const audit = audits[0]!;
+    assert.ok(audit.vertices >= 3 * (audit.lastRound - audit.firstRound), 'three live authors a round');
+    assert.equal(audit.scores[silent], 0, 'no vertex and no vote: no credit');
+    assert.equal(audit.tallies[silent]!.certified, 0);
+    assert.equal(audit.tallies[silent]!.votes, 0);
+    for (let v = 0; v < 4; v++) {
+      if (v === silent) continue;
+      assert.ok(audit.scores[v]! > CREDIT_SCALE / 2, `validator ${v} scores ${audit.scores[v]}`);
+      assert.equal(audit.tallies[v]!.missedRounds, 0, `validator ${v} has a vertex every round`);
+    }
+    // Consecutive cycles cover consecutive rounds.
+    const next = await auditCycle(auditChain([...chains.values()][0]!), committee, clock, 2);
+    assert.equal(next.firstRound, audit.lastRound + 1);
+  });
+
+  it('refuses a cycle that is not over, and a block whose certificate was tampered with', async () => {
+    const { chains, committee } = chainsOf(0, 11);
+    const blocks = [...chains.values()][0]!;
+    const lastCycle = Math.floor(blocks.at(-1)!.header.timestampMs / clock.cycleMs);
+    await assert.rejects(auditCycle(auditChain(blocks), committee, clock, lastCycle), {
+      code: 'CYCLE_NOT_CLOSED',
+    });
+    const target = blocks.findIndex((b) => b.header.timestampMs >= clock.cycleMs);
+    const evidence = decodeBlockEvidence(blocks[target]!.header.evidence);
+    const batches = evidence.batches.map((batch) => {
+      const forged = batch.certificate.slice();
+      forged[forged.length - 10]! ^= 1; // inside the last vote's signature
+      return { ...batch, certificate: forged };
+    });
+    const tampered = [...blocks];
+    tampered[target] = {
+      ...blocks[target]!,
+      header: { ...blocks[target]!.header, evidence: writeBlockEvidence({ ...evidence, batches }) },
+    };
+    await assert.rejects(auditCycle(auditChain(tampered), committee, clock, 1), {
+      code: 'BAD_CREDIT_EVIDENCE',
+    });
+  });
+
+  it('carries credit from cycle to cycle: a silent validator sinks, the others rise', async () => {
+    const { chains, committee, faultyNodes } = chainsOf(1, 7);
+    const ledger = new CreditLedger(committee, clock);
+    const blocks = [...chains.values()][0]!;
+    // Fed the chain as it grows, it audits each cycle once.
+    const half = await ledger.update(auditChain(blocks.slice(0, Math.floor(blocks.length / 2))));
+    const last = await ledger.update(auditChain(blocks));
+    assert.ok(half !== null && last !== null && last.cycle > half.cycle);
+    assert.equal(ledger.auditedCycles, last.cycle + 1);
+    for (let v = 0; v < 4; v++) {
+      if (faultyNodes.includes(v)) assert.ok(ledger.creditOf(v) < CREDIT_SCALE / 2);
+      else assert.ok(ledger.creditOf(v) > CREDIT_SCALE / 2);
+    }
+  });
+});
