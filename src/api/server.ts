@@ -20,6 +20,7 @@ import {
   sendRetryLater,
 } from './problem.js';
 import { RateLimiter } from './rate-limit.js';
+import { registerRolesRoutes } from './roles-routes.js';
 import { RouteServer } from './route-server.js';
 import { SessionTable } from './sessions.js';
 import { registerShardingRoutes } from './sharding-routes.js';
@@ -156,6 +157,7 @@ export async function buildApi(node: ApiNode, options: ApiOptions): Promise<Fast
   registerMarketRoutes(server, node, now, sessions);
   registerGridRoutes(server, node);
   registerShardingRoutes(server, node, now);
+  registerRolesRoutes(server, node);
   server.serve(ROUTES.metrics, async (_request, reply) => {
     reply.type(node.metrics.registry.contentType);
     return node.metrics.registry.metrics();

@@ -186,6 +186,7 @@ export function cycleAt(clock: CycleClock, timeMs: number): number {
 export class CreditLedger {
   private readonly audits: CycleAudit[] = [];
   private credit = new Map<number, number>();
+  private closed = 0;
 
   constructor(
     private readonly committee: Committee,
@@ -194,18 +195,36 @@ export class CreditLedger {
     private readonly carry: number = DEFAULT_CREDIT_CARRY,
   ) {}
 
-  /** Audits every cycle closed on `chain` that is not audited yet; returns the newest audit. */
-  async update(chain: AuditChain): Promise<CycleAudit | null> {
-    if (chain.head < 1) return this.audits.at(-1) ?? null;
-    const headTime = (await chain.block(chain.head)).timestampMs;
-    const closedThrough = cycleAt(this.clock, headTime) - 1;
-    for (let cycle = this.audits.length; cycle <= closedThrough; cycle++) {
+  /**
+   * Audits the cycles closed on `chain` that are not audited yet, oldest first and at most
+   * `maxCycles` of them (a caller answering a request bounds its work; the rest waits for the
+   * next call); returns the newest audit.
+   */
+  async update(chain: AuditChain, maxCycles = Number.POSITIVE_INFINITY): Promise<CycleAudit | null> {
+    if (chain.head < 1) return this.last;
+    const closedThrough = cycleAt(this.clock, (await chain.block(chain.head)).timestampMs) - 1;
+    this.closed = Math.max(this.closed, closedThrough + 1);
+    for (
+      let cycle = this.audits.length, done = 0;
+      cycle <= closedThrough && done < maxCycles;
+      cycle++, done++
+    ) {
       const audit = await auditCycle(chain, this.committee, this.clock, cycle, this.weights);
       this.audits.push(audit);
       const scores = new Map(audit.scores.map((score, i) => [i, score] as const));
       this.credit = carryCredit(this.credit, { scores, suspended: new Set(audit.suspended) }, this.carry);
     }
+    return this.last;
+  }
+
+  /** The newest cycle audited, or null before the first closes. */
+  get last(): CycleAudit | null {
     return this.audits.at(-1) ?? null;
+  }
+
+  /** Cycles the chain had closed when last looked at; `auditedCycles` trails it while catching up. */
+  get closedCycles(): number {
+    return this.closed;
   }
 
   /** Credit per validator after the cycles audited so far (half the scale before any). */

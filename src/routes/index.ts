@@ -56,6 +56,7 @@ export const ROUTES = {
   crossTrade: sharding.crossTrade,
   crossAccount: sharding.crossAccount,
   cycleMasters: sharding.cycleMasters,
+  roles: sharding.roles,
   openapi: service.openapi,
   metrics: service.metrics,
 } as const satisfies Record<string, RouteDeclaration>;

@@ -155,3 +155,79 @@ export const cycleMasters = {
     ...readErrors,
   },
 } as const satisfies RouteDeclaration;
+
+const tally = {
+  type: 'object',
+  properties: {
+    votes: integer,
+    missedVotes: integer,
+    certified: integer,
+    committed: integer,
+    coinShares: integer,
+    missedRounds: integer,
+    equivocated: boolean,
+  },
+} as const;
+
+export const roles = {
+  method: 'GET',
+  path: '/api/v1/roles',
+  summary:
+    'This chain’s nodes with their role and credit: the running credit, the score of the last audited cycle and the counts behind it, all computed from the certificates the chain records (anyone can recompute them with `gridshard credit`)',
+  tags: ['sharding'],
+  auth: 'public',
+  rateLimit: 'request',
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        chainId: string,
+        shardId: integer,
+        cycleMs: integer,
+        /** Cycles closed on the chain, and how many of them this node has audited (it catches up). */
+        closedCycles: integer,
+        auditedCycles: integer,
+        weights: {
+          type: 'object',
+          properties: {
+            vote: integer,
+            certified: integer,
+            committed: integer,
+            coinShare: integer,
+            missedRound: integer,
+            missedVote: integer,
+          },
+        },
+        creditScale: integer,
+        lastCycle: {
+          type: 'object',
+          nullable: true,
+          properties: {
+            cycle: integer,
+            fromHeight: integer,
+            toHeight: integer,
+            firstRound: integer,
+            lastRound: integer,
+            vertices: integer,
+          },
+        },
+        nodes: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              index: integer,
+              publicKey: string,
+              role: string,
+              credit: integer,
+              cycleScore: { type: 'integer', nullable: true },
+              evidence: { ...tally, nullable: true },
+              suspended: boolean,
+            },
+          },
+        },
+      },
+    },
+    ...readErrors,
+  },
+} as const satisfies RouteDeclaration;

@@ -82,6 +82,45 @@ export interface CycleMastersAnswer {
   readonly shards: { readonly shardId: number; readonly masters: number[]; readonly apis: string[] }[];
 }
 
+/** What a validator's credit in the last audited cycle rests on: counts from the chain's certificates. */
+export interface CreditEvidence {
+  readonly votes: number;
+  readonly missedVotes: number;
+  readonly certified: number;
+  readonly committed: number;
+  readonly coinShares: number;
+  readonly missedRounds: number;
+  readonly equivocated: boolean;
+}
+
+/** The answering chain's nodes with role and credit, audited from its own chain. */
+export interface RolesAnswer {
+  readonly chainId: string;
+  readonly shardId: number;
+  readonly cycleMs: number;
+  readonly closedCycles: number;
+  readonly auditedCycles: number;
+  readonly weights: Record<string, number>;
+  readonly creditScale: number;
+  readonly lastCycle: {
+    readonly cycle: number;
+    readonly fromHeight: number;
+    readonly toHeight: number;
+    readonly firstRound: number;
+    readonly lastRound: number;
+    readonly vertices: number;
+  } | null;
+  readonly nodes: {
+    readonly index: number;
+    readonly publicKey: string;
+    readonly role: string;
+    readonly credit: number;
+    readonly cycleScore: number | null;
+    readonly evidence: CreditEvidence | null;
+    readonly suspended: boolean;
+  }[];
+}
+
 /** Where a cross-zone trade stands in the answering shard. */
 export interface CrossTradeAnswer {
   readonly tradeId: string;
@@ -165,6 +204,7 @@ export type AnswersDeclared = [
   Holds<Within<ShardingAnswer, Answer<typeof ROUTES.sharding, 200>>>,
   Holds<Within<CrossTradeAnswer, Answer<typeof ROUTES.crossTrade, 200>>>,
   Holds<Within<CycleMastersAnswer, Answer<typeof ROUTES.cycleMasters, 200>>>,
+  Holds<Within<RolesAnswer['nodes'][number], ItemOf<Answer<typeof ROUTES.roles, 200>['nodes']>>>,
   Holds<Within<CrossAccountAnswer, Answer<typeof ROUTES.crossAccount, 200>>>,
   Holds<Within<ProvenStateKey, Answer<typeof ROUTES.stateProof, 200>>>,
   Holds<Within<StateProof, Answer<typeof ROUTES.stateProof, 200>['proof']>>,

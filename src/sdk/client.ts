@@ -20,6 +20,7 @@ import type {
   NodeHealth,
   NodeStatus,
   ProvenStateKey,
+  RolesAnswer,
   Session,
   ShardingAnswer,
   ShardNetwork,
@@ -362,6 +363,11 @@ export class GridShardClient {
       { params: { cycle: String(cycle) } },
       options,
     );
+  }
+
+  /** The chain's nodes with role and credit, which the answering node audits from its chain. */
+  async roles(options: RequestOptions = {}): Promise<RolesAnswer> {
+    return this.request<typeof ROUTES.roles, RolesAnswer>(ROUTES.roles, {}, options);
   }
 
   /** Where a cross-zone trade (id, hex) stands in this shard; null when the shard has no record of it. */

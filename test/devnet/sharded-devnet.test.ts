@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -181,6 +182,33 @@ describe('the sharded devnet: 4 zone shards × 4 validator processes and a root 
     assert.deepEqual(masters[0], masters[1]);
     for (const shard of masters[0]!.shards) assert.deepEqual([...shard.masters].sort(), [0, 1, 2, 3]);
     assert.equal((await rootClient.sharding()).role, 'root');
+
+    // Credit, from the certificates each chain records: every validator of shard 2 took part in
+    // the last audited cycle (empty vertices count, so idle spells do not zero anyone).
+    const roles = await shardClients[2]![3]!.roles();
+    assert.ok(roles.lastCycle !== null && roles.lastCycle.vertices > 0, 'a cycle was audited');
+    for (const node of roles.nodes) assert.ok(node.cycleScore! > 0, `validator ${node.index} scored`);
+    // Anyone can recompute it: the command line, from the validator's data folder once it stops.
+    await network.stop(5000);
+    const audit = JSON.parse(
+      execFileSync(process.execPath, [
+        ...sourceCli(),
+        'credit',
+        '--data',
+        join(committees[2]!.dir, 'validator-3'),
+        '--genesis',
+        join(committees[2]!.dir, 'genesis.json'),
+        '--cycle',
+        String(roles.lastCycle.cycle),
+        '--json',
+      ]).toString(),
+    ) as { scores: number[]; vertices: number };
+    assert.equal(audit.vertices, roles.lastCycle.vertices);
+    assert.deepEqual(
+      audit.scores,
+      roles.nodes.map((n) => n.cycleScore),
+      'the command line scores the cycle as the node did',
+    );
     console.log(
       `sharded devnet: 20 processes up in ${upAt - startedAt} ms; ${sent.length} trades sent and closed in ${closedAt - upAt} ms (${committed.length} committed)`,
     );

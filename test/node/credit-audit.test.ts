@@ -1,49 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Committee } from '../../src/consensus/interface.js';
-import type { ExecutedBlock } from '../../src/ledger/chain-state.js';
-import { type AuditChain, auditCycle, CreditLedger, type CycleClock } from '../../src/node/credit-audit.js';
+import { auditCycle, CreditLedger, type CycleClock } from '../../src/node/credit-audit.js';
 import { CREDIT_SCALE } from '../../src/sharding/index.js';
-import { runSimulation } from '../../src/sim/run.js';
 import { decodeBlockEvidence, writeBlockEvidence } from '../../src/validator/evidence.js';
-
-/** Each honest validator's chain of a seeded simulator run with whole validators. */
-function chainsOf(faulty: number, seed: number) {
-  const chains = new Map<number, ExecutedBlock[]>();
-  let committee: Committee | null = null;
-  const result = runSimulation({
-    protocol: 'dag',
-    nodes: 4,
-    faulty,
-    byzantine: 'silent',
-    seed,
-    execute: true,
-    calm: true,
-    transactions: 300,
-    txWindowMs: 6000,
-    onBlock: (identity, block, c) => {
-      committee = c;
-      const chain = chains.get(identity) ?? [];
-      chain.push(block);
-      chains.set(identity, chain);
-    },
-  });
-  assert.ok(result.agreementOk && result.livenessOk, `seed ${seed}: the run itself failed`);
-  return { chains, committee: committee!, faultyNodes: result.faultyNodes };
-}
-
-function auditChain(blocks: readonly ExecutedBlock[]): AuditChain {
-  const at = (height: number) => {
-    const block = blocks[height - 1];
-    assert.ok(block !== undefined && block.header.height === height);
-    return block;
-  };
-  return {
-    head: blocks.length,
-    block: async (height) => at(height).header,
-    transactions: async (height) => at(height).transactions.map((t) => t.bytes),
-  };
-}
+import { auditChain, chainsOf } from './sim-chains.js';
 
 const clock: CycleClock = { genesisTimeMs: 0, cycleMs: 1500 };
 

@@ -125,6 +125,7 @@ describe('the SDK and /openapi.json agree', () => {
       crossAccount: async () => assert.equal(await client.crossAccount('nobody'), null),
       sendVoteShare: () => client.sendVoteShare('00', '00').catch(() => 'not sharded'),
       cycleMasters: () => client.cycleMasters(3).catch(() => 'not sharded'),
+      roles: async () => assert.equal((await client.roles()).nodes.length, 1),
       submit: () => client.submit(new Uint8Array([0])).catch(() => 'refused'),
       submitMany: () => client.submitMany([new Uint8Array([0]), txBytes]),
       submitUntilCommitted: () => client.submitUntilCommitted(txBytes, { deadlineMs: 60_000 }),

@@ -1,0 +1,73 @@
+import { storeAuditChain } from '../node/credit-audit.js';
+import { CreditWatch, creditClockOf } from '../node/credit-watch.js';
+import { committeeOf } from '../node/genesis-file.js';
+import { ROUTES } from '../routes/index.js';
+import { CREDIT_SCALE, DEFAULT_CREDIT_WEIGHTS } from '../sharding/index.js';
+import type { ApiNode } from './interface.js';
+import { sendProblem } from './problem.js';
+import type { RouteServer } from './route-server.js';
+
+/**
+ * `GET /api/v1/roles`: the committee's nodes with their credit, audited by this node from its own
+ * chain. Every member is a verification node while the committee is the one genesis fixed.
+ */
+export function registerRolesRoutes(server: RouteServer, node: ApiNode): void {
+  const { genesis } = node;
+  const watch =
+    genesis.consensus === 'pbft' ? null : new CreditWatch(committeeOf(genesis), creditClockOf(genesis));
+
+  server.serve(ROUTES.roles, async (_request, reply) => {
+    if (watch === null)
+      return sendProblem(
+        reply,
+        404,
+        'credit is scored from DAG certificates; this chain runs PBFT',
+        'CREDIT_NEEDS_DAG',
+      );
+    const audit = await watch.look(() => storeAuditChain(node.store));
+    const { ledger } = watch;
+    return {
+      chainId: genesis.chainId,
+      shardId: genesis.shardId,
+      cycleMs: watch.clock.cycleMs,
+      closedCycles: ledger.closedCycles,
+      auditedCycles: ledger.auditedCycles,
+      weights: DEFAULT_CREDIT_WEIGHTS,
+      creditScale: CREDIT_SCALE,
+      lastCycle:
+        audit === null
+          ? null
+          : {
+              cycle: audit.cycle,
+              fromHeight: audit.fromHeight,
+              toHeight: audit.toHeight,
+              firstRound: audit.firstRound,
+              lastRound: audit.lastRound,
+              vertices: audit.vertices,
+            },
+      nodes: genesis.validators.map((v) => {
+        const tally = audit?.tallies[v.index];
+        return {
+          index: v.index,
+          publicKey: v.publicKey,
+          role: 'verification',
+          credit: ledger.creditOf(v.index),
+          cycleScore: audit === null ? null : (audit.scores[v.index] ?? 0),
+          evidence:
+            tally === undefined
+              ? null
+              : {
+                  votes: tally.votes,
+                  missedVotes: tally.missedVotes,
+                  certified: tally.certified,
+                  committed: tally.committed,
+                  coinShares: tally.coinShares,
+                  missedRounds: tally.missedRounds,
+                  equivocated: tally.equivocated,
+                },
+          suspended: audit?.suspended.includes(v.index) ?? false,
+        };
+      }),
+    };
+  });
+}

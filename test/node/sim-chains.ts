@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import type { Committee } from '../../src/consensus/interface.js';
+import type { ExecutedBlock } from '../../src/ledger/chain-state.js';
+import type { AuditChain } from '../../src/node/credit-audit.js';
+import { runSimulation } from '../../src/sim/run.js';
+
+/** Each honest validator's chain of a seeded simulator run with whole validators. */
+export function chainsOf(faulty: number, seed: number) {
+  const chains = new Map<number, ExecutedBlock[]>();
+  let committee: Committee | null = null;
+  const result = runSimulation({
+    protocol: 'dag',
+    nodes: 4,
+    faulty,
+    byzantine: 'silent',
+    seed,
+    execute: true,
+    calm: true,
+    transactions: 300,
+    txWindowMs: 6000,
+    onBlock: (identity, block, c) => {
+      committee = c;
+      const chain = chains.get(identity) ?? [];
+      chain.push(block);
+      chains.set(identity, chain);
+    },
+  });
+  assert.ok(result.agreementOk && result.livenessOk, `seed ${seed}: the run itself failed`);
+  return { chains, committee: committee!, faultyNodes: result.faultyNodes };
+}
+
+export function auditChain(blocks: readonly ExecutedBlock[]): AuditChain {
+  const at = (height: number) => {
+    const block = blocks[height - 1];
+    assert.ok(block !== undefined && block.header.height === height);
+    return block;
+  };
+  return {
+    head: blocks.length,
+    block: async (height) => at(height).header,
+    transactions: async (height) => at(height).transactions.map((t) => t.bytes),
+  };
+}
