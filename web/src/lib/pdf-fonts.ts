@@ -170,11 +170,13 @@ export function fontRuns(text: string): FontRun[] {
   return runs;
 }
 
+const units = (cp: number) => (winAnsiByte(cp) === null ? CJK_WIDTH : latinWidth(cp));
+
 /** Width in points of `text` set at `size` points, font by font as `fontRuns` splits it. */
 export function textWidth(text: string, size: number): number {
-  let units = 0;
-  for (const cp of printable(text)) units += winAnsiByte(cp) === null ? CJK_WIDTH : latinWidth(cp);
-  return (units * size) / 1000;
+  let sum = 0;
+  for (const cp of printable(text)) sum += units(cp);
+  return (sum * size) / 1000;
 }
 
 /**
@@ -183,26 +185,29 @@ export function textWidth(text: string, size: number): number {
  * a line of its own. Never an empty list: an empty text is one empty line.
  */
 export function wrapText(text: string, size: number, maxWidth: number): string[] {
+  const maxUnits = (maxWidth * 1000) / size;
   const lines: string[] = [];
   for (const paragraph of text.split(/\r\n|\r|\n/)) {
-    let line = '';
-    let breakAt = -1; // where `line` may be cut: the index just after a space or a CJK character
-    for (const ch of paragraph) {
-      const candidate = line + ch;
-      if (line !== '' && ch !== ' ' && textWidth(candidate, size) > maxWidth) {
-        if (breakAt > 0) {
-          lines.push(line.slice(0, breakAt).trimEnd());
-          line = line.slice(breakAt).trimStart() + ch;
-        } else {
-          lines.push(line);
-          line = ch;
-        }
+    const chars = [...paragraph];
+    const cps = printable(paragraph);
+    let start = 0; // first character of the line being filled
+    let breakAt = -1; // where that line may be cut: just after a space or a CJK character
+    let width = 0;
+    for (let i = 0; i < chars.length; i++) {
+      const cp = cps[i]!;
+      if (i > start && cp !== 0x20 && width + units(cp) > maxUnits) {
+        const cut = breakAt > start ? breakAt : i;
+        lines.push(chars.slice(start, cut).join('').trimEnd());
+        start = cut;
+        while (start < i && cps[start] === 0x20) start++;
         breakAt = -1;
-      } else line = candidate;
-      const cp = ch.codePointAt(0)!;
-      if (ch === ' ' || winAnsiByte(cp) === null) breakAt = line.length;
+        width = 0;
+        for (let k = start; k < i; k++) width += units(cps[k]!);
+      }
+      width += units(cp);
+      if (cp === 0x20 || winAnsiByte(cp) === null) breakAt = i + 1;
     }
-    lines.push(line.trimEnd());
+    lines.push(chars.slice(start).join('').trimEnd());
   }
   return lines;
 }
