@@ -153,10 +153,10 @@ function printable(text: string): number[] {
 export function fontRuns(text: string): FontRun[] {
   const runs: FontRun[] = [];
   let font: PdfFontName | null = null;
-  let chars: number[] = [];
+  let chars = '';
   const flush = () => {
-    if (font !== null && chars.length > 0) runs.push({ font, text: String.fromCharCode(...chars) });
-    chars = [];
+    if (font !== null && chars !== '') runs.push({ font, text: chars });
+    chars = '';
   };
   for (const cp of printable(text)) {
     const next: PdfFontName = winAnsiByte(cp) === null ? 'cjk' : 'latin';
@@ -164,7 +164,7 @@ export function fontRuns(text: string): FontRun[] {
       flush();
       font = next;
     }
-    chars.push(cp);
+    chars += String.fromCharCode(cp);
   }
   flush();
   return runs;
