@@ -12,13 +12,15 @@ import { tradeDictionaries } from '../../web/src/i18n/trade-dict.js';
 import { parseStatementCsv, type StatementJson } from '../../web/src/lib/statement-csv.js';
 import { assertText, chromiumMissing, launchChromium, seriousViolations } from './browser.js';
 import { type Devnet, ensurePortalBuilt, startDevnet } from './devnet.js';
+import { readPdf } from './pdf-read.js';
 
 // A generation company's journeys in Chromium against one live validator, in Chinese and in
 // English: it registers and applies for market access in the browser (the access rules shown as it
 // types, the same refusal the audit later gives), follows its application to the trading center's
 // verdict, seals a quotation, amends it, reveals it with one click after the gate, and downloads its
-// settlement statement as CSV that parses back to the statement's totals. A regulator's key sees no
-// quotation form. No serious accessibility violation on any of these pages.
+// settlement statement as CSV that parses back to the statement's totals and as a PDF that shows
+// them. A regulator's key sees no quotation form. No serious accessibility violation on any of
+// these pages.
 
 const SCREENSHOTS = process.env.GRIDSHARD_SCREENSHOTS ?? join(tmpdir(), 'gridshard-portal-screenshots');
 const PASSWORD = 'portal password';
@@ -261,6 +263,15 @@ describe('member trading journeys in Chromium', { skip }, () => {
       assert.equal(totals.linesTotal, 512_340n);
       assert.equal(totals.liabilitiesTotal, -57_660n);
       assert.equal(totals.byKind.get('energySale'), 600_000n);
+      const [pdfDownload] = await Promise.all([
+        page.waitForEvent('download', { timeout: 60_000 }),
+        page.getByRole('button', { name: t.downloadPdf }).click(),
+      ]);
+      assert.match(pdfDownload.suggestedFilename(), /^statement-.*\.pdf$/);
+      const pdf = readPdf(readFileSync((await pdfDownload.path())!));
+      const drawn = pdf.pages.flatMap((p) => p.texts.map((op) => op.text));
+      for (const figure of ['600000', '-30000', '-57660', '512340', publicKey])
+        assert.ok(drawn.includes(figure), figure);
       await check(page, 'market with statement', `market-statement-${locale}`);
 
       // A regulator's key: the cycle's gates, but no quotation form and no quotation actions.

@@ -162,6 +162,7 @@ const en = {
   net: 'Net amount',
   noStatement: 'No statement for you in this cycle yet.',
   downloadCsv: 'Download statement as CSV',
+  downloadPdf: 'Download statement as PDF',
   removeKeyWithReveals:
     'This browser keeps {n} reveal(s) of sealed quotations that only this key opens. Removed, the key takes them with it, and an unrevealed commitment lapses. Remove it anyway?',
   noContracts: 'You are party to no contract in this cycle.',
@@ -325,6 +326,7 @@ const zh: Dictionary = {
   net: '净额',
   noStatement: '本周期暂无您的结算单。',
   downloadCsv: '下载结算单（CSV）',
+  downloadPdf: '下载结算单（PDF）',
   removeKeyWithReveals:
     '本浏览器保存着 {n} 份只有该密钥才能打开的密封报价揭示内容。删除密钥后这些内容将无法使用，未揭示的承诺值将失效。仍要删除吗？',
   noContracts: '您在本周期没有合同。',

@@ -1,4 +1,5 @@
 import { Field, Fields, Loaded } from '../components/bits.js';
+import type { Locale } from '../i18n/dict.js';
 import { useI18n } from '../i18n/i18n.js';
 import { ApiError, api } from '../lib/api.js';
 import type { Session } from '../lib/session.js';
@@ -6,15 +7,32 @@ import { useAsync } from '../lib/use-async.js';
 
 type Statement = import('../lib/statement-csv.js').StatementJson;
 
-/** The CSV writer loads on first use, so it stays out of the first load. */
-async function downloadCsv(statement: Statement) {
-  const { statementCsv } = await import('../lib/statement-csv.js');
-  const url = URL.createObjectURL(new Blob([statementCsv(statement)], { type: 'text/csv;charset=utf-8' }));
+/** Hands `blob` to the browser as a download named `name`. */
+function save(blob: Blob, name: string) {
+  const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
-  a.download = `statement-${statement.cycleId}-${statement.member.slice(0, 8)}.csv`;
+  a.download = name;
   a.click();
   URL.revokeObjectURL(url);
+}
+
+const fileName = (s: Statement, ext: string) => `statement-${s.cycleId}-${s.member.slice(0, 8)}.${ext}`;
+
+/** The CSV and PDF writers load on first use, so they stay out of the first load. */
+async function downloadCsv(statement: Statement) {
+  const { statementCsv } = await import('../lib/statement-csv.js');
+  save(new Blob([statementCsv(statement)], { type: 'text/csv;charset=utf-8' }), fileName(statement, 'csv'));
+}
+
+async function downloadPdf(statement: Statement, locale: Locale) {
+  const [{ statementPdf }, { settlementSource }] = await Promise.all([
+    import('../lib/statement-pdf.js'),
+    import('../lib/statement-source.js'),
+  ]);
+  const source = await settlementSource(statement.cycleId);
+  const bytes = statementPdf(statement, { locale, source });
+  save(new Blob([bytes], { type: 'application/pdf' }), fileName(statement, 'pdf'));
 }
 
 interface Contracts {
@@ -35,7 +53,7 @@ async function load(cycleId: string, session: Session) {
 
 /** The signed-in member's own statement and contracts for one cycle. */
 export function MyRecords({ cycleId, session }: { cycleId: string; session: Session }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const result = useAsync(() => load(cycleId, session), [cycleId, session.token]);
   return (
     <Loaded result={result}>
@@ -55,6 +73,9 @@ export function MyRecords({ cycleId, session }: { cycleId: string; session: Sess
               </Fields>
               <button type="button" onClick={() => downloadCsv(statement)}>
                 {t('downloadCsv')}
+              </button>{' '}
+              <button type="button" onClick={() => downloadPdf(statement, locale)}>
+                {t('downloadPdf')}
               </button>
             </>
           )}
