@@ -75,8 +75,10 @@ async function discover(): Promise<Target[]> {
     if (error instanceof ApiError && error.status === 404) return null;
     throw error;
   });
+  // The chain this node serves, as the answer that lists the committees names it.
+  const servedShard = sharding?.shardId ?? status.shardId;
   const isSelf = (shardId: number, index: number) =>
-    shardId === status.shardId && index === status.validatorIndex;
+    shardId === servedShard && index === status.validatorIndex;
   if (sharding === null) {
     const network = await api.get<Network>('/api/v1/network');
     return network.validators.map((v) => ({
