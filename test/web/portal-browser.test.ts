@@ -114,6 +114,7 @@ describe('web portal in Chromium', { skip }, () => {
       for (let i = 0; i < 300 && (await latency.textContent()) === t.opsLatencyNone; i++)
         await new Promise((r) => setTimeout(r, 50));
       assert.match((await latency.textContent()) ?? '', /^\d+(\.\d)? (ms|s)$/);
+      await page.screenshot({ path: join(SCREENSHOTS, `overview-monitor-${locale}.png`), fullPage: true });
       await noSeriousViolations(page, 'overview');
       await shot(page, `overview-${locale}`);
 
