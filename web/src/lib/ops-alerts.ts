@@ -85,6 +85,16 @@ export function chainSample(
   };
 }
 
+/** The highest height each chain's answering validators report: what "behind" is measured from. */
+export function highestHeights(nodes: readonly NodeTrack[]): Map<number, number> {
+  const best = new Map<number, number>();
+  for (const n of nodes) {
+    if (n.failingSinceMs !== null || n.last === null) continue;
+    best.set(n.shardId, Math.max(best.get(n.shardId) ?? 0, n.last.height));
+  }
+  return best;
+}
+
 export type Alert =
   | { readonly kind: 'stalled'; readonly shardId: number; readonly seconds: number; readonly waiting: number }
   | {
@@ -127,11 +137,7 @@ export function alerts(input: AlertInput, rules: AlertRules = DEFAULT_RULES): Al
       });
     }
   }
-  const best = new Map<number, number>();
-  for (const n of input.nodes) {
-    if (n.failingSinceMs !== null || n.last === null) continue;
-    best.set(n.shardId, Math.max(best.get(n.shardId) ?? 0, n.last.height));
-  }
+  const best = highestHeights(input.nodes);
   const nodes = [...input.nodes].sort((a, b) => a.shardId - b.shardId || a.index - b.index);
   const down = new Set(input.disconnected?.indices ?? []);
   for (const n of nodes) {

@@ -1,5 +1,5 @@
 import { useI18n } from '../i18n/i18n.js';
-import { DEFAULT_RULES } from '../lib/ops-alerts.js';
+import { DEFAULT_RULES, highestHeights } from '../lib/ops-alerts.js';
 import { type MonitorState, POLL_MS } from '../lib/ops-monitor.js';
 import { chainName } from './overview-alerts.js';
 
@@ -10,10 +10,7 @@ import { chainName } from './overview-alerts.js';
 export function NodesPanel({ monitor, nowMs }: { readonly monitor: MonitorState; readonly nowMs: number }) {
   const { t } = useI18n();
   const { targets, nodes } = monitor;
-  const best = new Map<number, number>();
-  for (const n of nodes)
-    if (n.last !== null && n.failingSinceMs === null)
-      best.set(n.shardId, Math.max(best.get(n.shardId) ?? 0, n.last.height));
+  const best = highestHeights(nodes);
   return (
     <section aria-labelledby="nodes-h">
       <h2 id="nodes-h">{t('opsNodesTitle')}</h2>
