@@ -4,6 +4,7 @@ import { ROUTES } from '../routes/index.js';
 import { decodeCommitProof } from '../sharding/index.js';
 import { headFields, stateAnswer, stateProofAnswer } from './committed-reads.js';
 import type { ApiNode } from './interface.js';
+import { commitLatencyFigures } from './latency-figures.js';
 import { type PrivateReadGate, visibilityOf } from './privacy.js';
 import { sendProblem } from './problem.js';
 import type { RouteServer } from './route-server.js';
@@ -56,6 +57,7 @@ export function registerChainRoutes(server: RouteServer, node: ApiNode, gate: Pr
     consensusSequence: node.lastAppliedSequence,
     mempoolSize: node.mempool.size,
     peers: node.peers(),
+    commitLatency: await commitLatencyFigures(node.metrics.commitLatency),
   }));
 
   server.serve(ROUTES.network, async () => {

@@ -15,7 +15,7 @@ export interface ApiNode {
   readonly crossRelay?: { receiveShare(trade: string, share: string): boolean };
   readonly index: number;
   readonly lastAppliedSequence: number;
-  readonly metrics: Pick<NodeMetrics, 'apiRequests' | 'apiRejected' | 'registry'>;
+  readonly metrics: Pick<NodeMetrics, 'apiRequests' | 'apiRejected' | 'registry' | 'commitLatency'>;
   readonly mempool: { readonly size: number };
   readonly store: Pick<
     LedgerStore,

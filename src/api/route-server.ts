@@ -33,10 +33,15 @@ const SECURITY = {
   'owner-or-regulator': [{ bearer: [] }],
 } as const;
 
+async function allowAnyOrigin(_request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  reply.header('access-control-allow-origin', '*');
+}
+
 /**
  * Registers handlers from the route declarations: the path, the schemas that validate the request
  * and generate the OpenAPI document, the security it documents, the rate limits and body limit of
- * its class, and, for `owner-or-regulator` routes, the session check before the handler runs.
+ * its class, the cross-origin header of routes any page may read, and, for `owner-or-regulator`
+ * routes, the session check before the handler runs.
  * A handler file names its declaration and nothing else; `unserved` lists the declarations no
  * handler took, and the server refuses to start with any.
  */
@@ -57,11 +62,16 @@ export class RouteServer {
     this.served.add(route);
     const security = SECURITY[route.auth];
     const { gate } = this.wiring;
+    // The cross-origin header is set before the handler runs, so its refusals are readable too.
+    const onRequest = [
+      ...(route.rateLimit === 'auth' ? [this.wiring.authRateLimit] : []),
+      ...(route.crossOrigin ? [allowAnyOrigin] : []),
+    ];
     this.app.route<{ Params: ParamsOf<R>; Body: BodyOf<R> }>({
       method: route.method,
       url: routerPath(route),
       ...(route.bodyLimit === 'batch' ? { bodyLimit: this.wiring.batchBodyLimitBytes } : {}),
-      ...(route.rateLimit === 'auth' ? { onRequest: this.wiring.authRateLimit } : {}),
+      ...(onRequest.length === 0 ? {} : { onRequest }),
       ...(route.auth === 'owner-or-regulator'
         ? {
             preHandler: async (request, reply) => {

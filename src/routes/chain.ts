@@ -31,13 +31,33 @@ export const health = {
   },
 } as const satisfies RouteDeclaration;
 
+/**
+ * The commit-latency histogram of this node since it started: transactions admitted here, from
+ * admission to the block that holds them. Cumulative, so a reader that keeps two answers gets the
+ * figures of the time between them from the differences.
+ */
+const commitLatency = {
+  type: 'object',
+  properties: {
+    count: integer,
+    sumSeconds: { type: 'number' },
+    buckets: {
+      type: 'array',
+      items: { type: 'object', properties: { leSeconds: { type: 'number' }, count: integer } },
+    },
+  },
+} as const;
+
 export const status = {
   method: 'GET',
   path: '/api/v1/status',
-  summary: 'Chain head, consensus progress, mempool and peers of this node',
+  summary: 'Chain head, consensus progress, mempool, peers and commit latency of this node',
+  description:
+    'Readable from any origin, so a portal served by one validator shows the height, peers and mempool of the others.',
   tags: ['node'],
   auth: 'public',
   rateLimit: 'request',
+  crossOrigin: true,
   response: {
     200: {
       type: 'object',
@@ -52,6 +72,7 @@ export const status = {
         consensusSequence: integer,
         mempoolSize: integer,
         peers: { type: 'array', items: integer },
+        commitLatency,
       },
     },
   },

@@ -39,6 +39,11 @@ export interface RouteDeclaration {
   readonly response: { readonly [status: number]: JsonSchema };
   /** Left out of the OpenAPI document (the document itself, metrics). */
   readonly undocumented?: true;
+  /**
+   * Readable from pages of any origin (`Access-Control-Allow-Origin: *`): a public answer that a
+   * portal served by one validator reads from the others. Never set on a route that reads a session.
+   */
+  readonly crossOrigin?: true;
 }
 
 /** The names of a path template's parameters: `'/a/{x}/b/{y}'` → `'x' | 'y'`. */

@@ -17,6 +17,16 @@ export interface NodeStatus {
   readonly consensusSequence: number;
   readonly mempoolSize: number;
   readonly peers: number[];
+  /**
+   * Transactions admitted at this node, from admission to their block, since the node started:
+   * count, total seconds and cumulative counts per upper bound (seconds). Two answers' differences
+   * give the figures of the time between them.
+   */
+  readonly commitLatency: {
+    readonly count: number;
+    readonly sumSeconds: number;
+    readonly buckets: { readonly leSeconds: number; readonly count: number }[];
+  };
 }
 
 export interface NodeHealth {
@@ -194,6 +204,7 @@ type Holds<T extends true> = T;
 /** Fails to compile when an answer type names a field its route does not declare. */
 export type AnswersDeclared = [
   Holds<Within<NodeStatus, Answer<typeof ROUTES.status, 200>>>,
+  Holds<Within<NodeStatus['commitLatency'], NonNullable<Answer<typeof ROUTES.status, 200>['commitLatency']>>>,
   Holds<Within<NodeHealth, Answer<typeof ROUTES.health, 200>>>,
   Holds<Within<ShardNetwork, Answer<typeof ROUTES.network, 200>>>,
   Holds<Within<ShardNetwork['validators'][number], ItemOf<Answer<typeof ROUTES.network, 200>['validators']>>>,

@@ -98,8 +98,23 @@ describe('web portal in Chromium', { skip }, () => {
       );
       assert.match((await rows.first().textContent()) ?? '', new RegExp(t.connected));
       const firstLoadGzip = (await Promise.all(scripts)).reduce((a, b) => a + b, 0);
+      // The operations monitor reads the validator's status: its height, and it answers.
+      const nodeRows = page.getByTestId('nodes').locator('tbody tr');
+      await assertText(nodeRows.first(), t.opsAnswering);
+      assert.equal(await nodeRows.count(), 1);
+      assert.equal(await nodeRows.first().getAttribute('data-state'), 'answering');
       await devnet.put('live reading');
       await assertText(height, String(devnet.node.store.head.height));
+      await assertText(nodeRows.first().getByTestId('node-height'), String(devnet.node.store.head.height));
+      // The last minute: the block just committed, and the commit latency the node measured for it
+      // (the difference of two status readings, so it shows after the next poll).
+      assert.ok(Number(await page.getByTestId('tx-minute').textContent()) >= 1);
+      assert.ok(Number(await page.getByTestId('tps-minute').textContent()) > 0);
+      const latency = page.getByTestId('latency-mean');
+      for (let i = 0; i < 300 && (await latency.textContent()) === t.opsLatencyNone; i++)
+        await new Promise((r) => setTimeout(r, 50));
+      assert.match((await latency.textContent()) ?? '', /^\d+(\.\d)? (ms|s)$/);
+      await page.screenshot({ path: join(SCREENSHOTS, `overview-monitor-${locale}.png`), fullPage: true });
       await noSeriousViolations(page, 'overview');
       await shot(page, `overview-${locale}`);
 
@@ -256,19 +271,24 @@ describe('web portal in Chromium', { skip }, () => {
     await context.close();
   });
 
-  it('switches language, warns of a disconnected validator and a stalled chain, and fits a 1024-wide tablet', async () => {
+  it('switches language, warns of a stalled shard, an unreachable, a lagging, an isolated and a disconnected validator, and fits a 1024-wide tablet', async () => {
+    const zh = dictionaries['zh-CN'];
     const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1024, height: 768 } });
     const page = await context.newPage();
+    const ROOT = 0xffffffff;
+    const fakeApi = (shard: number, index: number) => `http://10.9.${shard}.${index}:8080`;
+    // A root validator of a sharded system (this devnet's validator, read on its own origin, and a
+    // second one that does not answer), which sees the second root validator as disconnected.
     await page.route('**/api/v1/network', (route) =>
       route.fulfill({
         json: {
-          shardId: 0,
+          shardId: ROOT,
           validators: [
             {
               index: 0,
               publicKey: 'aa'.repeat(32),
               address: '/ip4/10.0.0.1/tcp/7000',
-              api: '',
+              api: devnet.url,
               role: 'verification',
               connected: true,
             },
@@ -276,7 +296,7 @@ describe('web portal in Chromium', { skip }, () => {
               index: 1,
               publicKey: 'bb'.repeat(32),
               address: '/ip4/10.0.0.2/tcp/7000',
-              api: '',
+              api: fakeApi(255, 1),
               role: 'verification',
               connected: false,
             },
@@ -284,39 +304,79 @@ describe('web portal in Chromium', { skip }, () => {
         },
       }),
     );
-    // A root validator of a sharded system: the overview lists the zone shards it records.
+    // The overview lists the zone shards it records, and the monitor reads every shard validator.
     await page.route('**/api/v1/sharding', (route) =>
       route.fulfill({
         json: {
           chainId: 'c',
-          shardId: 0xffffffff,
+          shardId: ROOT,
           role: 'root',
           cycle: 12,
           cycleMs: 60_000,
           shards: [0, 1, 2, 3].map((shardId) => ({
             shardId,
-            validators: ['a', 'b', 'c', 'd'],
+            validators: [0, 1, 2, 3].map((index) => fakeApi(shardId, index)),
             masters: [(shardId + 1) % 4, 0, 2, 3],
             ...(shardId === 3 ? {} : { rootHeight: 40 + shardId, rootBlockHash: 'cd'.repeat(32) }),
           })),
-          root: { validators: ['e'] },
+          root: { validators: [devnet.url, fakeApi(255, 1)] },
         },
       }),
     );
-    // The page's clock is the test's: half a minute without a block passes at once.
+    // The shard validators' own APIs. Shard 0: validator 2 has no peer. Shard 1: validator 3 does
+    // not answer. Shard 2: validator 3 is 22 blocks behind. Shard 3: stuck at 7 with 5 waiting.
+    // The second root validator does not answer either.
+    await page.route(/^http:\/\/10\.9\./, (route) => {
+      const [, shard, index] = /10\.9\.(\d+)\.(\d+)/.exec(route.request().url())!.map(Number) as number[];
+      if ((shard === 1 && index === 3) || shard === 255) return route.abort('connectionrefused');
+      const height = shard === 2 ? (index === 3 ? 20 : 42) : shard === 3 ? 7 : 40;
+      const peers = shard === 0 && index === 2 ? [] : [0, 1, 2, 3].filter((i) => i !== index);
+      return route.fulfill({
+        headers: { 'access-control-allow-origin': '*' },
+        json: { shardId: shard, validatorIndex: index, height, mempoolSize: shard === 3 ? 5 : 0, peers },
+      });
+    });
+    // The page's clock is the test's: half a minute passes at once.
     await page.clock.install();
     await page.goto(`${devnet.url}/`);
-    await assertText(
-      page.getByRole('heading', { name: format(dictionaries['zh-CN'].shardsTitle, { cycle: 12 }) }),
-      '12',
-    );
+    await assertText(page.getByRole('heading', { name: format(zh.shardsTitle, { cycle: 12 }) }), '12');
     const shardRows = page.getByTestId('shards').locator('tbody tr');
     assert.equal(await shardRows.count(), 4);
     assert.match((await shardRows.nth(2).textContent()) ?? '', /^2\s*4\s*3\s*42/);
-    await assertText(page.getByTestId('alert'), dictionaries['zh-CN'].validatorDown.replace('{index}', '1'));
-    assert.doesNotMatch((await page.getByTestId('alert').textContent()) ?? '', /30/);
+    // Every validator of the system, each read from its own API.
+    const nodeRows = page.getByTestId('nodes').locator('tbody tr');
+    const row = (shard: number, index: number) =>
+      page.getByTestId('nodes').locator(`tr[data-shard="${shard}"][data-index="${index}"]`);
+    await assertText(row(2, 3), zh.opsAnswering);
+    assert.equal(await nodeRows.count(), 2 + 16);
+    assert.match((await row(2, 3).textContent()) ?? '', /20\s*22\s*3 \/ 3\s*0/);
+    await assertText(row(ROOT, 0).getByTestId('node-height'), String(devnet.node.store.head.height));
+    assert.equal(await row(1, 3).getAttribute('data-state'), 'unreachable');
+    const alert = page.getByTestId('alert');
+    const chain = (shard: number) => format(zh.opsShardChain, { shard });
+    await assertText(alert, format(zh.opsDisconnected, { chain: zh.opsRootChain, index: 1 }));
+    await assertText(alert, format(zh.opsBehindAlert, { chain: chain(2), index: 3, blocks: 22 }));
+    await assertText(alert, format(zh.opsIsolated, { chain: chain(0), index: 2 }));
+    const kinds = async () =>
+      alert.locator('p').evaluateAll((ps) => ps.map((p) => p.getAttribute('data-kind')));
+    assert.ok(!(await kinds()).includes('stalled'));
+    assert.ok(!(await kinds()).includes('unreachable'), 'one failed poll is not yet unreachable');
     await page.clock.fastForward(31_000);
-    await assertText(page.getByTestId('alert'), dictionaries['zh-CN'].stalled.split('{seconds}')[0]!);
+    await assertText(
+      alert,
+      format(zh.opsStalled, { chain: chain(3), seconds: 31, waiting: 5 }).split('31')[0]!,
+    );
+    await assertText(
+      alert,
+      format(zh.opsUnreachable, { chain: chain(1), index: 3, seconds: 31 }).split('31')[0]!,
+    );
+    // Alerts come in a fixed order: the stalled chain first, then validators by chain (the devnet's
+    // validator, root validator 0 here, has no peer of its own).
+    assert.deepEqual(
+      await kinds(),
+      ['stalled', 'isolated', 'unreachable', 'behind', 'isolated', 'unreachable', 'disconnected'],
+      (await alert.textContent()) ?? '',
+    );
     assert.equal(await page.evaluate('document.documentElement.scrollWidth <= innerWidth'), true);
     await shot(page, 'overview-alert-tablet-zh-CN');
     await page.getByLabel(dictionaries['zh-CN'].language).selectOption('en');

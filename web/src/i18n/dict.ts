@@ -1,5 +1,6 @@
 /** Every string the portal shows, in English and Simplified Chinese; `{name}` marks a value. */
 import { finalEn, finalZh } from './dict-final.js';
+import { opsEn, opsZh } from './dict-ops.js';
 import { rolesEn, rolesZh } from './dict-roles.js';
 
 const en = {
@@ -57,9 +58,6 @@ const en = {
   blockInterval: 'Mean time between block arrivals',
   blockTimeLag: 'Newest block time behind this browser’s clock',
   noBlocksYet: 'waiting for blocks',
-  stalled:
-    'No block for {seconds} s: the chain may be stalled (it also waits while there is nothing to order).',
-  validatorDown: 'Validator {index} is disconnected.',
   liveOn: 'Live updates on',
   liveOff: 'Live updates off: reconnecting…',
   // explorer
@@ -168,6 +166,7 @@ const en = {
   noContracts: 'You are party to no contract in this cycle.',
   ...rolesEn,
   ...finalEn,
+  ...opsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -226,8 +225,6 @@ const zh: Dictionary = {
   blockInterval: '区块到达的平均间隔',
   blockTimeLag: '最新出块时间落后本浏览器时钟',
   noBlocksYet: '等待区块',
-  stalled: '已有 {seconds} 秒没有新区块：链可能停滞（无交易可排序时也会等待）。',
-  validatorDown: '验证节点 {index} 未连接。',
   liveOn: '实时更新已开启',
   liveOff: '实时更新中断：正在重连…',
   explorerTitle: '区块浏览器',
@@ -332,6 +329,7 @@ const zh: Dictionary = {
   noContracts: '您在本周期没有合同。',
   ...rolesZh,
   ...finalZh,
+  ...opsZh,
 };
 
 export const dictionaries = { en: en as Dictionary, 'zh-CN': zh } as const;

@@ -3,16 +3,20 @@
  * local time each arrived, from which the overview derives throughput and delays.
  */
 import { useSyncExternalStore } from 'react';
+import type { Arrival } from './throughput.js';
 import type { BlockEvent, Received } from './types.js';
 
 interface StreamState {
   readonly blocks: readonly Received[];
+  /** Every block's arrival in the last ARRIVALS_MS, oldest first: the live throughput's window. */
+  readonly arrivals: readonly Arrival[];
   readonly live: boolean;
   readonly openedAtMs: number;
 }
 
 const KEEP = 200;
-let state: StreamState = { blocks: [], live: false, openedAtMs: Date.now() };
+const ARRIVALS_MS = 120_000;
+let state: StreamState = { blocks: [], arrivals: [], live: false, openedAtMs: Date.now() };
 const listeners = new Set<() => void>();
 let source: EventSource | null = null;
 
@@ -28,8 +32,14 @@ function open() {
   source.addEventListener('block', (event) => {
     try {
       const block = JSON.parse((event as MessageEvent<string>).data) as BlockEvent;
-      const blocks = [{ block, receivedAtMs: Date.now() }, ...state.blocks].slice(0, KEEP);
-      publish({ ...state, blocks, live: true });
+      const now = Date.now();
+      const blocks = [{ block, receivedAtMs: now }, ...state.blocks].slice(0, KEEP);
+      const kept = state.arrivals.findIndex((a) => a.atMs > now - ARRIVALS_MS);
+      const arrivals = [
+        ...(kept === -1 ? [] : state.arrivals.slice(kept)),
+        { atMs: now, txCount: block.txCount },
+      ];
+      publish({ ...state, blocks, arrivals, live: true });
     } catch {
       // A malformed event is skipped; the next one carries the new head anyway.
     }

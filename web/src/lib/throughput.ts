@@ -40,3 +40,45 @@ export function formatDuration(ms: number): string {
   if (abs < 172_800_000) return `${Math.round(ms / 3_600_000)} h`;
   return `${Math.round(ms / 86_400_000)} d`;
 }
+
+export interface RecentThroughput {
+  /** Blocks and transactions that arrived in the window. */
+  readonly blocks: number;
+  readonly transactions: number;
+  /** Over the window, or over the time since the stream opened when that is shorter. */
+  readonly txPerSecond: number;
+  /** Transactions per slice of `sliceMs`, oldest first, the last ending now. */
+  readonly slices: readonly number[];
+}
+
+/** A block's arrival at this browser: when, and how many transactions it holds. */
+export interface Arrival {
+  readonly atMs: number;
+  readonly txCount: number;
+}
+
+/**
+ * Throughput of the last `windowMs` from block arrivals (any order), by arrival time;
+ * `openedAtMs` is when the stream opened, so a page open for 10 s does not divide by a minute.
+ */
+export function recentThroughput(
+  arrivals: readonly Arrival[],
+  nowMs: number,
+  openedAtMs: number,
+  windowMs = 60_000,
+  sliceMs = 5_000,
+): RecentThroughput {
+  const start = nowMs - windowMs;
+  const slices = new Array<number>(Math.ceil(windowMs / sliceMs)).fill(0);
+  let blocks = 0;
+  let transactions = 0;
+  for (const a of arrivals) {
+    if (a.atMs <= start || a.atMs > nowMs) continue;
+    blocks++;
+    transactions += a.txCount;
+    const slice = Math.min(slices.length - 1, Math.floor((a.atMs - start - 1) / sliceMs));
+    slices[slice]! += a.txCount;
+  }
+  const coveredMs = Math.min(windowMs, Math.max(1, nowMs - openedAtMs));
+  return { blocks, transactions, txPerSecond: (transactions * 1000) / coveredMs, slices };
+}

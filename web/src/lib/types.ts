@@ -1,5 +1,6 @@
 /** Shapes of the API answers the portal reads (docs/API.md; GET /openapi.json is authoritative). */
 import type { HeaderFields } from './header.js';
+import type { LatencyHistogram } from './latency.js';
 
 export interface Status {
   readonly chainId: string;
@@ -12,6 +13,8 @@ export interface Status {
   readonly consensusSequence: number;
   readonly mempoolSize: number;
   readonly peers: number[];
+  /** Cumulative since the node started (docs/API.md); absent from nodes older than the field. */
+  readonly commitLatency?: LatencyHistogram;
 }
 
 export interface Validator {

@@ -3,10 +3,13 @@ import { Field, Fields, formatTime, HashText, Loaded } from '../components/bits.
 import { useI18n } from '../i18n/i18n.js';
 import { api } from '../lib/api.js';
 import { useBlockStream } from '../lib/block-stream.js';
+import { useOpsMonitor } from '../lib/ops-monitor.js';
 import { formatDuration, throughput } from '../lib/throughput.js';
 import type { Network, Status } from '../lib/types.js';
 import { useAsync } from '../lib/use-async.js';
 import { Alerts } from './overview-alerts.js';
+import { MinutePanel } from './overview-live.js';
+import { NodesPanel } from './overview-nodes.js';
 import { ShardsPanel } from './overview-shards.js';
 
 const REFRESH_MS = 5_000;
@@ -21,10 +24,22 @@ function useTick(): number {
   return tick;
 }
 
+/** The wall clock, re-read every second, for the figures of the last minute and the alerts. */
+function useNow(): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1_000);
+    return () => clearInterval(timer);
+  }, []);
+  return now;
+}
+
 export function Overview() {
   const { t, locale } = useI18n();
   const tick = useTick();
+  const now = useNow();
   const stream = useBlockStream();
+  const monitor = useOpsMonitor();
   // Each new block, and each tick, re-reads status and network.
   const head = stream.blocks[0]?.block.hash;
   const status = useAsync(() => api.get<Status>('/api/v1/status'), [tick, head], true);
@@ -35,10 +50,7 @@ export function Overview() {
     <>
       <h1>{t('overviewTitle')}</h1>
       <p className="intro">{t('overviewIntro')}</p>
-      <Alerts
-        lastBlockMs={stream.blocks[0]?.receivedAtMs ?? stream.openedAtMs}
-        validators={network.state === 'done' ? network.value.validators : []}
-      />
+      <Alerts monitor={monitor} network={network.state === 'done' ? network.value : null} nowMs={now} />
       <p className={stream.live ? 'live on' : 'live off'} aria-live="polite">
         {stream.live ? t('liveOn') : t('liveOff')}
       </p>
@@ -88,7 +100,14 @@ export function Overview() {
           </Fields>
           <p className="note">{t('throughputNote')}</p>
         </section>
+        <MinutePanel
+          arrivals={stream.arrivals}
+          openedAtMs={stream.openedAtMs}
+          latency={monitor.latency}
+          nowMs={now}
+        />
       </div>
+      <NodesPanel monitor={monitor} nowMs={now} />
       <ShardsPanel tick={tick} />
       <section aria-labelledby="val-h">
         <h2 id="val-h">
