@@ -19,9 +19,9 @@ const CYCLE_MS = 1500;
 function nodeOn(blocks: readonly ExecutedBlock[], genesis: ApiNode['genesis']): ApiNode {
   const byHash = new Map<string, { height: number; index: number; bytes: Uint8Array }>();
   for (const block of blocks)
-    block.transactions.forEach((t, index) =>
-      byHash.set(toHex(t.hash), { height: block.header.height, index, bytes: t.bytes }),
-    );
+    block.transactions.forEach((t, index) => {
+      byHash.set(toHex(t.hash), { height: block.header.height, index, bytes: t.bytes });
+    });
   const stored = (height: number): StoredBlock | undefined => {
     const block = blocks[height - 1];
     return (
