@@ -30,6 +30,7 @@ export interface ApiNode {
     | 'readTransaction'
     | 'proveTransaction'
     | 'readCommitProof'
+    | 'scheme'
   >;
   peers(): number[];
   /** Admits a signed transaction or throws a typed GridShardError saying why not. */

@@ -1,6 +1,8 @@
+import { toHex } from '../crypto/hash.js';
 import { storeAuditChain } from '../node/credit-audit.js';
 import { CreditWatch, creditClockOf } from '../node/credit-watch.js';
 import { committeeOf } from '../node/genesis-file.js';
+import { readSuspension } from '../roles/evidence-application.js';
 import { ROUTES } from '../routes/index.js';
 import { CREDIT_SCALE, DEFAULT_CREDIT_WEIGHTS } from '../sharding/index.js';
 import type { ApiNode } from './interface.js';
@@ -13,6 +15,7 @@ import type { RouteServer } from './route-server.js';
  */
 export function registerRolesRoutes(server: RouteServer, node: ApiNode): void {
   const { genesis } = node;
+  const state = { get: (key: Uint8Array) => node.store.getState(key) };
   const watch =
     genesis.consensus === 'pbft' ? null : new CreditWatch(committeeOf(genesis), creditClockOf(genesis));
 
@@ -47,6 +50,7 @@ export function registerRolesRoutes(server: RouteServer, node: ApiNode): void {
             },
       nodes: genesis.validators.map((v) => {
         const tally = audit?.tallies[v.index];
+        const suspension = readSuspension(state, v.index);
         return {
           index: v.index,
           publicKey: v.publicKey,
@@ -65,7 +69,11 @@ export function registerRolesRoutes(server: RouteServer, node: ApiNode): void {
                   missedRounds: tally.missedRounds,
                   equivocated: tally.equivocated,
                 },
-          suspended: audit?.suspended.includes(v.index) ?? false,
+          suspended: suspension !== undefined || ledger.suspendedMembers.includes(v.index),
+          suspension:
+            suspension === undefined
+              ? null
+              : { round: suspension.round, height: suspension.height, proof: toHex(suspension.proof) },
         };
       }),
     };

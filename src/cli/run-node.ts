@@ -6,6 +6,7 @@ import { decryptKeystore, decryptSecretFile } from '../crypto/keystore.js';
 import { loadHighs } from '../grid/highs.js';
 import { chainApplication } from '../market/grid-plugins.js';
 import { type ConfigOverrides, loadNodeConfig, readPassword } from '../node/config.js';
+import { EquivocationReporter } from '../node/equivocation-reporter.js';
 import { NodeError } from '../node/errors.js';
 import { consensusOf, readGenesisFile } from '../node/genesis-file.js';
 import { GridShardNode } from '../node/node.js';
@@ -40,6 +41,22 @@ export async function runNode(configPath: string, overrides: ConfigOverrides, en
     log,
   );
   const sharded = startSharding(node, genesis, seed, log);
+  const reporter = new EquivocationReporter({
+    chainId: genesis.chainId,
+    shardId: genesis.shardId,
+    signingSeed: seed,
+    proofs: () => node.equivocationProofs(),
+    state: () => {
+      const view = node.store.committed;
+      return { get: (key) => view.getState(key) };
+    },
+    submit: (bytes) => node.submit(bytes),
+    now: () => Date.now(),
+    warn: (message, data) => log.warn(data, message),
+  });
+  node.on('block', () => {
+    reporter.check();
+  });
   const api = await buildApi(node, {
     host: config.apiHost,
     port: config.apiPort,

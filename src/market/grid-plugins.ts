@@ -6,6 +6,7 @@ import { type Grid, gridFromJson } from '../grid/index.js';
 import { type Application, ApplicationRouter, keyValueApplication } from '../ledger/application.js';
 import type { StateEntry } from '../ledger/genesis.js';
 import type { KeyValueState } from '../ledger/state-interface.js';
+import { rolesApplication } from '../roles/evidence-application.js';
 import { pluginsFromConfig } from './executor.js';
 import { GridSecurityChecker } from './grid-security.js';
 import type { MarketPlugins } from './handler-context.js';
@@ -62,6 +63,7 @@ export function chainApplication(highs: Highs, extra: readonly Application[] = [
     marketApplication(marketPluginsFromState(highs)),
     crossZoneApplication,
     rootApplication,
+    rolesApplication,
     ...extra,
   ]);
 }

@@ -1,4 +1,8 @@
+import { type EquivocationProof, verifyEquivocationProof } from '../consensus/dag/index.js';
 import type { Committee } from '../consensus/interface.js';
+import type { SignatureScheme } from '../crypto/scheme.js';
+import { decodeTransaction } from '../ledger/transaction.js';
+import { equivocationOf, ROLES_EQUIVOCATION } from '../roles/evidence-application.js';
 import { CreditError } from '../sharding/credit-errors.js';
 import {
   type CertifiedVertex,
@@ -10,6 +14,8 @@ import {
   creditScores,
   DEFAULT_CREDIT_CARRY,
   DEFAULT_CREDIT_WEIGHTS,
+  type Equivocation,
+  equivocator,
   tallyCycle,
 } from '../sharding/index.js';
 import { batchEntries, decodeBlockEvidence } from '../validator/evidence.js';
@@ -18,6 +24,8 @@ import { batchEntries, decodeBlockEvidence } from '../validator/evidence.js';
 export interface AuditChain {
   /** The newest block's height. */
   readonly head: number;
+  /** The chain's signature scheme, to read its transactions. */
+  readonly scheme: SignatureScheme;
   block(height: number): Promise<{ readonly timestampMs: number; readonly evidence: Uint8Array }>;
   /** The block's transactions as canonical bytes, in block order. */
   transactions(height: number): Promise<Uint8Array[]>;
@@ -98,6 +106,30 @@ async function verticesOf(
 }
 
 /**
+ * The equivocations a block records: its `roles.equivocation` transactions whose proof verifies
+ * against the committee. One that does not was refused by the contract and proves nothing.
+ */
+export async function equivocationsIn(
+  chain: AuditChain,
+  height: number,
+  committee: Committee,
+): Promise<Equivocation[]> {
+  const out: Equivocation[] = [];
+  for (const bytes of await chain.transactions(height)) {
+    let proof: EquivocationProof;
+    try {
+      const tx = decodeTransaction(bytes, chain.scheme);
+      if (tx.type !== ROLES_EQUIVOCATION) continue;
+      proof = equivocationOf(tx.payload);
+    } catch {
+      continue;
+    }
+    if (verifyEquivocationProof(committee, proof)) out.push({ kind: 'headers', proof });
+  }
+  return out;
+}
+
+/**
  * Scores one closed cycle from the chain alone. The blocks of a cycle are those whose time falls
  * in it. Its rounds end one below the highest round ordered in it: a committed leader's history
  * holds the rounds below the leader's own, while the leader's peers of the same round are ordered
@@ -136,16 +168,20 @@ export async function auditCycle(
     if (vertices.every((v) => v.round < firstRound)) break;
   }
   let highest = firstRound;
+  const equivocations: Equivocation[] = [];
   for (let height = from; height <= to; height++) {
     const vertices = await verticesOf(chain, height, committee);
     for (const v of vertices) highest = Math.max(highest, v.round);
     read.push(...vertices);
+    equivocations.push(...(await equivocationsIn(chain, height, committee)));
   }
   read.push(...(await verticesOf(chain, to + 1, committee)));
   const lastRound = highest - 1;
   const vertices = read.filter((v) => v.round >= firstRound && v.round <= lastRound);
   if (lastRound < firstRound) {
-    // The cycle ordered no new round: every validator missed it alike.
+    // The cycle ordered no new round: every validator missed it alike (a proven equivocator is
+    // suspended all the same).
+    const suspended = [...new Set(equivocations.map((e) => equivocator(e, n)))].sort((a, b) => a - b);
     return {
       cycle,
       fromHeight: from,
@@ -155,10 +191,10 @@ export async function auditCycle(
       vertices: 0,
       tallies: [],
       scores: new Array<number>(n).fill(0),
-      suspended: [],
+      suspended,
     };
   }
-  const evidence = { committeeSize: n, firstRound, lastRound, vertices, equivocations: [] };
+  const evidence = { committeeSize: n, firstRound, lastRound, vertices, equivocations };
   const scored = creditScores(evidence, weights);
   return {
     cycle,
@@ -187,6 +223,8 @@ export class CreditLedger {
   private readonly audits: CycleAudit[] = [];
   private credit = new Map<number, number>();
   private closed = 0;
+  /** Suspension is for good: a proven equivocator's credit stays 0 in every later cycle. */
+  private readonly suspended = new Set<number>();
 
   constructor(
     private readonly committee: Committee,
@@ -212,7 +250,8 @@ export class CreditLedger {
       const audit = await auditCycle(chain, this.committee, this.clock, cycle, this.weights);
       this.audits.push(audit);
       const scores = new Map(audit.scores.map((score, i) => [i, score] as const));
-      this.credit = carryCredit(this.credit, { scores, suspended: new Set(audit.suspended) }, this.carry);
+      for (const member of audit.suspended) this.suspended.add(member);
+      this.credit = carryCredit(this.credit, { scores, suspended: this.suspended }, this.carry);
     }
     return this.last;
   }
@@ -225,6 +264,11 @@ export class CreditLedger {
   /** Cycles the chain had closed when last looked at; `auditedCycles` trails it while catching up. */
   get closedCycles(): number {
     return this.closed;
+  }
+
+  /** Members proven to have equivocated in the cycles audited so far. */
+  get suspendedMembers(): readonly number[] {
+    return [...this.suspended].sort((a, b) => a - b);
   }
 
   /** Credit per validator after the cycles audited so far (half the scale before any). */
@@ -240,6 +284,7 @@ export class CreditLedger {
 /** A node's ledger as an audit reads it; `head` is fixed when the view is taken. */
 export function storeAuditChain(store: {
   readonly head: { readonly height: number };
+  readonly scheme: SignatureScheme;
   readBlock(
     height: number,
   ): Promise<{ header: { timestampMs: number; evidence: Uint8Array }; txHashes: Uint8Array[] } | undefined>;
@@ -254,6 +299,7 @@ export function storeAuditChain(store: {
   };
   return {
     head,
+    scheme: store.scheme,
     block: async (height) => (await read(height)).header,
     transactions: async (height) => {
       const out: Uint8Array[] = [];

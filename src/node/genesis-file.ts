@@ -14,6 +14,7 @@ import { configCodec, type MarketConfig } from '../market/records.js';
 import { type Zone, ZoneMap } from '../sharding/index.js';
 import { NodeError } from './errors.js';
 import { checkShardingGenesis, type ShardingGenesisJson, shardingGenesisState } from './genesis-sharding.js';
+import { committeeGenesisEntry } from '../roles/committee-state.js';
 
 /**
  * The genesis file every node of a chain starts from. It holds only public material: validator
@@ -228,6 +229,7 @@ export function zoneMapOf(genesis: GenesisFile): ZoneMap | null {
  */
 export function chainParametersOf(genesis: GenesisFile): ChainParameters {
   const entries = [
+    committeeGenesisEntry(committeeOf(genesis)),
     ...(genesis.market === undefined ? [] : marketGenesisState(marketConfigFromJson(genesis.market))),
     ...(genesis.grid === undefined ? [] : [gridGenesisEntry(gridToJson(parseGrid(genesis.grid)))]),
     ...(genesis.sharding === undefined

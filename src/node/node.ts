@@ -11,6 +11,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import type { EquivocationProof } from '../consensus/dag/index.js';
+import type { ConsensusCore } from '../consensus/interface.js';
 import { toHex } from '../crypto/hash.js';
 import type { Application } from '../ledger/application.js';
 import type { ExecutedBlock } from '../ledger/chain-state.js';
@@ -79,6 +81,7 @@ const LATENCY_WINDOW_MS = 120_000;
 export class GridShardNode extends EventEmitter<NodeEvents> {
   readonly metrics: NodeMetrics;
   private validator!: Validator<unknown>;
+  private core: ConsensusCore<unknown> | null = null;
   private network!: ConsensusNetwork;
   private loop!: NodeEffectLoop;
   private gossip: NodeGossip | null = null;
@@ -166,8 +169,8 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     const protocol = this.protocol;
     this.validator = new Validator<unknown>({
       chain: this.store.chain,
-      createCore: (acceptsEntry) =>
-        protocol.createCore(
+      createCore: (acceptsEntry) => {
+        this.core = protocol.createCore(
           {
             committee: committeeOf(this.genesis),
             index: this.index,
@@ -176,7 +179,9 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
             signedLog: contents.records,
           },
           acceptsEntry,
-        ),
+        );
+        return this.core;
+      },
     });
     this.loop = new NodeEffectLoop({
       index: this.index,
@@ -281,6 +286,15 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
       this.feedScheduled = true;
       setImmediate(() => this.flushFeed());
     }
+  }
+
+  /**
+   * Proofs that a member signed two headers for one round, as the DAG core caught them (none
+   * under PBFT, whose core keeps no such proofs).
+   */
+  equivocationProofs(): readonly EquivocationProof[] {
+    const core = this.core as { equivocations?: () => readonly EquivocationProof[] } | null;
+    return core?.equivocations?.() ?? [];
   }
 
   peers(): number[] {

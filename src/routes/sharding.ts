@@ -223,6 +223,12 @@ export const roles = {
               cycleScore: { type: 'integer', nullable: true },
               evidence: { ...tally, nullable: true },
               suspended: boolean,
+              /** The proof that suspended it (`roles.equivocation`), as the chain's state holds it. */
+              suspension: {
+                type: 'object',
+                nullable: true,
+                properties: { round: integer, height: integer, proof: string },
+              },
             },
           },
         },

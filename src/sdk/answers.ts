@@ -128,6 +128,7 @@ export interface RolesAnswer {
     readonly cycleScore: number | null;
     readonly evidence: CreditEvidence | null;
     readonly suspended: boolean;
+    readonly suspension: { readonly round: number; readonly height: number; readonly proof: string } | null;
   }[];
 }
 

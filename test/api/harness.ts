@@ -94,6 +94,7 @@ export class TestNode extends EventEmitter<{ block: [StoredBlock] }> implements 
       get stateRoot() {
         return ledger.stateRoot;
       },
+      scheme: ledger.scheme,
       getState: (key) => overlay.get(toHex(key)) ?? ledger.getState(key),
       proveState: (key) => ledger.proveState(key),
       readBlock: (height) => ledger.readBlock(height),

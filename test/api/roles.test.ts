@@ -3,12 +3,15 @@ import { EventEmitter } from 'node:events';
 import { after, describe, it } from 'node:test';
 import type { ApiNode } from '../../src/api/interface.js';
 import { buildApi } from '../../src/api/server.js';
+import { Writer } from '../../src/codec/index.js';
 import { toHex } from '../../src/crypto/hash.js';
+import { ed25519Scheme } from '../../src/crypto/scheme.js';
 import type { ExecutedBlock } from '../../src/ledger/chain-state.js';
 import type { StoredBlock } from '../../src/ledger/store.js';
 import { auditCycle } from '../../src/node/credit-audit.js';
 import type { GenesisFile } from '../../src/node/genesis-file.js';
 import { NodeMetrics } from '../../src/node/metrics.js';
+import { suspensionKey } from '../../src/roles/evidence-application.js';
 import type { RolesAnswer } from '../../src/sdk/index.js';
 import { CREDIT_SCALE } from '../../src/sharding/index.js';
 import { auditChain, chainsOf } from '../node/sim-chains.js';
@@ -16,7 +19,11 @@ import { auditChain, chainsOf } from '../node/sim-chains.js';
 const CYCLE_MS = 1500;
 
 /** The pieces of a node the roles route reads: its genesis and a store holding a simulated chain. */
-function nodeOn(blocks: readonly ExecutedBlock[], genesis: ApiNode['genesis']): ApiNode {
+function nodeOn(
+  blocks: readonly ExecutedBlock[],
+  genesis: ApiNode['genesis'],
+  state = new Map<string, Uint8Array>(),
+): ApiNode {
   const byHash = new Map<string, { height: number; index: number; bytes: Uint8Array }>();
   for (const block of blocks)
     block.transactions.forEach((t, index) => {
@@ -30,6 +37,8 @@ function nodeOn(blocks: readonly ExecutedBlock[], genesis: ApiNode['genesis']): 
   };
   const store = {
     head: { height: blocks.length, hash: blocks.at(-1)!.hash },
+    scheme: ed25519Scheme,
+    getState: (key: Uint8Array) => state.get(toHex(key)),
     readBlock: async (height: number) => stored(height),
     readTransaction: async (hash: Uint8Array) => byHash.get(toHex(hash)),
   } as unknown as ApiNode['store'];
@@ -101,6 +110,20 @@ describe('GET /api/v1/roles', () => {
         assert.ok(node.credit < CREDIT_SCALE / 2, 'the silent validator lost credit');
       else assert.ok(node.credit > CREDIT_SCALE / 2, `validator ${node.index} gained credit`);
     }
+  });
+
+  it('shows a suspended member with the proof the chain holds', async () => {
+    const proof = new Uint8Array([1, 2, 3]);
+    const record = new Writer(32).u64(9).u64(4).bytes(proof).finish();
+    const state = new Map([[toHex(suspensionKey(1)), record]]);
+    const api = await buildApi(nodeOn(blocks, genesis, state), { host: '127.0.0.1', port: 0 });
+    apis.push(api);
+    const answer = (await api.inject({ method: 'GET', url: '/api/v1/roles' })).json() as RolesAnswer;
+    assert.deepEqual(
+      answer.nodes.map((n) => n.suspended),
+      [false, true, false, false],
+    );
+    assert.deepEqual(answer.nodes[1]!.suspension, { round: 9, height: 4, proof: '010203' });
   });
 
   it('says why a PBFT chain has no credit', async () => {

@@ -18,11 +18,13 @@ import { MemoryState } from '../../src/market/memory-state.js';
 import { NodeError } from '../../src/node/errors.js';
 import {
   chainParametersOf,
+  committeeOf,
   type GenesisFile,
   marketConfigFromJson,
   parseGenesis,
   readGenesisFile,
 } from '../../src/node/genesis-file.js';
+import { COMMITTEE_STATE_KEY, readCommittee } from '../../src/roles/committee-state.js';
 import { CASE33_DEMO_ZONES } from '../../src/sharding/index.js';
 
 // A chain started from a genesis file holds the file's grid in its state, where the market's
@@ -87,11 +89,17 @@ describe('the genesis grid in chain state', () => {
       ['17-18', 200],
       ['32-33', 200],
     ]);
-    // Everything else is the market's genesis, unchanged.
+    // Everything else is the market's genesis, unchanged, and the committee genesis records.
     const market = marketGenesisState(marketConfigFromJson(genesis.market!));
     assert.deepEqual(
+      readCommittee({ get: (key) => entries.find((e) => compareBytes(e.key, key) === 0)?.value }),
+      committeeOf(genesis),
+    );
+    assert.deepEqual(
       entries
-        .filter((e) => compareBytes(e.key, GRID_STATE_KEY) !== 0)
+        .filter(
+          (e) => compareBytes(e.key, GRID_STATE_KEY) !== 0 && compareBytes(e.key, COMMITTEE_STATE_KEY) !== 0,
+        )
         .map((e) => [toHex(e.key), toHex(e.value)]),
       market.map((e) => [toHex(e.key), toHex(e.value)]),
     );

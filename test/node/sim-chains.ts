@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Committee } from '../../src/consensus/interface.js';
+import { ed25519Scheme } from '../../src/crypto/scheme.js';
 import type { ExecutedBlock } from '../../src/ledger/chain-state.js';
 import type { AuditChain } from '../../src/node/credit-audit.js';
 import { runSimulation } from '../../src/sim/run.js';
@@ -37,6 +38,7 @@ export function auditChain(blocks: readonly ExecutedBlock[]): AuditChain {
   };
   return {
     head: blocks.length,
+    scheme: ed25519Scheme,
     block: async (height) => at(height).header,
     transactions: async (height) => at(height).transactions.map((t) => t.bytes),
   };

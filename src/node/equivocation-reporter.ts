@@ -1,0 +1,73 @@
+import { type EquivocationProof, encodeEquivocationProof } from '../consensus/dag/index.js';
+import { sha256 } from '../crypto/hash.js';
+import { ed25519Scheme } from '../crypto/scheme.js';
+import { readNonce } from '../ledger/nonces.js';
+import type { ReadableState } from '../ledger/state-interface.js';
+import { encodeTransaction, signTransaction } from '../ledger/transaction.js';
+import { ROLES_EQUIVOCATION, readSuspension } from '../roles/evidence-application.js';
+
+/** A proof not yet on the chain this long after it was sent is sent again (it may have been dropped). */
+const RESEND_MS = 10_000;
+
+export interface ReporterInit {
+  readonly chainId: string;
+  readonly shardId: number;
+  readonly signingSeed: Uint8Array;
+  /** The proofs this validator's consensus core holds (the first per author and round). */
+  proofs(): readonly EquivocationProof[];
+  /** The chain's committed state. */
+  state(): ReadableState;
+  submit(bytes: Uint8Array): void;
+  now(): number;
+  warn(message: string, data: Record<string, unknown>): void;
+}
+
+/**
+ * Puts on the chain what this validator's consensus caught: for every member proven to have signed
+ * two headers for one round and not yet suspended, a `roles.equivocation` transaction with the
+ * proof. It signs with a key of its own, derived from the validator's seed, so its nonces never
+ * race the validator's other transactions.
+ */
+export class EquivocationReporter {
+  private readonly signer;
+  private nextNonce = 0n;
+  private readonly sentAt = new Map<number, number>();
+
+  constructor(private readonly init: ReporterInit) {
+    this.signer = ed25519Scheme.signer(
+      sha256(new TextEncoder().encode('gridshard/equivocation-reporter/v1'), init.signingSeed),
+    );
+  }
+
+  /** Called after each block: reports what is proven and not yet on the chain. */
+  check(): number {
+    const state = this.init.state();
+    let sent = 0;
+    for (const proof of this.init.proofs()) {
+      if (readSuspension(state, proof.author) !== undefined) continue;
+      const last = this.sentAt.get(proof.author);
+      if (last !== undefined && this.init.now() - last < RESEND_MS) continue;
+      const committed = readNonce(state, this.signer.publicKey);
+      const nonce = this.nextNonce > committed ? this.nextNonce : committed;
+      const tx = signTransaction(this.signer, {
+        chainId: this.init.chainId,
+        shardId: this.init.shardId,
+        type: ROLES_EQUIVOCATION,
+        payload: encodeEquivocationProof(proof),
+        nonce,
+      });
+      try {
+        this.init.submit(encodeTransaction(tx));
+        this.nextNonce = nonce + 1n;
+        this.sentAt.set(proof.author, this.init.now());
+        sent++;
+      } catch (error) {
+        this.init.warn('could not report an equivocation', {
+          author: proof.author,
+          error: (error as Error).message,
+        });
+      }
+    }
+    return sent;
+  }
+}
