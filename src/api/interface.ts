@@ -9,7 +9,7 @@ import type { NodeMetrics } from '../node/metrics.js';
 export interface ApiNode {
   readonly genesis: Pick<
     GenesisFile,
-    'chainId' | 'shardId' | 'validators' | 'zones' | 'sharding' | 'genesisTimeMs' | 'consensus'
+    'chainId' | 'shardId' | 'validators' | 'zones' | 'sharding' | 'genesisTimeMs' | 'consensus' | 'credit'
   >;
   /** A zone shard validator's cross-zone relay, which takes vote shares as a master. */
   readonly crossRelay?: { receiveShare(trade: string, share: string): boolean };

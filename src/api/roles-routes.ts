@@ -1,10 +1,10 @@
 import { toHex } from '../crypto/hash.js';
 import { storeAuditChain } from '../node/credit-audit.js';
-import { CreditWatch, creditClockOf } from '../node/credit-watch.js';
+import { CreditWatch } from '../node/credit-watch.js';
 import { committeeOf } from '../node/genesis-file.js';
 import { readSuspension } from '../roles/evidence-application.js';
 import { ROUTES } from '../routes/index.js';
-import { CREDIT_SCALE, DEFAULT_CREDIT_WEIGHTS } from '../sharding/index.js';
+import { CREDIT_SCALE } from '../sharding/index.js';
 import type { ApiNode } from './interface.js';
 import { sendProblem } from './problem.js';
 import type { RouteServer } from './route-server.js';
@@ -16,8 +16,7 @@ import type { RouteServer } from './route-server.js';
 export function registerRolesRoutes(server: RouteServer, node: ApiNode): void {
   const { genesis } = node;
   const state = { get: (key: Uint8Array) => node.store.getState(key) };
-  const watch =
-    genesis.consensus === 'pbft' ? null : new CreditWatch(committeeOf(genesis), creditClockOf(genesis));
+  const watch = genesis.consensus === 'pbft' ? null : new CreditWatch(committeeOf(genesis), genesis);
 
   server.serve(ROUTES.roles, async (_request, reply) => {
     if (watch === null)
@@ -35,7 +34,8 @@ export function registerRolesRoutes(server: RouteServer, node: ApiNode): void {
       cycleMs: watch.clock.cycleMs,
       closedCycles: ledger.closedCycles,
       auditedCycles: ledger.auditedCycles,
-      weights: DEFAULT_CREDIT_WEIGHTS,
+      weights: watch.rules.weights,
+      carry: watch.rules.carry,
       creditScale: CREDIT_SCALE,
       lastCycle:
         audit === null

@@ -1,19 +1,10 @@
 import type { Committee } from '../consensus/interface.js';
 import { type AuditChain, CreditLedger, type CycleAudit, type CycleClock } from './credit-audit.js';
+import { type CreditRules, creditRulesOf } from './genesis-credit.js';
 import type { GenesisFile } from './genesis-file.js';
 
-/** A chain without a cycle clock (one not part of a sharded system) scores credit per minute. */
-export const DEFAULT_CREDIT_CYCLE_MS = 60_000;
 /** Cycles one look may audit: a request that finds many closed cycles answers soon and catches up later. */
 const CYCLES_PER_LOOK = 8;
-
-/** The cycle clock credit is scored by: the sharded system's cycles, else one a minute from genesis. */
-export function creditClockOf(genesis: Pick<GenesisFile, 'genesisTimeMs' | 'sharding'>): CycleClock {
-  return {
-    genesisTimeMs: genesis.genesisTimeMs,
-    cycleMs: genesis.sharding?.cycleMs ?? DEFAULT_CREDIT_CYCLE_MS,
-  };
-}
 
 /**
  * A node's running view of its committee's credit: audits each closed cycle once, from the node's
@@ -24,11 +15,16 @@ export class CreditWatch {
   readonly ledger: CreditLedger;
   private looking: Promise<CycleAudit | null> = Promise.resolve(null);
 
+  readonly clock: CycleClock;
+  readonly rules: CreditRules;
+
   constructor(
     readonly committee: Committee,
-    readonly clock: CycleClock,
+    genesis: Pick<GenesisFile, 'genesisTimeMs' | 'sharding' | 'credit'>,
   ) {
-    this.ledger = new CreditLedger(committee, clock);
+    this.rules = creditRulesOf(genesis.credit, genesis.sharding?.cycleMs);
+    this.clock = { genesisTimeMs: genesis.genesisTimeMs, cycleMs: this.rules.cycleMs };
+    this.ledger = new CreditLedger(committee, this.clock, this.rules.weights, this.rules.carry);
   }
 
   look(chain: () => AuditChain): Promise<CycleAudit | null> {

@@ -11,10 +11,11 @@ import { validateChainParameters } from '../ledger/genesis.js';
 import { GRID_STATE_KEY, gridGenesisEntry } from '../market/grid-plugins.js';
 import { marketGenesisState } from '../market/ledger-application.js';
 import { configCodec, type MarketConfig } from '../market/records.js';
+import { committeeGenesisEntry } from '../roles/committee-state.js';
 import { type Zone, ZoneMap } from '../sharding/index.js';
 import { NodeError } from './errors.js';
+import { type CreditGenesisJson, creditRulesOf } from './genesis-credit.js';
 import { checkShardingGenesis, type ShardingGenesisJson, shardingGenesisState } from './genesis-sharding.js';
-import { committeeGenesisEntry } from '../roles/committee-state.js';
 
 /**
  * The genesis file every node of a chain starts from. It holds only public material: validator
@@ -68,6 +69,8 @@ export interface GenesisFile {
    * the root committee, the cycle length, and the opening cross-zone balances homed here.
    */
   readonly sharding?: ShardingGenesisJson;
+  /** How validators are scored (genesis-credit.ts): weights, carry, cycle length; defaults when absent. */
+  readonly credit?: CreditGenesisJson;
 }
 
 /** Keys are hex in JSON; `subsidyAccount` may be left out (the well-known default account). */
@@ -187,6 +190,7 @@ export function parseGenesis(json: unknown): GenesisFile {
   if (g.market !== undefined) marketConfigFromJson(g.market);
   const grid = g.grid === undefined ? null : parseGrid(g.grid);
   if (g.zones !== undefined) checkZones(g.zones, grid, g.shardId as number);
+  creditRulesOf(g.credit, g.sharding?.cycleMs);
   return g as GenesisFile;
 }
 

@@ -198,6 +198,7 @@ export const roles = {
             missedVote: integer,
           },
         },
+        carry: integer,
         creditScale: integer,
         lastCycle: {
           type: 'object',

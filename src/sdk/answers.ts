@@ -111,6 +111,7 @@ export interface RolesAnswer {
   readonly closedCycles: number;
   readonly auditedCycles: number;
   readonly weights: Record<string, number>;
+  readonly carry: number;
   readonly creditScale: number;
   readonly lastCycle: {
     readonly cycle: number;

@@ -9,8 +9,6 @@ export type CreditErrorCode =
   | 'BAD_ROLES'
   /** A cycle asked for before the chain holds a block of a later cycle. */
   | 'CYCLE_NOT_CLOSED'
-  /** A chain without a cycle clock in its state, audited without one given. */
-  | 'NO_CYCLE_CLOCK'
   /** Credit is scored from the DAG's certificates; a PBFT chain records none. */
   | 'CREDIT_NEEDS_DAG';
 

@@ -1,15 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { readCycleClock } from '../../cross-zone/directory.js';
 import { loadHighs } from '../../grid/highs.js';
 import { LedgerStore } from '../../ledger/store.js';
 import { chainApplication } from '../../market/grid-plugins.js';
 import { auditCycle, type CycleClock, storeAuditChain } from '../../node/credit-audit.js';
 import { NodeError } from '../../node/errors.js';
+import { creditRulesOf } from '../../node/genesis-credit.js';
 import { committeeOf, consensusOf, readGenesisFile } from '../../node/genesis-file.js';
 import { CreditError } from '../../sharding/credit-errors.js';
-import { DEFAULT_CREDIT_WEIGHTS } from '../../sharding/index.js';
 import { action, EXIT_OK, printJson } from '../output.js';
 
 /** A node's data folder holds its ledger in `ledger/`; a ledger folder itself is taken as is. */
@@ -34,82 +33,62 @@ export function register(program: Command): void {
     .requiredOption('--data <dir>', 'the node’s data folder (or its ledger folder); the node must be stopped')
     .requiredOption('--genesis <file>', 'the chain’s genesis (the committee whose certificates count)')
     .requiredOption('--cycle <n>', 'the cycle to score (from 0); it must be over on this chain')
-    .option('--cycle-ms <ms>', 'cycle length, for a chain whose genesis sets no cycle clock')
     .option('--json', 'print the audit as JSON')
     .action(
-      action(
-        async (options: {
-          data: string;
-          genesis: string;
-          cycle: string;
-          cycleMs?: string;
-          json?: boolean;
-        }) => {
-          const cycle = wholeNumber(options.cycle, 'cycle', 0);
-          const genesis = readGenesisFile(options.genesis);
-          if (consensusOf(genesis) !== 'dag')
-            throw new CreditError(
-              'CREDIT_NEEDS_DAG',
-              'credit is scored from DAG certificates; this chain runs PBFT',
+      action(async (options: { data: string; genesis: string; cycle: string; json?: boolean }) => {
+        const cycle = wholeNumber(options.cycle, 'cycle', 0);
+        const genesis = readGenesisFile(options.genesis);
+        if (consensusOf(genesis) !== 'dag')
+          throw new CreditError(
+            'CREDIT_NEEDS_DAG',
+            'credit is scored from DAG certificates; this chain runs PBFT',
+            {},
+          );
+        const store = await LedgerStore.open(ledgerDirOf(options.data), chainApplication(await loadHighs()));
+        try {
+          if (store.params.chainId !== genesis.chainId || store.params.shardId !== genesis.shardId)
+            throw new NodeError(
+              'BAD_CONFIG',
+              `the ledger is chain ${store.params.chainId} shard ${store.params.shardId}, not the genesis’s`,
               {},
             );
-          const store = await LedgerStore.open(
-            ledgerDirOf(options.data),
-            chainApplication(await loadHighs()),
+          const rules = creditRulesOf(genesis.credit, genesis.sharding?.cycleMs);
+          const clock: CycleClock = { genesisTimeMs: genesis.genesisTimeMs, cycleMs: rules.cycleMs };
+          const audit = await auditCycle(
+            storeAuditChain(store),
+            committeeOf(genesis),
+            clock,
+            cycle,
+            rules.weights,
           );
-          try {
-            if (store.params.chainId !== genesis.chainId || store.params.shardId !== genesis.shardId)
-              throw new NodeError(
-                'BAD_CONFIG',
-                `the ledger is chain ${store.params.chainId} shard ${store.params.shardId}, not the genesis’s`,
-                {},
-              );
-            const view = store.committed;
-            const inState = readCycleClock({ get: (key) => view.getState(key) });
-            const clock: CycleClock | null =
-              inState ??
-              (options.cycleMs === undefined
-                ? null
-                : {
-                    genesisTimeMs: genesis.genesisTimeMs,
-                    cycleMs: wholeNumber(options.cycleMs, 'cycle-ms', 1000),
-                  });
-            if (clock === null)
-              throw new CreditError(
-                'NO_CYCLE_CLOCK',
-                'this chain has no cycle clock in its state: give --cycle-ms',
-                {},
-              );
-            const audit = await auditCycle(storeAuditChain(store), committeeOf(genesis), clock, cycle);
-            const report = {
-              chainId: genesis.chainId,
-              shardId: genesis.shardId,
-              cycleMs: clock.cycleMs,
-              weights: DEFAULT_CREDIT_WEIGHTS,
-              ...audit,
-            };
-            if (options.json) printJson(report);
-            else {
+          const report = {
+            chainId: genesis.chainId,
+            shardId: genesis.shardId,
+            cycleMs: clock.cycleMs,
+            weights: rules.weights,
+            ...audit,
+          };
+          if (options.json) printJson(report);
+          else {
+            console.log(
+              `cycle ${cycle}: blocks ${audit.fromHeight}..${audit.toHeight}, rounds ${audit.firstRound}..${audit.lastRound}, ${audit.vertices} certified vertices`,
+            );
+            audit.scores.forEach((score, validator) => {
+              const tally = audit.tallies[validator];
+              const detail =
+                tally === undefined
+                  ? ''
+                  : ` (certified ${tally.certified}, votes ${tally.votes}, missed votes ${tally.missedVotes}, missed rounds ${tally.missedRounds}, coin shares ${tally.coinShares})`;
               console.log(
-                `cycle ${cycle}: blocks ${audit.fromHeight}..${audit.toHeight}, rounds ${audit.firstRound}..${audit.lastRound}, ${audit.vertices} certified vertices`,
+                `  validator ${validator}: ${score}${audit.suspended.includes(validator) ? ' SUSPENDED' : ''}${detail}`,
               );
-              audit.scores.forEach((score, validator) => {
-                const tally = audit.tallies[validator];
-                const detail =
-                  tally === undefined
-                    ? ''
-                    : ` (certified ${tally.certified}, votes ${tally.votes}, missed votes ${tally.missedVotes}, missed rounds ${tally.missedRounds}, coin shares ${tally.coinShares})`;
-                console.log(
-                  `  validator ${validator}: ${score}${audit.suspended.includes(validator) ? ' SUSPENDED' : ''}${detail}`,
-                );
-              });
-            }
-            return EXIT_OK;
-          } finally {
-            await store.close();
+            });
           }
-        },
-      ),
+          return EXIT_OK;
+        } finally {
+          await store.close();
+        }
+      }),
     );
 }
 
