@@ -47,6 +47,7 @@ export function registerRolesRoutes(server: RouteServer, node: ApiNode): void {
               firstRound: audit.firstRound,
               lastRound: audit.lastRound,
               vertices: audit.vertices,
+              scored: audit.scored,
             },
       nodes: genesis.validators.map((v) => {
         const tally = audit?.tallies[v.index];
@@ -56,7 +57,7 @@ export function registerRolesRoutes(server: RouteServer, node: ApiNode): void {
           publicKey: v.publicKey,
           role: 'verification',
           credit: ledger.creditOf(v.index),
-          cycleScore: audit === null ? null : (audit.scores[v.index] ?? 0),
+          cycleScore: audit === null || !audit.scored ? null : (audit.scores[v.index] ?? 0),
           evidence:
             tally === undefined
               ? null

@@ -6,6 +6,7 @@ import { maxFaulty } from '../consensus/interface.js';
 import { toHex } from '../crypto/hash.js';
 import { encryptKeystore, encryptSecretFile, type ScryptCost } from '../crypto/keystore.js';
 import { ed25519Scheme } from '../crypto/scheme.js';
+import type { CreditGenesisJson } from '../node/genesis-credit.js';
 import {
   type ConsensusName,
   coinPublicKeysToJson,
@@ -47,6 +48,8 @@ export interface NetworkLayout {
   readonly shardId?: number;
   /** The sharded system the chain belongs to. */
   readonly sharding?: ShardingGenesisJson;
+  /** How validators are scored (weights, carry, cycle length); defaults when absent. */
+  readonly credit?: CreditGenesisJson;
 }
 
 /**
@@ -80,6 +83,7 @@ export function createNetworkFiles(layout: NetworkLayout): GenesisFile {
     ...(layout.grid === undefined ? {} : { grid: layout.grid }),
     ...(layout.zones === undefined ? {} : { zones: layout.zones }),
     ...(layout.sharding === undefined ? {} : { sharding: layout.sharding }),
+    ...(layout.credit === undefined ? {} : { credit: layout.credit }),
   };
   // Checked as a node will read it, before anything is written: a bad market or grid is a typed
   // BAD_GENESIS here, not a folder of files no node can start from.

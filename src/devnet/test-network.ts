@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { CreditGenesisJson } from '../node/genesis-credit.js';
 import type { ConsensusName, GenesisFile, MarketConfigJson } from '../node/genesis-file.js';
 import { GridShardClient } from '../sdk/client.js';
 import { createNetworkFiles } from './devnet.js';
@@ -38,6 +39,8 @@ export interface TestNetworkOptions {
   readonly grid?: unknown;
   /** Per-validator addresses (see `NetworkLayout.hosts`). */
   readonly hosts?: readonly string[];
+  /** The genesis credit section (weights, carry, cycle length). */
+  readonly credit?: CreditGenesisJson;
   /** A command each validator is started through (see `SupervisorOptions.launcher`). */
   readonly launcher?: (index: number) => readonly string[];
   /** The validators' log level (default `warn`). */
@@ -87,6 +90,7 @@ export class TestNetwork {
       ...(options.consensus === undefined ? {} : { consensus: options.consensus }),
       ...(options.market === undefined ? {} : { market: options.market }),
       ...(options.grid === undefined ? {} : { grid: options.grid }),
+      ...(options.credit === undefined ? {} : { credit: options.credit }),
     });
     writeFileSync(join(this.dir, 'password'), password, { mode: 0o600 });
     this.apis = this.genesis.validators.map((v) => v.api);

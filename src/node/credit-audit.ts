@@ -48,7 +48,12 @@ export interface CycleAudit {
   /** Certified vertices the chain recorded for those rounds, each certificate checked. */
   readonly vertices: number;
   readonly tallies: readonly CreditTally[];
-  /** Score of the cycle per validator, 0 … CREDIT_SCALE. */
+  /**
+   * False when the chain ordered no new round in the cycle (its block time stood still: nobody
+   * sent anything): there is nothing to score, and running credit stays as it was.
+   */
+  readonly scored: boolean;
+  /** Score of the cycle per validator, 0 … CREDIT_SCALE (all 0 when not scored). */
   readonly scores: readonly number[];
   readonly suspended: readonly number[];
 }
@@ -179,8 +184,8 @@ export async function auditCycle(
   const lastRound = highest - 1;
   const vertices = read.filter((v) => v.round >= firstRound && v.round <= lastRound);
   if (lastRound < firstRound) {
-    // The cycle ordered no new round: every validator missed it alike (a proven equivocator is
-    // suspended all the same).
+    // The cycle ordered no new round: nothing to score (a proven equivocator is suspended all
+    // the same).
     const suspended = [...new Set(equivocations.map((e) => equivocator(e, n)))].sort((a, b) => a - b);
     return {
       cycle,
@@ -190,6 +195,7 @@ export async function auditCycle(
       lastRound,
       vertices: 0,
       tallies: [],
+      scored: false,
       scores: new Array<number>(n).fill(0),
       suspended,
     };
@@ -204,6 +210,7 @@ export async function auditCycle(
     lastRound,
     vertices: vertices.length,
     tallies: tallyCycle(evidence),
+    scored: true,
     scores: committee.members.map((_, i) => scored.scores.get(i) ?? 0),
     suspended: [...scored.suspended].sort((a, b) => a - b),
   };
@@ -251,7 +258,8 @@ export class CreditLedger {
       this.audits.push(audit);
       const scores = new Map(audit.scores.map((score, i) => [i, score] as const));
       for (const member of audit.suspended) this.suspended.add(member);
-      this.credit = carryCredit(this.credit, { scores, suspended: this.suspended }, this.carry);
+      const scored = audit.scored ? scores : new Map<number, number>();
+      this.credit = carryCredit(this.credit, { scores: scored, suspended: this.suspended }, this.carry);
     }
     return this.last;
   }

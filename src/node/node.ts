@@ -29,6 +29,7 @@ import { NodeMetrics } from './metrics.js';
 import { type NodeEffect, NodeEffectLoop } from './node-loop.js';
 import { type NodeProtocol, nodeProtocolOf } from './node-protocol.js';
 import { SignedLogFile } from './signed-log-file.js';
+import { EQUIVOCATION_DELAY_MS, Equivocator, type TestFaults, testFaultsFromEnv } from './test-faults.js';
 
 export interface NodeSecrets {
   readonly signingSeed: Uint8Array;
@@ -82,6 +83,8 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
   readonly metrics: NodeMetrics;
   private validator!: Validator<unknown>;
   private core: ConsensusCore<unknown> | null = null;
+  private readonly faults: TestFaults = testFaultsFromEnv(process.env);
+  private equivocator: Equivocator | null = null;
   private network!: ConsensusNetwork;
   private loop!: NodeEffectLoop;
   private gossip: NodeGossip | null = null;
@@ -167,6 +170,10 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
       this.sentCapture = openSync(join(this.config.dataDir, SENT_CAPTURE_FILE), 'a');
     }
     const protocol = this.protocol;
+    if (this.faults.delayMs > 0 || this.faults.equivocate)
+      this.log.warn({ ...this.faults }, 'TEST FAULTS ON: this validator misbehaves on purpose');
+    if (this.faults.equivocate && protocol.name === 'dag')
+      this.equivocator = new Equivocator(this.index, committeeOf(this.genesis), this.secrets.signingSeed);
     this.validator = new Validator<unknown>({
       chain: this.store.chain,
       createCore: (acceptsEntry) => {
@@ -191,6 +198,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
       encode: (message) => {
         const bytes = protocol.encode(message);
         this.capture(message, bytes);
+        if (this.equivocator !== null) this.sendTwin(this.equivocator.twinOf(message, this.now()));
         return bytes;
       },
       send: (to, bytes) => this.transmit(to, bytes),
@@ -354,6 +362,26 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
    * outgrow the frame limit. Its protocol retries (the view timer fires again) or moves on.
    */
   private transmit(to: number, bytes: Uint8Array): void {
+    if (this.faults.delayMs > 0) {
+      setTimeout(() => {
+        if (!this.stopped) this.transmitNow(to, bytes);
+      }, this.faults.delayMs);
+      return;
+    }
+    this.transmitNow(to, bytes);
+  }
+
+  /** A test fault (test-faults.ts): the conflicting twin of an own header goes to every peer, later. */
+  private sendTwin(twin: unknown): void {
+    if (twin === null) return;
+    setTimeout(() => {
+      if (this.stopped) return;
+      const bytes = this.protocol.encode(twin);
+      for (const v of this.genesis.validators) if (v.index !== this.index) this.transmitNow(v.index, bytes);
+    }, EQUIVOCATION_DELAY_MS);
+  }
+
+  private transmitNow(to: number, bytes: Uint8Array): void {
     try {
       this.network.send(to, bytes);
     } catch (error) {

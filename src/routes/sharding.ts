@@ -210,6 +210,7 @@ export const roles = {
             firstRound: integer,
             lastRound: integer,
             vertices: integer,
+            scored: boolean,
           },
         },
         nodes: {

@@ -120,6 +120,7 @@ export interface RolesAnswer {
     readonly firstRound: number;
     readonly lastRound: number;
     readonly vertices: number;
+    readonly scored: boolean;
   } | null;
   readonly nodes: {
     readonly index: number;

@@ -98,6 +98,7 @@ describe('GET /api/v1/roles', () => {
       firstRound: last.firstRound,
       lastRound: last.lastRound,
       vertices: last.vertices,
+      scored: true,
     });
     assert.equal(answer.creditScale, CREDIT_SCALE);
     const silent = faultyNodes[0]!;
