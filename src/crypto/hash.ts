@@ -12,18 +12,28 @@ export const HASH_LENGTH = 32;
 const MAX_REUSED_INPUT = 256;
 const inputBuffers: (Uint8Array | undefined)[] = [];
 
+/** Parts up to this length are copied byte by byte: cheaper than `set` for a 32-byte hash. */
+const SHORT_PART = 64;
+
 function joined(parts: Uint8Array[]): Uint8Array {
+  const count = parts.length;
   let length = 0;
-  for (const part of parts) length += part.length;
+  for (let i = 0; i < count; i++) length += parts[i]!.length;
   let data = length <= MAX_REUSED_INPUT ? inputBuffers[length] : undefined;
   if (data === undefined) {
     data = new Uint8Array(length);
     if (length <= MAX_REUSED_INPUT) inputBuffers[length] = data;
   }
   let offset = 0;
-  for (const part of parts) {
-    data.set(part, offset);
-    offset += part.length;
+  for (let i = 0; i < count; i++) {
+    const part = parts[i]!;
+    const partLength = part.length;
+    if (partLength <= SHORT_PART) {
+      for (let j = 0; j < partLength; j++) data[offset + j] = part[j]!;
+    } else {
+      data.set(part, offset);
+    }
+    offset += partLength;
   }
   return data;
 }

@@ -9,5 +9,12 @@ export function keyString(key: Uint8Array): string {
 }
 
 export function keyBytes(key: string): Uint8Array {
+  const length = key.length;
+  // Short keys: a loop into a small array beats a Buffer and the copy out of it.
+  if (length <= 256) {
+    const bytes = new Uint8Array(length);
+    for (let i = 0; i < length; i++) bytes[i] = key.charCodeAt(i);
+    return bytes;
+  }
   return new Uint8Array(Buffer.from(key, 'latin1'));
 }

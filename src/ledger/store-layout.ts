@@ -1,5 +1,5 @@
 import { decodeExact, type Reader } from '../codec/reader.js';
-import { Writer } from '../codec/writer.js';
+import { varuintLength, Writer } from '../codec/writer.js';
 import { type Receipt, readReceipt } from './block.js';
 
 /**
@@ -95,7 +95,9 @@ export interface TransactionRecord {
 }
 
 export function encodeTransactionRecord(record: TransactionRecord): Uint8Array {
-  return new Writer(16 + record.bytes.length)
+  // Sized exactly (u64, u32, the varint length, the bytes), so the writer's buffer is the record.
+  const length = record.bytes.length;
+  return new Writer(12 + varuintLength(length) + length)
     .u64(record.height)
     .u32(record.index)
     .bytes(record.bytes)

@@ -6,6 +6,7 @@ import { type BlockHeader, blockHash, decodeBlockHeader, encodeBlockHeader, type
 import { ChainState, type ExecutedBlock, type ExecuteOptions, genesisChain } from './chain-state.js';
 import type { CommittedView } from './committed-view.js';
 import { LedgerError } from './errors.js';
+import { keyString } from './key-string.js';
 import { type ChainParameters, decodeChainParameters, validateChainParameters } from './genesis.js';
 import { type MerkleInclusionProof, merkleInclusionProof } from './merkle.js';
 import { isSignedTransaction, type SignedTransaction, signedTransactionOf } from './signed-transaction.js';
@@ -272,7 +273,7 @@ export class LedgerStore {
     const indexed = new Set<string>();
     for (const [index, { bytes }] of block.transactions.entries()) {
       const txHash = block.txHashes[index]!;
-      const id = Buffer.from(txHash).toString('hex');
+      const id = keyString(txHash);
       if (indexed.has(id)) continue;
       indexed.add(id);
       if (!block.receipts[index]!.ok && (await this.db.get(transactionKey(txHash))) !== undefined) continue;

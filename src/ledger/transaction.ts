@@ -1,7 +1,7 @@
 import { CodecError } from '../codec/errors.js';
 import { MAX_CHAIN_ID_LENGTH } from '../codec/limits.js';
 import { decodeExact, type Reader } from '../codec/reader.js';
-import { Writer } from '../codec/writer.js';
+import { varuintLength, Writer } from '../codec/writer.js';
 import { bytesEqual } from '../crypto/hash.js';
 import type { SignatureScheme, Signer } from '../crypto/scheme.js';
 import { LedgerError } from './errors.js';
@@ -78,9 +78,33 @@ export function signTransaction(signer: Signer, tx: Omit<UnsignedTransaction, 's
 }
 
 export function encodeTransaction(tx: Transaction): Uint8Array {
-  return writeUnsigned(new Writer(192 + tx.payload.length), tx)
+  return writeUnsigned(new Writer(encodedLength(tx)), tx)
     .bytes(tx.signature)
     .finish();
+}
+
+/**
+ * The length of the encoding when every field is as the writer wants it, so the writer's buffer is
+ * the result; a field it refuses throws there whatever this says.
+ */
+function encodedLength(tx: Transaction): number {
+  const chainId = typeof tx.chainId === 'string' ? Buffer.byteLength(tx.chainId, 'utf8') : 0;
+  const type = typeof tx.type === 'string' ? Buffer.byteLength(tx.type, 'utf8') : 0;
+  return (
+    1 +
+    varuintLength(chainId) +
+    chainId +
+    4 +
+    varuintLength(type) +
+    type +
+    varuintLength(tx.payload.length) +
+    tx.payload.length +
+    varuintLength(tx.sender.length) +
+    tx.sender.length +
+    8 +
+    varuintLength(tx.signature.length) +
+    tx.signature.length
+  );
 }
 
 export function readTransaction(reader: Reader, scheme: SignatureScheme): Transaction {
