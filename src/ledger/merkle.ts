@@ -15,12 +15,41 @@ export type HashFunction = (...parts: Uint8Array[]) => Uint8Array;
 const LEAF_PREFIX = new Uint8Array([0]);
 const NODE_PREFIX = new Uint8Array([1]);
 
+/**
+ * The input of one tagged hash of one or two 32-byte values, filled in place and hashed at once.
+ * Hash functions read their input synchronously and keep nothing, so one buffer serves every call;
+ * filling it directly costs less than handing the parts over to be joined.
+ */
+const TAGGED_ONE = new Uint8Array(33);
+const TAGGED_TWO = new Uint8Array(65);
+
+/** H(tag ‖ a), the same bytes as `hash(tag, a)`. */
+export function hashTagged1(hash: HashFunction, tag: Uint8Array, a: Uint8Array): Uint8Array {
+  if (tag.length !== 1 || a.length !== 32) return hash(tag, a);
+  const input = TAGGED_ONE;
+  input[0] = tag[0]!;
+  for (let i = 0; i < 32; i++) input[1 + i] = a[i]!;
+  return hash(input);
+}
+
+/** H(tag ‖ a ‖ b), the same bytes as `hash(tag, a, b)`. */
+export function hashTagged2(hash: HashFunction, tag: Uint8Array, a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (tag.length !== 1 || a.length !== 32 || b.length !== 32) return hash(tag, a, b);
+  const input = TAGGED_TWO;
+  input[0] = tag[0]!;
+  for (let i = 0; i < 32; i++) {
+    input[1 + i] = a[i]!;
+    input[33 + i] = b[i]!;
+  }
+  return hash(input);
+}
+
 export function merkleLeafHash(hash: HashFunction, leaf: Uint8Array): Uint8Array {
-  return hash(LEAF_PREFIX, leaf);
+  return hashTagged1(hash, LEAF_PREFIX, leaf);
 }
 
 export function merkleNodeHash(hash: HashFunction, left: Uint8Array, right: Uint8Array): Uint8Array {
-  return hash(NODE_PREFIX, left, right);
+  return hashTagged2(hash, NODE_PREFIX, left, right);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { bytesEqual } from '../crypto/hash.js';
 import { LedgerError } from './errors.js';
 import { keyBytes, keyString } from './key-string.js';
-import type { HashFunction } from './merkle.js';
+import { type HashFunction, hashTagged2 } from './merkle.js';
 import type { AuthenticatedState, StringKeyedState } from './state-interface.js';
 
 /**
@@ -238,7 +238,7 @@ function nodeHash(hash: HashFunction, node: TreeNode): Uint8Array {
   if (node.hash === null) {
     const left = node.left === null ? EMPTY_SUBTREE : nodeHash(hash, node.left);
     const right = node.right === null ? EMPTY_SUBTREE : nodeHash(hash, node.right);
-    node.hash = hash(NODE_PREFIX, left, right);
+    node.hash = hashTagged2(hash, NODE_PREFIX, left, right);
   }
   return node.hash;
 }
@@ -265,7 +265,7 @@ function valueHashOf(hash: HashFunction, leaf: Leaf): Uint8Array {
 }
 
 function leafHash(hash: HashFunction, path: Uint8Array, valueHash: Uint8Array): Uint8Array {
-  return hash(LEAF_PREFIX, path, valueHash);
+  return hashTagged2(hash, LEAF_PREFIX, path, valueHash);
 }
 
 /**
@@ -302,7 +302,10 @@ export function verifyStateProof(
   for (let d = depth - 1; d >= 0; d--) {
     const sibling = proof.siblings[d]!;
     if (sibling.length !== 32) return false;
-    node = bitAt(path, d) === 0 ? hash(NODE_PREFIX, node, sibling) : hash(NODE_PREFIX, sibling, node);
+    node =
+      bitAt(path, d) === 0
+        ? hashTagged2(hash, NODE_PREFIX, node, sibling)
+        : hashTagged2(hash, NODE_PREFIX, sibling, node);
   }
   return bytesEqual(node, root);
 }
