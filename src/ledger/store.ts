@@ -22,12 +22,13 @@ import {
   encodeBlockRecord,
   encodeHead,
   encodeHeight,
-  encodeTransactionRecord,
+  encodeTransactionRecords,
   type HeadRecord,
   META_CHAIN,
   META_HEAD,
   RecordKind,
   stateKey,
+  type TransactionRecord,
   transactionKey,
 } from './store-layout.js';
 import type { Transaction } from './transaction.js';
@@ -271,13 +272,18 @@ export class LedgerStore {
     // The index keeps a transaction's first position. The same bytes can be ordered again (two
     // validators proposed it); the copy is refused on its nonce and must not move the index.
     const indexed = new Set<string>();
+    const records: TransactionRecord[] = [];
     for (const [index, { bytes }] of block.transactions.entries()) {
       const txHash = block.txHashes[index]!;
       const id = keyString(txHash);
       if (indexed.has(id)) continue;
       indexed.add(id);
       if (!block.receipts[index]!.ok && (await this.db.get(transactionKey(txHash))) !== undefined) continue;
-      batch.put(transactionKey(txHash), encodeTransactionRecord({ height, index, bytes }));
+      records.push({ height, index, bytes });
+    }
+    const encoded = encodeTransactionRecords(records);
+    for (const [i, { index }] of records.entries()) {
+      batch.put(transactionKey(block.txHashes[index]!), encoded[i]!);
     }
     for (const { key, value } of block.changes) {
       if (value === null) batch.del(stateKey(key));
