@@ -14,10 +14,11 @@ import type { AuthenticatedState, StringKeyedState } from './state-interface.js'
  * not 256, and an update costs about log2(n) hashes. Prefixes separate leaves (0x00) from inner
  * nodes (0x01), so neither can be passed off as the other.
  *
- * Hashing waits for `root()` (or a proof): a write only places its leaf and marks the branches
- * above it stale, so a key written several times is hashed once, and a branch on the paths of
- * several changed keys is hashed once per root, after all of them. The path of a key is hashed
- * when the key is first written and kept while the key exists.
+ * Structure and hashing wait for `root()` (or a proof): a write only records the key's new leaf.
+ * The root then places every leaf written since the last one in a single pass down the tree, which
+ * visits each branch on their paths once and marks it stale, and hashes each stale branch once, so
+ * a key written several times is hashed once. The path of a key is hashed when the key is first
+ * written and kept while the key exists.
  */
 
 export const EMPTY_SUBTREE = new Uint8Array(32);
@@ -51,6 +52,9 @@ interface Branch {
 }
 
 type TreeNode = Leaf | Branch;
+
+/** A write not yet placed in the tree: the key's new leaf, or the path of a deleted key. */
+type PendingWrite = Leaf | { readonly kind: 'deleted'; readonly path: Uint8Array };
 
 function bitAt(path: Uint8Array, depth: number): 0 | 1 {
   return ((path[depth >> 3]! >> (7 - (depth & 7))) & 1) as 0 | 1;
@@ -96,6 +100,12 @@ export class StateSnapshot {
 export class SparseMerkleTree implements AuthenticatedState, StringKeyedState {
   private rootNode: TreeNode | null = null;
   private readonly values = new Map<string, Leaf>();
+  /**
+   * Writes since the tree's structure was last brought up to date, by key string (the last write
+   * of each key). Reads answer from `values`; the structure is needed only for a root, a proof or
+   * a snapshot, and all pending writes are placed then in one pass (`place`).
+   */
+  private readonly pending = new Map<string, PendingWrite>();
   private generation = 0;
 
   constructor(private readonly hash: HashFunction) {}
@@ -129,17 +139,18 @@ export class SparseMerkleTree implements AuthenticatedState, StringKeyedState {
     const path = existing?.path ?? this.hash(key);
     const leaf: Leaf = { kind: 'leaf', path, key, value, valueHash: null, hash: null };
     this.values.set(name, leaf);
-    this.rootNode = this.insert(this.rootNode, leaf, 0);
+    this.pending.set(name, leaf);
   }
 
   deleteByString(name: string): void {
     const existing = this.values.get(name);
     if (existing === undefined) return;
     this.values.delete(name);
-    this.rootNode = this.remove(this.rootNode, existing.path, 0);
+    this.pending.set(name, { kind: 'deleted', path: existing.path });
   }
 
   root(): Uint8Array {
+    this.place();
     return this.rootNode === null ? EMPTY_SUBTREE : this.nodeHash(this.rootNode);
   }
 
@@ -150,6 +161,7 @@ export class SparseMerkleTree implements AuthenticatedState, StringKeyedState {
 
   /** A membership proof when the key is present, a non-membership proof when it is not. */
   prove(key: Uint8Array): StateProof {
+    this.place();
     return proveIn(this.hash, this.rootNode, key);
   }
 
@@ -173,6 +185,72 @@ export class SparseMerkleTree implements AuthenticatedState, StringKeyedState {
       left: node.left,
       right: node.right,
       hash: node.hash,
+      generation: this.generation,
+    };
+  }
+
+  /**
+   * Places the pending writes in the structure. The shape depends only on the set of keys, so the
+   * order does not matter: deletes go one by one (they are rare), and the new leaves go in together,
+   * each branch on their paths visited once however many of them pass through it.
+   */
+  private place(): void {
+    if (this.pending.size === 0) return;
+    const leaves: Leaf[] = [];
+    for (const write of this.pending.values()) {
+      if (write.kind === 'leaf') leaves.push(write);
+      else if (this.holds(write.path)) this.rootNode = this.remove(this.rootNode, write.path, 0);
+    }
+    this.pending.clear();
+    this.rootNode = this.insertAll(this.rootNode, leaves, 0, leaves.length, 0);
+  }
+
+  /** Whether the structure has a leaf at `path`. */
+  private holds(path: Uint8Array): boolean {
+    let node = this.rootNode;
+    for (let depth = 0; node !== null && node.kind === 'branch'; depth++) {
+      node = bitAt(path, depth) === 0 ? node.left : node.right;
+    }
+    return node !== null && bytesEqual(node.path, path);
+  }
+
+  /** Inserts leaves[from..to), whose paths all lead to `node` at `depth` (the array is reordered). */
+  private insertAll(
+    node: TreeNode | null,
+    leaves: Leaf[],
+    from: number,
+    to: number,
+    depth: number,
+  ): TreeNode | null {
+    if (from === to) return node;
+    if (to - from === 1) return this.insert(node, leaves[from]!, depth);
+    if (node === null) return this.build(leaves, from, to, depth);
+    if (node.kind === 'leaf') {
+      // Several new leaves where one old one sits: their own subtree, then the old leaf unless one
+      // of them is its key's new value.
+      let replaced = false;
+      for (let i = from; i < to && !replaced; i++) replaced = bytesEqual(leaves[i]!.path, node.path);
+      const built = this.build(leaves, from, to, depth);
+      return replaced ? built : this.insert(built, node, depth);
+    }
+    const own = this.own(node);
+    const middle = partitionByBit(leaves, from, to, depth);
+    own.left = this.insertAll(own.left, leaves, from, middle, depth + 1);
+    own.right = this.insertAll(own.right, leaves, middle, to, depth + 1);
+    own.hash = null;
+    return own;
+  }
+
+  /** The compact subtree of leaves[from..to) (at least one leaf) at `depth`: what inserting them one by one into an empty slot gives. */
+  private build(leaves: Leaf[], from: number, to: number, depth: number): TreeNode {
+    if (to - from === 1) return leaves[from]!;
+    if (depth >= 256) throw new LedgerError('STORE_CORRUPT', 'two state keys share a path', {});
+    const middle = partitionByBit(leaves, from, to, depth);
+    return {
+      kind: 'branch',
+      left: middle > from ? this.build(leaves, from, middle, depth + 1) : null,
+      right: middle < to ? this.build(leaves, middle, to, depth + 1) : null,
+      hash: null,
       generation: this.generation,
     };
   }
@@ -223,6 +301,23 @@ export class SparseMerkleTree implements AuthenticatedState, StringKeyedState {
   private nodeHash(node: TreeNode): Uint8Array {
     return nodeHash(this.hash, node);
   }
+}
+
+/** Reorders leaves[from..to) so those with bit 0 at `depth` come first; returns where bit 1 starts. */
+function partitionByBit(leaves: Leaf[], from: number, to: number, depth: number): number {
+  let low = from;
+  let high = to - 1;
+  while (low <= high) {
+    if (bitAt(leaves[low]!.path, depth) === 0) {
+      low++;
+    } else {
+      const swap = leaves[low]!;
+      leaves[low] = leaves[high]!;
+      leaves[high] = swap;
+      high--;
+    }
+  }
+  return low;
 }
 
 /**

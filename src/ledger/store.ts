@@ -6,8 +6,8 @@ import { type BlockHeader, blockHash, decodeBlockHeader, encodeBlockHeader, type
 import { ChainState, type ExecutedBlock, type ExecuteOptions, genesisChain } from './chain-state.js';
 import type { CommittedView } from './committed-view.js';
 import { LedgerError } from './errors.js';
-import { keyString } from './key-string.js';
 import { type ChainParameters, decodeChainParameters, validateChainParameters } from './genesis.js';
+import { keyString } from './key-string.js';
 import { type MerkleInclusionProof, merkleInclusionProof } from './merkle.js';
 import { isSignedTransaction, type SignedTransaction, signedTransactionOf } from './signed-transaction.js';
 import { SparseMerkleTree, type StateProof } from './sparse-merkle.js';
