@@ -82,7 +82,9 @@ export class StateOverlay implements StringKeyedState {
    */
   private sortedNames(): string[] {
     if (this.sorted === null || this.sorted.length !== this.writes.size) {
-      this.sorted = [...this.writes.keys()].sort();
+      const names = [...this.writes.keys()];
+      // A transaction's overlay mostly holds one or two keys.
+      this.sorted = names.length < 2 ? names : names.sort();
     }
     return this.sorted;
   }

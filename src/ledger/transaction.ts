@@ -61,7 +61,15 @@ function writeUnsigned(writer: Writer, tx: UnsignedTransaction): Writer {
 
 function withinUtf8Bytes(value: string, max: number): boolean {
   if (typeof value !== 'string' || value.length === 0) return false;
-  return Buffer.byteLength(value, 'utf8') <= max;
+  return utf8Length(value) <= max;
+}
+
+/** UTF-8 length of a string; short ASCII (chain ids, types) is counted without a call into Buffer. */
+function utf8Length(value: string): number {
+  const count = value.length;
+  if (count > 64) return Buffer.byteLength(value, 'utf8');
+  for (let i = 0; i < count; i++) if (value.charCodeAt(i) >= 0x80) return Buffer.byteLength(value, 'utf8');
+  return count;
 }
 
 export function transactionSigningBytes(tx: UnsignedTransaction): Uint8Array {
@@ -88,8 +96,8 @@ export function encodeTransaction(tx: Transaction): Uint8Array {
  * the result; a field it refuses throws there whatever this says.
  */
 function encodedLength(tx: Transaction): number {
-  const chainId = typeof tx.chainId === 'string' ? Buffer.byteLength(tx.chainId, 'utf8') : 0;
-  const type = typeof tx.type === 'string' ? Buffer.byteLength(tx.type, 'utf8') : 0;
+  const chainId = typeof tx.chainId === 'string' ? utf8Length(tx.chainId) : 0;
+  const type = typeof tx.type === 'string' ? utf8Length(tx.type) : 0;
   return (
     1 +
     varuintLength(chainId) +
