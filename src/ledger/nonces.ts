@@ -66,7 +66,8 @@ export function checkNonce(window: NonceWindow, nonce: bigint): void {
 const EMPTY_WINDOW = new Uint8Array(NONCE_WINDOW / 8);
 
 function encodeWindow(window: NonceWindow): Uint8Array {
-  return new Writer(48)
+  // Sized exactly (u64 and the bitmap), so the writer's buffer is the value.
+  return new Writer(8 + NONCE_WINDOW / 8)
     .u64Big(window.base)
     .fixedBytes(window.used, NONCE_WINDOW / 8)
     .finish();

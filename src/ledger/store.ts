@@ -270,15 +270,23 @@ export class LedgerStore {
     );
     batch.put(blockByHashKey(hash), encodeHeight(height));
     // The index keeps a transaction's first position. The same bytes can be ordered again (two
-    // validators proposed it); the copy is refused on its nonce and must not move the index.
-    const indexed = new Set<string>();
+    // validators proposed it); the copy is refused on its nonce and must not move the index. A copy
+    // is always refused (on its nonce, or for whatever refused the first), so only a refused
+    // transaction is looked for among those before it and on disk: a block where all succeed
+    // builds no set.
+    let indexed: Set<string> | null = null;
     const records: TransactionRecord[] = [];
     for (const [index, { bytes }] of block.transactions.entries()) {
       const txHash = block.txHashes[index]!;
-      const id = keyString(txHash);
-      if (indexed.has(id)) continue;
-      indexed.add(id);
-      if (!block.receipts[index]!.ok && (await this.db.get(transactionKey(txHash))) !== undefined) continue;
+      if (!block.receipts[index]!.ok) {
+        indexed ??= new Set(block.txHashes.slice(0, index).map(keyString));
+        const id = keyString(txHash);
+        if (indexed.has(id)) continue;
+        indexed.add(id);
+        if ((await this.db.get(transactionKey(txHash))) !== undefined) continue;
+      } else {
+        indexed?.add(keyString(txHash));
+      }
       records.push({ height, index, bytes });
     }
     const encoded = encodeTransactionRecords(records);
