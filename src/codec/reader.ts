@@ -14,10 +14,15 @@ const ASCII_RUN = 256;
  */
 export class Reader {
   private offset = 0;
-  private readonly view: DataView;
+  /** Made only for the signed 64-bit field: most records never need one, and each costs an allocation. */
+  private view: DataView | null = null;
 
-  constructor(private readonly bytes: Uint8Array) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  constructor(private readonly bytes: Uint8Array) {}
+
+  /** Big-endian u32 at `at` (bounds already checked). */
+  private get32(at: number): number {
+    const bytes = this.bytes;
+    return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
   }
 
   get position(): number {
@@ -51,14 +56,14 @@ export class Reader {
 
   u16(): number {
     this.need(2, 'u16');
-    const value = this.view.getUint16(this.offset);
+    const value = (this.bytes[this.offset]! << 8) | this.bytes[this.offset + 1]!;
     this.offset += 2;
     return value;
   }
 
   u32(): number {
     this.need(4, 'u32');
-    const value = this.view.getUint32(this.offset);
+    const value = this.get32(this.offset);
     this.offset += 4;
     return value;
   }
@@ -67,24 +72,31 @@ export class Reader {
     const at = this.offset;
     this.need(8, 'u64');
     // Read as two 32-bit halves; above 2^53-1 exactly when the high half exceeds 21 bits.
-    const high = this.view.getUint32(at);
+    const high = this.get32(at);
     if (high > 0x1f_ffff) {
       throw new CodecError('OUT_OF_RANGE', `u64 at ${at} exceeds 2^53-1`, { offset: at });
     }
-    const value = high * 0x1_0000_0000 + this.view.getUint32(at + 4);
+    const value = high * 0x1_0000_0000 + this.get32(at + 4);
     this.offset += 8;
     return value;
   }
 
   u64Big(): bigint {
     this.need(8, 'u64');
-    const value = this.view.getBigUint64(this.offset);
+    const high = this.get32(this.offset);
+    const low = this.get32(this.offset + 4);
+    // Below 2^53 the number is exact; only larger values need bigint arithmetic.
+    const value =
+      high <= 0x1f_ffff ? BigInt(high * 0x1_0000_0000 + low) : (BigInt(high) << 32n) | BigInt(low);
     this.offset += 8;
     return value;
   }
 
   i64Big(): bigint {
     this.need(8, 'i64');
+    if (this.view === null) {
+      this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    }
     const value = this.view.getBigInt64(this.offset);
     this.offset += 8;
     return value;

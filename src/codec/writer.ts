@@ -4,6 +4,7 @@ const textEncoder = new TextEncoder();
 // With the u flag a string is read by code points, so only unpaired surrogates are in Cs.
 const LONE_SURROGATE = /\p{Cs}/u;
 const U64_MAX = (1n << 64n) - 1n;
+const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
 /** Strings up to this length are tried as ASCII first. */
 const ASCII_RUN = 256;
 const I64_MIN = -(1n << 63n);
@@ -17,12 +18,28 @@ const I64_MAX = (1n << 63n) - 1n;
  */
 export class Writer {
   private buffer: Uint8Array;
-  private view: DataView;
+  /** Made only for the 64-bit bigint fields: most records never need one, and each costs an allocation. */
+  private view: DataView | null = null;
   private length = 0;
 
   constructor(initialCapacity = 256) {
     this.buffer = new Uint8Array(initialCapacity);
-    this.view = new DataView(this.buffer.buffer);
+  }
+
+  private dataView(): DataView {
+    if (this.view === null) this.view = new DataView(this.buffer.buffer);
+    return this.view;
+  }
+
+  /** Big-endian, `value` an integer in 0 … 2^32-1. */
+  private put32(value: number): void {
+    const buffer = this.buffer;
+    const at = this.length;
+    buffer[at] = value >>> 24;
+    buffer[at + 1] = (value >>> 16) & 0xff;
+    buffer[at + 2] = (value >>> 8) & 0xff;
+    buffer[at + 3] = value & 0xff;
+    this.length = at + 4;
   }
 
   private reserve(extra: number): void {
@@ -33,7 +50,7 @@ export class Writer {
     const next = new Uint8Array(capacity);
     next.set(this.buffer.subarray(0, this.length));
     this.buffer = next;
-    this.view = new DataView(next.buffer);
+    this.view = null;
   }
 
   u8(value: number): this {
@@ -50,7 +67,8 @@ export class Writer {
   u16(value: number): this {
     checkInteger(value, 0, 0xffff, 'u16');
     this.reserve(2);
-    this.view.setUint16(this.length, value);
+    this.buffer[this.length] = value >>> 8;
+    this.buffer[this.length + 1] = value & 0xff;
     this.length += 2;
     return this;
   }
@@ -58,8 +76,7 @@ export class Writer {
   u32(value: number): this {
     checkInteger(value, 0, 0xffffffff, 'u32');
     this.reserve(4);
-    this.view.setUint32(this.length, value);
-    this.length += 4;
+    this.put32(value);
     return this;
   }
 
@@ -68,16 +85,22 @@ export class Writer {
     checkInteger(value, 0, Number.MAX_SAFE_INTEGER, 'u64');
     // Two 32-bit halves: the same bytes as the bigint path, without a bigint per field.
     this.reserve(8);
-    this.view.setUint32(this.length, Math.floor(value / 0x1_0000_0000));
-    this.view.setUint32(this.length + 4, value >>> 0);
-    this.length += 8;
+    this.put32(Math.floor(value / 0x1_0000_0000));
+    this.put32(value >>> 0);
     return this;
   }
 
   u64Big(value: bigint): this {
     if (value < 0n || value > U64_MAX) throw outOfRange('u64', value);
     this.reserve(8);
-    this.view.setBigUint64(this.length, value);
+    if (value <= SAFE_MAX) {
+      // Nonces and amounts are almost always safe integers: two 32-bit halves, no view needed.
+      const number = Number(value);
+      this.put32(Math.floor(number / 0x1_0000_0000));
+      this.put32(number >>> 0);
+      return this;
+    }
+    this.dataView().setBigUint64(this.length, value);
     this.length += 8;
     return this;
   }
@@ -86,7 +109,7 @@ export class Writer {
   i64Big(value: bigint): this {
     if (value < I64_MIN || value > I64_MAX) throw outOfRange('i64', value);
     this.reserve(8);
-    this.view.setBigInt64(this.length, value);
+    this.dataView().setBigInt64(this.length, value);
     this.length += 8;
     return this;
   }
@@ -169,10 +192,22 @@ export class Writer {
     return this;
   }
 
-  /** A copy of the bytes written so far. */
+  /**
+   * The bytes written so far. When they fill the buffer exactly (a writer sized to its record) the
+   * buffer itself is returned rather than a copy: any later write would first move to a larger
+   * buffer, so the array returned never changes.
+   */
   finish(): Uint8Array {
+    if (this.length === this.buffer.length) return this.buffer;
     return this.buffer.slice(0, this.length);
   }
+}
+
+/** Bytes the shortest LEB128 form of `value` takes: what `varuint` writes. */
+export function varuintLength(value: number): number {
+  let length = 1;
+  for (let rest = value; rest >= 0x80; rest = Math.floor(rest / 0x80)) length++;
+  return length;
 }
 
 function checkInteger(value: number, min: number, max: number, type: string): void {

@@ -1,5 +1,5 @@
 import { decodeExact, type Reader } from '../codec/reader.js';
-import { Writer } from '../codec/writer.js';
+import { varuintLength, Writer } from '../codec/writer.js';
 import { LedgerError } from './errors.js';
 import type { KeyValueState, ReadableState } from './state-interface.js';
 import type { Transaction } from './transaction.js';
@@ -103,7 +103,9 @@ export function encodeKvPut(key: Uint8Array, value: Uint8Array): Uint8Array {
 }
 
 export function kvStateKey(sender: Uint8Array, key: Uint8Array): Uint8Array {
-  return new Writer(8 + sender.length + key.length).string('kv').bytes(sender).bytes(key).finish();
+  // Sized exactly ('kv', then two length-prefixed fields), so the writer's buffer is the key.
+  const length = 3 + varuintLength(sender.length) + sender.length + varuintLength(key.length) + key.length;
+  return new Writer(length).string('kv').bytes(sender).bytes(key).finish();
 }
 
 export const keyValueApplication: Application = {

@@ -6,7 +6,7 @@ import type { Application } from './application.js';
 import { encodeReceipt, type Receipt } from './block.js';
 import { LedgerError } from './errors.js';
 import { merkleRoot } from './merkle.js';
-import { checkNonce, type NonceWindow, readNonceWindow, useNonce } from './nonces.js';
+import { BlockNonces, checkNonce, type NonceWindow } from './nonces.js';
 import { StateOverlay } from './overlay.js';
 import type { SignedTransaction } from './signed-transaction.js';
 import type { AuthenticatedState, ReadableState } from './state-interface.js';
@@ -59,6 +59,10 @@ export function readBeginBlockFailure(state: ReadableState): BeginBlockFailure |
   return { height: reader.u64(), code: reader.string(64), failures: reader.u64() };
 }
 
+/** Most transactions succeed: one shared receipt and its encoding. */
+const OK_RECEIPT: Receipt = Object.freeze({ ok: true, code: '' });
+const OK_RECEIPT_BYTES = encodeReceipt(OK_RECEIPT);
+
 function receiptOf(error: unknown): Receipt {
   return { ok: false, code: isGridShardError(error) ? error.code : 'INTERNAL_ERROR' };
 }
@@ -106,20 +110,21 @@ export function executeBlock(state: AuthenticatedState, input: BlockExecutionInp
   const receipts: Receipt[] = [];
   const txHashes = input.transactions.map((signed) => signed.hash);
   const beginBlock = runBeginBlock(blockOverlay, input);
+  const nonces = new BlockNonces(blockOverlay);
   input.transactions.forEach(({ tx, signatureChecked }, txIndex) => {
-    let window: NonceWindow;
+    let nonce: { key: string; window: NonceWindow };
     try {
       if (input.verifySignatures && !signatureChecked) checkTransaction(scheme, tx, input);
       else if (tx.chainId !== input.chainId || tx.shardId !== input.shardId) {
         throw new LedgerError('WRONG_CHAIN', 'transaction names another chain or shard', {});
       }
-      window = readNonceWindow(blockOverlay, tx.sender);
-      checkNonce(window, tx.nonce);
+      nonce = nonces.read(tx.sender);
+      checkNonce(nonce.window, tx.nonce);
     } catch (error) {
       receipts.push(receiptOf(error));
       return;
     }
-    useNonce(blockOverlay, tx.sender, window, tx.nonce);
+    nonces.use(nonce.key, nonce.window, tx.nonce);
     const txOverlay = new StateOverlay(blockOverlay);
     try {
       input.application.execute(txOverlay, tx, {
@@ -132,7 +137,7 @@ export function executeBlock(state: AuthenticatedState, input: BlockExecutionInp
         txHash: txHashes[txIndex]!,
       });
       txOverlay.commitTo(blockOverlay);
-      receipts.push({ ok: true, code: '' });
+      receipts.push(OK_RECEIPT);
     } catch (error) {
       receipts.push(receiptOf(error));
     }
@@ -143,7 +148,10 @@ export function executeBlock(state: AuthenticatedState, input: BlockExecutionInp
     txHashes,
     txRoot: merkleRoot(scheme.hash, txHashes),
     receipts,
-    receiptsRoot: merkleRoot(scheme.hash, receipts.map(encodeReceipt)),
+    receiptsRoot: merkleRoot(
+      scheme.hash,
+      receipts.map((receipt) => (receipt === OK_RECEIPT ? OK_RECEIPT_BYTES : encodeReceipt(receipt))),
+    ),
     stateRoot: state.root(),
     changes,
     beginBlock,

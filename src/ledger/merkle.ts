@@ -1,4 +1,4 @@
-import { bytesEqual } from '../crypto/hash.js';
+import { binaryDigestOf, bytesEqual, latin1Bytes } from '../crypto/hash.js';
 import { LedgerError } from './errors.js';
 
 /**
@@ -15,12 +15,41 @@ export type HashFunction = (...parts: Uint8Array[]) => Uint8Array;
 const LEAF_PREFIX = new Uint8Array([0]);
 const NODE_PREFIX = new Uint8Array([1]);
 
+/**
+ * The input of one tagged hash of one or two 32-byte values, filled in place and hashed at once.
+ * Hash functions read their input synchronously and keep nothing, so one buffer serves every call;
+ * filling it directly costs less than handing the parts over to be joined.
+ */
+const TAGGED_ONE = new Uint8Array(33);
+const TAGGED_TWO = new Uint8Array(65);
+
+/** H(tag ‖ a), the same bytes as `hash(tag, a)`. */
+export function hashTagged1(hash: HashFunction, tag: Uint8Array, a: Uint8Array): Uint8Array {
+  if (tag.length !== 1 || a.length !== 32) return hash(tag, a);
+  const input = TAGGED_ONE;
+  input[0] = tag[0]!;
+  for (let i = 0; i < 32; i++) input[1 + i] = a[i]!;
+  return hash(input);
+}
+
+/** H(tag ‖ a ‖ b), the same bytes as `hash(tag, a, b)`. */
+export function hashTagged2(hash: HashFunction, tag: Uint8Array, a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (tag.length !== 1 || a.length !== 32 || b.length !== 32) return hash(tag, a, b);
+  const input = TAGGED_TWO;
+  input[0] = tag[0]!;
+  for (let i = 0; i < 32; i++) {
+    input[1 + i] = a[i]!;
+    input[33 + i] = b[i]!;
+  }
+  return hash(input);
+}
+
 export function merkleLeafHash(hash: HashFunction, leaf: Uint8Array): Uint8Array {
-  return hash(LEAF_PREFIX, leaf);
+  return hashTagged1(hash, LEAF_PREFIX, leaf);
 }
 
 export function merkleNodeHash(hash: HashFunction, left: Uint8Array, right: Uint8Array): Uint8Array {
-  return hash(NODE_PREFIX, left, right);
+  return hashTagged2(hash, NODE_PREFIX, left, right);
 }
 
 /**
@@ -72,8 +101,68 @@ function leafHashesOf(hash: HashFunction, leaves: readonly Uint8Array[]): Uint8A
   return hashes;
 }
 
+/**
+ * The root of `leaves`, the same bytes as `merkleRootOfLeafHashes` over their leaf hashes. The
+ * tree's nodes are kept as latin1 strings (node:crypto's digest as it comes, no array per node);
+ * equal consecutive leaves and equal pairs are hashed once, compared by value.
+ */
 export function merkleRoot(hash: HashFunction, leaves: readonly Uint8Array[]): Uint8Array {
-  return merkleRootOfLeafHashes(hash, leafHashesOf(hash, leaves));
+  if (leaves.length === 0) return hash();
+  const digest = binaryDigestOf(hash);
+  let level: string[] = [];
+  let previous: Uint8Array | null = null;
+  let previousHash = '';
+  for (const leaf of leaves) {
+    if (previous === null || !bytesEqual(previous, leaf)) {
+      previous = leaf;
+      previousHash = digest(taggedInput(LEAF_PREFIX, leaf));
+    }
+    level.push(previousHash);
+  }
+  while (level.length > 1) {
+    const next: string[] = [];
+    let lastLeft = '';
+    let lastRight = '';
+    let lastParent = '';
+    for (let i = 0; i + 1 < level.length; i += 2) {
+      const left = level[i]!;
+      const right = level[i + 1]!;
+      if (lastParent === '' || left !== lastLeft || right !== lastRight) {
+        lastLeft = left;
+        lastRight = right;
+        lastParent = digest(pairInput(left, right));
+      }
+      next.push(lastParent);
+    }
+    if (level.length % 2 === 1) next.push(level[level.length - 1]!);
+    level = next;
+  }
+  return latin1Bytes(level[0]!);
+}
+
+/** tag ‖ data, in the reused input when data is a 32-byte hash. */
+function taggedInput(tag: Uint8Array, data: Uint8Array): Uint8Array {
+  if (data.length !== 32) {
+    const input = new Uint8Array(1 + data.length);
+    input[0] = tag[0]!;
+    input.set(data, 1);
+    return input;
+  }
+  const input = TAGGED_ONE;
+  input[0] = tag[0]!;
+  for (let i = 0; i < 32; i++) input[1 + i] = data[i]!;
+  return input;
+}
+
+/** 0x01 ‖ left ‖ right for two 32-byte digests given as strings, in the reused input. */
+function pairInput(left: string, right: string): Uint8Array {
+  const input = TAGGED_TWO;
+  input[0] = NODE_PREFIX[0]!;
+  for (let i = 0; i < 32; i++) {
+    input[1 + i] = left.charCodeAt(i);
+    input[33 + i] = right.charCodeAt(i);
+  }
+  return input;
 }
 
 export interface MerkleInclusionProof {

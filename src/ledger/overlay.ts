@@ -13,6 +13,7 @@ export class StateOverlay implements StringKeyedState {
   /** null marks a staged delete. */
   private readonly writes = new Map<string, Uint8Array | null>();
   private readonly keyedBase: StringKeyedState | null;
+  private sorted: string[] | null = null;
 
   constructor(private readonly base: KeyValueState) {
     this.keyedBase = isStringKeyed(base) ? base : null;
@@ -72,9 +73,19 @@ export class StateOverlay implements StringKeyedState {
       else target.set(keyBytes(name), value);
     }
     this.writes.clear();
+    this.sorted = null;
   }
 
+  /**
+   * The staged names, sorted once for `changes` and `commitTo` alike. Staged names are only ever
+   * added until the overlay is emptied, so the same count means the same names.
+   */
   private sortedNames(): string[] {
-    return [...this.writes.keys()].sort();
+    if (this.sorted === null || this.sorted.length !== this.writes.size) {
+      const names = [...this.writes.keys()];
+      // A transaction's overlay mostly holds one or two keys.
+      this.sorted = names.length < 2 ? names : names.sort();
+    }
+    return this.sorted;
   }
 }

@@ -1,5 +1,5 @@
 import { decodeExact, type Reader } from '../codec/reader.js';
-import { Writer } from '../codec/writer.js';
+import { varuintLength, Writer } from '../codec/writer.js';
 import { type Receipt, readReceipt } from './block.js';
 
 /**
@@ -71,7 +71,18 @@ export interface BlockRecord {
 export const MAX_BLOCK_TRANSACTIONS = 100_000;
 
 export function encodeBlockRecord(record: BlockRecord): Uint8Array {
-  const writer = new Writer(record.headerBytes.length + 40 * record.txHashes.length + 16);
+  // Sized exactly, so the writer's buffer is the record and a block's tens of kilobytes are not copied.
+  let length =
+    varuintLength(record.headerBytes.length) +
+    record.headerBytes.length +
+    varuintLength(record.txHashes.length) +
+    32 * record.txHashes.length +
+    varuintLength(record.receipts.length);
+  for (const receipt of record.receipts) {
+    const code = receipt.code.length === 0 ? 0 : Buffer.byteLength(receipt.code, 'utf8');
+    length += 1 + varuintLength(code) + code;
+  }
+  const writer = new Writer(length);
   writer.bytes(record.headerBytes);
   writer.varuint(record.txHashes.length);
   for (const hash of record.txHashes) writer.fixedBytes(hash, 32);
@@ -94,12 +105,38 @@ export interface TransactionRecord {
   readonly bytes: Uint8Array;
 }
 
+function transactionRecordLength(record: TransactionRecord): number {
+  const length = record.bytes.length;
+  return 12 + varuintLength(length) + length;
+}
+
+function writeTransactionRecord(writer: Writer, record: TransactionRecord): Writer {
+  return writer.u64(record.height).u32(record.index).bytes(record.bytes);
+}
+
 export function encodeTransactionRecord(record: TransactionRecord): Uint8Array {
-  return new Writer(16 + record.bytes.length)
-    .u64(record.height)
-    .u32(record.index)
-    .bytes(record.bytes)
-    .finish();
+  // Sized exactly, so the writer's buffer is the record.
+  return writeTransactionRecord(new Writer(transactionRecordLength(record)), record).finish();
+}
+
+/**
+ * Each record as `encodeTransactionRecord` writes it, all in one buffer: a block's records cost
+ * one allocation rather than one each. Every record returned is a view into that buffer.
+ */
+export function encodeTransactionRecords(records: readonly TransactionRecord[]): Uint8Array[] {
+  let total = 0;
+  for (const record of records) total += transactionRecordLength(record);
+  const writer = new Writer(total);
+  for (const record of records) writeTransactionRecord(writer, record);
+  const all = writer.finish();
+  const views: Uint8Array[] = [];
+  let offset = 0;
+  for (const record of records) {
+    const end = offset + transactionRecordLength(record);
+    views.push(all.subarray(offset, end));
+    offset = end;
+  }
+  return views;
 }
 
 export function decodeTransactionRecord(bytes: Uint8Array): TransactionRecord {

@@ -7,6 +7,7 @@ import { ChainState, type ExecutedBlock, type ExecuteOptions, genesisChain } fro
 import type { CommittedView } from './committed-view.js';
 import { LedgerError } from './errors.js';
 import { type ChainParameters, decodeChainParameters, validateChainParameters } from './genesis.js';
+import { keyString } from './key-string.js';
 import { type MerkleInclusionProof, merkleInclusionProof } from './merkle.js';
 import { isSignedTransaction, type SignedTransaction, signedTransactionOf } from './signed-transaction.js';
 import { SparseMerkleTree, type StateProof } from './sparse-merkle.js';
@@ -21,12 +22,13 @@ import {
   encodeBlockRecord,
   encodeHead,
   encodeHeight,
-  encodeTransactionRecord,
+  encodeTransactionRecords,
   type HeadRecord,
   META_CHAIN,
   META_HEAD,
   RecordKind,
   stateKey,
+  type TransactionRecord,
   transactionKey,
 } from './store-layout.js';
 import type { Transaction } from './transaction.js';
@@ -268,15 +270,28 @@ export class LedgerStore {
     );
     batch.put(blockByHashKey(hash), encodeHeight(height));
     // The index keeps a transaction's first position. The same bytes can be ordered again (two
-    // validators proposed it); the copy is refused on its nonce and must not move the index.
-    const indexed = new Set<string>();
+    // validators proposed it); the copy is refused on its nonce and must not move the index. A copy
+    // is always refused (on its nonce, or for whatever refused the first), so only a refused
+    // transaction is looked for among those before it and on disk: a block where all succeed
+    // builds no set.
+    let indexed: Set<string> | null = null;
+    const records: TransactionRecord[] = [];
     for (const [index, { bytes }] of block.transactions.entries()) {
       const txHash = block.txHashes[index]!;
-      const id = Buffer.from(txHash).toString('hex');
-      if (indexed.has(id)) continue;
-      indexed.add(id);
-      if (!block.receipts[index]!.ok && (await this.db.get(transactionKey(txHash))) !== undefined) continue;
-      batch.put(transactionKey(txHash), encodeTransactionRecord({ height, index, bytes }));
+      if (!block.receipts[index]!.ok) {
+        indexed ??= new Set(block.txHashes.slice(0, index).map(keyString));
+        const id = keyString(txHash);
+        if (indexed.has(id)) continue;
+        indexed.add(id);
+        if ((await this.db.get(transactionKey(txHash))) !== undefined) continue;
+      } else {
+        indexed?.add(keyString(txHash));
+      }
+      records.push({ height, index, bytes });
+    }
+    const encoded = encodeTransactionRecords(records);
+    for (const [i, { index }] of records.entries()) {
+      batch.put(transactionKey(block.txHashes[index]!), encoded[i]!);
     }
     for (const { key, value } of block.changes) {
       if (value === null) batch.del(stateKey(key));

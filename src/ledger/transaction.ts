@@ -1,7 +1,7 @@
 import { CodecError } from '../codec/errors.js';
 import { MAX_CHAIN_ID_LENGTH } from '../codec/limits.js';
 import { decodeExact, type Reader } from '../codec/reader.js';
-import { Writer } from '../codec/writer.js';
+import { varuintLength, Writer } from '../codec/writer.js';
 import { bytesEqual } from '../crypto/hash.js';
 import type { SignatureScheme, Signer } from '../crypto/scheme.js';
 import { LedgerError } from './errors.js';
@@ -61,7 +61,15 @@ function writeUnsigned(writer: Writer, tx: UnsignedTransaction): Writer {
 
 function withinUtf8Bytes(value: string, max: number): boolean {
   if (typeof value !== 'string' || value.length === 0) return false;
-  return Buffer.byteLength(value, 'utf8') <= max;
+  return utf8Length(value) <= max;
+}
+
+/** UTF-8 length of a string; short ASCII (chain ids, types) is counted without a call into Buffer. */
+function utf8Length(value: string): number {
+  const count = value.length;
+  if (count > 64) return Buffer.byteLength(value, 'utf8');
+  for (let i = 0; i < count; i++) if (value.charCodeAt(i) >= 0x80) return Buffer.byteLength(value, 'utf8');
+  return count;
 }
 
 export function transactionSigningBytes(tx: UnsignedTransaction): Uint8Array {
@@ -78,9 +86,33 @@ export function signTransaction(signer: Signer, tx: Omit<UnsignedTransaction, 's
 }
 
 export function encodeTransaction(tx: Transaction): Uint8Array {
-  return writeUnsigned(new Writer(192 + tx.payload.length), tx)
+  return writeUnsigned(new Writer(encodedLength(tx)), tx)
     .bytes(tx.signature)
     .finish();
+}
+
+/**
+ * The length of the encoding when every field is as the writer wants it, so the writer's buffer is
+ * the result; a field it refuses throws there whatever this says.
+ */
+function encodedLength(tx: Transaction): number {
+  const chainId = typeof tx.chainId === 'string' ? utf8Length(tx.chainId) : 0;
+  const type = typeof tx.type === 'string' ? utf8Length(tx.type) : 0;
+  return (
+    1 +
+    varuintLength(chainId) +
+    chainId +
+    4 +
+    varuintLength(type) +
+    type +
+    varuintLength(tx.payload.length) +
+    tx.payload.length +
+    varuintLength(tx.sender.length) +
+    tx.sender.length +
+    8 +
+    varuintLength(tx.signature.length) +
+    tx.signature.length
+  );
 }
 
 export function readTransaction(reader: Reader, scheme: SignatureScheme): Transaction {

@@ -14,6 +14,44 @@ describe('codec fast paths give the general encoding', () => {
     }
   });
 
+  it('writes and reads u16, u32 and u64 bigints as DataView does, on both sides of 2^53', () => {
+    const u16s = [0, 1, 0xff, 0x100, 0xfffe, 0xffff];
+    const u32s = [0, 1, 0xff, 0x100, 0xffff, 0x1_0000, 0x7fff_ffff, 0x8000_0000, 0xffff_ffff];
+    const u64s = [0n, 1n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 63n, 2n ** 64n - 1n];
+    for (const value of u16s) {
+      const expected = new Uint8Array(2);
+      new DataView(expected.buffer).setUint16(0, value);
+      const bytes = new Writer(1).u16(value).finish();
+      assert.deepEqual(bytes, expected);
+      assert.equal(
+        decodeExact(bytes, (r) => r.u16()),
+        value,
+      );
+    }
+    for (const value of u32s) {
+      const expected = new Uint8Array(4);
+      new DataView(expected.buffer).setUint32(0, value);
+      // An odd offset, read from a view into a larger buffer.
+      const bytes = new Writer(1).u8(7).u32(value).finish();
+      assert.deepEqual(bytes.subarray(1), expected);
+      const shifted = new Uint8Array(bytes.length + 3).fill(0xee);
+      shifted.set(bytes, 3);
+      const reader = new Reader(shifted.subarray(3));
+      assert.equal(reader.u8(), 7);
+      assert.equal(reader.u32(), value);
+    }
+    for (const value of u64s) {
+      const expected = new Uint8Array(8);
+      new DataView(expected.buffer).setBigUint64(0, value);
+      const bytes = new Writer(1).u64Big(value).finish();
+      assert.deepEqual(bytes, expected);
+      assert.equal(
+        decodeExact(bytes, (r) => r.u64Big()),
+        value,
+      );
+    }
+  });
+
   it('refuses a u64 above 2^53-1 at the same offset as before', () => {
     for (const big of [2n ** 53n, 2n ** 64n - 1n]) {
       const bytes = new Writer(8).u64Big(big).finish();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { sha256, sm3, toHex } from '../../src/crypto/hash.js';
+import { binaryDigestOf, latin1, latin1Bytes, sha256, sm3, toHex } from '../../src/crypto/hash.js';
 import { Prng } from '../../src/kit/prng.js';
 
 function reference(algorithm: string, parts: Uint8Array[]): string {
@@ -38,5 +38,31 @@ describe('hash of concatenated parts', () => {
     assert.equal(a.length, 32);
     assert.equal(a.byteOffset, 0);
     assert.equal(a.buffer.byteLength, 32);
+  });
+
+  it('gives the same digest as a latin1 string, directly for SHA-256 and SM3 and through any other function', () => {
+    const prng = new Prng(12);
+    let wrapped = 0;
+    const counting = (...parts: Uint8Array[]) => {
+      wrapped++;
+      return sha256(...parts);
+    };
+    for (const length of [0, 1, 32, 65, 300]) {
+      const data = new Uint8Array(length).map(() => prng.int(256));
+      for (const [name, fn] of [
+        ['sha256', sha256],
+        ['sm3', sm3],
+        ['sha256', counting],
+      ] as const) {
+        const text = binaryDigestOf(fn)(data);
+        assert.equal(text.length, 32);
+        assert.equal(toHex(latin1Bytes(text)), reference(name, [data]), `${name} ${length}`);
+      }
+    }
+    assert.equal(wrapped, 5, 'another function is called once per digest');
+    for (const length of [0, 1, 255, 256, 257, 1000]) {
+      const bytes = new Uint8Array(length).map(() => prng.int(256));
+      assert.deepEqual(latin1Bytes(latin1(bytes)), bytes);
+    }
   });
 });

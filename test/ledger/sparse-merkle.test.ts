@@ -160,4 +160,44 @@ describe('sparse Merkle state', () => {
     value[0] = 0;
     assert.deepEqual(byBytes.get(enc('x')), enc('mutable'));
   });
+
+  it('places a batch of writes as one write at a time does: seeded batches of sets and deletes', () => {
+    const random = new Prng(11);
+    // `batched` computes its root once per batch; `stepwise` after every single write, so each of
+    // its writes is placed alone. Batches range from one write to a few hundred, over a key space
+    // small enough that keys are rewritten, deleted, deleted before ever being placed and written
+    // again after a delete within one batch.
+    const batched = new SparseMerkleTree(sha256);
+    const stepwise = new SparseMerkleTree(sha256);
+    const content = new Map<number, Uint8Array>();
+    for (let batch = 0; batch < 60; batch++) {
+      const size = batch % 7 === 0 ? 1 + random.int(400) : 1 + random.int(40);
+      for (let i = 0; i < size; i++) {
+        const k = random.int(batch < 20 ? 60 : 600);
+        const key = enc(`key/${k}`);
+        if (random.float() < 0.3) {
+          batched.delete(key);
+          stepwise.delete(key);
+          content.delete(k);
+        } else {
+          const value = enc(`v${batch}.${i}`);
+          batched.set(key, value);
+          stepwise.set(key, value);
+          content.set(k, value);
+        }
+        stepwise.root();
+      }
+      const root = batched.root();
+      assert.equal(toHex(root), toHex(stepwise.root()), `batch ${batch}`);
+      for (let k = 0; k < 600; k += 37) {
+        const key = enc(`key/${k}`);
+        const value = content.get(k);
+        assert.deepEqual(batched.get(key), value);
+        assert.ok(verifyStateProof(sha256, root, key, value, batched.prove(key)), `batch ${batch} key ${k}`);
+      }
+    }
+    const rebuilt = new SparseMerkleTree(sha256);
+    for (const [k, value] of content) rebuilt.set(enc(`key/${k}`), value);
+    assert.equal(toHex(rebuilt.root()), toHex(batched.root()));
+  });
 });

@@ -72,6 +72,38 @@ describe('ledger store', () => {
     assert.equal((await verifyLedger(dir, keyValueApplication)).ok, true);
   });
 
+  it('indexes a transaction ordered more than once at its first position', async () => {
+    const dir = freshDir();
+    const store = await LedgerStore.create(dir, params, keyValueApplication);
+    const carol = ed25519Scheme.signer(sha256(enc('carol')));
+    const put = (nonce: bigint, chainId = 'test') =>
+      signTransaction(carol, {
+        chainId,
+        shardId: 0,
+        type: KV_PUT,
+        payload: encodeKvPut(enc('k'), enc('v')),
+        nonce,
+      });
+    const once = put(0n);
+    const elsewhere = put(1n, 'other');
+    const first = await store.append([put(5n), once, elsewhere, once, elsewhere], { timestampMs: 2000 });
+    assert.deepEqual(
+      first.receipts.map((r) => r.code),
+      ['', '', 'WRONG_CHAIN', 'BAD_NONCE', 'WRONG_CHAIN'],
+    );
+    const second = await store.append([once, elsewhere], { timestampMs: 3000 });
+    assert.deepEqual(
+      second.receipts.map((r) => r.code),
+      ['BAD_NONCE', 'WRONG_CHAIN'],
+    );
+    const located = await store.readTransaction(first.txHashes[1]!);
+    assert.deepEqual([located?.height, located?.index], [1, 1]);
+    const refused = await store.readTransaction(first.txHashes[2]!);
+    assert.deepEqual([refused?.height, refused?.index], [1, 2]);
+    await store.close();
+    assert.equal((await verifyLedger(dir, keyValueApplication)).ok, true);
+  });
+
   it('accepts unused nonces in any order inside the window and never the same one twice', async () => {
     const store = await LedgerStore.create(freshDir(), params, keyValueApplication);
     const bob = ed25519Scheme.signer(sha256(enc('bob')));
