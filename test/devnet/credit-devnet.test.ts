@@ -15,7 +15,10 @@ const EQUIVOCATOR = 3;
 
 let network: TestNetwork | null = null;
 let passed = false;
+/** The load loop runs while this holds; a failed test must not leave it spinning. */
+let sending = false;
 after(async () => {
+  sending = false;
   await network?.stop(5000);
   if (!passed && network !== null) console.log(network.logTails());
   network?.remove();
@@ -41,7 +44,7 @@ describe('credit on a running chain: a slow validator and an equivocating one', 
     // A steady trickle of transactions, as a running market sends: block time (and so the cycle
     // clock) moves with the time markers validators put in front of what they propose.
     const submit = readingSubmitter(network.clients, 'credit-test', 'credit load');
-    const sending = true;
+    sending = true;
     const load = (async () => {
       for (let k = 0; sending; k += 4) {
         await submit(k, 4, [0, 1]).catch(() => []);
@@ -83,6 +86,8 @@ describe('credit on a running chain: a slow validator and an equivocating one', 
         other.nodes.map((n) => n.cycleScore),
         roles!.nodes.map((n) => n.cycleScore),
       );
+    sending = false;
+    await load;
     console.log(
       `credit devnet: ${JSON.stringify(roles!.nodes.map((n) => [n.index, n.credit, n.cycleScore, n.evidence]))}`,
     );
