@@ -1,4 +1,5 @@
 import { toHex } from '../crypto/hash.js';
+import type { StoredBlock } from '../ledger/store.js';
 import { storeAuditChain } from '../node/credit-audit.js';
 import { CreditWatch } from '../node/credit-watch.js';
 import { committeeOf } from '../node/genesis-file.js';
@@ -79,4 +80,26 @@ export function registerRolesRoutes(server: RouteServer, node: ApiNode): void {
       }),
     };
   });
+}
+
+/**
+ * The SSE `suspended` events a block brings: one per member whose suspension the block recorded
+ * (`roles.equivocation`), read from the state after it. Sent after the block's own event.
+ */
+export function suspensionEvents(block: StoredBlock, node: Pick<ApiNode, 'genesis' | 'store'>): string {
+  const state = { get: (key: Uint8Array) => node.store.getState(key) };
+  let out = '';
+  for (const v of node.genesis.validators) {
+    const suspension = readSuspension(state, v.index);
+    if (suspension === undefined || suspension.height !== block.header.height) continue;
+    const data = {
+      member: v.index,
+      publicKey: v.publicKey,
+      round: suspension.round,
+      height: suspension.height,
+      proof: toHex(suspension.proof),
+    };
+    out += `event: suspended\ndata: ${JSON.stringify(data)}\n\n`;
+  }
+  return out;
 }

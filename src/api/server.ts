@@ -20,7 +20,7 @@ import {
   sendRetryLater,
 } from './problem.js';
 import { RateLimiter } from './rate-limit.js';
-import { registerRolesRoutes } from './roles-routes.js';
+import { registerRolesRoutes, suspensionEvents } from './roles-routes.js';
 import { RouteServer } from './route-server.js';
 import { SessionTable } from './sessions.js';
 import { registerShardingRoutes } from './sharding-routes.js';
@@ -152,7 +152,12 @@ export async function buildApi(node: ApiNode, options: ApiOptions): Promise<Fast
     node.off('block', onBlock);
   });
   registerTransactionRoutes(server, node, limiter, commits, now);
-  const hub = new EventHub(node, limits, blockEvent, (reason) => rejected(reason));
+  const hub = new EventHub(
+    node,
+    limits,
+    (block) => blockEvent(block) + suspensionEvents(block, node),
+    (reason) => rejected(reason),
+  );
   registerEventRoutes(server, hub, rejected);
   registerMarketRoutes(server, node, now, sessions);
   registerGridRoutes(server, node);

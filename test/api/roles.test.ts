@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { after, describe, it } from 'node:test';
 import type { ApiNode } from '../../src/api/interface.js';
+import { suspensionEvents } from '../../src/api/roles-routes.js';
 import { buildApi } from '../../src/api/server.js';
 import { Writer } from '../../src/codec/index.js';
 import { toHex } from '../../src/crypto/hash.js';
@@ -17,6 +18,10 @@ import { CREDIT_SCALE } from '../../src/sharding/index.js';
 import { auditChain, chainsOf } from '../node/sim-chains.js';
 
 const CYCLE_MS = 1500;
+
+function stored(block: ExecutedBlock): StoredBlock {
+  return { header: block.header, hash: block.hash, txHashes: block.txHashes, receipts: block.receipts };
+}
 
 /** The pieces of a node the roles route reads: its genesis and a store holding a simulated chain. */
 function nodeOn(
@@ -125,6 +130,19 @@ describe('GET /api/v1/roles', () => {
       [false, true, false, false],
     );
     assert.deepEqual(answer.nodes[1]!.suspension, { round: 9, height: 4, proof: '010203' });
+    // The event stream tells of it once, with the block that recorded it.
+    const node = nodeOn(blocks, genesis, state);
+    const at = (height: number) => ({ ...stored(blocks[0]!), header: { ...blocks[0]!.header, height } });
+    const event = suspensionEvents(at(4), node);
+    assert.match(event, /^event: suspended\ndata: /);
+    assert.deepEqual(JSON.parse(event.split('data: ')[1]!), {
+      member: 1,
+      publicKey: genesis.validators[1]!.publicKey,
+      round: 9,
+      height: 4,
+      proof: '010203',
+    });
+    assert.equal(suspensionEvents(at(5), node), '');
   });
 
   it('says why a PBFT chain has no credit', async () => {
