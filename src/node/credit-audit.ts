@@ -227,7 +227,9 @@ export function cycleAt(clock: CycleClock, timeMs: number): number {
  * again after new blocks only audits the cycles closed since.
  */
 export class CreditLedger {
-  private readonly audits: CycleAudit[] = [];
+  /** The next cycle to audit: every cycle before it is audited (or had no block, so nothing to score). */
+  private next = 0;
+  private latest: CycleAudit | null = null;
   private credit = new Map<number, number>();
   private closed = 0;
   /** Suspension is for good: a proven equivocator's credit stays 0 in every later cycle. */
@@ -243,30 +245,36 @@ export class CreditLedger {
   /**
    * Audits the cycles closed on `chain` that are not audited yet, oldest first and at most
    * `maxCycles` of them (a caller answering a request bounds its work; the rest waits for the
-   * next call); returns the newest audit.
+   * next call); returns the newest audit. Cycles without a block of their own hold nothing to
+   * score and are passed over at once, however many (a chain idle for a day, or one whose genesis
+   * time lies long before its first block).
    */
   async update(chain: AuditChain, maxCycles = Number.POSITIVE_INFINITY): Promise<CycleAudit | null> {
-    if (chain.head < 1) return this.last;
+    if (chain.head < 1) return this.latest;
     const closedThrough = cycleAt(this.clock, (await chain.block(chain.head)).timestampMs) - 1;
     this.closed = Math.max(this.closed, closedThrough + 1);
-    for (
-      let cycle = this.audits.length, done = 0;
-      cycle <= closedThrough && done < maxCycles;
-      cycle++, done++
-    ) {
-      const audit = await auditCycle(chain, this.committee, this.clock, cycle, this.weights);
-      this.audits.push(audit);
-      const scores = new Map(audit.scores.map((score, i) => [i, score] as const));
+    for (let done = 0; this.next <= closedThrough && done < maxCycles; done++) {
+      const start = this.clock.genesisTimeMs + this.next * this.clock.cycleMs;
+      const from = await firstBlockAtOrAfter(chain, start);
+      const firstBusy =
+        from > chain.head ? closedThrough + 1 : cycleAt(this.clock, (await chain.block(from)).timestampMs);
+      if (firstBusy > this.next) {
+        this.next = Math.min(firstBusy, closedThrough + 1);
+        continue;
+      }
+      const audit = await auditCycle(chain, this.committee, this.clock, this.next, this.weights);
+      this.next++;
+      this.latest = audit;
       for (const member of audit.suspended) this.suspended.add(member);
-      const scored = audit.scored ? scores : new Map<number, number>();
-      this.credit = carryCredit(this.credit, { scores: scored, suspended: this.suspended }, this.carry);
+      const scores = audit.scored ? new Map(audit.scores.map((score, i) => [i, score] as const)) : new Map();
+      this.credit = carryCredit(this.credit, { scores, suspended: this.suspended }, this.carry);
     }
-    return this.last;
+    return this.latest;
   }
 
-  /** The newest cycle audited, or null before the first closes. */
+  /** The newest cycle audited that had blocks, or null before the first. */
   get last(): CycleAudit | null {
-    return this.audits.at(-1) ?? null;
+    return this.latest;
   }
 
   /** Cycles the chain had closed when last looked at; `auditedCycles` trails it while catching up. */
@@ -284,8 +292,9 @@ export class CreditLedger {
     return this.credit.get(validator) ?? CREDIT_SCALE / 2;
   }
 
+  /** Cycles audited or passed over (no block of their own) so far. */
   get auditedCycles(): number {
-    return this.audits.length;
+    return this.next;
   }
 }
 

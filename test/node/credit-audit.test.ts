@@ -88,4 +88,15 @@ describe('credit audited from the chain', () => {
       else assert.ok(ledger.creditOf(v) > CREDIT_SCALE / 2);
     }
   });
+
+  it('passes over cycles without a block at once, however many', async () => {
+    const { chains, committee } = chainsOf(1, 7);
+    const blocks = [...chains.values()][0]!;
+    // Genesis a million cycles before the first block: one look of 8 audits still catches up.
+    const ledger = new CreditLedger(committee, { genesisTimeMs: -1_500_000_000, cycleMs: 1500 });
+    const last = await ledger.update(auditChain(blocks), 8);
+    assert.ok(last !== null && last.scored);
+    assert.equal(ledger.auditedCycles, ledger.closedCycles);
+    assert.ok(ledger.closedCycles > 1_000_000);
+  });
 });

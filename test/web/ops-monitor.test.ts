@@ -119,7 +119,7 @@ describe('operations monitor rules', () => {
     ]);
   });
 
-  it('orders alerts: stalled chains, then each validator by chain and index, with the answering node’s disconnected peers', () => {
+  it('orders alerts: stalled chains, then each validator by chain and index, with the answering node’s disconnected peers, then suspended members', () => {
     const stalled = replay([
       [0, 3, 4],
       [40_000, 3, 4],
@@ -136,6 +136,14 @@ describe('operations monitor rules', () => {
         chains: new Map([[1, stalled]]),
         // Validator 5 is not polled (the monitor reads no API for it), but the node says it is cut off.
         disconnected: { shardId: 1, indices: [5, 3] },
+        // The answering chain holds two members suspended for proven equivocations.
+        suspended: {
+          shardId: 1,
+          members: [
+            { index: 2, round: 40 },
+            { index: 0, round: 7 },
+          ],
+        },
       },
       RULES,
     );
@@ -144,6 +152,8 @@ describe('operations monitor rules', () => {
       { kind: 'unreachable', shardId: 1, index: 3, seconds: 40 },
       { kind: 'disconnected', shardId: 1, index: 3 },
       { kind: 'disconnected', shardId: 1, index: 5 },
+      { kind: 'suspended', shardId: 1, index: 0, round: 7 },
+      { kind: 'suspended', shardId: 1, index: 2, round: 40 },
     ]);
   });
 });

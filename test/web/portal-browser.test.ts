@@ -106,6 +106,11 @@ describe('web portal in Chromium', { skip }, () => {
       await devnet.put('live reading');
       await assertText(height, String(devnet.node.store.head.height));
       await assertText(nodeRows.first().getByTestId('node-height'), String(devnet.node.store.head.height));
+      // Its credit as the chain records it (GET /api/v1/roles): running, then the last cycle's score.
+      const credit = nodeRows.first().getByTestId('node-credit');
+      for (let i = 0; i < 200 && (await credit.textContent()) === '—'; i++)
+        await new Promise((r) => setTimeout(r, 50));
+      assert.match((await credit.textContent()) ?? '', /^\d+\.\d %( \(\d+\.\d %\))?$/);
       // The last minute: the block just committed, and the commit latency the node measured for it
       // (the difference of two status readings, so it shows after the next poll).
       assert.ok(Number(await page.getByTestId('tx-minute').textContent()) >= 1);

@@ -35,6 +35,12 @@ export const opsEn = {
   opsBehindAlert: '{chain}, validator {index}: {blocks} blocks behind the others.',
   opsIsolated: '{chain}, validator {index}: answers but is connected to no other validator.',
   opsDisconnected: '{chain}, validator {index}: not connected to this page’s validator.',
+  opsRole: 'Role',
+  opsCredit: 'Credit (last cycle)',
+  opsRoleVerification: 'verification',
+  opsRoleSuspended: 'suspended',
+  opsSuspendedAlert:
+    '{chain}, validator {index}: suspended, proven to have signed two headers in round {round}.',
 } as const;
 
 export const opsZh: Record<keyof typeof opsEn, string> = {
@@ -71,4 +77,9 @@ export const opsZh: Record<keyof typeof opsEn, string> = {
   opsBehindAlert: '{chain}，验证节点 {index}：落后其他节点 {blocks} 个区块。',
   opsIsolated: '{chain}，验证节点 {index}：能应答，但未与任何其他验证节点连接。',
   opsDisconnected: '{chain}，验证节点 {index}：未与本页面所连验证节点连接。',
+  opsRole: '角色',
+  opsCredit: '信用（上一周期）',
+  opsRoleVerification: '验证节点',
+  opsRoleSuspended: '已暂停',
+  opsSuspendedAlert: '{chain}，验证节点 {index}：已被暂停，经证明在第 {round} 轮签署了两个区块头。',
 };

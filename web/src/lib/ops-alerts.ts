@@ -105,7 +105,8 @@ export type Alert =
     }
   | { readonly kind: 'behind'; readonly shardId: number; readonly index: number; readonly blocks: number }
   | { readonly kind: 'isolated'; readonly shardId: number; readonly index: number }
-  | { readonly kind: 'disconnected'; readonly shardId: number; readonly index: number };
+  | { readonly kind: 'disconnected'; readonly shardId: number; readonly index: number }
+  | { readonly kind: 'suspended'; readonly shardId: number; readonly index: number; readonly round: number };
 
 export interface AlertInput {
   readonly nowMs: number;
@@ -113,11 +114,17 @@ export interface AlertInput {
   readonly chains: ReadonlyMap<number, ChainTrack>;
   /** The answering validator's shard and the validators it reports as not connected to it. */
   readonly disconnected?: { readonly shardId: number; readonly indices: readonly number[] };
+  /** Members the answering chain holds suspended, with the round of the proven equivocation. */
+  readonly suspended?: {
+    readonly shardId: number;
+    readonly members: readonly { readonly index: number; readonly round: number }[];
+  };
 }
 
 /**
  * The alerts, in a stable order: stalled chains first, then per validator (shard, then index)
- * unreachable, behind, isolated (answers but has no peer) and disconnected from the answering node.
+ * unreachable, behind, isolated (answers but has no peer) and disconnected from the answering node;
+ * last, the members the answering chain suspended for a proven equivocation.
  */
 export function alerts(input: AlertInput, rules: AlertRules = DEFAULT_RULES): Alert[] {
   const { nowMs } = input;
@@ -165,5 +172,9 @@ export function alerts(input: AlertInput, rules: AlertRules = DEFAULT_RULES): Al
   for (const index of [...down].sort((a, b) => a - b)) {
     if (!polled.has(index)) out.push({ kind: 'disconnected', shardId: input.disconnected!.shardId, index });
   }
+  const suspended = input.suspended;
+  if (suspended !== undefined)
+    for (const m of [...suspended.members].sort((a, b) => a.index - b.index))
+      out.push({ kind: 'suspended', shardId: suspended.shardId, index: m.index, round: m.round });
   return out;
 }

@@ -43,6 +43,22 @@ export interface MonitorState {
   readonly latency: readonly LatencyReading[];
   readonly polledAtMs: number | null;
   readonly error: string | null;
+  /** The answering chain's roles and credit (GET /api/v1/roles); null on a PBFT chain or before the first read. */
+  readonly roles: RolesView | null;
+}
+
+/** What the monitor shows of GET /api/v1/roles: per member of the answering chain. */
+export interface RolesView {
+  readonly shardId: number;
+  readonly creditScale: number;
+  readonly nodes: readonly {
+    readonly index: number;
+    readonly role: string;
+    readonly credit: number;
+    readonly cycleScore: number | null;
+    readonly suspended: boolean;
+    readonly suspension: { readonly round: number } | null;
+  }[];
 }
 
 interface ShardingView {
@@ -58,6 +74,7 @@ let state: MonitorState = {
   latency: [],
   polledAtMs: null,
   error: null,
+  roles: null,
 };
 const listeners = new Set<() => void>();
 let timer: ReturnType<typeof setInterval> | null = null;
@@ -162,7 +179,9 @@ async function poll(): Promise<void> {
             LATENCY_WINDOW_MS,
           )
         : state.latency;
-    publish({ targets, nodes: polled, chains, latency, polledAtMs: atMs, error: null });
+    // Credit is audited by the answering node from its own chain; it is not a cross-origin read.
+    const roles = await api.get<RolesView>('/api/v1/roles').catch(() => state.roles);
+    publish({ targets, nodes: polled, chains, latency, polledAtMs: atMs, error: null, roles });
   } catch (error) {
     publish({ ...state, error: error instanceof Error ? error.message : String(error) });
   } finally {

@@ -22,6 +22,8 @@ function message(t: Translate, alert: Alert): string {
       return t('opsIsolated', { chain, index: alert.index });
     case 'disconnected':
       return t('opsDisconnected', { chain, index: alert.index });
+    case 'suspended':
+      return t('opsSuspendedAlert', { chain, index: alert.index, round: alert.round });
   }
 }
 
@@ -47,6 +49,16 @@ export function Alerts({
           disconnected: {
             shardId: network.shardId,
             indices: network.validators.filter((v) => !v.connected).map((v) => v.index),
+          },
+        }),
+    ...(monitor.roles === null
+      ? {}
+      : {
+          suspended: {
+            shardId: monitor.roles.shardId,
+            members: monitor.roles.nodes
+              .filter((n) => n.suspended)
+              .map((n) => ({ index: n.index, round: n.suspension?.round ?? 0 })),
           },
         }),
   });

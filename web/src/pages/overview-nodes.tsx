@@ -5,11 +5,12 @@ import { chainName } from './overview-alerts.js';
 
 /**
  * Every validator the monitor reads, chain by chain: its height and how far it is behind the
- * highest of its chain, its peers, its mempool, and whether it answers.
+ * highest of its chain, its peers, its mempool, whether it answers, and for the answering chain its
+ * role and credit (running, and the last cycle's score in brackets) as that chain records them.
  */
 export function NodesPanel({ monitor, nowMs }: { readonly monitor: MonitorState; readonly nowMs: number }) {
   const { t } = useI18n();
-  const { targets, nodes } = monitor;
+  const { targets, nodes, roles } = monitor;
   const best = highestHeights(nodes);
   return (
     <section aria-labelledby="nodes-h">
@@ -29,12 +30,18 @@ export function NodesPanel({ monitor, nowMs }: { readonly monitor: MonitorState;
                 <th scope="col">{t('opsBehind')}</th>
                 <th scope="col">{t('opsPeers')}</th>
                 <th scope="col">{t('opsWaiting')}</th>
+                <th scope="col">{t('opsRole')}</th>
+                <th scope="col">{t('opsCredit')}</th>
                 <th scope="col">{t('opsState')}</th>
               </tr>
             </thead>
             <tbody>
               {targets.map((target, i) => {
                 const node = nodes[i];
+                const member =
+                  roles?.shardId === target.shardId
+                    ? roles.nodes.find((n) => n.index === target.index)
+                    : undefined;
                 const last = node?.last ?? null;
                 const failing = node?.failingSinceMs ?? null;
                 const behind = last === null ? null : (best.get(target.shardId) ?? last.height) - last.height;
@@ -73,6 +80,16 @@ export function NodesPanel({ monitor, nowMs }: { readonly monitor: MonitorState;
                       {last === null ? '—' : `${last.peers} / ${target.committee - 1}`}
                     </td>
                     <td>{last?.mempoolSize ?? '—'}</td>
+                    <td>
+                      {member === undefined
+                        ? '—'
+                        : t(member.suspended ? 'opsRoleSuspended' : 'opsRoleVerification')}
+                    </td>
+                    <td data-testid="node-credit" className={member?.suspended ? 'bad' : undefined}>
+                      {member === undefined
+                        ? '—'
+                        : `${(member.credit / 100).toFixed(1)} %${member.cycleScore === null ? '' : ` (${(member.cycleScore / 100).toFixed(1)} %)`}`}
+                    </td>
                     <td className={failing !== null ? 'bad' : last === null ? undefined : 'good'}>{state}</td>
                   </tr>
                 );
