@@ -183,16 +183,13 @@ export async function auditCycle(
   read.push(...(await verticesOf(chain, to + 1, committee)));
   const lastRound = highest - 1;
   const vertices = read.filter((v) => v.round >= firstRound && v.round <= lastRound);
+  const where = { cycle, fromHeight: from, toHeight: to, firstRound, lastRound };
   if (lastRound < firstRound) {
     // The cycle ordered no new round: nothing to score (a proven equivocator is suspended all
     // the same).
     const suspended = [...new Set(equivocations.map((e) => equivocator(e, n)))].sort((a, b) => a - b);
     return {
-      cycle,
-      fromHeight: from,
-      toHeight: to,
-      firstRound,
-      lastRound,
+      ...where,
       vertices: 0,
       tallies: [],
       scored: false,
@@ -203,11 +200,7 @@ export async function auditCycle(
   const evidence = { committeeSize: n, firstRound, lastRound, vertices, equivocations };
   const scored = creditScores(evidence, weights);
   return {
-    cycle,
-    fromHeight: from,
-    toHeight: to,
-    firstRound,
-    lastRound,
+    ...where,
     vertices: vertices.length,
     tallies: tallyCycle(evidence),
     scored: true,
