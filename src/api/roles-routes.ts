@@ -27,7 +27,7 @@ export function registerRolesRoutes(server: RouteServer, node: ApiNode): void {
         'credit is scored from DAG certificates; this chain runs PBFT',
         'CREDIT_NEEDS_DAG',
       );
-    const audit = await watch.look(() => storeAuditChain(node.store));
+    const audit = await watch.look(() => storeAuditChain(node.store, true));
     const { ledger } = watch;
     return {
       chainId: genesis.chainId,

@@ -26,6 +26,12 @@ export interface AuditChain {
   readonly head: number;
   /** The chain's signature scheme, to read its transactions. */
   readonly scheme: SignatureScheme;
+  /**
+   * The node's own chain, whose certificates its consensus (or, on a common node, the follower)
+   * checked before the blocks were written: read without checking the votes again. An auditor
+   * reading a chain it was handed leaves this out.
+   */
+  readonly trusted?: boolean;
   block(height: number): Promise<{ readonly timestampMs: number; readonly evidence: Uint8Array }>;
   /** The block's transactions as canonical bytes, in block order. */
   transactions(height: number): Promise<Uint8Array[]>;
@@ -106,6 +112,7 @@ async function verticesOf(
         endsCommit: false,
       },
       committee,
+      chain.trusted !== true,
     ),
   );
 }
@@ -291,15 +298,21 @@ export class CreditLedger {
   }
 }
 
-/** A node's ledger as an audit reads it; `head` is fixed when the view is taken. */
-export function storeAuditChain(store: {
-  readonly head: { readonly height: number };
-  readonly scheme: SignatureScheme;
-  readBlock(
-    height: number,
-  ): Promise<{ header: { timestampMs: number; evidence: Uint8Array }; txHashes: Uint8Array[] } | undefined>;
-  readTransaction(hash: Uint8Array): Promise<{ bytes: Uint8Array } | undefined>;
-}): AuditChain {
+/**
+ * A ledger store as an audit reads it; `head` is fixed when the view is taken. `trusted` for the
+ * node's own store (see `AuditChain.trusted`).
+ */
+export function storeAuditChain(
+  store: {
+    readonly head: { readonly height: number };
+    readonly scheme: SignatureScheme;
+    readBlock(
+      height: number,
+    ): Promise<{ header: { timestampMs: number; evidence: Uint8Array }; txHashes: Uint8Array[] } | undefined>;
+    readTransaction(hash: Uint8Array): Promise<{ bytes: Uint8Array } | undefined>;
+  },
+  trusted = false,
+): AuditChain {
   const head = store.head.height;
   const read = async (height: number) => {
     const block = height <= head ? await store.readBlock(height) : undefined;
@@ -310,6 +323,7 @@ export function storeAuditChain(store: {
   return {
     head,
     scheme: store.scheme,
+    trusted,
     block: async (height) => (await read(height)).header,
     transactions: async (height) => {
       const out: Uint8Array[] = [];
