@@ -4,6 +4,9 @@ import {
   combineCoinShares,
   createCoinShare,
   dealCoinKeys,
+  deal as dkgDeal,
+  dkgPublicKeys,
+  dkgSecretShare,
   verifyCoinShare,
 } from '../consensus/coin/index.js';
 import { sha256 } from '../crypto/hash.js';
@@ -105,6 +108,47 @@ function coinFigures(options: CryptoBenchOptions, size: number, threshold: numbe
 }
 
 /**
+ * One distributed key generation of the coin (dkg.ts) for a committee of `size`: what one member
+ * computes (its dealing, its key share from the n shares it received, all n verification keys from
+ * the n dealings) and what crosses the channel, without the sealing of private shares. Milliseconds
+ * are medians over `repeats` generations.
+ */
+function dkgFigures(options: CryptoBenchOptions, size: number, threshold: number) {
+  const params = { size, threshold };
+  const samples = { deal: [] as number[], secretShare: [] as number[], publicKeys: [] as number[] };
+  for (let r = 0; r < options.repeats; r++) {
+    const dealt = Array.from({ length: size }, (_, d) => {
+      const started = performance.now();
+      const out = dkgDeal(params, d, sha256(encoder.encode(`bench dkg ${size} ${r} ${d}`)));
+      if (d === 0) samples.deal.push(performance.now() - started);
+      return out;
+    });
+    const dealings = dealt.map((x) => x.dealing);
+    const mine = dealt.map((x) => x.shares[0]!);
+    let started = performance.now();
+    dkgSecretShare(params, 0, dealings, mine);
+    samples.secretShare.push(performance.now() - started);
+    started = performance.now();
+    dkgPublicKeys(params, dealings);
+    samples.publicKeys.push(performance.now() - started);
+  }
+  const dealMs = round(median(samples.deal), 2);
+  const secretShareMs = round(median(samples.secretShare), 2);
+  const publicKeysMs = round(median(samples.publicKeys), 2);
+  return {
+    size,
+    threshold,
+    dealMs,
+    secretShareMs,
+    publicKeysMs,
+    perMemberMs: round(dealMs + secretShareMs + publicKeysMs, 2),
+    broadcastMessages: size,
+    privateMessages: size * (size - 1),
+    channelBytes: size * threshold * 32 + size * (size - 1) * 32,
+  };
+}
+
+/**
  * Signature rates: one signer over distinct messages (a busy account), and `verifyManyKeys` with
  * a different key for every signature (no per-key work is reused).
  */
@@ -143,6 +187,7 @@ export function runCryptoBenchmark(options: CryptoBenchOptions) {
       ...(SODIUM_GROUP === null ? {} : { libsodium: ristrettoFigures(SODIUM_GROUP, options) }),
     },
     coin: [coinFigures(options, 4, 2), coinFigures(options, 7, 3)],
+    dkg: [dkgFigures(options, 4, 2), dkgFigures(options, 16, 6)],
     sm2: signatureFigures(sm2Scheme, options),
     ed25519: signatureFigures(ed25519Scheme, options),
   };

@@ -9,4 +9,16 @@ export {
   verifyCoinShare,
 } from './coin.js';
 export { type CoinDeal, type CoinPublicKeys, dealCoinKeys, verificationKeyOfShare } from './dealer.js';
+export {
+  type Complaint,
+  type Dealing,
+  type DkgParameters,
+  deal,
+  dkgPublicKeys,
+  dkgSecretShare,
+  type Justification,
+  type PrivateShare,
+  qualifiedDealers,
+  shareMatches,
+} from './dkg.js';
 export { CoinError, type CoinErrorCode } from './errors.js';
