@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { decodeEquivocationProof, verifyEquivocationProof } from '../../src/consensus/dag/index.js';
 import { fromHex } from '../../src/crypto/hash.js';
@@ -88,6 +90,31 @@ describe('credit on a running chain: a slow validator and an equivocating one', 
       );
     sending = false;
     await load;
+    // The command line recomputes validator 0's last audited cycle from its data folder, once
+    // stopped, with every certificate checked; and refuses, typed, a cycle not over yet.
+    await network.stop(5000);
+    const credit = (cycle: number) =>
+      spawnSync(process.execPath, [
+        ...sourceCli(),
+        'credit',
+        '--data',
+        network!.validatorDir(0),
+        '--genesis',
+        join(network!.dir, 'genesis.json'),
+        '--cycle',
+        String(cycle),
+        '--json',
+      ]);
+    const audited = credit(roles!.lastCycle!.cycle);
+    assert.equal(audited.status, 0, audited.stderr.toString());
+    const audit = JSON.parse(audited.stdout.toString()) as { scores: number[]; suspended: number[] };
+    assert.deepEqual(
+      audit.scores,
+      roles!.nodes.map((n) => n.cycleScore),
+    );
+    const open = credit(1_000_000);
+    assert.equal(open.status, 2);
+    assert.match(open.stdout.toString(), /CYCLE_NOT_CLOSED/);
     console.log(
       `credit devnet: ${JSON.stringify(roles!.nodes.map((n) => [n.index, n.credit, n.cycleScore, n.evidence]))}`,
     );
