@@ -90,21 +90,27 @@ describe('credit on a running chain: a slow validator and an equivocating one', 
       );
     sending = false;
     await load;
-    // The command line recomputes validator 0's last audited cycle from its data folder, once
-    // stopped, with every certificate checked; and refuses, typed, a cycle not over yet.
-    await network.stop(5000);
-    const credit = (cycle: number) =>
+    // The command line recomputes validator 0's last audited cycle, every certificate checked:
+    // through the running node's API, then from its data folder once stopped; and refuses, typed,
+    // a cycle not over yet.
+    const credit = (cycle: number, source: string[] = ['--data', network!.validatorDir(0)]) =>
       spawnSync(process.execPath, [
         ...sourceCli(),
         'credit',
-        '--data',
-        network!.validatorDir(0),
+        ...source,
         '--genesis',
         join(network!.dir, 'genesis.json'),
         '--cycle',
         String(cycle),
         '--json',
       ]);
+    const viaApi = credit(roles!.lastCycle!.cycle, ['--api', network.apis[0]!]);
+    assert.equal(viaApi.status, 0, viaApi.stderr.toString());
+    assert.deepEqual(
+      (JSON.parse(viaApi.stdout.toString()) as { scores: number[] }).scores,
+      roles!.nodes.map((n) => n.cycleScore),
+    );
+    await network.stop(5000);
     const audited = credit(roles!.lastCycle!.cycle);
     assert.equal(audited.status, 0, audited.stderr.toString());
     const audit = JSON.parse(audited.stdout.toString()) as { scores: number[]; suspended: number[] };
