@@ -32,7 +32,12 @@ export interface AuditChain {
    * reading a chain it was handed leaves this out.
    */
   readonly trusted?: boolean;
-  block(height: number): Promise<{ readonly timestampMs: number; readonly evidence: Uint8Array }>;
+  block(height: number): Promise<{
+    readonly timestampMs: number;
+    readonly evidence: Uint8Array;
+    /** When known: a block without transactions holds no equivocation proof. */
+    readonly txCount?: number;
+  }>;
   /** The block's transactions as canonical bytes, in block order. */
   transactions(height: number): Promise<Uint8Array[]>;
 }
@@ -91,7 +96,11 @@ async function verticesOf(
   committee: Committee,
 ): Promise<CertifiedVertex[]> {
   const evidence = decodeBlockEvidence((await chain.block(height)).evidence);
-  const entries = batchEntries(evidence, await chain.transactions(height));
+  // Rebuilding each batch is needed only to check its certificate; a trusted chain skips both.
+  const entries =
+    chain.trusted === true
+      ? evidence.batches.map(() => [])
+      : batchEntries(evidence, await chain.transactions(height));
   if (entries === null)
     throw new CreditError(
       'BAD_CREDIT_EVIDENCE',
@@ -127,6 +136,7 @@ export async function equivocationsIn(
   committee: Committee,
 ): Promise<Equivocation[]> {
   const out: Equivocation[] = [];
+  if ((await chain.block(height)).txCount === 0) return out;
   for (const bytes of await chain.transactions(height)) {
     let proof: EquivocationProof;
     try {
@@ -308,7 +318,10 @@ export function storeAuditChain(
     readonly scheme: SignatureScheme;
     readBlock(
       height: number,
-    ): Promise<{ header: { timestampMs: number; evidence: Uint8Array }; txHashes: Uint8Array[] } | undefined>;
+    ): Promise<
+      | { header: { timestampMs: number; evidence: Uint8Array; txCount: number }; txHashes: Uint8Array[] }
+      | undefined
+    >;
     readTransaction(hash: Uint8Array): Promise<{ bytes: Uint8Array } | undefined>;
   },
   trusted = false,

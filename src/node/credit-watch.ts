@@ -5,15 +5,18 @@ import type { GenesisFile } from './genesis-file.js';
 
 /** Cycles one look may audit: a request that finds many closed cycles answers soon and catches up later. */
 const CYCLES_PER_LOOK = 8;
+/** How long a request waits for a look before it answers with what is audited so far. */
+const LOOK_WAIT_MS = 2_000;
 
 /**
  * A node's running view of its committee's credit: audits each closed cycle once, from the node's
- * own chain, and answers with what it has audited. Looks are serialised, so two requests never
- * audit one cycle twice.
+ * own chain, and answers with what it has audited. One look runs at a time, so two requests never
+ * audit one cycle twice; a look that fails (a block missing from the store) is tried again by the
+ * next request.
  */
 export class CreditWatch {
   readonly ledger: CreditLedger;
-  private looking: Promise<CycleAudit | null> = Promise.resolve(null);
+  private pending: Promise<{ failed: unknown }> | null = null;
 
   readonly clock: CycleClock;
   readonly rules: CreditRules;
@@ -27,11 +30,33 @@ export class CreditWatch {
     this.ledger = new CreditLedger(committee, this.clock, this.rules.weights, this.rules.carry);
   }
 
-  look(chain: () => AuditChain): Promise<CycleAudit | null> {
-    this.looking = this.looking.then(
-      () => this.ledger.update(chain(), CYCLES_PER_LOOK),
-      () => this.ledger.update(chain(), CYCLES_PER_LOOK),
+  /**
+   * Audits what closed since the last look, and waits for it at most `waitMs`: a request answers
+   * with what is audited by then, and the look goes on in the background for the next one.
+   */
+  async look(chain: () => AuditChain, waitMs = LOOK_WAIT_MS): Promise<CycleAudit | null> {
+    // Settles, never rejects: a look that fails while nobody waits must not go unhandled.
+    this.pending ??= this.ledger.update(chain(), CYCLES_PER_LOOK).then(
+      () => {
+        this.pending = null;
+        return { failed: null };
+      },
+      (error: unknown) => {
+        this.pending = null;
+        return { failed: error };
+      },
     );
-    return this.looking;
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), waitMs);
+      timer.unref?.();
+    });
+    try {
+      const outcome = await Promise.race([this.pending, waited]);
+      if (outcome !== null && outcome.failed !== null) throw outcome.failed;
+    } finally {
+      clearTimeout(timer);
+    }
+    return this.ledger.last;
   }
 }
