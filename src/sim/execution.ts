@@ -160,9 +160,20 @@ export class SimExecution {
 
   report(honest: readonly number[]): ExecutionReport {
     const finals = honest.map((i) => this.lastBlock.get(i) ?? { height: 0, stateRoot: 'genesis' });
+    // Every decision is a block, one without transactions too, so when the run stops a validator
+    // may be a few such blocks short of the others: it agrees if it lacks nothing else. Its state
+    // root still has to match (an empty block can run due application work).
+    const top = Math.max(0, ...finals.map((f) => f.height));
+    const onlyEmptyAbove = (height: number) => {
+      for (let h = height + 1; h <= top; h++) {
+        const block = this.canonical.get(h);
+        if (block === undefined || block.ok + block.refused > 0) return false;
+      }
+      return true;
+    };
+    const keys = finals.map((f) => `${onlyEmptyAbove(f.height) ? top : f.height}/${f.stateRoot}`);
     const tally = new Map<string, number>();
-    for (const f of finals)
-      tally.set(`${f.height}/${f.stateRoot}`, (tally.get(`${f.height}/${f.stateRoot}`) ?? 0) + 1);
+    for (const key of keys) tally.set(key, (tally.get(key) ?? 0) + 1);
     const most = Math.max(0, ...tally.values());
     const problems = [...this.problems];
     if (tally.size > 1)
@@ -173,7 +184,7 @@ export class SimExecution {
       executedTx += entry.ok;
       refusedTx += entry.refused;
     }
-    const conservation = this.conservation(honest, finals, tally, most, problems);
+    const conservation = this.conservation(honest, keys, tally, most, problems);
     return {
       blocks: Math.max(0, ...this.canonical.keys()),
       executedTx,
@@ -193,14 +204,14 @@ export class SimExecution {
    */
   private conservation(
     honest: readonly number[],
-    finals: readonly { height: number; stateRoot: string }[],
+    keys: readonly string[],
     tally: ReadonlyMap<string, number>,
     most: number,
     problems: string[],
   ): { count: number; agreed: Omit<Conservation, 'violations'> } | undefined {
     if (this.market === null) return undefined;
     const agreedFinal = [...tally.entries()].find(([, count]) => count === most)?.[0];
-    const at = honest.filter((_, k) => `${finals[k]!.height}/${finals[k]!.stateRoot}` === agreedFinal);
+    const at = honest.filter((_, k) => keys[k] === agreedFinal);
     const reports = at.map((i) => marketConservation(this.stateOf(i), this.market!.traderKeys()));
     const first = reports[0] ?? { cycleState: 'none', contractedWh: 0, settledMoney: '0', violations: [] };
     let count = first.violations.length;
