@@ -8,6 +8,13 @@ export const MAX_TRANSACTIONS_PER_BLOCK = 20_000;
 export const MAX_EVIDENCE_BYTES_PER_BLOCK = 192 * 1024;
 
 /**
+ * Batches without a transaction wait for the next block, at most this many: an idle chain then
+ * writes a block of certificates every few seconds (about 8 vertices a second at the idle round
+ * pace of four validators), and the snapshot, which waits for them, is never older than that.
+ */
+export const MAX_CARRIED_BATCHES = 64;
+
+/**
  * How many batches from the front of the queue make the next block, or 0 while the decision they
  * belong to is still incomplete. The rule reads only the ordered batches themselves (where each
  * decision ends, how many batches and transactions), so every validator cuts the same blocks
@@ -34,6 +41,15 @@ export function blockCut(queue: readonly CommittedBatch[]): number {
     }
   }
   return 0;
+}
+
+/** Whether carried batches and the next cut stay within one block's batch and evidence limits. */
+export function fitOneBlock(carried: readonly CommittedBatch[], cut: readonly CommittedBatch[]): boolean {
+  if (carried.length + cut.length > MAX_BATCHES_PER_BLOCK) return false;
+  let bytes = 0;
+  for (const batch of carried) bytes += evidenceBytesOf(batch);
+  for (const batch of cut) bytes += evidenceBytesOf(batch);
+  return bytes <= MAX_EVIDENCE_BYTES_PER_BLOCK;
 }
 
 /** An upper bound on a batch's share of block evidence: its certificate, layout and markers. */

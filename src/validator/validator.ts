@@ -2,7 +2,7 @@ import type { CommittedBatch, ConsensusCore, ConsensusEffect } from '../consensu
 import type { ChainState, ExecutedBlock } from '../ledger/chain-state.js';
 import type { CommittedView } from '../ledger/committed-view.js';
 import type { SignedTransaction } from '../ledger/signed-transaction.js';
-import { blockCut } from './block-cut.js';
+import { blockCut, fitOneBlock, MAX_CARRIED_BATCHES } from './block-cut.js';
 import { EntryReader } from './entries.js';
 import { decodeBlockEvidence, encodeBlockEvidence } from './evidence.js';
 import { type AdmittedTransaction, DEFAULT_MEMPOOL_LIMITS, Mempool, type MempoolLimits } from './mempool.js';
@@ -57,10 +57,17 @@ export class Validator<Message> {
   private readonly chain: ChainState;
   private readonly markerIntervalMs: number;
   private readonly orderedQueue: CommittedBatch[] = [];
+  /**
+   * Ordered batches without a transaction, waiting to ride in the next block's evidence (see
+   * `executeReady`); the snapshot waits for them too.
+   */
+  private carried: CommittedBatch[] = [];
   /** Blocks executed and not yet durable, by height. */
   private readonly unwritten = new Map<number, ExecutedBlock>();
   private readonly held: HeldEffect<Message>[] = [];
   private executedSequence: number;
+  /** The last sequence taken off the ordered queue, into a block or into `carried`. */
+  private takenSequence: number;
   private view: CommittedView;
   private lastMarkerAtMs = Number.NEGATIVE_INFINITY;
   private ticketsIssued = 0;
@@ -83,6 +90,7 @@ export class Validator<Message> {
     this.markerIntervalMs = options.markerIntervalMs ?? DEFAULT_MARKER_INTERVAL_MS;
     const head = options.chain.executedHeader;
     this.executedSequence = head.height > 0 ? decodeBlockEvidence(head.evidence).sequence : -1;
+    this.takenSequence = this.executedSequence;
     this.view = options.chain.view();
     this.dueAtMs = options.chain.nextDueMs();
   }
@@ -117,7 +125,14 @@ export class Validator<Message> {
    * nothing held), else null: try again after the next input.
    */
   snapshot(): Uint8Array | null {
-    if (this.orderedQueue.length > 0 || this.unwritten.size > 0 || this.held.length > 0) return null;
+    if (
+      this.orderedQueue.length > 0 ||
+      this.carried.length > 0 ||
+      this.unwritten.size > 0 ||
+      this.held.length > 0
+    ) {
+      return null;
+    }
     return this.core.snapshot();
   }
 
@@ -228,24 +243,38 @@ export class Validator<Message> {
   }
 
   /**
-   * Cuts and executes every complete block at the front of the ordered queue. Every cut is a
-   * block, one without transactions too: its evidence records the certificates of the vertices it
-   * ordered, which node credit is computed from (docs/ROLES.md). The rule reads only the ordered
-   * batches, so every validator cuts the same blocks, and after a restart the same ones again.
+   * Cuts and executes every complete block at the front of the ordered queue. A cut without a
+   * transaction (empty vertices, time markers) is no block of its own unless application work is
+   * due: its batches are carried into the next block's evidence, so the chain still records every
+   * certificate. Carrying stops at MAX_CARRIED_BATCHES, and sooner when the carried batches and the
+   * next cut would not fit one block; then they are written as a block without transactions. The
+   * rule reads only ordered batches and executed state: every validator cuts the same blocks.
    */
   private executeReady(out: ValidatorEffect<Message>[]): void {
     for (;;) {
-      while (this.orderedQueue.length > 0 && this.orderedQueue[0]!.sequence <= this.executedSequence) {
+      while (this.orderedQueue.length > 0 && this.orderedQueue[0]!.sequence <= this.takenSequence) {
         this.orderedQueue.shift(); // a replay of what the chain already holds
       }
       const cut = blockCut(this.orderedQueue);
       if (cut === 0) return;
-      out.push(this.execute(this.orderedQueue.splice(0, cut)));
+      const batches = this.orderedQueue.splice(0, cut);
+      this.takenSequence = batches[batches.length - 1]!.sequence;
+      if (this.carried.length > 0 && !fitOneBlock(this.carried, batches)) {
+        out.push(this.execute(this.carried, true)!);
+        this.carried = [];
+      }
+      const pending = this.carried.length > 0 ? [...this.carried, ...batches] : batches;
+      const written = this.execute(pending, pending.length >= MAX_CARRIED_BATCHES);
+      this.carried = written === null ? pending : [];
+      if (written !== null) out.push(written);
     }
   }
 
-  /** Executes the batches of one cut as one block. */
-  private execute(batches: readonly CommittedBatch[]): ValidatorEffect<Message> {
+  /**
+   * Executes the batches as one block; without a transaction only when `force`d or when the
+   * application has work due by the block's time, else null (nothing executed).
+   */
+  private execute(batches: readonly CommittedBatch[], force: boolean): ValidatorEffect<Message> | null {
     const markers: number[] = [];
     const transactions: SignedTransaction[] = [];
     const inBlock = new WeakSet<Uint8Array>();
@@ -262,6 +291,9 @@ export class Validator<Message> {
     }
     const previous = this.chain.executedHeader;
     const timestampMs = blockTime(previous.timestampMs, markers);
+    // The due rule reads the executed state and the ordered markers, the same at every validator.
+    const due = this.dueAtMs !== null && timestampMs >= this.dueAtMs;
+    if (transactions.length === 0 && !due && !force) return null;
     const block = this.chain.execute(transactions, {
       timestampMs,
       randomness: batches[batches.length - 1]!.randomness,

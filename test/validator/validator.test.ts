@@ -11,6 +11,7 @@ import { ed25519Scheme } from '../../src/crypto/scheme.js';
 import { type Application, encodeKvPut, KV_PUT, keyValueApplication } from '../../src/ledger/application.js';
 import { type ChainState, genesisChain } from '../../src/ledger/chain-state.js';
 import { encodeTransaction, signTransaction } from '../../src/ledger/transaction.js';
+import { MAX_CARRIED_BATCHES } from '../../src/validator/block-cut.js';
 import { EntryReader } from '../../src/validator/entries.js';
 import { decodeBlockEvidence } from '../../src/validator/evidence.js';
 import { timeMarker } from '../../src/validator/time-marker.js';
@@ -195,13 +196,9 @@ describe('validator', () => {
     assert.deepEqual(validator.handle({ kind: 'start' }, 1000), [
       { kind: 'timer', name: DUE_TIMER, atMs: 5000 },
     ]);
-    // Ordered markers short of the due time make a block that runs nothing due.
+    // Ordered markers short of the due time make no block.
     core().next = [{ kind: 'commit', batch: batch(0, [timeMarker(4000)]) }];
-    const early = validator.handle({ kind: 'message', from: 1, message: 'x' }, 4000);
-    assert.deepEqual(kinds(early), ['ordered', 'write-block']);
-    const first = early[1]!;
-    assert.ok(first.kind === 'write-block');
-    assert.equal(first.block.view.getState(ran), undefined, 'nothing was due at 4000');
+    assert.deepEqual(kinds(validator.handle({ kind: 'message', from: 1, message: 'x' }, 4000)), ['ordered']);
     // Due: the validator proposes its clock alone, and keeps doing so while the work is due.
     const fired = validator.handle({ kind: 'timer', name: DUE_TIMER }, 5000);
     const proposal = core().inputs.at(-1);
@@ -215,34 +212,73 @@ describe('validator', () => {
     assert.equal(written.block.header.txCount, 0);
     assert.equal(written.block.header.timestampMs, 5000);
     assert.deepEqual(written.block.view.getState(ran), enc('5000'));
+    assert.deepEqual(
+      decodeBlockEvidence(written.block.header.evidence).batches.map((b) => b.sequence),
+      [0, 1],
+      'the markers-only decision before it rides in its evidence',
+    );
     // Done: the retry finds nothing due and proposes nothing.
     const before = core().inputs.length;
     assert.deepEqual(validator.handle({ kind: 'timer', name: DUE_TIMER }, 6000), []);
     assert.equal(core().inputs.length, before);
   });
 
-  it('records every ordered batch: a decision without a transaction is a block of certificates alone', () => {
+  it('records every ordered batch: decisions without a transaction ride in the next block, or make one when too many wait', () => {
     const state = chain();
     const { validator, core } = validatorOn(state);
-    const deliver = (b: CommittedBatch, now: number) => {
+    let now = 2000;
+    const deliver = (b: CommittedBatch) => {
       core().next = [{ kind: 'commit', batch: b }];
-      return validator.handle({ kind: 'message', from: 1, message: 'x' }, now);
+      return validator.handle({ kind: 'message', from: 1, message: 'x' }, now++);
     };
-    const empty = deliver(batch(0, [], false), 2000);
-    assert.deepEqual(kinds(empty), ['ordered'], 'the decision is not over yet');
-    const rest = deliver(batch(1, []), 2001);
-    const written = rest.find((e) => e.kind === 'write-block');
+    // Two empty decisions: no block, and no snapshot while they wait.
+    assert.deepEqual(kinds(deliver(batch(0, []))), ['ordered']);
+    assert.deepEqual(kinds(deliver(batch(1, [timeMarker(1500)]))), ['ordered']);
+    assert.equal(validator.snapshot(), null, 'carried batches hold the snapshot back');
+    assert.equal(validator.lastExecutedSequence, -1);
+    // A decision with a transaction: one block whose evidence holds all three.
+    const admitted = validator.admit(put(0n, 'one'), now);
+    const withTx = deliver(batch(2, [admitted.bytes]));
+    const written = withTx.find((e) => e.kind === 'write-block');
     assert.ok(written?.kind === 'write-block');
-    assert.equal(written.block.header.txCount, 0);
+    assert.equal(written.block.header.txCount, 1);
+    assert.equal(written.block.header.timestampMs, 1500, 'time from the carried marker');
+    assert.deepEqual(
+      decodeBlockEvidence(written.block.header.evidence).batches.map((b) => b.sequence),
+      [0, 1, 2],
+    );
+    validator.handle({ kind: 'block-durable', height: 1 }, now++);
+    assert.notEqual(validator.snapshot(), null);
+    // An idle chain: after MAX_CARRIED_BATCHES empty decisions, a block of certificates alone.
+    const blocks: number[] = [];
+    for (let s = 3; s < 3 + MAX_CARRIED_BATCHES; s++) {
+      for (const e of deliver(batch(s, []))) if (e.kind === 'write-block') blocks.push(s);
+    }
+    assert.deepEqual(blocks, [2 + MAX_CARRIED_BATCHES], 'the 64th waiting batch forces the block');
+    assert.equal(validator.lastExecutedSequence, 2 + MAX_CARRIED_BATCHES);
+    // A replayed batch (a restarted core delivering again) is recognised and dropped.
+    assert.deepEqual(kinds(deliver(batch(5, []))), ['ordered']);
+    assert.equal(validator.lastExecutedSequence, 2 + MAX_CARRIED_BATCHES);
+  });
+
+  it('restarts from the last block and carries again what no block held', () => {
+    const state = chain();
+    const { validator, core } = validatorOn(state);
+    core().next = [{ kind: 'commit', batch: batch(0, []) }];
+    validator.handle({ kind: 'start' }, 2000);
+    // The process dies with batch 0 carried: nothing of it is on the chain.
+    const again = validatorOn(state);
+    assert.equal(again.validator.lastExecutedSequence, -1);
+    again.core().next = [
+      { kind: 'commit', batch: batch(0, []) },
+      { kind: 'commit', batch: batch(1, [again.validator.admit(put(0n, 'x'), 2100).bytes]) },
+    ];
+    const effects = again.validator.handle({ kind: 'start' }, 2100);
+    const written = effects.find((e) => e.kind === 'write-block');
+    assert.ok(written?.kind === 'write-block');
     assert.deepEqual(
       decodeBlockEvidence(written.block.header.evidence).batches.map((b) => b.sequence),
       [0, 1],
     );
-    assert.equal(validator.lastExecutedSequence, 1);
-    assert.equal(validator.snapshot(), null, 'not durable yet');
-    validator.handle({ kind: 'block-durable', height: 1 }, 2002);
-    assert.notEqual(validator.snapshot(), null, 'settled again at once');
-    // A restarted core delivering the decision again is recognised by its sequences.
-    assert.deepEqual(kinds(deliver(batch(1, []), 2003)), ['ordered']);
   });
 });
