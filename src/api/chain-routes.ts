@@ -90,7 +90,13 @@ export function registerChainRoutes(server: RouteServer, node: ApiNode, gate: Pr
         return sendProblem(reply, 404, `transaction ${toHex(hash)} missing`, 'NOT_FOUND');
       transactions.push(toHex(located.bytes));
     }
-    return { height, hash: toHex(block.hash), transactions };
+    const proofs = await node.store.readBatchProofs(height);
+    return {
+      height,
+      hash: toHex(block.hash),
+      transactions,
+      ...(proofs === undefined ? {} : { batchProofs: toHex(proofs) }),
+    };
   });
 
   server.serve(ROUTES.zones, async () => ({

@@ -30,6 +30,7 @@ export interface ApiNode {
     | 'readTransaction'
     | 'proveTransaction'
     | 'readCommitProof'
+    | 'readBatchProofs'
     | 'scheme'
   >;
   peers(): number[];

@@ -51,8 +51,18 @@ export interface CommittedBatch {
    * the decision (PBFT, which has no coin). 32 bytes.
    */
   readonly randomness: Uint8Array;
-  /** Canonical bytes of the proof that the batch was decided (certificate of the quorum). */
+  /**
+   * What the batch's decision was, in bytes every honest validator holds alike: the DAG vertex's
+   * header without its transactions, or the PBFT entries the duplicate filter left out. It goes
+   * into the block, and so into the block's hash.
+   */
   readonly evidence: Uint8Array;
+  /**
+   * This validator's proof that a quorum decided the batch: the `evidence` with the signatures
+   * (the certificate's votes, the 2f + 1 commits). Any quorum proves it, and validators may hold
+   * different ones, so the proof is kept beside the block, outside its hash.
+   */
+  readonly proof: Uint8Array;
   /**
    * True on the last batch of one decision (a DAG leader's history, a PBFT slot). Every honest
    * validator sees the same boundaries, so a ledger may cut one block per decision and still

@@ -13,6 +13,8 @@ import { type Receipt, readReceipt } from './block.js';
  *   T tx hash         → height u64 ‖ index u32 ‖ transaction bytes
  *   S state key       → value (the state after the head block)
  *   F height(u64 BE)  → the block's commit proof (quorum signatures, src/sharding), when one is known
+ *   Q height(u64 BE)  → the quorum proofs of the block's consensus batches (certificates, commits),
+ *                       outside the block hash because validators hold different valid quorums
  */
 export enum RecordKind {
   Meta = 0x4d,
@@ -21,6 +23,7 @@ export enum RecordKind {
   Transaction = 0x54,
   State = 0x53,
   CommitProof = 0x46,
+  BatchProofs = 0x51,
 }
 
 export const META_CHAIN = metaKey('chain');
@@ -47,6 +50,7 @@ export const blockKey = (height: number) => prefixed(RecordKind.Block, heightByt
 export const blockByHashKey = (hash: Uint8Array) => prefixed(RecordKind.BlockByHash, hash);
 export const transactionKey = (hash: Uint8Array) => prefixed(RecordKind.Transaction, hash);
 export const commitProofKey = (height: number) => prefixed(RecordKind.CommitProof, heightBytes(height));
+export const batchProofsKey = (height: number) => prefixed(RecordKind.BatchProofs, heightBytes(height));
 export const stateKey = (key: Uint8Array) => prefixed(RecordKind.State, key);
 
 export interface HeadRecord {

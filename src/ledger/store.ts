@@ -12,6 +12,7 @@ import { type MerkleInclusionProof, merkleInclusionProof } from './merkle.js';
 import { isSignedTransaction, type SignedTransaction, signedTransactionOf } from './signed-transaction.js';
 import { SparseMerkleTree, type StateProof } from './sparse-merkle.js';
 import {
+  batchProofsKey,
   blockByHashKey,
   blockKey,
   commitProofKey,
@@ -50,17 +51,25 @@ export interface StoredBlock {
   readonly receipts: Receipt[];
 }
 
-export interface AppendOptions extends ExecuteOptions {
+export interface CommitOptions {
   /**
-   * When copying a chain: the hash the block must have. A block that executes to anything else is
-   * not written, and the store must be reopened (its in-memory state ran ahead).
+   * The quorum proofs of the block's batches, written in the same batch as the block but outside
+   * its hash (validators hold different, equally valid quorums for one decision).
    */
-  readonly expectedHash?: Uint8Array;
+  readonly batchProofs?: Uint8Array;
   /**
    * Awaited once the block is executed and before it is written. Readers meanwhile still see the
    * previous block; tests pause here to check that, and instrumentation may time the write.
    */
   readonly beforeWrite?: () => Promise<void>;
+}
+
+export interface AppendOptions extends ExecuteOptions, CommitOptions {
+  /**
+   * When copying a chain: the hash the block must have. A block that executes to anything else is
+   * not written, and the store must be reopened (its in-memory state ran ahead).
+   */
+  readonly expectedHash?: Uint8Array;
 }
 
 /**
@@ -216,8 +225,8 @@ export class LedgerStore {
    * Writes a block `chain` executed. Blocks must be committed in the order they were executed;
    * writes are serialised, so a caller may execute ahead and commit without awaiting each.
    */
-  commit(block: ExecutedBlock, beforeWrite?: () => Promise<void>): Promise<StoredBlock> {
-    const next = this.writing.then(() => this.write(block, beforeWrite));
+  commit(block: ExecutedBlock, options: CommitOptions = {}): Promise<StoredBlock> {
+    const next = this.writing.then(() => this.write(block, options));
     this.writing = next.catch(() => undefined);
     return next;
   }
@@ -242,10 +251,10 @@ export class LedgerStore {
         },
       );
     }
-    return this.write(block, options.beforeWrite);
+    return this.write(block, options);
   }
 
-  private async write(block: ExecutedBlock, beforeWrite?: () => Promise<void>): Promise<StoredBlock> {
+  private async write(block: ExecutedBlock, options: CommitOptions): Promise<StoredBlock> {
     if (this.failed) throw new LedgerError('STORE_CLOSED', 'the store failed a write; reopen it', {});
     const { header, hash } = block;
     const height = header.height;
@@ -297,9 +306,10 @@ export class LedgerStore {
       if (value === null) batch.del(stateKey(key));
       else batch.put(stateKey(key), value);
     }
+    if (options.batchProofs !== undefined) batch.put(batchProofsKey(height), options.batchProofs);
     batch.put(META_HEAD, encodeHead({ height, hash }));
     try {
-      await beforeWrite?.();
+      await options.beforeWrite?.();
       await batch.write({ sync: true });
     } catch (error) {
       // The in-memory state already holds this block; only a reopen brings memory and disk together.
@@ -357,6 +367,11 @@ export class LedgerStore {
         height,
       });
     await this.db.put(commitProofKey(height), proof);
+  }
+
+  /** The quorum proofs of a block's batches (validator/evidence.ts), when they were written with it. */
+  async readBatchProofs(height: number): Promise<Uint8Array | undefined> {
+    return this.db.get(batchProofsKey(height));
   }
 
   async readCommitProof(height: number): Promise<Uint8Array | undefined> {

@@ -298,6 +298,16 @@ export async function verifyLedger(
           if (problem !== null && problem !== undefined)
             report({ kind: 'commit-proof', key: toHex(key), message: problem });
         }
+      } else if (kind === RecordKind.BatchProofs) {
+        // Checked against the committee by whoever reads them (the follower, the credit audit);
+        // here only that they belong to a block of the chain.
+        if (body.length !== 8 || !blockAt.has(Number(Buffer.from(body).readBigUInt64BE()))) {
+          report({
+            kind: 'unknown-record',
+            key: toHex(key),
+            message: 'batch proofs for a block not in the chain',
+          });
+        }
       } else if (!(same(key, META_CHAIN) || same(key, META_HEAD))) {
         report({ kind: 'unknown-record', key: toHex(key), message: 'record of unknown kind' });
       }

@@ -6,6 +6,11 @@
 export interface ChainSource {
   /** A block as the API serves it (`GET /api/v1/blocks/{height}`), or null past the head. */
   block(height: number): Promise<Record<string, unknown> | null>;
-  /** A block's transactions as canonical hex bytes, or null past the head. */
-  blockTransactions(height: number): Promise<{ height: number; hash: string; transactions: string[] } | null>;
+  /**
+   * A block's transactions as canonical hex bytes and its batch quorum proofs (hex), or null past
+   * the head.
+   */
+  blockTransactions(
+    height: number,
+  ): Promise<{ height: number; hash: string; transactions: string[]; batchProofs?: string } | null>;
 }

@@ -5,20 +5,21 @@ import { decodeTransaction } from '../ledger/transaction.js';
 import { equivocationOf, ROLES_EQUIVOCATION } from '../roles/evidence-application.js';
 import { CreditError } from '../sharding/credit-errors.js';
 import {
-  type CertifiedVertex,
+  acknowledgedVertices,
   CREDIT_SCALE,
   type CreditTally,
   type CreditWeights,
   carryCredit,
-  certifiedVertexOf,
   creditScores,
   DEFAULT_CREDIT_CARRY,
   DEFAULT_CREDIT_WEIGHTS,
   type Equivocation,
   equivocator,
+  type OrderedVertex,
+  orderedVertexOf,
   tallyCycle,
 } from '../sharding/index.js';
-import { batchEntries, decodeBlockEvidence } from '../validator/evidence.js';
+import { batchEntries, decodeBlockEvidence, decodeBlockProof } from '../validator/evidence.js';
 
 /** What a credit audit reads of a chain: headers' time and evidence, and blocks' transactions. */
 export interface AuditChain {
@@ -28,10 +29,12 @@ export interface AuditChain {
   readonly scheme: SignatureScheme;
   /**
    * The node's own chain, whose certificates its consensus (or, on a common node, the follower)
-   * checked before the blocks were written: read without checking the votes again. An auditor
-   * reading a chain it was handed leaves this out.
+   * checked before the blocks were written: read without checking them again. An auditor reading
+   * a chain it was handed leaves this out.
    */
   readonly trusted?: boolean;
+  /** The block's batch quorum proofs (validator/evidence.ts), kept beside it; undefined if none. */
+  batchProofs(height: number): Promise<Uint8Array | undefined>;
   block(height: number): Promise<{
     readonly timestampMs: number;
     readonly evidence: Uint8Array;
@@ -89,18 +92,17 @@ async function highestRound(chain: AuditChain, height: number): Promise<number> 
   return round;
 }
 
-/** The batches a block's evidence records, each read as a certified vertex once its certificate verifies. */
-async function verticesOf(
-  chain: AuditChain,
-  height: number,
-  committee: Committee,
-): Promise<CertifiedVertex[]> {
+/**
+ * The vertices a block's evidence records; on a chain that is not trusted, each batch's
+ * certificate (from the block's batch proofs) is checked against the committee first.
+ */
+async function verticesOf(chain: AuditChain, height: number, committee: Committee): Promise<OrderedVertex[]> {
   const evidence = decodeBlockEvidence((await chain.block(height)).evidence);
+  const verify = chain.trusted !== true;
   // Rebuilding each batch is needed only to check its certificate; a trusted chain skips both.
-  const entries =
-    chain.trusted === true
-      ? evidence.batches.map(() => [])
-      : batchEntries(evidence, await chain.transactions(height));
+  const entries = verify
+    ? batchEntries(evidence, await chain.transactions(height))
+    : evidence.batches.map(() => []);
   if (entries === null)
     throw new CreditError(
       'BAD_CREDIT_EVIDENCE',
@@ -109,19 +111,35 @@ async function verticesOf(
         height,
       },
     );
+  let proofs: Uint8Array[] | null = null;
+  if (verify) {
+    const bytes = await chain.batchProofs(height);
+    try {
+      if (bytes === undefined) throw new Error('none is kept');
+      proofs = decodeBlockProof(bytes);
+      if (proofs.length !== evidence.batches.length) throw new Error('one per batch is not there');
+    } catch (error) {
+      throw new CreditError(
+        'BAD_CREDIT_EVIDENCE',
+        `block ${height}: batch proofs: ${(error as Error).message}`,
+        {
+          height,
+        },
+      );
+    }
+  }
   return evidence.batches.map((batch, i) =>
-    certifiedVertexOf(
+    orderedVertexOf(
       {
         sequence: batch.sequence,
         round: batch.round,
         proposer: batch.proposer,
-        transactions: entries[i]!,
-        randomness: new Uint8Array(0),
         evidence: batch.certificate,
-        endsCommit: false,
+        ...(proofs === null ? {} : { proof: proofs[i]! }),
+        transactions: entries[i]!,
       },
       committee,
-      chain.trusted !== true,
+      verify,
     ),
   );
 }
@@ -181,7 +199,7 @@ export async function auditCycle(
       head: chain.head,
     });
   const n = committee.members.length;
-  const read: CertifiedVertex[] = [];
+  const read: OrderedVertex[] = [];
   // Later leaders have higher rounds, so the block just before the cycle holds B(N − 1).
   const firstRound = from > 1 ? Math.max(1, await highestRound(chain, from - 1)) : 1;
   for (let h = from - 1; h >= 1; h--) {
@@ -199,7 +217,8 @@ export async function auditCycle(
   }
   read.push(...(await verticesOf(chain, to + 1, committee)));
   const lastRound = highest - 1;
-  const vertices = read.filter((v) => v.round >= firstRound && v.round <= lastRound);
+  // Acknowledgements come from every vertex read, the later rounds' included.
+  const vertices = acknowledgedVertices(read, n).filter((v) => v.round >= firstRound && v.round <= lastRound);
   const where = { cycle, fromHeight: from, toHeight: to, firstRound, lastRound };
   if (lastRound < firstRound) {
     // The cycle ordered no new round: nothing to score (a proven equivocator is suspended all
@@ -323,6 +342,7 @@ export function storeAuditChain(
       | undefined
     >;
     readTransaction(hash: Uint8Array): Promise<{ bytes: Uint8Array } | undefined>;
+    readBatchProofs(height: number): Promise<Uint8Array | undefined>;
   },
   trusted = false,
 ): AuditChain {
@@ -338,6 +358,7 @@ export function storeAuditChain(
     scheme: store.scheme,
     trusted,
     block: async (height) => (await read(height)).header,
+    batchProofs: (height) => store.readBatchProofs(height),
     transactions: async (height) => {
       const out: Uint8Array[] = [];
       for (const hash of (await read(height)).txHashes) {

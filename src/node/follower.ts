@@ -1,13 +1,18 @@
 import { existsSync } from 'node:fs';
-import { verifyCertificateEvidence } from '../consensus/dag/evidence.js';
+import { verifyVertexProof } from '../consensus/dag/evidence.js';
 import type { Committee } from '../consensus/interface.js';
-import { verifyCommitEvidence } from '../consensus/pbft/evidence.js';
+import { verifyCommitProof } from '../consensus/pbft/evidence.js';
 import { fromHex, toHex } from '../crypto/hash.js';
 import { ed25519Scheme } from '../crypto/scheme.js';
 import type { Application } from '../ledger/application.js';
 import { LedgerStore } from '../ledger/store.js';
 import { decodeTransaction } from '../ledger/transaction.js';
-import { type BlockEvidence, batchEntries, decodeBlockEvidence } from '../validator/evidence.js';
+import {
+  type BlockEvidence,
+  batchEntries,
+  decodeBlockEvidence,
+  decodeBlockProof,
+} from '../validator/evidence.js';
 import type { ChainSource } from './chain-source.js';
 import { NodeError } from './errors.js';
 import {
@@ -35,9 +40,11 @@ export interface FollowResult {
  * commits to the previous block, the transactions, their receipts and the state root. A block
  * that differs is not written (BLOCK_MISMATCH), so the local ledger ends at the last good block.
  *
- * Before a block is executed, every batch in it must carry a certificate of the genesis committee,
- * in the chain's protocol: the batch rebuilt from the block's transactions and the evidence's
- * layout must hash to the digest that 2f + 1 validators signed (BAD_CERTIFICATE otherwise): the
+ * Before a block is executed, every batch in it must come with a quorum proof of the genesis
+ * committee, in the chain's protocol (the block's batch proofs, served beside it because they are
+ * outside its hash): the proof must name the vertex or batch the block's evidence records, and the
+ * batch rebuilt from the block's transactions and the evidence's layout must hash to the digest
+ * that 2f + 1 validators signed (BAD_CERTIFICATE otherwise): the
  * vertex digest they voted for (DAG), or the batch digest they committed to at that sequence
  * (PBFT). So a source cannot invent, alter or drop a transaction of a certified batch. Under the
  * DAG this does not prove the order of the batches (that a leader's commit put them there); that
@@ -76,12 +83,14 @@ export async function followChain(options: {
       const raw = await options.source.blockTransactions(height);
       if (raw === null || raw.hash !== block.hash) break;
       const rawBytes = raw.transactions.map((hex) => fromHex(hex));
+      const batchProofs = raw.batchProofs === undefined ? undefined : fromHex(raw.batchProofs);
       const checked = checkCertificates(
         consensus,
         committee,
         height,
         fromHex(String(block.evidence)),
         rawBytes,
+        batchProofs,
       );
       if (checked === null) uncertifiedBlocks++;
       else certifiedBatches += checked;
@@ -92,6 +101,7 @@ export async function followChain(options: {
         randomness: fromHex(String(block.randomness)),
         evidence: fromHex(String(block.evidence)),
         expectedHash: fromHex(String(block.hash)),
+        ...(batchProofs === undefined ? {} : { batchProofs }),
       });
       added++;
     }
@@ -123,6 +133,7 @@ function checkCertificates(
   height: number,
   evidenceBytes: Uint8Array,
   transactions: readonly Uint8Array[],
+  batchProofs: Uint8Array | undefined,
 ): number | null {
   let evidence: BlockEvidence;
   try {
@@ -147,18 +158,29 @@ function checkCertificates(
       },
     );
   }
+  let proofs: Uint8Array[];
+  try {
+    if (batchProofs === undefined) throw new Error('the source sent none');
+    proofs = decodeBlockProof(batchProofs);
+    if (proofs.length !== evidence.batches.length)
+      throw new Error(`${proofs.length} proofs for ${evidence.batches.length} batches`);
+  } catch (error) {
+    throw new NodeError('BAD_CERTIFICATE', `block ${height}: batch proofs: ${(error as Error).message}`, {
+      height,
+    });
+  }
   evidence.batches.forEach((batch, i) => {
     try {
       if (consensus === 'pbft') {
         // A PBFT batch's round is its sequence in PBFT's own order, which the commits sign.
-        verifyCommitEvidence(committee, batch.certificate, {
+        verifyCommitProof(committee, batch.certificate, proofs[i]!, {
           sequence: batch.round,
           proposer: batch.proposer,
           transactions: entries[i]!,
         });
         return;
       }
-      const certificate = verifyCertificateEvidence(committee, batch.certificate, entries[i]!);
+      const certificate = verifyVertexProof(committee, batch.certificate, proofs[i]!, entries[i]!);
       if (certificate.author !== batch.proposer || certificate.round !== batch.round) {
         throw new Error(`it names validator ${certificate.author} in round ${certificate.round}`);
       }

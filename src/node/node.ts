@@ -351,7 +351,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
         return;
       case 'write-block':
         this.metrics.badTransactions.inc(effect.skippedEntries);
-        this.writeBlock(effect.block);
+        this.writeBlock(effect.block, effect.proof);
         return;
     }
   }
@@ -421,9 +421,9 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
   }
 
   /** The store writes blocks in the order they were handed over; each is announced once on disk. */
-  private writeBlock(block: ExecutedBlock): void {
+  private writeBlock(block: ExecutedBlock, batchProofs: Uint8Array): void {
     this.writesInFlight++;
-    this.store.commit(block).then(
+    this.store.commit(block, { batchProofs }).then(
       (stored) => {
         this.writesInFlight--;
         const durable = { kind: 'block-durable', height: stored.header.height } as const;

@@ -148,13 +148,17 @@ export const block = {
 export const blockTransactions = {
   method: 'GET',
   path: '/api/v1/blocks/{height}/transactions',
-  summary: 'The canonical bytes of every transaction of a block, in order: what a follower re-executes',
+  summary:
+    'The canonical bytes of every transaction of a block, in order, and the quorum proofs of its consensus batches (kept outside the block hash): what a follower checks and re-executes',
   tags: ['chain'],
   auth: 'public',
   rateLimit: 'request',
   params: heightParams,
   response: {
-    200: { type: 'object', properties: { height: integer, hash: string, transactions: strings } },
+    200: {
+      type: 'object',
+      properties: { height: integer, hash: string, transactions: strings, batchProofs: string },
+    },
     ...readErrors,
   },
 } as const satisfies RouteDeclaration;

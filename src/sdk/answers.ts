@@ -60,6 +60,8 @@ export interface BlockTransactions {
   readonly height: number;
   readonly hash: string;
   readonly transactions: string[];
+  /** Hex of the block's batch quorum proofs; absent where the node holds none (block 0). */
+  readonly batchProofs?: string;
 }
 
 /** The grid zones the system is sharded by, and the shard the answering node serves. */

@@ -1,5 +1,4 @@
 import { type EquivocationProof, headerDigest, isCoinRound } from '../consensus/dag/index.js';
-import { quorumSize } from '../consensus/interface.js';
 import { bytesEqual } from '../crypto/hash.js';
 import type { ConflictingAttestations } from './attestations.js';
 import { sameStatement } from './commit-proof.js';
@@ -7,10 +6,11 @@ import { CreditError } from './credit-errors.js';
 import { MAX_COMMITTEE_SIZE } from './quorum.js';
 
 /**
- * One certified vertex of the cycle as the chain records it: its author and round, the voters its
- * certificate lists, whether its header carried a coin share, and whether it was ordered. A
- * certificate holds the first 2f + 1 votes its author gathered, so a validator missing from it was
- * late or absent: that is the only measure of lateness the chain gives.
+ * One certified vertex of the cycle as the chain records it: its author and round, the validators
+ * that acknowledged it (`voters`: those whose later ordered vertex references it), whether its
+ * header carried a coin share, and whether it was ordered. A validator builds each round on the
+ * first 2f + 1 certificates it holds, so one missing from a vertex's acknowledgers was late or
+ * absent: that is the measure of lateness the chain gives (credit-evidence.ts).
  */
 export interface CertifiedVertex {
   readonly author: number;
@@ -39,7 +39,7 @@ export interface CycleEvidence {
  * genesis, so every validator scores with the same ones.
  */
 export interface CreditWeights {
-  /** Per certificate (any author's, its own included) listing the validator among its voters. */
+  /** Per vertex (any author's, its own included) the validator acknowledged (referenced). */
   readonly vote: number;
   /** Per vertex of its own that was certified. */
   readonly certified: number;
@@ -90,7 +90,7 @@ export interface CreditScores {
 /**
  * The cycle's counts per validator, the same whatever the order of the evidence lists. Refuses
  * (BAD_CREDIT_EVIDENCE) a member index outside the committee, a vertex outside the cycle's rounds,
- * two vertices for one author and round, a certificate short of a quorum or naming a voter twice,
+ * two vertices for one author and round, a vertex naming more voters than members or one twice,
  * a coin share outside a coin round, and an equivocation whose two statements do not conflict.
  */
 export function tallyCycle(evidence: CycleEvidence): CreditTally[] {
@@ -106,7 +106,6 @@ export function tallyCycle(evidence: CycleEvidence): CreditTally[] {
     bad(`rounds ${firstRound} … ${lastRound} are not a cycle`, { firstRound, lastRound });
   const rounds = lastRound - firstRound + 1;
   if (rounds > MAX_CYCLE_ROUNDS) bad(`${rounds} rounds exceed ${MAX_CYCLE_ROUNDS}`, { rounds });
-  const quorum = quorumSize(n);
   const votes = new Array<number>(n).fill(0);
   const certified = new Array<number>(n).fill(0);
   const committed = new Array<number>(n).fill(0);
@@ -121,8 +120,8 @@ export function tallyCycle(evidence: CycleEvidence): CreditTally[] {
     const slot = (round - firstRound) * n + author;
     if (seen.has(slot)) bad(`two vertices of validator ${author} in round ${round}`, { author, round });
     seen.add(slot);
-    if (vertex.voters.length < quorum || vertex.voters.length > n)
-      bad(`certificate of ${author} in round ${round} lists ${vertex.voters.length} voters`, {
+    if (vertex.voters.length > n)
+      bad(`vertex of ${author} in round ${round} lists ${vertex.voters.length} voters`, {
         author,
         round,
       });

@@ -39,7 +39,13 @@ export {
 } from './credit.js';
 export { drawMastersByCredit, type Election, electRoles, type ShardRoles } from './credit-election.js';
 export { CreditError, type CreditErrorCode } from './credit-errors.js';
-export { certifiedVertexOf, equivocatorOf } from './credit-evidence.js';
+export {
+  acknowledgedVertices,
+  equivocatorOf,
+  type OrderedVertex,
+  orderedVertexOf,
+  type RecordedBatch,
+} from './credit-evidence.js';
 export {
   type CrossDecision,
   decisionOutcome,

@@ -44,8 +44,8 @@ export interface ExecutionReport {
  * Whole validators inside the simulator (`--execute`): each honest instance runs the same
  * `Validator` the node runs (mempool, block cut, execution) over an in-memory chain that
  * survives its crashes, as its disk would. The workload is signed key-value transactions from a
- * few clients; the check is that every honest validator executes the same blocks to the same
- * state, block by block.
+ * few clients; the check is that every honest validator executes the same blocks (the same
+ * block hash) to the same state, block by block.
  */
 export class SimExecution {
   private readonly signers: Signer[];
@@ -138,7 +138,9 @@ export class SimExecution {
   /** An honest validator executed `block`: it must match what every other one executed there. */
   executed(identity: number, block: ExecutedBlock): void {
     const { header } = block;
-    const roots = `${toHex(header.stateRoot)}/${toHex(header.txRoot)}/${toHex(header.receiptsRoot)}/${header.timestampMs}`;
+    // The hash covers the rest of the header too: the evidence of every batch, which must not
+    // depend on which quorum of votes or commits a validator happened to gather.
+    const roots = `${toHex(header.stateRoot)}/${toHex(header.txRoot)}/${toHex(header.receiptsRoot)}/${header.timestampMs}/hash ${toHex(block.hash)}`;
     const known = this.canonical.get(header.height);
     if (known === undefined) {
       const ok = block.receipts.filter((r) => r.ok).length;

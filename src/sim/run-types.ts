@@ -59,7 +59,13 @@ export interface RunOptions {
    */
   readonly shareChecks?: boolean;
   /** With `execute`: every block an honest validator executes, with its committee (tests read chains). */
-  readonly onBlock?: (identity: number, block: ExecutedBlock, committee: Committee) => void;
+  readonly onBlock?: (
+    identity: number,
+    block: ExecutedBlock,
+    committee: Committee,
+    /** The block's batch quorum proofs, kept beside it. */
+    batchProofs: Uint8Array,
+  ) => void;
 }
 
 export interface RunResult {

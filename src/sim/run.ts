@@ -439,7 +439,7 @@ class Simulation {
         return [{ kind: 'signed-durable', ticket: effect.ticket }];
       case 'write-block':
         this.execution!.executed(identity, effect.block);
-        this.options.onBlock?.(identity, effect.block, this.inits[identity]!.committee);
+        this.options.onBlock?.(identity, effect.block, this.inits[identity]!.committee, effect.proof);
         return [{ kind: 'block-durable', height: effect.block.header.height }];
     }
   }

@@ -32,6 +32,29 @@ export interface BlockEvidence {
   readonly batches: readonly BatchEvidence[];
 }
 
+/**
+ * A block's quorum proofs, one per batch of its evidence and in the same order (the DAG
+ * certificate's votes, the PBFT commits). Kept beside the block and outside its hash: validators
+ * hold different but equally valid quorums for one decision, and a hash over them would make
+ * their blocks differ.
+ */
+export function encodeBlockProof(proofs: readonly Uint8Array[]): Uint8Array {
+  const w = new Writer(16 + proofs.reduce((sum, p) => sum + p.length + 4, 0));
+  w.u8(PROOF_VERSION);
+  w.array(proofs, (ww, proof) => ww.bytes(proof));
+  return w.finish();
+}
+
+export function decodeBlockProof(bytes: Uint8Array): Uint8Array[] {
+  return decodeExact(bytes, (r: Reader) => {
+    r.version([PROOF_VERSION], 'block proof');
+    return r.array((rr) => rr.bytesField(MAX_PROOF_BYTES), MAX_BATCHES_PER_BLOCK);
+  });
+}
+
+const PROOF_VERSION = 1;
+const MAX_PROOF_BYTES = 1024 * 1024;
+
 /** Version 1 held one batch per block; version 2 the consecutive batches of one cut, with layouts. */
 const EVIDENCE_VERSION = 2;
 const MAX_BATCHES_PER_BLOCK = 4096;

@@ -35,6 +35,12 @@ export type ValidatorEffect<Message> =
   /**
    * The next block, executed: write it durably (blocks in the order given), then answer
    * `block-durable`. `skippedEntries` counts batch entries that were neither a transaction nor a
-   * time marker; every validator skips the same ones.
+   * time marker; every validator skips the same ones. `proof` holds each batch's quorum proof
+   * (evidence.ts, `encodeBlockProof`), stored beside the block and outside its hash.
    */
-  | { readonly kind: 'write-block'; readonly block: ExecutedBlock; readonly skippedEntries: number };
+  | {
+      readonly kind: 'write-block';
+      readonly block: ExecutedBlock;
+      readonly proof: Uint8Array;
+      readonly skippedEntries: number;
+    };

@@ -4,7 +4,7 @@ import type { CommittedView } from '../ledger/committed-view.js';
 import type { SignedTransaction } from '../ledger/signed-transaction.js';
 import { blockCut, fitOneBlock, MAX_CARRIED_BATCHES } from './block-cut.js';
 import { EntryReader } from './entries.js';
-import { decodeBlockEvidence, encodeBlockEvidence } from './evidence.js';
+import { decodeBlockEvidence, encodeBlockEvidence, encodeBlockProof } from './evidence.js';
 import { type AdmittedTransaction, DEFAULT_MEMPOOL_LIMITS, Mempool, type MempoolLimits } from './mempool.js';
 import { blockTime, timeMarker } from './time-marker.js';
 import type { ValidatorEffect, ValidatorInput } from './types.js';
@@ -303,6 +303,11 @@ export class Validator<Message> {
     this.dueAtMs = this.chain.nextDueMs();
     this.executedSequence = batches[batches.length - 1]!.sequence;
     this.unwritten.set(block.header.height, block);
-    return { kind: 'write-block', block, skippedEntries };
+    return {
+      kind: 'write-block',
+      block,
+      proof: encodeBlockProof(batches.map((batch) => batch.proof)),
+      skippedEntries,
+    };
   }
 }

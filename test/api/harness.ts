@@ -102,6 +102,7 @@ export class TestNode extends EventEmitter<{ block: [StoredBlock] }> implements 
       readTransaction: (hash) => ledger.readTransaction(hash),
       proveTransaction: (hash) => ledger.proveTransaction(hash),
       readCommitProof: (height) => ledger.readCommitProof(height),
+      readBatchProofs: (height) => ledger.readBatchProofs(height),
     };
   }
 

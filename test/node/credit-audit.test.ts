@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { auditCycle, CreditLedger, type CycleClock } from '../../src/node/credit-audit.js';
 import { CREDIT_SCALE } from '../../src/sharding/index.js';
-import { decodeBlockEvidence, writeBlockEvidence } from '../../src/validator/evidence.js';
+import { decodeBlockEvidence, decodeBlockProof, encodeBlockProof } from '../../src/validator/evidence.js';
 import { auditChain, chainsOf } from './sim-chains.js';
 
 const clock: CycleClock = { genesisTimeMs: 0, cycleMs: 1500 };
@@ -58,23 +58,38 @@ describe('credit audited from the chain', () => {
       code: 'CYCLE_NOT_CLOSED',
     });
     const target = blocks.findIndex((b) => b.header.timestampMs >= clock.cycleMs);
-    const evidence = decodeBlockEvidence(blocks[target]!.header.evidence);
-    const batches = evidence.batches.map((batch) => {
-      const forged = batch.certificate.slice();
+    const proofs = decodeBlockProof(blocks[target]!.batchProofs).map((proof) => {
+      const forged = proof.slice();
       forged[forged.length - 10]! ^= 1; // inside the last vote's signature
-      return { ...batch, certificate: forged };
+      return forged;
     });
     const tampered = [...blocks];
-    tampered[target] = {
-      ...blocks[target]!,
-      header: { ...blocks[target]!.header, evidence: writeBlockEvidence({ ...evidence, batches }) },
-    };
+    tampered[target] = { ...blocks[target]!, batchProofs: encodeBlockProof(proofs) };
     await assert.rejects(auditCycle(auditChain(tampered), committee, clock, 1), {
       code: 'BAD_CREDIT_EVIDENCE',
     });
-    // A node reading its own chain does not check the votes again: its consensus did.
+    // A certificate of another vertex than the block records does not pass either.
+    const shifted = [...blocks];
+    const own = decodeBlockProof(blocks[target]!.batchProofs);
+    shifted[target] = { ...blocks[target]!, batchProofs: encodeBlockProof([...own.slice(1), own[0]!]) };
+    await assert.rejects(auditCycle(auditChain(shifted), committee, clock, 1), {
+      code: 'BAD_CREDIT_EVIDENCE',
+    });
+    // A node reading its own chain does not check the certificates again: its consensus did.
     const trusted = await auditCycle({ ...auditChain(tampered), trusted: true }, committee, clock, 1);
     assert.deepEqual(trusted, await auditCycle(auditChain(blocks), committee, clock, 1));
+  });
+
+  it('gives every honest validator the same blocks, whichever quorum of votes each holds', () => {
+    const { chains } = chainsOf(1, 7);
+    const [first, ...others] = [...chains.values()];
+    for (const blocks of others) {
+      const height = Math.min(blocks.length, first!.length);
+      assert.deepEqual(
+        blocks.slice(0, height).map((b) => Buffer.from(b.hash).toString('hex')),
+        first!.slice(0, height).map((b) => Buffer.from(b.hash).toString('hex')),
+      );
+    }
   });
 
   it('carries credit from cycle to cycle: a silent validator sinks, the others rise', async () => {

@@ -132,6 +132,7 @@ describe('equivocation evidence on the chain', () => {
       scheme: ed25519Scheme,
       block: async () => ({ timestampMs: 0, evidence: new Uint8Array(0) }),
       transactions: async () => transactions,
+      batchProofs: async () => undefined,
     };
     const found = await equivocationsIn(chainView, 1, committee);
     assert.equal(found.length, 1, 'only the proof whose signatures verify');

@@ -3,27 +3,29 @@ import { describe, it } from 'node:test';
 import { COIN_SHARE_LENGTH } from '../../src/consensus/coin/index.js';
 import {
   encodeCertificateEvidence,
+  encodeVertexEvidence,
   type Header,
   headerDigest,
   headerSigningBytes,
   voteSigningBytes,
 } from '../../src/consensus/dag/index.js';
-import type { CommittedBatch, Committee } from '../../src/consensus/interface.js';
+import type { Committee } from '../../src/consensus/interface.js';
 import { ed25519KeyPairFromSeed, ed25519Sign } from '../../src/crypto/ed25519.js';
 import { sha256 } from '../../src/crypto/hash.js';
 import {
+  acknowledgedVertices,
   type CertifiedVertex,
   type CommitStatement,
   CREDIT_SCALE,
   type CycleEvidence,
   carryCredit,
-  certifiedVertexOf,
   creditScores,
   drawMasters,
   drawMastersByCredit,
   type Equivocation,
   electRoles,
   equivocatorOf,
+  orderedVertexOf,
   signCommitStatement,
   tallyCycle,
 } from '../../src/sharding/index.js';
@@ -254,7 +256,11 @@ describe('node credit', () => {
       'BAD_CREDIT_EVIDENCE',
       /two vertices/,
     );
-    throwsCode(() => creditScores(withVertex(vertex(3, 2, [0, 1]))), 'BAD_CREDIT_EVIDENCE', /2 voters/);
+    throwsCode(
+      () => creditScores(withVertex(vertex(3, 2, [0, 1, 2, 3, 3]))),
+      'BAD_CREDIT_EVIDENCE',
+      /5 voters/,
+    );
     throwsCode(() => creditScores(withVertex(vertex(3, 2, [0, 1, 1]))), 'BAD_CREDIT_EVIDENCE', /twice/);
     throwsCode(() => creditScores(withVertex(vertex(3, 2, [0, 1, 7]))), 'BAD_CREDIT_EVIDENCE', /voter 7/);
     throwsCode(
@@ -421,33 +427,90 @@ describe('credit evidence from the chain', () => {
     members: keys.map((k, index) => ({ index, publicKey: k.publicKey })),
   };
 
-  it('reads a committed batch as a certified vertex once its certificate verifies', () => {
+  it('reads a recorded batch as a vertex once its certificate verifies, whichever quorum signed it', () => {
     const h: Header = { ...header(2, 5), coinShare: new Uint8Array(COIN_SHARE_LENGTH).fill(7) };
     const digest = headerDigest(h);
-    const votes = [3, 0, 2].map((voter) => ({
+    const voteOf = (voter: number) => ({
       voter,
       signature: ed25519Sign(keys[voter]!.seed, voteSigningBytes(committee, digest)),
-    }));
-    const batch: CommittedBatch = {
+    });
+    const batch = {
       sequence: 17,
       round: 5,
       proposer: 2,
       transactions: h.transactions,
-      randomness: new Uint8Array(32),
-      evidence: encodeCertificateEvidence({ header: h, votes }),
-      endsCommit: true,
+      evidence: encodeVertexEvidence(h),
+      proof: encodeCertificateEvidence({ header: h, votes: [3, 0, 2].map(voteOf) }),
     };
-    assert.deepEqual(certifiedVertexOf(batch, committee), vertex(2, 5, [0, 2, 3], true, true));
+    const read = orderedVertexOf(batch, committee);
+    assert.equal(read.author, 2);
+    assert.equal(read.round, 5);
+    assert.equal(read.coinShare, true);
+    assert.equal(read.digest, Buffer.from(digest).toString('hex'));
+    // Another quorum's certificate of the same vertex is as good, and the block evidence the same.
+    const other = { ...batch, proof: encodeCertificateEvidence({ header: h, votes: [0, 1, 3].map(voteOf) }) };
+    assert.deepEqual(orderedVertexOf(other, committee), read);
     throwsCode(
-      () => certifiedVertexOf({ ...batch, transactions: [enc('other')] }, committee),
+      () =>
+        orderedVertexOf(
+          { ...batch, proof: encodeCertificateEvidence({ header: h, votes: [0, 3].map(voteOf) }) },
+          committee,
+        ),
+      'BAD_CREDIT_EVIDENCE',
+      /2 valid votes/,
+    );
+    throwsCode(
+      () => orderedVertexOf({ ...batch, transactions: [enc('other')] }, committee),
       'BAD_CREDIT_EVIDENCE',
       /batch 17/,
     );
     throwsCode(
-      () => certifiedVertexOf({ ...batch, proposer: 1 }, committee),
+      () => orderedVertexOf({ ...batch, proposer: 1 }, committee),
       'BAD_CREDIT_EVIDENCE',
       /another vertex/,
     );
+    const elsewhere = { ...h, parents: [new Uint8Array(32).fill(9)] };
+    throwsCode(
+      () => orderedVertexOf({ ...batch, evidence: encodeVertexEvidence(elsewhere) }, committee),
+      'BAD_CREDIT_EVIDENCE',
+      /another vertex than the block records/,
+    );
+    throwsCode(
+      () => orderedVertexOf({ ...batch, proof: undefined }, committee),
+      'BAD_CREDIT_EVIDENCE',
+      /no certificate/,
+    );
+    // Without verification (a node's own chain) the evidence alone is read.
+    assert.deepEqual(
+      orderedVertexOf({ ...batch, proof: undefined, transactions: [] }, committee, false),
+      read,
+    );
+  });
+
+  it('counts as acknowledging a vertex every later ordered vertex that references it', () => {
+    const v = (author: number, round: number, id: string, references: string[]) => ({
+      author,
+      round,
+      digest: id,
+      references,
+      coinShare: false,
+    });
+    const vertices = [
+      v(0, 1, 'a1', []),
+      v(1, 1, 'b1', []),
+      v(2, 1, 'c1', []),
+      v(0, 2, 'a2', ['a1', 'b1', 'c1']),
+      v(1, 2, 'b2', ['a1', 'b1', 'x']),
+      v(2, 2, 'c2', ['a1', 'b1']),
+      v(3, 3, 'd3', ['a2', 'b2', 'c2', 'c1']), // c1 as a weak parent
+      v(9, 3, 'z3', ['a2']), // not a member: left out
+    ];
+    const acknowledged = acknowledgedVertices(vertices, 4);
+    assert.deepEqual(
+      acknowledged.slice(0, 7).map((x) => x.voters),
+      [[0, 1, 2], [0, 1, 2], [0, 3], [3], [3], [3], []],
+    );
+    assert.ok(acknowledged.every((x) => x.committed));
   });
 
   it('convicts an equivocator only on two valid signatures', () => {

@@ -12,6 +12,7 @@ function batch(sequence: number, transactions: Uint8Array[], proposer = 0): Comm
     transactions,
     randomness: new Uint8Array(32),
     evidence: new Uint8Array(0),
+    proof: new Uint8Array(0),
     endsCommit: true,
   };
 }

@@ -44,6 +44,34 @@ describe('simulator with whole validators (--execute)', () => {
     assert.equal(report.execution?.executedTx, report.submittedTx);
   });
 
+  it('gives honest validators the same block hashes when they hold different quorums of one decision', () => {
+    // Each of these runs once wrote blocks whose states agreed but whose hashes did not: the
+    // block evidence held the votes (DAG) or commits (PBFT) each validator had gathered, and a
+    // Byzantine twin, or an author restarted from its signed log, certifies one vertex with two
+    // quorums. The evidence now holds what the decision's digest fixes; the quorum is a proof
+    // kept beside the block.
+    const runs = [
+      { protocol: 'dag', adversary: 'twins', seed: 13 },
+      { protocol: 'dag', adversary: 'crash-loss', seed: 15 },
+      { protocol: 'pbft', adversary: undefined, seed: 8 },
+    ] as const;
+    for (const run of runs) {
+      const result = runSimulation({
+        protocol: run.protocol,
+        nodes: 4,
+        faulty: 1,
+        byzantine: 'all',
+        ...(run.adversary === undefined ? {} : { adversary: run.adversary }),
+        seed: run.seed,
+        execute: true,
+      });
+      const replay = `npx gridshard sim --protocol ${run.protocol} --nodes 4 --faulty 1${run.adversary === undefined ? '' : ` --adversary ${run.adversary}`} --execute --seeds 1 --seed-start ${run.seed}`;
+      assert.ok(result.execution !== undefined);
+      assert.ok(result.execution.blocks > 0);
+      assert.equal(result.execution.stateRootDivergences, 0, `${result.problems[0]}; replay: ${replay}`);
+    }
+  });
+
   it('catches a validator whose execution is not deterministic', () => {
     // Instance 0 also writes its own name into the state: same order, different roots.
     const skewed: Application = {

@@ -13,6 +13,7 @@ function batch(sequence: number, transactions: number, endsCommit: boolean): Com
     transactions: Array.from({ length: transactions }, (_, i) => new Uint8Array([sequence, i & 0xff])),
     randomness: new Uint8Array(32).fill(sequence),
     evidence: new Uint8Array([sequence, 1, 2, 3]),
+    proof: new Uint8Array([sequence, 9]),
     endsCommit,
   };
 }

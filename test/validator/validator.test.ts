@@ -76,7 +76,8 @@ function batch(sequence: number, transactions: Uint8Array[], endsCommit = true):
     proposer: 0,
     transactions,
     randomness: new Uint8Array(32).fill(sequence),
-    evidence: enc(`certificate ${sequence}`),
+    evidence: enc(`vertex ${sequence}`),
+    proof: enc(`certificate ${sequence}`),
     endsCommit,
   };
 }

@@ -42,6 +42,23 @@ async function apiAuditChain(client: GridShardClient, scheme: SignatureScheme): 
   const headers = new Map<number, { timestampMs: number; evidence: Uint8Array }>();
   const malformed = (height: number, what: string) =>
     new CreditError('BAD_CREDIT_EVIDENCE', `block ${height} from the API: ${what}`, { height });
+  const hex = /^([0-9a-f]{2})+$/;
+  // Transactions and batch proofs come in one answer; the audit asks for both of a block.
+  let last: { height: number; transactions: Uint8Array[]; batchProofs: Uint8Array | undefined } | null = null;
+  const contents = async (height: number) => {
+    if (last?.height === height) return last;
+    const answer = await client.blockTransactions(height);
+    if (answer === null) throw malformed(height, 'missing');
+    if (!answer.transactions.every((t) => hex.test(t))) throw malformed(height, 'a transaction is not hex');
+    if (answer.batchProofs !== undefined && !hex.test(answer.batchProofs))
+      throw malformed(height, 'its batch proofs are not hex');
+    last = {
+      height,
+      transactions: answer.transactions.map(fromHex),
+      batchProofs: answer.batchProofs === undefined ? undefined : fromHex(answer.batchProofs),
+    };
+    return last;
+  };
   return {
     head,
     scheme,
@@ -61,13 +78,8 @@ async function apiAuditChain(client: GridShardClient, scheme: SignatureScheme): 
       headers.set(height, header);
       return header;
     },
-    transactions: async (height) => {
-      const answer = await client.blockTransactions(height);
-      if (answer === null) throw malformed(height, 'missing');
-      if (!answer.transactions.every((t) => /^([0-9a-f]{2})+$/.test(t)))
-        throw malformed(height, 'a transaction is not hex');
-      return answer.transactions.map(fromHex);
-    },
+    transactions: async (height) => (await contents(height)).transactions,
+    batchProofs: async (height) => (await contents(height)).batchProofs,
   };
 }
 

@@ -48,6 +48,17 @@ export function writeBatch(w: Writer, batch: CommittedBatch): void {
   w.fixedBytes(batch.randomness, 32);
   w.bytes(batch.evidence);
   w.bool(batch.endsCommit);
+  w.bytes(batch.proof);
+}
+
+/**
+ * A batch's bytes without its proof: what f + 1 peers must send identically for a catch-up to
+ * take it (their proofs may differ, each holding the certificate it gathered).
+ */
+export function agreedBatchBytes(batch: CommittedBatch): Uint8Array {
+  const w = new Writer(256);
+  writeBatch(w, { ...batch, proof: new Uint8Array(0) });
+  return w.finish();
 }
 
 export function readBatch(r: Reader): CommittedBatch {
@@ -59,6 +70,7 @@ export function readBatch(r: Reader): CommittedBatch {
     randomness: r.fixedBytes(32),
     evidence: r.bytesField(MAX_VOTES * 80),
     endsCommit: r.bool(),
+    proof: r.bytesField(MAX_VOTES * 160),
   };
 }
 

@@ -29,13 +29,58 @@ const MAX_VOTES = 4096;
 
 export function encodeCertificateEvidence(certificate: Certificate): Uint8Array {
   const { header, votes } = certificate;
-  const w = new Writer(256 + header.parents.length * 33 + votes.length * 66);
-  w.fixedBytes(headerDigest(header), DIGEST_LENGTH);
-  w.varuint(header.author).varuint(header.round);
-  w.array(header.parents, (ww, d) => ww.fixedBytes(d, DIGEST_LENGTH));
-  w.array(header.weakParents, writeParentRef);
-  w.optional(header.coinShare, (ww, share) => ww.fixedBytes(share, COIN_SHARE_LENGTH));
-  w.array(votes, (ww, v) => ww.varuint(v.voter).fixedBytes(v.signature, SIGNATURE_LENGTH));
+  return writeEvidence({
+    digest: headerDigest(header),
+    author: header.author,
+    round: header.round,
+    parents: header.parents,
+    weakParents: header.weakParents,
+    coinShare: header.coinShare,
+    votes,
+  });
+}
+
+/**
+ * What a block records of an ordered vertex: its evidence with no votes. A vertex's digest fixes
+ * every byte of it, so every honest validator records the same bytes, whereas the votes are
+ * whichever 2f + 1 its certificate happened to gather (a restarted or Byzantine author can form
+ * two certificates of one header), and go into the proof kept beside the block.
+ */
+export function encodeVertexEvidence(header: Header): Uint8Array {
+  return encodeCertificateEvidence({ header, votes: [] });
+}
+
+/**
+ * Checks a certificate proof against the vertex evidence a block records and the batch rebuilt
+ * from the block: the proof must verify (a quorum signed the digest of exactly these
+ * transactions) and be that evidence once its votes are set aside. Throws DagError
+ * BAD_CERTIFICATE naming what failed.
+ */
+export function verifyVertexProof(
+  committee: Committee,
+  evidence: Uint8Array,
+  proof: Uint8Array,
+  transactions: readonly Uint8Array[],
+): CertificateEvidence {
+  const certificate = verifyCertificateEvidence(committee, proof, transactions);
+  const bare = { ...certificate, votes: [] };
+  if (!Buffer.from(writeEvidence(bare)).equals(evidence)) {
+    throw new DagError('BAD_CERTIFICATE', 'the certificate is for another vertex than the block records', {
+      author: certificate.author,
+      round: certificate.round,
+    });
+  }
+  return certificate;
+}
+
+function writeEvidence(e: CertificateEvidence): Uint8Array {
+  const w = new Writer(256 + e.parents.length * 33 + e.votes.length * 66);
+  w.fixedBytes(e.digest, DIGEST_LENGTH);
+  w.varuint(e.author).varuint(e.round);
+  w.array(e.parents, (ww, d) => ww.fixedBytes(d, DIGEST_LENGTH));
+  w.array(e.weakParents, writeParentRef);
+  w.optional(e.coinShare, (ww, share) => ww.fixedBytes(share, COIN_SHARE_LENGTH));
+  w.array(e.votes, (ww, v) => ww.varuint(v.voter).fixedBytes(v.signature, SIGNATURE_LENGTH));
   return w.finish();
 }
 

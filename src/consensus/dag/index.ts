@@ -24,7 +24,9 @@ export {
   type CertificateEvidence,
   decodeCertificateEvidence,
   encodeCertificateEvidence,
+  encodeVertexEvidence,
   verifyCertificateEvidence,
+  verifyVertexProof,
 } from './evidence.js';
 export { dagGenesis } from './genesis.js';
 export { headerSigningBytes, voteSigningBytes } from './signing.js';

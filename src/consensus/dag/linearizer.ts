@@ -2,7 +2,7 @@ import type { CommittedBatch } from '../interface.js';
 import { DIGEST_LENGTH, digestKey, headerDigest } from './codec.js';
 import type { CommitState } from './commit-state.js';
 import type { DagContext, Effect } from './context.js';
-import { encodeCertificateEvidence } from './evidence.js';
+import { encodeCertificateEvidence, encodeVertexEvidence } from './evidence.js';
 import { parentRefs } from './parents.js';
 import type { DagStore } from './store.js';
 import type { Certificate } from './types.js';
@@ -55,7 +55,8 @@ export class Linearizer {
         proposer: author,
         transactions: certificate.header.transactions,
         randomness,
-        evidence: encodeCertificateEvidence(certificate),
+        evidence: encodeVertexEvidence(certificate.header),
+        proof: encodeCertificateEvidence(certificate),
         endsCommit: position === found.length - 1,
       };
       this.emit(batch, out);

@@ -1,7 +1,8 @@
 import type { CommittedBatch, ValidatorIndex } from '../interface.js';
-import { batchBytes, checkpointBytes, digestKey } from './codec.js';
+import { agreedBatchBytes, checkpointBytes, digestKey } from './codec.js';
 import type { CommitState } from './commit-state.js';
 import type { DagContext, Effect } from './context.js';
+import { verifyVertexProof } from './evidence.js';
 import type { Linearizer } from './linearizer.js';
 import type { Checkpoint } from './types.js';
 
@@ -121,18 +122,32 @@ export class Synchronizer {
     this.adopt(target, out);
   }
 
+  /**
+   * The batch at `sequence` that f + 1 peers sent identically, proofs set aside, with the first of
+   * their proofs that verifies (one of them is honest, and its proof does).
+   */
   private agreedBatch(sequence: number): CommittedBatch | undefined {
-    const votes = new Map<string, { batch: CommittedBatch; count: number }>();
+    const votes = new Map<string, CommittedBatch[]>();
     for (const response of this.syncResponses.values()) {
       const batch = response.batches.find((b) => b.sequence === sequence);
       if (batch === undefined) continue;
-      const key = digestKey(batchBytes(batch));
-      const entry = votes.get(key) ?? { batch, count: 0 };
-      entry.count++;
-      votes.set(key, entry);
-      if (entry.count >= this.c.ctx.validity) return entry.batch;
+      const key = digestKey(agreedBatchBytes(batch));
+      const copies = votes.get(key) ?? [];
+      copies.push(batch);
+      votes.set(key, copies);
+      if (copies.length < this.c.ctx.validity) continue;
+      return copies.find((copy) => this.proofHolds(copy));
     }
     return undefined;
+  }
+
+  private proofHolds(batch: CommittedBatch): boolean {
+    try {
+      verifyVertexProof(this.c.ctx.committee, batch.evidence, batch.proof, batch.transactions);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private adopt(checkpoint: Checkpoint, out: Effect[]): void {

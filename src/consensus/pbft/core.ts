@@ -543,7 +543,9 @@ export class PbftReplica implements PbftCore {
       proposer: d.proposer,
       transactions,
       randomness: decisionRandomness(sequence, d.digest),
-      evidence: encodeCommitEvidence(d.commits, dropped),
+      // The commits this validator gathered are one quorum of several possible: proof, not evidence.
+      evidence: encodeCommitEvidence([], dropped),
+      proof: encodeCommitEvidence(d.commits, dropped),
       endsCommit: true,
     };
     this.out.push({ kind: 'commit', batch });

@@ -157,3 +157,25 @@ export function verifyCommitEvidence(
   }
   return { view: first.view, sequence: batch.sequence, digest };
 }
+
+/**
+ * Checks a commit proof against the evidence a block records for the batch (the dropped entries,
+ * with no commit): the proof must verify for the batch and be that evidence once its commits are
+ * set aside. Throws PbftError BAD_PROOF naming what failed.
+ */
+export function verifyCommitProof(
+  committee: Committee,
+  evidence: Uint8Array,
+  proof: Uint8Array,
+  batch: {
+    readonly sequence: number;
+    readonly proposer: number;
+    readonly transactions: readonly Uint8Array[];
+  },
+): VerifiedCommit {
+  const verified = verifyCommitEvidence(committee, proof, batch);
+  const bare = encodeCommitEvidence([], decodeCommitEvidence(proof).dropped);
+  if (!bytesEqual(bare, evidence))
+    throw bad('the commits are for other dropped entries than the block records');
+  return verified;
+}

@@ -37,6 +37,7 @@ export {
   encodeCommitEvidence,
   type VerifiedCommit,
   verifyCommitEvidence,
+  verifyCommitProof,
 } from './evidence.js';
 export { pbftGenesis, pbftPrimaryOf } from './genesis.js';
 export type * from './messages.js';

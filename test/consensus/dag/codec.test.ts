@@ -55,6 +55,7 @@ describe('DAG message codec', () => {
             randomness: new Uint8Array(32),
             evidence: new Uint8Array(40),
             endsCommit: true,
+            proof: new Uint8Array(72).fill(3),
           },
         ],
       },

@@ -12,6 +12,7 @@ import {
   headerDigest,
   headerSigningBytes,
   verifyCertificateEvidence,
+  verifyVertexProof,
 } from '../../../src/consensus/dag/index.js';
 import { ed25519Sign } from '../../../src/crypto/index.js';
 import { Cluster, txs } from './harness.js';
@@ -138,18 +139,28 @@ describe('DAG core', () => {
     const batches = cluster.commits[0]!;
     assert.ok(batches.length >= 4);
     for (const batch of batches) {
-      const certificate = verifyCertificateEvidence(committee, batch.evidence, batch.transactions);
+      const certificate = verifyVertexProof(committee, batch.evidence, batch.proof, batch.transactions);
       assert.equal(certificate.author, batch.proposer);
       assert.equal(certificate.round, batch.round);
       assert.ok(certificate.votes.length >= 3);
+      assert.equal(decodeCertificateEvidence(batch.evidence).votes.length, 0, 'no vote in the evidence');
+    }
+    // What goes into a block is the same at every validator, whatever quorum each one holds.
+    for (let i = 1; i < 4; i++) {
+      const theirs = cluster.commits[i]!;
+      for (let k = 0; k < Math.min(theirs.length, batches.length); k++)
+        assert.deepEqual(theirs[k]!.evidence, batches[k]!.evidence, `validator ${i}, batch ${k}`);
     }
     const batch = batches[0]!;
     const altered = [...batch.transactions.slice(1), new TextEncoder().encode('inserted')];
-    assert.throws(() => verifyCertificateEvidence(committee, batch.evidence, altered), {
+    assert.throws(() => verifyVertexProof(committee, batch.evidence, batch.proof, altered), {
+      code: 'BAD_CERTIFICATE',
+    });
+    assert.throws(() => verifyVertexProof(committee, batches[1]!.evidence, batch.proof, batch.transactions), {
       code: 'BAD_CERTIFICATE',
     });
     // Two of the three votes replaced by copies of the first: one distinct voter is no quorum.
-    const decoded = decodeCertificateEvidence(batch.evidence);
+    const decoded = decodeCertificateEvidence(batch.proof);
     const first = decoded.votes[0]!;
     const forged = encodeCertificateEvidence({
       header: {

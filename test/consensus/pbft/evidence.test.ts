@@ -10,6 +10,7 @@ import {
   PbftError,
   pbftGenesis,
   verifyCommitEvidence,
+  verifyCommitProof,
 } from '../../../src/consensus/pbft/index.js';
 import { Cluster, tx } from './cluster.js';
 
@@ -114,13 +115,16 @@ describe('pbft commit evidence', () => {
     const committeeOfCluster = c.inits[0]!.committee;
     for (let i = 0; i < 4; i++) {
       assert.equal(c.log(i).length, 22);
-      for (const batch of c.committed[i]!) {
-        const verified = verifyCommitEvidence(committeeOfCluster, batch.evidence, {
+      for (const [k, batch] of c.committed[i]!.entries()) {
+        const verified = verifyCommitProof(committeeOfCluster, batch.evidence, batch.proof, {
           sequence: batch.round,
           proposer: batch.proposer,
           transactions: batch.transactions,
         });
         assert.equal(verified.sequence, batch.sequence);
+        // The evidence a block records holds no commit: the same at every validator.
+        assert.deepEqual(batch.evidence, c.committed[0]![k]!.evidence);
+        assert.equal(decodeCommitEvidence(batch.evidence).commits.length, 0);
       }
     }
   });
