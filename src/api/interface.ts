@@ -13,6 +13,11 @@ export interface ApiNode {
   >;
   /** A zone shard validator's cross-zone relay, which takes vote shares as a master. */
   readonly crossRelay?: { receiveShare(trade: string, share: string): boolean };
+  /** A sharded system's master beacons from the root chain's coin (src/node/master-beacon.ts). */
+  readonly masterBeacon?: {
+    known(cycle: number): Uint8Array | null;
+    resolve(cycle: number): Promise<Uint8Array | null>;
+  };
   readonly index: number;
   readonly lastAppliedSequence: number;
   readonly metrics: Pick<NodeMetrics, 'apiRequests' | 'apiRejected' | 'registry' | 'commitLatency'>;

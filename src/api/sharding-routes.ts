@@ -8,10 +8,31 @@ import type { ApiNode } from './interface.js';
 import { sendProblem } from './problem.js';
 import type { RouteServer } from './route-server.js';
 
+const BEACON_WAIT_MS = 1000;
+
 /** The sharded system's routes: answered 404 NOT_SHARDED on a chain whose genesis names none. */
 export function registerShardingRoutes(server: RouteServer, node: ApiNode, now: () => number): void {
   const state = { get: (key: Uint8Array) => node.store.getState(key) };
   const notSharded = 'this chain is not part of a sharded system';
+  /**
+   * The cycle's beacon if the root chain gives one within BEACON_WAIT_MS (a zone shard asks a root
+   * validator, and may have to search its chain); else null, the public order.
+   */
+  const beaconOf = async (cycle: number): Promise<Uint8Array | null> => {
+    const source = node.masterBeacon;
+    if (source === undefined) return null;
+    const known = source.known(cycle);
+    if (known !== null) return known;
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), BEACON_WAIT_MS);
+    });
+    try {
+      return await Promise.race([source.resolve(cycle).catch(() => null), waited]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
 
   server.serve(ROUTES.sharding, async (_request, reply) => {
     const { genesis } = node;
@@ -19,6 +40,7 @@ export function registerShardingRoutes(server: RouteServer, node: ApiNode, now: 
     if (sharding === undefined) return sendProblem(reply, 404, notSharded, 'NOT_SHARDED');
     const withSharding = { ...genesis, sharding };
     const cycle = cycleAt(withSharding, now());
+    const beacon = await beaconOf(cycle);
     const isRoot = genesis.shardId === ROOT_SHARD_ID;
     return {
       chainId: genesis.chainId,
@@ -31,7 +53,7 @@ export function registerShardingRoutes(server: RouteServer, node: ApiNode, now: 
         return {
           shardId: shard.shardId,
           validators: shard.validators.map((v) => v.api),
-          masters: mastersOfCycle(withSharding, cycle, shard.shardId),
+          masters: mastersOfCycle(withSharding, cycle, shard.shardId, beacon),
           ...(head === undefined ? {} : { rootHeight: head.height, rootBlockHash: toHex(head.blockHash) }),
         };
       }),
@@ -83,11 +105,13 @@ export function registerShardingRoutes(server: RouteServer, node: ApiNode, now: 
     if (sharding === undefined) return sendProblem(reply, 404, notSharded, 'NOT_SHARDED');
     const cycle = Number(request.params.cycle);
     const withSharding = { ...genesis, sharding };
+    const beacon = await beaconOf(cycle);
     return {
       cycle,
       startsAtMs: genesis.genesisTimeMs + cycle * sharding.cycleMs,
+      beacon: beacon === null ? 'public' : 'root-coin',
       shards: sharding.shards.map((shard) => {
-        const masters = mastersOfCycle(withSharding, cycle, shard.shardId);
+        const masters = mastersOfCycle(withSharding, cycle, shard.shardId, beacon);
         return { shardId: shard.shardId, masters, apis: masters.map((i) => shard.validators[i]!.api) };
       }),
     };

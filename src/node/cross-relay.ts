@@ -2,7 +2,7 @@ import { directoryOf } from '../cross-zone/directory.js';
 import { readTradeRecord } from '../cross-zone/state-book.js';
 import { CROSS_DECIDE, CROSS_EXPIRE, CROSS_PREPARE } from '../cross-zone/trade-application.js';
 import { ed25519PrivateKeyObject, ed25519Sign } from '../crypto/ed25519.js';
-import { fromHex, sha256, toHex } from '../crypto/hash.js';
+import { fromHex, toHex } from '../crypto/hash.js';
 import { ed25519Scheme } from '../crypto/scheme.js';
 import { readNonce } from '../ledger/nonces.js';
 import type { StoredBlock } from '../ledger/store.js';
@@ -26,6 +26,7 @@ import {
 } from '../sharding/index.js';
 import type { GenesisFile } from './genesis-file.js';
 import type { ShardingGenesisJson } from './genesis-sharding.js';
+import { fallbackBeacon, type RootBeacon } from './master-beacon.js';
 
 /** How often the relay looks at what it still has to send. */
 export const RELAY_TICK_MS = 500;
@@ -37,9 +38,10 @@ const CLOSED_SENDS = 3;
 const RESUBMIT_MS = 3000;
 /** Blocks a restarted relay looks back over for trades its shard still holds locked. */
 export const RESUME_BLOCKS = 4096;
+/** A beacon the root chain could not give yet is asked for again after this long. */
+const BEACON_RETRY_MS = 2000;
 /** Trades a master keeps desks for; beyond it the oldest are forgotten (their shards resend). */
 const MAX_DESKS = 4096;
-const BEACON_DOMAIN = 'gridshard/devnet-master-beacon/v1';
 
 export interface CrossRelayInit {
   readonly genesis: GenesisFile & { readonly sharding: ShardingGenesisJson };
@@ -57,6 +59,8 @@ export interface CrossRelayInit {
   readonly post: (api: string, path: string, body: object) => Promise<void>;
   readonly now: () => number;
   readonly log: { warn(fields: object, message: string): void };
+  /** The root chain's coin per cycle; without it every cycle uses the public fallback order. */
+  readonly beacon?: RootBeacon;
 }
 
 interface Pending {
@@ -77,20 +81,19 @@ export function cycleAt(
 }
 
 /**
- * The master order of `shard` for `cycle`. The beacon here is a hash of the chain id, public from
- * genesis: the order rotates every cycle but can be foreseen. The coin-drawn beacon that makes it
- * unpredictable runs in the sharded simulator (docs/SHARDING.md); a foreseen master can at worst
- * delay trades, which the resends to the next master bound.
+ * The master order of `shard` for `cycle`, drawn from `beacon`: the root chain's coin for that
+ * cycle (master-beacon.ts), or, while none is known, the public fallback, which anyone can foresee
+ * and which only routes votes (any validator certifies them), so it costs at worst a delay.
  */
 export function mastersOfCycle(
   genesis: Pick<GenesisFile, 'chainId'> & { readonly sharding: ShardingGenesisJson },
   cycle: number,
   shard: number,
+  beacon: Uint8Array | null = null,
 ): number[] {
   const size = genesis.sharding.shards[shard]?.validators.length ?? 0;
-  const beacon = sha256(new TextEncoder().encode(`${BEACON_DOMAIN}/${genesis.chainId}`));
   return drawMasters(
-    beacon,
+    beacon ?? fallbackBeacon(genesis),
     cycle,
     shard,
     Array.from({ length: size }, (_, i) => i),
@@ -125,6 +128,7 @@ export class CrossZoneRelay {
   private readonly signer;
   private nextNonce = 0n;
   private timer: NodeJS.Timeout | null = null;
+  private readonly beaconTriedAt = new Map<number, number>();
 
   constructor(private readonly init: CrossRelayInit) {
     const { sharding } = init.genesis;
@@ -160,7 +164,26 @@ export class CrossZoneRelay {
 
   /** The master order of `shard` for `cycle` (indices into that shard's committee). */
   mastersOf(cycle: number, shard: number): number[] {
-    return mastersOfCycle(this.init.genesis, cycle, shard);
+    return mastersOfCycle(this.init.genesis, cycle, shard, this.init.beacon?.known(cycle) ?? null);
+  }
+
+  /** Looks up this cycle's and the next one's beacons in the background (each once found). */
+  private lookUpBeacons(now: number): void {
+    const beacon = this.init.beacon;
+    if (beacon === undefined) return;
+    const cycle = this.cycleAt(now);
+    for (const c of [cycle, cycle + 1]) {
+      if (beacon.known(c) !== null || now - (this.beaconTriedAt.get(c) ?? -Infinity) < BEACON_RETRY_MS)
+        continue;
+      this.beaconTriedAt.set(c, now);
+      for (const old of this.beaconTriedAt.keys()) if (old < cycle) this.beaconTriedAt.delete(old);
+      beacon.resolve(c).catch((error: Error) => {
+        this.init.log.warn(
+          { cycle: c, error: error.message },
+          'the root chain could not give a master beacon',
+        );
+      });
+    }
   }
 
   /**
@@ -245,6 +268,7 @@ export class CrossZoneRelay {
 
   private tick(): void {
     const now = this.init.now();
+    this.lookUpBeacons(now);
     for (const pending of this.pending.values()) {
       const status = readTradeRecord(this.state, pending.id)?.status;
       const done = pending.locked ? status !== 'locked' : pending.sends >= CLOSED_SENDS;

@@ -25,6 +25,7 @@ import { Validator } from '../validator/validator.js';
 import type { NodeConfig } from './config.js';
 import { chainParametersOf, committeeOf, type GenesisFile, observerKeysOf } from './genesis-file.js';
 import { NodeGossip } from './gossip.js';
+import type { RootBeacon } from './master-beacon.js';
 import { NodeMetrics } from './metrics.js';
 import { type NodeEffect, NodeEffectLoop } from './node-loop.js';
 import { type NodeProtocol, nodeProtocolOf } from './node-protocol.js';
@@ -108,6 +109,8 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
   readonly index: number;
   /** The cross-zone relay of a zone shard validator (run-node.ts sets it), reached through the API. */
   crossRelay?: { receiveShare(trade: string, share: string): boolean };
+  /** The master beacons of a sharded system's cycles (sharding-roles.ts sets them). */
+  masterBeacon?: RootBeacon;
 
   private constructor(
     readonly config: NodeConfig,

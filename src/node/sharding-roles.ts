@@ -1,6 +1,7 @@
 import { ROOT_SHARD_ID } from '../cross-zone/root-application.js';
 import { CrossZoneRelay } from './cross-relay.js';
 import type { GenesisFile } from './genesis-file.js';
+import { apiRootSource, RootBeacon, storeRootSource } from './master-beacon.js';
 import type { GridShardNode, NodeLogger } from './node.js';
 import { ShardProofPuller } from './shard-proof-puller.js';
 
@@ -46,6 +47,11 @@ export function startSharding(
   const withSharding = { ...genesis, sharding };
   const submit = (bytes: Uint8Array) => node.submit(bytes);
   const now = () => Date.now();
+  const beacon = new RootBeacon(
+    withSharding,
+    genesis.shardId === ROOT_SHARD_ID ? storeRootSource(node.store) : apiRootSource(withSharding, get),
+  );
+  node.masterBeacon = beacon;
   if (genesis.shardId === ROOT_SHARD_ID) {
     const puller = new ShardProofPuller({
       genesis: withSharding,
@@ -68,6 +74,7 @@ export function startSharding(
     post,
     now,
     log,
+    beacon,
   });
   node.crossRelay = relay;
   node.on('block', (block) => {

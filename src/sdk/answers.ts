@@ -91,10 +91,12 @@ export interface ShardingAnswer {
 export interface CycleMastersAnswer {
   readonly cycle: number;
   readonly startsAtMs: number;
+  /** `root-coin`: drawn from the root chain's common coin; `public`: the foreseeable fallback. */
+  readonly beacon: 'root-coin' | 'public';
   readonly shards: { readonly shardId: number; readonly masters: number[]; readonly apis: string[] }[];
 }
 
-/** What a validator's credit in the last audited cycle rests on: counts from the chain's certificates. */
+/** What a validator's credit in the last audited cycle rests on: counts from the chain's ordered vertices. */
 export interface CreditEvidence {
   readonly votes: number;
   readonly missedVotes: number;

@@ -177,8 +177,21 @@ describe('the sharded devnet: 4 zone shards × 4 validator processes and a root 
       const served = await shardClients[shard]![3]!.block(proven.height);
       assert.equal(served?.hash, proven.blockHash, 'the root holds the block the shard serves');
     }
-    // Every chain shows the same master order for a cycle: a permutation of each shard's committee.
-    const masters = await Promise.all([rootClient, shardClients[2]![1]!].map((c) => c.cycleMasters(7)));
+    // Every chain shows the same master order for a cycle: a permutation of each shard's committee,
+    // drawn from the root chain's coin once the root holds a block of the cycle before (a zone
+    // validator reads that block from a root validator, with its commit proof), and from the
+    // public order for a cycle the root chain cannot speak for yet.
+    const askers = [rootClient, shardClients[2]![1]!];
+    const far = await Promise.all(askers.map((c) => c.cycleMasters(100_000)));
+    assert.deepEqual(far[0], far[1]);
+    assert.equal(far[0]!.beacon, 'public');
+    const current = (await rootClient.sharding()).cycle;
+    let masters = await Promise.all(askers.map((c) => c.cycleMasters(current)));
+    for (let i = 0; i < 30 && masters.some((m) => m.beacon !== 'root-coin'); i++) {
+      await sleep(1000);
+      masters = await Promise.all(askers.map((c) => c.cycleMasters(current)));
+    }
+    assert.equal(masters[0]!.beacon, 'root-coin', `cycle ${current}`);
     assert.deepEqual(masters[0], masters[1]);
     for (const shard of masters[0]!.shards) assert.deepEqual([...shard.masters].sort(), [0, 1, 2, 3]);
     assert.equal((await rootClient.sharding()).role, 'root');

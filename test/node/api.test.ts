@@ -23,7 +23,7 @@ import { followChain } from '../../src/node/follower.js';
 import { coinPublicKeysToJson, type GenesisFile } from '../../src/node/genesis-file.js';
 import { GridShardNode } from '../../src/node/node.js';
 import { GridShardClient } from '../../src/sdk/client.js';
-import { decodeBlockEvidence, writeBlockEvidence } from '../../src/validator/evidence.js';
+import { decodeBlockProof, encodeBlockProof } from '../../src/validator/evidence.js';
 
 const root = mkdtempSync(join(tmpdir(), 'gridshard-api-test-'));
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -170,20 +170,28 @@ describe('node API', () => {
       }
     }
     class VoteStrippingSource extends GridShardClient {
-      override async block(height: number) {
-        const real = await super.block(height);
-        if (real === null || height === 0) return real;
-        const evidence = decodeBlockEvidence(fromHex(String(real.evidence)));
-        const batches = evidence.batches.map((batch) => {
-          const certificate = decodeCertificateEvidence(batch.certificate);
-          const forged = new Uint8Array(batch.certificate.length - 65);
-          // The votes come last: dropping them leaves a certificate no quorum signed.
-          forged.set(batch.certificate.subarray(0, batch.certificate.length - 66));
-          forged[forged.length - 1] = 0;
+      override async blockTransactions(height: number) {
+        const real = await super.blockTransactions(height);
+        if (real?.batchProofs === undefined) return real;
+        const proofs = decodeBlockProof(fromHex(real.batchProofs)).map((proof) => {
+          const certificate = decodeCertificateEvidence(proof);
           assert.equal(certificate.votes.length, 1);
-          return { ...batch, certificate: forged };
+          // The votes come last: dropping them leaves a certificate no quorum signed.
+          const forged = new Uint8Array(proof.length - 65);
+          forged.set(proof.subarray(0, proof.length - 66));
+          forged[forged.length - 1] = 0;
+          return forged;
         });
-        return { ...real, evidence: toHex(writeBlockEvidence({ ...evidence, batches })) };
+        return { ...real, batchProofs: toHex(encodeBlockProof(proofs)) };
+      }
+    }
+    class WithholdingSource extends GridShardClient {
+      // The block and its transactions, but not the proofs that a quorum certified them.
+      override async blockTransactions(height: number) {
+        const real = await super.blockTransactions(height);
+        if (real === null) return null;
+        const { batchProofs: _withheld, ...rest } = real;
+        return rest;
       }
     }
     class RetimingSource extends GridShardClient {
@@ -197,6 +205,12 @@ describe('node API', () => {
       ['dropping', new DroppingSource(address), 'BAD_CERTIFICATE', /does not account/],
       ['swapping', new SwappingSource(address), 'BAD_CERTIFICATE', /not the ones the certificate covers/],
       ['vote-stripping', new VoteStrippingSource(address), 'BAD_CERTIFICATE', /0 valid votes/],
+      [
+        'withholding',
+        new WithholdingSource(address),
+        'BAD_CERTIFICATE',
+        /batch proofs: the source sent none/,
+      ],
       ['retiming', new RetimingSource(address), 'BLOCK_MISMATCH', /./],
     ];
     for (const [name, source, code, message] of liars) {

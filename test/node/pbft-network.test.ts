@@ -27,9 +27,9 @@ after(async () => {
 });
 
 /**
- * Waits until every validator holds the same height and state root, with an empty mempool. Not
- * the same head hash: under PBFT each block's evidence holds the 2f + 1 commits that validator
- * collected, so the hashes differ from one validator to another (docs/NODE.md).
+ * Waits until every validator holds the same head (hash, and so height and state root), with an
+ * empty mempool. The commits each validator collected are proofs beside its blocks, outside their
+ * hashes, so the chains are the same block for block.
  */
 async function agreed(clients: readonly GridShardClient[], timeoutMs: number): Promise<NodeStatus[]> {
   const deadline = Date.now() + timeoutMs;
@@ -41,12 +41,16 @@ async function agreed(clients: readonly GridShardClient[], timeoutMs: number): P
       first !== undefined &&
       statuses.every(
         (s) =>
-          s !== null && s.mempoolSize === 0 && s.height === first.height && s.stateRoot === first.stateRoot,
+          s !== null &&
+          s.mempoolSize === 0 &&
+          s.height === first.height &&
+          s.stateRoot === first.stateRoot &&
+          s.headHash === first.headHash,
       );
     if (ok) return statuses as NodeStatus[];
     if (Date.now() > deadline) {
       throw new Error(
-        `validators did not agree: ${JSON.stringify(statuses.map((s) => s && [s.height, s.mempoolSize]))}`,
+        `validators did not agree: ${JSON.stringify(statuses.map((s) => s && [s.height, s.mempoolSize, s.headHash.slice(0, 12)]))}`,
       );
     }
     await new Promise((r) => setTimeout(r, 250));

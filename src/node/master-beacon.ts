@@ -1,0 +1,226 @@
+import type { Committee } from '../consensus/interface.js';
+import { ROOT_SHARD_ID } from '../cross-zone/root-application.js';
+import { bytesEqual, fromHex, sha256 } from '../crypto/hash.js';
+import { ed25519Scheme } from '../crypto/scheme.js';
+import { type BlockHeader, blockHash } from '../ledger/block.js';
+import { decodeCommitProof, verifyCommitProof } from '../sharding/index.js';
+import type { GenesisFile } from './genesis-file.js';
+import type { ShardingGenesisJson } from './genesis-sharding.js';
+
+const FALLBACK_DOMAIN = 'gridshard/devnet-master-beacon/v1';
+/** Beacons kept; older cycles' trades are long decided. */
+const MAX_CACHED = 64;
+
+/** A root block as its validators' API serves it, checked against the root committee. */
+export interface ProvenRootBlock {
+  readonly height: number;
+  readonly timestampMs: number;
+  readonly randomness: Uint8Array;
+}
+
+/** Where the beacon's root blocks come from: a root validator's API, any one, trusted for nothing. */
+export interface RootBlockSource {
+  /** The root chain's head height as that validator sees it. */
+  head(): Promise<number>;
+  /** Root block `height`, proven by its commit proof, or null when it is not final there yet. */
+  block(height: number): Promise<ProvenRootBlock | null>;
+}
+
+export type SystemGenesis = Pick<GenesisFile, 'chainId' | 'genesisTimeMs'> & {
+  readonly sharding: ShardingGenesisJson;
+};
+
+/**
+ * The public order of a cycle when no root beacon is known (cycle 0, or a root chain that made no
+ * block since the previous cycle began): a hash of the chain id. Anyone can foresee it; it only
+ * routes votes, which any validator can certify, so it costs at worst a delay.
+ */
+export function fallbackBeacon(genesis: Pick<GenesisFile, 'chainId'>): Uint8Array {
+  return sha256(new TextEncoder().encode(`${FALLBACK_DOMAIN}/${genesis.chainId}`));
+}
+
+export function rootCommitteeOf(genesis: SystemGenesis): Committee {
+  return {
+    shardId: ROOT_SHARD_ID,
+    epoch: 0,
+    members: genesis.sharding.root.validators.map((v, index) => ({ index, publicKey: fromHex(v.publicKey) })),
+  };
+}
+
+/**
+ * Cycle c's masters are drawn from the common coin of the root chain: the randomness of the first
+ * root block whose time is at or after the start of cycle c − 1. The root committee's coin makes
+ * it unknown to anyone until that block's leader wave commits, and nobody can grind it; it is
+ * fixed once the root chain holds a later block, and every shard reads the same block, so all
+ * agree on the order one cycle ahead. A block is taken only with its commit proof checked against
+ * the root committee from genesis, and its header must hash to the block the proof signs; the
+ * block before must be proven too, and earlier than the start.
+ */
+export class RootBeacon {
+  private readonly beacons = new Map<number, Uint8Array>();
+  private readonly pending = new Map<number, Promise<Uint8Array | null>>();
+
+  constructor(
+    private readonly genesis: SystemGenesis,
+    private readonly source: RootBlockSource,
+  ) {}
+
+  /** The beacon of `cycle` if this node resolved it already, else null (use the fallback). */
+  known(cycle: number): Uint8Array | null {
+    return this.beacons.get(cycle) ?? null;
+  }
+
+  /** Resolves the beacon of `cycle` from the root chain; null while the root cannot tell yet. */
+  resolve(cycle: number): Promise<Uint8Array | null> {
+    const known = this.beacons.get(cycle);
+    if (known !== undefined) return Promise.resolve(known);
+    if (cycle < 1) return Promise.resolve(null);
+    let running = this.pending.get(cycle);
+    if (running === undefined) {
+      running = this.find(cycle).finally(() => this.pending.delete(cycle));
+      this.pending.set(cycle, running);
+    }
+    return running;
+  }
+
+  private async find(cycle: number): Promise<Uint8Array | null> {
+    const { genesisTimeMs, sharding } = this.genesis;
+    const startMs = genesisTimeMs + (cycle - 1) * sharding.cycleMs;
+    const head = await this.source.head();
+    const top = await this.source.block(head);
+    // Not fixed until a root block at or after the start exists.
+    if (top === null || top.timestampMs < startMs) return null;
+    let low = 1;
+    let high = head;
+    while (low < high) {
+      const middle = Math.floor((low + high) / 2);
+      const block = await this.source.block(middle);
+      if (block === null) return null;
+      if (block.timestampMs >= startMs) high = middle;
+      else low = middle + 1;
+    }
+    const first = await this.source.block(low);
+    if (first === null || first.timestampMs < startMs) return null;
+    if (low > 1) {
+      const before = await this.source.block(low - 1);
+      if (before === null || before.timestampMs >= startMs) return null;
+    }
+    this.beacons.set(cycle, first.randomness);
+    for (const old of this.beacons.keys()) if (this.beacons.size > MAX_CACHED) this.beacons.delete(old);
+    return first.randomness;
+  }
+}
+
+/**
+ * A root validator's own chain: final by its own consensus, so read without a proof (the commit
+ * proof of a fresh block may not be collected yet).
+ */
+export function storeRootSource(store: {
+  readonly head: { readonly height: number };
+  readBlock(height: number): Promise<{ header: BlockHeader } | undefined>;
+}): RootBlockSource {
+  return {
+    head: async () => store.head.height,
+    block: async (height) => {
+      const block = await store.readBlock(height);
+      return block === undefined
+        ? null
+        : { height, timestampMs: block.header.timestampMs, randomness: block.header.randomness };
+    },
+  };
+}
+
+/** Reads root blocks from the root validators' APIs in turn, each answer checked before use. */
+export function apiRootSource(
+  genesis: SystemGenesis,
+  get: (api: string, path: string) => Promise<unknown>,
+): RootBlockSource {
+  const apis = genesis.sharding.root.validators.map((v) => v.api);
+  const committee = rootCommitteeOf(genesis);
+  let turn = 0;
+  const ask = async <T>(read: (api: string) => Promise<T>): Promise<T> => {
+    let last: unknown;
+    for (let i = 0; i < apis.length; i++) {
+      const api = apis[(turn + i) % apis.length]!;
+      try {
+        return await read(api);
+      } catch (error) {
+        last = error;
+        turn = (turn + 1) % apis.length;
+      }
+    }
+    throw last;
+  };
+  return {
+    head: () =>
+      ask(async (api) => {
+        const status = (await get(api, '/api/v1/status')) as { height?: unknown } | undefined;
+        if (typeof status?.height !== 'number') throw new Error('no height');
+        return status.height;
+      }),
+    block: (height) =>
+      ask(async (api) => {
+        const json = await get(api, `/api/v1/blocks/${height}`);
+        const proof = (await get(api, `/api/v1/blocks/${height}/commit-proof`)) as
+          | { proof?: unknown }
+          | undefined;
+        if (json === undefined || proof === undefined) return null;
+        return provenRootBlock(genesis, committee, height, json, proof.proof);
+      }),
+  };
+}
+
+/**
+ * A root block from its API JSON and commit proof: the proof must verify against the root
+ * committee for this chain and height, and the header rebuilt from the JSON must hash to the
+ * block it signs. Throws otherwise (the caller asks another validator).
+ */
+export function provenRootBlock(
+  genesis: SystemGenesis,
+  committee: Committee,
+  height: number,
+  json: unknown,
+  proofHex: unknown,
+): ProvenRootBlock {
+  if (typeof proofHex !== 'string') throw new Error('no commit proof');
+  const proof = decodeCommitProof(fromHex(proofHex));
+  verifyCommitProof(proof, committee);
+  const { statement } = proof;
+  if (statement.chainId !== genesis.chainId || statement.height !== height)
+    throw new Error(`the proof is for ${statement.chainId} height ${statement.height}`);
+  const header = headerOf(json);
+  if (header.shardId !== ROOT_SHARD_ID || header.height !== height) throw new Error('not that root block');
+  if (!bytesEqual(blockHash(ed25519Scheme, header), statement.blockHash))
+    throw new Error('the header is not the block the root committee signed');
+  return { height, timestampMs: header.timestampMs, randomness: header.randomness };
+}
+
+function headerOf(json: unknown): BlockHeader {
+  const j = json as Record<string, unknown>;
+  const hex = (name: string) => {
+    const value = j[name];
+    if (typeof value !== 'string' || !/^([0-9a-f]{2})*$/.test(value)) throw new Error(`${name} is not hex`);
+    return fromHex(value);
+  };
+  const whole = (name: string) => {
+    const value = j[name];
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+      throw new Error(`${name} is not a whole number`);
+    return value;
+  };
+  if (typeof j.chainId !== 'string') throw new Error('chainId is not a string');
+  return {
+    chainId: j.chainId,
+    shardId: whole('shardId'),
+    height: whole('height'),
+    epoch: whole('epoch'),
+    timestampMs: whole('timestampMs'),
+    previousHash: hex('previousHash'),
+    txRoot: hex('txRoot'),
+    txCount: whole('txCount'),
+    receiptsRoot: hex('receiptsRoot'),
+    stateRoot: hex('stateRoot'),
+    randomness: hex('randomness'),
+    evidence: hex('evidence'),
+  };
+}
