@@ -110,9 +110,9 @@ export class Linearizer {
   }
 }
 
-/** What a retained batch costs: its transactions, its evidence and a fixed overhead. */
+/** What a retained batch costs: its transactions, its evidence and proof, and a fixed overhead. */
 function batchSize(batch: CommittedBatch): number {
-  let bytes = batch.evidence.length + 64;
+  let bytes = batch.evidence.length + batch.proof.length + 64;
   for (const tx of batch.transactions) bytes += tx.length;
   return bytes;
 }

@@ -92,9 +92,15 @@ export interface DagConfig {
   readonly gcDepthRounds: number;
   /** Certificates held while their parents are fetched. */
   readonly maxBufferedCertificates: number;
-  /** Recently committed batches kept to serve peers that fell behind. */
+  /**
+   * Recently committed batches kept to serve peers that fell behind. Every ordered vertex is a
+   * batch, an idle one too (about 8 a second for an idle committee of four), so this bounds how
+   * long a validator may be away and still catch up: about 34 minutes idle at the default, less
+   * under load, where the byte bound below decides. A validator behind the window cannot catch up
+   * through consensus (docs/CONSENSUS.md, "State sync").
+   */
   readonly retainedBatches: number;
-  /** The same window's bound in bytes of transactions. */
+  /** The same window's bound in bytes (transactions, evidence and proofs). */
   readonly retainedBatchBytes: number;
 }
 
@@ -107,7 +113,7 @@ export const DEFAULT_DAG_CONFIG: DagConfig = {
   maxPendingTransactions: 100_000,
   gcDepthRounds: 50,
   maxBufferedCertificates: 4096,
-  retainedBatches: 2048,
+  retainedBatches: 16_384,
   retainedBatchBytes: 32 * 1024 * 1024,
 };
 

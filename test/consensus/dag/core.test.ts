@@ -71,6 +71,25 @@ describe('DAG core', () => {
     assert.ok(cluster.sent.some((m) => m.to === 3 && m.message.type === 'sync-response'));
   });
 
+  it('catches up after its peers ordered more than 2,048 batches without it, empty vertices included', () => {
+    // Every ordered vertex is a batch, so an idle committee of four orders about 8 a second: a
+    // window of 2,048 retained batches (the earlier default) left a validator away for four
+    // minutes unable ever to catch up. Rounds run fast here so the test reaches it quickly.
+    const cluster = new Cluster(4, 9, { minRoundIntervalMs: 10, idleRoundIntervalMs: 10 });
+    cluster.cut.add(3);
+    cluster.start();
+    cluster.submit(0, txs('early', 15));
+    let until = 0;
+    while (cluster.commits[0]!.length <= 2100) cluster.run((until += 1000));
+    cluster.cut.delete(3);
+    cluster.submit(3, txs('late', 5));
+    cluster.run(until + 6000);
+    const reference = cluster.committedTransactions(0);
+    assert.equal(reference.length, 20);
+    assert.deepEqual(cluster.committedTransactions(3), reference);
+    assert.ok(cluster.commits[3]!.length > 2100, 'and every batch it missed');
+  });
+
   it('garbage-collects old rounds so the DAG stays bounded on a long run', () => {
     const cluster = new Cluster(4, 3, { gcDepthRounds: 10, minRoundIntervalMs: 20 });
     cluster.start();
