@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fromHex, toHex } from '../crypto/hash.js';
 import { ed25519Scheme, type Signer } from '../crypto/scheme.js';
@@ -182,6 +183,9 @@ export class DemoMarket {
     private readonly stateFile: string,
     private readonly print: (line: string) => void,
   ) {
+    // One signal stops every request of the demo, and each request in flight listens to it: a
+    // cycle's members submit together, more than Node's default of 10 before it warns of a leak.
+    setMaxListeners(0, this.abort.signal);
     let next = 0;
     const saved: NonceFile = existsSync(stateFile)
       ? (JSON.parse(readFileSync(stateFile, 'utf8')) as NonceFile)

@@ -25,7 +25,16 @@ export interface NodeConfig {
    * idle rounds (signatures, coin shares), a lower one shortens latency on an idle network.
    */
   readonly roundIntervalMs?: number;
+  /**
+   * At start, a DAG validator whose snapshot is at least this many batches behind its peers'
+   * final head copies their blocks before its consensus starts (src/node/catch-up.ts), since
+   * peers keep only a window of batches to serve. Default DEFAULT_CATCH_UP_AFTER_BATCHES.
+   */
+  readonly catchUpAfterBatches?: number;
 }
+
+/** Half the DAG's default window of retained batches: copying starts well before it is needed. */
+export const DEFAULT_CATCH_UP_AFTER_BATCHES = 8192;
 
 export interface ConfigOverrides {
   readonly dataDir?: string;
@@ -71,6 +80,7 @@ export function loadNodeConfig(
     'passwordFile',
     'logLevel',
     'roundIntervalMs',
+    'catchUpAfterBatches',
   ]);
   for (const key of Object.keys(raw)) if (!known.has(key)) throw bad(`unknown field "${key}"`);
   const base = dirname(resolve(path));
@@ -101,6 +111,10 @@ export function loadNodeConfig(
   ) {
     throw bad('roundIntervalMs must be an integer 1..10000');
   }
+  const catchUpRaw = env.GRIDSHARD_CATCH_UP_AFTER_BATCHES ?? raw.catchUpAfterBatches;
+  const catchUp = typeof catchUpRaw === 'string' ? Number(catchUpRaw) : catchUpRaw;
+  if (catchUp !== undefined && (typeof catchUp !== 'number' || !Number.isSafeInteger(catchUp) || catchUp < 1))
+    throw bad('catchUpAfterBatches must be a whole number ≥ 1');
   return {
     genesis: at(raw.genesis, 'genesis'),
     dataDir: overrides.dataDir ?? env.GRIDSHARD_DATA_DIR ?? at(raw.dataDir ?? '.', 'dataDir'),
@@ -114,6 +128,7 @@ export function loadNodeConfig(
     ...(raw.passwordFile === undefined ? {} : { passwordFile: at(raw.passwordFile, 'passwordFile') }),
     logLevel: logLevel as NodeConfig['logLevel'],
     ...(roundInterval === undefined ? {} : { roundIntervalMs: roundInterval }),
+    ...(catchUp === undefined ? {} : { catchUpAfterBatches: catchUp }),
   };
 }
 

@@ -127,7 +127,7 @@ async function headHashAt(store: LedgerStore, height: number): Promise<Uint8Arra
  * Checks every batch certificate of a block against its transactions; returns how many batches
  * were checked, or null for evidence without batch layouts (written before they existed).
  */
-function checkCertificates(
+export function checkCertificates(
   consensus: ConsensusName,
   committee: Committee,
   height: number,

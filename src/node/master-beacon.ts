@@ -4,6 +4,7 @@ import { bytesEqual, fromHex, sha256 } from '../crypto/hash.js';
 import { ed25519Scheme } from '../crypto/scheme.js';
 import { type BlockHeader, blockHash } from '../ledger/block.js';
 import { decodeCommitProof, verifyCommitProof } from '../sharding/index.js';
+import { headerFromJson } from './block-json.js';
 import type { GenesisFile } from './genesis-file.js';
 import type { ShardingGenesisJson } from './genesis-sharding.js';
 
@@ -188,39 +189,9 @@ export function provenRootBlock(
   const { statement } = proof;
   if (statement.chainId !== genesis.chainId || statement.height !== height)
     throw new Error(`the proof is for ${statement.chainId} height ${statement.height}`);
-  const header = headerOf(json);
+  const header = headerFromJson(json);
   if (header.shardId !== ROOT_SHARD_ID || header.height !== height) throw new Error('not that root block');
   if (!bytesEqual(blockHash(ed25519Scheme, header), statement.blockHash))
     throw new Error('the header is not the block the root committee signed');
   return { height, timestampMs: header.timestampMs, randomness: header.randomness };
-}
-
-function headerOf(json: unknown): BlockHeader {
-  const j = json as Record<string, unknown>;
-  const hex = (name: string) => {
-    const value = j[name];
-    if (typeof value !== 'string' || !/^([0-9a-f]{2})*$/.test(value)) throw new Error(`${name} is not hex`);
-    return fromHex(value);
-  };
-  const whole = (name: string) => {
-    const value = j[name];
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
-      throw new Error(`${name} is not a whole number`);
-    return value;
-  };
-  if (typeof j.chainId !== 'string') throw new Error('chainId is not a string');
-  return {
-    chainId: j.chainId,
-    shardId: whole('shardId'),
-    height: whole('height'),
-    epoch: whole('epoch'),
-    timestampMs: whole('timestampMs'),
-    previousHash: hex('previousHash'),
-    txRoot: hex('txRoot'),
-    txCount: whole('txCount'),
-    receiptsRoot: hex('receiptsRoot'),
-    stateRoot: hex('stateRoot'),
-    randomness: hex('randomness'),
-    evidence: hex('evidence'),
-  };
 }

@@ -1,4 +1,9 @@
-import { type DagMessage, type DagValidatorInit, dagProtocol } from '../consensus/dag/index.js';
+import {
+  type DagMessage,
+  type DagValidatorInit,
+  dagProtocol,
+  snapshotNextSequence,
+} from '../consensus/dag/index.js';
 import type { ConsensusCore, ValidatorInit } from '../consensus/interface.js';
 import { type PbftMessage, pbftProtocol } from '../consensus/pbft/index.js';
 import { NodeError } from './errors.js';
@@ -11,7 +16,20 @@ import { type ConsensusName, coinPublicKeysOf, consensusOf, type GenesisFile } f
  */
 export interface NodeProtocol<Message> {
   readonly name: ConsensusName;
-  createCore(init: ValidatorInit, acceptsEntry: (entry: Uint8Array) => boolean): ConsensusCore<Message>;
+  /**
+   * `orderedThrough`: the ledger holds every batch through this sequence, copied from peers past
+   * what the core can order again (catch-up.ts); only a protocol with `replayableThrough` takes it.
+   */
+  createCore(
+    init: ValidatorInit,
+    acceptsEntry: (entry: Uint8Array) => boolean,
+    orderedThrough?: number,
+  ): ConsensusCore<Message>;
+  /**
+   * The last sequence a core restored from `snapshot` (none: a first start) can order again by
+   * itself; absent for a protocol whose node cannot take up the order from a copied ledger.
+   */
+  replayableThrough?(snapshot: Uint8Array | undefined): number;
   encode(message: Message): Uint8Array;
   /** Throws a CodecError on malformed bytes. */
   decode(bytes: Uint8Array): Message;
@@ -44,16 +62,18 @@ function dagNodeProtocol(
   const coinPublicKeys = coinPublicKeysOf(genesis);
   return {
     name: 'dag',
-    createCore: (init, acceptsEntry) => {
+    createCore: (init, acceptsEntry, orderedThrough) => {
       const dagInit: DagValidatorInit = {
         ...init,
         coinSecretShare,
         coinPublicKeys,
         acceptsEntry,
         config: { minRoundIntervalMs },
+        ...(orderedThrough === undefined ? {} : { orderedThrough }),
       };
       return dagProtocol.create(dagInit);
     },
+    replayableThrough: (snapshot) => (snapshot === undefined ? -1 : snapshotNextSequence(snapshot) - 1),
     encode: dagProtocol.encodeMessage,
     decode: dagProtocol.decodeMessage,
     isSignedStatement: (message) => message.type === 'header' || message.type === 'vote',

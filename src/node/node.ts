@@ -22,13 +22,15 @@ import { NetworkError } from '../network/errors.js';
 import { gossipTopics } from '../network/host.js';
 import type { AdmittedTransaction } from '../validator/mempool.js';
 import { Validator } from '../validator/validator.js';
-import type { NodeConfig } from './config.js';
+import { catchUpFromPeers } from './catch-up.js';
+import { DEFAULT_CATCH_UP_AFTER_BATCHES, type NodeConfig } from './config.js';
 import { chainParametersOf, committeeOf, type GenesisFile, observerKeysOf } from './genesis-file.js';
 import { NodeGossip } from './gossip.js';
 import type { RootBeacon } from './master-beacon.js';
 import { NodeMetrics } from './metrics.js';
 import { type NodeEffect, NodeEffectLoop } from './node-loop.js';
 import { type NodeProtocol, nodeProtocolOf } from './node-protocol.js';
+import { getPeerJson } from './peer-http.js';
 import { SignedLogFile } from './signed-log-file.js';
 import { EQUIVOCATION_DELAY_MS, Equivocator, type TestFaults, testFaultsFromEnv } from './test-faults.js';
 
@@ -148,19 +150,58 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     });
     mkdirSync(config.dataDir, { recursive: true });
     const ledgerDir = join(config.dataDir, 'ledger');
-    const store = existsSync(ledgerDir)
+    let store = existsSync(ledgerDir)
       ? await LedgerStore.open(ledgerDir, application)
       : await LedgerStore.create(ledgerDir, chainParametersOf(genesis), application);
+    let orderedThrough: number | undefined;
+    try {
+      orderedThrough = await GridShardNode.catchUp(config, genesis, store, protocol, log);
+    } catch (error) {
+      // A block that did not re-execute to its proven hash was not written, but the store's memory
+      // ran ahead of its disk: reopen it, and let consensus catch up as it can.
+      log.warn({ error: (error as Error).message }, 'copying blocks from peers failed; going on without');
+      await store.close();
+      store = await LedgerStore.open(ledgerDir, application);
+    }
     const node = new GridShardNode(config, genesis, store, secrets, protocol, log, now);
-    await node.boot();
+    await node.boot(orderedThrough);
     return node;
+  }
+
+  /**
+   * Before consensus starts: copies final blocks from peers when this validator's snapshot is too
+   * far behind for them to serve what it missed (catch-up.ts). Returns the last sequence the
+   * ledger then holds, for the core to take up the order after, or undefined (nothing copied).
+   */
+  private static async catchUp(
+    config: NodeConfig,
+    genesis: GenesisFile,
+    store: LedgerStore,
+    protocol: NodeProtocol<unknown>,
+    log: NodeLogger,
+  ): Promise<number | undefined> {
+    if (protocol.replayableThrough === undefined || config.validatorIndex === undefined) return undefined;
+    const snapshotPath = join(config.dataDir, SNAPSHOT_FILE);
+    const snapshot = existsSync(snapshotPath) ? new Uint8Array(readFileSync(snapshotPath)) : undefined;
+    const result = await catchUpFromPeers({
+      store,
+      genesis,
+      self: config.validatorIndex,
+      get: getPeerJson,
+      orderedSequence: protocol.replayableThrough(snapshot),
+      minGapBatches: config.catchUpAfterBatches ?? DEFAULT_CATCH_UP_AFTER_BATCHES,
+      log,
+    });
+    if (result === null) return undefined;
+    log.info({ copied: result.copied, sequence: result.sequence }, 'copied final blocks from a peer');
+    return result.sequence;
   }
 
   get mempool(): { readonly size: number } {
     return this.validator.mempool;
   }
 
-  private async boot(): Promise<void> {
+  private async boot(orderedThrough?: number): Promise<void> {
     const head = this.store.headBlockHeader;
     const snapshotPath = join(this.config.dataDir, SNAPSHOT_FILE);
     const recovered = existsSync(snapshotPath) ? new Uint8Array(readFileSync(snapshotPath)) : undefined;
@@ -189,6 +230,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
             signedLog: contents.records,
           },
           acceptsEntry,
+          orderedThrough,
         );
         return this.core;
       },

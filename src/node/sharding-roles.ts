@@ -3,31 +3,8 @@ import { CrossZoneRelay } from './cross-relay.js';
 import type { GenesisFile } from './genesis-file.js';
 import { apiRootSource, RootBeacon, storeRootSource } from './master-beacon.js';
 import type { GridShardNode, NodeLogger } from './node.js';
+import { getPeerJson as get, postPeerJson as post } from './peer-http.js';
 import { ShardProofPuller } from './shard-proof-puller.js';
-
-/** How long a cross-shard request to another validator's API may take. */
-const PEER_TIMEOUT_MS = 3000;
-
-async function post(api: string, path: string, body: object): Promise<void> {
-  const response = await fetch(new URL(path, api), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(PEER_TIMEOUT_MS),
-  });
-  await response.arrayBuffer();
-  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
-}
-
-async function get(api: string, path: string): Promise<unknown> {
-  const response = await fetch(new URL(path, api), { signal: AbortSignal.timeout(PEER_TIMEOUT_MS) });
-  if (response.status === 404) {
-    await response.arrayBuffer();
-    return undefined;
-  }
-  if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
-  return response.json();
-}
 
 /**
  * What a validator of a sharded system runs beside its consensus: a zone shard validator its

@@ -35,7 +35,8 @@ function wholeNumber(text: string, name: string, min: number): number {
 
 /**
  * A running node's chain through its API. The node is trusted only for which blocks make its
- * chain; every certificate is still checked against genesis, so it cannot invent a vote.
+ * chain; every batch's certificate (its batch proofs) is still checked against genesis, so it
+ * cannot invent a vertex.
  */
 async function apiAuditChain(client: GridShardClient, scheme: SignatureScheme): Promise<AuditChain> {
   const head = (await client.status()).height;
@@ -103,12 +104,12 @@ export function register(program: Command): void {
   program
     .command('credit')
     .description(
-      "recompute every validator's credit score of one cycle from a chain alone (the certificates its blocks record, each checked against genesis): anyone can audit an election",
+      "recompute every validator's credit score of one cycle from a chain alone (the vertices its blocks record, each certificate checked against genesis): anyone can audit an election",
     )
     .option('--data <dir>', 'a stopped node’s data folder (or its ledger folder)')
     .option(
       '--api <url>',
-      'or a running node’s API (trusted for which blocks make the chain, not for the votes)',
+      'or a running node’s API (trusted for which blocks make the chain, not for the certificates)',
     )
     .requiredOption('--genesis <file>', 'the chain’s genesis (the committee whose certificates count)')
     .requiredOption('--cycle <n>', 'the cycle to score (from 0); it must be over on this chain')

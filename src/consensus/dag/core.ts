@@ -138,6 +138,12 @@ export class DagCore implements ConsensusCore<DagMessage> {
     });
     if (init.recovered !== undefined) this.restore(decodeState(init.recovered));
     for (const record of init.signedLog ?? []) this.replaySigned(decodeDagSignedRecord(record));
+    if (init.orderedThrough !== undefined && init.orderedThrough >= this.state.nextSequence) {
+      // What lies between is in the ledger and nowhere in the peers' windows: skip it, and wait
+      // for a checkpoint at or past the new position before ordering anything locally.
+      this.state.nextSequence = init.orderedThrough + 1;
+      this.sync.awaitCheckpoint();
+    }
   }
 
   /** Transactions refused because the pending queue was full or they could never be certified. */

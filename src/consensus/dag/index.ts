@@ -30,6 +30,7 @@ export {
 } from './evidence.js';
 export { dagGenesis } from './genesis.js';
 export { headerSigningBytes, voteSigningBytes } from './signing.js';
+export { snapshotNextSequence } from './snapshot.js';
 export {
   type Certificate,
   type DagConfig,

@@ -144,3 +144,8 @@ export function decodeState(bytes: Uint8Array): DagState {
     throw error;
   }
 }
+
+/** The sequence a core restored from `bytes` orders next (everything before it it has ordered). */
+export function snapshotNextSequence(bytes: Uint8Array): number {
+  return decodeState(bytes).nextSequence;
+}

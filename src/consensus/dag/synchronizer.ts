@@ -59,6 +59,11 @@ export class Synchronizer {
     }
   }
 
+  /** Local ordering stops until a checkpoint is adopted (the position was moved from outside). */
+  awaitCheckpoint(): void {
+    this.syncingFlag = true;
+  }
+
   recordCheckpoint(wave: number): void {
     const checkpoint = this.c.state.checkpoint(wave);
     this.checkpoints = [...this.checkpoints.slice(-(CHECKPOINTS_KEPT - 1)), checkpoint];

@@ -128,4 +128,10 @@ export interface DagValidatorInit extends ValidatorInit {
    * application can read. It must be deterministic and the same at every validator.
    */
   readonly acceptsEntry?: (entry: Uint8Array) => boolean;
+  /**
+   * The ledger already holds every batch up to this sequence, copied from peers past what this
+   * core ordered (its snapshot is older than their retained window): the core takes up the order
+   * after it, from a checkpoint f + 1 peers agree on, and orders nothing locally before that.
+   */
+  readonly orderedThrough?: number;
 }

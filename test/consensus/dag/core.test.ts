@@ -14,6 +14,7 @@ import {
   verifyCertificateEvidence,
   verifyVertexProof,
 } from '../../../src/consensus/dag/index.js';
+import type { CommittedBatch } from '../../../src/consensus/interface.js';
 import { ed25519Sign } from '../../../src/crypto/index.js';
 import { Cluster, txs } from './harness.js';
 
@@ -88,6 +89,55 @@ describe('DAG core', () => {
     assert.equal(reference.length, 20);
     assert.deepEqual(cluster.committedTransactions(3), reference);
     assert.ok(cluster.commits[3]!.length > 2100, 'and every batch it missed');
+  });
+
+  it('takes up the order after a ledger copied past what its peers retain, from an agreed checkpoint', () => {
+    // Peers keep only 256 batches: validator 3, cut off for a thousand, cannot be served them and
+    // stays where it is. Its node copies the blocks instead (final by their commit proofs) and
+    // restarts the core with `orderedThrough`, the last sequence the copied ledger holds.
+    const config = {
+      minRoundIntervalMs: 10,
+      idleRoundIntervalMs: 10,
+      retainedBatches: 256,
+      gcDepthRounds: 6,
+    };
+    const cluster = new Cluster(4, 9, config);
+    cluster.cut.add(3);
+    cluster.start();
+    cluster.submit(0, txs('early', 15));
+    let until = 0;
+    while (cluster.commits[0]!.length <= 1000) cluster.run((until += 500));
+    const peer = cluster.commits[0]!;
+    let through = -1;
+    for (const batch of peer)
+      if (batch.endsCommit && batch.sequence < peer.length - 30) through = batch.sequence;
+    assert.ok(through > 900);
+    const saved = cluster.cores[3]!.snapshot();
+    const key = (b: CommittedBatch) =>
+      `${b.sequence}/${b.round}/${b.proposer}/${Buffer.from(b.evidence).toString('hex')}`;
+
+    // Without the copy's position it would ask for sequence 0 and never be answered.
+    cluster.replace(
+      3,
+      dagProtocol.create({ ...cluster.inits[3]!, recovered: saved, orderedThrough: through }) as DagCore,
+    );
+    cluster.feed(3, { kind: 'start' });
+    cluster.cut.delete(3);
+    cluster.submit(3, txs('late', 5));
+    cluster.run(until + 5000);
+    const taken = cluster.commits[3]!;
+    assert.ok(taken.length > 0 && taken[0]!.sequence === through + 1, 'it starts right after the copy');
+    const reference = cluster.commits[0]!.filter((b) => b.sequence > through).slice(0, taken.length);
+    assert.deepEqual(taken.map(key), reference.map(key));
+    assert.ok(cluster.committedTransactions(0).includes('late-4'));
+    assert.ok(cluster.committedTransactions(3).includes('late-4'));
+    // A position the core has passed already changes nothing.
+    const ahead = dagProtocol.create({
+      ...cluster.inits[0]!,
+      recovered: cluster.cores[0]!.snapshot(),
+      orderedThrough: 5,
+    }) as DagCore;
+    assert.deepEqual(ahead.snapshot(), cluster.cores[0]!.snapshot());
   });
 
   it('garbage-collects old rounds so the DAG stays bounded on a long run', () => {
