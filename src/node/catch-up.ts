@@ -23,6 +23,8 @@ export interface CatchUpInit {
   readonly orderedSequence: number;
   /** Copy only when a peer's final head is at least this many batches past `orderedSequence`. */
   readonly minGapBatches: number;
+  /** Peers not to ask (one that served a block not re-executing to its proven hash). */
+  readonly skip?: ReadonlySet<number>;
   readonly log: { info(fields: object, message: string): void; warn(fields: object, message: string): void };
 }
 
@@ -46,35 +48,44 @@ export interface CatchUpResult {
  *    re-executed to exactly the proven hash.
  *
  * Returns null when no peer is far enough ahead, or none could be read (consensus then catches up
- * as usual, if it can); else how far the ledger got, the blocks copied from one peer and, if that
- * peer stopped answering, from the next. A block that does not re-execute to its proven hash stops
- * the copy (a typed BLOCK_MISMATCH, thrown) with the blocks before it kept; the caller reopens the
- * store.
+ * as usual, if it can); else how far the ledger got: the blocks copied from the peer with the
+ * highest proven head and, if it stopped answering, from the next. A block that does not
+ * re-execute to its proven hash stops the copy with the blocks before it kept
+ * (CatchUpStoreFailure, thrown): the caller reopens the store and tries again without that peer.
  */
 export async function catchUpFromPeers(init: CatchUpInit): Promise<CatchUpResult | null> {
   const { genesis, store } = init;
   const startHeight = store.head.height;
-  const peers = genesis.validators.filter((v) => v.index !== init.self);
   const unanswered: string[] = [];
-  for (let k = 0; k < peers.length; k++) {
-    const peer = peers[(init.self + k) % peers.length]!;
+  // Every peer's proven head first: the highest is copied, so a peer that shows an old one (true,
+  // but stale) cannot hold the copy back; the others are the fallback, highest first.
+  const heads: { index: number; api: string; height: number; hash: Uint8Array; sequence: number }[] = [];
+  for (const peer of genesis.validators) {
+    if (peer.index === init.self || init.skip?.has(peer.index)) continue;
     try {
-      const target = await provenHead(init, peer.api);
-      if (target === null) continue;
-      const own = store.head;
-      if (target.height <= own.height || target.sequence - init.orderedSequence < init.minGapBatches) break;
+      const head = await provenHead(init, peer.api);
+      if (head !== null) heads.push({ index: peer.index, api: peer.api, ...head });
+    } catch (error) {
+      unanswered.push(`validator ${peer.index}: ${(error as Error).message}`);
+    }
+  }
+  heads.sort((a, b) => b.height - a.height || a.index - b.index);
+  for (const target of heads) {
+    const own = store.head;
+    if (target.height <= own.height || target.sequence - init.orderedSequence < init.minGapBatches) break;
+    try {
       init.log.info(
-        { peer: peer.index, from: own.height + 1, to: target.height, sequence: target.sequence },
+        { peer: target.index, from: own.height + 1, to: target.height, sequence: target.sequence },
         'copying final blocks from a peer: this validator is behind what its peers retain',
       );
-      const hashes = await linkedHashes(init, peer.api, target.height, target.hash);
+      const hashes = await linkedHashes(init, target.api, target.height, target.hash);
       for (let height = own.height + 1; height <= target.height; height++) {
-        await copyBlock(init, peer.api, height, hashes.get(height)!);
+        await copyBlock(init, target.api, height, hashes.get(height)!);
       }
       break;
     } catch (error) {
-      if (isStoreFailure(error)) throw error;
-      unanswered.push(`validator ${peer.index}: ${(error as Error).message}`);
+      if (isStoreFailure(error)) throw new CatchUpStoreFailure(target.index, error as Error);
+      unanswered.push(`validator ${target.index}: ${(error as Error).message}`);
     }
   }
   // Peers starting at the same moment do not answer yet: that is the common case, not a warning.
@@ -85,6 +96,21 @@ export async function catchUpFromPeers(init: CatchUpInit): Promise<CatchUpResult
     copied: store.head.height - startHeight,
     sequence: decodeBlockEvidence(store.headBlockHeader.evidence).sequence,
   };
+}
+
+/**
+ * A peer's block did not re-execute to its proven hash: the store must be reopened (its memory ran
+ * ahead of its disk), and that peer passed over in the next attempt.
+ */
+export class CatchUpStoreFailure extends Error {
+  constructor(
+    readonly peer: number,
+    cause: Error,
+  ) {
+    super(`validator ${peer} served a block that does not re-execute to its proven hash: ${cause.message}`, {
+      cause,
+    });
+  }
 }
 
 function isStoreFailure(error: unknown): boolean {

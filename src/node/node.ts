@@ -22,7 +22,7 @@ import { NetworkError } from '../network/errors.js';
 import { gossipTopics } from '../network/host.js';
 import type { AdmittedTransaction } from '../validator/mempool.js';
 import { Validator } from '../validator/validator.js';
-import { catchUpFromPeers } from './catch-up.js';
+import { CatchUpStoreFailure, catchUpFromPeers } from './catch-up.js';
 import { DEFAULT_CATCH_UP_AFTER_BATCHES, type NodeConfig } from './config.js';
 import { chainParametersOf, committeeOf, type GenesisFile, observerKeysOf } from './genesis-file.js';
 import { NodeGossip } from './gossip.js';
@@ -154,14 +154,20 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
       ? await LedgerStore.open(ledgerDir, application)
       : await LedgerStore.create(ledgerDir, chainParametersOf(genesis), application);
     let orderedThrough: number | undefined;
-    try {
-      orderedThrough = await GridShardNode.catchUp(config, genesis, store, protocol, log);
-    } catch (error) {
-      // A block that did not re-execute to its proven hash was not written, but the store's memory
-      // ran ahead of its disk: reopen it, and let consensus catch up as it can.
-      log.warn({ error: (error as Error).message }, 'copying blocks from peers failed; going on without');
-      await store.close();
-      store = await LedgerStore.open(ledgerDir, application);
+    const skip = new Set<number>();
+    for (let attempt = 0; attempt < genesis.validators.length; attempt++) {
+      try {
+        orderedThrough = await GridShardNode.catchUp(config, genesis, store, protocol, log, skip);
+        break;
+      } catch (error) {
+        if (!(error instanceof CatchUpStoreFailure)) throw error;
+        // The bad block was not written, but the store's memory ran ahead of its disk: reopen it
+        // and go on from what was copied, without that peer.
+        log.warn({ peer: error.peer, error: error.message }, 'a peer served a block that is not final');
+        skip.add(error.peer);
+        await store.close();
+        store = await LedgerStore.open(ledgerDir, application);
+      }
     }
     const node = new GridShardNode(config, genesis, store, secrets, protocol, log, now);
     await node.boot(orderedThrough);
@@ -179,6 +185,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     store: LedgerStore,
     protocol: NodeProtocol<unknown>,
     log: NodeLogger,
+    skip: ReadonlySet<number>,
   ): Promise<number | undefined> {
     if (protocol.replayableThrough === undefined || config.validatorIndex === undefined) return undefined;
     const snapshotPath = join(config.dataDir, SNAPSHOT_FILE);
@@ -191,6 +198,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
       orderedSequence: protocol.replayableThrough(snapshot),
       minGapBatches: config.catchUpAfterBatches ?? DEFAULT_CATCH_UP_AFTER_BATCHES,
       log,
+      skip,
     });
     if (result === null) return undefined;
     log.info({ copied: result.copied, sequence: result.sequence }, 'copied final blocks from a peer');
