@@ -94,13 +94,13 @@ export interface DagConfig {
   readonly maxBufferedCertificates: number;
   /**
    * Recently committed batches kept to serve peers that fell behind. Every ordered vertex is a
-   * batch, an idle one too (about 8 a second for an idle committee of four), so this bounds how
-   * long a validator may be away and still catch up: about 34 minutes idle at the default, less
-   * under load, where the byte bound below decides. A validator behind the window cannot catch up
-   * through consensus (docs/CONSENSUS.md, "State sync").
+   * batch, an idle one too (about 8 a second for an idle committee of four, some 700 bytes each),
+   * so the window bounds how long a validator may be away and still catch up through consensus:
+   * about 25 minutes idle at the defaults, where the byte bound decides, and less under load. One
+   * that restarts further behind copies its peers' blocks first (src/node/catch-up.ts).
    */
   readonly retainedBatches: number;
-  /** The same window's bound in bytes (transactions, evidence and proofs). */
+  /** The same window's bound in bytes (transactions, evidence and proofs): its memory. */
   readonly retainedBatchBytes: number;
 }
 
@@ -114,7 +114,7 @@ export const DEFAULT_DAG_CONFIG: DagConfig = {
   gcDepthRounds: 50,
   maxBufferedCertificates: 4096,
   retainedBatches: 16_384,
-  retainedBatchBytes: 32 * 1024 * 1024,
+  retainedBatchBytes: 8 * 1024 * 1024,
 };
 
 export interface DagValidatorInit extends ValidatorInit {
