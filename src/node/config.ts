@@ -33,8 +33,11 @@ export interface NodeConfig {
   readonly catchUpAfterBatches?: number;
 }
 
-/** Half the DAG's default window of retained batches: copying starts well before it is needed. */
-export const DEFAULT_CATCH_UP_AFTER_BATCHES = 8192;
+/**
+ * Any gap: what peers retain is bounded in bytes as well as in batches, and under load, with
+ * large batches, it can be a few seconds' worth; copying final blocks is safe at any distance.
+ */
+export const DEFAULT_CATCH_UP_AFTER_BATCHES = 1;
 
 export interface ConfigOverrides {
   readonly dataDir?: string;
