@@ -39,7 +39,7 @@ const RESUBMIT_MS = 3000;
 /** Blocks a restarted relay looks back over for trades its shard still holds locked. */
 export const RESUME_BLOCKS = 4096;
 /** A beacon the root chain could not give yet is asked for again after this long. */
-const BEACON_RETRY_MS = 2000;
+const BEACON_RETRY_MS = 5000;
 /** Trades a master keeps desks for; beyond it the oldest are forgotten (their shards resend). */
 const MAX_DESKS = 4096;
 
@@ -172,7 +172,11 @@ export class CrossZoneRelay {
     const beacon = this.init.beacon;
     if (beacon === undefined) return;
     const cycle = this.cycleAt(now);
-    for (const c of [cycle, cycle + 1]) {
+    // The next cycle's beacon is sought only in the second half of this one: it needs a root
+    // block of this cycle, and every zone validator asks the root validators for it.
+    const { genesisTimeMs, sharding } = this.init.genesis;
+    const late = now - (genesisTimeMs + cycle * sharding.cycleMs) >= sharding.cycleMs / 2;
+    for (const c of late ? [cycle, cycle + 1] : [cycle]) {
       if (beacon.known(c) !== null || now - (this.beaconTriedAt.get(c) ?? -Infinity) < BEACON_RETRY_MS)
         continue;
       this.beaconTriedAt.set(c, now);

@@ -25,6 +25,11 @@ export interface RootBlockSource {
   head(): Promise<number>;
   /** Root block `height`, proven by its commit proof, or null when it is not final there yet. */
   block(height: number): Promise<ProvenRootBlock | null>;
+  /**
+   * The time the source says block `height` has, unchecked (null past its head): enough to steer
+   * the search, since the block it ends at, and the one before, are taken only proven.
+   */
+  timeOf(height: number): Promise<number | null>;
 }
 
 export type SystemGenesis = Pick<GenesisFile, 'chainId' | 'genesisTimeMs'> & {
@@ -59,6 +64,8 @@ export function rootCommitteeOf(genesis: SystemGenesis): Committee {
  */
 export class RootBeacon {
   private readonly beacons = new Map<number, Uint8Array>();
+  /** The root height each found beacon came from. */
+  private readonly heights = new Map<number, number>();
   private readonly pending = new Map<number, Promise<Uint8Array | null>>();
 
   constructor(
@@ -88,16 +95,18 @@ export class RootBeacon {
     const { genesisTimeMs, sharding } = this.genesis;
     const startMs = genesisTimeMs + (cycle - 1) * sharding.cycleMs;
     const head = await this.source.head();
-    const top = await this.source.block(head);
+    const topTime = await this.source.timeOf(head);
     // Not fixed until a root block at or after the start exists.
-    if (top === null || top.timestampMs < startMs) return null;
+    if (topTime === null || topTime < startMs) return null;
+    // Later cycles' blocks come later: the search starts above the last one found.
     let low = 1;
+    for (const [c, height] of this.heights) if (c < cycle) low = Math.max(low, height);
     let high = head;
     while (low < high) {
       const middle = Math.floor((low + high) / 2);
-      const block = await this.source.block(middle);
-      if (block === null) return null;
-      if (block.timestampMs >= startMs) high = middle;
+      const time = await this.source.timeOf(middle);
+      if (time === null) return null;
+      if (time >= startMs) high = middle;
       else low = middle + 1;
     }
     const first = await this.source.block(low);
@@ -107,7 +116,12 @@ export class RootBeacon {
       if (before === null || before.timestampMs >= startMs) return null;
     }
     this.beacons.set(cycle, first.randomness);
-    for (const old of this.beacons.keys()) if (this.beacons.size > MAX_CACHED) this.beacons.delete(old);
+    this.heights.set(cycle, low);
+    for (const old of this.beacons.keys()) {
+      if (this.beacons.size <= MAX_CACHED) break;
+      this.beacons.delete(old);
+      this.heights.delete(old);
+    }
     return first.randomness;
   }
 }
@@ -122,6 +136,7 @@ export function storeRootSource(store: {
 }): RootBlockSource {
   return {
     head: async () => store.head.height,
+    timeOf: async (height) => (await store.readBlock(height))?.header.timestampMs ?? null,
     block: async (height) => {
       const block = await store.readBlock(height);
       return block === undefined
@@ -158,6 +173,13 @@ export function apiRootSource(
         const status = (await get(api, '/api/v1/status')) as { height?: unknown } | undefined;
         if (typeof status?.height !== 'number') throw new Error('no height');
         return status.height;
+      }),
+    timeOf: (height) =>
+      ask(async (api) => {
+        const json = (await get(api, `/api/v1/blocks/${height}`)) as { timestampMs?: unknown } | undefined;
+        if (json === undefined) return null;
+        if (typeof json.timestampMs !== 'number') throw new Error('a block without a time');
+        return json.timestampMs;
       }),
     block: (height) =>
       ask(async (api) => {

@@ -8,9 +8,10 @@ import { LedgerStore } from '../../src/ledger/store.js';
 import { verifyLedger } from '../../src/ledger/verify.js';
 import { readingSubmitter, settled } from './load.js';
 
-// Ports from the process id, so parallel runs on one machine do not collide.
-const p2pBase = 33_000 + (process.pid % 400) * 10;
-const apiBase = p2pBase + 5_000;
+// Ports from the process id, so parallel runs on one machine do not collide: below the kernel's
+// ephemeral range (32768 up) and apart from the other process tests' ranges (9,000 up).
+const p2pBase = 2_000 + (process.pid % 300) * 10;
+const apiBase = p2pBase + 3_000;
 
 let network: TestNetwork | null = null;
 let passed = false;

@@ -85,6 +85,7 @@ function memorySource(times: readonly number[]) {
       return reads;
     },
     head: async () => headers.length,
+    timeOf: async (height: number) => headers[height - 1]?.timestampMs ?? null,
     block: async (height: number): Promise<ProvenRootBlock | null> => {
       reads++;
       const h = headers[height - 1];
