@@ -16,6 +16,7 @@ export interface ApiNode {
   /** A sharded system's master beacons from the root chain's coin (src/node/master-beacon.ts). */
   readonly masterBeacon?: {
     known(cycle: number): Uint8Array | null;
+    heightOf(cycle: number): number | undefined;
     resolve(cycle: number): Promise<Uint8Array | null>;
   };
   readonly index: number;

@@ -110,6 +110,9 @@ export function registerShardingRoutes(server: RouteServer, node: ApiNode, now: 
       cycle,
       startsAtMs: genesis.genesisTimeMs + cycle * sharding.cycleMs,
       beacon: beacon === null ? 'public' : 'root-coin',
+      ...(node.masterBeacon?.heightOf(cycle) === undefined
+        ? {}
+        : { beaconHeight: node.masterBeacon.heightOf(cycle) }),
       shards: sharding.shards.map((shard) => {
         const masters = mastersOfCycle(withSharding, cycle, shard.shardId, beacon);
         return { shardId: shard.shardId, masters, apis: masters.map((i) => shard.validators[i]!.api) };

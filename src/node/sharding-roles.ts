@@ -26,7 +26,9 @@ export function startSharding(
   const now = () => Date.now();
   const beacon = new RootBeacon(
     withSharding,
-    genesis.shardId === ROOT_SHARD_ID ? storeRootSource(node.store) : apiRootSource(withSharding, get),
+    genesis.shardId === ROOT_SHARD_ID
+      ? storeRootSource(node.store)
+      : apiRootSource(withSharding, get, node.index),
   );
   node.masterBeacon = beacon;
   if (genesis.shardId === ROOT_SHARD_ID) {

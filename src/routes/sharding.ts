@@ -124,7 +124,7 @@ export const cycleMasters = {
   method: 'GET',
   path: '/api/v1/cycles/{cycle}/masters',
   summary:
-    'The master order of every zone shard for one cycle: the first is the cycle’s master, the rest replace it in turn when it does not deliver. Drawn from the root chain’s common coin (beacon `root-coin`: the first root block at or after the start of the cycle before), or from a public hash of the chain id while the root chain cannot give one yet (beacon `public`)',
+    'The master order of every zone shard for one cycle: the first is the cycle’s master, the rest replace it in turn when it does not deliver. Drawn from the root chain’s common coin (beacon `root-coin`: the first root block at or after the start of the cycle before), or from a public hash of the chain id while the root chain cannot give one yet (beacon `public`); `beaconHeight` names the root block once this node has resolved it',
   tags: ['sharding'],
   auth: 'public',
   rateLimit: 'request',
@@ -140,6 +140,7 @@ export const cycleMasters = {
         cycle: integer,
         startsAtMs: integer,
         beacon: { type: 'string', enum: ['root-coin', 'public'] },
+        beaconHeight: integer,
         shards: {
           type: 'array',
           items: {

@@ -93,6 +93,8 @@ export interface CycleMastersAnswer {
   readonly startsAtMs: number;
   /** `root-coin`: drawn from the root chain's common coin; `public`: the foreseeable fallback. */
   readonly beacon: 'root-coin' | 'public';
+  /** The root block the beacon came from, once the answering node resolved it. */
+  readonly beaconHeight?: number;
   readonly shards: { readonly shardId: number; readonly masters: number[]; readonly apis: string[] }[];
 }
 

@@ -118,6 +118,21 @@ describe('master beacon from the root chain', () => {
     assert.deepEqual([...coin].sort(), [0, 1, 2, 3]);
   });
 
+  it('takes a root validator’s word for where the block is only once proven, and searches when it is wrong', async () => {
+    const start = (cycle: number) => genesis.genesisTimeMs + cycle * genesis.sharding.cycleMs;
+    const times = Array.from({ length: 40 }, (_, i) => start(0) + 500 + 700 * i);
+    const expected = times.findIndex((t) => t >= start(2)) + 1;
+    const right = memorySource(times);
+    const hinted = new RootBeacon(genesis, { ...right, hint: async () => expected });
+    assert.deepEqual(await hinted.resolve(3), sha256(enc(`coin ${expected}`)));
+    assert.equal(right.reads, 2, 'the block and the one before, nothing else');
+    assert.equal(hinted.heightOf(3), expected);
+    for (const wrong of [expected - 1, expected + 1, 10_000]) {
+      const beacon = new RootBeacon(genesis, { ...memorySource(times), hint: async () => wrong });
+      assert.deepEqual(await beacon.resolve(3), sha256(enc(`coin ${expected}`)), `hint ${wrong}`);
+    }
+  });
+
   it('takes a root block only with a commit proof of the root committee over exactly that header', () => {
     const { headers, proofOf, json } = rootChain([genesis.genesisTimeMs + 500, genesis.genesisTimeMs + 900]);
     const committee = rootCommitteeOf(genesis);

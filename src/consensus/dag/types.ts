@@ -96,7 +96,7 @@ export interface DagConfig {
    * Recently committed batches kept to serve peers that fell behind. Every ordered vertex is a
    * batch, an idle one too (about 8 a second for an idle committee of four, some 700 bytes each),
    * so the window bounds how long a validator may be away and still catch up through consensus:
-   * about 25 minutes idle at the defaults, where the byte bound decides, and less under load. One
+   * about 12 minutes idle at the defaults, where the byte bound decides, and less under load. One
    * that restarts further behind copies its peers' blocks first (src/node/catch-up.ts).
    */
   readonly retainedBatches: number;
@@ -114,7 +114,7 @@ export const DEFAULT_DAG_CONFIG: DagConfig = {
   gcDepthRounds: 50,
   maxBufferedCertificates: 4096,
   retainedBatches: 16_384,
-  retainedBatchBytes: 8 * 1024 * 1024,
+  retainedBatchBytes: 4 * 1024 * 1024,
 };
 
 export interface DagValidatorInit extends ValidatorInit {
