@@ -20,6 +20,7 @@ import { LedgerStore, type StoredBlock } from '../ledger/store.js';
 import { ConsensusNetwork } from '../network/consensus-network.js';
 import { NetworkError } from '../network/errors.js';
 import { gossipTopics } from '../network/host.js';
+import { decodeBlockEvidence } from '../validator/evidence.js';
 import type { AdmittedTransaction } from '../validator/mempool.js';
 import { Validator } from '../validator/validator.js';
 import { CatchUpStoreFailure, catchUpFromPeers } from './catch-up.js';
@@ -153,11 +154,11 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     let store = existsSync(ledgerDir)
       ? await LedgerStore.open(ledgerDir, application)
       : await LedgerStore.create(ledgerDir, chainParametersOf(genesis), application);
-    let orderedThrough: number | undefined;
+    const startHeight = store.head.height;
     const skip = new Set<number>();
     for (let attempt = 0; attempt < genesis.validators.length; attempt++) {
       try {
-        orderedThrough = await GridShardNode.catchUp(config, genesis, store, protocol, log, skip);
+        await GridShardNode.catchUp(config, genesis, store, protocol, log, skip);
         break;
       } catch (error) {
         if (!(error instanceof CatchUpStoreFailure)) throw error;
@@ -169,15 +170,20 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
         store = await LedgerStore.open(ledgerDir, application);
       }
     }
+    // Whatever was copied, in this attempt or an earlier one, the core must not order again.
+    const orderedThrough =
+      store.head.height > startHeight
+        ? decodeBlockEvidence(store.headBlockHeader.evidence).sequence
+        : undefined;
     const node = new GridShardNode(config, genesis, store, secrets, protocol, log, now);
     await node.boot(orderedThrough);
     return node;
   }
 
   /**
-   * Before consensus starts: copies final blocks from peers when this validator's snapshot is too
-   * far behind for them to serve what it missed (catch-up.ts). Returns the last sequence the
-   * ledger then holds, for the core to take up the order after, or undefined (nothing copied).
+   * Before consensus starts: copies final blocks from peers when this validator's snapshot is
+   * behind their final head (catch-up.ts); the caller then starts the core after the ledger's
+   * head.
    */
   private static async catchUp(
     config: NodeConfig,
@@ -186,8 +192,8 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     protocol: NodeProtocol<unknown>,
     log: NodeLogger,
     skip: ReadonlySet<number>,
-  ): Promise<number | undefined> {
-    if (protocol.replayableThrough === undefined || config.validatorIndex === undefined) return undefined;
+  ): Promise<void> {
+    if (protocol.replayableThrough === undefined || config.validatorIndex === undefined) return;
     const snapshotPath = join(config.dataDir, SNAPSHOT_FILE);
     const snapshot = existsSync(snapshotPath) ? new Uint8Array(readFileSync(snapshotPath)) : undefined;
     const result = await catchUpFromPeers({
@@ -200,9 +206,8 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
       log,
       skip,
     });
-    if (result === null) return undefined;
-    log.info({ copied: result.copied, sequence: result.sequence }, 'copied final blocks from a peer');
-    return result.sequence;
+    if (result !== null)
+      log.info({ copied: result.copied, sequence: result.sequence }, 'copied final blocks from a peer');
   }
 
   get mempool(): { readonly size: number } {
