@@ -42,7 +42,8 @@ describe('credit on a running chain: a slow validator and an equivocating one', 
             ? ['/usr/bin/env', 'GRIDSHARD_TEST_EQUIVOCATE=1']
             : [],
     });
-    await network.start(120_000);
+    // The first process test of a run: its validators compile the sources cold, four at once.
+    await network.start(240_000);
     // A steady trickle of transactions, as a running market sends: block time (and so the cycle
     // clock) moves with the time markers validators put in front of what they propose.
     const submit = readingSubmitter(network.clients, 'credit-test', 'credit load');
