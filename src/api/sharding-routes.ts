@@ -20,9 +20,13 @@ export function registerShardingRoutes(server: RouteServer, node: ApiNode, now: 
    */
   const beaconOf = async (cycle: number): Promise<Uint8Array | null> => {
     const source = node.masterBeacon;
-    if (source === undefined) return null;
+    const { sharding } = node.genesis;
+    if (source === undefined || sharding === undefined) return null;
     const known = source.known(cycle);
     if (known !== null) return known;
+    // A cycle past the next has no beacon yet anywhere: answered without asking the root chain,
+    // so a request cannot make this node send others.
+    if (cycle > cycleAt({ ...node.genesis, sharding }, now()) + 1) return null;
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<null>((resolve) => {
       timer = setTimeout(() => resolve(null), BEACON_WAIT_MS);
