@@ -3,15 +3,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ed25519KeyPairFromSeed, ed25519Sign, sha256, toHex } from '../../src/crypto/index.js';
+import { ed25519KeyPairFromSeed, sha256, toHex } from '../../src/crypto/index.js';
 import { ed25519Scheme } from '../../src/crypto/scheme.js';
 import { keyValueApplication } from '../../src/ledger/application.js';
 import { type BlockHeader, blockHash } from '../../src/ledger/block.js';
 import { LedgerStore } from '../../src/ledger/store.js';
 import { catchUpFromPeers } from '../../src/node/catch-up.js';
 import { chainParametersOf, committeeOf, type GenesisFile } from '../../src/node/genesis-file.js';
-import { AttestationCollector, encodeCommitProof, signCommitStatement } from '../../src/sharding/index.js';
 import { writeBlockEvidence } from '../../src/validator/evidence.js';
+import { commitProofHex, headerJson } from './signed-headers.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const keys = Array.from({ length: 4 }, (_, i) => ed25519KeyPairFromSeed(sha256(enc(`validator ${i}`))));
@@ -80,32 +80,15 @@ function proofOf(header: BlockHeader, signers = keys): string {
     ...committeeOf(genesis),
     members: signers.map((k, index) => ({ index, publicKey: k.publicKey })),
   };
-  const collector = new AttestationCollector(committee, genesis.chainId);
-  const statement = {
-    chainId: genesis.chainId,
-    shardId: 0,
-    epoch: 0,
-    height: header.height,
-    blockHash: blockHash(ed25519Scheme, header),
-    stateRoot: header.stateRoot,
-  };
-  for (let i = 0; i < 3; i++) {
-    const outcome = collector.add(signCommitStatement(statement, i, (m) => ed25519Sign(signers[i]!.seed, m)));
-    if (outcome.kind === 'counted' && outcome.proof !== undefined)
-      return toHex(encodeCommitProof(outcome.proof));
-  }
-  throw new Error('no proof');
+  return commitProofHex(
+    header,
+    committee,
+    genesis.chainId,
+    signers.map((k) => k.seed),
+  );
 }
 
-const json = (h: BlockHeader) => ({
-  ...h,
-  previousHash: toHex(h.previousHash),
-  txRoot: toHex(h.txRoot),
-  receiptsRoot: toHex(h.receiptsRoot),
-  stateRoot: toHex(h.stateRoot),
-  randomness: toHex(h.randomness),
-  evidence: toHex(h.evidence),
-});
+const json = headerJson;
 
 interface Peer {
   readonly headers: BlockHeader[];

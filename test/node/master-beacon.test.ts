@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ROOT_SHARD_ID } from '../../src/cross-zone/root-application.js';
 import { toHex } from '../../src/crypto/hash.js';
-import { ed25519KeyPairFromSeed, ed25519Sign, sha256 } from '../../src/crypto/index.js';
-import { ed25519Scheme } from '../../src/crypto/scheme.js';
-import { type BlockHeader, blockHash } from '../../src/ledger/block.js';
+import { ed25519KeyPairFromSeed, sha256 } from '../../src/crypto/index.js';
+import type { BlockHeader } from '../../src/ledger/block.js';
 import { mastersOfCycle } from '../../src/node/cross-relay.js';
 import {
   apiRootSource,
@@ -14,7 +13,7 @@ import {
   rootCommitteeOf,
   type SystemGenesis,
 } from '../../src/node/master-beacon.js';
-import { AttestationCollector, encodeCommitProof, signCommitStatement } from '../../src/sharding/index.js';
+import { commitProofHex, headerJson } from './signed-headers.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const keys = Array.from({ length: 4 }, (_, i) => ed25519KeyPairFromSeed(sha256(enc(`root ${i}`))));
@@ -48,32 +47,14 @@ function rootChain(times: readonly number[]) {
     randomness: sha256(enc(`coin ${i + 1}`)),
     evidence: new Uint8Array(0),
   }));
-  const proofOf = (header: BlockHeader) => {
-    const collector = new AttestationCollector(rootCommitteeOf(genesis), genesis.chainId);
-    const statement = {
-      chainId: genesis.chainId,
-      shardId: ROOT_SHARD_ID,
-      epoch: 0,
-      height: header.height,
-      blockHash: blockHash(ed25519Scheme, header),
-      stateRoot: header.stateRoot,
-    };
-    for (let i = 0; i < 3; i++) {
-      const outcome = collector.add(signCommitStatement(statement, i, (m) => ed25519Sign(keys[i]!.seed, m)));
-      if (outcome.kind === 'counted' && outcome.proof !== undefined)
-        return toHex(encodeCommitProof(outcome.proof));
-    }
-    throw new Error('no proof');
-  };
-  const json = (h: BlockHeader) => ({
-    ...h,
-    previousHash: toHex(h.previousHash),
-    txRoot: toHex(h.txRoot),
-    receiptsRoot: toHex(h.receiptsRoot),
-    stateRoot: toHex(h.stateRoot),
-    randomness: toHex(h.randomness),
-    evidence: toHex(h.evidence),
-  });
+  const proofOf = (header: BlockHeader) =>
+    commitProofHex(
+      header,
+      rootCommitteeOf(genesis),
+      genesis.chainId,
+      keys.map((k) => k.seed),
+    );
+  const json = headerJson;
   return { headers, proofOf, json };
 }
 
