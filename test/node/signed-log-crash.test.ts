@@ -73,9 +73,17 @@ describe('a validator killed with -9 while voting under load', () => {
     let next = 0;
     for (let kill = 0; kill < 2; kill++) {
       // Load goes through the validators that stay up; the victim votes on every header of it.
+      const before = captured(dir, VICTIM).length;
       const load = submit(next, 300, [0, 1, 2]);
       next += 300;
-      await sleep(150 + random.int(700));
+      // Kill only once the victim is signing this load: on a quiet machine the load can be ordered
+      // in a few large rounds, and a kill before them would test nothing.
+      const deadline = Date.now() + 30_000;
+      while (captured(dir, VICTIM).length < before + 4) {
+        assert.ok(Date.now() < deadline, `the victim signed nothing of load ${kill} within 30 s`);
+        await sleep(25);
+      }
+      await sleep(random.int(300));
       supervisor.kill(VICTIM, 'SIGKILL');
       while (supervisor.nodes[VICTIM]!.process !== null) await sleep(20);
       await load;
@@ -112,10 +120,9 @@ describe('a validator killed with -9 while voting under load', () => {
       if (index === VICTIM) {
         const headers = [...signed.keys()].filter((s) => s.startsWith('header')).length;
         const votes = signed.size - headers;
-        // Enough signing around the kills for the check above to mean something; how much depends
-        // on the machine's pace (the capture ends at a frame cut by a kill, and a quiet machine
-        // orders the same load in fewer, larger rounds: 5 headers and 16 votes were seen there).
-        assert.ok(headers >= 3 && votes >= 10, `the victim took part: ${headers} headers, ${votes} votes`);
+        // Each kill came after at least four signed statements of its load (above); a machine's
+        // pace decides how many more (3 headers and 8 votes on a quiet run, 5 and 16 on another).
+        assert.ok(headers >= 2 && votes >= 4, `the victim took part: ${headers} headers, ${votes} votes`);
       }
     }
   });
