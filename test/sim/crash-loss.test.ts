@@ -170,4 +170,24 @@ describe('crash with loss', () => {
       `replay: npx gridshard sim --protocol pbft --nodes 4 --faulty 1 --adversary crash-loss --seeds 1 --seed-start 7 --json; ${result.problems.join('; ')}`,
     );
   });
+
+  it('PBFT view 1 commits when a restarted validator missed its new-view and the old primary is silent (seed 95087)', () => {
+    // Seed 95087: validator 0 (primary of view 0) is silent; validator 2 asked for view 1, went
+    // down before the new-view reached it and came back still asking. The others ignored a request
+    // for a view they were already in, and view 1 had no quorum without it: nothing ever committed.
+    const result = runSimulation({
+      protocol: 'pbft',
+      nodes: 4,
+      faulty: 1,
+      byzantine: 'silent',
+      seed: 95087,
+      adversary: 'crash-loss',
+    });
+    assert.ok(
+      result.livenessOk && result.agreementOk && result.equivocationOk,
+      `replay: npx gridshard sim --protocol pbft --nodes 4 --faulty 1 --adversary crash-loss --byzantine silent --seeds 1 --seed-start 95087 --json; ${result.problems.join('; ')}`,
+    );
+    assert.equal(result.committedTx, result.submittedTx);
+  });
 });
+

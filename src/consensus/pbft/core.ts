@@ -70,6 +70,8 @@ export class PbftReplica implements PbftCore {
   private out: ConsensusEffect<PbftMessage>[] = [];
   private rejected = 0;
   private rejection: PbftError | undefined;
+  /** When each peer that lagged a view behind was last sent this validator's part of the view. */
+  private readonly resentTo = new Map<ValidatorIndex, number>();
 
   constructor(
     init: ValidatorInit,
@@ -128,6 +130,7 @@ export class PbftReplica implements PbftCore {
         else this.forwardPending();
         this.replayEarly();
       },
+      peerBehind: (peer) => this.resendViewTo(peer),
     });
     this.catchUp = new CatchUp({
       ctx: this.ctx,
@@ -366,6 +369,31 @@ export class PbftReplica implements PbftCore {
       this.io.persist({ kind: 'pre-prepare', prePrepare: pp });
       this.io.broadcast(pp);
       this.acceptPrePrepare(pp);
+    }
+  }
+
+  /**
+   * A peer still asks for a view this validator is in: the new-view and the view's first messages
+   * went out while it was down, and without it the view lacks a quorum when f others are silent.
+   * It gets this validator's own signed part of the view again (as primary the new-view and the
+   * pre-prepares, as backup the prepares and commits) for every batch not yet executed here.
+   * At most once per view timeout per peer, so a Byzantine peer cannot turn it into a flood.
+   */
+  private resendViewTo(peer: ValidatorIndex): void {
+    const s = this.s;
+    const last = this.resentTo.get(peer);
+    if (last !== undefined && this.now - last < this.options.viewTimeoutMs) return;
+    this.resentTo.set(peer, this.now);
+    const send = (message: PbftMessage) => this.out.push({ kind: 'send', to: peer, message });
+    const own = this.viewChange.ownNewView;
+    if (own !== undefined && own.view === s.view) send(own);
+    for (const [sequence, slot] of [...s.slots].sort(([a], [b]) => a - b)) {
+      if (sequence < s.executed || slot.view !== s.view || slot.prePrepare === undefined) continue;
+      if (slot.prePrepare.from === this.index) send(slot.prePrepare);
+      const prepare = slot.prepares.get(this.index);
+      if (prepare !== undefined) send(prepare);
+      const commit = slot.commits.get(this.index);
+      if (commit !== undefined) send(commit);
     }
   }
 

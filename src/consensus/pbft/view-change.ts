@@ -33,6 +33,11 @@ export interface ViewChangeComponents {
    * the primary proposes, a backup forwards its requests, held messages are replayed.
    */
   readonly resume: (prePrepares: readonly PrePrepareMessage[], primary: boolean) => void;
+  /**
+   * A peer asks for a view this validator has already entered: it missed the new-view and the
+   * view's messages (it was down when they went out). This validator sends it its own part again.
+   */
+  readonly peerBehind: (peer: ValidatorIndex) => void;
 }
 
 /**
@@ -166,7 +171,10 @@ export class ViewChange {
 
   onViewChange(m: ViewChangeMessage): void {
     const { state, ctx } = this.c;
-    if (m.newView < state.view || (m.newView === state.view && !state.changing)) return;
+    if (m.newView < state.view || (m.newView === state.view && !state.changing)) {
+      if (!state.changing) this.c.peerBehind(m.from);
+      return;
+    }
     const previous = this.latestViewChange.get(m.from);
     if (previous !== undefined && previous.newView >= m.newView) return;
     checkViewChange(ctx.keyring, m, ctx.options.windowSize);

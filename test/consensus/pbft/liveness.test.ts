@@ -36,4 +36,27 @@ describe('pbft liveness details', () => {
     assert.equal(c.log(0).length, 24);
     assert.equal(c.core(0).currentView, c.core(1).currentView);
   });
+
+  it('a validator that missed the new-view while f are silent is sent the view again and the view commits', () => {
+    const c = new Cluster(4, 53, { viewTimeoutMs: 100, fetchRetryMs: 50 });
+    // Validator 0, primary of view 0, is silent throughout; validator 2 hears nothing for a while
+    // after it asked for view 1, so the new-view and view 1's first messages never reach it. Only
+    // three validators are left, so view 1 needs validator 2: it has to learn the view again.
+    let deaf = false;
+    c.filter = (from, to, m) => {
+      if (from === 0 || to === 0) return false;
+      if (from === 2 && m.type === 'view-change') deaf = c.now < 1_500;
+      return !(to === 2 && deaf && c.now < 1_500);
+    };
+    for (let k = 0; k < 6; k++) c.submit(1 + (k % 3), [tx(`t${k}`)]);
+    c.run(1_500);
+    assert.equal(c.core(1).currentView, 1);
+    assert.equal(c.core(2).viewChanging, true);
+    assert.equal(c.log(1).length, 0, 'view 1 cannot commit without validator 2');
+    c.run(10_000, () => [1, 2, 3].every((i) => c.log(i).length === 6));
+    for (const i of [1, 2, 3]) assert.equal(c.log(i).length, 6, `validator ${i} committed everything`);
+    assert.deepEqual(c.log(2), c.log(1));
+    assert.deepEqual(c.log(3), c.log(1));
+    assert.equal(c.core(2).currentView, c.core(1).currentView);
+  });
 });
