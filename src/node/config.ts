@@ -31,6 +31,12 @@ export interface NodeConfig {
    * peers keep only a window of batches to serve. Default DEFAULT_CATCH_UP_AFTER_BATCHES.
    */
   readonly catchUpAfterBatches?: number;
+  /**
+   * How many ordered batches a DAG validator keeps to serve peers' state sync (the consensus
+   * default when absent, docs/CONSENSUS.md). Fewer costs memory less and sends a validator that
+   * was cut off longer to the block copy sooner.
+   */
+  readonly retainedBatches?: number;
 }
 
 /**
@@ -38,6 +44,9 @@ export interface NodeConfig {
  * large batches, it can be a few seconds' worth; copying final blocks is safe at any distance.
  */
 export const DEFAULT_CATCH_UP_AFTER_BATCHES = 1;
+
+/** A state sync answer carries up to 512 batches; a window below that would serve part of one. */
+export const MIN_RETAINED_BATCHES = 512;
 
 export interface ConfigOverrides {
   readonly dataDir?: string;
@@ -84,6 +93,7 @@ export function loadNodeConfig(
     'logLevel',
     'roundIntervalMs',
     'catchUpAfterBatches',
+    'retainedBatches',
   ]);
   for (const key of Object.keys(raw)) if (!known.has(key)) throw bad(`unknown field "${key}"`);
   const base = dirname(resolve(path));
@@ -118,6 +128,13 @@ export function loadNodeConfig(
   const catchUp = typeof catchUpRaw === 'string' ? Number(catchUpRaw) : catchUpRaw;
   if (catchUp !== undefined && (typeof catchUp !== 'number' || !Number.isSafeInteger(catchUp) || catchUp < 1))
     throw bad('catchUpAfterBatches must be a whole number ≥ 1');
+  const retainedRaw = env.GRIDSHARD_RETAINED_BATCHES ?? raw.retainedBatches;
+  const retained = typeof retainedRaw === 'string' ? Number(retainedRaw) : retainedRaw;
+  if (
+    retained !== undefined &&
+    (typeof retained !== 'number' || !Number.isSafeInteger(retained) || retained < MIN_RETAINED_BATCHES)
+  )
+    throw bad(`retainedBatches must be a whole number ≥ ${MIN_RETAINED_BATCHES}`);
   return {
     genesis: at(raw.genesis, 'genesis'),
     dataDir: overrides.dataDir ?? env.GRIDSHARD_DATA_DIR ?? at(raw.dataDir ?? '.', 'dataDir'),
@@ -132,6 +149,7 @@ export function loadNodeConfig(
     logLevel: logLevel as NodeConfig['logLevel'],
     ...(roundInterval === undefined ? {} : { roundIntervalMs: roundInterval }),
     ...(catchUp === undefined ? {} : { catchUpAfterBatches: catchUp }),
+    ...(retained === undefined ? {} : { retainedBatches: retained }),
   };
 }
 

@@ -41,6 +41,8 @@ export interface ProtocolSettings {
   readonly coinSecretShare?: Uint8Array;
   /** The DAG's shortest round interval. */
   readonly minRoundIntervalMs: number;
+  /** The DAG's retained window in batches (its default when absent). */
+  readonly retainedBatches?: number;
 }
 
 /** The protocol genesis names, set up for this validator. */
@@ -51,13 +53,13 @@ export function nodeProtocolOf(genesis: GenesisFile, settings: ProtocolSettings)
   if (share === undefined) {
     throw new NodeError('BAD_CONFIG', 'a DAG validator needs its coin share (config coinShare)', {});
   }
-  return dagNodeProtocol(genesis, share, settings.minRoundIntervalMs) as NodeProtocol<unknown>;
+  return dagNodeProtocol(genesis, share, settings) as NodeProtocol<unknown>;
 }
 
 function dagNodeProtocol(
   genesis: GenesisFile,
   coinSecretShare: Uint8Array,
-  minRoundIntervalMs: number,
+  settings: ProtocolSettings,
 ): NodeProtocol<DagMessage> {
   const coinPublicKeys = coinPublicKeysOf(genesis);
   return {
@@ -68,7 +70,10 @@ function dagNodeProtocol(
         coinSecretShare,
         coinPublicKeys,
         acceptsEntry,
-        config: { minRoundIntervalMs },
+        config: {
+          minRoundIntervalMs: settings.minRoundIntervalMs,
+          ...(settings.retainedBatches === undefined ? {} : { retainedBatches: settings.retainedBatches }),
+        },
         ...(orderedThrough === undefined ? {} : { orderedThrough }),
       };
       return dagProtocol.create(dagInit);

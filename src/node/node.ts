@@ -64,6 +64,8 @@ const SENT_CAPTURE_FILE = 'sent-capture.bin';
 const DEFAULT_ROUND_INTERVAL_MS = 10;
 const SNAPSHOT_INTERVAL_MS = 1000;
 const SNAPSHOT_RETRY_MS = 20;
+/** The least time between two in-process copies of final blocks (a peer may not be ready yet). */
+const RESYNC_INTERVAL_MS = 10_000;
 /** How long an admission is remembered for the commit-latency metric. */
 const LATENCY_WINDOW_MS = 120_000;
 
@@ -107,6 +109,9 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
   private writesInFlight = 0;
   private snapshotRetry: NodeJS.Timeout | null = null;
   private sentCapture: number | null = null;
+  /** True while the core is replaced after a copy of final blocks (checkReach). */
+  private resyncing = false;
+  private lastResyncAt = Number.NEGATIVE_INFINITY;
   /** The last message found too large for a frame, so a broadcast of it is reported once. */
   private oversized: Uint8Array | null = null;
   readonly index: number;
@@ -148,6 +153,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     const protocol = nodeProtocolOf(genesis, {
       ...(secrets.coinSecretShare === undefined ? {} : { coinSecretShare: secrets.coinSecretShare }),
       minRoundIntervalMs: config.roundIntervalMs ?? DEFAULT_ROUND_INTERVAL_MS,
+      ...(config.retainedBatches === undefined ? {} : { retainedBatches: config.retainedBatches }),
     });
     mkdirSync(config.dataDir, { recursive: true });
     const ledgerDir = join(config.dataDir, 'ledger');
@@ -216,13 +222,6 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
 
   private async boot(orderedThrough?: number): Promise<void> {
     const head = this.store.headBlockHeader;
-    const snapshotPath = join(this.config.dataDir, SNAPSHOT_FILE);
-    const recovered = existsSync(snapshotPath) ? new Uint8Array(readFileSync(snapshotPath)) : undefined;
-    const { file: signedLog, contents } = SignedLogFile.open(join(this.config.dataDir, SIGNED_LOG_FILE));
-    this.signedLog = signedLog;
-    if (contents.discardedBytes > 0) {
-      this.log.warn({ bytes: contents.discardedBytes }, 'dropped the torn tail of the signed log');
-    }
     if (process.env[SENT_CAPTURE_ENV] === '1') {
       this.sentCapture = openSync(join(this.config.dataDir, SENT_CAPTURE_FILE), 'a');
     }
@@ -231,37 +230,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
       this.log.warn({ ...this.faults }, 'TEST FAULTS ON: this validator misbehaves on purpose');
     if (this.faults.equivocate && protocol.name === 'dag')
       this.equivocator = new Equivocator(this.index, committeeOf(this.genesis), this.secrets.signingSeed);
-    this.validator = new Validator<unknown>({
-      chain: this.store.chain,
-      createCore: (acceptsEntry) => {
-        this.core = protocol.createCore(
-          {
-            committee: committeeOf(this.genesis),
-            index: this.index,
-            signingSeed: this.secrets.signingSeed,
-            ...(recovered === undefined ? {} : { recovered }),
-            signedLog: contents.records,
-          },
-          acceptsEntry,
-          orderedThrough,
-        );
-        return this.core;
-      },
-    });
-    this.loop = new NodeEffectLoop({
-      index: this.index,
-      identities: this.genesis.validators.length,
-      validator: this.validator,
-      clock: this.now,
-      encode: (message) => {
-        const bytes = protocol.encode(message);
-        this.capture(message, bytes);
-        if (this.equivocator !== null) this.sendTwin(this.equivocator.twinOf(message, this.now()));
-        return bytes;
-      },
-      send: (to, bytes) => this.transmit(to, bytes),
-      effect: (effect) => this.carryOut(effect),
-    });
+    const { recovered, signedRecords } = this.createConsensus(orderedThrough);
     this.network = new ConsensusNetwork({
       self: this.index,
       signingSeed: this.secrets.signingSeed,
@@ -296,8 +265,8 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
       {
         height: head.height,
         sequence: this.validator.lastExecutedSequence,
-        recovered: recovered !== undefined,
-        signedRecords: contents.records.length,
+        recovered,
+        signedRecords,
         peerId: this.network.peerId,
         consensus: protocol.name,
       },
@@ -305,13 +274,139 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     );
     this.metrics.height.set(head.height);
     this.loop.feed({ kind: 'start' });
-    this.snapshotTimer = setInterval(() => this.writeSnapshotIfSettled(), SNAPSHOT_INTERVAL_MS);
+    this.snapshotTimer = setInterval(() => {
+      this.writeSnapshotIfSettled();
+      this.checkReach();
+    }, SNAPSHOT_INTERVAL_MS);
     this.expiryTimer = setInterval(() => {
       const now = this.now();
       this.validator.expire(now);
       for (const [hash, at] of this.submittedAt)
         if (now - at > LATENCY_WINDOW_MS) this.submittedAt.delete(hash);
     }, 10_000);
+  }
+
+  /**
+   * The validator, its consensus core and the effect loop, from the snapshot file and the signed
+   * log as they are on disk: at boot, and again after a copy of final blocks while running.
+   */
+  private createConsensus(orderedThrough: number | undefined): {
+    recovered: boolean;
+    signedRecords: number;
+  } {
+    const snapshotPath = join(this.config.dataDir, SNAPSHOT_FILE);
+    const recovered = existsSync(snapshotPath) ? new Uint8Array(readFileSync(snapshotPath)) : undefined;
+    const { file: signedLog, contents } = SignedLogFile.open(join(this.config.dataDir, SIGNED_LOG_FILE));
+    this.signedLog = signedLog;
+    if (contents.discardedBytes > 0) {
+      this.log.warn({ bytes: contents.discardedBytes }, 'dropped the torn tail of the signed log');
+    }
+    const protocol = this.protocol;
+    this.validator = new Validator<unknown>({
+      chain: this.store.chain,
+      createCore: (acceptsEntry) => {
+        this.core = protocol.createCore(
+          {
+            committee: committeeOf(this.genesis),
+            index: this.index,
+            signingSeed: this.secrets.signingSeed,
+            ...(recovered === undefined ? {} : { recovered }),
+            signedLog: contents.records,
+          },
+          acceptsEntry,
+          orderedThrough,
+        );
+        return this.core;
+      },
+    });
+    this.loop = new NodeEffectLoop({
+      index: this.index,
+      identities: this.genesis.validators.length,
+      validator: this.validator,
+      clock: this.now,
+      encode: (message) => {
+        const bytes = protocol.encode(message);
+        this.capture(message, bytes);
+        if (this.equivocator !== null) this.sendTwin(this.equivocator.twinOf(message, this.now()));
+        return bytes;
+      },
+      send: (to, bytes) => this.transmit(to, bytes),
+      effect: (effect) => this.carryOut(effect),
+    });
+    return { recovered: recovered !== undefined, signedRecords: contents.records.length };
+  }
+
+  /**
+   * Every second: a DAG core whose peers no longer retain the batches it needs (f + 1 of them said
+   * so, docs/CONSENSUS.md) would wait forever for a state sync they cannot serve. It is replaced:
+   * the node copies final blocks as at a restart and starts a new core after them.
+   */
+  private checkReach(): void {
+    const core = this.core as { beyondRetainedWindow?: boolean } | null;
+    if (this.stopped || this.resyncing || core?.beyondRetainedWindow !== true) return;
+    if (this.now() - this.lastResyncAt < RESYNC_INTERVAL_MS) return;
+    this.resyncing = true;
+    this.lastResyncAt = this.now();
+    this.resync().then(
+      () => {
+        this.resyncing = false;
+      },
+      (error: unknown) => {
+        this.resyncing = false;
+        this.log.error({ error: String(error) }, 'copying final blocks while running failed; stopping');
+        void this.stop();
+      },
+    );
+  }
+
+  /**
+   * The in-process version of a restart's catch-up. The old core stops first and everything it
+   * wrote settles (blocks, the signed log, then a snapshot), so the new core starts from exactly
+   * what is on disk, as after a restart: it signs nothing twice. Peers' messages are dropped in
+   * between; transactions still in the old mempool are lost, and their clients send them again
+   * (docs/API.md, acknowledgement contract).
+   */
+  private async resync(): Promise<void> {
+    const before = this.validator.lastExecutedSequence;
+    this.log.warn({ sequence: before }, 'peers no longer retain the batches this validator needs');
+    this.loop.stop();
+    while ((this.writesInFlight > 0 || this.signedLogSyncing) && !this.stopped)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    if (this.stopped) return;
+    this.writeSnapshotNow();
+    this.signedLog?.close();
+    this.signedLog = null;
+    let copied: number;
+    try {
+      const result = await catchUpFromPeers({
+        store: this.store,
+        genesis: this.genesis,
+        self: this.index,
+        get: getPeerJson,
+        orderedSequence: before,
+        minGapBatches: 1,
+        log: this.log,
+      });
+      copied = result?.copied ?? 0;
+    } catch (error) {
+      // The store's memory may have run ahead of its disk: only a restart reopens it.
+      if (error instanceof CatchUpStoreFailure) {
+        this.log.error({ peer: error.peer, error: error.message }, 'a peer served a block that is not final');
+        await this.stop();
+        return;
+      }
+      throw error;
+    }
+    if (this.stopped) return;
+    const orderedThrough =
+      copied > 0 ? decodeBlockEvidence(this.store.headBlockHeader.evidence).sequence : undefined;
+    this.createConsensus(orderedThrough);
+    this.log.info(
+      { copied, sequence: this.validator.lastExecutedSequence },
+      'consensus restarted after the copied blocks',
+    );
+    this.metrics.height.set(this.store.head.height);
+    this.loop.feed({ kind: 'start' });
   }
 
   async stop(): Promise<void> {
@@ -465,7 +560,9 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
         this.metrics.signedLogSync.observe((performance.now() - startedAt) / 1000);
         this.signedLogSyncing = false;
         if (this.stopped) return;
-        this.loop.feed({ kind: 'signed-durable', ticket: covered });
+        // A core stopped for a resync still learns it, so it settles and its snapshot is written.
+        if (this.resyncing) this.validator.handle({ kind: 'signed-durable', ticket: covered }, this.now());
+        else this.loop.feed({ kind: 'signed-durable', ticket: covered });
         if (this.signedWritten > covered) this.syncSignedLog();
       },
       (error: unknown) => {
@@ -487,7 +584,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
         const durable = { kind: 'block-durable', height: stored.header.height } as const;
         // Told even when stopping (the loop takes no input then), so the final snapshot sees the
         // block as durable; the validator answers it with no effect.
-        if (this.stopped) this.validator.handle(durable, this.now());
+        if (this.stopped || this.resyncing) this.validator.handle(durable, this.now());
         else this.loop.feed(durable);
         this.blockWritten(stored);
       },
@@ -517,7 +614,15 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     this.emit('block', block);
   }
 
+  /** Before a resync: the stopped core's state, everything it wrote being settled. */
+  private writeSnapshotNow(): void {
+    const snapshot = this.validator.snapshot();
+    if (snapshot !== null) this.persistSnapshot(snapshot);
+  }
+
   private writeSnapshotIfSettled(): void {
+    // The stopped core's snapshot is written once, by the resync; the next core's after it.
+    if (this.resyncing) return;
     const snapshot = this.signedLogSyncing ? null : this.validator.snapshot();
     if (snapshot === null) {
       // Unsettled only while a block or a sync is under way: try again soon, or the signed log
@@ -528,6 +633,10 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
       }, SNAPSHOT_RETRY_MS);
       return;
     }
+    this.persistSnapshot(snapshot);
+  }
+
+  private persistSnapshot(snapshot: Uint8Array): void {
     const path = join(this.config.dataDir, SNAPSHOT_FILE);
     const temporary = `${path}.tmp`;
     writeFileSync(temporary, snapshot, { flush: true });

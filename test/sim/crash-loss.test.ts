@@ -190,4 +190,3 @@ describe('crash with loss', () => {
     assert.equal(result.committedTx, result.submittedTx);
   });
 });
-

@@ -146,6 +146,15 @@ export class DagCore implements ConsensusCore<DagMessage> {
     }
   }
 
+  /**
+   * Its peers' retained windows have moved past this validator's next batch (f + 1 of them said
+   * so): state sync cannot catch it up, only copying final blocks can (the node does, then starts
+   * a new core after them).
+   */
+  get beyondRetainedWindow(): boolean {
+    return this.sync.beyondReach;
+  }
+
   /** Transactions refused because the pending queue was full or they could never be certified. */
   get refusedTransactions(): number {
     return this.proposer.refusedTransactions;

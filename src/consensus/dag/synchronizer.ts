@@ -34,11 +34,23 @@ export class Synchronizer {
     { checkpoints: readonly Checkpoint[]; batches: readonly CommittedBatch[] }
   >();
   private stuckTicks = 0;
+  /** Peers whose last answer was ahead of us and no longer held our next batch. */
+  private readonly outOfReach = new Set<ValidatorIndex>();
 
   constructor(private readonly c: SynchronizerComponents) {}
 
   get syncing(): boolean {
     return this.syncingFlag;
+  }
+
+  /**
+   * True once f + 1 peers (so at least one honest) answered with a newer checkpoint but without
+   * the next batch this validator needs: their retained windows have moved past it, and no number
+   * of answers will bring it. Only copying final blocks from a peer's ledger can (the node does
+   * that, src/node/catch-up.ts, and starts a new core after them).
+   */
+  get beyondReach(): boolean {
+    return this.outOfReach.size >= this.c.ctx.validity;
   }
 
   /**
@@ -99,6 +111,7 @@ export class Synchronizer {
     const { state, ctx } = this.c;
     if (checkpoints.length > CHECKPOINTS_KEPT * 4 || batches.length > SYNC_BATCHES_PER_RESPONSE) return;
     this.syncResponses.set(from, { checkpoints, batches });
+    this.noteReach(from, checkpoints, batches);
     const endorsements = new Map<string, { checkpoint: Checkpoint; senders: Set<number> }>();
     for (const [sender, response] of this.syncResponses) {
       for (const checkpoint of response.checkpoints) {
@@ -125,6 +138,19 @@ export class Synchronizer {
     }
     if (state.nextSequence !== target.nextSequence) return;
     this.adopt(target, out);
+  }
+
+  /** Whether `from`'s answer could ever give us our next batch (see `beyondReach`). */
+  private noteReach(
+    from: ValidatorIndex,
+    checkpoints: readonly Checkpoint[],
+    batches: readonly CommittedBatch[],
+  ): void {
+    const next = this.c.state.nextSequence;
+    const ahead = checkpoints.some((c) => c.wave > this.c.state.lastCommittedWave && c.nextSequence > next);
+    const first = batches[0]?.sequence;
+    if (ahead && (first === undefined || first > next)) this.outOfReach.add(from);
+    else this.outOfReach.delete(from);
   }
 
   /**
@@ -159,6 +185,7 @@ export class Synchronizer {
     this.c.state.adopt(checkpoint);
     this.checkpoints = [checkpoint];
     this.syncResponses.clear();
+    this.outOfReach.clear();
     this.syncingFlag = false;
     this.stuckTicks = 0;
     this.c.adopted(out);

@@ -107,6 +107,15 @@ describe('DAG core', () => {
     cluster.submit(0, txs('early', 15));
     let until = 0;
     while (cluster.commits[0]!.length <= 1000) cluster.run((until += 500));
+    // Back on the network it would ask for sequence 0 and never be answered; f + 1 peers' answers
+    // tell it that no one holds that any more.
+    assert.equal(cluster.cores[3]!.beyondRetainedWindow, false);
+    cluster.cut.delete(3);
+    cluster.run((until += 2000));
+    assert.equal(cluster.cores[3]!.beyondRetainedWindow, true, 'the node is told to copy blocks');
+    assert.equal(cluster.commits[3]!.length, 0);
+    for (const i of [0, 1, 2]) assert.equal(cluster.cores[i]!.beyondRetainedWindow, false);
+    cluster.cut.add(3);
     const peer = cluster.commits[0]!;
     let through = -1;
     for (const batch of peer)
@@ -116,7 +125,6 @@ describe('DAG core', () => {
     const key = (b: CommittedBatch) =>
       `${b.sequence}/${b.round}/${b.proposer}/${Buffer.from(b.evidence).toString('hex')}`;
 
-    // Without the copy's position it would ask for sequence 0 and never be answered.
     cluster.replace(
       3,
       dagProtocol.create({ ...cluster.inits[3]!, recovered: saved, orderedThrough: through }) as DagCore,
