@@ -303,6 +303,7 @@ export class PbftReplica implements PbftCore {
         break;
       case 'checkpoint':
         this.checkpoints.onCheckpoint(message);
+        this.viewChange.refreshOwnViewChange();
         break;
       case 'view-change':
         this.viewChange.onViewChange(message);

@@ -118,11 +118,25 @@ export class ViewChange {
     this.viewChangeAttempts++;
     state.leaveView();
     this.ownNewView = undefined;
+    const vc = this.signViewChange(newView);
+    this.latestViewChange.set(ctx.index, vc);
+    io.persist({ kind: 'view-change', viewChange: vc });
+    io.broadcast(vc);
+    this.lastViewChangeSentMs = io.now();
+    this.c.armFetch();
+    this.viewDeadline = null;
+    this.maybeArmNewViewTimer();
+    this.maybeSendNewView();
+  }
+
+  /** This validator's view-change for `newView`: its stable checkpoint and what it prepared above. */
+  private signViewChange(newView: number): ViewChangeMessage {
+    const { state, ctx } = this.c;
     const prepared = [...state.preparedProofs.entries()]
       .filter(([sequence]) => sequence >= state.stable.count)
       .sort(([a], [b]) => a - b)
       .map(([, proof]) => proof);
-    const vc = ctx.keyring.sign<ViewChangeMessage>({
+    return ctx.keyring.sign<ViewChangeMessage>({
       type: 'view-change',
       from: ctx.index,
       newView,
@@ -131,13 +145,26 @@ export class ViewChange {
       checkpointProof: state.stable.proof,
       prepared,
     });
+  }
+
+  /**
+   * The stable checkpoint moved up during a view change: the view-change sent before is signed
+   * again on it. Built on the older checkpoint it may carry prepared proofs outside its window (a
+   * validator back from a crash keeps them from its signed log while its snapshot's checkpoint is
+   * older), which peers refuse, and the view could then lack a quorum for good. Both messages are
+   * true statements of this validator: what the new one leaves out lies below a checkpoint 2f + 1
+   * signed.
+   */
+  refreshOwnViewChange(): void {
+    const { state, ctx, io } = this.c;
+    const own = this.latestViewChange.get(ctx.index);
+    if (!state.changing || own === undefined || own.newView !== state.view) return;
+    if (own.stableCount >= state.stable.count) return;
+    const vc = this.signViewChange(state.view);
     this.latestViewChange.set(ctx.index, vc);
     io.persist({ kind: 'view-change', viewChange: vc });
     io.broadcast(vc);
     this.lastViewChangeSentMs = io.now();
-    this.c.armFetch();
-    this.viewDeadline = null;
-    this.maybeArmNewViewTimer();
     this.maybeSendNewView();
   }
 
@@ -171,6 +198,14 @@ export class ViewChange {
 
   onViewChange(m: ViewChangeMessage): void {
     const { state, ctx } = this.c;
+    // A stable checkpoint above ours, proven by 2f + 1 signed checkpoints, is taken whatever view
+    // the sender asks for: a validator that missed the checkpoint messages (down when they went
+    // out, then caught up by fetching decisions) would otherwise stay on its old one.
+    if (m.stableCount > state.stable.count) {
+      checkCheckpointProof(ctx.keyring, m.stableCount, m.stableDigest, m.checkpointProof);
+      this.c.adoptStable({ count: m.stableCount, digest: m.stableDigest, proof: m.checkpointProof });
+      this.refreshOwnViewChange();
+    }
     if (m.newView < state.view || (m.newView === state.view && !state.changing)) {
       if (!state.changing) this.c.peerBehind(m.from);
       return;
