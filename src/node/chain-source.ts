@@ -13,4 +13,9 @@ export interface ChainSource {
   blockTransactions(
     height: number,
   ): Promise<{ height: number; hash: string; transactions: string[]; batchProofs?: string } | null>;
+  /**
+   * The committee's commit proof of a block (hex, `GET /api/v1/blocks/{height}/commit-proof`), or
+   * null while 2f + 1 signatures are not collected. A source without it proves no finality.
+   */
+  commitProof?(height: number): Promise<{ proof: string } | null>;
 }

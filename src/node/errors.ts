@@ -3,6 +3,8 @@ import { GridShardError } from '../errors.js';
 export type NodeErrorCode =
   | 'BAD_GENESIS'
   | 'BAD_CERTIFICATE'
+  /** A commit proof that does not verify, or that names another block than the one held here. */
+  | 'BAD_COMMIT_PROOF'
   | 'BAD_CONFIG'
   | 'NOT_A_VALIDATOR'
   | 'NOT_FOUND'

@@ -2,11 +2,16 @@ import { existsSync } from 'node:fs';
 import { verifyVertexProof } from '../consensus/dag/evidence.js';
 import type { Committee } from '../consensus/interface.js';
 import { verifyCommitProof } from '../consensus/pbft/evidence.js';
-import { fromHex, toHex } from '../crypto/hash.js';
+import { bytesEqual, fromHex, toHex } from '../crypto/hash.js';
 import { ed25519Scheme } from '../crypto/scheme.js';
 import type { Application } from '../ledger/application.js';
 import { LedgerStore } from '../ledger/store.js';
 import { decodeTransaction } from '../ledger/transaction.js';
+import {
+  type CommitStatement,
+  decodeCommitProof,
+  verifyCommitProof as verifyShardCommitProof,
+} from '../sharding/index.js';
 import {
   type BlockEvidence,
   batchEntries,
@@ -31,7 +36,16 @@ export interface FollowResult {
   readonly certifiedBatches: number;
   /** Blocks copied without a certificate check (old evidence that has no batch layout). */
   readonly uncertifiedBlocks: number;
+  /**
+   * The highest block held here that 2f + 1 of the genesis committee signed as final (its commit
+   * proof, checked); every block below it is final too, through the hash links. Null when the
+   * source showed no proof for the newest blocks.
+   */
+  readonly finalHeight: number | null;
 }
+
+/** Below the head, how many blocks are asked for a commit proof (they complete a moment later). */
+const FINAL_PROOF_LOOKBACK = 16;
 
 /**
  * A common node: it takes no part in consensus, it copies the chain from a validator's API and
@@ -111,10 +125,54 @@ export async function followChain(options: {
       blocksAdded: added,
       certifiedBatches,
       uncertifiedBlocks,
+      finalHeight: await provenFinalHeight(options.genesis, store, options.source),
     };
   } finally {
     await store.close();
   }
+}
+
+/**
+ * The batch certificates prove what each batch holds, not (under the DAG) that a leader's commit
+ * put the batches in this order; a commit proof does: 2f + 1 validators signed this block's hash
+ * and state root, and the hash commits to every block before it. The newest block held here that
+ * has one is looked for; a proof that does not verify, or names another block or state than the
+ * one re-executed here, is refused (BAD_COMMIT_PROOF). Nothing is written either way.
+ */
+async function provenFinalHeight(
+  genesis: GenesisFile,
+  store: LedgerStore,
+  source: ChainSource,
+): Promise<number | null> {
+  if (source.commitProof === undefined) return null;
+  const committee = committeeOf(genesis);
+  const head = store.head.height;
+  for (let height = head; height > Math.max(0, head - FINAL_PROOF_LOOKBACK); height--) {
+    const answer = await source.commitProof(height);
+    if (answer === null) continue;
+    const bad = (message: string) =>
+      new NodeError('BAD_COMMIT_PROOF', `block ${height}: ${message}`, { height });
+    let statement: CommitStatement;
+    try {
+      const proof = decodeCommitProof(fromHex(answer.proof));
+      verifyShardCommitProof(proof, committee);
+      statement = proof.statement;
+    } catch (error) {
+      throw bad((error as Error).message);
+    }
+    if (
+      statement.chainId !== genesis.chainId ||
+      statement.shardId !== genesis.shardId ||
+      statement.height !== height
+    )
+      throw bad(`the proof is for ${statement.chainId} shard ${statement.shardId} height ${statement.height}`);
+    const held = await store.readBlock(height);
+    if (held === undefined) throw bad('not in the local ledger');
+    if (!bytesEqual(statement.blockHash, held.hash) || !bytesEqual(statement.stateRoot, held.header.stateRoot))
+      throw bad('the committee signed another block than the one re-executed here');
+    return height;
+  }
+  return null;
 }
 
 async function headHashAt(store: LedgerStore, height: number): Promise<Uint8Array> {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { proveShardInclusion } from '../../src/cli/commands/inclusion.js';
+import { proveShardInclusion, rootFinalityOfFollowed } from '../../src/cli/commands/inclusion.js';
 import {
   CrossZoneDemo,
   DEMO_OPENING,
@@ -18,7 +18,10 @@ import {
   writeCommitteePasswords,
 } from '../../src/devnet/sharded-network.js';
 import { sourceCli } from '../../src/devnet/test-network.js';
+import { loadHighs } from '../../src/grid/highs.js';
 import { Prng } from '../../src/kit/prng.js';
+import { chainApplication } from '../../src/market/grid-plugins.js';
+import { followChain } from '../../src/node/follower.js';
 
 // Ports from the process id, so parallel runs on one machine do not collide, all below the
 // kernel's ephemeral range (32768 up), where an outgoing connection could hold one, and apart
@@ -177,6 +180,37 @@ describe('the sharded devnet: 4 zone shards × 4 validator processes and a root 
       const served = await shardClients[shard]![3]!.block(proven.height);
       assert.equal(served?.hash, proven.blockHash, 'the root holds the block the shard serves');
     }
+    // A common node of shard 1 copies and re-executes the shard's chain from one validator, sees
+    // the shard committee's commit proof over a block it holds, and finds that the block the root
+    // chain proves final at that height is the one it re-executed (`node follow --root-api`).
+    const commonDir = join(dir, 'common-shard-1');
+    const application = chainApplication(await loadHighs());
+    const follow = async () => {
+      const followed = await followChain({
+        genesis: committees[1]!.genesis,
+        dataDir: commonDir,
+        source: shardClients[1]![2]!,
+        application,
+      });
+      const rootFinal = await rootFinalityOfFollowed({
+        root: rootClient,
+        source: shardClients[1]![2]!,
+        rootGenesis,
+        genesis: committees[1]!.genesis,
+        dataDir: commonDir,
+        application,
+        waitMs: 60_000,
+      });
+      return { followed, rootFinal };
+    };
+    let common = await follow();
+    // The root may already prove a block the common node has not copied yet: it follows again.
+    for (let i = 0; i < 10 && !common.rootFinal.held; i++) common = await follow();
+    assert.ok(
+      common.followed.finalHeight !== null && common.followed.finalHeight > 0,
+      'a commit proof checked',
+    );
+    assert.ok(common.rootFinal.held && common.rootFinal.height > 0, 'the root proves a block it holds');
     // Every chain shows the same master order for a cycle: a permutation of each shard's committee,
     // drawn from the root chain's coin once the root holds a block of the cycle before (a zone
     // validator reads that block from a root validator, with its commit proof), and from the

@@ -23,6 +23,7 @@ import { followChain } from '../../src/node/follower.js';
 import { coinPublicKeysToJson, type GenesisFile } from '../../src/node/genesis-file.js';
 import { GridShardNode } from '../../src/node/node.js';
 import { GridShardClient } from '../../src/sdk/client.js';
+import { decodeCommitProof } from '../../src/sharding/index.js';
 import { decodeBlockProof, encodeBlockProof } from '../../src/validator/evidence.js';
 
 const root = mkdtempSync(join(tmpdir(), 'gridshard-api-test-'));
@@ -153,6 +154,49 @@ describe('node API', () => {
 
     assert.ok(follower.certifiedBatches >= 2, `${follower.certifiedBatches} batch certificates checked`);
     assert.equal(follower.uncertifiedBlocks, 0);
+    // The committee's commit proof names a block it holds: that block and all below are final.
+    assert.ok(
+      follower.finalHeight !== null && follower.finalHeight >= 1 && follower.finalHeight <= follower.height,
+      `final height ${follower.finalHeight}`,
+    );
+    assert.equal(
+      toHex(
+        decodeCommitProof(fromHex((await source.commitProof(follower.finalHeight))!.proof)).statement
+          .blockHash,
+      ),
+      toHex((await node.store.readBlock(follower.finalHeight))!.hash),
+    );
+    // A source that shows the proof of one block for another, or none, proves nothing more.
+    class ShiftedProofSource extends GridShardClient {
+      override async commitProof(height: number) {
+        return height <= 1 ? null : super.commitProof(height - 1);
+      }
+    }
+    await assert.rejects(
+      followChain({
+        genesis,
+        dataDir: join(root, 'follower'),
+        source: new ShiftedProofSource(address),
+        application: new ApplicationRouter([keyValueApplication, marketApplication()]),
+      }),
+      (error: Error & { code?: string }) => {
+        assert.equal(error.code, 'BAD_COMMIT_PROOF', error.message);
+        assert.match(error.message, /the proof is for .* height/);
+        return true;
+      },
+    );
+    class ProoflessSource extends GridShardClient {
+      override async commitProof() {
+        return null;
+      }
+    }
+    const unproven = await followChain({
+      genesis,
+      dataDir: join(root, 'follower'),
+      source: new ProoflessSource(address),
+      application: new ApplicationRouter([keyValueApplication, marketApplication()]),
+    });
+    assert.equal(unproven.finalHeight, null);
 
     // Sources that lie, each caught before anything is written.
     class DroppingSource extends GridShardClient {

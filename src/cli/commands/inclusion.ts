@@ -6,7 +6,9 @@ import {
 } from '../../cross-zone/inclusion.js';
 import { readShardHead, shardHeadKey } from '../../cross-zone/root-application.js';
 import { fromHex, toHex } from '../../crypto/hash.js';
+import type { Application } from '../../ledger/application.js';
 import type { StateProof } from '../../ledger/sparse-merkle.js';
+import { LedgerStore } from '../../ledger/store.js';
 import { NodeError } from '../../node/errors.js';
 import { committeeOf, type GenesisFile, readGenesisFile } from '../../node/genesis-file.js';
 import { GridShardClient } from '../../sdk/client.js';
@@ -61,6 +63,49 @@ export async function proveShardInclusion(
     if (Date.now() > deadline)
       throw new NodeError('NOT_FOUND', `no proven block of shard ${shard} on the root chain yet`, { shard });
     await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+export interface FollowedRootFinality extends ProvenInclusion {
+  /** Whether the common node holds that block yet (it may follow a step behind the root). */
+  readonly held: boolean;
+}
+
+/**
+ * A common node's own chain against the root chain: the shard block the root proves final
+ * (`proveShardInclusion`) must be the very block this node re-executed at that height. A different
+ * one means the node followed a chain the system did not finalise (BAD_COMMIT_PROOF).
+ */
+export async function rootFinalityOfFollowed(options: {
+  readonly root: GridShardClient;
+  readonly source: GridShardClient;
+  readonly rootGenesis: GenesisFile;
+  readonly genesis: GenesisFile;
+  readonly dataDir: string;
+  readonly application: Application;
+  readonly waitMs?: number;
+}): Promise<FollowedRootFinality> {
+  const shard = options.genesis.shardId;
+  const proven = await proveShardInclusion(
+    options.root,
+    options.source,
+    shard,
+    options.rootGenesis,
+    options.genesis,
+    options.waitMs,
+  );
+  const store = await LedgerStore.open(options.dataDir, options.application);
+  try {
+    const held = await store.readBlock(proven.height);
+    if (held !== undefined && toHex(held.hash) !== proven.blockHash)
+      throw new NodeError(
+        'BAD_COMMIT_PROOF',
+        `the root chain proves shard ${shard} block ${proven.height} ${proven.blockHash}; this node holds ${toHex(held.hash)}`,
+        { shard, height: proven.height },
+      );
+    return { ...proven, held: held !== undefined };
+  } finally {
+    await store.close();
   }
 }
 

@@ -24,6 +24,7 @@ import { GridShardClient } from '../../sdk/client.js';
 import { action, EXIT_OK, printJson } from '../output.js';
 import { runNode } from '../run-node.js';
 import { loadGridFile } from './grid.js';
+import { rootFinalityOfFollowed } from './inclusion.js';
 
 function intOption(name: string, raw: string, min: number, max: number): number {
   const value = Number(raw);
@@ -243,6 +244,11 @@ export function register(program: Command): void {
       '<data>.node-key',
     )
     .option('--poll <seconds>', 'with --watch: follow anyway after this long without an announcement', '30')
+    .option(
+      '--root-api <url>',
+      'a zone shard: also check that the root chain proves this node’s blocks final (untrusted: only its proofs count)',
+    )
+    .option('--root-genesis <file>', 'with --root-api: the root chain’s genesis (its committee’s keys)')
     .option('--json', 'print the result as JSON')
     .action(
       action(
@@ -254,9 +260,19 @@ export function register(program: Command): void {
           watch?: boolean;
           nodeKey: string;
           poll: string;
+          rootApi?: string;
+          rootGenesis?: string;
           json?: boolean;
         }) => {
           const genesis = readGenesisFile(options.genesis);
+          if ((options.rootApi === undefined) !== (options.rootGenesis === undefined))
+            throw new NodeError('BAD_CONFIG', '--root-api and --root-genesis go together', {});
+          if (options.rootApi !== undefined && options.watch)
+            throw new NodeError(
+              'BAD_CONFIG',
+              '--root-api checks one follow; it does not combine with --watch',
+              {},
+            );
           const application = chainApplication(await loadHighs());
           if (options.watch) {
             if (options.until !== undefined)
@@ -295,20 +311,43 @@ export function register(program: Command): void {
             await watcher.stop();
             return EXIT_OK;
           }
+          const source = new GridShardClient(options.from);
           const result = await followChain({
             genesis,
             dataDir: options.data,
-            source: new GridShardClient(options.from),
+            source,
             application,
             ...(options.until === undefined
               ? {}
               : { until: intOption('until', options.until, 0, Number.MAX_SAFE_INTEGER) }),
           });
-          if (options.json) printJson(result);
-          else
+          const rootFinal =
+            options.rootApi === undefined || options.rootGenesis === undefined
+              ? undefined
+              : await rootFinalityOfFollowed({
+                  root: new GridShardClient(options.rootApi),
+                  source,
+                  rootGenesis: readGenesisFile(options.rootGenesis),
+                  genesis,
+                  dataDir: options.data,
+                  application,
+                });
+          if (options.json) printJson(rootFinal === undefined ? result : { ...result, rootFinal });
+          else {
             console.log(
-              `copied and re-executed ${result.blocksAdded} blocks; head ${result.height} ${result.headHash}`,
+              `copied and re-executed ${result.blocksAdded} blocks; head ${result.height} ${result.headHash}; ${
+                result.finalHeight === null
+                  ? 'no commit proof seen'
+                  : `final by the committee's commit proof up to ${result.finalHeight}`
+              }`,
             );
+            if (rootFinal !== undefined)
+              console.log(
+                `the root chain (block ${rootFinal.rootHeight}) proves shard ${rootFinal.shard} final up to ${rootFinal.height}${
+                  rootFinal.held ? ', the block held here' : ', beyond this node’s head'
+                }`,
+              );
+          }
           return EXIT_OK;
         },
       ),
