@@ -165,10 +165,15 @@ async function provenFinalHeight(
       statement.shardId !== genesis.shardId ||
       statement.height !== height
     )
-      throw bad(`the proof is for ${statement.chainId} shard ${statement.shardId} height ${statement.height}`);
+      throw bad(
+        `the proof is for ${statement.chainId} shard ${statement.shardId} height ${statement.height}`,
+      );
     const held = await store.readBlock(height);
     if (held === undefined) throw bad('not in the local ledger');
-    if (!bytesEqual(statement.blockHash, held.hash) || !bytesEqual(statement.stateRoot, held.header.stateRoot))
+    if (
+      !bytesEqual(statement.blockHash, held.hash) ||
+      !bytesEqual(statement.stateRoot, held.header.stateRoot)
+    )
       throw bad('the committee signed another block than the one re-executed here');
     return height;
   }

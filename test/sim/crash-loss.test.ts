@@ -211,4 +211,3 @@ describe('crash with loss', () => {
     assert.equal(result.committedTx, result.submittedTx);
   });
 });
-
