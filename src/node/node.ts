@@ -13,6 +13,7 @@ import {
 import { join } from 'node:path';
 import type { EquivocationProof } from '../consensus/dag/index.js';
 import type { ConsensusCore } from '../consensus/interface.js';
+import type { FetchMessage } from '../consensus/pbft/index.js';
 import { toHex } from '../crypto/hash.js';
 import type { Application } from '../ledger/application.js';
 import type { ExecutedBlock } from '../ledger/chain-state.js';
@@ -31,6 +32,7 @@ import type { RootBeacon } from './master-beacon.js';
 import { NodeMetrics } from './metrics.js';
 import { type NodeEffect, NodeEffectLoop } from './node-loop.js';
 import { type NodeProtocol, nodeProtocolOf } from './node-protocol.js';
+import { PbftLedgerFetch } from './pbft-ledger-fetch.js';
 import { getPeerJson } from './peer-http.js';
 import { SignedLogFile } from './signed-log-file.js';
 import { EQUIVOCATION_DELAY_MS, Equivocator, type TestFaults, testFaultsFromEnv } from './test-faults.js';
@@ -109,6 +111,8 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
   private writesInFlight = 0;
   private snapshotRetry: NodeJS.Timeout | null = null;
   private sentCapture: number | null = null;
+  /** PBFT only: answers peers' fetches for decisions older than the core keeps, from the ledger. */
+  private ledgerFetch: PbftLedgerFetch | null = null;
   /** True while the core is replaced after a copy of final blocks (checkReach). */
   private resyncing = false;
   private lastResyncAt = Number.NEGATIVE_INFINITY;
@@ -231,6 +235,18 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     if (this.faults.equivocate && protocol.name === 'dag')
       this.equivocator = new Equivocator(this.index, committeeOf(this.genesis), this.secrets.signingSeed);
     const { recovered, signedRecords } = this.createConsensus(orderedThrough);
+    if (protocol.name === 'pbft')
+      this.ledgerFetch = new PbftLedgerFetch({
+        store: this.store,
+        committee: committeeOf(this.genesis),
+        index: this.index,
+        signingSeed: this.secrets.signingSeed,
+        lastExecuted: () => this.validator.lastExecutedSequence,
+        send: (to, decided) => {
+          if (!this.stopped) this.transmit(to, protocol.encode(decided));
+        },
+        log: this.log,
+      });
     this.network = new ConsensusNetwork({
       self: this.index,
       signingSeed: this.secrets.signingSeed,
@@ -488,6 +504,8 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
       return;
     }
     this.metrics.messagesIn.inc();
+    if (this.ledgerFetch !== null && (message as { type?: unknown }).type === 'fetch')
+      this.ledgerFetch.onFetch(from, message as FetchMessage);
     this.loop.feed({ kind: 'message', from, message });
   }
 
