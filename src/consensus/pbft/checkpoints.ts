@@ -78,6 +78,8 @@ export class Checkpoints {
     if (checkpoint.count <= s.stable.count) return;
     s.stable = checkpoint;
     const low = checkpoint.count;
+    // Everything below a stable checkpoint is decided: a primary that lagged never proposes there.
+    if (s.nextSequence < low) s.nextSequence = low;
     for (const sequence of s.slots.keys()) if (sequence < low) s.slots.delete(sequence);
     for (const sequence of s.preparedProofs.keys()) if (sequence < low) s.preparedProofs.delete(sequence);
     for (const count of this.votes.keys()) if (count <= low) this.votes.delete(count);
