@@ -299,7 +299,7 @@ export function register(program: Command): void {
                 if (options.json) console.log(JSON.stringify({ ...result, trigger }));
                 else
                   console.log(
-                    `+${result.blocksAdded} blocks (${trigger}); head ${result.height} ${result.headHash}`,
+                    `+${result.blocksAdded} blocks (${trigger}); head ${result.height} ${result.headHash}; final ${result.finalHeight ?? 'unproven'}`,
                   );
               },
               log: { info() {}, warn: (fields, message) => console.error(message, JSON.stringify(fields)) },
