@@ -264,7 +264,6 @@ export function register(program: Command): void {
           rootGenesis?: string;
           json?: boolean;
         }) => {
-          const genesis = readGenesisFile(options.genesis);
           if ((options.rootApi === undefined) !== (options.rootGenesis === undefined))
             throw new NodeError('BAD_CONFIG', '--root-api and --root-genesis go together', {});
           if (options.rootApi !== undefined && options.watch)
@@ -273,6 +272,7 @@ export function register(program: Command): void {
               '--root-api checks one follow; it does not combine with --watch',
               {},
             );
+          const genesis = readGenesisFile(options.genesis);
           const application = chainApplication(await loadHighs());
           if (options.watch) {
             if (options.until !== undefined)
