@@ -2,6 +2,7 @@ import type { Committee } from '../consensus/interface.js';
 import {
   DEFAULT_PBFT_OPTIONS,
   type DecidedMessage,
+  decidedEntries,
   decodeCommitEvidence,
   type FetchMessage,
   Keyring,
@@ -116,20 +117,12 @@ export class PbftLedgerFetch {
     const entries = batchEntries(evidence, transactions);
     const batchProofs = decodeBlockProof(proofs);
     if (entries === null || batchProofs.length !== evidence.batches.length) return [];
-    return evidence.batches.map((batch, i) => {
+    const answers: DecidedMessage[] = [];
+    for (const [i, batch] of evidence.batches.entries()) {
       const { commits, dropped } = decodeCommitEvidence(batchProofs[i]!);
-      const committed = entries[i]!;
-      const decided: Uint8Array[] = [];
-      let next = 0;
-      let extra = 0;
-      for (let position = 0; position < committed.length + dropped.length; position++) {
-        const entry = dropped[extra];
-        if (entry !== undefined && entry.position === position) {
-          decided.push(entry.bytes);
-          extra++;
-        } else decided.push(committed[next++]!);
-      }
-      return this.keyring.sign<DecidedMessage>({
+      const decided = decidedEntries(entries[i]!, dropped);
+      if (decided === null) return answers;
+      const answer = this.keyring.sign<DecidedMessage>({
         type: 'decided',
         from: this.init.index,
         view: commits[0]?.view ?? 0,
@@ -139,6 +132,8 @@ export class PbftLedgerFetch {
         transactions: decided,
         commits,
       });
-    });
+      answers.push(answer);
+    }
+    return answers;
   }
 }

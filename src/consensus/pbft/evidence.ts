@@ -68,7 +68,7 @@ export function decodeCommitEvidence(bytes: Uint8Array): CommitEvidence {
 }
 
 /** The decided batch: the committed entries with the dropped ones put back; null if they do not fit. */
-function decidedEntries(
+export function decidedEntries(
   committed: readonly Uint8Array[],
   dropped: readonly DroppedEntry[],
 ): Uint8Array[] | null {

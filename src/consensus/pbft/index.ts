@@ -33,6 +33,7 @@ export { PbftError, type PbftErrorCode } from './errors.js';
 export {
   type CommitEvidence,
   type DroppedEntry,
+  decidedEntries,
   decodeCommitEvidence,
   encodeCommitEvidence,
   type VerifiedCommit,
