@@ -21,6 +21,7 @@ export class NodeMetrics {
   readonly gossipAnnounced: Counter;
   readonly commitProofHeight: Gauge;
   readonly finalityConflicts: Counter;
+  readonly copiedBlocks: Counter;
 
   constructor(labels: { chainId: string; shardId: number; validator: number }) {
     this.registry.setDefaultLabels({
@@ -125,6 +126,12 @@ export class NodeMetrics {
       name: 'gridshard_finality_conflicts_total',
       help: 'A validator signed two blocks for one height (double), or a quorum signed another block than ours (mismatch)',
       labelNames: ['kind'],
+      registers,
+    });
+    this.copiedBlocks = new Counter({
+      name: 'gridshard_copied_blocks_total',
+      help: 'Final blocks copied from peers because they no longer retained what this validator needed, at a restart (start) or while running',
+      labelNames: ['when'],
       registers,
     });
   }

@@ -186,6 +186,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
         ? decodeBlockEvidence(store.headBlockHeader.evidence).sequence
         : undefined;
     const node = new GridShardNode(config, genesis, store, secrets, protocol, log, now);
+    node.metrics.copiedBlocks.inc({ when: 'start' }, store.head.height - startHeight);
     await node.boot(orderedThrough);
     return node;
   }
@@ -414,6 +415,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
       throw error;
     }
     if (this.stopped) return;
+    this.metrics.copiedBlocks.inc({ when: 'running' }, copied);
     const orderedThrough =
       copied > 0 ? decodeBlockEvidence(this.store.headBlockHeader.evidence).sequence : undefined;
     this.createConsensus(orderedThrough);

@@ -63,6 +63,9 @@ describe('a running validator that falls out of its peers’ retained window', (
     assert.match(log, /copying final blocks from a peer/);
     assert.match(log, /consensus restarted after the copied blocks/);
     assert.equal(supervisor.nodes[3]!.process, frozen, 'the same process, never restarted');
+    const metrics = await (await fetch(`${network.apis[3]}/metrics`)).text();
+    const copied = /gridshard_copied_blocks_total\{[^}]*when="running"[^}]*\} (\d+)/.exec(metrics);
+    assert.ok(copied !== null && Number(copied[1]) > 0, 'the copy is counted');
 
     // It orders with the others afterwards: a transaction handed to it alone commits everywhere.
     const later = await submit(next, 50, [3]);
