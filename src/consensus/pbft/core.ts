@@ -245,6 +245,7 @@ export class PbftReplica implements PbftCore {
     if (this.recoveredStart) {
       this.recoveredStart = false;
       this.catchUp.restarted();
+      this.viewChange.restoreViewChangeAfterRestart();
       // A new-view signed just before the crash may never have left: it goes out again as it was.
       const ownNewView = this.viewChange.ownNewView;
       if (ownNewView?.view === this.s.view && !this.s.changing) this.io.broadcast(ownNewView);

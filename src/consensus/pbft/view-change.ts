@@ -148,6 +148,25 @@ export class ViewChange {
   }
 
   /**
+   * Back from a crash in the middle of a view change whose message the snapshot covers but does not
+   * hold (the signed log was emptied when the snapshot was written): without it this validator
+   * could never repeat its request, and peers that missed it would never learn it is behind. It
+   * signs its view-change for the same view again, a true statement like the first.
+   */
+  restoreViewChangeAfterRestart(): void {
+    const { state, ctx, io } = this.c;
+    if (!state.changing || this.latestViewChange.get(ctx.index)?.newView === state.view) return;
+    const vc = this.signViewChange(state.view);
+    this.latestViewChange.set(ctx.index, vc);
+    io.persist({ kind: 'view-change', viewChange: vc });
+    io.broadcast(vc);
+    this.lastViewChangeSentMs = io.now();
+    this.c.armFetch();
+    this.maybeArmNewViewTimer();
+    this.maybeSendNewView();
+  }
+
+  /**
    * The stable checkpoint moved up during a view change: the view-change sent before is signed
    * again on it. Built on the older checkpoint it may carry prepared proofs outside its window (a
    * validator back from a crash keeps them from its signed log while its snapshot's checkpoint is
