@@ -171,7 +171,7 @@ describe('crash with loss', () => {
     );
   });
 
-  it('PBFT commits everything after honest restarts beside a silent validator (seeds 95087, 98035, 95038, 95410)', () => {
+  it('PBFT commits everything after honest restarts beside a silent validator (seeds 95087, 98035, 95038, 95410, 95055)', () => {
     const stalls = [
       // Validator 0 (primary of view 0) is silent; validator 2 asked for view 1, went down before
       // the new-view reached it and came back still asking. The others ignored a request for a
@@ -188,6 +188,10 @@ describe('crash with loss', () => {
       // validator signed its view-change again at such a restart, and passes since.
       { seed: 95038, byzantine: 'silent', execute: true },
       { seed: 95410, byzantine: 'silent', execute: true },
+      // The primary's pre-prepare for sequence 95 reached validator 3 while validator 2 was down;
+      // validator 3 suspected the primary alone, validator 2 never waited, and one transaction
+      // never committed. The primary now sends its pre-prepares again when a backup suspects it.
+      { seed: 95055, byzantine: 'silent', execute: true },
     ] as const;
     for (const { seed, byzantine, execute } of stalls) {
       const result = runSimulation({

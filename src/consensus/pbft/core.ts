@@ -130,7 +130,7 @@ export class PbftReplica implements PbftCore {
         else this.forwardPending();
         this.replayEarly();
       },
-      peerBehind: (peer) => this.resendViewTo(peer),
+      resendView: (peer) => this.resendViewTo(peer),
     });
     this.catchUp = new CatchUp({
       ctx: this.ctx,

@@ -34,10 +34,12 @@ export interface ViewChangeComponents {
    */
   readonly resume: (prePrepares: readonly PrePrepareMessage[], primary: boolean) => void;
   /**
-   * A peer asks for a view this validator has already entered: it missed the new-view and the
-   * view's messages (it was down when they went out). This validator sends it its own part again.
+   * Sends `peer` this validator's own signed part of the current view again: a peer asking for a
+   * view this validator has already entered missed the new-view and the view's messages (it was
+   * down when they went out), and a peer that suspects this primary may lack a pre-prepare that
+   * another missed too.
    */
-  readonly peerBehind: (peer: ValidatorIndex) => void;
+  readonly resendView: (peer: ValidatorIndex) => void;
 }
 
 /**
@@ -226,13 +228,19 @@ export class ViewChange {
       this.refreshOwnViewChange();
     }
     if (m.newView < state.view || (m.newView === state.view && !state.changing)) {
-      if (!state.changing) this.c.peerBehind(m.from);
+      if (!state.changing) this.c.resendView(m.from);
       return;
     }
     const previous = this.latestViewChange.get(m.from);
     if (previous !== undefined && previous.newView >= m.newView) return;
     checkViewChange(ctx.keyring, m, ctx.options.windowSize);
     this.latestViewChange.set(m.from, m);
+    // A backup suspects this primary. If a pre-prepare of ours reached it but not another backup
+    // (down when it went out), that backup neither prepares nor waits, and the suspecting one
+    // stays alone: the view neither commits nor changes. Our pre-prepares go out again to every
+    // peer, so each one either completes the batch or starts waiting and suspects in turn.
+    if (!state.changing && pbftPrimaryOf(state.view, ctx.n) === ctx.index)
+      for (let peer = 0; peer < ctx.n; peer++) if (peer !== ctx.index) this.c.resendView(peer);
     // f+1 validators moving past our view include an honest one: join the lowest such view.
     const ahead = [...this.latestViewChange.values()]
       .filter(
