@@ -17,6 +17,7 @@ import { pbftPrimaryOf } from './genesis.js';
 import type { PbftCore } from './interface.js';
 import type {
   CommitMessage,
+  FetchMessage,
   PbftMessage,
   PrePrepareMessage,
   PreparedProof,
@@ -70,6 +71,8 @@ export class PbftReplica implements PbftCore {
   private out: ConsensusEffect<PbftMessage>[] = [];
   private rejected = 0;
   private rejection: PbftError | undefined;
+  /** What this validator had executed when each peer last asked it for decisions. */
+  private readonly executedAtFetch = new Map<ValidatorIndex, number>();
   /** When each peer that lagged a view behind was last sent this validator's part of the view. */
   private readonly resentTo = new Map<ValidatorIndex, number>();
 
@@ -314,6 +317,7 @@ export class PbftReplica implements PbftCore {
         break;
       case 'fetch':
         this.catchUp.onFetch(message);
+        this.resendIfStalled(message);
         break;
       case 'decided':
         this.catchUp.onDecided(message);
@@ -397,6 +401,26 @@ export class PbftReplica implements PbftCore {
       const commit = slot.commits.get(this.index);
       if (commit !== undefined) send(commit);
     }
+  }
+
+  /**
+   * A peer level with us asks for decisions (its idle heartbeat) twice while nothing executed here
+   * in between: the batches in flight are stuck. A peer that came back from a crash holds none of
+   * their pre-prepares (a backup's log keeps only its own prepares), and with f others silent they
+   * lack its prepare; nobody waits on the primary, so no view change comes either. The peer gets
+   * this validator's own part of the view again (`resendViewTo`, rate-limited).
+   */
+  private resendIfStalled(m: FetchMessage): void {
+    const s = this.s;
+    if (s.changing || m.fromSequence < s.executed) return;
+    const before = this.executedAtFetch.get(m.from);
+    this.executedAtFetch.set(m.from, s.executed);
+    if (before !== s.executed) return;
+    for (const [sequence, slot] of s.slots)
+      if (sequence >= s.executed && slot.view === s.view && slot.prePrepare !== undefined) {
+        this.resendViewTo(m.from);
+        return;
+      }
   }
 
   private onPrePrepare(m: PrePrepareMessage): void {
