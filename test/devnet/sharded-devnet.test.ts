@@ -180,37 +180,6 @@ describe('the sharded devnet: 4 zone shards × 4 validator processes and a root 
       const served = await shardClients[shard]![3]!.block(proven.height);
       assert.equal(served?.hash, proven.blockHash, 'the root holds the block the shard serves');
     }
-    // A common node of shard 1 copies and re-executes the shard's chain from one validator, sees
-    // the shard committee's commit proof over a block it holds, and finds that the block the root
-    // chain proves final at that height is the one it re-executed (`node follow --root-api`).
-    const commonDir = join(dir, 'common-shard-1');
-    const application = chainApplication(await loadHighs());
-    const follow = async () => {
-      const followed = await followChain({
-        genesis: committees[1]!.genesis,
-        dataDir: commonDir,
-        source: shardClients[1]![2]!,
-        application,
-      });
-      const rootFinal = await rootFinalityOfFollowed({
-        root: rootClient,
-        source: shardClients[1]![2]!,
-        rootGenesis,
-        genesis: committees[1]!.genesis,
-        dataDir: commonDir,
-        application,
-        waitMs: 60_000,
-      });
-      return { followed, rootFinal };
-    };
-    let common = await follow();
-    // The root may already prove a block the common node has not copied yet: it follows again.
-    for (let i = 0; i < 10 && !common.rootFinal.held; i++) common = await follow();
-    assert.ok(
-      common.followed.finalHeight !== null && common.followed.finalHeight > 0,
-      'a commit proof checked',
-    );
-    assert.ok(common.rootFinal.held && common.rootFinal.height > 0, 'the root proves a block it holds');
     // Every chain shows the same master order for a cycle: a permutation of each shard's committee,
     // drawn from the root chain's coin once the root holds a block of the cycle before (a zone
     // validator reads that block from a root validator, with its commit proof), and from the
@@ -240,6 +209,38 @@ describe('the sharded devnet: 4 zone shards × 4 validator processes and a root 
     }
     assert.ok(roles.lastCycle !== null && roles.lastCycle.vertices > 0, 'a cycle was audited');
     for (const node of roles.nodes) assert.ok(node.cycleScore! > 0, `validator ${node.index} scored`);
+    // A common node of shard 1 copies and re-executes the shard's chain from one validator, sees
+    // the shard committee's commit proof over a block it holds, and finds that the block the root
+    // chain proves final at that height is the one it re-executed (`node follow --root-api`).
+    // It runs after the credit cycle was read: re-executing takes CPU the validators share.
+    const commonDir = join(dir, 'common-shard-1');
+    const application = chainApplication(await loadHighs());
+    const follow = async () => {
+      const followed = await followChain({
+        genesis: committees[1]!.genesis,
+        dataDir: commonDir,
+        source: shardClients[1]![2]!,
+        application,
+      });
+      const rootFinal = await rootFinalityOfFollowed({
+        root: rootClient,
+        source: shardClients[1]![2]!,
+        rootGenesis,
+        genesis: committees[1]!.genesis,
+        dataDir: commonDir,
+        application,
+        waitMs: 60_000,
+      });
+      return { followed, rootFinal };
+    };
+    let common = await follow();
+    // The root may already prove a block the common node has not copied yet: it follows again.
+    for (let i = 0; i < 10 && !common.rootFinal.held; i++) common = await follow();
+    assert.ok(
+      common.followed.finalHeight !== null && common.followed.finalHeight > 0,
+      'a commit proof checked',
+    );
+    assert.ok(common.rootFinal.held && common.rootFinal.height > 0, 'the root proves a block it holds');
     // Anyone can recompute it: the command line, from the validator's data folder once it stops.
     await network.stop(5000);
     const audit = JSON.parse(
