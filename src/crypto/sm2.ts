@@ -6,6 +6,7 @@ import {
 } from '@noble/curves/abstract/weierstrass.js';
 import { CryptoError } from './errors.js';
 import { sm3 } from './hash.js';
+import { WeierstrassEngine } from './wasm/weierstrass-engine.js';
 
 /**
  * SM2 digital signatures (GB/T 32918.2-2016) with SM3 hashing (GB/T 32905-2016).
@@ -16,6 +17,10 @@ import { sm3 } from './hash.js';
  * arithmetic of @noble/curves, with SM3 from node:crypto. The signer identity (Z value) is
  * computed as the standard prescribes: Z = SM3(ENTL ‖ ID ‖ a ‖ b ‖ xG ‖ yG ‖ xA ‖ yA), and the
  * signed digest is e = SM3(Z ‖ M).
+ *
+ * Verification, where every value is public, runs on generated WebAssembly field arithmetic
+ * (src/crypto/wasm/), several times faster than bigints; signing and key derivation, which
+ * handle secrets, keep to noble's constant-time multiplication.
  */
 
 export interface Sm2CurveParameters {
@@ -81,20 +86,23 @@ function inverse(value: bigint, modulus: bigint): bigint {
  * What verification keeps per public key: the decoded point, its signer digest under the default
  * ID, and how many signatures it has checked. A key that keeps signing (a meter, a market
  * participant) earns a window table, which makes its multiplication about 4 times cheaper; the
- * table costs about as much as 4 verifications and some 100 KB, so only keys seen often get one.
+ * table costs a few verifications and 33 KB, so only keys seen often get one.
  */
 interface KnownKey {
   readonly point: Point;
+  readonly x: bigint;
+  readonly y: bigint;
   readonly defaultZ: Uint8Array;
   uses: number;
+  /** The key's table in the engine, once it has one. */
+  slot: number | undefined;
 }
 
 const KEY_CACHE_LIMIT = 4096;
 const USES_BEFORE_TABLE = 16;
-const TABLE_WINDOW = 4;
 const TABLED_KEYS_LIMIT = 128;
-// The generator's table: 8-bit windows halve its multiplication against noble's default 6 bits,
-// for about 1 MB held once per curve.
+// The generator's table for signing: 8-bit windows halve its multiplication against noble's
+// default 6 bits, for about 1 MB held once per curve.
 const BASE_WINDOW = 8;
 
 /** An SM2 instance over one curve: sm2p256v1 in production, the standard's example curve in tests. */
@@ -104,11 +112,12 @@ export class Sm2 {
   private readonly curvePrefix: Uint8Array;
   private readonly keys = new Map<string, KnownKey>();
   private tabledKeys = 0;
+  private verifier: WeierstrassEngine | undefined;
+  private baseTabled = false;
 
   constructor(curve: Sm2CurveParameters = SM2P256V1) {
     this.curve = curve;
     this.Point = weierstrass({ ...curve, h: 1n });
-    this.Point.BASE.precompute(BASE_WINDOW);
     this.curvePrefix = new Uint8Array([
       ...bigintToBytes32(curve.a),
       ...bigintToBytes32(curve.b),
@@ -133,7 +142,7 @@ export class Sm2 {
   }
 
   publicKeyFromPrivate(d: bigint): Uint8Array {
-    const { x, y } = this.Point.BASE.multiply(d).toAffine();
+    const { x, y } = this.base().multiply(d).toAffine();
     return new Uint8Array([4, ...bigintToBytes32(x), ...bigintToBytes32(y)]);
   }
 
@@ -187,7 +196,7 @@ export class Sm2 {
     const dInverse = inverse(1n + d, n);
     for (let counter = 0; ; counter++) {
       const k = this.deriveNonce(d, e, counter);
-      const x1 = this.Point.BASE.multiply(k).toAffine().x;
+      const x1 = this.base().multiply(k).toAffine().x;
       const r = modulo(e + x1, n);
       if (r === 0n || r + k === n) continue;
       const s = modulo(dInverse * (k - r * d), n);
@@ -210,9 +219,23 @@ export class Sm2 {
       id === undefined
         ? bytesToBigint(sm3(key.defaultZ, message))
         : this.messageDigest(publicKey, message, id);
-    const sum = this.Point.BASE.multiplyUnsafe(s).add(this.keyForUse(key).multiplyUnsafe(t));
-    if (sum.is0()) return false;
-    return modulo(e + sum.toAffine().x, n) === r;
+    // (e + x₁) mod n = r, with x₁ the affine x of s·G + t·P.
+    return this.engine().sumXModNEquals(s, t, key.x, key.y, this.slotForUse(key), modulo(r - e, n));
+  }
+
+  /** The generator with its signing table, built on first use (a chain of Ed25519 never pays for it). */
+  private base(): Point {
+    const base = this.Point.BASE;
+    if (!this.baseTabled) {
+      base.precompute(BASE_WINDOW);
+      this.baseTabled = true;
+    }
+    return base;
+  }
+
+  private engine(): WeierstrassEngine {
+    this.verifier ??= new WeierstrassEngine(this.curve, TABLED_KEYS_LIMIT);
+    return this.verifier;
   }
 
   /** The validated key with its default-ID digest, from the cache or decoded now (typed errors as publicKeyPoint). */
@@ -221,26 +244,29 @@ export class Sm2 {
     let key = this.keys.get(id);
     if (key === undefined) {
       const point = this.publicKeyPoint(publicKey);
-      key = { point, defaultZ: this.signerIdentityDigest(publicKey), uses: 0 };
+      const { x, y } = point.toAffine();
+      key = { point, x, y, defaultZ: this.signerIdentityDigest(publicKey), uses: 0, slot: undefined };
       if (this.keys.size >= KEY_CACHE_LIMIT) this.forgetKeys();
       this.keys.set(id, key);
     }
     return key;
   }
 
-  /** The key's point for one more multiplication, with a window table once it has earned one. */
-  private keyForUse(key: KnownKey): Point {
+  /** The key's table slot for one more multiplication, once it has earned a table. */
+  private slotForUse(key: KnownKey): number | undefined {
     key.uses++;
     if (key.uses === USES_BEFORE_TABLE) {
       if (this.tabledKeys >= TABLED_KEYS_LIMIT) this.forgetKeys();
-      key.point.precompute(TABLE_WINDOW, false);
-      this.tabledKeys++;
+      const slot = this.tabledKeys++;
+      this.engine().buildKeyTable(slot, key.x, key.y);
+      key.slot = slot;
     }
-    return key.point;
+    return key.slot;
   }
 
   private forgetKeys(): void {
-    // Dropping the entries drops their tables with them (noble holds tables by weak reference).
+    // Slots are handed out again from 0, so no remembered key may keep one.
+    for (const key of this.keys.values()) key.slot = undefined;
     this.keys.clear();
     this.tabledKeys = 0;
   }

@@ -96,6 +96,34 @@ describe('SM2 signatures', () => {
     }
   });
 
+  it('keeps every answer right while key tables are handed out, dropped and reused', () => {
+    // 130 busy keys: the 129th table drops every remembered key, and slots are handed out again.
+    const keys = Array.from({ length: 130 }, (_, i) => {
+      const seed = sm3(new TextEncoder().encode(`busy key ${i}`));
+      const message = new TextEncoder().encode(`reading of meter ${i}`);
+      return { publicKey: sm2KeyPairFromSeed(seed).publicKey, message, signature: sm2Sign(seed, message) };
+    });
+    for (const [round, key] of keys.entries()) {
+      for (let use = 0; use < 17; use++)
+        assert.equal(sm2Verify(key.publicKey, key.message, key.signature), true);
+      const other = keys[(round + 1) % keys.length]!;
+      assert.equal(
+        sm2Verify(key.publicKey, other.message, other.signature),
+        false,
+        `key ${round}, foreign signature`,
+      );
+    }
+    for (const [round, key] of keys.entries()) {
+      assert.equal(sm2Verify(key.publicKey, key.message, key.signature), true, `key ${round} after reuse`);
+      const other = keys[(round + 7) % keys.length]!;
+      assert.equal(
+        sm2Verify(other.publicKey, key.message, key.signature),
+        false,
+        `key ${round} under another key`,
+      );
+    }
+  });
+
   it('rejects malformed public keys with a typed error', () => {
     const bad = new Uint8Array(65);
     bad[0] = 4;
