@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { proveShardInclusion, rootFinalityOfFollowed } from '../../src/cli/commands/inclusion.js';
+import { readShardHead } from '../../src/cross-zone/root-application.js';
+import { toHex } from '../../src/crypto/hash.js';
 import {
   CrossZoneDemo,
   DEMO_OPENING,
@@ -20,6 +22,7 @@ import {
 import { sourceCli } from '../../src/devnet/test-network.js';
 import { loadHighs } from '../../src/grid/highs.js';
 import { Prng } from '../../src/kit/prng.js';
+import { LedgerStore } from '../../src/ledger/store.js';
 import { chainApplication } from '../../src/market/grid-plugins.js';
 import { followChain } from '../../src/node/follower.js';
 
@@ -241,6 +244,35 @@ describe('the sharded devnet: 4 zone shards × 4 validator processes and a root 
       'a commit proof checked',
     );
     assert.ok(common.rootFinal.held && common.rootFinal.height > 0, 'the root proves a block it holds');
+    // A common node of the root chain (`node follow` with the root's genesis) copies the root
+    // chain block by block and re-executes it, which checks every shard commit proof in it against
+    // that shard's committee; the shard heads it then holds are blocks the shards themselves serve.
+    const rootCommonDir = join(dir, 'common-root');
+    const rootFollowed = await followChain({
+      genesis: rootGenesis,
+      dataDir: rootCommonDir,
+      source: network.root.clients[1]!,
+      application,
+    });
+    assert.ok(
+      rootFollowed.blocksAdded > 0 && rootFollowed.finalHeight !== null,
+      'root chain followed, proof checked',
+    );
+    const rootCopy = await LedgerStore.open(rootCommonDir, application);
+    try {
+      for (let shard = 0; shard < SHARDS; shard++) {
+        const head = readShardHead({ get: (key) => rootCopy.getState(key) }, shard);
+        assert.ok(head !== undefined && head.height > 0, `the root copy holds a head of shard ${shard}`);
+        const served = await shardClients[shard]![3]!.block(head.height);
+        assert.equal(
+          served?.hash,
+          toHex(head.blockHash),
+          `shard ${shard} serves the block the root copy holds`,
+        );
+      }
+    } finally {
+      await rootCopy.close();
+    }
     // Anyone can recompute it: the command line, from the validator's data folder once it stops.
     await network.stop(5000);
     const audit = JSON.parse(
