@@ -6,6 +6,7 @@ import { type Grid, gridFromJson } from '../grid/index.js';
 import { type Application, ApplicationRouter, keyValueApplication } from '../ledger/application.js';
 import type { StateEntry } from '../ledger/genesis.js';
 import type { KeyValueState } from '../ledger/state-interface.js';
+import { dkgApplication } from '../roles/dkg-application.js';
 import { rolesApplication } from '../roles/evidence-application.js';
 import { pluginsFromConfig } from './executor.js';
 import { GridSecurityChecker } from './grid-security.js';
@@ -64,6 +65,7 @@ export function chainApplication(highs: Highs, extra: readonly Application[] = [
     crossZoneApplication,
     rootApplication,
     rolesApplication,
+    dkgApplication,
     ...extra,
   ]);
 }

@@ -6,6 +6,14 @@ export type RolesErrorCode =
   /** Equivocation evidence that does not prove two signed, conflicting headers of one member. */
   | 'BAD_EVIDENCE'
   /** The member is suspended already: the first proof stands. */
-  | 'ALREADY_SUSPENDED';
+  | 'ALREADY_SUSPENDED'
+  /** A key-generation transaction that breaks the session's rules (malformed, a repeat, no such session). */
+  | 'BAD_DKG'
+  /** A key-generation step outside its phase (by block height). */
+  | 'DKG_PHASE'
+  /** The sender is not the session member the step needs. */
+  | 'NOT_A_MEMBER'
+  /** The session's outcome was asked for before it closed, or it qualified too few dealers. */
+  | 'DKG_NOT_DONE';
 
 export class RolesError extends GridShardError<RolesErrorCode, Record<string, unknown>> {}

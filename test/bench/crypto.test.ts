@@ -23,6 +23,14 @@ describe('bench crypto', () => {
     for (const c of report.coin)
       for (const value of [c.createShareUs, c.verifyShareUs, c.verifyShareTabledUs, c.combineUs])
         assert.ok(value > 0);
+    assert.deepEqual(
+      report.dkgOnChain.map((d) => [d.size, d.transactions]),
+      [
+        [4, 5],
+        [16, 17],
+      ],
+    );
+    for (const d of report.dkgOnChain) assert.ok(d.dealPayloadBytes > 0 && d.secretShareMs > 0);
     for (const scheme of [report.sm2, report.ed25519])
       for (const value of Object.values(scheme)) assert.ok(Number.isFinite(value) && value > 0);
   });

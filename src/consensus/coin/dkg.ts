@@ -128,6 +128,11 @@ function commitmentsOf(params: DkgParameters, dealing: Dealing): Element[] | nul
   }
 }
 
+/** Whether a dealing has `threshold` commitments, each a valid point, the first not the identity. */
+export function dealingIsWellFormed(params: DkgParameters, dealing: Dealing): boolean {
+  return commitmentsOf(params, dealing) !== null;
+}
+
 /** Whether `share` is p(recipient + 1) for the polynomial the dealing commits to. */
 export function shareMatches(
   params: DkgParameters,

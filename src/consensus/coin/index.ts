@@ -14,6 +14,7 @@ export {
   type Dealing,
   type DkgParameters,
   deal,
+  dealingIsWellFormed,
   dkgPublicKeys,
   dkgSecretShare,
   type Justification,
