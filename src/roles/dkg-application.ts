@@ -1,4 +1,3 @@
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { decodeExact, type Reader, Writer } from '../codec/index.js';
 import {
   type CoinPublicKeys,
@@ -11,6 +10,7 @@ import {
   qualifiedDealers,
   shareMatches,
 } from '../consensus/coin/index.js';
+import { checkEd25519PublicKey } from '../crypto/ed25519.js';
 import { bytesEqual, toHex } from '../crypto/hash.js';
 import type { Application, TransactionContext } from '../ledger/application.js';
 import type { KeyValueState, ReadableState } from '../ledger/state-interface.js';
@@ -257,9 +257,10 @@ function open(state: KeyValueState, tx: Transaction, context: TransactionContext
   if (senders.size !== n) throw new RolesError('BAD_DKG', 'a member is named twice', {});
   for (const [index, member] of terms.members.entries()) {
     try {
-      ed25519.Point.fromBytes(member.sealingKey).assertValidity();
+      // Canonical and not of small order: a share sealed to a weak key would be readable by all.
+      checkEd25519PublicKey(member.sealingKey);
     } catch {
-      throw new RolesError('BAD_DKG', `member ${index}'s sealing key is not an Ed25519 point`, { index });
+      throw new RolesError('BAD_DKG', `member ${index}'s sealing key is not a sound Ed25519 key`, { index });
     }
   }
   state.set(

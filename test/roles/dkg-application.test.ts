@@ -74,6 +74,12 @@ function terms(size: number, threshold: number, openedAt: number): DkgSessionTer
   };
 }
 
+const identityPoint = new Uint8Array(32).map((_, i) => (i === 0 ? 1 : 0));
+
+function withSealingKey(base: DkgSessionTerms, index: number, sealingKey: Uint8Array): DkgSessionTerms {
+  return { ...base, members: base.members.map((m, i) => (i === index ? { ...m, sealingKey } : m)) };
+}
+
 function codes(block: { receipts: readonly { ok: boolean; code: string }[] }) {
   return block.receipts.map((r) => (r.ok ? 'ok' : r.code));
 }
@@ -187,25 +193,29 @@ describe('distributed key generation on the chain', () => {
       d.tx(outsider, DKG_OPEN, encodeOpen({ ...good, dealUntil: 1 })),
       d.tx(outsider, DKG_OPEN, encodeOpen({ ...good, justifyUntil: good.complainUntil })),
       d.tx(outsider, DKG_OPEN, encodeOpen({ ...good, members: [good.members[0]!, good.members[0]!] })),
-      d.tx(
-        outsider,
-        DKG_OPEN,
-        encodeOpen({
-          ...good,
-          members: [{ sender: signers[0]!.publicKey, sealingKey: new Uint8Array(32).fill(0xff) }],
-        }),
-      ),
+      // A member's sealing key that is no point, and one of small order (the identity, whose
+      // shares anyone could read).
+      d.tx(outsider, DKG_OPEN, encodeOpen(withSealingKey(good, 2, new Uint8Array(32).fill(0xff)))),
+      d.tx(outsider, DKG_OPEN, encodeOpen(withSealingKey(good, 2, identityPoint))),
       d.tx(outsider, DKG_OPEN, enc('junk')),
       d.tx(outsider, DKG_OPEN, encodeOpen(good)),
     ]);
-    assert.deepEqual(codes(refused).slice(0, 5), ['BAD_DKG', 'BAD_DKG', 'BAD_DKG', 'BAD_DKG', 'BAD_DKG']);
-    assert.notEqual(codes(refused)[5], 'ok');
+    assert.deepEqual(codes(refused).slice(0, 6), [
+      'BAD_DKG',
+      'BAD_DKG',
+      'BAD_DKG',
+      'BAD_DKG',
+      'BAD_DKG',
+      'BAD_DKG',
+    ]);
+    // The last two refusals differ from `good`, which opens below, only in one sealing key.
+    assert.notEqual(codes(refused)[6], 'ok');
     assert.equal(
-      codes(refused)[6],
+      codes(refused)[7],
       'ok',
       'anyone may open a session; its members decide whether to take part',
     );
-    const id = refused.txHashes[6]!;
+    const id = refused.txHashes[7]!;
     const session = readDkgSession(d.state, id)!;
     const early = d.block([
       d.tx(signers[0]!, DKG_COMPLAIN, complaintPayloads(d.state, id, 0, seeds[0]!)[0] ?? new Uint8Array(36)),
