@@ -189,7 +189,7 @@ export function runCryptoBenchmark(options: CryptoBenchOptions) {
     },
     coin: [coinFigures(options, 4, 2), coinFigures(options, 7, 3)],
     dkg: [dkgFigures(options, 4, 2), dkgFigures(options, 16, 6)],
-    dkgOnChain: [dkgOnChainFigures(options.repeats, 4, 2), dkgOnChainFigures(options.repeats, 16, 6)],
+    dkgOnChain: [dkgOnChainFigures(options.repeats, 4), dkgOnChainFigures(options.repeats, 16)],
     sm2: signatureFigures(sm2Scheme, options),
     ed25519: signatureFigures(ed25519Scheme, options),
   };

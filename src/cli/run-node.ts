@@ -6,6 +6,7 @@ import { decryptKeystore, decryptSecretFile } from '../crypto/keystore.js';
 import { loadHighs } from '../grid/highs.js';
 import { chainApplication } from '../market/grid-plugins.js';
 import { type ConfigOverrides, loadNodeConfig, readPassword } from '../node/config.js';
+import { DkgParticipant } from '../node/dkg-participant.js';
 import { EquivocationReporter } from '../node/equivocation-reporter.js';
 import { NodeError } from '../node/errors.js';
 import { consensusOf, readGenesisFile } from '../node/genesis-file.js';
@@ -54,8 +55,26 @@ export async function runNode(configPath: string, overrides: ConfigOverrides, en
     now: () => Date.now(),
     warn: (message, data) => log.warn(data, message),
   });
+  const keyGeneration = new DkgParticipant({
+    chainId: genesis.chainId,
+    shardId: genesis.shardId,
+    index: node.index,
+    signingSeed: seed,
+    dataDir: config.dataDir,
+    state: () => {
+      const view = node.store.committed;
+      return { get: (key) => view.getState(key) };
+    },
+    submit: (bytes) => node.submit(bytes),
+    now: () => Date.now(),
+    log: {
+      info: (fields, message) => log.info(fields, message),
+      warn: (fields, message) => log.warn(fields, message),
+    },
+  });
   node.on('block', () => {
     reporter.check();
+    keyGeneration.check();
   });
   const api = await buildApi(node, {
     host: config.apiHost,

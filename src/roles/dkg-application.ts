@@ -10,32 +10,38 @@ import {
   qualifiedDealers,
   shareMatches,
 } from '../consensus/coin/index.js';
-import { checkEd25519PublicKey } from '../crypto/ed25519.js';
-import { bytesEqual, toHex } from '../crypto/hash.js';
-import type { Application, TransactionContext } from '../ledger/application.js';
+import { validitySize } from '../consensus/interface.js';
+import { ed25519Verify } from '../crypto/ed25519.js';
+import { toHex } from '../crypto/hash.js';
+import type { Application, BlockContext, TransactionContext } from '../ledger/application.js';
 import type { KeyValueState, ReadableState } from '../ledger/state-interface.js';
 import type { Transaction } from '../ledger/transaction.js';
+import { readCommittee } from './committee-state.js';
 import { RolesError } from './errors.js';
 
 /**
- * Distributed key generation of a committee's threshold coin keys on the chain, with no dealer
- * (the pure core is src/consensus/coin/dkg.ts: joint Feldman sharing with public complaints).
- * The chain is the broadcast channel the scheme needs: every member reads the same dealings,
- * complaints and answers in the same order, and each phase closes at a block height, so a slow
- * network delays the outcome but cannot give two members different ones.
+ * Distributed key generation of the chain committee's threshold coin keys on the chain, with no
+ * dealer (the pure core is src/consensus/coin/dkg.ts: joint Feldman sharing with public
+ * complaints). The chain is the broadcast channel the scheme needs: every member reads the same
+ * dealings, complaints and answers in the same order, and each phase closes at a block time, so a
+ * slow network delays the outcome but cannot give two members different ones.
  *
- * 1. `roles.dkg.open` names the members (each by the key it sends transactions with and the
- *    Ed25519 key its shares are sealed to), the threshold and the three closing heights; the
- *    session is known by the open transaction's hash.
- * 2. Up to `dealUntil`, each member posts its dealing (`roles.dkg.deal`): the commitments to its
- *    polynomial and every member's share sealed to that member's key.
- * 3. Up to `complainUntil`, a member whose share does not open or does not match the commitments
- *    complains (`roles.dkg.complain`).
- * 4. Up to `justifyUntil`, the dealer answers each complaint with the share in the clear
+ * 1. `roles.dkg.open` starts a session for the committee the state records (its members are the
+ *    committee's consensus keys, the threshold f + 1), with the length of each phase. One session
+ *    runs at a time; it is known by the open transaction's hash.
+ * 2. In the dealing phase, each member posts its dealing (`roles.dkg.deal`): the commitments to its
+ *    polynomial and every member's share sealed to that member's consensus key.
+ * 3. In the complaint phase, a member whose share does not open or does not match the
+ *    commitments complains (`roles.dkg.complain`).
+ * 4. In the answer phase, the dealer answers each complaint with the share in the clear
  *    (`roles.dkg.justify`), checked here against its commitments.
- * 5. After `justifyUntil` the state decides: a dealer counts if it dealt and answered every
- *    complaint (`dkgOutcome`); the coin's verification keys follow from the commitments, and each
- *    member sums its shares from the qualified dealers (src/roles/dkg-member.ts).
+ * 5. Then the session is closed and the state decides: a dealer counts if it dealt and answered
+ *    every complaint (`dkgOutcome`); the coin's verification keys follow from the commitments, and
+ *    each member sums its shares from the qualified dealers (src/roles/dkg-member.ts).
+ *
+ * Every step is signed by the member's consensus key inside the payload, so whoever sends the
+ * transaction (the member's node, or anyone relaying it) is not trusted, and a step signed for one
+ * chain, session or kind of step is refused as any other.
  */
 
 export const DKG_OPEN = 'roles.dkg.open';
@@ -43,31 +49,41 @@ export const DKG_DEAL = 'roles.dkg.deal';
 export const DKG_COMPLAIN = 'roles.dkg.complain';
 export const DKG_JUSTIFY = 'roles.dkg.justify';
 
-export const MAX_DKG_MEMBERS = 64;
-/** The longest a session may stay open, in blocks: a forgotten session does not hold state for ever. */
-export const MAX_DKG_SPAN_BLOCKS = 1_000_000;
+/** Bounds on a phase's length: long enough for every member to act, short enough to end. */
+export const MIN_DKG_PHASE_MS = 1_000;
+export const MAX_DKG_PHASE_MS = 86_400_000;
+/** A new session may open this long after the last one closed at the earliest, which bounds the work anyone can make the committee do. */
+export const DKG_SESSION_GAP_MS = 10_000;
 /** A share sealed to a member: ephemeral X25519 key (32), nonce (12), tag (16), the sealed share (32). */
 export const SEALED_SHARE_LENGTH = 92;
-const MAX_SENDER_KEY_LENGTH = 65;
+const MAX_MEMBERS = 256;
+const SIGNING_DOMAIN = new TextEncoder().encode('gridshard/dkg/v1');
 
-export interface DkgMember {
-  /** The public key its transactions are signed with, in the chain's scheme. */
-  readonly sender: Uint8Array;
-  /** The Ed25519 key its shares are sealed to. */
-  readonly sealingKey: Uint8Array;
-}
+export const DkgPhase = { deal: 0, complain: 1, justify: 2, closed: 3 } as const;
+export type DkgPhase = (typeof DkgPhase)[keyof typeof DkgPhase];
+const PHASE_NAMES = ['dealing', 'complaining', 'answering complaints', 'closed'] as const;
 
 export interface DkgSession {
   readonly id: Uint8Array;
+  readonly shardId: number;
+  readonly epoch: number;
   readonly threshold: number;
-  readonly openedAt: number;
-  readonly dealUntil: number;
-  readonly complainUntil: number;
-  readonly justifyUntil: number;
-  readonly members: readonly DkgMember[];
+  /** The committee's consensus keys: member i signs its steps and opens its shares with key i. */
+  readonly members: readonly Uint8Array[];
+  readonly openedAtMs: number;
+  readonly dealUntilMs: number;
+  readonly complainUntilMs: number;
+  readonly justifyUntilMs: number;
+  /** The phase the last block's time put the session in. */
+  readonly phase: DkgPhase;
 }
 
-export type DkgSessionTerms = Omit<DkgSession, 'id' | 'openedAt'>;
+/** The phase lengths an opener chooses. */
+export interface DkgPhaseLengths {
+  readonly dealMs: number;
+  readonly complainMs: number;
+  readonly justifyMs: number;
+}
 
 /** A posted dealing: the commitments and one sealed share per member, in member order. */
 export interface PostedDealing {
@@ -77,6 +93,7 @@ export interface PostedDealing {
 }
 
 const text = new TextEncoder();
+const CURRENT_KEY = text.encode('roles/dkg/current');
 const sessionKey = (id: Uint8Array): Uint8Array => text.encode(`roles/dkg/${toHex(id)}`);
 const dealingKey = (id: Uint8Array, dealer: number): Uint8Array =>
   text.encode(`roles/dkg/${toHex(id)}/deal/${dealer}`);
@@ -89,68 +106,120 @@ export function parametersOf(session: DkgSession): DkgParameters {
   return { size: session.members.length, threshold: session.threshold };
 }
 
-export function encodeOpen(terms: DkgSessionTerms): Uint8Array {
-  const w = new Writer(64 + terms.members.length * 100);
-  w.u32(terms.threshold).u64(terms.dealUntil).u64(terms.complainUntil).u64(terms.justifyUntil);
-  w.array(terms.members, (ww, m) => ww.bytes(m.sender).fixedBytes(m.sealingKey, 32));
-  return w.finish();
+export function encodeOpen(lengths: DkgPhaseLengths): Uint8Array {
+  return new Writer(16).u32(lengths.dealMs).u32(lengths.complainMs).u32(lengths.justifyMs).finish();
 }
 
-function readTerms(r: Reader): DkgSessionTerms {
-  const threshold = r.u32();
-  const dealUntil = r.u64();
-  const complainUntil = r.u64();
-  const justifyUntil = r.u64();
-  const members = r.array(
-    (rr) => ({ sender: rr.bytesField(MAX_SENDER_KEY_LENGTH), sealingKey: rr.fixedBytes(32) }),
-    MAX_DKG_MEMBERS,
-  );
-  return { threshold, dealUntil, complainUntil, justifyUntil, members };
-}
-
-export function encodeDeal(
+/** The bytes member `member` signs for one step: domain, chain, shard, step type, session, member, body. */
+export function stepSigningBytes(
+  chainId: string,
+  shardId: number,
+  type: string,
   id: Uint8Array,
-  commitments: readonly Uint8Array[],
-  sealed: readonly Uint8Array[],
-) {
-  const w = new Writer(64 + commitments.length * 32 + sealed.length * SEALED_SHARE_LENGTH).fixedBytes(id, 32);
+  member: number,
+  body: Uint8Array,
+): Uint8Array {
+  return new Writer(128 + body.length)
+    .fixedBytes(SIGNING_DOMAIN, SIGNING_DOMAIN.length)
+    .string(chainId)
+    .u32(shardId)
+    .string(type)
+    .fixedBytes(id, 32)
+    .u32(member)
+    .bytes(body)
+    .finish();
+}
+
+/** A step's payload: session, member, body, and the member's signature over all of it. */
+export function encodeStep(
+  id: Uint8Array,
+  member: number,
+  body: Uint8Array,
+  signature: Uint8Array,
+): Uint8Array {
+  return new Writer(112 + body.length)
+    .fixedBytes(id, 32)
+    .u32(member)
+    .bytes(body)
+    .fixedBytes(signature, 64)
+    .finish();
+}
+
+export function dealBody(commitments: readonly Uint8Array[], sealed: readonly Uint8Array[]): Uint8Array {
+  const w = new Writer(16 + commitments.length * 32 + sealed.length * SEALED_SHARE_LENGTH);
   w.array(commitments, (ww, c) => ww.fixedBytes(c, 32));
   w.array(sealed, (ww, s) => ww.fixedBytes(s, SEALED_SHARE_LENGTH));
   return w.finish();
 }
 
-export function encodeComplaint(id: Uint8Array, dealer: number): Uint8Array {
-  return new Writer(40).fixedBytes(id, 32).u32(dealer).finish();
+export function complaintBody(dealer: number): Uint8Array {
+  return new Writer(4).u32(dealer).finish();
 }
 
-export function encodeJustification(id: Uint8Array, recipient: number, share: Uint8Array): Uint8Array {
-  return new Writer(72).fixedBytes(id, 32).u32(recipient).fixedBytes(share, 32).finish();
+export function justificationBody(recipient: number, share: Uint8Array): Uint8Array {
+  return new Writer(36).u32(recipient).fixedBytes(share, 32).finish();
+}
+
+function readDealBody(r: Reader): { commitments: Uint8Array[]; sealed: Uint8Array[] } {
+  return {
+    commitments: r.array((rr) => rr.fixedBytes(32), MAX_MEMBERS),
+    sealed: r.array((rr) => rr.fixedBytes(SEALED_SHARE_LENGTH), MAX_MEMBERS),
+  };
+}
+
+function writeSession(state: KeyValueState, session: DkgSession): void {
+  const w = new Writer(64 + session.members.length * 33);
+  w.u32(session.shardId).u64(session.epoch).u32(session.threshold);
+  w.array(session.members, (ww, key) => ww.fixedBytes(key, 32));
+  w.u64(session.openedAtMs).u64(session.dealUntilMs).u64(session.complainUntilMs).u64(session.justifyUntilMs);
+  w.u8(session.phase);
+  state.set(sessionKey(session.id), w.finish());
 }
 
 export function readDkgSession(state: ReadableState, id: Uint8Array): DkgSession | undefined {
   const bytes = state.get(sessionKey(id));
   if (bytes === undefined) return undefined;
-  return decodeExact(bytes, (r) => {
-    const openedAt = r.u64();
-    return { id, openedAt, ...readTerms(r) };
-  });
+  return decodeExact(bytes, (r) => ({
+    id,
+    shardId: r.u32(),
+    epoch: r.u64(),
+    threshold: r.u32(),
+    members: r.array((rr) => rr.fixedBytes(32), MAX_MEMBERS),
+    openedAtMs: r.u64(),
+    dealUntilMs: r.u64(),
+    complainUntilMs: r.u64(),
+    justifyUntilMs: r.u64(),
+    phase: r.u8() as DkgPhase,
+  }));
+}
+
+/** The newest session (open or closed), if any was ever opened. */
+export function currentDkgSession(state: ReadableState): DkgSession | undefined {
+  const id = state.get(CURRENT_KEY);
+  return id === undefined ? undefined : readDkgSession(state, id);
 }
 
 export function readDealing(state: ReadableState, id: Uint8Array, dealer: number): PostedDealing | undefined {
   const bytes = state.get(dealingKey(id, dealer));
   if (bytes === undefined) return undefined;
-  return decodeExact(bytes, (r) => ({
-    dealer,
-    commitments: r.array((rr) => rr.fixedBytes(32), MAX_DKG_MEMBERS),
-    sealedShares: r.array((rr) => rr.fixedBytes(SEALED_SHARE_LENGTH), MAX_DKG_MEMBERS),
-  }));
+  const { commitments, sealed } = decodeExact(bytes, readDealBody);
+  return { dealer, commitments, sealedShares: sealed };
+}
+
+export function hasComplained(
+  state: ReadableState,
+  id: Uint8Array,
+  dealer: number,
+  complainer: number,
+): boolean {
+  return state.get(complaintKey(id, dealer, complainer)) !== undefined;
 }
 
 /** The complaints filed against `dealer`, by complainer index. */
 export function complaintsAgainst(state: ReadableState, session: DkgSession, dealer: number): number[] {
   const found: number[] = [];
   for (let complainer = 0; complainer < session.members.length; complainer++)
-    if (state.get(complaintKey(session.id, dealer, complainer)) !== undefined) found.push(complainer);
+    if (hasComplained(state, session.id, dealer, complainer)) found.push(complainer);
   return found;
 }
 
@@ -170,17 +239,16 @@ export interface DkgOutcome {
 }
 
 /**
- * The session's result as the state after `justifyUntil` holds it: the same at every node, since
- * nothing can be added once the last phase has closed. `headHeight` is the height of the state
- * read; before `justifyUntil` the answer is DKG_NOT_DONE, as it is when fewer than `threshold`
- * dealers qualified (the committee needs a new session).
+ * The session's result, the same at every node once it is closed (nothing can be added after).
+ * DKG_NOT_DONE while it is open, and when fewer than `threshold` dealers qualified (the committee
+ * then opens a new session).
  */
-export function dkgOutcome(state: ReadableState, id: Uint8Array, headHeight: number): DkgOutcome {
+export function dkgOutcome(state: ReadableState, id: Uint8Array): DkgOutcome {
   const session = readDkgSession(state, id);
   if (session === undefined) throw new RolesError('BAD_DKG', `no key-generation session ${toHex(id)}`, {});
-  if (headHeight < session.justifyUntil)
-    throw new RolesError('DKG_NOT_DONE', `the session closes at height ${session.justifyUntil}`, {
-      justifyUntil: session.justifyUntil,
+  if (session.phase !== DkgPhase.closed)
+    throw new RolesError('DKG_NOT_DONE', `the session closes at block time ${session.justifyUntilMs}`, {
+      justifyUntilMs: session.justifyUntilMs,
     });
   const params = parametersOf(session);
   const dealings: Dealing[] = [];
@@ -202,33 +270,54 @@ export function dkgOutcome(state: ReadableState, id: Uint8Array, headHeight: num
   } catch (error) {
     throw new RolesError('DKG_NOT_DONE', (error as Error).message, {});
   }
-  const counted = dealings.filter((d) => qualified.includes(d.dealer));
-  return { qualified, publicKeys: dkgPublicKeys(params, counted) };
+  return {
+    qualified,
+    publicKeys: dkgPublicKeys(
+      params,
+      dealings.filter((d) => qualified.includes(d.dealer)),
+    ),
+  };
 }
 
-function sessionFor(state: ReadableState, id: Uint8Array): DkgSession {
+function phaseAt(session: DkgSession, timeMs: number): DkgPhase {
+  if (timeMs < session.dealUntilMs) return DkgPhase.deal;
+  if (timeMs < session.complainUntilMs) return DkgPhase.complain;
+  if (timeMs < session.justifyUntilMs) return DkgPhase.justify;
+  return DkgPhase.closed;
+}
+
+/** The signed step a transaction carries, checked: its session (in `phase`), member and body. */
+function verifiedStep(
+  state: ReadableState,
+  tx: Transaction,
+  context: TransactionContext,
+  phase: DkgPhase,
+): { session: DkgSession; member: number; body: Uint8Array } {
+  const { id, member, body, signature } = decodeExact(tx.payload, (r) => ({
+    id: r.fixedBytes(32),
+    member: r.u32(),
+    body: r.bytesField(64 * 1024),
+    signature: r.fixedBytes(64),
+  }));
   const session = readDkgSession(state, id);
   if (session === undefined) throw new RolesError('BAD_DKG', `no key-generation session ${toHex(id)}`, {});
-  return session;
-}
-
-function memberIndex(session: DkgSession, sender: Uint8Array): number {
-  const index = session.members.findIndex((m) => bytesEqual(m.sender, sender));
-  if (index < 0) throw new RolesError('NOT_A_MEMBER', 'the sender is not a member of this session', {});
-  return index;
-}
-
-function requirePhase(height: number, after: number, until: number, phase: string): void {
-  if (height <= after || height > until)
+  if (session.phase !== phase)
     throw new RolesError(
       'DKG_PHASE',
-      `${phase} is open after height ${after} up to ${until}; this is ${height}`,
-      {
-        height,
-        after,
-        until,
-      },
+      `the session is ${PHASE_NAMES[session.phase]}, not ${PHASE_NAMES[phase]}`,
+      { phase: PHASE_NAMES[session.phase] },
     );
+  const key = session.members[member];
+  if (key === undefined) throw new RolesError('NOT_A_MEMBER', `member ${member} is not in the session`, {});
+  if (
+    !ed25519Verify(
+      key,
+      stepSigningBytes(context.chainId, context.shardId, tx.type, id, member, body),
+      signature,
+    )
+  )
+    throw new RolesError('NOT_A_MEMBER', `the step is not signed by member ${member}`, { member });
+  return { session, member, body };
 }
 
 function memberArgument(session: DkgSession, index: number, what: string): void {
@@ -237,49 +326,50 @@ function memberArgument(session: DkgSession, index: number, what: string): void 
 }
 
 function open(state: KeyValueState, tx: Transaction, context: TransactionContext): void {
-  const terms = decodeExact(tx.payload, readTerms);
-  const n = terms.members.length;
-  if (n === 0) throw new RolesError('BAD_DKG', 'a session needs members', {});
-  if (terms.threshold < 1 || terms.threshold > n)
-    throw new RolesError('BAD_DKG', `threshold ${terms.threshold} must be in 1 … ${n}`, {});
-  if (
-    !(context.height < terms.dealUntil) ||
-    !(terms.dealUntil < terms.complainUntil) ||
-    !(terms.complainUntil < terms.justifyUntil) ||
-    terms.justifyUntil - context.height > MAX_DKG_SPAN_BLOCKS
-  )
-    throw new RolesError(
-      'BAD_DKG',
-      `the phases must close in order after this block (${context.height}) and within ${MAX_DKG_SPAN_BLOCKS} blocks`,
-      {},
-    );
-  const senders = new Set(terms.members.map((m) => toHex(m.sender)));
-  if (senders.size !== n) throw new RolesError('BAD_DKG', 'a member is named twice', {});
-  for (const [index, member] of terms.members.entries()) {
-    try {
-      // Canonical and not of small order: a share sealed to a weak key would be readable by all.
-      checkEd25519PublicKey(member.sealingKey);
-    } catch {
-      throw new RolesError('BAD_DKG', `member ${index}'s sealing key is not a sound Ed25519 key`, { index });
-    }
+  const lengths = decodeExact(tx.payload, (r) => ({
+    dealMs: r.u32(),
+    complainMs: r.u32(),
+    justifyMs: r.u32(),
+  }));
+  for (const length of [lengths.dealMs, lengths.complainMs, lengths.justifyMs])
+    if (length < MIN_DKG_PHASE_MS || length > MAX_DKG_PHASE_MS)
+      throw new RolesError('BAD_DKG', `each phase lasts ${MIN_DKG_PHASE_MS} … ${MAX_DKG_PHASE_MS} ms`, {});
+  const committee = readCommittee(state);
+  if (committee === null)
+    throw new RolesError('NO_COMMITTEE', 'this chain’s genesis recorded no committee', {});
+  const last = currentDkgSession(state);
+  if (last !== undefined) {
+    if (last.phase !== DkgPhase.closed)
+      throw new RolesError('DKG_BUSY', `session ${toHex(last.id)} is still open`, {});
+    if (context.timestampMs < last.justifyUntilMs + DKG_SESSION_GAP_MS)
+      throw new RolesError(
+        'DKG_BUSY',
+        `a new session may open from block time ${last.justifyUntilMs + DKG_SESSION_GAP_MS}`,
+        {},
+      );
   }
-  state.set(
-    sessionKey(context.txHash),
-    new Writer(8 + tx.payload.length).u64(context.height).fixedBytes(tx.payload, tx.payload.length).finish(),
-  );
+  const now = context.timestampMs;
+  const session: DkgSession = {
+    id: context.txHash,
+    shardId: committee.shardId,
+    epoch: committee.epoch,
+    threshold: validitySize(committee.members.length),
+    members: committee.members.map((m) => m.publicKey),
+    openedAtMs: now,
+    dealUntilMs: now + lengths.dealMs,
+    complainUntilMs: now + lengths.dealMs + lengths.complainMs,
+    justifyUntilMs: now + lengths.dealMs + lengths.complainMs + lengths.justifyMs,
+    phase: DkgPhase.deal,
+  };
+  writeSession(state, session);
+  state.set(CURRENT_KEY, context.txHash);
 }
 
 function dealStep(state: KeyValueState, tx: Transaction, context: TransactionContext): void {
-  const { id, commitments, sealed } = decodeExact(tx.payload, (r) => ({
-    id: r.fixedBytes(32),
-    commitments: r.array((rr) => rr.fixedBytes(32), MAX_DKG_MEMBERS),
-    sealed: r.array((rr) => rr.fixedBytes(SEALED_SHARE_LENGTH), MAX_DKG_MEMBERS),
-  }));
-  const session = sessionFor(state, id);
-  requirePhase(context.height, session.openedAt, session.dealUntil, 'dealing');
-  const dealer = memberIndex(session, tx.sender);
-  if (state.get(dealingKey(id, dealer)) !== undefined)
+  const { session, member: dealer, body } = verifiedStep(state, tx, context, DkgPhase.deal);
+  if (state.get(dealingKey(session.id, dealer)) !== undefined)
     throw new RolesError('BAD_DKG', `member ${dealer} has dealt already`, { dealer });
+  const { commitments, sealed } = decodeExact(body, readDealBody);
   if (!dealingIsWellFormed(parametersOf(session), { dealer, commitments }))
     throw new RolesError('BAD_DKG', `a dealing needs ${session.threshold} valid commitments`, { dealer });
   if (sealed.length !== session.members.length)
@@ -290,42 +380,30 @@ function dealStep(state: KeyValueState, tx: Transaction, context: TransactionCon
         dealer,
       },
     );
-  const w = new Writer(16 + commitments.length * 32 + sealed.length * SEALED_SHARE_LENGTH);
-  w.array(commitments, (ww, c) => ww.fixedBytes(c, 32));
-  w.array(sealed, (ww, s) => ww.fixedBytes(s, SEALED_SHARE_LENGTH));
-  state.set(dealingKey(id, dealer), w.finish());
+  state.set(dealingKey(session.id, dealer), body);
 }
 
 function complainStep(state: KeyValueState, tx: Transaction, context: TransactionContext): void {
-  const { id, dealer } = decodeExact(tx.payload, (r) => ({ id: r.fixedBytes(32), dealer: r.u32() }));
-  const session = sessionFor(state, id);
-  requirePhase(context.height, session.dealUntil, session.complainUntil, 'complaining');
-  const complainer = memberIndex(session, tx.sender);
+  const { session, member: complainer, body } = verifiedStep(state, tx, context, DkgPhase.complain);
+  const dealer = decodeExact(body, (r) => r.u32());
   memberArgument(session, dealer, 'dealer');
   if (dealer === complainer) throw new RolesError('BAD_DKG', 'a member cannot complain against itself', {});
-  if (state.get(dealingKey(id, dealer)) === undefined)
+  if (state.get(dealingKey(session.id, dealer)) === undefined)
     throw new RolesError('BAD_DKG', `member ${dealer} did not deal`, { dealer });
-  const key = complaintKey(id, dealer, complainer);
-  if (state.get(key) !== undefined)
+  if (hasComplained(state, session.id, dealer, complainer))
     throw new RolesError('BAD_DKG', `member ${complainer} has complained against ${dealer} already`, {});
-  state.set(key, new Writer(8).u64(context.height).finish());
+  state.set(complaintKey(session.id, dealer, complainer), new Writer(8).u64(context.height).finish());
 }
 
 function justifyStep(state: KeyValueState, tx: Transaction, context: TransactionContext): void {
-  const { id, recipient, share } = decodeExact(tx.payload, (r) => ({
-    id: r.fixedBytes(32),
-    recipient: r.u32(),
-    share: r.fixedBytes(32),
-  }));
-  const session = sessionFor(state, id);
-  requirePhase(context.height, session.complainUntil, session.justifyUntil, 'answering complaints');
-  const dealer = memberIndex(session, tx.sender);
+  const { session, member: dealer, body } = verifiedStep(state, tx, context, DkgPhase.justify);
+  const { recipient, share } = decodeExact(body, (r) => ({ recipient: r.u32(), share: r.fixedBytes(32) }));
   memberArgument(session, recipient, 'recipient');
-  if (state.get(complaintKey(id, dealer, recipient)) === undefined)
+  if (!hasComplained(state, session.id, dealer, recipient))
     throw new RolesError('BAD_DKG', `member ${recipient} did not complain against ${dealer}`, {});
-  const key = justificationKey(id, dealer, recipient);
+  const key = justificationKey(session.id, dealer, recipient);
   if (state.get(key) !== undefined) throw new RolesError('BAD_DKG', 'this complaint is answered already', {});
-  const posted = readDealing(state, id, dealer)!;
+  const posted = readDealing(state, session.id, dealer)!;
   if (!shareMatches(parametersOf(session), { dealer, commitments: posted.commitments }, recipient, share))
     throw new RolesError('BAD_DKG', `the share does not match member ${dealer}'s commitments`, { dealer });
   state.set(key, share);
@@ -338,5 +416,21 @@ export const dkgApplication: Application = {
     else if (tx.type === DKG_DEAL) dealStep(state, tx, context);
     else if (tx.type === DKG_COMPLAIN) complainStep(state, tx, context);
     else justifyStep(state, tx, context);
+  },
+  /** Moves the open session to the phase the block's time is in, before its transactions. */
+  beginBlock(state: KeyValueState, context: BlockContext): void {
+    const session = currentDkgSession(state);
+    if (session === undefined || session.phase === DkgPhase.closed) return;
+    const phase = phaseAt(session, context.timestampMs);
+    if (phase !== session.phase) writeSession(state, { ...session, phase });
+  },
+  /** The end of the open session's phase: an idle chain still cuts a block then, so every phase closes. */
+  nextDueMs(state: ReadableState): number | null {
+    const session = currentDkgSession(state);
+    if (session === undefined) return null;
+    if (session.phase === DkgPhase.deal) return session.dealUntilMs;
+    if (session.phase === DkgPhase.complain) return session.complainUntilMs;
+    if (session.phase === DkgPhase.justify) return session.justifyUntilMs;
+    return null;
   },
 };

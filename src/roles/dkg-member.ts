@@ -1,37 +1,59 @@
 import { deal, dkgSecretShare, type PrivateShare, shareMatches } from '../consensus/coin/index.js';
+import { ed25519Sign } from '../crypto/ed25519.js';
 import { fromHex, toHex } from '../crypto/hash.js';
 import { openWithEd25519Seed, sealToEd25519Key } from '../crypto/seal.js';
 import type { ReadableState } from '../ledger/state-interface.js';
 import {
-  complaintsAgainst,
+  complaintBody,
+  DKG_COMPLAIN,
+  DKG_DEAL,
+  DKG_JUSTIFY,
   type DkgSession,
+  dealBody,
   dkgOutcome,
-  encodeComplaint,
-  encodeDeal,
-  encodeJustification,
+  encodeStep,
+  hasComplained,
+  justificationBody,
   parametersOf,
   readDealing,
   readDkgSession,
   readJustification,
   SEALED_SHARE_LENGTH,
+  stepSigningBytes,
 } from './dkg-application.js';
 import { RolesError } from './errors.js';
 
 /**
  * What a member of a key-generation session does, as pure steps over the chain's state: build
  * its dealing, find the shares it must complain about, answer complaints against it, and sum its
- * coin secret share once the session has closed. The node (or an operator's tool) sends what
- * these return as transactions; the member's dealing entropy must be kept until the session
+ * coin secret share once the session has closed. Each step comes back as a transaction payload
+ * signed with the member's consensus seed, which also opens the shares sealed to it; whoever
+ * sends the transaction is not trusted. A member must keep its dealing entropy until the session
  * closes, since answering a complaint means recomputing the share.
  */
+
+/** Whose steps these are: the chain, and the member's index and consensus seed. */
+export interface DkgMemberKey {
+  readonly chainId: string;
+  readonly member: number;
+  readonly seed: Uint8Array;
+}
 
 const sealContext = (session: DkgSession, dealer: number, recipient: number): string =>
   `gridshard/dkg/v1/${toHex(session.id)}/${dealer}/${recipient}`;
 
-/** A share sealed to its recipient's key, in the chain's fixed layout. */
+function signedStep(key: DkgMemberKey, session: DkgSession, type: string, body: Uint8Array): Uint8Array {
+  const signature = ed25519Sign(
+    key.seed,
+    stepSigningBytes(key.chainId, session.shardId, type, session.id, key.member, body),
+  );
+  return encodeStep(session.id, key.member, body, signature);
+}
+
+/** A share sealed to its recipient's consensus key, in the chain's fixed layout. */
 function sealShare(session: DkgSession, share: PrivateShare): Uint8Array {
   const box = sealToEd25519Key(
-    session.members[share.recipient]!.sealingKey,
+    session.members[share.recipient]!,
     share.share,
     sealContext(session, share.dealer, share.recipient),
   );
@@ -43,22 +65,22 @@ function sealShare(session: DkgSession, share: PrivateShare): Uint8Array {
   return out;
 }
 
-/** The share sealed for `recipient`, opened with its sealing seed; undefined when it does not open. */
+/** The share `dealer` sealed for `recipient`, opened with its seed; undefined when it does not open. */
 function openShare(
   session: DkgSession,
   dealer: number,
   recipient: number,
   sealed: Uint8Array,
-  sealingSeed: Uint8Array,
+  seed: Uint8Array,
 ): Uint8Array | undefined {
   const context = sealContext(session, dealer, recipient);
   try {
     return openWithEd25519Seed(
-      sealingSeed,
+      seed,
       {
         version: 1,
         context,
-        recipient: toHex(session.members[recipient]!.sealingKey),
+        recipient: toHex(session.members[recipient]!),
         ephemeralPublicKey: toHex(sealed.subarray(0, 32)),
         iv: toHex(sealed.subarray(32, 44)),
         tag: toHex(sealed.subarray(44, 60)),
@@ -77,103 +99,105 @@ function sessionOf(state: ReadableState, id: Uint8Array): DkgSession {
   return session;
 }
 
-/** Member `dealer`'s `roles.dkg.deal` payload from 32 bytes of fresh entropy it keeps until the session closes. */
-export function dealingPayload(session: DkgSession, dealer: number, entropy: Uint8Array): Uint8Array {
-  const { dealing, shares } = deal(parametersOf(session), dealer, entropy);
-  return encodeDeal(
-    session.id,
-    dealing.commitments,
-    shares.map((share) => sealShare(session, share)),
+/** The member's `roles.dkg.deal` payload, from 32 bytes of fresh entropy it keeps until the session closes. */
+export function dealingPayload(key: DkgMemberKey, session: DkgSession, entropy: Uint8Array): Uint8Array {
+  const { dealing, shares } = deal(parametersOf(session), key.member, entropy);
+  return signedStep(
+    key,
+    session,
+    DKG_DEAL,
+    dealBody(
+      dealing.commitments,
+      shares.map((share) => sealShare(session, share)),
+    ),
   );
 }
 
-/** The shares member `recipient` received, opened: one per dealer that dealt and whose box opens. */
-function receivedShares(
-  state: ReadableState,
-  session: DkgSession,
-  recipient: number,
-  sealingSeed: Uint8Array,
-): PrivateShare[] {
+/** The shares the member received, opened: one per dealer that dealt and whose box opens. */
+function receivedShares(state: ReadableState, session: DkgSession, key: DkgMemberKey): PrivateShare[] {
   const received: PrivateShare[] = [];
   for (let dealer = 0; dealer < session.members.length; dealer++) {
     const posted = readDealing(state, session.id, dealer);
     if (posted === undefined) continue;
-    const share = openShare(session, dealer, recipient, posted.sealedShares[recipient]!, sealingSeed);
-    if (share !== undefined) received.push({ dealer, recipient, share });
+    const share = openShare(session, dealer, key.member, posted.sealedShares[key.member]!, key.seed);
+    if (share !== undefined) received.push({ dealer, recipient: key.member, share });
   }
   return received;
 }
 
-/**
- * The `roles.dkg.complain` payloads member `recipient` must send: one against each dealer whose
- * share for it does not open or does not match that dealer's commitments.
- */
-export function complaintPayloads(
-  state: ReadableState,
-  id: Uint8Array,
-  recipient: number,
-  sealingSeed: Uint8Array,
-): Uint8Array[] {
+/** The dealers whose share for the member does not open or does not match their commitments. */
+export function badDealers(state: ReadableState, id: Uint8Array, key: DkgMemberKey): number[] {
   const session = sessionOf(state, id);
   const params = parametersOf(session);
-  const opened = new Map(
-    receivedShares(state, session, recipient, sealingSeed).map((s) => [s.dealer, s.share]),
-  );
-  const payloads: Uint8Array[] = [];
+  const opened = new Map(receivedShares(state, session, key).map((s) => [s.dealer, s.share]));
+  const bad: number[] = [];
   for (let dealer = 0; dealer < session.members.length; dealer++) {
-    if (dealer === recipient) continue;
+    if (dealer === key.member) continue;
     const posted = readDealing(state, id, dealer);
     if (posted === undefined) continue;
     const share = opened.get(dealer);
     if (
       share === undefined ||
-      !shareMatches(params, { dealer, commitments: posted.commitments }, recipient, share)
+      !shareMatches(params, { dealer, commitments: posted.commitments }, key.member, share)
     )
-      payloads.push(encodeComplaint(id, dealer));
+      bad.push(dealer);
+  }
+  return bad;
+}
+
+/** The member's signed `roles.dkg.complain` payload against `dealer`. */
+export function complaintPayload(key: DkgMemberKey, session: DkgSession, dealer: number): Uint8Array {
+  return signedStep(key, session, DKG_COMPLAIN, complaintBody(dealer));
+}
+
+/** The `roles.dkg.complain` payloads the member must send: one per bad dealer it has not complained against. */
+export function complaintPayloads(state: ReadableState, id: Uint8Array, key: DkgMemberKey): Uint8Array[] {
+  const session = sessionOf(state, id);
+  return badDealers(state, id, key)
+    .filter((dealer) => !hasComplained(state, id, dealer, key.member))
+    .map((dealer) => complaintPayload(key, session, dealer));
+}
+
+/** The `roles.dkg.justify` payloads the member owes as a dealer: each unanswered complainant's share, recomputed from its entropy. */
+export function justificationPayloads(
+  state: ReadableState,
+  id: Uint8Array,
+  key: DkgMemberKey,
+  entropy: Uint8Array,
+): Uint8Array[] {
+  const session = sessionOf(state, id);
+  const { shares } = deal(parametersOf(session), key.member, entropy);
+  const payloads: Uint8Array[] = [];
+  for (let recipient = 0; recipient < session.members.length; recipient++) {
+    if (!hasComplained(state, id, key.member, recipient)) continue;
+    if (readJustification(state, id, key.member, recipient) !== undefined) continue;
+    payloads.push(
+      signedStep(key, session, DKG_JUSTIFY, justificationBody(recipient, shares[recipient]!.share)),
+    );
   }
   return payloads;
 }
 
-/** The `roles.dkg.justify` payloads dealer `dealer` owes: each complainant's share, recomputed from its entropy. */
-export function justificationPayloads(
-  state: ReadableState,
-  id: Uint8Array,
-  dealer: number,
-  entropy: Uint8Array,
-): Uint8Array[] {
-  const session = sessionOf(state, id);
-  const { shares } = deal(parametersOf(session), dealer, entropy);
-  return complaintsAgainst(state, session, dealer)
-    .filter((recipient) => readJustification(state, id, dealer, recipient) === undefined)
-    .map((recipient) => encodeJustification(id, recipient, shares[recipient]!.share));
-}
-
 /**
- * Member `recipient`'s coin secret share once the session has closed at `headHeight`: the sum of
- * the qualified dealers' shares, each the one it opened or, after a complaint, the one published.
+ * The member's coin secret share once the session has closed: the sum of the qualified dealers'
+ * shares, each the one it opened or, after a complaint, the one published.
  */
-export function memberSecretShare(
-  state: ReadableState,
-  id: Uint8Array,
-  recipient: number,
-  sealingSeed: Uint8Array,
-  headHeight: number,
-): Uint8Array {
+export function memberSecretShare(state: ReadableState, id: Uint8Array, key: DkgMemberKey): Uint8Array {
   const session = sessionOf(state, id);
-  const outcome = dkgOutcome(state, id, headHeight);
+  const outcome = dkgOutcome(state, id);
   const qualified = outcome.qualified.map((dealer) => ({
     dealer,
     commitments: readDealing(state, id, dealer)!.commitments,
   }));
   const justified = outcome.qualified.flatMap((dealer) => {
-    const share = readJustification(state, id, dealer, recipient);
-    return share === undefined ? [] : [{ dealer, recipient, share }];
+    const share = readJustification(state, id, dealer, key.member);
+    return share === undefined ? [] : [{ dealer, recipient: key.member, share }];
   });
   return dkgSecretShare(
     parametersOf(session),
-    recipient,
+    key.member,
     qualified,
-    receivedShares(state, session, recipient, sealingSeed),
+    receivedShares(state, session, key),
     justified,
   );
 }

@@ -14,6 +14,8 @@ export type RolesErrorCode =
   /** The sender is not the session member the step needs. */
   | 'NOT_A_MEMBER'
   /** The session's outcome was asked for before it closed, or it qualified too few dealers. */
-  | 'DKG_NOT_DONE';
+  | 'DKG_NOT_DONE'
+  /** A session is open, or the last one closed too recently, for a new one to open. */
+  | 'DKG_BUSY';
 
 export class RolesError extends GridShardError<RolesErrorCode, Record<string, unknown>> {}

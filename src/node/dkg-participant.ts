@@ -1,0 +1,213 @@
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { verificationKeyOfShare } from '../consensus/coin/index.js';
+import { ed25519KeyPairFromSeed } from '../crypto/ed25519.js';
+import { bytesEqual, sha256, toHex } from '../crypto/hash.js';
+import { ed25519Scheme } from '../crypto/scheme.js';
+import { readNonce } from '../ledger/nonces.js';
+import type { ReadableState } from '../ledger/state-interface.js';
+import { encodeTransaction, signTransaction } from '../ledger/transaction.js';
+import {
+  complaintsAgainst,
+  currentDkgSession,
+  DKG_COMPLAIN,
+  DKG_DEAL,
+  DKG_JUSTIFY,
+  DkgPhase,
+  type DkgSession,
+  dkgOutcome,
+  hasComplained,
+  readDealing,
+} from '../roles/dkg-application.js';
+import {
+  badDealers,
+  complaintPayload,
+  type DkgMemberKey,
+  dealingPayload,
+  justificationPayloads,
+  memberSecretShare,
+} from '../roles/dkg-member.js';
+
+/** A step not on the chain this long after it was sent is sent again (it may have been dropped). */
+const RESEND_MS = 5_000;
+
+export interface DkgParticipantInit {
+  readonly chainId: string;
+  readonly shardId: number;
+  /** This validator's index in the committee, which is its member index in a session. */
+  readonly index: number;
+  /** The validator's consensus seed: it signs the steps and opens the shares sealed to it. */
+  readonly signingSeed: Uint8Array;
+  /** Where the dealing entropy waits until its session closes. */
+  readonly dataDir: string;
+  state(): ReadableState;
+  submit(bytes: Uint8Array): void;
+  now(): number;
+  readonly log: {
+    info(fields: Record<string, unknown>, message: string): void;
+    warn(fields: Record<string, unknown>, message: string): void;
+  };
+}
+
+/** What this validator learned from a closed session. */
+export interface DkgResult {
+  readonly session: string;
+  readonly qualified: readonly number[];
+  /** Whether its summed share matches its verification key in the generated keys. */
+  readonly shareMatches: boolean;
+}
+
+/**
+ * Takes part in the chain's key-generation session (src/roles/dkg-application.ts) as committee
+ * member `index`, after each block: deals once in the dealing phase (the entropy written to disk
+ * first, so that a restart can still answer complaints), complains about bad shares once in the
+ * complaint phase, answers complaints against it in the answer phase, and sums its share when the
+ * session closes. The steps are signed with the consensus key inside their payloads; the envelope
+ * is signed with a key derived from it, so its nonces never race the validator's other
+ * transactions. The summed share is checked and reported, not yet used: no epoch hands it to the
+ * coin (docs/ROLES.md).
+ */
+export class DkgParticipant {
+  private readonly relay;
+  private readonly publicKey: Uint8Array;
+  private readonly key: DkgMemberKey;
+  private nextNonce = 0n;
+  private readonly sentAt = new Map<string, number>();
+  /** Per session: the dealers this member complains against (the share check runs once). */
+  private readonly bad = new Map<string, number[]>();
+  private readonly finished = new Set<string>();
+  private latest: DkgResult | null = null;
+
+  constructor(private readonly init: DkgParticipantInit) {
+    this.relay = ed25519Scheme.signer(
+      sha256(new TextEncoder().encode('gridshard/dkg-relay/v1'), init.signingSeed),
+    );
+    this.publicKey = ed25519KeyPairFromSeed(init.signingSeed).publicKey;
+    this.key = { chainId: init.chainId, member: init.index, seed: init.signingSeed };
+  }
+
+  /** The last session this validator saw close, with what it found. */
+  get result(): DkgResult | null {
+    return this.latest;
+  }
+
+  /** Called after each block. */
+  check(): void {
+    const state = this.init.state();
+    const session = currentDkgSession(state);
+    if (session === undefined) return;
+    const member = this.init.index;
+    const ours = session.members[member];
+    if (ours === undefined || !bytesEqual(ours, this.publicKey)) return;
+    const idHex = toHex(session.id);
+    if (session.phase === DkgPhase.deal) {
+      if (readDealing(state, session.id, member) === undefined)
+        this.send(state, `${idHex}/deal`, DKG_DEAL, () =>
+          dealingPayload(this.key, session, this.entropy(idHex, true)!),
+        );
+    } else if (session.phase === DkgPhase.complain) {
+      let bad = this.bad.get(idHex);
+      if (bad === undefined) {
+        bad = badDealers(state, session.id, this.key);
+        this.bad.set(idHex, bad);
+      }
+      for (const dealer of bad) {
+        if (hasComplained(state, session.id, dealer, member)) continue;
+        this.send(state, `${idHex}/complain/${dealer}`, DKG_COMPLAIN, () =>
+          complaintPayload(this.key, session, dealer),
+        );
+      }
+    } else if (session.phase === DkgPhase.justify) {
+      if (complaintsAgainst(state, session, member).length === 0) return;
+      const entropy = this.entropy(idHex, false);
+      if (entropy === undefined) {
+        if (!this.sentAt.has(`${idHex}/no-entropy`)) {
+          this.sentAt.set(`${idHex}/no-entropy`, this.init.now());
+          this.init.log.warn(
+            { session: idHex },
+            'key generation: complaints against this dealer, but its entropy is lost',
+          );
+        }
+        return;
+      }
+      justificationPayloads(state, session.id, this.key, entropy).forEach((payload, i) => {
+        this.send(state, `${idHex}/justify/${i}/${toHex(sha256(payload))}`, DKG_JUSTIFY, () => payload);
+      });
+    } else if (!this.finished.has(idHex)) {
+      this.finished.add(idHex);
+      this.close(state, session, idHex);
+    }
+  }
+
+  private close(state: ReadableState, session: DkgSession, idHex: string): void {
+    rmSync(this.entropyPath(idHex), { force: true });
+    try {
+      const outcome = dkgOutcome(state, session.id);
+      const share = memberSecretShare(state, session.id, this.key);
+      const shareMatches = bytesEqual(
+        verificationKeyOfShare(share),
+        outcome.publicKeys.verificationKeys[this.init.index]!,
+      );
+      this.latest = { session: idHex, qualified: outcome.qualified, shareMatches };
+      this.init.log.info(
+        { session: idHex, qualified: outcome.qualified, shareMatches },
+        'key generation closed: this validator holds its share of the new coin keys',
+      );
+    } catch (error) {
+      this.latest = { session: idHex, qualified: [], shareMatches: false };
+      this.init.log.warn(
+        { session: idHex, error: (error as Error).message },
+        'key generation closed without keys',
+      );
+    }
+  }
+
+  private send(state: ReadableState, step: string, type: string, build: () => Uint8Array): void {
+    const last = this.sentAt.get(step);
+    if (last !== undefined && this.init.now() - last < RESEND_MS) return;
+    try {
+      const committed = readNonce(state, this.relay.publicKey);
+      const nonce = this.nextNonce > committed ? this.nextNonce : committed;
+      const tx = signTransaction(this.relay, {
+        chainId: this.init.chainId,
+        shardId: this.init.shardId,
+        type,
+        payload: build(),
+        nonce,
+      });
+      this.init.submit(encodeTransaction(tx));
+      this.nextNonce = nonce + 1n;
+      this.sentAt.set(step, this.init.now());
+    } catch (error) {
+      this.sentAt.set(step, this.init.now());
+      this.init.log.warn({ step, error: (error as Error).message }, 'key generation: could not send a step');
+    }
+  }
+
+  private entropyPath(idHex: string): string {
+    return join(this.init.dataDir, 'dkg', `${idHex}.entropy`);
+  }
+
+  /** The session's dealing entropy from disk, or (when `create`) 32 fresh bytes made durable first. */
+  private entropy(idHex: string, create: boolean): Uint8Array | undefined {
+    const path = this.entropyPath(idHex);
+    try {
+      const kept = new Uint8Array(readFileSync(path));
+      if (kept.length === 32) return kept;
+    } catch {
+      // absent: made below when allowed
+    }
+    if (!create) return undefined;
+    const fresh = new Uint8Array(randomBytes(32));
+    mkdirSync(join(this.init.dataDir, 'dkg'), { recursive: true });
+    const fd = openSync(path, 'w', 0o600);
+    try {
+      writeSync(fd, fresh);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    return fresh;
+  }
+}
