@@ -3,6 +3,7 @@ import type { StoredBlock } from '../ledger/store.js';
 import { storeAuditChain } from '../node/credit-audit.js';
 import { CreditWatch } from '../node/credit-watch.js';
 import { committeeOf } from '../node/genesis-file.js';
+import { dkgStatus } from '../roles/dkg-application.js';
 import { readSuspension } from '../roles/evidence-application.js';
 import { ROUTES } from '../routes/index.js';
 import { CREDIT_SCALE } from '../sharding/index.js';
@@ -50,6 +51,7 @@ export function registerRolesRoutes(server: RouteServer, node: ApiNode): void {
               vertices: audit.vertices,
               scored: audit.scored,
             },
+      keyGeneration: dkgStatus(state),
       nodes: genesis.validators.map((v) => {
         const tally = audit?.tallies[v.index];
         const suspension = readSuspension(state, v.index);

@@ -215,6 +215,31 @@ export const roles = {
             scored: boolean,
           },
         },
+        /** The newest key-generation session of the coin (`roles.dkg.*`), from the chain's state; null before the first. */
+        keyGeneration: {
+          type: 'object',
+          nullable: true,
+          properties: {
+            session: string,
+            phase: { type: 'string', enum: ['deal', 'complain', 'justify', 'closed'] },
+            members: integer,
+            threshold: integer,
+            openedAtMs: integer,
+            dealUntilMs: integer,
+            complainUntilMs: integer,
+            justifyUntilMs: integer,
+            dealt: { type: 'array', items: integer },
+            complaints: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: { dealer: integer, complainer: integer, answered: boolean },
+              },
+            },
+            qualified: { type: 'array', nullable: true, items: integer },
+            failure: { type: 'string', nullable: true },
+          },
+        },
         nodes: {
           type: 'array',
           items: {

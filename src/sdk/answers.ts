@@ -110,6 +110,26 @@ export interface CreditEvidence {
 }
 
 /** The answering chain's nodes with role and credit, audited from its own chain. */
+export interface KeyGenerationStatus {
+  readonly session: string;
+  readonly phase: 'deal' | 'complain' | 'justify' | 'closed';
+  readonly members: number;
+  readonly threshold: number;
+  readonly openedAtMs: number;
+  readonly dealUntilMs: number;
+  readonly complainUntilMs: number;
+  readonly justifyUntilMs: number;
+  readonly dealt: readonly number[];
+  readonly complaints: readonly {
+    readonly dealer: number;
+    readonly complainer: number;
+    readonly answered: boolean;
+  }[];
+  /** Once closed: the qualified dealers, or null (with `failure`) when too few qualified. */
+  readonly qualified: readonly number[] | null;
+  readonly failure: string | null;
+}
+
 export interface RolesAnswer {
   readonly chainId: string;
   readonly shardId: number;
@@ -128,6 +148,8 @@ export interface RolesAnswer {
     readonly vertices: number;
     readonly scored: boolean;
   } | null;
+  /** The newest key-generation session of the coin, from the chain's state (docs/ROLES.md). */
+  readonly keyGeneration: KeyGenerationStatus | null;
   readonly nodes: {
     readonly index: number;
     readonly publicKey: string;
@@ -225,6 +247,7 @@ export type AnswersDeclared = [
   Holds<Within<CrossTradeAnswer, Answer<typeof ROUTES.crossTrade, 200>>>,
   Holds<Within<CycleMastersAnswer, Answer<typeof ROUTES.cycleMasters, 200>>>,
   Holds<Within<RolesAnswer['nodes'][number], ItemOf<Answer<typeof ROUTES.roles, 200>['nodes']>>>,
+  Holds<Within<KeyGenerationStatus, NonNullable<Answer<typeof ROUTES.roles, 200>['keyGeneration']>>>,
   Holds<Within<CrossAccountAnswer, Answer<typeof ROUTES.crossAccount, 200>>>,
   Holds<Within<ProvenStateKey, Answer<typeof ROUTES.stateProof, 200>>>,
   Holds<Within<StateProof, Answer<typeof ROUTES.stateProof, 200>['proof']>>,

@@ -8,6 +8,7 @@ export type {
   CrossAccountAnswer,
   CrossTradeAnswer,
   CycleMastersAnswer,
+  KeyGenerationStatus,
   NodeHealth,
   NodeStatus,
   ProvenStateKey,

@@ -83,6 +83,10 @@ describe('key generation on a running committee', () => {
     assert.ok(id !== undefined && closed, 'the session opened and closed by block time on its own');
     const outcome = dkgOutcome(await sessionState(client, id, 4), id);
     assert.deepEqual(outcome.qualified, [0, 1, 2, 3], 'every validator dealt');
+    const { keyGeneration } = await network.clients[2]!.roles();
+    assert.equal(keyGeneration?.session, toHex(id));
+    assert.equal(keyGeneration?.phase, 'closed');
+    assert.deepEqual(keyGeneration?.qualified, [0, 1, 2, 3], 'the roles route shows the outcome');
     // Every validator summed its share and found it matches its verification key.
     for (let i = 0; i < 4; i++) {
       let line: string | undefined;

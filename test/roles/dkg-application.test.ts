@@ -20,6 +20,7 @@ import {
   DkgPhase,
   dkgApplication,
   dkgOutcome,
+  dkgStatus,
   encodeOpen,
   encodeStep,
   justificationBody,
@@ -200,6 +201,16 @@ describe('distributed key generation on the chain', () => {
 
     const outcome = dkgOutcome(d.state, id);
     assert.deepEqual(outcome.qualified, [0, 1], 'dealer 2 did not answer, dealer 3 did not deal');
+    const status = dkgStatus(d.state)!;
+    assert.equal(status.phase, 'closed');
+    assert.deepEqual(status.dealt, [0, 1, 2]);
+    assert.deepEqual(status.complaints, [
+      { dealer: 0, complainer: 3, answered: true },
+      { dealer: 1, complainer: 2, answered: true },
+      { dealer: 2, complainer: 3, answered: false },
+    ]);
+    assert.deepEqual(status.qualified, [0, 1]);
+    assert.equal(status.failure, null);
     const secrets = keys.map((key) => memberSecretShare(d.state, id, key));
     // Every share checks against the generated keys, and every pair of members opens one coin.
     const name = enc('epoch 1 wave 9');
@@ -243,6 +254,8 @@ describe('distributed key generation on the chain', () => {
     d.block([], 6_000);
     assert.equal(currentDkgSession(d.state)!.phase, DkgPhase.closed);
     assert.throws(() => dkgOutcome(d.state, session.id), { code: 'DKG_NOT_DONE' }, 'nobody dealt');
+    assert.equal(dkgStatus(d.state)!.qualified, null);
+    assert.match(dkgStatus(d.state)!.failure!, /qualified/);
     const tooSoon = d.block([d.tx(DKG_OPEN, encodeOpen(PHASES))], 1_000);
     assert.deepEqual(codes(tooSoon), ['DKG_BUSY']);
     const later = d.block([d.tx(DKG_OPEN, encodeOpen(PHASES))], DKG_SESSION_GAP_MS);
