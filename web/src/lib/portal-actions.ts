@@ -32,6 +32,12 @@ export const TRANSACTION_TYPES_NOT_IN_PORTAL: Readonly<Record<string, string>> =
   'root.shard-block': 'a zone shard block’s commit proof, ordered on the root chain by the root validators',
   'roles.equivocation':
     'proof that a validator signed two headers for one round; sent by the validators whose consensus caught it',
+  'roles.dkg.open':
+    'starts a key-generation session of the committee’s coin; an operator’s or the election’s step, not a market member’s',
+  'roles.dkg.deal': 'a validator’s dealing in a key-generation session, sent by its node by itself',
+  'roles.dkg.complain':
+    'a validator’s complaint about a bad share in a key-generation session, sent by its node',
+  'roles.dkg.justify': 'a validator’s public answer to a complaint against its dealing, sent by its node',
 };
 
 const TRADING_CENTER =
