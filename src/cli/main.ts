@@ -5,6 +5,7 @@ import * as creditCommands from './commands/credit.js';
 import * as cryptoCommands from './commands/crypto.js';
 import * as gridCommands from './commands/grid.js';
 import * as inclusionCommands from './commands/inclusion.js';
+import * as keygenCommands from './commands/keygen.js';
 import * as ledgerCommands from './commands/ledger.js';
 import * as marketCommands from './commands/market.js';
 import * as nodeCommands from './commands/node.js';
@@ -30,6 +31,7 @@ const areas: CommandArea[] = [
   nodeCommands,
   inclusionCommands,
   creditCommands,
+  keygenCommands,
   startCommands,
   benchAllCommands,
 ];

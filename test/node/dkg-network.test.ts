@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fromHex, sha256, toHex } from '../../src/crypto/hash.js';
-import { ed25519Scheme } from '../../src/crypto/scheme.js';
+import { fromHex, toHex } from '../../src/crypto/hash.js';
 import { sourceCli, TestNetwork } from '../../src/devnet/test-network.js';
-import { encodeTransaction, signTransaction } from '../../src/ledger/transaction.js';
 import {
   DKG_OPEN,
   DkgPhase,
@@ -60,29 +59,46 @@ describe('key generation on a running committee', () => {
     });
     await network.start(120_000);
     const client = network.clients[0]!;
-    const operator = ed25519Scheme.signer(sha256(text.encode('dkg operator')));
-    const open = signTransaction(operator, {
-      chainId: 'dkg-net',
-      shardId: 0,
-      type: DKG_OPEN,
-      payload: encodeOpen({ dealMs: 3000, complainMs: 2000, justifyMs: 2000 }),
-      nonce: 0n,
-    });
-    await client.submit(encodeTransaction(open));
-    let id: Uint8Array | undefined;
-    let closed = false;
-    const deadline = Date.now() + 60_000;
-    while (!closed && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      const current = await client.state(hexKey('roles/dkg/current'));
-      if (current.value === null) continue;
-      id = fromHex(current.value);
-      const state = await sessionState(client, id, 4);
-      closed = readDkgSession(state, id)?.phase === DkgPhase.closed;
-    }
-    assert.ok(id !== undefined && closed, 'the session opened and closed by block time on its own');
-    const outcome = dkgOutcome(await sessionState(client, id, 4), id);
-    assert.deepEqual(outcome.qualified, [0, 1, 2, 3], 'every validator dealt');
+    // A bad phase length is refused before anything is sent.
+    const refused = spawnSync(process.execPath, [
+      ...sourceCli(),
+      'keygen',
+      'open',
+      '--api',
+      network.apis[0]!,
+      '--deal-ms',
+      '5',
+    ]);
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr.toString(), /--deal-ms/);
+    // The operator opens a session and follows it; the validators do the rest by themselves.
+    const status = JSON.parse(
+      execFileSync(process.execPath, [
+        ...sourceCli(),
+        'keygen',
+        'open',
+        '--api',
+        network.apis[0]!,
+        '--deal-ms',
+        '3000',
+        '--complain-ms',
+        '2000',
+        '--justify-ms',
+        '2000',
+        '--wait',
+        '90',
+        '--json',
+      ]).toString(),
+    ) as { session: string; phase: string; dealt: number[]; qualified: number[] | null };
+    assert.equal(status.phase, 'closed');
+    assert.deepEqual(status.dealt, [0, 1, 2, 3]);
+    assert.deepEqual(status.qualified, [0, 1, 2, 3], 'every validator dealt and qualified');
+    const id = fromHex(status.session);
+    // The same outcome, decided from the state a validator serves, as any node would.
+    const state = await sessionState(client, id, 4);
+    assert.equal(readDkgSession(state, id)?.phase, DkgPhase.closed);
+    const outcome = dkgOutcome(state, id);
+    assert.deepEqual(outcome.qualified, [0, 1, 2, 3]);
     const { keyGeneration } = await network.clients[2]!.roles();
     assert.equal(keyGeneration?.session, toHex(id));
     assert.equal(keyGeneration?.phase, 'closed');
