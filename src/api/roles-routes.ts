@@ -3,7 +3,7 @@ import type { StoredBlock } from '../ledger/store.js';
 import { storeAuditChain } from '../node/credit-audit.js';
 import { CreditWatch } from '../node/credit-watch.js';
 import { committeeOf } from '../node/genesis-file.js';
-import { dkgStatus } from '../roles/dkg-application.js';
+import { currentDkgSession, dkgStatus } from '../roles/dkg-application.js';
 import { readSuspension } from '../roles/evidence-application.js';
 import { ROUTES } from '../routes/index.js';
 import { CREDIT_SCALE } from '../sharding/index.js';
@@ -104,4 +104,26 @@ export function suspensionEvents(block: StoredBlock, node: Pick<ApiNode, 'genesi
     out += `event: suspended\ndata: ${JSON.stringify(data)}\n\n`;
   }
   return out;
+}
+
+/**
+ * The SSE `key-generation` events: one each time a block leaves the newest key-generation session
+ * in another phase than the event stream last saw (opened, into complaints, into answers,
+ * closed), with the session as `GET /api/v1/roles` shows it. Only the session's identity and
+ * phase are read per block; the whole status only when they changed.
+ */
+export function keyGenerationEvents(node: Pick<ApiNode, 'store'>): (block: StoredBlock) => string {
+  const state = { get: (key: Uint8Array) => node.store.getState(key) };
+  const phaseOf = (): string => {
+    const session = currentDkgSession(state);
+    return session === undefined ? '' : `${toHex(session.id)}/${session.phase}`;
+  };
+  let last = phaseOf();
+  return () => {
+    const now = phaseOf();
+    if (now === last) return '';
+    last = now;
+    const status = dkgStatus(state);
+    return status === null ? '' : `event: key-generation\ndata: ${JSON.stringify(status)}\n\n`;
+  };
 }

@@ -20,7 +20,7 @@ import {
   sendRetryLater,
 } from './problem.js';
 import { RateLimiter } from './rate-limit.js';
-import { registerRolesRoutes, suspensionEvents } from './roles-routes.js';
+import { keyGenerationEvents, registerRolesRoutes, suspensionEvents } from './roles-routes.js';
 import { RouteServer } from './route-server.js';
 import { SessionTable } from './sessions.js';
 import { registerShardingRoutes } from './sharding-routes.js';
@@ -152,10 +152,11 @@ export async function buildApi(node: ApiNode, options: ApiOptions): Promise<Fast
     node.off('block', onBlock);
   });
   registerTransactionRoutes(server, node, limiter, commits, now);
+  const keyGeneration = keyGenerationEvents(node);
   const hub = new EventHub(
     node,
     limits,
-    (block) => blockEvent(block) + suspensionEvents(block, node),
+    (block) => blockEvent(block) + suspensionEvents(block, node) + keyGeneration(block),
     (reason) => rejected(reason),
   );
   registerEventRoutes(server, hub, rejected);
