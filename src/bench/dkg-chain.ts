@@ -6,20 +6,15 @@ import { genesisChain } from '../ledger/chain-state.js';
 import { decodeSignedTransaction, type SignedTransaction } from '../ledger/signed-transaction.js';
 import { encodeTransaction, signTransaction } from '../ledger/transaction.js';
 import { committeeGenesisEntry } from '../roles/committee-state.js';
-import {
-  currentDkgSession,
-  DKG_DEAL,
-  DKG_OPEN,
-  dkgApplication,
-  dkgOutcome,
-  encodeOpen,
-} from '../roles/dkg-application.js';
+import { dkgApplication } from '../roles/dkg-application.js';
 import {
   complaintPayloads,
   type DkgMemberKey,
   dealingPayload,
   memberSecretShare,
 } from '../roles/dkg-member.js';
+import { dkgOutcome } from '../roles/dkg-outcome.js';
+import { currentDkgSession, DKG_DEAL, DKG_OPEN, encodeOpen } from '../roles/dkg-records.js';
 import { median, round } from './stats.js';
 
 const encoder = new TextEncoder();

@@ -9,18 +9,6 @@ import { readNonce } from '../ledger/nonces.js';
 import type { ReadableState } from '../ledger/state-interface.js';
 import { encodeTransaction, signTransaction } from '../ledger/transaction.js';
 import {
-  complaintsAgainst,
-  currentDkgSession,
-  DKG_COMPLAIN,
-  DKG_DEAL,
-  DKG_JUSTIFY,
-  DkgPhase,
-  type DkgSession,
-  dkgOutcome,
-  hasComplained,
-  readDealing,
-} from '../roles/dkg-application.js';
-import {
   badDealers,
   complaintPayload,
   type DkgMemberKey,
@@ -28,6 +16,18 @@ import {
   justificationPayloads,
   memberSecretShare,
 } from '../roles/dkg-member.js';
+import { dkgOutcome } from '../roles/dkg-outcome.js';
+import {
+  complaintsAgainst,
+  currentDkgSession,
+  DKG_COMPLAIN,
+  DKG_DEAL,
+  DKG_JUSTIFY,
+  DkgPhase,
+  type DkgSession,
+  hasComplained,
+  readDealing,
+} from '../roles/dkg-records.js';
 
 /** A step not on the chain this long after it was sent is sent again (it may have been dropped). */
 const RESEND_MS = 5_000;

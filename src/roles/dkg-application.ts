@@ -1,15 +1,5 @@
-import { decodeExact, type Reader, Writer } from '../codec/index.js';
-import {
-  type CoinPublicKeys,
-  type Complaint,
-  type Dealing,
-  type DkgParameters,
-  dealingIsWellFormed,
-  dkgPublicKeys,
-  type Justification,
-  qualifiedDealers,
-  shareMatches,
-} from '../consensus/coin/index.js';
+import { decodeExact, Writer } from '../codec/index.js';
+import { dealingIsWellFormed, shareMatches } from '../consensus/coin/index.js';
 import { validitySize } from '../consensus/interface.js';
 import { ed25519Verify } from '../crypto/ed25519.js';
 import { toHex } from '../crypto/hash.js';
@@ -17,6 +7,30 @@ import type { Application, BlockContext, TransactionContext } from '../ledger/ap
 import type { KeyValueState, ReadableState } from '../ledger/state-interface.js';
 import type { Transaction } from '../ledger/transaction.js';
 import { readCommittee } from './committee-state.js';
+import {
+  CURRENT_KEY,
+  complaintKey,
+  currentDkgSession,
+  DKG_COMPLAIN,
+  DKG_DEAL,
+  DKG_JUSTIFY,
+  DKG_OPEN,
+  DKG_SESSION_GAP_MS,
+  DkgPhase,
+  type DkgSession,
+  dealingKey,
+  hasComplained,
+  justificationKey,
+  MAX_DKG_PHASE_MS,
+  MIN_DKG_PHASE_MS,
+  PHASE_NAMES,
+  parametersOf,
+  readDealBody,
+  readDealing,
+  readDkgSession,
+  stepSigningBytes,
+  writeSession,
+} from './dkg-records.js';
 import { RolesError } from './errors.js';
 
 /**
@@ -43,313 +57,6 @@ import { RolesError } from './errors.js';
  * transaction (the member's node, or anyone relaying it) is not trusted, and a step signed for one
  * chain, session or kind of step is refused as any other.
  */
-
-export const DKG_OPEN = 'roles.dkg.open';
-export const DKG_DEAL = 'roles.dkg.deal';
-export const DKG_COMPLAIN = 'roles.dkg.complain';
-export const DKG_JUSTIFY = 'roles.dkg.justify';
-
-/** Bounds on a phase's length: long enough for every member to act, short enough to end. */
-export const MIN_DKG_PHASE_MS = 1_000;
-export const MAX_DKG_PHASE_MS = 86_400_000;
-/** A new session may open this long after the last one closed at the earliest, which bounds the work anyone can make the committee do. */
-export const DKG_SESSION_GAP_MS = 10_000;
-/** A share sealed to a member: ephemeral X25519 key (32), nonce (12), tag (16), the sealed share (32). */
-export const SEALED_SHARE_LENGTH = 92;
-const MAX_MEMBERS = 256;
-const SIGNING_DOMAIN = new TextEncoder().encode('gridshard/dkg/v1');
-
-export const DkgPhase = { deal: 0, complain: 1, justify: 2, closed: 3 } as const;
-export type DkgPhase = (typeof DkgPhase)[keyof typeof DkgPhase];
-const PHASE_NAMES = ['dealing', 'complaining', 'answering complaints', 'closed'] as const;
-
-export interface DkgSession {
-  readonly id: Uint8Array;
-  readonly shardId: number;
-  readonly epoch: number;
-  readonly threshold: number;
-  /** The committee's consensus keys: member i signs its steps and opens its shares with key i. */
-  readonly members: readonly Uint8Array[];
-  readonly openedAtMs: number;
-  readonly dealUntilMs: number;
-  readonly complainUntilMs: number;
-  readonly justifyUntilMs: number;
-  /** The phase the last block's time put the session in. */
-  readonly phase: DkgPhase;
-}
-
-/** The phase lengths an opener chooses. */
-export interface DkgPhaseLengths {
-  readonly dealMs: number;
-  readonly complainMs: number;
-  readonly justifyMs: number;
-}
-
-/** A posted dealing: the commitments and one sealed share per member, in member order. */
-export interface PostedDealing {
-  readonly dealer: number;
-  readonly commitments: readonly Uint8Array[];
-  readonly sealedShares: readonly Uint8Array[];
-}
-
-const text = new TextEncoder();
-const CURRENT_KEY = text.encode('roles/dkg/current');
-const sessionKey = (id: Uint8Array): Uint8Array => text.encode(`roles/dkg/${toHex(id)}`);
-const dealingKey = (id: Uint8Array, dealer: number): Uint8Array =>
-  text.encode(`roles/dkg/${toHex(id)}/deal/${dealer}`);
-const complaintKey = (id: Uint8Array, dealer: number, complainer: number): Uint8Array =>
-  text.encode(`roles/dkg/${toHex(id)}/complaint/${dealer}/${complainer}`);
-const justificationKey = (id: Uint8Array, dealer: number, recipient: number): Uint8Array =>
-  text.encode(`roles/dkg/${toHex(id)}/justify/${dealer}/${recipient}`);
-
-export function parametersOf(session: DkgSession): DkgParameters {
-  return { size: session.members.length, threshold: session.threshold };
-}
-
-export function encodeOpen(lengths: DkgPhaseLengths): Uint8Array {
-  return new Writer(16).u32(lengths.dealMs).u32(lengths.complainMs).u32(lengths.justifyMs).finish();
-}
-
-/** The bytes member `member` signs for one step: domain, chain, shard, step type, session, member, body. */
-export function stepSigningBytes(
-  chainId: string,
-  shardId: number,
-  type: string,
-  id: Uint8Array,
-  member: number,
-  body: Uint8Array,
-): Uint8Array {
-  return new Writer(128 + body.length)
-    .fixedBytes(SIGNING_DOMAIN, SIGNING_DOMAIN.length)
-    .string(chainId)
-    .u32(shardId)
-    .string(type)
-    .fixedBytes(id, 32)
-    .u32(member)
-    .bytes(body)
-    .finish();
-}
-
-/** A step's payload: session, member, body, and the member's signature over all of it. */
-export function encodeStep(
-  id: Uint8Array,
-  member: number,
-  body: Uint8Array,
-  signature: Uint8Array,
-): Uint8Array {
-  return new Writer(112 + body.length)
-    .fixedBytes(id, 32)
-    .u32(member)
-    .bytes(body)
-    .fixedBytes(signature, 64)
-    .finish();
-}
-
-export function dealBody(commitments: readonly Uint8Array[], sealed: readonly Uint8Array[]): Uint8Array {
-  const w = new Writer(16 + commitments.length * 32 + sealed.length * SEALED_SHARE_LENGTH);
-  w.array(commitments, (ww, c) => ww.fixedBytes(c, 32));
-  w.array(sealed, (ww, s) => ww.fixedBytes(s, SEALED_SHARE_LENGTH));
-  return w.finish();
-}
-
-export function complaintBody(dealer: number): Uint8Array {
-  return new Writer(4).u32(dealer).finish();
-}
-
-export function justificationBody(recipient: number, share: Uint8Array): Uint8Array {
-  return new Writer(36).u32(recipient).fixedBytes(share, 32).finish();
-}
-
-function readDealBody(r: Reader): { commitments: Uint8Array[]; sealed: Uint8Array[] } {
-  return {
-    commitments: r.array((rr) => rr.fixedBytes(32), MAX_MEMBERS),
-    sealed: r.array((rr) => rr.fixedBytes(SEALED_SHARE_LENGTH), MAX_MEMBERS),
-  };
-}
-
-function writeSession(state: KeyValueState, session: DkgSession): void {
-  const w = new Writer(64 + session.members.length * 33);
-  w.u32(session.shardId).u64(session.epoch).u32(session.threshold);
-  w.array(session.members, (ww, key) => ww.fixedBytes(key, 32));
-  w.u64(session.openedAtMs).u64(session.dealUntilMs).u64(session.complainUntilMs).u64(session.justifyUntilMs);
-  w.u8(session.phase);
-  state.set(sessionKey(session.id), w.finish());
-}
-
-export function readDkgSession(state: ReadableState, id: Uint8Array): DkgSession | undefined {
-  const bytes = state.get(sessionKey(id));
-  if (bytes === undefined) return undefined;
-  return decodeExact(bytes, (r) => ({
-    id,
-    shardId: r.u32(),
-    epoch: r.u64(),
-    threshold: r.u32(),
-    members: r.array((rr) => rr.fixedBytes(32), MAX_MEMBERS),
-    openedAtMs: r.u64(),
-    dealUntilMs: r.u64(),
-    complainUntilMs: r.u64(),
-    justifyUntilMs: r.u64(),
-    phase: r.u8() as DkgPhase,
-  }));
-}
-
-/** The newest session (open or closed), if any was ever opened. */
-export function currentDkgSession(state: ReadableState): DkgSession | undefined {
-  const id = state.get(CURRENT_KEY);
-  return id === undefined ? undefined : readDkgSession(state, id);
-}
-
-export function readDealing(state: ReadableState, id: Uint8Array, dealer: number): PostedDealing | undefined {
-  const bytes = state.get(dealingKey(id, dealer));
-  if (bytes === undefined) return undefined;
-  const { commitments, sealed } = decodeExact(bytes, readDealBody);
-  return { dealer, commitments, sealedShares: sealed };
-}
-
-export function hasComplained(
-  state: ReadableState,
-  id: Uint8Array,
-  dealer: number,
-  complainer: number,
-): boolean {
-  return state.get(complaintKey(id, dealer, complainer)) !== undefined;
-}
-
-/** The complaints filed against `dealer`, by complainer index. */
-export function complaintsAgainst(state: ReadableState, session: DkgSession, dealer: number): number[] {
-  const found: number[] = [];
-  for (let complainer = 0; complainer < session.members.length; complainer++)
-    if (hasComplained(state, session.id, dealer, complainer)) found.push(complainer);
-  return found;
-}
-
-export function readJustification(
-  state: ReadableState,
-  id: Uint8Array,
-  dealer: number,
-  recipient: number,
-): Uint8Array | undefined {
-  return state.get(justificationKey(id, dealer, recipient));
-}
-
-export interface DkgOutcome {
-  /** Member indices whose dealing counts. */
-  readonly qualified: readonly number[];
-  readonly publicKeys: CoinPublicKeys;
-}
-
-/**
- * The session's result, the same at every node once it is closed (nothing can be added after).
- * DKG_NOT_DONE while it is open, and when fewer than `threshold` dealers qualified (the committee
- * then opens a new session).
- */
-export function dkgOutcome(state: ReadableState, id: Uint8Array): DkgOutcome {
-  const { params, dealings, qualified } = decided(state, id);
-  return {
-    qualified,
-    publicKeys: dkgPublicKeys(
-      params,
-      dealings.filter((d) => qualified.includes(d.dealer)),
-    ),
-  };
-}
-
-/** A closed session's qualified dealers (the cheap half of `dkgOutcome`). */
-export function dkgQualified(state: ReadableState, id: Uint8Array): number[] {
-  return decided(state, id).qualified;
-}
-
-function decided(
-  state: ReadableState,
-  id: Uint8Array,
-): { params: DkgParameters; dealings: Dealing[]; qualified: number[] } {
-  const session = readDkgSession(state, id);
-  if (session === undefined) throw new RolesError('BAD_DKG', `no key-generation session ${toHex(id)}`, {});
-  if (session.phase !== DkgPhase.closed)
-    throw new RolesError('DKG_NOT_DONE', `the session closes at block time ${session.justifyUntilMs}`, {
-      justifyUntilMs: session.justifyUntilMs,
-    });
-  const params = parametersOf(session);
-  const dealings: Dealing[] = [];
-  const complaints: Complaint[] = [];
-  const justifications: Justification[] = [];
-  for (let dealer = 0; dealer < session.members.length; dealer++) {
-    const posted = readDealing(state, id, dealer);
-    if (posted === undefined) continue;
-    dealings.push({ dealer, commitments: posted.commitments });
-    for (const complainer of complaintsAgainst(state, session, dealer)) {
-      complaints.push({ complainer, dealer });
-      const share = readJustification(state, id, dealer, complainer);
-      if (share !== undefined) justifications.push({ dealer, recipient: complainer, share });
-    }
-  }
-  let qualified: number[];
-  try {
-    qualified = qualifiedDealers(params, dealings, complaints, justifications);
-  } catch (error) {
-    throw new RolesError('DKG_NOT_DONE', (error as Error).message, {});
-  }
-  return { params, dealings, qualified };
-}
-
-/** What anyone can read of the newest session: its phases, who dealt, the complaints, the result. */
-export interface DkgStatus {
-  readonly session: string;
-  readonly phase: 'deal' | 'complain' | 'justify' | 'closed';
-  readonly members: number;
-  readonly threshold: number;
-  readonly openedAtMs: number;
-  readonly dealUntilMs: number;
-  readonly complainUntilMs: number;
-  readonly justifyUntilMs: number;
-  readonly dealt: number[];
-  readonly complaints: { dealer: number; complainer: number; answered: boolean }[];
-  /** Once closed: the qualified dealers, or null with the reason when too few qualified. */
-  readonly qualified: number[] | null;
-  readonly failure: string | null;
-}
-
-const PHASE_TOKENS = ['deal', 'complain', 'justify', 'closed'] as const;
-
-export function dkgStatus(state: ReadableState): DkgStatus | null {
-  const session = currentDkgSession(state);
-  if (session === undefined) return null;
-  const dealt: number[] = [];
-  const complaints: DkgStatus['complaints'] = [];
-  for (let dealer = 0; dealer < session.members.length; dealer++) {
-    if (state.get(dealingKey(session.id, dealer)) === undefined) continue;
-    dealt.push(dealer);
-    for (const complainer of complaintsAgainst(state, session, dealer))
-      complaints.push({
-        dealer,
-        complainer,
-        answered: readJustification(state, session.id, dealer, complainer) !== undefined,
-      });
-  }
-  let qualified: number[] | null = null;
-  let failure: string | null = null;
-  if (session.phase === DkgPhase.closed) {
-    try {
-      qualified = dkgQualified(state, session.id);
-    } catch (error) {
-      failure = (error as Error).message;
-    }
-  }
-  return {
-    session: toHex(session.id),
-    phase: PHASE_TOKENS[session.phase],
-    members: session.members.length,
-    threshold: session.threshold,
-    openedAtMs: session.openedAtMs,
-    dealUntilMs: session.dealUntilMs,
-    complainUntilMs: session.complainUntilMs,
-    justifyUntilMs: session.justifyUntilMs,
-    dealt,
-    complaints,
-    qualified,
-    failure,
-  };
-}
 
 function phaseAt(session: DkgSession, timeMs: number): DkgPhase {
   if (timeMs < session.dealUntilMs) return DkgPhase.deal;

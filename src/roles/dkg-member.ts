@@ -3,6 +3,7 @@ import { ed25519Sign } from '../crypto/ed25519.js';
 import { fromHex, toHex } from '../crypto/hash.js';
 import { openWithEd25519Seed, sealToEd25519Key } from '../crypto/seal.js';
 import type { ReadableState } from '../ledger/state-interface.js';
+import { dkgOutcome } from './dkg-outcome.js';
 import {
   complaintBody,
   DKG_COMPLAIN,
@@ -10,7 +11,6 @@ import {
   DKG_JUSTIFY,
   type DkgSession,
   dealBody,
-  dkgOutcome,
   encodeStep,
   hasComplained,
   justificationBody,
@@ -20,7 +20,7 @@ import {
   readJustification,
   SEALED_SHARE_LENGTH,
   stepSigningBytes,
-} from './dkg-application.js';
+} from './dkg-records.js';
 import { RolesError } from './errors.js';
 
 /**

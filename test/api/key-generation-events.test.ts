@@ -10,7 +10,8 @@ import { decodeSignedTransaction, type SignedTransaction } from '../../src/ledge
 import type { StoredBlock } from '../../src/ledger/store.js';
 import { encodeTransaction, signTransaction } from '../../src/ledger/transaction.js';
 import { committeeGenesisEntry } from '../../src/roles/committee-state.js';
-import { DKG_OPEN, dkgApplication, encodeOpen } from '../../src/roles/dkg-application.js';
+import { dkgApplication } from '../../src/roles/dkg-application.js';
+import { DKG_OPEN, encodeOpen } from '../../src/roles/dkg-records.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 

@@ -5,13 +5,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fromHex, toHex } from '../../src/crypto/hash.js';
 import { sourceCli, TestNetwork } from '../../src/devnet/test-network.js';
-import {
-  DKG_OPEN,
-  DkgPhase,
-  dkgOutcome,
-  encodeOpen,
-  readDkgSession,
-} from '../../src/roles/dkg-application.js';
+import { dkgOutcome } from '../../src/roles/dkg-outcome.js';
+import { DKG_OPEN, DkgPhase, encodeOpen, readDkgSession } from '../../src/roles/dkg-records.js';
 import type { GridShardClient } from '../../src/sdk/client.js';
 
 // Ports from the process id, apart from the other process tests' ranges.

@@ -12,20 +12,20 @@ import { decodeSignedTransaction, type SignedTransaction } from '../../src/ledge
 import { decodeTransaction, encodeTransaction, signTransaction } from '../../src/ledger/transaction.js';
 import { DkgParticipant } from '../../src/node/dkg-participant.js';
 import { committeeGenesisEntry } from '../../src/roles/committee-state.js';
+import { dkgApplication } from '../../src/roles/dkg-application.js';
+import { dkgOutcome } from '../../src/roles/dkg-outcome.js';
 import {
   currentDkgSession,
   DKG_DEAL,
   DKG_OPEN,
   DkgPhase,
-  dkgApplication,
-  dkgOutcome,
   encodeOpen,
   encodeStep,
   hasComplained,
   readJustification,
   SEALED_SHARE_LENGTH,
   stepSigningBytes,
-} from '../../src/roles/dkg-application.js';
+} from '../../src/roles/dkg-records.js';
 
 const CHAIN = 'dkg-node-test';
 const enc = (s: string) => new TextEncoder().encode(s);

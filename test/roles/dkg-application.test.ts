@@ -9,6 +9,15 @@ import { type ChainState, genesisChain } from '../../src/ledger/chain-state.js';
 import { decodeSignedTransaction, type SignedTransaction } from '../../src/ledger/signed-transaction.js';
 import { encodeTransaction, signTransaction } from '../../src/ledger/transaction.js';
 import { committeeGenesisEntry } from '../../src/roles/committee-state.js';
+import { dkgApplication } from '../../src/roles/dkg-application.js';
+import {
+  complaintPayloads,
+  type DkgMemberKey,
+  dealingPayload,
+  justificationPayloads,
+  memberSecretShare,
+} from '../../src/roles/dkg-member.js';
+import { dkgOutcome, dkgStatus } from '../../src/roles/dkg-outcome.js';
 import {
   complaintBody,
   currentDkgSession,
@@ -18,22 +27,12 @@ import {
   DKG_OPEN,
   DKG_SESSION_GAP_MS,
   DkgPhase,
-  dkgApplication,
-  dkgOutcome,
-  dkgStatus,
   encodeOpen,
   encodeStep,
   justificationBody,
   SEALED_SHARE_LENGTH,
   stepSigningBytes,
-} from '../../src/roles/dkg-application.js';
-import {
-  complaintPayloads,
-  type DkgMemberKey,
-  dealingPayload,
-  justificationPayloads,
-  memberSecretShare,
-} from '../../src/roles/dkg-member.js';
+} from '../../src/roles/dkg-records.js';
 
 const CHAIN = 'dkg-test';
 const enc = (s: string) => new TextEncoder().encode(s);

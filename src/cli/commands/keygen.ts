@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { ed25519Scheme } from '../../crypto/scheme.js';
 import { encodeTransaction, signTransaction } from '../../ledger/transaction.js';
 import { NodeError } from '../../node/errors.js';
-import { DKG_OPEN, encodeOpen, MAX_DKG_PHASE_MS, MIN_DKG_PHASE_MS } from '../../roles/dkg-application.js';
+import { DKG_OPEN, encodeOpen, MAX_DKG_PHASE_MS, MIN_DKG_PHASE_MS } from '../../roles/dkg-records.js';
 import { GridShardClient } from '../../sdk/client.js';
 import type { KeyGenerationStatus } from '../../sdk/index.js';
 import { action, EXIT_CHECK_FAILED, EXIT_OK, printJson } from '../output.js';
