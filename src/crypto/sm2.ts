@@ -6,6 +6,7 @@ import {
 } from '@noble/curves/abstract/weierstrass.js';
 import { CryptoError } from './errors.js';
 import { sm3 } from './hash.js';
+import { inverse, modulo } from './modular.js';
 import { WeierstrassEngine } from './wasm/weierstrass-engine.js';
 
 /**
@@ -65,21 +66,6 @@ function bytesToBigint(bytes: Uint8Array): bigint {
   let v = 0n;
   for (const byte of bytes) v = (v << 8n) | BigInt(byte);
   return v;
-}
-
-function modulo(value: bigint, modulus: bigint): bigint {
-  const r = value % modulus;
-  return r < 0n ? r + modulus : r;
-}
-
-function inverse(value: bigint, modulus: bigint): bigint {
-  let [a, b, u, v] = [modulo(value, modulus), modulus, 1n, 0n];
-  while (a !== 0n) {
-    const q = b / a;
-    [a, b] = [b - q * a, a];
-    [u, v] = [v - q * u, u];
-  }
-  return modulo(v, modulus);
 }
 
 /**

@@ -2,16 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fromHex, sm3, toHex } from '../../src/crypto/hash.js';
 import { Sm2, sm2, sm2KeyPairFromSeed, sm2Sign, sm2Verify } from '../../src/crypto/sm2.js';
+import { SM2_EXAMPLE_CURVE } from './sm2-example-curve.js';
 
 // GB/T 32918.2-2016 Annex A.2: the worked signature example on the standard's 256-bit test curve.
-const exampleCurve = new Sm2({
-  p: 0x8542d69e4c044f18e8b92435bf6ff7de457283915c45517d722edb8b08f1dfc3n,
-  a: 0x787968b4fa32c3fd2417842e73bbfeff2f3c848b6831d7e0ec65228b3937e498n,
-  b: 0x63e4c6d3b23b0c849cf84241484bfe48f61d59a5b16ba06e6e12d1da27c5249an,
-  n: 0x8542d69e4c044f18e8b92435bf6ff7dd297720630485628d5ae74ee7c32e79b7n,
-  Gx: 0x421debd61b62eab6746434ebc3cc315e32220b3badd50bdc4c4e6c147fedd43dn,
-  Gy: 0x0680512bcbb42c07d47349d2153b70c4e5d7fdfcbfa36ea1a85841b9e46e09a2n,
-});
+const exampleCurve = new Sm2(SM2_EXAMPLE_CURVE);
 const exampleId = new TextEncoder().encode('ALICE123@YAHOO.COM');
 const exampleMessage = new TextEncoder().encode('message digest');
 const exampleD = 0x128b2fa8bd433c6c068c8d803dff79792a519a55171b1b650c23661d15897263n;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { weierstrass } from '@noble/curves/abstract/weierstrass.js';
+import { inverse } from '../../src/crypto/modular.js';
 import {
   SM2P256V1,
   type Sm2CurveParameters,
@@ -17,19 +18,12 @@ import {
   type WeierstrassExports,
 } from '../../src/crypto/wasm/weierstrass-module.js';
 import { Prng } from '../../src/kit/prng.js';
+import { SM2_EXAMPLE_CURVE } from './sm2-example-curve.js';
 
 // The worked-example curve of GB/T 32918 (a ≠ −3: the general doubling) beside sm2p256v1 (a = −3).
-const EXAMPLE_CURVE: Sm2CurveParameters = {
-  p: 0x8542d69e4c044f18e8b92435bf6ff7de457283915c45517d722edb8b08f1dfc3n,
-  a: 0x787968b4fa32c3fd2417842e73bbfeff2f3c848b6831d7e0ec65228b3937e498n,
-  b: 0x63e4c6d3b23b0c849cf84241484bfe48f61d59a5b16ba06e6e12d1da27c5249an,
-  n: 0x8542d69e4c044f18e8b92435bf6ff7dd297720630485628d5ae74ee7c32e79b7n,
-  Gx: 0x421debd61b62eab6746434ebc3cc315e32220b3badd50bdc4c4e6c147fedd43dn,
-  Gy: 0x0680512bcbb42c07d47349d2153b70c4e5d7fdfcbfa36ea1a85841b9e46e09a2n,
-};
 const CURVES: ReadonlyArray<[string, Sm2CurveParameters]> = [
   ['sm2p256v1', SM2P256V1],
-  ['GB/T 32918 example curve', EXAMPLE_CURVE],
+  ['GB/T 32918 example curve', SM2_EXAMPLE_CURVE],
 ];
 
 function randomBelow(prng: Prng, bound: bigint): bigint {
@@ -61,18 +55,7 @@ describe('generated field arithmetic', () => {
         return v;
       };
       const R = (1n << 256n) % p;
-      const rInverse = (() => {
-        // R⁻¹ by Fermat: p is prime.
-        let result = 1n;
-        let base = R;
-        let e = p - 2n;
-        while (e > 0n) {
-          if (e & 1n) result = (result * base) % p;
-          base = (base * base) % p;
-          e >>= 1n;
-        }
-        return result;
-      })();
+      const rInverse = inverse(R, p);
       const [x, y, out] = [4096, 4128, 4160];
       const prng = new Prng(20261130);
       const values = interesting(p);

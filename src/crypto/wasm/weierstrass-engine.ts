@@ -1,3 +1,4 @@
+import { inverse, modulo } from '../modular.js';
 import { instantiate } from './module-writer.js';
 import {
   Address,
@@ -44,21 +45,6 @@ const PAGE = 65536;
 
 const windowsFor = (bits: number): number => Math.ceil(SCALAR_BITS / bits) + 1;
 const tableBytes = (bits: number): number => windowsFor(bits) * (1 << (bits - 1)) * AFFINE_BYTES;
-
-function modulo(value: bigint, modulus: bigint): bigint {
-  const r = value % modulus;
-  return r < 0n ? r + modulus : r;
-}
-
-function inverse(value: bigint, modulus: bigint): bigint {
-  let [a, b, u, v] = [modulo(value, modulus), modulus, 1n, 0n];
-  while (a !== 0n) {
-    const q = b / a;
-    [a, b] = [b - q * a, a];
-    [u, v] = [v - q * u, u];
-  }
-  return modulo(v, modulus);
-}
 
 export class WeierstrassEngine {
   readonly keyTableSlots: number;
