@@ -99,7 +99,7 @@ export class WeierstrassEngine {
     this.writeRaw(Address.rSquared, (this.rModP * this.rModP) % curve.p);
     this.writeRaw(Address.rawOne, 1n);
     this.writeRaw(Address.one, this.rModP);
-    this.writeField(Address.a, modulo(curve.a, curve.p));
+    this.writeField(Address.curveConstant, modulo(curve.a, curve.p));
     this.buildFixedTable(curve.Gx, curve.Gy, this.generatorTable);
   }
 

@@ -1,10 +1,22 @@
+import {
+  Address,
+  emitCalls,
+  emitFieldFunctions,
+  FIELD_BYTES,
+  type FieldExports,
+  field,
+  LIMBS,
+  pushAddress,
+  temporary,
+} from './field-functions.js';
 import { type FunctionBody, ModuleWriter, Op, ValueType } from './module-writer.js';
+
+export { Address, FIELD_BYTES, LIMBS };
 
 /**
  * Generates a WebAssembly module with the arithmetic of a short Weierstrass curve
- * y² = x³ + ax + b over a prime field of at most 256 bits: field elements as eight 32-bit limbs in
- * Montgomery form, products by coarsely integrated operand scanning (64-bit lanes hold a 32×32-bit
- * product plus two 32-bit carries exactly), and Jacobian point doubling and addition.
+ * y² = x³ + ax + b over a prime field of at most 256 bits: the field of field-functions.ts, and
+ * Jacobian point doubling and addition.
  *
  * The module is straight-line code over fixed addresses: every function takes byte addresses of
  * its operands in the module's memory. Scalar multiplication stays in JavaScript, which calls
@@ -12,45 +24,13 @@ import { type FunctionBody, ModuleWriter, Op, ValueType } from './module-writer.
  * than the 8 to 16 field products inside it.
  */
 
-export const LIMBS = 8;
-export const FIELD_BYTES = 32;
 /** A Jacobian point: X, Y, Z. */
 export const JACOBIAN_BYTES = 3 * FIELD_BYTES;
 /** An affine point: x, y. */
 export const AFFINE_BYTES = 2 * FIELD_BYTES;
 
-/** Fixed addresses the module and its driver share. Every value is a field element (32 bytes). */
-export const Address = {
-  /** R² mod p, raw: multiplying by it enters Montgomery form. */
-  rSquared: 0,
-  /** The integer 1, raw: multiplying by it leaves Montgomery form. */
-  rawOne: 32,
-  /** 1 in Montgomery form (the Z of an affine point). */
-  one: 64,
-  /** a in Montgomery form (read by the general doubling). */
-  a: 96,
-  /** Zero. */
-  zero: 128,
-  /** The formulas' temporaries: 16 field elements. */
-  temporaries: 160,
-  /** Where the driver's own data may begin. */
-  dataStart: 160 + 16 * FIELD_BYTES,
-} as const;
-
-const MASK = 0xffffffffn;
-const temporary = (index: number): number => Address.temporaries + index * FIELD_BYTES;
-
 /** The exported functions, by name. All addresses are byte offsets into `memory`. */
-export interface WeierstrassExports {
-  readonly memory: { readonly buffer: ArrayBuffer };
-  /** out = x·y·R⁻¹ mod p (Montgomery product). */
-  mul(out: number, x: number, y: number): void;
-  /** out = x + y mod p. */
-  add(out: number, x: number, y: number): void;
-  /** out = x − y mod p. */
-  sub(out: number, x: number, y: number): void;
-  copy(out: number, x: number): void;
-  isZero(x: number): number;
+export interface WeierstrassExports extends FieldExports {
   /** out = 2P for a Jacobian P (out may be P). */
   double(out: number, p: number): void;
   /**
@@ -65,219 +45,25 @@ export interface WeierstrassExports {
   affineXEquals(point: number, c: number): number;
 }
 
-function limbsOf(value: bigint): bigint[] {
-  return Array.from({ length: LIMBS }, (_, j) => (value >> BigInt(32 * j)) & MASK);
-}
-
-/** An address operand: a constant, or a parameter plus a constant offset. */
-type Operand = number | { readonly parameter: number; readonly offset: number };
-
-function pushAddress(body: FunctionBody, operand: Operand): void {
-  if (typeof operand === 'number') {
-    body.i32(operand);
-    return;
-  }
-  body.get(operand.parameter);
-  if (operand.offset !== 0) body.i32(operand.offset).op(Op.i32Add);
-}
-
-function field(parameter: number, coordinate: number): Operand {
-  return { parameter, offset: coordinate * FIELD_BYTES };
-}
-
 export function generateWeierstrassModule(
   p: bigint,
   a: bigint,
   memoryPages: number,
 ): { bytes: Uint8Array; aIsMinusThree: boolean } {
-  if (p % 2n === 0n || p >= 1n << 256n || p < 1n << 224n) {
-    throw new RangeError('the field prime must be odd and between 2^224 and 2^256');
-  }
-  const pLimbs = limbsOf(p);
-  // −p⁻¹ mod 2³², the Montgomery reduction factor for one limb.
-  let inverse = 1n;
-  for (let bit = 0; bit < 5; bit++) inverse = (inverse * (2n - p * inverse)) & MASK;
-  const reductionFactor = -inverse & MASK;
   const aIsMinusThree = ((a % p) + p) % p === p - 3n;
 
   const module = new ModuleWriter(memoryPages);
-  const { i32, i64 } = ValueType;
-  const mul = module.declare([i32, i32, i32], [], 'mul');
-  const add = module.declare([i32, i32, i32], [], 'add');
-  const sub = module.declare([i32, i32, i32], [], 'sub');
-  const copy = module.declare([i32, i32], [], 'copy');
-  const isZero = module.declare([i32], [i32], 'isZero');
-  const equal = module.declare([i32, i32], [i32]);
+  const { i32 } = ValueType;
+  const { mul, add, sub, copy, isZero, equal } = emitFieldFunctions(module, p);
   const double = module.declare([i32, i32], [], 'double');
   const addJacobian = module.declare([i32, i32, i32], [i32], 'addJacobian');
   const addAffine = module.declare([i32, i32, i32], [i32], 'addAffine');
   const affineXEquals = module.declare([i32, i32], [i32], 'affineXEquals');
 
-  /** Stores t (eight limb locals plus a top bit) minus p if it is at least p, at parameter 0. */
-  const storeReduced = (body: FunctionBody, t: number[], top: number, scratch: number[]): void => {
-    const borrow = body.local(i64);
-    const value = body.local(i64);
-    for (let j = 0; j < LIMBS; j++) {
-      body.get(t[j]!).i64(pLimbs[j]!).op(Op.i64Sub);
-      if (j > 0) body.get(borrow).op(Op.i64Sub);
-      body.tee(value).i64(MASK).op(Op.i64And).set(scratch[j]!);
-      body.get(value).i64(63).op(Op.i64ShrU).set(borrow);
-    }
-    // Subtract when the sum overflowed 2^256 or no borrow came out of t − p.
-    const useDifference = body.local(i64);
-    body.get(top).get(borrow).i64(1).op(Op.i64Xor).op(Op.i64Or).set(useDifference);
-    for (let j = 0; j < LIMBS; j++) {
-      body.get(0).get(scratch[j]!).get(t[j]!).get(useDifference).op(Op.i32WrapI64).op(Op.select);
-      body.store32(4 * j);
-    }
-  };
-
-  // mul: coarsely integrated operand scanning.
-  {
-    const body = mul.body;
-    const x = Array.from({ length: LIMBS }, () => body.local(i64));
-    const t = Array.from({ length: LIMBS + 2 }, () => body.local(i64));
-    const carry = body.local(i64);
-    const value = body.local(i64);
-    const m = body.local(i64);
-    const yLimb = body.local(i64);
-    const splitInto = (low: number): void => {
-      body.tee(value).i64(MASK).op(Op.i64And).set(low);
-      body.get(value).i64(32).op(Op.i64ShrU).set(carry);
-    };
-    for (let j = 0; j < LIMBS; j++)
-      body
-        .get(1)
-        .load32(4 * j)
-        .set(x[j]!);
-    for (let i = 0; i < LIMBS; i++) {
-      body
-        .get(2)
-        .load32(4 * i)
-        .set(yLimb);
-      for (let j = 0; j < LIMBS; j++) {
-        body.get(x[j]!).get(yLimb).op(Op.i64Mul);
-        if (i > 0) body.get(t[j]!).op(Op.i64Add);
-        if (j > 0) body.get(carry).op(Op.i64Add);
-        splitInto(t[j]!);
-      }
-      body.get(t[LIMBS]!).get(carry).op(Op.i64Add);
-      body.tee(value).i64(MASK).op(Op.i64And).set(t[LIMBS]!);
-      body
-        .get(value)
-        .i64(32)
-        .op(Op.i64ShrU)
-        .set(t[LIMBS + 1]!);
-      if (reductionFactor === 1n) body.get(t[0]!).set(m);
-      else body.get(t[0]!).i64(reductionFactor).op(Op.i64Mul).i64(MASK).op(Op.i64And).set(m);
-      body.get(m).i64(pLimbs[0]!).op(Op.i64Mul).get(t[0]!).op(Op.i64Add).i64(32).op(Op.i64ShrU).set(carry);
-      for (let j = 1; j < LIMBS; j++) {
-        if (pLimbs[j] === 0n) body.get(t[j]!).get(carry).op(Op.i64Add);
-        else body.get(m).i64(pLimbs[j]!).op(Op.i64Mul).get(t[j]!).op(Op.i64Add).get(carry).op(Op.i64Add);
-        splitInto(t[j - 1]!);
-      }
-      body.get(t[LIMBS]!).get(carry).op(Op.i64Add);
-      splitInto(t[LIMBS - 1]!);
-      body
-        .get(t[LIMBS + 1]!)
-        .get(carry)
-        .op(Op.i64Add)
-        .set(t[LIMBS]!);
-    }
-    storeReduced(body, t, t[LIMBS]!, x);
-  }
-
-  // add
-  {
-    const body = add.body;
-    const s = Array.from({ length: LIMBS }, () => body.local(i64));
-    const scratch = Array.from({ length: LIMBS }, () => body.local(i64));
-    const carry = body.local(i64);
-    const value = body.local(i64);
-    for (let j = 0; j < LIMBS; j++) {
-      body
-        .get(1)
-        .load32(4 * j)
-        .get(2)
-        .load32(4 * j)
-        .op(Op.i64Add);
-      if (j > 0) body.get(carry).op(Op.i64Add);
-      body.tee(value).i64(MASK).op(Op.i64And).set(s[j]!);
-      body.get(value).i64(32).op(Op.i64ShrU).set(carry);
-    }
-    storeReduced(body, s, carry, scratch);
-  }
-
-  // sub: x − y, adding p back when it borrowed.
-  {
-    const body = sub.body;
-    const d = Array.from({ length: LIMBS }, () => body.local(i64));
-    const borrow = body.local(i64);
-    const value = body.local(i64);
-    const mask = body.local(i64);
-    const carry = body.local(i64);
-    for (let j = 0; j < LIMBS; j++) {
-      body
-        .get(1)
-        .load32(4 * j)
-        .get(2)
-        .load32(4 * j)
-        .op(Op.i64Sub);
-      if (j > 0) body.get(borrow).op(Op.i64Sub);
-      body.tee(value).i64(MASK).op(Op.i64And).set(d[j]!);
-      body.get(value).i64(63).op(Op.i64ShrU).set(borrow);
-    }
-    body.i64(0).get(borrow).op(Op.i64Sub).set(mask);
-    for (let j = 0; j < LIMBS; j++) {
-      body.get(0);
-      body.get(d[j]!).i64(pLimbs[j]!).get(mask).op(Op.i64And).op(Op.i64Add);
-      if (j > 0) body.get(carry).op(Op.i64Add);
-      body.tee(value).store32(4 * j);
-      if (j < LIMBS - 1) body.get(value).i64(32).op(Op.i64ShrU).set(carry);
-    }
-  }
-
-  // copy, isZero, equal
-  for (let j = 0; j < LIMBS; j++)
-    copy.body
-      .get(0)
-      .get(1)
-      .load32(4 * j)
-      .store32(4 * j);
-  {
-    const body = isZero.body;
-    for (let j = 0; j < LIMBS; j++) {
-      body.get(0).load32(4 * j);
-      if (j > 0) body.op(Op.i64Or);
-    }
-    body.op(Op.i64Eqz);
-  }
-  {
-    const body = equal.body;
-    for (let j = 0; j < LIMBS; j++) {
-      body
-        .get(0)
-        .load32(4 * j)
-        .get(1)
-        .load32(4 * j)
-        .op(Op.i64Xor);
-      if (j > 0) body.op(Op.i64Or);
-    }
-    body.op(Op.i64Eqz);
-  }
-
-  /** Emits calls of the field functions on operands: `f(mul, out, x, y)`. */
-  const emit = (body: FunctionBody) => ({
-    call(fn: { index: number }, ...operands: Operand[]): void {
-      for (const operand of operands) pushAddress(body, operand);
-      body.call(fn.index);
-    },
-  });
-
   // double: dbl-2001-b when a = −3 (3M + 5S), dbl-2007-bl otherwise (1M + 8S + one product by a).
   {
     const body = double.body;
-    const f = emit(body);
+    const f = emitCalls(body);
     const X = field(1, 0);
     const Y = field(1, 1);
     const Z = field(1, 2);
@@ -323,7 +109,7 @@ export function generateWeierstrassModule(
       f.call(add, T(5), T(0), T(0));
       f.call(add, T(5), T(5), T(0)); // 3 XX
       f.call(mul, T(6), T(3), T(3));
-      f.call(mul, T(6), Address.a, T(6));
+      f.call(mul, T(6), Address.curveConstant, T(6));
       f.call(add, T(5), T(5), T(6)); // M
       f.call(mul, T(7), T(5), T(5));
       f.call(add, T(8), T(4), T(4));
@@ -354,7 +140,7 @@ export function generateWeierstrassModule(
   // addJacobian: add-2007-bl (11M + 5S).
   {
     const body = addJacobian.body;
-    const f = emit(body);
+    const f = emitCalls(body);
     const [X1, Y1, Z1] = [field(1, 0), field(1, 1), field(1, 2)];
     const [X2, Y2, Z2] = [field(2, 0), field(2, 1), field(2, 2)];
     const T = temporary;
@@ -397,7 +183,7 @@ export function generateWeierstrassModule(
   // addAffine: madd-2007-bl (7M + 4S).
   {
     const body = addAffine.body;
-    const f = emit(body);
+    const f = emitCalls(body);
     const [X1, Y1, Z1] = [field(1, 0), field(1, 1), field(1, 2)];
     const [x2, y2] = [field(2, 0), field(2, 1)];
     const T = temporary;
@@ -436,7 +222,7 @@ export function generateWeierstrassModule(
   // affineXEquals: X = c·Z², which spares an inversion.
   {
     const body = affineXEquals.body;
-    const f = emit(body);
+    const f = emitCalls(body);
     f.call(mul, temporary(0), field(0, 2), field(0, 2));
     f.call(mul, temporary(0), temporary(0), { parameter: 1, offset: 0 });
     pushAddress(body, temporary(0));
