@@ -1,10 +1,23 @@
-import { createPrivateKey, createPublicKey, type KeyObject, randomBytes, sign, verify } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  type KeyObject,
+  randomBytes,
+  sign,
+  verify,
+} from 'node:crypto';
 import { ED25519_TORSION_SUBGROUP, ed25519 } from '@noble/curves/ed25519.js';
 import { CryptoError } from './errors.js';
+import { ED25519_P, Ed25519Engine } from './wasm/ed25519-engine.js';
+import { KnownKeys } from './wasm/known-keys.js';
 
 /**
- * Ed25519 on node:crypto (OpenSSL, native). Keys travel as raw bytes: a 32-byte seed as the private
- * key and a 32-byte public key; KeyObjects are built through fixed DER prefixes, the fastest import.
+ * Ed25519. Signing and key derivation on node:crypto (OpenSSL, native, constant-time); keys travel
+ * as raw bytes: a 32-byte seed as the private key and a 32-byte public key, and KeyObjects are
+ * built through fixed DER prefixes, the fastest import. Verification, where everything is public,
+ * runs the equation on generated WebAssembly (src/crypto/wasm/ed25519-engine.ts) with a window
+ * table per busy key: about twice as fast as node:crypto for a key seen often (docs/PERFORMANCE.md).
  */
 export const ED25519_PUBLIC_KEY_LENGTH = 32;
 export const ED25519_SEED_LENGTH = 32;
@@ -87,27 +100,36 @@ export function isCanonicalEd25519Signature(signature: Uint8Array): boolean {
   return isCanonicalScalar(signature.subarray(32));
 }
 
-// Decoding a point costs about two verifications, and keys repeat (the same senders, the same
-// committee), so accepted keys are remembered. Only accepted ones: a refused key stays refused.
-const CHECKED_KEY_LIMIT = 4096;
-const checkedKeys = new Set<string>();
+/** The group order L. */
+const GROUP_ORDER = (1n << 252n) + 27742317777372353535851937790883648493n;
 
-/**
- * Throws a CryptoError unless the key is 32 bytes encoding, canonically (RFC 8032 §5.1.3: y < p,
- * no sign bit on x = 0), a point of the curve that is not of small order.
- */
-export function checkEd25519PublicKey(publicKey: Uint8Array): void {
+interface DecodedKey {
+  /** −A, the point the verification equation multiplies. */
+  readonly negatedX: bigint;
+  readonly y: bigint;
+}
+
+// Only accepted keys are remembered: a refused key stays refused, and is checked again each time.
+// 256 tables of 50 KB: a busy chain's committee and its most active senders.
+const TABLED_KEYS_LIMIT = 256;
+const knownKeys = new KnownKeys<DecodedKey>({ keys: 4096, slots: TABLED_KEYS_LIMIT, usesBeforeTable: 16 });
+let engine: Ed25519Engine | undefined;
+
+function keyId(publicKey: Uint8Array): string {
+  return latin1(publicKey);
+}
+
+/** The checked, decoded key (the checks of checkEd25519PublicKey). */
+function decodeKey(publicKey: Uint8Array): DecodedKey {
   if (publicKey.length !== ED25519_PUBLIC_KEY_LENGTH) {
     throw new CryptoError('BAD_KEY_LENGTH', `Ed25519 public key must be 32 bytes, got ${publicKey.length}`, {
       length: publicKey.length,
     });
   }
-  const id = latin1(publicKey);
-  if (checkedKeys.has(id)) return;
   if (!isCanonicalY(publicKey)) {
     throw new CryptoError('BAD_PUBLIC_KEY', 'Ed25519 public key is not canonically encoded (y >= p)', {});
   }
-  if (SMALL_ORDER_ENCODINGS.has(id)) {
+  if (SMALL_ORDER_ENCODINGS.has(latin1(publicKey))) {
     throw new CryptoError('BAD_PUBLIC_KEY', 'Ed25519 public key is a small-order point', {});
   }
   let point: ReturnType<typeof ed25519.Point.fromBytes>;
@@ -120,14 +142,28 @@ export function checkEd25519PublicKey(publicKey: Uint8Array): void {
   if (point.isSmallOrder()) {
     throw new CryptoError('BAD_PUBLIC_KEY', 'Ed25519 public key is a small-order point', {});
   }
-  if (checkedKeys.size >= CHECKED_KEY_LIMIT) checkedKeys.clear();
-  checkedKeys.add(id);
+  const { x, y } = point.toAffine();
+  return { negatedX: x === 0n ? 0n : ED25519_P - x, y };
 }
+
+/**
+ * Throws a CryptoError unless the key is 32 bytes encoding, canonically (RFC 8032 §5.1.3: y < p,
+ * no sign bit on x = 0), a point of the curve that is not of small order.
+ */
+export function checkEd25519PublicKey(publicKey: Uint8Array): void {
+  knownKeys.get(keyId(publicKey), () => decodeKey(publicKey));
+}
+
+// Which raw key each KeyObject of ed25519PublicKeyObject holds, so that verifying with the object
+// takes the same path as verifying with the bytes.
+const rawKeyOfObject = new WeakMap<KeyObject, Uint8Array>();
 
 /** A KeyObject for a checked key: a malformed, non-canonical or small-order key throws. */
 export function ed25519PublicKeyObject(publicKey: Uint8Array): KeyObject {
   checkEd25519PublicKey(publicKey);
-  return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+  const key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+  rawKeyOfObject.set(key, new Uint8Array(publicKey));
+  return key;
 }
 
 export function ed25519PrivateKeyObject(seed: Uint8Array): KeyObject {
@@ -158,8 +194,33 @@ export function ed25519Sign(key: KeyObject | Uint8Array, message: Uint8Array): U
 /**
  * False for any bad signature, including one of the wrong length or a non-canonical one; throws only
  * on a malformed or weak key. A KeyObject must come from ed25519PublicKeyObject, which checks it.
+ *
+ * The equation is RFC 8032's without the cofactor, as node:crypto (OpenSSL) checks it: the
+ * encoding of [S]B − [k]A must equal R's bytes, k = SHA-512(R ‖ A ‖ M) mod L.
  */
 export function ed25519Verify(
+  key: KeyObject | Uint8Array,
+  message: Uint8Array,
+  signature: Uint8Array,
+): boolean {
+  const publicKey = key instanceof Uint8Array ? key : rawKeyOfObject.get(key);
+  if (publicKey === undefined) return ed25519VerifyNative(key, message, signature);
+  const id = keyId(publicKey);
+  const known = knownKeys.get(id, () => decodeKey(publicKey));
+  if (!isCanonicalEd25519Signature(signature)) return false;
+  const r = signature.subarray(0, 32);
+  const digest = createHash('sha512').update(r).update(publicKey).update(message).digest();
+  const k = BigInt(`0x${digest.reverse().toString('hex')}`) % GROUP_ORDER;
+  engine ??= new Ed25519Engine(TABLED_KEYS_LIMIT);
+  const verifier = engine;
+  const slot = knownKeys.slotForUse(id, known, (at, point) =>
+    verifier.buildKeyTable(at, point.negatedX, point.y),
+  );
+  return verifier.sumEncodes(signature.subarray(32), k, known.point.negatedX, known.point.y, slot, r);
+}
+
+/** The same check on node:crypto: the reference the tests compare with, and the benchmark's control. */
+export function ed25519VerifyNative(
   key: KeyObject | Uint8Array,
   message: Uint8Array,
   signature: Uint8Array,

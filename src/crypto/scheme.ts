@@ -39,21 +39,6 @@ export interface SignatureScheme {
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
 }
 
-// Parsing a public key costs about as much as a verification, so recently seen keys are kept.
-const PUBLIC_KEY_CACHE_LIMIT = 4096;
-const ed25519KeyCache = new Map<string, KeyObject>();
-
-function cachedEd25519Key(publicKey: Uint8Array): KeyObject {
-  const id = Buffer.from(publicKey).toString('latin1');
-  let key = ed25519KeyCache.get(id);
-  if (key === undefined) {
-    key = ed25519PublicKeyObject(publicKey);
-    if (ed25519KeyCache.size >= PUBLIC_KEY_CACHE_LIMIT) ed25519KeyCache.clear();
-    ed25519KeyCache.set(id, key);
-  }
-  return key;
-}
-
 export const ed25519Scheme: SignatureScheme = {
   id: 'ed25519-sha256',
   code: 1,
@@ -66,7 +51,7 @@ export const ed25519Scheme: SignatureScheme = {
     const publicKey = ed25519KeyPairFromSeed(seed).publicKey;
     return { publicKey, sign: (message) => ed25519Sign(key, message) };
   },
-  verify: (publicKey, message, signature) => ed25519Verify(cachedEd25519Key(publicKey), message, signature),
+  verify: (publicKey, message, signature) => ed25519Verify(publicKey, message, signature),
 };
 
 export const sm2Scheme: SignatureScheme = {

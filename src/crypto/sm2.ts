@@ -7,6 +7,7 @@ import {
 import { CryptoError } from './errors.js';
 import { sm3 } from './hash.js';
 import { inverse, modulo } from './modular.js';
+import { type KnownKey, KnownKeys } from './wasm/known-keys.js';
 import { WeierstrassEngine } from './wasm/weierstrass-engine.js';
 
 /**
@@ -62,25 +63,21 @@ function bigintToBytes32(value: bigint): Uint8Array {
   return out;
 }
 
+function keyId(publicKey: Uint8Array): string {
+  return Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('latin1');
+}
+
 function bytesToBigint(bytes: Uint8Array): bigint {
   let v = 0n;
   for (const byte of bytes) v = (v << 8n) | BigInt(byte);
   return v;
 }
 
-/**
- * What verification keeps per public key: the validated point's coordinates, its signer digest
- * under the default ID, and how many signatures it has checked. A key that keeps signing (a meter,
- * a market participant) earns a window table, which makes its multiplication about 3 times
- * cheaper; the table costs a few verifications and 33 KB, so only keys seen often get one.
- */
-interface KnownKey {
+/** What verification keeps of a public key: the validated point and its signer digest under the default ID. */
+interface DecodedKey {
   readonly x: bigint;
   readonly y: bigint;
   readonly defaultZ: Uint8Array;
-  uses: number;
-  /** The key's table in the engine, once it has one. */
-  slot: number | undefined;
 }
 
 const KEY_CACHE_LIMIT = 4096;
@@ -95,8 +92,11 @@ export class Sm2 {
   readonly curve: Sm2CurveParameters;
   private readonly Point: WeierstrassPointCons<bigint>;
   private readonly curvePrefix: Uint8Array;
-  private readonly keys = new Map<string, KnownKey>();
-  private tabledKeys = 0;
+  private readonly keys = new KnownKeys<DecodedKey>({
+    keys: KEY_CACHE_LIMIT,
+    slots: TABLED_KEYS_LIMIT,
+    usesBeforeTable: USES_BEFORE_TABLE,
+  });
   private verifier: WeierstrassEngine | undefined;
   private baseTabled = false;
 
@@ -176,7 +176,7 @@ export class Sm2 {
     const publicKey = options.publicKey ?? this.publicKeyFromPrivate(d);
     const e =
       options.id === undefined
-        ? bytesToBigint(sm3(this.knownKey(publicKey).defaultZ, message))
+        ? bytesToBigint(sm3(this.knownKey(publicKey).point.defaultZ, message))
         : this.messageDigest(publicKey, message, options.id);
     const dInverse = inverse(1n + d, n);
     for (let counter = 0; ; counter++) {
@@ -192,7 +192,8 @@ export class Sm2 {
 
   /** False for any invalid signature; throws only for a malformed public key. */
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, id?: Uint8Array): boolean {
-    const key = this.knownKey(publicKey);
+    const keyName = keyId(publicKey);
+    const key = this.knownKey(publicKey, keyName);
     if (signature.length !== SM2_SIGNATURE_LENGTH) return false;
     const { n } = this.curve;
     const r = bytesToBigint(signature.subarray(0, 32));
@@ -202,10 +203,11 @@ export class Sm2 {
     if (t === 0n) return false;
     const e =
       id === undefined
-        ? bytesToBigint(sm3(key.defaultZ, message))
+        ? bytesToBigint(sm3(key.point.defaultZ, message))
         : this.messageDigest(publicKey, message, id);
+    const slot = this.keys.slotForUse(keyName, key, (at, { x, y }) => this.engine().buildKeyTable(at, x, y));
     // (e + x₁) mod n = r, with x₁ the affine x of s·G + t·P.
-    return this.engine().sumXModNEquals(s, t, key.x, key.y, this.slotForUse(key), modulo(r - e, n));
+    return this.engine().sumXModNEquals(s, t, key.point.x, key.point.y, slot, modulo(r - e, n));
   }
 
   /** The generator with its signing table, built on first use (a chain of Ed25519 never pays for it). */
@@ -224,35 +226,11 @@ export class Sm2 {
   }
 
   /** The validated key with its default-ID digest, from the cache or decoded now (typed errors as publicKeyPoint). */
-  private knownKey(publicKey: Uint8Array): KnownKey {
-    const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('latin1');
-    let key = this.keys.get(id);
-    if (key === undefined) {
+  private knownKey(publicKey: Uint8Array, id = keyId(publicKey)): KnownKey<DecodedKey> {
+    return this.keys.get(id, () => {
       const { x, y } = this.publicKeyPoint(publicKey).toAffine();
-      key = { x, y, defaultZ: this.signerIdentityDigest(publicKey), uses: 0, slot: undefined };
-      if (this.keys.size >= KEY_CACHE_LIMIT) this.forgetKeys();
-      this.keys.set(id, key);
-    }
-    return key;
-  }
-
-  /** The key's table slot for one more multiplication, once it has earned a table. */
-  private slotForUse(key: KnownKey): number | undefined {
-    key.uses++;
-    if (key.uses === USES_BEFORE_TABLE) {
-      if (this.tabledKeys >= TABLED_KEYS_LIMIT) this.forgetKeys();
-      const slot = this.tabledKeys++;
-      this.engine().buildKeyTable(slot, key.x, key.y);
-      key.slot = slot;
-    }
-    return key.slot;
-  }
-
-  private forgetKeys(): void {
-    // Slots are handed out again from 0, so no remembered key may keep one.
-    for (const key of this.keys.values()) key.slot = undefined;
-    this.keys.clear();
-    this.tabledKeys = 0;
+      return { x, y, defaultZ: this.signerIdentityDigest(publicKey) };
+    });
   }
 
   private deriveNonce(d: bigint, e: bigint, counter: number): bigint {

@@ -34,6 +34,7 @@ export const Op = {
   i64Eqz: 0x50,
   i64Eq: 0x51,
   i32Add: 0x6a,
+  i32Sub: 0x6b,
   i32And: 0x71,
   i32Or: 0x72,
   i64Add: 0x7c,
@@ -145,6 +146,24 @@ export class FunctionBody {
 
   ifThen(): this {
     this.code.push(Op.if, EMPTY_BLOCK);
+    return this;
+  }
+
+  /** Opens a loop: `brIf(0)` inside it jumps back to its start; close it with `end()`. */
+  loop(): this {
+    this.code.push(Op.loop, EMPTY_BLOCK);
+    return this;
+  }
+
+  /** Branches to the enclosing block `depth` levels out when the i32 on the stack is not zero. */
+  brIf(depth: number): this {
+    this.code.push(Op.brIf);
+    unsignedLeb(depth, this.code);
+    return this;
+  }
+
+  end(): this {
+    this.code.push(Op.end);
     return this;
   }
 
