@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { GROUP_ORDER, type GroupOps, group, NOBLE_GROUP, SODIUM_GROUP } from '../consensus/coin/group.js';
 import {
   coinName,
@@ -9,8 +10,9 @@ import {
   dkgSecretShare,
   verifyCoinShare,
 } from '../consensus/coin/index.js';
+import { ed25519PublicKeyObject, ed25519VerifyNative } from '../crypto/ed25519.js';
 import { sha256 } from '../crypto/hash.js';
-import { ed25519Scheme, sm2Scheme } from '../crypto/scheme.js';
+import { ed25519Scheme, type SignatureScheme, sm2Scheme } from '../crypto/scheme.js';
 import { dkgOnChainFigures } from './dkg-chain.js';
 import { median, round } from './stats.js';
 
@@ -153,7 +155,7 @@ function dkgFigures(options: CryptoBenchOptions, size: number, threshold: number
  * Signature rates: one signer over distinct messages (a busy account), and `verifyManyKeys` with
  * a different key for every signature (no per-key work is reused).
  */
-function signatureFigures(scheme: typeof sm2Scheme, options: CryptoBenchOptions) {
+function signatureFigures(scheme: SignatureScheme, options: CryptoBenchOptions) {
   const count = options.batch;
   const signers = Array.from({ length: count }, (_, i) =>
     scheme.signer(sha256(encoder.encode(`bench ${scheme.id} ${i}`))),
@@ -177,6 +179,23 @@ function signatureFigures(scheme: typeof sm2Scheme, options: CryptoBenchOptions)
   };
 }
 
+/** Ed25519 verified by node:crypto with each key's KeyObject kept, as the scheme did before the engine. */
+function nodeCryptoEd25519(): SignatureScheme {
+  const keyObjects = new Map<string, KeyObject>();
+  return {
+    ...ed25519Scheme,
+    verify(publicKey, message, signature) {
+      const id = Buffer.from(publicKey).toString('latin1');
+      let key = keyObjects.get(id);
+      if (key === undefined) {
+        key = ed25519PublicKeyObject(publicKey);
+        keyObjects.set(id, key);
+      }
+      return ed25519VerifyNative(key, message, signature);
+    },
+  };
+}
+
 export function runCryptoBenchmark(options: CryptoBenchOptions) {
   return {
     benchmark: 'crypto',
@@ -192,5 +211,7 @@ export function runCryptoBenchmark(options: CryptoBenchOptions) {
     dkgOnChain: [dkgOnChainFigures(options.repeats, 4), dkgOnChainFigures(options.repeats, 16)],
     sm2: signatureFigures(sm2Scheme, options),
     ed25519: signatureFigures(ed25519Scheme, options),
+    // The control: the same signatures verified by node:crypto (OpenSSL), as before the engine.
+    ed25519NodeCrypto: signatureFigures(nodeCryptoEd25519(), options),
   };
 }
