@@ -10,6 +10,15 @@ import {
   ed25519VerifyNative,
 } from '../../src/crypto/ed25519.js';
 import { ED25519_BASE, ED25519_D, ED25519_P, Ed25519Engine } from '../../src/crypto/wasm/ed25519-engine.js';
+import { type EdwardsExports, generateEdwardsModule } from '../../src/crypto/wasm/edwards-module.js';
+import {
+  ELEMENT_BYTES,
+  ELEMENT_LIMBS,
+  Layout,
+  limbsOf25519,
+  valueOf25519,
+} from '../../src/crypto/wasm/field-25519.js';
+import { instantiate } from '../../src/crypto/wasm/module-writer.js';
 import { Prng } from '../../src/kit/prng.js';
 
 const L = ed25519.Point.CURVE().n;
@@ -43,6 +52,76 @@ const interestingScalars = (prng: Prng): bigint[] => [
   ...Array.from({ length: 40 }, () => randomBelow(prng, L)),
   ...Array.from({ length: 10 }, () => randomBelow(prng, 1n << 256n)),
 ];
+
+describe('the field modulo 2^255 − 19 in radix 2^25.5, against bigints', () => {
+  const wasm = instantiate(generateEdwardsModule(1)) as EdwardsExports;
+  const words = new Uint32Array(wasm.memory.buffer);
+  const [X, Y, OUT] = [
+    Layout.dataStart,
+    Layout.dataStart + ELEMENT_BYTES,
+    Layout.dataStart + 2 * ELEMENT_BYTES,
+  ];
+  const write = (address: number, limbs: number[]): void => words.set(limbs, address >>> 2);
+  const read = (address: number): bigint => {
+    wasm.freeze(address + 3 * ELEMENT_BYTES, address);
+    const base = (address + 3 * ELEMENT_BYTES) >>> 2;
+    return valueOf25519(words.subarray(base, base + ELEMENT_LIMBS));
+  };
+  const p = ED25519_P;
+  const prng = new Prng(5);
+  // Values at the edges (0, 1, p − 1, just below 2^255 as a non-canonical p + k) and random ones.
+  const values = [
+    0n,
+    1n,
+    2n,
+    19n,
+    p - 1n,
+    p - 2n,
+    (p - 1n) / 2n,
+    (1n << 254n) + 1n,
+    (1n << 26n) - 1n,
+    1n << 51n,
+  ];
+  for (let i = 0; i < 40; i++) values.push(randomBelow(prng, p));
+
+  it('multiplies, squares, adds and subtracts like bigints, including outputs fed back', () => {
+    for (const x of values) {
+      for (const y of values.slice(0, 20)) {
+        write(X, limbsOf25519(x));
+        write(Y, limbsOf25519(y));
+        wasm.mul(OUT, X, Y);
+        assert.equal(read(OUT), (x * y) % p, `${x} · ${y}`);
+        wasm.add(OUT, X, Y);
+        assert.equal(read(OUT), (x + y) % p, `${x} + ${y}`);
+        wasm.sub(OUT, X, Y);
+        assert.equal(read(OUT), (((x - y) % p) + p) % p, `${x} − ${y}`);
+        // Unreduced outputs as inputs: the limbs a product, a sum and a difference leave behind.
+        wasm.sub(OUT, X, Y);
+        wasm.mul(OUT, OUT, OUT);
+        wasm.add(OUT, OUT, X);
+        wasm.square(OUT, OUT);
+        const d = (((x - y) % p) + p) % p;
+        assert.equal(read(OUT), ((d * d + x) % p) ** 2n % p);
+      }
+      write(X, limbsOf25519(x));
+      wasm.square(OUT, X);
+      assert.equal(read(OUT), (x * x) % p);
+      wasm.squareTimes(OUT, X, 7);
+      assert.equal(read(OUT), x ** 128n % p);
+    }
+  });
+
+  it('freezes a non-canonical value (p + k below 2^255) and compares by value', () => {
+    for (const k of [0n, 1n, 18n]) {
+      // p + k written limb by limb: limb 0 holds 2^26 − 19 + k, the others all ones.
+      write(
+        X,
+        limbsOf25519(p).map((limb, i) => (i === 0 ? limb + Number(k) : limb)),
+      );
+      assert.equal(read(X), k);
+    }
+  });
+});
 
 describe('Ed25519 engine: curve arithmetic against noble', () => {
   const engine = new Ed25519Engine(2);

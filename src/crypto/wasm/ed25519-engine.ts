@@ -5,7 +5,13 @@ import {
   generateEdwardsModule,
   NIELS_BYTES,
 } from './edwards-module.js';
-import { Address, FIELD_BYTES, LIMBS } from './field-functions.js';
+import {
+  Layout as Address,
+  ELEMENT_LIMBS,
+  ELEMENT_BYTES as FIELD_BYTES,
+  limbsOf25519,
+  valueOf25519,
+} from './field-25519.js';
 import { instantiate } from './module-writer.js';
 
 /**
@@ -33,6 +39,7 @@ const KEY_WINDOW_BITS = 4;
 const NAF_WIDTH = 5;
 const NAF_POINTS = 1 << (NAF_WIDTH - 2); // P, 3P, …, 15P
 const SCALAR_BITS = 256;
+const SCALAR_WORDS = SCALAR_BITS / 32;
 const PAGE = 65536;
 
 /** Bytes of one key's table; the caller sizes its slot count with it. */
@@ -66,7 +73,7 @@ export class Ed25519Engine {
   private readonly element: number;
   private readonly buildPoints: number;
   private readonly buildPrefixes: number;
-  private readonly scalarWords = new Uint32Array(LIMBS + 1);
+  private readonly scalarWords = new Uint32Array(SCALAR_WORDS + 1);
   private readonly nafDigits = new Int8Array(SCALAR_BITS + 1);
 
   constructor(keyTableSlots: number) {
@@ -93,12 +100,9 @@ export class Ed25519Engine {
     };
     this.keyTablesAddress = take(keyTableSlots * KEY_TABLE_BYTES);
 
-    this.wasm = instantiate(generateEdwardsModule(ED25519_P, Math.ceil(next / PAGE))) as EdwardsExports;
+    this.wasm = instantiate(generateEdwardsModule(Math.ceil(next / PAGE))) as EdwardsExports;
     this.words = new Uint32Array(this.wasm.memory.buffer);
-    const rModP = (1n << 256n) % ED25519_P;
-    this.writeRaw(Address.rSquared, (rModP * rModP) % ED25519_P);
-    this.writeRaw(Address.rawOne, 1n);
-    this.writeRaw(Address.one, rModP);
+    this.writeField(Address.one, 1n);
     this.writeField(Address.curveConstant, (2n * ED25519_D) % ED25519_P);
     this.buildFixedTable(ED25519_BASE.x, ED25519_BASE.y, this.baseTable);
   }
@@ -179,12 +183,12 @@ export class Ed25519Engine {
     this.invert(zInverse, point + 2 * FIELD_BYTES);
     const x = this.element + 2 * FIELD_BYTES;
     wasm.mul(x, point, zInverse);
-    wasm.mul(x, x, Address.rawOne); // out of Montgomery form: the integer x, fully reduced
+    wasm.freeze(x, x);
     return (this.words[x >>> 2]! & 1) === encoding[31]! >>> 7;
   }
 
   /**
-   * out = z^(p − 2) = z⁻¹ (z ≠ 0), Montgomery form in and out: p − 2 = 2^255 − 21 by the chain
+   * out = z^(p − 2) = z⁻¹ (z ≠ 0): p − 2 = 2^255 − 21 by the chain
    * 2^5 − 1, 2^10 − 1, 2^20 − 1, 2^40 − 1, 2^50 − 1, 2^100 − 1, 2^200 − 1, 2^250 − 1 (254 squares,
    * 11 products).
    */
@@ -192,11 +196,11 @@ export class Ed25519Engine {
     const wasm = this.wasm;
     const e = (i: number): number => this.element + (3 + i) * FIELD_BYTES;
     const [z11, z2_5, z2_10, z2_50, t] = [e(0), e(1), e(2), e(3), e(4)];
-    wasm.mul(t, z, z); // z^2
+    wasm.square(t, z); // z^2
     wasm.squareTimes(z2_5, t, 2); // z^8
     wasm.mul(z2_5, z2_5, z); // z^9
     wasm.mul(z11, z2_5, t); // z^11
-    wasm.mul(t, z11, z11); // z^22
+    wasm.square(t, z11); // z^22
     wasm.mul(z2_5, z2_5, t); // z^31 = z^(2^5 − 1)
     wasm.squareTimes(t, z2_5, 5);
     wasm.mul(z2_10, t, z2_5); // 2^10 − 1
@@ -227,21 +231,21 @@ export class Ed25519Engine {
   /** Writes k (0 ≤ k < 2^256) into the scalar words, least significant first, with a zero top word. */
   private loadScalar(k: bigint): void {
     let v = k;
-    for (let j = 0; j < LIMBS; j++) {
+    for (let j = 0; j < SCALAR_WORDS; j++) {
       this.scalarWords[j] = Number(v & 0xffffffffn);
       v >>= 32n;
     }
-    this.scalarWords[LIMBS] = 0;
+    this.scalarWords[SCALAR_WORDS] = 0;
   }
 
   /** The same from 32 little-endian bytes. */
   private loadScalarBytes(bytes: Uint8Array): void {
-    for (let j = 0; j < LIMBS; j++) {
+    for (let j = 0; j < SCALAR_WORDS; j++) {
       const i = 4 * j;
       this.scalarWords[j] =
         (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)) >>> 0;
     }
-    this.scalarWords[LIMBS] = 0;
+    this.scalarWords[SCALAR_WORDS] = 0;
   }
 
   /** `count` bits (≤ 16) of the loaded scalar from bit `position`. */
@@ -392,32 +396,19 @@ export class Ed25519Engine {
     return { x, y: this.readField(out) };
   }
 
-  private writeRaw(address: number, value: bigint): void {
-    let v = value;
-    const base = address >>> 2;
-    for (let j = 0; j < LIMBS; j++) {
-      this.words[base + j] = Number(v & 0xffffffffn);
-      v >>= 32n;
-    }
-  }
-
-  private readRaw(address: number): bigint {
-    const base = address >>> 2;
-    let v = 0n;
-    for (let j = LIMBS - 1; j >= 0; j--) v = (v << 32n) | BigInt(this.words[base + j]!);
-    return v;
-  }
-
-  /** Writes v (0 ≤ v < p) in Montgomery form. */
+  /** Writes v (0 ≤ v < p). */
   private writeField(address: number, value: bigint): void {
-    this.writeRaw(address, value);
-    this.wasm.mul(address, address, Address.rSquared);
+    const base = address >>> 2;
+    limbsOf25519(value).forEach((limb, i) => {
+      this.words[base + i] = limb;
+    });
   }
 
-  /** Reads a Montgomery-form element as its value. */
+  /** Reads an element as its value below p. */
   private readField(address: number): bigint {
     const scratch = this.element + 7 * FIELD_BYTES;
-    this.wasm.mul(scratch, address, Address.rawOne);
-    return this.readRaw(scratch);
+    this.wasm.freeze(scratch, address);
+    const base = scratch >>> 2;
+    return valueOf25519(this.words.subarray(base, base + ELEMENT_LIMBS));
   }
 }

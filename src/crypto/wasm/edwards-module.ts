@@ -1,18 +1,17 @@
 import {
-  Address,
+  ELEMENT_BYTES,
   emitCalls,
-  emitFieldFunctions,
-  FIELD_BYTES,
-  type FieldExports,
-  field,
+  emitField25519,
+  type Field25519Exports,
+  coordinate as field,
+  Layout,
   temporary,
-} from './field-functions.js';
+} from './field-25519.js';
 import { ModuleWriter, Op, ValueType } from './module-writer.js';
 
 /**
- * Generates a WebAssembly module with the arithmetic of a twisted Edwards curve with a = −1,
- * −x² + y² = 1 + d·x²·y² (Ed25519's curve over p = 2^255 − 19): the field of field-functions.ts and
- * the point formulas in extended coordinates (X : Y : Z : T with x = X/Z, y = Y/Z, x·y = T/Z).
+ * Generates a WebAssembly module with the arithmetic of Ed25519's curve, the twisted Edwards curve
+ * −x² + y² = 1 + d·x²·y² over p = 2^255 − 19 (a = −1): the field of field-25519.ts and the point formulas in extended coordinates (X : Y : Z : T with x = X/Z, y = Y/Z, x·y = T/Z).
  * With a = −1 a square and d not one, these addition formulas are complete: they hold for every
  * pair of points, equal, opposite or the identity, so no caller tests for special cases.
  *
@@ -20,18 +19,18 @@ import { ModuleWriter, Op, ValueType } from './module-writer.js';
  * - extended (X, Y, Z, T): the accumulator;
  * - niels (y + x, y − x, 2d·x·y): an affine table entry, added in 7 products;
  * - cached (Y + X, Y − X, 2d·T, 2Z): a projective table entry, added in 8 products.
- * The module reads 2d from `Address.curveConstant`.
+ * The module reads 2d from `Layout.curveConstant`.
  */
 
 /** An extended point: X, Y, Z, T. */
-export const EXTENDED_BYTES = 4 * FIELD_BYTES;
+export const EXTENDED_BYTES = 4 * ELEMENT_BYTES;
 /** A niels point: y + x, y − x, 2d·x·y. */
-export const NIELS_BYTES = 3 * FIELD_BYTES;
+export const NIELS_BYTES = 3 * ELEMENT_BYTES;
 /** A cached point: Y + X, Y − X, 2d·T, 2Z. */
-export const CACHED_BYTES = 4 * FIELD_BYTES;
+export const CACHED_BYTES = 4 * ELEMENT_BYTES;
 
 /** The exported functions. All addresses are byte offsets into `memory`; outputs may alias inputs. */
-export interface EdwardsExports extends FieldExports {
+export interface EdwardsExports extends Field25519Exports {
   /** out = x^(2^n), n ≥ 1. */
   squareTimes(out: number, x: number, n: number): void;
   /** out = 2P, P and out extended (P's T is not read). */
@@ -46,10 +45,10 @@ export interface EdwardsExports extends FieldExports {
   affineYEquals(p: number, c: number): number;
 }
 
-export function generateEdwardsModule(p: bigint, memoryPages: number): Uint8Array {
+export function generateEdwardsModule(memoryPages: number): Uint8Array {
   const module = new ModuleWriter(memoryPages);
   const { i32 } = ValueType;
-  const { mul, add, sub, copy, equal } = emitFieldFunctions(module, p);
+  const { mul, square, add, sub, copy, equal } = emitField25519(module);
   const squareTimes = module.declare([i32, i32, i32], [], 'squareTimes');
   const double = module.declare([i32, i32], [], 'double');
   const addNiels = module.declare([i32, i32, i32], [], 'addNiels');
@@ -62,10 +61,10 @@ export function generateEdwardsModule(p: bigint, memoryPages: number): Uint8Arra
   {
     const body = squareTimes.body;
     const f = emitCalls(body);
-    f.call(mul, field(0, 0), field(1, 0), field(1, 0));
+    f.call(square, field(0, 0), field(1, 0));
     body.get(2).i32(1).op(Op.i32Sub).set(2);
     body.get(2).ifThen().loop();
-    f.call(mul, field(0, 0), field(0, 0), field(0, 0));
+    f.call(square, field(0, 0), field(0, 0));
     body.get(2).i32(1).op(Op.i32Sub).tee(2).brIf(0);
     body.end().end();
   }
@@ -83,12 +82,12 @@ export function generateEdwardsModule(p: bigint, memoryPages: number): Uint8Arra
   {
     const f = emitCalls(double.body);
     const [X, Y, Z] = [field(1, 0), field(1, 1), field(1, 2)];
-    f.call(mul, T(0), X, X);
-    f.call(mul, T(1), Y, Y);
-    f.call(mul, T(2), Z, Z);
+    f.call(square, T(0), X);
+    f.call(square, T(1), Y);
+    f.call(square, T(2), Z);
     f.call(add, T(2), T(2), T(2)); // 2Z²
     f.call(add, T(3), X, Y);
-    f.call(mul, T(3), T(3), T(3)); // (X + Y)²
+    f.call(square, T(3), T(3)); // (X + Y)²
     f.call(add, T(4), T(1), T(0)); // H
     f.call(sub, T(5), T(1), T(0)); // G
     f.call(sub, T(6), T(3), T(4)); // E
@@ -135,7 +134,7 @@ export function generateEdwardsModule(p: bigint, memoryPages: number): Uint8Arra
     f.call(add, T(0), Y, X);
     f.call(sub, T(1), Y, X);
     f.call(add, T(2), Z, Z);
-    f.call(mul, field(0, 2), Tp, Address.curveConstant);
+    f.call(mul, field(0, 2), Tp, Layout.curveConstant);
     f.call(copy, field(0, 0), T(0));
     f.call(copy, field(0, 1), T(1));
     f.call(copy, field(0, 3), T(2));

@@ -2,7 +2,8 @@ import { type FunctionBody, type ModuleWriter, Op, ValueType } from './module-wr
 
 /**
  * Arithmetic modulo a prime of 225 to 256 bits, emitted into a WebAssembly module that a curve's
- * generator then extends with its point formulas (weierstrass-module.ts, edwards-module.ts):
+ * generator then extends with its point formulas (weierstrass-module.ts; Ed25519 has a faster
+ * field of its own, field-25519.ts):
  * field elements as eight 32-bit limbs in Montgomery form (R = 2^256), products by coarsely
  * integrated operand scanning (64-bit lanes hold a 32×32-bit product plus two 32-bit carries
  * exactly). Every function takes byte addresses of its operands in the module's memory.
