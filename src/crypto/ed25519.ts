@@ -110,7 +110,7 @@ interface DecodedKey {
 }
 
 // Only accepted keys are remembered: a refused key stays refused, and is checked again each time.
-// 256 tables of 50 KB: a busy chain's committee and its most active senders. A table costs about
+// 256 tables of 102 KB: a busy chain's committee and its most active senders. A table costs about
 // three verifications by the NAF path more than it saves per use, so a key's 4th use earns one.
 const TABLED_KEYS_LIMIT = 256;
 const knownKeys = new KnownKeys<DecodedKey>({ keys: 4096, slots: TABLED_KEYS_LIMIT, usesBeforeTable: 4 });
