@@ -27,6 +27,8 @@ export interface ShardedCampaignReport {
   readonly localCommitted: number;
   readonly refusedDecisions: number;
   readonly crossMessagesLost: number;
+  /** Committees (of all runs) whose messages went through the asynchronous scheduler. */
+  readonly asyncCommittees: number;
   readonly failingSeeds: readonly number[];
   readonly wallMs: number;
 }
@@ -60,6 +62,7 @@ export function runShardedCampaign(
     localCommitted: 0,
     refusedDecisions: 0,
     crossMessagesLost: 0,
+    asyncCommittees: 0,
   };
   const failingSeeds: number[] = [];
   const { seeds, seedStart, onRun, ...run } = options;
@@ -78,6 +81,7 @@ export function runShardedCampaign(
     totals.crossShardCommitted += result.crossShardCommitted;
     totals.crossShardAborted += result.crossShardAborted;
     totals.localCommitted += result.localCommitted;
+    totals.asyncCommittees += result.schedulers.filter((scheduler) => scheduler === 'async').length;
     totals.refusedDecisions += Object.values(result.refusedDecisions).reduce((a, b) => a + b, 0);
     totals.crossMessagesLost += result.crossMessagesLost;
   }

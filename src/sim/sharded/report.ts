@@ -5,7 +5,7 @@ import type { InvariantChecker } from '../checks.js';
 import { ByzantineShardNode } from './byzantine-master.js';
 import type { RootNode } from './root-node.js';
 import { ShardNode } from './shard-node.js';
-import type { ShardedOptions, ShardedResult } from './types.js';
+import type { CommitteeScheduler, ShardedOptions, ShardedResult } from './types.js';
 import { shardAccounts } from './workload.js';
 
 /** What the report reads of a finished sharded run. */
@@ -22,6 +22,8 @@ export interface ReportView {
   readonly crossMessagesLost: number;
   readonly nowMs: number;
   readonly restarts: number;
+  readonly schedulers: readonly CommitteeScheduler[];
+  readonly heldMessages: readonly number[];
   shardNodes(shard: number): ShardNode[];
   rootNodes(): RootNode[];
   shardHeights(): number[];
@@ -192,6 +194,8 @@ export function shardedReport(
     followerFinalHeights: Array.from({ length: K }, (_, s) => follower.finalHeight(s)),
     virtualMs: run.nowMs,
     restarts: run.restarts,
+    schedulers: run.schedulers,
+    heldMessages: run.heldMessages,
     problems,
   };
 }

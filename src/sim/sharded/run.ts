@@ -17,6 +17,8 @@ import {
 } from '../../sharding/index.js';
 import { dagAdapter } from '../adapters/dag.js';
 import type { EquivocationMonitor } from '../adapters/types.js';
+import type { SimView } from '../adversary.js';
+import { AsyncNetwork } from '../async-network.js';
 import { InvariantChecker } from '../checks.js';
 import { SimError } from '../errors.js';
 import { drawFaultPlan, type FaultPlan } from '../faults.js';
@@ -31,7 +33,7 @@ import { RootNode, rootAccepts } from './root-node.js';
 import { CommitteeNetworks, type CommitteeSpan, scopedCore } from './scope.js';
 import { encodeShardEntry, shardAccepts } from './shard-entry.js';
 import { ShardNode, type ShardNodeLinks } from './shard-node.js';
-import type { ShardedOptions, ShardedResult } from './types.js';
+import type { CommitteeScheduler, ShardedOptions, ShardedResult } from './types.js';
 import { CYCLE_MS, planTrades, shardAccounts } from './workload.js';
 
 export type { ShardedOptions, ShardedResult } from './types.js';
@@ -40,6 +42,8 @@ export type { ShardedOptions, ShardedResult } from './types.js';
 export const ROOT_SHARD = 0xffff;
 const CHAIN_ID = 'gridshard-sim-sharded';
 const TX_WINDOW_MS = 2500;
+/** The label of the stream each committee's scheduler is drawn from. */
+const SCHEDULER_STREAM = 0x5c4ed;
 const CHECK_EVERY_MS = 100;
 /** A client sends its trade again if a shard of it has not ordered it by then. */
 const CLIENT_RETRY_MS = 1500;
@@ -84,6 +88,7 @@ class ShardedSimulation {
   private readonly honest: number[][] = [];
   private readonly faulty: number[][] = [];
   private readonly plans: FaultPlan[] = [];
+  private readonly schedulers: CommitteeScheduler[] = [];
   private readonly committees: Committee[] = [];
   private readonly directory: ShardDirectory;
   /** Each validator's own view of the directory (by run identity): see `ownDirectory`. */
@@ -110,6 +115,7 @@ class ShardedSimulation {
     const K = options.shards;
     const sizes = [...Array.from({ length: K }, () => options.nodesPerShard), rootN];
     const faultyCounts = [...Array.from({ length: K }, () => options.faultyPerShard), rootF];
+    const schedulerStream = new Prng(options.seed).fork(SCHEDULER_STREAM);
     let offset = 0;
     sizes.forEach((size, c) => {
       this.spans.push({ offset, size });
@@ -126,7 +132,16 @@ class ShardedSimulation {
       this.faulty.push(order.slice(0, faultyCounts[c]!).sort((a, b) => a - b));
       this.honest.push(order.slice(faultyCounts[c]!).sort((a, b) => a - b));
       const drawn = drawFaultPlan(this.rng.fork(200 + c), size, this.honest[c]!, false);
-      this.plans.push(options.calm ? { ...drawn, partition: null, crash: null, dropProbability: 0 } : drawn);
+      // Drawn from a stream of its own, so every other draw of a seed stays as it was.
+      const scheduler: CommitteeScheduler =
+        options.calm === true || schedulerStream.fork(c).int(3) > 0 ? 'fault-plan' : 'async';
+      this.schedulers.push(scheduler);
+      // Under the asynchronous scheduler the held messages are the committee's faults.
+      this.plans.push(
+        options.calm || scheduler === 'async'
+          ? { ...drawn, partition: null, crash: null, dropProbability: 0 }
+          : drawn,
+      );
       this.checkers.push(new InvariantChecker(this.honest[c]!, size));
       this.monitors.push(this.adapter.equivocationMonitor());
     });
@@ -139,7 +154,12 @@ class ShardedSimulation {
     };
     this.networks = new CommitteeNetworks(
       this.spans,
-      this.plans.map((plan, c) => new PlanNetwork(plan, this.rng.fork(300 + c))),
+      this.plans.map((plan, c) => {
+        const planNetwork = new PlanNetwork(plan, this.rng.fork(300 + c));
+        return this.schedulers[c] === 'async'
+          ? this.asyncNetwork(c, schedulerStream.fork(100 + c))
+          : planNetwork;
+      }),
     );
     // Forks in this order: forking draws from the run's stream, and seeds replay as before.
     const courierRng = this.rng.fork(400);
@@ -195,6 +215,31 @@ class ShardedSimulation {
 
   private committeeOf(id: number): number {
     return this.networks.committeeOf(id);
+  }
+
+  /**
+   * The consensus issue's asynchronous scheduler over committee c: the adversary orders delivery,
+   * starving the authors, receivers or message kinds it targets (coin shares, a wave's likely
+   * supporters) until its release time, after which delivery is prompt again.
+   */
+  private asyncNetwork(c: number, rng: Prng): AsyncNetwork {
+    const { offset, size } = this.spans[c]!;
+    const view: SimView = {
+      n: size,
+      honest: this.honest[c]!,
+      faulty: this.faulty[c]!,
+      now: () => this.loop.now,
+      core: (instance) => this.cores[offset + instance] ?? null,
+    };
+    const window = this.options.tradeWindowMs ?? TX_WINDOW_MS;
+    return new AsyncNetwork(
+      this.adapter,
+      view,
+      rng.fork(2),
+      window + rng.range(500, 3000),
+      5,
+      rng.range(100, 400),
+    );
   }
 
   /**
@@ -412,7 +457,7 @@ class ShardedSimulation {
       };
       this.loop.schedule(atMs, send);
     }
-    let faultsEnd = this.options.tradeWindowMs ?? TX_WINDOW_MS;
+    let faultsEnd = Math.max(this.options.tradeWindowMs ?? TX_WINDOW_MS, this.networks.releaseAllAtMs);
     this.plans.forEach((plan, c) => {
       faultsEnd = Math.max(faultsEnd, plan.partition?.healMs ?? 0);
       if (plan.crash === null) return;
@@ -526,6 +571,8 @@ class ShardedSimulation {
         crossMessagesLost: this.courier.lost,
         nowMs: this.now,
         restarts: this.restarts,
+        schedulers: this.schedulers,
+        heldMessages: [...this.networks.held],
         shardNodes: (shard: number) => this.honestShardNodes(shard),
         rootNodes: () => this.honestRootNodes(),
         shardHeights: () => this.shardHeights(),

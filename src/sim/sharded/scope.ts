@@ -39,20 +39,52 @@ export function scopedCore(
   };
 }
 
-/** Each committee's own seeded network (delays, losses, its partition), on committee indices. */
+/**
+ * Each committee's own network on committee indices: its seeded fault plan (delays, losses, its
+ * partition) or an adversarial scheduler that holds messages (`AsyncNetwork`). Held messages come
+ * back through `release`, each committee's at the latest at its own release time.
+ */
 export class CommitteeNetworks implements DeliveryPolicy<unknown> {
+  readonly releaseAllAtMs: number;
+  readonly tickMs: number | undefined;
+  /** Messages each committee's network held rather than scheduled when they were sent. */
+  readonly held: number[];
+
   constructor(
     private readonly spans: readonly CommitteeSpan[],
     private readonly networks: readonly Network[],
-  ) {}
+  ) {
+    this.releaseAllAtMs = Math.max(0, ...networks.map((network) => network.releaseAllAtMs));
+    const ticks = networks.flatMap((network) =>
+      network.releaseAllAtMs > 0 && network.tickMs !== undefined ? [network.tickMs] : [],
+    );
+    this.tickMs = ticks.length === 0 ? undefined : Math.min(...ticks);
+    this.held = networks.map(() => 0);
+  }
 
   route(envelope: Envelope<unknown>, nowMs: number): readonly number[] | null {
     const c = this.committeeOf(envelope.fromId);
     const span = this.spans[c]!;
-    return this.networks[c]!.route(
+    const due = this.networks[c]!.route(
       { ...envelope, fromId: envelope.fromId - span.offset, toId: envelope.toId - span.offset },
       nowMs,
     );
+    if (due === null) this.held[c]!++;
+    return due;
+  }
+
+  release(nowMs: number): readonly Envelope<unknown>[] {
+    const out: Envelope<unknown>[] = [];
+    this.networks.forEach((network, c) => {
+      if (network.releaseAllAtMs === 0) return;
+      const due = nowMs >= network.releaseAllAtMs ? network.drain() : network.release(nowMs);
+      for (const envelope of due) out.push(this.toRun(c, envelope));
+    });
+    return out;
+  }
+
+  drain(): readonly Envelope<unknown>[] {
+    return this.networks.flatMap((network, c) => network.drain().map((envelope) => this.toRun(c, envelope)));
   }
 
   committeeOf(id: number): number {
@@ -61,5 +93,11 @@ export class CommitteeNetworks implements DeliveryPolicy<unknown> {
       if (id >= span.offset && id < span.offset + span.size) return c;
     }
     throw new RangeError(`identity ${id} is in no committee`);
+  }
+
+  /** A held envelope back in run identities (route renamed them to the committee's). */
+  private toRun(c: number, envelope: Envelope<unknown>): Envelope<unknown> {
+    const { offset } = this.spans[c]!;
+    return { ...envelope, fromId: envelope.fromId + offset, toId: envelope.toId + offset };
   }
 }

@@ -51,6 +51,14 @@ export interface ShardedMeasurement {
   readonly tradesPlanned: number;
 }
 
+/**
+ * How a committee's messages travel in a sharded run: `fault-plan` (heavy-tailed delays,
+ * duplicates, drops, a partition that heals, a crash and restart) or `async` (the consensus
+ * simulator's asynchronous scheduler: the adversary orders delivery and starves what it targets
+ * until a release time).
+ */
+export type CommitteeScheduler = 'fault-plan' | 'async';
+
 export interface ShardedResult {
   readonly seed: number;
   readonly shards: number;
@@ -83,6 +91,10 @@ export interface ShardedResult {
   readonly followerFinalHeights: readonly number[];
   readonly virtualMs: number;
   readonly restarts: number;
+  /** Each committee's network (shards in order, then the root): its fault plan, or the asynchronous scheduler. */
+  readonly schedulers: readonly CommitteeScheduler[];
+  /** Per committee, the messages its network held (the asynchronous scheduler's; a fault plan holds none). */
+  readonly heldMessages: readonly number[];
   readonly problems: readonly string[];
   readonly measured?: ShardedMeasurement;
 }
