@@ -17,7 +17,7 @@ import { KnownKeys } from './wasm/known-keys.js';
  * as raw bytes: a 32-byte seed as the private key and a 32-byte public key, and KeyObjects are
  * built through fixed DER prefixes, the fastest import. Verification, where everything is public,
  * runs the equation on generated WebAssembly (src/crypto/wasm/ed25519-engine.ts) with a window
- * table per busy key: about twice as fast as node:crypto for a key seen often (docs/PERFORMANCE.md).
+ * table per busy key: about 2.5 times node:crypto's rate for a key seen often (docs/PERFORMANCE.md).
  */
 export const ED25519_PUBLIC_KEY_LENGTH = 32;
 export const ED25519_SEED_LENGTH = 32;

@@ -5,13 +5,7 @@ import {
   generateEdwardsModule,
   NIELS_BYTES,
 } from './edwards-module.js';
-import {
-  Layout as Address,
-  ELEMENT_LIMBS,
-  ELEMENT_BYTES as FIELD_BYTES,
-  limbsOf25519,
-  valueOf25519,
-} from './field-25519.js';
+import { ELEMENT_BYTES, ELEMENT_LIMBS, Layout, limbsOf25519, valueOf25519 } from './field-25519.js';
 import { instantiate } from './module-writer.js';
 
 /**
@@ -82,7 +76,7 @@ export class Ed25519Engine {
     this.keyTableSlots = keyTableSlots;
     const baseBytes = tableBytes(BASE_WINDOW_BITS);
     const largestTablePoints = baseBytes / NIELS_BYTES;
-    let next = Address.dataStart;
+    let next = Layout.dataStart;
     const take = (bytes: number): number => {
       const at = next;
       next += bytes;
@@ -92,9 +86,9 @@ export class Ed25519Engine {
     this.negated = take(CACHED_BYTES);
     this.cached = take(CACHED_BYTES);
     this.nafTable = take(NAF_POINTS * CACHED_BYTES);
-    this.element = take(8 * FIELD_BYTES);
+    this.element = take(8 * ELEMENT_BYTES);
     this.buildPoints = take(largestTablePoints * EXTENDED_BYTES);
-    this.buildPrefixes = take(largestTablePoints * FIELD_BYTES);
+    this.buildPrefixes = take(largestTablePoints * ELEMENT_BYTES);
     this.baseTable = {
       address: take(baseBytes),
       windowBits: BASE_WINDOW_BITS,
@@ -104,8 +98,8 @@ export class Ed25519Engine {
 
     this.wasm = instantiate(generateEdwardsModule(Math.ceil(next / PAGE))) as EdwardsExports;
     this.words = new Uint32Array(this.wasm.memory.buffer);
-    this.writeField(Address.one, 1n);
-    this.writeField(Address.curveConstant, (2n * ED25519_D) % ED25519_P);
+    this.writeField(Layout.one, 1n);
+    this.writeField(Layout.curveConstant, (2n * ED25519_D) % ED25519_P);
     this.buildFixedTable(ED25519_BASE.x, ED25519_BASE.y, this.baseTable);
   }
 
@@ -181,9 +175,9 @@ export class Ed25519Engine {
     const yElement = this.element;
     this.writeField(yElement, y);
     if (wasm.affineYEquals(point, yElement) !== 1) return false;
-    const zInverse = this.element + FIELD_BYTES;
-    this.invert(zInverse, point + 2 * FIELD_BYTES);
-    const x = this.element + 2 * FIELD_BYTES;
+    const zInverse = this.element + ELEMENT_BYTES;
+    this.invert(zInverse, point + 2 * ELEMENT_BYTES);
+    const x = this.element + 2 * ELEMENT_BYTES;
     wasm.mul(x, point, zInverse);
     wasm.freeze(x, x);
     return (this.words[x >>> 2]! & 1) === encoding[31]! >>> 7;
@@ -196,7 +190,7 @@ export class Ed25519Engine {
    */
   private invert(out: number, z: number): void {
     const wasm = this.wasm;
-    const e = (i: number): number => this.element + (3 + i) * FIELD_BYTES;
+    const e = (i: number): number => this.element + (3 + i) * ELEMENT_BYTES;
     const [z11, z2_5, z2_10, z2_50, t] = [e(0), e(1), e(2), e(3), e(4)];
     wasm.square(t, z); // z^2
     wasm.squareTimes(z2_5, t, 2); // z^8
@@ -224,10 +218,10 @@ export class Ed25519Engine {
 
   private setIdentity(point: number): void {
     const wasm = this.wasm;
-    wasm.copy(point, Address.zero);
-    wasm.copy(point + FIELD_BYTES, Address.one);
-    wasm.copy(point + 2 * FIELD_BYTES, Address.one);
-    wasm.copy(point + 3 * FIELD_BYTES, Address.zero);
+    wasm.copy(point, Layout.zero);
+    wasm.copy(point + ELEMENT_BYTES, Layout.one);
+    wasm.copy(point + 2 * ELEMENT_BYTES, Layout.one);
+    wasm.copy(point + 3 * ELEMENT_BYTES, Layout.zero);
   }
 
   /** Writes k (0 ≤ k < 2^256) into the scalar words, least significant first, with a zero top word. */
@@ -277,9 +271,9 @@ export class Ed25519Engine {
       let entry = table.address + (w * half + Math.abs(digit) - 1) * NIELS_BYTES;
       if (digit < 0) {
         // −(x, y) = (−x, y): swap y + x and y − x, negate 2d·x·y.
-        wasm.copy(this.negated, entry + FIELD_BYTES);
-        wasm.copy(this.negated + FIELD_BYTES, entry);
-        wasm.sub(this.negated + 2 * FIELD_BYTES, Address.zero, entry + 2 * FIELD_BYTES);
+        wasm.copy(this.negated, entry + ELEMENT_BYTES);
+        wasm.copy(this.negated + ELEMENT_BYTES, entry);
+        wasm.sub(this.negated + 2 * ELEMENT_BYTES, Layout.zero, entry + 2 * ELEMENT_BYTES);
         entry = this.negated;
       }
       wasm.addNiels(acc, acc, entry);
@@ -328,10 +322,10 @@ export class Ed25519Engine {
       let entry = table + ((Math.abs(digit) - 1) >> 1) * CACHED_BYTES;
       if (digit < 0) {
         // −(X : Y : Z : T): swap Y + X and Y − X, negate 2d·T, keep 2Z.
-        wasm.copy(this.negated, entry + FIELD_BYTES);
-        wasm.copy(this.negated + FIELD_BYTES, entry);
-        wasm.sub(this.negated + 2 * FIELD_BYTES, Address.zero, entry + 2 * FIELD_BYTES);
-        wasm.copy(this.negated + 3 * FIELD_BYTES, entry + 3 * FIELD_BYTES);
+        wasm.copy(this.negated, entry + ELEMENT_BYTES);
+        wasm.copy(this.negated + ELEMENT_BYTES, entry);
+        wasm.sub(this.negated + 2 * ELEMENT_BYTES, Layout.zero, entry + 2 * ELEMENT_BYTES);
+        wasm.copy(this.negated + 3 * ELEMENT_BYTES, entry + 3 * ELEMENT_BYTES);
         entry = this.negated;
       }
       wasm.addCached(acc, acc, entry);
@@ -356,12 +350,12 @@ export class Ed25519Engine {
       for (let k = 2; k <= half; k++)
         wasm.addCached(point(w * half + k - 1), point(w * half + k - 2), this.cached);
     }
-    const prefix = (index: number): number => this.buildPrefixes + index * FIELD_BYTES;
-    const zOf = (index: number): number => point(index) + 2 * FIELD_BYTES;
+    const prefix = (index: number): number => this.buildPrefixes + index * ELEMENT_BYTES;
+    const zOf = (index: number): number => point(index) + 2 * ELEMENT_BYTES;
     wasm.copy(prefix(0), zOf(0));
     for (let i = 1; i < count; i++) wasm.mul(prefix(i), prefix(i - 1), zOf(i));
     const running = this.element;
-    const zInverse = this.element + FIELD_BYTES;
+    const zInverse = this.element + ELEMENT_BYTES;
     this.invert(running, prefix(count - 1));
     for (let i = count - 1; i >= 0; i--) {
       if (i > 0) {
@@ -372,29 +366,29 @@ export class Ed25519Engine {
       const out = table.address + i * NIELS_BYTES;
       // x and y into the point's X and Y, then y + x, y − x, 2d·x·y.
       wasm.mul(at, at, zInverse);
-      wasm.mul(at + FIELD_BYTES, at + FIELD_BYTES, zInverse);
-      wasm.add(out, at + FIELD_BYTES, at);
-      wasm.sub(out + FIELD_BYTES, at + FIELD_BYTES, at);
-      wasm.mul(out + 2 * FIELD_BYTES, at, at + FIELD_BYTES);
-      wasm.mul(out + 2 * FIELD_BYTES, out + 2 * FIELD_BYTES, Address.curveConstant);
+      wasm.mul(at + ELEMENT_BYTES, at + ELEMENT_BYTES, zInverse);
+      wasm.add(out, at + ELEMENT_BYTES, at);
+      wasm.sub(out + ELEMENT_BYTES, at + ELEMENT_BYTES, at);
+      wasm.mul(out + 2 * ELEMENT_BYTES, at, at + ELEMENT_BYTES);
+      wasm.mul(out + 2 * ELEMENT_BYTES, out + 2 * ELEMENT_BYTES, Layout.curveConstant);
     }
   }
 
   /** Writes the affine (x, y) as the extended (x : y : 1 : x·y). */
   private writeExtended(address: number, x: bigint, y: bigint): void {
     this.writeField(address, x);
-    this.writeField(address + FIELD_BYTES, y);
-    this.wasm.copy(address + 2 * FIELD_BYTES, Address.one);
-    this.wasm.mul(address + 3 * FIELD_BYTES, address, address + FIELD_BYTES);
+    this.writeField(address + ELEMENT_BYTES, y);
+    this.wasm.copy(address + 2 * ELEMENT_BYTES, Layout.one);
+    this.wasm.mul(address + 3 * ELEMENT_BYTES, address, address + ELEMENT_BYTES);
   }
 
   private readAffine(address: number): { x: bigint; y: bigint } {
-    const zInverse = this.element + FIELD_BYTES;
-    const out = this.element + 2 * FIELD_BYTES;
-    this.invert(zInverse, address + 2 * FIELD_BYTES);
+    const zInverse = this.element + ELEMENT_BYTES;
+    const out = this.element + 2 * ELEMENT_BYTES;
+    this.invert(zInverse, address + 2 * ELEMENT_BYTES);
     this.wasm.mul(out, address, zInverse);
     const x = this.readField(out);
-    this.wasm.mul(out, address + FIELD_BYTES, zInverse);
+    this.wasm.mul(out, address + ELEMENT_BYTES, zInverse);
     return { x, y: this.readField(out) };
   }
 
@@ -408,7 +402,7 @@ export class Ed25519Engine {
 
   /** Reads an element as its value below p. */
   private readField(address: number): bigint {
-    const scratch = this.element + 7 * FIELD_BYTES;
+    const scratch = this.element + 7 * ELEMENT_BYTES;
     this.wasm.freeze(scratch, address);
     const base = scratch >>> 2;
     return valueOf25519(this.words.subarray(base, base + ELEMENT_LIMBS));
