@@ -1,10 +1,8 @@
-import type { KeyObject } from 'node:crypto';
 import {
   ED25519_PUBLIC_KEY_LENGTH,
   ED25519_SIGNATURE_LENGTH,
   ed25519KeyPairFromSeed,
   ed25519PrivateKeyObject,
-  ed25519PublicKeyObject,
   ed25519Sign,
   ed25519Verify,
 } from './ed25519.js';

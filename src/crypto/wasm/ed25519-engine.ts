@@ -7,6 +7,7 @@ import {
 } from './edwards-module.js';
 import { ELEMENT_BYTES, ELEMENT_LIMBS, Layout, limbsOf25519, valueOf25519 } from './field-25519.js';
 import { instantiate } from './module-writer.js';
+import { ScalarDigits } from './scalar-digits.js';
 
 /**
  * The Ed25519 verification equation on the generated WebAssembly arithmetic: whether
@@ -34,8 +35,6 @@ const BASE_WINDOW_BITS = 8;
 const KEY_WINDOW_BITS = 5;
 const NAF_WIDTH = 5;
 const NAF_POINTS = 1 << (NAF_WIDTH - 2); // P, 3P, …, 15P
-const SCALAR_BITS = 256;
-const SCALAR_WORDS = SCALAR_BITS / 32;
 const PAGE = 65536;
 
 /** Bytes of one key's table; the caller sizes its slot count with it. */
@@ -48,7 +47,7 @@ interface FixedTable {
 }
 
 function windowsFor(bits: number): number {
-  return Math.ceil(SCALAR_BITS / bits) + 1;
+  return Math.ceil(ScalarDigits.BITS / bits) + 1;
 }
 
 function tableBytes(bits: number): number {
@@ -69,8 +68,7 @@ export class Ed25519Engine {
   private readonly element: number;
   private readonly buildPoints: number;
   private readonly buildPrefixes: number;
-  private readonly scalarWords = new Uint32Array(SCALAR_WORDS + 1);
-  private readonly nafDigits = new Int8Array(SCALAR_BITS + 1);
+  private readonly scalar = new ScalarDigits();
 
   constructor(keyTableSlots: number) {
     this.keyTableSlots = keyTableSlots;
@@ -128,10 +126,10 @@ export class Ed25519Engine {
     if (slot === undefined) this.multiplyByNaf(acc, px, py, k);
     else {
       this.setIdentity(acc);
-      this.loadScalar(k);
+      this.scalar.load(k);
       this.addFixed(acc, this.keyTable(slot));
     }
-    this.loadScalarBytes(s);
+    this.scalar.loadBytes(s);
     this.addFixed(acc, this.baseTable);
     return this.encodes(acc, encoding);
   }
@@ -145,7 +143,7 @@ export class Ed25519Engine {
   /** [k]P by a fixed table in `slot`, affine (for tests). */
   multiplyByTable(slot: number, k: bigint): { x: bigint; y: bigint } {
     this.setIdentity(this.accumulator);
-    this.loadScalar(k);
+    this.scalar.load(k);
     this.addFixed(this.accumulator, this.keyTable(slot));
     return this.readAffine(this.accumulator);
   }
@@ -153,7 +151,7 @@ export class Ed25519Engine {
   /** [k]B by the base table, affine (for tests). */
   multiplyBase(k: bigint): { x: bigint; y: bigint } {
     this.setIdentity(this.accumulator);
-    this.loadScalar(k);
+    this.scalar.load(k);
     this.addFixed(this.accumulator, this.baseTable);
     return this.readAffine(this.accumulator);
   }
@@ -224,50 +222,11 @@ export class Ed25519Engine {
     wasm.copy(point + 3 * ELEMENT_BYTES, Layout.zero);
   }
 
-  /** Writes k (0 ≤ k < 2^256) into the scalar words, least significant first, with a zero top word. */
-  private loadScalar(k: bigint): void {
-    let v = k;
-    for (let j = 0; j < SCALAR_WORDS; j++) {
-      this.scalarWords[j] = Number(v & 0xffffffffn);
-      v >>= 32n;
-    }
-    this.scalarWords[SCALAR_WORDS] = 0;
-  }
-
-  /** The same from 32 little-endian bytes. */
-  private loadScalarBytes(bytes: Uint8Array): void {
-    for (let j = 0; j < SCALAR_WORDS; j++) {
-      const i = 4 * j;
-      this.scalarWords[j] =
-        (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)) >>> 0;
-    }
-    this.scalarWords[SCALAR_WORDS] = 0;
-  }
-
-  /** `count` bits (≤ 16) of the loaded scalar from bit `position`. */
-  private bits(position: number, count: number): number {
-    const word = position >>> 5;
-    const shift = position & 31;
-    let value = this.scalarWords[word]! >>> shift;
-    if (shift + count > 32 && word + 1 < this.scalarWords.length)
-      value |= this.scalarWords[word + 1]! << (32 - shift);
-    return value & ((1 << count) - 1);
-  }
-
-  /** acc += (loaded scalar)·P from P's fixed-window table, in signed digits. */
+  /** acc += (the loaded scalar)·P from P's fixed-window table. */
   private addFixed(acc: number, table: FixedTable): void {
     const wasm = this.wasm;
-    const { windowBits, windows } = table;
-    const half = 1 << (windowBits - 1);
-    let carry = 0;
-    for (let w = 0; w < windows; w++) {
-      let digit = this.bits(w * windowBits, windowBits) + carry;
-      carry = 0;
-      if (digit > half) {
-        digit -= 1 << windowBits;
-        carry = 1;
-      }
-      if (digit === 0) continue;
+    const half = 1 << (table.windowBits - 1);
+    this.scalar.forEachWindowDigit(table.windowBits, table.windows, (w, digit) => {
       let entry = table.address + (w * half + Math.abs(digit) - 1) * NIELS_BYTES;
       if (digit < 0) {
         // −(x, y) = (−x, y): swap y + x and y − x, negate 2d·x·y.
@@ -277,7 +236,7 @@ export class Ed25519Engine {
         entry = this.negated;
       }
       wasm.addNiels(acc, acc, entry);
-    }
+    });
   }
 
   /** acc = k·(x, y) by a width-5 NAF. */
@@ -294,26 +253,7 @@ export class Ed25519Engine {
       wasm.addCached(point, point, this.cached);
       wasm.toCached(table + i * CACHED_BYTES, point);
     }
-    this.loadScalar(k);
-    const digits = this.nafDigits;
-    digits.fill(0);
-    let top = -1;
-    let carry = 0;
-    for (let position = 0; position <= SCALAR_BITS; ) {
-      if (this.bits(position, 1) === carry) {
-        position++;
-        continue;
-      }
-      let digit = this.bits(position, NAF_WIDTH) + carry;
-      carry = 0;
-      if (digit >= 1 << (NAF_WIDTH - 1)) {
-        digit -= 1 << NAF_WIDTH;
-        carry = 1;
-      }
-      digits[position] = digit;
-      top = position;
-      position += NAF_WIDTH;
-    }
+    const { digits, top } = this.scalar.load(k).nafDigits(NAF_WIDTH);
     this.setIdentity(acc);
     for (let position = top; position >= 0; position--) {
       if (position < top) wasm.double(acc, acc);

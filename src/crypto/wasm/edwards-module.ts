@@ -1,6 +1,5 @@
 import {
   ELEMENT_BYTES,
-  emitCalls,
   emitField25519,
   type Field25519Exports,
   coordinate as field,
@@ -8,6 +7,7 @@ import {
   temporary,
 } from './field-25519.js';
 import { ModuleWriter, Op, ValueType } from './module-writer.js';
+import { emitCalls } from './operands.js';
 
 /**
  * Generates a WebAssembly module with the arithmetic of Ed25519's curve, the twisted Edwards curve

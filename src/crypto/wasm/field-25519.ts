@@ -1,4 +1,5 @@
 import { type FunctionBody, type ModuleWriter, Op, ValueType } from './module-writer.js';
+import { coordinateOf } from './operands.js';
 
 /**
  * Arithmetic modulo p = 2^255 − 19 emitted into a WebAssembly module, in radix 2^25.5: ten limbs
@@ -32,32 +33,8 @@ export const Layout = {
 
 export const temporary = (index: number): number => Layout.temporaries + index * ELEMENT_BYTES;
 
-/** An address operand: a constant, or a parameter plus a constant offset. */
-export type Operand = number | { readonly parameter: number; readonly offset: number };
-
-/** Coordinate `coordinate` of the point whose address is parameter `parameter`. */
-export function coordinate(parameter: number, index: number): Operand {
-  return { parameter, offset: index * ELEMENT_BYTES };
-}
-
-function pushAddress(body: FunctionBody, operand: Operand): void {
-  if (typeof operand === 'number') {
-    body.i32(operand);
-    return;
-  }
-  body.get(operand.parameter);
-  if (operand.offset !== 0) body.i32(operand.offset).op(Op.i32Add);
-}
-
-/** Emits calls of functions on operands: `f.call(mul, out, x, y)`. */
-export function emitCalls(body: FunctionBody) {
-  return {
-    call(fn: { readonly index: number }, ...operands: Operand[]): void {
-      for (const operand of operands) pushAddress(body, operand);
-      body.call(fn.index);
-    },
-  };
-}
+/** Coordinate `index` of the point at parameter `parameter`. */
+export const coordinate = coordinateOf(ELEMENT_BYTES);
 
 export interface Field25519Functions {
   readonly mul: { readonly index: number };

@@ -1,4 +1,5 @@
 import { type FunctionBody, type ModuleWriter, Op, ValueType } from './module-writer.js';
+import { coordinateOf } from './operands.js';
 
 /**
  * Arithmetic modulo a prime of 225 to 256 bits, emitted into a WebAssembly module that a curve's
@@ -37,21 +38,8 @@ export function limbsOf(value: bigint): bigint[] {
   return Array.from({ length: LIMBS }, (_, j) => (value >> BigInt(32 * j)) & MASK);
 }
 
-/** An address operand: a constant, or a parameter plus a constant offset. */
-export type Operand = number | { readonly parameter: number; readonly offset: number };
-
-export function pushAddress(body: FunctionBody, operand: Operand): void {
-  if (typeof operand === 'number') {
-    body.i32(operand);
-    return;
-  }
-  body.get(operand.parameter);
-  if (operand.offset !== 0) body.i32(operand.offset).op(Op.i32Add);
-}
-
-export function field(parameter: number, coordinate: number): Operand {
-  return { parameter, offset: coordinate * FIELD_BYTES };
-}
+/** Coordinate `index` of the point at parameter `parameter` (32-byte elements). */
+export const field = coordinateOf(FIELD_BYTES);
 
 /** The field functions of a module, by their indices. */
 export interface FieldFunctions {
@@ -251,14 +239,4 @@ export function emitFieldFunctions(module: ModuleWriter, p: bigint): FieldFuncti
   }
 
   return { mul, add, sub, copy, isZero, equal };
-}
-
-/** Emits calls of functions on operands: `f.call(mul, out, x, y)`. */
-export function emitCalls(body: FunctionBody) {
-  return {
-    call(fn: { readonly index: number }, ...operands: Operand[]): void {
-      for (const operand of operands) pushAddress(body, operand);
-      body.call(fn.index);
-    },
-  };
 }

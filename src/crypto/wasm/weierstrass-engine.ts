@@ -1,5 +1,6 @@
 import { inverse, modulo } from '../modular.js';
 import { instantiate } from './module-writer.js';
+import { ScalarDigits } from './scalar-digits.js';
 import {
   Address,
   AFFINE_BYTES,
@@ -40,10 +41,9 @@ const GENERATOR_WINDOW_BITS = 8;
 const KEY_WINDOW_BITS = 4;
 const NAF_WIDTH = 5;
 const NAF_POINTS = 1 << (NAF_WIDTH - 2); // Q, 3Q, …, 15Q
-const SCALAR_BITS = 256;
 const PAGE = 65536;
 
-const windowsFor = (bits: number): number => Math.ceil(SCALAR_BITS / bits) + 1;
+const windowsFor = (bits: number): number => Math.ceil(ScalarDigits.BITS / bits) + 1;
 const tableBytes = (bits: number): number => windowsFor(bits) * (1 << (bits - 1)) * AFFINE_BYTES;
 
 export class WeierstrassEngine {
@@ -62,9 +62,7 @@ export class WeierstrassEngine {
   private readonly element: number;
   private readonly buildPoints: number;
   private readonly buildPrefixes: number;
-  private readonly scalarWords = new Uint32Array(LIMBS + 1);
-  private readonly nafDigits = new Int8Array(SCALAR_BITS + 1);
-  private readonly windowDigits = new Int16Array(windowsFor(KEY_WINDOW_BITS));
+  private readonly scalar = new ScalarDigits();
 
   constructor(curve: CurveDefinition, keyTableSlots: number) {
     this.curve = curve;
@@ -178,42 +176,12 @@ export class WeierstrassEngine {
     };
   }
 
-  /** Writes k (0 ≤ k < 2^256) into the scalar words, least significant first, with a zero top word. */
-  private loadScalar(k: bigint): void {
-    let v = k;
-    for (let j = 0; j < LIMBS; j++) {
-      this.scalarWords[j] = Number(v & 0xffffffffn);
-      v >>= 32n;
-    }
-    this.scalarWords[LIMBS] = 0;
-  }
-
-  /** `count` bits (≤ 16) of the loaded scalar from bit `position`. */
-  private bits(position: number, count: number): number {
-    const word = position >>> 5;
-    const shift = position & 31;
-    let value = this.scalarWords[word]! >>> shift;
-    if (shift + count > 32 && word + 1 < this.scalarWords.length)
-      value |= this.scalarWords[word + 1]! << (32 - shift);
-    return value & ((1 << count) - 1);
-  }
-
   /** Jacobian acc = k·P from a fixed-window table; false when the result is the point at infinity. */
   private multiplyFixed(acc: number, table: FixedTable, k: bigint): boolean {
     const wasm = this.wasm;
-    const { windowBits, windows } = table;
-    const half = 1 << (windowBits - 1);
-    this.loadScalar(k);
+    const half = 1 << (table.windowBits - 1);
     let atInfinity = true;
-    let carry = 0;
-    for (let w = 0; w < windows; w++) {
-      let digit = this.bits(w * windowBits, windowBits) + carry;
-      carry = 0;
-      if (digit > half) {
-        digit -= 1 << windowBits;
-        carry = 1;
-      }
-      if (digit === 0) continue;
+    this.scalar.load(k).forEachWindowDigit(table.windowBits, table.windows, (w, digit) => {
       let entry = table.address + (w * half + Math.abs(digit) - 1) * AFFINE_BYTES;
       if (digit < 0) {
         wasm.copy(this.negated, entry);
@@ -225,12 +193,12 @@ export class WeierstrassEngine {
         wasm.copy(acc + FIELD_BYTES, entry + FIELD_BYTES);
         wasm.copy(acc + 2 * FIELD_BYTES, Address.one);
         atInfinity = false;
-        continue;
+        return;
       }
       const status = wasm.addAffine(acc, acc, entry);
       if (status === 1) wasm.double(acc, acc);
       else if (status === 2) atInfinity = true;
-    }
+    });
     return !atInfinity;
   }
 
@@ -249,27 +217,7 @@ export class WeierstrassEngine {
       // (2i − 1)Q = ±2Q only for a point of order dividing 2i + 1 or 2i − 3: none on a curve of prime order above 15.
       if (status !== 0) throw new RangeError('point of small order');
     }
-    // Width-5 NAF digits, least significant first.
-    this.loadScalar(k);
-    const digits = this.nafDigits;
-    digits.fill(0);
-    let top = -1;
-    let carry = 0;
-    for (let position = 0; position <= SCALAR_BITS; ) {
-      if (this.bits(position, 1) === carry) {
-        position++;
-        continue;
-      }
-      let digit = this.bits(position, NAF_WIDTH) + carry;
-      carry = 0;
-      if (digit >= 1 << (NAF_WIDTH - 1)) {
-        digit -= 1 << NAF_WIDTH;
-        carry = 1;
-      }
-      digits[position] = digit;
-      top = position;
-      position += NAF_WIDTH;
-    }
+    const { digits, top } = this.scalar.load(k).nafDigits(NAF_WIDTH);
     let atInfinity = true;
     for (let position = top; position >= 0; position--) {
       if (!atInfinity) wasm.double(acc, acc);

@@ -1,15 +1,14 @@
 import {
   Address,
-  emitCalls,
   emitFieldFunctions,
   FIELD_BYTES,
   type FieldExports,
   field,
   LIMBS,
-  pushAddress,
   temporary,
 } from './field-functions.js';
 import { type FunctionBody, ModuleWriter, Op, ValueType } from './module-writer.js';
+import { emitCalls, pushAddress } from './operands.js';
 
 export { Address, FIELD_BYTES, LIMBS };
 
