@@ -37,19 +37,22 @@ describe('sharded simulation', () => {
     });
   }
 
-  it("runs a committee's consensus under the asynchronous scheduler, with every check at zero", () => {
-    // Seed 2 draws the scheduler for shards 0 and 3 and the root committee, the fault plan for 1 and 2.
+  it("runs committees under the consensus simulator's asynchronous scheduler and colluding brain", () => {
+    // Seed 2 draws the asynchronous scheduler for shards 0 and 3 and the root committee, and the
+    // colluding brain for shards 1 and 2.
     const seed = 2;
     const result = runShardedSimulation({ ...base, seed });
-    assert.deepEqual(result.schedulers, ['async', 'fault-plan', 'fault-plan', 'async', 'async']);
+    assert.deepEqual(result.schedulers, ['async', 'colluding', 'colluding', 'async', 'async']);
     assert.ok(
       shardedRunOk(result),
       `seed ${seed} failed: ${result.problems.join('; ')}\n  replay: ${replay(seed)}`,
     );
     result.schedulers.forEach((scheduler, c) => {
-      if (scheduler === 'async') assert.ok(result.heldMessages[c]! > 100, `committee ${c} held messages`);
-      else assert.equal(result.heldMessages[c], 0);
+      const held = result.heldMessages[c]!;
+      if (scheduler === 'async') assert.ok(held > 100, `committee ${c}'s scheduler held messages`);
+      if (scheduler === 'colluding') assert.ok(held > 0, `committee ${c}'s brain held messages`);
     });
+    assert.ok(result.colludingAttacks > 0, 'the brains attacked');
     assert.ok(result.crossShardCommitted > 0);
     assert.ok(result.rootFinalHeights.every((height) => height > 0));
   });

@@ -29,6 +29,9 @@ export interface ShardedCampaignReport {
   readonly crossMessagesLost: number;
   /** Committees (of all runs) whose messages went through the asynchronous scheduler. */
   readonly asyncCommittees: number;
+  /** Committees (of all runs) whose faulty validators the colluding brain drove, and its attacks. */
+  readonly colludingCommittees: number;
+  readonly colludingAttacks: number;
   readonly failingSeeds: readonly number[];
   readonly wallMs: number;
 }
@@ -63,6 +66,8 @@ export function runShardedCampaign(
     refusedDecisions: 0,
     crossMessagesLost: 0,
     asyncCommittees: 0,
+    colludingCommittees: 0,
+    colludingAttacks: 0,
   };
   const failingSeeds: number[] = [];
   const { seeds, seedStart, onRun, ...run } = options;
@@ -82,6 +87,8 @@ export function runShardedCampaign(
     totals.crossShardAborted += result.crossShardAborted;
     totals.localCommitted += result.localCommitted;
     totals.asyncCommittees += result.schedulers.filter((scheduler) => scheduler === 'async').length;
+    totals.colludingCommittees += result.schedulers.filter((scheduler) => scheduler === 'colluding').length;
+    totals.colludingAttacks += result.colludingAttacks;
     totals.refusedDecisions += Object.values(result.refusedDecisions).reduce((a, b) => a + b, 0);
     totals.crossMessagesLost += result.crossMessagesLost;
   }

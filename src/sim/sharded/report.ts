@@ -24,6 +24,7 @@ export interface ReportView {
   readonly restarts: number;
   readonly schedulers: readonly CommitteeScheduler[];
   readonly heldMessages: readonly number[];
+  readonly colludingAttacks: number;
   shardNodes(shard: number): ShardNode[];
   rootNodes(): RootNode[];
   shardHeights(): number[];
@@ -196,6 +197,7 @@ export function shardedReport(
     restarts: run.restarts,
     schedulers: run.schedulers,
     heldMessages: run.heldMessages,
+    colludingAttacks: run.colludingAttacks,
     problems,
   };
 }

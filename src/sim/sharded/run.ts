@@ -16,9 +16,11 @@ import {
   type VoteStatement,
 } from '../../sharding/index.js';
 import { dagAdapter } from '../adapters/dag.js';
-import type { EquivocationMonitor } from '../adapters/types.js';
-import type { SimView } from '../adversary.js';
+import type { Brain, EquivocationMonitor } from '../adapters/types.js';
+import { PuppetCore, type SimView } from '../adversary.js';
+import { protocolConfigFor } from '../adversary-setup.js';
 import { AsyncNetwork } from '../async-network.js';
+import { BrainNetwork } from '../brain-network.js';
 import { InvariantChecker } from '../checks.js';
 import { SimError } from '../errors.js';
 import { drawFaultPlan, type FaultPlan } from '../faults.js';
@@ -44,6 +46,19 @@ const CHAIN_ID = 'gridshard-sim-sharded';
 const TX_WINDOW_MS = 2500;
 /** The label of the stream each committee's scheduler is drawn from. */
 const SCHEDULER_STREAM = 0x5c4ed;
+/** The longest delay of a message the colluding brain lets through (as in the consensus simulator). */
+const BRAIN_DELAY_MAX_MS = 8;
+
+/**
+ * A committee's scheduler: the fault plan, the asynchronous scheduler or, when the committee has
+ * a faulty validator, the colluding brain, a third each.
+ */
+function drawScheduler(rng: Prng, calm: boolean, faulty: number): CommitteeScheduler {
+  if (calm) return 'fault-plan';
+  const draw = rng.int(3);
+  if (draw === 0) return 'async';
+  return draw === 1 && faulty > 0 ? 'colluding' : 'fault-plan';
+}
 const CHECK_EVERY_MS = 100;
 /** A client sends its trade again if a shard of it has not ordered it by then. */
 const CLIENT_RETRY_MS = 1500;
@@ -89,6 +104,9 @@ class ShardedSimulation {
   private readonly faulty: number[][] = [];
   private readonly plans: FaultPlan[] = [];
   private readonly schedulers: CommitteeScheduler[] = [];
+  /** The colluding brain of each committee that has one. */
+  private readonly brains = new Map<number, Brain>();
+  private readonly colludingAttacks: string[] = [];
   private readonly committees: Committee[] = [];
   private readonly directory: ShardDirectory;
   /** Each validator's own view of the directory (by run identity): see `ownDirectory`. */
@@ -120,10 +138,14 @@ class ShardedSimulation {
     sizes.forEach((size, c) => {
       this.spans.push({ offset, size });
       offset += size;
+      // Drawn from a stream of its own, so every other draw of a seed stays as it was.
+      const scheduler = drawScheduler(schedulerStream.fork(c), options.calm === true, faultyCounts[c]!);
+      this.schedulers.push(scheduler);
       const genesisSeed = sha256(new TextEncoder().encode(`sharded/${options.seed}/${c}`));
       const shardId = c === K ? ROOT_SHARD : c;
+      const config = scheduler === 'colluding' ? protocolConfigFor('colluding', 'dag') : undefined;
       const inits = withSharedChecks(
-        dagGenesis(size, genesisSeed, { shardId }),
+        dagGenesis(size, genesisSeed, { shardId, ...(config === undefined ? {} : { config }) }),
         options.shareChecks !== false,
       ) as DagValidatorInit[];
       this.inits.push(inits);
@@ -132,13 +154,9 @@ class ShardedSimulation {
       this.faulty.push(order.slice(0, faultyCounts[c]!).sort((a, b) => a - b));
       this.honest.push(order.slice(faultyCounts[c]!).sort((a, b) => a - b));
       const drawn = drawFaultPlan(this.rng.fork(200 + c), size, this.honest[c]!, false);
-      // Drawn from a stream of its own, so every other draw of a seed stays as it was.
-      const scheduler: CommitteeScheduler =
-        options.calm === true || schedulerStream.fork(c).int(3) > 0 ? 'fault-plan' : 'async';
-      this.schedulers.push(scheduler);
-      // Under the asynchronous scheduler the held messages are the committee's faults.
+      // Under the asynchronous scheduler and the colluding brain, what they hold is the committee's fault.
       this.plans.push(
-        options.calm || scheduler === 'async'
+        options.calm || scheduler !== 'fault-plan'
           ? { ...drawn, partition: null, crash: null, dropProbability: 0 }
           : drawn,
       );
@@ -156,9 +174,15 @@ class ShardedSimulation {
       this.spans,
       this.plans.map((plan, c) => {
         const planNetwork = new PlanNetwork(plan, this.rng.fork(300 + c));
-        return this.schedulers[c] === 'async'
-          ? this.asyncNetwork(c, schedulerStream.fork(100 + c))
-          : planNetwork;
+        const rng = schedulerStream.fork(100 + c);
+        switch (this.schedulers[c]!) {
+          case 'async':
+            return this.asyncNetwork(c, rng);
+          case 'colluding':
+            return this.colludingNetwork(c, rng);
+          case 'fault-plan':
+            return planNetwork;
+        }
       }),
     );
     // Forks in this order: forking draws from the run's stream, and seeds replay as before.
@@ -223,23 +247,47 @@ class ShardedSimulation {
    * supporters) until its release time, after which delivery is prompt again.
    */
   private asyncNetwork(c: number, rng: Prng): AsyncNetwork {
+    const window = this.options.tradeWindowMs ?? TX_WINDOW_MS;
+    return new AsyncNetwork(
+      this.adapter,
+      this.viewOf(c),
+      rng.fork(2),
+      window + rng.range(500, 3000),
+      5,
+      rng.range(100, 400),
+    );
+  }
+
+  /**
+   * The consensus issue's colluding adversary over committee c: one brain drives the committee's
+   * faulty validators and holds the messages its attacks need held (a stale parent, double votes,
+   * steering the coin), until the end of the trade window and half a second more.
+   */
+  private colludingNetwork(c: number, rng: Prng): BrainNetwork {
+    const endMs = (this.options.tradeWindowMs ?? TX_WINDOW_MS) + 500;
+    const brain = this.adapter.brain({
+      inits: this.inits[c]!.map((init, i) => ({ ...init, acceptsEntry: this.acceptsFor(c, i) })),
+      view: this.viewOf(c),
+      rng: rng.fork(1),
+      create: (init) => this.adapter.create(init),
+      attacks: this.colludingAttacks,
+      activeUntilMs: endMs,
+      maxDelayMs: BRAIN_DELAY_MAX_MS,
+    });
+    this.brains.set(c, brain);
+    return new BrainNetwork(brain, rng.fork(2), endMs, BRAIN_DELAY_MAX_MS);
+  }
+
+  /** What an adversary of committee c sees: its members, by committee index. */
+  private viewOf(c: number): SimView {
     const { offset, size } = this.spans[c]!;
-    const view: SimView = {
+    return {
       n: size,
       honest: this.honest[c]!,
       faulty: this.faulty[c]!,
       now: () => this.loop.now,
       core: (instance) => this.cores[offset + instance] ?? null,
     };
-    const window = this.options.tradeWindowMs ?? TX_WINDOW_MS;
-    return new AsyncNetwork(
-      this.adapter,
-      view,
-      rng.fork(2),
-      window + rng.range(500, 3000),
-      5,
-      rng.range(100, 400),
-    );
   }
 
   /**
@@ -267,6 +315,8 @@ class ShardedSimulation {
       ...(recovered === undefined ? {} : { recovered }),
     };
     if (!isFaulty) return this.adapter.create(init);
+    const brain = this.brains.get(c);
+    if (brain !== undefined) return new PuppetCore(i, brain);
     const j = this.faulty[c]!.indexOf(i);
     return new ByzantineCore(
       strategyFor(this.options.byzantine, this.options.seed + c, j),
@@ -572,6 +622,7 @@ class ShardedSimulation {
         nowMs: this.now,
         restarts: this.restarts,
         schedulers: this.schedulers,
+        colludingAttacks: this.colludingAttacks.length,
         heldMessages: [...this.networks.held],
         shardNodes: (shard: number) => this.honestShardNodes(shard),
         rootNodes: () => this.honestRootNodes(),

@@ -55,9 +55,10 @@ export interface ShardedMeasurement {
  * How a committee's messages travel in a sharded run: `fault-plan` (heavy-tailed delays,
  * duplicates, drops, a partition that heals, a crash and restart) or `async` (the consensus
  * simulator's asynchronous scheduler: the adversary orders delivery and starves what it targets
- * until a release time).
+ * until a release time) or `colluding` (the consensus simulator's colluding brain drives the
+ * committee's faulty validators and holds what its attacks need held).
  */
-export type CommitteeScheduler = 'fault-plan' | 'async';
+export type CommitteeScheduler = 'fault-plan' | 'async' | 'colluding';
 
 export interface ShardedResult {
   readonly seed: number;
@@ -95,6 +96,8 @@ export interface ShardedResult {
   readonly schedulers: readonly CommitteeScheduler[];
   /** Per committee, the messages its network held (the asynchronous scheduler's; a fault plan holds none). */
   readonly heldMessages: readonly number[];
+  /** Attacks the colluding brains carried out (a stale parent tried, double votes, a steered coin). */
+  readonly colludingAttacks: number;
   readonly problems: readonly string[];
   readonly measured?: ShardedMeasurement;
 }
