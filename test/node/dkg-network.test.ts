@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { fromHex, toHex } from '../../src/crypto/hash.js';
 import { sourceCli, TestNetwork } from '../../src/devnet/test-network.js';
 import { dkgOutcome } from '../../src/roles/dkg-outcome.js';
-import { DKG_OPEN, DkgPhase, encodeOpen, readDkgSession } from '../../src/roles/dkg-records.js';
+import { DkgPhase, readDkgSession } from '../../src/roles/dkg-records.js';
 import type { GridShardClient } from '../../src/sdk/client.js';
 
 // Ports from the process id, apart from the other process tests' ranges.

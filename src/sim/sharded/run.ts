@@ -175,14 +175,10 @@ class ShardedSimulation {
       this.plans.map((plan, c) => {
         const planNetwork = new PlanNetwork(plan, this.rng.fork(300 + c));
         const rng = schedulerStream.fork(100 + c);
-        switch (this.schedulers[c]!) {
-          case 'async':
-            return this.asyncNetwork(c, rng);
-          case 'colluding':
-            return this.colludingNetwork(c, rng);
-          case 'fault-plan':
-            return planNetwork;
-        }
+        const scheduler = this.schedulers[c]!;
+        if (scheduler === 'async') return this.asyncNetwork(c, rng);
+        if (scheduler === 'colluding') return this.colludingNetwork(c, rng);
+        return planNetwork;
       }),
     );
     // Forks in this order: forking draws from the run's stream, and seeds replay as before.
