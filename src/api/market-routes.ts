@@ -1,4 +1,5 @@
 import { fromHex } from '../crypto/hash.js';
+import { contractsAwaiting } from '../market/acceptance.js';
 import type { Member } from '../market/records.js';
 import { MarketStore } from '../market/store.js';
 import { ROUTES } from '../routes/index.js';
@@ -93,6 +94,15 @@ export function registerMarketRoutes(
         [c.generator, c.user, c.gridEnterprise].some((party) => Buffer.from(party).toString('hex') === key),
       );
     return plain({ cycleId: request.params.cycleId, member: key, contracts });
+  });
+
+  server.serve(ROUTES.awaiting, async (request) => {
+    const { cycleId, key } = request.params;
+    return plain({
+      cycleId,
+      member: key,
+      awaiting: contractsAwaiting(marketAt(node), cycleId, fromHex(key)),
+    });
   });
 
   server.serve(ROUTES.cycle, async (request, reply) => {

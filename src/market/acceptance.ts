@@ -122,6 +122,42 @@ export class AwaitingIndex {
   }
 }
 
+/** A contract that still waits for one party's signature, as that party's client needs it. */
+export interface AwaitedContract {
+  /** What `acceptContracts` names it by. */
+  readonly contractId: string;
+  readonly deal: number;
+  readonly interval: number;
+  /** The party's roles in it that have not signed yet. */
+  readonly roles: readonly ContractParty[];
+  /** The start of its delivery interval: the acceptance must be in a block before it. */
+  readonly acceptBeforeMs: number;
+}
+
+/**
+ * The contracts of a cycle that still wait for `party`'s signature: the party's awaiting index
+ * less the roles its signed acceptances already hold. Empty once the cycle is past `contracted`
+ * (nothing can be accepted any more) or when the cycle is unknown.
+ */
+export function contractsAwaiting(store: MarketStore, cycleId: string, party: Uint8Array): AwaitedContract[] {
+  const cycle = store.cycle(cycleId);
+  if (cycle === undefined || cycle.state !== 'contracted') return [];
+  const out: AwaitedContract[] = [];
+  for (const entry of store.awaiting(cycleId, party)) {
+    const signed = new Set(store.signedAcceptances(cycleId, entry.deal).map((acceptance) => acceptance.role));
+    const roles = rolesOf(entry.roles).filter((role) => !signed.has(role));
+    if (roles.length === 0) continue;
+    out.push({
+      contractId: `${cycleId}/${entry.deal}`,
+      deal: entry.deal,
+      interval: entry.interval,
+      roles,
+      acceptBeforeMs: cycle.deliveryStartMs + entry.interval * cycle.intervalMs,
+    });
+  }
+  return out;
+}
+
 /** Parses `cycleId/deal`; the deal number is the contract's position in the cycle. */
 function dealOf(cycleId: string, contractId: string): number | undefined {
   const prefix = `${cycleId}/`;

@@ -48,6 +48,7 @@ export const ROUTES = {
   authSession: market.authSession,
   statement: market.statement,
   contracts: market.contracts,
+  awaiting: market.awaiting,
   cycle: market.cycle,
   member: market.member,
   powerFlow: grid.powerFlow,

@@ -102,6 +102,18 @@ export const contracts = {
   response: { 200: anyObject, ...privateErrors },
 } as const satisfies RouteDeclaration;
 
+export const awaiting = {
+  method: 'GET',
+  path: '/api/v1/market/cycles/{cycleId}/awaiting/{key}',
+  summary:
+    'The contracts of a contracted cycle that still wait for the member’s signature, with the roles to sign and the deadline (private: the member or a regulator)',
+  tags: ['market'],
+  auth: 'owner-or-regulator',
+  rateLimit: 'request',
+  params: memberOfCycleParams,
+  response: { 200: anyObject, ...privateErrors },
+} as const satisfies RouteDeclaration;
+
 export const cycle = {
   method: 'GET',
   path: '/api/v1/market/cycles/{cycleId}',

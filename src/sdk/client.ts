@@ -462,6 +462,18 @@ export class GridShardClient {
   }
 
   /**
+   * The contracts of a contracted cycle still waiting for the member's signature, each with the
+   * roles to sign and `acceptBeforeMs` (a session of the member or of a regulator).
+   */
+  async marketAwaiting(
+    cycleId: string,
+    publicKeyHex: string,
+    options: RequestOptions & { readonly token: string },
+  ): Promise<Record<string, unknown>> {
+    return this.request(ROUTES.awaiting, { params: { cycleId, key: publicKeyHex } }, options);
+  }
+
+  /**
    * The AC power flow behind an interval's security check (a session of the cycle's grid
    * enterprise, whose key is given, or of a regulator); null when the cycle, the interval or its
    * check is unknown, or the chain runs no power flow.

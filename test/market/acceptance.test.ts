@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { toHex } from '../../src/crypto/index.js';
-import { partyKey } from '../../src/market/acceptance.js';
+import { contractsAwaiting, partyKey } from '../../src/market/acceptance.js';
 import { expectError, type Signer } from '../../src/market/driver.js';
 import { MARKET_PARAMETER_DEFAULTS } from '../../src/market/parameters.js';
 import {
@@ -118,6 +118,30 @@ describe('contract acceptance', () => {
       assert.equal(toHex(acceptance.txHash!), toHex(market.driver.log[0]!.context.txHash));
     }
     assert.match(only(market).statusReason, /^accepted by all three parties at /);
+  });
+
+  it('lists for each party the contracts still waiting for its signature, until it signs', () => {
+    const t = trade({ gen: false, user: false, grid: false });
+    const { market } = t;
+    const cycle = market.store.cycle('c1')!;
+    const waiting = (signer: Signer) => contractsAwaiting(market.store, 'c1', signer.publicKey);
+    for (const [signer, role] of [
+      [t.gen, 'generator'],
+      [t.user, 'user'],
+      [market.grid, 'gridEnterprise'],
+    ] as const) {
+      assert.deepEqual(waiting(signer), [
+        { contractId: 'c1/0', deal: 0, interval: 0, roles: [role], acceptBeforeMs: cycle.deliveryStartMs },
+      ]);
+    }
+    assert.deepEqual(waiting(market.center), [], 'the trading center is no party');
+    market.driver.must(t.user, { type: 'acceptContracts', cycleId: 'c1', contractIds: ['c1/0'] });
+    assert.deepEqual(waiting(t.user), [], 'signed: no longer waiting for the user');
+    assert.equal(waiting(t.gen).length, 1, 'still waiting for the generator');
+    assert.deepEqual(contractsAwaiting(market.store, 'no-such-cycle', t.gen.publicKey), []);
+    // Past its contracted state a cycle waits for nobody.
+    meterAndSettle(t, 100_000, 100_000);
+    assert.deepEqual(waiting(t.gen), []);
   });
 
   it('refuses non-parties, unknown or repeated contracts, second acceptances and late ones, writing nothing', () => {

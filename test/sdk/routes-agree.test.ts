@@ -166,6 +166,7 @@ describe('the SDK and /openapi.json agree', () => {
       marketMember: () => client.marketMember(memberKey),
       marketStatement: () => client.marketStatement('c1', memberKey, { token }),
       marketContracts: () => client.marketContracts('c1', memberKey, { token }),
+      marketAwaiting: () => client.marketAwaiting('c1', memberKey, { token }),
       gridPowerFlow: async () =>
         assert.equal(await client.gridPowerFlow('c1', 0, memberKey, { token }), null),
     };
@@ -184,6 +185,11 @@ describe('the SDK and /openapi.json agree', () => {
       cycleId: 'c1',
       member: memberKey,
       contracts: [],
+    });
+    assert.deepEqual(await client.marketAwaiting('c1', memberKey, { token }), {
+      cycleId: 'c1',
+      member: memberKey,
+      awaiting: [],
     });
 
     const declarations = new Map(Object.values(ROUTES).map((route) => [operationKey(route), route]));
