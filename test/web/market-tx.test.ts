@@ -72,6 +72,7 @@ const OWN_ACTION_TYPES: readonly OwnAction['type'][] = [
   'withdrawQuote',
   'advanceCycle',
   'revealQuote',
+  'acceptContracts',
 ];
 
 describe('market transactions signed by the portal', () => {
@@ -163,6 +164,10 @@ describe('market transactions signed by the portal', () => {
       [
         { type: 'advanceCycle', cycleId: 'c-1' },
         { type: 'advanceCycle', cycleId: 'c-1' },
+      ],
+      [
+        { type: 'acceptContracts', cycleId: 'c-1', contractIds: ['c-1/0', 'c-1/17', 'c-1/300'] },
+        { type: 'acceptContracts', cycleId: 'c-1', contractIds: ['c-1/0', 'c-1/17', 'c-1/300'] },
       ],
       [
         { type: 'revealQuote', cycleId: 'c-1', quoteId: 'q-1', quote, salt },

@@ -47,6 +47,7 @@ const SAMPLES: { [K in OwnAction['type']]: Extract<OwnAction, { type: K }> } = {
   withdrawQuote: { type: 'withdrawQuote', cycleId: 'c', quoteId: 'q' },
   revealQuote: { type: 'revealQuote', cycleId: 'c', quoteId: 'q', quote, salt: new Uint8Array(32) },
   advanceCycle: { type: 'advanceCycle', cycleId: 'c' },
+  acceptContracts: { type: 'acceptContracts', cycleId: 'c', contractIds: ['c/0', 'c/1'] },
 };
 
 function sourceFiles(dir: string): string[] {

@@ -37,6 +37,14 @@ const CYCLE_FIXTURE = {
   ],
 };
 
+const AWAITED_FIXTURE = {
+  contractId: 'demo-1/3',
+  deal: 3,
+  interval: 2,
+  roles: ['user'],
+  acceptBeforeMs: Date.parse('2030-01-01T00:00:00Z'),
+};
+
 describe('web portal in Chromium', { skip }, () => {
   let devnet: Devnet;
   let browser: Browser;
@@ -198,6 +206,10 @@ describe('web portal in Chromium', { skip }, () => {
 
       // Market: a cycle's summaries as a chart and a table (fixture data for this page only).
       await page.route('**/api/v1/market/cycles/demo-1', (route) => route.fulfill({ json: CYCLE_FIXTURE }));
+      // One contract waiting for this member's signature (fixture; the node's own answer is empty).
+      await page.route('**/api/v1/market/cycles/demo-1/awaiting/*', (route) =>
+        route.fulfill({ json: { awaiting: [AWAITED_FIXTURE] } }),
+      );
       await page.getByRole('link', { name: t.navMarket }).click();
       await page.getByLabel(t.cycleId).fill('demo-1');
       await page.getByRole('button', { name: t.show }).click();
@@ -206,6 +218,9 @@ describe('web portal in Chromium', { skip }, () => {
       // Signed in, the page asks the node for this member's own records, which it lets it read.
       await page.getByText(t.noStatement).waitFor();
       await page.getByText(t.noContracts).waitFor();
+      // The contract waiting for its signature, and the panel that unlocks a key to sign it.
+      await page.getByText(AWAITED_FIXTURE.contractId).waitFor();
+      await page.locator('#signer-key').waitFor();
       await noSeriousViolations(page, 'market');
       await shot(page, `market-${locale}`);
 

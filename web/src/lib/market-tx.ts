@@ -1,6 +1,6 @@
 /**
  * Market transactions written and signed in the browser: the actions a member sends itself
- * (register, and the quotation actions) in the canonical layout of src/market/actions.ts, the
+ * (register, the quotation actions, and accepting its contracts) in the canonical layout of src/market/actions.ts, the
  * sealed-bid commitment of src/market/commitment.ts, and the ledger envelope of
  * src/ledger/transaction.ts that carries them; the envelope's signature and nonce are the
  * action's only ones. test/web/market-tx.test.ts checks every byte against the node's own
@@ -75,6 +75,7 @@ export type OwnAction =
       readonly quote: Quotation | null;
     }
   | { readonly type: 'withdrawQuote'; readonly cycleId: string; readonly quoteId: string }
+  | { readonly type: 'acceptContracts'; readonly cycleId: string; readonly contractIds: readonly string[] }
   | { readonly type: 'advanceCycle'; readonly cycleId: string }
   | {
       readonly type: 'revealQuote';
@@ -133,6 +134,10 @@ export function encodeAction(action: OwnAction): Uint8Array {
       break;
     case 'advanceCycle':
       w.string(action.cycleId);
+      break;
+    case 'acceptContracts':
+      w.string(action.cycleId).varuint(action.contractIds.length);
+      for (const id of action.contractIds) w.string(id);
       break;
     case 'revealQuote':
       w.string(action.cycleId).string(action.quoteId);

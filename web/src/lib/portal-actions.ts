@@ -18,6 +18,8 @@ export const PORTAL_ACTIONS = {
   withdrawQuote: 'Quotations (/quotes)',
   revealQuote: 'Quotations (/quotes), sealed market',
   advanceCycle: 'Quotations (/quotes), once a deadline has passed',
+  acceptContracts:
+    'Market (/market), your records of a contracted cycle: the contracts waiting for your signature',
 } as const satisfies Record<OwnAction['type'], string>;
 
 /** Ledger transaction kinds the portal does not sign. */
@@ -59,6 +61,5 @@ export const ACTIONS_NOT_IN_PORTAL: Readonly<Record<string, string>> = {
   check: 'the grid enterprise’s security check, run by its own systems; the Grid page shows its result',
   bindMeter: 'the grid enterprise binds meters from its metering systems',
   meterReadings: 'batches from the meter data system, signed by the grid enterprise or a bound meter',
-  acceptContracts: 'not offered yet: a party accepts its contracts with the SDK (the Market page lists them)',
   consent: 'not offered yet: standing consent to future contracts is given with the SDK',
 };
