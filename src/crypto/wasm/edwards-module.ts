@@ -35,6 +35,8 @@ export interface EdwardsExports extends Field25519Exports {
   squareTimes(out: number, x: number, n: number): void;
   /** out = 2P, P and out extended (P's T is not read). */
   double(out: number, p: number): void;
+  /** out = 2P without out's T (one product fewer): for a point that is only doubled next. */
+  doubleOnly(out: number, p: number): void;
   /** out = P + Q, P extended, Q niels. */
   addNiels(out: number, p: number, q: number): void;
   /** out = P + Q, P extended, Q cached. */
@@ -51,6 +53,7 @@ export function generateEdwardsModule(memoryPages: number): Uint8Array {
   const { mul, square, add, sub, copy, equal } = emitField25519(module);
   const squareTimes = module.declare([i32, i32, i32], [], 'squareTimes');
   const double = module.declare([i32, i32], [], 'double');
+  const doubleOnly = module.declare([i32, i32], [], 'doubleOnly');
   const addNiels = module.declare([i32, i32, i32], [], 'addNiels');
   const addCached = module.declare([i32, i32, i32], [], 'addCached');
   const toCached = module.declare([i32, i32], [], 'toCached');
@@ -69,18 +72,28 @@ export function generateEdwardsModule(memoryPages: number): Uint8Array {
     body.end().end();
   }
 
-  /** The four products every formula ends with, from E, F, G, H in temporaries. */
-  const finish = (f: ReturnType<typeof emitCalls>, e: number, fTerm: number, g: number, h: number): void => {
+  /** The products every formula ends with, from E, F, G, H in temporaries (T3 when asked). */
+  const finish = (
+    f: ReturnType<typeof emitCalls>,
+    e: number,
+    fTerm: number,
+    g: number,
+    h: number,
+    withT = true,
+  ): void => {
     f.call(mul, field(0, 0), e, fTerm); // X3 = E·F
     f.call(mul, field(0, 1), g, h); // Y3 = G·H
-    f.call(mul, field(0, 3), e, h); // T3 = E·H
+    if (withT) f.call(mul, field(0, 3), e, h); // T3 = E·H
     f.call(mul, field(0, 2), fTerm, g); // Z3 = F·G
   };
 
   // double: dbl-2008-hwcd with a = −1 (4M + 4S), signs arranged as E = 2XY, G = Y² − X²,
-  // H = Y² + X², F = 2Z² − G.
-  {
-    const f = emitCalls(double.body);
+  // H = Y² + X², F = 2Z² − G. doubleOnly leaves T out (3M + 4S).
+  for (const [fn, withT] of [
+    [double, true],
+    [doubleOnly, false],
+  ] as const) {
+    const f = emitCalls(fn.body);
     const [X, Y, Z] = [field(1, 0), field(1, 1), field(1, 2)];
     f.call(square, T(0), X);
     f.call(square, T(1), Y);
@@ -92,7 +105,7 @@ export function generateEdwardsModule(memoryPages: number): Uint8Array {
     f.call(sub, T(5), T(1), T(0)); // G
     f.call(sub, T(6), T(3), T(4)); // E
     f.call(sub, T(7), T(2), T(5)); // F
-    finish(f, T(6), T(7), T(5), T(4));
+    finish(f, T(6), T(7), T(5), T(4), withT);
   }
 
   /**
