@@ -48,6 +48,14 @@ const TX_WINDOW_MS = 2500;
 const SCHEDULER_STREAM = 0x5c4ed;
 /** The longest delay of a message the colluding brain lets through (as in the consensus simulator). */
 const BRAIN_DELAY_MAX_MS = 8;
+const CHECK_EVERY_MS = 100;
+/** A client sends its trade again if a shard of it has not ordered it by then. */
+const CLIENT_RETRY_MS = 1500;
+const MAX_EVENTS = 6_000_000;
+/** Coin names of the cycle beacons, away from the root consensus's own waves. */
+const BEACON_WAVE_BASE = 1 << 30;
+
+type Shell = ShardNode | ByzantineShardNode | RootNode | null;
 
 /**
  * A committee's scheduler: the fault plan, the asynchronous scheduler or, when the committee has
@@ -59,14 +67,6 @@ function drawScheduler(rng: Prng, calm: boolean, faulty: number): CommitteeSched
   if (draw === 0) return 'async';
   return draw === 1 && faulty > 0 ? 'colluding' : 'fault-plan';
 }
-const CHECK_EVERY_MS = 100;
-/** A client sends its trade again if a shard of it has not ordered it by then. */
-const CLIENT_RETRY_MS = 1500;
-const MAX_EVENTS = 6_000_000;
-/** Coin names of the cycle beacons, away from the root consensus's own waves. */
-const BEACON_WAVE_BASE = 1 << 30;
-
-type Shell = ShardNode | ByzantineShardNode | RootNode | null;
 
 /**
  * One seeded run of the sharded system: K zone shards and a root committee, each running the
@@ -238,7 +238,7 @@ class ShardedSimulation {
   }
 
   /**
-   * The consensus issue's asynchronous scheduler over committee c: the adversary orders delivery,
+   * The consensus simulator's asynchronous scheduler over committee c: the adversary orders delivery,
    * starving the authors, receivers or message kinds it targets (coin shares, a wave's likely
    * supporters) until its release time, after which delivery is prompt again.
    */
@@ -255,7 +255,7 @@ class ShardedSimulation {
   }
 
   /**
-   * The consensus issue's colluding adversary over committee c: one brain drives the committee's
+   * The consensus simulator's colluding adversary over committee c: one brain drives the committee's
    * faulty validators and holds the messages its attacks need held (a stale parent, double votes,
    * steering the coin), until the end of the trade window and half a second more.
    */
