@@ -79,40 +79,34 @@ const privateErrors = {
   404: problemSchema,
 } as const;
 
-export const statement = {
-  method: 'GET',
-  path: '/api/v1/market/cycles/{cycleId}/statements/{key}',
-  summary: 'A member’s settlement statement for a cycle (private: the member itself or a regulator)',
-  tags: ['market'],
-  auth: 'owner-or-regulator',
-  rateLimit: 'request',
-  params: memberOfCycleParams,
-  response: { 200: anyObject, ...privateErrors },
-} as const satisfies RouteDeclaration;
+/** A member's own record of one cycle: readable by a session of that member or of a regulator. */
+function memberRecordOfCycle<Path extends string>(path: Path, summary: string) {
+  return {
+    method: 'GET',
+    path,
+    summary,
+    tags: ['market'],
+    auth: 'owner-or-regulator',
+    rateLimit: 'request',
+    params: memberOfCycleParams,
+    response: { 200: anyObject, ...privateErrors },
+  } as const satisfies RouteDeclaration;
+}
 
-export const contracts = {
-  method: 'GET',
-  path: '/api/v1/market/cycles/{cycleId}/contracts/{key}',
-  summary:
-    'The tripartite contracts of a cycle in which the member is a party (private: the member or a regulator)',
-  tags: ['market'],
-  auth: 'owner-or-regulator',
-  rateLimit: 'request',
-  params: memberOfCycleParams,
-  response: { 200: anyObject, ...privateErrors },
-} as const satisfies RouteDeclaration;
+export const statement = memberRecordOfCycle(
+  '/api/v1/market/cycles/{cycleId}/statements/{key}',
+  'A member’s settlement statement for a cycle (private: the member itself or a regulator)',
+);
 
-export const awaiting = {
-  method: 'GET',
-  path: '/api/v1/market/cycles/{cycleId}/awaiting/{key}',
-  summary:
-    'The contracts of a contracted cycle that still wait for the member’s signature, with the roles to sign and the deadline (private: the member or a regulator)',
-  tags: ['market'],
-  auth: 'owner-or-regulator',
-  rateLimit: 'request',
-  params: memberOfCycleParams,
-  response: { 200: anyObject, ...privateErrors },
-} as const satisfies RouteDeclaration;
+export const contracts = memberRecordOfCycle(
+  '/api/v1/market/cycles/{cycleId}/contracts/{key}',
+  'The tripartite contracts of a cycle in which the member is a party (private: the member or a regulator)',
+);
+
+export const awaiting = memberRecordOfCycle(
+  '/api/v1/market/cycles/{cycleId}/awaiting/{key}',
+  'The contracts of a contracted cycle that still wait for the member’s signature, with the roles to sign and the deadline (private: the member or a regulator)',
+);
 
 export const cycle = {
   method: 'GET',

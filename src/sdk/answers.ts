@@ -109,7 +109,7 @@ export interface CreditEvidence {
   readonly equivocated: boolean;
 }
 
-/** The answering chain's nodes with role and credit, audited from its own chain. */
+/** The newest key-generation session of the chain's coin, as the chain's state holds it. */
 export interface KeyGenerationStatus {
   readonly session: string;
   readonly phase: 'deal' | 'complain' | 'justify' | 'closed';
@@ -130,6 +130,7 @@ export interface KeyGenerationStatus {
   readonly failure: string | null;
 }
 
+/** The answering chain's nodes with role and credit, audited from its own chain. */
 export interface RolesAnswer {
   readonly chainId: string;
   readonly shardId: number;
