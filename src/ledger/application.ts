@@ -47,9 +47,12 @@ export interface Application {
 export class ApplicationRouter implements Application {
   private readonly byType = new Map<string, Application>();
   private readonly hooked: Application[];
+  /** Applications with a due time: a hook's, or time that must reach the chain for another reason. */
+  private readonly timed: Application[];
 
   constructor(applications: readonly Application[]) {
     this.hooked = [...new Set(applications)].filter((application) => application.beginBlock !== undefined);
+    this.timed = [...new Set(applications)].filter((application) => application.nextDueMs !== undefined);
     for (const application of applications) {
       for (const type of application.types) {
         if (this.byType.has(type)) throw new Error(`two applications declare transaction type ${type}`);
@@ -82,7 +85,7 @@ export class ApplicationRouter implements Application {
 
   nextDueMs(state: ReadableState): number | null {
     let earliest: number | null = null;
-    for (const application of this.hooked) {
+    for (const application of this.timed) {
       const due = application.nextDueMs?.(state) ?? null;
       if (due !== null && (earliest === null || due < earliest)) earliest = due;
     }

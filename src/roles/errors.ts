@@ -16,6 +16,12 @@ export type RolesErrorCode =
   /** The session's outcome was asked for before it closed, or it qualified too few dealers. */
   | 'DKG_NOT_DONE'
   /** A session is open, or the last one closed too recently, for a new one to open. */
-  | 'DKG_BUSY';
+  | 'DKG_BUSY'
+  /** A handover vote for another epoch than the one after the current committee's. */
+  | 'HANDOVER_EPOCH'
+  /** A handover vote that is malformed: no member, a key twice or invalid, a bad signature. */
+  | 'BAD_HANDOVER'
+  /** The member voted for this epoch's handover already: one vote each. */
+  | 'ALREADY_VOTED';
 
 export class RolesError extends GridShardError<RolesErrorCode, Record<string, unknown>> {}

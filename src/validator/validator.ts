@@ -28,6 +28,19 @@ export interface ValidatorOptions<Message> {
   readonly chain: ChainState;
   readonly mempoolLimits?: MempoolLimits;
   readonly markerIntervalMs?: number;
+  /**
+   * The epoch of the core's committee, stamped on every block this validator executes (default:
+   * the head block's). When it differs from the head's, the core starts the epoch: its order
+   * begins at sequence 0 after the head.
+   */
+  readonly epoch?: number;
+  /** The mempool to use (an epoch's validator takes over its predecessor's); default a new one. */
+  readonly mempool?: Mempool;
+  /**
+   * True when an executed block closes the core's epoch (a committee handover): the validator
+   * executes nothing after it, and what its core orders later belongs to no block.
+   */
+  readonly endsEpoch?: (block: ExecutedBlock) => boolean;
 }
 
 interface HeldEffect<Message> {
@@ -76,20 +89,29 @@ export class Validator<Message> {
   private dueAtMs: number | null;
   /** The time the due timer is armed for (null: not armed). */
   private dueTimerAtMs: number | null = null;
+  private readonly epoch: number;
+  private readonly endsEpoch: ((block: ExecutedBlock) => boolean) | undefined;
+  /** The block that closed this validator's epoch, once executed: nothing follows it here. */
+  private closingBlock: ExecutedBlock | null = null;
 
   constructor(options: ValidatorOptions<Message>) {
     this.chain = options.chain;
     this.entries = new EntryReader(options.chain.scheme);
     this.core = options.createCore((entry) => this.entries.accepts(entry));
     this.index = this.core.index;
-    this.mempool = new Mempool(
-      options.chain.scheme,
-      { chainId: options.chain.params.chainId, shardId: options.chain.params.shardId },
-      options.mempoolLimits ?? DEFAULT_MEMPOOL_LIMITS,
-    );
+    this.mempool =
+      options.mempool ??
+      new Mempool(
+        options.chain.scheme,
+        { chainId: options.chain.params.chainId, shardId: options.chain.params.shardId },
+        options.mempoolLimits ?? DEFAULT_MEMPOOL_LIMITS,
+      );
     this.markerIntervalMs = options.markerIntervalMs ?? DEFAULT_MARKER_INTERVAL_MS;
     const head = options.chain.executedHeader;
-    this.executedSequence = head.height > 0 ? decodeBlockEvidence(head.evidence).sequence : -1;
+    this.epoch = options.epoch ?? head.epoch;
+    this.endsEpoch = options.endsEpoch;
+    this.executedSequence =
+      head.height > 0 && head.epoch === this.epoch ? decodeBlockEvidence(head.evidence).sequence : -1;
     this.takenSequence = this.executedSequence;
     this.view = options.chain.view();
     this.dueAtMs = options.chain.nextDueMs();
@@ -98,6 +120,11 @@ export class Validator<Message> {
   /** The last durable block and the state after it. */
   get committed(): CommittedView {
     return this.view;
+  }
+
+  /** The block that closed this validator's epoch, or null while the epoch goes on. */
+  get closedBy(): ExecutedBlock | null {
+    return this.closingBlock;
   }
 
   /** The last consensus sequence executed into a block. */
@@ -252,6 +279,11 @@ export class Validator<Message> {
    */
   private executeReady(out: ValidatorEffect<Message>[]): void {
     for (;;) {
+      if (this.closingBlock !== null) {
+        this.orderedQueue.length = 0;
+        this.carried = [];
+        return;
+      }
       while (this.orderedQueue.length > 0 && this.orderedQueue[0]!.sequence <= this.takenSequence) {
         this.orderedQueue.shift(); // a replay of what the chain already holds
       }
@@ -262,6 +294,7 @@ export class Validator<Message> {
       if (this.carried.length > 0 && !fitOneBlock(this.carried, batches)) {
         out.push(this.execute(this.carried, true)!);
         this.carried = [];
+        if (this.closingBlock !== null) continue;
       }
       const pending = this.carried.length > 0 ? [...this.carried, ...batches] : batches;
       const written = this.execute(pending, pending.length >= MAX_CARRIED_BATCHES);
@@ -298,8 +331,9 @@ export class Validator<Message> {
       timestampMs,
       randomness: batches[batches.length - 1]!.randomness,
       evidence: encodeBlockEvidence(batches, (entry) => inBlock.has(entry)),
-      epoch: previous.epoch,
+      epoch: this.epoch,
     });
+    if (this.endsEpoch?.(block)) this.closingBlock = block;
     this.dueAtMs = this.chain.nextDueMs();
     this.executedSequence = batches[batches.length - 1]!.sequence;
     this.unwritten.set(block.header.height, block);

@@ -1,0 +1,99 @@
+import { runChurnSimulation } from './run.js';
+import type { ChurnOptions, ChurnResult } from './types.js';
+
+export interface ChurnCampaignReport {
+  readonly runs: number;
+  readonly nodes: number;
+  readonly standby: number;
+  readonly faulty: number;
+  readonly cycles: number;
+  readonly reconfigurations: number;
+  readonly replacedVerifiers: number;
+  readonly suspendedNodes: number;
+  readonly epochSafetyViolations: number;
+  readonly blockDivergences: number;
+  readonly livenessFailures: number;
+  readonly committedTx: number;
+  readonly replayedMessages: number;
+  readonly byzantineVotes: number;
+  /** Across every handover of every run: median and largest pause, in virtual ms. */
+  readonly boundaryPauseP50Ms: number;
+  readonly boundaryPauseMaxMs: number;
+  /** The latest round of the new epoch at which its first leader was committed, over all handovers. */
+  readonly firstCommitRoundMax: number;
+  readonly failingSeeds: readonly number[];
+  readonly elapsedMs: number;
+}
+
+/** A run passes when no epoch or agreement check failed, everything committed and nothing else went wrong. */
+export function churnRunOk(result: ChurnResult): boolean {
+  return (
+    result.epochSafetyViolations === 0 &&
+    result.blockDivergences === 0 &&
+    result.livenessOk &&
+    result.problems.length === 0
+  );
+}
+
+export function churnReplayCommand(run: Omit<ChurnOptions, 'seed'>, seed: number): string {
+  return (
+    `npx gridshard sim --churn --nodes ${run.nodes} --standby ${run.standby} --faulty ${run.faulty} ` +
+    `--byzantine ${run.byzantine} --cycles ${run.cycles} --transactions ${run.transactions ?? 200}` +
+    `${run.calm ? ' --calm' : ''} --seeds 1 --seed-start ${seed}`
+  );
+}
+
+export function runChurnCampaign(
+  options: Omit<ChurnOptions, 'seed'> & {
+    readonly seeds: number;
+    readonly seedStart: number;
+    readonly onRun?: (result: ChurnResult) => void;
+  },
+  now: () => number,
+): ChurnCampaignReport {
+  const started = now();
+  const pauses: number[] = [];
+  const failing: number[] = [];
+  const totals = {
+    reconfigurations: 0,
+    replacedVerifiers: 0,
+    suspendedNodes: 0,
+    epochSafetyViolations: 0,
+    blockDivergences: 0,
+    livenessFailures: 0,
+    committedTx: 0,
+    replayedMessages: 0,
+    byzantineVotes: 0,
+  };
+  let firstCommitRoundMax = 0;
+  for (let k = 0; k < options.seeds; k++) {
+    const result = runChurnSimulation({ ...options, seed: options.seedStart + k });
+    totals.reconfigurations += result.reconfigurations;
+    totals.replacedVerifiers += result.replacedVerifiers;
+    totals.suspendedNodes += result.suspendedNodes;
+    totals.epochSafetyViolations += result.epochSafetyViolations;
+    totals.blockDivergences += result.blockDivergences;
+    totals.livenessFailures += result.livenessOk ? 0 : 1;
+    totals.committedTx += result.committedTx;
+    totals.replayedMessages += result.replayedMessages;
+    totals.byzantineVotes += result.byzantineVotes;
+    pauses.push(...result.boundaryPausesMs);
+    firstCommitRoundMax = Math.max(firstCommitRoundMax, ...result.firstCommitRounds);
+    if (!churnRunOk(result)) failing.push(result.seed);
+    options.onRun?.(result);
+  }
+  pauses.sort((a, b) => a - b);
+  return {
+    runs: options.seeds,
+    nodes: options.nodes,
+    standby: options.standby,
+    faulty: options.faulty,
+    cycles: options.cycles,
+    ...totals,
+    boundaryPauseP50Ms: pauses[Math.floor(pauses.length / 2)] ?? 0,
+    boundaryPauseMaxMs: pauses[pauses.length - 1] ?? 0,
+    firstCommitRoundMax,
+    failingSeeds: failing,
+    elapsedMs: Math.round(now() - started),
+  };
+}

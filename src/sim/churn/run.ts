@@ -1,0 +1,621 @@
+import { dealCoinKeys } from '../../consensus/coin/index.js';
+import { dagProtocol } from '../../consensus/dag/index.js';
+import type { DagValidatorInit } from '../../consensus/dag/types.js';
+import { type Committee, type ConsensusCore, maxFaulty, validitySize } from '../../consensus/interface.js';
+import { ed25519KeyPairFromSeed } from '../../crypto/ed25519.js';
+import { sha256, toHex } from '../../crypto/hash.js';
+import { ed25519Scheme, type Signer } from '../../crypto/scheme.js';
+import { EffectLoop, type LoopCore, type OtherEffect } from '../../kit/effect-loop.js';
+import { Prng } from '../../kit/prng.js';
+import { ApplicationRouter, encodeKvPut, KV_PUT, keyValueApplication } from '../../ledger/application.js';
+import { type ChainState, type ExecutedBlock, genesisChain } from '../../ledger/chain-state.js';
+import { encodeTransaction, signTransaction } from '../../ledger/transaction.js';
+import { committeeGenesisEntry, readCommittee } from '../../roles/committee-state.js';
+import {
+  handoverCycleEntry,
+  handoverVoteKey,
+  ROLES_HANDOVER,
+  signHandoverVote,
+} from '../../roles/handover.js';
+import { handoverApplication } from '../../roles/handover-application.js';
+import {
+  type EpochCoreRequest,
+  type EpochMessage,
+  EpochValidator,
+  type EpochValidatorEffect,
+  type EpochValidatorInput,
+} from '../../validator/epochs.js';
+import { adapterFor } from '../adapters/index.js';
+import { SimError } from '../errors.js';
+import { drawFaultPlan, faultsEndMs } from '../faults.js';
+import { PlanNetwork } from '../network.js';
+import { ByzantineCore, type Strategy, strategyFor } from '../strategies.js';
+import { type ChurnElection, electNext } from './election.js';
+import { epochSafetyProblems } from './epoch-checks.js';
+import type { ChurnOptions, ChurnResult } from './types.js';
+
+export type { ChurnOptions, ChurnResult } from './types.js';
+
+const encoder = new TextEncoder();
+const CHAIN_ID = 'sim-churn';
+const CLIENTS = 8;
+const MAX_EVENTS = 4_000_000;
+/** Followers apply the blocks they have not yet executed this often. */
+const FOLLOW_MS = 50;
+/** A member sends its handover vote again this long after the last copy while the chain lacks it. */
+const VOTE_RESEND_MS = 2000;
+/** A client sends a transaction again when no block holds it this long after it sent it. */
+const CLIENT_RESEND_MS = 3000;
+/** The replaying adversary injects an old message this often while cycles run. */
+const REPLAY_MS = 150;
+const MAX_REPLAY_SAMPLES = 256;
+
+type ChurnInput =
+  | EpochValidatorInput<unknown>
+  | { readonly kind: 'transactions'; readonly transactions: readonly Uint8Array[] }
+  | { readonly kind: 'follow'; readonly block: ExecutedBlock };
+
+/**
+ * A committee that hands over every cycle, under the seeded fault plan and Byzantine members: whole
+ * validators (`EpochValidator`) of the DAG protocol, standby nodes that follow the chain by
+ * executing its blocks, and members that vote each cycle for the committee the chain's credit
+ * elects (election.ts). The adversary also replays old epochs' messages, as they were and
+ * re-tagged with a newer epoch, and its Byzantine members vote for another committee. Checked:
+ * every honest node holds the same block at every height, every block's certificates verify
+ * against the committee of its epoch, every epoch's order starts at 0 without a gap, and the
+ * client transactions and handovers all commit. The coin keys of each epoch come from a dealer
+ * seeded by the run (a simulator's stand-in for the key generation on the chain, docs/ROLES.md).
+ */
+export function runChurnSimulation(options: ChurnOptions): ChurnResult {
+  const n = options.nodes;
+  if (!Number.isInteger(n) || n < 1 || n > 32)
+    throw new SimError('BAD_OPTIONS', `--nodes must be 1 … 32, got ${n}`);
+  if (!Number.isInteger(options.standby) || options.standby < 0 || options.standby > 16)
+    throw new SimError('BAD_OPTIONS', `--standby must be 0 … 16, got ${options.standby}`);
+  if (!Number.isInteger(options.faulty) || options.faulty < 0 || options.faulty > maxFaulty(n))
+    throw new SimError(
+      'BAD_OPTIONS',
+      `--faulty must be 0 … ${maxFaulty(n)} for ${n} validators, got ${options.faulty}`,
+    );
+  if (!Number.isInteger(options.cycles) || options.cycles < 1 || options.cycles > 100)
+    throw new SimError('BAD_OPTIONS', `--cycles must be 1 … 100, got ${options.cycles}`);
+  return new ChurnSimulation(options).run();
+}
+
+class ChurnSimulation {
+  private readonly total: number;
+  private readonly rng: Prng;
+  private readonly genesisSeed: Uint8Array;
+  private readonly seeds: Uint8Array[];
+  private readonly keys: Uint8Array[];
+  private readonly addressOfKey = new Map<string, number>();
+  private readonly faultyNodes: number[];
+  private readonly strategies: Strategy[];
+  private readonly chains: ChainState[];
+  private readonly nodes: (EpochValidator<unknown> | null)[];
+  private readonly durable: { snapshot?: Uint8Array; log: Uint8Array[] }[];
+  private readonly loop: EffectLoop<
+    EpochMessage<unknown>,
+    ChurnInput,
+    EpochValidatorEffect<unknown>,
+    unknown
+  >;
+  private readonly cycleMs: number;
+  private readonly deals = new Map<number, ReturnType<typeof dealCoinKeys>>();
+  private readonly adapter = adapterFor('dag');
+  private readonly byzantineRng: Prng;
+  /** The agreed chain: the first honest copy of each height, its proof and when it was first written. */
+  private readonly canonical: { block: ExecutedBlock; proof: Uint8Array; atMs: number }[] = [];
+  private divergences = 0;
+  private readonly problems: string[] = [];
+  /** Per epoch from 1: the election its predecessor's members vote for. */
+  private readonly elections = new Map<number, ChurnElection & { height: number }>();
+  private credit = new Map<number, number>();
+  private readonly votes = new Map<string, { bytes: Uint8Array; sentAtMs: number }>();
+  private readonly voteNonces: bigint[];
+  private readonly voteSigners: Signer[];
+  private byzantineVotes = 0;
+  private readonly clientSigners: Signer[];
+  private readonly clientNonces: bigint[];
+  private readonly pendingTx = new Map<string, { bytes: Uint8Array; sentAtMs: number }>();
+  private readonly committedTx = new Set<string>();
+  private submitted = 0;
+  private resent = 0;
+  private readonly epochStartMs = new Map<number, number>();
+  private readonly firstCommit = new Map<number, { atMs: number; round: number }>();
+  private readonly samples: EpochMessage<unknown>[] = [];
+  private replayed = 0;
+  private readonly genesisCommittee: Committee;
+
+  constructor(private readonly options: ChurnOptions) {
+    this.total = options.nodes + options.standby;
+    this.rng = new Prng(options.seed);
+    this.cycleMs = options.cycleMs ?? 3000;
+    this.genesisSeed = new Uint8Array(32);
+    new DataView(this.genesisSeed.buffer).setUint32(0, options.seed >>> 0);
+    this.seeds = Array.from({ length: this.total }, (_, i) =>
+      sha256(encoder.encode(`gridshard/churn/node/${i}`), this.genesisSeed),
+    );
+    this.keys = this.seeds.map((seed) => ed25519KeyPairFromSeed(seed).publicKey);
+    this.keys.forEach((key, i) => {
+      this.addressOfKey.set(toHex(key), i);
+    });
+    const order = this.rng.shuffle(Array.from({ length: options.nodes }, (_, i) => i));
+    this.faultyNodes = order.slice(0, options.faulty).sort((a, b) => a - b);
+    this.strategies = this.faultyNodes.map((_, j) => strategyFor(options.byzantine, options.seed, j));
+    this.byzantineRng = this.rng.fork(3);
+    this.voteSigners = this.seeds.map((seed) =>
+      ed25519Scheme.signer(sha256(encoder.encode('gridshard/churn/vote'), seed)),
+    );
+    this.voteNonces = this.seeds.map(() => 0n);
+    this.clientSigners = Array.from({ length: CLIENTS }, (_, i) =>
+      ed25519Scheme.signer(sha256(encoder.encode(`gridshard/churn/client/${i}`), this.genesisSeed)),
+    );
+    this.clientNonces = this.clientSigners.map(() => 0n);
+    const genesis: Committee = (this.genesisCommittee = {
+      shardId: 0,
+      epoch: 0,
+      members: this.keys.slice(0, options.nodes).map((publicKey, index) => ({ index, publicKey })),
+    });
+    const application = new ApplicationRouter([keyValueApplication, handoverApplication]);
+    this.chains = this.keys.map(() =>
+      genesisChain(
+        {
+          chainId: CHAIN_ID,
+          shardId: 0,
+          scheme: 'ed25519-sha256',
+          genesisTimeMs: 0,
+          initialState: [
+            committeeGenesisEntry(genesis),
+            handoverCycleEntry({ startMs: 0, cycleMs: this.cycleMs }),
+          ],
+        },
+        application,
+      ),
+    );
+    this.durable = this.keys.map(() => ({ log: [] }));
+    const honest = Array.from({ length: this.total }, (_, i) => i).filter(
+      (i) => !this.faultyNodes.includes(i),
+    );
+    const drawn = drawFaultPlan(this.rng.fork(2), this.total, honest, false);
+    const windowMs = (options.cycles + 1) * this.cycleMs;
+    this.plan = options.calm
+      ? { ...drawn, partition: null, crash: null, dropProbability: 0, txWindowMs: windowMs }
+      : { ...drawn, txWindowMs: windowMs };
+    this.nodes = this.keys.map((_, node) => this.startNode(node));
+    this.loop = new EffectLoop(
+      this.nodes.map((_, node) => this.runnerOf(node)),
+      {
+        identities: this.total,
+        network: new PlanNetwork(this.plan, this.rng.fork(1)),
+        outgoing: (_, message): unknown => {
+          this.sample(message);
+          return message;
+        },
+        effect: (node, effect) => this.effect(node, effect),
+      },
+    );
+  }
+
+  private readonly plan: ReturnType<typeof drawFaultPlan>;
+
+  run(): ChurnResult {
+    const windowMs = this.options.cycles * this.cycleMs;
+    const count = this.options.transactions ?? 200;
+    const txRng = this.rng.fork(4);
+    for (let k = 0; k < count; k++) {
+      const atMs = Math.floor((k * windowMs) / count);
+      this.loop.schedule(atMs, () => this.clientSends(this.clientTransaction(k, txRng), txRng));
+    }
+    const crash = this.plan.crash;
+    if (crash !== null) {
+      this.loop.schedule(crash.atMs, () => this.crash(crash.node));
+      this.loop.schedule(crash.restartMs, () => this.restart(crash.node));
+    }
+    const deadline = Math.max(windowMs, faultsEndMs(this.plan)) + (this.options.livenessBoundMs ?? 30_000);
+    this.every(FOLLOW_MS, deadline, () => this.followAll());
+    this.every(1000, deadline, () => this.resendClients(txRng));
+    if (this.faultyNodes.length > 0) this.every(REPLAY_MS, windowMs, () => this.replay());
+    for (let node = 0; node < this.total; node++) this.loop.feed(node, { kind: 'start' });
+    let events = 0;
+    let done = false;
+    while (events < MAX_EVENTS && this.loop.step(deadline)) {
+      events++;
+      if (this.loop.now >= windowMs && this.finished(count)) {
+        done = true;
+        break;
+      }
+    }
+    return this.report(done, count);
+  }
+
+  private finished(count: number): boolean {
+    return this.committedTx.size === count && this.reachedEpoch() >= this.options.cycles;
+  }
+
+  private reachedEpoch(): number {
+    let epoch = 0;
+    for (const node of this.nodes)
+      if (node !== null && !this.isFaulty(node)) epoch = Math.max(epoch, node.epoch);
+    return epoch;
+  }
+
+  private isFaulty(node: EpochValidator<unknown> | number): boolean {
+    const id = typeof node === 'number' ? node : this.nodes.indexOf(node);
+    return this.faultyNodes.includes(id);
+  }
+
+  private every(periodMs: number, untilMs: number, task: () => void): void {
+    const tick = (): void => {
+      task();
+      if (this.loop.now + periodMs <= untilMs) this.loop.schedule(this.loop.now + periodMs, tick);
+    };
+    this.loop.schedule(periodMs, tick);
+  }
+
+  private coinDeal(committee: Committee): ReturnType<typeof dealCoinKeys> {
+    let deal = this.deals.get(committee.epoch);
+    if (deal === undefined) {
+      const size = committee.members.length;
+      deal = dealCoinKeys(
+        size,
+        validitySize(size),
+        sha256(encoder.encode(`gridshard/churn/coin/${committee.epoch}`), this.genesisSeed),
+      );
+      this.deals.set(committee.epoch, deal);
+    }
+    return deal;
+  }
+
+  private startNode(node: number): EpochValidator<unknown> {
+    const durable = this.durable[node]!;
+    return new EpochValidator<unknown>({
+      chain: this.chains[node]!,
+      publicKey: this.keys[node]!,
+      addressOf: (key) => this.addressOfKey.get(toHex(key)),
+      createCore: (request) => this.createCore(node, request),
+      ...(durable.snapshot === undefined ? {} : { recovered: durable.snapshot }),
+      ...(durable.log.length === 0 ? {} : { signedLog: durable.log }),
+    });
+  }
+
+  private createCore(node: number, request: EpochCoreRequest): ConsensusCore<unknown> {
+    const deal = this.coinDeal(request.committee);
+    const init: DagValidatorInit = {
+      committee: request.committee,
+      index: request.index,
+      signingSeed: this.seeds[node]!,
+      coinSecretShare: deal.secretShares[request.index]!,
+      coinPublicKeys: deal.publicKeys,
+      acceptsEntry: request.acceptsEntry,
+      ...(request.recovered === undefined ? {} : { recovered: request.recovered }),
+      ...(request.signedLog === undefined ? {} : { signedLog: request.signedLog }),
+    };
+    const j = this.faultyNodes.indexOf(node);
+    if (j < 0) return dagProtocol.create(init) as ConsensusCore<unknown>;
+    return new ByzantineCore(
+      this.strategies[j]!,
+      this.adapter,
+      init,
+      this.byzantineRng.fork(node * 1000 + request.committee.epoch),
+    );
+  }
+
+  private runnerOf(node: number): LoopCore<ChurnInput, EpochValidatorEffect<unknown>> {
+    return {
+      handle: (input, nowMs) => {
+        const validator = this.nodes[node]!;
+        if (input.kind === 'follow') {
+          try {
+            return validator.follow(input.block, nowMs);
+          } catch (error) {
+            this.problem(
+              `node ${node} could not follow block ${input.block.header.height}: ${(error as Error).message}`,
+            );
+            return [];
+          }
+        }
+        if (input.kind !== 'transactions') return validator.handle(input, nowMs);
+        const admitted = [];
+        for (const bytes of input.transactions) {
+          try {
+            admitted.push(validator.admit(bytes, nowMs));
+          } catch {
+            // A copy pending or committed already.
+          }
+        }
+        return validator.handle({ kind: 'propose', transactions: admitted }, nowMs);
+      },
+    };
+  }
+
+  private effect(node: number, effect: OtherEffect<EpochValidatorEffect<unknown>>): ChurnInput[] | undefined {
+    switch (effect.kind) {
+      case 'persist-signed':
+        this.durable[node]!.log.push(...effect.records);
+        return [{ kind: 'signed-durable', ticket: effect.ticket }];
+      case 'ordered': {
+        if (this.isFaulty(node) || !effect.batch.endsCommit) return undefined;
+        const epoch = effect.epoch;
+        if (epoch > 0 && !this.firstCommit.has(epoch))
+          this.firstCommit.set(epoch, { atMs: this.loop.now, round: effect.batch.round });
+        return undefined;
+      }
+      case 'write-block':
+        if (!this.isFaulty(node)) this.written(node, effect.block, effect.proof);
+        return [{ kind: 'block-durable', height: effect.block.header.height }];
+    }
+  }
+
+  /** An honest node wrote a block: it must be the agreed one; a member may owe its handover vote. */
+  private written(node: number, block: ExecutedBlock, proof: Uint8Array): void {
+    const height = block.header.height;
+    const known = this.canonical[height - 1];
+    if (known === undefined) {
+      if (height - 1 !== this.canonical.length)
+        this.problem(`node ${node} wrote block ${height} out of order`);
+      this.canonical[height - 1] = { block, proof, atMs: this.loop.now };
+      for (const hash of block.txHashes) {
+        const key = toHex(hash);
+        if (this.pendingTx.delete(key)) this.committedTx.add(key);
+      }
+    } else if (toHex(known.block.hash) !== toHex(block.hash)) {
+      this.divergences++;
+      this.problem(`node ${node} holds another block ${height} than the first honest node`);
+    } else if (proof.length > 0 && known.proof.length === 0) {
+      this.canonical[height - 1] = { ...known, proof };
+    }
+    const after = readCommittee({ get: (key) => block.view.getState(key) })!;
+    if (after.epoch > block.header.epoch && !this.epochStartMs.has(after.epoch))
+      this.epochStartMs.set(after.epoch, this.loop.now);
+    this.maybeVote(node, block, after);
+  }
+
+  private maybeVote(node: number, block: ExecutedBlock, committee: Committee): void {
+    const epoch = committee.epoch;
+    if (epoch >= this.options.cycles || block.header.timestampMs < (epoch + 1) * this.cycleMs) return;
+    const index = committee.members.findIndex((m) => toHex(m.publicKey) === toHex(this.keys[node]!));
+    if (index < 0) return;
+    if (block.view.getState(handoverVoteKey(epoch + 1, index)) !== undefined) return;
+    const election = this.electionFor(epoch, committee, block.header.height);
+    const key = `${node}/${epoch + 1}`;
+    let vote = this.votes.get(key);
+    if (vote !== undefined && this.loop.now - vote.sentAtMs < VOTE_RESEND_MS) return;
+    if (vote === undefined) {
+      const members = election.election.verification.map((id) => this.keys[id]!);
+      vote = { bytes: this.voteTransaction(node, index, epoch + 1, members), sentAtMs: this.loop.now };
+      this.votes.set(key, vote);
+      this.byzantineVote(committee, epoch, election);
+    }
+    vote.sentAtMs = this.loop.now;
+    const bytes = vote.bytes;
+    this.loop.schedule(this.loop.now, () =>
+      this.loop.feed(node, { kind: 'transactions', transactions: [bytes] }),
+    );
+  }
+
+  /** Each Byzantine member of the epoch votes, through an honest member, to keep itself and drop an honest one. */
+  private byzantineVote(committee: Committee, epoch: number, election: ChurnElection): void {
+    const members = committee.members.map((m) => this.addressOfKey.get(toHex(m.publicKey))!);
+    for (const faulty of this.faultyNodes) {
+      const index = members.indexOf(faulty);
+      if (index < 0 || this.votes.has(`${faulty}/${epoch + 1}`)) continue;
+      const standby = Array.from({ length: this.total }, (_, i) => i).filter((i) => !members.includes(i));
+      const honestAt = members.findIndex((id) => !this.faultyNodes.includes(id));
+      const list = [...members];
+      if (standby.length > 0 && honestAt >= 0) list[honestAt] = standby[0]!;
+      if (list.join() === election.election.verification.join()) continue;
+      const bytes = this.voteTransaction(
+        faulty,
+        index,
+        epoch + 1,
+        list.map((id) => this.keys[id]!),
+      );
+      this.votes.set(`${faulty}/${epoch + 1}`, { bytes, sentAtMs: this.loop.now });
+      this.byzantineVotes++;
+      const relay = this.liveHonestMembers()[0];
+      if (relay !== undefined)
+        this.loop.schedule(this.loop.now, () =>
+          this.loop.feed(relay, { kind: 'transactions', transactions: [bytes] }),
+        );
+    }
+  }
+
+  private electionFor(epoch: number, committee: Committee, height: number): ChurnElection {
+    const known = this.elections.get(epoch + 1);
+    if (known !== undefined) return known;
+    const members = committee.members.map((m) => this.addressOfKey.get(toHex(m.publicKey))!);
+    const blocks = this.canonical
+      .slice(0, height)
+      .map((entry) => entry.block)
+      .filter((b) => b.header.epoch === epoch);
+    const election = { ...electNext(this.credit, blocks, members, this.total), height };
+    this.credit = election.credit;
+    this.elections.set(epoch + 1, election);
+    return election;
+  }
+
+  private voteTransaction(
+    node: number,
+    voter: number,
+    nextEpoch: number,
+    members: readonly Uint8Array[],
+  ): Uint8Array {
+    const nonce = this.voteNonces[node]!;
+    this.voteNonces[node] = nonce + 1n;
+    return encodeTransaction(
+      signTransaction(this.voteSigners[node]!, {
+        chainId: CHAIN_ID,
+        shardId: 0,
+        type: ROLES_HANDOVER,
+        payload: signHandoverVote(this.seeds[node]!, CHAIN_ID, 0, voter, nextEpoch, members),
+        nonce,
+      }),
+    );
+  }
+
+  private liveHonestMembers(): number[] {
+    const out: number[] = [];
+    this.nodes.forEach((validator, node) => {
+      if (validator !== null && !this.isFaulty(node) && validator.memberIndex !== null) out.push(node);
+    });
+    return out;
+  }
+
+  private clientTransaction(k: number, rng: Prng): Uint8Array {
+    const client = k % CLIENTS;
+    const nonce = this.clientNonces[client]!;
+    this.clientNonces[client] = nonce + 1n;
+    return encodeTransaction(
+      signTransaction(this.clientSigners[client]!, {
+        chainId: CHAIN_ID,
+        shardId: 0,
+        type: KV_PUT,
+        payload: encodeKvPut(
+          encoder.encode(`meter/${k % 5}`),
+          encoder.encode(`churn/${k}/${rng.next().toString(16)}`),
+        ),
+        nonce,
+      }),
+    );
+  }
+
+  private clientSends(bytes: Uint8Array, rng: Prng): void {
+    this.submitted++;
+    this.pendingTx.set(toHex(ed25519Scheme.hash(bytes)), { bytes, sentAtMs: this.loop.now });
+    this.handTo(bytes, rng);
+  }
+
+  private handTo(bytes: Uint8Array, rng: Prng): void {
+    const members = this.liveHonestMembers();
+    if (members.length === 0) return;
+    this.loop.feed(rng.pick(members), { kind: 'transactions', transactions: [bytes] });
+  }
+
+  /** What no block holds a while after it was sent goes again to a member (its first may have left). */
+  private resendClients(rng: Prng): void {
+    for (const pending of this.pendingTx.values()) {
+      if (this.loop.now - pending.sentAtMs < CLIENT_RESEND_MS) continue;
+      pending.sentAtMs = this.loop.now;
+      this.resent++;
+      this.handTo(pending.bytes, rng);
+    }
+  }
+
+  /** Nodes outside the committee execute the agreed blocks they lack (their state sync). */
+  private followAll(): void {
+    this.nodes.forEach((validator, node) => {
+      if (validator === null || this.isFaulty(node)) return;
+      while (validator.memberIndex === null) {
+        const next = this.canonical[this.chains[node]!.executedHeader.height];
+        if (next === undefined) return;
+        this.loop.feed(node, { kind: 'follow', block: next.block });
+        if (this.nodes[node] !== validator) return;
+      }
+    });
+  }
+
+  private crash(node: number): void {
+    const validator = this.nodes[node];
+    if (validator === null || validator === undefined) return;
+    const snapshot = validator.snapshot();
+    if (snapshot !== null) this.durable[node] = { snapshot, log: [] };
+    this.nodes[node] = null;
+    this.loop.stop(node);
+  }
+
+  private restart(node: number): void {
+    if (this.nodes[node] !== null) return;
+    this.nodes[node] = this.startNode(node);
+    this.loop.replace(node, this.runnerOf(node));
+    this.loop.feed(node, { kind: 'start' });
+  }
+
+  private sample(message: EpochMessage<unknown>): void {
+    if (this.samples.length < MAX_REPLAY_SAMPLES) this.samples.push(message);
+    else this.samples[this.rng.int(MAX_REPLAY_SAMPLES)] = message;
+  }
+
+  /** The adversary sends an old message again from a Byzantine node: re-tagged with the current epoch, or as it was. */
+  private replay(): void {
+    const epoch = this.reachedEpoch();
+    const old = this.samples.filter((m) => m.epoch < epoch);
+    if (old.length === 0) return;
+    const message = this.rng.pick(old);
+    const from = this.rng.pick(this.faultyNodes);
+    const to = this.rng.int(this.total);
+    const retag = this.rng.chance(0.5);
+    this.replayed++;
+    this.loop.deliverAt(this.loop.now + 1, {
+      from,
+      to,
+      fromId: from,
+      toId: to,
+      message: retag ? { epoch, message: message.message } : message,
+    });
+  }
+
+  private problem(text: string): void {
+    if (this.problems.length < 8) this.problems.push(text);
+  }
+
+  private report(done: boolean, count: number): ChurnResult {
+    const blocks = this.canonical.map((entry) => entry.block);
+    const epochProblems = epochSafetyProblems(this.canonical, this.genesisCommittee);
+    for (const p of epochProblems.slice(0, 4)) this.problem(`epoch: ${p}`);
+    const committees: number[][] = [this.keys.slice(0, this.options.nodes).map((_, i) => i)];
+    let replaced = 0;
+    for (let epoch = 1; epoch <= this.reachedEpoch(); epoch++) {
+      const election = this.elections.get(epoch);
+      if (election === undefined) continue;
+      committees.push(election.election.verification);
+      if (election.election.replaced !== null) replaced++;
+    }
+    const pauses: number[] = [];
+    const rounds: number[] = [];
+    for (let epoch = 1; epoch <= this.reachedEpoch(); epoch++) {
+      const start = this.epochStartMs.get(epoch);
+      const first = this.firstCommit.get(epoch);
+      if (start === undefined || first === undefined) continue;
+      pauses.push(first.atMs - start);
+      rounds.push(first.round);
+    }
+    if (!done) {
+      this.problem(
+        `liveness: ${this.committedTx.size} of ${count} transactions committed, epoch ${this.reachedEpoch()} of ${this.options.cycles} reached`,
+      );
+    }
+    return {
+      seed: this.options.seed,
+      nodes: this.options.nodes,
+      standby: this.options.standby,
+      faultyNodes: this.faultyNodes,
+      strategies: this.strategies,
+      reconfigurations: this.reachedEpoch(),
+      replacedVerifiers: replaced,
+      suspendedNodes: 0,
+      epochSafetyViolations: epochProblems.length,
+      blockDivergences: this.divergences,
+      livenessOk: done,
+      submittedTx: this.submitted,
+      committedTx: this.committedTx.size,
+      blocks: blocks.length,
+      committees,
+      boundaryPausesMs: pauses,
+      firstCommitRounds: rounds,
+      replayedMessages: this.replayed,
+      byzantineVotes: this.byzantineVotes,
+      resentTx: this.resent,
+      virtualMs: this.loop.now,
+      problems: this.problems,
+      ...(this.options.keepChain
+        ? {
+            chain: {
+              genesis: this.genesisCommittee,
+              blocks: this.canonical.map(({ block, proof }) => ({ block, proof })),
+            },
+          }
+        : {}),
+    };
+  }
+}

@@ -1,0 +1,70 @@
+import type { Committee } from '../../consensus/interface.js';
+import type { ExecutedBlock } from '../../ledger/chain-state.js';
+import type { Strategy } from '../strategies.js';
+
+export interface ChurnOptions {
+  readonly seed: number;
+  /** Committee size (every epoch's). */
+  readonly nodes: number;
+  /** Standby nodes outside the genesis committee, following the chain. */
+  readonly standby: number;
+  /** Byzantine members of the genesis committee (at most f). */
+  readonly faulty: number;
+  readonly byzantine: Strategy | 'all';
+  /** Handovers to make: the run ends in epoch `cycles` at the earliest. */
+  readonly cycles: number;
+  /** Cycle length in block time: epoch e hands over once block time reaches (e + 1) · cycleMs. */
+  readonly cycleMs?: number;
+  readonly transactions?: number;
+  /** No partition, loss or crash (delays stay). */
+  readonly calm?: boolean;
+  /** Virtual time allowed after the last cycle for the last handover and every transaction. */
+  readonly livenessBoundMs?: number;
+  /** Keep the agreed chain in the result (tests read it). */
+  readonly keepChain?: boolean;
+}
+
+export interface ChurnResult {
+  readonly seed: number;
+  readonly nodes: number;
+  readonly standby: number;
+  readonly faultyNodes: readonly number[];
+  readonly strategies: readonly Strategy[];
+  /** Epochs after genesis that began (handovers applied). */
+  readonly reconfigurations: number;
+  /** Members replaced by a standby with better credit, over all handovers. */
+  readonly replacedVerifiers: number;
+  /** Equivocators suspended (the churn simulator does not report equivocation to the chain: 0). */
+  readonly suspendedNodes: number;
+  /**
+   * Blocks stamped with another epoch than the committee their parent's state records, blocks
+   * whose batch certificates do not verify against that committee, and epochs whose order does not
+   * start at sequence 0 or has a gap.
+   */
+  readonly epochSafetyViolations: number;
+  /** Heights where two honest nodes (members or followers) hold different blocks. */
+  readonly blockDivergences: number;
+  readonly livenessOk: boolean;
+  readonly submittedTx: number;
+  readonly committedTx: number;
+  readonly blocks: number;
+  /** The committee of each epoch, as node ids. */
+  readonly committees: readonly (readonly number[])[];
+  /** Per handover: ms from the first honest node executing the boundary to the new epoch's first commit. */
+  readonly boundaryPausesMs: readonly number[];
+  /** Per handover: the DAG round of the new epoch's first committed leader. */
+  readonly firstCommitRounds: readonly number[];
+  /** Old-epoch messages the adversary delivered again, re-tagged with a newer epoch or as they were. */
+  readonly replayedMessages: number;
+  /** Handover votes for another committee sent for Byzantine members. */
+  readonly byzantineVotes: number;
+  /** Client transactions sent again because the member holding them left or lost them. */
+  readonly resentTx: number;
+  readonly virtualMs: number;
+  readonly problems: readonly string[];
+  /** With `keepChain`: the agreed blocks with their batch proofs, and the genesis committee. */
+  readonly chain?: {
+    readonly genesis: Committee;
+    readonly blocks: readonly { readonly block: ExecutedBlock; readonly proof: Uint8Array }[];
+  };
+}

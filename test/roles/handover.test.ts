@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Committee } from '../../src/consensus/interface.js';
+import { ed25519KeyPairFromSeed, ed25519Sign } from '../../src/crypto/ed25519.js';
+import { sha256 } from '../../src/crypto/hash.js';
+import { ed25519Scheme } from '../../src/crypto/scheme.js';
+import { ApplicationRouter } from '../../src/ledger/application.js';
+import { type ChainState, genesisChain } from '../../src/ledger/chain-state.js';
+import { decodeSignedTransaction } from '../../src/ledger/signed-transaction.js';
+import { encodeTransaction, signTransaction } from '../../src/ledger/transaction.js';
+import { committeeGenesisEntry, readCommittee } from '../../src/roles/committee-state.js';
+import { rolesApplication, suspensionKey } from '../../src/roles/evidence-application.js';
+import {
+  encodeHandoverVote,
+  handoverCycleEntry,
+  handoverSigningBytes,
+  ROLES_HANDOVER,
+  readEpochStart,
+  signHandoverVote,
+} from '../../src/roles/handover.js';
+import { handoverApplication } from '../../src/roles/handover-application.js';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const CHAIN = 'handover-test';
+const keys = Array.from({ length: 6 }, (_, i) => ed25519KeyPairFromSeed(sha256(enc(`node ${i}`))));
+const committee: Committee = {
+  shardId: 2,
+  epoch: 0,
+  members: keys.slice(0, 4).map((k, index) => ({ index, publicKey: k.publicKey })),
+};
+/** Node 3 leaves, node 4 takes its place. */
+const next = [keys[0]!, keys[1]!, keys[2]!, keys[4]!].map((k) => k.publicKey);
+const relay = ed25519Scheme.signer(sha256(enc('anyone relays')));
+let nonce = 0n;
+
+function chain(initial = [committeeGenesisEntry(committee)]): ChainState {
+  nonce = 0n;
+  return genesisChain(
+    { chainId: CHAIN, shardId: 2, scheme: 'ed25519-sha256', genesisTimeMs: 0, initialState: initial },
+    new ApplicationRouter([rolesApplication, handoverApplication]),
+  );
+}
+
+function tx(payload: Uint8Array) {
+  const signed = signTransaction(relay, {
+    chainId: CHAIN,
+    shardId: 2,
+    type: ROLES_HANDOVER,
+    payload,
+    nonce: nonce++,
+  });
+  return decodeSignedTransaction(encodeTransaction(signed), ed25519Scheme);
+}
+
+const vote = (voter: number, members = next, epoch = 1, signer = voter) =>
+  tx(signHandoverVote(keys[signer]!.seed, CHAIN, 2, voter, epoch, members));
+
+function committeeOf(state: ChainState): Committee {
+  return readCommittee({ get: (key) => state.view().getState(key) })!;
+}
+
+describe('committee handover on the chain', () => {
+  it('switches to the voted committee in the block that counts the 2f + 1-th vote', () => {
+    const state = chain();
+    const first = state.execute([vote(0), vote(1)], { timestampMs: 10 });
+    assert.deepEqual(
+      first.receipts.map((r) => r.ok),
+      [true, true],
+    );
+    assert.equal(committeeOf(state).epoch, 0, 'two votes of four are not a quorum');
+    const second = state.execute([vote(3)], { timestampMs: 20 });
+    assert.equal(second.receipts[0]!.ok, true);
+    const after = committeeOf(state);
+    assert.equal(after.epoch, 1);
+    assert.deepEqual(
+      after.members.map((m) => Buffer.from(m.publicKey).toString('hex')),
+      next.map((k) => Buffer.from(k).toString('hex')),
+    );
+    assert.equal(readEpochStart({ get: (key) => state.view().getState(key) }, 1), 2);
+    // The old committee's last vote is stale now: it names epoch 1, and the committee is epoch 1's.
+    const late = state.execute([vote(2)], { timestampMs: 30 });
+    assert.equal(late.receipts[0]!.code, 'HANDOVER_EPOCH');
+  });
+
+  it('never lets two lists both reach a quorum, nor f members alone', () => {
+    const state = chain();
+    const other = [keys[0]!, keys[1]!, keys[2]!, keys[5]!].map((k) => k.publicKey);
+    const block = state.execute([vote(3, other), vote(0), vote(1), vote(3), vote(2, other)], {
+      timestampMs: 10,
+    });
+    assert.deepEqual(
+      block.receipts.map((r) => [r.ok, r.code]),
+      [
+        [true, ''],
+        [true, ''],
+        [true, ''],
+        [false, 'ALREADY_VOTED'],
+        [true, ''],
+      ],
+    );
+    assert.equal(committeeOf(state).epoch, 0, 'two votes for each list: no quorum for either');
+    state.execute([vote(2)], { timestampMs: 20 });
+    assert.equal(committeeOf(state).epoch, 0, 'member 2 voted already: its second vote is refused');
+  });
+
+  it('refuses votes that are not a member’s signed vote for the next epoch', () => {
+    const state = chain();
+    const dup = [keys[0]!.publicKey, keys[0]!.publicKey, keys[1]!.publicKey, keys[2]!.publicKey];
+    const notAKey = [...next.slice(0, 3), new Uint8Array(32).fill(0xff)];
+    const forged = encodeHandoverVote({
+      nextEpoch: 1,
+      members: next,
+      voter: 1,
+      signature: ed25519Sign(keys[0]!.seed, handoverSigningBytes(CHAIN, 2, 1, next)),
+    });
+    const otherChain = encodeHandoverVote({
+      nextEpoch: 1,
+      members: next,
+      voter: 1,
+      signature: ed25519Sign(keys[1]!.seed, handoverSigningBytes('another-chain', 2, 1, next)),
+    });
+    const block = state.execute(
+      [
+        vote(0, next, 2),
+        vote(4, next, 1, 4),
+        tx(forged),
+        tx(otherChain),
+        vote(0, dup),
+        vote(0, notAKey),
+        vote(0, []),
+        tx(enc('not a vote')),
+      ],
+      { timestampMs: 10 },
+    );
+    assert.deepEqual(
+      block.receipts.map((r) => r.code),
+      [
+        'HANDOVER_EPOCH',
+        'NOT_A_MEMBER',
+        'BAD_HANDOVER',
+        'BAD_HANDOVER',
+        'BAD_HANDOVER',
+        'BAD_HANDOVER',
+        'BAD_HANDOVER',
+        block.receipts[7]!.code,
+      ],
+    );
+    assert.notEqual(block.receipts[7]!.code, '');
+    assert.equal(committeeOf(state).epoch, 0);
+  });
+
+  it('moves a suspension with its member’s key, and drops the one of a member that left', () => {
+    const state = chain();
+    // As if members 1 and 3 had been convicted: the records are the contract's to move.
+    const record = (member: number) => ({ key: suspensionKey(member), value: enc(`proof of ${member}`) });
+    const withSuspensions = chain([committeeGenesisEntry(committee), record(1), record(3)]);
+    const reordered = [keys[1]!, keys[0]!, keys[2]!, keys[4]!].map((k) => k.publicKey);
+    withSuspensions.execute([vote(0, reordered), vote(1, reordered), vote(2, reordered)], {
+      timestampMs: 10,
+    });
+    const view = withSuspensions.view();
+    assert.equal(committeeOf(withSuspensions).epoch, 1);
+    assert.deepEqual(view.getState(suspensionKey(0)), enc('proof of 1'), 'member 1 is index 0 now');
+    assert.equal(view.getState(suspensionKey(1)), undefined);
+    assert.equal(view.getState(suspensionKey(3)), undefined, 'member 3 left with its record');
+    assert.equal(committeeOf(state).epoch, 0);
+  });
+
+  it('keeps the chain’s time moving once the cycle is due, until the handover', () => {
+    const state = chain([
+      committeeGenesisEntry(committee),
+      handoverCycleEntry({ startMs: 1000, cycleMs: 5000 }),
+    ]);
+    assert.equal(state.nextDueMs(), 6000);
+    state.execute([vote(0), vote(1), vote(2)], { timestampMs: 6100 });
+    assert.equal(state.nextDueMs(), 11_000, 'epoch 1 is due a cycle later');
+    assert.equal(chain().nextDueMs(), null, 'no cycle in genesis: nothing due');
+  });
+});

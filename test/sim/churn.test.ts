@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { churnReplayCommand, churnRunOk } from '../../src/sim/churn/campaign.js';
+import { epochSafetyProblems } from '../../src/sim/churn/epoch-checks.js';
+import { runChurnSimulation } from '../../src/sim/churn/run.js';
+import type { ChurnOptions } from '../../src/sim/churn/types.js';
+import { decodeBlockEvidence } from '../../src/validator/evidence.js';
+
+const base: Omit<ChurnOptions, 'seed'> = {
+  nodes: 4,
+  standby: 1,
+  faulty: 1,
+  byzantine: 'all',
+  cycles: 3,
+  transactions: 60,
+};
+
+function run(seed: number, extra: Partial<ChurnOptions> = {}) {
+  const result = runChurnSimulation({ ...base, ...extra, seed });
+  assert.ok(
+    churnRunOk(result),
+    `seed ${seed}: ${result.problems.join('; ')}\n  replay: ${churnReplayCommand({ ...base, ...extra }, seed)}`,
+  );
+  return result;
+}
+
+describe('committee handovers in the simulator', () => {
+  it('hands over every cycle under faults and every Byzantine strategy, with one chain everywhere', () => {
+    for (let seed = 1; seed <= 7; seed++) {
+      const result = run(seed);
+      assert.equal(result.reconfigurations, 3, `seed ${seed}`);
+      assert.equal(result.committedTx, 60);
+      assert.ok(result.replayedMessages > 0, 'old epochs’ messages were replayed');
+      assert.ok(result.firstCommitRounds.length >= 2, `seed ${seed}: the new epochs committed`);
+    }
+  });
+
+  it('replaces a silent member by the standby, which then orders the new epochs', () => {
+    const result = run(7, { keepChain: true });
+    assert.deepEqual(result.strategies, ['silent']);
+    assert.deepEqual(result.faultyNodes, [2]);
+    assert.deepEqual(result.committees, [
+      [0, 1, 2, 3],
+      [0, 1, 4, 3],
+      [0, 1, 4, 3],
+      [0, 1, 4, 3],
+    ]);
+    assert.equal(result.replacedVerifiers, 1);
+    // Index 2 is node 4 from epoch 1 on: its vertices are in the chain.
+    const joined = result.chain!.blocks.some(
+      ({ block }) =>
+        block.header.epoch >= 1 &&
+        block.header.evidence.length > 0 &&
+        decodeBlockEvidence(block.header.evidence).batches.some((b) => b.proposer === 2),
+    );
+    assert.ok(joined, 'the standby that joined had vertices ordered');
+  });
+
+  it('the epoch checks catch a block of the wrong epoch, a certificate of another epoch and a gap', () => {
+    const { chain } = run(3, { keepChain: true, calm: true });
+    const { genesis, blocks } = chain!;
+    assert.deepEqual(epochSafetyProblems(blocks, genesis), []);
+    const firstOfEpoch1 = blocks.findIndex(
+      ({ block }) => block.header.epoch === 1 && block.header.evidence.length > 0,
+    );
+    assert.ok(firstOfEpoch1 > 0);
+    const entry = blocks[firstOfEpoch1]!;
+    const restamped = blocks.map((b, i) =>
+      i === firstOfEpoch1 ? { ...b, block: { ...b.block, header: { ...b.block.header, epoch: 0 } } } : b,
+    );
+    assert.match(epochSafetyProblems(restamped, genesis).join(), /stamped epoch 0/);
+    // The same block offered as if epoch 0 had gone on: epoch 1's certificates do not verify against epoch 0's committee.
+    const boundary = blocks.findIndex(({ block }) => block.header.epoch === 1) - 1;
+    const asEpoch0 = [
+      ...blocks.slice(0, boundary),
+      { ...entry, block: { ...entry.block, header: { ...entry.block.header, epoch: 0 } } },
+    ];
+    const problems = epochSafetyProblems(asEpoch0, genesis);
+    assert.ok(
+      problems.some((p) => /against epoch 0's committee/.test(p)),
+      problems.join('; '),
+    );
+    const withGap = blocks.filter((_, i) => i !== firstOfEpoch1);
+    assert.match(epochSafetyProblems(withGap, genesis).join(), /expected/);
+  });
+
+  it('refuses options outside their bounds', () => {
+    assert.throws(() => runChurnSimulation({ ...base, seed: 1, faulty: 2 }), /--faulty/);
+    assert.throws(() => runChurnSimulation({ ...base, seed: 1, cycles: 0 }), /--cycles/);
+  });
+});
