@@ -3,7 +3,7 @@ import type { CommittedBatch, Committee, ConsensusCore, ConsensusEffect } from '
 import { bytesEqual, toHex } from '../crypto/hash.js';
 import type { ChainState, ExecutedBlock } from '../ledger/chain-state.js';
 import type { CommittedView } from '../ledger/committed-view.js';
-import { readCommittee } from '../roles/committee-state.js';
+import type { ReadableState } from '../ledger/state-interface.js';
 import { ValidatorError } from './errors.js';
 import { type AdmittedTransaction, DEFAULT_MEMPOOL_LIMITS, Mempool, type MempoolLimits } from './mempool.js';
 import type { ValidatorEffect, ValidatorInput } from './types.js';
@@ -61,6 +61,11 @@ export interface EpochValidatorOptions<M> {
   readonly publicKey: Uint8Array;
   /** The shell's address of a committee member, by key (undefined: unreachable). */
   readonly addressOf: (publicKey: Uint8Array) => number | undefined;
+  /**
+   * The committee a state records (the application's record, `roles/committee` on GridShard's
+   * chains): the validator reads it after every block, and a new epoch begins where it changes.
+   */
+  readonly committeeOf: (state: ReadableState) => Committee | null;
   /** A core of the protocol for one epoch's committee. */
   readonly createCore: (request: EpochCoreRequest) => ConsensusCore<M>;
   /** `snapshot()` before a crash. */
@@ -111,7 +116,7 @@ export class EpochValidator<M> {
       limits,
     );
     this.view = options.chain.view();
-    const committee = committeeOf(this.view);
+    const committee = this.committeeOf(this.view);
     const restored = options.recovered === undefined ? null : decodeEpochSnapshot(options.recovered);
     const log = (options.signedLog ?? []).map(decodeSignedRecord);
     this.futureLog = log.filter((r) => r.epoch > committee.epoch).map((r) => r.record);
@@ -224,7 +229,7 @@ export class EpochValidator<M> {
       { kind: 'write-block', block: executed, proof: new Uint8Array(0), skippedEntries: 0 },
     ];
     this.pendingFollowed.set(header.height, executed);
-    if (committeeOf(executed.view).epoch !== this.epoch) this.switchAfter(executed, nowMs, out);
+    if (this.committeeOf(executed.view).epoch !== this.epoch) this.switchAfter(executed, nowMs, out);
     return out;
   }
 
@@ -363,7 +368,7 @@ export class EpochValidator<M> {
   }
 
   private switchAfter(closing: ExecutedBlock, nowMs: number, out: EpochValidatorEffect<M>[]): void {
-    const next = committeeOf(closing.view);
+    const next = this.committeeOf(closing.view);
     if (this.current.validator !== null) this.retired = this.current;
     const log = this.futureLog.map(decodeSignedRecord);
     const own = log.filter((r) => r.epoch === next.epoch).map((r) => r.record);
@@ -407,9 +412,16 @@ export class EpochValidator<M> {
         core = this.options.createCore({ committee, index, acceptsEntry, ...restored });
         return core;
       },
-      endsEpoch: (block) => committeeOf(block.view).epoch !== committee.epoch,
+      endsEpoch: (block) => this.committeeOf(block.view).epoch !== committee.epoch,
     });
     return { committee, index, validator, core, addresses, indexOfAddress };
+  }
+
+  private committeeOf(view: CommittedView): Committee {
+    const committee = this.options.committeeOf({ get: (key) => view.getState(key) });
+    if (committee === null)
+      throw new RangeError('the chain records no committee: epochs need one in genesis');
+    return committee;
   }
 
   private remember(tx: AdmittedTransaction): void {
@@ -419,12 +431,6 @@ export class EpochValidator<M> {
     }
     this.proposed.set(toHex(tx.hash), tx);
   }
-}
-
-function committeeOf(view: CommittedView): Committee {
-  const committee = readCommittee({ get: (key) => view.getState(key) });
-  if (committee === null) throw new RangeError('the chain records no committee: epochs need one in genesis');
-  return committee;
 }
 
 function timerName(epoch: number, name: string): string {

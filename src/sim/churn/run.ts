@@ -273,6 +273,7 @@ class ChurnSimulation {
       chain: this.chains[node]!,
       publicKey: this.keys[node]!,
       addressOf: (key) => this.addressOfKey.get(toHex(key)),
+      committeeOf: readCommittee,
       createCore: (request) => this.createCore(node, request),
       ...(durable.snapshot === undefined ? {} : { recovered: durable.snapshot }),
       ...(durable.log.length === 0 ? {} : { signedLog: durable.log }),
