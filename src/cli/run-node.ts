@@ -7,11 +7,11 @@ import { loadHighs } from '../grid/highs.js';
 import { chainApplication } from '../market/grid-plugins.js';
 import { type ConfigOverrides, loadNodeConfig, readPassword } from '../node/config.js';
 import { DkgParticipant } from '../node/dkg-participant.js';
-import { EquivocationReporter } from '../node/equivocation-reporter.js';
 import { NodeError } from '../node/errors.js';
 import { consensusOf, readGenesisFile } from '../node/genesis-file.js';
 import { GridShardNode } from '../node/node.js';
 import { startSharding } from '../node/sharding-roles.js';
+import { EquivocationReporter } from '../roles/equivocation-reporter.js';
 
 function readJson(path: string, what: string): unknown {
   try {

@@ -15,8 +15,8 @@ import { type ChainState, genesisChain } from '../../src/ledger/chain-state.js';
 import { decodeSignedTransaction } from '../../src/ledger/signed-transaction.js';
 import { encodeTransaction, signTransaction } from '../../src/ledger/transaction.js';
 import { equivocationsIn } from '../../src/node/credit-audit.js';
-import { EquivocationReporter } from '../../src/node/equivocation-reporter.js';
 import { committeeGenesisEntry, readCommittee } from '../../src/roles/committee-state.js';
+import { EquivocationReporter } from '../../src/roles/equivocation-reporter.js';
 import {
   ROLES_EQUIVOCATION,
   readSuspension,

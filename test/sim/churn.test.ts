@@ -56,6 +56,19 @@ describe('committee handovers in the simulator', () => {
     assert.ok(joined, 'the standby that joined had vertices ordered');
   });
 
+  it('suspends an equivocating member within a cycle of the first proof, and elects it out', () => {
+    const result = run(1);
+    assert.deepEqual(result.strategies, ['equivocate']);
+    assert.deepEqual(result.faultyNodes, [0]);
+    assert.equal(result.suspendedNodes, 1);
+    assert.ok(result.suspensionDelaysMs[0]! <= 3000, `suspended ${result.suspensionDelaysMs[0]} ms after the proof`);
+    assert.deepEqual(result.committees.slice(1), [
+      [4, 1, 2, 3],
+      [4, 1, 2, 3],
+      [4, 1, 2, 3],
+    ]);
+  });
+
   it('the epoch checks catch a block of the wrong epoch, a certificate of another epoch and a gap', () => {
     const { chain } = run(3, { keepChain: true, calm: true });
     const { genesis, blocks } = chain!;

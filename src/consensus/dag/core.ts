@@ -32,6 +32,7 @@ import {
 import {
   certificateIsValid,
   coinShareValid,
+  entriesAcceptable,
   headerIsWellFormed,
   headerSignedByAuthor,
 } from './validation.js';
@@ -67,6 +68,13 @@ export class DagCore implements ConsensusCore<DagMessage> {
   /** Signed proof of each (author, round) for which two different certificates were seen. */
   private readonly equivocationProofs: EquivocationProof[] = [];
   private readonly equivocatingSlots = new Set<string>();
+  /**
+   * A peer's signed header per slot that this validator voted for, or refused only for entries it
+   * cannot read, kept until the slot's certificate arrives: an author that showed other peers
+   * another header gets that one certified, and the two signed headers are a proof. Without them
+   * an equivocation split between peers, each seeing one version, would go unproven.
+   */
+  private readonly seenHeaders = new Map<string, Header>();
   private nowMs = 0;
 
   constructor(init: DagValidatorInit) {
@@ -239,7 +247,7 @@ export class DagCore implements ConsensusCore<DagMessage> {
     // certificates and state sync, so it is ignored rather than fetched for.
     const horizon = Math.max(this.store.maxRound, this.proposer.currentRound) + this.ctx.config.gcDepthRounds;
     if (header.round > horizon) return;
-    if (!headerIsWellFormed(this.ctx, header)) return;
+    if (!headerIsWellFormed(this.ctx, header, false)) return;
     const digest = headerDigest(header);
     const key = digestKey(digest);
     const slot = slotKey(header.author, header.round);
@@ -258,6 +266,16 @@ export class DagCore implements ConsensusCore<DagMessage> {
       ) {
         this.recordEquivocation(certified, { header, votes: [] });
       }
+      return;
+    }
+    if (!entriesAcceptable(this.ctx, header)) {
+      // Never voted for, but signed: evidence if the author gets another header certified.
+      if (
+        header.author !== this.index &&
+        !this.seenHeaders.has(slot) &&
+        headerSignedByAuthor(this.ctx, header, digest)
+      )
+        this.seenHeaders.set(slot, header);
       return;
     }
     if (!headerSignedByAuthor(this.ctx, header, digest)) return;
@@ -282,6 +300,7 @@ export class DagCore implements ConsensusCore<DagMessage> {
     )
       return;
     this.slots.set(slot, key);
+    if (header.author !== this.index) this.seenHeaders.set(slot, header);
     const signature = this.ctx.signatures.sign(voteSigningBytes(this.ctx.committee, digest));
     if (previous === undefined) {
       const record = { kind: 'vote', author: header.author, round: header.round, digest } as const;
@@ -352,6 +371,14 @@ export class DagCore implements ConsensusCore<DagMessage> {
       this.recordEquivocation(holder, certificate);
       return;
     }
+    const slot = slotKey(header.author, header.round);
+    const seen = this.seenHeaders.get(slot);
+    if (seen !== undefined) {
+      this.seenHeaders.delete(slot);
+      // The seen header's signature was checked when it came; the certificate's by its 2f + 1 votes.
+      if (digestKey(headerDigest(seen)) !== digest)
+        this.recordEquivocation(certificate, { header: seen, votes: [] });
+    }
     const key = this.store.insert(certificate);
     this.proposer.noteCertified(key, certificate);
     this.blocks.release(key, out);
@@ -394,6 +421,7 @@ export class DagCore implements ConsensusCore<DagMessage> {
     }
     this.state.prune();
     this.slots.prune(gcRound);
+    for (const [slot, header] of this.seenHeaders) if (header.round < gcRound) this.seenHeaders.delete(slot);
     this.blocks.collect(gcRound);
     this.committer.prune();
   }

@@ -10,7 +10,7 @@ import { isCoinRound, waveOfCoinRound } from './waves.js';
  * bounds, the coin share's presence in coin rounds, distinct references. Signatures and parents
  * are checked by the callers, which know what they are about to do with the header.
  */
-export function headerIsWellFormed(ctx: DagContext, header: Header): boolean {
+export function headerIsWellFormed(ctx: DagContext, header: Header, checkEntries = true): boolean {
   if (!Number.isInteger(header.author) || header.author < 0 || header.author >= ctx.size) return false;
   if (!Number.isSafeInteger(header.round) || header.round < 1) return false;
   if (header.signature.length !== SIGNATURE_LENGTH) return false;
@@ -22,11 +22,16 @@ export function headerIsWellFormed(ctx: DagContext, header: Header): boolean {
   if (header.weakParents.length > ctx.size * ctx.config.gcDepthRounds) return false;
   if ((header.coinShare !== null) !== isCoinRound(header.round)) return false;
   if (header.transactions.length > ctx.config.maxBatchTransactions) return false;
-  if (ctx.acceptsEntry !== undefined && !header.transactions.every(ctx.acceptsEntry)) return false;
+  if (checkEntries && !entriesAcceptable(ctx, header)) return false;
   if (header.weakParents.some((w) => w.round >= header.round - 1)) return false;
   const all = [...header.parents, ...header.weakParents.map((w) => w.digest)];
   if (all.some((d) => d.length !== DIGEST_LENGTH)) return false;
   return new Set(all.map(digestKey)).size === all.length;
+}
+
+/** Every batch entry is one the layer above can read (no check when it gave none). */
+export function entriesAcceptable(ctx: DagContext, header: Header): boolean {
+  return ctx.acceptsEntry === undefined || header.transactions.every(ctx.acceptsEntry);
 }
 
 /** The author's signature over a header of that digest. */

@@ -38,13 +38,16 @@ export function electNext(
   blocks: readonly ExecutedBlock[],
   members: readonly number[],
   nodes: number,
+  /** Nodes the chain suspended for equivocation: score 0, out of every role. */
+  suspended: ReadonlySet<number> = new Set(),
 ): ChurnElection {
   const scores = epochScores(blocks, members);
   // A node never scored starts at half the scale, as the node's credit does.
   const before = new Map(previousCredit);
   for (let node = 0; node < nodes; node++) if (!before.has(node)) before.set(node, CREDIT_SCALE / 2);
-  const credit = carryCredit(before, { scores, suspended: new Set() });
+  for (const node of suspended) if (scores.has(node)) scores.set(node, 0);
+  const credit = carryCredit(before, { scores, suspended });
   const standby = Array.from({ length: nodes }, (_, i) => i).filter((i) => !members.includes(i));
-  const election = electRoles({ verification: [...members], standby }, credit, new Set());
+  const election = electRoles({ verification: [...members], standby }, credit, suspended);
   return { credit, election };
 }

@@ -1,4 +1,5 @@
 import { dealCoinKeys } from '../../consensus/coin/index.js';
+import type { DagCore } from '../../consensus/dag/index.js';
 import { dagProtocol } from '../../consensus/dag/index.js';
 import type { DagValidatorInit } from '../../consensus/dag/types.js';
 import { type Committee, type ConsensusCore, maxFaulty, validitySize } from '../../consensus/interface.js';
@@ -11,6 +12,8 @@ import { ApplicationRouter, encodeKvPut, KV_PUT, keyValueApplication } from '../
 import { type ChainState, type ExecutedBlock, genesisChain } from '../../ledger/chain-state.js';
 import { encodeTransaction, signTransaction } from '../../ledger/transaction.js';
 import { committeeGenesisEntry, readCommittee } from '../../roles/committee-state.js';
+import { EquivocationReporter } from '../../roles/equivocation-reporter.js';
+import { readSuspension, rolesApplication } from '../../roles/evidence-application.js';
 import {
   handoverCycleEntry,
   handoverVoteKey,
@@ -126,6 +129,12 @@ class ChurnSimulation {
   private readonly samples: EpochMessage<unknown>[] = [];
   private replayed = 0;
   private readonly genesisCommittee: Committee;
+  /** Per honest node: what its core proves of equivocation goes to the chain (reset on restart). */
+  private readonly reporters: (EquivocationReporter | null)[] = [];
+  /** Node id → when an honest core first held a proof of its equivocation. */
+  private readonly firstProofMs = new Map<number, number>();
+  /** Node id → the block time of the block that suspended it. */
+  private readonly suspendedAtMs = new Map<number, number>();
 
   constructor(private readonly options: ChurnOptions) {
     this.total = options.nodes + options.standby;
@@ -157,7 +166,7 @@ class ChurnSimulation {
       epoch: 0,
       members: this.keys.slice(0, options.nodes).map((publicKey, index) => ({ index, publicKey })),
     });
-    const application = new ApplicationRouter([keyValueApplication, handoverApplication]);
+    const application = new ApplicationRouter([keyValueApplication, rolesApplication, handoverApplication]);
     this.chains = this.keys.map(() =>
       genesisChain(
         {
@@ -269,7 +278,7 @@ class ChurnSimulation {
 
   private startNode(node: number): EpochValidator<unknown> {
     const durable = this.durable[node]!;
-    return new EpochValidator<unknown>({
+    const validator = new EpochValidator<unknown>({
       chain: this.chains[node]!,
       publicKey: this.keys[node]!,
       addressOf: (key) => this.addressOfKey.get(toHex(key)),
@@ -278,6 +287,42 @@ class ChurnSimulation {
       ...(durable.snapshot === undefined ? {} : { recovered: durable.snapshot }),
       ...(durable.log.length === 0 ? {} : { signedLog: durable.log }),
     });
+    this.reporters[node] = this.faultyNodes.includes(node) ? null : this.reporterFor(node, validator);
+    return validator;
+  }
+
+  private reporterFor(node: number, validator: EpochValidator<unknown>): EquivocationReporter {
+    return new EquivocationReporter({
+      chainId: CHAIN_ID,
+      shardId: 0,
+      signingSeed: this.seeds[node]!,
+      proofs: () => {
+        const core = validator.core as DagCore | null;
+        const proofs = core?.equivocations() ?? [];
+        for (const proof of proofs) {
+          const author = this.nodeOfIndex(validator.committee, proof.author);
+          if (author !== undefined && !this.firstProofMs.has(author))
+            this.firstProofMs.set(author, this.loop.now);
+        }
+        return proofs;
+      },
+      state: () => {
+        const view = this.chains[node]!.view();
+        return { get: (key) => view.getState(key) };
+      },
+      submit: (bytes) => {
+        this.loop.schedule(this.loop.now, () =>
+          this.loop.feed(node, { kind: 'transactions', transactions: [bytes] }),
+        );
+      },
+      now: () => this.loop.now,
+      warn: () => {},
+    });
+  }
+
+  private nodeOfIndex(committee: Committee, index: number): number | undefined {
+    const member = committee.members[index];
+    return member === undefined ? undefined : this.addressOfKey.get(toHex(member.publicKey));
   }
 
   private createCore(node: number, request: EpochCoreRequest): ConsensusCore<unknown> {
@@ -366,10 +411,17 @@ class ChurnSimulation {
     } else if (proof.length > 0 && known.proof.length === 0) {
       this.canonical[height - 1] = { ...known, proof };
     }
-    const after = readCommittee({ get: (key) => block.view.getState(key) })!;
+    const state = { get: (key: Uint8Array) => block.view.getState(key) };
+    const after = readCommittee(state)!;
     if (after.epoch > block.header.epoch && !this.epochStartMs.has(after.epoch))
       this.epochStartMs.set(after.epoch, this.loop.now);
+    after.members.forEach((member, index) => {
+      const id = this.addressOfKey.get(toHex(member.publicKey))!;
+      if (!this.suspendedAtMs.has(id) && readSuspension(state, index) !== undefined)
+        this.suspendedAtMs.set(id, block.header.timestampMs);
+    });
     this.maybeVote(node, block, after);
+    if (this.nodes[node]?.memberIndex !== null) this.reporters[node]?.check();
   }
 
   private maybeVote(node: number, block: ExecutedBlock, committee: Committee): void {
@@ -430,7 +482,10 @@ class ChurnSimulation {
       .slice(0, height)
       .map((entry) => entry.block)
       .filter((b) => b.header.epoch === epoch);
-    const election = { ...electNext(this.credit, blocks, members, this.total), height };
+    const state = { get: (key: Uint8Array) => this.canonical[height - 1]!.block.view.getState(key) };
+    const suspended = new Set(members.filter((_, index) => readSuspension(state, index) !== undefined));
+    for (const node of this.suspendedAtMs.keys()) suspended.add(node);
+    const election = { ...electNext(this.credit, blocks, members, this.total, suspended), height };
     this.credit = election.credit;
     this.elections.set(epoch + 1, election);
     return election;
@@ -571,6 +626,7 @@ class ChurnSimulation {
       if (election === undefined) continue;
       committees.push(election.election.verification);
       if (election.election.replaced !== null) replaced++;
+      replaced += election.election.removed.filter((r) => r.in !== null).length;
     }
     const pauses: number[] = [];
     const rounds: number[] = [];
@@ -580,6 +636,29 @@ class ChurnSimulation {
       if (start === undefined || first === undefined) continue;
       pauses.push(first.atMs - start);
       rounds.push(first.round);
+    }
+    const suspensionDelaysMs: number[] = [];
+    for (const [id, provenAt] of this.firstProofMs) {
+      const suspendedAt = this.suspendedAtMs.get(id);
+      if (suspendedAt === undefined) {
+        if (done && provenAt + this.cycleMs <= this.loop.now)
+          this.problem(
+            `suspension: node ${id} was proven to equivocate at ${provenAt} ms and never suspended`,
+          );
+        continue;
+      }
+      suspensionDelaysMs.push(Math.max(0, suspendedAt - provenAt));
+      if (suspendedAt - provenAt > this.cycleMs)
+        this.problem(
+          `suspension: node ${id} was suspended ${suspendedAt - provenAt} ms after its equivocation was proven (a cycle is ${this.cycleMs} ms)`,
+        );
+    }
+    for (const [epoch, election] of this.elections) {
+      for (const [id, suspendedAt] of this.suspendedAtMs) {
+        const at = this.canonical[election.height - 1]!.block.header.timestampMs;
+        if (suspendedAt <= at && election.election.verification.includes(id))
+          this.problem(`suspension: node ${id}, suspended, is in the committee elected for epoch ${epoch}`);
+      }
     }
     if (!done) {
       this.problem(
@@ -594,7 +673,8 @@ class ChurnSimulation {
       strategies: this.strategies,
       reconfigurations: this.reachedEpoch(),
       replacedVerifiers: replaced,
-      suspendedNodes: 0,
+      suspendedNodes: this.suspendedAtMs.size,
+      suspensionDelaysMs,
       epochSafetyViolations: epochProblems.length,
       blockDivergences: this.divergences,
       livenessOk: done,

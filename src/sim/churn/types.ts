@@ -32,10 +32,12 @@ export interface ChurnResult {
   readonly strategies: readonly Strategy[];
   /** Epochs after genesis that began (handovers applied). */
   readonly reconfigurations: number;
-  /** Members replaced by a standby with better credit, over all handovers. */
+  /** Members replaced by a standby, over all handovers: the suspended, and the worst when a standby had better credit. */
   readonly replacedVerifiers: number;
-  /** Equivocators suspended (the churn simulator does not report equivocation to the chain: 0). */
+  /** Nodes the chain suspended on a proof of equivocation an honest member reported. */
   readonly suspendedNodes: number;
+  /** Per suspended node: ms from the first honest core holding its proof to the block that suspended it. */
+  readonly suspensionDelaysMs: readonly number[];
   /**
    * Blocks stamped with another epoch than the committee their parent's state records, blocks
    * whose batch certificates do not verify against that committee, and epochs whose order does not

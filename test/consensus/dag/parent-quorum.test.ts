@@ -195,4 +195,48 @@ describe('equivocation evidence', () => {
       .filter((e) => e.kind === 'send' && e.message.type === 'certificate');
     assert.equal(answers.length, 1);
   });
+
+  it('proves an equivocation split between peers: the header it saw, against the certificate of the other', () => {
+    const dag = new DagBuilder(9, CONFIG);
+    const certified = dag.vertex(2, 1, []);
+    const enc = new TextEncoder();
+    const shownHere = dag.sign({
+      ...certified.header,
+      transactions: [enc.encode('shown to validator 0 only')],
+    });
+    const header: DagMessage = { type: 'header', header: shownHere };
+    // Validator 0 votes for the version it was shown, then sees the other version certified.
+    const voter = dagProtocol.create(dag.inits[0]!) as DagCore;
+    const votes = voter.handle({ kind: 'message', from: 2, message: header }, 0);
+    assert.ok(votes.some((e) => e.kind === 'send' && e.message.type === 'vote'));
+    feed(voter, [certified]);
+    assert.equal(voter.equivocations().length, 1);
+    assert.ok(verifyEquivocationProof(dag.inits[0]!.committee, voter.equivocations()[0]!));
+    // A validator that refused the version it was shown (an entry it cannot read) still keeps its signed header.
+    const junk = dag.sign({ ...certified.header, transactions: [enc.encode('unreadable')] });
+    const refuser = dagProtocol.create({
+      ...dag.inits[1]!,
+      acceptsEntry: (e) => new TextDecoder().decode(e) !== 'unreadable',
+    }) as DagCore;
+    const answer = refuser.handle({ kind: 'message', from: 2, message: { type: 'header', header: junk } }, 0);
+    assert.ok(
+      !answer.some((e) => e.kind === 'send' && e.message.type === 'vote'),
+      'no vote for what it cannot read',
+    );
+    feed(refuser, [certified]);
+    assert.equal(refuser.equivocations().length, 1);
+    // The same header certified is no proof; nor is a forged signature kept as one.
+    const honest = dagProtocol.create(dag.inits[3]!) as DagCore;
+    honest.handle({ kind: 'message', from: 2, message: { type: 'header', header: certified.header } }, 0);
+    const forged = { ...junk, signature: new Uint8Array(64) };
+    const careful = dagProtocol.create({
+      ...dag.inits[0]!,
+      acceptsEntry: (e) => new TextDecoder().decode(e) !== 'unreadable',
+    }) as DagCore;
+    careful.handle({ kind: 'message', from: 2, message: { type: 'header', header: forged } }, 0);
+    feed(honest, [certified]);
+    feed(careful, [certified]);
+    assert.equal(honest.equivocations().length, 0);
+    assert.equal(careful.equivocations().length, 0);
+  });
 });

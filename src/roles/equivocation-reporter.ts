@@ -4,7 +4,7 @@ import { ed25519Scheme } from '../crypto/scheme.js';
 import { readNonce } from '../ledger/nonces.js';
 import type { ReadableState } from '../ledger/state-interface.js';
 import { encodeTransaction, signTransaction } from '../ledger/transaction.js';
-import { ROLES_EQUIVOCATION, readSuspension } from '../roles/evidence-application.js';
+import { ROLES_EQUIVOCATION, readSuspension } from './evidence-application.js';
 
 /** A proof not yet on the chain this long after it was sent is sent again (it may have been dropped). */
 const RESEND_MS = 10_000;
