@@ -21,6 +21,10 @@ export interface ChurnCampaignReport {
   readonly boundaryPauseMaxMs: number;
   /** The latest round of the new epoch at which its first leader was committed, over all handovers. */
   readonly firstCommitRoundMax: number;
+  /** How many handovers had their first commit at each round of the new epoch. */
+  readonly firstCommitRounds: Readonly<Record<string, number>>;
+  /** Per suspended equivocator: ms from the first proof at an honest member to the block that suspended it; the largest. */
+  readonly suspensionDelayMaxMs: number;
   readonly failingSeeds: readonly number[];
   readonly elapsedMs: number;
 }
@@ -66,6 +70,8 @@ export function runChurnCampaign(
     byzantineVotes: 0,
   };
   let firstCommitRoundMax = 0;
+  let suspensionDelayMaxMs = 0;
+  const rounds: Record<string, number> = {};
   for (let k = 0; k < options.seeds; k++) {
     const result = runChurnSimulation({ ...options, seed: options.seedStart + k });
     totals.reconfigurations += result.reconfigurations;
@@ -79,6 +85,8 @@ export function runChurnCampaign(
     totals.byzantineVotes += result.byzantineVotes;
     pauses.push(...result.boundaryPausesMs);
     firstCommitRoundMax = Math.max(firstCommitRoundMax, ...result.firstCommitRounds);
+    for (const round of result.firstCommitRounds) rounds[round] = (rounds[round] ?? 0) + 1;
+    suspensionDelayMaxMs = Math.max(suspensionDelayMaxMs, ...result.suspensionDelaysMs);
     if (!churnRunOk(result)) failing.push(result.seed);
     options.onRun?.(result);
   }
@@ -93,6 +101,8 @@ export function runChurnCampaign(
     boundaryPauseP50Ms: pauses[Math.floor(pauses.length / 2)] ?? 0,
     boundaryPauseMaxMs: pauses[pauses.length - 1] ?? 0,
     firstCommitRoundMax,
+    firstCommitRounds: rounds,
+    suspensionDelayMaxMs,
     failingSeeds: failing,
     elapsedMs: Math.round(now() - started),
   };
