@@ -61,7 +61,10 @@ describe('committee handovers in the simulator', () => {
     assert.deepEqual(result.strategies, ['equivocate']);
     assert.deepEqual(result.faultyNodes, [0]);
     assert.equal(result.suspendedNodes, 1);
-    assert.ok(result.suspensionDelaysMs[0]! <= 3000, `suspended ${result.suspensionDelaysMs[0]} ms after the proof`);
+    assert.ok(
+      result.suspensionDelaysMs[0]! <= 3000,
+      `suspended ${result.suspensionDelaysMs[0]} ms after the proof`,
+    );
     assert.deepEqual(result.committees.slice(1), [
       [4, 1, 2, 3],
       [4, 1, 2, 3],
