@@ -146,4 +146,48 @@ describe('sim command', () => {
       /replay: npx gridshard sim --protocol dag --nodes 4 --faulty 0 --byzantine all --seeds 1 --seed-start 9 --transactions 5 --liveness-bound-ms 1 --json/,
     );
   });
+
+  it('hands a committee over with --churn, and prints a churn replay command for a failing seed', () => {
+    const run = gridshard(
+      'sim',
+      '--churn',
+      '--cycles',
+      '2',
+      '--seeds',
+      '1',
+      '--seed-start',
+      '7',
+      '--transactions',
+      '20',
+      '--json',
+    );
+    assert.equal(run.status, 0, run.stderr);
+    const report = JSON.parse(run.stdout);
+    assert.equal(report.reconfigurations, 2);
+    assert.equal(report.replacedVerifiers, 1);
+    assert.equal(report.epochSafetyViolations + report.blockDivergences + report.livenessFailures, 0);
+    const failing = gridshard(
+      'sim',
+      '--churn',
+      '--cycles',
+      '2',
+      '--seeds',
+      '1',
+      '--seed-start',
+      '7',
+      '--transactions',
+      '20',
+      '--liveness-bound-ms',
+      '1',
+      '--json',
+    );
+    assert.equal(failing.status, 1);
+    assert.match(
+      failing.stderr,
+      /replay: npx gridshard sim --churn --nodes 4 --standby 1 --faulty 1 --byzantine all --cycles 2 --transactions 20 --seeds 1 --seed-start 7/,
+    );
+    const both = gridshard('sim', '--churn', '--sharded', '--seeds', '1');
+    assert.equal(both.status, 2);
+    assert.match(both.stderr, /--churn hands over one committee/);
+  });
 });

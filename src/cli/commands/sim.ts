@@ -295,6 +295,12 @@ export function register(program: Command): void {
     .action(
       action(async (flags: SimFlags) => {
         if (flags.twinsExhaustive) return twinsExhaustive(flags);
+        if (flags.sharded && flags.churn)
+          throw new SimError(
+            'BAD_OPTIONS',
+            '--churn hands over one committee; the sharded simulator does not hand over yet',
+            {},
+          );
         if (flags.sharded) return sharded(flags);
         if (flags.churn) return churn(flags);
         const campaign = campaignOptionsFrom(flags);

@@ -187,7 +187,7 @@ class ChurnSimulation {
       (i) => !this.faultyNodes.includes(i),
     );
     const drawn = drawFaultPlan(this.rng.fork(2), this.total, honest, false);
-    const windowMs = (options.cycles + 1) * this.cycleMs;
+    const windowMs = options.cycles * this.cycleMs;
     this.plan = options.calm
       ? { ...drawn, partition: null, crash: null, dropProbability: 0, txWindowMs: windowMs }
       : { ...drawn, txWindowMs: windowMs };
