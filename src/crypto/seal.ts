@@ -31,10 +31,17 @@ function wrappingKey(
   return Buffer.from(hkdfSync('sha256', shared, salt, `gridshard/seal/v1/${context}`, 32));
 }
 
+/**
+ * Seals `secret` to an Ed25519 key. The ephemeral key and nonce are fresh random by default; a
+ * caller that already holds fresh secret entropy for this one box (a key-generation dealer) may
+ * pass `ephemeralSeed` instead, 32 bytes used for this recipient and context only, which makes the
+ * box reproducible from that entropy (a restarted dealer posts the same dealing).
+ */
 export function sealToEd25519Key(
   recipientPublicKey: Uint8Array,
   secret: Uint8Array,
   context: string,
+  ephemeralSeed?: Uint8Array,
 ): SealedBox {
   if (recipientPublicKey.length !== 32) {
     throw new CryptoError('BAD_KEY_LENGTH', 'a sealed box needs a 32-byte Ed25519 recipient key', {
@@ -51,11 +58,22 @@ export function sealToEd25519Key(
       {},
     );
   }
-  const ephemeralSecret = x25519.utils.randomSecretKey();
+  if (ephemeralSeed !== undefined && ephemeralSeed.length !== 32)
+    throw new CryptoError('BAD_KEY_LENGTH', 'an ephemeral seed is 32 bytes', {
+      length: ephemeralSeed.length,
+    });
+  const derived =
+    ephemeralSeed === undefined
+      ? null
+      : Buffer.from(
+          hkdfSync('sha256', ephemeralSeed, recipientPublicKey, `gridshard/seal/ephemeral/${context}`, 44),
+        );
+  const ephemeralSecret =
+    derived === null ? x25519.utils.randomSecretKey() : new Uint8Array(derived.subarray(0, 32));
   const ephemeral = x25519.getPublicKey(ephemeralSecret);
   const shared = x25519.getSharedSecret(ephemeralSecret, montgomery);
   const key = wrappingKey(shared, ephemeral, recipientPublicKey, context);
-  const iv = randomBytes(12);
+  const iv = derived === null ? randomBytes(12) : derived.subarray(32, 44);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(context));
   const ciphertext = Buffer.concat([cipher.update(secret), cipher.final()]);

@@ -1,6 +1,6 @@
 import { deal, dkgSecretShare, type PrivateShare, shareMatches } from '../consensus/coin/index.js';
 import { ed25519Sign } from '../crypto/ed25519.js';
-import { fromHex, toHex } from '../crypto/hash.js';
+import { fromHex, sha256, toHex } from '../crypto/hash.js';
 import { openWithEd25519Seed, sealToEd25519Key } from '../crypto/seal.js';
 import type { ReadableState } from '../ledger/state-interface.js';
 import { dkgOutcome } from './dkg-outcome.js';
@@ -50,12 +50,17 @@ function signedStep(key: DkgMemberKey, session: DkgSession, type: string, body: 
   return encodeStep(session.id, key.member, body, signature);
 }
 
-/** A share sealed to its recipient's consensus key, in the chain's fixed layout. */
-function sealShare(session: DkgSession, share: PrivateShare): Uint8Array {
+/**
+ * A share sealed to its recipient's consensus key, in the chain's fixed layout. The box's
+ * ephemeral key comes from the dealing's entropy (secret, fresh per session), so a dealer that
+ * restarts posts the very same dealing.
+ */
+function sealShare(session: DkgSession, share: PrivateShare, entropy: Uint8Array): Uint8Array {
   const box = sealToEd25519Key(
     session.members[share.recipient]!,
     share.share,
     sealContext(session, share.dealer, share.recipient),
+    sha256(new TextEncoder().encode('gridshard/dkg/seal-ephemeral/v1'), entropy),
   );
   const out = new Uint8Array(SEALED_SHARE_LENGTH);
   out.set(fromHex(box.ephemeralPublicKey), 0);
@@ -108,7 +113,7 @@ export function dealingPayload(key: DkgMemberKey, session: DkgSession, entropy: 
     DKG_DEAL,
     dealBody(
       dealing.commitments,
-      shares.map((share) => sealShare(session, share)),
+      shares.map((share) => sealShare(session, share, entropy)),
     ),
   );
 }

@@ -22,6 +22,8 @@ export type RolesErrorCode =
   /** A handover vote that is malformed: no member, a key twice or invalid, a bad signature. */
   | 'BAD_HANDOVER'
   /** The member voted for this epoch's handover already: one vote each. */
-  | 'ALREADY_VOTED';
+  | 'ALREADY_VOTED'
+  /** The next committee is elected and generating its keys: no vote counts until it takes over. */
+  | 'HANDOVER_PENDING';
 
 export class RolesError extends GridShardError<RolesErrorCode, Record<string, unknown>> {}

@@ -1,22 +1,32 @@
 import { Writer } from '../codec/index.js';
-import { type Committee, quorumSize } from '../consensus/interface.js';
+import { type Committee, quorumSize, validitySize } from '../consensus/interface.js';
 import { checkEd25519PublicKey, ed25519Verify } from '../crypto/ed25519.js';
 import { bytesEqual, toHex } from '../crypto/hash.js';
-import type { Application, TransactionContext } from '../ledger/application.js';
+import type { Application, BlockContext, TransactionContext } from '../ledger/application.js';
 import type { KeyValueState, ReadableState } from '../ledger/state-interface.js';
 import type { Transaction } from '../ledger/transaction.js';
 import { COMMITTEE_STATE_KEY, committeeGenesisEntry, readCommittee } from './committee-state.js';
+import { dkgQualified } from './dkg-outcome.js';
+import { CURRENT_KEY, currentDkgSession, DkgPhase, readDkgSession, writeSession } from './dkg-records.js';
 import { RolesError } from './errors.js';
 import { suspensionKey } from './evidence-application.js';
 import {
+  coinSessionKey,
   decodeHandoverVote,
+  encodeEpochStart,
+  encodePending,
   epochStartKey,
   type HandoverVote,
   handoverDueMs,
+  handoverSessionId,
   handoverSigningBytes,
   handoverVoteKey,
   membersDigest,
+  PENDING_KEY,
+  type PendingCommittee,
   ROLES_HANDOVER,
+  readHandoverCycle,
+  readPending,
 } from './handover.js';
 
 /**
@@ -37,6 +47,13 @@ export const handoverApplication: Application = {
       throw new RolesError('NO_COMMITTEE', 'this chain’s genesis recorded no committee', {});
     const vote = decodeHandoverVote(tx.payload);
     checkVote(committee, vote, context);
+    const pending = readPending(state);
+    if (pending !== null)
+      throw new RolesError(
+        'HANDOVER_PENDING',
+        `the committee of epoch ${pending.nextEpoch} is elected and generating its keys`,
+        { nextEpoch: pending.nextEpoch },
+      );
     if (state.get(handoverVoteKey(vote.nextEpoch, vote.voter)) !== undefined)
       throw new RolesError(
         'ALREADY_VOTED',
@@ -53,13 +70,110 @@ export const handoverApplication: Application = {
       if (voted !== undefined && bytesEqual(voted, digest)) agreeing++;
     }
     if (agreeing < quorumSize(committee.members.length)) return;
-    handOver(state, committee, vote, context.height);
+    for (let i = 0; i < committee.members.length; i++) state.delete(handoverVoteKey(vote.nextEpoch, i));
+    const keyPhaseMs = readHandoverCycle(state)?.keyPhaseMs ?? 0;
+    if (keyPhaseMs === 0) {
+      handOver(state, committee, vote.nextEpoch, vote.members, context.height, context.timestampMs);
+      return;
+    }
+    // The elected committee generates its coin keys first; it takes over when they exist.
+    const elected: PendingCommittee = {
+      nextEpoch: vote.nextEpoch,
+      members: vote.members,
+      session: handoverSessionId(context.chainId, context.shardId, vote.nextEpoch, vote.members, 0),
+      attempt: 0,
+    };
+    state.set(PENDING_KEY, encodePending(elected));
+    openKeySession(state, elected, context.timestampMs, keyPhaseMs, committee.shardId);
+  },
+  /**
+   * A pending committee's keys: its session opens once no other is open, a session that closed
+   * with too few qualified dealers is followed by another, and one that qualified enough hands the
+   * chain over in this block. The phase is read from the block's time here, so the outcome does not
+   * depend on the order of the applications' hooks.
+   */
+  beginBlock(state: KeyValueState, context: BlockContext): void {
+    const pending = readPending(state);
+    if (pending === null) return;
+    const keyPhaseMs = readHandoverCycle(state)?.keyPhaseMs ?? 0;
+    const committee = readCommittee(state);
+    if (committee === null || keyPhaseMs === 0) return;
+    const session = readDkgSession(state, pending.session);
+    if (session === undefined) {
+      openKeySession(state, pending, context.timestampMs, keyPhaseMs, committee.shardId);
+      return;
+    }
+    if (context.timestampMs < session.justifyUntilMs) return;
+    if (session.phase !== DkgPhase.closed) writeSession(state, { ...session, phase: DkgPhase.closed });
+    if (qualifiedCount(state, session.id) < session.threshold) {
+      const retry: PendingCommittee = {
+        ...pending,
+        attempt: pending.attempt + 1,
+        session: handoverSessionId(
+          context.chainId,
+          context.shardId,
+          pending.nextEpoch,
+          pending.members,
+          pending.attempt + 1,
+        ),
+      };
+      state.set(PENDING_KEY, encodePending(retry));
+      openKeySession(state, retry, context.timestampMs, keyPhaseMs, committee.shardId);
+      return;
+    }
+    state.delete(PENDING_KEY);
+    state.set(coinSessionKey(pending.nextEpoch), session.id);
+    handOver(state, committee, pending.nextEpoch, pending.members, context.height, context.timestampMs);
   },
   nextDueMs(state: ReadableState): number | null {
     const committee = readCommittee(state);
-    return committee === null ? null : handoverDueMs(state, committee.epoch);
+    if (committee === null) return null;
+    const pending = readPending(state);
+    if (pending === null) return handoverDueMs(state, committee.epoch);
+    // Until its session opens (another one is running), and at its close.
+    const session = readDkgSession(state, pending.session);
+    return session === undefined
+      ? (currentDkgSession(state)?.justifyUntilMs ?? null)
+      : session.justifyUntilMs;
   },
 };
+
+/** Dealers a closed session qualified; 0 when too few did (the scheme then decides nothing). */
+function qualifiedCount(state: ReadableState, id: Uint8Array): number {
+  try {
+    return dkgQualified(state, id).length;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Opens the pending committee's key-generation session, unless another session is still open
+ * (an operator's): then the block hook opens it when that one has closed.
+ */
+function openKeySession(
+  state: KeyValueState,
+  pending: PendingCommittee,
+  nowMs: number,
+  phaseMs: number,
+  shardId: number,
+): void {
+  const running = currentDkgSession(state);
+  if (running !== undefined && nowMs < running.justifyUntilMs) return;
+  writeSession(state, {
+    id: pending.session,
+    shardId,
+    epoch: pending.nextEpoch,
+    threshold: validitySize(pending.members.length),
+    members: pending.members,
+    openedAtMs: nowMs,
+    dealUntilMs: nowMs + phaseMs,
+    complainUntilMs: nowMs + 2 * phaseMs,
+    justifyUntilMs: nowMs + 3 * phaseMs,
+    phase: DkgPhase.deal,
+  });
+  state.set(CURRENT_KEY, pending.session);
+}
 
 function checkVote(committee: Committee, vote: HandoverVote, context: TransactionContext): void {
   if (vote.nextEpoch !== committee.epoch + 1)
@@ -97,25 +211,29 @@ function checkVote(committee: Committee, vote: HandoverVote, context: Transactio
  * for nothing else: a vote names its epoch). A suspension follows its member's key: a suspended
  * member kept at another index keeps it there, one that left takes it with it.
  */
-function handOver(state: KeyValueState, committee: Committee, vote: HandoverVote, height: number): void {
+function handOver(
+  state: KeyValueState,
+  committee: Committee,
+  nextEpoch: number,
+  members: readonly Uint8Array[],
+  height: number,
+  timeMs: number,
+): void {
   const suspensions = committee.members.map((member) => ({
     key: member.publicKey,
     record: state.get(suspensionKey(member.index)),
   }));
-  for (let i = 0; i < committee.members.length; i++) {
-    state.delete(handoverVoteKey(vote.nextEpoch, i));
-    state.delete(suspensionKey(i));
-  }
+  for (let i = 0; i < committee.members.length; i++) state.delete(suspensionKey(i));
   for (const { key, record } of suspensions) {
     if (record === undefined) continue;
-    const at = vote.members.findIndex((candidate) => bytesEqual(candidate, key));
+    const at = members.findIndex((candidate) => bytesEqual(candidate, key));
     if (at >= 0) state.set(suspensionKey(at), record);
   }
   const next: Committee = {
     shardId: committee.shardId,
-    epoch: vote.nextEpoch,
-    members: vote.members.map((publicKey, index) => ({ index, publicKey })),
+    epoch: nextEpoch,
+    members: members.map((publicKey, index) => ({ index, publicKey })),
   };
   state.set(COMMITTEE_STATE_KEY, committeeGenesisEntry(next).value);
-  state.set(epochStartKey(vote.nextEpoch), new Writer(8).u64(height).finish());
+  state.set(epochStartKey(nextEpoch), encodeEpochStart({ height, timeMs }));
 }

@@ -87,31 +87,106 @@ export function handoverVoteKey(nextEpoch: number, voter: number): Uint8Array {
 }
 
 /**
- * Where genesis may set the handover cycle: epoch e is due to hand over once block time reaches
- * startMs + (e + 1) · cycleMs. While it is due the chain keeps its time moving (the contract's
- * `nextDueMs`), so members see the cycle close and vote even on an idle chain.
+ * Where genesis may set the handover cycle: each committee serves `cycleMs` of block time from
+ * the start of its epoch (epoch 0 from `startMs`), then is due to hand over. While it is due the
+ * chain keeps its time moving (the contract's `nextDueMs`), so members see the cycle close and
+ * vote even on an idle chain.
  */
 export const HANDOVER_CYCLE_KEY = encoder.encode('roles/handover-cycle');
 
 export interface HandoverCycle {
   readonly startMs: number;
   readonly cycleMs: number;
+  /**
+   * With a length (each of the three phases, ms), the next committee generates its coin keys on
+   * the chain before it takes over (no dealer); 0: the committee takes over at once and its coin
+   * keys come from elsewhere (a dealer, as at genesis).
+   */
+  readonly keyPhaseMs?: number;
 }
 
 export function handoverCycleEntry(cycle: HandoverCycle): { key: Uint8Array; value: Uint8Array } {
-  return { key: HANDOVER_CYCLE_KEY, value: new Writer(16).u64(cycle.startMs).u64(cycle.cycleMs).finish() };
+  return {
+    key: HANDOVER_CYCLE_KEY,
+    value: new Writer(24)
+      .u64(cycle.startMs)
+      .u64(cycle.cycleMs)
+      .u32(cycle.keyPhaseMs ?? 0)
+      .finish(),
+  };
 }
 
 export function readHandoverCycle(state: ReadableState): HandoverCycle | null {
   const bytes = state.get(HANDOVER_CYCLE_KEY);
   if (bytes === undefined) return null;
-  return decodeExact(bytes, (r) => ({ startMs: r.u64(), cycleMs: r.u64() }));
+  return decodeExact(bytes, (r) => ({ startMs: r.u64(), cycleMs: r.u64(), keyPhaseMs: r.u32() }));
+}
+
+/** The elected committee while it generates its keys: the epoch it will run and its members. */
+export interface PendingCommittee {
+  readonly nextEpoch: number;
+  readonly members: readonly Uint8Array[];
+  /** The key-generation session under way for it (a new one after a session that failed). */
+  readonly session: Uint8Array;
+  readonly attempt: number;
+}
+
+export const PENDING_KEY = encoder.encode('roles/handover/pending');
+
+export function encodePending(pending: PendingCommittee): Uint8Array {
+  const w = new Writer(64 + pending.members.length * 32);
+  w.u64(pending.nextEpoch);
+  w.array(pending.members, (ww, key) => ww.fixedBytes(key, 32));
+  return w.fixedBytes(pending.session, 32).u32(pending.attempt).finish();
+}
+
+export function readPending(state: ReadableState): PendingCommittee | null {
+  const bytes = state.get(PENDING_KEY);
+  if (bytes === undefined) return null;
+  return decodeExact(bytes, (r) => ({
+    nextEpoch: r.u64(),
+    members: r.array((rr) => rr.fixedBytes(32), MAX_COMMITTEE_SIZE),
+    session: r.fixedBytes(32),
+    attempt: r.u32(),
+  }));
+}
+
+/** The key-generation session of a pending committee: named by its epoch, members and attempt. */
+export function handoverSessionId(
+  chainId: string,
+  shardId: number,
+  nextEpoch: number,
+  members: readonly Uint8Array[],
+  attempt: number,
+): Uint8Array {
+  return sha256(
+    new Writer(96)
+      .string('gridshard/handover-keys/v1')
+      .string(chainId)
+      .u32(shardId)
+      .u64(nextEpoch)
+      .fixedBytes(membersDigest(members), 32)
+      .u32(attempt)
+      .finish(),
+  );
+}
+
+/** Where the chain records the key-generation session whose keys `epoch`'s coin uses. */
+export function coinSessionKey(epoch: number): Uint8Array {
+  return encoder.encode(`roles/coin/${epoch}`);
+}
+
+/** The session that generated `epoch`'s coin keys (null: the epoch's keys came from a dealer). */
+export function readCoinSession(state: ReadableState, epoch: number): Uint8Array | null {
+  return state.get(coinSessionKey(epoch)) ?? null;
 }
 
 /** When the committee of `epoch` is due to hand over (null: the chain sets no cycle). */
 export function handoverDueMs(state: ReadableState, epoch: number): number | null {
   const cycle = readHandoverCycle(state);
-  return cycle === null || cycle.cycleMs <= 0 ? null : cycle.startMs + (epoch + 1) * cycle.cycleMs;
+  if (cycle === null || cycle.cycleMs <= 0) return null;
+  const start = epoch === 0 ? cycle.startMs : (readEpochStart(state, epoch)?.timeMs ?? cycle.startMs);
+  return start + cycle.cycleMs;
 }
 
 /** Where the chain records the block at which `epoch` began. */
@@ -119,8 +194,18 @@ export function epochStartKey(epoch: number): Uint8Array {
   return encoder.encode(`roles/epoch/${epoch}`);
 }
 
-/** The height of the block after which `epoch`'s committee took over (null: not begun, or epoch 0). */
-export function readEpochStart(state: ReadableState, epoch: number): number | null {
+/** Where `epoch` began: after the block at `height`, whose time was `timeMs`. */
+export interface EpochStart {
+  readonly height: number;
+  readonly timeMs: number;
+}
+
+export function encodeEpochStart(start: EpochStart): Uint8Array {
+  return new Writer(16).u64(start.height).u64(start.timeMs).finish();
+}
+
+/** Where `epoch` began (null: not begun, or epoch 0). */
+export function readEpochStart(state: ReadableState, epoch: number): EpochStart | null {
   const bytes = state.get(epochStartKey(epoch));
-  return bytes === undefined ? null : decodeExact(bytes, (r) => r.u64());
+  return bytes === undefined ? null : decodeExact(bytes, (r) => ({ height: r.u64(), timeMs: r.u64() }));
 }

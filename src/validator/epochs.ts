@@ -47,6 +47,8 @@ export type EpochValidatorEffect<M> =
 export interface EpochCoreRequest {
   readonly committee: Committee;
   readonly index: number;
+  /** The state the epoch starts from (where, for one, its coin keys are recorded). */
+  readonly state: ReadableState;
   readonly acceptsEntry: (entry: Uint8Array) => boolean;
   /** The core's own snapshot, when this validator restarts inside the same epoch. */
   readonly recovered?: Uint8Array;
@@ -121,7 +123,7 @@ export class EpochValidator<M> {
     const log = (options.signedLog ?? []).map(decodeSignedRecord);
     this.futureLog = log.filter((r) => r.epoch > committee.epoch).map((r) => r.record);
     const own = log.filter((r) => r.epoch === committee.epoch).map((r) => r.record);
-    this.current = this.runtime(committee, {
+    this.current = this.runtime(committee, this.view, {
       ...(restored !== null && restored.epoch === committee.epoch && restored.core.length > 0
         ? { recovered: restored.core }
         : {}),
@@ -373,7 +375,7 @@ export class EpochValidator<M> {
     const log = this.futureLog.map(decodeSignedRecord);
     const own = log.filter((r) => r.epoch === next.epoch).map((r) => r.record);
     this.futureLog = this.futureLog.filter((_, i) => log[i]!.epoch > next.epoch);
-    this.current = this.runtime(next, own.length === 0 ? {} : { signedLog: own });
+    this.current = this.runtime(next, closing.view, own.length === 0 ? {} : { signedLog: own });
     const validator = this.current.validator;
     if (validator === null || !this.started) {
       this.early = [];
@@ -390,6 +392,7 @@ export class EpochValidator<M> {
 
   private runtime(
     committee: Committee,
+    start: CommittedView,
     restored: { recovered?: Uint8Array; signedLog?: readonly Uint8Array[] },
   ): EpochRuntime<M> {
     const found = committee.members.findIndex((m) => bytesEqual(m.publicKey, this.options.publicKey));
@@ -409,7 +412,8 @@ export class EpochValidator<M> {
         ? {}
         : { markerIntervalMs: this.options.markerIntervalMs }),
       createCore: (acceptsEntry) => {
-        core = this.options.createCore({ committee, index, acceptsEntry, ...restored });
+        const state = { get: (key: Uint8Array) => start.getState(key) };
+        core = this.options.createCore({ committee, index, state, acceptsEntry, ...restored });
         return core;
       },
       endsEpoch: (block) => this.committeeOf(block.view).epoch !== committee.epoch,

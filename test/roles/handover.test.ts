@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { coinName, createCoinShare, verifyCoinShare } from '../../src/consensus/coin/index.js';
 import type { Committee } from '../../src/consensus/interface.js';
 import { ed25519KeyPairFromSeed, ed25519Sign } from '../../src/crypto/ed25519.js';
 import { sha256 } from '../../src/crypto/hash.js';
@@ -9,13 +10,19 @@ import { type ChainState, genesisChain } from '../../src/ledger/chain-state.js';
 import { decodeSignedTransaction } from '../../src/ledger/signed-transaction.js';
 import { encodeTransaction, signTransaction } from '../../src/ledger/transaction.js';
 import { committeeGenesisEntry, readCommittee } from '../../src/roles/committee-state.js';
+import { dkgApplication } from '../../src/roles/dkg-application.js';
+import { dealingPayload, memberSecretShare } from '../../src/roles/dkg-member.js';
+import { dkgOutcome } from '../../src/roles/dkg-outcome.js';
+import { currentDkgSession, DKG_DEAL, DkgPhase } from '../../src/roles/dkg-records.js';
 import { rolesApplication, suspensionKey } from '../../src/roles/evidence-application.js';
 import {
   encodeHandoverVote,
   handoverCycleEntry,
   handoverSigningBytes,
   ROLES_HANDOVER,
+  readCoinSession,
   readEpochStart,
+  readPending,
   signHandoverVote,
 } from '../../src/roles/handover.js';
 import { handoverApplication } from '../../src/roles/handover-application.js';
@@ -41,11 +48,11 @@ function chain(initial = [committeeGenesisEntry(committee)]): ChainState {
   );
 }
 
-function tx(payload: Uint8Array) {
+function tx(payload: Uint8Array, type = ROLES_HANDOVER) {
   const signed = signTransaction(relay, {
     chainId: CHAIN,
     shardId: 2,
-    type: ROLES_HANDOVER,
+    type,
     payload,
     nonce: nonce++,
   });
@@ -76,7 +83,10 @@ describe('committee handover on the chain', () => {
       after.members.map((m) => Buffer.from(m.publicKey).toString('hex')),
       next.map((k) => Buffer.from(k).toString('hex')),
     );
-    assert.equal(readEpochStart({ get: (key) => state.view().getState(key) }, 1), 2);
+    assert.deepEqual(readEpochStart({ get: (key) => state.view().getState(key) }, 1), {
+      height: 2,
+      timeMs: 20,
+    });
     // The old committee's last vote is stale now: it names epoch 1, and the committee is epoch 1's.
     const late = state.execute([vote(2)], { timestampMs: 30 });
     assert.equal(late.receipts[0]!.code, 'HANDOVER_EPOCH');
@@ -173,7 +183,86 @@ describe('committee handover on the chain', () => {
     ]);
     assert.equal(state.nextDueMs(), 6000);
     state.execute([vote(0), vote(1), vote(2)], { timestampMs: 6100 });
-    assert.equal(state.nextDueMs(), 11_000, 'epoch 1 is due a cycle later');
+    assert.equal(state.nextDueMs(), 11_100, 'epoch 1 is due a cycle after it began');
     assert.equal(chain().nextDueMs(), null, 'no cycle in genesis: nothing due');
+  });
+
+  describe('with key generation', () => {
+    function keyedChain(): ChainState {
+      nonce = 0n;
+      return genesisChain(
+        {
+          chainId: CHAIN,
+          shardId: 2,
+          scheme: 'ed25519-sha256',
+          genesisTimeMs: 0,
+          initialState: [
+            committeeGenesisEntry(committee),
+            handoverCycleEntry({ startMs: 0, cycleMs: 5000, keyPhaseMs: 1000 }),
+          ],
+        },
+        new ApplicationRouter([rolesApplication, dkgApplication, handoverApplication]),
+      );
+    }
+    const stateOf = (chain: ChainState) => ({ get: (key: Uint8Array) => chain.view().getState(key) });
+
+    it('lets the elected committee generate its coin keys, then hands over with them', () => {
+      const chain = keyedChain();
+      chain.execute([vote(0), vote(1), vote(2)], { timestampMs: 5000 });
+      assert.equal(committeeOf(chain).epoch, 0, 'the committee waits for its keys');
+      const pending = readPending(stateOf(chain))!;
+      assert.equal(pending.nextEpoch, 1);
+      const session = currentDkgSession(stateOf(chain))!;
+      assert.deepEqual(session.id, pending.session);
+      assert.deepEqual(session.members, next, 'the session is the elected committee’s, the standby included');
+      assert.equal(chain.nextDueMs(), 6000, 'time must reach the chain at each phase’s end');
+      assert.equal(chain.execute([vote(3)], { timestampMs: 5100 }).receipts[0]!.code, 'HANDOVER_PENDING');
+      // Members 0, 1 and the incoming node 4 (index 3 of the new committee) deal; member 2 does not.
+      const seeds = [keys[0]!, keys[1]!, keys[2]!, keys[4]!].map((k) => k.seed);
+      const dealings = [0, 1, 3].map((member) =>
+        tx(
+          dealingPayload(
+            { chainId: CHAIN, member, seed: seeds[member]! },
+            session,
+            sha256(enc(`entropy ${member}`)),
+          ),
+          DKG_DEAL,
+        ),
+      );
+      assert.ok(chain.execute(dealings, { timestampMs: 5500 }).receipts.every((r) => r.ok));
+      chain.execute([], { timestampMs: 6500 });
+      chain.execute([], { timestampMs: 7500 });
+      assert.equal(committeeOf(chain).epoch, 0);
+      const boundary = chain.execute([], { timestampMs: 8000 });
+      const state = stateOf(chain);
+      assert.equal(committeeOf(chain).epoch, 1, 'handed over in the block that closed the session');
+      assert.deepEqual(readEpochStart(state, 1), { height: boundary.header.height, timeMs: 8000 });
+      assert.equal(chain.nextDueMs(), 13_000, 'the new committee serves a whole cycle from its start');
+      assert.equal(currentDkgSession(state)!.phase, DkgPhase.closed);
+      assert.deepEqual(readCoinSession(state, 1), session.id);
+      assert.equal(readPending(state), null);
+      // The new members' shares open the coin: any two make shares that verify against the keys.
+      const { publicKeys } = dkgOutcome(state, session.id);
+      const name = coinName(2, 1, 1);
+      for (const member of [0, 3]) {
+        const share = memberSecretShare(state, session.id, { chainId: CHAIN, member, seed: seeds[member]! });
+        assert.ok(
+          verifyCoinShare(publicKeys, member, name, createCoinShare(share, publicKeys, member, name)),
+        );
+      }
+    });
+
+    it('runs another session when too few dealers qualified', () => {
+      const chain = keyedChain();
+      chain.execute([vote(0), vote(1), vote(2)], { timestampMs: 5000 });
+      const first = readPending(stateOf(chain))!;
+      chain.execute([], { timestampMs: 8000 });
+      assert.equal(committeeOf(chain).epoch, 0, 'nobody dealt: no keys, no handover');
+      const second = readPending(stateOf(chain))!;
+      assert.equal(second.attempt, 1);
+      assert.notDeepEqual(second.session, first.session);
+      assert.equal(currentDkgSession(stateOf(chain))!.phase, DkgPhase.deal);
+      assert.equal(chain.nextDueMs(), 9000);
+    });
   });
 });

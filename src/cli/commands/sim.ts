@@ -40,6 +40,7 @@ export interface SimFlags {
   churn?: boolean;
   standby?: string;
   cycles?: string;
+  keys?: string;
 }
 
 function integer(value: string, flag: string, min: number, max: number): number {
@@ -184,6 +185,11 @@ function sharded(flags: SimFlags): number {
   return report.failingSeeds.length > 0 ? EXIT_CHECK_FAILED : EXIT_OK;
 }
 
+function keySource(value: string | undefined): 'dkg' | 'dealer' {
+  if (value === undefined || value === 'dkg' || value === 'dealer') return value ?? 'dkg';
+  throw new SimError('BAD_OPTIONS', `--keys must be dkg or dealer, got "${value}"`, { value });
+}
+
 /**
  * `--churn`: one committee that hands over every cycle to the committee its credit elects, with
  * standby nodes following the chain, under the seeded fault plan, Byzantine members, replayed
@@ -204,6 +210,7 @@ function churn(flags: SimFlags): number {
     faulty: integer(flags.faulty, '--faulty', 0, Math.floor((nodes - 1) / 3)),
     byzantine: parseStrategy(flags.byzantine),
     cycles: integer(flags.cycles ?? '3', '--cycles', 1, 100),
+    keys: keySource(flags.keys),
     transactions: integer(flags.transactions, '--transactions', 1, 100_000),
     livenessBoundMs: integer(flags.livenessBoundMs, '--liveness-bound-ms', 1, 10_000_000),
     ...(flags.calm ? { calm: true } : {}),
@@ -291,6 +298,11 @@ export function register(program: Command): void {
     )
     .option('--standby <k>', 'with --churn: standby nodes outside the genesis committee', '1')
     .option('--cycles <c>', 'with --churn: handovers per run', '3')
+    .option(
+      '--keys <source>',
+      "with --churn: each new committee's coin keys from a key generation on the chain (dkg) or a seeded dealer (dealer)",
+      'dkg',
+    )
     .option('--json', 'print one JSON object')
     .action(
       action(async (flags: SimFlags) => {
@@ -352,6 +364,11 @@ export function registerBench(bench: Command): void {
     )
     .option('--standby <k>', 'with --churn: standby nodes outside the genesis committee', '1')
     .option('--cycles <c>', 'with --churn: handovers per run', '3')
+    .option(
+      '--keys <source>',
+      "with --churn: each new committee's coin keys from a key generation on the chain (dkg) or a seeded dealer (dealer)",
+      'dkg',
+    )
     .option('--json', 'print one JSON object')
     .action(
       action((flags: { seeds: string; longMs: string; json?: boolean }) => {

@@ -7,7 +7,10 @@ export interface ChurnCampaignReport {
   readonly standby: number;
   readonly faulty: number;
   readonly cycles: number;
+  readonly keys: 'dkg' | 'dealer';
   readonly reconfigurations: number;
+  /** Key-generation sessions run by elected committees (above the handovers: sessions that failed). */
+  readonly keySessions: number;
   readonly replacedVerifiers: number;
   readonly suspendedNodes: number;
   readonly epochSafetyViolations: number;
@@ -42,7 +45,7 @@ export function churnRunOk(result: ChurnResult): boolean {
 export function churnReplayCommand(run: Omit<ChurnOptions, 'seed'>, seed: number): string {
   return (
     `npx gridshard sim --churn --nodes ${run.nodes} --standby ${run.standby} --faulty ${run.faulty} ` +
-    `--byzantine ${run.byzantine} --cycles ${run.cycles} --transactions ${run.transactions ?? 200}` +
+    `--byzantine ${run.byzantine} --cycles ${run.cycles} --keys ${run.keys ?? 'dkg'} --transactions ${run.transactions ?? 200}` +
     `${run.calm ? ' --calm' : ''} --seeds 1 --seed-start ${seed}`
   );
 }
@@ -68,6 +71,7 @@ export function runChurnCampaign(
     committedTx: 0,
     replayedMessages: 0,
     byzantineVotes: 0,
+    keySessions: 0,
   };
   let firstCommitRoundMax = 0;
   let suspensionDelayMaxMs = 0;
@@ -83,6 +87,7 @@ export function runChurnCampaign(
     totals.committedTx += result.committedTx;
     totals.replayedMessages += result.replayedMessages;
     totals.byzantineVotes += result.byzantineVotes;
+    totals.keySessions += result.keySessions;
     pauses.push(...result.boundaryPausesMs);
     firstCommitRoundMax = Math.max(firstCommitRoundMax, ...result.firstCommitRounds);
     for (const round of result.firstCommitRounds) rounds[round] = (rounds[round] ?? 0) + 1;
@@ -97,6 +102,7 @@ export function runChurnCampaign(
     standby: options.standby,
     faulty: options.faulty,
     cycles: options.cycles,
+    keys: options.keys ?? 'dkg',
     ...totals,
     boundaryPauseP50Ms: pauses[Math.floor(pauses.length / 2)] ?? 0,
     boundaryPauseMaxMs: pauses[pauses.length - 1] ?? 0,

@@ -27,6 +27,13 @@ export function epochScores(
   return new Map(members.map((node, i) => [node, Math.floor((ordered[i]! * CREDIT_SCALE) / best)]));
 }
 
+function ordersAnything(blocks: readonly ExecutedBlock[]): boolean {
+  return blocks.some(
+    (block) =>
+      block.header.evidence.length > 0 && decodeBlockEvidence(block.header.evidence).batches.length > 0,
+  );
+}
+
 export interface ChurnElection {
   readonly credit: Map<number, number>;
   readonly election: Election;
@@ -41,7 +48,9 @@ export function electNext(
   /** Nodes the chain suspended for equivocation: score 0, out of every role. */
   suspended: ReadonlySet<number> = new Set(),
 ): ChurnElection {
-  const scores = epochScores(blocks, members);
+  // An epoch that ordered nothing yet says nothing of anyone: no score, credit stays (as the
+  // node's audit leaves a cycle without rounds unscored).
+  const scores = ordersAnything(blocks) ? epochScores(blocks, members) : new Map<number, number>();
   // A node never scored starts at half the scale, as the node's credit does.
   const before = new Map(previousCredit);
   for (let node = 0; node < nodes; node++) if (!before.has(node)) before.set(node, CREDIT_SCALE / 2);

@@ -10,14 +10,34 @@ import { EffectLoop, type LoopCore, type OtherEffect } from '../../kit/effect-lo
 import { Prng } from '../../kit/prng.js';
 import { ApplicationRouter, encodeKvPut, KV_PUT, keyValueApplication } from '../../ledger/application.js';
 import { type ChainState, type ExecutedBlock, genesisChain } from '../../ledger/chain-state.js';
+import type { ReadableState } from '../../ledger/state-interface.js';
 import { encodeTransaction, signTransaction } from '../../ledger/transaction.js';
 import { committeeGenesisEntry, readCommittee } from '../../roles/committee-state.js';
+import { dkgApplication } from '../../roles/dkg-application.js';
+import {
+  complaintPayloads,
+  type DkgMemberKey,
+  dealingPayload,
+  justificationPayloads,
+  memberSecretShare,
+} from '../../roles/dkg-member.js';
+import { dkgOutcome } from '../../roles/dkg-outcome.js';
+import {
+  currentDkgSession,
+  DKG_COMPLAIN,
+  DKG_DEAL,
+  DKG_JUSTIFY,
+  DkgPhase,
+  readDealing,
+} from '../../roles/dkg-records.js';
 import { EquivocationReporter } from '../../roles/equivocation-reporter.js';
 import { readSuspension, rolesApplication } from '../../roles/evidence-application.js';
 import {
   handoverCycleEntry,
+  handoverDueMs,
   handoverVoteKey,
   ROLES_HANDOVER,
+  readCoinSession,
   signHandoverVote,
 } from '../../roles/handover.js';
 import { handoverApplication } from '../../roles/handover-application.js';
@@ -49,6 +69,10 @@ const FOLLOW_MS = 50;
 const VOTE_RESEND_MS = 2000;
 /** A client sends a transaction again when no block holds it this long after it sent it. */
 const CLIENT_RESEND_MS = 3000;
+/** A key-generation step not yet on the chain this long after it was sent goes again. */
+const STEP_RESEND_MS = 1000;
+/** Each phase of a committee's key generation, in block time (the shortest the contract allows). */
+const KEY_PHASE_MS = 1000;
 /** The replaying adversary injects an old message this often while cycles run. */
 const REPLAY_MS = 150;
 const MAX_REPLAY_SAMPLES = 256;
@@ -129,6 +153,11 @@ class ChurnSimulation {
   private readonly samples: EpochMessage<unknown>[] = [];
   private replayed = 0;
   private readonly genesisCommittee: Committee;
+  /** Each new committee generates its coin keys on the chain (else a seeded dealer deals them). */
+  private readonly dkg: boolean;
+  /** Key-generation steps sent (by payload), with when: resent while the chain lacks them. */
+  private readonly steps = new Map<string, { bytes: Uint8Array; sentAtMs: number }>();
+  private keySessions = 0;
   /** Per honest node: what its core proves of equivocation goes to the chain (reset on restart). */
   private readonly reporters: (EquivocationReporter | null)[] = [];
   /** Node id → when an honest core first held a proof of its equivocation. */
@@ -139,7 +168,8 @@ class ChurnSimulation {
   constructor(private readonly options: ChurnOptions) {
     this.total = options.nodes + options.standby;
     this.rng = new Prng(options.seed);
-    this.cycleMs = options.cycleMs ?? 3000;
+    this.dkg = (options.keys ?? 'dkg') === 'dkg';
+    this.cycleMs = options.cycleMs ?? (this.dkg ? 5000 : 3000);
     this.genesisSeed = new Uint8Array(32);
     new DataView(this.genesisSeed.buffer).setUint32(0, options.seed >>> 0);
     this.seeds = Array.from({ length: this.total }, (_, i) =>
@@ -166,7 +196,12 @@ class ChurnSimulation {
       epoch: 0,
       members: this.keys.slice(0, options.nodes).map((publicKey, index) => ({ index, publicKey })),
     });
-    const application = new ApplicationRouter([keyValueApplication, rolesApplication, handoverApplication]);
+    const application = new ApplicationRouter([
+      keyValueApplication,
+      rolesApplication,
+      dkgApplication,
+      handoverApplication,
+    ]);
     this.chains = this.keys.map(() =>
       genesisChain(
         {
@@ -176,7 +211,11 @@ class ChurnSimulation {
           genesisTimeMs: 0,
           initialState: [
             committeeGenesisEntry(genesis),
-            handoverCycleEntry({ startMs: 0, cycleMs: this.cycleMs }),
+            handoverCycleEntry({
+              startMs: 0,
+              cycleMs: this.cycleMs,
+              keyPhaseMs: this.dkg ? KEY_PHASE_MS : 0,
+            }),
           ],
         },
         application,
@@ -325,14 +364,31 @@ class ChurnSimulation {
     return member === undefined ? undefined : this.addressOfKey.get(toHex(member.publicKey));
   }
 
+  /**
+   * The epoch's coin keys: generated on the chain by the committee itself when the state records
+   * the session (every epoch after genesis with key generation), else dealt from the run's seed.
+   */
+  private coinKeys(node: number, request: EpochCoreRequest) {
+    const session = readCoinSession(request.state, request.committee.epoch);
+    if (session === null) {
+      const deal = this.coinDeal(request.committee);
+      return { secretShare: deal.secretShares[request.index]!, publicKeys: deal.publicKeys };
+    }
+    const key: DkgMemberKey = { chainId: CHAIN_ID, member: request.index, seed: this.seeds[node]! };
+    return {
+      secretShare: memberSecretShare(request.state, session, key),
+      publicKeys: dkgOutcome(request.state, session).publicKeys,
+    };
+  }
+
   private createCore(node: number, request: EpochCoreRequest): ConsensusCore<unknown> {
-    const deal = this.coinDeal(request.committee);
+    const coin = this.coinKeys(node, request);
     const init: DagValidatorInit = {
       committee: request.committee,
       index: request.index,
       signingSeed: this.seeds[node]!,
-      coinSecretShare: deal.secretShares[request.index]!,
-      coinPublicKeys: deal.publicKeys,
+      coinSecretShare: coin.secretShare,
+      coinPublicKeys: coin.publicKeys,
       acceptsEntry: request.acceptsEntry,
       ...(request.recovered === undefined ? {} : { recovered: request.recovered }),
       ...(request.signedLog === undefined ? {} : { signedLog: request.signedLog }),
@@ -420,13 +476,15 @@ class ChurnSimulation {
       if (!this.suspendedAtMs.has(id) && readSuspension(state, index) !== undefined)
         this.suspendedAtMs.set(id, block.header.timestampMs);
     });
-    this.maybeVote(node, block, after);
+    this.maybeVote(node, block, after, state);
     if (this.nodes[node]?.memberIndex !== null) this.reporters[node]?.check();
+    if (this.dkg) this.keyGenerationSteps(node, state);
   }
 
-  private maybeVote(node: number, block: ExecutedBlock, committee: Committee): void {
+  private maybeVote(node: number, block: ExecutedBlock, committee: Committee, state: ReadableState): void {
     const epoch = committee.epoch;
-    if (epoch >= this.options.cycles || block.header.timestampMs < (epoch + 1) * this.cycleMs) return;
+    const dueMs = handoverDueMs(state, epoch);
+    if (epoch >= this.options.cycles || dueMs === null || block.header.timestampMs < dueMs) return;
     const index = committee.members.findIndex((m) => toHex(m.publicKey) === toHex(this.keys[node]!));
     if (index < 0) return;
     if (block.view.getState(handoverVoteKey(epoch + 1, index)) !== undefined) return;
@@ -474,6 +532,52 @@ class ChurnSimulation {
     }
   }
 
+  /**
+   * What a member of the session under way owes, as the node's key-generation participant does:
+   * its dealing in the dealing phase (from entropy derived from its seed and the session, so a
+   * restart deals the same), complaints against shares that do not open or match, and answers to
+   * complaints against it. A node outside the current committee (a standby elected in) hands its
+   * steps to a member; each step goes again until the chain has it.
+   */
+  private keyGenerationSteps(node: number, state: ReadableState): void {
+    const session = currentDkgSession(state);
+    if (session === undefined || session.phase === DkgPhase.closed) return;
+    const member = session.members.findIndex((key) => toHex(key) === toHex(this.keys[node]!));
+    if (member < 0) return;
+    const key: DkgMemberKey = { chainId: CHAIN_ID, member, seed: this.seeds[node]! };
+    const entropy = sha256(encoder.encode('gridshard/churn/dkg-entropy'), this.seeds[node]!, session.id);
+    if (!this.steps.has(`open/${toHex(session.id)}`)) {
+      this.steps.set(`open/${toHex(session.id)}`, { bytes: new Uint8Array(0), sentAtMs: this.loop.now });
+      this.keySessions++;
+    }
+    let owed: { type: string; payload: Uint8Array }[] = [];
+    if (session.phase === DkgPhase.deal && readDealing(state, session.id, member) === undefined)
+      owed = [{ type: DKG_DEAL, payload: dealingPayload(key, session, entropy) }];
+    else if (session.phase === DkgPhase.complain)
+      owed = complaintPayloads(state, session.id, key).map((payload) => ({ type: DKG_COMPLAIN, payload }));
+    else if (session.phase === DkgPhase.justify)
+      owed = justificationPayloads(state, session.id, key, entropy).map((payload) => ({
+        type: DKG_JUSTIFY,
+        payload,
+      }));
+    for (const { type, payload } of owed) {
+      const id = `${node}/${toHex(sha256(payload))}`;
+      let step = this.steps.get(id);
+      if (step !== undefined && this.loop.now - step.sentAtMs < STEP_RESEND_MS) continue;
+      if (step === undefined) {
+        step = { bytes: this.signedTransaction(node, type, payload), sentAtMs: this.loop.now };
+        this.steps.set(id, step);
+      }
+      step.sentAtMs = this.loop.now;
+      const bytes = step.bytes;
+      const to = this.nodes[node]?.memberIndex !== null ? node : this.liveHonestMembers()[0];
+      if (to !== undefined)
+        this.loop.schedule(this.loop.now, () =>
+          this.loop.feed(to, { kind: 'transactions', transactions: [bytes] }),
+        );
+    }
+  }
+
   private electionFor(epoch: number, committee: Committee, height: number): ChurnElection {
     const known = this.elections.get(epoch + 1);
     if (known !== undefined) return known;
@@ -497,16 +601,19 @@ class ChurnSimulation {
     nextEpoch: number,
     members: readonly Uint8Array[],
   ): Uint8Array {
+    return this.signedTransaction(
+      node,
+      ROLES_HANDOVER,
+      signHandoverVote(this.seeds[node]!, CHAIN_ID, 0, voter, nextEpoch, members),
+    );
+  }
+
+  /** A node's own roles transaction (votes, key-generation steps), each with the sender's next nonce. */
+  private signedTransaction(node: number, type: string, payload: Uint8Array): Uint8Array {
     const nonce = this.voteNonces[node]!;
     this.voteNonces[node] = nonce + 1n;
     return encodeTransaction(
-      signTransaction(this.voteSigners[node]!, {
-        chainId: CHAIN_ID,
-        shardId: 0,
-        type: ROLES_HANDOVER,
-        payload: signHandoverVote(this.seeds[node]!, CHAIN_ID, 0, voter, nextEpoch, members),
-        nonce,
-      }),
+      signTransaction(this.voteSigners[node]!, { chainId: CHAIN_ID, shardId: 0, type, payload, nonce }),
     );
   }
 
@@ -686,6 +793,7 @@ class ChurnSimulation {
       firstCommitRounds: rounds,
       replayedMessages: this.replayed,
       byzantineVotes: this.byzantineVotes,
+      keySessions: this.keySessions,
       resentTx: this.resent,
       virtualMs: this.loop.now,
       problems: this.problems,

@@ -13,8 +13,13 @@ export interface ChurnOptions {
   readonly byzantine: Strategy | 'all';
   /** Handovers to make: the run ends in epoch `cycles` at the earliest. */
   readonly cycles: number;
-  /** Cycle length in block time: epoch e hands over once block time reaches (e + 1) · cycleMs. */
+  /** Cycle length in block time: epoch e hands over once block time reaches (e + 1) · cycleMs (default 5 s with `dkg` keys, 3 s with `dealer`). */
   readonly cycleMs?: number;
+  /**
+   * Where each new committee's coin keys come from: `dkg` (default), generated on the chain by the
+   * elected committee before it takes over (three phases of 1 s); `dealer`, a dealer seeded by the run.
+   */
+  readonly keys?: 'dkg' | 'dealer';
   readonly transactions?: number;
   /** No partition, loss or crash (delays stay). */
   readonly calm?: boolean;
@@ -58,6 +63,8 @@ export interface ChurnResult {
   readonly firstCommitRounds: readonly number[];
   /** Old-epoch messages the adversary delivered again, re-tagged with a newer epoch or as they were. */
   readonly replayedMessages: number;
+  /** Key-generation sessions the elected committees ran (more than the handovers when one failed). */
+  readonly keySessions: number;
   /** Handover votes for another committee sent for Byzantine members. */
   readonly byzantineVotes: number;
   /** Client transactions sent again because the member holding them left or lost them. */
