@@ -26,15 +26,18 @@ function run(seed: number, extra: Partial<ChurnOptions> = {}) {
 }
 
 describe('committee handovers in the simulator', () => {
-  it('hands over every cycle under faults and every Byzantine strategy, with one chain everywhere', () => {
+  it('hands over every cycle under the fault plan or the asynchronous scheduler and every Byzantine strategy, with one chain everywhere', () => {
+    const schedulers = new Set<string>();
     for (let seed = 1; seed <= 6; seed++) {
       const result = run(seed);
+      schedulers.add(result.scheduler);
       assert.equal(result.reconfigurations, 3, `seed ${seed}`);
       assert.ok(result.keySessions >= 3, 'each new committee generated its keys');
       assert.equal(result.committedTx, 60);
       assert.ok(result.replayedMessages > 0, 'old epochs’ messages were replayed');
       assert.ok(result.firstCommitRounds.length >= 2, `seed ${seed}: the new epochs committed`);
     }
+    assert.deepEqual([...schedulers].sort(), ['async', 'fault-plan']);
   });
 
   it('replaces a silent member by the standby, which then orders the new epochs', () => {

@@ -8,6 +8,8 @@ export interface ChurnCampaignReport {
   readonly faulty: number;
   readonly cycles: number;
   readonly keys: 'dkg' | 'dealer';
+  /** Runs under the asynchronous scheduler (the rest under the seeded fault plan). */
+  readonly asyncRuns: number;
   readonly reconfigurations: number;
   /** Key-generation sessions run by elected committees (above the handovers: sessions that failed). */
   readonly keySessions: number;
@@ -72,6 +74,7 @@ export function runChurnCampaign(
     replayedMessages: 0,
     byzantineVotes: 0,
     keySessions: 0,
+    asyncRuns: 0,
   };
   let firstCommitRoundMax = 0;
   let suspensionDelayMaxMs = 0;
@@ -88,6 +91,7 @@ export function runChurnCampaign(
     totals.replayedMessages += result.replayedMessages;
     totals.byzantineVotes += result.byzantineVotes;
     totals.keySessions += result.keySessions;
+    totals.asyncRuns += result.scheduler === 'async' ? 1 : 0;
     pauses.push(...result.boundaryPausesMs);
     firstCommitRoundMax = Math.max(firstCommitRoundMax, ...result.firstCommitRounds);
     for (const round of result.firstCommitRounds) rounds[round] = (rounds[round] ?? 0) + 1;

@@ -49,9 +49,12 @@ import {
   type EpochValidatorInput,
 } from '../../validator/epochs.js';
 import { adapterFor } from '../adapters/index.js';
+import type { ProtocolAdapter } from '../adapters/types.js';
+import type { SimView } from '../adversary.js';
+import { AsyncNetwork } from '../async-network.js';
 import { SimError } from '../errors.js';
 import { drawFaultPlan, faultsEndMs } from '../faults.js';
-import { PlanNetwork } from '../network.js';
+import { type Network, PlanNetwork } from '../network.js';
 import { ByzantineCore, type Strategy, strategyFor } from '../strategies.js';
 import { type ChurnElection, electNext } from './election.js';
 import { epochSafetyProblems } from './epoch-checks.js';
@@ -76,6 +79,8 @@ const KEY_PHASE_MS = 1000;
 /** The replaying adversary injects an old message this often while cycles run. */
 const REPLAY_MS = 150;
 const MAX_REPLAY_SAMPLES = 256;
+/** The stream the scheduler is drawn from (kept apart from the run's). */
+const SCHEDULER_STREAM = 0xc4a2;
 
 type ChurnInput =
   | EpochValidatorInput<unknown>
@@ -153,6 +158,8 @@ class ChurnSimulation {
   private readonly samples: EpochMessage<unknown>[] = [];
   private replayed = 0;
   private readonly genesisCommittee: Committee;
+  /** Every epoch's committee, as the chain recorded it (the scheduler names authors through them). */
+  private readonly committeesByEpoch = new Map<number, Committee>();
   /** Each new committee generates its coin keys on the chain (else a seeded dealer deals them). */
   private readonly dkg: boolean;
   /** Key-generation steps sent (by payload), with when: resent while the chain lacks them. */
@@ -222,6 +229,7 @@ class ChurnSimulation {
       ),
     );
     this.durable = this.keys.map(() => ({ log: [] }));
+    this.committeesByEpoch.set(0, genesis);
     const honest = Array.from({ length: this.total }, (_, i) => i).filter(
       (i) => !this.faultyNodes.includes(i),
     );
@@ -231,11 +239,25 @@ class ChurnSimulation {
       ? { ...drawn, partition: null, crash: null, dropProbability: 0, txWindowMs: windowMs }
       : { ...drawn, txWindowMs: windowMs };
     this.nodes = this.keys.map((_, node) => this.startNode(node));
+    // Drawn from a stream of its own, so the rest of a seed's run is drawn as without it.
+    const schedulerRng = new Prng(options.seed).fork(SCHEDULER_STREAM);
+    this.scheduler = options.scheduler ?? (schedulerRng.chance(0.5) ? 'async' : 'fault-plan');
+    this.network =
+      this.scheduler === 'async'
+        ? new AsyncNetwork(
+            this.epochAdapter(),
+            this.adversaryView(),
+            schedulerRng.fork(1),
+            windowMs + schedulerRng.range(500, 3000),
+            5,
+            schedulerRng.range(100, 400),
+          )
+        : new PlanNetwork(this.plan, this.rng.fork(1));
     this.loop = new EffectLoop(
       this.nodes.map((_, node) => this.runnerOf(node)),
       {
         identities: this.total,
-        network: new PlanNetwork(this.plan, this.rng.fork(1)),
+        network: this.network,
         outgoing: (_, message): unknown => {
           this.sample(message);
           return message;
@@ -246,6 +268,39 @@ class ChurnSimulation {
   }
 
   private readonly plan: ReturnType<typeof drawFaultPlan>;
+  private readonly scheduler: 'fault-plan' | 'async';
+  private readonly network: Network;
+
+  /**
+   * The protocol adapter as the asynchronous scheduler sees messages of any epoch: it reads the
+   * message inside and names its author by node, through the committee of the message's epoch.
+   */
+  private epochAdapter(): ProtocolAdapter<unknown> {
+    const inner = this.adapter;
+    const committees = this.committeesByEpoch;
+    const addressOf = this.addressOfKey;
+    return {
+      ...inner,
+      classify: (message) => {
+        const { epoch, message: body } = message as EpochMessage<unknown>;
+        const info = inner.classify(body);
+        const member = info === null ? undefined : committees.get(epoch)?.members[info.author];
+        const author = member === undefined ? undefined : addressOf.get(toHex(member.publicKey));
+        return info === null || author === undefined ? null : { ...info, author };
+      },
+    };
+  }
+
+  /** What the scheduler sees: every node by id, the honest ones, and each one's current core. */
+  private adversaryView(): SimView {
+    return {
+      n: this.total,
+      honest: Array.from({ length: this.total }, (_, i) => i).filter((i) => !this.faultyNodes.includes(i)),
+      faulty: this.faultyNodes,
+      now: () => this.loop.now,
+      core: (node) => this.nodes[node]?.core ?? null,
+    };
+  }
 
   run(): ChurnResult {
     const windowMs = this.options.cycles * this.cycleMs;
@@ -260,10 +315,12 @@ class ChurnSimulation {
       this.loop.schedule(crash.atMs, () => this.crash(crash.node));
       this.loop.schedule(crash.restartMs, () => this.restart(crash.node));
     }
-    const deadline = Math.max(windowMs, faultsEndMs(this.plan)) + (this.options.livenessBoundMs ?? 30_000);
+    const faultsEnd = Math.max(windowMs, faultsEndMs(this.plan), this.network.releaseAllAtMs);
+    const deadline = faultsEnd + (this.options.livenessBoundMs ?? 30_000);
     this.every(FOLLOW_MS, deadline, () => this.followAll());
     this.every(1000, deadline, () => this.resendClients(txRng));
     if (this.faultyNodes.length > 0) this.every(REPLAY_MS, windowMs, () => this.replay());
+    this.loop.armReleases();
     for (let node = 0; node < this.total; node++) this.loop.feed(node, { kind: 'start' });
     let events = 0;
     let done = false;
@@ -469,6 +526,7 @@ class ChurnSimulation {
     }
     const state = { get: (key: Uint8Array) => block.view.getState(key) };
     const after = readCommittee(state)!;
+    if (!this.committeesByEpoch.has(after.epoch)) this.committeesByEpoch.set(after.epoch, after);
     if (after.epoch > block.header.epoch && !this.epochStartMs.has(after.epoch))
       this.epochStartMs.set(after.epoch, this.loop.now);
     after.members.forEach((member, index) => {
@@ -774,6 +832,7 @@ class ChurnSimulation {
     }
     return {
       seed: this.options.seed,
+      scheduler: this.scheduler,
       nodes: this.options.nodes,
       standby: this.options.standby,
       faultyNodes: this.faultyNodes,

@@ -20,6 +20,12 @@ export interface ChurnOptions {
    * elected committee before it takes over (three phases of 1 s); `dealer`, a dealer seeded by the run.
    */
   readonly keys?: 'dkg' | 'dealer';
+  /**
+   * Who orders delivery: the seeded fault plan, or the consensus simulator's asynchronous
+   * scheduler (which starves the likely supporters of a wave, coin shares or one receiver until its
+   * release time). Default: drawn per seed, half each.
+   */
+  readonly scheduler?: 'fault-plan' | 'async';
   readonly transactions?: number;
   /** No partition, loss or crash (delays stay). */
   readonly calm?: boolean;
@@ -31,6 +37,7 @@ export interface ChurnOptions {
 
 export interface ChurnResult {
   readonly seed: number;
+  readonly scheduler: 'fault-plan' | 'async';
   readonly nodes: number;
   readonly standby: number;
   readonly faultyNodes: readonly number[];
