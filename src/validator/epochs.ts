@@ -123,12 +123,19 @@ export class EpochValidator<M> {
     const log = (options.signedLog ?? []).map(decodeSignedRecord);
     this.futureLog = log.filter((r) => r.epoch > committee.epoch).map((r) => r.record);
     const own = log.filter((r) => r.epoch === committee.epoch).map((r) => r.record);
-    this.current = this.runtime(committee, this.view, {
-      ...(restored !== null && restored.epoch === committee.epoch && restored.core.length > 0
-        ? { recovered: restored.core }
-        : {}),
-      ...(own.length === 0 ? {} : { signedLog: own }),
-    });
+    const resigned = restored !== null && restored.epoch === committee.epoch && restored.resigned;
+    this.current = this.runtime(
+      committee,
+      this.view,
+      {
+        ...(restored !== null && restored.epoch === committee.epoch && restored.core.length > 0
+          ? { recovered: restored.core }
+          : {}),
+        ...(own.length === 0 ? {} : { signedLog: own }),
+      },
+      resigned,
+    );
+    if (resigned) this.resignedEpoch = committee.epoch;
   }
 
   get epoch(): number {
@@ -167,7 +174,8 @@ export class EpochValidator<M> {
    */
   snapshot(): Uint8Array | null {
     const validator = this.current.validator;
-    if (validator === null) return encodeEpochSnapshot(this.epoch, new Uint8Array(0));
+    if (validator === null)
+      return encodeEpochSnapshot(this.epoch, new Uint8Array(0), this.resignedEpoch === this.epoch);
     if (this.tickets.length > 0) return null;
     const core = validator.snapshot();
     return core === null ? null : encodeEpochSnapshot(this.epoch, core);
@@ -234,6 +242,27 @@ export class EpochValidator<M> {
     if (this.committeeOf(executed.view).epoch !== this.epoch) this.switchAfter(executed, nowMs, out);
     return out;
   }
+
+  /**
+   * The node learnt that the chain is past the end of its epoch while its core still orders in it
+   * (it was down across a boundary, or cut off): peers have moved to a later epoch, and nobody
+   * sends an epoch's messages once it is over, so its core could wait forever. It stops ordering
+   * and follows the chain's blocks instead (`follow`), up to a boundary that brings it into a
+   * committee again; it never starts a core inside an epoch it ordered in, so it cannot sign twice.
+   */
+  resync(): void {
+    if (this.current.validator === null) return;
+    const committee = this.current.committee;
+    // Kept as the retired one: it still answers what peers ask of its epoch, and hears of its blocks' durability.
+    this.retired = this.current;
+    this.early = [];
+    // The committee stays the chain's; only this node's part in it is over for the epoch.
+    this.current = { ...this.current, committee, index: null, validator: null, core: null };
+    this.resignedEpoch = committee.epoch;
+  }
+
+  /** The epoch this node stopped ordering in by `resync` (null: none); kept in its snapshot. */
+  private resignedEpoch: number | null = null;
 
   /** Blocks this node followed, not yet durable, by height. */
   private readonly pendingFollowed = new Map<number, ExecutedBlock>();
@@ -394,9 +423,10 @@ export class EpochValidator<M> {
     committee: Committee,
     start: CommittedView,
     restored: { recovered?: Uint8Array; signedLog?: readonly Uint8Array[] },
+    resigned = false,
   ): EpochRuntime<M> {
     const found = committee.members.findIndex((m) => bytesEqual(m.publicKey, this.options.publicKey));
-    const index = found < 0 ? null : found;
+    const index = found < 0 || resigned ? null : found;
     const addresses = committee.members.map((m) => this.options.addressOf(m.publicKey));
     const indexOfAddress = new Map<number, number>();
     addresses.forEach((address, i) => {
@@ -454,10 +484,22 @@ function decodeSignedRecord(bytes: Uint8Array): { epoch: number; record: Uint8Ar
   return decodeExact(bytes, (r) => ({ epoch: r.u64(), record: r.bytesField() }));
 }
 
-export function encodeEpochSnapshot(epoch: number, core: Uint8Array): Uint8Array {
-  return new Writer(12 + core.length).u64(epoch).bytes(core).finish();
+/**
+ * The epoch, whether this node stopped ordering in it (`resync`: it must not start a core in it
+ * again after a restart), and the core's own snapshot (empty outside the committee).
+ */
+export function encodeEpochSnapshot(epoch: number, core: Uint8Array, resigned = false): Uint8Array {
+  return new Writer(13 + core.length)
+    .u64(epoch)
+    .u8(resigned ? 1 : 0)
+    .bytes(core)
+    .finish();
 }
 
-export function decodeEpochSnapshot(bytes: Uint8Array): { epoch: number; core: Uint8Array } {
-  return decodeExact(bytes, (r) => ({ epoch: r.u64(), core: r.bytesField() }));
+export function decodeEpochSnapshot(bytes: Uint8Array): {
+  epoch: number;
+  resigned: boolean;
+  core: Uint8Array;
+} {
+  return decodeExact(bytes, (r) => ({ epoch: r.u64(), resigned: r.u8() === 1, core: r.bytesField() }));
 }

@@ -88,6 +88,28 @@ describe('committee handovers in the simulator', () => {
     ]);
   });
 
+  it('brings a member that was down across boundaries back: it follows the blocks and joins at a boundary', () => {
+    // Node 3 is down from before the first handover until the chain is two epochs on.
+    for (const scheduler of ['fault-plan', 'async'] as const) {
+      const result = run(5, {
+        faulty: 0,
+        calm: true,
+        scheduler,
+        crash: { node: 3, atMs: 2000, restartMs: 14_000 },
+      });
+      assert.equal(result.reconfigurations, 3);
+      assert.ok(result.resyncs >= 1, 'it gave up the epoch it was left in');
+    }
+    // Down across one boundary only, it is still in the next committee and orders again.
+    const back = run(5, {
+      faulty: 0,
+      calm: true,
+      scheduler: 'fault-plan',
+      crash: { node: 3, atMs: 4000, restartMs: 9500 },
+    });
+    assert.deepEqual(back.committees.at(-1), [0, 1, 2, 3]);
+  });
+
   it('the epoch checks catch a block of the wrong epoch, a certificate of another epoch and a gap', () => {
     const { chain } = run(3, { keepChain: true, calm: true });
     const { genesis, blocks } = chain!;

@@ -79,6 +79,8 @@ const KEY_PHASE_MS = 1000;
 /** The replaying adversary injects an old message this often while cycles run. */
 const REPLAY_MS = 150;
 const MAX_REPLAY_SAMPLES = 256;
+/** A member still in an epoch the chain left this long ago gives it up and follows the blocks. */
+const RESYNC_AFTER_MS = 2000;
 /** The stream the scheduler is drawn from (kept apart from the run's). */
 const SCHEDULER_STREAM = 0xc4a2;
 
@@ -158,6 +160,9 @@ class ChurnSimulation {
   private readonly samples: EpochMessage<unknown>[] = [];
   private replayed = 0;
   private readonly genesisCommittee: Committee;
+  /** Epoch → the height of the block that began it, as the first honest node executed it. */
+  private readonly boundaryHeight = new Map<number, number>();
+  private resyncs = 0;
   /** Every epoch's committee, as the chain recorded it (the scheduler names authors through them). */
   private readonly committeesByEpoch = new Map<number, Committee>();
   /** Each new committee generates its coin keys on the chain (else a seeded dealer deals them). */
@@ -310,12 +315,17 @@ class ChurnSimulation {
       const atMs = Math.floor((k * windowMs) / count);
       this.loop.schedule(atMs, () => this.clientSends(this.clientTransaction(k, txRng), txRng));
     }
-    const crash = this.plan.crash;
+    const crash = this.options.crash ?? this.plan.crash;
     if (crash !== null) {
       this.loop.schedule(crash.atMs, () => this.crash(crash.node));
       this.loop.schedule(crash.restartMs, () => this.restart(crash.node));
     }
-    const faultsEnd = Math.max(windowMs, faultsEndMs(this.plan), this.network.releaseAllAtMs);
+    const faultsEnd = Math.max(
+      windowMs,
+      faultsEndMs(this.plan),
+      this.network.releaseAllAtMs,
+      this.options.crash?.restartMs ?? 0,
+    );
     const deadline = faultsEnd + (this.options.livenessBoundMs ?? 30_000);
     this.every(FOLLOW_MS, deadline, () => this.followAll());
     this.every(1000, deadline, () => this.resendClients(txRng));
@@ -334,8 +344,27 @@ class ChurnSimulation {
     return this.report(done, count);
   }
 
+  /**
+   * Every transaction committed, the last handover made, and every honest node, members and
+   * followers alike, in the last epoch: a node left behind at a boundary fails the run.
+   */
   private finished(count: number): boolean {
-    return this.committedTx.size === count && this.reachedEpoch() >= this.options.cycles;
+    return (
+      this.committedTx.size === count &&
+      this.reachedEpoch() >= this.options.cycles &&
+      this.laggingNodes().length === 0
+    );
+  }
+
+  /** Honest nodes whose chain has not reached the newest epoch an honest node is in. */
+  private laggingNodes(): number[] {
+    const epoch = this.reachedEpoch();
+    const lagging: number[] = [];
+    this.nodes.forEach((node, id) => {
+      if (node === null || this.isFaulty(id)) return;
+      if (node.epoch < epoch) lagging.push(id);
+    });
+    return lagging;
   }
 
   private reachedEpoch(): number {
@@ -527,8 +556,10 @@ class ChurnSimulation {
     const state = { get: (key: Uint8Array) => block.view.getState(key) };
     const after = readCommittee(state)!;
     if (!this.committeesByEpoch.has(after.epoch)) this.committeesByEpoch.set(after.epoch, after);
-    if (after.epoch > block.header.epoch && !this.epochStartMs.has(after.epoch))
+    if (after.epoch > block.header.epoch && !this.epochStartMs.has(after.epoch)) {
       this.epochStartMs.set(after.epoch, this.loop.now);
+      this.boundaryHeight.set(after.epoch, height);
+    }
     after.members.forEach((member, index) => {
       const id = this.addressOfKey.get(toHex(member.publicKey))!;
       if (!this.suspendedAtMs.has(id) && readSuspension(state, index) !== undefined)
@@ -723,10 +754,27 @@ class ChurnSimulation {
     }
   }
 
-  /** Nodes outside the committee execute the agreed blocks they lack (their state sync). */
+  /**
+   * Nodes outside the committee execute the agreed blocks they lack (their state sync). A member
+   * still ordering in an epoch the chain ended a while ago (down across the boundary, cut off)
+   * gives up that epoch's order and follows too, as a node does once its peers' final blocks show
+   * it is past its epoch.
+   */
   private followAll(): void {
     this.nodes.forEach((validator, node) => {
       if (validator === null || this.isFaulty(node)) return;
+      if (validator.memberIndex !== null) {
+        const boundary = this.boundaryHeight.get(validator.epoch + 1);
+        const endedAt = this.epochStartMs.get(validator.epoch + 1);
+        const behind =
+          boundary !== undefined &&
+          endedAt !== undefined &&
+          this.loop.now - endedAt >= RESYNC_AFTER_MS &&
+          this.chains[node]!.executedHeader.height < boundary;
+        if (!behind) return;
+        validator.resync();
+        this.resyncs++;
+      }
       while (validator.memberIndex === null) {
         const next = this.canonical[this.chains[node]!.executedHeader.height];
         if (next === undefined) return;
@@ -826,8 +874,10 @@ class ChurnSimulation {
       }
     }
     if (!done) {
+      const lagging = this.laggingNodes();
       this.problem(
-        `liveness: ${this.committedTx.size} of ${count} transactions committed, epoch ${this.reachedEpoch()} of ${this.options.cycles} reached`,
+        `liveness: ${this.committedTx.size} of ${count} transactions committed, epoch ${this.reachedEpoch()} of ${this.options.cycles} reached` +
+          (lagging.length === 0 ? '' : `, nodes ${lagging.join(', ')} left behind in an earlier epoch`),
       );
     }
     return {
@@ -853,6 +903,7 @@ class ChurnSimulation {
       replayedMessages: this.replayed,
       byzantineVotes: this.byzantineVotes,
       keySessions: this.keySessions,
+      resyncs: this.resyncs,
       resentTx: this.resent,
       virtualMs: this.loop.now,
       problems: this.problems,

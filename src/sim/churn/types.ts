@@ -31,6 +31,8 @@ export interface ChurnOptions {
   readonly calm?: boolean;
   /** Virtual time allowed after the last cycle for the last handover and every transaction. */
   readonly livenessBoundMs?: number;
+  /** A crash of one node instead of the fault plan's (tests place one across a boundary). */
+  readonly crash?: { readonly node: number; readonly atMs: number; readonly restartMs: number };
   /** Keep the agreed chain in the result (tests read it). */
   readonly keepChain?: boolean;
 }
@@ -72,6 +74,8 @@ export interface ChurnResult {
   readonly replayedMessages: number;
   /** Key-generation sessions the elected committees ran (more than the handovers when one failed). */
   readonly keySessions: number;
+  /** Members that gave up an epoch the chain had left and followed the blocks to catch up. */
+  readonly resyncs: number;
   /** Handover votes for another committee sent for Byzantine members. */
   readonly byzantineVotes: number;
   /** Client transactions sent again because the member holding them left or lost them. */
