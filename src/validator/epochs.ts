@@ -289,7 +289,7 @@ export class EpochValidator<M> {
     nowMs: number,
     out: EpochValidatorEffect<M>[],
   ): void {
-    if (message.epoch === this.epoch) {
+    if (message.epoch === this.epoch && this.current.validator !== null) {
       const index = this.current.indexOfAddress.get(from);
       if (index !== undefined)
         this.feedCurrent({ kind: 'message', from: index, message: message.message }, nowMs, out);
