@@ -165,23 +165,41 @@ function sharded(flags: SimFlags): number {
       ...run,
       seeds: integer(flags.seeds, '--seeds', 1, 1_000_000),
       seedStart: integer(flags.seedStart, '--seed-start', 0, 2 ** 32 - 1),
-      onRun: (result) => {
-        if (shardedRunOk(result)) return;
-        process.stderr.write(
-          `seed ${result.seed} failed: ${result.problems.join('; ')}\n  replay: ${shardedReplayCommand(run, result.seed)}\n`,
-        );
-      },
+      onRun: printFailure(shardedRunOk, (seed) => shardedReplayCommand(run, seed)),
     },
     () => performance.now(),
   );
-  if (flags.json) printJson(report);
-  else
-    process.stdout.write(
-      `${report.runs} sharded runs (${report.shards} shards × ${report.nodesPerShard}, ${report.faultyPerShard} faulty each${report.byzantineMaster ? ', Byzantine masters' : ''}): ` +
-        `${report.agreementViolations} agreement, ${report.atomicityViolations} atomicity, ${report.doubleSpends} double-spend, ` +
-        `${report.conservationViolations} conservation, ${report.finalityViolations} finality violations, ${report.livenessFailures} liveness failures; ` +
-        `${report.crossShardCommitted} cross-shard trades committed, ${report.crossShardAborted} aborted\n`,
+  return finish(
+    flags,
+    report,
+    `${report.runs} sharded runs (${report.shards} shards × ${report.nodesPerShard}, ${report.faultyPerShard} faulty each${report.byzantineMaster ? ', Byzantine masters' : ''}): ` +
+      `${report.agreementViolations} agreement, ${report.atomicityViolations} atomicity, ${report.doubleSpends} double-spend, ` +
+      `${report.conservationViolations} conservation, ${report.finalityViolations} finality violations, ${report.livenessFailures} liveness failures; ` +
+      `${report.crossShardCommitted} cross-shard trades committed, ${report.crossShardAborted} aborted`,
+  );
+}
+
+/** Prints a failing seed with its problems and the command that replays it. */
+function printFailure<R extends { readonly seed: number; readonly problems: readonly string[] }>(
+  ok: (result: R) => boolean,
+  replay: (seed: number) => string,
+): (result: R) => void {
+  return (result) => {
+    if (ok(result)) return;
+    process.stderr.write(
+      `seed ${result.seed} failed: ${result.problems.join('; ')}\n  replay: ${replay(result.seed)}\n`,
     );
+  };
+}
+
+/** The report as JSON or its summary line; exit 1 when a seed failed. */
+function finish(
+  flags: SimFlags,
+  report: { readonly failingSeeds: readonly number[] },
+  summary: string,
+): number {
+  if (flags.json) printJson(report);
+  else process.stdout.write(`${summary}\n`);
   return report.failingSeeds.length > 0 ? EXIT_CHECK_FAILED : EXIT_OK;
 }
 
@@ -192,15 +210,15 @@ function keySource(value: string | undefined): 'dkg' | 'dealer' {
 
 /**
  * `--churn`: one committee that hands over every cycle to the committee its credit elects, with
- * standby nodes following the chain, under the seeded fault plan, Byzantine members, replayed
- * old-epoch messages and Byzantine handover votes.
+ * standby nodes following the chain, under the seeded fault plan or the asynchronous scheduler,
+ * Byzantine members, replayed old-epoch messages and Byzantine handover votes.
  */
 function churn(flags: SimFlags): number {
   if (flags.protocol !== 'dag') throw new SimError('BAD_OPTIONS', '--churn runs the DAG protocol', {});
   if (flags.adversary !== undefined)
     throw new SimError(
       'BAD_OPTIONS',
-      '--churn runs under the seeded fault plan; --adversary is not offered',
+      '--churn draws its scheduler per seed (the fault plan or the asynchronous one); --adversary is not offered',
       {},
     );
   const nodes = integer(flags.nodes, '--nodes', 1, 32);
@@ -220,24 +238,18 @@ function churn(flags: SimFlags): number {
       ...run,
       seeds: integer(flags.seeds, '--seeds', 1, 1_000_000),
       seedStart: integer(flags.seedStart, '--seed-start', 0, 2 ** 32 - 1),
-      onRun: (result) => {
-        if (churnRunOk(result)) return;
-        process.stderr.write(
-          `seed ${result.seed} failed: ${result.problems.join('; ')}\n  replay: ${churnReplayCommand(run, result.seed)}\n`,
-        );
-      },
+      onRun: printFailure(churnRunOk, (seed) => churnReplayCommand(run, seed)),
     },
     () => performance.now(),
   );
-  if (flags.json) printJson(report);
-  else
-    process.stdout.write(
-      `${report.runs} churn runs (n=${report.nodes} + ${report.standby} standby, faulty=${report.faulty}, ${report.cycles} cycles): ` +
-        `${report.reconfigurations} reconfigurations, ${report.replacedVerifiers} replaced verifiers; ` +
-        `${report.epochSafetyViolations} epoch safety violations, ${report.blockDivergences} block divergences, ` +
-        `${report.livenessFailures} liveness failures\n`,
-    );
-  return report.failingSeeds.length > 0 ? EXIT_CHECK_FAILED : EXIT_OK;
+  return finish(
+    flags,
+    report,
+    `${report.runs} churn runs (n=${report.nodes} + ${report.standby} standby, faulty=${report.faulty}, ${report.cycles} cycles): ` +
+      `${report.reconfigurations} reconfigurations, ${report.replacedVerifiers} replaced verifiers; ` +
+      `${report.epochSafetyViolations} epoch safety violations, ${report.blockDivergences} block divergences, ` +
+      `${report.livenessFailures} liveness failures`,
+  );
 }
 
 export function register(program: Command): void {
