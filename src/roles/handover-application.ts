@@ -7,7 +7,14 @@ import type { KeyValueState, ReadableState } from '../ledger/state-interface.js'
 import type { Transaction } from '../ledger/transaction.js';
 import { COMMITTEE_STATE_KEY, committeeGenesisEntry, readCommittee } from './committee-state.js';
 import { dkgQualified } from './dkg-outcome.js';
-import { CURRENT_KEY, currentDkgSession, DkgPhase, readDkgSession, writeSession } from './dkg-records.js';
+import {
+  CURRENT_KEY,
+  currentDkgSession,
+  DkgPhase,
+  MAX_DKG_PHASE_MS,
+  readDkgSession,
+  writeSession,
+} from './dkg-records.js';
 import { RolesError } from './errors.js';
 import { suspensionKey } from './evidence-application.js';
 import {
@@ -149,17 +156,21 @@ function qualifiedCount(state: ReadableState, id: Uint8Array): number {
 
 /**
  * Opens the pending committee's key-generation session, unless another session is still open
- * (an operator's): then the block hook opens it when that one has closed.
+ * (an operator's): then the block hook opens it when that one has closed. Each attempt's phases
+ * last twice the last one's: a session fails when the members' steps are not ordered within a
+ * phase, and on a chain slower than the configured phase (an asynchronous network) only longer
+ * phases can succeed; doubling reaches any finite delay after a few sessions.
  */
 function openKeySession(
   state: KeyValueState,
   pending: PendingCommittee,
   nowMs: number,
-  phaseMs: number,
+  keyPhaseMs: number,
   shardId: number,
 ): void {
   const running = currentDkgSession(state);
   if (running !== undefined && nowMs < running.justifyUntilMs) return;
+  const phaseMs = Math.min(MAX_DKG_PHASE_MS, keyPhaseMs * 2 ** Math.min(pending.attempt, 30));
   writeSession(state, {
     id: pending.session,
     shardId,

@@ -261,8 +261,14 @@ describe('committee handover on the chain', () => {
       const second = readPending(stateOf(chain))!;
       assert.equal(second.attempt, 1);
       assert.notDeepEqual(second.session, first.session);
-      assert.equal(currentDkgSession(stateOf(chain))!.phase, DkgPhase.deal);
-      assert.equal(chain.nextDueMs(), 9000);
+      const retry = currentDkgSession(stateOf(chain))!;
+      assert.equal(retry.phase, DkgPhase.deal);
+      assert.equal(
+        retry.dealUntilMs - retry.openedAtMs,
+        2000,
+        'the second session’s phases are twice as long',
+      );
+      assert.equal(chain.nextDueMs(), 10_000);
     });
   });
 });
