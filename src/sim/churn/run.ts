@@ -329,7 +329,8 @@ class ChurnSimulation {
     const deadline = faultsEnd + (this.options.livenessBoundMs ?? 30_000);
     this.every(FOLLOW_MS, deadline, () => this.followAll());
     this.every(1000, deadline, () => this.resendClients(txRng));
-    if (this.faultyNodes.length > 0) this.every(REPLAY_MS, windowMs, () => this.replay());
+    // Byzantine nodes replay for the whole run: liveness must hold under them too.
+    if (this.faultyNodes.length > 0) this.every(REPLAY_MS, deadline, () => this.replay());
     this.loop.armReleases();
     for (let node = 0; node < this.total; node++) this.loop.feed(node, { kind: 'start' });
     let events = 0;
