@@ -110,6 +110,14 @@ describe('committee handovers in the simulator', () => {
     assert.deepEqual(back.committees.at(-1), [0, 1, 2, 3]);
   });
 
+  it('hands over on a chain slower than the key generation’s phases (seed 350685)', () => {
+    // About one block a second: with fixed 1 s phases no dealing was ever ordered in time.
+    const result = run(350_685, { transactions: 200 });
+    assert.deepEqual(result.strategies, ['leader-targeting']);
+    assert.equal(result.reconfigurations, 3);
+    assert.ok(result.keySessions > 3, 'some sessions failed and were run again with longer phases');
+  });
+
   it('the epoch checks catch a block of the wrong epoch, a certificate of another epoch and a gap', () => {
     const { chain } = run(3, { keepChain: true, calm: true });
     const { genesis, blocks } = chain!;
