@@ -44,7 +44,9 @@ import {
  * state records the new committee (`roles/committee`, epoch + 1) and the height it took over at
  * (`roles/epoch/<e>`). Validators read that record after executing each block, so they all switch
  * after the same block. f Byzantine members cannot reach the quorum alone, and two lists cannot
- * both reach it, since each member votes once.
+ * both reach it, since each member votes once. When genesis sets key phases, the elected list
+ * first generates its coin keys in a key-generation session of its own (`beginBlock` below), and
+ * the chain hands over in the block that closes a session with enough qualified dealers.
  */
 export const handoverApplication: Application = {
   types: [ROLES_HANDOVER],
