@@ -1,4 +1,3 @@
-import { Writer } from '../codec/index.js';
 import { type Committee, quorumSize, validitySize } from '../consensus/interface.js';
 import { checkEd25519PublicKey, ed25519Verify } from '../crypto/ed25519.js';
 import { bytesEqual, toHex } from '../crypto/hash.js';
