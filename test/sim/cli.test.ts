@@ -184,7 +184,7 @@ describe('sim command', () => {
     assert.equal(failing.status, 1);
     assert.match(
       failing.stderr,
-      /replay: npx gridshard sim --churn --nodes 4 --standby 1 --faulty 1 --byzantine all --cycles 2 --keys dkg --transactions 20 --seeds 1 --seed-start 7/,
+      /replay: npx gridshard sim --churn --nodes 4 --standby 1 --faulty 1 --byzantine all --cycles 2 --keys dkg --transactions 20 --liveness-bound-ms 1 --seeds 1 --seed-start 7/,
     );
     const both = gridshard('sim', '--churn', '--sharded', '--seeds', '1');
     assert.equal(both.status, 2);

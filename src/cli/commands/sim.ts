@@ -213,7 +213,7 @@ function keySource(value: string | undefined): 'dkg' | 'dealer' {
  * standby nodes following the chain, under the seeded fault plan or the asynchronous scheduler,
  * Byzantine members, replayed old-epoch messages and Byzantine handover votes.
  */
-function churn(flags: SimFlags): number {
+function churn(flags: SimFlags, boundGiven: boolean): number {
   if (flags.protocol !== 'dag') throw new SimError('BAD_OPTIONS', '--churn runs the DAG protocol', {});
   if (flags.adversary !== undefined)
     throw new SimError(
@@ -230,7 +230,10 @@ function churn(flags: SimFlags): number {
     cycles: integer(flags.cycles ?? '3', '--cycles', 1, 100),
     keys: keySource(flags.keys),
     transactions: integer(flags.transactions, '--transactions', 1, 100_000),
-    livenessBoundMs: integer(flags.livenessBoundMs, '--liveness-bound-ms', 1, 10_000_000),
+    // Unless given, the simulator's own default: 30 s and a cycle per handover.
+    ...(boundGiven
+      ? { livenessBoundMs: integer(flags.livenessBoundMs, '--liveness-bound-ms', 1, 10_000_000) }
+      : {}),
     ...(flags.calm ? { calm: true } : {}),
   };
   const report = runChurnCampaign(
@@ -317,7 +320,7 @@ export function register(program: Command): void {
     )
     .option('--json', 'print one JSON object')
     .action(
-      action(async (flags: SimFlags) => {
+      action(async (flags: SimFlags, command: Command) => {
         if (flags.twinsExhaustive) return twinsExhaustive(flags);
         if (flags.sharded && flags.churn)
           throw new SimError(
@@ -326,7 +329,7 @@ export function register(program: Command): void {
             {},
           );
         if (flags.sharded) return sharded(flags);
-        if (flags.churn) return churn(flags);
+        if (flags.churn) return churn(flags, command.getOptionValueSource('livenessBoundMs') === 'cli');
         const campaign = campaignOptionsFrom(flags);
         // The simulator builds the node's application itself; HiGHS loads asynchronously, so here.
         const highs = campaign.workload === 'market' ? await loadHighs() : undefined;

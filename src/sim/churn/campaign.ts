@@ -48,7 +48,7 @@ export function churnReplayCommand(run: Omit<ChurnOptions, 'seed'>, seed: number
   return (
     `npx gridshard sim --churn --nodes ${run.nodes} --standby ${run.standby} --faulty ${run.faulty} ` +
     `--byzantine ${run.byzantine} --cycles ${run.cycles} --keys ${run.keys ?? 'dkg'} --transactions ${run.transactions ?? 200}` +
-    `${run.calm ? ' --calm' : ''} --seeds 1 --seed-start ${seed}`
+    `${run.calm ? ' --calm' : ''}${run.livenessBoundMs === undefined ? '' : ` --liveness-bound-ms ${run.livenessBoundMs}`} --seeds 1 --seed-start ${seed}`
   );
 }
 

@@ -326,7 +326,10 @@ class ChurnSimulation {
       this.network.releaseAllAtMs,
       this.options.crash?.restartMs ?? 0,
     );
-    const deadline = faultsEnd + (this.options.livenessBoundMs ?? 30_000);
+    // A committee serves a whole cycle from its start, so the handovers still due after the faults
+    // need a cycle each whatever the network does: the bound is on top of that.
+    const deadline =
+      faultsEnd + this.options.cycles * this.cycleMs + (this.options.livenessBoundMs ?? 30_000);
     this.every(FOLLOW_MS, deadline, () => this.followAll());
     this.every(1000, deadline, () => this.resendClients(txRng));
     // Byzantine nodes replay for the whole run: liveness must hold under them too.

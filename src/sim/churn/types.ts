@@ -29,7 +29,10 @@ export interface ChurnOptions {
   readonly transactions?: number;
   /** No partition, loss or crash (delays stay). */
   readonly calm?: boolean;
-  /** Virtual time allowed after the last cycle for the last handover and every transaction. */
+  /**
+   * Virtual time allowed after the last fault for the remaining handovers and every transaction
+   * (default 30 s plus a cycle per handover: a committee serves a whole cycle from its start).
+   */
   readonly livenessBoundMs?: number;
   /** A crash of one node instead of the fault plan's (tests place one across a boundary). */
   readonly crash?: { readonly node: number; readonly atMs: number; readonly restartMs: number };
