@@ -18,6 +18,7 @@ import { SimError } from './errors.js';
 import { SimExecution } from './execution.js';
 import { drawFaultPlan, type FaultPlan, faultsEndMs } from './faults.js';
 import { type Network, PlanNetwork } from './network.js';
+import { admitAndPropose } from './proposing.js';
 import type { RunOptions, RunResult } from './run-types.js';
 import { withSharedChecks } from './shared-checks.js';
 import { ByzantineCore, type Strategy, strategyFor } from './strategies.js';
@@ -394,15 +395,7 @@ class Simulation {
     return {
       handle: (input, nowMs) => {
         if (input.kind !== 'transactions') return validator.handle(input as ValidatorInput<unknown>, nowMs);
-        const admitted = [];
-        for (const bytes of input.transactions) {
-          try {
-            admitted.push(validator.admit(bytes, nowMs));
-          } catch {
-            // Refused (a copy already pending or committed): the client's other copy stands.
-          }
-        }
-        return validator.handle({ kind: 'propose', transactions: admitted }, nowMs);
+        return admitAndPropose(validator, input.transactions, nowMs);
       },
     };
   }

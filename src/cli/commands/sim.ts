@@ -78,8 +78,7 @@ export function campaignOptionsFrom(flags: SimFlags): CampaignOptions {
     nodes,
     faulty: integer(flags.faulty, '--faulty', 0, Math.floor((nodes - 1) / 3)),
     byzantine: parseStrategy(flags.byzantine),
-    seeds: integer(flags.seeds, '--seeds', 1, 1_000_000),
-    seedStart: integer(flags.seedStart, '--seed-start', 0, 2 ** 32 - 1),
+    ...seedRange(flags),
     transactions: integer(flags.transactions, '--transactions', 1, 100_000),
     livenessBoundMs: integer(flags.livenessBoundMs, '--liveness-bound-ms', 1, 10_000_000),
     wire: flags.wire === true,
@@ -163,8 +162,7 @@ function sharded(flags: SimFlags): number {
   const report = runShardedCampaign(
     {
       ...run,
-      seeds: integer(flags.seeds, '--seeds', 1, 1_000_000),
-      seedStart: integer(flags.seedStart, '--seed-start', 0, 2 ** 32 - 1),
+      ...seedRange(flags),
       onRun: printFailure(shardedRunOk, (seed) => shardedReplayCommand(run, seed)),
     },
     () => performance.now(),
@@ -177,6 +175,14 @@ function sharded(flags: SimFlags): number {
       `${report.conservationViolations} conservation, ${report.finalityViolations} finality violations, ${report.livenessFailures} liveness failures; ` +
       `${report.crossShardCommitted} cross-shard trades committed, ${report.crossShardAborted} aborted`,
   );
+}
+
+/** The seeds a campaign runs: how many, from which. */
+function seedRange(flags: SimFlags): { seeds: number; seedStart: number } {
+  return {
+    seeds: integer(flags.seeds, '--seeds', 1, 1_000_000),
+    seedStart: integer(flags.seedStart, '--seed-start', 0, 2 ** 32 - 1),
+  };
 }
 
 /** Prints a failing seed with its problems and the command that replays it. */
@@ -239,8 +245,7 @@ function churn(flags: SimFlags, boundGiven: boolean): number {
   const report = runChurnCampaign(
     {
       ...run,
-      seeds: integer(flags.seeds, '--seeds', 1, 1_000_000),
-      seedStart: integer(flags.seedStart, '--seed-start', 0, 2 ** 32 - 1),
+      ...seedRange(flags),
       onRun: printFailure(churnRunOk, (seed) => churnReplayCommand(run, seed)),
     },
     () => performance.now(),

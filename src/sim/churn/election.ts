@@ -6,7 +6,8 @@ import { decodeBlockEvidence } from '../../validator/evidence.js';
 /**
  * The churn simulator's election, a pure function of the chain: each member's score for an epoch
  * is its share of the ordered vertices, against the member that had the most (a member whose
- * vertices were never ordered scores 0); running credit moves toward it as the node's credit does
+ * vertices were never ordered scores 0); an epoch that ordered nothing yet says nothing of anyone
+ * and scores nobody (as the node's audit leaves a cycle without rounds unscored). Running credit moves toward it as the node's credit does
  * (`carryCredit`), and `electRoles` replaces the worst member by the best standby when the
  * standby's credit is higher. Every honest member computes it from the same blocks, so they vote
  * for the same committee. (The node's own audit scores more: acknowledgements, coin shares and
@@ -23,15 +24,9 @@ export function epochScores(
       if (batch.proposer < ordered.length) ordered[batch.proposer]!++;
     }
   }
-  const best = Math.max(1, ...ordered);
+  const best = Math.max(...ordered);
+  if (best === 0) return new Map();
   return new Map(members.map((node, i) => [node, Math.floor((ordered[i]! * CREDIT_SCALE) / best)]));
-}
-
-function ordersAnything(blocks: readonly ExecutedBlock[]): boolean {
-  return blocks.some(
-    (block) =>
-      block.header.evidence.length > 0 && decodeBlockEvidence(block.header.evidence).batches.length > 0,
-  );
 }
 
 export interface ChurnElection {
@@ -48,13 +43,11 @@ export function electNext(
   /** Nodes the chain suspended for equivocation: score 0, out of every role. */
   suspended: ReadonlySet<number> = new Set(),
 ): ChurnElection {
-  // An epoch that ordered nothing yet says nothing of anyone: no score, credit stays (as the
-  // node's audit leaves a cycle without rounds unscored).
-  const scores = ordersAnything(blocks) ? epochScores(blocks, members) : new Map<number, number>();
+  const scores = epochScores(blocks, members);
   // A node never scored starts at half the scale, as the node's credit does.
   const before = new Map(previousCredit);
   for (let node = 0; node < nodes; node++) if (!before.has(node)) before.set(node, CREDIT_SCALE / 2);
-  for (const node of suspended) if (scores.has(node)) scores.set(node, 0);
+  // A suspended node's credit is 0 whatever it scored (carryCredit).
   const credit = carryCredit(before, { scores, suspended });
   const standby = Array.from({ length: nodes }, (_, i) => i).filter((i) => !members.includes(i));
   const election = electRoles({ verification: [...members], standby }, credit, suspended);

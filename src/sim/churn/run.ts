@@ -55,6 +55,7 @@ import { AsyncNetwork } from '../async-network.js';
 import { SimError } from '../errors.js';
 import { drawFaultPlan, faultsEndMs } from '../faults.js';
 import { type Network, PlanNetwork } from '../network.js';
+import { admitAndPropose } from '../proposing.js';
 import { ByzantineCore, type Strategy, strategyFor } from '../strategies.js';
 import { type ChurnElection, electNext } from './election.js';
 import { epochSafetyProblems } from './epoch-checks.js';
@@ -169,7 +170,8 @@ class ChurnSimulation {
   private readonly dkg: boolean;
   /** Key-generation steps sent (by payload), with when: resent while the chain lacks them. */
   private readonly steps = new Map<string, { bytes: Uint8Array; sentAtMs: number }>();
-  private keySessions = 0;
+  /** Key-generation sessions an honest member took part in. */
+  private readonly keySessionIds = new Set<string>();
   /** Per honest node: what its core proves of equivocation goes to the chain (reset on restart). */
   private readonly reporters: (EquivocationReporter | null)[] = [];
   /** Node id → when an honest core first held a proof of its equivocation. */
@@ -508,15 +510,7 @@ class ChurnSimulation {
           }
         }
         if (input.kind !== 'transactions') return validator.handle(input, nowMs);
-        const admitted = [];
-        for (const bytes of input.transactions) {
-          try {
-            admitted.push(validator.admit(bytes, nowMs));
-          } catch {
-            // A copy pending or committed already.
-          }
-        }
-        return validator.handle({ kind: 'propose', transactions: admitted }, nowMs);
+        return admitAndPropose(validator, input.transactions, nowMs);
       },
     };
   }
@@ -639,10 +633,7 @@ class ChurnSimulation {
     if (member < 0) return;
     const key: DkgMemberKey = { chainId: CHAIN_ID, member, seed: this.seeds[node]! };
     const entropy = sha256(encoder.encode('gridshard/churn/dkg-entropy'), this.seeds[node]!, session.id);
-    if (!this.steps.has(`open/${toHex(session.id)}`)) {
-      this.steps.set(`open/${toHex(session.id)}`, { bytes: new Uint8Array(0), sentAtMs: this.loop.now });
-      this.keySessions++;
-    }
+    this.keySessionIds.add(toHex(session.id));
     let owed: { type: string; payload: Uint8Array }[] = [];
     if (session.phase === DkgPhase.deal && readDealing(state, session.id, member) === undefined)
       owed = [{ type: DKG_DEAL, payload: dealingPayload(key, session, entropy) }];
@@ -906,7 +897,7 @@ class ChurnSimulation {
       firstCommitRounds: rounds,
       replayedMessages: this.replayed,
       byzantineVotes: this.byzantineVotes,
-      keySessions: this.keySessions,
+      keySessions: this.keySessionIds.size,
       resyncs: this.resyncs,
       resentTx: this.resent,
       virtualMs: this.loop.now,
