@@ -31,7 +31,7 @@ type SimInput = ConsensusInput<unknown> | ValidatorInput<unknown>;
 type SimEffect = ConsensusEffect<unknown> | ValidatorEffect<unknown>;
 
 const MAX_EVENTS = 3_000_000;
-/** How long after a lossy restart a client waits before sending an uncommitted transaction again. */
+/** How long after a restart a client waits before sending an uncommitted transaction again. */
 const CLIENT_RESEND_AFTER_MS = 1000;
 
 /** One simulated run: everything follows from the options and the seed. */
@@ -357,8 +357,9 @@ class Simulation {
         : this.adapter.create(restored);
     this.loop.replace(node, this.runnerOf(node));
     this.loop.feed(node, { kind: 'start' });
-    if (this.setup?.lossyCrash)
-      this.loop.schedule(this.now + CLIENT_RESEND_AFTER_MS, () => this.resend(node));
+    // Whatever the restart kept, a header it held may have been certified or not: the node never
+    // proposes its transactions again, and clients send again what is still not committed.
+    this.loop.schedule(this.now + CLIENT_RESEND_AFTER_MS, () => this.resend(node));
   }
 
   /** Every live validator writes its state on a period, as the node does. */

@@ -43,8 +43,11 @@ export interface ProposerState {
 export class Proposer {
   private round = 0;
   private ownHeader: Header | null = null;
-  /** The own header was taken back from the signed log (it may be certified already). */
-  private ownHeaderFromLog = false;
+  /**
+   * The own header was taken back from a snapshot or the signed log after a restart: it may have
+   * been certified before the crash, so its transactions are never proposed again.
+   */
+  private ownHeaderRecovered = false;
   private ownVotes = new Map<number, Uint8Array>();
   private lastProposeAtMs = Number.NEGATIVE_INFINITY;
   private proposeTimerAtMs: number | null = null;
@@ -171,10 +174,10 @@ export class Proposer {
     }
     if (this.ownHeader !== null) {
       // Only this validator can assemble its certificate, so an abandoned header is never certified:
-      // its transactions go back to the queue. A header taken back from the signed log after a
-      // crash is the exception: it may have been certified before the crash (the votes are not
-      // logged), so its transactions are not proposed again; a client resends what was lost.
-      if (!this.ownHeaderFromLog) this.requeue(this.ownHeader.transactions);
+      // its transactions go back to the queue. A header taken back after a crash is the exception:
+      // it may have been certified after the snapshot that held it (votes are not logged), so its
+      // transactions are not proposed again; a client resends what was lost.
+      if (!this.ownHeaderRecovered) this.requeue(this.ownHeader.transactions);
       this.ownHeader = null;
       this.ownVotes = new Map();
     }
@@ -223,7 +226,7 @@ export class Proposer {
     this.markReferenced([...parents, ...weakParents.map((w) => w.digest)]);
     this.round = round;
     this.ownHeader = header;
-    this.ownHeaderFromLog = false;
+    this.ownHeaderRecovered = false;
     this.ownVotes = new Map([
       [ctx.index, ctx.signatures.sign(voteSigningBytes(ctx.committee, headerDigest(header)))],
     ]);
@@ -294,6 +297,7 @@ export class Proposer {
     this.round = state.round;
     this.lastProposeAtMs = state.lastProposeAtMs < 0 ? Number.NEGATIVE_INFINITY : state.lastProposeAtMs;
     this.ownHeader = state.ownHeader;
+    this.ownHeaderRecovered = state.ownHeader !== null;
     if (this.ownHeader !== null) {
       this.ownVotes = new Map([
         [ctx.index, ctx.signatures.sign(voteSigningBytes(ctx.committee, headerDigest(this.ownHeader)))],
@@ -311,7 +315,7 @@ export class Proposer {
     const { ctx } = this.c;
     this.round = header.round;
     this.ownHeader = header;
-    this.ownHeaderFromLog = true;
+    this.ownHeaderRecovered = true;
     this.ownVotes = new Map([[ctx.index, ctx.signatures.sign(voteSigningBytes(ctx.committee, digest))]]);
     this.markReferenced([...header.parents, ...header.weakParents.map((w) => w.digest)]);
     const carried = new Set(header.transactions.map((tx) => Buffer.from(tx).toString('hex')));

@@ -85,6 +85,12 @@ export class Cluster {
     this.feed(i, { kind: 'transactions', transactions });
   }
 
+  /** Validator i stops at once: whatever it would still do is lost, as in a crash. */
+  kill(i: number): void {
+    this.down.add(i);
+    this.loop.stop(i);
+  }
+
   /** Validator i runs `core` from now on (up again if it was down); timers armed before never fire. */
   replace(i: number, core: DagCore): void {
     this.cores[i] = core;

@@ -252,4 +252,62 @@ describe('DAG signed log', () => {
     assert.ok(cluster.committedTransactions(1).length >= 48, 'progress');
     assert.deepEqual(cluster.committedTransactions(1), cluster.committedTransactions(2));
   });
+
+  it('a header certified after the snapshot that holds it is never proposed again after a restart', () => {
+    // A short window: by the restart the peers have collected the header's round and ignore it.
+    const cluster = new Cluster(4, 51, { minRoundIntervalMs: 20, gcDepthRounds: 4 });
+    cluster.start();
+    cluster.run(100);
+    cluster.submit(0, txs('once', 5));
+    const carries = (h: Header) =>
+      h.author === 0 && h.transactions.some((t) => Buffer.from(t).toString().startsWith('once-'));
+    const headerSent = () =>
+      cluster.sent.find((s) => s.from === 0 && s.message.type === 'header' && carries(s.message.header));
+    for (let step = 0; step < 300 && headerSent() === undefined; step++) cluster.run(cluster.now + 1);
+    const header = (headerSent()?.message as HeaderMessage | undefined)?.header;
+    assert.ok(header !== undefined, 'validator 0 proposed the transactions');
+    // The periodic snapshot catches the header while it still waits for votes.
+    const snapshot = cluster.cores[0]!.snapshot();
+    const mark = cluster.records[0]!.length;
+    const digest = digestKey(headerDigest(header));
+    const certified = () =>
+      cluster.sent.some(
+        (s) =>
+          s.from === 0 &&
+          s.message.type === 'certificate' &&
+          digestKey(headerDigest(s.message.certificate.header)) === digest,
+      );
+    for (let step = 0; step < 300 && !certified(); step++) cluster.run(cluster.now + 1);
+    assert.ok(certified(), 'the header was certified after the snapshot');
+    // It dies before signing another header; the others go on for many rounds.
+    cluster.kill(0);
+    const since = cluster.records[0]!.slice(mark);
+    assert.ok(
+      since.every((r) => decodeDagSignedRecord(r).kind === 'vote'),
+      'no later header in the log',
+    );
+    cluster.run(cluster.now + 500);
+    const core = dagProtocol.create({
+      ...cluster.inits[0]!,
+      recovered: snapshot,
+      signedLog: since,
+    }) as DagCore;
+    cluster.replace(0, core);
+    cluster.feed(0, { kind: 'start' });
+    for (let i = 1; i < 4; i++) cluster.submit(i, txs(`after${i}`, 4));
+    cluster.run(cluster.now + 1500);
+    for (const i of [0, 1]) {
+      const once = cluster.committedTransactions(i).filter((t) => t.startsWith('once-'));
+      assert.deepEqual(
+        once.sort(),
+        txs('once', 5)
+          .map((t) => Buffer.from(t).toString())
+          .sort(),
+      );
+    }
+    assert.ok(
+      cluster.committedTransactions(1).filter((t) => t.startsWith('after')).length === 12,
+      'progress',
+    );
+  });
 });
