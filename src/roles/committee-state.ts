@@ -17,9 +17,25 @@ export function committeeGenesisEntry(committee: Committee): StateEntry {
   return { key: COMMITTEE_STATE_KEY, value: w.finish() };
 }
 
-/** The committee genesis recorded, or null on a chain whose state has none. */
+/** Where a committee that handed over stays, so what it signed can still be checked. */
+export function pastCommitteeKey(epoch: number): Uint8Array {
+  return new TextEncoder().encode(`roles/committee/${epoch}`);
+}
+
+/** The committee serving now (genesis's, or the last one handed over to); null when none is recorded. */
 export function readCommittee(state: ReadableState): Committee | null {
-  const bytes = state.get(COMMITTEE_STATE_KEY);
+  return decodeCommittee(state.get(COMMITTEE_STATE_KEY));
+}
+
+/** The committee that served `epoch` on this chain: the current one or a past one; null if none did. */
+export function readCommitteeOfEpoch(state: ReadableState, epoch: number): Committee | null {
+  const current = readCommittee(state);
+  if (current === null || current.epoch === epoch) return current;
+  if (epoch > current.epoch) return null;
+  return decodeCommittee(state.get(pastCommitteeKey(epoch)));
+}
+
+function decodeCommittee(bytes: Uint8Array | undefined): Committee | null {
   if (bytes === undefined) return null;
   return decodeExact(bytes, (r: Reader) => {
     const shardId = r.u32();

@@ -4,7 +4,7 @@ import { ed25519Scheme } from '../crypto/scheme.js';
 import { readNonce } from '../ledger/nonces.js';
 import type { ReadableState } from '../ledger/state-interface.js';
 import { encodeTransaction, signTransaction } from '../ledger/transaction.js';
-import { ROLES_EQUIVOCATION, readSuspension } from './evidence-application.js';
+import { proofSettled, ROLES_EQUIVOCATION } from './evidence-application.js';
 
 /** A proof not yet on the chain this long after it was sent is sent again (it may have been dropped). */
 const RESEND_MS = 10_000;
@@ -13,7 +13,10 @@ export interface ReporterInit {
   readonly chainId: string;
   readonly shardId: number;
   readonly signingSeed: Uint8Array;
-  /** The proofs this validator's consensus core holds (the first per author and round). */
+  /**
+   * The proofs this validator's consensus cores hold (the first per author and round), each naming
+   * its epoch: a retired core's too, since its proofs count after the handover.
+   */
   proofs(): readonly EquivocationProof[];
   /** The chain's committed state. */
   state(): ReadableState;
@@ -31,7 +34,8 @@ export interface ReporterInit {
 export class EquivocationReporter {
   private readonly signer;
   private nextNonce = 0n;
-  private readonly sentAt = new Map<number, number>();
+  /** When a proof against a member (by epoch and index) was last sent. */
+  private readonly sentAt = new Map<string, number>();
 
   constructor(private readonly init: ReporterInit) {
     this.signer = ed25519Scheme.signer(
@@ -44,8 +48,9 @@ export class EquivocationReporter {
     const state = this.init.state();
     let sent = 0;
     for (const proof of this.init.proofs()) {
-      if (readSuspension(state, proof.author) !== undefined) continue;
-      const last = this.sentAt.get(proof.author);
+      if (proofSettled(state, proof)) continue;
+      const accused = `${proof.epoch}/${proof.author}`;
+      const last = this.sentAt.get(accused);
       if (last !== undefined && this.init.now() - last < RESEND_MS) continue;
       const committed = readNonce(state, this.signer.publicKey);
       const nonce = this.nextNonce > committed ? this.nextNonce : committed;
@@ -59,7 +64,7 @@ export class EquivocationReporter {
       try {
         this.init.submit(encodeTransaction(tx));
         this.nextNonce = nonce + 1n;
-        this.sentAt.set(proof.author, this.init.now());
+        this.sentAt.set(accused, this.init.now());
         sent++;
       } catch (error) {
         this.init.warn('could not report an equivocation', {

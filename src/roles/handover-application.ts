@@ -4,7 +4,12 @@ import { bytesEqual, toHex } from '../crypto/hash.js';
 import type { Application, BlockContext, TransactionContext } from '../ledger/application.js';
 import type { KeyValueState, ReadableState } from '../ledger/state-interface.js';
 import type { Transaction } from '../ledger/transaction.js';
-import { COMMITTEE_STATE_KEY, committeeGenesisEntry, readCommittee } from './committee-state.js';
+import {
+  COMMITTEE_STATE_KEY,
+  committeeGenesisEntry,
+  pastCommitteeKey,
+  readCommittee,
+} from './committee-state.js';
 import { dkgQualified } from './dkg-outcome.js';
 import {
   CURRENT_KEY,
@@ -15,7 +20,7 @@ import {
   writeSession,
 } from './dkg-records.js';
 import { RolesError } from './errors.js';
-import { suspensionKey } from './evidence-application.js';
+import { keySuspensionKey, suspensionKey } from './evidence-application.js';
 import {
   coinSessionKey,
   decodeHandoverVote,
@@ -219,9 +224,10 @@ function checkVote(committee: Committee, vote: HandoverVote, context: Transactio
 }
 
 /**
- * The new committee replaces the old one. Votes of the closed epoch are dropped (they can count
- * for nothing else: a vote names its epoch). A suspension follows its member's key: a suspended
- * member kept at another index keeps it there, one that left takes it with it.
+ * The new committee replaces the old one, which stays readable by its epoch (a proof of what it
+ * signed may still arrive). Votes of the closed epoch are dropped (they can count for nothing
+ * else: a vote names its epoch). Suspensions are by key: each new member carries its key's record
+ * to its new index, so one suspended before, even in a committee it left, stays suspended.
  */
 function handOver(
   state: KeyValueState,
@@ -231,16 +237,12 @@ function handOver(
   height: number,
   timeMs: number,
 ): void {
-  const suspensions = committee.members.map((member) => ({
-    key: member.publicKey,
-    record: state.get(suspensionKey(member.index)),
-  }));
+  state.set(pastCommitteeKey(committee.epoch), committeeGenesisEntry(committee).value);
   for (let i = 0; i < committee.members.length; i++) state.delete(suspensionKey(i));
-  for (const { key, record } of suspensions) {
-    if (record === undefined) continue;
-    const at = members.findIndex((candidate) => bytesEqual(candidate, key));
-    if (at >= 0) state.set(suspensionKey(at), record);
-  }
+  members.forEach((key, index) => {
+    const record = state.get(keySuspensionKey(key));
+    if (record !== undefined) state.set(suspensionKey(index), record);
+  });
   const next: Committee = {
     shardId: committee.shardId,
     epoch: nextEpoch,

@@ -156,6 +156,17 @@ export class EpochValidator<M> {
     return this.current.core;
   }
 
+  /**
+   * The cores this node runs, with their committees: the current epoch's and the retired one's
+   * (whose equivocation proofs still count after the handover).
+   */
+  get cores(): { readonly committee: Committee; readonly core: ConsensusCore<M> }[] {
+    const out: { committee: Committee; core: ConsensusCore<M> }[] = [];
+    for (const runtime of [this.retired, this.current])
+      if (runtime?.core) out.push({ committee: runtime.committee, core: runtime.core });
+    return out;
+  }
+
   /** The last durable block and the state after it. */
   get committed(): CommittedView {
     return this.view;

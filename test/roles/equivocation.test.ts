@@ -46,6 +46,7 @@ function signedHeader(author: number, round: number, text: string, signer = auth
 }
 
 const proof: EquivocationProof = {
+  epoch: 0,
   author: 2,
   round: 5,
   first: signedHeader(2, 5, 'one'),

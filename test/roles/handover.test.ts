@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { coinName, createCoinShare, verifyCoinShare } from '../../src/consensus/coin/index.js';
+import {
+  type EquivocationProof,
+  encodeEquivocationProof,
+  type Header,
+  headerDigest,
+  headerSigningBytes,
+} from '../../src/consensus/dag/index.js';
 import type { Committee } from '../../src/consensus/interface.js';
 import { ed25519KeyPairFromSeed, ed25519Sign } from '../../src/crypto/ed25519.js';
 import { sha256 } from '../../src/crypto/hash.js';
@@ -14,7 +21,13 @@ import { dkgApplication } from '../../src/roles/dkg-application.js';
 import { dealingPayload, memberSecretShare } from '../../src/roles/dkg-member.js';
 import { dkgOutcome } from '../../src/roles/dkg-outcome.js';
 import { currentDkgSession, DKG_DEAL, DkgPhase } from '../../src/roles/dkg-records.js';
-import { rolesApplication, suspensionKey } from '../../src/roles/evidence-application.js';
+import {
+  keySuspensionKey,
+  ROLES_EQUIVOCATION,
+  readSuspension,
+  rolesApplication,
+  suspensionKey,
+} from '../../src/roles/evidence-application.js';
 import {
   encodeHandoverVote,
   handoverCycleEntry,
@@ -159,21 +172,86 @@ describe('committee handover on the chain', () => {
     assert.equal(committeeOf(state).epoch, 0);
   });
 
-  it('moves a suspension with its member’s key, and drops the one of a member that left', () => {
-    const state = chain();
+  it('moves a suspension with its member’s key, and brings it back when a member that left returns', () => {
     // As if members 1 and 3 had been convicted: the records are the contract's to move.
-    const record = (member: number) => ({ key: suspensionKey(member), value: enc(`proof of ${member}`) });
-    const withSuspensions = chain([committeeGenesisEntry(committee), record(1), record(3)]);
+    const convicted = (member: number) => [
+      { key: suspensionKey(member), value: enc(`proof of ${member}`) },
+      { key: keySuspensionKey(keys[member]!.publicKey), value: enc(`proof of ${member}`) },
+    ];
+    const entries = [committeeGenesisEntry(committee), ...convicted(1), ...convicted(3)];
+    const state = chain(entries.sort((a, b) => Buffer.compare(a.key, b.key)));
     const reordered = [keys[1]!, keys[0]!, keys[2]!, keys[4]!].map((k) => k.publicKey);
-    withSuspensions.execute([vote(0, reordered), vote(1, reordered), vote(2, reordered)], {
-      timestampMs: 10,
-    });
-    const view = withSuspensions.view();
-    assert.equal(committeeOf(withSuspensions).epoch, 1);
+    state.execute([vote(0, reordered), vote(1, reordered), vote(2, reordered)], { timestampMs: 10 });
+    let view = state.view();
+    assert.equal(committeeOf(state).epoch, 1);
     assert.deepEqual(view.getState(suspensionKey(0)), enc('proof of 1'), 'member 1 is index 0 now');
     assert.equal(view.getState(suspensionKey(1)), undefined);
-    assert.equal(view.getState(suspensionKey(3)), undefined, 'member 3 left with its record');
-    assert.equal(committeeOf(state).epoch, 0);
+    assert.equal(view.getState(suspensionKey(3)), undefined, 'node 4 at index 3 is not suspended');
+    assert.deepEqual(view.getState(keySuspensionKey(keys[3]!.publicKey)), enc('proof of 3'), 'kept by key');
+    // Node 3 is elected again in epoch 2: its suspension comes back with it.
+    const back = [keys[3]!, keys[1]!, keys[0]!, keys[2]!].map((k) => k.publicKey);
+    const epoch1Vote = (voter: number, signer: number) =>
+      tx(signHandoverVote(keys[signer]!.seed, CHAIN, 2, voter, 2, back));
+    state.execute([epoch1Vote(0, 1), epoch1Vote(1, 0), epoch1Vote(2, 2)], { timestampMs: 20 });
+    view = state.view();
+    assert.equal(committeeOf(state).epoch, 2);
+    assert.deepEqual(view.getState(suspensionKey(0)), enc('proof of 3'));
+    assert.deepEqual(view.getState(suspensionKey(1)), enc('proof of 1'));
+    assert.equal(view.getState(suspensionKey(2)), undefined);
+  });
+
+  it('suspends on a proof that arrives after its committee handed over, checked against that committee', () => {
+    const state = chain();
+    const signedHeader = (author: number, text: string, epochCommittee: Committee, signer: number) => {
+      const h: Header = {
+        author,
+        round: 7,
+        parents: [],
+        weakParents: [],
+        transactions: [enc(text)],
+        coinShare: null,
+        signature: new Uint8Array(64),
+      };
+      const signature = ed25519Sign(keys[signer]!.seed, headerSigningBytes(epochCommittee, headerDigest(h)));
+      return { ...h, signature };
+    };
+    // Node 3 (index 3) equivocated in epoch 0, and node 1 (index 1) too; node 3 then left.
+    const proofOf = (member: number): EquivocationProof => ({
+      epoch: 0,
+      author: member,
+      round: 7,
+      first: signedHeader(member, 'one', committee, member),
+      second: signedHeader(member, 'two', committee, member),
+    });
+    const reordered = [keys[1]!, keys[0]!, keys[2]!, keys[4]!].map((k) => k.publicKey);
+    state.execute([vote(0, reordered), vote(1, reordered), vote(2, reordered)], { timestampMs: 10 });
+    const epoch1 = committeeOf(state);
+    assert.equal(epoch1.epoch, 1);
+    const relabelled: EquivocationProof = { ...proofOf(1), epoch: 1, author: 0 };
+    const future: EquivocationProof = { ...proofOf(1), epoch: 2 };
+    const block = state.execute(
+      [
+        tx(encodeEquivocationProof(relabelled), ROLES_EQUIVOCATION),
+        tx(encodeEquivocationProof(future), ROLES_EQUIVOCATION),
+        tx(encodeEquivocationProof(proofOf(1)), ROLES_EQUIVOCATION),
+        tx(encodeEquivocationProof(proofOf(3)), ROLES_EQUIVOCATION),
+        tx(encodeEquivocationProof({ ...proofOf(1), round: 8 }), ROLES_EQUIVOCATION),
+      ],
+      { timestampMs: 20 },
+    );
+    assert.deepEqual(
+      block.receipts.map((r) => r.code),
+      ['BAD_EVIDENCE', 'BAD_EVIDENCE', '', '', 'BAD_EVIDENCE'],
+      'the signatures bind epoch 0; epoch 2 never was; a proof of node 1 again is checked first',
+    );
+    const view = { get: (key: Uint8Array) => state.view().getState(key) };
+    assert.equal(readSuspension(view, 0)?.round, 7, 'node 1 is suspended at its index of epoch 1');
+    assert.equal(readSuspension(view, 3), undefined, 'index 3 is node 4 now');
+    assert.ok(view.get(keySuspensionKey(keys[3]!.publicKey)) !== undefined, 'node 3 is suspended by key');
+    const again = state.execute([tx(encodeEquivocationProof(proofOf(3)), ROLES_EQUIVOCATION)], {
+      timestampMs: 30,
+    });
+    assert.equal(again.receipts[0]!.code, 'ALREADY_SUSPENDED');
   });
 
   it('keeps the chain’s time moving once the cycle is due, until the handover', () => {

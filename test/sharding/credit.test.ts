@@ -149,7 +149,7 @@ describe('node credit', () => {
   it('zeroes and suspends a proven equivocator, whichever statements it doubled', () => {
     const headers: Equivocation = {
       kind: 'headers',
-      proof: { author: 0, round: 2, first: header(0, 2, 'a'), second: header(0, 2, 'b') },
+      proof: { epoch: 0, author: 0, round: 2, first: header(0, 2, 'a'), second: header(0, 2, 'b') },
     };
     const attestations: Equivocation = {
       kind: 'attestations',
@@ -169,7 +169,9 @@ describe('node credit', () => {
     throwsCode(
       () =>
         creditScores(
-          handMade([{ kind: 'headers', proof: { author: 0, round: 2, first: same, second: same } }]),
+          handMade([
+            { kind: 'headers', proof: { epoch: 0, author: 0, round: 2, first: same, second: same } },
+          ]),
         ),
       'BAD_CREDIT_EVIDENCE',
       /the same/,
@@ -214,11 +216,11 @@ describe('node credit', () => {
     const equivocations: Equivocation[] = [
       {
         kind: 'headers',
-        proof: { author: 4, round: 9, first: header(4, 9, 'a'), second: header(4, 9, 'b') },
+        proof: { epoch: 0, author: 4, round: 9, first: header(4, 9, 'a'), second: header(4, 9, 'b') },
       },
       {
         kind: 'headers',
-        proof: { author: 4, round: 11, first: header(4, 11, 'a'), second: header(4, 11, 'b') },
+        proof: { epoch: 0, author: 4, round: 11, first: header(4, 11, 'a'), second: header(4, 11, 'b') },
       },
     ];
     const evidence: CycleEvidence = {
@@ -519,6 +521,7 @@ describe('credit evidence from the chain', () => {
       signature: ed25519Sign(keys[h.author]!.seed, headerSigningBytes(committee, headerDigest(h))),
     });
     const proof = {
+      epoch: committee.epoch,
       author: 1,
       round: 4,
       first: signed(header(1, 4, 'a')),

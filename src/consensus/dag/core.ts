@@ -431,6 +431,7 @@ export class DagCore implements ConsensusCore<DagMessage> {
     if (this.equivocatingSlots.has(slot) || this.equivocationProofs.length >= MAX_EQUIVOCATION_PROOFS) return;
     this.equivocatingSlots.add(slot);
     this.equivocationProofs.push({
+      epoch: this.ctx.committee.epoch,
       author: first.header.author,
       round: first.header.round,
       first: first.header,

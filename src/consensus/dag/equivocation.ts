@@ -8,20 +8,25 @@ import type { Header } from './types.js';
 /**
  * Proof that a validator signed two different headers for one round: both headers, each with its
  * author's signature. Anyone holding the committee's public keys can check it without trusting
- * whoever reports it, which is what lets a later cycle suspend the author.
+ * whoever reports it, which is what lets a later cycle suspend the author. The epoch names the
+ * committee the signatures bind (a header's signing bytes carry it), so a proof stays checkable
+ * after that committee handed over, and `author` is an index in that committee.
  */
 export interface EquivocationProof {
+  readonly epoch: number;
   readonly author: number;
   readonly round: number;
   readonly first: Header;
   readonly second: Header;
 }
 
-const VERSION = 1;
+/** Version 1 named no epoch: it was always the genesis committee's (epoch 0). */
+const VERSION_WITHOUT_EPOCH = 1;
+const VERSION = 2;
 
 export function encodeEquivocationProof(proof: EquivocationProof): Uint8Array {
   const w = new Writer(512);
-  w.u8(VERSION).varuint(proof.author).varuint(proof.round);
+  w.u8(VERSION).varuint(proof.epoch).varuint(proof.author).varuint(proof.round);
   writeHeaderField(w, proof.first);
   writeHeaderField(w, proof.second);
   return w.finish();
@@ -30,14 +35,25 @@ export function encodeEquivocationProof(proof: EquivocationProof): Uint8Array {
 export function decodeEquivocationProof(bytes: Uint8Array): EquivocationProof {
   return decodeExact(bytes, (r) => {
     const version = r.u8();
-    if (version !== VERSION)
+    if (version !== VERSION && version !== VERSION_WITHOUT_EPOCH)
       throw new CodecError('UNKNOWN_VERSION', `unknown equivocation proof version ${version}`, { version });
-    return { author: r.varuint(), round: r.varuint(), first: readHeaderField(r), second: readHeaderField(r) };
+    const epoch = version === VERSION ? r.varuint() : 0;
+    return {
+      epoch,
+      author: r.varuint(),
+      round: r.varuint(),
+      first: readHeaderField(r),
+      second: readHeaderField(r),
+    };
   });
 }
 
-/** True when both headers name the proof's author and round, differ, and carry valid signatures. */
+/**
+ * True when the proof names this committee's epoch, both headers name its author and round,
+ * differ, and carry valid signatures.
+ */
 export function verifyEquivocationProof(committee: Committee, proof: EquivocationProof): boolean {
+  if (proof.epoch !== committee.epoch) return false;
   const member = committee.members[proof.author];
   if (member === undefined) return false;
   const { first, second } = proof;

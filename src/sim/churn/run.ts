@@ -31,7 +31,7 @@ import {
   readDealing,
 } from '../../roles/dkg-records.js';
 import { EquivocationReporter } from '../../roles/equivocation-reporter.js';
-import { readSuspension, rolesApplication } from '../../roles/evidence-application.js';
+import { keySuspensionKey, rolesApplication } from '../../roles/evidence-application.js';
 import {
   handoverCycleEntry,
   handoverDueMs,
@@ -427,16 +427,16 @@ class ChurnSimulation {
       chainId: CHAIN_ID,
       shardId: 0,
       signingSeed: this.seeds[node]!,
-      proofs: () => {
-        const core = validator.core as DagCore | null;
-        const proofs = core?.equivocations() ?? [];
-        for (const proof of proofs) {
-          const author = this.nodeOfIndex(validator.committee, proof.author);
-          if (author !== undefined && !this.firstProofMs.has(author))
-            this.firstProofMs.set(author, this.loop.now);
-        }
-        return proofs;
-      },
+      proofs: () =>
+        validator.cores.flatMap(({ committee, core }) => {
+          const proofs = (core as DagCore).equivocations();
+          for (const proof of proofs) {
+            const author = this.nodeOfIndex(committee, proof.author);
+            if (author !== undefined && !this.firstProofMs.has(author))
+              this.firstProofMs.set(author, this.loop.now);
+          }
+          return proofs;
+        }),
       state: () => {
         const view = this.chains[node]!.view();
         return { get: (key) => view.getState(key) };
@@ -558,9 +558,9 @@ class ChurnSimulation {
       this.epochStartMs.set(after.epoch, this.loop.now);
       this.boundaryHeight.set(after.epoch, height);
     }
-    after.members.forEach((member, index) => {
-      const id = this.addressOfKey.get(toHex(member.publicKey))!;
-      if (!this.suspendedAtMs.has(id) && readSuspension(state, index) !== undefined)
+    // By key: a node convicted after it left the committee is suspended all the same.
+    this.keys.forEach((key, id) => {
+      if (!this.suspendedAtMs.has(id) && state.get(keySuspensionKey(key)) !== undefined)
         this.suspendedAtMs.set(id, block.header.timestampMs);
     });
     this.maybeVote(node, block, after, state);
@@ -671,8 +671,8 @@ class ChurnSimulation {
       .map((entry) => entry.block)
       .filter((b) => b.header.epoch === epoch);
     const state = { get: (key: Uint8Array) => this.canonical[height - 1]!.block.view.getState(key) };
-    const suspended = new Set(members.filter((_, index) => readSuspension(state, index) !== undefined));
-    for (const node of this.suspendedAtMs.keys()) suspended.add(node);
+    // What the chain recorded by the boundary, as every member computes it.
+    const suspended = new Set(this.keys.flatMap((key, id) => (state.get(keySuspensionKey(key)) ? [id] : [])));
     const election = { ...electNext(this.credit, blocks, members, this.total, suspended), height };
     this.credit = election.credit;
     this.elections.set(epoch + 1, election);
