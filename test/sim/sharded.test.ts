@@ -57,6 +57,21 @@ describe('sharded simulation', () => {
     assert.ok(result.rootFinalHeights.every((height) => height > 0));
   });
 
+  it('runs faulty members as twins, whose equivocations honest cores prove and nothing breaks', () => {
+    // Seed 33 draws every kind: the colluding brain for shard 0, twins for shards 1 and 3, the
+    // fault plan for shard 2 and the asynchronous scheduler for the root committee.
+    const seed = 33;
+    const result = runShardedSimulation({ ...base, seed });
+    assert.deepEqual(result.schedulers, ['colluding', 'twins', 'fault-plan', 'twins', 'async']);
+    assert.ok(
+      shardedRunOk(result),
+      `seed ${seed} failed: ${result.problems.join('; ')}\n  replay: ${replay(seed)}`,
+    );
+    assert.equal(result.twinsProven, 2, 'in both twins committees an honest core holds the proof');
+    assert.ok(result.crossShardCommitted > 0);
+    assert.ok(result.rootFinalHeights.every((height) => height > 0));
+  });
+
   it('is a function of its seed', () => {
     const a = runShardedSimulation({ ...base, seed: 5, trades: 12 });
     const b = runShardedSimulation({ ...base, seed: 5, trades: 12 });

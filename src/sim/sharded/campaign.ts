@@ -32,6 +32,9 @@ export interface ShardedCampaignReport {
   /** Committees (of all runs) whose faulty validators the colluding brain drove, and its attacks. */
   readonly colludingCommittees: number;
   readonly colludingAttacks: number;
+  /** Committees (of all runs) whose faulty validators ran as twins, and those where an honest core proved the twin's equivocation. */
+  readonly twinsCommittees: number;
+  readonly twinsProven: number;
   readonly failingSeeds: readonly number[];
   readonly wallMs: number;
 }
@@ -68,6 +71,8 @@ export function runShardedCampaign(
     asyncCommittees: 0,
     colludingCommittees: 0,
     colludingAttacks: 0,
+    twinsCommittees: 0,
+    twinsProven: 0,
   };
   const failingSeeds: number[] = [];
   const { seeds, seedStart, onRun, ...run } = options;
@@ -89,6 +94,8 @@ export function runShardedCampaign(
     totals.asyncCommittees += result.schedulers.filter((scheduler) => scheduler === 'async').length;
     totals.colludingCommittees += result.schedulers.filter((scheduler) => scheduler === 'colluding').length;
     totals.colludingAttacks += result.colludingAttacks;
+    totals.twinsCommittees += result.schedulers.filter((scheduler) => scheduler === 'twins').length;
+    totals.twinsProven += result.twinsProven;
     totals.refusedDecisions += Object.values(result.refusedDecisions).reduce((a, b) => a + b, 0);
     totals.crossMessagesLost += result.crossMessagesLost;
   }

@@ -25,6 +25,7 @@ export interface ReportView {
   readonly schedulers: readonly CommitteeScheduler[];
   readonly heldMessages: readonly number[];
   readonly colludingAttacks: number;
+  readonly twinsProven: number;
   shardNodes(shard: number): ShardNode[];
   rootNodes(): RootNode[];
   shardHeights(): number[];
@@ -198,6 +199,7 @@ export function shardedReport(
     schedulers: run.schedulers,
     heldMessages: run.heldMessages,
     colludingAttacks: run.colludingAttacks,
+    twinsProven: run.twinsProven,
     problems,
   };
 }

@@ -1,5 +1,5 @@
 import { coinName, combineCoinShares, createCoinShare } from '../../consensus/coin/index.js';
-import type { DagValidatorInit } from '../../consensus/dag/index.js';
+import type { DagCore, DagValidatorInit } from '../../consensus/dag/index.js';
 import { dagGenesis } from '../../consensus/dag/index.js';
 import type { Committee, ConsensusCore, ConsensusEffect, ConsensusInput } from '../../consensus/interface.js';
 import { maxFaulty, validitySize } from '../../consensus/interface.js';
@@ -24,9 +24,10 @@ import { BrainNetwork } from '../brain-network.js';
 import { InvariantChecker } from '../checks.js';
 import { SimError } from '../errors.js';
 import { drawFaultPlan, type FaultPlan } from '../faults.js';
-import { PlanNetwork } from '../network.js';
+import { type Network, PlanNetwork } from '../network.js';
 import { CheckMemo, withSharedChecks } from '../shared-checks.js';
 import { ByzantineCore, strategyFor } from '../strategies.js';
+import { randomTwinsScenario, TwinsNetwork } from '../twins.js';
 import { ByzantineShardNode } from './byzantine-master.js';
 import { signTrade } from './client-keys.js';
 import { Courier } from './courier.js';
@@ -46,6 +47,8 @@ const CHAIN_ID = 'gridshard-sim-sharded';
 const TX_WINDOW_MS = 2500;
 /** The label of the stream each committee's scheduler is drawn from. */
 const SCHEDULER_STREAM = 0x5c4ed;
+/** The label of the stream that turns half the fault-plan committees with a faulty member into twins. */
+const TWINS_STREAM = 0x7f1e5;
 /** The longest delay of a message the colluding brain lets through (as in the consensus simulator). */
 const BRAIN_DELAY_MAX_MS = 8;
 const CHECK_EVERY_MS = 100;
@@ -59,13 +62,16 @@ type Shell = ShardNode | ByzantineShardNode | RootNode | null;
 
 /**
  * A committee's scheduler: the fault plan, the asynchronous scheduler or, when the committee has
- * a faulty validator, the colluding brain, a third each.
+ * a faulty validator, the colluding brain, a third each; of the fault-plan committees with a
+ * faulty validator, half run it as twins instead. Each draw has a stream of its own, so adding
+ * twins left every other committee's draw as it was.
  */
-function drawScheduler(rng: Prng, calm: boolean, faulty: number): CommitteeScheduler {
+function drawScheduler(rng: Prng, twinsRng: Prng, calm: boolean, faulty: number): CommitteeScheduler {
   if (calm) return 'fault-plan';
   const draw = rng.int(3);
   if (draw === 0) return 'async';
-  return draw === 1 && faulty > 0 ? 'colluding' : 'fault-plan';
+  if (draw === 1 && faulty > 0) return 'colluding';
+  return faulty > 0 && twinsRng.int(2) === 0 ? 'twins' : 'fault-plan';
 }
 
 /**
@@ -106,6 +112,10 @@ class ShardedSimulation {
   private readonly schedulers: CommitteeScheduler[] = [];
   /** The colluding brain of each committee that has one. */
   private readonly brains = new Map<number, Brain>();
+  /** Second instances of the faulty identities of twins committees, in instance order after the identities. */
+  private readonly twins: { identity: number }[] = [];
+  /** When the last twins committee's partitions end (0: none). */
+  private twinsEndMs = 0;
   private readonly colludingAttacks: string[] = [];
   private readonly committees: Committee[] = [];
   private readonly directory: ShardDirectory;
@@ -134,12 +144,18 @@ class ShardedSimulation {
     const sizes = [...Array.from({ length: K }, () => options.nodesPerShard), rootN];
     const faultyCounts = [...Array.from({ length: K }, () => options.faultyPerShard), rootF];
     const schedulerStream = new Prng(options.seed).fork(SCHEDULER_STREAM);
+    const twinsStream = new Prng(options.seed).fork(TWINS_STREAM);
     let offset = 0;
     sizes.forEach((size, c) => {
       this.spans.push({ offset, size });
       offset += size;
       // Drawn from a stream of its own, so every other draw of a seed stays as it was.
-      const scheduler = drawScheduler(schedulerStream.fork(c), options.calm === true, faultyCounts[c]!);
+      const scheduler = drawScheduler(
+        schedulerStream.fork(c),
+        twinsStream.fork(c),
+        options.calm === true,
+        faultyCounts[c]!,
+      );
       this.schedulers.push(scheduler);
       const genesisSeed = sha256(new TextEncoder().encode(`sharded/${options.seed}/${c}`));
       const shardId = c === K ? ROOT_SHARD : c;
@@ -154,7 +170,7 @@ class ShardedSimulation {
       this.faulty.push(order.slice(0, faultyCounts[c]!).sort((a, b) => a - b));
       this.honest.push(order.slice(faultyCounts[c]!).sort((a, b) => a - b));
       const drawn = drawFaultPlan(this.rng.fork(200 + c), size, this.honest[c]!, false);
-      // Under the asynchronous scheduler and the colluding brain, what they hold is the committee's fault.
+      // Under the asynchronous scheduler, the colluding brain and twins, what they do is the committee's fault.
       this.plans.push(
         options.calm || scheduler !== 'fault-plan'
           ? { ...drawn, partition: null, crash: null, dropProbability: 0 }
@@ -178,6 +194,7 @@ class ShardedSimulation {
         const scheduler = this.schedulers[c]!;
         if (scheduler === 'async') return this.asyncNetwork(c, rng);
         if (scheduler === 'colluding') return this.colludingNetwork(c, rng);
+        if (scheduler === 'twins') return this.twinsNetwork(c, offset, rng);
         return planNetwork;
       }),
     );
@@ -197,10 +214,18 @@ class ShardedSimulation {
         this.shells.push(this.createShell(c, i, isFaulty, accounts[c] ?? []));
       }
     }
+    // A twin is the second instance of a faulty identity, after every identity's first: the same
+    // keys, an honest core, and no shell (the first instance's shell is the identity's).
+    for (const { identity } of this.twins) {
+      const c = this.committeeOf(identity);
+      this.cores.push(this.createCore(c, identity - this.spans[c]!.offset, true, byzantineRng));
+      this.shells.push(null);
+    }
     this.loop = new EffectLoop(
       this.cores.map((core, id) => scopedCore(core!, this.spans[this.committeeOf(id)]!)),
       {
         identities: offset,
+        identityOf: [...Array.from({ length: offset }, (_, id) => id), ...this.twins.map((t) => t.identity)],
         network: this.networks,
         outgoing: (from, message) => {
           const c = this.committeeOf(from);
@@ -233,8 +258,10 @@ class ShardedSimulation {
     return this.loop.now;
   }
 
+  /** The committee of an instance (a twin's is its identity's). */
   private committeeOf(id: number): number {
-    return this.networks.committeeOf(id);
+    const total = this.spans.at(-1)!.offset + this.spans.at(-1)!.size;
+    return this.networks.committeeOf(id < total ? id : this.twins[id - total]!.identity);
   }
 
   /**
@@ -274,6 +301,32 @@ class ShardedSimulation {
     return new BrainNetwork(brain, rng.fork(2), endMs, BRAIN_DELAY_MAX_MS);
   }
 
+  /**
+   * Twins over committee c: each faulty member runs as two honest instances with the same keys, and
+   * a seeded scenario of partitions (1–3 phases of 100–800 ms) splits the committee's instances, so
+   * the identity tells each side something else without any code written to lie. The scenario's
+   * instances are the committee's indices, then its twins (size + j for its j-th faulty member).
+   */
+  private twinsNetwork(c: number, total: number, rng: Prng): Network {
+    const { offset, size } = this.spans[c]!;
+    const faulty = this.faulty[c]!;
+    const localOf = new Map<number, number>();
+    for (let i = 0; i < size; i++) localOf.set(offset + i, i);
+    faulty.forEach((i, j) => {
+      localOf.set(total + this.twins.length, size + j);
+      this.twins.push({ identity: offset + i });
+    });
+    const twins = new TwinsNetwork(randomTwinsScenario(rng.fork(1), size + faulty.length), rng.fork(2), 20);
+    this.twinsEndMs = Math.max(this.twinsEndMs, twins.endMs);
+    return {
+      releaseAllAtMs: 0,
+      route: (envelope, nowMs) =>
+        twins.route({ ...envelope, from: localOf.get(envelope.from)!, to: localOf.get(envelope.to)! }, nowMs),
+      release: () => [],
+      drain: () => [],
+    };
+  }
+
   /** What an adversary of committee c sees: its members, by committee index. */
   private viewOf(c: number): SimView {
     const { offset, size } = this.spans[c]!;
@@ -310,7 +363,7 @@ class ShardedSimulation {
       acceptsEntry: this.acceptsFor(c, i),
       ...(recovered === undefined ? {} : { recovered }),
     };
-    if (!isFaulty) return this.adapter.create(init);
+    if (!isFaulty || this.schedulers[c] === 'twins') return this.adapter.create(init);
     const brain = this.brains.get(c);
     if (brain !== undefined) return new PuppetCore(i, brain);
     const j = this.faulty[c]!.indexOf(i);
@@ -503,7 +556,11 @@ class ShardedSimulation {
       };
       this.loop.schedule(atMs, send);
     }
-    let faultsEnd = Math.max(this.options.tradeWindowMs ?? TX_WINDOW_MS, this.networks.releaseAllAtMs);
+    let faultsEnd = Math.max(
+      this.options.tradeWindowMs ?? TX_WINDOW_MS,
+      this.networks.releaseAllAtMs,
+      this.twinsEndMs,
+    );
     this.plans.forEach((plan, c) => {
       faultsEnd = Math.max(faultsEnd, plan.partition?.healMs ?? 0);
       if (plan.crash === null) return;
@@ -602,6 +659,21 @@ class ShardedSimulation {
     );
   }
 
+  private twinsProven(): number {
+    let proven = 0;
+    this.schedulers.forEach((scheduler, c) => {
+      if (scheduler !== 'twins') return;
+      const { offset } = this.spans[c]!;
+      const faulty = new Set(this.faulty[c]!);
+      const caught = this.honest[c]!.some((i) => {
+        const core = this.cores[offset + i] as DagCore | null;
+        return core?.equivocations().some((proof) => faulty.has(proof.author)) === true;
+      });
+      if (caught) proven++;
+    });
+    return proven;
+  }
+
   private report(planned: readonly { trade: Parameters<typeof tradeId>[0] }[], live: boolean): ShardedResult {
     return shardedReport(
       {
@@ -619,6 +691,7 @@ class ShardedSimulation {
         restarts: this.restarts,
         schedulers: this.schedulers,
         colludingAttacks: this.colludingAttacks.length,
+        twinsProven: this.twinsProven(),
         heldMessages: [...this.networks.held],
         shardNodes: (shard: number) => this.honestShardNodes(shard),
         rootNodes: () => this.honestRootNodes(),

@@ -58,7 +58,7 @@ export interface ShardedMeasurement {
  * until a release time) or `colluding` (the consensus simulator's colluding brain drives the
  * committee's faulty validators and holds what its attacks need held).
  */
-export type CommitteeScheduler = 'fault-plan' | 'async' | 'colluding';
+export type CommitteeScheduler = 'fault-plan' | 'async' | 'colluding' | 'twins';
 
 export interface ShardedResult {
   readonly seed: number;
@@ -92,12 +92,14 @@ export interface ShardedResult {
   readonly followerFinalHeights: readonly number[];
   readonly virtualMs: number;
   readonly restarts: number;
-  /** Each committee's network (shards in order, then the root): its fault plan, or the asynchronous scheduler. */
+  /** Each committee's adversary (shards in order, then the root): its fault plan, the asynchronous scheduler, the colluding brain or twins. */
   readonly schedulers: readonly CommitteeScheduler[];
   /** Per committee, the messages its network held (the asynchronous scheduler's; a fault plan holds none). */
   readonly heldMessages: readonly number[];
   /** Attacks the colluding brains carried out (a stale parent tried, double votes, a steered coin). */
   readonly colludingAttacks: number;
+  /** Twins committees in which an honest core holds proof that a twinned identity signed two headers for one round. */
+  readonly twinsProven: number;
   readonly problems: readonly string[];
   readonly measured?: ShardedMeasurement;
 }
