@@ -1,32 +1,59 @@
+import type { Committee } from '../../consensus/interface.js';
 import type { ExecutedBlock } from '../../ledger/chain-state.js';
-import { CREDIT_SCALE, carryCredit } from '../../sharding/credit.js';
+import { CREDIT_SCALE, carryCredit, creditScores } from '../../sharding/credit.js';
 import { type Election, electRoles } from '../../sharding/credit-election.js';
+import { acknowledgedVertices, type OrderedVertex, orderedVertexOf } from '../../sharding/credit-evidence.js';
 import { decodeBlockEvidence } from '../../validator/evidence.js';
 
 /**
- * The churn simulator's election, a pure function of the chain: each member's score for an epoch
- * is its share of the ordered vertices, against the member that had the most (a member whose
- * vertices were never ordered scores 0); an epoch that ordered nothing yet says nothing of anyone
- * and scores nobody (as the node's audit leaves a cycle without rounds unscored). Running credit moves toward it as the node's credit does
- * (`carryCredit`), and `electRoles` replaces the worst member by the best standby when the
- * standby's credit is higher. Every honest member computes it from the same blocks, so they vote
- * for the same committee. (The node's own audit scores more: acknowledgements, coin shares and
- * missed rounds, docs/ROLES.md; vertex counts are enough to tell a silent or slow member.)
+ * The churn simulator's election, a pure function of the chain. Each member's score for an epoch is
+ * the node's credit audit applied to the epoch's blocks (`creditScores` with the default weights,
+ * docs/ROLES.md): its acknowledgements of others' vertices, its own vertices certified and ordered,
+ * its coin shares, less its missed rounds and missed acknowledgements, over the epoch's rounds
+ * 1 … B − 1, B the highest round its blocks ordered (the audit's rule for where a cycle's rounds
+ * end). An epoch that ordered no round past the first says nothing of anyone and scores nobody (as
+ * the node's audit leaves a cycle without rounds unscored). Running credit moves toward the score
+ * as the node's credit does (`carryCredit`), and `electRoles` replaces the worst member by the best
+ * standby when the standby's credit is higher. Every honest member computes it from the same
+ * blocks, so they vote for the same committee. Proven equivocators come from the chain's
+ * suspensions (by key), passed in.
  */
 export function epochScores(
   blocks: readonly ExecutedBlock[],
+  committee: Committee,
   members: readonly number[],
 ): Map<number, number> {
-  const ordered = members.map(() => 0);
+  const read: OrderedVertex[] = [];
   for (const block of blocks) {
     if (block.header.evidence.length === 0) continue;
-    for (const batch of decodeBlockEvidence(block.header.evidence).batches) {
-      if (batch.proposer < ordered.length) ordered[batch.proposer]!++;
-    }
+    // The chain's own blocks, whose certificates its validators checked before ordering them.
+    for (const batch of decodeBlockEvidence(block.header.evidence).batches)
+      read.push(
+        orderedVertexOf(
+          {
+            sequence: batch.sequence,
+            round: batch.round,
+            proposer: batch.proposer,
+            evidence: batch.certificate,
+            transactions: [],
+          },
+          committee,
+          false,
+        ),
+      );
   }
-  const best = Math.max(...ordered);
-  if (best === 0) return new Map();
-  return new Map(members.map((node, i) => [node, Math.floor((ordered[i]! * CREDIT_SCALE) / best)]));
+  const lastRound = Math.max(0, ...read.map((v) => v.round)) - 1;
+  if (lastRound < 1) return new Map();
+  const n = committee.members.length;
+  const vertices = acknowledgedVertices(read, n).filter((v) => v.round <= lastRound);
+  const { scores } = creditScores({
+    committeeSize: n,
+    firstRound: 1,
+    lastRound,
+    vertices,
+    equivocations: [],
+  });
+  return new Map(members.map((node, i) => [node, scores.get(i) ?? 0]));
 }
 
 export interface ChurnElection {
@@ -38,12 +65,13 @@ export interface ChurnElection {
 export function electNext(
   previousCredit: ReadonlyMap<number, number>,
   blocks: readonly ExecutedBlock[],
+  committee: Committee,
   members: readonly number[],
   nodes: number,
   /** Nodes the chain suspended for equivocation: score 0, out of every role. */
   suspended: ReadonlySet<number> = new Set(),
 ): ChurnElection {
-  const scores = epochScores(blocks, members);
+  const scores = epochScores(blocks, committee, members);
   // A node never scored starts at half the scale, as the node's credit does.
   const before = new Map(previousCredit);
   for (let node = 0; node < nodes; node++) if (!before.has(node)) before.set(node, CREDIT_SCALE / 2);

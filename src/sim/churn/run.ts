@@ -673,7 +673,7 @@ class ChurnSimulation {
     const state = { get: (key: Uint8Array) => this.canonical[height - 1]!.block.view.getState(key) };
     // What the chain recorded by the boundary, as every member computes it.
     const suspended = new Set(this.keys.flatMap((key, id) => (state.get(keySuspensionKey(key)) ? [id] : [])));
-    const election = { ...electNext(this.credit, blocks, members, this.total, suspended), height };
+    const election = { ...electNext(this.credit, blocks, committee, members, this.total, suspended), height };
     this.credit = election.credit;
     this.elections.set(epoch + 1, election);
     return election;
