@@ -415,11 +415,10 @@ export class DemoMarket {
         });
       }),
     );
-    // Every contract party accepts its tripartite contracts in advance, by standing consent.
+    // Half the participants accept their tripartite contracts in advance, by standing consent; the
+    // grid enterprise and the other half sign each cycle's contracts with their own transaction.
     await Promise.all(
-      [this.gridEnterprise, ...this.participants.map((p) => p.actor)].map((actor) =>
-        this.send(actor, { type: 'consent', standing: true }),
-      ),
+      this.consenting().map((actor) => this.send(actor, { type: 'consent', standing: true })),
     );
     await this.send(this.tradingCenter, {
       type: 'auditBatch',
@@ -431,8 +430,42 @@ export class DemoMarket {
     });
     this.admitted = true;
     this.print(
-      'demo market: 3 institutions and 12 participants registered and approved on chain, contract parties with standing consent',
+      'demo market: 3 institutions and 12 participants registered and approved on chain; 6 participants accept contracts by standing consent, the grid enterprise and 6 participants sign them',
     );
+  }
+
+  /** The participants that give standing consent: every other one. */
+  private consenting(): Actor[] {
+    return this.participants.filter((_, i) => i % 2 === 0).map((p) => p.actor);
+  }
+
+  /**
+   * The parties without standing consent sign what waits for them, as a member does in the portal:
+   * open a session, read the cycle's contracts awaiting its signature (a private read), and accept
+   * them in one transaction. Returns how many contracts were signed.
+   */
+  private async signContracts(cycleId: string): Promise<number> {
+    const consenting = new Set(this.consenting());
+    const signers = [this.gridEnterprise, ...this.participants.map((p) => p.actor)].filter(
+      (actor) => !consenting.has(actor),
+    );
+    const counts = await Promise.all(
+      signers.map(async (actor) => {
+        const key = toHex(actor.signer.publicKey);
+        const session = await actor.client.openSession(actor.envelopeSigner, this.genesis.chainId, {
+          signal: this.abort.signal,
+        });
+        const answer = await actor.client.marketAwaiting(cycleId, key, {
+          token: session.token,
+          signal: this.abort.signal,
+        });
+        const contractIds = ((answer.awaiting ?? []) as { contractId: string }[]).map((c) => c.contractId);
+        if (contractIds.length === 0) return 0;
+        const code = await this.send(actor, { type: 'acceptContracts', cycleId, contractIds });
+        return code === '' ? contractIds.length : 0;
+      }),
+    );
+    return counts.reduce((a, b) => a + b, 0);
   }
 
   private quote(spec: DemoParticipant, cycle: number): Quotation {
@@ -504,6 +537,8 @@ export class DemoMarket {
         `demo market: the contracts of ${cycleId} were written by rule (${String(moved.reasonCode)})`,
       );
     }
+    const signed = await this.signContracts(cycleId);
+    this.print(`demo market: ${signed} contract signatures sent by their parties for ${cycleId}`);
     const cycle = (await this.tradingCenter.client.marketCycle(cycleId)) ?? {};
     const summaries = (cycle.summaries ?? []) as {
       interval: number;
