@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  decodeEquivocationProof,
   type EquivocationProof,
   encodeEquivocationProof,
   type Header,
@@ -116,6 +117,16 @@ describe('equivocation evidence on the chain', () => {
     assert.equal(suspension.height, 1);
     assert.deepEqual(suspension.proof, encodeEquivocationProof(proof));
     assert.equal(readSuspension({ get: (key) => block.view.getState(key) }, 1), undefined);
+  });
+
+  it('reads a proof encoded before proofs named their epoch as one of the genesis committee', () => {
+    const current = encodeEquivocationProof(proof);
+    assert.deepEqual([current[0], current[1]], [2, 0], 'version 2, then epoch 0 in one byte');
+    const legacy = Uint8Array.from([1, ...current.subarray(2)]);
+    assert.deepEqual(decodeEquivocationProof(legacy), proof);
+    const block = chain().execute([evidenceTx(legacy, 0n)], { timestampMs: 10 });
+    assert.equal(block.receipts[0]!.ok, true);
+    assert.throws(() => decodeEquivocationProof(Uint8Array.from([3, ...current.subarray(1)])), /version 3/);
   });
 
   it('refuses evidence on a chain whose genesis recorded no committee', () => {
