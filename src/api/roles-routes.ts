@@ -3,9 +3,11 @@ import type { StoredBlock } from '../ledger/store.js';
 import { storeAuditChain } from '../node/credit-audit.js';
 import { CreditWatch } from '../node/credit-watch.js';
 import { committeeOf } from '../node/genesis-file.js';
+import { readCommittee } from '../roles/committee-state.js';
 import { dkgStatus } from '../roles/dkg-outcome.js';
 import { currentDkgSession } from '../roles/dkg-records.js';
 import { readSuspension } from '../roles/evidence-application.js';
+import { readEpochStart } from '../roles/handover.js';
 import { ROUTES } from '../routes/index.js';
 import { CREDIT_SCALE } from '../sharding/index.js';
 import type { ApiNode } from './interface.js';
@@ -126,5 +128,33 @@ export function keyGenerationEvents(node: Pick<ApiNode, 'store'>): (block: Store
     last = now;
     const status = dkgStatus(state);
     return status === null ? '' : `event: key-generation\ndata: ${JSON.stringify(status)}\n\n`;
+  };
+}
+
+/**
+ * The SSE `committee` events: one each time a block hands the chain to a new committee
+ * (`roles.handover`), with the new epoch, its members' keys in committee order, the block it took
+ * over after and that block's time, and which keys joined and which left. Only the committee's
+ * record is read per block.
+ */
+export function committeeEvents(node: Pick<ApiNode, 'store'>): (block: StoredBlock) => string {
+  const state = { get: (key: Uint8Array) => node.store.getState(key) };
+  let last = readCommittee(state);
+  return () => {
+    const now = readCommittee(state);
+    if (now === null || (last !== null && now.epoch === last.epoch)) return '';
+    const keys = now.members.map((m) => toHex(m.publicKey));
+    const before = last?.members.map((m) => toHex(m.publicKey)) ?? [];
+    last = now;
+    const start = readEpochStart(state, now.epoch);
+    const data = {
+      epoch: now.epoch,
+      members: keys,
+      joined: keys.filter((key) => !before.includes(key)),
+      left: before.filter((key) => !keys.includes(key)),
+      height: start?.height ?? null,
+      timeMs: start?.timeMs ?? null,
+    };
+    return `event: committee\ndata: ${JSON.stringify(data)}\n\n`;
   };
 }

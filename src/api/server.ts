@@ -20,7 +20,12 @@ import {
   sendRetryLater,
 } from './problem.js';
 import { RateLimiter } from './rate-limit.js';
-import { keyGenerationEvents, registerRolesRoutes, suspensionEvents } from './roles-routes.js';
+import {
+  committeeEvents,
+  keyGenerationEvents,
+  registerRolesRoutes,
+  suspensionEvents,
+} from './roles-routes.js';
 import { RouteServer } from './route-server.js';
 import { SessionTable } from './sessions.js';
 import { registerShardingRoutes } from './sharding-routes.js';
@@ -153,10 +158,11 @@ export async function buildApi(node: ApiNode, options: ApiOptions): Promise<Fast
   });
   registerTransactionRoutes(server, node, limiter, commits, now);
   const keyGeneration = keyGenerationEvents(node);
+  const committee = committeeEvents(node);
   const hub = new EventHub(
     node,
     limits,
-    (block) => blockEvent(block) + suspensionEvents(block, node) + keyGeneration(block),
+    (block) => blockEvent(block) + suspensionEvents(block, node) + keyGeneration(block) + committee(block),
     (reason) => rejected(reason),
   );
   registerEventRoutes(server, hub, rejected);
