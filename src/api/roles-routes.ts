@@ -93,8 +93,12 @@ export function registerRolesRoutes(server: RouteServer, node: ApiNode): void {
  */
 export function suspensionEvents(block: StoredBlock, node: Pick<ApiNode, 'genesis' | 'store'>): string {
   const state = { get: (key: Uint8Array) => node.store.getState(key) };
+  // Indices are the current committee's: after a handover, the state's, not genesis's.
+  const members =
+    readCommittee(state)?.members.map((m) => ({ index: m.index, publicKey: toHex(m.publicKey) })) ??
+    node.genesis.validators;
   let out = '';
-  for (const v of node.genesis.validators) {
+  for (const v of members) {
     const suspension = readSuspension(state, v.index);
     if (suspension === undefined || suspension.height !== block.header.height) continue;
     const data = {
