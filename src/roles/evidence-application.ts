@@ -38,10 +38,7 @@ export interface Suspension {
 }
 
 export function readSuspension(state: ReadableState, member: number): Suspension | undefined {
-  return decodeSuspension(state.get(suspensionKey(member)), member);
-}
-
-function decodeSuspension(bytes: Uint8Array | undefined, member: number): Suspension | undefined {
+  const bytes = state.get(suspensionKey(member));
   if (bytes === undefined) return undefined;
   return decodeExact(bytes, (r: Reader) => {
     const round = r.u64();
@@ -56,18 +53,13 @@ export function equivocationOf(payload: Uint8Array): EquivocationProof {
   return decodeEquivocationProof(payload);
 }
 
-/** The public key a proof accuses, from its epoch's committee; null when this chain had no such member. */
-export function accusedKey(state: ReadableState, proof: EquivocationProof): Uint8Array | null {
-  return readCommitteeOfEpoch(state, proof.epoch)?.members[proof.author]?.publicKey ?? null;
-}
-
 /**
  * True when the chain needs this proof no more, or cannot take it: its author is suspended
- * already, or its epoch is not one this chain recorded.
+ * already, or its epoch's committee (the one it accuses a member of) is not one this chain recorded.
  */
 export function proofSettled(state: ReadableState, proof: EquivocationProof): boolean {
-  const key = accusedKey(state, proof);
-  return key === null || state.get(keySuspensionKey(key)) !== undefined;
+  const accused = readCommitteeOfEpoch(state, proof.epoch)?.members[proof.author]?.publicKey;
+  return accused === undefined || state.get(keySuspensionKey(accused)) !== undefined;
 }
 
 /**

@@ -116,6 +116,8 @@ class ShardedSimulation {
   private readonly twins: { identity: number }[] = [];
   /** When the last twins committee's partitions end (0: none). */
   private twinsEndMs = 0;
+  /** Identities in the run (every committee's members); twins' instances are numbered from here. */
+  private readonly identities: number;
   private readonly colludingAttacks: string[] = [];
   private readonly committees: Committee[] = [];
   private readonly directory: ShardDirectory;
@@ -179,6 +181,7 @@ class ShardedSimulation {
       this.checkers.push(new InvariantChecker(this.honest[c]!, size));
       this.monitors.push(this.adapter.equivocationMonitor());
     });
+    this.identities = offset;
     const committees = this.committees;
     this.directory = {
       ...(options.shareChecks === false
@@ -194,7 +197,7 @@ class ShardedSimulation {
         const scheduler = this.schedulers[c]!;
         if (scheduler === 'async') return this.asyncNetwork(c, rng);
         if (scheduler === 'colluding') return this.colludingNetwork(c, rng);
-        if (scheduler === 'twins') return this.twinsNetwork(c, offset, rng);
+        if (scheduler === 'twins') return this.twinsNetwork(c, rng);
         return planNetwork;
       }),
     );
@@ -260,8 +263,7 @@ class ShardedSimulation {
 
   /** The committee of an instance (a twin's is its identity's). */
   private committeeOf(id: number): number {
-    const total = this.spans.at(-1)!.offset + this.spans.at(-1)!.size;
-    return this.networks.committeeOf(id < total ? id : this.twins[id - total]!.identity);
+    return this.networks.committeeOf(id < this.identities ? id : this.twins[id - this.identities]!.identity);
   }
 
   /**
@@ -307,13 +309,13 @@ class ShardedSimulation {
    * the identity tells each side something else without any code written to lie. The scenario's
    * instances are the committee's indices, then its twins (size + j for its j-th faulty member).
    */
-  private twinsNetwork(c: number, total: number, rng: Prng): Network {
+  private twinsNetwork(c: number, rng: Prng): Network {
     const { offset, size } = this.spans[c]!;
     const faulty = this.faulty[c]!;
     const localOf = new Map<number, number>();
     for (let i = 0; i < size; i++) localOf.set(offset + i, i);
     faulty.forEach((i, j) => {
-      localOf.set(total + this.twins.length, size + j);
+      localOf.set(this.identities + this.twins.length, size + j);
       this.twins.push({ identity: offset + i });
     });
     const twins = new TwinsNetwork(randomTwinsScenario(rng.fork(1), size + faulty.length), rng.fork(2), 20);
