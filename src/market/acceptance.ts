@@ -11,7 +11,6 @@ import {
   type ContractParty,
   type ContractStatus,
   type Cycle,
-  type Member,
 } from './records.js';
 import type { MarketStore } from './store.js';
 
@@ -43,41 +42,60 @@ function statusOf(acceptances: readonly Acceptance[]): ContractStatus {
 }
 
 /**
- * The acceptances a new contract starts with: every party whose member record holds standing
- * consent (when the market's rules allow it) accepts at the writing block. A contract written at
- * or after its delivery start (the contract step came late) can be accepted by no one, consent
- * included, and lapses. `members` caches the member records across the contracts of one writing.
+ * The acceptances new contracts start with, for one writing block: every party whose member
+ * record holds standing consent (when the market's rules allow it) accepts at the writing block.
+ * A contract written at or after its delivery start (the contract step came late) can be accepted
+ * by no one, consent included, and lapses. Member records are read once per key, and contracts
+ * with the same consenting parties share one frozen list of acceptances: a province's day writes
+ * about a million contracts in one block.
  */
-export function acceptancesAtWriting(
-  ctx: HandlerContext,
-  parties: Record<ContractParty, Uint8Array>,
-  termStartMs: number,
-  members: Map<string, Member | undefined>,
-): { acceptances: Acceptance[]; status: ContractStatus; statusReason: string } {
-  const acceptances: Acceptance[] = [];
-  if (ctx.config.standingConsent && ctx.context.blockTimeMs < termStartMs) {
-    for (const role of CONTRACT_PARTIES) {
-      const key = parties[role];
-      const name = keyString(key);
-      if (!members.has(name)) members.set(name, ctx.store.member(key));
-      const member = members.get(name);
-      if (member?.standingConsent == null || member.status !== 'approved') continue;
-      acceptances.push({
-        role,
-        how: 'standingConsent',
-        atMs: ctx.context.blockTimeMs,
-        height: ctx.context.height,
-        txHash: null,
-      });
-    }
+export class StandingConsents {
+  private readonly consents = new Map<string, boolean>();
+  /** By the bits of the consenting roles (bit i is `CONTRACT_PARTIES[i]`). */
+  private readonly lists: (readonly Acceptance[])[];
+
+  constructor(private readonly ctx: HandlerContext) {
+    const { blockTimeMs, height } = ctx.context;
+    const acceptances = CONTRACT_PARTIES.map((role) =>
+      Object.freeze<Acceptance>({ role, how: 'standingConsent', atMs: blockTimeMs, height, txHash: null }),
+    );
+    this.lists = Array.from({ length: 1 << CONTRACT_PARTIES.length }, (_, bits) =>
+      Object.freeze(acceptances.filter((_, i) => (bits & (1 << i)) !== 0)),
+    );
   }
-  const status = statusOf(acceptances);
-  return {
-    acceptances,
-    status,
-    // The acceptances say how; a reason string on every contract would only grow the lists.
-    statusReason: '',
-  };
+
+  /** The parties in `CONTRACT_PARTIES` order. */
+  atWriting(
+    generator: Uint8Array,
+    user: Uint8Array,
+    gridEnterprise: Uint8Array,
+    termStartMs: number,
+  ): { acceptances: Acceptance[]; status: ContractStatus; statusReason: string } {
+    let bits = 0;
+    if (this.ctx.config.standingConsent && this.ctx.context.blockTimeMs < termStartMs) {
+      if (this.hasConsent(generator)) bits |= 1;
+      if (this.hasConsent(user)) bits |= 2;
+      if (this.hasConsent(gridEnterprise)) bits |= 4;
+    }
+    const acceptances = this.lists[bits]! as Acceptance[];
+    return {
+      acceptances,
+      status: statusOf(acceptances),
+      // The acceptances say how; a reason string on every contract would only grow the lists.
+      statusReason: '',
+    };
+  }
+
+  private hasConsent(key: Uint8Array): boolean {
+    const name = keyString(key);
+    let found = this.consents.get(name);
+    if (found === undefined) {
+      const member = this.ctx.store.member(key);
+      found = member?.standingConsent != null && member.status === 'approved';
+      this.consents.set(name, found);
+    }
+    return found;
+  }
 }
 
 /** Role bits of `awaitingCodec`: bit i is `CONTRACT_PARTIES[i]`. */

@@ -1,7 +1,7 @@
 import { toHex } from '../crypto/index.js';
 import { isGridShardError } from '../errors.js';
 import { keyString } from '../ledger/key-string.js';
-import { AwaitingIndex, acceptancesAtWriting } from './acceptance.js';
+import { AwaitingIndex, StandingConsents } from './acceptance.js';
 import type { MarketAction } from './actions.js';
 import { checkDeadlineMs, moveCycle } from './cycle-clock.js';
 import { MarketError } from './errors.js';
@@ -324,7 +324,7 @@ export function contractNow(ctx: HandlerContext, cycle: Cycle, code: string, rea
   let id = 0;
   let written = 0;
   let binding = 0;
-  const members = new Map<string, Member | undefined>();
+  const consents = new StandingConsents(ctx);
   const awaiting = new AwaitingIndex(ctx.store);
   for (let interval = 0; interval < cycle.intervals; interval++) {
     const contracts: Contract[] = [];
@@ -332,19 +332,12 @@ export function contractNow(ctx: HandlerContext, cycle: Cycle, code: string, rea
     for (const deal of store.deals(cycle.cycleId, interval)) {
       const n = id++;
       if (deal.energyWh === 0) continue;
-      const terms =
+      const contract =
         fallback.has(interval) && deal.mode === 'direct'
-          ? gridPurchaseFallback(ctx, cycle, deal, n, interval, termStartMs)
-          : directTerms(ctx, cycle, deal, n, interval, termStartMs);
-      const accepted = acceptancesAtWriting(
-        ctx,
-        { generator: terms.generator, user: terms.user, gridEnterprise: terms.gridEnterprise },
-        termStartMs,
-        members,
-      );
-      if (accepted.status === 'binding') binding++;
-      const contract = { ...terms, ...accepted };
-      if (accepted.status === 'pending') awaiting.add(contract);
+          ? gridPurchaseFallback(ctx, cycle, deal, n, interval, termStartMs, consents)
+          : directTerms(ctx, cycle, deal, n, interval, termStartMs, consents);
+      if (contract.status === 'binding') binding++;
+      else awaiting.add(contract);
       contracts.push(contract);
     }
     if (contracts.length > 0) store.setContracts(cycle.cycleId, interval, contracts);
@@ -355,8 +348,6 @@ export function contractNow(ctx: HandlerContext, cycle: Cycle, code: string, rea
   return { cycleId: cycle.cycleId, contracts: written, binding };
 }
 
-type Terms = Omit<Contract, 'acceptances' | 'status' | 'statusReason'>;
-
 function directTerms(
   ctx: HandlerContext,
   cycle: Cycle,
@@ -364,15 +355,18 @@ function directTerms(
   n: number,
   interval: number,
   termStartMs: number,
-): Terms {
+  consents: StandingConsents,
+): Contract {
   const { config } = ctx;
+  const user = deal.buyer;
+  const accepted = consents.atWriting(deal.seller, user, cycle.gridEnterprise, termStartMs);
   return {
     contractId: `${cycle.cycleId}/${n}`,
     cycleId: cycle.cycleId,
     deal: n,
     mode: deal.mode,
     generator: deal.seller,
-    user: deal.buyer,
+    user,
     gridEnterprise: cycle.gridEnterprise,
     interval,
     termStartMs,
@@ -385,6 +379,9 @@ function directTerms(
     toleranceBps: config.toleranceBps,
     penaltyPerKwh: config.penaltyPerKwh,
     adjustmentReason: deal.adjustmentReason,
+    acceptances: accepted.acceptances,
+    status: accepted.status,
+    statusReason: accepted.statusReason,
   };
 }
 
@@ -395,15 +392,18 @@ function gridPurchaseFallback(
   n: number,
   interval: number,
   termStartMs: number,
-): Terms {
+  consents: StandingConsents,
+): Contract {
   const { config } = ctx;
+  const user = cycle.gridEnterprise;
+  const accepted = consents.atWriting(deal.seller, user, cycle.gridEnterprise, termStartMs);
   return {
     contractId: `${cycle.cycleId}/${n}`,
     cycleId: cycle.cycleId,
     deal: n,
     mode: 'gridPurchase',
     generator: deal.seller,
-    user: cycle.gridEnterprise,
+    user,
     gridEnterprise: cycle.gridEnterprise,
     interval,
     termStartMs,
@@ -416,5 +416,8 @@ function gridPurchaseFallback(
     toleranceBps: config.toleranceBps,
     penaltyPerKwh: config.penaltyPerKwh,
     adjustmentReason: 'CHECK_MISSED: grid purchase at the benchmark price',
+    acceptances: accepted.acceptances,
+    status: accepted.status,
+    statusReason: accepted.statusReason,
   };
 }

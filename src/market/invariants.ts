@@ -78,11 +78,15 @@ export function checkInvariants(
   let contractedWh = 0;
   const deals = store.allDeals(cycleId);
   const contracts = store.allContracts(cycleId);
+  // Direct volume matched per round and interval, in one pass over the deals.
+  const volumes = Array.from({ length: cycle.round + 1 }, () => new Array<number>(intervals).fill(0));
+  for (const d of deals) {
+    if (d.mode === 'direct' && d.round <= cycle.round && d.interval < intervals)
+      volumes[d.round]![d.interval]! += d.matchedWh;
+  }
   for (let interval = 0; interval < intervals; interval++) {
     for (let round = 0; round <= cycle.round; round++) {
-      const volume = deals
-        .filter((d) => d.interval === interval && d.round === round && d.mode === 'direct')
-        .reduce((sum, d) => sum + d.matchedWh, 0);
+      const volume = volumes[round]![interval]!;
       if ((store.summary(cycleId, round, interval)?.volumeWh ?? 0) !== volume) energyBalanced = false;
     }
   }

@@ -97,6 +97,8 @@ export function pairByPriority(
   // The most any bid group can absorb: past the best's fee, a seller stops when none can.
   const roots = columns === undefined ? null : new SegmentTree(groupCount);
   roots?.build((h) => groups[h]!.tree.root(), groupCount);
+  // Per offer group, an upper bound of what the groups of each block of its column can absorb.
+  const ceilings: (Float64Array | undefined)[] = [];
   const pairs: ClearingPair[] = [];
   for (const offer of offers) {
     const offerPrice = book.offerPrice[offer]!;
@@ -112,8 +114,32 @@ export function pairByPriority(
       let bestFee = 0;
       const column = columns?.[g];
       const visits = column === undefined ? groupCount : column.groups.length;
+      const ceiling =
+        column === undefined
+          ? undefined
+          : (ceilings[g] ??= new Float64Array(Math.ceil(visits / BLOCK)).fill(Number.POSITIVE_INFINITY));
+      let blockHigh = 0;
       for (let k = 0; k < visits; k++) {
         const h = column === undefined ? k : column.groups[k]!;
+        if (ceiling !== undefined) {
+          if (k % BLOCK === 0) {
+            // A group can only win with a bid left, and once a bid that absorbs the output is
+            // found (or past its fee) only one that absorbs: skip the blocks where no group
+            // could when last seen (what a group can absorb only ever shrinks).
+            const needs = bestGroup >= 0 && (bestAbsorbs || column!.fee[k]! > bestFee) ? output : 1;
+            let block = k / BLOCK;
+            while (block < ceiling.length && ceiling[block]! < needs) block++;
+            if (block === ceiling.length) break;
+            if (block * BLOCK !== k) {
+              k = block * BLOCK - 1;
+              continue;
+            }
+            blockHigh = 0;
+          }
+          const high = h < groupCount ? roots!.leaf(h) : 0;
+          if (high > blockHigh) blockHigh = high;
+          if (k % BLOCK === BLOCK - 1 || k === visits - 1) ceiling[(k / BLOCK) | 0] = blockHigh;
+        }
         if (h >= groupCount) continue;
         if (column === undefined && allowed && allowed[g]?.[h] === false) continue;
         const group = groups[h]!;
@@ -122,11 +148,11 @@ export function pairByPriority(
           // Bid groups come by fee: past the best's fee only a bid that absorbs can still win,
           // and none can once the best absorbs.
           if (fee > bestFee && (bestAbsorbs || roots!.root() < output)) break;
-          const cannotAbsorb = group.tree.root() < output;
+          const cannotAbsorb = roots!.leaf(h) < output;
           if (cannotAbsorb) {
             if (fee > bestFee || bestAbsorbs) continue;
             // Its best is at or after its first bid with anything left, which bids no more.
-            if (group.tree.root() < 1) continue;
+            if (roots!.leaf(h) < 1) continue;
             while (group.left[group.firstLeft]! <= 0) group.firstLeft++;
             if (group.prices[group.firstLeft]! < groups[bestGroup]!.prices[bestSlot]!) continue;
           }
@@ -209,6 +235,8 @@ function pairPlain(
   const { ids, left, tree } = group;
   const reach = ids.length;
   let head = 0;
+  // Per offer group, an upper bound of what the groups of each block of its column can absorb.
+  const ceilings: (Float64Array | undefined)[] = [];
   const pairs: ClearingPair[] = [];
   for (const offer of offers) {
     const offerPrice = book.offerPrice[offer]!;
@@ -267,6 +295,9 @@ function bidColumns(
   bidColumnCache.set(matrix, { allowed, columns });
   return columns;
 }
+
+/** Bid groups per block of an offer group's column, for skipping groups that cannot absorb. */
+const BLOCK = 16;
 
 /** Stands for "owner = order" (never read: every reader checks `identity` first). */
 const IDENTITY = new Int32Array(0);
@@ -361,6 +392,10 @@ class SegmentTree {
     for (let i = 0; i < count; i++) max[this.size + i] = value(i);
     for (let node = this.size - 1; node >= 1; node--)
       max[node] = Math.max(max[2 * node]!, max[2 * node + 1]!);
+  }
+
+  leaf(index: number): number {
+    return this.max[this.size + index]!;
   }
 
   /** The largest value of all. */

@@ -13,7 +13,6 @@ import {
 import { breachesOf } from './liability.js';
 import type { Contract, Cycle, LiabilityLine, Statement, StatementKind } from './records.js';
 import { STATEMENT_KINDS } from './records.js';
-import { lapseReason } from './store.js';
 
 type Of<T extends MarketAction['type']> = Extract<MarketAction, { type: T }>;
 
@@ -103,13 +102,44 @@ export function meterReadings(ctx: HandlerContext, action: Of<'meterReadings'>):
 
 interface Account {
   member: Uint8Array;
-  lines: Map<StatementKind, { energyWh: number; amount: bigint }>;
-  liabilities: LiabilityLine[];
+  /** By the kind's position in STATEMENT_KINDS. */
+  lines: ({ energyWh: number; amount: bigint } | undefined)[];
+  liabilities: OrderedLiability[];
   contractedWh: number;
   meteredWh: number;
   deviationWh: number;
   penalisedWh: number;
   net: bigint;
+}
+
+/**
+ * A liability line with its place in the statement: the payer's first contract in the cycle,
+ * then the interval, then the order the breaches were found in.
+ */
+interface OrderedLiability {
+  readonly payerOrder: number;
+  readonly interval: number;
+  readonly sequence: number;
+  readonly line: LiabilityLine;
+}
+
+const KIND_INDEX = new Map<StatementKind, number>(STATEMENT_KINDS.map((kind, i) => [kind, i]));
+
+/** A key with its name in the settlement's maps. */
+interface Party {
+  readonly key: Uint8Array;
+  readonly name: string;
+}
+
+/** A metered participant (a generator, or the user of a direct contract) as settlement meets it. */
+interface Metered extends Party {
+  /** The role of its first contract in the cycle, which decides how its deviations are paid. */
+  readonly role: 'generator' | 'user';
+  /** Its place in contract order, which orders the liability lines it causes. */
+  readonly order: number;
+  readonly meterWh: (number | null)[];
+  /** Its contracts in the interval being settled, in contract order. */
+  contracts: Contract[];
 }
 
 /**
@@ -145,15 +175,13 @@ export function settle(ctx: HandlerContext, action: Of<'settle'>): ActionDetail 
 /** Settlement itself, by the trading center or, after the meter window, by rule. */
 export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reason: string): ActionDetail {
   const { store, config } = ctx;
-  const grid = cycle.gridEnterprise;
   const accounts = new Map<string, Account>();
-  const account = (member: Uint8Array): Account => {
-    const name = keyString(member);
+  const account = (member: Uint8Array, name = keyString(member)): Account => {
     let found = accounts.get(name);
     if (found === undefined) {
       found = {
         member,
-        lines: new Map(),
+        lines: [],
         liabilities: [],
         contractedWh: 0,
         meteredWh: 0,
@@ -166,70 +194,82 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
     return found;
   };
   const post = (target: Account, kind: StatementKind, energyWh: number, amount: bigint) => {
-    const line = target.lines.get(kind) ?? { energyWh: 0, amount: 0n };
-    line.energyWh += energyWh;
-    line.amount += amount;
-    target.lines.set(kind, line);
+    const index = KIND_INDEX.get(kind)!;
+    const line = target.lines[index];
+    if (line === undefined) target.lines[index] = { energyWh, amount };
+    else {
+      line.energyWh += energyWh;
+      line.amount += amount;
+    }
     target.net += amount;
   };
   let transferred = 0n;
   const transfer = (
-    from: Uint8Array,
-    to: Uint8Array,
+    from: Party,
+    to: Party,
     amount: bigint,
     energyWh: number,
     fromKind: StatementKind,
     toKind: StatementKind,
   ) => {
-    if (bytesEqual(from, to)) return;
-    post(account(from), fromKind, energyWh, -amount);
-    post(account(to), toKind, energyWh, amount);
+    if (from.name === to.name) return;
+    post(account(from.key, from.name), fromKind, energyWh, -amount);
+    post(account(to.key, to.name), toKind, energyWh, amount);
     transferred += amount;
   };
-  account(grid);
+  // Each key is turned into its map name once per contract, not once per posting.
+  const party = (key: Uint8Array): Party => ({ key, name: keyString(key) });
+  const grid = party(cycle.gridEnterprise);
+  const subsidy = party(config.subsidyAccount);
+  account(grid.key, grid.name);
 
-  // Contracts per metered participant and interval, in contract order.
-  const held = new Map<
-    string,
-    { member: Uint8Array; role: 'generator' | 'user'; byInterval: Contract[][] }
-  >();
-  const hold = (member: Uint8Array, role: 'generator' | 'user', contract: Contract) => {
-    const name = keyString(member);
-    let slot = held.get(name);
+  // The cycle is settled interval by interval, so only one interval's contracts are held at a
+  // time: a province's day has about a million of them.
+  const metered = new Map<string, Metered>();
+  let inInterval: Metered[] = [];
+  const hold = ({ key: member, name }: Party, role: 'generator' | 'user', contract: Contract) => {
+    let slot = metered.get(name);
     if (slot === undefined) {
-      slot = { member, role, byInterval: Array.from({ length: cycle.intervals }, () => []) };
-      held.set(name, slot);
+      slot = {
+        key: member,
+        name,
+        role,
+        order: metered.size,
+        meterWh: store.meterWh(cycle.cycleId, member),
+        contracts: [],
+      };
+      metered.set(name, slot);
     }
-    slot.byInterval[contract.interval]!.push(contract);
+    if (slot.contracts.length === 0) inInterval.push(slot);
+    slot.contracts.push(contract);
   };
 
-  const subsidyAccount = config.subsidyAccount;
   let lapsedCount = 0;
+  let sequence = 0;
   for (let interval = 0; interval < cycle.intervals; interval++) {
-    const list = store.contracts(cycle.cycleId, interval);
-    let lapsed = 0;
-    for (let i = 0; i < list.length; i++) {
-      let c = list[i]!;
+    for (const c of store.contracts(cycle.cycleId, interval)) {
       const energy = c.energyWh;
+      const user = party(c.user);
+      const generator = party(c.generator);
       if (c.status === 'binding') {
         transfer(
-          c.user,
-          c.generator,
+          user,
+          generator,
           moneyFor(c.pricePerKwh, energy),
           energy,
           'energyPurchase',
           'energySale',
         );
-        transfer(c.user, grid, moneyFor(c.crossingFeePerKwh, energy), energy, 'crossingFee', 'crossingFee');
+        transfer(user, grid, moneyFor(c.crossingFeePerKwh, energy), energy, 'crossingFee', 'crossingFee');
         if (c.subsidyPerKwh > 0)
-          transfer(subsidyAccount, grid, moneyFor(c.subsidyPerKwh, energy), energy, 'subsidy', 'subsidy');
+          transfer(subsidy, grid, moneyFor(c.subsidyPerKwh, energy), energy, 'subsidy', 'subsidy');
       } else {
-        c = { ...c, status: 'lapsed', statusReason: lapseReason(c) };
-        list[i] = c;
-        lapsed++;
+        // Lapsed: nothing is rewritten; once the cycle is settled `MarketStore.contracts` shows
+        // a contract that never bound as lapsed, with its reason.
+        lapsedCount++;
         transfer(
           grid,
-          c.generator,
+          generator,
           moneyFor(config.benchmarkPricePerKwh, energy),
           energy,
           'energyPurchase',
@@ -237,7 +277,7 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
         );
         if (config.subsidyPerKwh > 0)
           transfer(
-            subsidyAccount,
+            subsidy,
             grid,
             moneyFor(config.subsidyPerKwh, energy),
             energy,
@@ -245,7 +285,7 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
             'subsidy',
           );
         transfer(
-          c.user,
+          user,
           grid,
           moneyFor(config.compositePricePerKwh, energy),
           energy,
@@ -253,45 +293,45 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
           'gridSupply',
         );
       }
-      hold(c.generator, 'generator', c);
-      if (c.mode === 'direct') hold(c.user, 'user', c);
+      hold(generator, 'generator', c);
+      if (c.mode === 'direct') hold(user, 'user', c);
     }
-    // Nothing is rewritten: once the cycle is settled, `MarketStore.contracts` shows a contract
-    // that never bound as lapsed, with the reason used here.
-    lapsedCount += lapsed;
-  }
 
-  for (const slot of held.values()) {
-    const target = account(slot.member);
-    const metered = store.meterWh(cycle.cycleId, slot.member);
-    for (let interval = 0; interval < cycle.intervals; interval++) {
-      const contracts = slot.byInterval[interval]!;
-      if (contracts.length === 0) continue;
+    for (const slot of inInterval) {
+      const target = account(slot.key, slot.name);
+      const contracts = slot.contracts;
+      slot.contracts = [];
       const contractedWh = contracts.reduce((sum, c) => sum + c.energyWh, 0);
-      const meteredWh = metered[interval] ?? contractedWh;
+      const meteredWh = slot.meterWh[interval] ?? contractedWh;
       target.contractedWh += contractedWh;
       target.meteredWh += meteredWh;
       const toleranceWh = Math.floor((contractedWh * config.toleranceBps) / 10_000);
       for (const breach of breachesOf(slot.role, contracts, meteredWh, toleranceWh, config.toleranceBps)) {
+        const payee = party(breach.payee);
         transfer(
-          slot.member,
-          breach.payee,
+          slot,
+          payee,
           breach.amount,
           breach.energyWh,
           'breachLiability',
           'breachLiability',
         );
-        const line = (counterparty: Uint8Array, amount: bigint): LiabilityLine => ({
-          contractId: breach.contract.contractId,
+        const line = (counterparty: Uint8Array, amount: bigint): OrderedLiability => ({
+          payerOrder: slot.order,
           interval,
-          counterparty,
-          code: breach.code,
-          energyWh: breach.energyWh,
-          amount,
-          reason: breach.reason,
+          sequence: sequence++,
+          line: {
+            contractId: breach.contract.contractId,
+            interval,
+            counterparty,
+            code: breach.code,
+            energyWh: breach.energyWh,
+            amount,
+            reason: breach.reason,
+          },
         });
         target.liabilities.push(line(breach.payee, -breach.amount));
-        account(breach.payee).liabilities.push(line(slot.member, breach.amount));
+        account(payee.key, payee.name).liabilities.push(line(slot.key, breach.amount));
       }
       const deviation = meteredWh - contractedWh;
       if (deviation === 0) continue;
@@ -301,13 +341,13 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
       // A generator short of its contract, or a user taking more, buys the difference from the
       // grid enterprise; the opposite deviations sell it to the grid enterprise.
       const participantPays = (slot.role === 'generator') === deviation < 0;
-      if (participantPays) transfer(slot.member, grid, money, size, 'imbalance', 'imbalance');
-      else transfer(grid, slot.member, money, size, 'imbalance', 'imbalance');
+      if (participantPays) transfer(slot, grid, money, size, 'imbalance', 'imbalance');
+      else transfer(grid, slot, money, size, 'imbalance', 'imbalance');
       const penalisedWh = Math.max(0, size - toleranceWh);
       if (penalisedWh > 0) {
         target.penalisedWh += penalisedWh;
         transfer(
-          slot.member,
+          slot,
           grid,
           moneyFor(config.penaltyPerKwh, penalisedWh),
           penalisedWh,
@@ -316,6 +356,7 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
         );
       }
     }
+    inInterval = [];
   }
 
   let netSum = 0n;
@@ -328,13 +369,12 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
       meteredWh: acc.meteredWh,
       deviationWh: acc.deviationWh,
       penalisedWh: acc.penalisedWh,
-      lines: STATEMENT_KINDS.filter((kind) => acc.lines.has(kind)).map((kind) => ({
-        kind,
-        energyWh: acc.lines.get(kind)!.energyWh,
-        amount: acc.lines.get(kind)!.amount,
-      })),
+      lines: STATEMENT_KINDS.flatMap((kind, i) => {
+        const line = acc.lines[i];
+        return line === undefined ? [] : [{ kind, energyWh: line.energyWh, amount: line.amount }];
+      }),
       net: acc.net,
-      liabilities: acc.liabilities,
+      liabilities: acc.liabilities.sort(byStatementOrder).map((ordered) => ordered.line),
     };
     store.addStatement(statement);
     store.setBalance(acc.member, store.balance(acc.member) + acc.net);
@@ -343,4 +383,12 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
   if (netSum !== 0n) throw new Error(`settlement of ${cycle.cycleId} does not balance: ${netSum}`);
   moveCycle(ctx, cycle, 'settled', code, reason);
   return { cycleId: cycle.cycleId, statements: accounts.size, transferred, lapsed: lapsedCount };
+}
+
+/**
+ * A statement lists its liability cases grouped by the payer, payers in the order of their first
+ * contract, each payer's by interval, then in contract order.
+ */
+function byStatementOrder(a: OrderedLiability, b: OrderedLiability): number {
+  return a.payerOrder - b.payerOrder || a.interval - b.interval || a.sequence - b.sequence;
 }
