@@ -199,19 +199,12 @@ function matchedSchedule(
 ): { lists: Deal[][]; schedule: ScheduleInterval[]; where: { interval: number; index: number }[] } {
   const { store } = ctx;
   const hours = cycle.intervalMs / 3_600_000;
-  const hexCache = new Map<string, string>();
-  const hex = (key: Uint8Array): string => {
+  // Members are read (and their keys put in hex) once each, not once per deal.
+  const parties = new Map<string, { hex: string; member: Member }>();
+  const party = (key: Uint8Array): { hex: string; member: Member } => {
     const name = keyString(key);
-    let found = hexCache.get(name);
-    if (found === undefined) hexCache.set(name, (found = toHex(key)));
-    return found;
-  };
-  // Members are read once each, not once per deal.
-  const members = new Map<string, Member>();
-  const member = (key: Uint8Array): Member => {
-    const name = keyString(key);
-    let found = members.get(name);
-    if (found === undefined) members.set(name, (found = store.member(key)!));
+    let found = parties.get(name);
+    if (found === undefined) parties.set(name, (found = { hex: toHex(key), member: store.member(key)! }));
     return found;
   };
   const lists = Array.from({ length: cycle.intervals }, (_, interval) =>
@@ -222,14 +215,15 @@ function matchedSchedule(
     interval,
     intervalMs: cycle.intervalMs,
     entries: deals.map((deal, index) => {
-      const seller = member(deal.seller);
+      const seller = party(deal.seller);
+      const buyer = party(deal.buyer);
       where.push({ interval, index });
       return {
         id: where.length - 1,
-        seller: hex(deal.seller),
-        buyer: hex(deal.buyer),
-        sellerBus: seller.projects[deal.project]?.bus ?? seller.bus,
-        buyerBus: member(deal.buyer).bus,
+        seller: seller.hex,
+        buyer: buyer.hex,
+        sellerBus: seller.member.projects[deal.project]?.bus ?? seller.member.bus,
+        buyerBus: buyer.member.bus,
         energyWh: deal.energyWh,
         powerKw: deal.energyWh / 1000 / hours,
       };

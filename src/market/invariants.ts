@@ -1,4 +1,5 @@
 import { toHex } from '../crypto/index.js';
+import { keyBytes, keyString } from '../ledger/key-string.js';
 import type { MarketStore } from './store.js';
 
 /** Contracted energy per metered participant (generators, direct users) and interval, keyed by hex key. */
@@ -8,11 +9,13 @@ export function contractedByParticipant(
   intervals: number,
 ): Map<string, number[]> {
   const out = new Map<string, number[]>();
+  // By latin1 name while counting (cheaper than hex for a million contracts), hex at the end.
+  const byName = new Map<string, number[]>();
   const add = (member: Uint8Array, interval: number, wh: number) => {
-    const name = toHex(member);
-    const list = out.get(name) ?? new Array<number>(intervals).fill(0);
+    const name = keyString(member);
+    let list = byName.get(name);
+    if (list === undefined) byName.set(name, (list = new Array<number>(intervals).fill(0)));
     list[interval]! += wh;
-    out.set(name, list);
   };
   // Interval by interval, so a large cycle's contracts are never all decoded at once.
   const cycleIntervals = store.cycle(cycleId)?.intervals ?? 0;
@@ -22,6 +25,7 @@ export function contractedByParticipant(
       if (contract.mode === 'direct') add(contract.user, contract.interval, contract.energyWh);
     }
   }
+  for (const [name, list] of byName) out.set(toHex(keyBytes(name)), list);
   return out;
 }
 
@@ -74,10 +78,10 @@ export function checkInvariants(
   // Energy is checked across records written by different steps: the public summaries (match),
   // the deals (match, check), the contracts (contract) and the statements (settle).
   let energyBalanced = true;
+  // Contracted energy per metered participant and interval, by latin1 key name.
   const perMember = new Map<string, number[]>();
   let contractedWh = 0;
   const deals = store.allDeals(cycleId);
-  const contracts = store.allContracts(cycleId);
   // Direct volume matched per round and interval, in one pass over the deals.
   const volumes = Array.from({ length: cycle.round + 1 }, () => new Array<number>(intervals).fill(0));
   for (const d of deals) {
@@ -93,14 +97,19 @@ export function checkInvariants(
   const dealWh = new Array<number>(intervals).fill(0);
   for (const d of deals) dealWh[d.interval]! += d.energyWh;
   const contractWh = new Array<number>(intervals).fill(0);
-  for (const c of contracts) {
-    contractWh[c.interval]! += c.energyWh;
-    contractedWh += c.energyWh;
-    for (const key of c.mode === 'direct' ? [c.generator, c.user] : [c.generator]) {
-      const name = toHex(key);
-      const list = perMember.get(name) ?? new Array<number>(intervals).fill(0);
-      list[c.interval]! += c.energyWh;
-      perMember.set(name, list);
+  const addContracted = (key: Uint8Array, interval: number, wh: number) => {
+    const name = keyString(key);
+    let list = perMember.get(name);
+    if (list === undefined) perMember.set(name, (list = new Array<number>(intervals).fill(0)));
+    list[interval]! += wh;
+  };
+  // Interval by interval, so a large cycle's contracts are never all decoded at once.
+  for (let interval = 0; interval < intervals; interval++) {
+    for (const c of store.contracts(cycleId, interval)) {
+      contractWh[c.interval]! += c.energyWh;
+      contractedWh += c.energyWh;
+      addContracted(c.generator, c.interval, c.energyWh);
+      if (c.mode === 'direct') addContracted(c.user, c.interval, c.energyWh);
     }
   }
   if (dealWh.some((wh, i) => wh !== contractWh[i])) energyBalanced = false;
@@ -129,16 +138,14 @@ export function checkInvariants(
 
   // Capacity is checked on matched volume (before any curtailment), per project and interval.
   const matched = new Map<string, number[]>();
-  for (const deal of store.allDeals(cycleId)) {
-    const sides =
-      deal.mode === 'direct'
-        ? [`${toHex(deal.seller)}/${deal.project}`, `${toHex(deal.buyer)}/0`]
-        : [`${toHex(deal.seller)}/${deal.project}`];
-    for (const name of sides) {
-      const list = matched.get(name) ?? new Array<number>(intervals).fill(0);
-      list[deal.interval]! += deal.matchedWh;
-      matched.set(name, list);
-    }
+  const addMatched = (name: string, interval: number, wh: number) => {
+    let list = matched.get(name);
+    if (list === undefined) matched.set(name, (list = new Array<number>(intervals).fill(0)));
+    list[interval]! += wh;
+  };
+  for (const deal of deals) {
+    addMatched(`${keyString(deal.seller)}/${deal.project}`, deal.interval, deal.matchedWh);
+    if (deal.mode === 'direct') addMatched(`${keyString(deal.buyer)}/0`, deal.interval, deal.matchedWh);
   }
   let capacityRespected = true;
   for (const trader of traders) {
@@ -146,7 +153,7 @@ export function checkInvariants(
     if (member === undefined) continue;
     const projects = member.role === 'generator' ? member.approvedKw.length : 1;
     for (let p = 0; p < projects; p++) {
-      const list = matched.get(`${toHex(trader.signer.publicKey)}/${p}`);
+      const list = matched.get(`${keyString(trader.signer.publicKey)}/${p}`);
       if (list === undefined) continue;
       const powerKw = member.role === 'generator' ? member.approvedKw[p]! : member.maxLoadKw;
       const capWh = Math.floor((powerKw * cycle.intervalMs) / 3600);
@@ -155,7 +162,7 @@ export function checkInvariants(
   }
   for (const trader of traders) {
     const member = store.member(trader.signer.publicKey);
-    const list = perMember.get(toHex(trader.signer.publicKey));
+    const list = perMember.get(keyString(trader.signer.publicKey));
     if (member === undefined || list === undefined) continue;
     const powerKw =
       member.role === 'generator' ? member.approvedKw.reduce((a, b) => a + b, 0) : member.maxLoadKw;

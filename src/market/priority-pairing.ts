@@ -97,8 +97,9 @@ export function pairByPriority(
   // The most any bid group can absorb: past the best's fee, a seller stops when none can.
   const roots = columns === undefined ? null : new SegmentTree(groupCount);
   roots?.build((h) => groups[h]!.tree.root(), groupCount);
-  // Per offer group, an upper bound of what the groups of each block of its column can absorb.
-  const ceilings: (Float64Array | undefined)[] = [];
+  // Per offer group and block of its column, upper bounds of what its bid groups can absorb and
+  // of their best bid price left: both only ever shrink, so a bound seen once stays a bound.
+  const ceilings: (Ceilings | undefined)[] = [];
   const pairs: ClearingPair[] = [];
   for (const offer of offers) {
     const offerPrice = book.offerPrice[offer]!;
@@ -114,31 +115,62 @@ export function pairByPriority(
       let bestFee = 0;
       const column = columns?.[g];
       const visits = column === undefined ? groupCount : column.groups.length;
-      const ceiling =
-        column === undefined
-          ? undefined
-          : (ceilings[g] ??= new Float64Array(Math.ceil(visits / BLOCK)).fill(Number.POSITIVE_INFINITY));
-      let blockHigh = 0;
+      const ceiling = column === undefined ? undefined : (ceilings[g] ??= unknownCeilings(visits));
+      let blockAbsorb = 0;
+      let blockPrice = Number.NEGATIVE_INFINITY;
+      let blockFirstBid = 0;
       for (let k = 0; k < visits; k++) {
         const h = column === undefined ? k : column.groups[k]!;
         if (ceiling !== undefined) {
           if (k % BLOCK === 0) {
-            // A group can only win with a bid left, and once a bid that absorbs the output is
-            // found (or past its fee) only one that absorbs: skip the blocks where no group
-            // could when last seen (what a group can absorb only ever shrinks).
-            const needs = bestGroup >= 0 && (bestAbsorbs || column!.fee[k]! > bestFee) ? output : 1;
+            // Skip the blocks where no group can win: one with no bid left, or none the offer
+            // can reach at this fee or more, never can; once a bid that absorbs the output is
+            // found (or past its fee) only one that absorbs can, at the best's fee only with a
+            // price at least the best's; before that, one that absorbs or bids at least the
+            // best's price.
+            const bestPrice = bestGroup < 0 ? 0 : groups[bestGroup]!.prices[bestSlot]!;
+            const bestBid = bestGroup < 0 ? 0 : groups[bestGroup]!.ids[bestSlot]!;
+            const feeHere = column!.fee[k]!;
+            const absorbOnly = bestGroup >= 0 && (bestAbsorbs || feeHere > bestFee);
+            const reachable = uniform ? Math.max(clearingPrice, offerPrice + feeHere) : offerPrice + feeHere;
             let block = k / BLOCK;
-            while (block < ceiling.length && ceiling[block]! < needs) block++;
-            if (block === ceiling.length) break;
+            while (
+              block < ceiling.absorb.length &&
+              (ceiling.absorb[block]! < (absorbOnly ? output : 1) ||
+                ceiling.price[block]! < reachable ||
+                (bestGroup >= 0 &&
+                  (bestAbsorbs || ceiling.absorb[block]! < output) &&
+                  (ceiling.price[block]! < bestPrice ||
+                    (ceiling.price[block] === bestPrice && ceiling.firstBid[block]! > bestBid))))
+            )
+              block++;
+            if (block === ceiling.absorb.length) break;
             if (block * BLOCK !== k) {
               k = block * BLOCK - 1;
               continue;
             }
-            blockHigh = 0;
+            blockAbsorb = 0;
+            blockPrice = Number.NEGATIVE_INFINITY;
+            blockFirstBid = 0;
           }
-          const high = h < groupCount ? roots!.leaf(h) : 0;
-          if (high > blockHigh) blockHigh = high;
-          if (k % BLOCK === BLOCK - 1 || k === visits - 1) ceiling[(k / BLOCK) | 0] = blockHigh;
+          if (h < groupCount && roots!.leaf(h) >= 1) {
+            const group = groups[h]!;
+            if (roots!.leaf(h) > blockAbsorb) blockAbsorb = roots!.leaf(h);
+            while (group.left[group.firstLeft]! <= 0) group.firstLeft++;
+            // A group's first bid left, by (price, then the earlier bid), only ever gets worse.
+            const price = group.prices[group.firstLeft]!;
+            const bid = group.ids[group.firstLeft]!;
+            if (price > blockPrice || (price === blockPrice && bid < blockFirstBid)) {
+              blockPrice = price;
+              blockFirstBid = bid;
+            }
+          }
+          if (k % BLOCK === BLOCK - 1 || k === visits - 1) {
+            const block = (k / BLOCK) | 0;
+            ceiling.absorb[block] = blockAbsorb;
+            ceiling.price[block] = blockPrice;
+            ceiling.firstBid[block] = blockFirstBid;
+          }
         }
         if (h >= groupCount) continue;
         if (column === undefined && allowed && allowed[g]?.[h] === false) continue;
@@ -235,8 +267,6 @@ function pairPlain(
   const { ids, left, tree } = group;
   const reach = ids.length;
   let head = 0;
-  // Per offer group, an upper bound of what the groups of each block of its column can absorb.
-  const ceilings: (Float64Array | undefined)[] = [];
   const pairs: ClearingPair[] = [];
   for (const offer of offers) {
     const offerPrice = book.offerPrice[offer]!;
@@ -296,8 +326,28 @@ function bidColumns(
   return columns;
 }
 
-/** Bid groups per block of an offer group's column, for skipping groups that cannot absorb. */
+/** Bid groups per block of an offer group's column, for skipping groups that cannot win. */
 const BLOCK = 16;
+
+/** Bounds not yet seen: every block is scanned the first time. */
+function unknownCeilings(visits: number): Ceilings {
+  const blocks = Math.ceil(visits / BLOCK);
+  return {
+    absorb: new Float64Array(blocks).fill(Number.POSITIVE_INFINITY),
+    price: new Float64Array(blocks).fill(Number.POSITIVE_INFINITY),
+    firstBid: new Float64Array(blocks),
+  };
+}
+
+/**
+ * Per block of an offer group's column: the most any of its bid groups can absorb, and the best
+ * first bid left among them, as price and, on equal price, the earliest bid.
+ */
+interface Ceilings {
+  readonly absorb: Float64Array;
+  readonly price: Float64Array;
+  readonly firstBid: Float64Array;
+}
 
 /** Stands for "owner = order" (never read: every reader checks `identity` first). */
 const IDENTITY = new Int32Array(0);

@@ -252,14 +252,7 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
       const user = party(c.user);
       const generator = party(c.generator);
       if (c.status === 'binding') {
-        transfer(
-          user,
-          generator,
-          moneyFor(c.pricePerKwh, energy),
-          energy,
-          'energyPurchase',
-          'energySale',
-        );
+        transfer(user, generator, moneyFor(c.pricePerKwh, energy), energy, 'energyPurchase', 'energySale');
         transfer(user, grid, moneyFor(c.crossingFeePerKwh, energy), energy, 'crossingFee', 'crossingFee');
         if (c.subsidyPerKwh > 0)
           transfer(subsidy, grid, moneyFor(c.subsidyPerKwh, energy), energy, 'subsidy', 'subsidy');
@@ -276,14 +269,7 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
           'energySale',
         );
         if (config.subsidyPerKwh > 0)
-          transfer(
-            subsidy,
-            grid,
-            moneyFor(config.subsidyPerKwh, energy),
-            energy,
-            'subsidy',
-            'subsidy',
-          );
+          transfer(subsidy, grid, moneyFor(config.subsidyPerKwh, energy), energy, 'subsidy', 'subsidy');
         transfer(
           user,
           grid,
@@ -308,14 +294,7 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
       const toleranceWh = Math.floor((contractedWh * config.toleranceBps) / 10_000);
       for (const breach of breachesOf(slot.role, contracts, meteredWh, toleranceWh, config.toleranceBps)) {
         const payee = party(breach.payee);
-        transfer(
-          slot,
-          payee,
-          breach.amount,
-          breach.energyWh,
-          'breachLiability',
-          'breachLiability',
-        );
+        transfer(slot, payee, breach.amount, breach.energyWh, 'breachLiability', 'breachLiability');
         const line = (counterparty: Uint8Array, amount: bigint): OrderedLiability => ({
           payerOrder: slot.order,
           interval,
@@ -346,14 +325,7 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
       const penalisedWh = Math.max(0, size - toleranceWh);
       if (penalisedWh > 0) {
         target.penalisedWh += penalisedWh;
-        transfer(
-          slot,
-          grid,
-          moneyFor(config.penaltyPerKwh, penalisedWh),
-          penalisedWh,
-          'penalty',
-          'penalty',
-        );
+        transfer(slot, grid, moneyFor(config.penaltyPerKwh, penalisedWh), penalisedWh, 'penalty', 'penalty');
       }
     }
     inInterval = [];
