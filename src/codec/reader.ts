@@ -152,6 +152,8 @@ export class Reader {
   string(maxLength = Number.MAX_SAFE_INTEGER): string {
     const at = this.offset;
     const length = this.varuint();
+    // Empty reasons and notes are common in records; they need no decoding.
+    if (length === 0) return '';
     if (length <= ASCII_RUN && length <= maxLength && length <= this.remaining) {
       // ASCII bytes are valid UTF-8 and decode to the characters of the same codes.
       const bytes = this.bytes;
