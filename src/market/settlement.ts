@@ -3,14 +3,9 @@ import { keyString } from '../ledger/key-string.js';
 import type { MarketAction } from './actions.js';
 import { deliveryEndMs, moveCycle } from './cycle-clock.js';
 import { MarketError } from './errors.js';
-import {
-  type ActionDetail,
-  type HandlerContext,
-  moneyFor,
-  requireCycle,
-  requireMember,
-} from './handler-context.js';
+import { type ActionDetail, type HandlerContext, requireCycle, requireMember } from './handler-context.js';
 import { breachesOf } from './liability.js';
+import { MoneySum, money } from './money-sum.js';
 import type { Contract, Cycle, LiabilityLine, Statement, StatementKind } from './records.js';
 import { STATEMENT_KINDS } from './records.js';
 
@@ -103,13 +98,13 @@ export function meterReadings(ctx: HandlerContext, action: Of<'meterReadings'>):
 interface Account {
   member: Uint8Array;
   /** By the kind's position in STATEMENT_KINDS. */
-  lines: ({ energyWh: number; amount: bigint } | undefined)[];
+  lines: ({ energyWh: number; amount: MoneySum } | undefined)[];
   liabilities: OrderedLiability[];
   contractedWh: number;
   meteredWh: number;
   deviationWh: number;
   penalisedWh: number;
-  net: bigint;
+  net: MoneySum;
 }
 
 /**
@@ -187,27 +182,25 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
         meteredWh: 0,
         deviationWh: 0,
         penalisedWh: 0,
-        net: 0n,
+        net: new MoneySum(),
       };
       accounts.set(name, found);
     }
     return found;
   };
-  const post = (target: Account, kind: StatementKind, energyWh: number, amount: bigint) => {
+  const post = (target: Account, kind: StatementKind, energyWh: number, amount: number | bigint) => {
     const index = KIND_INDEX.get(kind)!;
-    const line = target.lines[index];
-    if (line === undefined) target.lines[index] = { energyWh, amount };
-    else {
-      line.energyWh += energyWh;
-      line.amount += amount;
-    }
-    target.net += amount;
+    let line = target.lines[index];
+    if (line === undefined) target.lines[index] = line = { energyWh: 0, amount: new MoneySum() };
+    line.energyWh += energyWh;
+    line.amount.add(amount);
+    target.net.add(amount);
   };
-  let transferred = 0n;
+  const transferred = new MoneySum();
   const transfer = (
     from: Party,
     to: Party,
-    amount: bigint,
+    amount: number | bigint,
     energyWh: number,
     fromKind: StatementKind,
     toKind: StatementKind,
@@ -215,7 +208,7 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
     if (from.name === to.name) return;
     post(account(from.key, from.name), fromKind, energyWh, -amount);
     post(account(to.key, to.name), toKind, energyWh, amount);
-    transferred += amount;
+    transferred.add(amount);
   };
   // Each key is turned into its map name once per contract, not once per posting.
   const party = (key: Uint8Array): Party => ({ key, name: keyString(key) });
@@ -252,10 +245,10 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
       const user = party(c.user);
       const generator = party(c.generator);
       if (c.status === 'binding') {
-        transfer(user, generator, moneyFor(c.pricePerKwh, energy), energy, 'energyPurchase', 'energySale');
-        transfer(user, grid, moneyFor(c.crossingFeePerKwh, energy), energy, 'crossingFee', 'crossingFee');
+        transfer(user, generator, money(c.pricePerKwh, energy), energy, 'energyPurchase', 'energySale');
+        transfer(user, grid, money(c.crossingFeePerKwh, energy), energy, 'crossingFee', 'crossingFee');
         if (c.subsidyPerKwh > 0)
-          transfer(subsidy, grid, moneyFor(c.subsidyPerKwh, energy), energy, 'subsidy', 'subsidy');
+          transfer(subsidy, grid, money(c.subsidyPerKwh, energy), energy, 'subsidy', 'subsidy');
       } else {
         // Lapsed: nothing is rewritten; once the cycle is settled `MarketStore.contracts` shows
         // a contract that never bound as lapsed, with its reason.
@@ -263,21 +256,14 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
         transfer(
           grid,
           generator,
-          moneyFor(config.benchmarkPricePerKwh, energy),
+          money(config.benchmarkPricePerKwh, energy),
           energy,
           'energyPurchase',
           'energySale',
         );
         if (config.subsidyPerKwh > 0)
-          transfer(subsidy, grid, moneyFor(config.subsidyPerKwh, energy), energy, 'subsidy', 'subsidy');
-        transfer(
-          user,
-          grid,
-          moneyFor(config.compositePricePerKwh, energy),
-          energy,
-          'gridSupply',
-          'gridSupply',
-        );
+          transfer(subsidy, grid, money(config.subsidyPerKwh, energy), energy, 'subsidy', 'subsidy');
+        transfer(user, grid, money(config.compositePricePerKwh, energy), energy, 'gridSupply', 'gridSupply');
       }
       hold(generator, 'generator', c);
       if (c.mode === 'direct') hold(user, 'user', c);
@@ -316,16 +302,16 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
       if (deviation === 0) continue;
       const size = Math.abs(deviation);
       target.deviationWh += size;
-      const money = moneyFor(config.benchmarkPricePerKwh, size);
+      const imbalance = money(config.benchmarkPricePerKwh, size);
       // A generator short of its contract, or a user taking more, buys the difference from the
       // grid enterprise; the opposite deviations sell it to the grid enterprise.
       const participantPays = (slot.role === 'generator') === deviation < 0;
-      if (participantPays) transfer(slot, grid, money, size, 'imbalance', 'imbalance');
-      else transfer(grid, slot, money, size, 'imbalance', 'imbalance');
+      if (participantPays) transfer(slot, grid, imbalance, size, 'imbalance', 'imbalance');
+      else transfer(grid, slot, imbalance, size, 'imbalance', 'imbalance');
       const penalisedWh = Math.max(0, size - toleranceWh);
       if (penalisedWh > 0) {
         target.penalisedWh += penalisedWh;
-        transfer(slot, grid, moneyFor(config.penaltyPerKwh, penalisedWh), penalisedWh, 'penalty', 'penalty');
+        transfer(slot, grid, money(config.penaltyPerKwh, penalisedWh), penalisedWh, 'penalty', 'penalty');
       }
     }
     inInterval = [];
@@ -343,18 +329,23 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
       penalisedWh: acc.penalisedWh,
       lines: STATEMENT_KINDS.flatMap((kind, i) => {
         const line = acc.lines[i];
-        return line === undefined ? [] : [{ kind, energyWh: line.energyWh, amount: line.amount }];
+        return line === undefined ? [] : [{ kind, energyWh: line.energyWh, amount: line.amount.total() }];
       }),
-      net: acc.net,
+      net: acc.net.total(),
       liabilities: acc.liabilities.sort(byStatementOrder).map((ordered) => ordered.line),
     };
     store.addStatement(statement);
-    store.setBalance(acc.member, store.balance(acc.member) + acc.net);
-    netSum += acc.net;
+    store.setBalance(acc.member, store.balance(acc.member) + statement.net);
+    netSum += statement.net;
   }
   if (netSum !== 0n) throw new Error(`settlement of ${cycle.cycleId} does not balance: ${netSum}`);
   moveCycle(ctx, cycle, 'settled', code, reason);
-  return { cycleId: cycle.cycleId, statements: accounts.size, transferred, lapsed: lapsedCount };
+  return {
+    cycleId: cycle.cycleId,
+    statements: accounts.size,
+    transferred: transferred.total(),
+    lapsed: lapsedCount,
+  };
 }
 
 /**

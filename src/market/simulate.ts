@@ -448,6 +448,7 @@ function buildQuote(
   const hours = intervalMs / HOUR_MS;
   const direct = trader.mode === 'direct';
   if (round > 0 && !direct) return null;
+  const matchedWh = round === 0 ? [] : store.matchedWh(cycleId, trader.signer.publicKey, 0);
   for (let interval = 0; interval < intervals; interval++) {
     let energyWh: number;
     if (round === 0) {
@@ -458,7 +459,7 @@ function buildQuote(
       energyWh = Math.floor(powerKw * 1000 * hours * shape * (0.5 + 0.5 * random.float()));
       trader.quotedWh[interval] = energyWh;
     } else {
-      const matched = store.matchedWh(cycleId, trader.signer.publicKey, 0)[interval] ?? 0;
+      const matched = matchedWh[interval] ?? 0;
       energyWh = Math.max(0, trader.quotedWh[interval]! - matched);
     }
     if (energyWh < 2) continue;
