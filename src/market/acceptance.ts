@@ -37,7 +37,7 @@ export function missingParties(contract: Contract): ContractParty[] {
   return CONTRACT_PARTIES.filter((role) => !have.has(role));
 }
 
-function statusOf(acceptances: readonly Acceptance[]): ContractStatus {
+export function statusOf(acceptances: readonly Acceptance[]): ContractStatus {
   return acceptances.length === CONTRACT_PARTIES.length ? 'binding' : 'pending';
 }
 
@@ -51,6 +51,9 @@ function statusOf(acceptances: readonly Acceptance[]): ContractStatus {
  */
 export class StandingConsents {
   private readonly consents = new Map<string, boolean>();
+  /** Per party role, the key array last asked about and its answer. */
+  private readonly lastKey: (Uint8Array | null)[] = [null, null, null];
+  private readonly lastConsent = [false, false, false];
   /** By the bits of the consenting roles (bit i is `CONTRACT_PARTIES[i]`). */
   private readonly lists: (readonly Acceptance[])[];
 
@@ -64,29 +67,25 @@ export class StandingConsents {
     );
   }
 
-  /** The parties in `CONTRACT_PARTIES` order. */
+  /** The acceptances a contract of these parties starts with (frozen, shared between contracts). */
   atWriting(
     generator: Uint8Array,
     user: Uint8Array,
     gridEnterprise: Uint8Array,
     termStartMs: number,
-  ): { acceptances: Acceptance[]; status: ContractStatus; statusReason: string } {
+  ): Acceptance[] {
     let bits = 0;
     if (this.ctx.config.standingConsent && this.ctx.context.blockTimeMs < termStartMs) {
-      if (this.hasConsent(generator)) bits |= 1;
-      if (this.hasConsent(user)) bits |= 2;
-      if (this.hasConsent(gridEnterprise)) bits |= 4;
+      if (this.hasConsent(generator, 0)) bits |= 1;
+      if (this.hasConsent(user, 1)) bits |= 2;
+      if (this.hasConsent(gridEnterprise, 2)) bits |= 4;
     }
-    const acceptances = this.lists[bits]! as Acceptance[];
-    return {
-      acceptances,
-      status: statusOf(acceptances),
-      // The acceptances say how; a reason string on every contract would only grow the lists.
-      statusReason: '',
-    };
+    return this.lists[bits]! as Acceptance[];
   }
 
-  private hasConsent(key: Uint8Array): boolean {
+  private hasConsent(key: Uint8Array, role: number): boolean {
+    // Every contract names the cycle's grid enterprise by the same array: no name to make.
+    if (key === this.lastKey[role]) return this.lastConsent[role]!;
     const name = keyString(key);
     let found = this.consents.get(name);
     if (found === undefined) {
@@ -94,6 +93,8 @@ export class StandingConsents {
       found = member?.standingConsent != null && member.status === 'approved';
       this.consents.set(name, found);
     }
+    this.lastKey[role] = key;
+    this.lastConsent[role] = found;
     return found;
   }
 }

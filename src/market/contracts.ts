@@ -1,7 +1,7 @@
 import { toHex } from '../crypto/index.js';
 import { isGridShardError } from '../errors.js';
 import { keyString } from '../ledger/key-string.js';
-import { AwaitingIndex, StandingConsents } from './acceptance.js';
+import { AwaitingIndex, StandingConsents, statusOf } from './acceptance.js';
 import type { MarketAction } from './actions.js';
 import { checkDeadlineMs, moveCycle } from './cycle-clock.js';
 import { MarketError } from './errors.js';
@@ -353,7 +353,7 @@ function directTerms(
 ): Contract {
   const { config } = ctx;
   const user = deal.buyer;
-  const accepted = consents.atWriting(deal.seller, user, cycle.gridEnterprise, termStartMs);
+  const acceptances = consents.atWriting(deal.seller, user, cycle.gridEnterprise, termStartMs);
   return {
     contractId: `${cycle.cycleId}/${n}`,
     cycleId: cycle.cycleId,
@@ -373,9 +373,10 @@ function directTerms(
     toleranceBps: config.toleranceBps,
     penaltyPerKwh: config.penaltyPerKwh,
     adjustmentReason: deal.adjustmentReason,
-    acceptances: accepted.acceptances,
-    status: accepted.status,
-    statusReason: accepted.statusReason,
+    acceptances,
+    status: statusOf(acceptances),
+    // The acceptances say how; a reason string on every contract would only grow the lists.
+    statusReason: '',
   };
 }
 
@@ -390,7 +391,7 @@ function gridPurchaseFallback(
 ): Contract {
   const { config } = ctx;
   const user = cycle.gridEnterprise;
-  const accepted = consents.atWriting(deal.seller, user, cycle.gridEnterprise, termStartMs);
+  const acceptances = consents.atWriting(deal.seller, user, cycle.gridEnterprise, termStartMs);
   return {
     contractId: `${cycle.cycleId}/${n}`,
     cycleId: cycle.cycleId,
@@ -410,8 +411,9 @@ function gridPurchaseFallback(
     toleranceBps: config.toleranceBps,
     penaltyPerKwh: config.penaltyPerKwh,
     adjustmentReason: 'CHECK_MISSED: grid purchase at the benchmark price',
-    acceptances: accepted.acceptances,
-    status: accepted.status,
-    statusReason: accepted.statusReason,
+    acceptances,
+    status: statusOf(acceptances),
+    // The acceptances say how; a reason string on every contract would only grow the lists.
+    statusReason: '',
   };
 }
