@@ -125,7 +125,10 @@ export function registerBench(bench: Command): void {
     .option('--cycle-repeats <n>', 'repeats of the whole-cycle benchmark', String(DEFAULT_BENCH.cycleRepeats))
     .option('--participants <n>', 'participants in the cycle benchmark', String(DEFAULT_BENCH.participants))
     .option('--intervals <n>', 'intervals in the cycle benchmark', String(DEFAULT_BENCH.intervals))
-    .option('--large', 'also cycle10000x96Ms: one cycle of 10,000 participants × 96 intervals of 15 minutes')
+    .option(
+      '--large',
+      'also cycle10000x96Ms: one cycle of 10,000 participants × 96 intervals of 15 minutes, in a process of its own with an 8 GiB heap',
+    )
     .option('--large-participants <n>', 'participants in the large cycle (10000)')
     .option('--large-intervals <n>', 'intervals in the large cycle (96)')
     .option('--json', 'print JSON (the only output format)')
