@@ -5,8 +5,8 @@ const textEncoder = new TextEncoder();
 const LONE_SURROGATE = /\p{Cs}/u;
 const U64_MAX = (1n << 64n) - 1n;
 const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
-/** Strings up to this length are tried as ASCII first. */
-const ASCII_RUN = 256;
+/** Strings up to this length are tried as ASCII character by character. */
+const SHORT_TEXT = 32;
 const I64_MIN = -(1n << 63n);
 const I64_MAX = (1n << 63n) - 1n;
 
@@ -151,10 +151,26 @@ export class Writer {
    * for it, so the bytes would decode to another string than the one given.
    */
   string(value: string): this {
-    // Short ASCII text (ids, codes, reasons) is its own UTF-8 and holds no surrogate: written
-    // character by character, without an encoder's intermediate array.
+    // ASCII text is its own UTF-8 and holds no surrogate. Short text (ids, codes) is written
+    // character by character, without an encoder's call or intermediate array.
     const count = value.length;
-    if (count <= ASCII_RUN) {
+    if (count > SHORT_TEXT) {
+      // Longer text (reasons, notes) through the encoder, which writes ASCII far faster than a
+      // loop: every code unit fits in its own byte exactly when all `count` were read into
+      // `count` bytes, and then the provisional length prefix is the byte length.
+      const start = this.length;
+      this.varuint(count);
+      this.reserve(count);
+      const { read, written } = textEncoder.encodeInto(
+        value,
+        this.buffer.subarray(this.length, this.length + count),
+      );
+      if (read === count && written === count) {
+        this.length += count;
+        return this;
+      }
+      this.length = start;
+    } else {
       let ascii = true;
       for (let i = 0; i < count; i++) {
         if (value.charCodeAt(i) >= 0x80) {

@@ -124,6 +124,8 @@ const KIND_INDEX = new Map<StatementKind, number>(STATEMENT_KINDS.map((kind, i) 
 interface Party {
   readonly key: Uint8Array;
   readonly name: string;
+  /** Its account, once a posting made it (the grid enterprise's is found once per cycle). */
+  account?: Account;
 }
 
 /** A metered participant (a generator, or the user of a direct contract) as settlement meets it. */
@@ -206,8 +208,10 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
     toKind: StatementKind,
   ) => {
     if (from.name === to.name) return;
-    post(account(from.key, from.name), fromKind, energyWh, -amount);
-    post(account(to.key, to.name), toKind, energyWh, amount);
+    from.account ??= account(from.key, from.name);
+    to.account ??= account(to.key, to.name);
+    post(from.account, fromKind, energyWh, -amount);
+    post(to.account, toKind, energyWh, amount);
     transferred.add(amount);
   };
   // Each key is turned into its map name once per contract, not once per posting.
@@ -270,7 +274,8 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
     }
 
     for (const slot of inInterval) {
-      const target = account(slot.key, slot.name);
+      slot.account ??= account(slot.key, slot.name);
+      const target = slot.account;
       const contracts = slot.contracts;
       slot.contracts = [];
       const contractedWh = contracts.reduce((sum, c) => sum + c.energyWh, 0);
@@ -296,7 +301,8 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
           },
         });
         target.liabilities.push(line(breach.payee, -breach.amount));
-        account(payee.key, payee.name).liabilities.push(line(slot.key, breach.amount));
+        payee.account ??= account(payee.key, payee.name);
+        payee.account.liabilities.push(line(slot.key, breach.amount));
       }
       const deviation = meteredWh - contractedWh;
       if (deviation === 0) continue;

@@ -77,6 +77,14 @@ describe('codec fast paths give the general encoding', () => {
       '€ 5',
       '😀',
       'a\u0000b',
+      // Around and past the length where text goes through the encoder's fast path; non-ASCII
+      // late in a long string, and byte lengths whose varint is longer than the character count's.
+      'z'.repeat(32),
+      'z'.repeat(33),
+      'é'.repeat(40),
+      `${'a'.repeat(100)}é`,
+      `${'a'.repeat(126)}€`,
+      `${'b'.repeat(60)}😀${'c'.repeat(60)}`,
     ]) {
       const utf8 = encoder.encode(text);
       const expected = new Writer(8).varuint(utf8.length).finish();
@@ -87,10 +95,12 @@ describe('codec fast paths give the general encoding', () => {
         text,
       );
     }
-    assert.throws(
-      () => new Writer().string('\ud800'),
-      (error) => error instanceof CodecError && error.code === 'INVALID_VALUE',
-    );
+    for (const lone of ['\ud800', `${'a'.repeat(50)}\udc00`, `\ud800${'a'.repeat(50)}`]) {
+      assert.throws(
+        () => new Writer().string(lone),
+        (error) => error instanceof CodecError && error.code === 'INVALID_VALUE',
+      );
+    }
     // An ASCII string beyond the reader's limit is refused as before.
     const long = new Writer().string('abcdef').finish();
     assert.throws(
