@@ -129,11 +129,29 @@ export class Reader {
   }
 
   fixedBytes(length: number): Uint8Array {
-    this.need(length, `${length} bytes`);
+    // The message is built only when it is needed: keys are read by the million.
+    if (this.remaining < length) this.need(length, `${length} bytes`);
     // A copy even when the input is a Buffer (whose own slice would alias it).
     const out = Uint8Array.prototype.slice.call(this.bytes, this.offset, this.offset + length);
     this.offset += length;
     return out;
+  }
+
+  /** Moves past `length` bytes a view of the record does not need. */
+  skip(length: number, what: string): void {
+    this.need(length, what);
+    this.offset += length;
+  }
+
+  /**
+   * `length` bytes as a latin1 string (one character per byte), the name a map keeps a key by,
+   * without the copy `fixedBytes` makes.
+   */
+  latin1(length: number): string {
+    if (this.remaining < length) this.need(length, `${length} bytes`);
+    const at = this.offset;
+    this.offset += length;
+    return Buffer.prototype.latin1Slice.call(this.bytes, at, at + length) as string;
   }
 
   bytesField(maxLength = Number.MAX_SAFE_INTEGER): Uint8Array {

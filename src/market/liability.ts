@@ -1,4 +1,4 @@
-import type { Contract } from './records.js';
+import type { ContractStatus } from './records.js';
 
 /**
  * Breach liability (section II.B.a: the tripartite contract stipulates the liability for breach).
@@ -6,13 +6,25 @@ import type { Contract } from './records.js';
  * deliver, a user that does not take) owes the other side `breachLiabilityBps` of the value of
  * the unperformed energy at the contract price, the rate written into the contract.
  */
-export interface Breach {
-  readonly contract: Contract;
+/** What the breach rule reads of a contract; `K` is how its parties are named. */
+export interface BreachTerms<K> {
+  readonly contractId: string;
+  readonly interval: number;
+  readonly energyWh: number;
+  readonly pricePerKwh: number;
+  readonly breachLiabilityBps: number;
+  readonly status: ContractStatus;
+  readonly generator: K;
+  readonly user: K;
+}
+
+export interface Breach<K> {
+  readonly contract: BreachTerms<K>;
   readonly code: 'NON_DELIVERY' | 'NON_CONSUMPTION';
   /** Contracted energy neither performed nor covered by the tolerance band. */
   readonly energyWh: number;
   readonly amount: bigint;
-  readonly payee: Uint8Array;
+  readonly payee: K;
   readonly reason: string;
 }
 
@@ -28,14 +40,14 @@ export function liabilityFor(pricePerKwh: number, energyWh: number, bps: number)
  * are not binding take their share of the performance but carry no liability: no party signed
  * them.
  */
-export function breachesOf(
+export function breachesOf<K>(
   role: 'generator' | 'user',
-  contracts: readonly Contract[],
+  contracts: readonly BreachTerms<K>[],
   performedWh: number,
   toleranceWh: number,
   toleranceBps: number,
-): Breach[] {
-  const out: Breach[] = [];
+): Breach<K>[] {
+  const out: Breach<K>[] = [];
   let cover = performedWh + toleranceWh;
   for (const contract of contracts) {
     const served = Math.min(cover, contract.energyWh);

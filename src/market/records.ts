@@ -1,15 +1,20 @@
-import { decodeExact, Writer } from '../codec/index.js';
+import { decodeExact, type Reader, Writer } from '../codec/index.js';
 import { MARKET_PARAMETER_DEFAULTS as D, defaulted } from './parameters.js';
 import {
   bool,
   type Codec,
+  countOf,
   hash32,
   type Infer,
   i64,
   key32,
+  keyName,
   list,
   oneOf,
   optional,
+  projection,
+  skipFixed,
+  skipText,
   struct,
   text,
   u64,
@@ -310,24 +315,51 @@ export type ContractStatus = (typeof CONTRACT_STATUSES)[number];
  * `atMs` and `height` are the accepting block's. The party is the contract's key for the role
  * (`partyKey` in acceptance.ts), so it is not repeated here.
  */
-export const acceptanceCodec = struct({
+const acceptanceShape = {
   role: oneOf(CONTRACT_PARTIES),
   how: oneOf(['signed', 'standingConsent'] as const),
   atMs: u64,
   height: varuint,
   txHash: optional(hash32),
-});
+};
+export const acceptanceCodec = struct(acceptanceShape);
 export type Acceptance = Infer<typeof acceptanceCodec>;
 
-export const contractCodec = struct({
+const contractShape = {
   ...contractV1Shape,
   /** One per party role, in the order they came; a role appears at most once. */
   acceptances: list(acceptanceCodec, 3),
   status: oneOf(CONTRACT_STATUSES),
   /** Why the contract is in its status, e.g. the parties that had not accepted when it lapsed. */
   statusReason: text(200),
-});
+};
+export const contractCodec = struct(contractShape);
 export type Contract = Infer<typeof contractCodec>;
+
+/** An acceptance passed over, each field checked as its codec reads it (enums return constants). */
+function skipAcceptance(reader: Reader): void {
+  acceptanceShape.role.read(reader);
+  acceptanceShape.how.read(reader);
+  acceptanceShape.atMs.read(reader);
+  acceptanceShape.height.read(reader);
+  if (reader.bool()) reader.skip(32, 'a transaction hash');
+}
+
+/**
+ * A contract as settlement reads it, from the same bytes: generator and user as key names
+ * (`keyString`), the acceptances as their count, and the fields it does not use passed over.
+ * A cycle settles about a million contracts; this builds one small object for each.
+ */
+export const contractTermsCodec = projection(contractShape, {
+  cycleId: skipText(64),
+  generator: keyName,
+  user: keyName,
+  gridEnterprise: skipFixed(32),
+  adjustmentReason: skipText(200),
+  acceptances: countOf(skipAcceptance, 3),
+  statusReason: skipText(200),
+});
+export type ContractTerms = Infer<typeof contractTermsCodec>;
 /** Contracts written before acceptance existed bound by being written; they read as binding. */
 const contractV1Codec = struct(contractV1Shape);
 const contractFromV1 = (old: Infer<typeof contractV1Codec>): Contract => ({
@@ -360,6 +392,19 @@ export const contractListRecord = upgradable(3, list(contractCodec, 10_000_000),
     upgrade: (old) => old.map(contractFromV1),
   },
 ]);
+/**
+ * The same record read as `ContractTerms`, for the current version only: a list of an earlier
+ * version reads as undefined, and its reader decodes it whole (`contractListRecord`).
+ */
+export const contractTermsListRecord = {
+  decode(bytes: Uint8Array): ContractTerms[] | undefined {
+    if (bytes[0] !== 3) return undefined;
+    return decodeExact(bytes, (reader) => {
+      reader.version([3], 'contracts of an interval');
+      return list(contractTermsCodec, 10_000_000).read(reader);
+    });
+  },
+};
 
 export const summaryCodec = struct({
   clearingPricePerKwh: optional(varuint),

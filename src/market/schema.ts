@@ -168,3 +168,77 @@ export function versioned<T>(version: number, codec: Codec<T>, what: string) {
     },
   };
 }
+
+// Views: codecs that read the same bytes as another codec but build less, for a reader that needs
+// a few fields of many records. They only read; writing goes through the full codec.
+function readOnly(what: string): (w: Writer, v: unknown) => void {
+  return () => {
+    throw new CodecError('INVALID_VALUE', `${what} is a view for reading; write the full record`, {});
+  };
+}
+
+/** The bytes of `fixed(length)`, passed over. */
+export function skipFixed(length: number): Codec<undefined> {
+  return {
+    write: readOnly('a skipped field'),
+    read: (r) => {
+      r.skip(length, 'fixed bytes');
+      return undefined;
+    },
+  };
+}
+
+/** The bytes of `text(maxLength)`, passed over (their length bounded as the text's bytes are). */
+export function skipText(maxLength: number): Codec<undefined> {
+  return {
+    write: readOnly('a skipped text'),
+    read: (r) => {
+      const at = r.position;
+      const length = r.varuint();
+      if (length > maxLength * 4) {
+        throw new CodecError('OUT_OF_RANGE', `field at ${at} is ${length} bytes, limit ${maxLength * 4}`, {
+          offset: at,
+          length,
+          maxLength: maxLength * 4,
+        });
+      }
+      r.skip(length, 'text');
+      return undefined;
+    },
+  };
+}
+
+/** The bytes of `key32` as the latin1 name a map keeps the key by (`keyString`), no array made. */
+export const keyName: Codec<string> = { write: readOnly('a key name'), read: (r) => r.latin1(32) };
+
+/** How many items a `list` holds, each passed over by `skipItem`. */
+export function countOf(skipItem: (reader: Reader) => void, maxCount: number): Codec<number> {
+  return {
+    write: readOnly('a list count'),
+    read: (r) => {
+      const at = r.position;
+      const count = r.varuint();
+      if (count > maxCount || count > r.remaining) {
+        throw new CodecError('OUT_OF_RANGE', `array at ${at} claims ${count} items`, { offset: at, count });
+      }
+      for (let i = 0; i < count; i++) skipItem(r);
+      return count;
+    },
+  };
+}
+
+/**
+ * A struct read through a view of some fields: each override reads the same bytes as the field it
+ * replaces. The field order, hence the layout, stays the shape's (a spread keeps a key's place).
+ */
+export function projection<S extends Shape, O extends Partial<{ [K in keyof S]: Codec<unknown> }>>(
+  shape: S,
+  overrides: O,
+): Codec<{ [K in keyof S]: K extends keyof O ? Infer<O[K]> : Infer<S[K]> }> {
+  for (const name of Object.keys(overrides)) {
+    if (!(name in shape)) throw new Error(`projection: ${name} is not a field of the shape`);
+  }
+  return struct({ ...shape, ...overrides } as Shape) as Codec<{
+    [K in keyof S]: K extends keyof O ? Infer<O[K]> : Infer<S[K]>;
+  }>;
+}

@@ -1,12 +1,12 @@
 import { bytesEqual, toHex } from '../crypto/index.js';
-import { keyString } from '../ledger/key-string.js';
+import { keyBytes, keyString } from '../ledger/key-string.js';
 import type { MarketAction } from './actions.js';
 import { deliveryEndMs, moveCycle } from './cycle-clock.js';
 import { MarketError } from './errors.js';
 import { type ActionDetail, type HandlerContext, requireCycle, requireMember } from './handler-context.js';
 import { breachesOf } from './liability.js';
 import { MoneySum, money } from './money-sum.js';
-import type { Contract, Cycle, LiabilityLine, Statement, StatementKind } from './records.js';
+import type { ContractTerms, Cycle, LiabilityLine, Statement, StatementKind } from './records.js';
 import { STATEMENT_KINDS } from './records.js';
 
 type Of<T extends MarketAction['type']> = Extract<MarketAction, { type: T }>;
@@ -120,23 +120,26 @@ interface OrderedLiability {
 
 const KIND_INDEX = new Map<StatementKind, number>(STATEMENT_KINDS.map((kind, i) => [kind, i]));
 
-/** A key with its name in the settlement's maps. */
+/** A party by its key's name in the settlement's maps (`keyString`); the key made when needed. */
 interface Party {
-  readonly key: Uint8Array;
   readonly name: string;
+  key?: Uint8Array;
   /** Its account, once a posting made it (the grid enterprise's is found once per cycle). */
   account?: Account;
 }
 
+const keyOf = (party: Party): Uint8Array => (party.key ??= keyBytes(party.name));
+
 /** A metered participant (a generator, or the user of a direct contract) as settlement meets it. */
 interface Metered extends Party {
+  readonly key: Uint8Array;
   /** The role of its first contract in the cycle, which decides how its deviations are paid. */
   readonly role: 'generator' | 'user';
   /** Its place in contract order, which orders the liability lines it causes. */
   readonly order: number;
   readonly meterWh: (number | null)[];
   /** Its contracts in the interval being settled, in contract order. */
-  contracts: Contract[];
+  contracts: ContractTerms[];
 }
 
 /**
@@ -173,11 +176,12 @@ export function settle(ctx: HandlerContext, action: Of<'settle'>): ActionDetail 
 export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reason: string): ActionDetail {
   const { store, config } = ctx;
   const accounts = new Map<string, Account>();
-  const account = (member: Uint8Array, name = keyString(member)): Account => {
-    let found = accounts.get(name);
+  const accountOf = (party: Party): Account => {
+    if (party.account !== undefined) return party.account;
+    let found = accounts.get(party.name);
     if (found === undefined) {
       found = {
-        member,
+        member: keyOf(party),
         lines: [],
         liabilities: [],
         contractedWh: 0,
@@ -186,8 +190,9 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
         penalisedWh: 0,
         net: new MoneySum(),
       };
-      accounts.set(name, found);
+      accounts.set(party.name, found);
     }
+    party.account = found;
     return found;
   };
   const post = (target: Account, kind: StatementKind, energyWh: number, amount: number | bigint) => {
@@ -208,34 +213,32 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
     toKind: StatementKind,
   ) => {
     if (from.name === to.name) return;
-    from.account ??= account(from.key, from.name);
-    to.account ??= account(to.key, to.name);
-    post(from.account, fromKind, energyWh, -amount);
-    post(to.account, toKind, energyWh, amount);
+    post(accountOf(from), fromKind, energyWh, -amount);
+    post(accountOf(to), toKind, energyWh, amount);
     transferred.add(amount);
   };
-  // Each key is turned into its map name once per contract, not once per posting.
-  const party = (key: Uint8Array): Party => ({ key, name: keyString(key) });
-  const grid = party(cycle.gridEnterprise);
-  const subsidy = party(config.subsidyAccount);
-  account(grid.key, grid.name);
+  const grid: Party = { name: keyString(cycle.gridEnterprise), key: cycle.gridEnterprise };
+  const subsidy: Party = { name: keyString(config.subsidyAccount), key: config.subsidyAccount };
+  accountOf(grid);
 
   // The cycle is settled interval by interval, so only one interval's contracts are held at a
   // time: a province's day has about a million of them.
   const metered = new Map<string, Metered>();
   let inInterval: Metered[] = [];
-  const hold = ({ key: member, name }: Party, role: 'generator' | 'user', contract: Contract) => {
-    let slot = metered.get(name);
+  const hold = (party: Party, role: 'generator' | 'user', contract: ContractTerms) => {
+    let slot = metered.get(party.name);
     if (slot === undefined) {
+      const key = keyOf(party);
       slot = {
-        key: member,
-        name,
+        key,
+        name: party.name,
+        account: party.account,
         role,
         order: metered.size,
-        meterWh: store.meterWh(cycle.cycleId, member),
+        meterWh: store.meterWh(cycle.cycleId, key),
         contracts: [],
       };
-      metered.set(name, slot);
+      metered.set(party.name, slot);
     }
     if (slot.contracts.length === 0) inInterval.push(slot);
     slot.contracts.push(contract);
@@ -244,10 +247,10 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
   let lapsedCount = 0;
   let sequence = 0;
   for (let interval = 0; interval < cycle.intervals; interval++) {
-    for (const c of store.contracts(cycle.cycleId, interval)) {
+    for (const c of store.contractTerms(cycle.cycleId, interval)) {
       const energy = c.energyWh;
-      const user = party(c.user);
-      const generator = party(c.generator);
+      const user: Party = { name: c.user };
+      const generator: Party = { name: c.generator };
       if (c.status === 'binding') {
         transfer(user, generator, money(c.pricePerKwh, energy), energy, 'energyPurchase', 'energySale');
         transfer(user, grid, money(c.crossingFeePerKwh, energy), energy, 'crossingFee', 'crossingFee');
@@ -274,8 +277,7 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
     }
 
     for (const slot of inInterval) {
-      slot.account ??= account(slot.key, slot.name);
-      const target = slot.account;
+      const target = accountOf(slot);
       const contracts = slot.contracts;
       slot.contracts = [];
       const contractedWh = contracts.reduce((sum, c) => sum + c.energyWh, 0);
@@ -284,7 +286,7 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
       target.meteredWh += meteredWh;
       const toleranceWh = Math.floor((contractedWh * config.toleranceBps) / 10_000);
       for (const breach of breachesOf(slot.role, contracts, meteredWh, toleranceWh, config.toleranceBps)) {
-        const payee = party(breach.payee);
+        const payee: Party = { name: breach.payee };
         transfer(slot, payee, breach.amount, breach.energyWh, 'breachLiability', 'breachLiability');
         const line = (counterparty: Uint8Array, amount: bigint): OrderedLiability => ({
           payerOrder: slot.order,
@@ -300,9 +302,8 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
             reason: breach.reason,
           },
         });
-        target.liabilities.push(line(breach.payee, -breach.amount));
-        payee.account ??= account(payee.key, payee.name);
-        payee.account.liabilities.push(line(slot.key, breach.amount));
+        target.liabilities.push(line(keyOf(payee), -breach.amount));
+        accountOf(payee).liabilities.push(line(slot.key, breach.amount));
       }
       const deviation = meteredWh - contractedWh;
       if (deviation === 0) continue;

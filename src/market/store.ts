@@ -1,4 +1,5 @@
 import { Writer } from '../codec/index.js';
+import { keyString } from '../ledger/key-string.js';
 import type { KeyValueState } from '../ledger/state-interface.js';
 import { nextDeadline } from './cycle-clock.js';
 import {
@@ -9,9 +10,11 @@ import {
   balanceRecord,
   CONTRACT_PARTIES,
   type Contract,
+  type ContractTerms,
   type Cycle,
   configRecord,
   contractListRecord,
+  contractTermsListRecord,
   cycleRecord,
   type DeadlineEntry,
   type Deal,
@@ -322,6 +325,28 @@ export class MarketStore {
     }
     return list;
   }
+  /**
+   * The contracts of an interval as `contracts` shows them, read as `ContractTerms`: what
+   * settlement needs, parties by key name, without building each contract whole. The status is
+   * folded the same way (signed acceptances, and the lapse once the cycle is settled).
+   */
+  contractTerms(cycleId: string, interval: number): ContractTerms[] {
+    const bytes = this.state.get(key(P.contract, cycleId, interval));
+    if (bytes === undefined) return [];
+    const list = contractTermsListRecord.decode(bytes) ?? this.contracts(cycleId, interval).map(termsOf);
+    let settled: boolean | undefined;
+    for (const terms of list) {
+      if (terms.status !== 'pending') continue;
+      const signed = this.signedAcceptances(cycleId, terms.deal).length;
+      if (signed > 0) {
+        terms.acceptances += signed;
+        if (terms.acceptances === CONTRACT_PARTIES.length) terms.status = 'binding';
+      }
+      settled ??= this.cycle(cycleId)?.state === 'settled';
+      if (terms.status === 'pending' && settled) terms.status = 'lapsed';
+    }
+    return list;
+  }
   signedAcceptances(cycleId: string, deal: number): Acceptance[] {
     return this.read(key(P.signedAcceptances, cycleId, deal), acceptanceListRecord) ?? [];
   }
@@ -432,4 +457,18 @@ export class MarketStore {
       transitionListRecord.encode([...this.transitions(cycleId), transition]),
     );
   }
+}
+
+/** A whole contract as `ContractTerms` (for lists of an earlier version). */
+function termsOf(contract: Contract): ContractTerms {
+  return {
+    ...contract,
+    cycleId: undefined,
+    generator: keyString(contract.generator),
+    user: keyString(contract.user),
+    gridEnterprise: undefined,
+    adjustmentReason: undefined,
+    acceptances: contract.acceptances.length,
+    statusReason: undefined,
+  };
 }
