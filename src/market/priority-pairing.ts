@@ -52,7 +52,7 @@ export function pairByPriority(
     left: new Float64Array(size),
     owner: new Int32Array(size),
     tree: new SegmentTree(size),
-    /** No slot before it has anything left (a lower bound, moved forward lazily). */
+    /** Its first slot with anything left (`left.length` once none has). */
     firstLeft: 0,
   }));
   const fill = new Int32Array(groupCount);
@@ -97,6 +97,18 @@ export function pairByPriority(
   // The most any bid group can absorb: past the best's fee, a seller stops when none can.
   const roots = columns === undefined ? null : new SegmentTree(groupCount);
   roots?.build((h) => groups[h]!.tree.root(), groupCount);
+  // Each bid group's first bid with anything left (its best bid left), as flat arrays the
+  // searches read without touching the groups; -Infinity once nothing is left.
+  const headPrice = new Float64Array(groupCount);
+  const headBid = new Int32Array(groupCount);
+  const moveHead = (h: number) => {
+    const group = groups[h]!;
+    while (group.firstLeft < group.left.length && group.left[group.firstLeft]! <= 0) group.firstLeft++;
+    const live = group.firstLeft < group.left.length;
+    headPrice[h] = live ? group.prices[group.firstLeft]! : Number.NEGATIVE_INFINITY;
+    headBid[h] = live ? group.ids[group.firstLeft]! : 0;
+  };
+  for (let h = 0; h < groupCount; h++) moveHead(h);
   // Per offer group and block of its column, upper bounds of what its bid groups can absorb and
   // of their best bid price left: both only ever shrink, so a bound seen once stays a bound.
   const ceilings: (Ceilings | undefined)[] = [];
@@ -154,12 +166,10 @@ export function pairByPriority(
             blockFirstBid = 0;
           }
           if (h < groupCount && roots!.leaf(h) >= 1) {
-            const group = groups[h]!;
             if (roots!.leaf(h) > blockAbsorb) blockAbsorb = roots!.leaf(h);
-            while (group.left[group.firstLeft]! <= 0) group.firstLeft++;
             // A group's first bid left, by (price, then the earlier bid), only ever gets worse.
-            const price = group.prices[group.firstLeft]!;
-            const bid = group.ids[group.firstLeft]!;
+            const price = headPrice[h]!;
+            const bid = headBid[h]!;
             if (price > blockPrice || (price === blockPrice && bid < blockFirstBid)) {
               blockPrice = price;
               blockFirstBid = bid;
@@ -174,7 +184,6 @@ export function pairByPriority(
         }
         if (h >= groupCount) continue;
         if (column === undefined && allowed && allowed[g]?.[h] === false) continue;
-        const group = groups[h]!;
         const fee = column === undefined ? (fees ? (fees[g]?.[h] ?? 0) : 0) : column.fee[k]!;
         if (column !== undefined && bestGroup >= 0) {
           // Bid groups come by fee: past the best's fee only a bid that absorbs can still win,
@@ -185,10 +194,10 @@ export function pairByPriority(
             if (fee > bestFee || bestAbsorbs) continue;
             // Its best is at or after its first bid with anything left, which bids no more.
             if (roots!.leaf(h) < 1) continue;
-            while (group.left[group.firstLeft]! <= 0) group.firstLeft++;
-            if (group.prices[group.firstLeft]! < groups[bestGroup]!.prices[bestSlot]!) continue;
+            if (headPrice[h]! < groups[bestGroup]!.prices[bestSlot]!) continue;
           }
         }
+        const group = groups[h]!;
         const need = uniform ? Math.max(clearingPrice, offerPrice + fee) : offerPrice + fee;
         const reach = prefixAtLeast(group.prices, need);
         let slot = group.tree.first(reach, output);
@@ -219,6 +228,7 @@ export function pairByPriority(
       const quantity = Math.min(remaining, group.left[bestSlot]!);
       remaining -= quantity;
       group.left[bestSlot]! -= quantity;
+      if (group.left[bestSlot]! <= 0) moveHead(bestGroup);
       if (ownerSlots === null) {
         group.tree.set(bestSlot, group.left[bestSlot]!);
         roots?.set(bestGroup, group.tree.root());

@@ -63,7 +63,7 @@ describe('contracts read as settlement terms', () => {
       const contracts = Array.from({ length: random.range(0, 30) }, (_, n) => randomContract(random, n));
       const bytes = contractListRecord.encode(contracts);
       const terms = contractTermsListRecord.decode(bytes)!;
-      const whole = contractListRecord.decode(bytes);
+      const whole: Contract[] = contractListRecord.decode(bytes);
       assert.equal(terms.length, whole.length);
       whole.forEach((contract, i) => {
         const t = terms[i]!;
