@@ -333,7 +333,9 @@ export class MarketStore {
   contractTerms(cycleId: string, interval: number): ContractTerms[] {
     const bytes = this.state.get(key(P.contract, cycleId, interval));
     if (bytes === undefined) return [];
-    const list = contractTermsListRecord.decode(bytes) ?? this.contracts(cycleId, interval).map(termsOf);
+    const list = contractTermsListRecord.decode(bytes);
+    // A list of an earlier version is read whole, its statuses already folded.
+    if (list === undefined) return this.contracts(cycleId, interval).map(termsOf);
     let settled: boolean | undefined;
     for (const terms of list) {
       if (terms.status !== 'pending') continue;

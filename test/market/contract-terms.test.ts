@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { CodecError, Writer } from '../../src/codec/index.js';
 import { Prng } from '../../src/kit/prng.js';
 import { keyString } from '../../src/ledger/key-string.js';
+import { MemoryState } from '../../src/market/memory-state.js';
 import {
   CONTRACT_PARTIES,
   CONTRACT_STATUSES,
@@ -126,10 +127,23 @@ describe('contracts read as settlement terms', () => {
     assert.deepEqual([...statuses].sort(), ['binding', 'lapsed']);
   });
 
-  it('leave a list of an earlier version to the whole reader', () => {
-    const bytes = contractListRecord.encode([randomContract(new Prng(43), 0)]);
-    const earlier = Uint8Array.from(bytes);
-    earlier[0] = 1;
+  it('leave a list of an earlier version to the whole reader, and the store reads it whole', () => {
+    const contract = { ...randomContract(new Prng(43), 0), acceptances: [], status: 'pending' as const };
+    contract.statusReason = '';
+    const state = new MemoryState();
+    const store = new MarketStore(state);
+    store.setContracts('c', 0, [contract]);
+    const [[key, bytes]] = [...state.sortedEntries()] as [[Uint8Array, Uint8Array]];
+    // Version 1 had no acceptances, status or reason: the last three bytes here (0, 0, 0).
+    assert.deepEqual([...bytes.subarray(-3)], [0, 0, 0]);
+    const earlier = Uint8Array.from([1, ...bytes.subarray(1, -3)]);
     assert.equal(contractTermsListRecord.decode(earlier), undefined);
+    state.set(key, earlier);
+    const [terms] = store.contractTerms('c', 0);
+    // Contracts written before acceptance existed bound by being written.
+    assert.equal(terms?.status, 'binding');
+    assert.equal(terms?.acceptances, 0);
+    assert.equal(terms?.generator, keyString(contract.generator));
+    assert.equal(terms?.energyWh, contract.energyWh);
   });
 });
