@@ -2,31 +2,42 @@ import { toHex } from '../crypto/index.js';
 import { keyBytes, keyString } from '../ledger/key-string.js';
 import type { MarketStore } from './store.js';
 
+/**
+ * Energy per participant and interval, counted by key name (cheaper than hex for a million
+ * contracts), read by name or with hex keys.
+ */
+export class ParticipantEnergy {
+  readonly byName = new Map<string, number[]>();
+  constructor(private readonly intervals: number) {}
+
+  add(member: Uint8Array, interval: number, wh: number): void {
+    const name = keyString(member);
+    let list = this.byName.get(name);
+    if (list === undefined) this.byName.set(name, (list = new Array<number>(this.intervals).fill(0)));
+    list[interval]! += wh;
+  }
+
+  byHex(): Map<string, number[]> {
+    return new Map([...this.byName].map(([name, list]) => [toHex(keyBytes(name)), list]));
+  }
+}
+
 /** Contracted energy per metered participant (generators, direct users) and interval, keyed by hex key. */
 export function contractedByParticipant(
   store: MarketStore,
   cycleId: string,
   intervals: number,
 ): Map<string, number[]> {
-  const out = new Map<string, number[]>();
-  // By latin1 name while counting (cheaper than hex for a million contracts), hex at the end.
-  const byName = new Map<string, number[]>();
-  const add = (member: Uint8Array, interval: number, wh: number) => {
-    const name = keyString(member);
-    let list = byName.get(name);
-    if (list === undefined) byName.set(name, (list = new Array<number>(intervals).fill(0)));
-    list[interval]! += wh;
-  };
+  const energy = new ParticipantEnergy(intervals);
   // Interval by interval, so a large cycle's contracts are never all decoded at once.
   const cycleIntervals = store.cycle(cycleId)?.intervals ?? 0;
   for (let interval = 0; interval < cycleIntervals; interval++) {
     for (const contract of store.contracts(cycleId, interval)) {
-      add(contract.generator, contract.interval, contract.energyWh);
-      if (contract.mode === 'direct') add(contract.user, contract.interval, contract.energyWh);
+      energy.add(contract.generator, contract.interval, contract.energyWh);
+      if (contract.mode === 'direct') energy.add(contract.user, contract.interval, contract.energyWh);
     }
   }
-  for (const [name, list] of byName) out.set(toHex(keyBytes(name)), list);
-  return out;
+  return energy.byHex();
 }
 
 export interface InvariantReport {
@@ -78,8 +89,8 @@ export function checkInvariants(
   // Energy is checked across records written by different steps: the public summaries (match),
   // the deals (match, check), the contracts (contract) and the statements (settle).
   let energyBalanced = true;
-  // Contracted energy per metered participant and interval, by latin1 key name.
-  const perMember = new Map<string, number[]>();
+  // Contracted energy per metered participant and interval.
+  const perMember = new ParticipantEnergy(intervals);
   let contractedWh = 0;
   const deals = store.allDeals(cycleId);
   // Direct volume matched per round and interval, in one pass over the deals.
@@ -97,19 +108,13 @@ export function checkInvariants(
   const dealWh = new Array<number>(intervals).fill(0);
   for (const d of deals) dealWh[d.interval]! += d.energyWh;
   const contractWh = new Array<number>(intervals).fill(0);
-  const addContracted = (key: Uint8Array, interval: number, wh: number) => {
-    const name = keyString(key);
-    let list = perMember.get(name);
-    if (list === undefined) perMember.set(name, (list = new Array<number>(intervals).fill(0)));
-    list[interval]! += wh;
-  };
   // Interval by interval, so a large cycle's contracts are never all decoded at once.
   for (let interval = 0; interval < intervals; interval++) {
     for (const c of store.contracts(cycleId, interval)) {
       contractWh[c.interval]! += c.energyWh;
       contractedWh += c.energyWh;
-      addContracted(c.generator, c.interval, c.energyWh);
-      if (c.mode === 'direct') addContracted(c.user, c.interval, c.energyWh);
+      perMember.add(c.generator, c.interval, c.energyWh);
+      if (c.mode === 'direct') perMember.add(c.user, c.interval, c.energyWh);
     }
   }
   if (dealWh.some((wh, i) => wh !== contractWh[i])) energyBalanced = false;
@@ -162,7 +167,7 @@ export function checkInvariants(
   }
   for (const trader of traders) {
     const member = store.member(trader.signer.publicKey);
-    const list = perMember.get(keyString(trader.signer.publicKey));
+    const list = perMember.byName.get(keyString(trader.signer.publicKey));
     if (member === undefined || list === undefined) continue;
     const powerKw =
       member.role === 'generator' ? member.approvedKw.reduce((a, b) => a + b, 0) : member.maxLoadKw;

@@ -1,10 +1,9 @@
 import { toHex } from '../crypto/index.js';
 import { Prng } from '../kit/prng.js';
-import { keyBytes, keyString } from '../ledger/key-string.js';
 import { quoteCommitment } from './commitment.js';
 import { MarketDriver, type RecordedAction, type Signer, signerFromSeed } from './driver.js';
 import { initMarket } from './executor.js';
-import { checkInvariants } from './invariants.js';
+import { checkInvariants, ParticipantEnergy } from './invariants.js';
 import { MemoryState } from './memory-state.js';
 import { MARKET_PARAMETER_DEFAULTS } from './parameters.js';
 import type { MarketConfig, Project, Quotation, TradingMode } from './records.js';
@@ -394,21 +393,15 @@ function scheduledByParticipant(
   cycleId: string,
   intervals: number,
 ): Map<string, number[]> {
-  const byName = new Map<string, number[]>();
-  const add = (member: Uint8Array, interval: number, wh: number) => {
-    const name = keyString(member);
-    let list = byName.get(name);
-    if (list === undefined) byName.set(name, (list = new Array<number>(intervals).fill(0)));
-    list[interval]! += wh;
-  };
+  const energy = new ParticipantEnergy(intervals);
   for (let interval = 0; interval < intervals; interval++) {
     for (const deal of store.deals(cycleId, interval)) {
       if (deal.energyWh === 0) continue;
-      add(deal.seller, interval, deal.energyWh);
-      if (deal.mode === 'direct') add(deal.buyer, interval, deal.energyWh);
+      energy.add(deal.seller, interval, deal.energyWh);
+      if (deal.mode === 'direct') energy.add(deal.buyer, interval, deal.energyWh);
     }
   }
-  return new Map([...byName].map(([name, list]) => [toHex(keyBytes(name)), list]));
+  return energy.byHex();
 }
 
 /** Traders that sign their contracts accept every contract waiting for them, in one batch each. */

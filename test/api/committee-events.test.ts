@@ -5,13 +5,13 @@ import type { Committee } from '../../src/consensus/interface.js';
 import { ed25519KeyPairFromSeed } from '../../src/crypto/ed25519.js';
 import { sha256, toHex } from '../../src/crypto/hash.js';
 import { ed25519Scheme } from '../../src/crypto/scheme.js';
-import { genesisChain } from '../../src/ledger/chain-state.js';
 import { decodeSignedTransaction } from '../../src/ledger/signed-transaction.js';
 import type { StoredBlock } from '../../src/ledger/store.js';
 import { encodeTransaction, signTransaction } from '../../src/ledger/transaction.js';
-import { committeeGenesisEntry } from '../../src/roles/committee-state.js';
 import { ROLES_HANDOVER, signHandoverVote } from '../../src/roles/handover.js';
 import { handoverApplication } from '../../src/roles/handover-application.js';
+
+import { committeeChain } from './committee-chain.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -23,17 +23,7 @@ describe('committee events', () => {
       epoch: 0,
       members: keys.slice(0, 4).map((k, index) => ({ index, publicKey: k.publicKey })),
     };
-    const chain = genesisChain(
-      {
-        chainId: 'events',
-        shardId: 0,
-        scheme: 'ed25519-sha256',
-        genesisTimeMs: 0,
-        initialState: [committeeGenesisEntry(committee)],
-      },
-      handoverApplication,
-    );
-    const store = { getState: (key: Uint8Array) => chain.view().getState(key) };
+    const { chain, store } = committeeChain(committee, handoverApplication);
     const events = committeeEvents({ store } as never);
     const relay = ed25519Scheme.signer(sha256(enc('relay')));
     let nonce = 0n;

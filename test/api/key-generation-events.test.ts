@@ -5,13 +5,13 @@ import type { Committee } from '../../src/consensus/interface.js';
 import { ed25519KeyPairFromSeed } from '../../src/crypto/ed25519.js';
 import { sha256 } from '../../src/crypto/hash.js';
 import { ed25519Scheme } from '../../src/crypto/scheme.js';
-import { genesisChain } from '../../src/ledger/chain-state.js';
 import { decodeSignedTransaction, type SignedTransaction } from '../../src/ledger/signed-transaction.js';
 import type { StoredBlock } from '../../src/ledger/store.js';
 import { encodeTransaction, signTransaction } from '../../src/ledger/transaction.js';
-import { committeeGenesisEntry } from '../../src/roles/committee-state.js';
 import { dkgApplication } from '../../src/roles/dkg-application.js';
 import { DKG_OPEN, encodeOpen } from '../../src/roles/dkg-records.js';
+
+import { committeeChain } from './committee-chain.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -25,17 +25,7 @@ describe('key-generation events', () => {
         publicKey: ed25519KeyPairFromSeed(sha256(enc(`member ${index}`))).publicKey,
       })),
     };
-    const chain = genesisChain(
-      {
-        chainId: 'events',
-        shardId: 0,
-        scheme: 'ed25519-sha256',
-        genesisTimeMs: 0,
-        initialState: [committeeGenesisEntry(committee)],
-      },
-      dkgApplication,
-    );
-    const store = { getState: (key: Uint8Array) => chain.view().getState(key) };
+    const { chain, store } = committeeChain(committee, dkgApplication);
     const events = keyGenerationEvents({ store } as never);
     const opener = ed25519Scheme.signer(sha256(enc('operator')));
     const open: SignedTransaction = decodeSignedTransaction(
