@@ -163,13 +163,15 @@ export class SimExecution {
   report(honest: readonly number[]): ExecutionReport {
     const finals = honest.map((i) => this.lastBlock.get(i) ?? { height: 0, stateRoot: 'genesis' });
     // Every decision is a block, one without transactions too, so when the run stops a validator
-    // may be a few such blocks short of the others: it agrees if it lacks nothing else. Its state
-    // root still has to match (an empty block can run due application work).
+    // may be a few such blocks short of the others: it agrees if it lacks nothing that succeeded
+    // (a block of only refused transactions, a resent copy, is such a block). Its state root
+    // still has to match, which is what catches a refusal or due application work that changed
+    // the state.
     const top = Math.max(0, ...finals.map((f) => f.height));
     const onlyEmptyAbove = (height: number) => {
       for (let h = height + 1; h <= top; h++) {
         const block = this.canonical.get(h);
-        if (block === undefined || block.ok + block.refused > 0) return false;
+        if (block === undefined || block.ok > 0) return false;
       }
       return true;
     };
