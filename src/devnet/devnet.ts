@@ -50,6 +50,11 @@ export interface NetworkLayout {
   readonly sharding?: ShardingGenesisJson;
   /** How validators are scored (weights, carry, cycle length); defaults when absent. */
   readonly credit?: CreditGenesisJson;
+  /**
+   * The committee is re-elected every cycle: its cycle and key phases, and how many standby
+   * nodes follow the chain (folders `validator-<n>` … after the validators', with no coin share).
+   */
+  readonly handover?: { readonly cycleMs: number; readonly keyPhaseMs: number; readonly standby: number };
 }
 
 /**
@@ -60,11 +65,18 @@ export interface NetworkLayout {
  */
 export function createNetworkFiles(layout: NetworkLayout): GenesisFile {
   const n = layout.validators;
-  const seeds = layout.seeds ?? Array.from({ length: n }, () => new Uint8Array(randomBytes(32)));
+  const total = n + (layout.handover?.standby ?? 0);
+  const seeds = layout.seeds ?? Array.from({ length: total }, () => new Uint8Array(randomBytes(32)));
   const consensus = layout.consensus ?? 'dag';
   const deal =
     consensus === 'dag' ? dealCoinKeys(n, maxFaulty(n) + 1, new Uint8Array(randomBytes(32))) : null;
   const hostOf = (index: number) => layout.hosts?.[index] ?? layout.host;
+  const nodes = seeds.slice(0, total).map((seed, index) => ({
+    index,
+    publicKey: toHex(ed25519Scheme.publicKeyFromSeed(seed)),
+    address: `/ip4/${hostOf(index)}/tcp/${layout.p2pBasePort + index}`,
+    api: `http://${hostOf(index)}:${layout.apiBasePort + index}`,
+  }));
   const genesis: GenesisFile = {
     version: 1,
     consensus,
@@ -72,25 +84,29 @@ export function createNetworkFiles(layout: NetworkLayout): GenesisFile {
     shardId: layout.shardId ?? 0,
     scheme: 'ed25519-sha256',
     genesisTimeMs: layout.genesisTimeMs,
-    validators: seeds.map((seed, index) => ({
-      index,
-      publicKey: toHex(ed25519Scheme.publicKeyFromSeed(seed)),
-      address: `/ip4/${hostOf(index)}/tcp/${layout.p2pBasePort + index}`,
-      api: `http://${hostOf(index)}:${layout.apiBasePort + index}`,
-    })),
+    validators: nodes.slice(0, n),
     ...(deal === null ? {} : { coin: coinPublicKeysToJson(deal.publicKeys) }),
     ...(layout.market === undefined ? {} : { market: layout.market }),
     ...(layout.grid === undefined ? {} : { grid: layout.grid }),
     ...(layout.zones === undefined ? {} : { zones: layout.zones }),
     ...(layout.sharding === undefined ? {} : { sharding: layout.sharding }),
     ...(layout.credit === undefined ? {} : { credit: layout.credit }),
+    ...(layout.handover === undefined
+      ? {}
+      : {
+          handover: {
+            cycleMs: layout.handover.cycleMs,
+            keyPhaseMs: layout.handover.keyPhaseMs,
+            standby: nodes.slice(n),
+          },
+        }),
   };
   // Checked as a node will read it, before anything is written: a bad market or grid is a typed
   // BAD_GENESIS here, not a folder of files no node can start from.
   parseGenesis(genesis);
   mkdirSync(layout.dir, { recursive: true });
   writeFileSync(join(layout.dir, 'genesis.json'), `${JSON.stringify(genesis, null, 2)}\n`);
-  seeds.forEach((seed, index) => {
+  seeds.slice(0, total).forEach((seed, index) => {
     const folder = join(layout.dir, `validator-${index}`);
     mkdirSync(folder, { recursive: true });
     writeFileSync(
@@ -98,7 +114,9 @@ export function createNetworkFiles(layout: NetworkLayout): GenesisFile {
       JSON.stringify(encryptKeystore(seed, 'ed25519-sha256', layout.password, layout.scryptCost)),
       { mode: 0o600 },
     );
-    if (deal !== null) {
+    // A standby node holds no share of the genesis coin: its keys come from key generation.
+    const dealt = deal !== null && index < n;
+    if (dealt) {
       writeFileSync(
         join(folder, 'coin-share.json'),
         JSON.stringify(
@@ -123,7 +141,7 @@ export function createNetworkFiles(layout: NetworkLayout): GenesisFile {
           listen: [`/ip4/${hostOf(index)}/tcp/${layout.p2pBasePort + index}`],
           api: { host: hostOf(index), port: layout.apiBasePort + index },
           keystore: 'keystore.json',
-          ...(deal === null ? {} : { coinShare: 'coin-share.json' }),
+          ...(dealt ? { coinShare: 'coin-share.json' } : {}),
           ...(layout.passwordFile === undefined ? {} : { passwordFile: layout.passwordFile }),
         },
         null,

@@ -7,6 +7,7 @@ import { type Application, ApplicationRouter, keyValueApplication } from '../led
 import type { StateEntry } from '../ledger/genesis.js';
 import type { KeyValueState } from '../ledger/state-interface.js';
 import { dkgApplication } from '../roles/dkg-application.js';
+import { handoverApplication } from '../roles/handover-application.js';
 import { rolesApplication } from '../roles/evidence-application.js';
 import { pluginsFromConfig } from './executor.js';
 import { GridSecurityChecker } from './grid-security.js';
@@ -66,6 +67,7 @@ export function chainApplication(highs: Highs, extra: readonly Application[] = [
     rootApplication,
     rolesApplication,
     dkgApplication,
+    handoverApplication,
     ...extra,
   ]);
 }

@@ -15,6 +15,7 @@ import { committeeGenesisEntry } from '../roles/committee-state.js';
 import { type Zone, ZoneMap } from '../sharding/index.js';
 import { NodeError } from './errors.js';
 import { type CreditGenesisJson, creditRulesOf } from './genesis-credit.js';
+import { checkHandoverGenesis, type HandoverGenesisJson, handoverGenesisState } from './genesis-handover.js';
 import { checkShardingGenesis, type ShardingGenesisJson, shardingGenesisState } from './genesis-sharding.js';
 
 /**
@@ -71,6 +72,11 @@ export interface GenesisFile {
   readonly sharding?: ShardingGenesisJson;
   /** How validators are scored (genesis-credit.ts): weights, carry, cycle length; defaults when absent. */
   readonly credit?: CreditGenesisJson;
+  /**
+   * The committee is re-elected every cycle (genesis-handover.ts): the cycle, the key-generation
+   * phases and the standby nodes. Absent: the genesis committee is fixed.
+   */
+  readonly handover?: HandoverGenesisJson;
 }
 
 /** Keys are hex in JSON; `subsidyAccount` may be left out (the well-known default account). */
@@ -137,6 +143,8 @@ export function parseGenesis(json: unknown): GenesisFile {
   if (typeof g !== 'object' || g === null) throw bad('not a JSON object');
   if (g.version !== 1) throw bad(`unsupported version ${String(g.version)}`);
   if (g.scheme !== 'ed25519-sha256') throw bad('the consensus committee needs scheme ed25519-sha256');
+  // Before block 0 is built from it.
+  checkHandoverGenesis(g);
   try {
     validateChainParameters(chainParametersOf(g as GenesisFile));
   } catch (error) {
@@ -239,6 +247,7 @@ export function chainParametersOf(genesis: GenesisFile): ChainParameters {
     ...(genesis.sharding === undefined
       ? []
       : shardingGenesisState(checkShardingGenesis(genesis.sharding, genesis.shardId), genesis.genesisTimeMs)),
+    ...(genesis.handover === undefined ? [] : handoverGenesisState(genesis.handover, genesis.genesisTimeMs)),
   ].sort((a, b) => compareBytes(a.key, b.key));
   const grid = entries.find((e) => compareBytes(e.key, GRID_STATE_KEY) === 0);
   if (grid !== undefined && grid.value.length > MAX_GRID_DOCUMENT_BYTES) {

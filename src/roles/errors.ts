@@ -3,6 +3,8 @@ import { GridShardError } from '../errors.js';
 export type RolesErrorCode =
   /** The chain's state holds no committee (a chain made before genesis recorded it). */
   | 'NO_COMMITTEE'
+  /** A handover vote on a chain whose genesis sets no handover cycle (its committee is fixed). */
+  | 'NO_HANDOVER'
   /** Equivocation evidence that does not prove two signed, conflicting headers of one member. */
   | 'BAD_EVIDENCE'
   /** The member is suspended already: the first proof stands. */

@@ -58,6 +58,9 @@ export const handoverApplication: Application = {
     const committee = readCommittee(state);
     if (committee === null)
       throw new RolesError('NO_COMMITTEE', 'this chain’s genesis recorded no committee', {});
+    // A chain whose genesis sets no cycle keeps its committee: its nodes run one epoch only.
+    if (readHandoverCycle(state) === null)
+      throw new RolesError('NO_HANDOVER', 'this chain’s genesis sets no handover cycle', {});
     const vote = decodeHandoverVote(tx.payload);
     checkVote(committee, vote, context);
     const pending = readPending(state);

@@ -30,6 +30,7 @@ import {
 } from '../../src/roles/evidence-application.js';
 import {
   encodeHandoverVote,
+  HANDOVER_CYCLE_KEY,
   handoverCycleEntry,
   handoverSigningBytes,
   ROLES_HANDOVER,
@@ -53,10 +54,20 @@ const next = [keys[0]!, keys[1]!, keys[2]!, keys[4]!].map((k) => k.publicKey);
 const relay = ed25519Scheme.signer(sha256(enc('anyone relays')));
 let nonce = 0n;
 
-function chain(initial = [committeeGenesisEntry(committee)]): ChainState {
+/** A chain that hands over (a cycle of a day, so no vote is late), unless `initial` sets its own cycle. */
+function chain(initial = [committeeGenesisEntry(committee)], cycle = true): ChainState {
   nonce = 0n;
+  const hasCycle = initial.some((e) => Buffer.compare(e.key, HANDOVER_CYCLE_KEY) === 0);
+  const entries =
+    hasCycle || !cycle ? initial : [...initial, handoverCycleEntry({ startMs: 0, cycleMs: 86_400_000 })];
   return genesisChain(
-    { chainId: CHAIN, shardId: 2, scheme: 'ed25519-sha256', genesisTimeMs: 0, initialState: initial },
+    {
+      chainId: CHAIN,
+      shardId: 2,
+      scheme: 'ed25519-sha256',
+      genesisTimeMs: 0,
+      initialState: entries.sort((a, b) => Buffer.compare(a.key, b.key)),
+    },
     new ApplicationRouter([rolesApplication, handoverApplication]),
   );
 }
@@ -124,6 +135,16 @@ describe('committee handover on the chain', () => {
     assert.equal(committeeOf(state).epoch, 0, 'two votes for each list: no quorum for either');
     state.execute([vote(2)], { timestampMs: 20 });
     assert.equal(committeeOf(state).epoch, 0, 'member 2 voted already: its second vote is refused');
+  });
+
+  it('refuses every vote on a chain whose genesis sets no handover cycle', () => {
+    const state = chain([committeeGenesisEntry(committee)], false);
+    const block = state.execute([vote(0), vote(1), vote(2)], { timestampMs: 10 });
+    assert.deepEqual(
+      block.receipts.map((r) => r.code),
+      ['NO_HANDOVER', 'NO_HANDOVER', 'NO_HANDOVER'],
+    );
+    assert.equal(committeeOf(state).epoch, 0);
   });
 
   it('refuses votes that are not a member’s signed vote for the next epoch', () => {
@@ -262,7 +283,11 @@ describe('committee handover on the chain', () => {
     assert.equal(state.nextDueMs(), 6000);
     state.execute([vote(0), vote(1), vote(2)], { timestampMs: 6100 });
     assert.equal(state.nextDueMs(), 11_100, 'epoch 1 is due a cycle after it began');
-    assert.equal(chain().nextDueMs(), null, 'no cycle in genesis: nothing due');
+    assert.equal(
+      chain([committeeGenesisEntry(committee)], false).nextDueMs(),
+      null,
+      'no cycle in genesis: nothing due',
+    );
   });
 
   describe('with key generation', () => {

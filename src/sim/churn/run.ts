@@ -57,7 +57,7 @@ import { drawFaultPlan, faultsEndMs } from '../faults.js';
 import { type Network, PlanNetwork } from '../network.js';
 import { admitAndPropose } from '../proposing.js';
 import { ByzantineCore, type Strategy, strategyFor } from '../strategies.js';
-import { type ChurnElection, electNext } from './election.js';
+import { type HandoverElection, electNext } from '../../roles/election.js';
 import { epochSafetyProblems } from './epoch-checks.js';
 import type { ChurnOptions, ChurnResult } from './types.js';
 
@@ -144,7 +144,7 @@ class ChurnSimulation {
   private divergences = 0;
   private readonly problems: string[] = [];
   /** Per epoch from 1: the election its predecessor's members vote for. */
-  private readonly elections = new Map<number, ChurnElection & { height: number }>();
+  private readonly elections = new Map<number, HandoverElection & { height: number }>();
   private credit = new Map<number, number>();
   private readonly votes = new Map<string, { bytes: Uint8Array; sentAtMs: number }>();
   private readonly voteNonces: bigint[];
@@ -593,7 +593,7 @@ class ChurnSimulation {
   }
 
   /** Each Byzantine member of the epoch votes, through an honest member, to keep itself and drop an honest one. */
-  private byzantineVote(committee: Committee, epoch: number, election: ChurnElection): void {
+  private byzantineVote(committee: Committee, epoch: number, election: HandoverElection): void {
     const members = committee.members.map((m) => this.addressOfKey.get(toHex(m.publicKey))!);
     for (const faulty of this.faultyNodes) {
       const index = members.indexOf(faulty);
@@ -662,7 +662,7 @@ class ChurnSimulation {
     }
   }
 
-  private electionFor(epoch: number, committee: Committee, height: number): ChurnElection {
+  private electionFor(epoch: number, committee: Committee, height: number): HandoverElection {
     const known = this.elections.get(epoch + 1);
     if (known !== undefined) return known;
     const members = committee.members.map((m) => this.addressOfKey.get(toHex(m.publicKey))!);

@@ -1,12 +1,13 @@
-import type { Committee } from '../../consensus/interface.js';
-import type { ExecutedBlock } from '../../ledger/chain-state.js';
-import { CREDIT_SCALE, carryCredit, creditScores } from '../../sharding/credit.js';
-import { type Election, electRoles } from '../../sharding/credit-election.js';
-import { acknowledgedVertices, type OrderedVertex, orderedVertexOf } from '../../sharding/credit-evidence.js';
-import { decodeBlockEvidence } from '../../validator/evidence.js';
+import type { Committee } from '../consensus/interface.js';
+import type { BlockHeader } from '../ledger/block.js';
+import { CREDIT_SCALE, carryCredit, creditScores } from '../sharding/credit.js';
+import { type Election, electRoles } from '../sharding/credit-election.js';
+import { acknowledgedVertices, type OrderedVertex, orderedVertexOf } from '../sharding/credit-evidence.js';
+import { decodeBlockEvidence } from '../validator/evidence.js';
 
 /**
- * The churn simulator's election, a pure function of the chain. Each member's score for an epoch is
+ * The election at a committee handover, a pure function of the chain (the churn simulator and the
+ * node both run it). Each member's score for an epoch is
  * the node's credit audit applied to the epoch's blocks (`creditScores` with the default weights,
  * docs/ROLES.md): its acknowledgements of others' vertices, its own vertices certified and ordered,
  * its coin shares, less its missed rounds and missed acknowledgements, over the epoch's rounds
@@ -19,7 +20,7 @@ import { decodeBlockEvidence } from '../../validator/evidence.js';
  * suspensions (by key), passed in.
  */
 export function epochScores(
-  blocks: readonly ExecutedBlock[],
+  blocks: readonly { readonly header: Pick<BlockHeader, 'evidence'> }[],
   committee: Committee,
   members: readonly number[],
 ): Map<number, number> {
@@ -56,7 +57,7 @@ export function epochScores(
   return new Map(members.map((node, i) => [node, scores.get(i) ?? 0]));
 }
 
-export interface ChurnElection {
+export interface HandoverElection {
   readonly credit: Map<number, number>;
   readonly election: Election;
 }
@@ -64,13 +65,13 @@ export interface ChurnElection {
 /** The next committee (node ids by committee index) from the epoch's blocks and the credit before it. */
 export function electNext(
   previousCredit: ReadonlyMap<number, number>,
-  blocks: readonly ExecutedBlock[],
+  blocks: readonly { readonly header: Pick<BlockHeader, 'evidence'> }[],
   committee: Committee,
   members: readonly number[],
   nodes: number,
   /** Nodes the chain suspended for equivocation: score 0, out of every role. */
   suspended: ReadonlySet<number> = new Set(),
-): ChurnElection {
+): HandoverElection {
   const scores = epochScores(blocks, committee, members);
   // A node never scored starts at half the scale, as the node's credit does.
   const before = new Map(previousCredit);
