@@ -7,8 +7,8 @@ import { type Application, ApplicationRouter, keyValueApplication } from '../led
 import type { StateEntry } from '../ledger/genesis.js';
 import type { KeyValueState } from '../ledger/state-interface.js';
 import { dkgApplication } from '../roles/dkg-application.js';
-import { handoverApplication } from '../roles/handover-application.js';
 import { rolesApplication } from '../roles/evidence-application.js';
+import { handoverApplication } from '../roles/handover-application.js';
 import { pluginsFromConfig } from './executor.js';
 import { GridSecurityChecker } from './grid-security.js';
 import type { MarketPlugins } from './handler-context.js';

@@ -30,6 +30,7 @@ import {
   DkgPhase,
   readDealing,
 } from '../../roles/dkg-records.js';
+import { electNext, type HandoverElection } from '../../roles/election.js';
 import { EquivocationReporter } from '../../roles/equivocation-reporter.js';
 import { keySuspensionKey, rolesApplication } from '../../roles/evidence-application.js';
 import {
@@ -57,7 +58,6 @@ import { drawFaultPlan, faultsEndMs } from '../faults.js';
 import { type Network, PlanNetwork } from '../network.js';
 import { admitAndPropose } from '../proposing.js';
 import { ByzantineCore, type Strategy, strategyFor } from '../strategies.js';
-import { type HandoverElection, electNext } from '../../roles/election.js';
 import { epochSafetyProblems } from './epoch-checks.js';
 import type { ChurnOptions, ChurnResult } from './types.js';
 
