@@ -29,10 +29,11 @@ export type StreamLimits = Pick<
 
 /**
  * One fan-out for every server-sent event stream: a single `block` listener on the node, each
- * event serialised once and written to every stream. Streams are capped per client address and
- * in total. A stream whose reader falls behind (write() returns false) gets a bounded queue of
- * its own; past that bound it is disconnected, so a slow reader costs a bounded amount of memory
- * and never slows the others.
+ * event serialised once and written to every stream. Events known only once some asynchronous
+ * work ends (a cycle's credit audit) go out the same way, through `publishEvent`. Streams are
+ * capped per client address and in total. A stream whose reader falls behind (write() returns
+ * false) gets a bounded queue of its own; past that bound it is disconnected, so a slow reader
+ * costs a bounded amount of memory and never slows the others.
  */
 export class EventHub {
   private readonly streams = new Set<Stream>();
@@ -73,6 +74,15 @@ export class EventHub {
 
   publish(chunk: string): void {
     for (const stream of this.streams) this.send(stream, chunk);
+  }
+
+  /**
+   * Sends one event that no block listener formats: one that is known only later, when work
+   * started by a block ends (a cycle's credit audit). Same queues and bounds as a block's.
+   */
+  publishEvent(name: string, data: unknown): void {
+    if (this.streams.size === 0) return;
+    this.publish(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
   /** Ends every stream (the server is closing). */

@@ -1,8 +1,7 @@
 import { toHex } from '../crypto/hash.js';
 import type { StoredBlock } from '../ledger/store.js';
 import { storeAuditChain } from '../node/credit-audit.js';
-import { CreditWatch } from '../node/credit-watch.js';
-import { committeeOf } from '../node/genesis-file.js';
+import type { CreditWatch } from '../node/credit-watch.js';
 import { readCommittee } from '../roles/committee-state.js';
 import { dkgStatus } from '../roles/dkg-outcome.js';
 import { currentDkgSession } from '../roles/dkg-records.js';
@@ -16,12 +15,12 @@ import type { RouteServer } from './route-server.js';
 
 /**
  * `GET /api/v1/roles`: the committee's nodes with their credit, audited by this node from its own
- * chain. Every member is a verification node while the committee is the one genesis fixed.
+ * chain by `watch` (null on a PBFT chain, which has no credit; credit-events.ts). Every member is a
+ * verification node while the committee is the one genesis fixed.
  */
-export function registerRolesRoutes(server: RouteServer, node: ApiNode): void {
+export function registerRolesRoutes(server: RouteServer, node: ApiNode, watch: CreditWatch | null): void {
   const { genesis } = node;
   const state = { get: (key: Uint8Array) => node.store.getState(key) };
-  const watch = genesis.consensus === 'pbft' ? null : new CreditWatch(committeeOf(genesis), genesis);
 
   server.serve(ROUTES.roles, async (_request, reply) => {
     if (watch === null)

@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { operationKey, ROUTES } from '../routes/index.js';
 import { CommitRate, retryAfterSeconds } from './back-pressure.js';
 import { blockEvent, registerChainRoutes } from './chain-routes.js';
+import { creditEvent, creditWatchOf, followCredit } from './credit-events.js';
 import { ApiError } from './errors.js';
 import { EventHub, registerEventRoutes } from './events.js';
 import { registerGridRoutes } from './grid-routes.js';
@@ -169,7 +170,13 @@ export async function buildApi(node: ApiNode, options: ApiOptions): Promise<Fast
   registerMarketRoutes(server, node, now, sessions);
   registerGridRoutes(server, node);
   registerShardingRoutes(server, node, now);
-  registerRolesRoutes(server, node);
+  // Credit is audited as blocks close cycles, and each audited cycle is told to the event streams.
+  const credit = creditWatchOf(node, (cycle) => hub.publishEvent('credit', creditEvent(cycle, node)));
+  if (credit !== null) {
+    const unfollow = followCredit(node, credit);
+    app.addHook('onClose', async () => unfollow());
+  }
+  registerRolesRoutes(server, node, credit);
   server.serve(ROUTES.metrics, async (_request, reply) => {
     reply.type(node.metrics.registry.contentType);
     return node.metrics.registry.metrics();

@@ -72,6 +72,18 @@ export interface CycleAudit {
   readonly suspended: readonly number[];
 }
 
+/**
+ * One cycle as the ledger stands right after auditing it: the audit, and every member's running
+ * credit and suspension through that cycle (a later cycle's audit moves them on).
+ */
+export interface AuditedCycle {
+  readonly audit: CycleAudit;
+  /** Running credit per member, in committee order (as `scores`). */
+  readonly credit: readonly number[];
+  /** Members proven to have equivocated in this cycle or an earlier one. */
+  readonly suspended: readonly number[];
+}
+
 /** The first height whose block time is at or after `timeMs` (head + 1 when none is). */
 async function firstBlockAtOrAfter(chain: AuditChain, timeMs: number): Promise<number> {
   let low = 1;
@@ -276,9 +288,14 @@ export class CreditLedger {
    * `maxCycles` of them (a caller answering a request bounds its work; the rest waits for the
    * next call); returns the newest audit. Cycles without a block of their own hold nothing to
    * score and are passed over at once, however many (a chain idle for a day, or one whose genesis
-   * time lies long before its first block).
+   * time lies long before its first block). `onAudited` hears of each cycle audited, in cycle
+   * order, once the ledger holds it; cycles passed over have no audit and are not told.
    */
-  async update(chain: AuditChain, maxCycles = Number.POSITIVE_INFINITY): Promise<CycleAudit | null> {
+  async update(
+    chain: AuditChain,
+    maxCycles = Number.POSITIVE_INFINITY,
+    onAudited?: (cycle: AuditedCycle) => void,
+  ): Promise<CycleAudit | null> {
     if (chain.head < 1) return this.latest;
     const closedThrough = cycleAt(this.clock, (await chain.block(chain.head)).timestampMs) - 1;
     this.closed = Math.max(this.closed, closedThrough + 1);
@@ -297,6 +314,11 @@ export class CreditLedger {
       for (const member of audit.suspended) this.suspended.add(member);
       const scores = audit.scored ? new Map(audit.scores.map((score, i) => [i, score] as const)) : new Map();
       this.credit = carryCredit(this.credit, { scores, suspended: this.suspended }, this.carry);
+      onAudited?.({
+        audit,
+        credit: this.committee.members.map((m) => this.creditOf(m.index)),
+        suspended: this.suspendedMembers,
+      });
     }
     return this.latest;
   }

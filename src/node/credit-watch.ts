@@ -1,5 +1,11 @@
 import type { Committee } from '../consensus/interface.js';
-import { type AuditChain, CreditLedger, type CycleAudit, type CycleClock } from './credit-audit.js';
+import {
+  type AuditChain,
+  type AuditedCycle,
+  CreditLedger,
+  type CycleAudit,
+  type CycleClock,
+} from './credit-audit.js';
 import { type CreditRules, creditRulesOf } from './genesis-credit.js';
 import type { GenesisFile } from './genesis-file.js';
 
@@ -12,7 +18,8 @@ const LOOK_WAIT_MS = 2_000;
  * A node's running view of its committee's credit: audits each closed cycle once, from the node's
  * own chain, and answers with what it has audited. One look runs at a time, so two requests never
  * audit one cycle twice; a look that fails (a block missing from the store) is tried again by the
- * next request.
+ * next one. Looks start from requests and, on a node that follows its chain, from new blocks
+ * (`catchUp`); `onAudited` hears of every cycle audited, whoever started the look.
  */
 export class CreditWatch {
   readonly ledger: CreditLedger;
@@ -24,6 +31,7 @@ export class CreditWatch {
   constructor(
     readonly committee: Committee,
     genesis: Pick<GenesisFile, 'genesisTimeMs' | 'sharding' | 'credit'>,
+    private readonly onAudited?: (cycle: AuditedCycle) => void,
   ) {
     this.rules = creditRulesOf(genesis.credit, genesis.sharding?.cycleMs);
     this.clock = { genesisTimeMs: genesis.genesisTimeMs, cycleMs: this.rules.cycleMs };
@@ -35,8 +43,29 @@ export class CreditWatch {
    * with what is audited by then, and the look goes on in the background for the next one.
    */
   async look(chain: () => AuditChain, waitMs = LOOK_WAIT_MS): Promise<CycleAudit | null> {
-    // Settles, never rejects: a look that fails while nobody waits must not go unhandled.
-    this.pending ??= this.ledger.update(chain(), CYCLES_PER_LOOK).then(
+    const running = this.catchUp(chain);
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), waitMs);
+      timer.unref?.();
+    });
+    try {
+      const outcome = await Promise.race([running, waited]);
+      if (outcome !== null && outcome.failed !== null) throw outcome.failed;
+    } finally {
+      clearTimeout(timer);
+    }
+    return this.ledger.last;
+  }
+
+  /**
+   * Starts a look unless one is running, and gives the running one. It settles once the look ends
+   * and never rejects: a look that fails while nobody waits must not go unhandled.
+   */
+  catchUp(chain: () => AuditChain): Promise<{ failed: unknown }> {
+    // Async, so that a chain view that cannot be taken fails the look instead of the caller.
+    const run = async () => this.ledger.update(chain(), CYCLES_PER_LOOK, this.onAudited);
+    this.pending ??= run().then(
       () => {
         this.pending = null;
         return { failed: null };
@@ -46,17 +75,6 @@ export class CreditWatch {
         return { failed: error };
       },
     );
-    let timer: NodeJS.Timeout | undefined;
-    const waited = new Promise<null>((resolve) => {
-      timer = setTimeout(() => resolve(null), waitMs);
-      timer.unref?.();
-    });
-    try {
-      const outcome = await Promise.race([this.pending, waited]);
-      if (outcome !== null && outcome.failed !== null) throw outcome.failed;
-    } finally {
-      clearTimeout(timer);
-    }
-    return this.ledger.last;
+    return this.pending;
   }
 }

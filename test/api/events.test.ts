@@ -57,9 +57,9 @@ describe('API event streams: capped, one shared listener, slow readers dropped',
     port = Number(new URL(await t.api.listen({ host: '127.0.0.1', port: 0 })).port);
   });
   after(() => t.close());
-  // The API holds one block listener of its own (the commit rate that sets Retry-After); the rest
-  // are the event streams'.
-  const streamListeners = () => t.node.listenerCount('block') - 1;
+  // The API holds block listeners of its own (the commit rate that sets Retry-After, the credit
+  // audit); the rest are the event streams'.
+  const streamListeners = () => t.node.listenerCount('block') - 2;
 
   it('caps streams per address (429) and in total (503), with one block listener for all', async () => {
     const first = await Promise.all([1, 2, 3].map(() => stream(port, '127.0.0.1')));
@@ -158,6 +158,37 @@ describe('API event streams: capped, one shared listener, slow readers dropped',
     for (const chunk of ['eeee', 'ffff', 'gggg']) hub.publish(chunk);
     assert.equal(destroyed, true, 'past 10 queued bytes the stream is dropped');
     assert.equal(hub.size, 0);
+    detach();
+  });
+
+  it('sends an event known after its block as a named event with JSON data, queued like the rest', () => {
+    const drains: (() => void)[] = [];
+    const hub = new EventHub(
+      { on: () => undefined, off: () => undefined },
+      {
+        eventStreamsPerClient: 1,
+        eventStreams: 1,
+        eventStreamBufferBytes: 1024,
+        eventStreamHeartbeatMs: 60_000,
+      },
+      () => '',
+    );
+    const written: string[] = [];
+    let accept = false;
+    const detach = hub.attach('client', {
+      write: (chunk) => {
+        written.push(chunk);
+        return accept;
+      },
+      once: (_event, listener) => drains.push(listener),
+      destroy: () => {},
+    });
+    hub.publish('first');
+    hub.publishEvent('credit', { cycle: 2, scored: true });
+    assert.deepEqual(written, ['first'], 'held back while the sink is congested');
+    accept = true;
+    drains.shift()!();
+    assert.deepEqual(written, ['first', 'event: credit\ndata: {"cycle":2,"scored":true}\n\n']);
     detach();
   });
 });
