@@ -1,10 +1,12 @@
 import type { Committee } from '../../src/consensus/interface.js';
 import { genesisChain } from '../../src/ledger/chain-state.js';
 import { committeeGenesisEntry } from '../../src/roles/committee-state.js';
+import { handoverCycleEntry } from '../../src/roles/handover.js';
 
 /**
- * A chain `events` whose genesis holds `committee`, running `application`, and the store view an
- * event formatter reads (`{ store }` of an API node).
+ * A chain `events` whose genesis holds `committee` and a handover cycle (a day long, so nothing
+ * falls due in a test), running `application`, and the store view an event formatter reads
+ * (`{ store }` of an API node).
  */
 export function committeeChain(committee: Committee, application: Parameters<typeof genesisChain>[1]) {
   const chain = genesisChain(
@@ -13,7 +15,10 @@ export function committeeChain(committee: Committee, application: Parameters<typ
       shardId: 0,
       scheme: 'ed25519-sha256',
       genesisTimeMs: 0,
-      initialState: [committeeGenesisEntry(committee)],
+      initialState: [
+        committeeGenesisEntry(committee),
+        handoverCycleEntry({ startMs: 0, cycleMs: 86_400_000 }),
+      ].sort((a, b) => Buffer.compare(a.key, b.key)),
     },
     application,
   );
