@@ -1,5 +1,6 @@
 import { fromHex, toHex } from '../crypto/hash.js';
 import type { StoredBlock } from '../ledger/store.js';
+import { readCommittee } from '../roles/committee-state.js';
 import { ROUTES } from '../routes/index.js';
 import { decodeCommitProof } from '../sharding/index.js';
 import { headFields, stateAnswer, stateProofAnswer } from './committed-reads.js';
@@ -54,6 +55,9 @@ export function registerChainRoutes(server: RouteServer, node: ApiNode, gate: Pr
     shardId: node.genesis.shardId,
     validatorIndex: node.index,
     ...headFields(node.store.committed),
+    // The committee's epoch after the head: a node left behind at a boundary learns from its peers
+    // that the chain moved on (epoch-follower.ts).
+    epoch: readCommittee({ get: (key) => node.store.getState(key) })?.epoch ?? 0,
     consensusSequence: node.lastAppliedSequence,
     mempoolSize: node.mempool.size,
     peers: node.peers(),

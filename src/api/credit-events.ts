@@ -27,7 +27,10 @@ export function creditWatchOf(
   onAudited: (cycle: AuditedCycle) => void,
 ): CreditWatch | null {
   const { genesis } = node;
-  return genesis.consensus === 'pbft' ? null : new CreditWatch(committeeOf(genesis), genesis, onAudited);
+  // A chain whose committee hands over is scored per epoch by its elections (epoch-roles.ts): the
+  // cycle audit reads committee indices as the genesis committee's.
+  if (genesis.consensus === 'pbft' || genesis.handover !== undefined) return null;
+  return new CreditWatch(committeeOf(genesis), genesis, onAudited);
 }
 
 /**

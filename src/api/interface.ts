@@ -1,6 +1,7 @@
 import type { LedgerStore, StoredBlock } from '../ledger/store.js';
 import type { GenesisFile } from '../node/genesis-file.js';
 import type { NodeMetrics } from '../node/metrics.js';
+import type { HandoverElections } from '../roles/election.js';
 
 /**
  * What the API reads and calls on a node. A running GridShardNode is one; tests hand in the same
@@ -9,8 +10,18 @@ import type { NodeMetrics } from '../node/metrics.js';
 export interface ApiNode {
   readonly genesis: Pick<
     GenesisFile,
-    'chainId' | 'shardId' | 'validators' | 'zones' | 'sharding' | 'genesisTimeMs' | 'consensus' | 'credit'
+    | 'chainId'
+    | 'shardId'
+    | 'validators'
+    | 'zones'
+    | 'sharding'
+    | 'genesisTimeMs'
+    | 'consensus'
+    | 'credit'
+    | 'handover'
   >;
+  /** On a chain whose committee hands over: the elections, as the node computes them from its chain. */
+  readonly handover?: HandoverElections;
   /** A zone shard validator's cross-zone relay, which takes vote shares as a master. */
   readonly crossRelay?: { receiveShare(trade: string, share: string): boolean };
   /** A sharded system's master beacons from the root chain's coin (src/node/master-beacon.ts). */

@@ -9,6 +9,7 @@ import { readSuspension } from '../roles/evidence-application.js';
 import { readEpochStart } from '../roles/handover.js';
 import { ROUTES } from '../routes/index.js';
 import { CREDIT_SCALE } from '../sharding/index.js';
+import { epochRolesAnswer } from './epoch-roles.js';
 import type { ApiNode } from './interface.js';
 import { sendProblem } from './problem.js';
 import type { RouteServer } from './route-server.js';
@@ -23,6 +24,9 @@ export function registerRolesRoutes(server: RouteServer, node: ApiNode, watch: C
   const state = { get: (key: Uint8Array) => node.store.getState(key) };
 
   server.serve(ROUTES.roles, async (_request, reply) => {
+    // Across epochs credit is what each election scored (the cycles are the committees' epochs).
+    if (genesis.handover !== undefined && node.handover !== undefined)
+      return epochRolesAnswer(node, node.handover);
     if (watch === null)
       return sendProblem(
         reply,

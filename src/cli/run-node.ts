@@ -9,6 +9,8 @@ import { type ConfigOverrides, loadNodeConfig, readPassword } from '../node/conf
 import { DkgParticipant } from '../node/dkg-participant.js';
 import { NodeError } from '../node/errors.js';
 import { consensusOf, readGenesisFile } from '../node/genesis-file.js';
+import { chainNodesOf } from '../node/genesis-handover.js';
+import { HandoverVoter } from '../node/handover-voter.js';
 import { GridShardNode } from '../node/node.js';
 import { startSharding } from '../node/sharding-roles.js';
 import { EquivocationReporter } from '../roles/equivocation-reporter.js';
@@ -27,9 +29,11 @@ export async function runNode(configPath: string, overrides: ConfigOverrides, en
   const genesis = readGenesisFile(config.genesis);
   const password = readPassword(config, env);
   const { seed } = decryptKeystore(readJson(config.keystore, 'keystore'), password);
-  // Only the DAG has a coin; a PBFT validator signs with its keystore's key alone.
+  // Only the DAG has a coin; a PBFT validator signs with its keystore's key alone, and a standby
+  // node holds no share of the genesis coin (each committee it joins generates its keys).
+  const standby = config.validatorIndex !== undefined && config.validatorIndex >= genesis.validators.length;
   const coinSecretShare =
-    consensusOf(genesis) === 'dag'
+    consensusOf(genesis) === 'dag' && !standby
       ? decryptSecretFile(readJson(config.coinShare, 'coin share'), 'coin-share', password)
       : undefined;
   const log = pino({ level: config.logLevel, base: { validator: config.validatorIndex } });
@@ -58,7 +62,6 @@ export async function runNode(configPath: string, overrides: ConfigOverrides, en
   const keyGeneration = new DkgParticipant({
     chainId: genesis.chainId,
     shardId: genesis.shardId,
-    index: node.index,
     signingSeed: seed,
     dataDir: config.dataDir,
     state: () => {
@@ -72,9 +75,30 @@ export async function runNode(configPath: string, overrides: ConfigOverrides, en
       warn: (fields, message) => log.warn(fields, message),
     },
   });
+  const voter = node.epochs
+    ? new HandoverVoter({
+        chainId: genesis.chainId,
+        shardId: genesis.shardId,
+        nodes: chainNodesOf(genesis),
+        signingSeed: seed,
+        committed: () => {
+          const view = node.store.committed;
+          return { state: { get: (key) => view.getState(key) }, header: node.store.headBlockHeader };
+        },
+        readBlockHeader: async (height) => (await node.store.readBlock(height))?.header,
+        submit: (bytes) => node.submit(bytes),
+        now: () => Date.now(),
+        log: {
+          info: (fields, message) => log.info(fields, message),
+          warn: (fields, message) => log.warn(fields, message),
+        },
+      })
+    : null;
+  if (voter !== null) node.handover = voter;
   node.on('block', () => {
     reporter.check();
     keyGeneration.check();
+    voter?.check();
   });
   const api = await buildApi(node, {
     host: config.apiHost,

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CreditGenesisJson } from '../node/genesis-credit.js';
 import type { ConsensusName, GenesisFile, MarketConfigJson } from '../node/genesis-file.js';
+import { chainNodesOf } from '../node/genesis-handover.js';
 import { GridShardClient } from '../sdk/client.js';
-import { createNetworkFiles } from './devnet.js';
+import { createNetworkFiles, type NetworkLayout } from './devnet.js';
 import { Supervisor } from './supervisor.js';
 
 /**
@@ -51,6 +52,8 @@ export interface TestNetworkOptions {
   readonly connectionsPerClient?: number;
   /** Request timeout of the clients in `clients` (default 10 s). */
   readonly clientTimeoutMs?: number;
+  /** The committee is re-elected every cycle, with this many standby nodes (started with the validators). */
+  readonly handover?: NetworkLayout['handover'];
 }
 
 /** The command line from the sources, through tsx: for tests, which run the sources. */
@@ -91,9 +94,10 @@ export class TestNetwork {
       ...(options.market === undefined ? {} : { market: options.market }),
       ...(options.grid === undefined ? {} : { grid: options.grid }),
       ...(options.credit === undefined ? {} : { credit: options.credit }),
+      ...(options.handover === undefined ? {} : { handover: options.handover }),
     });
     writeFileSync(join(this.dir, 'password'), password, { mode: 0o600 });
-    this.apis = this.genesis.validators.map((v) => v.api);
+    this.apis = chainNodesOf(this.genesis).map((v) => v.api);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       GRIDSHARD_LOG_LEVEL: options.logLevel ?? 'warn',

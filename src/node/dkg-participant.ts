@@ -35,8 +35,6 @@ const RESEND_MS = 5_000;
 export interface DkgParticipantInit {
   readonly chainId: string;
   readonly shardId: number;
-  /** This validator's index in the committee, which is its member index in a session. */
-  readonly index: number;
   /** The validator's consensus seed: it signs the steps and opens the shares sealed to it. */
   readonly signingSeed: Uint8Array;
   /** Where the dealing entropy waits until its session closes. */
@@ -71,7 +69,6 @@ export interface DkgResult {
 export class DkgParticipant {
   private readonly relay;
   private readonly publicKey: Uint8Array;
-  private readonly key: DkgMemberKey;
   private nextNonce = 0n;
   private readonly sentAt = new Map<string, number>();
   /** Per session: the dealers this member complains against (the share check runs once). */
@@ -84,7 +81,6 @@ export class DkgParticipant {
       sha256(new TextEncoder().encode('gridshard/dkg-relay/v1'), init.signingSeed),
     );
     this.publicKey = ed25519KeyPairFromSeed(init.signingSeed).publicKey;
-    this.key = { chainId: init.chainId, member: init.index, seed: init.signingSeed };
   }
 
   /** The last session this validator saw close, with what it found. */
@@ -97,25 +93,27 @@ export class DkgParticipant {
     const state = this.init.state();
     const session = currentDkgSession(state);
     if (session === undefined) return;
-    const member = this.init.index;
-    const ours = session.members[member];
-    if (ours === undefined || !bytesEqual(ours, this.publicKey)) return;
+    // A session's members are the committee it generates keys for: the current one for an
+    // operator's session, the elected one (standby nodes elected in included) at a handover.
+    const member = session.members.findIndex((key) => bytesEqual(key, this.publicKey));
+    if (member < 0) return;
+    const key: DkgMemberKey = { chainId: this.init.chainId, member, seed: this.init.signingSeed };
     const idHex = toHex(session.id);
     if (session.phase === DkgPhase.deal) {
       if (readDealing(state, session.id, member) === undefined)
         this.send(state, `${idHex}/deal`, DKG_DEAL, () =>
-          dealingPayload(this.key, session, this.entropy(idHex, true)!),
+          dealingPayload(key, session, this.entropy(idHex, true)!),
         );
     } else if (session.phase === DkgPhase.complain) {
       let bad = this.bad.get(idHex);
       if (bad === undefined) {
-        bad = badDealers(state, session.id, this.key);
+        bad = badDealers(state, session.id, key);
         this.bad.set(idHex, bad);
       }
       for (const dealer of bad) {
         if (hasComplained(state, session.id, dealer, member)) continue;
         this.send(state, `${idHex}/complain/${dealer}`, DKG_COMPLAIN, () =>
-          complaintPayload(this.key, session, dealer),
+          complaintPayload(key, session, dealer),
         );
       }
     } else if (session.phase === DkgPhase.justify) {
@@ -131,23 +129,23 @@ export class DkgParticipant {
         }
         return;
       }
-      justificationPayloads(state, session.id, this.key, entropy).forEach((payload, i) => {
+      justificationPayloads(state, session.id, key, entropy).forEach((payload, i) => {
         this.send(state, `${idHex}/justify/${i}/${toHex(sha256(payload))}`, DKG_JUSTIFY, () => payload);
       });
     } else if (!this.finished.has(idHex)) {
       this.finished.add(idHex);
-      this.close(state, session, idHex);
+      this.close(state, session, idHex, key);
     }
   }
 
-  private close(state: ReadableState, session: DkgSession, idHex: string): void {
+  private close(state: ReadableState, session: DkgSession, idHex: string, key: DkgMemberKey): void {
     rmSync(this.entropyPath(idHex), { force: true });
     try {
       const outcome = dkgOutcome(state, session.id);
-      const share = memberSecretShare(state, session.id, this.key);
+      const share = memberSecretShare(state, session.id, key);
       const shareMatches = bytesEqual(
         verificationKeyOfShare(share),
-        outcome.publicKeys.verificationKeys[this.init.index]!,
+        outcome.publicKeys.verificationKeys[key.member]!,
       );
       this.latest = { session: idHex, qualified: outcome.qualified, shareMatches };
       this.init.log.info(

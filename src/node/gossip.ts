@@ -8,6 +8,7 @@ import {
   decodeBlockAnnouncement,
   decodeTxGossip,
   encodeBlockAnnouncement,
+  encodeTxGossip,
 } from '../network/gossip-messages.js';
 import type { GossipTopics, GridShardHost } from '../network/host.js';
 import { peerIdOf } from '../network/identity.js';
@@ -43,6 +44,12 @@ export class GossipTxRelay<Item = Uint8Array> {
       readonly committeeSize: number;
       readonly fallbackMs: number;
       readonly propose: (hash: string, item: Item, reason: ProposeReason) => void;
+      /**
+       * Where this node stands in the committee now, when that changes (a committee that hands
+       * over): its index (null while it orders nothing) and the committee's size, over `self` and
+       * `committeeSize`.
+       */
+      readonly place?: () => { readonly self: number | null; readonly committeeSize: number };
     },
   ) {}
 
@@ -56,7 +63,10 @@ export class GossipTxRelay<Item = Uint8Array> {
 
   received(hash: Uint8Array, item: Item, nowMs: number): void {
     const id = toHex(hash);
-    const { self, committeeSize, fallbackMs } = this.options;
+    const { fallbackMs } = this.options;
+    const { self, committeeSize } = this.options.place?.() ?? this.options;
+    // A node outside the committee leaves the transaction to the members, which received it too.
+    if (self === null) return;
     const designated = GossipTxRelay.designated(hash, committeeSize);
     if (designated === self) {
       this.options.propose(id, item, 'designated');
@@ -92,6 +102,8 @@ export interface GossipNode {
   readonly metrics: NodeMetrics;
   admit(bytes: Uint8Array): AdmittedTransaction;
   propose(admitted: AdmittedTransaction): void;
+  /** Across epochs: this node's index in the current committee (null: it orders nothing) and its size. */
+  committeePlace?(): { readonly self: number | null; readonly committeeSize: number };
   on(event: 'block', listener: (block: StoredBlock) => void): unknown;
   off(event: 'block', listener: (block: StoredBlock) => void): unknown;
 }
@@ -155,11 +167,13 @@ export class NodeGossip {
         init.node.metrics.gossipProposed.inc({ reason });
         init.node.propose(admitted);
       },
+      ...(init.node.committeePlace === undefined ? {} : { place: () => init.node.committeePlace!() }),
     });
     this.finality = new CommitFinality({
       ...init.finality,
       chainId: init.chain.chainId,
-      index: init.node.index,
+      // A standby node (past the genesis committee) collects proofs and signs none.
+      index: init.node.index < init.validatorKeys.length ? init.node.index : null,
       metrics: init.node.metrics,
       log: init.log,
       publish: (bytes) => {
@@ -250,6 +264,18 @@ export class NodeGossip {
    * it announces its latest block itself. An announcement names a
    * height; an observer fetches everything up to it, so covering the latest block covers the rest.
    */
+  /**
+   * Hands a client's transaction to the committee's members by gossip: a node that orders nothing
+   * this epoch (a standby) cannot propose it itself.
+   */
+  publishTransaction(bytes: Uint8Array): void {
+    this.init.host.services.pubsub
+      .publish(this.init.topics.tx, encodeTxGossip(bytes))
+      .catch((error: unknown) => {
+        this.init.log.warn({ error: String(error) }, 'gossiping a transaction failed');
+      });
+  }
+
   private blockWritten(block: StoredBlock): void {
     this.relay.committed(block.txHashes);
     this.finality.blockWritten(block);

@@ -1,3 +1,4 @@
+import type { CoinPublicKeys } from '../consensus/coin/index.js';
 import {
   type DagMessage,
   type DagValidatorInit,
@@ -24,6 +25,8 @@ export interface NodeProtocol<Message> {
     init: ValidatorInit,
     acceptsEntry: (entry: Uint8Array) => boolean,
     orderedThrough?: number,
+    /** An epoch's own coin keys (generated on the chain), instead of those genesis dealt. */
+    coin?: EpochCoin,
   ): ConsensusCore<Message>;
   /**
    * The last sequence a core restored from `snapshot` (none: a first start) can order again by
@@ -34,6 +37,12 @@ export interface NodeProtocol<Message> {
   /** Throws a CodecError on malformed bytes. */
   decode(bytes: Uint8Array): Message;
   isSignedStatement(message: Message): boolean;
+}
+
+/** One epoch's threshold coin as this member holds it: its secret share and everyone's verification keys. */
+export interface EpochCoin {
+  readonly secretShare: Uint8Array;
+  readonly publicKeys: CoinPublicKeys;
 }
 
 export interface ProtocolSettings {
@@ -50,7 +59,9 @@ export function nodeProtocolOf(genesis: GenesisFile, settings: ProtocolSettings)
   const name = consensusOf(genesis);
   if (name === 'pbft') return pbftNodeProtocol() as NodeProtocol<unknown>;
   const share = settings.coinSecretShare;
-  if (share === undefined) {
+  // A standby node of a chain that hands over holds no share of the genesis coin: each committee
+  // it is elected into generates its keys on the chain.
+  if (share === undefined && genesis.handover === undefined) {
     throw new NodeError('BAD_CONFIG', 'a DAG validator needs its coin share (config coinShare)', {});
   }
   return dagNodeProtocol(genesis, share, settings) as NodeProtocol<unknown>;
@@ -58,17 +69,20 @@ export function nodeProtocolOf(genesis: GenesisFile, settings: ProtocolSettings)
 
 function dagNodeProtocol(
   genesis: GenesisFile,
-  coinSecretShare: Uint8Array,
+  genesisShare: Uint8Array | undefined,
   settings: ProtocolSettings,
 ): NodeProtocol<DagMessage> {
-  const coinPublicKeys = coinPublicKeysOf(genesis);
+  const genesisKeys = coinPublicKeysOf(genesis);
   return {
     name: 'dag',
-    createCore: (init, acceptsEntry, orderedThrough) => {
+    createCore: (init, acceptsEntry, orderedThrough, coin) => {
+      const coinSecretShare = coin?.secretShare ?? genesisShare;
+      if (coinSecretShare === undefined)
+        throw new NodeError('BAD_CONFIG', 'this node holds no share of the genesis coin', {});
       const dagInit: DagValidatorInit = {
         ...init,
         coinSecretShare,
-        coinPublicKeys,
+        coinPublicKeys: coin?.publicKeys ?? genesisKeys,
         acceptsEntry,
         config: {
           minRoundIntervalMs: settings.minRoundIntervalMs,

@@ -15,23 +15,34 @@ import type { EquivocationProof } from '../consensus/dag/index.js';
 import type { ConsensusCore } from '../consensus/interface.js';
 import type { FetchMessage } from '../consensus/pbft/index.js';
 import { toHex } from '../crypto/hash.js';
+import { ed25519Scheme } from '../crypto/scheme.js';
 import type { Application } from '../ledger/application.js';
 import type { ExecutedBlock } from '../ledger/chain-state.js';
 import { LedgerStore, type StoredBlock } from '../ledger/store.js';
 import { ConsensusNetwork } from '../network/consensus-network.js';
 import { NetworkError } from '../network/errors.js';
 import { gossipTopics } from '../network/host.js';
+import { readCommittee } from '../roles/committee-state.js';
+import { memberSecretShare } from '../roles/dkg-member.js';
+import { dkgOutcome } from '../roles/dkg-outcome.js';
+import type { HandoverElections } from '../roles/election.js';
+import { readCoinSession } from '../roles/handover.js';
+import type { EpochCoreRequest } from '../validator/epochs.js';
+import { EpochValidator } from '../validator/epochs.js';
 import { decodeBlockEvidence } from '../validator/evidence.js';
 import type { AdmittedTransaction } from '../validator/mempool.js';
 import { Validator } from '../validator/validator.js';
 import { CatchUpStoreFailure, catchUpFromPeers } from './catch-up.js';
 import { DEFAULT_CATCH_UP_AFTER_BATCHES, type NodeConfig } from './config.js';
+import { EpochFollower } from './epoch-follower.js';
+import { decodeEpochMessage, encodeEpochMessage } from './epoch-wire.js';
 import { chainParametersOf, committeeOf, type GenesisFile, observerKeysOf } from './genesis-file.js';
+import { chainNodesOf, handsOver } from './genesis-handover.js';
 import { NodeGossip } from './gossip.js';
 import type { RootBeacon } from './master-beacon.js';
 import { NodeMetrics } from './metrics.js';
 import { type NodeEffect, NodeEffectLoop } from './node-loop.js';
-import { type NodeProtocol, nodeProtocolOf } from './node-protocol.js';
+import { type EpochCoin, type NodeProtocol, nodeProtocolOf } from './node-protocol.js';
 import { PbftLedgerFetch } from './pbft-ledger-fetch.js';
 import { getPeerJson } from './peer-http.js';
 import { SignedLogFile } from './signed-log-file.js';
@@ -89,7 +100,20 @@ const LATENCY_WINDOW_MS = 120_000;
  */
 export class GridShardNode extends EventEmitter<NodeEvents> {
   readonly metrics: NodeMetrics;
-  private validator!: Validator<unknown>;
+  private validator!: Validator<unknown> | EpochValidator<unknown>;
+  /**
+   * On a chain whose committee hands over (genesis `handover`): the validator across epochs, the
+   * same object as `validator`. Null on a chain with a fixed committee.
+   */
+  private epochValidator: EpochValidator<unknown> | null = null;
+  /** A node outside the current committee copies final blocks from the members (epoch-follower.ts). */
+  private follower: EpochFollower | null = null;
+  /** Batch proofs of blocks taken from peers, written beside each block. */
+  private readonly followedProofs = new Map<number, Uint8Array>();
+  /** Whether the committee hands over (the validator runs across epochs). */
+  readonly epochs: boolean;
+  /** Every node of the chain (validators, then standby nodes), by its stable index. */
+  private readonly nodes: ReturnType<typeof chainNodesOf>;
   private core: ConsensusCore<unknown> | null = null;
   private readonly faults: TestFaults = testFaultsFromEnv(process.env);
   private equivocator: Equivocator | null = null;
@@ -123,6 +147,8 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
   crossRelay?: { receiveShare(trade: string, share: string): boolean };
   /** The master beacons of a sharded system's cycles (sharding-roles.ts sets them). */
   masterBeacon?: RootBeacon;
+  /** Across epochs: the elections this node computes from its chain (run-node.ts sets them). */
+  handover?: HandoverElections;
 
   private constructor(
     readonly config: NodeConfig,
@@ -134,7 +160,9 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     private readonly now: () => number,
   ) {
     super();
-    if (config.validatorIndex === undefined || config.validatorIndex >= genesis.validators.length) {
+    this.nodes = chainNodesOf(genesis);
+    this.epochs = handsOver(genesis);
+    if (config.validatorIndex === undefined || config.validatorIndex >= this.nodes.length) {
       throw new Error('a validator node needs a validatorIndex present in genesis');
     }
     this.index = config.validatorIndex;
@@ -166,7 +194,10 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
       : await LedgerStore.create(ledgerDir, chainParametersOf(genesis), application);
     const startHeight = store.head.height;
     const skip = new Set<number>();
-    for (let attempt = 0; attempt < genesis.validators.length; attempt++) {
+    // Across epochs a node that is behind takes final blocks from the members as a follower
+    // (epoch-follower.ts) instead: catch-up checks proofs against the genesis committee only.
+    const attempts = handsOver(genesis) ? 0 : genesis.validators.length;
+    for (let attempt = 0; attempt < attempts; attempt++) {
       try {
         await GridShardNode.catchUp(config, genesis, store, protocol, log, skip);
         break;
@@ -252,7 +283,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
       self: this.index,
       signingSeed: this.secrets.signingSeed,
       listen: this.config.listen,
-      peers: this.genesis.validators.map((v) => ({
+      peers: this.nodes.map((v) => ({
         index: v.index,
         publicKey: Buffer.from(v.publicKey, 'hex'),
         address: v.address,
@@ -268,7 +299,11 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
       chain: { chainId: this.genesis.chainId, shardId: this.genesis.shardId },
       topics: gossipTopics(this.genesis.chainId, this.genesis.shardId),
       validatorKeys: committeeOf(this.genesis).members.map((m) => m.publicKey),
-      observerKeys: observerKeysOf(this.genesis),
+      // A standby node gossips the transactions it is given, as an observer does.
+      observerKeys: [
+        ...observerKeysOf(this.genesis),
+        ...this.nodes.slice(this.genesis.validators.length).map((v) => Buffer.from(v.publicKey, 'hex')),
+      ],
       now: this.now,
       log: this.log,
       finality: {
@@ -291,6 +326,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     );
     this.metrics.height.set(head.height);
     this.loop.feed({ kind: 'start' });
+    if (this.epochValidator !== null) this.startFollower();
     this.snapshotTimer = setInterval(() => {
       this.writeSnapshotIfSettled();
       this.checkReach();
@@ -319,6 +355,10 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
       this.log.warn({ bytes: contents.discardedBytes }, 'dropped the torn tail of the signed log');
     }
     const protocol = this.protocol;
+    if (this.epochs) {
+      this.createEpochConsensus(recovered, contents.records);
+      return { recovered: recovered !== undefined, signedRecords: contents.records.length };
+    }
     this.validator = new Validator<unknown>({
       chain: this.store.chain,
       createCore: (acceptsEntry) => {
@@ -354,13 +394,116 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
   }
 
   /**
+   * The validator across epochs: one core per epoch, each with its epoch's committee and coin
+   * keys, messages tagged with their epoch, addressed to nodes by their stable index.
+   */
+  private createEpochConsensus(recovered: Uint8Array | undefined, signedLog: readonly Uint8Array[]): void {
+    const nodeOfKey = new Map(this.nodes.map((node) => [node.publicKey, node.index]));
+    const epochValidator = new EpochValidator<unknown>({
+      chain: this.store.chain,
+      publicKey: ed25519Scheme.publicKeyFromSeed(this.secrets.signingSeed),
+      addressOf: (key) => nodeOfKey.get(toHex(key)),
+      committeeOf: readCommittee,
+      createCore: (request) => {
+        this.core = this.protocol.createCore(
+          {
+            committee: request.committee,
+            index: request.index,
+            signingSeed: this.secrets.signingSeed,
+            ...(request.recovered === undefined ? {} : { recovered: request.recovered }),
+            signedLog: request.signedLog ?? [],
+          },
+          request.acceptsEntry,
+          undefined,
+          this.epochCoin(request),
+        );
+        return this.core;
+      },
+      ...(recovered === undefined ? {} : { recovered }),
+      signedLog,
+    });
+    this.validator = this.epochValidator = epochValidator;
+    const protocol = this.protocol;
+    const core = {
+      handle: (input: { kind: string }, nowMs: number) => {
+        if (input.kind !== 'follow') return epochValidator.handle(input as never, nowMs);
+        const { block } = input as unknown as { block: ExecutedBlock };
+        try {
+          return epochValidator.follow(block, nowMs);
+        } catch (error) {
+          this.followedProofs.delete(block.header.height);
+          this.log.warn(
+            { height: block.header.height, error: String(error) },
+            'a followed block was not taken',
+          );
+          return [];
+        }
+      },
+    };
+    this.loop = new NodeEffectLoop({
+      index: this.index,
+      identities: this.nodes.length,
+      validator: core as never,
+      clock: this.now,
+      encode: (message) => {
+        const tagged = message as { epoch: number; message: unknown };
+        if (this.equivocator !== null && tagged.epoch === 0)
+          this.sendTwin(this.equivocator.twinOf(tagged.message, this.now()));
+        return encodeEpochMessage(tagged, (inner) => protocol.encode(inner));
+      },
+      send: (to, bytes) => this.transmit(to, bytes),
+      effect: (effect) => this.carryOut(effect),
+    });
+  }
+
+  /**
+   * An epoch's coin: the keys its committee generated on the chain (the session the chain
+   * recorded for the epoch), this member's share summed from the dealings sealed to it; none for
+   * the genesis epoch, whose keys genesis dealt.
+   */
+  private epochCoin(request: EpochCoreRequest): EpochCoin | undefined {
+    const session = readCoinSession(request.state, request.committee.epoch);
+    if (session === null) return undefined;
+    return {
+      secretShare: memberSecretShare(request.state, session, {
+        chainId: this.genesis.chainId,
+        member: request.index,
+        seed: this.secrets.signingSeed,
+      }),
+      publicKeys: dkgOutcome(request.state, session).publicKeys,
+    };
+  }
+
+  /** While this node is outside the committee it takes final blocks from the members. */
+  private startFollower(): void {
+    const epochValidator = this.epochValidator!;
+    this.follower = new EpochFollower({
+      nodes: this.nodes,
+      self: this.index,
+      chainId: this.genesis.chainId,
+      store: this.store,
+      place: () => ({ committee: epochValidator.committee, member: epochValidator.memberIndex !== null }),
+      resign: () => epochValidator.resync(),
+      now: this.now,
+      get: getPeerJson,
+      take: (block, batchProofs) => {
+        if (batchProofs !== undefined) this.followedProofs.set(block.header.height, batchProofs);
+        this.loop.feed({ kind: 'follow', block } as never);
+      },
+      log: this.log,
+    });
+    this.follower.start();
+  }
+
+  /**
    * Every second: a DAG core whose peers no longer retain the batches it needs (f + 1 of them said
    * so, docs/CONSENSUS.md) would wait forever for a state sync they cannot serve. It is replaced:
    * the node copies final blocks as at a restart and starts a new core after them.
    */
   private checkReach(): void {
     const core = this.core as { beyondRetainedWindow?: boolean } | null;
-    if (this.stopped || this.resyncing || core?.beyondRetainedWindow !== true) return;
+    // Across epochs a node left behind follows the members' final blocks instead.
+    if (this.epochs || this.stopped || this.resyncing || core?.beyondRetainedWindow !== true) return;
     if (this.now() - this.lastResyncAt < RESYNC_INTERVAL_MS) return;
     this.resyncing = true;
     this.lastResyncAt = this.now();
@@ -431,6 +574,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     if (this.stopped) return;
     this.stopped = true;
     this.loop.stop();
+    this.follower?.stop();
     if (this.snapshotTimer !== null) clearInterval(this.snapshotTimer);
     if (this.snapshotRetry !== null) clearTimeout(this.snapshotRetry);
     if (this.expiryTimer !== null) clearInterval(this.expiryTimer);
@@ -446,7 +590,10 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
   /** Admits a client's signed transaction (typed AdmissionError when refused) and hands it to consensus. */
   submit(bytes: Uint8Array): { hash: string } {
     const admitted = this.admit(bytes);
-    this.propose(admitted);
+    // A node that orders nothing this epoch hands the transaction to the members by gossip.
+    if (this.epochValidator !== null && this.epochValidator.memberIndex === null)
+      this.gossip?.publishTransaction(bytes);
+    else this.propose(admitted);
     return { hash: toHex(admitted.hash) };
   }
 
@@ -455,6 +602,13 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     const admitted = this.validator.admit(bytes, this.now());
     this.metrics.mempoolSize.set(this.validator.mempool.size);
     return admitted;
+  }
+
+  /** Where this node stands in the committee now; absent while the committee is fixed (gossip.ts). */
+  get committeePlace(): (() => { self: number | null; committeeSize: number }) | undefined {
+    const epochs = this.epochValidator;
+    if (epochs === null) return undefined;
+    return () => ({ self: epochs.memberIndex, committeeSize: epochs.committee.members.length });
   }
 
   /** Puts an admitted transaction into this validator's next batch. */
@@ -472,8 +626,13 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
    * under PBFT, whose core keeps no such proofs).
    */
   equivocationProofs(): readonly EquivocationProof[] {
-    const core = this.core as { equivocations?: () => readonly EquivocationProof[] } | null;
-    return core?.equivocations?.() ?? [];
+    // Across epochs, the retired epoch's core too: its proofs still convict after the handover.
+    const cores =
+      this.epochValidator === null ? [this.core] : this.epochValidator.cores.map(({ core }) => core);
+    return cores.flatMap(
+      (core) =>
+        (core as { equivocations?: () => readonly EquivocationProof[] } | null)?.equivocations?.() ?? [],
+    );
   }
 
   peers(): number[] {
@@ -500,7 +659,9 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     if (this.stopped) return;
     let message: unknown;
     try {
-      message = this.protocol.decode(bytes);
+      message = this.epochs
+        ? decodeEpochMessage(bytes, (inner) => this.protocol.decode(inner))
+        : this.protocol.decode(bytes);
     } catch {
       this.metrics.badMessages.inc();
       return;
@@ -522,10 +683,17 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
       case 'ordered':
         this.metrics.round.set(effect.batch.round);
         return;
-      case 'write-block':
+      case 'write-block': {
         this.metrics.badTransactions.inc(effect.skippedEntries);
-        this.writeBlock(effect.block, effect.proof);
+        const height = effect.block.header.height;
+        const followed = this.followedProofs.get(height);
+        this.followedProofs.delete(height);
+        this.writeBlock(
+          effect.block,
+          effect.proof.length > 0 || followed === undefined ? effect.proof : followed,
+        );
         return;
+      }
     }
   }
 
@@ -549,7 +717,9 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     if (twin === null) return;
     setTimeout(() => {
       if (this.stopped) return;
-      const bytes = this.protocol.encode(twin);
+      const bytes = this.epochs
+        ? encodeEpochMessage({ epoch: 0, message: twin }, (inner) => this.protocol.encode(inner))
+        : this.protocol.encode(twin);
       for (const v of this.genesis.validators) if (v.index !== this.index) this.transmitNow(v.index, bytes);
     }, EQUIVOCATION_DELAY_MS);
   }

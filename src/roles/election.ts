@@ -1,6 +1,7 @@
 import type { Committee } from '../consensus/interface.js';
 import type { BlockHeader } from '../ledger/block.js';
-import { CREDIT_SCALE, carryCredit, creditScores } from '../sharding/credit.js';
+import type { ReadableState } from '../ledger/state-interface.js';
+import { CREDIT_SCALE, type CreditTally, carryCredit, creditScores, tallyCycle } from '../sharding/credit.js';
 import { type Election, electRoles } from '../sharding/credit-election.js';
 import { acknowledgedVertices, type OrderedVertex, orderedVertexOf } from '../sharding/credit-evidence.js';
 import { decodeBlockEvidence } from '../validator/evidence.js';
@@ -24,6 +25,21 @@ export function epochScores(
   committee: Committee,
   members: readonly number[],
 ): Map<number, number> {
+  return epochEvidence(blocks, committee, members).scores;
+}
+
+/** An epoch's scores by node, with the counts behind each (none when the epoch ordered no round past the first). */
+export interface EpochEvidence {
+  readonly scores: Map<number, number>;
+  readonly tallies: Map<number, CreditTally>;
+}
+
+/** `epochScores` with the counts behind each score. */
+export function epochEvidence(
+  blocks: readonly { readonly header: Pick<BlockHeader, 'evidence'> }[],
+  committee: Committee,
+  members: readonly number[],
+): EpochEvidence {
   const read: OrderedVertex[] = [];
   for (const block of blocks) {
     if (block.header.evidence.length === 0) continue;
@@ -44,22 +60,23 @@ export function epochScores(
       );
   }
   const lastRound = Math.max(0, ...read.map((v) => v.round)) - 1;
-  if (lastRound < 1) return new Map();
+  if (lastRound < 1) return { scores: new Map(), tallies: new Map() };
   const n = committee.members.length;
   const vertices = acknowledgedVertices(read, n).filter((v) => v.round <= lastRound);
-  const { scores } = creditScores({
-    committeeSize: n,
-    firstRound: 1,
-    lastRound,
-    vertices,
-    equivocations: [],
-  });
-  return new Map(members.map((node, i) => [node, scores.get(i) ?? 0]));
+  const evidence = { committeeSize: n, firstRound: 1, lastRound, vertices, equivocations: [] };
+  const { scores } = creditScores(evidence);
+  const tallies = new Map(tallyCycle(evidence).map((t) => [t.validator, t]));
+  return {
+    scores: new Map(members.map((node, i) => [node, scores.get(i) ?? 0])),
+    tallies: new Map(members.flatMap((node, i) => (tallies.has(i) ? [[node, tallies.get(i)!]] : []))),
+  };
 }
 
 export interface HandoverElection {
   readonly credit: Map<number, number>;
   readonly election: Election;
+  /** The epoch's scores and counts by node (empty when it ordered no round past the first). */
+  readonly evidence: EpochEvidence;
 }
 
 /** The next committee (node ids by committee index) from the epoch's blocks and the credit before it. */
@@ -72,7 +89,8 @@ export function electNext(
   /** Nodes the chain suspended for equivocation: score 0, out of every role. */
   suspended: ReadonlySet<number> = new Set(),
 ): HandoverElection {
-  const scores = epochScores(blocks, committee, members);
+  const evidence = epochEvidence(blocks, committee, members);
+  const { scores } = evidence;
   // A node never scored starts at half the scale, as the node's credit does.
   const before = new Map(previousCredit);
   for (let node = 0; node < nodes; node++) if (!before.has(node)) before.set(node, CREDIT_SCALE / 2);
@@ -80,5 +98,14 @@ export function electNext(
   const credit = carryCredit(before, { scores, suspended });
   const standby = Array.from({ length: nodes }, (_, i) => i).filter((i) => !members.includes(i));
   const election = electRoles({ verification: [...members], standby }, credit, suspended);
-  return { credit, election };
+  return { credit, election, evidence };
+}
+
+/** The elections a node computes from its chain (src/node/handover-voter.ts), as its API reads them. */
+export interface HandoverElections {
+  electionOf(
+    epoch: number,
+    state: ReadableState,
+    head: number,
+  ): Promise<HandoverElection & { readonly epoch: number; readonly dueHeight: number }>;
 }

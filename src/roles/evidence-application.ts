@@ -48,6 +48,21 @@ export function readSuspension(state: ReadableState, member: number): Suspension
   });
 }
 
+/** A node's suspension by its key (kept for good, whichever committee it is in), as `readSuspension` reads it. */
+export function readKeySuspension(
+  state: ReadableState,
+  publicKey: Uint8Array,
+): Omit<Suspension, 'member'> | undefined {
+  const bytes = state.get(keySuspensionKey(publicKey));
+  if (bytes === undefined) return undefined;
+  return decodeExact(bytes, (r: Reader) => {
+    const round = r.u64();
+    const height = r.u64();
+    const proof = r.bytesField(MAX_PAYLOAD_LENGTH);
+    return { round, height, proofHash: sha256(proof), proof };
+  });
+}
+
 /** The proof a `roles.equivocation` payload carries, decoded (CodecError when malformed). */
 export function equivocationOf(payload: Uint8Array): EquivocationProof {
   return decodeEquivocationProof(payload);

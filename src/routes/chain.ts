@@ -69,6 +69,8 @@ export const status = {
         headHash: string,
         stateRoot: string,
         timestampMs: integer,
+        /** The epoch of the committee that orders after the head (0 while the genesis committee does). */
+        epoch: integer,
         consensusSequence: integer,
         mempoolSize: integer,
         peers: { type: 'array', items: integer },

@@ -240,6 +240,41 @@ export const roles = {
             failure: { type: 'string', nullable: true },
           },
         },
+        /**
+         * On a chain whose committee hands over (the cycles above are then its epochs): the epoch,
+         * its committee (node indices in committee order), the elected committee while it
+         * generates its keys, and the newest election.
+         */
+        handover: {
+          type: 'object',
+          properties: {
+            epoch: integer,
+            keyPhaseMs: integer,
+            committee: { type: 'array', items: integer },
+            pending: {
+              type: 'object',
+              nullable: true,
+              properties: { nextEpoch: integer, members: { type: 'array', items: integer } },
+            },
+            lastElection: {
+              type: 'object',
+              nullable: true,
+              properties: {
+                epoch: integer,
+                dueHeight: integer,
+                elected: { type: 'array', items: integer },
+                replaced: { type: 'object', nullable: true, properties: { out: integer, in: integer } },
+                removed: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: { out: integer, in: { type: 'integer', nullable: true } },
+                  },
+                },
+              },
+            },
+          },
+        },
         nodes: {
           type: 'array',
           items: {

@@ -14,6 +14,8 @@ export interface NodeStatus {
   readonly headHash: string;
   readonly stateRoot: string;
   readonly timestampMs: number;
+  /** The epoch of the committee that orders after the head (0 while the genesis committee does). */
+  readonly epoch: number;
   readonly consensusSequence: number;
   readonly mempoolSize: number;
   readonly peers: number[];
@@ -151,6 +153,20 @@ export interface RolesAnswer {
   } | null;
   /** The newest key-generation session of the coin, from the chain's state (docs/ROLES.md). */
   readonly keyGeneration: KeyGenerationStatus | null;
+  /** On a chain whose committee hands over: the epoch, its committee and the newest election. */
+  readonly handover?: {
+    readonly epoch: number;
+    readonly keyPhaseMs: number;
+    readonly committee: readonly number[];
+    readonly pending: { readonly nextEpoch: number; readonly members: readonly number[] } | null;
+    readonly lastElection: {
+      readonly epoch: number;
+      readonly dueHeight: number;
+      readonly elected: readonly number[];
+      readonly replaced: { readonly out: number; readonly in: number } | null;
+      readonly removed: readonly { readonly out: number; readonly in: number | null }[];
+    } | null;
+  };
   readonly nodes: {
     readonly index: number;
     readonly publicKey: string;

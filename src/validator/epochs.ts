@@ -167,6 +167,16 @@ export class EpochValidator<M> {
     return out;
   }
 
+  /** The last consensus sequence the current epoch's validator executed (-1 outside the committee). */
+  get lastExecutedSequence(): number {
+    return this.current.validator?.lastExecutedSequence ?? -1;
+  }
+
+  /** Drops transactions past their time in the pool every epoch shares; returns how many. */
+  expire(nowMs: number): number {
+    return this.mempool.expire(nowMs);
+  }
+
   /** The last durable block and the state after it. */
   get committed(): CommittedView {
     return this.view;

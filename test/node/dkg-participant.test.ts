@@ -72,7 +72,6 @@ describe('a validator taking part in key generation', () => {
       new DkgParticipant({
         chainId: CHAIN,
         shardId: 0,
-        index,
         signingSeed: seeds[index]!,
         dataDir: join(dir, `validator-${index}`),
         state,

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { decodeEquivocationProof, verifyEquivocationProof } from '../../src/consensus/dag/index.js';
+import { fromHex } from '../../src/crypto/hash.js';
+import { sourceCli, TestNetwork } from '../../src/devnet/test-network.js';
+import { committeeOf } from '../../src/node/genesis-file.js';
+import type { RolesAnswer } from '../../src/sdk/index.js';
+import { readingSubmitter } from '../node/load.js';
+
+// Ports from the process id, below the ephemeral range and apart from the other process tests'.
+const p2pBase = 41_000 + (process.pid % 300) * 10;
+const apiBase = p2pBase + 1_000;
+const SLOW = 2;
+const EQUIVOCATOR = 3;
+const STANDBY = [4, 5];
+
+let network: TestNetwork | null = null;
+let passed = false;
+let sending = false;
+after(async () => {
+  sending = false;
+  await network?.stop(5000);
+  if (!passed && network !== null) console.log(network.logTails(25));
+  network?.remove();
+});
+
+const heightOf = async (api: string): Promise<{ height: number; headHash: string } | null> => {
+  try {
+    const response = await fetch(`${api}/api/v1/status`, { signal: AbortSignal.timeout(3000) });
+    return (await response.json()) as { height: number; headHash: string };
+  } catch {
+    return null;
+  }
+};
+
+describe('committee handover on a running chain', () => {
+  it('replaces a slowed validator and an equivocating one by standby nodes at the boundary, without a halt', async () => {
+    network = new TestNetwork({
+      chainId: 'handover-test',
+      p2pBasePort: p2pBase,
+      apiBasePort: apiBase,
+      cli: sourceCli(),
+      handover: { cycleMs: 8_000, keyPhaseMs: 1_000, standby: STANDBY.length },
+      // Test-only faults (src/node/test-faults.ts), one process each.
+      launcher: (index) =>
+        index === SLOW
+          ? ['/usr/bin/env', 'GRIDSHARD_TEST_DELAY_MS=300']
+          : index === EQUIVOCATOR
+            ? ['/usr/bin/env', 'GRIDSHARD_TEST_EQUIVOCATE=1']
+            : [],
+    });
+    await network.start(240_000);
+    // A trickle of transactions keeps block time moving, as a running market does.
+    const submit = readingSubmitter(network.clients, 'handover-test', 'handover load');
+    sending = true;
+    const load = (async () => {
+      for (let k = 0; sending; k += 4) {
+        await submit(k, 4, [0, 1]).catch(() => []);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    })();
+    const client = network.clients[0]!;
+    let roles: RolesAnswer | null = null;
+    // Each election as the roles answer showed it, by the epoch it read.
+    const elections = new Map<number, NonNullable<NonNullable<RolesAnswer['handover']>['lastElection']>>();
+    const out = (committee: readonly number[]) =>
+      !committee.includes(SLOW) &&
+      !committee.includes(EQUIVOCATOR) &&
+      STANDBY.every((s) => committee.includes(s));
+    const deadline = Date.now() + 150_000;
+    for (;;) {
+      roles = await client.roles().catch(() => null);
+      const handover = roles?.handover;
+      if (handover?.lastElection) elections.set(handover.lastElection.epoch, handover.lastElection);
+      if (handover !== undefined && out(handover.committee) && roles!.nodes[EQUIVOCATOR]!.suspended) break;
+      assert.ok(
+        Date.now() < deadline,
+        `not there yet: ${JSON.stringify(roles?.handover ?? roles)}; elections ${JSON.stringify([...elections])}`,
+      );
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const handover = roles!.handover!;
+    // The slowed validator lost its place by credit to a standby node, at the first boundary; the
+    // equivocator, once suspended, was taken out first at the next election (whichever boundary
+    // came after its proof was on the chain), its place going to the other standby node.
+    const first = elections.get(0);
+    assert.ok(first !== undefined, `the first election was not seen: ${JSON.stringify([...elections])}`);
+    assert.equal(first.replaced?.out ?? first.removed[0]?.out, first.replaced === null ? EQUIVOCATOR : SLOW);
+    const all = [...elections.values()];
+    assert.ok(
+      all.some((e) => e.replaced?.out === SLOW && STANDBY.includes(e.replaced.in)),
+      JSON.stringify(all),
+    );
+    assert.ok(
+      all.some((e) =>
+        e.removed.some((r) => r.out === EQUIVOCATOR && r.in !== null && STANDBY.includes(r.in)),
+      ),
+      JSON.stringify(all),
+    );
+    // The suspension rests on a proof anyone can check with the genesis keys alone.
+    const suspension = roles!.nodes[EQUIVOCATOR]!.suspension;
+    assert.ok(suspension !== null);
+    const proof = decodeEquivocationProof(fromHex(suspension.proof));
+    assert.ok(verifyEquivocationProof(committeeOf(network.genesis), proof));
+    assert.equal(roles!.nodes[EQUIVOCATOR]!.credit, 0);
+    // The slowed validator's standing comes from the chain's evidence: below both punctual members.
+    const [a, b, slow] = [0, 1, SLOW].map((i) => roles!.nodes[i]!);
+    assert.ok(slow!.credit < Math.min(a!.credit, b!.credit), JSON.stringify(roles!.nodes));
+    for (const node of [SLOW, EQUIVOCATOR]) assert.equal(roles!.nodes[node]!.role, 'standby');
+    for (const node of STANDBY) assert.equal(roles!.nodes[node]!.role, 'verification');
+    // The new committee orders: the chain goes on, and every node, members and those that left
+    // alike, holds the same blocks.
+    const boundary = (await heightOf(network.apis[0]!))!.height;
+    const goOn = Date.now() + 60_000;
+    let heads: ({ height: number; headHash: string } | null)[] = [];
+    for (;;) {
+      heads = await Promise.all(network.apis.map(heightOf));
+      if (heads.every((h) => h !== null && h.height >= boundary + 10)) break;
+      assert.ok(Date.now() < goOn, `the chain stalled after the boundary: ${JSON.stringify(heads)}`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    sending = false;
+    await load;
+    const common = Math.min(...heads.map((h) => h!.height));
+    const hashes = await Promise.all(
+      network.apis.map(async (api) => {
+        const block = (await (await fetch(`${api}/api/v1/blocks/${common}`)).json()) as { hash: string };
+        return block.hash;
+      }),
+    );
+    assert.equal(new Set(hashes).size, 1, `nodes disagree at height ${common}: ${hashes.join(', ')}`);
+    console.log(
+      `handover devnet: epoch ${handover.epoch}, committee ${JSON.stringify(handover.committee)}, elections ${JSON.stringify([...elections])}, credit ${JSON.stringify(roles!.nodes.map((n) => [n.index, n.role, n.credit, n.cycleScore]))}`,
+    );
+    passed = true;
+  });
+});
