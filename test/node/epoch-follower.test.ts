@@ -160,7 +160,10 @@ describe('a node outside the committee follows the members’ final blocks', () 
     broken[broken.length - 1]! ^= 1;
     (blocks[0] as { batchProofs: Uint8Array }).batchProofs = broken;
     try {
-      await assert.rejects(tampered.follower.look(), (e: Error & { code?: string }) => e.code === 'BAD_CERTIFICATE');
+      await assert.rejects(
+        tampered.follower.look(),
+        (e: Error & { code?: string }) => e.code === 'BAD_CERTIFICATE',
+      );
       assert.equal(tampered.taken.length, 0);
     } finally {
       (blocks[0] as { batchProofs: Uint8Array }).batchProofs = original;
