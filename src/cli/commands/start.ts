@@ -9,12 +9,18 @@ import { Supervisor } from '../../devnet/supervisor.js';
 import { gridToJson } from '../../grid/index.js';
 import { NodeError } from '../../node/errors.js';
 import { readGenesisFile } from '../../node/genesis-file.js';
+import { chainNodesOf } from '../../node/genesis-handover.js';
 import { GridShardClient } from '../../sdk/client.js';
 import { CASE33_DEMO_ZONES } from '../../sharding/index.js';
 import { action, EXIT_OK } from '../output.js';
 import { runShardedDevnet } from './start-sharded.js';
 
 const DEVNET_PASSWORD = 'gridshard-devnet-password';
+/**
+ * `--handover`: a committee serves a minute of block time, then the one its credit elects takes
+ * over after generating its coin keys in three phases of 2 s; one standby node follows meanwhile.
+ */
+const DEVNET_HANDOVER = { cycleMs: 60_000, keyPhaseMs: 2_000, standby: 1 } as const;
 
 export function register(program: Command): void {
   program
@@ -28,6 +34,10 @@ export function register(program: Command): void {
     .option('--p2p-port <port>', 'libp2p port of validator 0', '7100')
     .option('--no-load', 'do not run the demo market, cross-zone trades or load generator')
     .option('--single-chain', 'run one chain of 4 validators instead (the market and a key-value load on it)')
+    .option(
+      '--handover',
+      'with --single-chain: re-elect the committee every minute from credit, with one standby node (a new chain only)',
+    )
     .option('--duration <seconds>', 'stop by itself after this many seconds (0 = run until Ctrl-C)', '0')
     .action(
       action(
@@ -39,6 +49,7 @@ export function register(program: Command): void {
           load: boolean;
           duration: string;
           singleChain?: boolean;
+          handover?: boolean;
         }) => {
           const dir = resolve(options.dir);
           const port = Number(options.port);
@@ -54,6 +65,9 @@ export function register(program: Command): void {
           }
           if (!Number.isFinite(duration) || duration < 0)
             throw new NodeError('BAD_CONFIG', '--duration must be ≥ 0', {});
+          // A zone shard's boundaries would have to be ordered by the root committee (docs/ROLES.md).
+          if (options.handover === true && options.singleChain !== true)
+            throw new NodeError('BAD_CONFIG', '--handover runs on a single chain: add --single-chain', {});
           if (options.singleChain !== true) {
             await runShardedDevnet({
               dir,
@@ -92,11 +106,13 @@ export function register(program: Command): void {
               grid: gridToJson(demoGrid()),
               // The 33-bus feeder's four zones; this devnet is the committee of zone 0 for now.
               zones: CASE33_DEMO_ZONES,
+              ...(options.handover === true ? { handover: DEVNET_HANDOVER } : {}),
             });
             writeFileSync(join(dir, 'password'), DEVNET_PASSWORD, { mode: 0o600 });
           }
           const genesis = readGenesisFile(join(dir, 'genesis.json'));
-          const apis = genesis.validators.map((v) => v.api);
+          // Standby nodes run beside the validators: they follow the chain until elected.
+          const apis = chainNodesOf(genesis).map((v) => v.api);
           if (!fresh && apis[0] !== `http://127.0.0.1:${port}` && options.port !== '8080') {
             console.log(`note: this devnet was created with its API at ${apis[0]}; --reset to change ports`);
           }
@@ -122,9 +138,10 @@ export function register(program: Command): void {
           }
           console.log('');
           console.log('GridShard devnet is running');
-          genesis.validators.forEach((v) => {
+          chainNodesOf(genesis).forEach((v) => {
+            const role = v.index < genesis.validators.length ? 'validator' : 'standby  ';
             console.log(
-              `  validator ${v.index}: API ${v.api}   p2p ${v.address}   log ${join(dir, `validator-${v.index}`, 'node.log')}`,
+              `  ${role} ${v.index}: API ${v.api}   p2p ${v.address}   log ${join(dir, `validator-${v.index}`, 'node.log')}`,
             );
           });
           console.log(`  portal:     ${apis[0]}/   (every validator serves it; docs/USER-GUIDE.md)`);
