@@ -76,6 +76,8 @@ export class DagCore implements ConsensusCore<DagMessage> {
    */
   private readonly seenHeaders = new Map<string, Header>();
   private nowMs = 0;
+  /** Certificates the signed log kept beside this validator's headers, taken in at start. */
+  private recoveredReferences: Certificate[] = [];
 
   constructor(init: DagValidatorInit) {
     const members = init.committee.members;
@@ -176,6 +178,7 @@ export class DagCore implements ConsensusCore<DagMessage> {
     switch (input.kind) {
       case 'start': {
         out.push({ kind: 'timer', name: TIMER_RESEND, atMs: nowMs + this.ctx.config.resendIntervalMs });
+        this.acceptRecoveredReferences(out);
         const header = this.proposer.header;
         if (header !== null) out.push({ kind: 'broadcast', message: { type: 'header', header } });
         break;
@@ -538,7 +541,30 @@ export class DagCore implements ConsensusCore<DagMessage> {
    * it may have been certified after the snapshot (a transaction lost here is submitted again;
    * one ordered twice is not undone).
    */
+  /**
+   * Certificates this validator's own headers referenced since its snapshot (from the signed log),
+   * taken in again at start: the snapshot may be older than them, and they may be nowhere else
+   * (the whole committee stopped). Each goes through `accept` like a peer's, so one whose own
+   * parents are missing waits for them and they are fetched.
+   */
+  private acceptRecoveredReferences(out: Effect[]): void {
+    const recovered = this.recoveredReferences;
+    this.recoveredReferences = [];
+    recovered.sort((a, b) => a.header.round - b.header.round);
+    for (const certificate of recovered) {
+      if (certificate.header.round < this.state.gcRound) continue;
+      if (this.store.has(digestKey(headerDigest(certificate.header)))) continue;
+      this.accept(certificate, out);
+    }
+  }
+
   private replaySigned(record: DagSignedRecord): void {
+    if (record.kind === 'references') {
+      // The log is this validator's own, written after it checked each of them: trusted as the
+      // snapshot is.
+      this.recoveredReferences.push(...record.certificates);
+      return;
+    }
     const author = record.kind === 'header' ? record.header.author : record.author;
     const round = record.kind === 'header' ? record.header.round : record.round;
     const digest = record.kind === 'header' ? headerDigest(record.header) : record.digest;

@@ -232,6 +232,17 @@ export class Proposer {
     ]);
     this.c.slots.set(slotKey(ctx.index, round), digestKey(headerDigest(header)));
     this.lastProposeAtMs = nowMs;
+    // What the header stands on is made durable with it (signed-log.ts): after a restart of the
+    // whole committee, this validator can still hand its voters the certificates it references.
+    const referenced = [...parents, ...weakParents.map((w) => w.digest)].flatMap((digest) => {
+      const certificate = store.get(digestKey(digest));
+      return certificate === undefined ? [] : [certificate];
+    });
+    if (referenced.length > 0)
+      out.push({
+        kind: 'persist-signed',
+        record: encodeDagSignedRecord({ kind: 'references', certificates: referenced }),
+      });
     out.push({ kind: 'persist-signed', record: encodeDagSignedRecord({ kind: 'header', header }) });
     out.push({ kind: 'broadcast', message: { type: 'header', header } });
     this.maybeCertify(out);
