@@ -55,6 +55,14 @@ function votesIn(effects: ConsensusEffect<DagMessage>[]): string[] {
 
 type Record = ReturnType<typeof decodeDagSignedRecord>;
 
+/** A certificate some validator broadcast. */
+function certificateOf(cluster: Cluster) {
+  const sent = cluster.sent.find((s) => s.message.type === 'certificate');
+  return sent === undefined
+    ? null
+    : (sent.message as Extract<DagMessage, { type: 'certificate' }>).certificate;
+}
+
 /**
  * Runs in small steps until `victim` dies right after a record `pick` selects; returns that
  * record and the victim's snapshot from the step before (what a periodic snapshot would hold).
@@ -81,7 +89,11 @@ describe('DAG signed log', () => {
     cluster.start();
     const header = (cluster.sent.find((s) => s.message.type === 'header')!.message as HeaderMessage).header;
     const vote = { kind: 'vote', author: 2, round: 7, digest: headerDigest(header) } as const;
-    for (const record of [{ kind: 'header', header } as const, vote]) {
+    cluster.run(300);
+    const certificate = certificateOf(cluster);
+    assert.ok(certificate !== null, 'a certificate formed');
+    const references = { kind: 'references', certificates: [certificate, certificate] } as const;
+    for (const record of [{ kind: 'header', header } as const, vote, references]) {
       const bytes = encodeDagSignedRecord(record);
       assert.deepEqual(encodeDagSignedRecord(decodeDagSignedRecord(bytes)), bytes);
       assert.throws(() => decodeDagSignedRecord(bytes.subarray(0, bytes.length - 1)), DagError);
@@ -115,6 +127,16 @@ describe('DAG signed log', () => {
       assert.equal(headers.length, sentHeaders.size, 'one record per header, however often it is resent');
       const votes = records.filter((r) => r.kind === 'vote');
       assert.equal(new Set(votes.map((v) => `${v.author}:${v.round}`)).size, votes.length);
+      // Each header past round 1 comes right after the certificates it references, exactly those.
+      records.forEach((record, k) => {
+        if (record.kind !== 'header' || record.header.round === 1) return;
+        const before = records[k - 1];
+        assert.ok(before?.kind === 'references', `validator ${i}'s header of round ${record.header.round}`);
+        assert.deepEqual(
+          before.certificates.map((c) => digestKey(headerDigest(c.header))).sort(),
+          [...record.header.parents, ...record.header.weakParents.map((w) => w.digest)].map(digestKey).sort(),
+        );
+      });
     }
     // Within one effect list the record comes before the statement it covers.
     const fresh = dagProtocol.create(cluster.inits[3]!) as DagCore;
