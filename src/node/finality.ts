@@ -19,8 +19,20 @@ const MAX_PROOFS_AHEAD = 1024;
 
 export type AttestationVerdict = 'accept' | 'ignore' | 'reject';
 
+/** The committee that ordered one epoch's blocks, and this node's index in it (null: not a member). */
+export interface EpochSigners {
+  readonly committee: Committee;
+  readonly index: number | null;
+}
+
 export interface FinalityInit {
   readonly committee: Committee;
+  /**
+   * On a chain whose committee hands over: the committee of an epoch (null while this node does
+   * not know it yet). A block is attested by the committee of its own epoch; absent, every block
+   * by `committee`.
+   */
+  readonly committeeOf?: (epoch: number) => EpochSigners | null;
   readonly chainId: string;
   /** This validator's index, or null for a node that only collects. */
   readonly index: number | null;
@@ -45,34 +57,56 @@ export interface FinalityInit {
  * logged with both signatures.
  */
 export class CommitFinality {
-  private readonly collector: AttestationCollector;
+  /** One collector per epoch whose committee attests (a fixed committee: epoch 0's only). */
+  private readonly collectors = new Map<number, AttestationCollector>();
   private readonly ahead = new Map<number, CommitProof>();
   private readonly sign: ((message: Uint8Array) => Uint8Array) | null;
   private highest = 0;
 
   constructor(private readonly init: FinalityInit) {
-    this.collector = new AttestationCollector(init.committee, init.chainId);
     const seed = init.signingSeed;
-    if (init.index !== null && seed !== undefined) {
+    if (seed !== undefined && (init.index !== null || init.committeeOf !== undefined)) {
       const key = ed25519PrivateKeyObject(seed);
       this.sign = (message) => ed25519Sign(key, message);
     } else this.sign = null;
   }
 
+  private signersOf(epoch: number): EpochSigners | null {
+    if (this.init.committeeOf !== undefined) return this.init.committeeOf(epoch);
+    return epoch === this.init.committee.epoch
+      ? { committee: this.init.committee, index: this.init.index }
+      : null;
+  }
+
+  private collectorOf(epoch: number): AttestationCollector | null {
+    let collector = this.collectors.get(epoch);
+    if (collector === undefined) {
+      const signers = this.signersOf(epoch);
+      if (signers === null) return null;
+      collector = new AttestationCollector(signers.committee, this.init.chainId);
+      this.collectors.set(epoch, collector);
+      // Epochs long past collect nothing more: keep the newest few.
+      for (const old of this.collectors.keys()) if (old < epoch - 2) this.collectors.delete(old);
+    }
+    return collector;
+  }
+
   /** Signs and publishes this validator's statement for a block it wrote, and settles a proof waiting for it. */
   blockWritten(block: StoredBlock): void {
-    const statement: CommitStatement = {
-      chainId: this.init.chainId,
-      shardId: this.init.committee.shardId,
-      epoch: this.init.committee.epoch,
-      height: block.header.height,
-      blockHash: block.hash,
-      stateRoot: block.header.stateRoot,
-    };
-    if (this.sign !== null && this.init.index !== null) {
-      const attestation = signCommitStatement(statement, this.init.index, this.sign);
+    const signers = this.signersOf(block.header.epoch);
+    const collector = this.collectorOf(block.header.epoch);
+    if (signers !== null && collector !== null && this.sign !== null && signers.index !== null) {
+      const statement: CommitStatement = {
+        chainId: this.init.chainId,
+        shardId: signers.committee.shardId,
+        epoch: signers.committee.epoch,
+        height: block.header.height,
+        blockHash: block.hash,
+        stateRoot: block.header.stateRoot,
+      };
+      const attestation = signCommitStatement(statement, signers.index, this.sign);
       this.init.publish(encodeAttestation(attestation));
-      this.take(this.collector.add(attestation));
+      this.take(collector.add(attestation), collector);
     }
     const waiting = this.ahead.get(block.header.height);
     if (waiting !== undefined) {
@@ -84,16 +118,24 @@ export class CommitFinality {
   /** A peer's attestation: 'reject' for bytes or signatures that are wrong, 'ignore' for resends. */
   received(bytes: Uint8Array): AttestationVerdict {
     let outcome: ReturnType<AttestationCollector['add']>;
+    let collector: AttestationCollector | null;
     try {
-      outcome = this.collector.add(decodeAttestation(bytes));
+      const attestation = decodeAttestation(bytes);
+      // An epoch this node does not know yet (it is behind) or no longer collects: not its to judge.
+      collector = this.collectorOf(attestation.statement.epoch);
+      if (collector === null) return 'ignore';
+      outcome = collector.add(attestation);
     } catch (error) {
       if (isGridShardError(error)) return 'reject';
       throw error;
     }
-    return this.take(outcome);
+    return this.take(outcome, collector);
   }
 
-  private take(outcome: ReturnType<AttestationCollector['add']>): AttestationVerdict {
+  private take(
+    outcome: ReturnType<AttestationCollector['add']>,
+    collector: AttestationCollector,
+  ): AttestationVerdict {
     if (outcome.kind === 'duplicate') return 'ignore';
     if (outcome.kind === 'conflict') {
       const { signer, first, second } = outcome.evidence;
@@ -110,13 +152,13 @@ export class CommitFinality {
       // Relayed, so every node sees the evidence.
       return 'accept';
     }
-    if (outcome.proof !== undefined) this.proven(outcome.proof);
+    if (outcome.proof !== undefined) this.proven(outcome.proof, collector);
     return 'accept';
   }
 
-  private proven(proof: CommitProof): void {
+  private proven(proof: CommitProof, collector: AttestationCollector): void {
     const height = proof.statement.height;
-    this.collector.pruneBelow(height - 64);
+    collector.pruneBelow(height - 64);
     if (height > this.init.store.committed.height) {
       if (this.ahead.size >= MAX_PROOFS_AHEAD) {
         const lowest = Math.min(...this.ahead.keys());
@@ -137,6 +179,7 @@ export class CommitFinality {
   private settle(proof: CommitProof, block: StoredBlock): void {
     const { statement } = proof;
     if (
+      statement.epoch !== block.header.epoch ||
       !bytesEqual(statement.blockHash, block.hash) ||
       !bytesEqual(statement.stateRoot, block.header.stateRoot)
     ) {

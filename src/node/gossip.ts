@@ -121,7 +121,7 @@ export interface NodeGossipInit {
   readonly announceGraceMs?: number;
   readonly log: FinalityInit['log'];
   /** What commit proofs need: the committee, this validator's key and the store that keeps them. */
-  readonly finality: Pick<FinalityInit, 'committee' | 'signingSeed' | 'store'>;
+  readonly finality: Pick<FinalityInit, 'committee' | 'committeeOf' | 'signingSeed' | 'store'>;
 }
 
 const VERDICT: Record<AttestationVerdict, TopicValidatorResult> = {

@@ -20,6 +20,7 @@ export class NodeMetrics {
   readonly gossipProposed: Counter;
   readonly gossipAnnounced: Counter;
   readonly commitProofHeight: Gauge;
+  readonly epochFirstCommitRound: Gauge;
   readonly finalityConflicts: Counter;
   readonly copiedBlocks: Counter;
 
@@ -126,6 +127,12 @@ export class NodeMetrics {
       name: 'gridshard_finality_conflicts_total',
       help: 'A validator signed two blocks for one height (double), or a quorum signed another block than ours (mismatch)',
       labelNames: ['kind'],
+      registers,
+    });
+    this.epochFirstCommitRound = new Gauge({
+      name: 'gridshard_epoch_first_commit_round',
+      help: 'On a chain whose committee hands over: the DAG round of the leader of each epoch’s first commit at this node (1 when the new committee’s first wave commits)',
+      labelNames: ['epoch'],
       registers,
     });
     this.copiedBlocks = new Counter({

@@ -22,7 +22,7 @@ import { LedgerStore, type StoredBlock } from '../ledger/store.js';
 import { ConsensusNetwork } from '../network/consensus-network.js';
 import { NetworkError } from '../network/errors.js';
 import { gossipTopics } from '../network/host.js';
-import { readCommittee } from '../roles/committee-state.js';
+import { readCommittee, readCommitteeOfEpoch } from '../roles/committee-state.js';
 import { memberSecretShare } from '../roles/dkg-member.js';
 import { dkgOutcome } from '../roles/dkg-outcome.js';
 import type { HandoverElections } from '../roles/election.js';
@@ -36,6 +36,7 @@ import { CatchUpStoreFailure, catchUpFromPeers } from './catch-up.js';
 import { DEFAULT_CATCH_UP_AFTER_BATCHES, type NodeConfig } from './config.js';
 import { EpochFollower } from './epoch-follower.js';
 import { decodeEpochMessage, encodeEpochMessage } from './epoch-wire.js';
+import type { EpochSigners } from './finality.js';
 import { chainParametersOf, committeeOf, type GenesisFile, observerKeysOf } from './genesis-file.js';
 import { chainNodesOf, handsOver } from './genesis-handover.js';
 import { NodeGossip } from './gossip.js';
@@ -108,6 +109,8 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
   private epochValidator: EpochValidator<unknown> | null = null;
   /** A node outside the current committee copies final blocks from the members (epoch-follower.ts). */
   private follower: EpochFollower | null = null;
+  /** The last epoch whose first commit this node noted (the metric above). */
+  private firstCommitEpoch = 0;
   /** Batch proofs of blocks taken from peers, written beside each block. */
   private readonly followedProofs = new Map<number, Uint8Array>();
   /** Whether the committee hands over (the validator runs across epochs). */
@@ -298,16 +301,14 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
       node: this,
       chain: { chainId: this.genesis.chainId, shardId: this.genesis.shardId },
       topics: gossipTopics(this.genesis.chainId, this.genesis.shardId),
-      validatorKeys: committeeOf(this.genesis).members.map((m) => m.publicKey),
-      // A standby node gossips the transactions it is given, as an observer does.
-      observerKeys: [
-        ...observerKeysOf(this.genesis),
-        ...this.nodes.slice(this.genesis.validators.length).map((v) => Buffer.from(v.publicKey, 'hex')),
-      ],
+      // Across epochs any node of the chain may be a member: each may attest and announce blocks.
+      validatorKeys: this.nodes.map((v) => Buffer.from(v.publicKey, 'hex')),
+      observerKeys: observerKeysOf(this.genesis),
       now: this.now,
       log: this.log,
       finality: {
         committee: committeeOf(this.genesis),
+        ...(this.epochValidator === null ? {} : { committeeOf: (epoch: number) => this.epochSigners(epoch) }),
         signingSeed: this.secrets.signingSeed,
         store: this.store,
       },
@@ -472,6 +473,21 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
       }),
       publicKeys: dkgOutcome(request.state, session).publicKeys,
     };
+  }
+
+  /**
+   * The committee that ordered `epoch`'s blocks, from the chain's state (the current one or one
+   * it kept at a handover), and this node's index in it; null for an epoch the chain has not
+   * reached here yet.
+   */
+  private epochSigners(epoch: number): EpochSigners | null {
+    const view = this.store.committed;
+    const committee = readCommitteeOfEpoch({ get: (key) => view.getState(key) }, epoch);
+    if (committee === null) return null;
+    const index = committee.members.findIndex(
+      (m) => toHex(m.publicKey) === this.nodes[this.index]!.publicKey,
+    );
+    return { committee, index: index < 0 ? null : index };
   }
 
   /** While this node is outside the committee it takes final blocks from the members. */
@@ -680,9 +696,16 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
         this.signedWritten = effect.ticket;
         this.syncSignedLog();
         return;
-      case 'ordered':
+      case 'ordered': {
         this.metrics.round.set(effect.batch.round);
+        // How long a new committee took to commit: the round of its first leader (docs/ROLES.md).
+        const epoch = (effect as { epoch?: number }).epoch;
+        if (epoch !== undefined && epoch > this.firstCommitEpoch && effect.batch.endsCommit) {
+          this.firstCommitEpoch = epoch;
+          this.metrics.epochFirstCommitRound.set({ epoch: String(epoch) }, effect.batch.round);
+        }
         return;
+      }
       case 'write-block': {
         this.metrics.badTransactions.inc(effect.skippedEntries);
         const height = effect.block.header.height;

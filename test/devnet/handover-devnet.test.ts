@@ -5,6 +5,7 @@ import { fromHex } from '../../src/crypto/hash.js';
 import { sourceCli, TestNetwork } from '../../src/devnet/test-network.js';
 import { committeeOf } from '../../src/node/genesis-file.js';
 import type { RolesAnswer } from '../../src/sdk/index.js';
+import { decodeCommitProof, verifyCommitProof } from '../../src/sharding/index.js';
 import { readingSubmitter } from '../node/load.js';
 
 // Ports from the process id, below the ephemeral range and apart from the other process tests'.
@@ -129,6 +130,43 @@ describe('committee handover on a running chain', () => {
       }),
     );
     assert.equal(new Set(hashes).size, 1, `nodes disagree at height ${common}: ${hashes.join(', ')}`);
+    // Blocks of the new epochs are proven final by their own committee's signatures: a proof of a
+    // block past the boundary checks against that epoch's members alone.
+    let checked = false;
+    const keys = [...network.genesis.validators, ...network.genesis.handover!.standby].map((v) =>
+      fromHex(v.publicKey),
+    );
+    for (let height = common; height > boundary && !checked; height--) {
+      const answer = (await (
+        await fetch(`${network.apis[0]}/api/v1/blocks/${height}/commit-proof`)
+      ).json()) as {
+        epoch?: number;
+        proof?: string;
+      };
+      if (answer.proof === undefined || answer.epoch === undefined || answer.epoch < 1) continue;
+      const members = answer.epoch === handover.epoch ? handover.committee : null;
+      if (members === null) continue;
+      const committee = {
+        shardId: 0,
+        epoch: answer.epoch,
+        members: members.map((node, index) => ({ index, publicKey: keys[node]! })),
+      };
+      verifyCommitProof(decodeCommitProof(fromHex(answer.proof)), committee);
+      checked = true;
+    }
+    assert.ok(checked, 'a commit proof of the current epoch');
+    // Where each new epoch first committed, as the members saw it: the round of its first leader.
+    const firstCommits = await Promise.all(
+      [0, 1].map(async (node) => {
+        const metrics = await (await fetch(`${network!.apis[node]}/metrics`)).text();
+        return [...metrics.matchAll(/gridshard_epoch_first_commit_round\{[^}]*epoch="(\d+)"[^}]*\} (\d+)/g)]
+          .map((m) => `epoch ${m[1]}: round ${m[2]}`)
+          .join(', ');
+      }),
+    );
+    console.log(
+      `handover devnet: first commits at validator 0 ${firstCommits[0]}; at validator 1 ${firstCommits[1]}`,
+    );
     console.log(
       `handover devnet: epoch ${handover.epoch}, committee ${JSON.stringify(handover.committee)}, elections ${JSON.stringify([...elections])}, credit ${JSON.stringify(roles!.nodes.map((n) => [n.index, n.role, n.credit, n.cycleScore]))}`,
     );
