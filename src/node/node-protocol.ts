@@ -25,8 +25,8 @@ export interface NodeProtocol<Message> {
     init: ValidatorInit,
     acceptsEntry: (entry: Uint8Array) => boolean,
     orderedThrough?: number,
-    /** An epoch's own coin keys (generated on the chain), instead of those genesis dealt. */
-    coin?: EpochCoin,
+    /** An epoch after genesis: its own coin keys (generated on the chain) and its new members. */
+    epoch?: EpochSetup,
   ): ConsensusCore<Message>;
   /**
    * The last sequence a core restored from `snapshot` (none: a first start) can order again by
@@ -43,6 +43,14 @@ export interface NodeProtocol<Message> {
 export interface EpochCoin {
   readonly secretShare: Uint8Array;
   readonly publicKeys: CoinPublicKeys;
+}
+
+/** What a core of an epoch after genesis needs beyond the common init. */
+export interface EpochSetup {
+  /** The epoch's coin (absent: the keys genesis dealt). */
+  readonly coin?: EpochCoin;
+  /** Members new to the committee this epoch (`DagValidatorInit.newcomers`). */
+  readonly newcomers: readonly number[];
 }
 
 export interface ProtocolSettings {
@@ -75,7 +83,8 @@ function dagNodeProtocol(
   const genesisKeys = coinPublicKeysOf(genesis);
   return {
     name: 'dag',
-    createCore: (init, acceptsEntry, orderedThrough, coin) => {
+    createCore: (init, acceptsEntry, orderedThrough, epoch) => {
+      const coin = epoch?.coin;
       const coinSecretShare = coin?.secretShare ?? genesisShare;
       if (coinSecretShare === undefined)
         throw new NodeError('BAD_CONFIG', 'this node holds no share of the genesis coin', {});
@@ -89,6 +98,7 @@ function dagNodeProtocol(
           ...(settings.retainedBatches === undefined ? {} : { retainedBatches: settings.retainedBatches }),
         },
         ...(orderedThrough === undefined ? {} : { orderedThrough }),
+        ...(epoch === undefined || epoch.newcomers.length === 0 ? {} : { newcomers: epoch.newcomers }),
       };
       return dagProtocol.create(dagInit);
     },

@@ -22,7 +22,7 @@ import { LedgerStore, type StoredBlock } from '../ledger/store.js';
 import { ConsensusNetwork } from '../network/consensus-network.js';
 import { NetworkError } from '../network/errors.js';
 import { gossipTopics } from '../network/host.js';
-import { readCommittee, readCommitteeOfEpoch } from '../roles/committee-state.js';
+import { newcomersOf, readCommittee, readCommitteeOfEpoch } from '../roles/committee-state.js';
 import { memberSecretShare } from '../roles/dkg-member.js';
 import { dkgOutcome } from '../roles/dkg-outcome.js';
 import type { HandoverElections } from '../roles/election.js';
@@ -416,7 +416,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
           },
           request.acceptsEntry,
           undefined,
-          this.epochCoin(request),
+          { ...this.epochCoinOf(request), newcomers: newcomersOf(request.state, request.committee) },
         );
         return this.core;
       },
@@ -462,10 +462,10 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
    * recorded for the epoch), this member's share summed from the dealings sealed to it; none for
    * the genesis epoch, whose keys genesis dealt.
    */
-  private epochCoin(request: EpochCoreRequest): EpochCoin | undefined {
+  private epochCoinOf(request: EpochCoreRequest): { coin?: EpochCoin } {
     const session = readCoinSession(request.state, request.committee.epoch);
-    if (session === null) return undefined;
-    return {
+    if (session === null) return {};
+    const coin = {
       secretShare: memberSecretShare(request.state, session, {
         chainId: this.genesis.chainId,
         member: request.index,
@@ -473,6 +473,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
       }),
       publicKeys: dkgOutcome(request.state, session).publicKeys,
     };
+    return { coin };
   }
 
   /**

@@ -44,3 +44,18 @@ function decodeCommittee(bytes: Uint8Array | undefined): Committee | null {
     return { shardId, epoch, members: keys.map((publicKey, index) => ({ index, publicKey })) };
   });
 }
+
+/**
+ * The members of `committee` that were not in the committee of the epoch before (committee
+ * indices): they join from following the chain. None for the genesis epoch, or when the chain kept
+ * no record of the epoch before.
+ */
+export function newcomersOf(state: ReadableState, committee: Committee): number[] {
+  if (committee.epoch === 0) return [];
+  const previous = readCommitteeOfEpoch(state, committee.epoch - 1);
+  if (previous === null) return [];
+  const before = new Set(previous.members.map((m) => Buffer.from(m.publicKey).toString('hex')));
+  return committee.members.flatMap((m, i) =>
+    before.has(Buffer.from(m.publicKey).toString('hex')) ? [] : [i],
+  );
+}

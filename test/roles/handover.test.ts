@@ -16,7 +16,7 @@ import { ApplicationRouter } from '../../src/ledger/application.js';
 import { type ChainState, genesisChain } from '../../src/ledger/chain-state.js';
 import { decodeSignedTransaction } from '../../src/ledger/signed-transaction.js';
 import { encodeTransaction, signTransaction } from '../../src/ledger/transaction.js';
-import { committeeGenesisEntry, readCommittee } from '../../src/roles/committee-state.js';
+import { committeeGenesisEntry, newcomersOf, readCommittee } from '../../src/roles/committee-state.js';
 import { dkgApplication } from '../../src/roles/dkg-application.js';
 import { dealingPayload, memberSecretShare } from '../../src/roles/dkg-member.js';
 import { dkgOutcome } from '../../src/roles/dkg-outcome.js';
@@ -135,6 +135,14 @@ describe('committee handover on the chain', () => {
     assert.equal(committeeOf(state).epoch, 0, 'two votes for each list: no quorum for either');
     state.execute([vote(2)], { timestampMs: 20 });
     assert.equal(committeeOf(state).epoch, 0, 'member 2 voted already: its second vote is refused');
+  });
+
+  it('names the members new to a committee, whose first vertices come late', () => {
+    const state = chain();
+    const view = () => ({ get: (key: Uint8Array) => state.view().getState(key) });
+    assert.deepEqual(newcomersOf(view(), committeeOf(state)), [], 'the genesis committee has none');
+    state.execute([vote(0), vote(1), vote(2)], { timestampMs: 10 });
+    assert.deepEqual(newcomersOf(view(), committeeOf(state)), [3], 'node 4 took index 3');
   });
 
   it('refuses every vote on a chain whose genesis sets no handover cycle', () => {

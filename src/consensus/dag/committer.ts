@@ -138,14 +138,19 @@ export class Committer {
    * Validators the coin elects from: those with a vertex ordered within the last
    * ACTIVITY_WINDOW_ROUNDS rounds before the last committed leader, or everyone when fewer than a
    * quorum qualify. A crashed validator stops being elected (a wave it leads would commit
-   * nothing). The set depends only on the committed order, and the order advances one leader at
-   * a time, so every validator applies the same set to the same wave.
+   * nothing), and so does a member new to the committee until one of its vertices is ordered (it
+   * joins late, from following the chain). The set depends only on the committed order and the
+   * epoch's committee, and the order advances one leader at a time, so every validator applies
+   * the same set to the same wave.
    */
   private leaderCandidates(): number[] {
     const floor = this.state.lastLeaderRound - ACTIVITY_WINDOW_ROUNDS;
     const active: number[] = [];
-    for (let author = 0; author < this.ctx.size; author++)
-      if (this.state.activity[author]! >= floor) active.push(author);
+    for (let author = 0; author < this.ctx.size; author++) {
+      const activity = this.state.activity[author]!;
+      // Activity 0: no vertex of this author ordered yet (rounds start at 1).
+      if (activity >= floor && !(activity === 0 && this.ctx.newcomers.has(author))) active.push(author);
+    }
     return active.length >= this.ctx.quorum ? active : Array.from({ length: this.ctx.size }, (_, i) => i);
   }
 

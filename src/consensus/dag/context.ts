@@ -17,6 +17,8 @@ export interface DagContext {
   readonly signatures: Signatures;
   /** The application's structural check of one batch entry, when it has one. */
   readonly acceptsEntry: ((entry: Uint8Array) => boolean) | undefined;
+  /** Members new to the committee this epoch (`DagValidatorInit.newcomers`). */
+  readonly newcomers: ReadonlySet<ValidatorIndex>;
 }
 
 /** The `author:round` key of a slot: one header per slot is signed and voted for. */

@@ -111,6 +111,7 @@ export class DagCore implements ConsensusCore<DagMessage> {
       config,
       signatures: Signatures.fromSeed(init.committee, init.signingSeed, init.sharedChecks),
       acceptsEntry: init.acceptsEntry,
+      newcomers: new Set((init.newcomers ?? []).filter((i) => Number.isInteger(i) && i >= 0 && i < size)),
     };
     this.coinKeys = init.coinPublicKeys;
     this.store = new DagStore(this.ctx.quorum);

@@ -134,4 +134,12 @@ export interface DagValidatorInit extends ValidatorInit {
    * after it, from a checkpoint f + 1 peers agree on, and orders nothing locally before that.
    */
   readonly orderedThrough?: number;
+  /**
+   * Members new to the committee in this epoch (committee indices): each joins from following the
+   * chain, so its first vertices come late, and a wave whose coin elects one of them before any
+   * of its vertices is ordered commits nothing. They are left out of the leader election until
+   * one of their vertices is ordered (while the rest make a quorum). Every validator of the epoch
+   * must be given the same list: it is part of the commit rule.
+   */
+  readonly newcomers?: readonly number[];
 }

@@ -12,7 +12,7 @@ import { ApplicationRouter, encodeKvPut, KV_PUT, keyValueApplication } from '../
 import { type ChainState, type ExecutedBlock, genesisChain } from '../../ledger/chain-state.js';
 import type { ReadableState } from '../../ledger/state-interface.js';
 import { encodeTransaction, signTransaction } from '../../ledger/transaction.js';
-import { committeeGenesisEntry, readCommittee } from '../../roles/committee-state.js';
+import { committeeGenesisEntry, newcomersOf, readCommittee } from '../../roles/committee-state.js';
 import { dkgApplication } from '../../roles/dkg-application.js';
 import {
   complaintPayloads,
@@ -482,6 +482,7 @@ class ChurnSimulation {
       coinSecretShare: coin.secretShare,
       coinPublicKeys: coin.publicKeys,
       acceptsEntry: request.acceptsEntry,
+      newcomers: newcomersOf(request.state, request.committee),
       ...(request.recovered === undefined ? {} : { recovered: request.recovered }),
       ...(request.signedLog === undefined ? {} : { signedLog: request.signedLog }),
     };

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { type Certificate, type DagCore, dagProtocol } from '../../../src/consensus/dag/index.js';
 import type { CommittedBatch } from '../../../src/consensus/interface.js';
 import { DagBuilder } from './builder.js';
+import { Cluster, txs } from './harness.js';
 
 function feed(core: DagCore, certificates: Certificate[]): CommittedBatch[] {
   const commits: CommittedBatch[] = [];
@@ -65,5 +66,39 @@ describe('commit rule on hand-built DAGs', () => {
       DagBuilder.label(l2, 3),
     ];
     assert.deepEqual(committed.slice(1), expectedRest);
+  });
+});
+
+describe('newcomers to the committee and the leader election', () => {
+  /** The round of the leader of each validator's first commit, with member 3 down from the start. */
+  function firstLeaderRounds(seedByte: number, newcomers: readonly number[] | undefined): number[] {
+    const cluster = new Cluster(4, seedByte);
+    for (let i = 0; i < 3; i++)
+      cluster.replace(
+        i,
+        dagProtocol.create({
+          ...cluster.inits[i]!,
+          ...(newcomers === undefined ? {} : { newcomers }),
+        }) as DagCore,
+      );
+    cluster.kill(3);
+    cluster.start();
+    for (let i = 0; i < 3; i++) cluster.submit(i, txs(`n${seedByte}-${i}`, 2));
+    cluster.run(1_000);
+    return [0, 1, 2].map((i) => cluster.commits[i]!.find((b) => b.endsCommit)?.round ?? -1);
+  }
+
+  it('leaves a newcomer that has not been ordered out of the election, so the first wave commits', () => {
+    // Seed bytes 15, 19 and 20 deal coin keys whose first wave elects member 3 among all four.
+    for (const seedByte of [15, 19, 20]) {
+      assert.deepEqual(
+        firstLeaderRounds(seedByte, undefined),
+        [3, 3, 3],
+        `seed byte ${seedByte}: the wave is lost`,
+      );
+      assert.deepEqual(firstLeaderRounds(seedByte, [3]), [1, 1, 1], `seed byte ${seedByte}`);
+    }
+    // Elsewhere the list changes nothing the committee could see: the first wave commits either way.
+    for (const seedByte of [1, 2, 3]) assert.deepEqual(firstLeaderRounds(seedByte, [3]), [1, 1, 1]);
   });
 });
