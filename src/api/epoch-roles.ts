@@ -4,7 +4,12 @@ import { dkgStatus } from '../roles/dkg-outcome.js';
 import type { HandoverElections } from '../roles/election.js';
 import { readKeySuspension } from '../roles/evidence-application.js';
 import { handoverDueMs, readHandoverCycle, readPending } from '../roles/handover.js';
-import { CREDIT_SCALE, DEFAULT_CREDIT_CARRY, DEFAULT_CREDIT_WEIGHTS } from '../sharding/index.js';
+import {
+  CREDIT_SCALE,
+  type CreditTally,
+  DEFAULT_CREDIT_CARRY,
+  DEFAULT_CREDIT_WEIGHTS,
+} from '../sharding/index.js';
 import type { ApiNode } from './interface.js';
 
 /**
@@ -69,18 +74,7 @@ export async function epochRolesAnswer(node: ApiNode, elections: HandoverElectio
         role: members.includes(n.index) ? 'verification' : 'standby',
         credit: election?.credit.get(n.index) ?? CREDIT_SCALE / 2,
         cycleScore: election?.evidence.scores.get(n.index) ?? null,
-        evidence:
-          tally === undefined
-            ? null
-            : {
-                votes: tally.votes,
-                missedVotes: tally.missedVotes,
-                certified: tally.certified,
-                committed: tally.committed,
-                coinShares: tally.coinShares,
-                missedRounds: tally.missedRounds,
-                equivocated: tally.equivocated,
-              },
+        evidence: tally === undefined ? null : evidenceJson(tally),
         suspended: suspension !== undefined,
         suspension:
           suspension === undefined
@@ -88,5 +82,18 @@ export async function epochRolesAnswer(node: ApiNode, elections: HandoverElectio
             : { round: suspension.round, height: suspension.height, proof: toHex(suspension.proof) },
       };
     }),
+  };
+}
+
+/** The counts behind a score, as the roles answer shows them. */
+export function evidenceJson(tally: CreditTally) {
+  return {
+    votes: tally.votes,
+    missedVotes: tally.missedVotes,
+    certified: tally.certified,
+    committed: tally.committed,
+    coinShares: tally.coinShares,
+    missedRounds: tally.missedRounds,
+    equivocated: tally.equivocated,
   };
 }

@@ -9,7 +9,7 @@ import { readSuspension } from '../roles/evidence-application.js';
 import { readEpochStart } from '../roles/handover.js';
 import { ROUTES } from '../routes/index.js';
 import { CREDIT_SCALE } from '../sharding/index.js';
-import { epochRolesAnswer } from './epoch-roles.js';
+import { epochRolesAnswer, evidenceJson } from './epoch-roles.js';
 import type { ApiNode } from './interface.js';
 import { sendProblem } from './problem.js';
 import type { RouteServer } from './route-server.js';
@@ -67,18 +67,7 @@ export function registerRolesRoutes(server: RouteServer, node: ApiNode, watch: C
           role: 'verification',
           credit: ledger.creditOf(v.index),
           cycleScore: audit === null || !audit.scored ? null : (audit.scores[v.index] ?? 0),
-          evidence:
-            tally === undefined
-              ? null
-              : {
-                  votes: tally.votes,
-                  missedVotes: tally.missedVotes,
-                  certified: tally.certified,
-                  committed: tally.committed,
-                  coinShares: tally.coinShares,
-                  missedRounds: tally.missedRounds,
-                  equivocated: tally.equivocated,
-                },
+          evidence: tally === undefined ? null : evidenceJson(tally),
           suspended: suspension !== undefined || ledger.suspendedMembers.includes(v.index),
           suspension:
             suspension === undefined

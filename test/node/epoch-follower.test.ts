@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { blockJson } from '../../src/api/chain-routes.js';
 import { toHex } from '../../src/crypto/hash.js';
-import type { BlockHeader } from '../../src/ledger/block.js';
 import type { ExecutedBlock } from '../../src/ledger/chain-state.js';
 import { EpochFollower, LEFT_BEHIND_MS } from '../../src/node/epoch-follower.js';
 import { chainsOf, type SimBlock } from './sim-chains.js';
@@ -18,23 +18,6 @@ const nodes = [
   })),
   { index: STANDBY, publicKey: '00'.repeat(32), address: '/ip4/127.0.0.1/tcp/7100', api: 'http://standby' },
 ];
-
-function headerJson(header: BlockHeader) {
-  return {
-    chainId: header.chainId,
-    shardId: header.shardId,
-    height: header.height,
-    epoch: header.epoch,
-    timestampMs: header.timestampMs,
-    previousHash: toHex(header.previousHash),
-    txRoot: toHex(header.txRoot),
-    txCount: header.txCount,
-    receiptsRoot: toHex(header.receiptsRoot),
-    stateRoot: toHex(header.stateRoot),
-    randomness: toHex(header.randomness),
-    evidence: toHex(header.evidence),
-  };
-}
 
 /** How member i answers: its height, its epoch, and whether it forges the block at its head. */
 interface Member {
@@ -79,7 +62,7 @@ function harness(members: readonly Member[], member = false) {
       const at = Number(match[1]);
       if (at > height) return undefined;
       const block = blockOf(i, at);
-      if (match[2] === undefined) return headerJson(block.header);
+      if (match[2] === undefined) return blockJson(block);
       return {
         transactions: block.transactions.map((t) => toHex(t.bytes)),
         batchProofs: toHex(block.batchProofs),
