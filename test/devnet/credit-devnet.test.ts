@@ -7,7 +7,7 @@ import { fromHex } from '../../src/crypto/hash.js';
 import { sourceCli, TestNetwork } from '../../src/devnet/test-network.js';
 import { committeeOf } from '../../src/node/genesis-file.js';
 import type { RolesAnswer } from '../../src/sdk/index.js';
-import { readingSubmitter } from '../node/load.js';
+import { misbehavingLauncher, trickle } from './misbehaving.js';
 
 // Ports from the process id, below the ephemeral range and apart from the other process tests'.
 const p2pBase = 9_000 + (process.pid % 50) * 10;
@@ -17,10 +17,10 @@ const EQUIVOCATOR = 3;
 
 let network: TestNetwork | null = null;
 let passed = false;
-/** The load loop runs while this holds; a failed test must not leave it spinning. */
-let sending = false;
+/** The load runs until stopped; a failed test must not leave it spinning. */
+let load: ReturnType<typeof trickle> | null = null;
 after(async () => {
-  sending = false;
+  await load?.stop();
   await network?.stop(5000);
   if (!passed && network !== null) console.log(network.logTails());
   network?.remove();
@@ -35,25 +35,13 @@ describe('credit on a running chain: a slow validator and an equivocating one', 
       cli: sourceCli(),
       credit: { cycleMs: 5000 },
       // Test-only faults (src/node/test-faults.ts), one process each.
-      launcher: (index) =>
-        index === SLOW
-          ? ['/usr/bin/env', 'GRIDSHARD_TEST_DELAY_MS=300']
-          : index === EQUIVOCATOR
-            ? ['/usr/bin/env', 'GRIDSHARD_TEST_EQUIVOCATE=1']
-            : [],
+      launcher: misbehavingLauncher(SLOW, EQUIVOCATOR),
     });
     // The first process test of a run: its validators compile the sources cold, four at once.
     await network.start(240_000);
     // A steady trickle of transactions, as a running market sends: block time (and so the cycle
     // clock) moves with the time markers validators put in front of what they propose.
-    const submit = readingSubmitter(network.clients, 'credit-test', 'credit load');
-    sending = true;
-    const load = (async () => {
-      for (let k = 0; sending; k += 4) {
-        await submit(k, 4, [0, 1]).catch(() => []);
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    })();
+    load = trickle(network.clients, 'credit-test', 'credit load');
     const client = network.clients[0]!;
     const committee = committeeOf(network.genesis);
     let roles: RolesAnswer | null = null;
@@ -89,8 +77,7 @@ describe('credit on a running chain: a slow validator and an equivocating one', 
         other.nodes.map((n) => n.cycleScore),
         roles!.nodes.map((n) => n.cycleScore),
       );
-    sending = false;
-    await load;
+    await load.stop();
     // The command line recomputes validator 0's last audited cycle, every certificate checked:
     // through the running node's API, then from its data folder once stopped; and refuses, typed,
     // a cycle not over yet.

@@ -6,7 +6,7 @@ import { sourceCli, TestNetwork } from '../../src/devnet/test-network.js';
 import { committeeOf } from '../../src/node/genesis-file.js';
 import type { RolesAnswer } from '../../src/sdk/index.js';
 import { decodeCommitProof, verifyCommitProof } from '../../src/sharding/index.js';
-import { readingSubmitter } from '../node/load.js';
+import { misbehavingLauncher, trickle } from './misbehaving.js';
 
 // Ports from the process id, below the ephemeral range and apart from the other process tests'.
 const p2pBase = 41_000 + (process.pid % 300) * 10;
@@ -17,9 +17,10 @@ const STANDBY = [4, 5];
 
 let network: TestNetwork | null = null;
 let passed = false;
-let sending = false;
+/** The load runs until stopped; a failed test must not leave it spinning. */
+let load: ReturnType<typeof trickle> | null = null;
 after(async () => {
-  sending = false;
+  await load?.stop();
   await network?.stop(5000);
   if (!passed && network !== null) console.log(network.logTails(25));
   network?.remove();
@@ -43,23 +44,11 @@ describe('committee handover on a running chain', () => {
       cli: sourceCli(),
       handover: { cycleMs: 8_000, keyPhaseMs: 1_000, standby: STANDBY.length },
       // Test-only faults (src/node/test-faults.ts), one process each.
-      launcher: (index) =>
-        index === SLOW
-          ? ['/usr/bin/env', 'GRIDSHARD_TEST_DELAY_MS=300']
-          : index === EQUIVOCATOR
-            ? ['/usr/bin/env', 'GRIDSHARD_TEST_EQUIVOCATE=1']
-            : [],
+      launcher: misbehavingLauncher(SLOW, EQUIVOCATOR),
     });
     await network.start(240_000);
     // A trickle of transactions keeps block time moving, as a running market does.
-    const submit = readingSubmitter(network.clients, 'handover-test', 'handover load');
-    sending = true;
-    const load = (async () => {
-      for (let k = 0; sending; k += 4) {
-        await submit(k, 4, [0, 1]).catch(() => []);
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    })();
+    load = trickle(network.clients, 'handover-test', 'handover load');
     const client = network.clients[0]!;
     let roles: RolesAnswer | null = null;
     // Each election as the roles answer showed it, by the epoch it read.
@@ -120,8 +109,7 @@ describe('committee handover on a running chain', () => {
       assert.ok(Date.now() < goOn, `the chain stalled after the boundary: ${JSON.stringify(heads)}`);
       await new Promise((r) => setTimeout(r, 1000));
     }
-    sending = false;
-    await load;
+    await load.stop();
     const common = Math.min(...heads.map((h) => h!.height));
     const hashes = await Promise.all(
       network.apis.map(async (api) => {
