@@ -40,6 +40,8 @@ export const TRANSACTION_TYPES_NOT_IN_PORTAL: Readonly<Record<string, string>> =
   'roles.dkg.complain':
     'a validator’s complaint about a bad share in a key-generation session, sent by its node',
   'roles.dkg.justify': 'a validator’s public answer to a complaint against its dealing, sent by its node',
+  'roles.handover':
+    'a committee member’s signed vote for the committee its chain’s credit elects, sent by its node at the end of each cycle',
 };
 
 const TRADING_CENTER =
