@@ -25,7 +25,30 @@ export interface Breach<K> {
   readonly energyWh: number;
   readonly amount: bigint;
   readonly payee: K;
-  readonly reason: string;
+}
+
+/** What a breach's reason names of its contract. */
+export type ReasonTerms = Pick<
+  BreachTerms<unknown>,
+  'contractId' | 'interval' | 'pricePerKwh' | 'breachLiabilityBps'
+>;
+
+/**
+ * The reason a breach's liability line gives. Made apart from the breach: settlement keeps a
+ * cycle's breach cases until their statements are written, and a reason is a long string.
+ */
+export function breachReason(
+  code: Breach<unknown>['code'],
+  shortWh: number,
+  contract: ReasonTerms,
+  toleranceBps: number,
+): string {
+  const role = code === 'NON_DELIVERY' ? 'generator' : 'user';
+  const verb = code === 'NON_DELIVERY' ? 'delivered' : 'took';
+  return `${code}: the ${role} ${verb} ${shortWh} Wh less than contract ${contract.contractId} (interval ${contract.interval}) beyond the ${toleranceBps} bps band; ${contract.breachLiabilityBps} bps of value at ${contract.pricePerKwh}/kWh`.slice(
+    0,
+    200,
+  );
 }
 
 /** `bps` of the value of `energyWh` at `pricePerKwh`, rounded down to a whole money unit. */
@@ -45,7 +68,6 @@ export function breachesOf<K>(
   contracts: readonly BreachTerms<K>[],
   performedWh: number,
   toleranceWh: number,
-  toleranceBps: number,
 ): Breach<K>[] {
   const out: Breach<K>[] = [];
   let cover = performedWh + toleranceWh;
@@ -56,19 +78,12 @@ export function breachesOf<K>(
     if (shortWh === 0 || contract.status !== 'binding') continue;
     const amount = liabilityFor(contract.pricePerKwh, shortWh, contract.breachLiabilityBps);
     if (amount === 0n) continue;
-    const code = role === 'generator' ? 'NON_DELIVERY' : 'NON_CONSUMPTION';
-    const verb = role === 'generator' ? 'delivered' : 'took';
     out.push({
       contract,
-      code,
+      code: role === 'generator' ? 'NON_DELIVERY' : 'NON_CONSUMPTION',
       energyWh: shortWh,
       amount,
       payee: role === 'generator' ? contract.user : contract.generator,
-      reason:
-        `${code}: the ${role} ${verb} ${shortWh} Wh less than contract ${contract.contractId} (interval ${contract.interval}) beyond the ${toleranceBps} bps band; ${contract.breachLiabilityBps} bps of value at ${contract.pricePerKwh}/kWh`.slice(
-          0,
-          200,
-        ),
     });
   }
   return out;

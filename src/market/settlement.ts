@@ -4,7 +4,7 @@ import type { MarketAction } from './actions.js';
 import { deliveryEndMs, moveCycle } from './cycle-clock.js';
 import { MarketError } from './errors.js';
 import { type ActionDetail, type HandlerContext, requireCycle, requireMember } from './handler-context.js';
-import { breachesOf } from './liability.js';
+import { type Breach, breachesOf, breachReason, type ReasonTerms } from './liability.js';
 import { MoneySum, money } from './money-sum.js';
 import type { ContractTerms, Cycle, LiabilityLine, Statement, StatementKind } from './records.js';
 import { STATEMENT_KINDS } from './records.js';
@@ -99,7 +99,8 @@ interface Account {
   member: Uint8Array;
   /** By the kind's position in STATEMENT_KINDS. */
   lines: ({ energyWh: number; amount: MoneySum } | undefined)[];
-  liabilities: OrderedLiability[];
+  /** Its breach cases, each as `BreachCase.sequence * 2 + side` (0 the payer's line, 1 the payee's). */
+  liabilities: number[];
   contractedWh: number;
   meteredWh: number;
   deviationWh: number;
@@ -108,30 +109,44 @@ interface Account {
 }
 
 /**
- * A liability line with its place in the statement: the payer's first contract in the cycle,
- * then the interval, then the order the breaches were found in.
+ * One breach of one contract in one interval, kept until the statements are written: both
+ * statements' lines are made from it then, so a cycle's cases hold no line objects or reasons.
  */
-interface OrderedLiability {
+interface BreachCase extends ReasonTerms {
+  readonly payer: Party;
+  /** The payer's first contract in the cycle: liability lines are grouped by it. */
   readonly payerOrder: number;
-  readonly interval: number;
-  readonly sequence: number;
-  readonly line: LiabilityLine;
+  readonly payee: Party;
+  /** The interval being settled, where the contract's own `interval` is its term's. */
+  readonly settledInterval: number;
+  readonly code: Breach<unknown>['code'];
+  readonly energyWh: number;
+  readonly amount: bigint;
+  /** Made for the first of its two statements, kept for the second. */
+  reason: string | undefined;
 }
 
-const KIND_INDEX = new Map<StatementKind, number>(STATEMENT_KINDS.map((kind, i) => [kind, i]));
+/** Each posting kind's place in STATEMENT_KINDS, looked up once instead of at every posting. */
+const KIND = Object.fromEntries(STATEMENT_KINDS.map((kind, i) => [kind, i])) as Record<StatementKind, number>;
 
-/** A party by its key's name in the settlement's maps (`keyString`); the key made when needed. */
+/**
+ * A party by its key's name (`keyString`), one object per name in a settlement: a contract's
+ * parties are found with one lookup each, and what settlement keeps of them hangs here.
+ */
 interface Party {
   readonly name: string;
-  key?: Uint8Array;
-  /** Its account, once a posting made it (the grid enterprise's is found once per cycle). */
-  account?: Account;
+  key: Uint8Array | undefined;
+  /** Its account, once a posting made it. */
+  account: Account | undefined;
+  /** Set once it is met as a metered participant. */
+  metered: Metered | undefined;
 }
 
 const keyOf = (party: Party): Uint8Array => (party.key ??= keyBytes(party.name));
 
 /** A metered participant (a generator, or the user of a direct contract) as settlement meets it. */
-interface Metered extends Party {
+interface Metered {
+  readonly party: Party;
   readonly key: Uint8Array;
   /** The role of its first contract in the cycle, which decides how its deviations are paid. */
   readonly role: 'generator' | 'user';
@@ -175,10 +190,18 @@ export function settle(ctx: HandlerContext, action: Of<'settle'>): ActionDetail 
 /** Settlement itself, by the trading center or, after the meter window, by rule. */
 export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reason: string): ActionDetail {
   const { store, config } = ctx;
+  const parties = new Map<string, Party>();
+  const partyOf = (name: string, key?: Uint8Array): Party => {
+    let party = parties.get(name);
+    if (party === undefined) {
+      party = { name, key, account: undefined, metered: undefined };
+      parties.set(name, party);
+    }
+    return party;
+  };
   const accounts = new Map<string, Account>();
   const accountOf = (party: Party): Account => {
-    if (party.account !== undefined) return party.account;
-    let found = accounts.get(party.name);
+    let found = party.account;
     if (found === undefined) {
       found = {
         member: keyOf(party),
@@ -191,71 +214,70 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
         net: new MoneySum(),
       };
       accounts.set(party.name, found);
+      party.account = found;
     }
-    party.account = found;
     return found;
   };
-  const post = (target: Account, kind: StatementKind, energyWh: number, amount: number | bigint) => {
-    const index = KIND_INDEX.get(kind)!;
-    let line = target.lines[index];
-    if (line === undefined) target.lines[index] = line = { energyWh: 0, amount: new MoneySum() };
+  const post = (target: Account, kind: number, energyWh: number, amount: number | bigint) => {
+    let line = target.lines[kind];
+    if (line === undefined) target.lines[kind] = line = { energyWh: 0, amount: new MoneySum() };
     line.energyWh += energyWh;
     line.amount.add(amount);
     target.net.add(amount);
   };
   const transferred = new MoneySum();
+  // Parties are one object per name, so the same party is the same object.
   const transfer = (
     from: Party,
     to: Party,
     amount: number | bigint,
     energyWh: number,
-    fromKind: StatementKind,
-    toKind: StatementKind,
+    fromKind: number,
+    toKind: number,
   ) => {
-    if (from.name === to.name) return;
+    if (from === to) return;
     post(accountOf(from), fromKind, energyWh, -amount);
     post(accountOf(to), toKind, energyWh, amount);
     transferred.add(amount);
   };
-  const grid: Party = { name: keyString(cycle.gridEnterprise), key: cycle.gridEnterprise };
-  const subsidy: Party = { name: keyString(config.subsidyAccount), key: config.subsidyAccount };
+  const grid = partyOf(keyString(cycle.gridEnterprise), cycle.gridEnterprise);
+  const subsidy = partyOf(keyString(config.subsidyAccount), config.subsidyAccount);
   accountOf(grid);
 
   // The cycle is settled interval by interval, so only one interval's contracts are held at a
   // time: a province's day has about a million of them.
-  const metered = new Map<string, Metered>();
+  let meteredCount = 0;
   let inInterval: Metered[] = [];
   const hold = (party: Party, role: 'generator' | 'user', contract: ContractTerms) => {
-    let slot = metered.get(party.name);
+    let slot = party.metered;
     if (slot === undefined) {
       const key = keyOf(party);
       slot = {
+        party,
         key,
-        name: party.name,
-        account: party.account,
         role,
-        order: metered.size,
+        order: meteredCount++,
         meterWh: store.meterWh(cycle.cycleId, key),
         contracts: [],
       };
-      metered.set(party.name, slot);
+      party.metered = slot;
     }
     if (slot.contracts.length === 0) inInterval.push(slot);
     slot.contracts.push(contract);
   };
 
+  const cases: BreachCase[] = [];
   let lapsedCount = 0;
-  let sequence = 0;
   for (let interval = 0; interval < cycle.intervals; interval++) {
     for (const c of store.contractTerms(cycle.cycleId, interval)) {
       const energy = c.energyWh;
-      const user: Party = { name: c.user };
-      const generator: Party = { name: c.generator };
+      const user = partyOf(c.user);
+      const generator = partyOf(c.generator);
       if (c.status === 'binding') {
-        transfer(user, generator, money(c.pricePerKwh, energy), energy, 'energyPurchase', 'energySale');
-        transfer(user, grid, money(c.crossingFeePerKwh, energy), energy, 'crossingFee', 'crossingFee');
+        transfer(user, generator, money(c.pricePerKwh, energy), energy, KIND.energyPurchase, KIND.energySale);
+        transfer(user, grid, money(c.crossingFeePerKwh, energy), energy, KIND.crossingFee, KIND.crossingFee);
         if (c.subsidyPerKwh > 0)
-          transfer(subsidy, grid, money(c.subsidyPerKwh, energy), energy, 'subsidy', 'subsidy');
+          transfer(subsidy, grid, money(c.subsidyPerKwh, energy), energy, KIND.subsidy, KIND.subsidy);
       } else {
         // Lapsed: nothing is rewritten; once the cycle is settled `MarketStore.contracts` shows
         // a contract that never bound as lapsed, with its reason.
@@ -265,19 +287,27 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
           generator,
           money(config.benchmarkPricePerKwh, energy),
           energy,
-          'energyPurchase',
-          'energySale',
+          KIND.energyPurchase,
+          KIND.energySale,
         );
         if (config.subsidyPerKwh > 0)
-          transfer(subsidy, grid, money(config.subsidyPerKwh, energy), energy, 'subsidy', 'subsidy');
-        transfer(user, grid, money(config.compositePricePerKwh, energy), energy, 'gridSupply', 'gridSupply');
+          transfer(subsidy, grid, money(config.subsidyPerKwh, energy), energy, KIND.subsidy, KIND.subsidy);
+        transfer(
+          user,
+          grid,
+          money(config.compositePricePerKwh, energy),
+          energy,
+          KIND.gridSupply,
+          KIND.gridSupply,
+        );
       }
       hold(generator, 'generator', c);
       if (c.mode === 'direct') hold(user, 'user', c);
     }
 
     for (const slot of inInterval) {
-      const target = accountOf(slot);
+      const payer = slot.party;
+      const target = accountOf(payer);
       const contracts = slot.contracts;
       slot.contracts = [];
       const contractedWh = contracts.reduce((sum, c) => sum + c.energyWh, 0);
@@ -285,25 +315,26 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
       target.contractedWh += contractedWh;
       target.meteredWh += meteredWh;
       const toleranceWh = Math.floor((contractedWh * config.toleranceBps) / 10_000);
-      for (const breach of breachesOf(slot.role, contracts, meteredWh, toleranceWh, config.toleranceBps)) {
-        const payee: Party = { name: breach.payee };
-        transfer(slot, payee, breach.amount, breach.energyWh, 'breachLiability', 'breachLiability');
-        const line = (counterparty: Uint8Array, amount: bigint): OrderedLiability => ({
+      for (const breach of breachesOf(slot.role, contracts, meteredWh, toleranceWh)) {
+        const payee = partyOf(breach.payee);
+        transfer(payer, payee, breach.amount, breach.energyWh, KIND.breachLiability, KIND.breachLiability);
+        const sequence = cases.length;
+        cases.push({
+          payer,
           payerOrder: slot.order,
-          interval,
-          sequence: sequence++,
-          line: {
-            contractId: breach.contract.contractId,
-            interval,
-            counterparty,
-            code: breach.code,
-            energyWh: breach.energyWh,
-            amount,
-            reason: breach.reason,
-          },
+          payee,
+          settledInterval: interval,
+          contractId: breach.contract.contractId,
+          interval: breach.contract.interval,
+          pricePerKwh: breach.contract.pricePerKwh,
+          breachLiabilityBps: breach.contract.breachLiabilityBps,
+          code: breach.code,
+          energyWh: breach.energyWh,
+          amount: breach.amount,
+          reason: undefined,
         });
-        target.liabilities.push(line(keyOf(payee), -breach.amount));
-        accountOf(payee).liabilities.push(line(slot.key, breach.amount));
+        target.liabilities.push(sequence * 2);
+        accountOf(payee).liabilities.push(sequence * 2 + 1);
       }
       const deviation = meteredWh - contractedWh;
       if (deviation === 0) continue;
@@ -313,17 +344,43 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
       // A generator short of its contract, or a user taking more, buys the difference from the
       // grid enterprise; the opposite deviations sell it to the grid enterprise.
       const participantPays = (slot.role === 'generator') === deviation < 0;
-      if (participantPays) transfer(slot, grid, imbalance, size, 'imbalance', 'imbalance');
-      else transfer(grid, slot, imbalance, size, 'imbalance', 'imbalance');
+      if (participantPays) transfer(payer, grid, imbalance, size, KIND.imbalance, KIND.imbalance);
+      else transfer(grid, payer, imbalance, size, KIND.imbalance, KIND.imbalance);
       const penalisedWh = Math.max(0, size - toleranceWh);
       if (penalisedWh > 0) {
         target.penalisedWh += penalisedWh;
-        transfer(slot, grid, money(config.penaltyPerKwh, penalisedWh), penalisedWh, 'penalty', 'penalty');
+        transfer(
+          payer,
+          grid,
+          money(config.penaltyPerKwh, penalisedWh),
+          penalisedWh,
+          KIND.penalty,
+          KIND.penalty,
+        );
       }
     }
     inInterval = [];
   }
 
+  // A statement lists its liability cases grouped by the payer, payers in the order of their
+  // first contract, each payer's by interval, then in contract order (the order cases were
+  // found in, interval by interval), the payer's line before the payee's for the same case.
+  const byStatementOrder = (a: number, b: number): number =>
+    cases[a >> 1]!.payerOrder - cases[b >> 1]!.payerOrder || a - b;
+  const lineOf = (entry: number): LiabilityLine => {
+    const breach = cases[entry >> 1]!;
+    const payerSide = (entry & 1) === 0;
+    breach.reason ??= breachReason(breach.code, breach.energyWh, breach, config.toleranceBps);
+    return {
+      contractId: breach.contractId,
+      interval: breach.settledInterval,
+      counterparty: keyOf(payerSide ? breach.payee : breach.payer),
+      code: breach.code,
+      energyWh: breach.energyWh,
+      amount: payerSide ? -breach.amount : breach.amount,
+      reason: breach.reason,
+    };
+  };
   let netSum = 0n;
   for (const name of [...accounts.keys()].sort()) {
     const acc = accounts.get(name)!;
@@ -339,7 +396,7 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
         return line === undefined ? [] : [{ kind, energyWh: line.energyWh, amount: line.amount.total() }];
       }),
       net: acc.net.total(),
-      liabilities: acc.liabilities.sort(byStatementOrder).map((ordered) => ordered.line),
+      liabilities: acc.liabilities.sort(byStatementOrder).map(lineOf),
     };
     store.addStatement(statement);
     store.setBalance(acc.member, store.balance(acc.member) + statement.net);
@@ -353,12 +410,4 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
     transferred: transferred.total(),
     lapsed: lapsedCount,
   };
-}
-
-/**
- * A statement lists its liability cases grouped by the payer, payers in the order of their first
- * contract, each payer's by interval, then in contract order.
- */
-function byStatementOrder(a: OrderedLiability, b: OrderedLiability): number {
-  return a.payerOrder - b.payerOrder || a.interval - b.interval || a.sequence - b.sequence;
 }
