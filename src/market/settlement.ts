@@ -6,6 +6,7 @@ import { MarketError } from './errors.js';
 import { type ActionDetail, type HandlerContext, requireCycle, requireMember } from './handler-context.js';
 import { type Breach, breachesOf, breachReason, type ReasonTerms } from './liability.js';
 import { MoneySum, money } from './money-sum.js';
+import { PostingTable } from './posting-table.js';
 import type { ContractTerms, Cycle, LiabilityLine, Statement, StatementKind } from './records.js';
 import { STATEMENT_KINDS } from './records.js';
 
@@ -97,15 +98,14 @@ export function meterReadings(ctx: HandlerContext, action: Of<'meterReadings'>):
 
 interface Account {
   member: Uint8Array;
-  /** By the kind's position in STATEMENT_KINDS. */
-  lines: ({ energyWh: number; amount: MoneySum } | undefined)[];
+  /** Its row in the settlement's `PostingTable`: a line per kind (by position in STATEMENT_KINDS) and the net. */
+  row: number;
   /** Its breach cases, each as `BreachCase.sequence * 2 + side` (0 the payer's line, 1 the payee's). */
   liabilities: number[];
   contractedWh: number;
   meteredWh: number;
   deviationWh: number;
   penalisedWh: number;
-  net: MoneySum;
 }
 
 /**
@@ -200,30 +200,23 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
     return party;
   };
   const accounts = new Map<string, Account>();
+  const postings = new PostingTable(STATEMENT_KINDS.length);
   const accountOf = (party: Party): Account => {
     let found = party.account;
     if (found === undefined) {
       found = {
         member: keyOf(party),
-        lines: [],
+        row: postings.addRow(),
         liabilities: [],
         contractedWh: 0,
         meteredWh: 0,
         deviationWh: 0,
         penalisedWh: 0,
-        net: new MoneySum(),
       };
       accounts.set(party.name, found);
       party.account = found;
     }
     return found;
-  };
-  const post = (target: Account, kind: number, energyWh: number, amount: number | bigint) => {
-    let line = target.lines[kind];
-    if (line === undefined) target.lines[kind] = line = { energyWh: 0, amount: new MoneySum() };
-    line.energyWh += energyWh;
-    line.amount.add(amount);
-    target.net.add(amount);
   };
   const transferred = new MoneySum();
   // Parties are one object per name, so the same party is the same object.
@@ -236,8 +229,8 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
     toKind: number,
   ) => {
     if (from === to) return;
-    post(accountOf(from), fromKind, energyWh, -amount);
-    post(accountOf(to), toKind, energyWh, amount);
+    postings.post(accountOf(from).row, fromKind, energyWh, -amount);
+    postings.post(accountOf(to).row, toKind, energyWh, amount);
     transferred.add(amount);
   };
   const grid = partyOf(keyString(cycle.gridEnterprise), cycle.gridEnterprise);
@@ -391,11 +384,12 @@ export function settleNow(ctx: HandlerContext, cycle: Cycle, code: string, reaso
       meteredWh: acc.meteredWh,
       deviationWh: acc.deviationWh,
       penalisedWh: acc.penalisedWh,
-      lines: STATEMENT_KINDS.flatMap((kind, i) => {
-        const line = acc.lines[i];
-        return line === undefined ? [] : [{ kind, energyWh: line.energyWh, amount: line.amount.total() }];
-      }),
-      net: acc.net.total(),
+      lines: STATEMENT_KINDS.flatMap((kind, i) =>
+        postings.posted(acc.row, i)
+          ? [{ kind, energyWh: postings.energyWh(acc.row, i), amount: postings.amount(acc.row, i) }]
+          : [],
+      ),
+      net: postings.net(acc.row),
       liabilities: acc.liabilities.sort(byStatementOrder).map(lineOf),
     };
     store.addStatement(statement);
