@@ -37,25 +37,26 @@ export function check(ctx: HandlerContext, action: Of<'check'>): ActionDetail {
 
 function runCheck(ctx: HandlerContext, cycle: Cycle): ActionDetail {
   const { store, config } = ctx;
-  const { lists, schedule, where } = matchedSchedule(ctx, cycle);
+  const schedule = new ScheduleReader(ctx, cycle);
   let violations = 0;
   let adjustments = 0;
   let curtailedWh = 0;
   const outcomes: IntervalOutcome[] = [];
-  const touched = new Set<number>();
-  for (const slice of schedule) {
-    const { interval } = slice;
+  // Interval by interval: each is checked on its own, and a province's day holds about a
+  // million deals, which need not all be decoded and held at once.
+  for (let interval = 0; interval < cycle.intervals; interval++) {
+    const { deals, slice, first } = schedule.interval(interval);
     if (slice.entries.length === 0) {
       outcomes.push({ interval, outcome: 'secure', code: 'NO_TRADES', reason: '' });
       continue;
     }
-    const deals = lists[interval]!;
+    let touched = false;
     let probe = slice;
     let failure = '';
     let answer: CheckAnswer | undefined;
     for (let attempt = 0; attempt <= config.recheckAttempts; attempt++) {
       if (attempt > 0) probe = cutSlice(probe, config.recheckCutBps, cycle.intervalMs);
-      const result = tryCheck(ctx, probe, where, interval);
+      const result = tryCheck(ctx, probe, first, deals.length);
       if (result.ok) {
         answer = { ...result, attempt };
         break;
@@ -63,11 +64,11 @@ function runCheck(ctx: HandlerContext, cycle: Cycle): ActionDetail {
       failure = `${result.code}: ${result.message}`;
     }
     if (answer === undefined) {
-      touched.add(interval);
       for (let i = 0; i < deals.length; i++) {
         curtailedWh += deals[i]!.energyWh;
         deals[i] = { ...deals[i]!, energyWh: 0, adjustmentReason: `CHECK_FAILED: ${failure}`.slice(0, 200) };
       }
+      store.setDeals(cycle.cycleId, interval, deals);
       outcomes.push({ interval, outcome: 'cancelled', code: 'CHECK_FAILED', reason: failure.slice(0, 200) });
       continue;
     }
@@ -78,22 +79,23 @@ function runCheck(ctx: HandlerContext, cycle: Cycle): ActionDetail {
         ? `RECHECKED: cut ${answer.attempt} time(s) by ${config.recheckCutBps} bps after ${failure}`
         : '';
     for (const entry of probe.entries) {
-      const place = where[entry.id]!;
-      const deal = deals[place.index]!;
+      const index = entry.id - first;
+      const deal = deals[index]!;
       if (entry.energyWh === deal.energyWh) continue;
-      touched.add(interval);
+      touched = true;
       curtailedWh += deal.energyWh - entry.energyWh;
-      deals[place.index] = { ...deal, energyWh: entry.energyWh, adjustmentReason: recheckNote.slice(0, 200) };
+      deals[index] = { ...deal, energyWh: entry.energyWh, adjustmentReason: recheckNote.slice(0, 200) };
     }
     for (const adjustment of answer.adjustments) {
-      const place = where[adjustment.id]!;
-      const deal = deals[place.index]!;
+      const index = adjustment.id - first;
+      const deal = deals[index]!;
       curtailedWh += deal.energyWh - adjustment.energyWh;
       const reason = recheckNote === '' ? adjustment.reason : `${recheckNote}; ${adjustment.reason}`;
-      touched.add(interval);
-      deals[place.index] = { ...deal, energyWh: adjustment.energyWh, adjustmentReason: reason.slice(0, 200) };
+      touched = true;
+      deals[index] = { ...deal, energyWh: adjustment.energyWh, adjustmentReason: reason.slice(0, 200) };
       adjustments++;
     }
+    if (touched) store.setDeals(cycle.cycleId, interval, deals);
     outcomes.push(
       answer.attempt > 0
         ? { interval, outcome: 'rechecked', code: 'RECHECKED', reason: recheckNote.slice(0, 200) }
@@ -101,9 +103,6 @@ function runCheck(ctx: HandlerContext, cycle: Cycle): ActionDetail {
           ? { interval, outcome: 'adjusted', code: 'ADJUSTED', reason: '' }
           : { interval, outcome: 'secure', code: 'SECURE', reason: '' },
     );
-  }
-  for (const interval of [...touched].sort((a, b) => a - b)) {
-    store.setDeals(cycle.cycleId, interval, lists[interval]!);
   }
   store.setIntervalOutcomes(cycle.cycleId, outcomes);
   const traded = outcomes.filter((o) => o.code !== 'NO_TRADES');
@@ -134,15 +133,16 @@ interface CheckAnswer {
 }
 
 /**
- * One interval through the checker. A typed error (the grid engine's, e.g.
- * CONGESTION_INFEASIBLE) or an adjustment that breaks the interface's rules is a failed check;
- * any other exception is not a deterministic answer and refuses the transaction instead.
+ * One interval through the checker, its deals' ids `first` to `first + count - 1`. A typed error
+ * (the grid engine's, e.g. CONGESTION_INFEASIBLE) or an adjustment that breaks the interface's
+ * rules is a failed check; any other exception is not a deterministic answer and refuses the
+ * transaction instead.
  */
 function tryCheck(
   ctx: HandlerContext,
   slice: ScheduleInterval,
-  where: readonly { interval: number; index: number }[],
-  interval: number,
+  first: number,
+  count: number,
 ):
   | { ok: true; violations: number; adjustments: CheckAnswer['adjustments'] }
   | { ok: false; code: string; message: string } {
@@ -155,9 +155,9 @@ function tryCheck(
   }
   const energy = new Map(slice.entries.map((entry) => [entry.id, entry.energyWh]));
   for (const adjustment of result.adjustments) {
-    const place = Number.isInteger(adjustment.id) ? where[adjustment.id] : undefined;
+    const index = Number.isInteger(adjustment.id) ? adjustment.id - first : -1;
     const before = energy.get(adjustment.id);
-    if (place === undefined || place.interval !== interval || before === undefined) {
+    if (index < 0 || index >= count || before === undefined) {
       return { ok: false, code: 'BAD_ADJUSTMENT', message: `adjusted unknown trade ${adjustment.id}` };
     }
     if (
@@ -192,44 +192,56 @@ function cutSlice(slice: ScheduleInterval, cutBps: number, intervalMs: number): 
   };
 }
 
-/** The cycle's deals as the check sees them; a deal's id is its position in the cycle. */
-function matchedSchedule(
-  ctx: HandlerContext,
-  cycle: Cycle,
-): { lists: Deal[][]; schedule: ScheduleInterval[]; where: { interval: number; index: number }[] } {
-  const { store } = ctx;
-  const hours = cycle.intervalMs / 3_600_000;
+/**
+ * The cycle's deals as the check sees them, read one interval at a time; a deal's id is its
+ * position in the cycle.
+ */
+class ScheduleReader {
+  private readonly hours: number;
   // Members are read (and their keys put in hex) once each, not once per deal.
-  const parties = new Map<string, { hex: string; member: Member }>();
-  const party = (key: Uint8Array): { hex: string; member: Member } => {
+  private readonly parties = new Map<string, { hex: string; member: Member }>();
+  /** The id of the next interval's first deal. */
+  private next = 0;
+
+  constructor(
+    private readonly ctx: HandlerContext,
+    private readonly cycle: Cycle,
+  ) {
+    this.hours = cycle.intervalMs / 3_600_000;
+  }
+
+  /** The interval's deals and the schedule made of them; intervals are read in order. */
+  interval(interval: number): { deals: Deal[]; slice: ScheduleInterval; first: number } {
+    const deals = this.ctx.store.deals(this.cycle.cycleId, interval);
+    const first = this.next;
+    this.next += deals.length;
+    const slice: ScheduleInterval = {
+      interval,
+      intervalMs: this.cycle.intervalMs,
+      entries: deals.map((deal, index) => {
+        const seller = this.party(deal.seller);
+        const buyer = this.party(deal.buyer);
+        return {
+          id: first + index,
+          seller: seller.hex,
+          buyer: buyer.hex,
+          sellerBus: seller.member.projects[deal.project]?.bus ?? seller.member.bus,
+          buyerBus: buyer.member.bus,
+          energyWh: deal.energyWh,
+          powerKw: deal.energyWh / 1000 / this.hours,
+        };
+      }),
+    };
+    return { deals, slice, first };
+  }
+
+  private party(key: Uint8Array): { hex: string; member: Member } {
     const name = keyString(key);
-    let found = parties.get(name);
-    if (found === undefined) parties.set(name, (found = { hex: toHex(key), member: store.member(key)! }));
+    let found = this.parties.get(name);
+    if (found === undefined)
+      this.parties.set(name, (found = { hex: toHex(key), member: this.ctx.store.member(key)! }));
     return found;
-  };
-  const lists = Array.from({ length: cycle.intervals }, (_, interval) =>
-    store.deals(cycle.cycleId, interval),
-  );
-  const where: { interval: number; index: number }[] = [];
-  const schedule: ScheduleInterval[] = lists.map((deals, interval) => ({
-    interval,
-    intervalMs: cycle.intervalMs,
-    entries: deals.map((deal, index) => {
-      const seller = party(deal.seller);
-      const buyer = party(deal.buyer);
-      where.push({ interval, index });
-      return {
-        id: where.length - 1,
-        seller: seller.hex,
-        buyer: buyer.hex,
-        sellerBus: seller.member.projects[deal.project]?.bus ?? seller.member.bus,
-        buyerBus: buyer.member.bus,
-        energyWh: deal.energyWh,
-        powerKw: deal.energyWh / 1000 / hours,
-      };
-    }),
-  }));
-  return { lists, schedule, where };
+  }
 }
 
 /**
