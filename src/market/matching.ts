@@ -15,12 +15,22 @@ interface Side {
   quantity: number[];
   group: number[];
   member: Uint8Array[];
+  /** The member behind each order, by its number in the match (`Owners`). */
+  memberId: number[];
   project: number[];
   /** The user (bids) or the member's project (offers) behind each order. */
   owner: number[];
 }
 
-const emptySide = (): Side => ({ price: [], quantity: [], group: [], member: [], project: [], owner: [] });
+const emptySide = (): Side => ({
+  price: [],
+  quantity: [],
+  group: [],
+  member: [],
+  memberId: [],
+  project: [],
+  owner: [],
+});
 
 /**
  * Location groups: one per distinct connection point, numbered in order of first appearance. The
@@ -48,6 +58,9 @@ class Locations {
 /** Small numbers for the parties behind orders, in order of first appearance. */
 class Owners {
   private readonly index = new Map<string, number>();
+  get size(): number {
+    return this.index.size;
+  }
   of(name: string): number {
     let found = this.index.get(name);
     if (found === undefined) {
@@ -102,8 +115,14 @@ export function matchNow(ctx: HandlerContext, cycle: Cycle, code: string, reason
   const gridPoint = { bus: gridMember.bus, voltageKv: gridMember.voltageKv };
   const locations = new Locations();
   const owners = new Owners();
+  // Members by number, so a match's pairs and deals are counted and totalled without a key's
+  // name made per pair.
+  const members = new Owners();
   const books = Array.from({ length: cycle.intervals }, () => ({ bids: emptySide(), offers: emptySide() }));
   const deals: Deal[] = [];
+  /** Each deal's seller and, for a direct deal, buyer, by member number (-1 for none). */
+  const dealSeller: number[] = [];
+  const dealBuyer: number[] = [];
   let orders = 0;
 
   for (const ref of store.quoteRefs(cycle.cycleId, cycle.round)) {
@@ -118,11 +137,15 @@ export function matchNow(ctx: HandlerContext, cycle: Cycle, code: string, reason
       ? { bus: project.bus, voltageKv: project.voltageKv }
       : { bus: member.bus, voltageKv: member.voltageKv };
     const group = locations.group(point, project !== null && mustAbsorbLocally(project));
-    const owner = owners.of(`${keyString(ref.member)}/${quote.side === 'sell' ? quote.project : 'buy'}`);
+    const name = keyString(ref.member);
+    const memberId = members.of(name);
+    const owner = owners.of(`${name}/${quote.side === 'sell' ? quote.project : 'buy'}`);
     for (const curve of quote.curves) {
       if (quote.mode !== 'direct') {
         const energyWh = curve.steps.reduce((sum, step) => sum + step.energyWh, 0);
         deals.push(gridDeal(ctx, cycle, quote, ref.member, curve.interval, energyWh, point, gridPoint));
+        dealSeller.push(memberId);
+        dealBuyer.push(-1);
         orders++;
         continue;
       }
@@ -132,6 +155,7 @@ export function matchNow(ctx: HandlerContext, cycle: Cycle, code: string, reason
         side.quantity.push(step.energyWh);
         side.group.push(group);
         side.member.push(ref.member);
+        side.memberId.push(memberId);
         side.project.push(quote.project);
         side.owner.push(owner);
         orders++;
@@ -148,6 +172,8 @@ export function matchNow(ctx: HandlerContext, cycle: Cycle, code: string, reason
     row.map((c) => !locations.localOnly[g] || c.levelsAboveSeller === 0),
   );
   let matchedWh = 0;
+  // The interval each member was last counted in as a participant.
+  const countedIn = new Int32Array(members.size).fill(-1);
   for (let interval = 0; interval < cycle.intervals; interval++) {
     const { bids, offers } = books[interval]!;
     const result = clearInterval(
@@ -165,10 +191,20 @@ export function matchNow(ctx: HandlerContext, cycle: Cycle, code: string, reason
       },
       config.pricing,
     );
-    const participants = new Set<string>();
+    let participants = 0;
     for (const pair of result.pairs) {
-      participants.add(keyString(bids.member[pair.bid]!));
-      participants.add(keyString(offers.member[pair.offer]!));
+      const buyer = bids.memberId[pair.bid]!;
+      const seller = offers.memberId[pair.offer]!;
+      if (countedIn[buyer] !== interval) {
+        countedIn[buyer] = interval;
+        participants++;
+      }
+      if (countedIn[seller] !== interval) {
+        countedIn[seller] = interval;
+        participants++;
+      }
+      dealSeller.push(seller);
+      dealBuyer.push(buyer);
       deals.push({
         round: cycle.round,
         interval,
@@ -188,15 +224,25 @@ export function matchNow(ctx: HandlerContext, cycle: Cycle, code: string, reason
     store.setSummary(cycle.cycleId, cycle.round, interval, {
       clearingPricePerKwh: result.clearingPrice,
       volumeWh: result.clearedQuantity,
-      participants: participants.size,
+      participants,
     });
   }
 
   // Matched volume counts against capacity in later rounds, on both sides.
-  const matchedTotals = new Map<string, { member: Uint8Array; project: number; byInterval: number[] }>();
-  const addMatched = (member: Uint8Array, project: number, interval: number, wh: number) => {
-    const name = `${keyString(member)}/${project}`;
-    let slot = matchedTotals.get(name);
+  // One total per member and project, found by the member's number.
+  type Total = { member: Uint8Array; project: number; byInterval: number[] };
+  const totalsByMember: (Map<number, Total> | undefined)[] = [];
+  const matchedTotals: Total[] = [];
+  const addMatched = (
+    memberId: number,
+    member: Uint8Array,
+    project: number,
+    interval: number,
+    wh: number,
+  ) => {
+    let byProject = totalsByMember[memberId];
+    if (byProject === undefined) totalsByMember[memberId] = byProject = new Map();
+    let slot = byProject.get(project);
     if (slot === undefined) {
       const before = store.matchedWh(cycle.cycleId, member, project);
       slot = {
@@ -204,7 +250,8 @@ export function matchNow(ctx: HandlerContext, cycle: Cycle, code: string, reason
         project,
         byInterval: Array.from({ length: cycle.intervals }, (_, i) => before[i] ?? 0),
       };
-      matchedTotals.set(name, slot);
+      byProject.set(project, slot);
+      matchedTotals.push(slot);
     }
     slot.byInterval[interval]! += wh;
   };
@@ -214,11 +261,11 @@ export function matchNow(ctx: HandlerContext, cycle: Cycle, code: string, reason
     if (list.length > 0)
       store.setDeals(cycle.cycleId, interval, [...store.deals(cycle.cycleId, interval), ...list]);
   });
-  for (const deal of deals) {
-    addMatched(deal.seller, deal.project, deal.interval, deal.matchedWh);
-    if (deal.mode === 'direct') addMatched(deal.buyer, 0, deal.interval, deal.matchedWh);
-  }
-  for (const slot of matchedTotals.values()) {
+  deals.forEach((deal, i) => {
+    addMatched(dealSeller[i]!, deal.seller, deal.project, deal.interval, deal.matchedWh);
+    if (deal.mode === 'direct') addMatched(dealBuyer[i]!, deal.buyer, 0, deal.interval, deal.matchedWh);
+  });
+  for (const slot of matchedTotals) {
     store.setMatchedWh(cycle.cycleId, slot.member, slot.project, slot.byInterval);
   }
   const note = lapsed > 0 ? `; ${lapsed} sealed quotation(s) not revealed lapsed (QUOTE_NOT_REVEALED)` : '';
