@@ -1,4 +1,5 @@
 import { bytesEqual, toHex } from '../crypto/index.js';
+import { KeyMap } from '../kit/key-map.js';
 import { keyString } from '../ledger/key-string.js';
 import type { MarketAction } from './actions.js';
 import { MarketError } from './errors.js';
@@ -50,7 +51,7 @@ export function statusOf(acceptances: readonly Acceptance[]): ContractStatus {
  * about a million contracts in one block.
  */
 export class StandingConsents {
-  private readonly consents = new Map<string, boolean>();
+  private readonly consents = new KeyMap<boolean>();
   /** Per party role, the key array last asked about and its answer. */
   private readonly lastKey: (Uint8Array | null)[] = [null, null, null];
   private readonly lastConsent = [false, false, false];
@@ -86,12 +87,11 @@ export class StandingConsents {
   private hasConsent(key: Uint8Array, role: number): boolean {
     // Every contract names the cycle's grid enterprise by the same array: no name to make.
     if (key === this.lastKey[role]) return this.lastConsent[role]!;
-    const name = keyString(key);
-    let found = this.consents.get(name);
+    let found = this.consents.get(key);
     if (found === undefined) {
       const member = this.ctx.store.member(key);
       found = member?.standingConsent != null && member.status === 'approved';
-      this.consents.set(name, found);
+      this.consents.set(key, found);
     }
     this.lastKey[role] = key;
     this.lastConsent[role] = found;

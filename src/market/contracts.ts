@@ -1,6 +1,6 @@
 import { toHex } from '../crypto/index.js';
 import { isGridShardError } from '../errors.js';
-import { keyString } from '../ledger/key-string.js';
+import { KeyMap } from '../kit/key-map.js';
 import { AwaitingIndex, StandingConsents, statusOf } from './acceptance.js';
 import type { MarketAction } from './actions.js';
 import { checkDeadlineMs, moveCycle } from './cycle-clock.js';
@@ -199,7 +199,7 @@ function cutSlice(slice: ScheduleInterval, cutBps: number, intervalMs: number): 
 class ScheduleReader {
   private readonly hours: number;
   // Members are read (and their keys put in hex) once each, not once per deal.
-  private readonly parties = new Map<string, { hex: string; member: Member }>();
+  private readonly parties = new KeyMap<{ hex: string; member: Member }>();
   /** The id of the next interval's first deal. */
   private next = 0;
 
@@ -236,10 +236,9 @@ class ScheduleReader {
   }
 
   private party(key: Uint8Array): { hex: string; member: Member } {
-    const name = keyString(key);
-    let found = this.parties.get(name);
+    let found = this.parties.get(key);
     if (found === undefined)
-      this.parties.set(name, (found = { hex: toHex(key), member: this.ctx.store.member(key)! }));
+      this.parties.set(key, (found = { hex: toHex(key), member: this.ctx.store.member(key)! }));
     return found;
   }
 }
