@@ -1,19 +1,25 @@
 import { toHex } from '../crypto/index.js';
+import { KeyMap } from '../kit/key-map.js';
 import { keyBytes, keyString } from '../ledger/key-string.js';
 import type { MarketStore } from './store.js';
 
 /**
- * Energy per participant and interval, counted by key name (cheaper than hex for a million
- * contracts), read by name or with hex keys.
+ * Energy per participant and interval, read by key name (cheaper than hex for a million
+ * contracts) or with hex keys. Each addition finds its list by the key's bytes; a name is made
+ * once per participant.
  */
 export class ParticipantEnergy {
   readonly byName = new Map<string, number[]>();
+  private readonly byKey = new KeyMap<number[]>();
   constructor(private readonly intervals: number) {}
 
   add(member: Uint8Array, interval: number, wh: number): void {
-    const name = keyString(member);
-    let list = this.byName.get(name);
-    if (list === undefined) this.byName.set(name, (list = new Array<number>(this.intervals).fill(0)));
+    let list = this.byKey.get(member);
+    if (list === undefined) {
+      list = new Array<number>(this.intervals).fill(0);
+      this.byKey.set(member, list);
+      this.byName.set(keyString(member), list);
+    }
     list[interval]! += wh;
   }
 
