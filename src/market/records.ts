@@ -7,6 +7,7 @@ import {
   hash32,
   type Infer,
   i64,
+  joinLists,
   key32,
   keyName,
   list,
@@ -278,7 +279,11 @@ export const dealCodec = struct({
 export type Deal = Infer<typeof dealCodec>;
 export const dealRecord = versioned(1, dealCodec, 'deal');
 /** All deals of one interval in one record: a cycle has tens of thousands of deals. */
-export const dealListRecord = versioned(1, list(dealCodec, 10_000_000), 'deals of an interval');
+const MAX_DEALS = 10_000_000;
+export const dealListRecord = versioned(1, list(dealCodec, MAX_DEALS), 'deals of an interval');
+/** A list of deals with more deals after it, as `dealListRecord` writes the joined list. */
+export const joinDealLists = (first: Uint8Array, then: Uint8Array): Uint8Array =>
+  joinLists(1, MAX_DEALS, first, then, 'deals of an interval');
 
 const contractV1Shape = {
   contractId: text(96),

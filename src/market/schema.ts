@@ -1,4 +1,4 @@
-import { CodecError, decodeExact, type Reader, Writer } from '../codec/index.js';
+import { CodecError, decodeExact, Reader, Writer } from '../codec/index.js';
 
 /**
  * Small combinators over the canonical Writer/Reader so each record and action is declared once
@@ -167,6 +167,38 @@ export function versioned<T>(version: number, codec: Codec<T>, what: string) {
       });
     },
   };
+}
+
+/**
+ * The bytes of `versioned(version, list(item, maxCount))` holding the items of `a` and then those
+ * of `b`, each the bytes of such a record. A list is its count and then its items, so the items'
+ * bytes are joined as they stand instead of being decoded and written again; the count is checked
+ * against `maxCount` as the list's writer checks it.
+ */
+export function joinLists(
+  version: number,
+  maxCount: number,
+  a: Uint8Array,
+  b: Uint8Array,
+  what: string,
+): Uint8Array {
+  const left = listParts(version, a, what);
+  const right = listParts(version, b, what);
+  const count = left.count + right.count;
+  if (count > maxCount) throw new CodecError('OUT_OF_RANGE', `more than ${maxCount} items`, { maxCount });
+  const writer = new Writer(10 + left.items.length + right.items.length);
+  writer.u8(version);
+  writer.varuint(count);
+  writer.fixedBytes(left.items, left.items.length);
+  writer.fixedBytes(right.items, right.items.length);
+  return writer.finish();
+}
+
+function listParts(version: number, bytes: Uint8Array, what: string): { count: number; items: Uint8Array } {
+  const reader = new Reader(bytes);
+  reader.version([version], what);
+  const count = reader.varuint();
+  return { count, items: bytes.subarray(reader.position) };
 }
 
 // Views: codecs that read the same bytes as another codec but build less, for a reader that needs

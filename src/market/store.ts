@@ -25,6 +25,7 @@ import {
   type IntervalOutcome,
   type IntervalSummary,
   intervalOutcomeListRecord,
+  joinDealLists,
   keyRecord,
   type MarketConfig,
   type Member,
@@ -283,6 +284,13 @@ export class MarketStore {
   }
   setDeals(cycleId: string, interval: number, deals: readonly Deal[]): void {
     this.state.set(key(P.deal, cycleId, interval), dealListRecord.encode([...deals]));
+  }
+  /** Adds deals after an interval's deals, the earlier ones' bytes kept as they are. */
+  appendDeals(cycleId: string, interval: number, deals: readonly Deal[]): void {
+    const k = key(P.deal, cycleId, interval);
+    const before = this.state.get(k);
+    const added = dealListRecord.encode([...deals]);
+    this.state.set(k, before === undefined ? added : joinDealLists(before, added));
   }
   /** Every deal of the cycle, interval by interval; a deal's position here is its id. */
   allDeals(cycleId: string): Deal[] {
