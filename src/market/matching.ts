@@ -258,8 +258,7 @@ export function matchNow(ctx: HandlerContext, cycle: Cycle, code: string, reason
   const byInterval: Deal[][] = Array.from({ length: cycle.intervals }, () => []);
   for (const deal of deals) byInterval[deal.interval]!.push(deal);
   byInterval.forEach((list, interval) => {
-    if (list.length > 0)
-      store.setDeals(cycle.cycleId, interval, [...store.deals(cycle.cycleId, interval), ...list]);
+    if (list.length > 0) store.appendDeals(cycle.cycleId, interval, list);
   });
   deals.forEach((deal, i) => {
     addMatched(dealSeller[i]!, deal.seller, deal.project, deal.interval, deal.matchedWh);
