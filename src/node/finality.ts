@@ -78,10 +78,10 @@ export class CommitFinality {
       : null;
   }
 
-  private collectorOf(epoch: number): AttestationCollector | null {
+  private collectorOf(epoch: number, known?: EpochSigners | null): AttestationCollector | null {
     let collector = this.collectors.get(epoch);
     if (collector === undefined) {
-      const signers = this.signersOf(epoch);
+      const signers = known === undefined ? this.signersOf(epoch) : known;
       if (signers === null) return null;
       collector = new AttestationCollector(signers.committee, this.init.chainId);
       this.collectors.set(epoch, collector);
@@ -94,7 +94,7 @@ export class CommitFinality {
   /** Signs and publishes this validator's statement for a block it wrote, and settles a proof waiting for it. */
   blockWritten(block: StoredBlock): void {
     const signers = this.signersOf(block.header.epoch);
-    const collector = this.collectorOf(block.header.epoch);
+    const collector = this.collectorOf(block.header.epoch, signers);
     if (signers !== null && collector !== null && this.sign !== null && signers.index !== null) {
       const statement: CommitStatement = {
         chainId: this.init.chainId,

@@ -535,14 +535,6 @@ export class DagCore implements ConsensusCore<DagMessage> {
   }
 
   /**
-   * Brings the state up to one signature made after the snapshot; a record the snapshot already
-   * covers changes nothing. A header of a later round becomes the current proposal, as if just
-   * made: `start` broadcasts it again and no other header is ever signed for its round. The
-   * snapshot's older uncertified header is dropped without giving back its transactions, since
-   * it may have been certified after the snapshot (a transaction lost here is submitted again;
-   * one ordered twice is not undone).
-   */
-  /**
    * Certificates this validator's own headers referenced since its snapshot (from the signed log),
    * taken in again at start: the snapshot may be older than them, and they may be nowhere else
    * (the whole committee stopped). Each goes through `accept` like a peer's, so one whose own
@@ -559,6 +551,14 @@ export class DagCore implements ConsensusCore<DagMessage> {
     }
   }
 
+  /**
+   * Brings the state up to one signature made after the snapshot; a record the snapshot already
+   * covers changes nothing. A header of a later round becomes the current proposal, as if just
+   * made: `start` broadcasts it again and no other header is ever signed for its round. The
+   * snapshot's older uncertified header is dropped without giving back its transactions, since
+   * it may have been certified after the snapshot (a transaction lost here is submitted again;
+   * one ordered twice is not undone).
+   */
   private replaySigned(record: DagSignedRecord): void {
     if (record.kind === 'references') {
       // The log is this validator's own, written after it checked each of them: trusted as the
