@@ -134,7 +134,9 @@ describe('the leader-delay target of the DAG', () => {
         assert.deepEqual(seen, { epoch: anchor.wave, validator: anchor.leader });
         const committedWave = core.stats().committedWave;
         assert.ok(anchor.wave >= committedWave);
-        if (anchor.wave === committedWave) assert.equal(anchor.leader, core.lastCommittedLeader());
+        // Within the wave last passed, the slot committed last is slot 0 or the slot after it.
+        if (anchor.wave === committedWave)
+          assert.ok([anchor.leader, (anchor.leader + 1) % 4].includes(core.lastCommittedLeader()!));
         else pending.add(`${anchor.wave}:${anchor.leader}`);
       }
       if (pending.has('1:3') && cluster.cores[0]!.stats().committedWave > 1) break;

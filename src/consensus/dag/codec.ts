@@ -75,23 +75,28 @@ export function readBatch(r: Reader): CommittedBatch {
 }
 
 export function writeCheckpoint(w: Writer, checkpoint: Checkpoint): void {
-  w.varuint(checkpoint.wave)
+  w.varuint(checkpoint.slot)
     .varuint(checkpoint.nextSequence)
     .varuint(checkpoint.gcRound)
     .varuint(checkpoint.lastLeader);
   w.varuint(checkpoint.lastLeaderRound);
-  w.array(checkpoint.activity, (ww, round) => ww.varuint(round));
   w.array(checkpoint.committed, writeParentRef);
 }
 
-export function readCheckpoint(r: Reader): Checkpoint {
+/** `withActivity`: the layout of version-1 snapshots, whose checkpoints kept per-validator activity. */
+export function readCheckpoint(r: Reader, withActivity = false): Checkpoint {
+  const slot = r.varuint();
+  const nextSequence = r.varuint();
+  const gcRound = r.varuint();
+  const lastLeader = r.varuint();
+  const lastLeaderRound = r.varuint();
+  if (withActivity) r.array((rr) => rr.varuint(), MAX_VOTES);
   return {
-    wave: r.varuint(),
-    nextSequence: r.varuint(),
-    gcRound: r.varuint(),
-    lastLeader: r.varuint(),
-    lastLeaderRound: r.varuint(),
-    activity: r.array((rr) => rr.varuint(), MAX_VOTES),
+    slot,
+    nextSequence,
+    gcRound,
+    lastLeader,
+    lastLeaderRound,
     committed: r.array(readParentRef, 1_000_000),
   };
 }
@@ -186,7 +191,7 @@ export function encodeDagMessage(message: DagMessage): Uint8Array {
       w.array(message.digests, writeDigest);
       break;
     case 'sync-request':
-      w.varuint(message.fromSequence).varuint(message.wave);
+      w.varuint(message.fromSequence).varuint(message.slot);
       break;
     case 'sync-response':
       w.array(message.checkpoints, writeCheckpoint);
@@ -228,7 +233,7 @@ export function decodeDagMessage(bytes: Uint8Array): DagMessage {
           digests: r.array((rr) => rr.fixedBytes(DIGEST_LENGTH), MAX_REQUEST_DIGESTS),
         };
       case TAG['sync-request']:
-        return { type: 'sync-request', fromSequence: r.varuint(), wave: r.varuint() };
+        return { type: 'sync-request', fromSequence: r.varuint(), slot: r.varuint() };
       case TAG['sync-response']:
         return {
           type: 'sync-response',

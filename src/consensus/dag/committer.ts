@@ -11,83 +11,143 @@ import type { CommitState } from './commit-state.js';
 import type { DagContext } from './context.js';
 import type { DagStore } from './store.js';
 import type { Certificate } from './types.js';
-import { leaderRoundOf, supportRoundOf } from './waves.js';
+import { leaderRoundOf, slotOfPosition, slotPosition, supportRoundOf, waveOfPosition } from './waves.js';
 
-const ACTIVITY_WINDOW_ROUNDS = 4;
-
-/** A leader the commit rule decided, with the coin value of its wave. */
+/** A leader the commit rule decided to commit, with its slot and the coin value of its wave. */
 export interface LeaderDecision {
   readonly leader: Certificate;
   readonly wave: number;
+  /** The slot's position in decision order (`slotPosition`). */
+  readonly position: number;
   readonly randomness: Uint8Array;
 }
 
+/** A slot's fate; final once reached, at every honest validator alike. */
+type SlotDecision = { readonly kind: 'commit'; readonly leader: Certificate } | { readonly kind: 'skip' };
+
 /**
- * The commit rule as plain logic over the DAG: the coin of each wave (opened from the shares in
- * its coin round's certificates), the leader it elects among the active validators, the direct
- * rule (f + 1 certified children) and the indirect one (an earlier leader reached by strong
- * edges from a committed one is committed first). It decides; ordering is the linearizer's.
+ * The commit rule as plain logic over the DAG. Each wave has f + 1 leader slots, filled from the
+ * wave's coin; a slot is committed, skipped or not yet decided:
+ *
+ * - committed directly when f + 1 support-round certificates reference its leader;
+ * - skipped directly when 2f + 1 coin-round certificates have no strong path to its leader;
+ * - otherwise decided by the first committed slot two or more waves later (the anchor): committed
+ *   when f + 1 coin-round certificates in the anchor's strong history reach the leader, skipped
+ *   when not.
+ *
+ * Slots are ordered by position, up to the first one not yet decided. It decides; ordering is the
+ * linearizer's. Why the three rules never disagree is in docs/CONSENSUS.md.
  */
 export class Committer {
   private readonly coins = new Map<number, Uint8Array>();
+  /** Decisions reached for slots not yet passed in the order (final, so kept). */
+  private readonly decided = new Map<number, SlotDecision>();
+  /** Validators in the order slots are dealt from, and how many of the first the coin draws from. */
+  private readonly election: { readonly order: readonly number[]; readonly drawn: number };
+  readonly slotsPerWave: number;
 
   constructor(
     private readonly ctx: DagContext,
     private readonly store: DagStore,
     private readonly state: CommitState,
     private readonly coinKeys: CoinPublicKeys,
-  ) {}
-
-  /**
-   * Finds the highest wave whose leader has f + 1 support and walks back to the earliest
-   * uncommitted leader it reaches: that one only is decided, because the leader candidates of
-   * later waves depend on it, so they are looked at again once it is ordered.
-   */
-  nextLeader(): LeaderDecision | undefined {
-    const highestWave = Math.floor((this.store.maxRound - 1) / 2);
-    for (let wave = highestWave; wave > this.state.lastCommittedWave; wave--) {
-      if (leaderRoundOf(wave) < this.state.gcRound) return undefined;
-      const leader = this.leaderOf(wave);
-      if (leader === undefined || this.supportOf(leader, wave) < this.ctx.validity) continue;
-      return this.earliest(leader, wave);
-    }
-    return undefined;
+  ) {
+    // f + 1 slots: f crashed validators can never hold every slot of a wave.
+    this.slotsPerWave = ctx.validity;
+    this.election = electionOrder(ctx.size, ctx.quorum, ctx.newcomers);
   }
 
-  /** Moves the commit state past a decided leader (its history was ordered just before). */
+  /**
+   * The next slot to commit, after passing (and recording) the skipped ones before it; undefined
+   * when the next slot in the order is not decided yet.
+   */
+  nextLeader(): LeaderDecision | undefined {
+    const perWave = this.slotsPerWave;
+    const highestWave = Math.floor((this.store.maxRound - 1) / 2);
+    const first = this.state.lastDecidedSlot + 1;
+    // Highest first: an undecided slot is settled by a committed slot above it.
+    for (let position = slotPosition(highestWave, perWave - 1, perWave); position >= first; position--) {
+      if (this.decided.has(position)) continue;
+      const wave = waveOfPosition(position, perWave);
+      if (leaderRoundOf(wave) < this.state.gcRound) return undefined;
+      const decision = this.decide(wave, slotOfPosition(position, perWave));
+      if (decision !== undefined) this.decided.set(position, decision);
+    }
+    for (let position = first; ; position++) {
+      const decision = this.decided.get(position);
+      if (decision === undefined) return undefined;
+      if (decision.kind === 'commit') {
+        const wave = waveOfPosition(position, perWave);
+        return { leader: decision.leader, wave, position, randomness: this.coins.get(wave)! };
+      }
+      this.decided.delete(position);
+      this.state.lastDecidedSlot = position;
+    }
+  }
+
+  /** Moves the commit state past a committed slot (its history was ordered just before). */
   committed(decision: LeaderDecision): void {
     const { header } = decision.leader;
     this.state.lastLeader = header.author;
     this.state.lastLeaderRound = header.round;
     this.state.gcRound = Math.max(this.state.gcRound, header.round - this.ctx.config.gcDepthRounds);
-    this.state.lastCommittedWave = decision.wave;
+    this.state.lastDecidedSlot = decision.position;
+    for (const position of this.decided.keys())
+      if (position <= decision.position) this.decided.delete(position);
   }
 
-  /** The earliest uncommitted leader that `leader` reaches by strong edges (or itself). */
-  private earliest(leader: Certificate, wave: number): LeaderDecision {
-    let earliest = { certificate: leader, wave };
-    for (let earlier = wave - 1; earlier > this.state.lastCommittedWave; earlier--) {
-      if (leaderRoundOf(earlier) < this.state.gcRound) break;
-      const candidate = this.leaderOf(earlier);
-      if (candidate !== undefined && this.strongPath(earliest.certificate, candidate)) {
-        earliest = { certificate: candidate, wave: earlier };
-      }
+  /** A checkpoint moved the order from outside: decisions below it are no longer needed. */
+  adopted(): void {
+    for (const position of this.decided.keys())
+      if (position <= this.state.lastDecidedSlot) this.decided.delete(position);
+  }
+
+  private decide(wave: number, slot: number): SlotDecision | undefined {
+    const author = this.slotLeader(wave, slot);
+    if (author === undefined) return undefined;
+    const leader = this.store.at(leaderRoundOf(wave), author);
+    const supporters = this.supportersOf(leader, wave);
+    if (leader !== undefined && supporters.size >= this.ctx.validity) return { kind: 'commit', leader };
+    const coinRound = supportRoundOf(wave) + 1;
+    let blind = 0;
+    for (const certificate of this.store.round(coinRound)) if (!reaches(certificate, supporters)) blind++;
+    if (blind >= this.ctx.quorum) return { kind: 'skip' };
+    return this.decideThroughAnchor(wave, leader, supporters);
+  }
+
+  /**
+   * The first committed slot from two waves on decides: every slot between it and this one must
+   * be skipped already, or nothing is decided yet.
+   */
+  private decideThroughAnchor(
+    wave: number,
+    leader: Certificate | undefined,
+    supporters: ReadonlySet<string>,
+  ): SlotDecision | undefined {
+    const perWave = this.slotsPerWave;
+    const highestWave = Math.floor((this.store.maxRound - 1) / 2);
+    const last = slotPosition(highestWave, perWave - 1, perWave);
+    for (let position = slotPosition(wave + 2, 0, perWave); position <= last; position++) {
+      const decision = this.decided.get(position);
+      if (decision === undefined) return undefined;
+      if (decision.kind === 'skip') continue;
+      // The leader is in the anchor's history only if this validator holds it (histories are whole).
+      if (leader === undefined) return { kind: 'skip' };
+      const reached = this.reachingInHistory(decision.leader, supportRoundOf(wave) + 1, supporters);
+      return reached >= this.ctx.validity ? { kind: 'commit', leader } : { kind: 'skip' };
     }
-    return { leader: earliest.certificate, wave: earliest.wave, randomness: this.coins.get(earliest.wave)! };
+    return undefined;
   }
 
-  private strongPath(from: Certificate, to: Certificate): boolean {
-    const target = digestKey(headerDigest(to.header));
-    const targetRound = to.header.round;
+  /** Coin-round certificates in `anchor`'s strong history that reach the leader `supporters` back. */
+  private reachingInHistory(anchor: Certificate, coinRound: number, supporters: ReadonlySet<string>): number {
+    let frontier = [anchor];
     const seen = new Set<string>();
-    let frontier = [from];
-    while (frontier.length > 0) {
+    while (frontier.length > 0 && frontier[0]!.header.round > coinRound) {
       const next: Certificate[] = [];
       for (const certificate of frontier) {
-        if (certificate.header.round - 1 < targetRound) continue;
         for (const parent of certificate.header.parents) {
           const key = digestKey(parent);
-          if (key === target) return true;
           if (seen.has(key)) continue;
           seen.add(key);
           const found = this.store.get(key);
@@ -96,7 +156,22 @@ export class Committer {
       }
       frontier = next;
     }
-    return false;
+    let reached = 0;
+    for (const certificate of frontier) if (reaches(certificate, supporters)) reached++;
+    return reached;
+  }
+
+  /** Digests of the support-round certificates that reference `leader` as a strong parent. */
+  private supportersOf(leader: Certificate | undefined, wave: number): Set<string> {
+    const supporters = new Set<string>();
+    if (leader === undefined) return supporters;
+    const digest = digestKey(headerDigest(leader.header));
+    for (const child of this.store.round(supportRoundOf(wave))) {
+      if (child.header.parents.some((p) => digestKey(p) === digest)) {
+        supporters.add(digestKey(headerDigest(child.header)));
+      }
+    }
+    return supporters;
   }
 
   /** The wave's coin, opened from the first f + 1 valid shares in its coin round's certificates. */
@@ -127,54 +202,33 @@ export class Committer {
     return value;
   }
 
-  private leaderOf(wave: number): Certificate | undefined {
+  /**
+   * The validator in a wave's slot: the coin draws slot 0, the later slots follow it around the
+   * election order. The order depends only on the epoch's committee, so every validator fills the
+   * same slots of the same wave, whatever it has ordered.
+   */
+  private slotLeader(wave: number, slot: number): ValidatorIndex | undefined {
     const value = this.coin(wave);
     if (value === undefined) return undefined;
-    const candidates = this.leaderCandidates();
-    return this.store.at(leaderRoundOf(wave), candidates[coinLeader(value, candidates.length)]!);
+    const { order, drawn } = this.election;
+    return order[(coinLeader(value, drawn) + slot) % order.length]!;
   }
 
   /**
-   * Validators the coin elects from: those with a vertex ordered within the last
-   * ACTIVITY_WINDOW_ROUNDS rounds before the last committed leader, or everyone when fewer than a
-   * quorum qualify. A crashed validator stops being elected (a wave it leads would commit
-   * nothing), and so does a member new to the committee until one of its vertices is ordered (it
-   * joins late, from following the chain). The set depends only on the committed order and the
-   * epoch's committee, and the order advances one leader at a time, so every validator applies
-   * the same set to the same wave.
-   */
-  private leaderCandidates(): number[] {
-    const floor = this.state.lastLeaderRound - ACTIVITY_WINDOW_ROUNDS;
-    const active: number[] = [];
-    for (let author = 0; author < this.ctx.size; author++) {
-      const activity = this.state.activity[author]!;
-      // Activity 0: no vertex of this author ordered yet (rounds start at 1).
-      if (activity >= floor && !(activity === 0 && this.ctx.newcomers.has(author))) active.push(author);
-    }
-    return active.length >= this.ctx.quorum ? active : Array.from({ length: this.ctx.size }, (_, i) => i);
-  }
-
-  private supportOf(leader: Certificate, wave: number): number {
-    const digest = digestKey(headerDigest(leader.header));
-    let support = 0;
-    for (const child of this.store.round(supportRoundOf(wave))) {
-      if (child.header.parents.some((p) => digestKey(p) === digest)) support++;
-    }
-    return support;
-  }
-
-  /**
-   * Read-only: the leader the coin elected for the latest wave whose coin is open here, which is
-   * what an adversary learns as soon as the coin opens (before that wave commits anywhere).
+   * Read-only: the validator in slot 0 of the latest wave whose coin is open here, which is what
+   * an adversary learns as soon as the coin opens (before that wave commits anywhere).
    */
   currentAnchor(): { wave: number; leader: ValidatorIndex } | null {
-    let wave = this.state.lastCommittedWave;
+    let wave = 0;
     for (const opened of this.coins.keys()) wave = Math.max(wave, opened);
-    if (wave === this.state.lastCommittedWave) {
-      return this.state.lastLeader === null ? null : { wave, leader: this.state.lastLeader };
-    }
-    const candidates = this.leaderCandidates();
-    return { wave, leader: candidates[coinLeader(this.coins.get(wave)!, candidates.length)]! };
+    if (wave > 0) return { wave, leader: this.slotLeader(wave, 0)! };
+    return this.state.lastLeader === null ? null : { wave: this.decidedWave(), leader: this.state.lastLeader };
+  }
+
+  /** The wave of the last slot passed in the order (0 before any). */
+  decidedWave(): number {
+    const position = this.state.lastDecidedSlot;
+    return position === 0 ? 0 : waveOfPosition(position, this.slotsPerWave);
   }
 
   /** Coins of waves whose leader round fell below gcRound are never needed again. */
@@ -190,4 +244,27 @@ export class Committer {
   restoreCoins(coins: readonly (readonly [number, Uint8Array])[]): void {
     for (const [wave, value] of coins) this.coins.set(wave, value);
   }
+}
+
+/** Whether a coin-round certificate has a strong parent among the leader's supporters. */
+function reaches(certificate: Certificate, supporters: ReadonlySet<string>): boolean {
+  if (supporters.size === 0) return false;
+  return certificate.header.parents.some((p) => supporters.has(digestKey(p)));
+}
+
+/**
+ * Members in slot order: those the committee before also held, then the newcomers (who join from
+ * following the chain, so their first vertices come late). The coin draws slot 0 among the former
+ * while they are a quorum, so a newcomer is never a wave's first slot; a late newcomer in a later
+ * slot is skipped without holding the wave up.
+ */
+export function electionOrder(
+  size: number,
+  quorum: number,
+  newcomers: ReadonlySet<ValidatorIndex>,
+): { order: number[]; drawn: number } {
+  const members = Array.from({ length: size }, (_, i) => i);
+  const settled = members.filter((i) => !newcomers.has(i));
+  if (settled.length < quorum) return { order: members, drawn: size };
+  return { order: [...settled, ...members.filter((i) => newcomers.has(i))], drawn: settled.length };
 }

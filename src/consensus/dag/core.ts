@@ -36,6 +36,7 @@ import {
   headerIsWellFormed,
   headerSignedByAuthor,
 } from './validation.js';
+import { slotPosition } from './waves.js';
 
 const TIMER_RESEND = 'dag.resend';
 /** Proofs of equivocation kept for the layers above (one per author and round, the first ones). */
@@ -45,9 +46,9 @@ const MAX_EQUIVOCATION_PROOFS = 256;
  * One validator of the certified DAG. Each round it proposes a header with a batch and references
  * to 2f + 1 certificates of the previous round; peers vote once per (author, round); 2f + 1 votes
  * make a certificate. Waves of two rounds: the coin, opened from shares carried by the headers of
- * the round after the wave, elects the wave's leader after the fact; a leader with f + 1
- * certified children is committed with every earlier leader it reaches, and their causal
- * histories are ordered deterministically (Tusk's rule).
+ * the round after the wave, fills the wave's f + 1 leader slots after the fact; each slot is
+ * committed or skipped by its support (or by a later committed slot), and the committed leaders'
+ * causal histories are ordered deterministically, slot by slot.
  *
  * This class is the core of it: headers, votes and certificates in, and the wiring of the parts
  * that each own one concept (proposer, block manager, committer, linearizer, synchronizer).
@@ -115,7 +116,7 @@ export class DagCore implements ConsensusCore<DagMessage> {
     };
     this.coinKeys = init.coinPublicKeys;
     this.store = new DagStore(this.ctx.quorum);
-    this.state = new CommitState(size);
+    this.state = new CommitState();
     this.blocks = new BlockManager({
       ctx: this.ctx,
       store: this.store,
@@ -142,6 +143,7 @@ export class DagCore implements ConsensusCore<DagMessage> {
       state: this.state,
       linearizer: this.linearizer,
       adopted: (out) => {
+        this.committer.adopted();
         this.collectGarbage();
         this.blocks.recheckBuffered(out);
         this.tryCommit(out);
@@ -221,7 +223,7 @@ export class DagCore implements ConsensusCore<DagMessage> {
         this.blocks.serveRequest(from, message.digests, out);
         break;
       case 'sync-request':
-        this.sync.onSyncRequest(from, message.fromSequence, message.wave, out);
+        this.sync.onSyncRequest(from, message.fromSequence, message.slot, out);
         break;
       case 'sync-response':
         this.sync.onSyncResponse(from, message.checkpoints, message.batches, out);
@@ -392,17 +394,14 @@ export class DagCore implements ConsensusCore<DagMessage> {
 
   // ---- committing -----------------------------------------------------------------------------
 
-  /**
-   * Orders one decided leader per pass: the leader candidates of later waves depend on it, so the
-   * committer looks at them again afterwards. Nothing is ordered locally during a state sync.
-   */
+  /** Orders committed slots one at a time, in slot order. Nothing is ordered locally during a state sync. */
   private tryCommit(out: Effect[]): void {
     while (!this.sync.syncing) {
       const decision = this.committer.nextLeader();
       if (decision === undefined) return;
       this.linearizer.orderHistory(decision.leader, decision.randomness, out);
       this.committer.committed(decision);
-      this.sync.recordCheckpoint(decision.wave);
+      this.sync.recordCheckpoint();
       this.collectGarbage();
       this.blocks.recheckBuffered(out);
     }
@@ -450,14 +449,14 @@ export class DagCore implements ConsensusCore<DagMessage> {
     return this.equivocationProofs;
   }
 
-  /** The leader of the last committed wave (what a leader-targeting adversary can learn). */
+  /** The leader of the last committed slot (what a leader-targeting adversary can learn). */
   lastCommittedLeader(): ValidatorIndex | null {
     return this.state.lastLeader;
   }
 
   /**
-   * Read-only: the leader the coin elected for the latest wave whose coin is open here, which is
-   * what an adversary learns as soon as the coin opens (before that wave commits anywhere).
+   * Read-only: the validator in slot 0 of the latest wave whose coin is open here, which is what
+   * an adversary learns as soon as the coin opens (before that wave commits anywhere).
    */
   currentAnchor(): { wave: number; leader: ValidatorIndex } | null {
     return this.committer.currentAnchor();
@@ -468,7 +467,9 @@ export class DagCore implements ConsensusCore<DagMessage> {
     dagSize: number;
     buffered: number;
     pending: number;
+    /** The wave of the last slot passed in the order (committed or skipped). */
     committedWave: number;
+    decidedSlot: number;
     gcRound: number;
     retainedBatches: number;
     retainedBatchBytes: number;
@@ -478,7 +479,8 @@ export class DagCore implements ConsensusCore<DagMessage> {
       dagSize: this.store.size(),
       buffered: this.blocks.bufferedCount,
       pending: this.proposer.pendingCount,
-      committedWave: this.state.lastCommittedWave,
+      committedWave: this.committer.decidedWave(),
+      decidedSlot: this.state.lastDecidedSlot,
       gcRound: this.state.gcRound,
       retainedBatches: this.linearizer.retained().length,
       retainedBatchBytes: this.linearizer.retainedBytes,
@@ -501,12 +503,11 @@ export class DagCore implements ConsensusCore<DagMessage> {
       checkpoints: synced.checkpoints,
       syncing: synced.syncing,
       lastLeaderRound: this.state.lastLeaderRound,
-      activity: this.state.activity,
       referenced: own.referenced,
       collected: [...this.store.collected.entries()],
       voted: this.slots.entries(),
       coins: this.committer.openedCoins(),
-      lastCommittedWave: this.state.lastCommittedWave,
+      lastDecidedSlot: this.state.lastDecidedSlot,
       gcRound: this.state.gcRound,
       nextSequence: this.state.nextSequence,
       lastLeader: this.state.lastLeader ?? -1,
@@ -522,13 +523,18 @@ export class DagCore implements ConsensusCore<DagMessage> {
       const key = this.store.insert(certificate);
       if (!state.isOrdered(key)) this.proposer.noteCertified(key, certificate);
     }
-    this.sync.restore(saved.checkpoints, saved.syncing);
+    // A version-1 snapshot numbers by wave: its last wave's single leader maps to that wave's first slot.
+    const position = (wave: number) =>
+      saved.waveNumbered && wave > 0 ? slotPosition(wave, 0, this.committer.slotsPerWave) : wave;
+    this.sync.restore(
+      saved.checkpoints.map((checkpoint) => ({ ...checkpoint, slot: position(checkpoint.slot) })),
+      saved.syncing,
+    );
     state.lastLeaderRound = saved.lastLeaderRound;
-    if (saved.activity.length === this.ctx.size) state.activity = [...saved.activity];
     for (const [key, round] of saved.collected) this.store.collected.set(key, round);
     for (const [slot, key] of saved.voted) this.slots.set(slot, key);
     this.committer.restoreCoins(saved.coins);
-    state.lastCommittedWave = saved.lastCommittedWave;
+    state.lastDecidedSlot = position(saved.lastDecidedSlot);
     state.gcRound = saved.gcRound;
     state.nextSequence = saved.nextSequence;
     state.lastLeader = saved.lastLeader < 0 ? null : saved.lastLeader;

@@ -41,4 +41,4 @@ export {
   type Vote,
   type VoteSignature,
 } from './types.js';
-export { isCoinRound, leaderRoundOf, supportRoundOf, waveOfCoinRound } from './waves.js';
+export { isCoinRound, leaderRoundOf, slotPosition, supportRoundOf, waveOfCoinRound } from './waves.js';

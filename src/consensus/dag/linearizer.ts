@@ -48,7 +48,6 @@ export class Linearizer {
     for (const [position, certificate] of found.entries()) {
       state.committed.set(digestKey(headerDigest(certificate.header)), certificate.header.round);
       const author = certificate.header.author;
-      state.activity[author] = Math.max(state.activity[author]!, certificate.header.round);
       const batch: CommittedBatch = {
         sequence: state.nextSequence++,
         round: certificate.header.round,

@@ -31,7 +31,8 @@ export interface DagState {
   /** `author:round` → hex digest. */
   readonly voted: readonly (readonly [string, string])[];
   readonly coins: readonly (readonly [number, Uint8Array])[];
-  readonly lastCommittedWave: number;
+  /** Position of the last leader slot passed (`slotPosition`); a wave number if `waveNumbered`. */
+  readonly lastDecidedSlot: number;
   readonly gcRound: number;
   readonly nextSequence: number;
   /** -1 when no wave was committed yet. */
@@ -39,10 +40,17 @@ export interface DagState {
   readonly checkpoints: readonly Checkpoint[];
   readonly syncing: boolean;
   readonly lastLeaderRound: number;
-  readonly activity: readonly number[];
+  /**
+   * Set on a snapshot of version 1, taken when each wave had one leader: `lastDecidedSlot` and the
+   * checkpoints' `slot` are then wave numbers, which the core turns into the position of the
+   * wave's first slot.
+   */
+  readonly waveNumbered?: true;
 }
 
-const VERSION = 1;
+/** Version 2: leader slots by position, no leader-candidate activity (version 1 had both waves and it). */
+const VERSION = 2;
+const VERSION_WAVE_NUMBERED = 1;
 
 function writeKey(w: Writer, key: string): void {
   w.fixedBytes(Buffer.from(key, 'hex'), DIGEST_LENGTH);
@@ -78,12 +86,11 @@ export function encodeState(state: DagState): Uint8Array {
     ww.varuint(wave);
     ww.fixedBytes(value, COIN_VALUE_LENGTH);
   });
-  w.varuint(state.lastCommittedWave).varuint(state.gcRound).varuint(state.nextSequence);
+  w.varuint(state.lastDecidedSlot).varuint(state.gcRound).varuint(state.nextSequence);
   w.varuint(state.lastLeader + 1);
   w.array(state.checkpoints, writeCheckpoint);
   w.bool(state.syncing);
   w.varuint(state.lastLeaderRound);
-  w.array(state.activity, (ww, round) => ww.varuint(round));
   return w.finish();
 }
 
@@ -91,7 +98,8 @@ export function encodeState(state: DagState): Uint8Array {
 export function decodeState(bytes: Uint8Array): DagState {
   try {
     return decodeExact(bytes, (r) => {
-      r.version([VERSION], 'DAG snapshot');
+      const version = r.version([VERSION, VERSION_WAVE_NUMBERED], 'DAG snapshot');
+      const waveNumbered = version === VERSION_WAVE_NUMBERED;
       const round = r.varuint();
       const lastProposeAtMs = r.u64() - 1;
       const ownHeader = r.optional(readHeaderField);
@@ -106,17 +114,18 @@ export function decodeState(bytes: Uint8Array): DagState {
         return [`${author}:${votedRound}`, readKey(rr)] as const;
       });
       const coins = r.array((rr) => [rr.varuint(), rr.fixedBytes(COIN_VALUE_LENGTH)] as const);
-      const lastCommittedWave = r.varuint();
+      const lastDecidedSlot = r.varuint();
       const gcRound = r.varuint();
       const nextSequence = r.varuint();
       const lastLeader = r.varuint() - 1;
-      const checkpoints = r.array(readCheckpoint);
+      const checkpoints = r.array((rr) => readCheckpoint(rr, waveNumbered));
       const syncing = r.bool();
       const lastLeaderRound = r.varuint();
-      const activity = r.array((rr) => rr.varuint());
+      // Version 1 kept each validator's ordered activity for the leader candidates; unused now.
+      if (waveNumbered) r.array((rr) => rr.varuint());
       return {
+        ...(waveNumbered ? { waveNumbered: true as const } : {}),
         lastLeaderRound,
-        activity,
         checkpoints,
         syncing,
         round,
@@ -129,7 +138,7 @@ export function decodeState(bytes: Uint8Array): DagState {
         collected,
         voted,
         coins,
-        lastCommittedWave,
+        lastDecidedSlot,
         gcRound,
         nextSequence,
         lastLeader,

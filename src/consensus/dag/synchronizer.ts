@@ -65,7 +65,7 @@ export class Synchronizer {
         message: {
           type: 'sync-request',
           fromSequence: this.c.state.nextSequence,
-          wave: this.c.state.lastCommittedWave,
+          slot: this.c.state.lastDecidedSlot,
         },
       });
     }
@@ -76,14 +76,14 @@ export class Synchronizer {
     this.syncingFlag = true;
   }
 
-  recordCheckpoint(wave: number): void {
-    const checkpoint = this.c.state.checkpoint(wave);
+  recordCheckpoint(): void {
+    const checkpoint = this.c.state.checkpoint();
     this.checkpoints = [...this.checkpoints.slice(-(CHECKPOINTS_KEPT - 1)), checkpoint];
   }
 
-  onSyncRequest(from: ValidatorIndex, fromSequence: number, wave: number, out: Effect[]): void {
+  onSyncRequest(from: ValidatorIndex, fromSequence: number, slot: number, out: Effect[]): void {
     const latest = this.checkpoints[this.checkpoints.length - 1];
-    if (latest === undefined || latest.wave <= wave) return;
+    if (latest === undefined || latest.slot <= slot) return;
     const recent = this.c.linearizer.retained();
     const first = recent[0]?.sequence ?? this.c.state.nextSequence;
     const start = Math.max(0, fromSequence - first);
@@ -99,7 +99,7 @@ export class Synchronizer {
 
   /**
    * Adopts the newest checkpoint that f + 1 peers sent identically (one of them is honest, and
-   * honest checkpoints of a wave are equal), after emitting the batches up to it, each also sent
+   * honest checkpoints of a slot are equal), after emitting the batches up to it, each also sent
    * identically by f + 1 peers. What a validator commits this way is what it would have ordered.
    */
   onSyncResponse(
@@ -115,7 +115,7 @@ export class Synchronizer {
     const endorsements = new Map<string, { checkpoint: Checkpoint; senders: Set<number> }>();
     for (const [sender, response] of this.syncResponses) {
       for (const checkpoint of response.checkpoints) {
-        if (checkpoint.wave <= state.lastCommittedWave) continue;
+        if (checkpoint.slot <= state.lastDecidedSlot) continue;
         const key = digestKey(checkpointBytes(checkpoint));
         const entry = endorsements.get(key) ?? { checkpoint, senders: new Set<number>() };
         entry.senders.add(sender);
@@ -124,7 +124,7 @@ export class Synchronizer {
     }
     const agreed = [...endorsements.values()]
       .filter((e) => e.senders.size >= ctx.validity)
-      .sort((a, b) => b.checkpoint.wave - a.checkpoint.wave)[0];
+      .sort((a, b) => b.checkpoint.slot - a.checkpoint.slot)[0];
     if (agreed === undefined) return;
     const target = agreed.checkpoint;
     while (state.nextSequence < target.nextSequence) {
@@ -147,7 +147,7 @@ export class Synchronizer {
     batches: readonly CommittedBatch[],
   ): void {
     const next = this.c.state.nextSequence;
-    const ahead = checkpoints.some((c) => c.wave > this.c.state.lastCommittedWave && c.nextSequence > next);
+    const ahead = checkpoints.some((c) => c.slot > this.c.state.lastDecidedSlot && c.nextSequence > next);
     const first = batches[0]?.sequence;
     if (ahead && (first === undefined || first > next)) this.outOfReach.add(from);
     else this.outOfReach.delete(from);

@@ -50,7 +50,7 @@ export type DagMessage =
   /** Asks for certificates by digest: how a validator catches up on vertices it missed. */
   | { readonly type: 'request'; readonly digests: readonly Uint8Array[] }
   /** A validator whose missing history was collected by its peers asks for their commit state. */
-  | { readonly type: 'sync-request'; readonly fromSequence: number; readonly wave: number }
+  | { readonly type: 'sync-request'; readonly fromSequence: number; readonly slot: number }
   | {
       readonly type: 'sync-response';
       readonly checkpoints: readonly Checkpoint[];
@@ -58,17 +58,16 @@ export type DagMessage =
     };
 
 /**
- * The commit state right after a wave's leader was ordered: the same at every honest validator,
+ * The commit state right after a slot's leader was ordered: the same at every honest validator,
  * so f + 1 identical copies from peers prove it to a validator that fell behind.
  */
 export interface Checkpoint {
-  readonly wave: number;
+  /** Position of the committed slot (`slotPosition`). */
+  readonly slot: number;
   readonly nextSequence: number;
   readonly gcRound: number;
   readonly lastLeader: ValidatorIndex;
   readonly lastLeaderRound: number;
-  /** Per validator, the highest round of its vertices ordered so far. */
-  readonly activity: readonly number[];
   /** Ordered vertices at or above gcRound, sorted by round then digest. */
   readonly committed: readonly ParentRef[];
 }

@@ -21,3 +21,19 @@ export function isCoinRound(round: number): boolean {
 export function waveOfCoinRound(round: number): number {
   return (round - 1) / 2;
 }
+
+/**
+ * Leader slots are numbered in the order they are decided: wave 1's slots first, then wave 2's.
+ * Position 0 means no slot yet; wave k's slot s (0-based) is (k − 1) × perWave + s + 1.
+ */
+export function slotPosition(wave: number, slot: number, perWave: number): number {
+  return (wave - 1) * perWave + slot + 1;
+}
+
+export function waveOfPosition(position: number, perWave: number): number {
+  return Math.floor((position - 1) / perWave) + 1;
+}
+
+export function slotOfPosition(position: number, perWave: number): number {
+  return (position - 1) % perWave;
+}

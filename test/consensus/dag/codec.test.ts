@@ -32,17 +32,16 @@ describe('DAG message codec', () => {
   it('round-trips requests and sync messages', () => {
     const messages: DagMessage[] = [
       { type: 'request', digests: [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2)] },
-      { type: 'sync-request', fromSequence: 17, wave: 4 },
+      { type: 'sync-request', fromSequence: 17, slot: 4 },
       {
         type: 'sync-response',
         checkpoints: [
           {
-            wave: 5,
+            slot: 5,
             nextSequence: 9,
             gcRound: 3,
             lastLeader: 2,
             lastLeaderRound: 7,
-            activity: [7, 6, 5, 0],
             committed: [{ round: 3, digest: new Uint8Array(32).fill(7) }],
           },
         ],
