@@ -54,9 +54,8 @@ export function shareIsValid(
 }
 
 /**
- * The validator the coin elects for `wave` from f + 1 shares, assuming every validator is a
- * candidate (true while all of them have vertices ordered recently, as in a run where the faulty
- * ones keep proposing).
+ * The validator the coin puts in slot 0 of `wave`, from f + 1 shares (every member is drawn for
+ * slot 0 when the committee has no newcomers, as in every simulator run but the churn one's).
  */
 export function electedLeader(
   init: DagValidatorInit,

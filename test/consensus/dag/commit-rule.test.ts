@@ -110,6 +110,43 @@ describe('commit rule on hand-built DAGs', () => {
   }
 });
 
+describe('commit rule: a validator that missed a coin-round vertex decides as one that holds it', () => {
+  // Round 3 holds four vertices: `reaching` of them reference slot 0's only supporter, the others
+  // miss it, and author 3's (one that misses it) is referenced by nobody later. One validator holds
+  // everything, the other never received author 3's round-3 vertex.
+  for (const reaching of [1, 2]) {
+    const outcome = reaching === 2 ? 'commit' : 'skip';
+    it(`both ${outcome} slot 0 when ${reaching} of 4 coin-round vertices reach its leader`, () => {
+      const dag = builderWhere((d) => d.leader(1) !== 3 && nextSlot(d.leader(1)) !== 3, 60);
+      const l0 = dag.leader(1);
+      const supporter = [0, 1, 2].find((a) => a !== l0)!;
+      const all = [0, 1, 2, 3];
+      const round2: Record<number, number[]> = {};
+      for (const a of all) round2[a] = a === supporter ? all : all.filter((b) => b !== l0);
+      const round3: Record<number, number[]> = {};
+      const missing = all.filter((b) => b !== supporter);
+      for (const a of all) round3[a] = a < reaching ? [supporter, ...missing.slice(0, 2)] : missing;
+      const rounds = [
+        dag.round(1, { 0: [], 1: [], 2: [], 3: [] }),
+        dag.round(2, round2),
+        dag.round(3, round3),
+      ];
+      for (let round = 4; round <= 7; round++)
+        rounds.push(dag.round(round, { 0: [0, 1, 2], 1: [0, 1, 2], 2: [0, 1, 2] }));
+      const everything = rounds.flat();
+      const late = dag.vertices.get(DagBuilder.label(3, 3))!;
+      const orders = [everything, everything.filter((c) => c !== late)].map((view) =>
+        labels(feed(dagProtocol.create(dag.inits[3]!) as DagCore, view)),
+      );
+      assert.deepEqual(orders[1], orders[0]!.slice(0, orders[1]!.length));
+      for (const order of orders) {
+        assert.ok(order.length > 0);
+        assert.equal(order[0], DagBuilder.label(reaching === 2 ? l0 : nextSlot(l0), 1));
+      }
+    });
+  }
+});
+
 describe('leader slots and members new to the committee', () => {
   it('deals slots from the members the committee before held, newcomers after them', () => {
     assert.deepEqual(electionOrder(4, 3, new Set()), { order: [0, 1, 2, 3], drawn: 4 });
