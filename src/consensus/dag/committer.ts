@@ -222,7 +222,9 @@ export class Committer {
     let wave = 0;
     for (const opened of this.coins.keys()) wave = Math.max(wave, opened);
     if (wave > 0) return { wave, leader: this.slotLeader(wave, 0)! };
-    return this.state.lastLeader === null ? null : { wave: this.decidedWave(), leader: this.state.lastLeader };
+    return this.state.lastLeader === null
+      ? null
+      : { wave: this.decidedWave(), leader: this.state.lastLeader };
   }
 
   /** The wave of the last slot passed in the order (0 before any). */
