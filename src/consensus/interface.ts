@@ -64,8 +64,9 @@ export interface CommittedBatch {
    */
   readonly proof: Uint8Array;
   /**
-   * True on the last batch of one decision (a DAG leader's history, a PBFT slot). Every honest
-   * validator sees the same boundaries, so a ledger may cut one block per decision and still
+   * True on the last batch of one decision (a DAG wave: its committed leaders' histories; a PBFT
+   * slot). Every honest validator sees the same boundaries, so a ledger may cut one block per
+   * decision and still
    * produce the same chain everywhere, whatever the local timing.
    */
   readonly endsCommit: boolean;

@@ -20,6 +20,8 @@ export interface LeaderDecision {
   /** The slot's position in decision order (`slotPosition`). */
   readonly position: number;
   readonly randomness: Uint8Array;
+  /** No later slot of the wave is committed: the wave's ordered history ends with this leader's. */
+  readonly endsWave: boolean;
 }
 
 /** A slot's fate; final once reached, at every honest validator alike. */
@@ -59,7 +61,9 @@ export class Committer {
 
   /**
    * The next slot to commit, after passing (and recording) the skipped ones before it; undefined
-   * when the next slot in the order is not decided yet.
+   * when the next slot in the order, or a later slot of the same wave, is not decided yet. The
+   * whole wave is decided before any of it is ordered, so that the wave's last committed leader
+   * is known and its history ends the wave's block (a block per wave, not per slot).
    */
   nextLeader(): LeaderDecision | undefined {
     const perWave = this.slotsPerWave;
@@ -78,7 +82,13 @@ export class Committer {
       if (decision === undefined) return undefined;
       if (decision.kind === 'commit') {
         const wave = waveOfPosition(position, perWave);
-        return { leader: decision.leader, wave, position, randomness: this.coins.get(wave)! };
+        let endsWave = true;
+        for (let later = position + 1; later <= slotPosition(wave, perWave - 1, perWave); later++) {
+          const laterDecision = this.decided.get(later);
+          if (laterDecision === undefined) return undefined;
+          if (laterDecision.kind === 'commit') endsWave = false;
+        }
+        return { leader: decision.leader, wave, position, randomness: this.coins.get(wave)!, endsWave };
       }
       this.decided.delete(position);
       this.state.lastDecidedSlot = position;

@@ -399,7 +399,7 @@ export class DagCore implements ConsensusCore<DagMessage> {
     while (!this.sync.syncing) {
       const decision = this.committer.nextLeader();
       if (decision === undefined) return;
-      this.linearizer.orderHistory(decision.leader, decision.randomness, out);
+      this.linearizer.orderHistory(decision.leader, decision.randomness, decision.endsWave, out);
       this.committer.committed(decision);
       this.sync.recordCheckpoint();
       this.collectGarbage();

@@ -22,8 +22,11 @@ export class Linearizer {
     private readonly state: CommitState,
   ) {}
 
-  /** The leader's not yet ordered history, sorted by (round, author): the same at every node. */
-  orderHistory(leader: Certificate, randomness: Uint8Array, out: Effect[]): void {
+  /**
+   * The leader's not yet ordered history, sorted by (round, author): the same at every node.
+   * `endsCommit` marks its last batch when `endsWave` (no later leader of the wave follows).
+   */
+  orderHistory(leader: Certificate, randomness: Uint8Array, endsWave: boolean, out: Effect[]): void {
     const { state } = this;
     const found: Certificate[] = [];
     const stack = [leader];
@@ -56,7 +59,7 @@ export class Linearizer {
         randomness,
         evidence: encodeVertexEvidence(certificate.header),
         proof: encodeCertificateEvidence(certificate),
-        endsCommit: position === found.length - 1,
+        endsCommit: endsWave && position === found.length - 1,
       };
       this.emit(batch, out);
     }
