@@ -197,3 +197,34 @@ describe('leader slots and members new to the committee', () => {
     }
   });
 });
+
+describe('leader slots after a crash', () => {
+  it('commits every wave after a validator crashes: no wave is lost to a slot it holds', () => {
+    let waves = 0;
+    for (let seedByte = 1; seedByte <= 16; seedByte++) {
+      const cluster = new Cluster(4, seedByte);
+      cluster.start();
+      for (let i = 0; i < 4; i++) cluster.submit(i, txs(`c${seedByte}-${i}`, 50));
+      cluster.run(300);
+      const crashed = seedByte % 4;
+      const observer = (crashed + 1) % 4;
+      cluster.kill(crashed);
+      const from = cluster.commits[observer]!.length;
+      cluster.run(3_000);
+      // Each decision ends with its wave's last committed leader, at round 2k − 1 of wave k.
+      const decidedWaves = cluster.commits[observer]!.slice(from)
+        .filter((b) => b.endsCommit)
+        .map((b) => (b.round + 1) / 2);
+      assert.ok(decidedWaves.length > 10, `seed byte ${seedByte}: ${decidedWaves.length} waves`);
+      for (let i = 1; i < decidedWaves.length; i++) {
+        assert.equal(
+          decidedWaves[i]! - decidedWaves[i - 1]!,
+          1,
+          `seed byte ${seedByte}: wave ${decidedWaves[i - 1]! + 1} lost`,
+        );
+      }
+      waves += decidedWaves.length;
+    }
+    assert.ok(waves > 150);
+  });
+});
