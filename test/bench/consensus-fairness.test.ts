@@ -95,6 +95,31 @@ describe('commit figures across validators', () => {
     assert.equal(honest.slowestGap, 500);
     assert.equal(honest.medianGapAfterCrash, 250);
     assert.equal(honest.slowestGapAfterCrash, 400);
+    // No decision was reported: the protocol-round gap is unknown, not zero.
+    assert.equal(honest.medianDecisionGapAfterCrash, null);
+  });
+
+  it('counts protocol rounds between decisions from the crash on only', () => {
+    const tallies = [0, 1, 2].map((v) => new CommitTally(v));
+    // Decisions in rounds 1, 3, 9 before the crash (a 6-round gap not counted), then each
+    // validator's own rounds after it (the gap from round 9 counts: it spans the crash).
+    for (const t of tallies) for (const round of [1, 3, 9]) t.decision(round);
+    for (const t of tallies) t.crashed(100);
+    const after = [
+      [11, 13, 15],
+      [13, 17, 19],
+      [11, 19],
+    ];
+    tallies.forEach((t, k) => {
+      for (const round of after[k]!) t.decision(round);
+    });
+    const figures = acrossValidators(tallies, 1000);
+    assert.deepEqual(
+      figures.perValidator.map((f) => f.maxDecisionGapAfterCrashRounds),
+      [2, 4, 8],
+    );
+    assert.equal(figures.medianDecisionGapAfterCrash, 4);
+    assert.equal(figures.slowestDecisionGapAfterCrash, 8);
   });
 });
 

@@ -82,6 +82,12 @@ export interface RunResult {
   readonly maxGapAfterCrashMs: number | null;
   readonly slowestMaxGapAfterCrashMs: number | null;
   readonly maxGapAfterCrashRounds: number | null;
+  /**
+   * crash-one, DAG: the most protocol rounds between two consecutive decisions from the crash on
+   * (a decision's round is its wave's last committed leader's; consecutive waves are 2 apart).
+   */
+  readonly decisionGapAfterCrashRounds: number | null;
+  readonly slowestDecisionGapAfterCrashRounds: number | null;
   readonly adversaryTarget: string;
   /** How often the adversary's target moved to another validator during the run. */
   readonly targetChanges: number;
@@ -221,8 +227,12 @@ export async function runScenario(
       deliver: ({ to, fromId, message }) =>
         enqueue(validators[to]!, fromId, { kind: 'message', from: fromId, bytes: message }),
       effect: (index, effect) => {
-        if (effect.kind === 'commit')
+        if (effect.kind === 'commit') {
           onCommit(validators[index]!, effect.batch.transactions, effect.batch.round);
+          // A DAG batch's round is its protocol round; a PBFT batch's is its sequence number.
+          if (effect.batch.endsCommit && bench.name === 'dag' && windowOpen)
+            tallies[index]!.decision(effect.batch.round);
+        }
         return undefined;
       },
       afterHandle: (index) => observe(validators[index]!),
@@ -544,6 +554,8 @@ export async function runScenario(
       crashAt === null || honest.medianGapAfterCrash === null
         ? null
         : round(honest.medianGapAfterCrash / roundMs, 2),
+    decisionGapAfterCrashRounds: crashAt === null ? null : honest.medianDecisionGapAfterCrash,
+    slowestDecisionGapAfterCrashRounds: crashAt === null ? null : honest.slowestDecisionGapAfterCrash,
     adversaryTarget: options.scenario === 'normal' ? 'none' : `${bench.targetRule} (last: ${target})`,
     targetChanges,
     crashedValidator: crashed,

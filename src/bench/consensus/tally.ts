@@ -13,8 +13,11 @@ export class CommitTally {
   readonly latencies = new LatencyHistogram(LATENCY_CAP_MS);
   maxGapMs = 0;
   maxGapAfterCrashMs: number | null = null;
+  /** From a crash on: the most protocol rounds between two consecutive decisions. */
+  maxDecisionGapAfterCrashRounds: number | null = null;
   private lastMs = 0;
   private crashAtMs: number | null = null;
+  private lastDecisionRound: number | null = null;
 
   constructor(readonly validator: number) {}
 
@@ -39,6 +42,18 @@ export class CommitTally {
     this.lastMs = atMs;
   }
 
+  /**
+   * A decision ended (`endsCommit`) in protocol round `round`. Gaps are counted for decisions
+   * from the crash on, the one spanning the crash included.
+   */
+  decision(round: number): void {
+    if (this.crashAtMs !== null && this.lastDecisionRound !== null) {
+      const gap = round - this.lastDecisionRound;
+      this.maxDecisionGapAfterCrashRounds = Math.max(this.maxDecisionGapAfterCrashRounds ?? 0, gap);
+    }
+    this.lastDecisionRound = round;
+  }
+
   close(atMs: number): void {
     this.pause(atMs);
   }
@@ -60,6 +75,7 @@ export interface ValidatorFigures {
   readonly p99LatencyMs: number;
   readonly maxCommitGapMs: number;
   readonly maxGapAfterCrashMs: number | null;
+  readonly maxDecisionGapAfterCrashRounds: number | null;
 }
 
 /**
@@ -79,6 +95,8 @@ export interface AcrossValidators {
   readonly slowestGap: number;
   readonly medianGapAfterCrash: number | null;
   readonly slowestGapAfterCrash: number | null;
+  readonly medianDecisionGapAfterCrash: number | null;
+  readonly slowestDecisionGapAfterCrash: number | null;
 }
 
 export function acrossValidators(tallies: readonly CommitTally[], windowMs: number): AcrossValidators {
@@ -91,10 +109,14 @@ export function acrossValidators(tallies: readonly CommitTally[], windowMs: numb
       p99LatencyMs: t.latencies.percentile(99),
       maxCommitGapMs: round(t.maxGapMs),
       maxGapAfterCrashMs: t.maxGapAfterCrashMs === null ? null : round(t.maxGapAfterCrashMs),
+      maxDecisionGapAfterCrashRounds: t.maxDecisionGapAfterCrashRounds,
     }),
   );
   const of = (pick: (f: ValidatorFigures) => number) => perValidator.map(pick);
   const afterCrash = perValidator.map((f) => f.maxGapAfterCrashMs).filter((g): g is number => g !== null);
+  const decisionGaps = perValidator
+    .map((f) => f.maxDecisionGapAfterCrashRounds)
+    .filter((g): g is number => g !== null);
   // The median of "how fast" is taken from below: the lower middle of an even count.
   const lowMedian = (values: number[]) => median(values);
   // The median of "how slow" is taken from above, for the same reason.
@@ -112,5 +134,7 @@ export function acrossValidators(tallies: readonly CommitTally[], windowMs: numb
     slowestGap: Math.max(...of((f) => f.maxCommitGapMs)),
     medianGapAfterCrash: afterCrash.length === 0 ? null : highMedian(afterCrash),
     slowestGapAfterCrash: afterCrash.length === 0 ? null : Math.max(...afterCrash),
+    medianDecisionGapAfterCrash: decisionGaps.length === 0 ? null : highMedian(decisionGaps),
+    slowestDecisionGapAfterCrash: decisionGaps.length === 0 ? null : Math.max(...decisionGaps),
   };
 }
