@@ -7,6 +7,7 @@ import { ed25519Scheme } from '../crypto/scheme.js';
 import type { Application } from '../ledger/application.js';
 import { LedgerStore } from '../ledger/store.js';
 import { decodeTransaction } from '../ledger/transaction.js';
+import { readCommitteeOfEpoch } from '../roles/committee-state.js';
 import {
   type CommitStatement,
   decodeCommitProof,
@@ -37,7 +38,7 @@ export interface FollowResult {
   /** Blocks copied without a certificate check (old evidence that has no batch layout). */
   readonly uncertifiedBlocks: number;
   /**
-   * The highest block held here that 2f + 1 of the genesis committee signed as final (its commit
+   * The highest block held here that 2f + 1 of its epoch's committee signed as final (its commit
    * proof, checked); every block below it is final too, through the hash links. Null when the
    * source showed no proof for the newest blocks.
    */
@@ -54,8 +55,9 @@ const FINAL_PROOF_LOOKBACK = 16;
  * commits to the previous block, the transactions, their receipts and the state root. A block
  * that differs is not written (BLOCK_MISMATCH), so the local ledger ends at the last good block.
  *
- * Before a block is executed, every batch in it must come with a quorum proof of the genesis
- * committee, in the chain's protocol (the block's batch proofs, served beside it because they are
+ * Before a block is executed, every batch in it must come with a quorum proof of the committee of
+ * the block's epoch (genesis's, or on a chain that hands over, the one the chain's own state
+ * recorded for that epoch, as re-executed here), in the chain's protocol (the block's batch proofs, served beside it because they are
  * outside its hash): the proof must name the vertex or batch the block's evidence records, and the
  * batch rebuilt from the block's transactions and the evidence's layout must hash to the digest
  * that 2f + 1 validators signed (BAD_CERTIFICATE otherwise): the
@@ -78,7 +80,7 @@ export async function followChain(options: {
   let added = 0;
   let certifiedBatches = 0;
   let uncertifiedBlocks = 0;
-  const committee = committeeOf(options.genesis);
+  const genesisCommittee = committeeOf(options.genesis);
   const consensus = consensusOf(options.genesis);
   try {
     const genesisAtSource = await options.source.block(0);
@@ -100,7 +102,7 @@ export async function followChain(options: {
       const batchProofs = raw.batchProofs === undefined ? undefined : fromHex(raw.batchProofs);
       const checked = checkCertificates(
         consensus,
-        committee,
+        committeeOfEpoch(store, genesisCommittee, height, Number(block.epoch)),
         height,
         fromHex(String(block.evidence)),
         rawBytes,
@@ -125,7 +127,7 @@ export async function followChain(options: {
       blocksAdded: added,
       certifiedBatches,
       uncertifiedBlocks,
-      finalHeight: await provenFinalHeight(options.genesis, store, options.source),
+      finalHeight: await provenFinalHeight(options.genesis, genesisCommittee, store, options.source),
     };
   } finally {
     await store.close();
@@ -141,21 +143,23 @@ export async function followChain(options: {
  */
 async function provenFinalHeight(
   genesis: GenesisFile,
+  genesisCommittee: Committee,
   store: LedgerStore,
   source: ChainSource,
 ): Promise<number | null> {
   if (source.commitProof === undefined) return null;
-  const committee = committeeOf(genesis);
   const head = store.head.height;
   for (let height = head; height > Math.max(0, head - FINAL_PROOF_LOOKBACK); height--) {
     const answer = await source.commitProof(height);
     if (answer === null) continue;
     const bad = (message: string) =>
       new NodeError('BAD_COMMIT_PROOF', `block ${height}: ${message}`, { height });
+    const held = await store.readBlock(height);
+    if (held === undefined) throw bad('not in the local ledger');
     let statement: CommitStatement;
     try {
       const proof = decodeCommitProof(fromHex(answer.proof));
-      verifyShardCommitProof(proof, committee);
+      verifyShardCommitProof(proof, committeeOfEpoch(store, genesisCommittee, height, held.header.epoch));
       statement = proof.statement;
     } catch (error) {
       throw bad((error as Error).message);
@@ -168,8 +172,6 @@ async function provenFinalHeight(
       throw bad(
         `the proof is for ${statement.chainId} shard ${statement.shardId} height ${statement.height}`,
       );
-    const held = await store.readBlock(height);
-    if (held === undefined) throw bad('not in the local ledger');
     if (
       !bytesEqual(statement.blockHash, held.hash) ||
       !bytesEqual(statement.stateRoot, held.header.stateRoot)
@@ -178,6 +180,23 @@ async function provenFinalHeight(
     return height;
   }
   return null;
+}
+
+/**
+ * The committee that ordered a block of `epoch`: genesis's for the genesis epoch, and for a later
+ * one the committee the chain's state recorded at that handover (the state held here is the
+ * chain's own, re-executed). An epoch the chain never handed over to has no committee: such a
+ * block is refused (BAD_CERTIFICATE).
+ */
+function committeeOfEpoch(store: LedgerStore, genesis: Committee, height: number, epoch: number): Committee {
+  if (epoch === genesis.epoch) return genesis;
+  const recorded = readCommitteeOfEpoch({ get: (key) => store.getState(key) }, epoch);
+  if (recorded !== null) return recorded;
+  throw new NodeError(
+    'BAD_CERTIFICATE',
+    `block ${height} names epoch ${epoch}, which the chain has not handed over to`,
+    { height, epoch },
+  );
 }
 
 async function headHashAt(store: LedgerStore, height: number): Promise<Uint8Array> {

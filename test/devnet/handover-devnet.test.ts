@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { decodeEquivocationProof, verifyEquivocationProof } from '../../src/consensus/dag/index.js';
 import { fromHex } from '../../src/crypto/hash.js';
 import { sourceCli, TestNetwork } from '../../src/devnet/test-network.js';
+import { loadHighs } from '../../src/grid/highs.js';
+import { chainApplication } from '../../src/market/grid-plugins.js';
+import { followChain } from '../../src/node/follower.js';
 import { committeeOf } from '../../src/node/genesis-file.js';
 import type { RolesAnswer } from '../../src/sdk/index.js';
 import { decodeCommitProof, verifyCommitProof } from '../../src/sharding/index.js';
@@ -143,6 +147,21 @@ describe('committee handover on a running chain', () => {
       checked = true;
     }
     assert.ok(checked, 'a commit proof of the current epoch');
+    // A common node (`gridshard node follow`) copies the chain from validator 0 across the
+    // boundaries: each block's batches check against its own epoch's committee, read from the
+    // state it re-executed, and a commit proof of a later epoch proves its head final.
+    const followed = await followChain({
+      genesis: network.genesis,
+      dataDir: join(network.dir, 'common-node'),
+      source: network.clients[0]!,
+      application: chainApplication(await loadHighs()),
+    });
+    assert.ok(followed.height >= common, `the common node stopped at ${followed.height}`);
+    assert.equal(followed.uncertifiedBlocks, 0);
+    assert.ok(
+      followed.finalHeight !== null && followed.finalHeight > boundary,
+      `final height ${followed.finalHeight}, boundary ${boundary}`,
+    );
     // Where each new epoch first committed, as the members saw it: the round of its first leader.
     const firstCommits = await Promise.all(
       [0, 1].map(async (node) => {
