@@ -7,7 +7,6 @@ import { ed25519Scheme } from '../crypto/scheme.js';
 import type { Application } from '../ledger/application.js';
 import { LedgerStore } from '../ledger/store.js';
 import { decodeTransaction } from '../ledger/transaction.js';
-import { readCommitteeOfEpoch } from '../roles/committee-state.js';
 import {
   type CommitStatement,
   decodeCommitProof,
@@ -20,6 +19,7 @@ import {
   decodeBlockProof,
 } from '../validator/evidence.js';
 import type { ChainSource } from './chain-source.js';
+import { committeeOfEpoch } from './epoch-committee.js';
 import { NodeError } from './errors.js';
 import {
   type ConsensusName,
@@ -102,7 +102,7 @@ export async function followChain(options: {
       const batchProofs = raw.batchProofs === undefined ? undefined : fromHex(raw.batchProofs);
       const checked = checkCertificates(
         consensus,
-        committeeOfEpoch(store, genesisCommittee, height, Number(block.epoch)),
+        committeeOfBlock(store, genesisCommittee, height, Number(block.epoch)),
         height,
         fromHex(String(block.evidence)),
         rawBytes,
@@ -159,7 +159,7 @@ async function provenFinalHeight(
     let statement: CommitStatement;
     try {
       const proof = decodeCommitProof(fromHex(answer.proof));
-      verifyShardCommitProof(proof, committeeOfEpoch(store, genesisCommittee, height, held.header.epoch));
+      verifyShardCommitProof(proof, committeeOfBlock(store, genesisCommittee, height, held.header.epoch));
       statement = proof.statement;
     } catch (error) {
       throw bad((error as Error).message);
@@ -182,16 +182,10 @@ async function provenFinalHeight(
   return null;
 }
 
-/**
- * The committee that ordered a block of `epoch`: genesis's for the genesis epoch, and for a later
- * one the committee the chain's state recorded at that handover (the state held here is the
- * chain's own, re-executed). An epoch the chain never handed over to has no committee: such a
- * block is refused (BAD_CERTIFICATE).
- */
-function committeeOfEpoch(store: LedgerStore, genesis: Committee, height: number, epoch: number): Committee {
-  if (epoch === genesis.epoch) return genesis;
-  const recorded = readCommitteeOfEpoch({ get: (key) => store.getState(key) }, epoch);
-  if (recorded !== null) return recorded;
+/** The committee of a block's epoch; a block naming an epoch the chain never reached is refused. */
+function committeeOfBlock(store: LedgerStore, genesis: Committee, height: number, epoch: number): Committee {
+  const committee = committeeOfEpoch(store, genesis, epoch);
+  if (committee !== null) return committee;
   throw new NodeError(
     'BAD_CERTIFICATE',
     `block ${height} names epoch ${epoch}, which the chain has not handed over to`,
