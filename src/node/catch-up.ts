@@ -6,7 +6,6 @@ import { decodeTransaction } from '../ledger/transaction.js';
 import { decodeCommitProof, verifyCommitProof } from '../sharding/index.js';
 import { decodeBlockEvidence } from '../validator/evidence.js';
 import { headerFromJson } from './block-json.js';
-import { committeeOfEpoch } from './epoch-committee.js';
 import { checkCertificates } from './follower.js';
 import { committeeOf, consensusOf, type GenesisFile } from './genesis-file.js';
 
@@ -41,10 +40,7 @@ export interface CatchUpResult {
  * so old that the peers no longer retain the batches it would have to order again (they keep a
  * window, docs/CONSENSUS.md). Asks the peers in turn, trusting none of them:
  *
- * 1. the peer's newest block with a commit proof, checked against the committee of its epoch
- *    (genesis's, or on a chain that hands over, the one this ledger's state recorded for that
- *    epoch: a block of an epoch this ledger has not reached is passed over, and once that epoch's
- *    committee has ended the node follows the members instead, epoch-follower.ts);
+ * 1. the peer's newest block with a commit proof, checked against the committee from genesis;
  * 2. the headers from there down to this ledger's head, each hashing to the previous one's
  *    `previousHash` and the top one to the block the proof signs, so every block is final before
  *    any is written;
@@ -136,21 +132,19 @@ async function provenHead(
   const status = (await fetchJson(init, api, '/api/v1/status')) as { height?: unknown };
   if (typeof status.height !== 'number' || !Number.isSafeInteger(status.height) || status.height < 0)
     throw new Error('the status names no height');
-  const genesisCommittee = committeeOf(init.genesis);
+  const committee = committeeOf(init.genesis);
   for (let height = status.height; height > Math.max(0, status.height - PROOF_LOOKBACK); height--) {
     const answer = (await init.get(api, `/api/v1/blocks/${height}/commit-proof`)) as
       | { proof?: unknown }
       | undefined;
     if (answer === undefined) continue;
     if (typeof answer.proof !== 'string') throw new Error('a commit proof that is not hex');
-    const header = headerFromJson(await fetchJson(init, api, `/api/v1/blocks/${height}`));
-    const committee = committeeOfEpoch(init.store, genesisCommittee, header.epoch);
-    if (committee === null) continue;
     const proof = decodeCommitProof(fromHex(answer.proof));
     verifyCommitProof(proof, committee);
     const { statement } = proof;
     if (statement.chainId !== init.genesis.chainId || statement.height !== height)
       throw new Error(`the proof is for ${statement.chainId} height ${statement.height}`);
+    const header = headerFromJson(await fetchJson(init, api, `/api/v1/blocks/${height}`));
     if (!bytesEqual(blockHash(ed25519Scheme, header), statement.blockHash))
       throw new Error(`block ${height} is not the block the committee signed`);
     return { height, hash: statement.blockHash, sequence: decodeBlockEvidence(header.evidence).sequence };
@@ -194,9 +188,14 @@ async function copyBlock(init: CatchUpInit, api: string, height: number, hash: U
     throw new Error(`block ${height}: batch proofs that are not hex`);
   const bytes = (raw.transactions as string[]).map(fromHex);
   const batchProofs = raw.batchProofs === undefined ? undefined : fromHex(raw.batchProofs);
-  const committee = committeeOfEpoch(init.store, committeeOf(init.genesis), header.epoch);
-  if (committee === null) throw new Error(`block ${height} names epoch ${header.epoch}, not reached here`);
-  checkCertificates(consensusOf(init.genesis), committee, height, header.evidence, bytes, batchProofs);
+  checkCertificates(
+    consensusOf(init.genesis),
+    committeeOf(init.genesis),
+    height,
+    header.evidence,
+    bytes,
+    batchProofs,
+  );
   await init.store.append(
     bytes.map((b) => decodeTransaction(b, ed25519Scheme)),
     {
