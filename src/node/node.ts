@@ -28,11 +28,10 @@ import { dkgOutcome } from '../roles/dkg-outcome.js';
 import type { HandoverElections } from '../roles/election.js';
 import { readCoinSession } from '../roles/handover.js';
 import type { EpochCoreRequest } from '../validator/epochs.js';
-import { EpochValidator } from '../validator/epochs.js';
-import { decodeBlockEvidence } from '../validator/evidence.js';
+import { decodeEpochSnapshot, EpochValidator } from '../validator/epochs.js';
 import type { AdmittedTransaction } from '../validator/mempool.js';
 import { Validator } from '../validator/validator.js';
-import { CatchUpStoreFailure, catchUpFromPeers } from './catch-up.js';
+import { CatchUpStoreFailure, catchUpFromPeers, type OrderedPoint, orderedThroughOf } from './catch-up.js';
 import { DEFAULT_CATCH_UP_AFTER_BATCHES, type NodeConfig } from './config.js';
 import { EpochFollower } from './epoch-follower.js';
 import { decodeEpochMessage, encodeEpochMessage } from './epoch-wire.js';
@@ -197,9 +196,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
       : await LedgerStore.create(ledgerDir, chainParametersOf(genesis), application);
     const startHeight = store.head.height;
     const skip = new Set<number>();
-    // Across epochs a node that is behind takes final blocks from the members as a follower
-    // (epoch-follower.ts) instead: catch-up checks proofs against the genesis committee only.
-    const attempts = handsOver(genesis) ? 0 : genesis.validators.length;
+    const attempts = chainNodesOf(genesis).length;
     for (let attempt = 0; attempt < attempts; attempt++) {
       try {
         await GridShardNode.catchUp(config, genesis, store, protocol, log, skip);
@@ -215,10 +212,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
       }
     }
     // Whatever was copied, in this attempt or an earlier one, the core must not order again.
-    const orderedThrough =
-      store.head.height > startHeight
-        ? decodeBlockEvidence(store.headBlockHeader.evidence).sequence
-        : undefined;
+    const orderedThrough = store.head.height > startHeight ? orderedThroughOf(store) : undefined;
     const node = new GridShardNode(config, genesis, store, secrets, protocol, log, now);
     node.metrics.copiedBlocks.inc({ when: 'start' }, store.head.height - startHeight);
     await node.boot(orderedThrough);
@@ -246,20 +240,20 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
       genesis,
       self: config.validatorIndex,
       get: getPeerJson,
-      orderedSequence: protocol.replayableThrough(snapshot),
+      ...replayable(protocol, snapshot, handsOver(genesis)),
       minGapBatches: config.catchUpAfterBatches ?? DEFAULT_CATCH_UP_AFTER_BATCHES,
       log,
       skip,
     });
     if (result !== null)
-      log.info({ copied: result.copied, sequence: result.sequence }, 'copied final blocks from a peer');
+      log.info({ copied: result.copied, ...result.ordered }, 'copied final blocks from a peer');
   }
 
   get mempool(): { readonly size: number } {
     return this.validator.mempool;
   }
 
-  private async boot(orderedThrough?: number): Promise<void> {
+  private async boot(orderedThrough?: OrderedPoint): Promise<void> {
     const head = this.store.headBlockHeader;
     if (process.env[SENT_CAPTURE_ENV] === '1') {
       this.sentCapture = openSync(join(this.config.dataDir, SENT_CAPTURE_FILE), 'a');
@@ -344,7 +338,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
    * The validator, its consensus core and the effect loop, from the snapshot file and the signed
    * log as they are on disk: at boot, and again after a copy of final blocks while running.
    */
-  private createConsensus(orderedThrough: number | undefined): {
+  private createConsensus(orderedThrough: OrderedPoint | undefined): {
     recovered: boolean;
     signedRecords: number;
   } {
@@ -357,7 +351,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     }
     const protocol = this.protocol;
     if (this.epochs) {
-      this.createEpochConsensus(recovered, contents.records);
+      this.createEpochConsensus(recovered, contents.records, orderedThrough);
       return { recovered: recovered !== undefined, signedRecords: contents.records.length };
     }
     this.validator = new Validator<unknown>({
@@ -372,7 +366,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
             signedLog: contents.records,
           },
           acceptsEntry,
-          orderedThrough,
+          orderedThrough?.sequence,
         );
         return this.core;
       },
@@ -398,7 +392,11 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
    * The validator across epochs: one core per epoch, each with its epoch's committee and coin
    * keys, messages tagged with their epoch, addressed to nodes by their stable index.
    */
-  private createEpochConsensus(recovered: Uint8Array | undefined, signedLog: readonly Uint8Array[]): void {
+  private createEpochConsensus(
+    recovered: Uint8Array | undefined,
+    signedLog: readonly Uint8Array[],
+    orderedThrough: OrderedPoint | undefined,
+  ): void {
     const nodeOfKey = new Map(this.nodes.map((node) => [node.publicKey, node.index]));
     const epochValidator = new EpochValidator<unknown>({
       chain: this.store.chain,
@@ -415,12 +413,13 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
             signedLog: request.signedLog ?? [],
           },
           request.acceptsEntry,
-          undefined,
+          request.orderedThrough,
           { ...this.epochCoinOf(request), newcomers: newcomersOf(request.state, request.committee) },
         );
         return this.core;
       },
       ...(recovered === undefined ? {} : { recovered }),
+      ...(orderedThrough === undefined ? {} : { orderedThrough }),
       signedLog,
     });
     this.validator = this.epochValidator = epochValidator;
@@ -493,14 +492,15 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
 
   /** While this node is outside the committee it takes final blocks from the members. */
   private startFollower(): void {
-    const epochValidator = this.epochValidator!;
+    // A copy of final blocks while running replaces the validator: always ask the current one.
+    const epochs = () => this.epochValidator!;
     this.follower = new EpochFollower({
       nodes: this.nodes,
       self: this.index,
       chainId: this.genesis.chainId,
       store: this.store,
-      place: () => ({ committee: epochValidator.committee, member: epochValidator.memberIndex !== null }),
-      resign: () => epochValidator.resync(),
+      place: () => ({ committee: epochs().committee, member: epochs().memberIndex !== null }),
+      resign: () => epochs().resync(),
       now: this.now,
       get: getPeerJson,
       take: (block, batchProofs) => {
@@ -518,9 +518,11 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
    * the node copies final blocks as at a restart and starts a new core after them.
    */
   private checkReach(): void {
-    const core = this.core as { beyondRetainedWindow?: boolean } | null;
-    // Across epochs a node left behind follows the members' final blocks instead.
-    if (this.epochs || this.stopped || this.resyncing || core?.beyondRetainedWindow !== true) return;
+    // Across epochs, the current epoch's core (none outside the committee, which follows instead).
+    const core = (this.epochValidator === null ? this.core : this.epochValidator.core) as {
+      beyondRetainedWindow?: boolean;
+    } | null;
+    if (this.stopped || this.resyncing || core?.beyondRetainedWindow !== true) return;
     if (this.now() - this.lastResyncAt < RESYNC_INTERVAL_MS) return;
     this.resyncing = true;
     this.lastResyncAt = this.now();
@@ -544,9 +546,14 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
    * (docs/API.md, acknowledgement contract).
    */
   private async resync(): Promise<void> {
-    const before = this.validator.lastExecutedSequence;
-    this.log.warn({ sequence: before }, 'peers no longer retain the batches this validator needs');
+    const before: OrderedPoint = {
+      epoch: this.epochValidator?.epoch ?? 0,
+      sequence: this.validator.lastExecutedSequence,
+    };
+    this.log.warn(before, 'peers no longer retain the batches this validator needs');
     this.loop.stop();
+    // The follower feeds the loop and writes blocks too: it waits for the copy.
+    this.follower?.stop();
     while ((this.writesInFlight > 0 || this.signedLogSyncing) && !this.stopped)
       await new Promise((resolve) => setTimeout(resolve, 5));
     if (this.stopped) return;
@@ -560,7 +567,7 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
         genesis: this.genesis,
         self: this.index,
         get: getPeerJson,
-        orderedSequence: before,
+        ordered: before,
         minGapBatches: 1,
         log: this.log,
       });
@@ -576,15 +583,14 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     }
     if (this.stopped) return;
     this.metrics.copiedBlocks.inc({ when: 'running' }, copied);
-    const orderedThrough =
-      copied > 0 ? decodeBlockEvidence(this.store.headBlockHeader.evidence).sequence : undefined;
-    this.createConsensus(orderedThrough);
+    this.createConsensus(copied > 0 ? orderedThroughOf(this.store) : undefined);
     this.log.info(
       { copied, sequence: this.validator.lastExecutedSequence },
       'consensus restarted after the copied blocks',
     );
     this.metrics.height.set(this.store.head.height);
     this.loop.feed({ kind: 'start' });
+    if (this.epochValidator !== null) this.startFollower();
   }
 
   async stop(): Promise<void> {
@@ -874,4 +880,19 @@ export class GridShardNode extends EventEmitter<NodeEvents> {
     frame.set(bytes, 4);
     writeSync(this.sentCapture, frame);
   }
+}
+
+/**
+ * Where a core restored from the snapshot file stands (catch-up.ts copies from there): across
+ * epochs the file holds the epoch and its core's snapshot, empty outside the committee.
+ */
+function replayable(
+  protocol: NodeProtocol<unknown>,
+  snapshot: Uint8Array | undefined,
+  acrossEpochs: boolean,
+): { ordered: OrderedPoint } {
+  const through = (core: Uint8Array | undefined) => protocol.replayableThrough?.(core) ?? -1;
+  if (!acrossEpochs || snapshot === undefined) return { ordered: { epoch: 0, sequence: through(snapshot) } };
+  const { epoch, core } = decodeEpochSnapshot(snapshot);
+  return { ordered: { epoch, sequence: core.length === 0 ? -1 : through(core) } };
 }

@@ -54,6 +54,11 @@ export interface EpochCoreRequest {
   readonly recovered?: Uint8Array;
   /** Signed records of this epoch made durable before a restart. */
   readonly signedLog?: readonly Uint8Array[];
+  /**
+   * The chain already holds this epoch's batches through this sequence, copied from peers past
+   * what the core's snapshot can order again (a restart's catch-up): the core starts after it.
+   */
+  readonly orderedThrough?: number;
 }
 
 export interface EpochValidatorOptions<M> {
@@ -74,6 +79,8 @@ export interface EpochValidatorOptions<M> {
   readonly recovered?: Uint8Array;
   /** Every `persist-signed` record made durable since that snapshot, in order. */
   readonly signedLog?: readonly Uint8Array[];
+  /** Batches of an epoch the chain holds, copied from peers before the start (`EpochCoreRequest`). */
+  readonly orderedThrough?: { readonly epoch: number; readonly sequence: number };
   readonly mempoolLimits?: MempoolLimits;
   readonly markerIntervalMs?: number;
 }
@@ -132,6 +139,9 @@ export class EpochValidator<M> {
           ? { recovered: restored.core }
           : {}),
         ...(own.length === 0 ? {} : { signedLog: own }),
+        ...(options.orderedThrough?.epoch === committee.epoch
+          ? { orderedThrough: options.orderedThrough.sequence }
+          : {}),
       },
       resigned,
     );
@@ -443,7 +453,7 @@ export class EpochValidator<M> {
   private runtime(
     committee: Committee,
     start: CommittedView,
-    restored: { recovered?: Uint8Array; signedLog?: readonly Uint8Array[] },
+    restored: { recovered?: Uint8Array; signedLog?: readonly Uint8Array[]; orderedThrough?: number },
     resigned = false,
   ): EpochRuntime<M> {
     const found = committee.members.findIndex((m) => bytesEqual(m.publicKey, this.options.publicKey));

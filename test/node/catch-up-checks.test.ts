@@ -42,14 +42,14 @@ async function freshStore(): Promise<LedgerStore> {
 }
 
 /** Headers 1..count continuing `previous`, each with one batch of evidence at sequence 3h. */
-function chainAfter(previous: Uint8Array, count: number): BlockHeader[] {
+function chainAfter(previous: Uint8Array, count: number, epoch = 0): BlockHeader[] {
   const headers: BlockHeader[] = [];
   for (let height = 1; height <= count; height++) {
     const header: BlockHeader = {
       chainId: genesis.chainId,
       shardId: 0,
       height,
-      epoch: 0,
+      epoch,
       timestampMs: 1_000 + height,
       previousHash: headers.length === 0 ? previous : blockHash(ed25519Scheme, headers.at(-1)!),
       txRoot: new Uint8Array(32),
@@ -138,7 +138,7 @@ describe('copying final blocks from peers', () => {
       genesis,
       self: 0,
       get: peersGet(peers, asked),
-      orderedSequence: -1,
+      ordered: { epoch: 0, sequence: -1 },
       minGapBatches: 1,
       log,
     });
@@ -163,7 +163,7 @@ describe('copying final blocks from peers', () => {
       genesis,
       self: 0,
       get: peersGet({ 'http://peer1': { headers: elsewhere } }, []),
-      orderedSequence: -1,
+      ordered: { epoch: 0, sequence: -1 },
       minGapBatches: 1,
       log,
     });
@@ -175,11 +175,31 @@ describe('copying final blocks from peers', () => {
       genesis,
       self: 0,
       get: peersGet({ 'http://peer1': { headers: chainAfter(store.head.hash, 4) } }, []),
-      orderedSequence: 0,
+      ordered: { epoch: 0, sequence: 0 },
       minGapBatches: 100,
       log,
     });
     assert.equal(near, null);
+    await store.close();
+  });
+
+  it('passes over a head of an epoch its own ledger has not reached: that committee is not known here', async () => {
+    const store = await freshStore();
+    // Signed by the genesis keys, but naming epoch 1, which this ledger never handed over to.
+    const headers = chainAfter(store.head.hash, 5, 1);
+    const asked: string[] = [];
+    const result = await catchUpFromPeers({
+      store,
+      genesis,
+      self: 0,
+      get: peersGet({ 'http://peer1': { headers } }, asked),
+      ordered: { epoch: 0, sequence: -1 },
+      minGapBatches: 1,
+      log,
+    });
+    assert.equal(result, null);
+    assert.equal(store.head.height, 0);
+    assert.ok(!asked.some((a) => a.endsWith('/transactions')));
     await store.close();
   });
 });
