@@ -30,7 +30,7 @@ export function decodeDirectory(bytes: Uint8Array): ShardCommitteeKeys[] {
   );
 }
 
-/** The committees of epoch 0 (the devnet's only epoch until reconfiguration runs on the root chain). */
+/** The committees of epoch 0, as genesis lists them. */
 export function directoryOf(shards: readonly ShardCommitteeKeys[]): ShardDirectory {
   const committees = new Map<number, Committee>(
     shards.map((shard) => [
@@ -47,18 +47,43 @@ export function directoryOf(shards: readonly ShardCommitteeKeys[]): ShardDirecto
 
 const cache = new Map<string, ShardDirectory>();
 
-/** The directory genesis put in this chain's state, or null on a chain that is not sharded. */
+/**
+ * The shard committees this chain knows: genesis's for epoch 0, and each later one its chain
+ * recorded from a proven handover (`shards.committee`, committee-application.ts). Null on a chain
+ * that is not sharded.
+ */
 export function directoryFromState(state: ReadableState): ShardDirectory | null {
   const bytes = state.get(DIRECTORY_STATE_KEY);
   if (bytes === undefined) return null;
   const id = toHex(sha256(bytes));
-  let directory = cache.get(id);
-  if (directory === undefined) {
-    directory = directoryOf(decodeDirectory(bytes));
+  let genesis = cache.get(id);
+  if (genesis === undefined) {
+    genesis = directoryOf(decodeDirectory(bytes));
     if (cache.size > 16) cache.clear();
-    cache.set(id, directory);
+    cache.set(id, genesis);
   }
-  return directory;
+  const atGenesis = genesis;
+  return {
+    committee: (shard, epoch) =>
+      epoch === 0 ? atGenesis.committee(shard, 0) : (readShardCommittee(state, shard, epoch) ?? undefined),
+  };
+}
+
+/** Where a chain records the committee a shard handed over to in `epoch` (≥ 1): its members' keys. */
+export function shardCommitteeKey(shard: number, epoch: number): Uint8Array {
+  return new TextEncoder().encode(`shards/committee/${shard}/${epoch}`);
+}
+
+export function encodeShardCommittee(members: readonly Uint8Array[]): Uint8Array {
+  return new Writer(8 + members.length * 32).array(members, (w, key) => w.fixedBytes(key, 32)).finish();
+}
+
+/** The committee of `shard` in `epoch` ≥ 1 that this chain recorded, or null. */
+export function readShardCommittee(state: ReadableState, shard: number, epoch: number): Committee | null {
+  const bytes = state.get(shardCommitteeKey(shard, epoch));
+  if (bytes === undefined) return null;
+  const keys = decodeExact(bytes, (r: Reader) => r.array((k) => k.fixedBytes(32), MAX_COMMITTEE_SIZE));
+  return { shardId: shard, epoch, members: keys.map((publicKey, index) => ({ index, publicKey })) };
 }
 
 /** Where every chain of a sharded system keeps the clock of its cycles: genesis time and cycle length. */

@@ -1,4 +1,5 @@
 import type { Highs } from 'highs';
+import { committeeApplication } from '../cross-zone/committee-application.js';
 import { rootApplication } from '../cross-zone/root-application.js';
 import { crossZoneApplication } from '../cross-zone/trade-application.js';
 import { sha256, toHex } from '../crypto/hash.js';
@@ -54,8 +55,8 @@ export function marketPluginsFromState(highs: Highs): (state: KeyValueState) => 
 /**
  * The application every GridShard chain executes: key-value, the market contracts with the
  * plugins the chain's state names, and the sharded system's contracts (cross-zone trades on a zone
- * shard, shard blocks on the root chain; each refuses on a chain whose genesis names no sharded
- * system). One function, so the validator, the common node, `verify`, the
+ * shard, shard blocks on the root chain, shard handovers on every chain of the system; each refuses
+ * on a chain whose genesis names no sharded system). One function, so the validator, the common node, `verify`, the
  * simulator and the tests all run the same code; `extra` applications (test fixtures) are routed
  * after them.
  */
@@ -65,6 +66,7 @@ export function chainApplication(highs: Highs, extra: readonly Application[] = [
     marketApplication(marketPluginsFromState(highs)),
     crossZoneApplication,
     rootApplication,
+    committeeApplication,
     rolesApplication,
     dkgApplication,
     handoverApplication,

@@ -4,6 +4,8 @@ import { bytesEqual, toHex } from '../crypto/hash.js';
 import type { Application, BlockContext, TransactionContext } from '../ledger/application.js';
 import type { KeyValueState, ReadableState } from '../ledger/state-interface.js';
 import type { Transaction } from '../ledger/transaction.js';
+import { encodeCommitteeChange } from '../sharding/committee-change.js';
+import type { MemberSignature } from '../sharding/quorum.js';
 import {
   COMMITTEE_STATE_KEY,
   committeeGenesisEntry,
@@ -28,6 +30,7 @@ import {
   encodePending,
   epochStartKey,
   type HandoverVote,
+  handoverCertificateKey,
   handoverDueMs,
   handoverSessionId,
   handoverSigningBytes,
@@ -79,14 +82,28 @@ export const handoverApplication: Application = {
         },
       );
     const digest = membersDigest(vote.members);
-    state.set(handoverVoteKey(vote.nextEpoch, vote.voter), digest);
-    let agreeing = 0;
+    const record = new Uint8Array(32 + vote.signature.length);
+    record.set(digest);
+    record.set(vote.signature, 32);
+    state.set(handoverVoteKey(vote.nextEpoch, vote.voter), record);
+    const agreeing: MemberSignature[] = [];
     for (let i = 0; i < committee.members.length; i++) {
       const voted = state.get(handoverVoteKey(vote.nextEpoch, i));
-      if (voted !== undefined && bytesEqual(voted, digest)) agreeing++;
+      if (voted !== undefined && bytesEqual(voted.subarray(0, 32), digest))
+        agreeing.push({ signer: i, signature: voted.slice(32) });
     }
-    if (agreeing < quorumSize(committee.members.length)) return;
+    if (agreeing.length < quorumSize(committee.members.length)) return;
     for (let i = 0; i < committee.members.length; i++) state.delete(handoverVoteKey(vote.nextEpoch, i));
+    // The quorum itself is kept: it proves the election to chains that hold only the old keys.
+    state.set(
+      handoverCertificateKey(vote.nextEpoch),
+      encodeCommitteeChange({
+        shardId: committee.shardId,
+        nextEpoch: vote.nextEpoch,
+        members: vote.members,
+        votes: agreeing,
+      }),
+    );
     const keyPhaseMs = readHandoverCycle(state)?.keyPhaseMs ?? 0;
     if (keyPhaseMs === 0) {
       handOver(state, committee, vote.nextEpoch, vote.members, context.height, context.timestampMs);

@@ -2,7 +2,17 @@ import { decodeExact, type Reader, Writer } from '../codec/index.js';
 import { ed25519Sign } from '../crypto/ed25519.js';
 import { sha256 } from '../crypto/hash.js';
 import type { ReadableState } from '../ledger/state-interface.js';
+import {
+  type CommitteeChange,
+  decodeCommitteeChange,
+  handoverSigningBytes,
+  membersDigest,
+} from '../sharding/committee-change.js';
 import { MAX_COMMITTEE_SIZE } from '../sharding/quorum.js';
+
+// What a vote signs is the sharding layer's, so that any chain of a sharded system can check a
+// shard's handover (src/sharding/committee-change.ts).
+export { handoverSigningBytes, membersDigest } from '../sharding/committee-change.js';
 
 /**
  * The records of a committee handover (the contract is handover-application.ts): a member of the
@@ -13,7 +23,6 @@ import { MAX_COMMITTEE_SIZE } from '../sharding/quorum.js';
 
 export const ROLES_HANDOVER = 'roles.handover';
 
-const SIGNING_DOMAIN = new TextEncoder().encode('gridshard/handover/v1');
 const encoder = new TextEncoder();
 
 /** One member's vote: the epoch it hands over to, the next committee's keys, its signature. */
@@ -22,33 +31,6 @@ export interface HandoverVote {
   readonly members: readonly Uint8Array[];
   readonly voter: number;
   readonly signature: Uint8Array;
-}
-
-/** Hash of a member list: what a vote names, and what votes must agree on to count together. */
-export function membersDigest(members: readonly Uint8Array[]): Uint8Array {
-  const w = new Writer(8 + members.length * 32);
-  w.array(members, (ww, key) => ww.fixedBytes(key, 32));
-  return sha256(w.finish());
-}
-
-/**
- * What a voter signs: domain, chain, shard, the epoch voted for and the member list's digest. The
- * epoch and chain make a vote worthless anywhere else: a vote for epoch e + 1 cannot be replayed
- * to hand over epoch e + 2, nor on another shard.
- */
-export function handoverSigningBytes(
-  chainId: string,
-  shardId: number,
-  nextEpoch: number,
-  members: readonly Uint8Array[],
-): Uint8Array {
-  return new Writer(96)
-    .fixedBytes(SIGNING_DOMAIN, SIGNING_DOMAIN.length)
-    .string(chainId)
-    .u32(shardId)
-    .u64(nextEpoch)
-    .fixedBytes(membersDigest(members), 32)
-    .finish();
 }
 
 export function encodeHandoverVote(vote: HandoverVote): Uint8Array {
@@ -81,9 +63,27 @@ export function signHandoverVote(
   return encodeHandoverVote({ nextEpoch, members, voter, signature });
 }
 
-/** Where member `voter`'s vote for `nextEpoch` lies: the digest it voted for. */
+/**
+ * Where member `voter`'s vote for `nextEpoch` lies until the quorum: the digest of the list it
+ * voted for, then its signature.
+ */
 export function handoverVoteKey(nextEpoch: number, voter: number): Uint8Array {
   return encoder.encode(`roles/handover/${nextEpoch}/${voter}`);
+}
+
+/**
+ * Where the chain keeps the quorum that elected the committee of `nextEpoch`: the list with 2f + 1
+ * signed votes (a `CommitteeChange`), which any chain holding the outgoing committee's keys can
+ * check. A shard's validators carry it to the root and the other shards (`shards.committee`).
+ */
+export function handoverCertificateKey(nextEpoch: number): Uint8Array {
+  return encoder.encode(`roles/handover/certificate/${nextEpoch}`);
+}
+
+/** The quorum that elected `nextEpoch`'s committee, or null while none has (or before one was kept). */
+export function readHandoverCertificate(state: ReadableState, nextEpoch: number): CommitteeChange | null {
+  const bytes = state.get(handoverCertificateKey(nextEpoch));
+  return bytes === undefined ? null : decodeCommitteeChange(bytes);
 }
 
 /**

@@ -24,6 +24,10 @@ export type ShardingErrorCode =
   /** An expiry asked for a trade whose cycle is not over. */
   | 'TRADE_NOT_EXPIRED'
   /** Evidence that does not prove a shard block's inclusion in the root chain. */
-  | 'BAD_INCLUSION';
+  | 'BAD_INCLUSION'
+  /** A shard committee's handover whose votes do not prove it for the committee before. */
+  | 'BAD_COMMITTEE_CHANGE'
+  /** A shard committee handover this chain has recorded already (or one that skips an epoch). */
+  | 'STALE_COMMITTEE_CHANGE';
 
 export class ShardingError extends GridShardError<ShardingErrorCode, Record<string, unknown>> {}

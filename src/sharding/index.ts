@@ -20,6 +20,14 @@ export {
   verifyCommitProof,
 } from './commit-proof.js';
 export {
+  type CommitteeChange,
+  decodeCommitteeChange,
+  encodeCommitteeChange,
+  handoverSigningBytes,
+  membersDigest,
+  verifyCommitteeChange,
+} from './committee-change.js';
+export {
   type CertifiedVertex,
   CREDIT_SCALE,
   type CreditScores,
