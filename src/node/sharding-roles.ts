@@ -1,4 +1,5 @@
 import { ROOT_SHARD_ID } from '../cross-zone/root-application.js';
+import { CommitteePuller } from './committee-puller.js';
 import { CrossZoneRelay } from './cross-relay.js';
 import type { GenesisFile } from './genesis-file.js';
 import { apiRootSource, RootBeacon, storeRootSource } from './master-beacon.js';
@@ -9,7 +10,8 @@ import { ShardProofPuller } from './shard-proof-puller.js';
 /**
  * What a validator of a sharded system runs beside its consensus: a zone shard validator its
  * cross-zone relay (votes to masters, decisions into its shard), a root validator the puller that
- * orders zone shards' commit proofs on the root chain. Cross-shard traffic goes over the
+ * orders zone shards' commit proofs on the root chain, and every one the puller that records each
+ * zone shard's handovers on its chain (committee-puller.ts). Cross-shard traffic goes over the
  * validators' HTTP APIs, whose addresses every chain's genesis lists; a shard's own consensus
  * stays on its libp2p committee. Returns null for a chain that is not sharded.
  */
@@ -31,6 +33,22 @@ export function startSharding(
       : apiRootSource(withSharding, get, node.index),
   );
   node.masterBeacon = beacon;
+  const committees = new CommitteePuller({
+    genesis: withSharding,
+    signingSeed,
+    store: node.store,
+    submit,
+    get,
+    now,
+    log,
+  });
+  committees.start();
+  const both = (other: { stop(): void }) => ({
+    stop: () => {
+      committees.stop();
+      other.stop();
+    },
+  });
   if (genesis.shardId === ROOT_SHARD_ID) {
     const puller = new ShardProofPuller({
       genesis: withSharding,
@@ -42,7 +60,7 @@ export function startSharding(
       log,
     });
     puller.start();
-    return puller;
+    return both(puller);
   }
   const relay = new CrossZoneRelay({
     genesis: withSharding,
@@ -66,5 +84,5 @@ export function startSharding(
     },
     (error: Error) => log.warn({ error: error.message }, 'cross-zone relay could not resume'),
   );
-  return relay;
+  return both(relay);
 }
