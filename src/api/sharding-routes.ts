@@ -2,7 +2,7 @@ import { ROOT_SHARD_ID, readShardHead } from '../cross-zone/root-application.js'
 import { readAccountRecord, readTradeRecord } from '../cross-zone/state-book.js';
 import { toHex } from '../crypto/hash.js';
 import { isGridShardError } from '../errors.js';
-import { cycleAt, mastersOfCycle } from '../node/cross-relay.js';
+import { apiOfShardMember, cycleAt, latestShardCommittee, mastersOfCycle } from '../node/cross-relay.js';
 import { ROUTES } from '../routes/index.js';
 import type { ApiNode } from './interface.js';
 import { sendProblem } from './problem.js';
@@ -38,6 +38,19 @@ export function registerShardingRoutes(server: RouteServer, node: ApiNode, now: 
     }
   };
 
+  /** A shard's masters for a cycle: indices into its latest committee this chain knows, with their APIs. */
+  const mastersOf = (cycle: number, shard: number, beacon: Uint8Array | null) => {
+    const { sharding } = node.genesis;
+    if (sharding === undefined) return { masters: [], apis: [] };
+    const committee = latestShardCommittee(state, shard);
+    const size = committee?.members.length ?? 0;
+    const masters = mastersOfCycle({ ...node.genesis, sharding }, cycle, shard, beacon, size);
+    const apis = masters.map(
+      (i) => apiOfShardMember(sharding, shard, committee!.members[i]!.publicKey) ?? '',
+    );
+    return { masters, apis, epoch: committee?.epoch ?? 0 };
+  };
+
   server.serve(ROUTES.sharding, async (_request, reply) => {
     const { genesis } = node;
     const sharding = genesis.sharding;
@@ -57,7 +70,8 @@ export function registerShardingRoutes(server: RouteServer, node: ApiNode, now: 
         return {
           shardId: shard.shardId,
           validators: shard.validators.map((v) => v.api),
-          masters: mastersOfCycle(withSharding, cycle, shard.shardId, beacon),
+          epoch: mastersOf(cycle, shard.shardId, beacon).epoch,
+          masters: mastersOf(cycle, shard.shardId, beacon).masters,
           ...(head === undefined ? {} : { rootHeight: head.height, rootBlockHash: toHex(head.blockHash) }),
         };
       }),
@@ -108,7 +122,6 @@ export function registerShardingRoutes(server: RouteServer, node: ApiNode, now: 
     const sharding = genesis.sharding;
     if (sharding === undefined) return sendProblem(reply, 404, notSharded, 'NOT_SHARDED');
     const cycle = Number(request.params.cycle);
-    const withSharding = { ...genesis, sharding };
     const beacon = await beaconOf(cycle);
     return {
       cycle,
@@ -118,8 +131,8 @@ export function registerShardingRoutes(server: RouteServer, node: ApiNode, now: 
         ? {}
         : { beaconHeight: node.masterBeacon.heightOf(cycle) }),
       shards: sharding.shards.map((shard) => {
-        const masters = mastersOfCycle(withSharding, cycle, shard.shardId, beacon);
-        return { shardId: shard.shardId, masters, apis: masters.map((i) => shard.validators[i]!.api) };
+        const { masters, apis, epoch } = mastersOf(cycle, shard.shardId, beacon);
+        return { shardId: shard.shardId, epoch, masters, apis };
       }),
     };
   });

@@ -6,6 +6,7 @@ import { toHex } from '../crypto/hash.js';
 import type { ScryptCost } from '../crypto/keystore.js';
 import { ed25519Scheme } from '../crypto/scheme.js';
 import type { GenesisFile, MarketConfigJson } from '../node/genesis-file.js';
+import { chainNodesOf } from '../node/genesis-handover.js';
 import type { ShardingGenesisJson } from '../node/genesis-sharding.js';
 import { GridShardClient } from '../sdk/client.js';
 import { createNetworkFiles } from './devnet.js';
@@ -30,6 +31,11 @@ export interface ShardedLayout {
   readonly accounts: (shard: number) => ShardingGenesisJson['accounts'];
   /** The market (and its grid) the root chain runs: the member registry and the cross-zone market. */
   readonly rootMarket?: { readonly market: MarketConfigJson; readonly grid: unknown };
+  /**
+   * Each zone shard's committee is re-elected every cycle (the root's is not): the cycle, the key
+   * phases, and how many standby nodes each zone shard has (ports after its validators').
+   */
+  readonly zoneHandover?: { readonly cycleMs: number; readonly keyPhaseMs: number; readonly standby: number };
 }
 
 /** One committee's folder (`shard-K` or `root`) and its genesis. */
@@ -47,13 +53,17 @@ export interface CommitteeFiles {
  * genesis alone; a zone shard's genesis also holds the opening balances of its own accounts.
  */
 export function createShardedNetworkFiles(layout: ShardedLayout): CommitteeFiles[] {
+  const standby = layout.zoneHandover?.standby ?? 0;
   const sizes = [...Array.from({ length: layout.shards }, () => layout.nodesPerShard), layout.rootNodes];
-  const seeds = sizes.map((size) => Array.from({ length: size }, () => new Uint8Array(randomBytes(32))));
+  const nodeCount = (c: number) => sizes[c]! + (c === layout.shards ? 0 : standby);
+  const seeds = sizes.map((_, c) =>
+    Array.from({ length: nodeCount(c) }, () => new Uint8Array(randomBytes(32))),
+  );
   // The root committee takes the first ports, so the portal (on the root chain's market) sits at the base.
   const offsets = sizes.map((_, c) =>
-    c === layout.shards ? 0 : layout.rootNodes + c * layout.nodesPerShard,
+    c === layout.shards ? 0 : layout.rootNodes + c * (layout.nodesPerShard + standby),
   );
-  const members = (c: number) =>
+  const nodes = (c: number) =>
     seeds[c]!.map((seed, i) => ({
       publicKey: toHex(ed25519Scheme.publicKeyFromSeed(seed)),
       api: `http://${layout.host}:${layout.apiBasePort + offsets[c]! + i}`,
@@ -62,9 +72,10 @@ export function createShardedNetworkFiles(layout: ShardedLayout): CommitteeFiles
     cycleMs: layout.cycleMs,
     shards: Array.from({ length: layout.shards }, (_, shardId) => ({
       shardId,
-      validators: members(shardId),
+      validators: nodes(shardId).slice(0, layout.nodesPerShard),
+      ...(standby === 0 ? {} : { standby: nodes(shardId).slice(layout.nodesPerShard) }),
     })),
-    root: { validators: members(layout.shards) },
+    root: { validators: nodes(layout.shards) },
   };
   mkdirSync(layout.dir, { recursive: true });
   return sizes.map((size, c) => {
@@ -85,6 +96,7 @@ export function createShardedNetworkFiles(layout: ShardedLayout): CommitteeFiles
       ...(isRoot && layout.rootMarket !== undefined ? layout.rootMarket : {}),
       shardId: isRoot ? ROOT_SHARD_ID : c,
       sharding: { ...base, ...(accounts === undefined ? {} : { accounts }) },
+      ...(isRoot || layout.zoneHandover === undefined ? {} : { handover: layout.zoneHandover }),
       ...(layout.scryptCost === undefined ? {} : { scryptCost: layout.scryptCost }),
       ...(layout.passwordFile === undefined ? {} : { passwordFile: layout.passwordFile }),
     });
@@ -97,6 +109,8 @@ export interface ShardedNetworkOptions {
   readonly cli: readonly string[];
   readonly env: NodeJS.ProcessEnv;
   readonly clientTimeoutMs?: number;
+  /** Per committee folder (`shard-K`, `root`): how its nodes are started (test-only faults). */
+  readonly launchers?: Readonly<Record<string, (index: number) => readonly string[]>>;
 }
 
 /**
@@ -110,17 +124,19 @@ export class ShardedNetwork {
 
   constructor(committees: readonly CommitteeFiles[], options: ShardedNetworkOptions) {
     this.committees = [...committees];
+    // Every node of each chain: its validators, then (a zone shard that hands over) its standby nodes.
     this.supervisors = committees.map(
       (c) =>
         new Supervisor(
           c.dir,
-          c.genesis.validators.map((v) => v.api),
+          chainNodesOf(c.genesis).map((v) => v.api),
           options.cli,
           options.env,
+          options.launchers?.[c.name] === undefined ? {} : { launcher: options.launchers[c.name]! },
         ),
     );
     this.clients = committees.map((c) =>
-      c.genesis.validators.map((v) => new GridShardClient(v.api, options.clientTimeoutMs ?? 10_000)),
+      chainNodesOf(c.genesis).map((v) => new GridShardClient(v.api, options.clientTimeoutMs ?? 10_000)),
     );
   }
 
@@ -168,7 +184,7 @@ export class ShardedNetwork {
   logTails(lines = 10): string {
     return this.committees
       .flatMap((c) =>
-        c.genesis.validators.map(({ index }) => {
+        chainNodesOf(c.genesis).map(({ index }) => {
           const log = join(c.dir, `validator-${index}`, 'node.log');
           if (!existsSync(log)) return `--- ${c.name} validator ${index}: no node.log`;
           const tail = readFileSync(log, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');

@@ -1,12 +1,15 @@
-import { directoryOf } from '../cross-zone/directory.js';
+import type { Committee } from '../consensus/interface.js';
+import { directoryFromState } from '../cross-zone/directory.js';
 import { readTradeRecord } from '../cross-zone/state-book.js';
 import { CROSS_DECIDE, CROSS_EXPIRE, CROSS_PREPARE } from '../cross-zone/trade-application.js';
 import { ed25519PrivateKeyObject, ed25519Sign } from '../crypto/ed25519.js';
-import { fromHex, toHex } from '../crypto/hash.js';
+import { bytesEqual, fromHex, toHex } from '../crypto/hash.js';
 import { ed25519Scheme } from '../crypto/scheme.js';
 import { readNonce } from '../ledger/nonces.js';
+import type { ReadableState } from '../ledger/state-interface.js';
 import type { StoredBlock } from '../ledger/store.js';
 import { decodeTransaction, encodeTransaction, signTransaction } from '../ledger/transaction.js';
+import { readCommittee, readCommitteeOfEpoch } from '../roles/committee-state.js';
 import {
   type CrossTrade,
   decodeTrade,
@@ -22,6 +25,7 @@ import {
   tradeId,
   tradeOpen,
   type VoteShare,
+  type VoteStatement,
   verifyVoteShare,
 } from '../sharding/index.js';
 import type { GenesisFile } from './genesis-file.js';
@@ -45,7 +49,7 @@ const MAX_DESKS = 4096;
 
 export interface CrossRelayInit {
   readonly genesis: GenesisFile & { readonly sharding: ShardingGenesisJson };
-  readonly index: number;
+  /** The validator's consensus key: it signs this shard's votes while its committee holds the key. */
   readonly signingSeed: Uint8Array;
   readonly store: {
     readonly head: { readonly height: number };
@@ -66,7 +70,8 @@ export interface CrossRelayInit {
 interface Pending {
   readonly trade: CrossTrade;
   readonly id: string;
-  readonly share: VoteShare;
+  /** What this shard recorded for the trade: each send signs it in the committee of the moment. */
+  readonly statement: Omit<VoteStatement, 'epoch'>;
   readonly locked: boolean;
   sends: number;
   lastSentMs: number;
@@ -90,18 +95,52 @@ export function mastersOfCycle(
   cycle: number,
   shard: number,
   beacon: Uint8Array | null = null,
+  committeeSize = genesis.sharding.shards[shard]?.validators.length ?? 0,
 ): number[] {
-  const size = genesis.sharding.shards[shard]?.validators.length ?? 0;
   return drawMasters(
     beacon ?? fallbackBeacon(genesis),
     cycle,
     shard,
-    Array.from({ length: size }, (_, i) => i),
+    Array.from({ length: committeeSize }, (_, i) => i),
   );
+}
+
+/**
+ * The committee of `shard` a chain knows last: for its own shard the one serving now (its state's
+ * `roles/committee`), for another the newest that its chain recorded from a proven handover
+ * (src/cross-zone/committee-application.ts), genesis's until one is.
+ */
+export function latestShardCommittee(state: ReadableState, shard: number): Committee | undefined {
+  const own = readCommittee(state);
+  if (own !== null && own.shardId === shard) return own;
+  const directory = directoryFromState(state);
+  if (directory === null) return undefined;
+  let epoch = 0;
+  let committee = directory.committee(shard, 0);
+  for (
+    let next = directory.committee(shard, 1);
+    next !== undefined;
+    next = directory.committee(shard, epoch + 1)
+  ) {
+    epoch++;
+    committee = next;
+  }
+  return committee;
 }
 
 /** The route a validator's vote share is sent to, on any validator acting as master. */
 export const SHARES_PATH = '/api/v1/cross/shares';
+
+/** The API of a zone shard's node by its key: a validator of genesis, or one of the shard's standby nodes. */
+export function apiOfShardMember(
+  sharding: ShardingGenesisJson,
+  shard: number,
+  publicKey: Uint8Array,
+): string | undefined {
+  const entry = sharding.shards[shard];
+  const hex = toHex(publicKey);
+  return [...(entry?.validators ?? []), ...(entry?.standby ?? [])].find((m) => m.publicKey === hex)?.api;
+}
 
 /**
  * A zone shard validator's part of the cross-zone protocol, beside its consensus:
@@ -131,13 +170,12 @@ export class CrossZoneRelay {
   private readonly beaconTriedAt = new Map<number, number>();
 
   constructor(private readonly init: CrossRelayInit) {
-    const { sharding } = init.genesis;
-    this.directory = directoryOf(
-      sharding.shards.map((s) => ({
-        shardId: s.shardId,
-        publicKeys: s.validators.map((v) => fromHex(v.publicKey)),
-      })),
-    );
+    // The committees this shard's chain knows, read at each use: a zone shard's handover, once
+    // recorded, counts from the next share on.
+    this.directory = {
+      committee: (shard, epoch) =>
+        directoryFromState(this.state)?.committee(shard, epoch) ?? this.ownCommittee(shard, epoch),
+    };
     this.desk = new MasterDesk(this.directory);
     this.key = ed25519PrivateKeyObject(init.signingSeed);
     this.signer = ed25519Scheme.signer(init.signingSeed);
@@ -162,9 +200,37 @@ export class CrossZoneRelay {
     return cycleAt(this.init.genesis, atMs);
   }
 
-  /** The master order of `shard` for `cycle` (indices into that shard's committee). */
-  mastersOf(cycle: number, shard: number): number[] {
-    return mastersOfCycle(this.init.genesis, cycle, shard, this.init.beacon?.known(cycle) ?? null);
+  /**
+   * The masters of `shard` for `cycle`, in draw order: the keys of the members of the shard's
+   * latest committee this chain knows.
+   */
+  mastersOf(cycle: number, shard: number): Uint8Array[] {
+    const committee = latestShardCommittee(this.state, shard);
+    if (committee === undefined) return [];
+    const order = mastersOfCycle(
+      this.init.genesis,
+      cycle,
+      shard,
+      this.init.beacon?.known(cycle) ?? null,
+      committee.members.length,
+    );
+    return order.map((i) => committee.members[i]!.publicKey);
+  }
+
+  /** This shard's own committee of `epoch`, from its state's record of its handovers. */
+  private ownCommittee(shard: number, epoch: number): Committee | undefined {
+    if (shard !== this.shardId) return undefined;
+    const current = readCommittee(this.state);
+    if (current === null || current.epoch < epoch) return undefined;
+    return current.epoch === epoch ? current : (readCommitteeOfEpoch(this.state, epoch) ?? undefined);
+  }
+
+  /** The committee this validator signs votes in now, and its index there; null outside it. */
+  private signingPlace(): { committee: Committee; index: number } | null {
+    const committee = readCommittee(this.state);
+    if (committee === null) return null;
+    const index = committee.members.findIndex((m) => bytesEqual(m.publicKey, this.signer.publicKey));
+    return index < 0 ? null : { committee, index };
   }
 
   /** Looks up this cycle's and the next one's beacons in the background (each once found). */
@@ -232,15 +298,14 @@ export class CrossZoneRelay {
     if (record === undefined || (record.verdict.kind === 'commit' && record.status !== 'locked'))
       return false;
     if (lockedOnly && record.status !== 'locked') return false;
+    if (this.signingPlace() === null) return false;
     const statement = {
       chainId: trade.chainId,
       tradeId: fromHex(id),
       shard: this.shardId,
-      epoch: 0,
       verdict: record.verdict,
     };
-    const share = signVote(statement, this.init.index, (m) => ed25519Sign(this.key, m));
-    const pending = { trade, id, share, locked: record.status === 'locked', sends: 0, lastSentMs: 0 };
+    const pending = { trade, id, statement, locked: record.status === 'locked', sends: 0, lastSentMs: 0 };
     this.pending.set(id, pending);
     this.send(pending);
     return true;
@@ -250,18 +315,34 @@ export class CrossZoneRelay {
     return { get: (key: Uint8Array) => this.init.store.getState(key) };
   }
 
+  /** Signs this shard's vote in the committee serving now; null once this validator is not in it. */
+  private share(statement: Omit<VoteStatement, 'epoch'>): VoteShare | null {
+    const place = this.signingPlace();
+    if (place === null) return null;
+    return signVote({ ...statement, epoch: place.committee.epoch }, place.index, (m) =>
+      ed25519Sign(this.key, m),
+    );
+  }
+
   private send(pending: Pending): void {
-    const body = { trade: toHex(encodeTrade(pending.trade)), share: toHex(encodeVoteShare(pending.share)) };
-    const { shards } = this.init.genesis.sharding;
+    const share = this.share(pending.statement);
+    // Handed over out of the committee: the members of the new one vote in its place.
+    if (share === null) {
+      this.pending.delete(pending.id);
+      return;
+    }
+    const body = { trade: toHex(encodeTrade(pending.trade)), share: toHex(encodeVoteShare(share)) };
+    const { sharding } = this.init.genesis;
     for (const leg of pending.trade.legs) {
       const order = this.mastersOf(pending.trade.cycle, leg.shard);
       const master = order[pending.sends % order.length];
-      const api = master === undefined ? undefined : shards[leg.shard]?.validators[master]?.api;
-      if (api === undefined) continue;
-      if (leg.shard === this.shardId && master === this.init.index) {
-        this.receive(pending.trade, pending.share);
+      if (master === undefined) continue;
+      if (leg.shard === this.shardId && bytesEqual(master, this.signer.publicKey)) {
+        this.receive(pending.trade, share);
         continue;
       }
+      const api = apiOfShardMember(sharding, leg.shard, master);
+      if (api === undefined) continue;
       this.init.post(api, SHARES_PATH, body).catch(() => {
         // Lost: the next resend goes to the next master in the draw.
       });
@@ -336,17 +417,17 @@ export class CrossZoneRelay {
     }
     const record = readTradeRecord(this.state, id);
     if (record === undefined) return;
-    const statement = {
+    const mine = this.share({
       chainId: trade.chainId,
       tradeId: fromHex(id),
       shard: this.shardId,
-      epoch: 0,
       verdict: record.verdict,
-    };
-    const mine = signVote(statement, this.init.index, (m) => ed25519Sign(this.key, m));
+    });
+    if (mine === null) return;
     const body = { trade: toHex(encodeTrade(trade)), share: toHex(encodeVoteShare(mine)) };
-    for (const validator of this.init.genesis.sharding.shards[from]?.validators ?? [])
-      this.init.post(validator.api, SHARES_PATH, body).catch(() => {
+    const waiting = this.init.genesis.sharding.shards[from];
+    for (const node of [...(waiting?.validators ?? []), ...(waiting?.standby ?? [])])
+      this.init.post(node.api, SHARES_PATH, body).catch(() => {
         // Lost: the waiting shard's next share asks again.
       });
     this.submittedAt.set(key, this.init.now());

@@ -1,3 +1,4 @@
+import { ROOT_SHARD_ID } from '../cross-zone/root-application.js';
 import { checkEd25519PublicKey } from '../crypto/ed25519.js';
 import { fromHex } from '../crypto/hash.js';
 import { handoverCycleEntry } from '../roles/handover.js';
@@ -32,8 +33,10 @@ function bad(message: string): NodeError {
 
 /**
  * Checks the section against the rest of the file. A chain that hands over runs the DAG (the
- * epoch's coin is what key generation replaces) and is not a zone shard: a shard's boundaries
- * would have to be ordered by the root committee, which does not hand over yet.
+ * epoch's coin is what key generation replaces). In a sharded system a zone shard may hand over
+ * (every chain records its handovers from the quorum that elected each committee,
+ * src/cross-zone/committee-application.ts); the root committee may not, since the shards' and
+ * its own records are checked against it.
  */
 export function checkHandoverGenesis(genesis: Partial<GenesisFile>): HandoverGenesisJson | null {
   const section = genesis.handover as Partial<HandoverGenesisJson> | undefined;
@@ -42,7 +45,6 @@ export function checkHandoverGenesis(genesis: Partial<GenesisFile>): HandoverGen
   for (const field of Object.keys(section))
     if (!['cycleMs', 'keyPhaseMs', 'standby'].includes(field)) throw bad(`unknown field ${field}`);
   if ((genesis.consensus ?? 'dag') !== 'dag') throw bad('a committee hands over only under the DAG');
-  if (genesis.sharding !== undefined) throw bad('a chain of a sharded system does not hand over by itself');
   const { cycleMs, keyPhaseMs, standby } = section;
   if (!Number.isInteger(cycleMs) || cycleMs! < MIN_HANDOVER_CYCLE_MS || cycleMs! > MAX_HANDOVER_CYCLE_MS)
     throw bad(`cycleMs must be an integer from ${MIN_HANDOVER_CYCLE_MS} to ${MAX_HANDOVER_CYCLE_MS}`);
@@ -71,6 +73,14 @@ export function checkHandoverGenesis(genesis: Partial<GenesisFile>): HandoverGen
     if (typeof node.api !== 'string' || !/^https?:\/\//.test(node.api))
       throw bad(`${where}.api must be an http(s) URL`);
   });
+  if (genesis.sharding !== undefined) {
+    if (genesis.shardId === ROOT_SHARD_ID)
+      throw bad('the root committee does not hand over: every chain checks the shards’ handovers against it');
+    // Every chain of the system must reach the nodes that may join this shard's committee.
+    const listed = genesis.sharding.shards?.[genesis.shardId as number]?.standby ?? [];
+    if (listed.map((m) => m.publicKey).join() !== standby.map((n) => n.publicKey).join())
+      throw bad(`standby must be the nodes sharding lists as shard ${genesis.shardId}'s standby, in order`);
+  }
   return section as HandoverGenesisJson;
 }
 

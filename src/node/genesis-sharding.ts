@@ -27,7 +27,15 @@ export interface ShardMemberJson {
  */
 export interface ShardingGenesisJson {
   readonly cycleMs: number;
-  readonly shards: readonly { readonly shardId: number; readonly validators: readonly ShardMemberJson[] }[];
+  readonly shards: readonly {
+    readonly shardId: number;
+    readonly validators: readonly ShardMemberJson[];
+    /**
+     * A shard whose committee is re-elected every cycle (its genesis has a `handover` section):
+     * its standby nodes, which may join the committee, so that every chain can reach them.
+     */
+    readonly standby?: readonly ShardMemberJson[];
+  }[];
   readonly root: { readonly validators: readonly ShardMemberJson[] };
   readonly accounts?: readonly {
     readonly account: string;
@@ -43,10 +51,9 @@ function bad(message: string): NodeError {
   return new NodeError('BAD_GENESIS', `genesis: sharding: ${message}`, {});
 }
 
-function checkMembers(members: unknown, where: string): void {
-  if (!Array.isArray(members) || members.length < 1 || members.length > 100)
-    throw bad(`${where} must list 1 to 100 validators`);
-  const seen = new Set<string>();
+function checkMembers(members: unknown, where: string, least = 1, seen = new Set<string>()): void {
+  if (!Array.isArray(members) || members.length < least || members.length > 100)
+    throw bad(`${where} must list ${least} to 100 nodes`);
   members.forEach((m: Partial<ShardMemberJson> | null, i) => {
     if (typeof m?.publicKey !== 'string' || !/^[0-9a-f]{64}$/.test(m.publicKey))
       throw bad(`${where}[${i}].publicKey must be 64 hex characters`);
@@ -72,7 +79,9 @@ export function checkShardingGenesis(json: unknown, shardId: number): ShardingGe
     throw bad(`shards must list 1 to ${MAX_SHARDS} zone shards`);
   s.shards.forEach((shard, i) => {
     if (shard?.shardId !== i) throw bad(`shards[${i}].shardId must be ${i}`);
-    checkMembers(shard.validators, `shards[${i}].validators`);
+    const seen = new Set<string>();
+    checkMembers(shard.validators, `shards[${i}].validators`, 1, seen);
+    if (shard.standby !== undefined) checkMembers(shard.standby, `shards[${i}].standby`, 0, seen);
   });
   checkMembers(s.root?.validators, 'root.validators');
   if (shardId !== ROOT_SHARD_ID && shardId >= s.shards.length)

@@ -64,7 +64,6 @@ export function startSharding(
   }
   const relay = new CrossZoneRelay({
     genesis: withSharding,
-    index: node.index,
     signingSeed,
     store: node.store,
     submit,

@@ -32,6 +32,7 @@ export const sharding = {
             properties: {
               shardId: integer,
               validators: { type: 'array', items: string },
+              epoch: integer,
               masters: { type: 'array', items: integer },
               rootHeight: integer,
               rootBlockHash: string,
@@ -147,6 +148,8 @@ export const cycleMasters = {
             type: 'object',
             properties: {
               shardId: integer,
+              /** The epoch of the shard's committee the masters are drawn from (its latest this chain knows). */
+              epoch: integer,
               masters: { type: 'array', items: integer },
               apis: { type: 'array', items: string },
             },

@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import {
+  DIRECTORY_STATE_KEY,
+  encodeDirectory,
+  encodeShardCommittee,
+  shardCommitteeKey,
+} from '../../src/cross-zone/directory.js';
 import { StateShardBook } from '../../src/cross-zone/state-book.js';
 import { CROSS_PREPARE } from '../../src/cross-zone/trade-application.js';
 import { ed25519KeyPairFromSeed, ed25519Sign } from '../../src/crypto/ed25519.js';
@@ -11,6 +17,7 @@ import { encodeTransaction, signTransaction } from '../../src/ledger/transaction
 import { CrossZoneRelay, SHARES_PATH } from '../../src/node/cross-relay.js';
 import type { GenesisFile } from '../../src/node/genesis-file.js';
 import type { ShardingGenesisJson } from '../../src/node/genesis-sharding.js';
+import { committeeGenesisEntry } from '../../src/roles/committee-state.js';
 import {
   type CrossTrade,
   decodeVoteShare,
@@ -23,7 +30,7 @@ import {
 
 const CHAIN = 'relay-test';
 const enc = (s: string) => new TextEncoder().encode(s);
-const seeds = [0, 1].map((shard) => Array.from({ length: 4 }, (_, i) => sha256(enc(`relay ${shard} ${i}`))));
+const seeds = [0, 1].map((shard) => Array.from({ length: 5 }, (_, i) => sha256(enc(`relay ${shard} ${i}`))));
 const member = (shard: number, i: number) => ({
   publicKey: toHex(ed25519KeyPairFromSeed(seeds[shard]![i]!).publicKey),
   api: `http://s${shard}v${i}`,
@@ -69,8 +76,24 @@ function trade(session: string): CrossTrade {
 }
 
 /** A relay of validator 0 of shard 0 over a state and one block holding the given prepares. */
-function relayWith(records: readonly [CrossTrade, TradeRecord][]) {
+function relayWith(records: readonly [CrossTrade, TradeRecord][], system = genesis) {
   const state = new MapState();
+  // As genesis writes them: the shard's own committee, and every shard's in the directory.
+  const own = committeeGenesisEntry({
+    shardId: 0,
+    epoch: 0,
+    members: sharding.shards[0]!.validators.map((v, index) => ({ index, publicKey: fromHex(v.publicKey) })),
+  });
+  state.set(own.key, own.value);
+  state.set(
+    DIRECTORY_STATE_KEY,
+    encodeDirectory(
+      sharding.shards.map((s) => ({
+        shardId: s.shardId,
+        publicKeys: s.validators.map((v) => fromHex(v.publicKey)),
+      })),
+    ),
+  );
   const book = new StateShardBook(state);
   const txs = new Map<string, Uint8Array>();
   for (const [t, record] of records) {
@@ -91,8 +114,7 @@ function relayWith(records: readonly [CrossTrade, TradeRecord][]) {
   const posts: { api: string; path: string; body: { trade: string; share: string } }[] = [];
   let now = 1000;
   const relay = new CrossZoneRelay({
-    genesis,
-    index: 0,
+    genesis: system,
     signingSeed: seeds[0]![0]!,
     store: {
       head: { height: 1 },
@@ -110,7 +132,7 @@ function relayWith(records: readonly [CrossTrade, TradeRecord][]) {
     now: () => now,
     log: { warn() {} },
   });
-  return { relay, posts, advance: (ms: number) => (now += ms) };
+  return { relay, posts, state, advance: (ms: number) => (now += ms) };
 }
 
 const entries = (account: string, money: bigint, energy: bigint) => [{ account, money, energy }];
@@ -182,5 +204,76 @@ describe('the cross-zone relay', () => {
     advance(3000);
     relay.receiveShare(tradeHex, toHex(encodeVoteShare(theirs)));
     assert.equal(posts.length, 8, 'again once the pause has passed');
+  });
+
+  it('signs in its shard’s committee of the moment and routes to the other shard’s latest recorded one', () => {
+    // Shard 1 hands over to a committee with its standby node, which every chain can reach.
+    const withStandby = {
+      ...genesis,
+      sharding: {
+        ...sharding,
+        shards: sharding.shards.map((shard) =>
+          shard.shardId === 1 ? { ...shard, standby: [member(1, 4)] } : shard,
+        ),
+      },
+    };
+    const open = trade('open across a handover');
+    const { relay, posts, state, advance } = relayWith(
+      [[open, { entries: entries('buyer', -10n, 5n), verdict: { kind: 'commit' }, status: 'locked' }]],
+      withStandby,
+    );
+    return (async () => {
+      await relay.resume();
+      const first = posts.map((p) => decodeVoteShare(fromHex(p.body.share)));
+      assert.ok(
+        first.length > 0 && first.every((share) => share.statement.epoch === 0 && share.signer === 0),
+      );
+      // This shard hands over: validator 0 stays, at index 2. Shard 1's epoch 1 is recorded here.
+      const keyOf = (shard: number, i: number) => fromHex(member(shard, i).publicKey);
+      const epoch1 = committeeGenesisEntry({
+        shardId: 0,
+        epoch: 1,
+        members: [keyOf(0, 1), keyOf(0, 2), keyOf(0, 0), keyOf(0, 4)].map((publicKey, index) => ({
+          index,
+          publicKey,
+        })),
+      });
+      state.set(epoch1.key, epoch1.value);
+      const shard1 = [keyOf(1, 1), keyOf(1, 2), keyOf(1, 3), keyOf(1, 4)];
+      state.set(shardCommitteeKey(1, 1), encodeShardCommittee(shard1));
+      const seen = new Set<string>();
+      for (let round = 0; round < 8; round++) {
+        posts.length = 0;
+        advance(2000);
+        relay['tick']();
+        const shares = posts.map((p) => decodeVoteShare(fromHex(p.body.share)));
+        assert.ok(shares.length > 0);
+        for (const share of shares) assert.deepEqual([share.statement.epoch, share.signer], [1, 2]);
+        for (const post of posts) seen.add(post.api);
+      }
+      const shard1Apis = [1, 2, 3, 4].map((i) => member(1, i).api);
+      const shard0Apis = [1, 2, 4].map((i) => member(0, i).api);
+      for (const api of seen)
+        assert.ok(
+          shard1Apis.includes(api) || shard0Apis.includes(api),
+          `${api} is no master of either committee`,
+        );
+      assert.ok(!seen.has(member(1, 0).api), 'the member that left shard 1 is never a master');
+      assert.ok(seen.has(member(1, 4).api), 'the standby node that joined shard 1 is reached');
+      // Handed over out of the committee: it votes no more, and the new members vote instead.
+      const epoch2 = committeeGenesisEntry({
+        shardId: 0,
+        epoch: 2,
+        members: [keyOf(0, 1), keyOf(0, 2), keyOf(0, 3), keyOf(0, 4)].map((publicKey, index) => ({
+          index,
+          publicKey,
+        })),
+      });
+      state.set(epoch2.key, epoch2.value);
+      posts.length = 0;
+      advance(2000);
+      relay['tick']();
+      assert.equal(posts.length, 0);
+    })();
   });
 });
