@@ -1,0 +1,227 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { readShardCommittee, shardCommitteeKey } from '../../src/cross-zone/directory.js';
+import { readShardHead, shardHeadKey } from '../../src/cross-zone/root-application.js';
+import { fromHex, toHex } from '../../src/crypto/hash.js';
+import {
+  CrossZoneDemo,
+  DEMO_OPENING,
+  demoAccounts,
+  demoMembers,
+  type SentTrade,
+} from '../../src/devnet/cross-zone-demo.js';
+import {
+  createShardedNetworkFiles,
+  ShardedNetwork,
+  writeCommitteePasswords,
+} from '../../src/devnet/sharded-network.js';
+import { sourceCli } from '../../src/devnet/test-network.js';
+import { Prng } from '../../src/kit/prng.js';
+import type { RolesAnswer } from '../../src/sdk/index.js';
+import { decodeCommitProof, verifyCommitProof } from '../../src/sharding/index.js';
+
+// Ports from the process id, below the ephemeral range and apart from the other process tests'.
+const p2pBase = 9_500 + (process.pid % 12) * 20;
+const apiBase = p2pBase + 250;
+const SHARDS = 2;
+const NODES = 4;
+const ROOT = 4;
+const SLOW = 2;
+const STANDBY = 4;
+const CHAIN = 'sharded-handover-test';
+const SEED = 20261201;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const dir = mkdtempSync(join(tmpdir(), 'gridshard-sharded-handover-'));
+let network: ShardedNetwork | null = null;
+let passed = false;
+let sending = false;
+after(async () => {
+  sending = false;
+  await network?.stop(5000);
+  if (!passed && network !== null) console.log(network.logTails(15));
+  rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+});
+
+/** A state value as a chain's API serves it (public keys only here), or undefined. */
+async function stateValue(api: string, key: Uint8Array): Promise<Uint8Array | undefined> {
+  const answer = (await (await fetch(`${api}/api/v1/state/${toHex(key)}`)).json()) as {
+    value?: string | null;
+  };
+  return typeof answer.value === 'string' ? fromHex(answer.value) : undefined;
+}
+
+describe('a sharded system whose zone shards hand over', () => {
+  it('replaces a slowed zone validator by its shard’s standby node, and the root and the other shard follow the new committee', async () => {
+    const prng = new Prng(SEED);
+    const members = demoMembers(SHARDS, 2, prng.fork(1));
+    const committees = createShardedNetworkFiles({
+      dir,
+      chainId: CHAIN,
+      shards: SHARDS,
+      nodesPerShard: NODES,
+      rootNodes: ROOT,
+      host: '127.0.0.1',
+      p2pBasePort: p2pBase,
+      apiBasePort: apiBase,
+      password: 'test-password',
+      genesisTimeMs: Date.now(),
+      cycleMs: 10_000,
+      scryptCost: { n: 2 ** 10, r: 8, p: 1 },
+      passwordFile: '../password',
+      accounts: (shard) => demoAccounts(members, shard),
+      zoneHandover: { cycleMs: 20_000, keyPhaseMs: 1_000, standby: 1 },
+    });
+    writeCommitteePasswords(committees, 'test-password');
+    network = new ShardedNetwork(committees, {
+      dir,
+      cli: sourceCli(),
+      env: { ...process.env, GRIDSHARD_LOG_LEVEL: 'warn' },
+      // Test-only fault (src/node/test-faults.ts): every consensus message of this validator late.
+      launchers: {
+        'shard-0': (index) => (index === SLOW ? ['/usr/bin/env', 'GRIDSHARD_TEST_DELAY_MS=300'] : []),
+      },
+    });
+    await network.start(240_000);
+    const shardClients = network.clients.slice(0, SHARDS);
+    const rootApi = committees.at(-1)!.genesis.validators[0]!.api;
+    const demo = new CrossZoneDemo(CHAIN, shardClients, members, prng.fork(2));
+    const cycle = () => Math.floor((Date.now() - committees[0]!.genesis.genesisTimeMs) / 10_000);
+
+    // Cross-zone trades all along: they are the load that moves both shards' block time.
+    const sent: SentTrade[] = [];
+    sending = true;
+    const load = (async () => {
+      while (sending) {
+        const trade = await demo.send(cycle()).catch(() => null);
+        if (trade !== null) sent.push(trade);
+        await sleep(700);
+      }
+    })();
+
+    // Shard 0's election takes the slowed validator out for the standby node.
+    let roles: RolesAnswer | null = null;
+    const deadline = Date.now() + 240_000;
+    for (;;) {
+      roles = await shardClients[0]![0]!.roles().catch(() => null);
+      const committee = roles?.handover?.committee;
+      if (committee !== undefined && !committee.includes(SLOW) && committee.includes(STANDBY)) break;
+      assert.ok(Date.now() < deadline, `not replaced yet: ${JSON.stringify(roles?.handover ?? roles)}`);
+      await sleep(1000);
+    }
+    const epoch = roles!.handover!.epoch;
+    assert.ok(epoch >= 1);
+    const slow = roles!.nodes[SLOW]!;
+    assert.equal(slow.role, 'standby');
+    // Its standing comes from the shard chain's evidence: below the punctual members'.
+    assert.ok(
+      slow.credit < Math.min(roles!.nodes[0]!.credit, roles!.nodes[1]!.credit),
+      JSON.stringify(roles!.nodes),
+    );
+    assert.equal(roles!.nodes[STANDBY]!.role, 'verification');
+
+    // The root chain and shard 1 record shard 0's new committee from the quorum that elected it.
+    const keyOf = (index: number) =>
+      index < NODES
+        ? committees[0]!.genesis.validators[index]!.publicKey
+        : committees[0]!.genesis.handover!.standby[index - NODES]!.publicKey;
+    const expected = roles!.handover!.committee.map(keyOf);
+    const recordedOn = async (api: string) => {
+      const bytes = await stateValue(api, shardCommitteeKey(0, epoch)).catch(() => undefined);
+      if (bytes === undefined) return null;
+      const state = {
+        get: (key: Uint8Array) => (toHex(key) === toHex(shardCommitteeKey(0, epoch)) ? bytes : undefined),
+      };
+      return readShardCommittee(state, 0, epoch)!.members.map((m) => toHex(m.publicKey));
+    };
+    const shard1Api = committees[1]!.genesis.validators[3]!.api;
+    for (let i = 0; ; i++) {
+      const [onRoot, onShard1] = await Promise.all([recordedOn(rootApi), recordedOn(shard1Api)]);
+      if (onRoot !== null && onShard1 !== null) {
+        assert.deepEqual(onRoot, expected);
+        assert.deepEqual(onShard1, expected);
+        break;
+      }
+      assert.ok(i < 60, `shard 0's epoch ${epoch} not recorded: root ${onRoot}, shard 1 ${onShard1}`);
+      await sleep(1000);
+    }
+
+    // Trades go on across the boundary; then the load stops and every trade closes in all its
+    // shards the same way.
+    const boundaryTrades = sent.length;
+    await sleep(15_000);
+    sending = false;
+    await load;
+    assert.ok(sent.length > boundaryTrades + 5, 'trades were sent after the handover');
+    const outcome = new Map<string, string>();
+    const closeBy = Date.now() + 180_000;
+    for (const trade of sent) {
+      for (;;) {
+        const statuses = await Promise.all(
+          trade.trade.legs.map((leg) => shardClients[leg.shard]![1]!.crossTrade(trade.id).catch(() => null)),
+        );
+        if (statuses.every((s) => s?.status === 'committed' || s?.status === 'aborted')) {
+          const kinds = new Set(statuses.map((s) => s!.status));
+          assert.equal(kinds.size, 1, `trade ${trade.id} applied in all its shards or none`);
+          outcome.set(trade.id, [...kinds][0]!);
+          break;
+        }
+        assert.ok(Date.now() < closeBy, `trade ${trade.id} still open: ${JSON.stringify(statuses)}`);
+        await demo.resendMissing(trade);
+        await sleep(1000);
+      }
+    }
+    const late = sent.slice(boundaryTrades).filter((t) => outcome.get(t.id) === 'committed');
+    assert.ok(late.length > 0, 'trades sent after the handover committed');
+
+    // Money and energy: opening plus the committed trades, nothing locked, conserved.
+    const balance = new Map(members.map((m) => [m.account, { ...DEMO_OPENING }]));
+    for (const t of sent)
+      if (outcome.get(t.id) === 'committed')
+        for (const leg of t.trade.legs)
+          for (const entry of leg.entries) {
+            const b = balance.get(entry.account)!;
+            b.money += entry.money;
+            b.energy += entry.energy;
+          }
+    for (const member of members) {
+      const account = await shardClients[member.shard]![0]!.crossAccount(member.account);
+      assert.ok(account !== null);
+      assert.equal(account.lockedMoney, '0');
+      assert.equal(account.lockedEnergy, '0');
+      assert.equal(BigInt(account.money), balance.get(member.account)!.money);
+      assert.equal(BigInt(account.energy), balance.get(member.account)!.energy);
+    }
+
+    // The root holds shard 0 blocks signed by the new committee: the commit proof of the block
+    // its record ends at verifies against the committee the root recorded, and it is that epoch's.
+    let proofEpoch = -1;
+    for (let i = 0; i < 60 && proofEpoch < epoch; i++) {
+      const headBytes = await stateValue(rootApi, shardHeadKey(0));
+      const head = readShardHead({ get: () => headBytes }, 0);
+      if (head !== undefined) {
+        const answer = (await (
+          await fetch(
+            `${committees[0]!.genesis.handover!.standby[0]!.api}/api/v1/blocks/${head.height}/commit-proof`,
+          )
+        ).json()) as { proof?: string };
+        if (answer.proof !== undefined) {
+          const proof = decodeCommitProof(fromHex(answer.proof));
+          proofEpoch = proof.statement.epoch;
+          if (proofEpoch === epoch)
+            verifyCommitProof(proof, {
+              shardId: 0,
+              epoch,
+              members: expected.map((k, index) => ({ index, publicKey: fromHex(k) })),
+            });
+        }
+      }
+      if (proofEpoch < epoch) await sleep(1000);
+    }
+    assert.ok(proofEpoch >= epoch, `the root's shard 0 head is of epoch ${proofEpoch}`);
+    passed = true;
+  });
+});
