@@ -38,6 +38,8 @@ export interface ShardedStartOptions {
   readonly p2pPort: number;
   readonly load: boolean;
   readonly durationS: number;
+  /** Each zone shard's committee is re-elected every cycle (a new devnet only; the root's is fixed). */
+  readonly zoneHandover?: { readonly cycleMs: number; readonly keyPhaseMs: number; readonly standby: number };
 }
 
 /** The demo participants as cross-zone members: each homed in the zone of its bus on the 33-bus feeder. */
@@ -96,6 +98,7 @@ export async function runShardedDevnet(options: ShardedStartOptions): Promise<vo
             energy: String(DEMO_OPENING.energy),
           })),
       rootMarket: { market: demoMarketConfig(keys), grid: gridToJson(demoGrid()) },
+      ...(options.zoneHandover === undefined ? {} : { zoneHandover: options.zoneHandover }),
     });
     writeCommitteePasswords(committees, DEVNET_PASSWORD);
   }
@@ -108,6 +111,10 @@ export async function runShardedDevnet(options: ShardedStartOptions): Promise<vo
   const rootGenesis = committees.at(-1)!.genesis;
   const rootApis = rootGenesis.validators.map((v) => v.api);
   console.log(`${fresh ? 'created' : 'resuming'} sharded devnet in ${dir} (chain ${CHAIN_ID})`);
+  if (!fresh && options.zoneHandover !== undefined && committees[0]!.genesis.handover === undefined)
+    console.log(
+      'note: this devnet was created without --handover; --reset starts one whose zone shards hand over',
+    );
   let market: DemoMarket | null = null;
   let ticker: NodeJS.Timeout | null = null;
   let running = true;
@@ -130,8 +137,9 @@ export async function runShardedDevnet(options: ShardedStartOptions): Promise<vo
   for (const c of committees) {
     const first = c.genesis.validators[0]!;
     const last = c.genesis.validators.at(-1)!;
+    const standby = c.genesis.handover?.standby ?? [];
     console.log(
-      `  ${c.name.padEnd(8)} ${c.genesis.validators.length} validators, APIs ${first.api} … ${last.api}`,
+      `  ${c.name.padEnd(8)} ${c.genesis.validators.length} validators, APIs ${first.api} … ${last.api}${standby.length === 0 ? '' : `; standby ${standby.map((n) => n.api).join(', ')} (re-elected every ${c.genesis.handover!.cycleMs / 1000} s)`}`,
     );
   }
   console.log(`  portal:   ${rootApis[0]}/   (the root chain's market; docs/USER-GUIDE.md)`);

@@ -36,7 +36,7 @@ export function register(program: Command): void {
     .option('--single-chain', 'run one chain of 4 validators instead (the market and a key-value load on it)')
     .option(
       '--handover',
-      'with --single-chain: re-elect the committee every minute from credit, with one standby node (a new chain only)',
+      're-elect the committee every minute from credit, with one standby node (each zone shard of the sharded devnet, or the single chain; a new devnet only)',
     )
     .option('--duration <seconds>', 'stop by itself after this many seconds (0 = run until Ctrl-C)', '0')
     .action(
@@ -65,9 +65,6 @@ export function register(program: Command): void {
           }
           if (!Number.isFinite(duration) || duration < 0)
             throw new NodeError('BAD_CONFIG', '--duration must be ≥ 0', {});
-          // A zone shard's boundaries would have to be ordered by the root committee (docs/ROLES.md).
-          if (options.handover === true && options.singleChain !== true)
-            throw new NodeError('BAD_CONFIG', '--handover runs on a single chain: add --single-chain', {});
           if (options.singleChain !== true) {
             await runShardedDevnet({
               dir,
@@ -76,6 +73,7 @@ export function register(program: Command): void {
               p2pPort,
               load: options.load,
               durationS: duration,
+              ...(options.handover === true ? { zoneHandover: DEVNET_HANDOVER } : {}),
             });
             return EXIT_OK;
           }
