@@ -38,11 +38,12 @@ export function registerShardingRoutes(server: RouteServer, node: ApiNode, now: 
     }
   };
 
+  const latestEpochs = new Map<number, number>();
   /** A shard's masters for a cycle: indices into its latest committee this chain knows, with their APIs. */
   const mastersOf = (cycle: number, shard: number, beacon: Uint8Array | null) => {
     const { sharding } = node.genesis;
     if (sharding === undefined) return { masters: [], apis: [] };
-    const committee = latestShardCommittee(state, shard);
+    const committee = latestShardCommittee(state, shard, latestEpochs);
     const size = committee?.members.length ?? 0;
     const masters = mastersOfCycle({ ...node.genesis, sharding }, cycle, shard, beacon, size);
     const apis = masters.map(

@@ -110,21 +110,31 @@ export function mastersOfCycle(
  * `roles/committee`), for another the newest that its chain recorded from a proven handover
  * (src/cross-zone/committee-application.ts), genesis's until one is.
  */
-export function latestShardCommittee(state: ReadableState, shard: number): Committee | undefined {
+export function latestShardCommittee(
+  state: ReadableState,
+  shard: number,
+  /** Per shard, the newest epoch found before: records only grow, so the search goes on from there. */
+  known?: Map<number, number>,
+): Committee | undefined {
   const own = readCommittee(state);
   if (own !== null && own.shardId === shard) return own;
   const directory = directoryFromState(state);
   if (directory === null) return undefined;
-  let epoch = 0;
-  let committee = directory.committee(shard, 0);
+  let epoch = known?.get(shard) ?? 0;
+  let committee = directory.committee(shard, epoch);
+  if (committee === undefined) {
+    epoch = 0;
+    committee = directory.committee(shard, 0);
+  }
   for (
-    let next = directory.committee(shard, 1);
+    let next = directory.committee(shard, epoch + 1);
     next !== undefined;
     next = directory.committee(shard, epoch + 1)
   ) {
     epoch++;
     committee = next;
   }
+  known?.set(shard, epoch);
   return committee;
 }
 
@@ -168,6 +178,8 @@ export class CrossZoneRelay {
   private nextNonce = 0n;
   private timer: NodeJS.Timeout | null = null;
   private readonly beaconTriedAt = new Map<number, number>();
+  /** Per shard, the newest committee epoch found on this chain (latestShardCommittee's hint). */
+  private readonly latestEpochs = new Map<number, number>();
 
   constructor(private readonly init: CrossRelayInit) {
     // The committees this shard's chain knows, read at each use: a zone shard's handover, once
@@ -205,7 +217,7 @@ export class CrossZoneRelay {
    * latest committee this chain knows.
    */
   mastersOf(cycle: number, shard: number): Uint8Array[] {
-    const committee = latestShardCommittee(this.state, shard);
+    const committee = latestShardCommittee(this.state, shard, this.latestEpochs);
     if (committee === undefined) return [];
     const order = mastersOfCycle(
       this.init.genesis,
