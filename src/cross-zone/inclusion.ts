@@ -2,6 +2,7 @@ import type { Committee } from '../consensus/interface.js';
 import { bytesEqual, sha256, toHex } from '../crypto/index.js';
 import { type StateProof, verifyStateProof } from '../ledger/sparse-merkle.js';
 import { decodeCommitProof, ShardingError, verifyCommitProof } from '../sharding/index.js';
+import { readShardCommittee, shardCommitteeKey } from './directory.js';
 import { readShardHead, shardHeadKey } from './root-application.js';
 
 /** What a root validator and a shard validator serve, taken as untrusted bytes. */
@@ -13,6 +14,17 @@ export interface InclusionEvidence {
   readonly stateProof: StateProof;
   /** The zone shard's commit proof of the block the root records as the shard's head. */
   readonly shardCommitProof: Uint8Array;
+  /**
+   * For a shard block of an epoch after genesis: the root chain's record of the shard's committee
+   * of that epoch (`shards.committee`), proven under the state root of a root block the root
+   * committee signed (any block: a record never changes once written).
+   */
+  readonly shardCommittee?: {
+    readonly rootCommitProof: Uint8Array;
+    /** The record's value in that state (null: absent). */
+    readonly value: Uint8Array | null;
+    readonly stateProof: StateProof;
+  };
 }
 
 export interface ProvenInclusion {
@@ -33,7 +45,10 @@ export interface ProvenInclusion {
  * 1. the root committee signed a root block with state root R (2f + 1 signatures);
  * 2. under R, the root's record of the shard's head holds (height, block hash, state root), by a
  *    Merkle state proof;
- * 3. the shard's committee signed that very block (2f + 1 signatures).
+ * 3. the shard's committee of the block's epoch signed that very block (2f + 1 signatures): the
+ *    genesis committee, or for a later epoch the one the root chain recorded from the quorum that
+ *    elected it, proven by a state proof under a root block the root committee signed (the root
+ *    contract checked that quorum against the committee before, back to genesis).
  *
  * A shard record then follows by one more state proof against the shard block's state root.
  * Throws BAD_INCLUSION (or the proof's own typed error) naming the step that fails.
@@ -57,7 +72,10 @@ export function verifyRootInclusion(
   const block = decodeCommitProof(evidence.shardCommitProof);
   if (block.statement.shardId !== shard || block.statement.height !== head.height)
     throw bad(`the shard proof is for shard ${block.statement.shardId} height ${block.statement.height}`);
-  verifyCommitProof(block, shardCommittee);
+  verifyCommitProof(
+    block,
+    committeeOfEpoch(shard, block.statement.epoch, rootCommittee, shardCommittee, evidence),
+  );
   if (
     !bytesEqual(block.statement.blockHash, head.blockHash) ||
     !bytesEqual(block.statement.stateRoot, head.stateRoot)
@@ -71,4 +89,29 @@ export function verifyRootInclusion(
     rootHeight: root.statement.height,
     rootBlockHash: toHex(root.statement.blockHash),
   };
+}
+
+/** The committee a shard block of `epoch` must carry: genesis's, or the root's proven record of it. */
+function committeeOfEpoch(
+  shard: number,
+  epoch: number,
+  rootCommittee: Committee,
+  genesisCommittee: Committee,
+  evidence: InclusionEvidence,
+): Committee {
+  if (epoch === 0) return genesisCommittee;
+  const bad = (message: string) => new ShardingError('BAD_INCLUSION', message, { shard, epoch });
+  const record = evidence.shardCommittee;
+  if (record === undefined) throw bad(`a block of epoch ${epoch} needs the root's record of that committee`);
+  const root = decodeCommitProof(record.rootCommitProof);
+  verifyCommitProof(root, rootCommittee);
+  if (record.value === null)
+    throw bad(`the root chain records no committee of shard ${shard} epoch ${epoch}`);
+  const key = shardCommitteeKey(shard, epoch);
+  if (!verifyStateProof(sha256, root.statement.stateRoot, key, record.value, record.stateProof))
+    throw bad("the state proof does not hold the shard's committee under the root block's state root");
+  const value = record.value;
+  const committee = readShardCommittee({ get: () => value }, shard, epoch);
+  if (committee === null) throw bad('no committee');
+  return committee;
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Writer } from '../../src/codec/index.js';
 import type { Committee } from '../../src/consensus/interface.js';
+import { encodeShardCommittee, shardCommitteeKey } from '../../src/cross-zone/directory.js';
 import { type InclusionEvidence, verifyRootInclusion } from '../../src/cross-zone/inclusion.js';
 import { ROOT_SHARD_ID, shardHeadKey } from '../../src/cross-zone/root-application.js';
 import { ed25519KeyPairFromSeed, ed25519Sign } from '../../src/crypto/ed25519.js';
@@ -88,5 +89,82 @@ describe('a shard block’s inclusion in the root chain, from proofs alone', () 
     refused(() => verifyRootInclusion(2, rootCommittee, rootCommittee, good));
     refused(() => verifyRootInclusion(3, rootCommittee, shardCommittee, good));
     refused(() => verifyRootInclusion(2, rootCommittee, shardCommittee, { ...good, headValue: null }));
+  });
+
+  it('proves a block of a later epoch against the committee the root recorded, and nothing else', () => {
+    // Shard 2 handed over: epoch 1's committee keeps three members and takes a new one.
+    const epoch1Seeds = [shardSeeds[0]!, shardSeeds[1]!, shardSeeds[2]!, sha256(enc('shard 2 standby'))];
+    const epoch1Keys = epoch1Seeds.map((seed) => ed25519KeyPairFromSeed(seed).publicKey);
+    const block = { height: 31, blockHash: sha256(enc('block 31')), stateRoot: sha256(enc('state 31')) };
+    const state = new SparseMerkleTree(sha256);
+    const headValue = new Writer(80)
+      .u64(31)
+      .fixedBytes(block.blockHash, 32)
+      .fixedBytes(block.stateRoot, 32)
+      .finish();
+    state.set(shardHeadKey(2), headValue);
+    const record = encodeShardCommittee(epoch1Keys);
+    state.set(shardCommitteeKey(2, 1), record);
+    const root = (signers = rootSeeds) =>
+      proof(
+        {
+          chainId: CHAIN,
+          shardId: ROOT_SHARD_ID,
+          epoch: 0,
+          height: 55,
+          blockHash: sha256(enc('root 55')),
+          stateRoot: state.root(),
+        },
+        signers,
+      );
+    // Signed by epoch 1's members 1, 2 and 3 (3 being the one that joined).
+    const statement = { chainId: CHAIN, shardId: 2, epoch: 1, ...block };
+    const shardProof = (signers: number[]) => {
+      const shares = signers.map((i) =>
+        signCommitStatement(statement, i, (m) => ed25519Sign(epoch1Seeds[i]!, m)),
+      );
+      return encodeCommitProof({ statement, signatures: sortedSignatures(shares) });
+    };
+    const good: InclusionEvidence = {
+      rootCommitProof: root(),
+      headValue,
+      stateProof: state.prove(shardHeadKey(2)),
+      shardCommitProof: shardProof([1, 2, 3]),
+      shardCommittee: {
+        rootCommitProof: root(),
+        value: record,
+        stateProof: state.prove(shardCommitteeKey(2, 1)),
+      },
+    };
+    assert.equal(verifyRootInclusion(2, rootCommittee, shardCommittee, good).height, 31);
+    // Without the record, with a record the root never signed, or an altered one: refused.
+    const { shardCommittee: _omitted, ...bare } = good;
+    refused(() => verifyRootInclusion(2, rootCommittee, shardCommittee, bare));
+    refused(() =>
+      verifyRootInclusion(2, rootCommittee, shardCommittee, {
+        ...good,
+        shardCommittee: { ...good.shardCommittee!, rootCommitProof: root(shardSeeds) },
+      }),
+    );
+    const altered = encodeShardCommittee([
+      ...epoch1Keys.slice(0, 3),
+      ed25519KeyPairFromSeed(sha256(enc('intruder'))).publicKey,
+    ]);
+    refused(() =>
+      verifyRootInclusion(2, rootCommittee, shardCommittee, {
+        ...good,
+        shardCommittee: { ...good.shardCommittee!, value: altered },
+      }),
+    );
+    // The genesis committee's signatures do not make a block of epoch 1 (member 3 left).
+    const byGenesis = (() => {
+      const shares = [0, 1, 3].map((i) =>
+        signCommitStatement(statement, i, (m) => ed25519Sign(shardSeeds[i]!, m)),
+      );
+      return encodeCommitProof({ statement, signatures: sortedSignatures(shares) });
+    })();
+    refused(() =>
+      verifyRootInclusion(2, rootCommittee, shardCommittee, { ...good, shardCommitProof: byGenesis }),
+    );
   });
 });

@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { proveShardInclusion } from '../../src/cli/commands/inclusion.js';
+import { decodeEquivocationProof, verifyEquivocationProof } from '../../src/consensus/dag/index.js';
 import { readShardCommittee, shardCommitteeKey } from '../../src/cross-zone/directory.js';
 import { readShardHead, shardHeadKey } from '../../src/cross-zone/root-application.js';
 import { fromHex, toHex } from '../../src/crypto/hash.js';
@@ -20,6 +22,7 @@ import {
 } from '../../src/devnet/sharded-network.js';
 import { sourceCli } from '../../src/devnet/test-network.js';
 import { Prng } from '../../src/kit/prng.js';
+import { committeeOf } from '../../src/node/genesis-file.js';
 import type { RolesAnswer } from '../../src/sdk/index.js';
 import { decodeCommitProof, verifyCommitProof } from '../../src/sharding/index.js';
 
@@ -30,6 +33,8 @@ const SHARDS = 2;
 const NODES = 4;
 const ROOT = 4;
 const SLOW = 2;
+/** Shard 1's validator that signs two headers for one round (a test-only fault). */
+const EQUIVOCATOR = 3;
 const STANDBY = 4;
 const CHAIN = 'sharded-handover-test';
 const SEED = 20261201;
@@ -55,7 +60,7 @@ async function stateValue(api: string, key: Uint8Array): Promise<Uint8Array | un
 }
 
 describe('a sharded system whose zone shards hand over', () => {
-  it('replaces a slowed zone validator by its shard’s standby node, and the root and the other shard follow the new committee', async () => {
+  it('replaces a slowed zone validator and suspends an equivocating one, each by its shard’s standby node, and every chain follows the new committees', async () => {
     const prng = new Prng(SEED);
     const members = demoMembers(SHARDS, 2, prng.fork(1));
     const committees = createShardedNetworkFiles({
@@ -80,9 +85,11 @@ describe('a sharded system whose zone shards hand over', () => {
       dir,
       cli: sourceCli(),
       env: { ...process.env, GRIDSHARD_LOG_LEVEL: 'warn' },
-      // Test-only fault (src/node/test-faults.ts): every consensus message of this validator late.
+      // Test-only faults (src/node/test-faults.ts): every consensus message of shard 0's validator 2
+      // late; shard 1's validator 3 signs two headers for one round.
       launchers: {
         'shard-0': (index) => (index === SLOW ? ['/usr/bin/env', 'GRIDSHARD_TEST_DELAY_MS=300'] : []),
+        'shard-1': (index) => (index === EQUIVOCATOR ? ['/usr/bin/env', 'GRIDSHARD_TEST_EQUIVOCATE=1'] : []),
       },
     });
     await network.start(240_000);
@@ -122,6 +129,36 @@ describe('a sharded system whose zone shards hand over', () => {
       JSON.stringify(roles!.nodes),
     );
     assert.equal(roles!.nodes[STANDBY]!.role, 'verification');
+
+    // Shard 1's equivocator is suspended on its proof and taken out for shard 1's standby node.
+    let roles1: RolesAnswer | null = null;
+    for (;;) {
+      roles1 = await shardClients[1]![0]!.roles().catch(() => null);
+      const committee = roles1?.handover?.committee;
+      if (
+        committee !== undefined &&
+        roles1!.nodes[EQUIVOCATOR]!.suspended &&
+        !committee.includes(EQUIVOCATOR) &&
+        committee.includes(STANDBY)
+      )
+        break;
+      assert.ok(
+        Date.now() < deadline,
+        `not suspended and replaced yet: ${JSON.stringify(roles1?.handover ?? roles1)}`,
+      );
+      await sleep(1000);
+    }
+    const suspension = roles1!.nodes[EQUIVOCATOR]!.suspension;
+    assert.ok(suspension !== null);
+    assert.ok(
+      verifyEquivocationProof(
+        committeeOf(committees[1]!.genesis),
+        decodeEquivocationProof(fromHex(suspension.proof)),
+      ),
+      'the suspension rests on a proof the genesis keys check',
+    );
+    assert.equal(roles1!.nodes[EQUIVOCATOR]!.credit, 0);
+    assert.equal(roles1!.nodes[EQUIVOCATOR]!.role, 'standby');
 
     // The root chain and shard 1 record shard 0's new committee from the quorum that elected it.
     const keyOf = (index: number) =>
@@ -222,6 +259,22 @@ describe('a sharded system whose zone shards hand over', () => {
       if (proofEpoch < epoch) await sleep(1000);
     }
     assert.ok(proofEpoch >= epoch, `the root's shard 0 head is of epoch ${proofEpoch}`);
+    // A common node holding only the genesis files checks it from proofs alone (`gridshard
+    // inclusion`): the shard block's committee comes from the root's proven record of it.
+    const proven = await proveShardInclusion(
+      network.root.clients[1]!,
+      network.clients[0]![STANDBY]!,
+      0,
+      committees.at(-1)!.genesis,
+      committees[0]!.genesis,
+      60_000,
+    );
+    const served = await network.clients[0]![0]!.block(proven.height);
+    assert.equal(served?.hash, proven.blockHash, 'the root holds the block the shard serves');
+    assert.ok(
+      served !== null && Number(served.epoch) >= epoch,
+      `block ${proven.height} is of epoch ${served?.epoch}`,
+    );
     passed = true;
   });
 });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { shardCommitteeKey } from '../../cross-zone/directory.js';
 import {
   type InclusionEvidence,
   type ProvenInclusion,
@@ -13,6 +14,7 @@ import { NodeError } from '../../node/errors.js';
 import { committeeOf, type GenesisFile, readGenesisFile } from '../../node/genesis-file.js';
 import { GridShardClient } from '../../sdk/client.js';
 import type { StateProof as StateProofJson } from '../../sdk/index.js';
+import { decodeCommitProof } from '../../sharding/index.js';
 import { action, EXIT_OK, printJson } from '../output.js';
 
 function stateProofOf(json: StateProofJson): StateProof {
@@ -50,12 +52,16 @@ export async function proveShardInclusion(
       // Only to know which proof to ask the shard for: the check below reads the head again, proven.
       const height = readShardHead({ get: () => headValue }, shard)?.height ?? 0;
       const shardProof = await shardNode.commitProof(height);
-      if (shardProof !== null) {
+      // A block of a later epoch is signed by a committee the root recorded: its record goes along.
+      const epoch = shardProof === null ? 0 : decodeCommitProof(fromHex(shardProof.proof)).statement.epoch;
+      const shardCommittee = epoch === 0 ? undefined : await committeeRecord(root, shard, epoch);
+      if (shardProof !== null && shardCommittee !== null) {
         const evidence: InclusionEvidence = {
           rootCommitProof: fromHex(rootProof.proof),
           headValue,
           stateProof: stateProofOf(proven.proof),
           shardCommitProof: fromHex(shardProof.proof),
+          ...(shardCommittee === undefined ? {} : { shardCommittee }),
         };
         return verifyRootInclusion(shard, committeeOf(rootGenesis), committeeOf(shardGenesis), evidence);
       }
@@ -64,6 +70,22 @@ export async function proveShardInclusion(
       throw new NodeError('NOT_FOUND', `no proven block of shard ${shard} on the root chain yet`, { shard });
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
+}
+
+/** The root's record of a shard's committee of `epoch` with its proof, or null until its root block has a commit proof. */
+async function committeeRecord(
+  root: GridShardClient,
+  shard: number,
+  epoch: number,
+): Promise<NonNullable<InclusionEvidence['shardCommittee']> | null> {
+  const proven = await root.state(toHex(shardCommitteeKey(shard, epoch)));
+  const rootProof = await root.commitProof(proven.height);
+  if (rootProof === null) return null;
+  return {
+    rootCommitProof: fromHex(rootProof.proof),
+    value: proven.value === null ? null : fromHex(proven.value),
+    stateProof: stateProofOf(proven.proof),
+  };
 }
 
 export interface FollowedRootFinality extends ProvenInclusion {
