@@ -178,6 +178,8 @@ export class CrossZoneRelay {
   private nextNonce = 0n;
   private timer: NodeJS.Timeout | null = null;
   private readonly beaconTriedAt = new Map<number, number>();
+  /** Whether this node was in its shard's committee at the last block (null: not looked yet). */
+  private member: boolean | null = null;
   /** Per shard, the newest committee epoch found on this chain (latestShardCommittee's hint). */
   private readonly latestEpochs = new Map<number, number>();
 
@@ -276,6 +278,7 @@ export class CrossZoneRelay {
    * since are skipped by `vote`.
    */
   async resume(): Promise<number> {
+    this.member = this.signingPlace() !== null;
     const head = this.init.store.head.height;
     let resumed = 0;
     for (let height = Math.max(1, head - RESUME_BLOCKS + 1); height <= head; height++) {
@@ -285,9 +288,19 @@ export class CrossZoneRelay {
     return resumed;
   }
 
-  /** Votes on the prepares a written block executed; returns how many votes it started sending. */
+  /**
+   * Votes on the prepares a written block executed; returns how many votes it started sending. A
+   * node that has just joined its shard's committee first votes on the trades its shard still holds
+   * locked (as after a restart): votes on them may now need it to reach a quorum.
+   */
   async blockWritten(block: StoredBlock, lockedOnly = false): Promise<number> {
     let voted = 0;
+    if (!lockedOnly) {
+      const member = this.signingPlace() !== null;
+      const joined = member && this.member === false;
+      this.member = member;
+      if (joined) voted += await this.resume();
+    }
     for (const [i, hash] of block.txHashes.entries()) {
       if (block.receipts[i]?.ok !== true) continue;
       const located = await this.init.store.readTransaction(hash);

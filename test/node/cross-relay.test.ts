@@ -76,7 +76,11 @@ function trade(session: string): CrossTrade {
 }
 
 /** A relay of validator 0 of shard 0 over a state and one block holding the given prepares. */
-function relayWith(records: readonly [CrossTrade, TradeRecord][], system = genesis) {
+function relayWith(
+  records: readonly [CrossTrade, TradeRecord][],
+  system = genesis,
+  signingSeed = seeds[0]![0]!,
+) {
   const state = new MapState();
   // As genesis writes them: the shard's own committee, and every shard's in the directory.
   const own = committeeGenesisEntry({
@@ -115,7 +119,7 @@ function relayWith(records: readonly [CrossTrade, TradeRecord][], system = genes
   let now = 1000;
   const relay = new CrossZoneRelay({
     genesis: system,
-    signingSeed: seeds[0]![0]!,
+    signingSeed,
     store: {
       head: { height: 1 },
       getState: (key) => state.get(key),
@@ -132,7 +136,7 @@ function relayWith(records: readonly [CrossTrade, TradeRecord][], system = genes
     now: () => now,
     log: { warn() {} },
   });
-  return { relay, posts, state, advance: (ms: number) => (now += ms) };
+  return { relay, posts, state, block, advance: (ms: number) => (now += ms) };
 }
 
 const entries = (account: string, money: bigint, energy: bigint) => [{ account, money, energy }];
@@ -275,5 +279,32 @@ describe('the cross-zone relay', () => {
       relay['tick']();
       assert.equal(posts.length, 0);
     })();
+  });
+
+  it('votes on the trades its shard holds locked once it joins the committee, not before', async () => {
+    const open = trade('locked when the standby joins');
+    const { relay, posts, state, block } = relayWith(
+      [[open, { entries: entries('buyer', -10n, 5n), verdict: { kind: 'commit' }, status: 'locked' }]],
+      genesis,
+      seeds[0]![4]!,
+    );
+    assert.equal(await relay.resume(), 0, 'a standby node votes on nothing');
+    assert.equal(await relay.blockWritten(block), 0);
+    assert.equal(posts.length, 0);
+    // Elected in: the next block it writes makes it vote on what its shard still holds locked.
+    const key = (i: number) => ed25519KeyPairFromSeed(seeds[0]![i]!).publicKey;
+    const joined = committeeGenesisEntry({
+      shardId: 0,
+      epoch: 1,
+      members: [key(0), key(1), key(4), key(3)].map((publicKey, index) => ({ index, publicKey })),
+    });
+    state.set(joined.key, joined.value);
+    assert.ok((await relay.blockWritten({ txHashes: [], receipts: [] } as unknown as StoredBlock)) >= 1);
+    const shares = posts.map((p) => decodeVoteShare(fromHex(p.body.share)));
+    assert.ok(shares.length > 0);
+    for (const share of shares) {
+      assert.equal(toHex(share.statement.tradeId), toHex(tradeId(open)));
+      assert.deepEqual([share.statement.epoch, share.signer], [1, 2]);
+    }
   });
 });
