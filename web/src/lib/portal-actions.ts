@@ -32,6 +32,8 @@ export const TRANSACTION_TYPES_NOT_IN_PORTAL: Readonly<Record<string, string>> =
   'cross.expire':
     'closes a cross-zone trade a shard never prepared once its cycles are over; sent by the masters of that shard',
   'root.shard-block': 'a zone shard block’s commit proof, ordered on the root chain by the root validators',
+  'shards.committee':
+    'a zone shard’s new committee with the quorum of the old one that elected it, recorded on every chain by its validators',
   'roles.equivocation':
     'proof that a validator signed two headers for one round; sent by the validators whose consensus caught it',
   'roles.dkg.open':
