@@ -1,10 +1,7 @@
 import { SHARDS_COMMITTEE } from '../cross-zone/committee-application.js';
 import { directoryFromState } from '../cross-zone/directory.js';
 import { fromHex, sha256, toHex } from '../crypto/hash.js';
-import { ed25519Scheme } from '../crypto/scheme.js';
-import { readNonce } from '../ledger/nonces.js';
 import type { ReadableState } from '../ledger/state-interface.js';
-import { encodeTransaction, signTransaction } from '../ledger/transaction.js';
 import { handoverCertificateKey, readHandoverCertificate } from '../roles/handover.js';
 import {
   type CommitteeChange,
@@ -15,6 +12,7 @@ import {
 } from '../sharding/index.js';
 import type { GenesisFile } from './genesis-file.js';
 import type { ShardingGenesisJson } from './genesis-sharding.js';
+import { OwnTransactions } from './own-transactions.js';
 
 /** How often a validator looks for the next handover of each zone shard. */
 export const COMMITTEE_PULL_INTERVAL_MS = 2000;
@@ -45,20 +43,23 @@ export interface CommitteePullerInit {
  * of their own, derived from the validator's, so their nonces never race the validator's others.
  */
 export class CommitteePuller {
-  private readonly signer;
+  private readonly own: OwnTransactions;
   private readonly source: number[];
   /** Per shard: the epoch last ordered, and when. */
   private readonly ordered = new Map<number, { epoch: number; atMs: number }>();
   /** Per shard: the highest epoch this chain recorded, as last seen (the record only grows). */
   private readonly recorded = new Map<number, number>();
-  private nextNonce = 0n;
   private timer: NodeJS.Timeout | null = null;
   private running = false;
 
   constructor(private readonly init: CommitteePullerInit) {
-    this.signer = ed25519Scheme.signer(
-      sha256(new TextEncoder().encode('gridshard/committee-relay/v1'), init.signingSeed),
-    );
+    this.own = new OwnTransactions({
+      seed: sha256(new TextEncoder().encode('gridshard/committee-relay/v1'), init.signingSeed),
+      chainId: init.genesis.chainId,
+      shardId: init.genesis.shardId,
+      state: () => this.state,
+      submit: init.submit,
+    });
     this.source = init.genesis.sharding.shards.map(() => 0);
   }
 
@@ -144,18 +145,8 @@ export class CommitteePuller {
   }
 
   private order(change: CommitteeChange): void {
-    const committed = readNonce(this.state, this.signer.publicKey);
-    const nonce = this.nextNonce > committed ? this.nextNonce : committed;
-    const tx = signTransaction(this.signer, {
-      chainId: this.init.genesis.chainId,
-      shardId: this.init.genesis.shardId,
-      type: SHARDS_COMMITTEE,
-      payload: encodeCommitteeChange(change),
-      nonce,
-    });
     try {
-      this.init.submit(encodeTransaction(tx));
-      this.nextNonce = nonce + 1n;
+      this.own.submit(SHARDS_COMMITTEE, encodeCommitteeChange(change));
     } catch (error) {
       this.init.log.warn(
         { shard: change.shardId, epoch: change.nextEpoch, error: (error as Error).message },

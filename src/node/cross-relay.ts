@@ -5,10 +5,9 @@ import { CROSS_DECIDE, CROSS_EXPIRE, CROSS_PREPARE } from '../cross-zone/trade-a
 import { ed25519PrivateKeyObject, ed25519Sign } from '../crypto/ed25519.js';
 import { bytesEqual, fromHex, toHex } from '../crypto/hash.js';
 import { ed25519Scheme } from '../crypto/scheme.js';
-import { readNonce } from '../ledger/nonces.js';
 import type { ReadableState } from '../ledger/state-interface.js';
 import type { StoredBlock } from '../ledger/store.js';
-import { decodeTransaction, encodeTransaction, signTransaction } from '../ledger/transaction.js';
+import { decodeTransaction } from '../ledger/transaction.js';
 import { readCommittee, readCommitteeOfEpoch } from '../roles/committee-state.js';
 import {
   type CrossTrade,
@@ -31,6 +30,7 @@ import {
 import type { GenesisFile } from './genesis-file.js';
 import type { ShardingGenesisJson } from './genesis-sharding.js';
 import { fallbackBeacon, type RootBeacon } from './master-beacon.js';
+import { OwnTransactions } from './own-transactions.js';
 
 /** How often the relay looks at what it still has to send. */
 export const RELAY_TICK_MS = 500;
@@ -174,8 +174,8 @@ export class CrossZoneRelay {
   private readonly pending = new Map<string, Pending>();
   private readonly submittedAt = new Map<string, number>();
   private readonly key;
-  private readonly signer;
-  private nextNonce = 0n;
+  /** Decisions and expiries this validator carries into its shard, signed with its own key. */
+  private readonly own: OwnTransactions;
   private timer: NodeJS.Timeout | null = null;
   private readonly beaconTriedAt = new Map<number, number>();
   /** Whether this node was in its shard's committee at the last block (null: not looked yet). */
@@ -192,7 +192,13 @@ export class CrossZoneRelay {
     };
     this.desk = new MasterDesk(this.directory);
     this.key = ed25519PrivateKeyObject(init.signingSeed);
-    this.signer = ed25519Scheme.signer(init.signingSeed);
+    this.own = new OwnTransactions({
+      seed: init.signingSeed,
+      chainId: init.genesis.chainId,
+      shardId: init.genesis.shardId,
+      state: () => this.state,
+      submit: init.submit,
+    });
   }
 
   start(): void {
@@ -243,7 +249,7 @@ export class CrossZoneRelay {
   private signingPlace(): { committee: Committee; index: number } | null {
     const committee = readCommittee(this.state);
     if (committee === null) return null;
-    const index = committee.members.findIndex((m) => bytesEqual(m.publicKey, this.signer.publicKey));
+    const index = committee.members.findIndex((m) => bytesEqual(m.publicKey, this.own.signer.publicKey));
     return index < 0 ? null : { committee, index };
   }
 
@@ -362,7 +368,7 @@ export class CrossZoneRelay {
       const order = this.mastersOf(pending.trade.cycle, leg.shard);
       const master = order[pending.sends % order.length];
       if (master === undefined) continue;
-      if (leg.shard === this.shardId && bytesEqual(master, this.signer.publicKey)) {
+      if (leg.shard === this.shardId && bytesEqual(master, this.own.signer.publicKey)) {
         this.receive(pending.trade, share);
         continue;
       }
@@ -466,18 +472,8 @@ export class CrossZoneRelay {
 
   /** Signs a transaction of this validator's own and puts it in its mempool. */
   private submitOwn(key: string, type: string, payload: Uint8Array): void {
-    const committed = readNonce(this.state, this.signer.publicKey);
-    const nonce = this.nextNonce > committed ? this.nextNonce : committed;
-    const tx = signTransaction(this.signer, {
-      chainId: this.init.genesis.chainId,
-      shardId: this.shardId,
-      type,
-      payload,
-      nonce,
-    });
     try {
-      this.init.submit(encodeTransaction(tx));
-      this.nextNonce = nonce + 1n;
+      this.own.submit(type, payload);
       if (this.submittedAt.size >= MAX_DESKS) this.submittedAt.delete(this.submittedAt.keys().next().value!);
       this.submittedAt.set(key, this.init.now());
     } catch (error) {

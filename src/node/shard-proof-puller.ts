@@ -1,10 +1,8 @@
 import { ROOT_SHARD_BLOCK, readShardHead } from '../cross-zone/root-application.js';
 import { fromHex } from '../crypto/hash.js';
-import { ed25519Scheme } from '../crypto/scheme.js';
-import { readNonce } from '../ledger/nonces.js';
-import { encodeTransaction, signTransaction } from '../ledger/transaction.js';
 import type { GenesisFile } from './genesis-file.js';
 import type { ShardingGenesisJson } from './genesis-sharding.js';
+import { OwnTransactions } from './own-transactions.js';
 
 /** How often a root validator asks each zone shard for its newest proven block. */
 export const PULL_INTERVAL_MS = 1000;
@@ -33,10 +31,9 @@ export interface ShardProofPullerInit {
  */
 export class ShardProofPuller {
   private readonly source: number[];
-  private readonly signer;
+  private readonly own: OwnTransactions;
   private readonly asked: number[];
   private readonly askedAt: number[];
-  private nextNonce = 0n;
   private timer: NodeJS.Timeout | null = null;
   private running = false;
 
@@ -45,7 +42,13 @@ export class ShardProofPuller {
     this.source = shards.map(() => 0);
     this.asked = shards.map(() => 0);
     this.askedAt = shards.map(() => 0);
-    this.signer = ed25519Scheme.signer(init.signingSeed);
+    this.own = new OwnTransactions({
+      seed: init.signingSeed,
+      chainId: init.genesis.chainId,
+      shardId: init.genesis.shardId,
+      state: () => this.state,
+      submit: init.submit,
+    });
   }
 
   start(): void {
@@ -99,18 +102,8 @@ export class ShardProofPuller {
   }
 
   private order(proof: Uint8Array): void {
-    const committed = readNonce(this.state, this.signer.publicKey);
-    const nonce = this.nextNonce > committed ? this.nextNonce : committed;
-    const tx = signTransaction(this.signer, {
-      chainId: this.init.genesis.chainId,
-      shardId: this.init.genesis.shardId,
-      type: ROOT_SHARD_BLOCK,
-      payload: proof,
-      nonce,
-    });
     try {
-      this.init.submit(encodeTransaction(tx));
-      this.nextNonce = nonce + 1n;
+      this.own.submit(ROOT_SHARD_BLOCK, proof);
     } catch (error) {
       this.init.log.warn(
         { error: (error as Error).message },
