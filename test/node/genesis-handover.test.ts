@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createNetworkFiles } from '../../src/devnet/devnet.js';
+import { createShardedNetworkFiles } from '../../src/devnet/sharded-network.js';
 import { NodeError } from '../../src/node/errors.js';
 import { chainParametersOf, type GenesisFile, parseGenesis } from '../../src/node/genesis-file.js';
 import { chainNodesOf } from '../../src/node/genesis-handover.js';
@@ -82,5 +83,52 @@ describe('the handover section of genesis', () => {
       /repeats a validator's or a standby node's key/,
     );
     refused(withHandover({ ...section, standby: 'none' }), /standby must be a list/);
+  });
+
+  it('lets a zone shard of a sharded system hand over, with its standby nodes listed for every chain, and never the root', () => {
+    const files = createShardedNetworkFiles({
+      dir: join(root, 'sharded'),
+      chainId: 'sharded-handover',
+      shards: 2,
+      nodesPerShard: 4,
+      rootNodes: 4,
+      host: '127.0.0.1',
+      p2pBasePort: 7100,
+      apiBasePort: 8080,
+      password: 'test-password',
+      genesisTimeMs: 1_700_000_000_000,
+      cycleMs: 10_000,
+      scryptCost: { n: 2 ** 10, r: 8, p: 1 },
+      accounts: () => [],
+      zoneHandover: { cycleMs: 10_000, keyPhaseMs: 1_000, standby: 1 },
+    });
+    const zone = files[1]!.genesis;
+    const rootGenesis = files.at(-1)!.genesis;
+    assert.equal(rootGenesis.handover, undefined, 'the root committee is fixed');
+    assert.deepEqual(
+      zone.sharding!.shards[1]!.standby!.map((m) => m.publicKey),
+      zone.handover!.standby.map((n) => n.publicKey),
+    );
+    // Ports: the root first, then each zone shard's validators and its standby node.
+    assert.deepEqual(
+      chainNodesOf(zone).map((n) => n.api),
+      [9, 10, 11, 12, 13].map((i) => `http://127.0.0.1:${8080 + i}`),
+    );
+    parseGenesis(zone);
+    refused({ ...rootGenesis, handover: zone.handover }, /root committee does not hand over/);
+    const otherStandby = {
+      ...zone.handover!,
+      standby: [
+        { ...zone.handover!.standby[0]!, publicKey: files[0]!.genesis.handover!.standby[0]!.publicKey },
+      ],
+    };
+    refused({ ...zone, handover: otherStandby }, /standby must be the nodes sharding lists/);
+    const repeats = {
+      ...zone.sharding!,
+      shards: zone.sharding!.shards.map((s, i) =>
+        i === 1 ? { ...s, standby: [{ ...s.standby![0]!, publicKey: s.validators[0]!.publicKey }] } : s,
+      ),
+    };
+    refused({ ...zone, sharding: repeats }, /repeats a key|standby must be/);
   });
 });
