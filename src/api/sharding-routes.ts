@@ -2,7 +2,13 @@ import { ROOT_SHARD_ID, readShardHead } from '../cross-zone/root-application.js'
 import { readAccountRecord, readTradeRecord } from '../cross-zone/state-book.js';
 import { toHex } from '../crypto/hash.js';
 import { isGridShardError } from '../errors.js';
-import { apiOfShardMember, cycleAt, latestShardCommittee, mastersOfCycle } from '../node/cross-relay.js';
+import {
+  apiOfShardMember,
+  cycleAt,
+  latestShardCommittee,
+  mastersOfCycle,
+  shardCreditOf,
+} from '../node/cross-relay.js';
 import { ROUTES } from '../routes/index.js';
 import type { ApiNode } from './interface.js';
 import { sendProblem } from './problem.js';
@@ -39,17 +45,26 @@ export function registerShardingRoutes(server: RouteServer, node: ApiNode, now: 
   };
 
   const latestEpochs = new Map<number, number>();
-  /** A shard's masters for a cycle: indices into its latest committee this chain knows, with their APIs. */
+  /**
+   * A shard's masters for a cycle: indices into its latest committee this chain knows, with their
+   * APIs and the credit each was drawn by (null: genesis's committee, drawn uniformly).
+   */
   const mastersOf = (cycle: number, shard: number, beacon: Uint8Array | null) => {
     const { sharding } = node.genesis;
-    if (sharding === undefined) return { masters: [], apis: [] };
+    if (sharding === undefined) return { masters: [], apis: [], credit: null };
     const committee = latestShardCommittee(state, shard, latestEpochs);
     const size = committee?.members.length ?? 0;
-    const masters = mastersOfCycle({ ...node.genesis, sharding }, cycle, shard, beacon, size);
+    const credit = committee === undefined ? null : shardCreditOf(state, committee);
+    const masters = mastersOfCycle({ ...node.genesis, sharding }, cycle, shard, beacon, size, credit);
     const apis = masters.map(
       (i) => apiOfShardMember(sharding, shard, committee!.members[i]!.publicKey) ?? '',
     );
-    return { masters, apis, epoch: committee?.epoch ?? 0 };
+    return {
+      masters,
+      apis,
+      epoch: committee?.epoch ?? 0,
+      credit: credit === null ? null : masters.map((i) => credit[i]!),
+    };
   };
 
   server.serve(ROUTES.sharding, async (_request, reply) => {
@@ -132,8 +147,8 @@ export function registerShardingRoutes(server: RouteServer, node: ApiNode, now: 
         ? {}
         : { beaconHeight: node.masterBeacon.heightOf(cycle) }),
       shards: sharding.shards.map((shard) => {
-        const { masters, apis, epoch } = mastersOf(cycle, shard.shardId, beacon);
-        return { shardId: shard.shardId, epoch, masters, apis };
+        const { masters, apis, epoch, credit } = mastersOf(cycle, shard.shardId, beacon);
+        return { shardId: shard.shardId, epoch, masters, apis, credit };
       }),
     };
   });

@@ -5,7 +5,10 @@ import type { Transaction } from '../ledger/transaction.js';
 import { decodeCommitteeChange, ShardingError, verifyCommitteeChange } from '../sharding/index.js';
 import { directoryFromState, encodeShardCommittee, shardCommitteeKey } from './directory.js';
 
-/** Records a zone shard's handover. Payload: a `CommitteeChange` (the quorum that elected it). */
+/**
+ * Records a zone shard's handover. Payload: a `CommitteeChange` (the quorum that elected it, with
+ * the credit each member was elected with, by which the shard's masters are drawn).
+ */
 export const SHARDS_COMMITTEE = 'shards.committee';
 
 /** Where a second proven list for one shard and epoch is kept, as evidence against that committee. */
@@ -42,7 +45,10 @@ export const committeeApplication: Application = {
         { shard: shardId, epoch: nextEpoch },
       );
     const committee = verifyCommitteeChange(change, context.chainId, previous);
-    const recorded = encodeShardCommittee(committee.members.map((m) => m.publicKey));
+    const recorded = encodeShardCommittee(
+      committee.members.map((m) => m.publicKey),
+      change.credit,
+    );
     const known = state.get(shardCommitteeKey(shardId, nextEpoch));
     if (known !== undefined) {
       if (bytesEqual(known, recorded))

@@ -69,21 +69,38 @@ export function directoryFromState(state: ReadableState): ShardDirectory | null 
   };
 }
 
-/** Where a chain records the committee a shard handed over to in `epoch` (≥ 1): its members' keys. */
+/**
+ * Where a chain records the committee a shard handed over to in `epoch` (≥ 1): its members' keys
+ * and the credit each was elected with.
+ */
 export function shardCommitteeKey(shard: number, epoch: number): Uint8Array {
   return new TextEncoder().encode(`shards/committee/${shard}/${epoch}`);
 }
 
-export function encodeShardCommittee(members: readonly Uint8Array[]): Uint8Array {
-  return new Writer(8 + members.length * 32).array(members, (w, key) => w.fixedBytes(key, 32)).finish();
+export function encodeShardCommittee(members: readonly Uint8Array[], credit: readonly number[]): Uint8Array {
+  const w = new Writer(16 + members.length * 36).array(members, (ww, key) => ww.fixedBytes(key, 32));
+  return w.array(credit, (ww, value) => ww.u32(value)).finish();
+}
+
+function decodeShardCommittee(bytes: Uint8Array): { keys: Uint8Array[]; credit: number[] } {
+  return decodeExact(bytes, (r: Reader) => ({
+    keys: r.array((k) => k.fixedBytes(32), MAX_COMMITTEE_SIZE),
+    credit: r.array((k) => k.u32(), MAX_COMMITTEE_SIZE),
+  }));
 }
 
 /** The committee of `shard` in `epoch` ≥ 1 that this chain recorded, or null. */
 export function readShardCommittee(state: ReadableState, shard: number, epoch: number): Committee | null {
   const bytes = state.get(shardCommitteeKey(shard, epoch));
   if (bytes === undefined) return null;
-  const keys = decodeExact(bytes, (r: Reader) => r.array((k) => k.fixedBytes(32), MAX_COMMITTEE_SIZE));
+  const { keys } = decodeShardCommittee(bytes);
   return { shardId: shard, epoch, members: keys.map((publicKey, index) => ({ index, publicKey })) };
+}
+
+/** The credit each member of `shard`'s committee of `epoch` ≥ 1 was elected with, by index, or null. */
+export function readShardCredit(state: ReadableState, shard: number, epoch: number): number[] | null {
+  const bytes = state.get(shardCommitteeKey(shard, epoch));
+  return bytes === undefined ? null : decodeShardCommittee(bytes).credit;
 }
 
 /** Where every chain of a sharded system keeps the clock of its cycles: genesis time and cycle length. */

@@ -1,5 +1,5 @@
 import type { Committee } from '../consensus/interface.js';
-import { directoryFromState } from '../cross-zone/directory.js';
+import { directoryFromState, readShardCredit } from '../cross-zone/directory.js';
 import { readTradeRecord } from '../cross-zone/state-book.js';
 import { CROSS_DECIDE, CROSS_EXPIRE, CROSS_PREPARE } from '../cross-zone/trade-application.js';
 import { ed25519PrivateKeyObject, ed25519Sign } from '../crypto/ed25519.js';
@@ -9,11 +9,13 @@ import type { ReadableState } from '../ledger/state-interface.js';
 import type { StoredBlock } from '../ledger/store.js';
 import { decodeTransaction } from '../ledger/transaction.js';
 import { readCommittee, readCommitteeOfEpoch } from '../roles/committee-state.js';
+import { readHandoverCertificate } from '../roles/handover.js';
 import {
   type CrossTrade,
   decodeTrade,
   decodeVoteShare,
   drawMasters,
+  drawMastersByCredit,
   encodeDecision,
   encodeTrade,
   encodeVoteShare,
@@ -86,9 +88,12 @@ export function cycleAt(
 }
 
 /**
- * The master order of `shard` for `cycle`, drawn from `beacon`: the root chain's coin for that
- * cycle (master-beacon.ts), or, while none is known, the public fallback, which anyone can foresee
- * and which only routes votes (any validator certifies them), so it costs at worst a delay.
+ * The master order of `shard` for `cycle` (committee indices), drawn from `beacon`: the root
+ * chain's coin for that cycle (master-beacon.ts), or, while none is known, the public fallback,
+ * which anyone can foresee and which only routes votes (any validator certifies them), so it costs
+ * at worst a delay. With the credit the committee was elected with, each draw picks a member with
+ * probability its share of the credit (`drawMastersByCredit`), members without credit last;
+ * without it (genesis's committee, which no election scored) every member is as likely.
  */
 export function mastersOfCycle(
   genesis: Pick<GenesisFile, 'chainId'> & { readonly sharding: ShardingGenesisJson },
@@ -96,13 +101,36 @@ export function mastersOfCycle(
   shard: number,
   beacon: Uint8Array | null = null,
   committeeSize = genesis.sharding.shards[shard]?.validators.length ?? 0,
+  credit: readonly number[] | null = null,
 ): number[] {
-  return drawMasters(
-    beacon ?? fallbackBeacon(genesis),
+  const members = Array.from({ length: committeeSize }, (_, i) => i);
+  const seed = beacon ?? fallbackBeacon(genesis);
+  if (credit === null || credit.length !== committeeSize) return drawMasters(seed, cycle, shard, members);
+  const weighted = drawMastersByCredit(
+    seed,
     cycle,
     shard,
-    Array.from({ length: committeeSize }, (_, i) => i),
+    members,
+    new Map(credit.map((value, i) => [i, value])),
   );
+  // Members without credit are never drawn ahead of one with some, but stay last in the order, so
+  // that a vote can still reach every member when all the credited ones are silent.
+  const drawn = new Set(weighted);
+  const rest = members.filter((i) => !drawn.has(i));
+  return rest.length === 0 ? weighted : [...weighted, ...drawMasters(seed, cycle, shard, rest)];
+}
+
+/**
+ * The credit `committee` (of `shard`, as `latestShardCommittee` found it) was elected with, by
+ * member index: for this chain's own shard from its handover certificate, for another from the
+ * record of the handover this chain kept. Null for genesis's committee, which no election scored.
+ */
+export function shardCreditOf(state: ReadableState, committee: Committee): number[] | null {
+  if (committee.epoch === 0) return null;
+  const own = readCommittee(state);
+  if (own !== null && own.shardId === committee.shardId)
+    return readHandoverCertificate(state, committee.epoch)?.credit.slice() ?? null;
+  return readShardCredit(state, committee.shardId, committee.epoch);
 }
 
 /**
@@ -222,7 +250,7 @@ export class CrossZoneRelay {
 
   /**
    * The masters of `shard` for `cycle`, in draw order: the keys of the members of the shard's
-   * latest committee this chain knows.
+   * latest committee this chain knows, drawn by the credit they were elected with.
    */
   mastersOf(cycle: number, shard: number): Uint8Array[] {
     const committee = latestShardCommittee(this.state, shard, this.latestEpochs);
@@ -233,6 +261,7 @@ export class CrossZoneRelay {
       shard,
       this.init.beacon?.known(cycle) ?? null,
       committee.members.length,
+      shardCreditOf(this.state, committee),
     );
     return order.map((i) => committee.members[i]!.publicKey);
   }

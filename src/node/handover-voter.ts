@@ -5,7 +5,7 @@ import { readNonce } from '../ledger/nonces.js';
 import type { ReadableState } from '../ledger/state-interface.js';
 import { encodeTransaction, signTransaction } from '../ledger/transaction.js';
 import { readCommittee, readCommitteeOfEpoch } from '../roles/committee-state.js';
-import { electNext, type HandoverElection } from '../roles/election.js';
+import { electedCredit, electNext, type HandoverElection } from '../roles/election.js';
 import { readKeySuspension } from '../roles/evidence-application.js';
 import {
   handoverDueMs,
@@ -115,6 +115,7 @@ export class HandoverVoter {
       voter,
       nextEpoch,
       members,
+      electedCredit(election),
     );
     const committed = readNonce(state, this.relay.publicKey);
     const nonce = this.nextNonce > committed ? this.nextNonce : committed;

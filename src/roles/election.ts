@@ -101,6 +101,14 @@ export function electNext(
   return { credit, election, evidence };
 }
 
+/**
+ * Each elected member's credit, by its index in the next committee: what a handover vote signs
+ * with the member list, so that every chain draws the epoch's masters by the same figures.
+ */
+export function electedCredit(outcome: HandoverElection): number[] {
+  return outcome.election.verification.map((node) => outcome.credit.get(node) ?? 0);
+}
+
 /** The elections a node computes from its chain (src/node/handover-voter.ts), as its API reads them. */
 export interface HandoverElections {
   electionOf(

@@ -1,6 +1,6 @@
 import { type Committee, quorumSize, validitySize } from '../consensus/interface.js';
-import { checkEd25519PublicKey, ed25519Verify } from '../crypto/ed25519.js';
-import { bytesEqual, toHex } from '../crypto/hash.js';
+import { ed25519Verify } from '../crypto/ed25519.js';
+import { bytesEqual } from '../crypto/hash.js';
 import type { Application, BlockContext, TransactionContext } from '../ledger/application.js';
 import type { KeyValueState, ReadableState } from '../ledger/state-interface.js';
 import type { Transaction } from '../ledger/transaction.js';
@@ -26,6 +26,8 @@ import { keySuspensionKey, suspensionKey } from './evidence-application.js';
 import {
   coinSessionKey,
   decodeHandoverVote,
+  electionDigest,
+  electionOutcomeProblem,
   encodeEpochStart,
   encodePending,
   epochStartKey,
@@ -35,7 +37,6 @@ import {
   handoverSessionId,
   handoverSigningBytes,
   handoverVoteKey,
-  membersDigest,
   PENDING_KEY,
   type PendingCommittee,
   ROLES_HANDOVER,
@@ -45,13 +46,14 @@ import {
 
 /**
  * Hands the chain from one committee to the next. Each member of the current committee votes
- * once per epoch for a member list (normally the election it computed from the chain, which every
- * honest member computes alike); the vote carries the member's signature, so whoever relays it is
+ * once per epoch for a member list and its members' credit (normally the election it computed from
+ * the chain, which every honest member computes alike); the vote carries the member's signature, so whoever relays it is
  * not trusted. The block in which 2f + 1 votes for one list are counted is the epoch's last: its
  * state records the new committee (`roles/committee`, epoch + 1) and the height it took over at
  * (`roles/epoch/<e>`). Validators read that record after executing each block, so they all switch
  * after the same block. f Byzantine members cannot reach the quorum alone, and two lists cannot
- * both reach it, since each member votes once. When genesis sets key phases, the elected list
+ * both reach it, since each member votes once. The quorum is kept as the epoch's certificate
+ * (`roles/handover/certificate/<e>`), which also carries the credit its masters are drawn by. When genesis sets key phases, the elected list
  * first generates its coin keys in a key-generation session of its own (`beginBlock` below), and
  * the chain hands over in the block that closes a session with enough qualified dealers.
  */
@@ -81,7 +83,7 @@ export const handoverApplication: Application = {
           voter: vote.voter,
         },
       );
-    const digest = membersDigest(vote.members);
+    const digest = electionDigest(vote.members, vote.credit);
     const record = new Uint8Array(32 + vote.signature.length);
     record.set(digest);
     record.set(vote.signature, 32);
@@ -101,6 +103,7 @@ export const handoverApplication: Application = {
         shardId: committee.shardId,
         nextEpoch: vote.nextEpoch,
         members: vote.members,
+        credit: vote.credit,
         votes: agreeing,
       }),
     );
@@ -224,19 +227,15 @@ function checkVote(committee: Committee, vote: HandoverVote, context: Transactio
     throw new RolesError('NOT_A_MEMBER', `member ${vote.voter} is not in the committee`, {
       voter: vote.voter,
     });
-  if (vote.members.length === 0) throw new RolesError('BAD_HANDOVER', 'the next committee has no member', {});
-  const seen = new Set<string>();
-  for (const key of vote.members) {
-    const hex = toHex(key);
-    if (seen.has(hex)) throw new RolesError('BAD_HANDOVER', `key ${hex} is listed twice`, { key: hex });
-    seen.add(hex);
-    try {
-      checkEd25519PublicKey(key);
-    } catch {
-      throw new RolesError('BAD_HANDOVER', `key ${hex} is not a valid Ed25519 public key`, { key: hex });
-    }
-  }
-  const signed = handoverSigningBytes(context.chainId, context.shardId, vote.nextEpoch, vote.members);
+  const problem = electionOutcomeProblem(vote.members, vote.credit);
+  if (problem !== null) throw new RolesError('BAD_HANDOVER', problem.message, problem.data);
+  const signed = handoverSigningBytes(
+    context.chainId,
+    context.shardId,
+    vote.nextEpoch,
+    vote.members,
+    vote.credit,
+  );
   if (!ed25519Verify(member.publicKey, signed, vote.signature))
     throw new RolesError('BAD_HANDOVER', `member ${vote.voter}'s signature does not verify`, {
       voter: vote.voter,

@@ -12,12 +12,17 @@ import { MAX_COMMITTEE_SIZE } from '../sharding/quorum.js';
 
 // What a vote signs is the sharding layer's, so that any chain of a sharded system can check a
 // shard's handover (src/sharding/committee-change.ts).
-export { handoverSigningBytes, membersDigest } from '../sharding/committee-change.js';
+export {
+  electionDigest,
+  electionOutcomeProblem,
+  handoverSigningBytes,
+  membersDigest,
+} from '../sharding/committee-change.js';
 
 /**
  * The records of a committee handover (the contract is handover-application.ts): a member of the
- * current committee votes for the committee of the next epoch by signing its member list; once
- * 2f + 1 members voted for the same list, the block that counts the last vote is the boundary,
+ * current committee votes for the committee of the next epoch by signing its member list and their
+ * credit; once 2f + 1 members voted for the same list and credit, the block that counts the last vote is the boundary,
  * the chain's committee record becomes the new one, and the validators switch cores after it.
  */
 
@@ -25,18 +30,23 @@ export const ROLES_HANDOVER = 'roles.handover';
 
 const encoder = new TextEncoder();
 
-/** One member's vote: the epoch it hands over to, the next committee's keys, its signature. */
+/**
+ * One member's vote: the epoch it hands over to, the next committee's keys, each one's credit as
+ * the election computed it, and the member's signature.
+ */
 export interface HandoverVote {
   readonly nextEpoch: number;
   readonly members: readonly Uint8Array[];
+  readonly credit: readonly number[];
   readonly voter: number;
   readonly signature: Uint8Array;
 }
 
 export function encodeHandoverVote(vote: HandoverVote): Uint8Array {
-  const w = new Writer(80 + vote.members.length * 32);
+  const w = new Writer(80 + vote.members.length * 36);
   w.u64(vote.nextEpoch);
   w.array(vote.members, (ww, key) => ww.fixedBytes(key, 32));
+  w.array(vote.credit, (ww, value) => ww.u32(value));
   return w.u32(vote.voter).fixedBytes(vote.signature, 64).finish();
 }
 
@@ -45,6 +55,7 @@ export function decodeHandoverVote(bytes: Uint8Array): HandoverVote {
   return decodeExact(bytes, (r: Reader) => ({
     nextEpoch: r.u64(),
     members: r.array((rr) => rr.fixedBytes(32), MAX_COMMITTEE_SIZE),
+    credit: r.array((rr) => rr.u32(), MAX_COMMITTEE_SIZE),
     voter: r.u32(),
     signature: r.fixedBytes(64),
   }));
@@ -58,14 +69,18 @@ export function signHandoverVote(
   voter: number,
   nextEpoch: number,
   members: readonly Uint8Array[],
+  credit: readonly number[],
 ): Uint8Array {
-  const signature = ed25519Sign(signingSeed, handoverSigningBytes(chainId, shardId, nextEpoch, members));
-  return encodeHandoverVote({ nextEpoch, members, voter, signature });
+  const signature = ed25519Sign(
+    signingSeed,
+    handoverSigningBytes(chainId, shardId, nextEpoch, members, credit),
+  );
+  return encodeHandoverVote({ nextEpoch, members, credit, voter, signature });
 }
 
 /**
- * Where member `voter`'s vote for `nextEpoch` lies until the quorum: the digest of the list it
- * voted for, then its signature.
+ * Where member `voter`'s vote for `nextEpoch` lies until the quorum: the digest of the list and
+ * credit it voted for (`electionDigest`), then its signature.
  */
 export function handoverVoteKey(nextEpoch: number, voter: number): Uint8Array {
   return encoder.encode(`roles/handover/${nextEpoch}/${voter}`);

@@ -125,7 +125,7 @@ export const cycleMasters = {
   method: 'GET',
   path: '/api/v1/cycles/{cycle}/masters',
   summary:
-    'The master order of every zone shard for one cycle: the first is the cycle’s master, the rest replace it in turn when it does not deliver. Drawn from the root chain’s common coin (beacon `root-coin`: the first root block at or after the start of the cycle before), or from a public hash of the chain id while the root chain cannot give one yet (beacon `public`); `beaconHeight` names the root block once this node has resolved it',
+    'The master order of every zone shard for one cycle: the first is the cycle’s master, the rest replace it in turn when it does not deliver. Each draw picks a member of the shard’s latest committee with probability its share of the credit the committee was elected with (`credit`, aligned with `masters`; null for a genesis committee, drawn uniformly). Drawn from the root chain’s common coin (beacon `root-coin`: the first root block at or after the start of the cycle before), or from a public hash of the chain id while the root chain cannot give one yet (beacon `public`); `beaconHeight` names the root block once this node has resolved it',
   tags: ['sharding'],
   auth: 'public',
   rateLimit: 'request',
@@ -152,6 +152,8 @@ export const cycleMasters = {
               epoch: integer,
               masters: { type: 'array', items: integer },
               apis: { type: 'array', items: string },
+              /** Each master's credit (0 … 10,000) as its committee's election certified it; null: drawn uniformly. */
+              credit: { type: 'array', items: integer, nullable: true },
             },
           },
         },

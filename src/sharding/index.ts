@@ -22,6 +22,8 @@ export {
 export {
   type CommitteeChange,
   decodeCommitteeChange,
+  electionDigest,
+  electionOutcomeProblem,
   encodeCommitteeChange,
   handoverSigningBytes,
   membersDigest,

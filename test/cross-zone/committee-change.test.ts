@@ -12,6 +12,7 @@ import {
   directoryFromState,
   encodeDirectory,
   readShardCommittee,
+  readShardCredit,
 } from '../../src/cross-zone/directory.js';
 import { ROOT_SHARD_BLOCK, ROOT_SHARD_ID, rootApplication } from '../../src/cross-zone/root-application.js';
 import { ed25519KeyPairFromSeed, ed25519Sign } from '../../src/crypto/ed25519.js';
@@ -61,24 +62,39 @@ const committeeOf = (
   members: list.map((k, index) => ({ index, publicKey: k.publicKey })),
 });
 
-/** The quorum of `voters` (committee indices into `signers`) for `members` as shard 1's epoch `nextEpoch`. */
+/** Credit an election could give a list of `size`: distinct figures, so a swap shows. */
+const creditFor = (size: number) => Array.from({ length: size }, (_, i) => 6_000 + 500 * i);
+
+/**
+ * The quorum of `voters` (committee indices into `signers`) for `members` as shard 1's epoch
+ * `nextEpoch`, with `credit` (default `creditFor`); `signed` makes the votes sign something else.
+ */
 function change(
   signers: readonly { seed: Uint8Array }[],
   voters: readonly number[],
   nextEpoch: number,
   members: readonly Uint8Array[],
-  signed: { chain?: string; shard?: number; epoch?: number; members?: readonly Uint8Array[] } = {},
+  signed: {
+    chain?: string;
+    shard?: number;
+    epoch?: number;
+    members?: readonly Uint8Array[];
+    credit?: readonly number[];
+  } = {},
+  credit: readonly number[] = creditFor(members.length),
 ): CommitteeChange {
   const bytes = handoverSigningBytes(
     signed.chain ?? CHAIN,
     signed.shard ?? 1,
     signed.epoch ?? nextEpoch,
     signed.members ?? members,
+    signed.credit ?? credit,
   );
   return {
     shardId: 1,
     nextEpoch,
     members,
+    credit,
     votes: voters.map((signer) => ({ signer, signature: ed25519Sign(signers[signer]!.seed, bytes) })),
   };
 }
@@ -172,6 +188,15 @@ describe('a shard committee’s handover, checked on another chain', () => {
         'votes for another list',
         change(genesisKeys[1]!, [0, 1, 2], 1, next, { members: keysOf(epoch2Keys) }),
       ],
+      [
+        'votes for other credit (two members’ figures swapped)',
+        change(genesisKeys[1]!, [0, 1, 2], 1, next, { credit: [6_500, 6_000, 7_000, 7_500] }),
+      ],
+      ['credit for three of four members', change(genesisKeys[1]!, [0, 1, 2], 1, next, {}, [1, 2, 3])],
+      [
+        'credit above the scale',
+        change(genesisKeys[1]!, [0, 1, 2], 1, next, {}, [10_001, 5_000, 5_000, 5_000]),
+      ],
       ['a key listed twice', change(genesisKeys[1]!, [0, 1, 2], 1, [next[0]!, next[0]!, next[1]!, next[2]!])],
       ['an empty list', change(genesisKeys[1]!, [0, 1, 2], 1, [])],
       ['shard 0’s keys', change(genesisKeys[0]!, [0, 1, 2], 1, next)],
@@ -219,6 +244,8 @@ describe('a shard committee’s handover, checked on another chain', () => {
     const first = change(genesisKeys[1]!, [0, 1, 3], 1, next);
     record(state, first);
     assert.deepEqual(keysOf(readShardCommittee(state, 1, 1)!.members), next);
+    assert.deepEqual(readShardCredit(state, 1, 1), creditFor(4), 'the credit its masters are drawn by');
+    assert.equal(readShardCredit(state, 1, 2), null);
     assert.deepEqual(keysOf(directoryFromState(state)!.committee(1, 1)!.members), next);
     throwsCode(() => record(state, first), 'STALE_COMMITTEE_CHANGE');
     // The old committee's signatures do not make a block of the new epoch (the member that left
@@ -267,30 +294,33 @@ describe('a shard committee’s handover, checked on another chain', () => {
     );
     const relay = ed25519Scheme.signer(sha256(enc('a member relays')));
     let n = 0n;
-    const vote = (voter: number) =>
+    const vote = (voter: number, credit = creditFor(4)) =>
       decodeSignedTransaction(
         encodeTransaction(
           signTransaction(relay, {
             chainId: CHAIN,
             shardId: 1,
             type: ROLES_HANDOVER,
-            payload: signHandoverVote(genesisKeys[1]![voter]!.seed, CHAIN, 1, voter, 1, next),
+            payload: signHandoverVote(genesisKeys[1]![voter]!.seed, CHAIN, 1, voter, 1, next, credit),
             nonce: n++,
           }),
         ),
         ed25519Scheme,
       );
     const read = { get: (key: Uint8Array) => shard.view().getState(key) };
-    shard.execute([vote(3), vote(1)], { timestampMs: 10 });
-    assert.equal(readHandoverCertificate(read, 1), null, 'no quorum yet');
+    // Member 2 votes for the same list with its own figures: its vote does not count with the others.
+    shard.execute([vote(3), vote(1), vote(2, [10_000, 10_000, 10_000, 10_000])], { timestampMs: 10 });
+    assert.equal(readHandoverCertificate(read, 1), null, 'no quorum on one list and one credit yet');
     shard.execute([vote(0)], { timestampMs: 20 });
     const certificate = readHandoverCertificate(read, 1)!;
     assert.deepEqual(
       certificate.votes.map((v) => v.signer),
       [0, 1, 3],
     );
+    assert.deepEqual(certificate.credit, creditFor(4));
     const root = systemState();
     record(root, certificate);
     assert.deepEqual(keysOf(readShardCommittee(root, 1, 1)!.members), next);
+    assert.deepEqual(readShardCredit(root, 1, 1), creditFor(4));
   });
 });

@@ -103,7 +103,7 @@ describe('a shard block’s inclusion in the root chain, from proofs alone', () 
       .fixedBytes(block.stateRoot, 32)
       .finish();
     state.set(shardHeadKey(2), headValue);
-    const record = encodeShardCommittee(epoch1Keys);
+    const record = encodeShardCommittee(epoch1Keys, [5_000, 6_000, 7_000, 8_000]);
     state.set(shardCommitteeKey(2, 1), record);
     const root = (signers = rootSeeds) =>
       proof(
@@ -146,10 +146,10 @@ describe('a shard block’s inclusion in the root chain, from proofs alone', () 
         shardCommittee: { ...good.shardCommittee!, rootCommitProof: root(shardSeeds) },
       }),
     );
-    const altered = encodeShardCommittee([
-      ...epoch1Keys.slice(0, 3),
-      ed25519KeyPairFromSeed(sha256(enc('intruder'))).publicKey,
-    ]);
+    const altered = encodeShardCommittee(
+      [...epoch1Keys.slice(0, 3), ed25519KeyPairFromSeed(sha256(enc('intruder'))).publicKey],
+      [5_000, 6_000, 7_000, 8_000],
+    );
     refused(() =>
       verifyRootInclusion(2, rootCommittee, shardCommittee, {
         ...good,

@@ -12,9 +12,10 @@ import type { RolesAnswer } from '../../src/sdk/index.js';
 import { decodeCommitProof, verifyCommitProof } from '../../src/sharding/index.js';
 import { misbehavingLauncher, trickle } from './misbehaving.js';
 
-// Ports from the process id, below the ephemeral range and apart from the other process tests'.
-const p2pBase = 41_000 + (process.pid % 300) * 10;
-const apiBase = p2pBase + 1_000;
+// Ports from the process id, below the kernel's ephemeral range (32,768 and up), where an outgoing
+// connection can hold any port, and apart from the other process tests' ranges.
+const p2pBase = 32_400 + (process.pid % 18) * 10;
+const apiBase = p2pBase + 180;
 const SLOW = 2;
 const EQUIVOCATOR = 3;
 const STANDBY = [4, 5];

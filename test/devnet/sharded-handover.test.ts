@@ -187,6 +187,22 @@ describe('a sharded system whose zone shards hand over', () => {
       assert.ok(i < 60, `shard 0's epoch ${epoch} not recorded: root ${onRoot}, shard 1 ${onShard1}`);
       await sleep(1000);
     }
+    // Shard 1 draws shard 0's masters by the credit the recorded committee was elected with.
+    const drawn = (await (await fetch(`${shard1Api}/api/v1/cycles/${cycle()}/masters`)).json()) as {
+      shards: { shardId: number; epoch: number; masters: number[]; credit: number[] | null }[];
+    };
+    const shard0Masters = drawn.shards.find((entry) => entry.shardId === 0)!;
+    assert.ok(shard0Masters.epoch >= epoch);
+    assert.ok(
+      shard0Masters.credit !== null,
+      'the masters of a committee an election scored carry its credit',
+    );
+    assert.equal(shard0Masters.credit.length, shard0Masters.masters.length);
+    for (const value of shard0Masters.credit)
+      assert.ok(Number.isInteger(value) && value >= 0 && value <= 10_000);
+    // Members without credit never lead a member with some.
+    const firstZero = shard0Masters.credit.indexOf(0);
+    if (firstZero >= 0) assert.ok(shard0Masters.credit.slice(firstZero).every((value) => value === 0));
 
     // Trades go on across the boundary; then the load stops and every trade closes in all its
     // shards the same way.

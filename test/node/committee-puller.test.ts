@@ -51,11 +51,13 @@ function genesis(shardId: number): GenesisFile & { sharding: ShardingGenesisJson
 }
 
 function certificate(signers = [0, 1, 3], members = elected): CommitteeChange {
-  const bytes = handoverSigningBytes(CHAIN, 1, 1, members);
+  const credit = members.map((_, i) => 5_000 + i);
+  const bytes = handoverSigningBytes(CHAIN, 1, 1, members, credit);
   return {
     shardId: 1,
     nextEpoch: 1,
     members,
+    credit,
     votes: signers.map((signer) => ({ signer, signature: ed25519Sign(keys[1]![signer]!.seed, bytes) })),
   };
 }
@@ -110,7 +112,7 @@ describe('the puller that records zone shards’ handovers on a chain', () => {
     await puller.pull();
     assert.equal(submitted.length, 1);
     // Once recorded, the next epoch is the one looked for.
-    state.set(toHex(shardCommitteeKey(1, 1)), encodeShardCommittee(elected));
+    state.set(toHex(shardCommitteeKey(1, 1)), encodeShardCommittee(elected, certificate().credit));
     asked.length = 0;
     await puller.pull();
     assert.ok(asked.includes(`http://shard1-0/api/v1/state/${toHex(handoverCertificateKey(2))}`));

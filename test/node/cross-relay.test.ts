@@ -244,7 +244,7 @@ describe('the cross-zone relay', () => {
       });
       state.set(epoch1.key, epoch1.value);
       const shard1 = [keyOf(1, 1), keyOf(1, 2), keyOf(1, 3), keyOf(1, 4)];
-      state.set(shardCommitteeKey(1, 1), encodeShardCommittee(shard1));
+      state.set(shardCommitteeKey(1, 1), encodeShardCommittee(shard1, [5_000, 5_000, 5_000, 5_000]));
       const seen = new Set<string>();
       for (let round = 0; round < 8; round++) {
         posts.length = 0;
@@ -279,6 +279,30 @@ describe('the cross-zone relay', () => {
       relay['tick']();
       assert.equal(posts.length, 0);
     })();
+  });
+
+  it('draws another shard’s masters by the credit its recorded committee was elected with', () => {
+    const { relay, state } = relayWith([]);
+    const keyOf = (i: number) => fromHex(member(1, i).publicKey);
+    // Genesis's committee was scored by no election: over many cycles, each member leads some.
+    const leaders = new Set(Array.from({ length: 40 }, (_, c) => toHex(relay.mastersOf(c, 1)[0]!)));
+    assert.equal(leaders.size, 4);
+    // Epoch 1 recorded with its credit: members 0 and 1 hold it 9 to 1, members 2 and 3 have none.
+    const shard1 = [0, 1, 2, 3].map(keyOf);
+    state.set(shardCommitteeKey(1, 1), encodeShardCommittee(shard1, [9_000, 1_000, 0, 0]));
+    const first = new Map<string, number>();
+    for (let cycle = 0; cycle < 400; cycle++) {
+      const order = relay.mastersOf(cycle, 1).map(toHex);
+      assert.equal(order.length, 4, 'every member stays in the order');
+      assert.deepEqual(
+        new Set(order.slice(2)),
+        new Set([toHex(shard1[2]!), toHex(shard1[3]!)]),
+        'members without credit come last',
+      );
+      first.set(order[0]!, (first.get(order[0]!) ?? 0) + 1);
+    }
+    const leads = first.get(toHex(shard1[0]!)) ?? 0;
+    assert.ok(leads > 320 && leads < 395, `the member with 90 % of the credit led ${leads} of 400 cycles`);
   });
 
   it('votes on the trades its shard holds locked once it joins the committee, not before', async () => {

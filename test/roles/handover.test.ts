@@ -83,8 +83,11 @@ function tx(payload: Uint8Array, type = ROLES_HANDOVER) {
   return decodeSignedTransaction(encodeTransaction(signed), ed25519Scheme);
 }
 
-const vote = (voter: number, members = next, epoch = 1, signer = voter) =>
-  tx(signHandoverVote(keys[signer]!.seed, CHAIN, 2, voter, epoch, members));
+/** The credit an election could give the members of a list: the vote signs it with the list. */
+const creditOf = (members: readonly Uint8Array[]) => members.map((_, i) => 4_000 + 1_000 * i);
+
+const vote = (voter: number, members = next, epoch = 1, signer = voter, credit = creditOf(members)) =>
+  tx(signHandoverVote(keys[signer]!.seed, CHAIN, 2, voter, epoch, members, credit));
 
 function committeeOf(state: ChainState): Committee {
   return readCommittee({ get: (key) => state.view().getState(key) })!;
@@ -159,17 +162,28 @@ describe('committee handover on the chain', () => {
     const state = chain();
     const dup = [keys[0]!.publicKey, keys[0]!.publicKey, keys[1]!.publicKey, keys[2]!.publicKey];
     const notAKey = [...next.slice(0, 3), new Uint8Array(32).fill(0xff)];
+    const credit = creditOf(next);
     const forged = encodeHandoverVote({
       nextEpoch: 1,
       members: next,
+      credit,
       voter: 1,
-      signature: ed25519Sign(keys[0]!.seed, handoverSigningBytes(CHAIN, 2, 1, next)),
+      signature: ed25519Sign(keys[0]!.seed, handoverSigningBytes(CHAIN, 2, 1, next, credit)),
     });
     const otherChain = encodeHandoverVote({
       nextEpoch: 1,
       members: next,
+      credit,
       voter: 1,
-      signature: ed25519Sign(keys[1]!.seed, handoverSigningBytes('another-chain', 2, 1, next)),
+      signature: ed25519Sign(keys[1]!.seed, handoverSigningBytes('another-chain', 2, 1, next, credit)),
+    });
+    // Signed over one credit, sent with another: the figures are part of what the member signed.
+    const otherCredit = encodeHandoverVote({
+      nextEpoch: 1,
+      members: next,
+      credit: [10_000, 10_000, 10_000, 10_000],
+      voter: 1,
+      signature: ed25519Sign(keys[1]!.seed, handoverSigningBytes(CHAIN, 2, 1, next, credit)),
     });
     const block = state.execute(
       [
@@ -177,9 +191,12 @@ describe('committee handover on the chain', () => {
         vote(4, next, 1, 4),
         tx(forged),
         tx(otherChain),
+        tx(otherCredit),
         vote(0, dup),
         vote(0, notAKey),
         vote(0, []),
+        vote(0, next, 1, 0, [5_000, 5_000, 5_000]),
+        vote(0, next, 1, 0, [5_000, 5_000, 5_000, 10_001]),
         tx(enc('not a vote')),
       ],
       { timestampMs: 10 },
@@ -194,10 +211,13 @@ describe('committee handover on the chain', () => {
         'BAD_HANDOVER',
         'BAD_HANDOVER',
         'BAD_HANDOVER',
-        block.receipts[7]!.code,
+        'BAD_HANDOVER',
+        'BAD_HANDOVER',
+        'BAD_HANDOVER',
+        block.receipts[10]!.code,
       ],
     );
-    assert.notEqual(block.receipts[7]!.code, '');
+    assert.notEqual(block.receipts[10]!.code, '');
     assert.equal(committeeOf(state).epoch, 0);
   });
 
@@ -220,7 +240,7 @@ describe('committee handover on the chain', () => {
     // Node 3 is elected again in epoch 2: its suspension comes back with it.
     const back = [keys[3]!, keys[1]!, keys[0]!, keys[2]!].map((k) => k.publicKey);
     const epoch1Vote = (voter: number, signer: number) =>
-      tx(signHandoverVote(keys[signer]!.seed, CHAIN, 2, voter, 2, back));
+      tx(signHandoverVote(keys[signer]!.seed, CHAIN, 2, voter, 2, back, creditOf(back)));
     state.execute([epoch1Vote(0, 1), epoch1Vote(1, 0), epoch1Vote(2, 2)], { timestampMs: 20 });
     view = state.view();
     assert.equal(committeeOf(state).epoch, 2);

@@ -30,7 +30,7 @@ import {
   DkgPhase,
   readDealing,
 } from '../../roles/dkg-records.js';
-import { electNext, type HandoverElection } from '../../roles/election.js';
+import { electedCredit, electNext, type HandoverElection } from '../../roles/election.js';
 import { EquivocationReporter } from '../../roles/equivocation-reporter.js';
 import { keySuspensionKey, rolesApplication } from '../../roles/evidence-application.js';
 import {
@@ -42,6 +42,7 @@ import {
   signHandoverVote,
 } from '../../roles/handover.js';
 import { handoverApplication } from '../../roles/handover-application.js';
+import { CREDIT_SCALE } from '../../sharding/credit.js';
 import {
   type EpochCoreRequest,
   type EpochMessage,
@@ -582,7 +583,10 @@ class ChurnSimulation {
     if (vote !== undefined && this.loop.now - vote.sentAtMs < VOTE_RESEND_MS) return;
     if (vote === undefined) {
       const members = election.election.verification.map((id) => this.keys[id]!);
-      vote = { bytes: this.voteTransaction(node, index, epoch + 1, members), sentAtMs: this.loop.now };
+      vote = {
+        bytes: this.voteTransaction(node, index, epoch + 1, members, electedCredit(election)),
+        sentAtMs: this.loop.now,
+      };
       this.votes.set(key, vote);
       this.byzantineVote(committee, epoch, election);
     }
@@ -593,7 +597,10 @@ class ChurnSimulation {
     );
   }
 
-  /** Each Byzantine member of the epoch votes, through an honest member, to keep itself and drop an honest one. */
+  /**
+   * Each Byzantine member of the epoch votes, through an honest member, to keep itself and drop an
+   * honest one, with the highest credit for every member it lists (to lead the masters' draw).
+   */
   private byzantineVote(committee: Committee, epoch: number, election: HandoverElection): void {
     const members = committee.members.map((m) => this.addressOfKey.get(toHex(m.publicKey))!);
     for (const faulty of this.faultyNodes) {
@@ -609,6 +616,7 @@ class ChurnSimulation {
         index,
         epoch + 1,
         list.map((id) => this.keys[id]!),
+        list.map(() => CREDIT_SCALE),
       );
       this.votes.set(`${faulty}/${epoch + 1}`, { bytes, sentAtMs: this.loop.now });
       this.byzantineVotes++;
@@ -685,11 +693,12 @@ class ChurnSimulation {
     voter: number,
     nextEpoch: number,
     members: readonly Uint8Array[],
+    credit: readonly number[],
   ): Uint8Array {
     return this.signedTransaction(
       node,
       ROLES_HANDOVER,
-      signHandoverVote(this.seeds[node]!, CHAIN_ID, 0, voter, nextEpoch, members),
+      signHandoverVote(this.seeds[node]!, CHAIN_ID, 0, voter, nextEpoch, members, credit),
     );
   }
 
