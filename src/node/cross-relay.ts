@@ -411,7 +411,8 @@ export class CrossZoneRelay {
     pending.lastSentMs = this.init.now();
   }
 
-  private tick(): void {
+  /** What the timer runs every RELAY_TICK_MS: resends, and beacons looked up (a simulator calls it on virtual time). */
+  tick(): void {
     const now = this.init.now();
     this.lookUpBeacons(now);
     for (const pending of this.pending.values()) {

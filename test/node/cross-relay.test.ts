@@ -249,7 +249,7 @@ describe('the cross-zone relay', () => {
       for (let round = 0; round < 8; round++) {
         posts.length = 0;
         advance(2000);
-        relay['tick']();
+        relay.tick();
         const shares = posts.map((p) => decodeVoteShare(fromHex(p.body.share)));
         assert.ok(shares.length > 0);
         for (const share of shares) assert.deepEqual([share.statement.epoch, share.signer], [1, 2]);
@@ -276,7 +276,7 @@ describe('the cross-zone relay', () => {
       state.set(epoch2.key, epoch2.value);
       posts.length = 0;
       advance(2000);
-      relay['tick']();
+      relay.tick();
       assert.equal(posts.length, 0);
     })();
   });

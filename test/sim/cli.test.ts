@@ -186,8 +186,42 @@ describe('sim command', () => {
       failing.stderr,
       /replay: npx gridshard sim --churn --nodes 4 --standby 1 --faulty 1 --byzantine all --cycles 2 --keys dkg --transactions 20 --liveness-bound-ms 1 --seeds 1 --seed-start 7/,
     );
-    const both = gridshard('sim', '--churn', '--sharded', '--seeds', '1');
-    assert.equal(both.status, 2);
-    assert.match(both.stderr, /--churn hands over one committee/);
+  });
+
+  it('hands every zone shard over with --sharded --churn, with the sharded fields and the churn ones', () => {
+    const run = gridshard(
+      'sim',
+      '--sharded',
+      '--churn',
+      '--shards',
+      '2',
+      '--cycles',
+      '1',
+      '--seeds',
+      '1',
+      '--seed-start',
+      '5',
+      '--transactions',
+      '8',
+      '--json',
+    );
+    assert.equal(run.status, 0, run.stderr);
+    const report = JSON.parse(run.stdout);
+    assert.equal(report.reconfigurations, 2);
+    for (const field of [
+      'replacedVerifiers',
+      'suspendedNodes',
+      'epochSafetyViolations',
+      'atomicityViolations',
+      'conservationViolations',
+      'finalityViolations',
+      'committeeRecordViolations',
+    ])
+      assert.equal(typeof report[field], 'number', field);
+    assert.equal(report.crossShardCommitted + report.crossShardAborted, 8);
+    assert.deepEqual(report.failingSeeds, []);
+    const refused = gridshard('sim', '--sharded', '--churn', '--adversary', 'async', '--seeds', '1');
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /--adversary, --byzantine-master and --cross-ratio are not offered/);
   });
 });

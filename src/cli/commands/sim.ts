@@ -9,6 +9,12 @@ import { SimError } from '../../sim/errors.js';
 import { runShardedCampaign, shardedReplayCommand } from '../../sim/sharded/campaign.js';
 import { shardedRunOk } from '../../sim/sharded/run.js';
 import type { ShardedOptions } from '../../sim/sharded/types.js';
+import {
+  runShardedChurnCampaign,
+  shardedChurnReplayCommand,
+  shardedChurnRunOk,
+} from '../../sim/sharded-churn/campaign.js';
+import type { ShardedChurnOptions } from '../../sim/sharded-churn/types.js';
 import { parseStrategy } from '../../sim/strategies.js';
 import { runTwinsExhaustive } from '../../sim/twins-campaign.js';
 import { WORKLOADS, type WorkloadName } from '../../sim/workload.js';
@@ -209,8 +215,8 @@ function finish(
   return report.failingSeeds.length > 0 ? EXIT_CHECK_FAILED : EXIT_OK;
 }
 
-function keySource(value: string | undefined): 'dkg' | 'dealer' {
-  if (value === undefined || value === 'dkg' || value === 'dealer') return value ?? 'dkg';
+function keySource(value: string | undefined, fallback: 'dkg' | 'dealer' = 'dkg'): 'dkg' | 'dealer' {
+  if (value === undefined || value === 'dkg' || value === 'dealer') return value ?? fallback;
   throw new SimError('BAD_OPTIONS', `--keys must be dkg or dealer, got "${value}"`, { value });
 }
 
@@ -257,6 +263,65 @@ function churn(flags: SimFlags, boundGiven: boolean): number {
       `${report.reconfigurations} reconfigurations, ${report.replacedVerifiers} replaced verifiers; ` +
       `${report.epochSafetyViolations} epoch safety violations, ${report.blockDivergences} block divergences, ` +
       `${report.livenessFailures} liveness failures`,
+  );
+}
+
+/**
+ * `--sharded --churn`: K zone shards whose committees hand over every cycle and a root committee,
+ * whole validators on every chain, cross-zone trades through the node's relay, each chain under
+ * the fault plan or the asynchronous scheduler with Byzantine members, replayed old-epoch messages
+ * and forged committee certificates.
+ */
+async function shardedChurn(flags: SimFlags, command: Command): Promise<number> {
+  if (flags.protocol !== 'dag') throw new SimError('BAD_OPTIONS', '--sharded runs the DAG protocol', {});
+  if (
+    flags.adversary !== undefined ||
+    flags.byzantineMaster ||
+    command.getOptionValueSource('crossRatio') === 'cli'
+  )
+    throw new SimError(
+      'BAD_OPTIONS',
+      "--sharded --churn draws each chain's scheduler per seed and sends every trade across two zones; --adversary, --byzantine-master and --cross-ratio are not offered",
+      {},
+    );
+  const nodesPerShard = integer(flags.nodesPerShard ?? '4', '--nodes-per-shard', 1, 16);
+  const given = (name: string) => command.getOptionValueSource(name) === 'cli';
+  const run: Omit<ShardedChurnOptions, 'seed'> = {
+    shards: integer(flags.shards ?? '4', '--shards', 2, 8),
+    nodesPerShard,
+    standby: integer(flags.standby ?? '1', '--standby', 0, 8),
+    faultyPerShard: integer(
+      flags.faultyPerShard ?? '1',
+      '--faulty-per-shard',
+      0,
+      Math.floor((nodesPerShard - 1) / 3),
+    ),
+    byzantine: parseStrategy(flags.byzantine),
+    cycles: integer(flags.cycles ?? '3', '--cycles', 1, 20),
+    // The dealer unless asked: a key generation per handover per shard makes each run much longer.
+    keys: keySource(given('keys') ? flags.keys : undefined, 'dealer'),
+    trades: integer(given('transactions') ? flags.transactions : '24', '--transactions', 0, 10_000),
+    ...(given('livenessBoundMs')
+      ? { livenessBoundMs: integer(flags.livenessBoundMs, '--liveness-bound-ms', 1, 10_000_000) }
+      : {}),
+    ...(flags.calm ? { calm: true } : {}),
+  };
+  const report = await runShardedChurnCampaign(
+    {
+      ...run,
+      ...seedRange(flags),
+      onRun: printFailure(shardedChurnRunOk, (seed) => shardedChurnReplayCommand(run, seed)),
+    },
+    () => performance.now(),
+  );
+  return finish(
+    flags,
+    report,
+    `${report.runs} sharded churn runs (${report.shards} shards × ${report.nodesPerShard} + ${report.standby} standby, ${report.faultyPerShard} faulty each, ${report.cycles} cycles): ` +
+      `${report.reconfigurations} reconfigurations, ${report.replacedVerifiers} replaced verifiers, ${report.suspendedNodes} suspended; ` +
+      `${report.epochSafetyViolations} epoch safety, ${report.agreementViolations} agreement, ${report.committeeRecordViolations} committee record, ` +
+      `${report.atomicityViolations} atomicity, ${report.conservationViolations} conservation, ${report.finalityViolations} finality violations, ` +
+      `${report.livenessFailures} liveness failures; ${report.crossShardCommitted} cross-zone trades committed, ${report.crossShardAborted} aborted`,
   );
 }
 
@@ -314,25 +379,20 @@ export function register(program: Command): void {
     .option('--cross-ratio <r>', 'with --sharded: share of trades spanning zones', '0.2')
     .option(
       '--churn',
-      'a committee handed over every cycle to the one its credit elects, standby nodes following',
+      'a committee handed over every cycle to the one its credit elects, standby nodes following (with --sharded: every zone shard’s)',
     )
-    .option('--standby <k>', 'with --churn: standby nodes outside the genesis committee', '1')
-    .option('--cycles <c>', 'with --churn: handovers per run', '3')
+    .option('--standby <k>', 'with --churn: standby nodes outside the genesis committee (per shard)', '1')
+    .option('--cycles <c>', 'with --churn: handovers per run (per shard)', '3')
     .option(
       '--keys <source>',
-      "with --churn: each new committee's coin keys from a key generation on the chain (dkg) or a seeded dealer (dealer)",
+      "with --churn: each new committee's coin keys from a key generation on the chain (dkg) or a seeded dealer (dealer; the default with --sharded)",
       'dkg',
     )
     .option('--json', 'print one JSON object')
     .action(
       action(async (flags: SimFlags, command: Command) => {
         if (flags.twinsExhaustive) return twinsExhaustive(flags);
-        if (flags.sharded && flags.churn)
-          throw new SimError(
-            'BAD_OPTIONS',
-            '--churn hands over one committee; the sharded simulator does not hand over yet',
-            {},
-          );
+        if (flags.sharded && flags.churn) return shardedChurn(flags, command);
         if (flags.sharded) return sharded(flags);
         if (flags.churn) return churn(flags, command.getOptionValueSource('livenessBoundMs') === 'cli');
         const campaign = campaignOptionsFrom(flags);

@@ -70,6 +70,11 @@ const MAX_REPLAY_SAMPLES = 256;
 /** A member still in an epoch the chain left this long ago gives it up and follows the blocks. */
 const RESYNC_AFTER_MS = 2000;
 
+/** The consensus seeds of a chain's nodes (members of its genesis committee first, then standby nodes). */
+export function epochChainSeeds(label: string, genesisSeed: Uint8Array, count: number): Uint8Array[] {
+  return Array.from({ length: count }, (_, i) => sha256(encoder.encode(`${label}/node/${i}`), genesisSeed));
+}
+
 export type ChurnInput =
   | EpochValidatorInput<unknown>
   | { readonly kind: 'transactions'; readonly transactions: readonly Uint8Array[] }
@@ -177,9 +182,7 @@ export class EpochChain {
     this.total = init.nodes + init.standby;
     this.offset = init.offset;
     const rng = init.rng;
-    this.seeds = Array.from({ length: this.total }, (_, i) =>
-      sha256(encoder.encode(`${init.label}/node/${i}`), init.genesisSeed),
-    );
+    this.seeds = epochChainSeeds(init.label, init.genesisSeed, this.total);
     this.keys = this.seeds.map((seed) => ed25519KeyPairFromSeed(seed).publicKey);
     this.keys.forEach((key, i) => {
       this.addressOfKey.set(toHex(key), i);
