@@ -59,6 +59,7 @@ export class CommitteePuller {
       shardId: init.genesis.shardId,
       state: () => this.state,
       submit: init.submit,
+      now: init.now,
     });
     this.source = init.genesis.sharding.shards.map(() => 0);
   }

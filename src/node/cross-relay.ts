@@ -226,6 +226,7 @@ export class CrossZoneRelay {
       shardId: init.genesis.shardId,
       state: () => this.state,
       submit: init.submit,
+      now: init.now,
     });
   }
 

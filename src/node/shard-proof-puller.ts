@@ -48,6 +48,7 @@ export class ShardProofPuller {
       shardId: init.genesis.shardId,
       state: () => this.state,
       submit: init.submit,
+      now: init.now,
     });
   }
 

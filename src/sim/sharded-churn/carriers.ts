@@ -147,6 +147,7 @@ export class Carriers {
         chainId: this.chainId,
         shardId,
         state: () => agreedState(chain),
+        now: this.now,
         submit: (bytes) => {
           const to = chain.liveHonestMembers();
           if (to.length > 0) chain.feed(this.rng.pick(to), [bytes]);
