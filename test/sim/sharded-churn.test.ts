@@ -56,6 +56,7 @@ describe('the sharded system under churn (whole validators on every chain)', () 
     assert.equal(result.reconfigurations, 4, 'two handovers in each of two shards');
     assert.ok(result.crossCommitted > 0 && result.crossCommitted + result.crossAborted === 16);
     assert.ok(result.replayedMessages > 0, 'old epochs were replayed');
+    assert.ok(result.byzantineShares > 0, 'Byzantine members voted both ways, in old and future epochs');
     assert.equal(result.boundaryPausesMs.length, 4);
     // The same seed replays to the same run.
     assert.deepEqual(await run(11), result);

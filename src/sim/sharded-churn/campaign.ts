@@ -25,6 +25,7 @@ export interface ShardedChurnCampaignReport {
   readonly epochSafetyViolations: number;
   readonly committeeRecordViolations: number;
   readonly forgedCertificates: number;
+  readonly byzantineShares: number;
   readonly replayedMessages: number;
   /** Chains (zone shards and roots, over all runs) under the asynchronous scheduler. */
   readonly asyncChains: number;
@@ -88,6 +89,7 @@ export async function runShardedChurnCampaign(
     epochSafetyViolations: 0,
     committeeRecordViolations: 0,
     forgedCertificates: 0,
+    byzantineShares: 0,
     replayedMessages: 0,
     asyncChains: 0,
   };
@@ -110,6 +112,7 @@ export async function runShardedChurnCampaign(
     totals.epochSafetyViolations += result.epochSafetyViolations;
     totals.committeeRecordViolations += result.committeeRecordViolations;
     totals.forgedCertificates += result.forgedCertificates;
+    totals.byzantineShares += result.byzantineShares;
     totals.replayedMessages += result.replayedMessages;
     totals.asyncChains += result.schedulers.filter((s) => s === 'async').length;
     pauses.push(...result.boundaryPausesMs);

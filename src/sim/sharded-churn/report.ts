@@ -17,6 +17,7 @@ export interface ShardedChurnRun {
   readonly planned: readonly PlannedCrossTrade[];
   readonly genesisAccounts: readonly (readonly ClientAccount[])[];
   readonly forgedCertificates: number;
+  readonly byzantineShares: number;
   readonly crossMessagesLost: number;
   readonly virtualMs: number;
 }
@@ -155,6 +156,7 @@ export function shardedChurnReport(run: ShardedChurnRun, done: boolean): Sharded
     crossCommitted: committed,
     crossAborted: aborted,
     forgedCertificates: run.forgedCertificates,
+    byzantineShares: run.byzantineShares,
     replayedMessages: chains.reduce((sum, chain) => sum + chain.replayed, 0),
     crossMessagesLost: run.crossMessagesLost,
     boundaryPausesMs,

@@ -27,6 +27,7 @@ import { encodeTrade, tradeId } from '../../sharding/index.js';
 import { EpochChain, epochChainSeeds } from '../churn/epoch-chain.js';
 import { SimError } from '../errors.js';
 import { CommitteeNetworks } from '../sharded/scope.js';
+import { ByzantineRelay } from './byzantine-relay.js';
 import { agreedState, Carriers } from './carriers.js';
 import { shardedChurnReport } from './report.js';
 import type { ShardedChurnOptions, ShardedChurnResult } from './types.js';
@@ -98,6 +99,8 @@ class ShardedChurnSimulation {
   /** Per zone shard, per node: its relay while it is up (faulty nodes have none: silent masters). */
   private readonly relays: (CrossZoneRelay | null)[][] = [];
   private readonly carriers: Carriers;
+  /** Per zone shard: what its Byzantine validators send in the cross-zone protocol. */
+  private readonly byzantine: ByzantineRelay[] = [];
   private readonly courierRng: Prng;
   private readonly lossRate: number;
   private crossLost = 0;
@@ -167,7 +170,10 @@ class ShardedChurnSimulation {
         schedulerRng: new Prng(options.seed).fork(SCHEDULER_STREAM + k),
         application: zoneApplication,
         genesisState: [directory, clock, ...accountGenesisEntries(this.accounts[k]!)],
-        onAgreedBlock: (block) => this.agreed(block),
+        onAgreedBlock: (block) => {
+          this.agreed(block);
+          this.byzantine[k]?.onBlock(block);
+        },
         onWritten: (node, block) => this.zoneWritten(k, node, block),
       });
       offset += zone.total;
@@ -223,8 +229,17 @@ class ShardedChurnSimulation {
       this.rng.fork(22),
       () => this.loop.now,
     );
+    const byzantineRng = this.rng.fork(23);
+    const adversaryRng = this.rng.fork(24);
     this.zones.forEach((zone, k) => {
       this.relays.push(zone.keys.map((_, node) => (zone.isFaulty(node) ? null : this.relayFor(k, node))));
+      this.byzantine.push(
+        new ByzantineRelay(k, zone, K, zone.total, byzantineRng.fork(k), {
+          post: (shard, node, trade, share) =>
+            this.post(`sim:${shard}:${node}`, { trade: toHex(encodeTrade(trade)), share: toHex(share) }),
+          handIn: (shard, bytes) => this.handIn(shard, bytes, adversaryRng),
+        }),
+      );
     });
   }
 
@@ -416,6 +431,7 @@ class ShardedChurnSimulation {
         planned,
         genesisAccounts: this.accounts,
         forgedCertificates: this.carriers.forged,
+        byzantineShares: this.byzantine.reduce((sum, relay) => sum + relay.sent, 0),
         crossMessagesLost: this.crossLost,
         virtualMs: this.loop.now,
       },

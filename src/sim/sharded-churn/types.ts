@@ -71,6 +71,11 @@ export interface ShardedChurnResult {
   readonly crossAborted: number;
   /** Tampered committee certificates the adversary sent to the chains (each one must be refused). */
   readonly forgedCertificates: number;
+  /**
+   * Vote shares the Byzantine validators sent: both verdicts on every prepare, in every epoch whose
+   * committee held them and under the next one.
+   */
+  readonly byzantineShares: number;
   /** Old-epoch consensus messages the adversary delivered again. */
   readonly replayedMessages: number;
   /** Cross-zone messages (vote shares) lost on the way. */
