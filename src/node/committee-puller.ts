@@ -1,6 +1,7 @@
 import { SHARDS_COMMITTEE } from '../cross-zone/committee-application.js';
 import { directoryFromState } from '../cross-zone/directory.js';
 import { fromHex, sha256, toHex } from '../crypto/hash.js';
+import { OwnTransactions } from '../ledger/own-transactions.js';
 import type { ReadableState } from '../ledger/state-interface.js';
 import { handoverCertificateKey, readHandoverCertificate } from '../roles/handover.js';
 import {
@@ -12,7 +13,6 @@ import {
 } from '../sharding/index.js';
 import type { GenesisFile } from './genesis-file.js';
 import type { ShardingGenesisJson } from './genesis-sharding.js';
-import { OwnTransactions } from './own-transactions.js';
 
 /** How often a validator looks for the next handover of each zone shard. */
 export const COMMITTEE_PULL_INTERVAL_MS = 2000;

@@ -5,6 +5,7 @@ import { CROSS_DECIDE, CROSS_EXPIRE, CROSS_PREPARE } from '../cross-zone/trade-a
 import { ed25519PrivateKeyObject, ed25519Sign } from '../crypto/ed25519.js';
 import { bytesEqual, fromHex, toHex } from '../crypto/hash.js';
 import { ed25519Scheme } from '../crypto/scheme.js';
+import { OwnTransactions } from '../ledger/own-transactions.js';
 import type { ReadableState } from '../ledger/state-interface.js';
 import type { StoredBlock } from '../ledger/store.js';
 import { decodeTransaction } from '../ledger/transaction.js';
@@ -32,7 +33,6 @@ import {
 import type { GenesisFile } from './genesis-file.js';
 import type { ShardingGenesisJson } from './genesis-sharding.js';
 import { fallbackBeacon, type RootBeacon } from './master-beacon.js';
-import { OwnTransactions } from './own-transactions.js';
 
 /** How often the relay looks at what it still has to send. */
 export const RELAY_TICK_MS = 500;

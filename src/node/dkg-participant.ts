@@ -4,10 +4,8 @@ import { join } from 'node:path';
 import { verificationKeyOfShare } from '../consensus/coin/index.js';
 import { ed25519KeyPairFromSeed } from '../crypto/ed25519.js';
 import { bytesEqual, sha256, toHex } from '../crypto/hash.js';
-import { ed25519Scheme } from '../crypto/scheme.js';
-import { readNonce } from '../ledger/nonces.js';
+import { OwnTransactions } from '../ledger/own-transactions.js';
 import type { ReadableState } from '../ledger/state-interface.js';
-import { encodeTransaction, signTransaction } from '../ledger/transaction.js';
 import {
   badDealers,
   complaintPayload,
@@ -67,9 +65,8 @@ export interface DkgResult {
  * coin (docs/ROLES.md).
  */
 export class DkgParticipant {
-  private readonly relay;
+  private readonly own: OwnTransactions;
   private readonly publicKey: Uint8Array;
-  private nextNonce = 0n;
   private readonly sentAt = new Map<string, number>();
   /** Per session: the dealers this member complains against (the share check runs once). */
   private readonly bad = new Map<string, number[]>();
@@ -77,9 +74,14 @@ export class DkgParticipant {
   private latest: DkgResult | null = null;
 
   constructor(private readonly init: DkgParticipantInit) {
-    this.relay = ed25519Scheme.signer(
-      sha256(new TextEncoder().encode('gridshard/dkg-relay/v1'), init.signingSeed),
-    );
+    this.own = new OwnTransactions({
+      seed: sha256(new TextEncoder().encode('gridshard/dkg-relay/v1'), init.signingSeed),
+      chainId: init.chainId,
+      shardId: init.shardId,
+      state: () => init.state(),
+      submit: (bytes) => init.submit(bytes),
+      now: () => init.now(),
+    });
     this.publicKey = ed25519KeyPairFromSeed(init.signingSeed).publicKey;
   }
 
@@ -101,9 +103,7 @@ export class DkgParticipant {
     const idHex = toHex(session.id);
     if (session.phase === DkgPhase.deal) {
       if (readDealing(state, session.id, member) === undefined)
-        this.send(state, `${idHex}/deal`, DKG_DEAL, () =>
-          dealingPayload(key, session, this.entropy(idHex, true)!),
-        );
+        this.send(`${idHex}/deal`, DKG_DEAL, () => dealingPayload(key, session, this.entropy(idHex, true)!));
     } else if (session.phase === DkgPhase.complain) {
       let bad = this.bad.get(idHex);
       if (bad === undefined) {
@@ -112,9 +112,7 @@ export class DkgParticipant {
       }
       for (const dealer of bad) {
         if (hasComplained(state, session.id, dealer, member)) continue;
-        this.send(state, `${idHex}/complain/${dealer}`, DKG_COMPLAIN, () =>
-          complaintPayload(key, session, dealer),
-        );
+        this.send(`${idHex}/complain/${dealer}`, DKG_COMPLAIN, () => complaintPayload(key, session, dealer));
       }
     } else if (session.phase === DkgPhase.justify) {
       if (complaintsAgainst(state, session, member).length === 0) return;
@@ -130,7 +128,7 @@ export class DkgParticipant {
         return;
       }
       justificationPayloads(state, session.id, key, entropy).forEach((payload, i) => {
-        this.send(state, `${idHex}/justify/${i}/${toHex(sha256(payload))}`, DKG_JUSTIFY, () => payload);
+        this.send(`${idHex}/justify/${i}/${toHex(sha256(payload))}`, DKG_JUSTIFY, () => payload);
       });
     } else if (!this.finished.has(idHex)) {
       this.finished.add(idHex);
@@ -161,21 +159,11 @@ export class DkgParticipant {
     }
   }
 
-  private send(state: ReadableState, step: string, type: string, build: () => Uint8Array): void {
+  private send(step: string, type: string, build: () => Uint8Array): void {
     const last = this.sentAt.get(step);
     if (last !== undefined && this.init.now() - last < RESEND_MS) return;
     try {
-      const committed = readNonce(state, this.relay.publicKey);
-      const nonce = this.nextNonce > committed ? this.nextNonce : committed;
-      const tx = signTransaction(this.relay, {
-        chainId: this.init.chainId,
-        shardId: this.init.shardId,
-        type,
-        payload: build(),
-        nonce,
-      });
-      this.init.submit(encodeTransaction(tx));
-      this.nextNonce = nonce + 1n;
+      this.own.submit(type, build());
       this.sentAt.set(step, this.init.now());
     } catch (error) {
       this.sentAt.set(step, this.init.now());

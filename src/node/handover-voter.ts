@@ -1,7 +1,7 @@
 import { bytesEqual, fromHex, sha256, toHex } from '../crypto/hash.js';
 import { ed25519Scheme } from '../crypto/scheme.js';
 import type { BlockHeader } from '../ledger/block.js';
-import { readNonce } from '../ledger/nonces.js';
+import { OwnTransactions } from '../ledger/own-transactions.js';
 import type { ReadableState } from '../ledger/state-interface.js';
 import { encodeTransaction, signTransaction } from '../ledger/transaction.js';
 import { readCommittee, readCommitteeOfEpoch } from '../roles/committee-state.js';
@@ -57,19 +57,23 @@ export interface EpochElection extends HandoverElection {
  * the envelope with a key derived from it, so its nonces never race the node's other transactions.
  */
 export class HandoverVoter {
-  private readonly relay;
+  private readonly own: OwnTransactions;
   private readonly publicKey: Uint8Array;
   private readonly nodeOfKey: Map<string, number>;
   /** Elections already computed, by epoch (the epoch's own is fixed once its due block exists). */
   private readonly elections = new Map<number, EpochElection>();
   private readonly sentAt = new Map<number, number>();
-  private nextNonce = 0n;
   private busy = false;
 
   constructor(private readonly init: HandoverVoterInit) {
-    this.relay = ed25519Scheme.signer(
-      sha256(encoder.encode('gridshard/handover-relay/v1'), init.signingSeed),
-    );
+    this.own = new OwnTransactions({
+      seed: sha256(encoder.encode('gridshard/handover-relay/v1'), init.signingSeed),
+      chainId: init.chainId,
+      shardId: init.shardId,
+      state: () => init.committed().state,
+      submit: (bytes) => init.submit(bytes),
+      now: () => init.now(),
+    });
     this.publicKey = ed25519Scheme.publicKeyFromSeed(init.signingSeed);
     this.nodeOfKey = new Map(init.nodes.map((node) => [node.publicKey, node.index]));
   }
@@ -117,20 +121,7 @@ export class HandoverVoter {
       members,
       electedCredit(election),
     );
-    const committed = readNonce(state, this.relay.publicKey);
-    const nonce = this.nextNonce > committed ? this.nextNonce : committed;
-    this.init.submit(
-      encodeTransaction(
-        signTransaction(this.relay, {
-          chainId: this.init.chainId,
-          shardId: this.init.shardId,
-          type: ROLES_HANDOVER,
-          payload,
-          nonce,
-        }),
-      ),
-    );
-    this.nextNonce = nonce + 1n;
+    this.own.submit(ROLES_HANDOVER, payload);
     this.sentAt.set(nextEpoch, this.init.now());
     this.init.log.info(
       {

@@ -1,8 +1,8 @@
 import { ROOT_SHARD_BLOCK, readShardHead } from '../cross-zone/root-application.js';
 import { fromHex } from '../crypto/hash.js';
+import { OwnTransactions } from '../ledger/own-transactions.js';
 import type { GenesisFile } from './genesis-file.js';
 import type { ShardingGenesisJson } from './genesis-sharding.js';
-import { OwnTransactions } from './own-transactions.js';
 
 /** How often a root validator asks each zone shard for its newest proven block. */
 export const PULL_INTERVAL_MS = 1000;

@@ -1,9 +1,7 @@
 import { type EquivocationProof, encodeEquivocationProof } from '../consensus/dag/index.js';
 import { sha256 } from '../crypto/hash.js';
-import { ed25519Scheme } from '../crypto/scheme.js';
-import { readNonce } from '../ledger/nonces.js';
+import { OwnTransactions } from '../ledger/own-transactions.js';
 import type { ReadableState } from '../ledger/state-interface.js';
-import { encodeTransaction, signTransaction } from '../ledger/transaction.js';
 import { proofSettled, ROLES_EQUIVOCATION } from './evidence-application.js';
 
 /** A proof not yet on the chain this long after it was sent is sent again (it may have been dropped). */
@@ -32,15 +30,19 @@ export interface ReporterInit {
  * race the validator's other transactions.
  */
 export class EquivocationReporter {
-  private readonly signer;
-  private nextNonce = 0n;
+  private readonly own: OwnTransactions;
   /** When a proof against a member (by epoch and index) was last sent. */
   private readonly sentAt = new Map<string, number>();
 
   constructor(private readonly init: ReporterInit) {
-    this.signer = ed25519Scheme.signer(
-      sha256(new TextEncoder().encode('gridshard/equivocation-reporter/v1'), init.signingSeed),
-    );
+    this.own = new OwnTransactions({
+      seed: sha256(new TextEncoder().encode('gridshard/equivocation-reporter/v1'), init.signingSeed),
+      chainId: init.chainId,
+      shardId: init.shardId,
+      state: () => init.state(),
+      submit: (bytes) => init.submit(bytes),
+      now: () => init.now(),
+    });
   }
 
   /** Called after each block: reports what is proven and not yet on the chain. */
@@ -52,18 +54,8 @@ export class EquivocationReporter {
       const accused = `${proof.epoch}/${proof.author}`;
       const last = this.sentAt.get(accused);
       if (last !== undefined && this.init.now() - last < RESEND_MS) continue;
-      const committed = readNonce(state, this.signer.publicKey);
-      const nonce = this.nextNonce > committed ? this.nextNonce : committed;
-      const tx = signTransaction(this.signer, {
-        chainId: this.init.chainId,
-        shardId: this.init.shardId,
-        type: ROLES_EQUIVOCATION,
-        payload: encodeEquivocationProof(proof),
-        nonce,
-      });
       try {
-        this.init.submit(encodeTransaction(tx));
-        this.nextNonce = nonce + 1n;
+        this.own.submit(ROLES_EQUIVOCATION, encodeEquivocationProof(proof));
         this.sentAt.set(accused, this.init.now());
         sent++;
       } catch (error) {

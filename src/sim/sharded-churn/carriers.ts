@@ -5,8 +5,8 @@ import { ed25519PrivateKeyObject, ed25519Sign } from '../../crypto/ed25519.js';
 import { sha256, toHex } from '../../crypto/hash.js';
 import type { Prng } from '../../kit/prng.js';
 import type { ExecutedBlock } from '../../ledger/chain-state.js';
+import { OwnTransactions } from '../../ledger/own-transactions.js';
 import type { ReadableState } from '../../ledger/state-interface.js';
-import { OwnTransactions } from '../../node/own-transactions.js';
 import { readCommittee } from '../../roles/committee-state.js';
 import { readHandoverCertificate } from '../../roles/handover.js';
 import {

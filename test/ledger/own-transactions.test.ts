@@ -3,9 +3,9 @@ import { describe, it } from 'node:test';
 import { sha256, toHex } from '../../src/crypto/hash.js';
 import { ed25519Scheme } from '../../src/crypto/scheme.js';
 import { NONCE_WINDOW, readNonceWindow, useNonce } from '../../src/ledger/nonces.js';
+import { LOST_NONCE_MS, OwnTransactions } from '../../src/ledger/own-transactions.js';
 import type { KeyValueState } from '../../src/ledger/state-interface.js';
 import { decodeTransaction } from '../../src/ledger/transaction.js';
-import { LOST_NONCE_MS, OwnTransactions } from '../../src/node/own-transactions.js';
 
 class MapState implements KeyValueState {
   private readonly map = new Map<string, Uint8Array>();

@@ -1,7 +1,7 @@
 import { ed25519Scheme, type Signer } from '../crypto/scheme.js';
-import { NONCE_WINDOW, readNonceWindow } from '../ledger/nonces.js';
-import type { ReadableState } from '../ledger/state-interface.js';
-import { encodeTransaction, signTransaction } from '../ledger/transaction.js';
+import { NONCE_WINDOW, readNonceWindow } from './nonces.js';
+import type { ReadableState } from './state-interface.js';
+import { encodeTransaction, signTransaction } from './transaction.js';
 
 /**
  * A nonce handed in this long ago that the chain has still not used is taken as lost (dropped from
