@@ -298,7 +298,7 @@ async function shardedChurn(flags: SimFlags, command: Command): Promise<number> 
     ),
     byzantine: parseStrategy(flags.byzantine),
     cycles: integer(flags.cycles ?? '3', '--cycles', 1, 20),
-    // The dealer unless asked: a key generation per handover per shard makes each run much longer.
+    // The dealer unless asked: a key generation per handover per shard makes every run longer.
     keys: keySource(given('keys') ? flags.keys : undefined, 'dealer'),
     trades: integer(given('transactions') ? flags.transactions : '24', '--transactions', 0, 10_000),
     ...(given('livenessBoundMs')
