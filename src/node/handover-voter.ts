@@ -3,7 +3,6 @@ import { ed25519Scheme } from '../crypto/scheme.js';
 import type { BlockHeader } from '../ledger/block.js';
 import { OwnTransactions } from '../ledger/own-transactions.js';
 import type { ReadableState } from '../ledger/state-interface.js';
-import { encodeTransaction, signTransaction } from '../ledger/transaction.js';
 import { readCommittee, readCommitteeOfEpoch } from '../roles/committee-state.js';
 import { electedCredit, electNext, type HandoverElection } from '../roles/election.js';
 import { readKeySuspension } from '../roles/evidence-application.js';
