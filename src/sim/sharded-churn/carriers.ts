@@ -1,5 +1,5 @@
 import { SHARDS_COMMITTEE } from '../../cross-zone/committee-application.js';
-import { readShardCommittee } from '../../cross-zone/directory.js';
+import { shardCommitteeKey } from '../../cross-zone/directory.js';
 import { ROOT_SHARD_BLOCK, readShardHead } from '../../cross-zone/root-application.js';
 import { ed25519PrivateKeyObject, ed25519Sign } from '../../crypto/ed25519.js';
 import { sha256, toHex } from '../../crypto/hash.js';
@@ -109,17 +109,20 @@ export class Carriers {
       if (best !== undefined && best.height > head && this.due(`proof/${shard}/${best.height}`))
         this.submit(this.root, ROOT_SHARD_BLOCK, best.bytes);
     });
-    for (const chain of [...this.zones, this.root]) this.carryCommittees(chain);
+    const zoneStates = this.zones.map(agreedState);
+    for (const chain of [...this.zones, this.root]) this.carryCommittees(chain, zoneStates);
   }
 
-  private carryCommittees(chain: EpochChain): void {
+  /** `zoneStates`: each zone shard's agreed state, read once per carry for every chain. */
+  private carryCommittees(chain: EpochChain, zoneStates: readonly ReadableState[]): void {
     const state = agreedState(chain);
     this.zones.forEach((zone, shard) => {
-      const current = readCommittee(agreedState(zone))?.epoch ?? 0;
+      const zoneState = zoneStates[shard]!;
+      const current = readCommittee(zoneState)?.epoch ?? 0;
       let recorded = 0;
-      while (readShardCommittee(state, shard, recorded + 1) !== null) recorded++;
+      while (state.get(shardCommitteeKey(shard, recorded + 1)) !== undefined) recorded++;
       if (recorded >= current) return;
-      const certificate = readHandoverCertificate(agreedState(zone), recorded + 1);
+      const certificate = readHandoverCertificate(zoneState, recorded + 1);
       if (
         certificate === null ||
         !this.due(`committee/${chain.genesisCommittee.shardId}/${shard}/${recorded + 1}`)
