@@ -2,7 +2,7 @@ import { decodeExact, type Reader, Writer } from '../codec/index.js';
 import type { Committee } from '../consensus/interface.js';
 import { sha256, toHex } from '../crypto/index.js';
 import type { ReadableState } from '../ledger/state-interface.js';
-import { MAX_COMMITTEE_SIZE, type ShardDirectory } from '../sharding/index.js';
+import { MAX_COMMITTEE_SIZE, type ShardDirectory, VOTE_EPOCHS_AFTER_HANDOVER } from '../sharding/index.js';
 
 /** Where every chain of a sharded system keeps the committees of all its zone shards (genesis). */
 export const DIRECTORY_STATE_KEY = new TextEncoder().encode('shards/directory');
@@ -49,8 +49,9 @@ const cache = new Map<string, ShardDirectory>();
 
 /**
  * The shard committees this chain knows: genesis's for epoch 0, and each later one its chain
- * recorded from a proven handover (`shards.committee`, committee-application.ts). Null on a chain
- * that is not sharded.
+ * recorded from a proven handover (`shards.committee`, committee-application.ts). A committee is
+ * retired for cross-zone votes once this chain has recorded the one `VOTE_EPOCHS_AFTER_HANDOVER`
+ * epochs after it: one lookup, and records only grow. Null on a chain that is not sharded.
  */
 export function directoryFromState(state: ReadableState): ShardDirectory | null {
   const bytes = state.get(DIRECTORY_STATE_KEY);
@@ -66,7 +67,13 @@ export function directoryFromState(state: ReadableState): ShardDirectory | null 
   return {
     committee: (shard, epoch) =>
       epoch === 0 ? atGenesis.committee(shard, 0) : (readShardCommittee(state, shard, epoch) ?? undefined),
+    retired: (shard, epoch) => voteEpochRetired(state, shard, epoch),
   };
+}
+
+/** Whether this chain has recorded `shard`'s committee far enough past `epoch` to retire its votes. */
+export function voteEpochRetired(state: ReadableState, shard: number, epoch: number): boolean {
+  return state.get(shardCommitteeKey(shard, epoch + VOTE_EPOCHS_AFTER_HANDOVER)) !== undefined;
 }
 
 /**

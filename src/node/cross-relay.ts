@@ -1,5 +1,5 @@
 import type { Committee } from '../consensus/interface.js';
-import { directoryFromState, readShardCredit } from '../cross-zone/directory.js';
+import { directoryFromState, readShardCredit, voteEpochRetired } from '../cross-zone/directory.js';
 import { readTradeRecord } from '../cross-zone/state-book.js';
 import { CROSS_DECIDE, CROSS_EXPIRE, CROSS_PREPARE } from '../cross-zone/trade-application.js';
 import { ed25519PrivateKeyObject, ed25519Sign } from '../crypto/ed25519.js';
@@ -217,6 +217,7 @@ export class CrossZoneRelay {
     this.directory = {
       committee: (shard, epoch) =>
         directoryFromState(this.state)?.committee(shard, epoch) ?? this.ownCommittee(shard, epoch),
+      retired: (shard, epoch) => voteEpochRetired(this.state, shard, epoch),
     };
     this.desk = new MasterDesk(this.directory);
     this.key = ed25519PrivateKeyObject(init.signingSeed);

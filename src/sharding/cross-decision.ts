@@ -26,7 +26,22 @@ export interface ShardDirectory {
    * so its signatures are not checked; any other statement, of its shard or not, is.
    */
   readonly ownVote?: (statement: VoteStatement) => boolean;
+  /**
+   * True when votes of `shard`'s committee of `epoch` no longer count here: the checker has seen
+   * that shard hand over `VOTE_EPOCHS_AFTER_HANDOVER` more times since (absent: never retired).
+   */
+  readonly retired?: (shard: number, epoch: number) => boolean;
 }
+
+/**
+ * How many handovers after its own a committee's cross-zone votes still count. Members who left a
+ * committee are watched by nobody, and their keys may leak; without a bound, a quorum of an old
+ * committee's keys could certify a vote for a trade still open today and commit one side of it
+ * alone. One epoch of grace covers validators and masters that have not yet seen the latest
+ * handover; honest validators sign every resent vote afresh with their current committee, so a
+ * trade still waiting after that gets votes that count.
+ */
+export const VOTE_EPOCHS_AFTER_HANDOVER = 2;
 
 /**
  * A cross-shard decision is the trade and the certified votes that settle it; it does not state
@@ -52,7 +67,8 @@ const VERSION = 1;
  * Checks every vote (bound to this trade's id, from a shard of the trade, certified by a quorum
  * of that shard's committee) and returns what the votes prove. Throws BAD_DECISION (or BAD_VOTE)
  * for a decision that proves nothing: a vote for another trade or from a shard outside it, a
- * forged or short certificate, or commit votes that leave a shard out.
+ * forged or short certificate, or commit votes that leave a shard out; RETIRED_VOTE for a vote
+ * of a committee the directory has retired.
  */
 export function decisionOutcome(decision: CrossDecision, directory: ShardDirectory): Outcome {
   const { trade, votes } = decision;
@@ -79,6 +95,12 @@ export function decisionOutcome(decision: CrossDecision, directory: ShardDirecto
       throw new ShardingError(
         'BAD_DECISION',
         `no committee is known for shard ${statement.shard} epoch ${statement.epoch}`,
+        { shard: statement.shard, epoch: statement.epoch },
+      );
+    if (directory.retired?.(statement.shard, statement.epoch) === true)
+      throw new ShardingError(
+        'RETIRED_VOTE',
+        `shard ${statement.shard}'s committee of epoch ${statement.epoch} has been succeeded and its votes no longer count`,
         { shard: statement.shard, epoch: statement.epoch },
       );
     if (directory.ownVote?.(statement) !== true) verifyCertifiedVote(vote, committee, directory.sharedChecks);

@@ -15,6 +15,8 @@ export type ShardingErrorCode =
   | 'BAD_VOTE'
   /** A cross-shard decision its votes do not prove, or that contradicts what the shard recorded. */
   | 'BAD_DECISION'
+  /** A cross-shard vote of a committee succeeded too long ago to speak for its shard (long-range keys). */
+  | 'RETIRED_VOTE'
   /** A prepare that debits an account whose key did not sign it. */
   | 'UNAUTHORIZED_DEBIT'
   /** A cross-shard transaction on a chain whose genesis names no shard directory. */

@@ -63,6 +63,7 @@ export {
   encodeDecision,
   type Outcome,
   type ShardDirectory,
+  VOTE_EPOCHS_AFTER_HANDOVER,
 } from './cross-decision.js';
 export {
   type CrossTrade,

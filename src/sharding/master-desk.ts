@@ -45,9 +45,15 @@ export class MasterDesk {
   receive(trade: CrossTrade, share: VoteShare): DeskAnswer | null {
     const id = tradeId(trade);
     const key = toHex(id);
+    let known = this.desks.get(key);
+    // A desk whose certified votes a later handover retired starts again: its decision would be
+    // refused wherever it went, and the shards' resent shares, signed afresh, certify anew.
+    if (known !== undefined && this.holdsRetiredVote(known)) {
+      this.desks.delete(key);
+      known = undefined;
+    }
     // Once decided, a share can change nothing here: it only tells that its signer still waits,
     // and the answer is the decision, which proves itself wherever it goes.
-    const known = this.desks.get(key);
     if (known?.decision) return { decision: known.decision, fresh: false, missing: [] };
     const { statement } = share;
     // Nor can a share of the very statement its shard already certified here: it is not checked.
@@ -58,6 +64,7 @@ export class MasterDesk {
     try {
       if (committee === undefined || legOf(trade, statement.shard) === undefined)
         throw new Error('not in trade');
+      if (this.directory.retired?.(statement.shard, statement.epoch) === true) throw new Error('retired');
       if (toHex(statement.tradeId) !== toHex(id) || statement.chainId !== trade.chainId)
         throw new Error('other trade');
       verifyVoteShare(share, committee, this.directory.sharedChecks);
@@ -75,6 +82,14 @@ export class MasterDesk {
     if (desk.decision === null) this.count(desk, share, committee!.members.length);
     const fresh = desk.decision === null && this.settle(desk);
     return { decision: desk.decision, fresh, missing: this.missing(desk) };
+  }
+
+  private holdsRetiredVote(desk: Desk): boolean {
+    const retired = this.directory.retired;
+    if (retired === undefined) return false;
+    for (const vote of desk.votes.values())
+      if (retired(vote.statement.shard, vote.statement.epoch)) return true;
+    return false;
   }
 
   private missing(desk: Desk): number[] {

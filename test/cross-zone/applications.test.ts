@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Committee } from '../../src/consensus/interface.js';
+import { committeeApplication, SHARDS_COMMITTEE } from '../../src/cross-zone/committee-application.js';
 import {
   CYCLE_STATE_KEY,
   DIRECTORY_STATE_KEY,
@@ -37,8 +38,10 @@ import {
   type CertifiedVote,
   type CrossTrade,
   encodeCommitProof,
+  encodeCommitteeChange,
   encodeDecision,
   encodeTrade,
+  handoverSigningBytes,
   signCommitStatement,
   signVote,
   sortedSignatures,
@@ -127,11 +130,30 @@ function tx(signer: Uint8Array, shardId: number, type: string, payload: Uint8Arr
   return signTransaction(ed25519Scheme.signer(signer), { chainId: CHAIN, shardId, type, payload, nonce: 0n });
 }
 
-function certify(statement: VoteStatement): CertifiedVote {
-  const shares = [0, 1, 2].map((i) =>
-    signVote(statement, i, (m) => ed25519Sign(seeds[statement.shard]![i]!, m)),
-  );
+function certify(statement: VoteStatement, signers = seeds[statement.shard]!): CertifiedVote {
+  const shares = [0, 1, 2].map((i) => signVote(statement, i, (m) => ed25519Sign(signers[i]!, m)));
   return { statement, signatures: sortedSignatures(shares) };
+}
+
+/** Records on `state` that `shard` handed over from `from` to `to` (both lists of seeds) as `nextEpoch`. */
+function recordHandover(
+  state: MapState,
+  shard: number,
+  nextEpoch: number,
+  from: readonly Uint8Array[],
+  to: readonly Uint8Array[],
+): void {
+  const members = to.map((seed) => ed25519KeyPairFromSeed(seed).publicKey);
+  const credit = members.map(() => 5_000);
+  const signed = handoverSigningBytes(CHAIN, shard, nextEpoch, members, credit);
+  const change = encodeCommitteeChange({
+    shardId: shard,
+    nextEpoch,
+    members,
+    credit,
+    votes: [0, 1, 2].map((signer) => ({ signer, signature: ed25519Sign(from[signer]!, signed) })),
+  });
+  committeeApplication.execute(state, tx(seller, 0, SHARDS_COMMITTEE, change), context(0));
 }
 
 function throwsCode(run: () => void, code: string): void {
@@ -189,6 +211,61 @@ describe('the cross-zone trade contract on chain state', () => {
     assert.deepEqual(readAccountRecord(states[1]!, account(seller)), {
       money: 300n,
       energy: 300n,
+      lockedMoney: 0n,
+      lockedEnergy: 0n,
+    });
+  });
+
+  it('refuses votes of a committee two handovers gone, whose leaked keys would commit one side alone', () => {
+    const state = genesisState(0);
+    const t = trade(300n, 200n, 'long range');
+    const id = tradeId(t);
+    crossZoneApplication.execute(state, tx(buyer, 0, CROSS_PREPARE, encodeTrade(t)), context(0));
+    const own = certify({
+      chainId: CHAIN,
+      tradeId: id,
+      shard: 0,
+      epoch: 0,
+      verdict: readTradeRecord(state, toHex(id))!.verdict,
+    });
+    // Shard 1 hands over twice, and shard 0's chain records both. Its genesis members have all
+    // left; their keys, watched by nobody now, leak.
+    const standby = [0, 1].map((i) => sha256(enc(`shard 1 standby ${i}`)));
+    const epoch1 = [seeds[1]![1]!, seeds[1]![2]!, seeds[1]![3]!, standby[0]!];
+    const epoch2 = [epoch1[1]!, epoch1[2]!, epoch1[3]!, standby[1]!];
+    recordHandover(state, 1, 1, seeds[1]!, epoch1);
+    recordHandover(state, 1, 2, epoch1, epoch2);
+    // The seller never prepared. With the leaked keys, a commit vote of shard 1 in epoch 0 is
+    // forged: together with shard 0's genuine commit it would make the buyer pay for energy that
+    // shard 1 never locks nor delivers.
+    const forged = certify({ chainId: CHAIN, tradeId: id, shard: 1, epoch: 0, verdict: { kind: 'commit' } });
+    const before = state.snapshot();
+    throwsCode(
+      () =>
+        crossZoneApplication.execute(
+          state,
+          tx(seller, 0, CROSS_DECIDE, encodeDecision({ trade: t, votes: [own, forged] })),
+          context(0),
+        ),
+      'RETIRED_VOTE',
+    );
+    assert.equal(state.snapshot(), before, 'nothing written');
+    assert.equal(readAccountRecord(state, account(buyer))!.lockedMoney, 300n);
+    assert.equal(readTradeRecord(state, toHex(id))!.status, 'locked');
+    // One handover back still counts: shard 1's validators that have not yet switched to epoch 2
+    // certify its abort in epoch 1, and the buyer's money is released.
+    const expired = certify(
+      { chainId: CHAIN, tradeId: id, shard: 1, epoch: 1, verdict: { kind: 'abort', reason: 'wrong-cycle' } },
+      epoch1,
+    );
+    crossZoneApplication.execute(
+      state,
+      tx(seller, 0, CROSS_DECIDE, encodeDecision({ trade: t, votes: [expired] })),
+      context(0),
+    );
+    assert.deepEqual(readAccountRecord(state, account(buyer)), {
+      money: 1000n,
+      energy: 0n,
       lockedMoney: 0n,
       lockedEnergy: 0n,
     });

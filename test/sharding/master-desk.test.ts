@@ -97,4 +97,35 @@ describe('master desk', () => {
     assert.equal(after?.decision, answer?.decision);
     assert.equal(d.conflictingVotes, 0);
   });
+
+  it('refuses shares of a retired committee, and starts again when a handover retires a vote it certified', () => {
+    // Epochs 0 and 1 share their keys here, which is all the desk needs to tell them apart by.
+    let retiredBelow = 0;
+    const d = new MasterDesk({
+      committee: (shard, epoch) => (epoch <= 1 ? { ...committees[shard]!, epoch } : undefined),
+      retired: (shard, epoch) => shard === 0 && epoch < retiredBelow,
+    });
+    for (const signer of [0, 1, 2]) d.receive(trade, share(commit(0), signer));
+    let answer = null;
+    for (const signer of [0, 1, 2]) answer = d.receive(trade, share(commit(1), signer));
+    assert.equal(answer?.decision?.votes.length, 2);
+    // Shard 0 hands over twice: its epoch-0 vote no longer counts anywhere, so the decided desk
+    // is dropped, shares of epoch 0 are refused, and the shard's fresh shares decide again.
+    retiredBelow = 1;
+    assert.equal(d.receive(trade, share(commit(0), 3)), null);
+    assert.equal(d.refusedShares, 1);
+    assert.equal(d.size, 0);
+    const fresh = (signer: number) => share({ ...commit(0), epoch: 1 }, signer);
+    for (const signer of [0, 1, 2]) answer = d.receive(trade, fresh(signer));
+    assert.equal(answer?.decision, null, 'shard 1 must vote again too');
+    for (const signer of [0, 1, 2]) answer = d.receive(trade, share(commit(1), signer));
+    assert.equal(answer?.fresh, true);
+    assert.deepEqual(
+      answer?.decision?.votes.map((v) => [v.statement.shard, v.statement.epoch]),
+      [
+        [0, 1],
+        [1, 0],
+      ],
+    );
+  });
 });
