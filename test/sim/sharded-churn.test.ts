@@ -1,10 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SHARDS_COMMITTEE, shardCommitteeConflictKey } from '../../src/cross-zone/committee-application.js';
-import { encodeShardCommittee, shardCommitteeKey } from '../../src/cross-zone/directory.js';
+import {
+  directoryFromState,
+  encodeShardCommittee,
+  shardCommitteeKey,
+} from '../../src/cross-zone/directory.js';
+import { StateShardBook } from '../../src/cross-zone/state-book.js';
+import { CROSS_DECIDE, crossZoneApplication } from '../../src/cross-zone/trade-application.js';
 import { bytesEqual } from '../../src/crypto/hash.js';
 import type { Application } from '../../src/ledger/application.js';
-import { decodeCommitteeChange } from '../../src/sharding/index.js';
+import { decodeCommitteeChange, decodeDecision, ShardLedger } from '../../src/sharding/index.js';
 import { shardedChurnReplayCommand, shardedChurnRunOk } from '../../src/sim/sharded-churn/campaign.js';
 import {
   runShardedChurnSimulation,
@@ -49,6 +55,19 @@ const uncheckedCommittees: Application = {
   },
 };
 
+/** The cross-zone contract, but counting the votes of every committee ever recorded, however long gone. */
+const unretiredVotes: Application = {
+  types: crossZoneApplication.types,
+  execute(state, tx, context) {
+    if (tx.type !== CROSS_DECIDE) return crossZoneApplication.execute(state, tx, context);
+    const directory = directoryFromState(state)!;
+    const everyCommittee = { committee: directory.committee };
+    new ShardLedger(context.shardId, context.chainId, 0, new StateShardBook(state), everyCommittee).decide(
+      decodeDecision(tx.payload),
+    );
+  },
+};
+
 describe('the sharded system under churn (whole validators on every chain)', () => {
   it('hands every zone shard over each cycle while cross-zone trades stay atomic and the root final over every shard', async () => {
     const result = await run(11);
@@ -70,6 +89,19 @@ describe('the sharded system under churn (whole validators on every chain)', () 
     assertPassed(honest);
     const planted = await run(seed, { committeeContract: uncheckedCommittees });
     assert.ok(planted.committeeRecordViolations > 0, `seed ${seed}: the forged records went unseen`);
+    assert.equal(shardedChurnRunOk(planted), false);
+  });
+
+  it('refuses aborts certified with the leaked keys of a retired committee; a chain that counted them would split trades', async () => {
+    // Two standby nodes per shard and four handovers: by the later trades a quorum of an old
+    // committee has left (or is faulty), and the adversary holds its keys.
+    const options = { ...base, standby: 2, cycles: 4, trades: 24 };
+    const seed = 580001;
+    const honest = await run(seed, options);
+    assert.ok(honest.leakedKeyDecisions > 0, `seed ${seed}: no leaked quorum to sign with`);
+    assertPassed(honest, options);
+    const planted = await run(seed, { ...options, crossZoneContract: unretiredVotes });
+    assert.ok(planted.atomicityViolations > 0, `seed ${seed}: the forged aborts split no trade`);
     assert.equal(shardedChurnRunOk(planted), false);
   });
 

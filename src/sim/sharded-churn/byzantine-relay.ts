@@ -1,19 +1,27 @@
+import { type Committee, quorumSize } from '../../consensus/interface.js';
 import { CROSS_DECIDE, CROSS_PREPARE } from '../../cross-zone/trade-application.js';
 import { ed25519PrivateKeyObject, ed25519Sign } from '../../crypto/ed25519.js';
-import { toHex } from '../../crypto/hash.js';
+import { sha256, toHex } from '../../crypto/hash.js';
+import { ed25519Scheme, type Signer } from '../../crypto/scheme.js';
 import type { Prng } from '../../kit/prng.js';
 import type { ExecutedBlock } from '../../ledger/chain-state.js';
+import { encodeTransaction, signTransaction } from '../../ledger/transaction.js';
 import {
   type CrossTrade,
+  decodeDecision,
   decodeTrade,
+  encodeDecision,
   encodeVoteShare,
   signVote,
+  sortedSignatures,
   tradeId,
   type VoteVerdict,
 } from '../../sharding/index.js';
 import type { EpochChain } from '../churn/epoch-chain.js';
 
 /** Old decisions the adversary keeps to replay. */
+/** How many of its shard's blocks a forged abort is handed in at, at most. */
+const FORGED_HAND_INS = 8;
 const MAX_DECISIONS = 64;
 const VERDICTS: readonly VoteVerdict[] = [
   { kind: 'commit' },
@@ -34,10 +42,28 @@ export interface ByzantineRelayLinks {
  * and sends them to members of every shard of the trade; and it hands old decisions again to the
  * shards, as they were. None of it may certify a verdict its shard did not record, count a share
  * in an epoch its signer was not in, or decide a trade twice.
+ *
+ * It also holds the keys of every member who has left the shard's committee (nobody watches them
+ * after they go, and the simulation assumes all of them leak), besides its own. Where those keys
+ * make a quorum of an old epoch's committee, it certifies an abort for a prepare its shard
+ * ordered with them and hands that decision to the trade's other shards, at once and again once
+ * its own shard commits the trade: a shard that applied it would release its locks under a trade
+ * the others commit. Only a retired committee's votes are refused (a chain has recorded its
+ * shard's committee two epochs later), so these must be.
  */
 export class ByzantineRelay {
   private readonly decisions: { shard: number; bytes: Uint8Array }[] = [];
+  /** Trade id (hex) → the abort this shard's leaked keys certified for it, and the hand-ins left. */
+  private readonly forgedAborts = new Map<
+    string,
+    { trade: CrossTrade; decision: Uint8Array; left: number }
+  >();
+  /** Who submits the forged decisions (a decision needs no particular sender), and its nonce per shard. */
+  private readonly submitter: Signer;
+  private readonly nonces = new Map<number, bigint>();
   sent = 0;
+  /** Decisions certified with the keys of members who had left the committee, handed to shards. */
+  leakedKeyDecisions = 0;
 
   constructor(
     private readonly shard: number,
@@ -47,7 +73,11 @@ export class ByzantineRelay {
     private readonly nodesPerZone: number,
     private readonly rng: Prng,
     private readonly links: ByzantineRelayLinks,
-  ) {}
+  ) {
+    this.submitter = ed25519Scheme.signer(
+      sha256(new TextEncoder().encode(`gridshard/sim/leaked-keys/${shard}`)),
+    );
+  }
 
   /** The shard agreed on `block`: vote both ways on its prepares, and replay an old decision. */
   onBlock(block: ExecutedBlock): void {
@@ -56,6 +86,7 @@ export class ByzantineRelay {
       if (tx.type === CROSS_DECIDE) {
         if (this.decisions.length >= MAX_DECISIONS) this.decisions.splice(this.rng.int(MAX_DECISIONS), 1);
         this.decisions.push({ shard: this.shard, bytes });
+        this.afterDecision(tx.payload);
       }
       if (tx.type !== CROSS_PREPARE) continue;
       let trade: CrossTrade;
@@ -64,11 +95,20 @@ export class ByzantineRelay {
       } catch {
         continue;
       }
-      if (trade.legs.length > 1) this.voteBothWays(trade);
+      if (trade.legs.length > 1) {
+        this.voteBothWays(trade);
+        this.forgeWithLeakedKeys(trade);
+      }
     }
     if (this.decisions.length > 0 && this.rng.chance(0.2)) {
       const old = this.rng.pick(this.decisions);
       this.links.handIn(this.rng.int(this.shards), old.bytes);
+    }
+    // The other shards take a forged abort only between their commit vote and the real decision,
+    // a window this relay cannot see: it hands the abort in again at each of its shard's blocks.
+    for (const [id, forged] of this.forgedAborts) {
+      this.handToOtherShards(forged.trade, forged.decision);
+      if (--forged.left === 0) this.forgedAborts.delete(id);
     }
   }
 
@@ -100,5 +140,86 @@ export class ByzantineRelay {
           }
         }
     }
+  }
+
+  /**
+   * Certifies an abort of `trade` in this shard with the keys of an old committee whose quorum has
+   * left (or is faulty), if there is one, and hands it to the trade's other shards now.
+   */
+  private forgeWithLeakedKeys(trade: CrossTrade): void {
+    const id = tradeId(trade);
+    const leaked = this.leakedQuorum();
+    if (leaked === null) return;
+    const statement = {
+      chainId: trade.chainId,
+      tradeId: id,
+      shard: this.shard,
+      epoch: leaked.committee.epoch,
+      verdict: { kind: 'abort', reason: 'insufficient-funds' } as const,
+    };
+    const shares = leaked.signers.map(({ index, seed }) =>
+      signVote(statement, index, (m) => ed25519Sign(seed, m)),
+    );
+    const decision = encodeDecision({ trade, votes: [{ statement, signatures: sortedSignatures(shares) }] });
+    this.forgedAborts.set(toHex(id), { trade, decision, left: FORGED_HAND_INS });
+    this.handToOtherShards(trade, decision);
+  }
+
+  private handToOtherShards(trade: CrossTrade, decision: Uint8Array): void {
+    for (const leg of trade.legs) if (leg.shard !== this.shard) this.submit(trade, leg.shard, decision);
+  }
+
+  private submit(trade: CrossTrade, shard: number, decision: Uint8Array): void {
+    const nonce = this.nonces.get(shard) ?? 0n;
+    this.nonces.set(shard, nonce + 1n);
+    const tx = signTransaction(this.submitter, {
+      chainId: trade.chainId,
+      shardId: shard,
+      type: CROSS_DECIDE,
+      payload: decision,
+      nonce,
+    });
+    this.links.handIn(shard, encodeTransaction(tx));
+    this.leakedKeyDecisions++;
+  }
+
+  /** Once this shard applies a trade's decision, the forged abort goes to the other shards a last time. */
+  private afterDecision(payload: Uint8Array): void {
+    let trade: CrossTrade;
+    try {
+      trade = decodeDecision(payload).trade;
+    } catch {
+      return;
+    }
+    const id = toHex(tradeId(trade));
+    const forged = this.forgedAborts.get(id);
+    if (forged === undefined) return;
+    this.forgedAborts.delete(id);
+    this.handToOtherShards(trade, forged.decision);
+  }
+
+  /**
+   * The newest committee of this shard, before the current one, of which a quorum is in the
+   * adversary's hands: members no longer in the current committee, and faulty ones. Null if none.
+   */
+  private leakedQuorum(): { committee: Committee; signers: { index: number; seed: Uint8Array }[] } | null {
+    const newest = Math.max(...this.zone.committeesByEpoch.keys());
+    const current = new Set(this.zone.committeesByEpoch.get(newest)!.members.map((m) => toHex(m.publicKey)));
+    const faulty = new Set(this.zone.faultyNodes.map((node) => toHex(this.zone.keys[node]!)));
+    const nodeOf = new Map(this.zone.keys.map((key, node) => [toHex(key), node]));
+    for (let epoch = newest - 1; epoch >= 0; epoch--) {
+      const committee = this.zone.committeesByEpoch.get(epoch);
+      if (committee === undefined) continue;
+      const signers: { index: number; seed: Uint8Array }[] = [];
+      for (const member of committee.members) {
+        const key = toHex(member.publicKey);
+        const node = nodeOf.get(key);
+        if (node !== undefined && (!current.has(key) || faulty.has(key)))
+          signers.push({ index: member.index, seed: this.zone.seeds[node]! });
+      }
+      if (signers.length >= quorumSize(committee.members.length))
+        return { committee, signers: signers.slice(0, quorumSize(committee.members.length)) };
+    }
+    return null;
   }
 }

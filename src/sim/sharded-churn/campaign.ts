@@ -26,6 +26,7 @@ export interface ShardedChurnCampaignReport {
   readonly committeeRecordViolations: number;
   readonly forgedCertificates: number;
   readonly byzantineShares: number;
+  readonly leakedKeyDecisions: number;
   readonly replayedMessages: number;
   /** Chains (zone shards and roots, over all runs) under the asynchronous scheduler. */
   readonly asyncChains: number;
@@ -90,6 +91,7 @@ export async function runShardedChurnCampaign(
     committeeRecordViolations: 0,
     forgedCertificates: 0,
     byzantineShares: 0,
+    leakedKeyDecisions: 0,
     replayedMessages: 0,
     asyncChains: 0,
   };
@@ -113,6 +115,7 @@ export async function runShardedChurnCampaign(
     totals.committeeRecordViolations += result.committeeRecordViolations;
     totals.forgedCertificates += result.forgedCertificates;
     totals.byzantineShares += result.byzantineShares;
+    totals.leakedKeyDecisions += result.leakedKeyDecisions;
     totals.replayedMessages += result.replayedMessages;
     totals.asyncChains += result.schedulers.filter((s) => s === 'async').length;
     pauses.push(...result.boundaryPausesMs);

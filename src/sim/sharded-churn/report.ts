@@ -18,6 +18,7 @@ export interface ShardedChurnRun {
   readonly genesisAccounts: readonly (readonly ClientAccount[])[];
   readonly forgedCertificates: number;
   readonly byzantineShares: number;
+  readonly leakedKeyDecisions: number;
   readonly crossMessagesLost: number;
   readonly virtualMs: number;
 }
@@ -157,6 +158,7 @@ export function shardedChurnReport(run: ShardedChurnRun, done: boolean): Sharded
     crossAborted: aborted,
     forgedCertificates: run.forgedCertificates,
     byzantineShares: run.byzantineShares,
+    leakedKeyDecisions: run.leakedKeyDecisions,
     replayedMessages: chains.reduce((sum, chain) => sum + chain.replayed, 0),
     crossMessagesLost: run.crossMessagesLost,
     boundaryPausesMs,

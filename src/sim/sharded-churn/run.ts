@@ -139,7 +139,7 @@ class ShardedChurnSimulation {
     const clock: StateEntry = { key: CYCLE_STATE_KEY, value: encodeCycleClock(0, this.cycleMs) };
     const committeeContract = options.committeeContract ?? committeeApplication;
     const zoneApplication = new ApplicationRouter([
-      crossZoneApplication,
+      options.crossZoneContract ?? crossZoneApplication,
       committeeContract,
       rolesApplication,
       dkgApplication,
@@ -432,6 +432,7 @@ class ShardedChurnSimulation {
         genesisAccounts: this.accounts,
         forgedCertificates: this.carriers.forged,
         byzantineShares: this.byzantine.reduce((sum, relay) => sum + relay.sent, 0),
+        leakedKeyDecisions: this.byzantine.reduce((sum, relay) => sum + relay.leakedKeyDecisions, 0),
         crossMessagesLost: this.crossLost,
         virtualMs: this.loop.now,
       },

@@ -32,6 +32,12 @@ export interface ShardedChurnOptions {
    * forged records that follow.
    */
   readonly committeeContract?: Application;
+  /**
+   * Replaces the cross-zone trade contract of every zone shard (`cross.prepare`, `cross.decide`,
+   * `cross.expire`). A test plants one that counts the votes of retired committees, to show the
+   * leaked-keys adversary breaks atomicity where that rule is missing.
+   */
+  readonly crossZoneContract?: Application;
 }
 
 export interface ShardedChurnResult {
@@ -76,6 +82,11 @@ export interface ShardedChurnResult {
    * committee held them and under the next one.
    */
   readonly byzantineShares: number;
+  /**
+   * Aborts certified with the keys of members who had left a zone shard's committee (a quorum of
+   * an old epoch's), handed to the trade's shards: each must be refused.
+   */
+  readonly leakedKeyDecisions: number;
   /** Old-epoch consensus messages the adversary delivered again. */
   readonly replayedMessages: number;
   /** Cross-zone messages (vote shares) lost on the way. */
