@@ -193,6 +193,27 @@ export function randomTwinsScenario(rng: Prng, instances: number): TwinsScenario
   return { phases };
 }
 
+/**
+ * Twins phases over `spanMs` and a little past it: random scenarios one after another, each
+ * followed by 300–1500 ms with every instance connected, so a committee that hands over every
+ * cycle meets split twins in every epoch, at its boundaries too, and still gets to commit between.
+ */
+export function twinsScenarioOver(rng: Prng, instances: number, spanMs: number): TwinsScenario {
+  const everyone = Array.from({ length: instances }, (_, i) => i);
+  const phases: TwinsPhase[] = [];
+  let atMs = 0;
+  while (atMs < spanMs) {
+    for (const phase of randomTwinsScenario(rng, instances).phases) {
+      phases.push(phase);
+      atMs += phase.durationMs;
+    }
+    const connected = rng.range(300, 1500);
+    phases.push({ durationMs: connected, groups: [everyone] });
+    atMs += connected;
+  }
+  return { phases };
+}
+
 /** A scenario as text, for reports and replays. */
 export function describeTwinsScenario(scenario: TwinsScenario): string {
   return scenario.phases

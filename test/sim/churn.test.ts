@@ -88,6 +88,26 @@ describe('committee handovers in the simulator', () => {
     ]);
   });
 
+  it('runs a Byzantine member as twins split by partitions through every cycle: the identity equivocates, is suspended within a cycle and elected out, and one chain holds', () => {
+    for (const seed of [2, 3]) {
+      const result = run(seed, { adversary: 'twins' });
+      assert.equal(result.scheduler, 'twins');
+      assert.deepEqual(result.strategies, [], 'both instances run the honest code');
+      assert.equal(result.reconfigurations, 3);
+      assert.equal(result.committedTx, 60);
+      // Nothing but the split between its two instances made it equivocate.
+      assert.equal(result.suspendedNodes, 1, `seed ${seed}: the twins' equivocation went unproven`);
+      assert.ok(
+        result.suspensionDelaysMs[0]! <= 3000,
+        `seed ${seed}: suspended ${result.suspensionDelaysMs[0]} ms after the proof`,
+      );
+      const [faulty] = result.faultyNodes;
+      for (const committee of result.committees.slice(1))
+        assert.ok(!committee.includes(faulty!), `seed ${seed}: node ${faulty} elected after its suspension`);
+    }
+    assert.match(churnReplayCommand({ ...base, adversary: 'twins' }, 2), / --adversary twins /);
+  });
+
   it('brings a member that was down across boundaries back: it follows the blocks and joins at a boundary', () => {
     // Node 3 is down from before the first handover until the chain is two epochs on.
     for (const scheduler of ['fault-plan', 'async'] as const) {

@@ -220,8 +220,14 @@ describe('sim command', () => {
       assert.equal(typeof report[field], 'number', field);
     assert.equal(report.crossShardCommitted + report.crossShardAborted, 8);
     assert.deepEqual(report.failingSeeds, []);
-    const refused = gridshard('sim', '--sharded', '--churn', '--adversary', 'async', '--seeds', '1');
+    const refused = gridshard('sim', '--sharded', '--churn', '--byzantine-master', '--seeds', '1');
     assert.equal(refused.status, 2);
-    assert.match(refused.stderr, /--adversary, --byzantine-master and --cross-ratio are not offered/);
+    assert.match(refused.stderr, /--byzantine-master and --cross-ratio are not offered/);
+    const colluding = gridshard('sim', '--sharded', '--churn', '--adversary', 'colluding', '--seeds', '1');
+    assert.equal(colluding.status, 2);
+    assert.match(
+      colluding.stderr,
+      /--churn takes --adversary fault-plan .*the colluding brain drives a fixed committee/,
+    );
   });
 });

@@ -115,6 +115,16 @@ describe('the sharded system under churn (whole validators on every chain)', () 
     assert.ok(result.replacedVerifiers >= result.suspendedNodes);
   });
 
+  it('runs twins, the asynchronous scheduler and the fault plan side by side when asked for all: twins equivocate and are suspended, trades stay atomic', async () => {
+    const options = { ...base, adversary: 'all' as const };
+    const result = await run(2, options);
+    assertPassed(result, options);
+    assert.deepEqual(result.schedulers, ['async', 'twins', 'fault-plan']);
+    assert.ok(result.suspendedNodes >= 1, "the twins' equivocation was proven and suspended");
+    assert.ok(result.crossCommitted > 0 && result.crossCommitted + result.crossAborted === 16);
+    assert.match(shardedChurnReplayCommand(options, 2), / --adversary all /);
+  });
+
   it('refuses options it cannot run', async () => {
     await assert.rejects(run(1, { shards: 1 }), /--shards/);
     await assert.rejects(run(1, { faultyPerShard: 2 }), /--faulty-per-shard/);

@@ -4,7 +4,7 @@ import { loadHighs } from '../../grid/highs.js';
 import { parseAdversary } from '../../sim/adversary.js';
 import { type CampaignOptions, replayCommand, runCampaign, runPassed } from '../../sim/campaign.js';
 import { churnReplayCommand, churnRunOk, runChurnCampaign } from '../../sim/churn/campaign.js';
-import type { ChurnOptions } from '../../sim/churn/types.js';
+import type { ChurnAdversary, ChurnOptions } from '../../sim/churn/types.js';
 import { SimError } from '../../sim/errors.js';
 import { runShardedCampaign, shardedReplayCommand } from '../../sim/sharded/campaign.js';
 import { shardedRunOk } from '../../sim/sharded/run.js';
@@ -221,24 +221,36 @@ function keySource(value: string | undefined, fallback: 'dkg' | 'dealer' = 'dkg'
 }
 
 /**
+ * The scheduler draw of `--churn` runs. The colluding brain drives one fixed committee's cores, and
+ * a committee that hands over every cycle has no fixed one to drive, so it is refused here.
+ */
+function churnAdversary(value: string | undefined): { adversary?: ChurnAdversary } {
+  if (value === undefined) return {};
+  if (value === 'crash-loss') return { adversary: 'fault-plan' };
+  if (value === 'fault-plan' || value === 'async' || value === 'twins' || value === 'all')
+    return { adversary: value };
+  throw new SimError(
+    'BAD_OPTIONS',
+    `--churn takes --adversary fault-plan (or crash-loss), async, twins or all, got "${value}"` +
+      (value === 'colluding' ? ': the colluding brain drives a fixed committee' : ''),
+    { value },
+  );
+}
+
+/**
  * `--churn`: one committee that hands over every cycle to the committee its credit elects, with
  * standby nodes following the chain, under the seeded fault plan or the asynchronous scheduler,
  * Byzantine members, replayed old-epoch messages and Byzantine handover votes.
  */
 function churn(flags: SimFlags, boundGiven: boolean): number {
   if (flags.protocol !== 'dag') throw new SimError('BAD_OPTIONS', '--churn runs the DAG protocol', {});
-  if (flags.adversary !== undefined)
-    throw new SimError(
-      'BAD_OPTIONS',
-      '--churn draws its scheduler per seed (the fault plan or the asynchronous one); --adversary is not offered',
-      {},
-    );
   const nodes = integer(flags.nodes, '--nodes', 1, 32);
   const run: Omit<ChurnOptions, 'seed'> = {
     nodes,
     standby: integer(flags.standby ?? '1', '--standby', 0, 16),
     faulty: integer(flags.faulty, '--faulty', 0, Math.floor((nodes - 1) / 3)),
     byzantine: parseStrategy(flags.byzantine),
+    ...churnAdversary(flags.adversary),
     cycles: integer(flags.cycles ?? '3', '--cycles', 1, 100),
     keys: keySource(flags.keys),
     transactions: integer(flags.transactions, '--transactions', 1, 100_000),
@@ -274,14 +286,10 @@ function churn(flags: SimFlags, boundGiven: boolean): number {
  */
 async function shardedChurn(flags: SimFlags, command: Command): Promise<number> {
   if (flags.protocol !== 'dag') throw new SimError('BAD_OPTIONS', '--sharded runs the DAG protocol', {});
-  if (
-    flags.adversary !== undefined ||
-    flags.byzantineMaster ||
-    command.getOptionValueSource('crossRatio') === 'cli'
-  )
+  if (flags.byzantineMaster || command.getOptionValueSource('crossRatio') === 'cli')
     throw new SimError(
       'BAD_OPTIONS',
-      "--sharded --churn draws each chain's scheduler per seed and sends every trade across two zones; --adversary, --byzantine-master and --cross-ratio are not offered",
+      '--sharded --churn sends every trade across two zones through the relays of the zones’ validators; --byzantine-master and --cross-ratio are not offered',
       {},
     );
   const nodesPerShard = integer(flags.nodesPerShard ?? '4', '--nodes-per-shard', 1, 16);
@@ -297,6 +305,7 @@ async function shardedChurn(flags: SimFlags, command: Command): Promise<number> 
       Math.floor((nodesPerShard - 1) / 3),
     ),
     byzantine: parseStrategy(flags.byzantine),
+    ...churnAdversary(flags.adversary),
     cycles: integer(flags.cycles ?? '3', '--cycles', 1, 20),
     // The dealer unless asked: a key generation per handover per shard makes every run longer.
     keys: keySource(given('keys') ? flags.keys : undefined, 'dealer'),
@@ -341,7 +350,7 @@ export function register(program: Command): void {
     )
     .option(
       '--adversary <model>',
-      'colluding, twins, async, crash-loss, or all (rotates by seed); without it, the seeded fault plan',
+      'colluding, twins, async, crash-loss, or all (rotates by seed); without it, the seeded fault plan; with --churn, each chain’s scheduler: fault-plan, async, twins or all',
     )
     .option('--twins-exhaustive', 'run every bounded twins scenario for n = 4 (59) under --seed-start')
     .option('--twins-scenario <index>', 'with --twins-exhaustive: only this scenario (replay)')

@@ -10,6 +10,8 @@ export interface ChurnCampaignReport {
   readonly keys: 'dkg' | 'dealer';
   /** Runs under the asynchronous scheduler (the rest under the seeded fault plan). */
   readonly asyncRuns: number;
+  /** Runs under twins (each Byzantine member as two honest instances split by partitions). */
+  readonly twinsRuns: number;
   readonly reconfigurations: number;
   /** Key-generation sessions run by elected committees (above the handovers: sessions that failed). */
   readonly keySessions: number;
@@ -48,6 +50,7 @@ export function churnReplayCommand(run: Omit<ChurnOptions, 'seed'>, seed: number
   return (
     `npx gridshard sim --churn --nodes ${run.nodes} --standby ${run.standby} --faulty ${run.faulty} ` +
     `--byzantine ${run.byzantine} --cycles ${run.cycles} --keys ${run.keys ?? 'dkg'} --transactions ${run.transactions ?? 200}` +
+    `${run.adversary === undefined ? '' : ` --adversary ${run.adversary}`}` +
     `${run.calm ? ' --calm' : ''}${run.livenessBoundMs === undefined ? '' : ` --liveness-bound-ms ${run.livenessBoundMs}`} --seeds 1 --seed-start ${seed}`
   );
 }
@@ -75,6 +78,7 @@ export function runChurnCampaign(
     byzantineVotes: 0,
     keySessions: 0,
     asyncRuns: 0,
+    twinsRuns: 0,
   };
   let firstCommitRoundMax = 0;
   let suspensionDelayMaxMs = 0;
@@ -92,6 +96,7 @@ export function runChurnCampaign(
     totals.byzantineVotes += result.byzantineVotes;
     totals.keySessions += result.keySessions;
     totals.asyncRuns += result.scheduler === 'async' ? 1 : 0;
+    totals.twinsRuns += result.scheduler === 'twins' ? 1 : 0;
     pauses.push(...result.boundaryPausesMs);
     firstCommitRoundMax = Math.max(firstCommitRoundMax, ...result.firstCommitRounds);
     for (const round of result.firstCommitRounds) rounds[round] = (rounds[round] ?? 0) + 1;

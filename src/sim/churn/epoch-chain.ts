@@ -57,7 +57,9 @@ import { drawFaultPlan, type FaultPlan, faultsEndMs } from '../faults.js';
 import { type Network, PlanNetwork } from '../network.js';
 import { admitAndPropose } from '../proposing.js';
 import { ByzantineCore, type Strategy, strategyFor } from '../strategies.js';
+import { TwinsNetwork, twinsScenarioOver } from '../twins.js';
 import { epochSafetyProblems } from './epoch-checks.js';
+import type { ChurnAdversary, EpochScheduler } from './types.js';
 
 const encoder = new TextEncoder();
 /** A member sends its handover vote again this long after the last copy while the chain lacks it. */
@@ -105,7 +107,9 @@ export interface EpochChainInit {
   readonly rng: Prng;
   /** The stream the scheduler is drawn from (kept apart from the chain's). */
   readonly schedulerRng: Prng;
-  readonly scheduler?: 'fault-plan' | 'async';
+  /** The chain's scheduler; absent, drawn from `schedulerRng` as `adversary` says. */
+  readonly scheduler?: EpochScheduler;
+  readonly adversary?: ChurnAdversary;
   /** No partition, loss or crash (delays stay). */
   readonly calm?: boolean;
   /** Client transactions are handed in over [0, windowMs). */
@@ -137,7 +141,7 @@ export class EpochChain {
   readonly strategies: Strategy[];
   readonly genesisCommittee: Committee;
   readonly plan: FaultPlan;
-  readonly scheduler: 'fault-plan' | 'async';
+  readonly scheduler: EpochScheduler;
   readonly network: Network;
   readonly chains: ChainState[];
   readonly nodes: (EpochValidator<unknown> | null)[];
@@ -177,6 +181,11 @@ export class EpochChain {
   private readonly steps = new Map<string, { bytes: Uint8Array; sentAtMs: number }>();
   /** Per honest node: what its core proves of equivocation goes to the chain (reset on restart). */
   private readonly reporters: (EquivocationReporter | null)[] = [];
+  /** Under twins: the second instance of each Byzantine member, in `faultyNodes` order. */
+  private readonly twins: { node: number; validator: EpochValidator<unknown>; log: Uint8Array[] }[] = [];
+  /** The loop instance of the first twin (the run places every chain's twins after all identities). */
+  private twinBase = -1;
+  private twinsEndMs = 0;
 
   constructor(private readonly init: EpochChainInit) {
     this.total = init.nodes + init.standby;
@@ -189,7 +198,13 @@ export class EpochChain {
     });
     const order = rng.shuffle(Array.from({ length: init.nodes }, (_, i) => i));
     this.faultyNodes = order.slice(0, init.faulty).sort((a, b) => a - b);
-    this.strategies = this.faultyNodes.map((_, j) => strategyFor(init.byzantine, init.seed, j));
+    const schedulerRng = init.schedulerRng;
+    this.scheduler = init.scheduler ?? drawScheduler(init.adversary, schedulerRng, this.faultyNodes.length);
+    // Twins run the honest code on both instances: no strategy is played.
+    this.strategies =
+      this.scheduler === 'twins'
+        ? []
+        : this.faultyNodes.map((_, j) => strategyFor(init.byzantine, init.seed, j));
     this.byzantineRng = rng.fork(3);
     this.voteSigners = this.seeds.map((seed) =>
       ed25519Scheme.signer(sha256(encoder.encode('gridshard/churn/vote'), seed)),
@@ -210,7 +225,7 @@ export class EpochChain {
         }),
       );
     entries.sort((a, b) => Buffer.compare(a.key, b.key));
-    this.chains = this.keys.map(() =>
+    const newChain = () =>
       genesisChain(
         {
           chainId: init.chainId,
@@ -220,18 +235,20 @@ export class EpochChain {
           initialState: entries,
         },
         init.application,
-      ),
-    );
+      );
+    this.chains = this.keys.map(newChain);
     this.durable = this.keys.map(() => ({ log: [] }));
     this.committeesByEpoch.set(0, genesis);
     const honest = this.honestNodes();
     const drawn = drawFaultPlan(rng.fork(2), this.total, honest, false);
-    this.plan = init.calm
-      ? { ...drawn, partition: null, crash: null, dropProbability: 0, txWindowMs: init.windowMs }
-      : { ...drawn, txWindowMs: init.windowMs };
+    // Under twins the partitions of the twins scenario are the chain's faults.
+    this.plan =
+      init.calm || this.scheduler === 'twins'
+        ? { ...drawn, partition: null, crash: null, dropProbability: 0, txWindowMs: init.windowMs }
+        : { ...drawn, txWindowMs: init.windowMs };
     this.nodes = this.keys.map((_, node) => this.startNode(node));
-    const schedulerRng = init.schedulerRng;
-    this.scheduler = init.scheduler ?? (schedulerRng.chance(0.5) ? 'async' : 'fault-plan');
+    if (this.scheduler === 'twins')
+      for (const node of this.faultyNodes) this.twins.push(this.startTwin(node, newChain()));
     this.network =
       this.scheduler === 'async'
         ? new AsyncNetwork(
@@ -242,7 +259,9 @@ export class EpochChain {
             5,
             schedulerRng.range(100, 400),
           )
-        : new PlanNetwork(this.plan, rng.fork(1));
+        : this.scheduler === 'twins'
+          ? this.twinsNetwork(schedulerRng)
+          : new PlanNetwork(this.plan, rng.fork(1));
   }
 
   /** The run's loop, once built around every chain's runners. */
@@ -255,9 +274,85 @@ export class EpochChain {
     return this.loopRef;
   }
 
-  /** When the fault plan's last fault is over (or the asynchronous scheduler lets everything through). */
+  /** When the last fault is over: the fault plan's, the asynchronous scheduler's or the twins' partitions. */
   faultsEndMs(): number {
-    return Math.max(faultsEndMs(this.plan), this.network.releaseAllAtMs);
+    return Math.max(faultsEndMs(this.plan), this.network.releaseAllAtMs, this.twinsEndMs);
+  }
+
+  /**
+   * Twins: a seeded scenario over the chain's instances (nodes by index, then the twins) splits
+   * them from the start to a little past the client window. The loop numbers instances run-wide,
+   * so each envelope's ends are read back to the chain's own numbering first.
+   */
+  private twinsNetwork(rng: Prng): Network {
+    const instances = this.total + this.twins.length;
+    const twins = new TwinsNetwork(
+      twinsScenarioOver(rng.fork(3), instances, this.init.windowMs),
+      rng.fork(4),
+      20,
+    );
+    this.twinsEndMs = twins.endMs;
+    const local = (instance: number): number =>
+      this.twinBase >= 0 && instance >= this.twinBase && instance < this.twinBase + this.twins.length
+        ? this.total + instance - this.twinBase
+        : instance - this.offset;
+    return {
+      releaseAllAtMs: 0,
+      route: (envelope, nowMs) =>
+        twins.route({ ...envelope, from: local(envelope.from), to: local(envelope.to) }, nowMs),
+      release: () => [],
+      drain: () => [],
+    };
+  }
+
+  /** The identity each twin runs (run-wide), in twin order: the loop's `identityOf` for them. */
+  twinIdentities(): number[] {
+    return this.twins.map((twin) => this.offset + twin.node);
+  }
+
+  /** Where the run placed this chain's twins: twin j is loop instance `base + j`. */
+  placeTwins(base: number): void {
+    this.twinBase = base;
+  }
+
+  /** The runners of this chain's twins, in twin order, for the run's loop. */
+  twinRunners(): LoopCore<ChurnInput, EpochValidatorEffect<unknown>>[] {
+    return this.twins.map((twin) => ({
+      // A twin is fed nothing but what the network brings it: no client work, no blocks to follow.
+      handle: (input, nowMs) =>
+        input.kind === 'transactions' || input.kind === 'follow' ? [] : twin.validator.handle(input, nowMs),
+    }));
+  }
+
+  /** The loop's effect hook for twin `j`: it keeps its own log; what it writes is a faulty node's. */
+  twinEffect(j: number, effect: OtherEffect<EpochValidatorEffect<unknown>>): ChurnInput[] | undefined {
+    switch (effect.kind) {
+      case 'persist-signed':
+        this.twins[j]!.log.push(...effect.records);
+        return [{ kind: 'signed-durable', ticket: effect.ticket }];
+      case 'ordered':
+        return undefined;
+      case 'write-block':
+        return [{ kind: 'block-durable', height: effect.block.header.height }];
+    }
+  }
+
+  /** The second instance of Byzantine member `node`: the same keys and the honest code, on a chain of its own. */
+  private startTwin(
+    node: number,
+    chain: ChainState,
+  ): { node: number; validator: EpochValidator<unknown>; log: Uint8Array[] } {
+    const validator = new EpochValidator<unknown>({
+      chain,
+      publicKey: this.keys[node]!,
+      addressOf: (key) => {
+        const local = this.addressOfKey.get(toHex(key));
+        return local === undefined ? undefined : this.offset + local;
+      },
+      committeeOf: readCommittee,
+      createCore: (request) => this.createCore(node, request),
+    });
+    return { node, validator, log: [] };
   }
 
   honestNodes(): number[] {
@@ -273,9 +368,13 @@ export class EpochChain {
     return this.nodes.map((_, node) => this.runnerOf(node));
   }
 
-  /** Feeds `start` to every node. */
+  /** Feeds `start` to every node and twin. */
   start(): void {
     for (let node = 0; node < this.total; node++) this.loop.feed(this.offset + node, { kind: 'start' });
+    if (this.twins.length > 0 && this.twinBase < 0) throw new Error('the run placed no twins for this chain');
+    this.twins.forEach((_, j) => {
+      this.loop.feed(this.twinBase + j, { kind: 'start' });
+    });
   }
 
   /** Hands transactions to node `node` (of this chain) now. */
@@ -434,7 +533,7 @@ export class EpochChain {
       ...(request.signedLog === undefined ? {} : { signedLog: request.signedLog }),
     };
     const j = this.faultyNodes.indexOf(node);
-    if (j < 0) return dagProtocol.create(init) as ConsensusCore<unknown>;
+    if (j < 0 || this.scheduler === 'twins') return dagProtocol.create(init) as ConsensusCore<unknown>;
     return new ByzantineCore(
       this.strategies[j]!,
       this.adapter,
@@ -798,4 +897,18 @@ export class EpochChain {
     }
     return delays;
   }
+}
+
+/**
+ * The chain's scheduler as `adversary` asks. Absent, the fault plan or the asynchronous scheduler,
+ * half each, from the first draw of the stream; `all` keeps that draw and turns half the
+ * fault-plan chains with a Byzantine member into twins with a later one, so every other chain's
+ * draw stays as it was.
+ */
+function drawScheduler(adversary: ChurnAdversary | undefined, rng: Prng, faulty: number): EpochScheduler {
+  if (adversary === 'fault-plan' || adversary === 'async') return adversary;
+  if (adversary === 'twins') return faulty > 0 ? 'twins' : 'fault-plan';
+  const drawn = rng.chance(0.5) ? 'async' : 'fault-plan';
+  if (adversary !== 'all' || drawn === 'async' || faulty === 0) return drawn;
+  return rng.chance(0.5) ? 'twins' : 'fault-plan';
 }

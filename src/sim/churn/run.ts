@@ -88,6 +88,7 @@ class ChurnSimulation {
       rng: this.rng,
       schedulerRng: new Prng(options.seed).fork(SCHEDULER_STREAM),
       ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
+      ...(options.adversary === undefined ? {} : { adversary: options.adversary }),
       ...(options.calm === undefined ? {} : { calm: options.calm }),
       windowMs: options.cycles * this.cycleMs,
       application: new ApplicationRouter([
@@ -108,14 +109,18 @@ class ChurnSimulation {
     );
     this.clientNonces = this.clientSigners.map(() => 0n);
     const chain = this.chain;
-    this.loop = new EffectLoop(chain.runners(), {
+    // Twins, if any, are the instances after the chain's nodes.
+    chain.placeTwins(chain.total);
+    this.loop = new EffectLoop([...chain.runners(), ...chain.twinRunners()], {
       identities: chain.total,
+      identityOf: [...Array.from({ length: chain.total }, (_, id) => id), ...chain.twinIdentities()],
       network: chain.network,
       outgoing: (_, message): unknown => {
         chain.sample(message);
         return message;
       },
-      effect: (node, effect) => chain.effect(node, effect),
+      effect: (node, effect) =>
+        node < chain.total ? chain.effect(node, effect) : chain.twinEffect(node - chain.total, effect),
     });
     chain.attach(this.loop);
   }

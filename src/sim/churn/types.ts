@@ -2,6 +2,22 @@ import type { Committee } from '../../consensus/interface.js';
 import type { ExecutedBlock } from '../../ledger/chain-state.js';
 import type { Strategy } from '../strategies.js';
 
+/**
+ * Who orders a chain's messages: the seeded fault plan (partitions, loss, a crash), the consensus
+ * simulator's asynchronous scheduler, or twins: each Byzantine member runs as two honest
+ * instances with the same keys while seeded partitions split the instances all through the
+ * cycles, so the identity equivocates without any code written to lie.
+ */
+export type EpochScheduler = 'fault-plan' | 'async' | 'twins';
+
+/**
+ * How each chain's scheduler is chosen: one for every chain (`twins` only where the chain has a
+ * Byzantine member, else the fault plan), or `all`: the asynchronous scheduler for half, and of the
+ * rest with a Byzantine member, twins for half. Absent: the fault plan or the asynchronous
+ * scheduler, half each (so a seed replays as it did before twins were offered).
+ */
+export type ChurnAdversary = EpochScheduler | 'all';
+
 export interface ChurnOptions {
   readonly seed: number;
   /** Committee size (every epoch's). */
@@ -26,6 +42,8 @@ export interface ChurnOptions {
    * release time). Default: drawn per seed, half each.
    */
   readonly scheduler?: 'fault-plan' | 'async';
+  /** How the scheduler is drawn when `scheduler` is absent (see `ChurnAdversary`). */
+  readonly adversary?: ChurnAdversary;
   readonly transactions?: number;
   /** No partition, loss or crash (delays stay). */
   readonly calm?: boolean;
@@ -42,7 +60,7 @@ export interface ChurnOptions {
 
 export interface ChurnResult {
   readonly seed: number;
-  readonly scheduler: 'fault-plan' | 'async';
+  readonly scheduler: EpochScheduler;
   readonly nodes: number;
   readonly standby: number;
   readonly faultyNodes: readonly number[];

@@ -30,6 +30,8 @@ export interface ShardedChurnCampaignReport {
   readonly replayedMessages: number;
   /** Chains (zone shards and roots, over all runs) under the asynchronous scheduler. */
   readonly asyncChains: number;
+  /** Chains under twins (each Byzantine member as two honest instances split by partitions). */
+  readonly twinsChains: number;
   readonly boundaryPauseP50Ms: number;
   readonly boundaryPauseMaxMs: number;
   readonly firstCommitRoundMax: number;
@@ -58,6 +60,7 @@ export function shardedChurnReplayCommand(run: Omit<ShardedChurnOptions, 'seed'>
     `npx gridshard sim --sharded --churn --shards ${run.shards} --nodes-per-shard ${run.nodesPerShard} ` +
     `--standby ${run.standby} --faulty-per-shard ${run.faultyPerShard} --byzantine ${run.byzantine} ` +
     `--cycles ${run.cycles} --keys ${run.keys ?? 'dealer'} --transactions ${run.trades ?? 24}` +
+    `${run.adversary === undefined ? '' : ` --adversary ${run.adversary}`}` +
     `${run.calm ? ' --calm' : ''}${run.livenessBoundMs === undefined ? '' : ` --liveness-bound-ms ${run.livenessBoundMs}`}` +
     ` --seeds 1 --seed-start ${seed}`
   );
@@ -94,6 +97,7 @@ export async function runShardedChurnCampaign(
     leakedKeyDecisions: 0,
     replayedMessages: 0,
     asyncChains: 0,
+    twinsChains: 0,
   };
   let firstCommitRoundMax = 0;
   let suspensionDelayMaxMs = 0;
@@ -118,6 +122,7 @@ export async function runShardedChurnCampaign(
     totals.leakedKeyDecisions += result.leakedKeyDecisions;
     totals.replayedMessages += result.replayedMessages;
     totals.asyncChains += result.schedulers.filter((s) => s === 'async').length;
+    totals.twinsChains += result.schedulers.filter((s) => s === 'twins').length;
     pauses.push(...result.boundaryPausesMs);
     firstCommitRoundMax = Math.max(firstCommitRoundMax, ...result.firstCommitRounds);
     suspensionDelayMaxMs = Math.max(suspensionDelayMaxMs, ...result.suspensionDelaysMs);

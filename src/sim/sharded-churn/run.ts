@@ -149,6 +149,7 @@ class ShardedChurnSimulation {
       chainId: CHAIN_ID,
       genesisSeed: this.genesisSeed,
       byzantine: options.byzantine,
+      ...(options.adversary === undefined ? {} : { adversary: options.adversary }),
       cycleMs: this.cycleMs,
       windowMs: this.windowMs,
       ...(options.calm === undefined ? {} : { calm: options.calm }),
@@ -202,17 +203,37 @@ class ShardedChurnSimulation {
       spans,
       this.chains.map((chain) => chain.network),
     );
-    const chainOf = (id: number) => this.chains[networks.committeeOf(id)]!;
+    // Twins, if any, are the instances after every chain's nodes, chain by chain.
+    const identities = offset + this.root.total;
+    const identityOf = Array.from({ length: identities }, (_, id) => id);
+    const twinOwners: { chain: EpochChain; j: number }[] = [];
+    for (const chain of this.chains) {
+      chain.placeTwins(identities + twinOwners.length);
+      chain.twinIdentities().forEach((identity, j) => {
+        identityOf.push(identity);
+        twinOwners.push({ chain, j });
+      });
+    }
+    const chainOf = (id: number) =>
+      id < identities ? this.chains[networks.committeeOf(id)]! : twinOwners[id - identities]!.chain;
     this.loop = new EffectLoop(
-      this.chains.flatMap((chain) => chain.runners()),
+      [
+        ...this.chains.flatMap((chain) => chain.runners()),
+        ...this.chains.flatMap((chain) => chain.twinRunners()),
+      ],
       {
-        identities: offset + this.root.total,
+        identities,
+        identityOf,
         network: networks,
         outgoing: (from, message): unknown => {
           chainOf(from).sample(message);
           return message;
         },
         effect: (id, effect) => {
+          if (id >= identities) {
+            const { chain, j } = twinOwners[id - identities]!;
+            return chain.twinEffect(j, effect);
+          }
           const chain = chainOf(id);
           return chain.effect(id - chain.offset, effect);
         },

@@ -1,4 +1,5 @@
 import type { Application } from '../../ledger/application.js';
+import type { ChurnAdversary, EpochScheduler } from '../churn/types.js';
 import type { Strategy } from '../strategies.js';
 
 export interface ShardedChurnOptions {
@@ -14,6 +15,8 @@ export interface ShardedChurnOptions {
   readonly rootNodes?: number;
   readonly rootFaulty?: number;
   readonly byzantine: Strategy | 'all';
+  /** How each chain's scheduler is drawn (see `ChurnAdversary`; absent: the fault plan or the asynchronous one). */
+  readonly adversary?: ChurnAdversary;
   /** Handovers each zone shard makes: the run ends with every shard in epoch `cycles` at the earliest. */
   readonly cycles: number;
   /** Where each new committee's coin keys come from (default `dealer`: a dealer seeded by the run). */
@@ -47,7 +50,7 @@ export interface ShardedChurnResult {
   readonly standby: number;
   readonly faultyPerShard: number;
   /** Each chain's scheduler: zone shards in order, then the root. */
-  readonly schedulers: readonly ('fault-plan' | 'async')[];
+  readonly schedulers: readonly EpochScheduler[];
   /** Epochs begun after genesis, over all zone shards. */
   readonly reconfigurations: number;
   /** Members a standby node replaced, over all zone shards and handovers. */
