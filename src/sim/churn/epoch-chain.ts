@@ -342,17 +342,21 @@ export class EpochChain {
     node: number,
     chain: ChainState,
   ): { node: number; validator: EpochValidator<unknown>; log: Uint8Array[] } {
-    const validator = new EpochValidator<unknown>({
+    return { node, validator: new EpochValidator<unknown>(this.validatorInit(node, chain)), log: [] };
+  }
+
+  /** What a validator of node `node` runs on: its keys, the chain's addresses, its cores. */
+  private validatorInit(node: number, chain: ChainState) {
+    return {
       chain,
       publicKey: this.keys[node]!,
-      addressOf: (key) => {
+      addressOf: (key: Uint8Array) => {
         const local = this.addressOfKey.get(toHex(key));
         return local === undefined ? undefined : this.offset + local;
       },
       committeeOf: readCommittee,
-      createCore: (request) => this.createCore(node, request),
-    });
-    return { node, validator, log: [] };
+      createCore: (request: EpochCoreRequest) => this.createCore(node, request),
+    };
   }
 
   honestNodes(): number[] {
@@ -451,14 +455,7 @@ export class EpochChain {
   private startNode(node: number): EpochValidator<unknown> {
     const durable = this.durable[node]!;
     const validator = new EpochValidator<unknown>({
-      chain: this.chains[node]!,
-      publicKey: this.keys[node]!,
-      addressOf: (key) => {
-        const local = this.addressOfKey.get(toHex(key));
-        return local === undefined ? undefined : this.offset + local;
-      },
-      committeeOf: readCommittee,
-      createCore: (request) => this.createCore(node, request),
+      ...this.validatorInit(node, this.chains[node]!),
       ...(durable.snapshot === undefined ? {} : { recovered: durable.snapshot }),
       ...(durable.log.length === 0 ? {} : { signedLog: durable.log }),
     });
