@@ -108,6 +108,21 @@ describe('committee handovers in the simulator', () => {
     assert.match(churnReplayCommand({ ...base, adversary: 'twins' }, 2), / --adversary twins /);
   });
 
+  it('lets the colluding brain drive the Byzantine member of each epoch it is in: its attacks break nothing, its double votes get it suspended and elected out', () => {
+    for (const seed of [2, 3]) {
+      const result = run(seed, { adversary: 'colluding' });
+      assert.equal(result.scheduler, 'colluding');
+      assert.deepEqual(result.strategies, [], 'the brain plays the faulty member');
+      assert.ok(result.colludingAttacks > 0, `seed ${seed}: the brain attacked`);
+      assert.equal(result.reconfigurations, 3);
+      assert.equal(result.committedTx, 60);
+      assert.equal(result.suspendedNodes, 1, `seed ${seed}: the brain's double votes went unproven`);
+      const [faulty] = result.faultyNodes;
+      for (const committee of result.committees.slice(1))
+        assert.ok(!committee.includes(faulty!), `seed ${seed}: node ${faulty} elected after its suspension`);
+    }
+  });
+
   it('brings a member that was down across boundaries back: it follows the blocks and joins at a boundary', () => {
     // Node 3 is down from before the first handover until the chain is two epochs on.
     for (const scheduler of ['fault-plan', 'async'] as const) {

@@ -115,14 +115,19 @@ describe('the sharded system under churn (whole validators on every chain)', () 
     assert.ok(result.replacedVerifiers >= result.suspendedNodes);
   });
 
-  it('runs twins, the asynchronous scheduler and the fault plan side by side when asked for all: twins equivocate and are suspended, trades stay atomic', async () => {
+  it('runs twins, the colluding brain and the asynchronous scheduler side by side when asked for all: both equivocators are suspended, trades stay atomic', async () => {
     const options = { ...base, adversary: 'all' as const };
-    const result = await run(2, options);
+    const result = await run(11, options);
     assertPassed(result, options);
-    assert.deepEqual(result.schedulers, ['async', 'twins', 'fault-plan']);
-    assert.ok(result.suspendedNodes >= 1, "the twins' equivocation was proven and suspended");
+    assert.deepEqual(result.schedulers, ['twins', 'colluding', 'async']);
+    assert.ok(result.colludingAttacks > 0, 'the brain attacked');
+    assert.equal(
+      result.suspendedNodes,
+      2,
+      "the twins' and the brain's equivocations were proven and suspended",
+    );
     assert.ok(result.crossCommitted > 0 && result.crossCommitted + result.crossAborted === 16);
-    assert.match(shardedChurnReplayCommand(options, 2), / --adversary all /);
+    assert.match(shardedChurnReplayCommand(options, 11), / --adversary all /);
   });
 
   it('refuses options it cannot run', async () => {

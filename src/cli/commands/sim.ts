@@ -220,27 +220,24 @@ function keySource(value: string | undefined, fallback: 'dkg' | 'dealer' = 'dkg'
   throw new SimError('BAD_OPTIONS', `--keys must be dkg or dealer, got "${value}"`, { value });
 }
 
-/**
- * The scheduler draw of `--churn` runs. The colluding brain drives one fixed committee's cores, and
- * a committee that hands over every cycle has no fixed one to drive, so it is refused here.
- */
+/** The scheduler draw of `--churn` runs (`crash-loss` is the fault plan's name elsewhere). */
 function churnAdversary(value: string | undefined): { adversary?: ChurnAdversary } {
   if (value === undefined) return {};
   if (value === 'crash-loss') return { adversary: 'fault-plan' };
-  if (value === 'fault-plan' || value === 'async' || value === 'twins' || value === 'all')
-    return { adversary: value };
+  const known: readonly string[] = ['fault-plan', 'async', 'twins', 'colluding', 'all'];
+  if (known.includes(value)) return { adversary: value as ChurnAdversary };
   throw new SimError(
     'BAD_OPTIONS',
-    `--churn takes --adversary fault-plan (or crash-loss), async, twins or all, got "${value}"` +
-      (value === 'colluding' ? ': the colluding brain drives a fixed committee' : ''),
+    `--churn takes --adversary fault-plan (or crash-loss), async, twins, colluding or all, got "${value}"`,
     { value },
   );
 }
 
 /**
  * `--churn`: one committee that hands over every cycle to the committee its credit elects, with
- * standby nodes following the chain, under the seeded fault plan or the asynchronous scheduler,
- * Byzantine members, replayed old-epoch messages and Byzantine handover votes.
+ * standby nodes following the chain, under the seeded fault plan, the asynchronous scheduler,
+ * twins or the colluding brain (`--adversary`), Byzantine members, replayed old-epoch messages and
+ * Byzantine handover votes.
  */
 function churn(flags: SimFlags, boundGiven: boolean): number {
   if (flags.protocol !== 'dag') throw new SimError('BAD_OPTIONS', '--churn runs the DAG protocol', {});
@@ -281,7 +278,7 @@ function churn(flags: SimFlags, boundGiven: boolean): number {
 /**
  * `--sharded --churn`: K zone shards whose committees hand over every cycle and a root committee,
  * whole validators on every chain, cross-zone trades through the node's relay, each chain under
- * the fault plan or the asynchronous scheduler with Byzantine members, replayed old-epoch messages
+ * the fault plan, the asynchronous scheduler, twins or the colluding brain with Byzantine members, replayed old-epoch messages
  * and forged committee certificates.
  */
 async function shardedChurn(flags: SimFlags, command: Command): Promise<number> {
@@ -350,7 +347,7 @@ export function register(program: Command): void {
     )
     .option(
       '--adversary <model>',
-      'colluding, twins, async, crash-loss, or all (rotates by seed); without it, the seeded fault plan; with --churn, each chain’s scheduler: fault-plan, async, twins or all',
+      'colluding, twins, async, crash-loss, or all (rotates by seed); without it, the seeded fault plan; with --churn, each chain’s scheduler: fault-plan, async, twins, colluding or all',
     )
     .option('--twins-exhaustive', 'run every bounded twins scenario for n = 4 (59) under --seed-start')
     .option('--twins-scenario <index>', 'with --twins-exhaustive: only this scenario (replay)')

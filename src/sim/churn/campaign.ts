@@ -12,6 +12,9 @@ export interface ChurnCampaignReport {
   readonly asyncRuns: number;
   /** Runs under twins (each Byzantine member as two honest instances split by partitions). */
   readonly twinsRuns: number;
+  /** Runs under the colluding brain, and the attacks it carried out in them. */
+  readonly colludingRuns: number;
+  readonly colludingAttacks: number;
   readonly reconfigurations: number;
   /** Key-generation sessions run by elected committees (above the handovers: sessions that failed). */
   readonly keySessions: number;
@@ -79,6 +82,8 @@ export function runChurnCampaign(
     keySessions: 0,
     asyncRuns: 0,
     twinsRuns: 0,
+    colludingRuns: 0,
+    colludingAttacks: 0,
   };
   let firstCommitRoundMax = 0;
   let suspensionDelayMaxMs = 0;
@@ -97,6 +102,8 @@ export function runChurnCampaign(
     totals.keySessions += result.keySessions;
     totals.asyncRuns += result.scheduler === 'async' ? 1 : 0;
     totals.twinsRuns += result.scheduler === 'twins' ? 1 : 0;
+    totals.colludingRuns += result.scheduler === 'colluding' ? 1 : 0;
+    totals.colludingAttacks += result.colludingAttacks;
     pauses.push(...result.boundaryPausesMs);
     firstCommitRoundMax = Math.max(firstCommitRoundMax, ...result.firstCommitRounds);
     for (const round of result.firstCommitRounds) rounds[round] = (rounds[round] ?? 0) + 1;

@@ -51,13 +51,14 @@ import {
 } from '../../validator/epochs.js';
 import { adapterFor } from '../adapters/index.js';
 import type { ProtocolAdapter } from '../adapters/types.js';
-import type { SimView } from '../adversary.js';
+import { PuppetCore, type SimView } from '../adversary.js';
 import { AsyncNetwork } from '../async-network.js';
 import { drawFaultPlan, type FaultPlan, faultsEndMs } from '../faults.js';
 import { type Network, PlanNetwork } from '../network.js';
 import { admitAndPropose } from '../proposing.js';
 import { ByzantineCore, type Strategy, strategyFor } from '../strategies.js';
 import { TwinsNetwork, twinsScenarioOver } from '../twins.js';
+import { EpochBrains } from './epoch-brains.js';
 import { epochSafetyProblems } from './epoch-checks.js';
 import type { ChurnAdversary, EpochScheduler } from './types.js';
 
@@ -186,6 +187,10 @@ export class EpochChain {
   /** The loop instance of the first twin (the run places every chain's twins after all identities). */
   private twinBase = -1;
   private twinsEndMs = 0;
+  /** Under the colluding brain: the brain of each epoch whose committee holds a Byzantine member. */
+  private brains: EpochBrains | null = null;
+  /** The attacks the brains carried out. */
+  readonly colludingAttacks: string[] = [];
 
   constructor(private readonly init: EpochChainInit) {
     this.total = init.nodes + init.standby;
@@ -200,9 +205,9 @@ export class EpochChain {
     this.faultyNodes = order.slice(0, init.faulty).sort((a, b) => a - b);
     const schedulerRng = init.schedulerRng;
     this.scheduler = init.scheduler ?? drawScheduler(init.adversary, schedulerRng, this.faultyNodes.length);
-    // Twins run the honest code on both instances: no strategy is played.
+    // Twins run the honest code on both instances, and the brain plays the faulty members: no strategy.
     this.strategies =
-      this.scheduler === 'twins'
+      this.scheduler === 'twins' || this.scheduler === 'colluding'
         ? []
         : this.faultyNodes.map((_, j) => strategyFor(init.byzantine, init.seed, j));
     this.byzantineRng = rng.fork(3);
@@ -241,11 +246,19 @@ export class EpochChain {
     this.committeesByEpoch.set(0, genesis);
     const honest = this.honestNodes();
     const drawn = drawFaultPlan(rng.fork(2), this.total, honest, false);
-    // Under twins the partitions of the twins scenario are the chain's faults.
+    // Under twins the partitions of the twins scenario are the chain's faults; under the brain, what it holds.
     this.plan =
-      init.calm || this.scheduler === 'twins'
+      init.calm || this.scheduler === 'twins' || this.scheduler === 'colluding'
         ? { ...drawn, partition: null, crash: null, dropProbability: 0, txWindowMs: init.windowMs }
         : { ...drawn, txWindowMs: init.windowMs };
+    if (this.scheduler === 'colluding')
+      this.brains = new EpochBrains(
+        this.adapter,
+        schedulerRng.fork(5),
+        () => this.loop.now,
+        init.windowMs + 500,
+        this.colludingAttacks,
+      );
     this.nodes = this.keys.map((_, node) => this.startNode(node));
     if (this.scheduler === 'twins')
       for (const node of this.faultyNodes) this.twins.push(this.startTwin(node, newChain()));
@@ -261,7 +274,7 @@ export class EpochChain {
           )
         : this.scheduler === 'twins'
           ? this.twinsNetwork(schedulerRng)
-          : new PlanNetwork(this.plan, rng.fork(1));
+          : (this.brains ?? new PlanNetwork(this.plan, rng.fork(1)));
   }
 
   /** The run's loop, once built around every chain's runners. */
@@ -516,9 +529,9 @@ export class EpochChain {
     };
   }
 
-  private createCore(node: number, request: EpochCoreRequest): ConsensusCore<unknown> {
+  private coreInit(node: number, request: EpochCoreRequest): DagValidatorInit {
     const coin = this.coinKeys(node, request);
-    const init: DagValidatorInit = {
+    return {
       committee: request.committee,
       index: request.index,
       signingSeed: this.seeds[node]!,
@@ -529,7 +542,13 @@ export class EpochChain {
       ...(request.recovered === undefined ? {} : { recovered: request.recovered }),
       ...(request.signedLog === undefined ? {} : { signedLog: request.signedLog }),
     };
+  }
+
+  private createCore(node: number, request: EpochCoreRequest): ConsensusCore<unknown> {
     const j = this.faultyNodes.indexOf(node);
+    if (j >= 0 && this.brains !== null)
+      return new PuppetCore(request.index, this.brains.brainFor(this.brainSetup(request)));
+    const init = this.coreInit(node, request);
     if (j < 0 || this.scheduler === 'twins') return dagProtocol.create(init) as ConsensusCore<unknown>;
     return new ByzantineCore(
       this.strategies[j]!,
@@ -537,6 +556,24 @@ export class EpochChain {
       init,
       this.byzantineRng.fork(node * 1000 + request.committee.epoch),
     );
+  }
+
+  /**
+   * What the brain of a committee needs: every member's init (the brain runs the faulty ones'
+   * cores from them), which members are faulty, and each member's core of that epoch to look at.
+   */
+  private brainSetup(request: EpochCoreRequest) {
+    const committee = request.committee;
+    const nodes = committee.members.map((member) => this.addressOfKey.get(toHex(member.publicKey))!);
+    return {
+      committee,
+      nodes,
+      inits: nodes.map((node, index) => this.coreInit(node, { ...request, index })),
+      faulty: nodes.flatMap((node, index) => (this.isFaulty(node) ? [index] : [])),
+      core: (index: number) =>
+        this.nodes[nodes[index]!]?.cores.find((entry) => entry.committee.epoch === committee.epoch)?.core ??
+        null,
+    };
   }
 
   private runnerOf(node: number): LoopCore<ChurnInput, EpochValidatorEffect<unknown>> {
@@ -898,14 +935,14 @@ export class EpochChain {
 
 /**
  * The chain's scheduler as `adversary` asks. Absent, the fault plan or the asynchronous scheduler,
- * half each, from the first draw of the stream; `all` keeps that draw and turns half the
- * fault-plan chains with a Byzantine member into twins with a later one, so every other chain's
- * draw stays as it was.
+ * half each, from the first draw of the stream; `all` keeps that draw and splits the fault-plan
+ * chains with a Byzantine member evenly between the fault plan, twins and the colluding brain
+ * with a later one, so every other chain's draw stays as it was.
  */
 function drawScheduler(adversary: ChurnAdversary | undefined, rng: Prng, faulty: number): EpochScheduler {
   if (adversary === 'fault-plan' || adversary === 'async') return adversary;
-  if (adversary === 'twins') return faulty > 0 ? 'twins' : 'fault-plan';
+  if (adversary === 'twins' || adversary === 'colluding') return faulty > 0 ? adversary : 'fault-plan';
   const drawn = rng.chance(0.5) ? 'async' : 'fault-plan';
   if (adversary !== 'all' || drawn === 'async' || faulty === 0) return drawn;
-  return rng.chance(0.5) ? 'twins' : 'fault-plan';
+  return (['fault-plan', 'twins', 'colluding'] as const)[rng.int(3)]!;
 }

@@ -28,7 +28,8 @@ const REPLAY_MS = 150;
 const SCHEDULER_STREAM = 0xc4a2;
 
 /**
- * A committee that hands over every cycle, under the seeded fault plan and Byzantine members: whole
+ * A committee that hands over every cycle, under the seeded fault plan (or the asynchronous
+ * scheduler, twins or the colluding brain: `EpochScheduler`) and Byzantine members: whole
  * validators (`EpochValidator`) of the DAG protocol, standby nodes that follow the chain by
  * executing its blocks, and members that vote each cycle for the committee the chain's credit
  * elects (election.ts), all in one `EpochChain`. The adversary also replays old epochs' messages,
@@ -257,6 +258,7 @@ class ChurnSimulation {
       boundaryPausesMs: pauses,
       firstCommitRounds: rounds,
       replayedMessages: chain.replayed,
+      colludingAttacks: chain.colludingAttacks.length,
       byzantineVotes: chain.byzantineVotes,
       keySessions: chain.keySessionIds.size,
       resyncs: chain.resyncs,

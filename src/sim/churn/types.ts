@@ -4,17 +4,19 @@ import type { Strategy } from '../strategies.js';
 
 /**
  * Who orders a chain's messages: the seeded fault plan (partitions, loss, a crash), the consensus
- * simulator's asynchronous scheduler, or twins: each Byzantine member runs as two honest
- * instances with the same keys while seeded partitions split the instances all through the
- * cycles, so the identity equivocates without any code written to lie.
+ * simulator's asynchronous scheduler; twins: each Byzantine member runs as two honest instances
+ * with the same keys while seeded partitions split the instances all through the cycles, so the
+ * identity equivocates without any code written to lie; or the colluding brain: one brain per
+ * epoch drives that committee's Byzantine members and holds the messages its attacks need held.
  */
-export type EpochScheduler = 'fault-plan' | 'async' | 'twins';
+export type EpochScheduler = 'fault-plan' | 'async' | 'twins' | 'colluding';
 
 /**
- * How each chain's scheduler is chosen: one for every chain (`twins` only where the chain has a
- * Byzantine member, else the fault plan), or `all`: the asynchronous scheduler for half, and of the
- * rest with a Byzantine member, twins for half. Absent: the fault plan or the asynchronous
- * scheduler, half each (so a seed replays as it did before twins were offered).
+ * How each chain's scheduler is chosen: one for every chain (`twins` and `colluding` only where
+ * the chain has a Byzantine member, else the fault plan), or `all`: the asynchronous scheduler for
+ * half, and the rest with a Byzantine member split evenly between the fault plan, twins and the
+ * colluding brain. Absent: the fault plan or the asynchronous scheduler, half each (so a seed
+ * replays as it did before twins and the brain were offered).
  */
 export type ChurnAdversary = EpochScheduler | 'all';
 
@@ -93,6 +95,8 @@ export interface ChurnResult {
   readonly firstCommitRounds: readonly number[];
   /** Old-epoch messages the adversary delivered again, re-tagged with a newer epoch or as they were. */
   readonly replayedMessages: number;
+  /** Attacks the colluding brains carried out (stale parents, double votes, steered coins). */
+  readonly colludingAttacks: number;
   /** Key-generation sessions the elected committees ran (more than the handovers when one failed). */
   readonly keySessions: number;
   /** Members that gave up an epoch the chain had left and followed the blocks to catch up. */

@@ -32,6 +32,9 @@ export interface ShardedChurnCampaignReport {
   readonly asyncChains: number;
   /** Chains under twins (each Byzantine member as two honest instances split by partitions). */
   readonly twinsChains: number;
+  /** Chains under the colluding brain, and the attacks it carried out in them. */
+  readonly colludingChains: number;
+  readonly colludingAttacks: number;
   readonly boundaryPauseP50Ms: number;
   readonly boundaryPauseMaxMs: number;
   readonly firstCommitRoundMax: number;
@@ -98,6 +101,8 @@ export async function runShardedChurnCampaign(
     replayedMessages: 0,
     asyncChains: 0,
     twinsChains: 0,
+    colludingChains: 0,
+    colludingAttacks: 0,
   };
   let firstCommitRoundMax = 0;
   let suspensionDelayMaxMs = 0;
@@ -123,6 +128,8 @@ export async function runShardedChurnCampaign(
     totals.replayedMessages += result.replayedMessages;
     totals.asyncChains += result.schedulers.filter((s) => s === 'async').length;
     totals.twinsChains += result.schedulers.filter((s) => s === 'twins').length;
+    totals.colludingChains += result.schedulers.filter((s) => s === 'colluding').length;
+    totals.colludingAttacks += result.colludingAttacks;
     pauses.push(...result.boundaryPausesMs);
     firstCommitRoundMax = Math.max(firstCommitRoundMax, ...result.firstCommitRounds);
     suspensionDelayMaxMs = Math.max(suspensionDelayMaxMs, ...result.suspensionDelaysMs);

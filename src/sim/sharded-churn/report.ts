@@ -160,6 +160,7 @@ export function shardedChurnReport(run: ShardedChurnRun, done: boolean): Sharded
     byzantineShares: run.byzantineShares,
     leakedKeyDecisions: run.leakedKeyDecisions,
     replayedMessages: chains.reduce((sum, chain) => sum + chain.replayed, 0),
+    colludingAttacks: chains.reduce((sum, chain) => sum + chain.colludingAttacks.length, 0),
     crossMessagesLost: run.crossMessagesLost,
     boundaryPausesMs,
     firstCommitRounds,

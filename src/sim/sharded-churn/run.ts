@@ -51,7 +51,7 @@ const SCHEDULER_STREAM = 0x5c4a2;
  * The sharded system under churn, with whole validators: K zone shards whose committees hand over
  * every cycle (each an `EpochChain`: the handover contract, the credit election, standby nodes
  * that join, equivocators suspended) and a root committee, each with its own scheduler (the fault
- * plan or the asynchronous one), Byzantine members and replays of old epochs' messages, in one
+ * plan, the asynchronous one, twins or the colluding brain), Byzantine members and replays of old epochs' messages, in one
  * event loop. Cross-zone trades run the chains' own contracts (`cross.prepare`, `cross.decide`)
  * and the node's own relay (src/node/cross-relay.ts): votes signed in the committee of the moment,
  * masters drawn by the credit each committee was elected with, shares lost on the way. Every

@@ -92,6 +92,8 @@ export interface ShardedChurnResult {
   readonly leakedKeyDecisions: number;
   /** Old-epoch consensus messages the adversary delivered again. */
   readonly replayedMessages: number;
+  /** Attacks the colluding brains carried out (stale parents, double votes, steered coins), over every chain. */
+  readonly colludingAttacks: number;
   /** Cross-zone messages (vote shares) lost on the way. */
   readonly crossMessagesLost: number;
   /** Per handover of any zone shard: ms from the boundary to the new epoch's first commit. */
