@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { runSimulation } from '../../src/sim/index.js';
 import { type ObservedRun, observeColludingDag } from './colluding-run.js';
 
 interface Learnt {
@@ -100,4 +101,28 @@ describe('colluding DAG brain: starving a faulty leader’s wave', () => {
   });
 
   it('keeps agreement, validity and liveness', () => assertSafeAndLive(run));
+});
+
+describe('colluding DAG brain with fewer faulty members than f', () => {
+  it('opens a steered coin from its own share and as many honest shares as f + 1 needs, and the run stays safe and live', () => {
+    // n = 7, f = 2, one faulty member: as in a committee an election left with one of two.
+    const result = runSimulation({
+      protocol: 'dag',
+      nodes: 7,
+      faulty: 1,
+      byzantine: 'silent',
+      seed: 2,
+      adversary: 'colluding',
+      transactions: 20,
+    });
+    assert.equal(
+      result.agreementOk && result.validityOk && result.livenessOk,
+      true,
+      result.problems.join('; '),
+    );
+    const opened = result.attacks.filter((a) =>
+      /coin known to the faulty from 1 own shares and the shares of \d+, \d+ /.test(a),
+    );
+    assert.ok(opened.length > 0, result.attacks.join('\n'));
+  });
 });

@@ -6,7 +6,12 @@ import {
   digestKey,
   type Header,
 } from '../../consensus/dag/index.js';
-import { type ConsensusEffect, type ConsensusInput, quorumSize } from '../../consensus/interface.js';
+import {
+  type ConsensusEffect,
+  type ConsensusInput,
+  quorumSize,
+  validitySize,
+} from '../../consensus/interface.js';
 import type { Prng } from '../../kit/prng.js';
 import { CoinSteering } from './dag-coin-steer.js';
 import {
@@ -357,17 +362,18 @@ export class DagBrain implements Brain {
     return this.certByRound.get(round)?.[0];
   }
 
-  /** The coin's choice for `wave` once one honest share is known besides the lead's own. */
+  /** The coin's choice for `wave` once enough honest shares are known besides the faulty ones. */
   private leaderOf(wave: number): number | undefined {
     const known = this.leaders.get(wave);
     if (known !== undefined) return known;
     const honest = this.shares.get(wave);
-    if (honest === undefined || honest.size === 0) return undefined;
-    // f faulty shares (the brain holds every faulty key) and one honest share make f + 1.
-    const [index, share] = [...honest.entries()][0]!;
+    // The faulty shares (the brain holds every faulty key) and the honest ones make f + 1: one
+    // honest share when f members are faulty, more in a committee with fewer.
+    const needed = validitySize(this.context.view.n) - this.faulty.length;
+    if (honest === undefined || honest.size < needed) return undefined;
     const leader = electedLeader(this.inits.get(this.lead)!, wave, [
       ...this.faulty.map((id) => ({ index: id, share: this.ownShare(wave, id) })),
-      { index, share },
+      ...[...honest.entries()].slice(0, needed).map(([index, share]) => ({ index, share })),
     ]);
     this.leaders.set(wave, leader);
     return leader;

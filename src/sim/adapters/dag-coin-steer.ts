@@ -1,4 +1,5 @@
 import { DagCore, type DagMessage, type DagValidatorInit } from '../../consensus/dag/index.js';
+import { validitySize } from '../../consensus/interface.js';
 import type { Prng } from '../../kit/prng.js';
 import { carriedHeader, coinShareOf, electedLeader, shareIsValid } from './dag-craft.js';
 import type { BrainContext } from './types.js';
@@ -14,6 +15,8 @@ interface Steered {
   leader?: number;
   /** Distinct messages kept back once the coin was known. */
   withheld: number;
+  /** Honest shares seen while the coin is unknown. */
+  readonly honestShares: Map<number, Uint8Array>;
 }
 
 /** A coin that stays unknown this long is given up on (its wave's holds lift). */
@@ -36,6 +39,8 @@ export class CoinSteering {
   /** Highest round each honest validator proposed. */
   private readonly proposed = new Map<number, number>();
   private readonly faulty: ReadonlySet<number>;
+  /** Honest shares the coin needs besides the faulty ones: one when f members are faulty. */
+  private readonly honestNeeded: number;
   private readonly lead: DagValidatorInit;
   /** Messages already counted (the network asks again about each held one). */
   private readonly counted = new WeakSet<object>();
@@ -46,6 +51,7 @@ export class CoinSteering {
     inits: ReadonlyMap<number, DagValidatorInit>,
   ) {
     this.faulty = new Set(context.view.faulty);
+    this.honestNeeded = validitySize(context.view.n) - this.faulty.size;
     this.lead = inits.get(context.view.faulty[0]!)!;
   }
 
@@ -59,6 +65,7 @@ export class CoinSteering {
       decision: 'pending',
       decidedAt: 0,
       withheld: 0,
+      honestShares: new Map(),
     });
   }
 
@@ -71,17 +78,23 @@ export class CoinSteering {
     const steered = this.waves.get((header.round - 1) / 2);
     if (steered === undefined || steered.decision !== 'pending') return;
     if (!shareIsValid(this.lead, from, steered.wave, header.coinShare)) return;
-    this.decide(steered, from, header.coinShare);
+    steered.honestShares.set(from, header.coinShare);
+    if (steered.honestShares.size >= this.honestNeeded) this.decide(steered);
   }
 
-  /** f faulty shares and one honest share make the f + 1 the coin needs. */
-  private decide(steered: Steered, from: number, share: Uint8Array): void {
+  /**
+   * The faulty shares and the honest ones seen make the f + 1 the coin needs (one honest share when
+   * f members are faulty; more in a committee with fewer, as after an election replaced some).
+   */
+  private decide(steered: Steered): void {
     const wave = steered.wave;
     const shares = [...this.faulty].map((id) => ({
       index: id,
       share: coinShareOf(this.context.inits[id] as DagValidatorInit, wave),
     }));
-    const leader = electedLeader(this.lead, wave, [...shares, { index: from, share }]);
+    const honest = [...steered.honestShares].map(([index, share]) => ({ index, share }));
+    const from = honest.map((entry) => entry.index).join(', ');
+    const leader = electedLeader(this.lead, wave, [...shares, ...honest]);
     const honestLeader = !this.faulty.has(leader);
     const withhold = honestLeader !== steered.reverse;
     steered.leader = leader;
@@ -92,7 +105,7 @@ export class CoinSteering {
       return core instanceof DagCore && (core.currentAnchor()?.wave ?? 0) >= wave;
     });
     this.context.attacks.push(
-      `wave ${wave}: coin known to the faulty from ${shares.length} own shares and the share of ${from} (leader ${leader}, ${honestLeader ? 'honest' : 'faulty'}); honest validators that had opened it: ${opened.length}; ${withhold ? 'withholding the faulty shares and support' : 'releasing the faulty shares and support'}${steered.reverse ? ' (reverse)' : ''}`,
+      `wave ${wave}: coin known to the faulty from ${shares.length} own shares and the share${honest.length > 1 ? 's' : ''} of ${from} (leader ${leader}, ${honestLeader ? 'honest' : 'faulty'}); honest validators that had opened it: ${opened.length}; ${withhold ? 'withholding the faulty shares and support' : 'releasing the faulty shares and support'}${steered.reverse ? ' (reverse)' : ''}`,
     );
   }
 
