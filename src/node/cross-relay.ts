@@ -217,7 +217,7 @@ export class CrossZoneRelay {
     this.directory = {
       committee: (shard, epoch) =>
         directoryFromState(this.state)?.committee(shard, epoch) ?? this.ownCommittee(shard, epoch),
-      retired: (shard, epoch) => voteEpochRetired(this.state, shard, epoch),
+      retired: (shard, epoch, tradeCycle) => voteEpochRetired(this.state, shard, epoch, tradeCycle),
     };
     this.desk = new MasterDesk(this.directory);
     this.key = ed25519PrivateKeyObject(init.signingSeed);

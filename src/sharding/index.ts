@@ -63,6 +63,7 @@ export {
   encodeDecision,
   type Outcome,
   type ShardDirectory,
+  VOTE_CYCLES_AFTER_EPOCH,
   VOTE_EPOCHS_AFTER_HANDOVER,
 } from './cross-decision.js';
 export {

@@ -49,7 +49,8 @@ export interface ByzantineRelayLinks {
  * ordered with them and hands that decision to the trade's other shards, at once and again once
  * its own shard commits the trade: a shard that applied it would release its locks under a trade
  * the others commit. Only a retired committee's votes are refused (a chain has recorded its
- * shard's committee two epochs later), so these must be.
+ * shard's committee two epochs later, or one epoch later and the trade is of a cycle past the
+ * committee's epoch + 1), so these must be.
  */
 export class ByzantineRelay {
   private readonly decisions: { shard: number; bytes: Uint8Array }[] = [];
