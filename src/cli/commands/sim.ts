@@ -34,6 +34,7 @@ export interface SimFlags {
   livenessBoundMs: string;
   wire?: boolean;
   calm?: boolean;
+  stalkOpenTrades?: boolean;
   execute?: boolean;
   workload?: string;
   json?: boolean;
@@ -311,6 +312,7 @@ async function shardedChurn(flags: SimFlags, command: Command): Promise<number> 
       ? { livenessBoundMs: integer(flags.livenessBoundMs, '--liveness-bound-ms', 1, 10_000_000) }
       : {}),
     ...(flags.calm ? { calm: true } : {}),
+    ...(flags.stalkOpenTrades ? { stalkOpenTrades: true } : {}),
   };
   const report = await runShardedChurnCampaign(
     {
@@ -361,6 +363,10 @@ export function register(program: Command): void {
     )
     .option('--wire', 'pass every message through its codec')
     .option('--calm', 'no partitions, crashes or drops (delays only)')
+    .option(
+      '--stalk-open-trades',
+      'with --sharded --churn: the leaked-keys adversary also certifies aborts of trades another shard still holds locked, with each newer leaked committee',
+    )
     .option(
       '--execute',
       'whole validators: signed ledger transactions through mempool, consensus, block cut and execution; honest state roots compared block by block',

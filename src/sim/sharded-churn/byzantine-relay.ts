@@ -33,6 +33,8 @@ export interface ByzantineRelayLinks {
   post(shard: number, node: number, trade: CrossTrade, share: Uint8Array): void;
   /** A transaction handed to an honest member of `shard`. */
   handIn(shard: number, bytes: Uint8Array): void;
+  /** Whether `shard`'s agreed chain holds the trade (id in hex) locked, waiting for its decision. */
+  lockedAt(shard: number, tradeIdHex: string): boolean;
 }
 
 /**
@@ -48,9 +50,12 @@ export interface ByzantineRelayLinks {
  * make a quorum of an old epoch's committee, it certifies an abort for a prepare its shard
  * ordered with them and hands that decision to the trade's other shards, at once and again once
  * its own shard commits the trade: a shard that applied it would release its locks under a trade
- * the others commit. Only a retired committee's votes are refused (a chain has recorded its
- * shard's committee two epochs later, or one epoch later and the trade is of a cycle past the
- * committee's epoch + 1), so these must be.
+ * the others commit. With `stalk`, it also stalks every trade its shard prepared: whenever another
+ * shard of the trade still holds it locked and a newer old epoch's quorum has leaked since, it
+ * certifies the abort with that one and hands it to them, however long the trade has been open
+ * (the window docs/SHARDING.md leaves open, "Votes of retired committees"). Only a retired
+ * committee's votes are refused (a chain has recorded its shard's committee two epochs later, or
+ * one epoch later and the trade is of a cycle past the committee's epoch + 1), so these must be.
  */
 export class ByzantineRelay {
   private readonly decisions: { shard: number; bytes: Uint8Array }[] = [];
@@ -58,6 +63,11 @@ export class ByzantineRelay {
   private readonly forgedAborts = new Map<
     string,
     { trade: CrossTrade; decision: Uint8Array; left: number }
+  >();
+  /** Trades this shard prepared (id in hex), with the leaked epochs already used on each. */
+  private readonly stalked = new Map<
+    string,
+    { trade: CrossTrade; epochs: Set<number>; decidedHere: boolean }
   >();
   /** Who submits the forged decisions (a decision needs no particular sender), and its nonce per shard. */
   private readonly submitter: Signer;
@@ -74,6 +84,7 @@ export class ByzantineRelay {
     private readonly nodesPerZone: number,
     private readonly rng: Prng,
     private readonly links: ByzantineRelayLinks,
+    private readonly stalking = false,
   ) {
     this.submitter = ed25519Scheme.signer(
       sha256(new TextEncoder().encode(`gridshard/sim/leaked-keys/${shard}`)),
@@ -111,6 +122,24 @@ export class ByzantineRelay {
       this.handToOtherShards(forged.trade, forged.decision);
       if (--forged.left === 0) this.forgedAborts.delete(id);
     }
+    this.stalk();
+  }
+
+  /** Each trade another shard still holds locked gets an abort certified by the newest leaked quorum not yet tried on it. */
+  private stalk(): void {
+    for (const [id, stalked] of this.stalked) {
+      const locked = stalked.trade.legs.some(
+        (leg) => leg.shard !== this.shard && this.links.lockedAt(leg.shard, id),
+      );
+      if (!locked) {
+        if (stalked.decidedHere) this.stalked.delete(id);
+        continue;
+      }
+      const leaked = this.leakedQuorum();
+      if (leaked === null || stalked.epochs.has(leaked.committee.epoch)) continue;
+      stalked.epochs.add(leaked.committee.epoch);
+      this.forge(stalked.trade, leaked);
+    }
   }
 
   private voteBothWays(trade: CrossTrade): void {
@@ -145,12 +174,23 @@ export class ByzantineRelay {
 
   /**
    * Certifies an abort of `trade` in this shard with the keys of an old committee whose quorum has
-   * left (or is faulty), if there is one, and hands it to the trade's other shards now.
+   * left (or is faulty), if there is one, and hands it to the trade's other shards now; from then
+   * on the trade is stalked (`stalk`).
    */
   private forgeWithLeakedKeys(trade: CrossTrade): void {
-    const id = tradeId(trade);
     const leaked = this.leakedQuorum();
-    if (leaked === null) return;
+    const key = toHex(tradeId(trade));
+    if (this.stalking && !this.stalked.has(key))
+      this.stalked.set(key, {
+        trade,
+        epochs: new Set(leaked === null ? [] : [leaked.committee.epoch]),
+        decidedHere: false,
+      });
+    if (leaked !== null) this.forge(trade, leaked);
+  }
+
+  private forge(trade: CrossTrade, leaked: NonNullable<ReturnType<ByzantineRelay['leakedQuorum']>>): void {
+    const id = tradeId(trade);
     const statement = {
       chainId: trade.chainId,
       tradeId: id,
@@ -193,6 +233,8 @@ export class ByzantineRelay {
       return;
     }
     const id = toHex(tradeId(trade));
+    const stalked = this.stalked.get(id);
+    if (stalked !== undefined) stalked.decidedHere = true;
     const forged = this.forgedAborts.get(id);
     if (forged === undefined) return;
     this.forgedAborts.delete(id);

@@ -64,6 +64,7 @@ export function shardedChurnReplayCommand(run: Omit<ShardedChurnOptions, 'seed'>
     `--standby ${run.standby} --faulty-per-shard ${run.faultyPerShard} --byzantine ${run.byzantine} ` +
     `--cycles ${run.cycles} --keys ${run.keys ?? 'dealer'} --transactions ${run.trades ?? 24}` +
     `${run.adversary === undefined ? '' : ` --adversary ${run.adversary}`}` +
+    `${run.stalkOpenTrades ? ' --stalk-open-trades' : ''}` +
     `${run.calm ? ' --calm' : ''}${run.livenessBoundMs === undefined ? '' : ` --liveness-bound-ms ${run.livenessBoundMs}`}` +
     ` --seeds 1 --seed-start ${seed}`
   );

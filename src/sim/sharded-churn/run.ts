@@ -255,11 +255,26 @@ class ShardedChurnSimulation {
     this.zones.forEach((zone, k) => {
       this.relays.push(zone.keys.map((_, node) => (zone.isFaulty(node) ? null : this.relayFor(k, node))));
       this.byzantine.push(
-        new ByzantineRelay(k, zone, K, zone.total, byzantineRng.fork(k), {
-          post: (shard, node, trade, share) =>
-            this.post(`sim:${shard}:${node}`, { trade: toHex(encodeTrade(trade)), share: toHex(share) }),
-          handIn: (shard, bytes) => this.handIn(shard, bytes, adversaryRng),
-        }),
+        new ByzantineRelay(
+          k,
+          zone,
+          K,
+          zone.total,
+          byzantineRng.fork(k),
+          {
+            post: (shard, node, trade, share) =>
+              this.post(`sim:${shard}:${node}`, { trade: toHex(encodeTrade(trade)), share: toHex(share) }),
+            handIn: (shard, bytes) => this.handIn(shard, bytes, adversaryRng),
+            lockedAt: (shard, id) => {
+              const last = this.zones[shard]!.canonical.at(-1);
+              if (last === undefined) return false;
+              return (
+                readTradeRecord({ get: (key) => last.block.view.getState(key) }, id)?.status === 'locked'
+              );
+            },
+          },
+          options.stalkOpenTrades === true,
+        ),
       );
     });
   }
