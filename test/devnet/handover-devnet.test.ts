@@ -75,21 +75,23 @@ describe('committee handover on a running chain', () => {
       await new Promise((r) => setTimeout(r, 1000));
     }
     const handover = roles!.handover!;
-    // The slowed validator lost its place by credit to a standby node, at the first boundary; the
-    // equivocator, once suspended, was taken out first at the next election (whichever boundary
-    // came after its proof was on the chain), its place going to the other standby node.
+    // The first election takes one of the two out. The slowed validator loses its place by credit
+    // to a standby node. The equivocator is taken out once suspended; if the boundary came after
+    // its proof was scored but before the suspension was on the chain, its credit (0) was the
+    // lowest and it was the one replaced. Either way, its place goes to a standby node too.
     const first = elections.get(0);
     assert.ok(first !== undefined, `the first election was not seen: ${JSON.stringify([...elections])}`);
-    assert.equal(first.replaced?.out ?? first.removed[0]?.out, first.replaced === null ? EQUIVOCATOR : SLOW);
+    const firstOut = [first.replaced?.out, ...first.removed.map((r) => r.out)];
+    assert.ok(firstOut.includes(SLOW) || firstOut.includes(EQUIVOCATOR), JSON.stringify(first));
     const all = [...elections.values()];
+    const replacedByStandby = (node: number) =>
+      all.some((e) => e.replaced?.out === node && STANDBY.includes(e.replaced.in));
+    assert.ok(replacedByStandby(SLOW), JSON.stringify(all));
     assert.ok(
-      all.some((e) => e.replaced?.out === SLOW && STANDBY.includes(e.replaced.in)),
-      JSON.stringify(all),
-    );
-    assert.ok(
-      all.some((e) =>
-        e.removed.some((r) => r.out === EQUIVOCATOR && r.in !== null && STANDBY.includes(r.in)),
-      ),
+      replacedByStandby(EQUIVOCATOR) ||
+        all.some((e) =>
+          e.removed.some((r) => r.out === EQUIVOCATOR && r.in !== null && STANDBY.includes(r.in)),
+        ),
       JSON.stringify(all),
     );
     // The suspension rests on a proof anyone can check with the genesis keys alone.
