@@ -2,12 +2,7 @@ import { decodeExact, type Reader, Writer } from '../codec/index.js';
 import type { Committee } from '../consensus/interface.js';
 import { sha256, toHex } from '../crypto/index.js';
 import type { ReadableState } from '../ledger/state-interface.js';
-import {
-  MAX_COMMITTEE_SIZE,
-  type ShardDirectory,
-  VOTE_CYCLES_AFTER_EPOCH,
-  VOTE_EPOCHS_AFTER_HANDOVER,
-} from '../sharding/index.js';
+import { MAX_COMMITTEE_SIZE, type ShardDirectory, VOTE_EPOCHS_AFTER_HANDOVER } from '../sharding/index.js';
 
 /** Where every chain of a sharded system keeps the committees of all its zone shards (genesis). */
 export const DIRECTORY_STATE_KEY = new TextEncoder().encode('shards/directory');
@@ -72,26 +67,13 @@ export function directoryFromState(state: ReadableState): ShardDirectory | null 
   return {
     committee: (shard, epoch) =>
       epoch === 0 ? atGenesis.committee(shard, 0) : (readShardCommittee(state, shard, epoch) ?? undefined),
-    retired: (shard, epoch, tradeCycle) => voteEpochRetired(state, shard, epoch, tradeCycle),
+    retired: (shard, epoch) => voteEpochRetired(state, shard, epoch),
   };
 }
 
-/**
- * Whether this chain has recorded `shard`'s committees far enough past `epoch` to retire its votes
- * on a trade of `tradeCycle`: two handovers on, or one when the trade is of a later cycle than the
- * committee's last (`VOTE_CYCLES_AFTER_EPOCH`). A shard that never hands over is never retired.
- */
-export function voteEpochRetired(
-  state: ReadableState,
-  shard: number,
-  epoch: number,
-  tradeCycle: number,
-): boolean {
-  if (state.get(shardCommitteeKey(shard, epoch + VOTE_EPOCHS_AFTER_HANDOVER)) !== undefined) return true;
-  return (
-    tradeCycle > epoch + VOTE_CYCLES_AFTER_EPOCH &&
-    state.get(shardCommitteeKey(shard, epoch + 1)) !== undefined
-  );
+/** Whether this chain has recorded `shard`'s committee far enough past `epoch` to retire its votes. */
+export function voteEpochRetired(state: ReadableState, shard: number, epoch: number): boolean {
+  return state.get(shardCommitteeKey(shard, epoch + VOTE_EPOCHS_AFTER_HANDOVER)) !== undefined;
 }
 
 /**

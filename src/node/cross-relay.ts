@@ -217,7 +217,7 @@ export class CrossZoneRelay {
     this.directory = {
       committee: (shard, epoch) =>
         directoryFromState(this.state)?.committee(shard, epoch) ?? this.ownCommittee(shard, epoch),
-      retired: (shard, epoch, tradeCycle) => voteEpochRetired(this.state, shard, epoch, tradeCycle),
+      retired: (shard, epoch) => voteEpochRetired(this.state, shard, epoch),
     };
     this.desk = new MasterDesk(this.directory);
     this.key = ed25519PrivateKeyObject(init.signingSeed);

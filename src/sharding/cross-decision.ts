@@ -27,12 +27,10 @@ export interface ShardDirectory {
    */
   readonly ownVote?: (statement: VoteStatement) => boolean;
   /**
-   * True when votes of `shard`'s committee of `epoch` no longer count here for a trade of
-   * `tradeCycle`: the checker has seen that shard hand over `VOTE_EPOCHS_AFTER_HANDOVER` more times
-   * since, or hand over once and the trade is of a cycle past `VOTE_CYCLES_AFTER_EPOCH` after the
-   * epoch (absent: never retired).
+   * True when votes of `shard`'s committee of `epoch` no longer count here: the checker has seen
+   * that shard hand over `VOTE_EPOCHS_AFTER_HANDOVER` more times since (absent: never retired).
    */
-  readonly retired?: (shard: number, epoch: number, tradeCycle: number) => boolean;
+  readonly retired?: (shard: number, epoch: number) => boolean;
 }
 
 /**
@@ -44,20 +42,6 @@ export interface ShardDirectory {
  * trade still waiting after that gets votes that count.
  */
 export const VOTE_EPOCHS_AFTER_HANDOVER = 2;
-
-/**
- * The latest trade cycle a succeeded committee of epoch e still votes on: e + 1. A shard hands over
- * each cycle, epoch e beginning no earlier than cycle e, and prepares a trade only from the cycle
- * before the trade's, so its honest committee of epoch e votes on a trade of cycle e + 2 or later
- * only while its handover to e + 1 is overdue, and once a chain has recorded that handover such a
- * vote is refused there (resends are signed again by the newer committee). This does not wait for
- * records of the second handover: with one honest member leaving per handover, a quorum of
- * epoch e's keys can have left only once the shard is in epoch e + 2, so at cycle e + 2 or later,
- * and the trades prepared then are of cycle e + 1 or later. What stays open to leaked keys is a
- * trade of cycle e + 1 prepared late (in cycle e + 2), and trades still undecided from before, on a
- * chain that has not yet recorded the shard's second handover.
- */
-export const VOTE_CYCLES_AFTER_EPOCH = 1;
 
 /**
  * A cross-shard decision is the trade and the certified votes that settle it; it does not state
@@ -113,7 +97,7 @@ export function decisionOutcome(decision: CrossDecision, directory: ShardDirecto
         `no committee is known for shard ${statement.shard} epoch ${statement.epoch}`,
         { shard: statement.shard, epoch: statement.epoch },
       );
-    if (directory.retired?.(statement.shard, statement.epoch, trade.cycle) === true)
+    if (directory.retired?.(statement.shard, statement.epoch) === true)
       throw new ShardingError(
         'RETIRED_VOTE',
         `shard ${statement.shard}'s committee of epoch ${statement.epoch} has been succeeded and its votes no longer count`,

@@ -63,7 +63,6 @@ export {
   encodeDecision,
   type Outcome,
   type ShardDirectory,
-  VOTE_CYCLES_AFTER_EPOCH,
   VOTE_EPOCHS_AFTER_HANDOVER,
 } from './cross-decision.js';
 export {

@@ -45,11 +45,13 @@ export class MasterDesk {
   receive(trade: CrossTrade, share: VoteShare): DeskAnswer | null {
     const id = tradeId(trade);
     const key = toHex(id);
-    const known = this.desks.get(key);
-    // A desk whose certified votes a later handover retired drops them and its decision, which
-    // would be refused wherever it went; the shard's resent shares, signed afresh, certify anew,
-    // and the other shards' votes, still good, stay (their shards may have stopped voting).
-    if (known !== undefined) this.dropRetiredVotes(known);
+    let known = this.desks.get(key);
+    // A desk whose certified votes a later handover retired starts again: its decision would be
+    // refused wherever it went, and the shards' resent shares, signed afresh, certify anew.
+    if (known !== undefined && this.holdsRetiredVote(known)) {
+      this.desks.delete(key);
+      known = undefined;
+    }
     // Once decided, a share can change nothing here: it only tells that its signer still waits,
     // and the answer is the decision, which proves itself wherever it goes.
     if (known?.decision) return { decision: known.decision, fresh: false, missing: [] };
@@ -62,8 +64,7 @@ export class MasterDesk {
     try {
       if (committee === undefined || legOf(trade, statement.shard) === undefined)
         throw new Error('not in trade');
-      if (this.directory.retired?.(statement.shard, statement.epoch, trade.cycle) === true)
-        throw new Error('retired');
+      if (this.directory.retired?.(statement.shard, statement.epoch) === true) throw new Error('retired');
       if (toHex(statement.tradeId) !== toHex(id) || statement.chainId !== trade.chainId)
         throw new Error('other trade');
       verifyVoteShare(share, committee, this.directory.sharedChecks);
@@ -83,15 +84,12 @@ export class MasterDesk {
     return { decision: desk.decision, fresh, missing: this.missing(desk) };
   }
 
-  private dropRetiredVotes(desk: Desk): void {
+  private holdsRetiredVote(desk: Desk): boolean {
     const retired = this.directory.retired;
-    if (retired === undefined) return;
-    for (const [shard, vote] of desk.votes) {
-      if (!retired(shard, vote.statement.epoch, desk.trade.cycle)) continue;
-      desk.votes.delete(shard);
-      desk.shares.delete(shard);
-      desk.decision = null;
-    }
+    if (retired === undefined) return false;
+    for (const vote of desk.votes.values())
+      if (retired(vote.statement.shard, vote.statement.epoch)) return true;
+    return false;
   }
 
   private missing(desk: Desk): number[] {

@@ -7,7 +7,6 @@ import {
   DIRECTORY_STATE_KEY,
   encodeCycleClock,
   encodeDirectory,
-  voteEpochRetired,
 } from '../../src/cross-zone/directory.js';
 import {
   ROOT_SHARD_BLOCK,
@@ -270,28 +269,6 @@ describe('the cross-zone trade contract on chain state', () => {
       lockedMoney: 0n,
       lockedEnergy: 0n,
     });
-  });
-
-  it('retires a committee succeeded once for trades of cycles past its epoch + 1, and one succeeded twice for all', () => {
-    const state = genesisState(0);
-    const standby = [0, 1].map((i) => sha256(enc(`shard 1 standby ${i}`)));
-    const epoch1 = [seeds[1]![1]!, seeds[1]![2]!, seeds[1]![3]!, standby[0]!];
-    // Shard 1 never handed over: its only committee counts for any cycle.
-    assert.equal(voteEpochRetired(state, 1, 0, 9), false);
-    recordHandover(state, 1, 1, seeds[1]!, epoch1);
-    // Epoch 0 was the committee of cycle 0 (and of cycle 1 while its handover was due): its votes
-    // on trades of those cycles still count; on a trade of cycle 2, whose prepare it could sign
-    // only with its handover overdue, they no longer do, once this chain has seen the handover.
-    assert.deepEqual(
-      [0, 1, 2, 5].map((cycle) => voteEpochRetired(state, 1, 0, cycle)),
-      [false, false, true, true],
-    );
-    // The latest committee is never retired by the cycle alone.
-    assert.equal(voteEpochRetired(state, 1, 1, 9), false);
-    recordHandover(state, 1, 2, epoch1, [epoch1[1]!, epoch1[2]!, epoch1[3]!, standby[1]!]);
-    assert.equal(voteEpochRetired(state, 1, 0, 0), true, 'two handovers on, for any cycle');
-    assert.equal(voteEpochRetired(state, 1, 1, 2), false);
-    assert.equal(voteEpochRetired(state, 1, 1, 3), true);
   });
 
   it('votes abort on an overdraft, and refuses on a chain with no shard directory', () => {

@@ -50,12 +50,12 @@ export interface ByzantineRelayLinks {
  * make a quorum of an old epoch's committee, it certifies an abort for a prepare its shard
  * ordered with them and hands that decision to the trade's other shards, at once and again once
  * its own shard commits the trade: a shard that applied it would release its locks under a trade
- * the others commit. With `stalk`, it also stalks every trade its shard prepared: whenever another
- * shard of the trade still holds it locked and a newer old epoch's quorum has leaked since, it
- * certifies the abort with that one and hands it to them, however long the trade has been open
+ * the others commit. With `stalking`, it also stalks every trade its shard prepared: whenever
+ * another shard of the trade still holds it locked and a newer old epoch's quorum has leaked since,
+ * it certifies the abort with that one and hands it to them, however long the trade has been open
  * (the window docs/SHARDING.md leaves open, "Votes of retired committees"). Only a retired
- * committee's votes are refused (a chain has recorded its shard's committee two epochs later, or
- * one epoch later and the trade is of a cycle past the committee's epoch + 1), so these must be.
+ * committee's votes are refused (a chain has recorded its shard's committee two epochs later), so
+ * these must be.
  */
 export class ByzantineRelay {
   private readonly decisions: { shard: number; bytes: Uint8Array }[] = [];
