@@ -1,4 +1,5 @@
 import { ed25519Scheme, type Signer } from '../crypto/scheme.js';
+import { isGridShardError } from '../errors.js';
 import { NONCE_WINDOW, readNonceWindow } from './nonces.js';
 import type { ReadableState } from './state-interface.js';
 import { encodeTransaction, signTransaction } from './transaction.js';
@@ -8,6 +9,9 @@ import { encodeTransaction, signTransaction } from './transaction.js';
  * a mempool, left in an epoch's discarded tail) and may be used again.
  */
 export const LOST_NONCE_MS = 20_000;
+
+/** Nonces tried for one transaction when the pool still holds the ones picked before. */
+const MAX_HELD_NONCES = 8;
 
 export interface OwnTransactionsInit {
   readonly seed: Uint8Array;
@@ -28,6 +32,12 @@ export interface OwnTransactionsInit {
  * lowest unused one), after which every transaction of the key is refused. Reusing the nonce of
  * one that was only slow costs one of the two a BAD_NONCE receipt; these transactions are all
  * sent again when they matter. A refused transaction does not use its nonce up.
+ *
+ * A pool keeps what it admitted until it is committed or expires, which can be longer than
+ * LOST_NONCE_MS (a transaction left behind in an epoch's discarded tail waits there for its
+ * expiry). A nonce the pool refuses as held (DUPLICATE_TRANSACTION) is therefore taken as in flight
+ * again, and the next free one is tried: one transaction stuck in the pool must not hold up every
+ * later one of the key until the pool lets it go.
  */
 export class OwnTransactions {
   readonly signer: Signer;
@@ -40,16 +50,26 @@ export class OwnTransactions {
 
   /** Signs and hands in one transaction; throws what the mempool refused it with. */
   submit(type: string, payload: Uint8Array): void {
-    const nonce = this.nextNonce();
-    const tx = signTransaction(this.signer, {
-      chainId: this.init.chainId,
-      shardId: this.init.shardId,
-      type,
-      payload,
-      nonce,
-    });
-    this.init.submit(encodeTransaction(tx));
-    this.handedIn.set(nonce, this.init.now());
+    for (let attempt = 1; ; attempt++) {
+      const nonce = this.nextNonce();
+      const tx = signTransaction(this.signer, {
+        chainId: this.init.chainId,
+        shardId: this.init.shardId,
+        type,
+        payload,
+        nonce,
+      });
+      try {
+        this.init.submit(encodeTransaction(tx));
+      } catch (error) {
+        if (attempt >= MAX_HELD_NONCES || !isGridShardError(error) || error.code !== 'DUPLICATE_TRANSACTION')
+          throw error;
+        this.handedIn.set(nonce, this.init.now());
+        continue;
+      }
+      this.handedIn.set(nonce, this.init.now());
+      return;
+    }
   }
 
   private nextNonce(): bigint {

@@ -6,6 +6,7 @@ import { NONCE_WINDOW, readNonceWindow, useNonce } from '../../src/ledger/nonces
 import { LOST_NONCE_MS, OwnTransactions } from '../../src/ledger/own-transactions.js';
 import type { KeyValueState } from '../../src/ledger/state-interface.js';
 import { decodeTransaction } from '../../src/ledger/transaction.js';
+import { AdmissionError } from '../../src/validator/errors.js';
 
 class MapState implements KeyValueState {
   private readonly map = new Map<string, Uint8Array>();
@@ -20,7 +21,7 @@ class MapState implements KeyValueState {
   }
 }
 
-function setup() {
+function setup(held: ReadonlySet<bigint> = new Set()) {
   const state = new MapState();
   let now = 0;
   const sent: bigint[] = [];
@@ -30,7 +31,11 @@ function setup() {
     shardId: 0,
     state: () => state,
     submit: (bytes) => {
-      sent.push(decodeTransaction(bytes, ed25519Scheme).nonce);
+      const { nonce } = decodeTransaction(bytes, ed25519Scheme);
+      // The pool still holds a transaction of these nonces, as a mempool does until its expiry.
+      if (held.has(nonce))
+        throw new AdmissionError('DUPLICATE_TRANSACTION', `nonce ${nonce} is already pending`, {});
+      sent.push(nonce);
     },
     now: () => now,
   });
@@ -80,5 +85,29 @@ describe('a node’s own transactions', () => {
     }
     const { base } = readNonceWindow(state, own.signer.publicKey);
     assert.ok(base >= BigInt(NONCE_WINDOW), `the lowest unused nonce moved on to ${base}`);
+  });
+
+  it('moves past a nonce the pool still holds after the lost-nonce time, instead of failing on it', () => {
+    const held = new Set<bigint>();
+    const { own, sent, advance } = setup(held);
+    own.submit('t', new Uint8Array([0]));
+    own.submit('t', new Uint8Array([1]));
+    // Neither landed; the pool keeps nonce 0's transaction past the lost-nonce time.
+    held.add(0n);
+    advance(LOST_NONCE_MS);
+    own.submit('t', new Uint8Array([2]));
+    assert.deepEqual(sent, [0n, 1n, 1n], 'nonce 0 is held: the next free one, 1, is used again');
+    own.submit('t', new Uint8Array([3]));
+    assert.equal(sent[3], 2n, 'and 0 stays in flight for another lost-nonce time');
+  });
+
+  it('gives up with the pool’s refusal when every nonce it tries is held', () => {
+    const held = new Set(Array.from({ length: NONCE_WINDOW }, (_, i) => BigInt(i)));
+    const { own, sent } = setup(held);
+    assert.throws(
+      () => own.submit('t', new Uint8Array([0])),
+      (error: unknown) => error instanceof AdmissionError && error.code === 'DUPLICATE_TRANSACTION',
+    );
+    assert.deepEqual(sent, []);
   });
 });
