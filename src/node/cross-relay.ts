@@ -187,7 +187,7 @@ export function apiOfShardMember(
  *   statement its own state recorded) and sends the share to the masters of the trade's shards,
  *   again every RESEND_MS to the next master in each shard's draw until its shard applies the
  *   decision, so a silent or lying master is replaced;
- * - as a master (any validator that receives shares), it certifies each shard's vote at 2f + 1
+ * - as a master (any committee member that receives shares), it certifies each shard's vote at 2f + 1
  *   equal shares and, once the votes settle the trade, submits the decision to its own shard,
  *   signed with its own key: the decision's votes are its proof, the sender is only who pays;
  * - as a master of a shard that never prepared a trade whose cycles are over, it asks its shard
@@ -502,12 +502,20 @@ export class CrossZoneRelay {
     return last === undefined || this.init.now() - last >= RESUBMIT_MS;
   }
 
-  /** Signs a transaction of this validator's own and puts it in its mempool. */
+  /**
+   * Signs a transaction of this validator's own and puts it in its mempool. A node outside the
+   * committee (a standby, a member that left) submits nothing: the members receive the same shares
+   * and carry each decision and expiry themselves, while a standby's copies would only reach the
+   * chain through gossip, where every stand-in proposer may order one more copy, and a standby
+   * whose state lags would ask to expire trades its shard has long prepared.
+   */
   private submitOwn(key: string, type: string, payload: Uint8Array): void {
+    if (this.member === false) return;
+    if (this.submittedAt.size >= MAX_DESKS) this.submittedAt.delete(this.submittedAt.keys().next().value!);
+    // Marked before the attempt: a refused one is tried again after RESUBMIT_MS, not on every share.
+    this.submittedAt.set(key, this.init.now());
     try {
       this.own.submit(type, payload);
-      if (this.submittedAt.size >= MAX_DESKS) this.submittedAt.delete(this.submittedAt.keys().next().value!);
-      this.submittedAt.set(key, this.init.now());
     } catch (error) {
       this.init.log.warn(
         { what: key, error: (error as Error).message },
