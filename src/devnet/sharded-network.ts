@@ -11,6 +11,7 @@ import type { ShardingGenesisJson } from '../node/genesis-sharding.js';
 import { GridShardClient } from '../sdk/client.js';
 import { createNetworkFiles } from './devnet.js';
 import { Supervisor } from './supervisor.js';
+import { TEST_NETWORK_CONNECTIONS_PER_CLIENT, TEST_NETWORK_KEEP_ALIVE_TIMEOUT_MS } from './test-network.js';
 
 export interface ShardedLayout {
   readonly dir: string;
@@ -124,6 +125,16 @@ export class ShardedNetwork {
 
   constructor(committees: readonly CommitteeFiles[], options: ShardedNetworkOptions) {
     this.committees = [...committees];
+    // Every process of the system calls the others' APIs from one address (followers, relays,
+    // pullers, master beacons, clients), and each validator's API limits connections per client
+    // address; at the public defaults (64, kept alive 5 s) those calls fail as "fetch failed" once
+    // a validator is busy or a burst of shares goes out. The same bounds as the kit's single-chain
+    // network, unless the caller sets them.
+    const env: NodeJS.ProcessEnv = {
+      GRIDSHARD_API_CONNECTIONS_PER_CLIENT: String(TEST_NETWORK_CONNECTIONS_PER_CLIENT),
+      GRIDSHARD_API_KEEP_ALIVE_TIMEOUT_MS: String(TEST_NETWORK_KEEP_ALIVE_TIMEOUT_MS),
+      ...options.env,
+    };
     // Every node of each chain: its validators, then (a zone shard that hands over) its standby nodes.
     this.supervisors = committees.map(
       (c) =>
@@ -131,7 +142,7 @@ export class ShardedNetwork {
           c.dir,
           chainNodesOf(c.genesis).map((v) => v.api),
           options.cli,
-          options.env,
+          env,
           options.launchers?.[c.name] === undefined ? {} : { launcher: options.launchers[c.name]! },
         ),
     );
