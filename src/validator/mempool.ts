@@ -24,7 +24,10 @@ export interface MempoolLimits {
 export const DEFAULT_MEMPOOL_LIMITS: MempoolLimits = {
   maxPending: 50_000,
   maxPendingPerSender: 1_000,
-  maxTransactionBytes: 70 * 1024,
+  // The largest entry either consensus core orders (both codecs' MAX_TRANSACTION_BYTES): one the
+  // pool admitted above it would be dropped by the core's proposer, its hash handed out for a
+  // transaction never ordered.
+  maxTransactionBytes: 64 * 1024,
   expiryMs: 120_000,
 };
 

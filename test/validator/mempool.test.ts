@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { MAX_TRANSACTION_BYTES as DAG_MAX_ENTRY_BYTES } from '../../src/consensus/dag/codec.js';
+import { MAX_TRANSACTION_BYTES as PBFT_MAX_ENTRY_BYTES } from '../../src/consensus/pbft/codec.js';
 import { sha256, toHex } from '../../src/crypto/hash.js';
 import { ed25519Scheme } from '../../src/crypto/scheme.js';
 import { encodeKvPut, KV_PUT, keyValueApplication } from '../../src/ledger/application.js';
@@ -63,6 +65,30 @@ describe('mempool admission', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('admits no transaction larger than the consensus cores order, so none it admits is dropped unordered', () => {
+    assert.ok(DEFAULT_MEMPOOL_LIMITS.maxTransactionBytes <= DAG_MAX_ENTRY_BYTES);
+    assert.ok(DEFAULT_MEMPOOL_LIMITS.maxTransactionBytes <= PBFT_MAX_ENTRY_BYTES);
+    const mempool = new Mempool(ed25519Scheme, chain);
+    const state = emptyState();
+    const sized = (nonce: bigint, valueBytes: number) =>
+      encodeTransaction(
+        signTransaction(alice, {
+          ...chain,
+          type: KV_PUT,
+          payload: encodeKvPut(enc('k'), new Uint8Array(valueBytes)),
+          nonce,
+        }),
+      );
+    // A payload the ledger accepts whose transaction is over the cores' entry limit.
+    const over = sized(0n, 65_450);
+    assert.ok(over.length > DAG_MAX_ENTRY_BYTES, `${over.length} bytes`);
+    assert.throws(() => mempool.admit(over, state, 0), refusal('BAD_TRANSACTION'));
+    const fits = sized(0n, 65_300);
+    assert.ok(fits.length <= DAG_MAX_ENTRY_BYTES, `${fits.length} bytes`);
+    mempool.admit(fits, state, 0);
+    assert.equal(mempool.size, 1);
   });
 
   it('holds one transaction per sender and nonce until it commits or expires', () => {
