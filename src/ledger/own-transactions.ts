@@ -33,11 +33,11 @@ export interface OwnTransactionsInit {
  * one that was only slow costs one of the two a BAD_NONCE receipt; these transactions are all
  * sent again when they matter. A refused transaction does not use its nonce up.
  *
- * A pool keeps what it admitted until it is committed or expires, which can be longer than
- * LOST_NONCE_MS (a transaction left behind in an epoch's discarded tail waits there for its
- * expiry). A nonce the pool refuses as held (DUPLICATE_TRANSACTION) is therefore taken as in flight
- * again, and the next free one is tried: one transaction stuck in the pool must not hold up every
- * later one of the key until the pool lets it go.
+ * A pool keeps what it admitted until it is committed or expires, which can take longer than
+ * LOST_NONCE_MS (a chain slowed by load, a transaction a consensus core never ordered). A nonce the
+ * pool refuses as held (DUPLICATE_TRANSACTION) is therefore taken as in flight again, and the next
+ * free one is tried: one transaction stuck in the pool must not hold up every later one of the key
+ * until the pool lets it go.
  */
 export class OwnTransactions {
   readonly signer: Signer;
